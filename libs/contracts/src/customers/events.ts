@@ -1,0 +1,64 @@
+import type { CustomerKind, CustomerOrigin, CustomerStatus } from './customer.dto';
+
+/*
+ * Customer events carry identifiers and classification only: no names, phones, e-mails or
+ * addresses. Consumers that need to show a customer ask through the gateway; the ones that need
+ * to search (reporting) will get their own additive fields when they exist.
+ */
+export const CUSTOMER_CREATED_V1 = 'customers.customer.created.v1';
+export const CUSTOMER_UPDATED_V1 = 'customers.customer.updated.v1';
+
+export interface CustomerCreatedV1 {
+  customerId: string;
+  customerNumber: string;
+  kind: CustomerKind;
+  status: CustomerStatus;
+  origin: CustomerOrigin;
+  stationIds: string[];
+  version: number;
+}
+
+export interface CustomerUpdatedV1 {
+  customerId: string;
+  customerNumber: string;
+  status: CustomerStatus;
+  stationIds: string[];
+  version: number;
+  /** Names of the fields that changed (never their values). */
+  changedFields: string[];
+}
+
+const uuid = { type: 'string', format: 'uuid' } as const;
+const common = {
+  customerId: uuid,
+  customerNumber: { type: 'string', minLength: 1 },
+  status: { type: 'string', enum: ['active', 'passive'] },
+  stationIds: { type: 'array', items: uuid },
+  version: { type: 'integer', minimum: 1 },
+} as const;
+
+export const customerCreatedV1Schema = {
+  $id: CUSTOMER_CREATED_V1,
+  type: 'object',
+  additionalProperties: true,
+  required: ['customerId', 'customerNumber', 'kind', 'status', 'origin', 'stationIds', 'version'],
+  properties: {
+    ...common,
+    kind: { type: 'string', enum: ['person', 'company'] },
+    origin: {
+      type: 'string',
+      enum: ['reception', 'online_booking', 'kiosk', 'pos', 'import', 'api'],
+    },
+  },
+} as const;
+
+export const customerUpdatedV1Schema = {
+  $id: CUSTOMER_UPDATED_V1,
+  type: 'object',
+  additionalProperties: true,
+  required: ['customerId', 'customerNumber', 'status', 'stationIds', 'version', 'changedFields'],
+  properties: {
+    ...common,
+    changedFields: { type: 'array', items: { type: 'string' } },
+  },
+} as const;

@@ -1,0 +1,56 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, ValidateNested } from 'class-validator';
+
+/** Fields a tenant can make required. `address` means at least one address of any type. */
+export const RULE_FIELDS = [
+  'firstName',
+  'lastName',
+  'companyName',
+  'businessId',
+  'phone',
+  'email',
+  'address',
+  'notes',
+  'externalId',
+] as const;
+export type RuleField = (typeof RULE_FIELDS)[number];
+
+export class KindFieldRulesDto {
+  @ApiProperty({ enum: RULE_FIELDS, isArray: true, example: ['firstName', 'lastName'] })
+  @IsArray()
+  @ArrayMaxSize(RULE_FIELDS.length)
+  @IsIn(RULE_FIELDS, { each: true })
+  required: RuleField[];
+
+  @ApiProperty({
+    description: 'Each group needs at least one of its fields, e.g. [["phone","email"]]',
+    example: [['phone', 'email']],
+    type: 'array',
+    items: { type: 'array', items: { type: 'string', enum: [...RULE_FIELDS] } },
+  })
+  @IsArray()
+  @ArrayMaxSize(10)
+  @IsArray({ each: true })
+  @ArrayMinSize(2, { each: true, message: 'each atLeastOneOf group needs two or more fields' })
+  @IsIn(RULE_FIELDS, { each: true })
+  atLeastOneOf: RuleField[][];
+}
+
+/** A tenant's setting of which customer fields are required, per kind of customer. */
+export class FieldRulesDto {
+  @ApiProperty({ type: KindFieldRulesDto })
+  @ValidateNested()
+  @Type(() => KindFieldRulesDto)
+  person: KindFieldRulesDto;
+
+  @ApiProperty({ type: KindFieldRulesDto })
+  @ValidateNested()
+  @Type(() => KindFieldRulesDto)
+  company: KindFieldRulesDto;
+}
+
+export const DEFAULT_FIELD_RULES: FieldRulesDto = {
+  person: { required: ['firstName', 'lastName'], atLeastOneOf: [] },
+  company: { required: ['companyName'], atLeastOneOf: [] },
+};

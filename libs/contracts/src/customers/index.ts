@@ -1,0 +1,3 @@
+export * from './customer.dto';
+export * from './field-rules.dto';
+export * from './events';

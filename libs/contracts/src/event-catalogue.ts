@@ -1,0 +1,21 @@
+import {
+  CUSTOMER_CREATED_V1,
+  CUSTOMER_UPDATED_V1,
+  customerCreatedV1Schema,
+  customerUpdatedV1Schema,
+  type CustomerCreatedV1,
+  type CustomerUpdatedV1,
+} from './customers';
+
+/** Every event type the system knows, with its payload type. Add new versions here. */
+export interface EventPayloads {
+  [CUSTOMER_CREATED_V1]: CustomerCreatedV1;
+  [CUSTOMER_UPDATED_V1]: CustomerUpdatedV1;
+}
+export type EventType = keyof EventPayloads;
+
+/** The JSON Schema of each event's payload; consumers validate against it before acting. */
+export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
+  [CUSTOMER_CREATED_V1]: customerCreatedV1Schema,
+  [CUSTOMER_UPDATED_V1]: customerUpdatedV1Schema,
+};

@@ -1,0 +1,22 @@
+/** Connection settings from the standard libpq variables, defaulting to the local machine. */
+export interface PostgresSettings {
+  host: string;
+  port: number;
+  user: string;
+  password: string | undefined;
+  database: string;
+}
+
+export function postgresSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): PostgresSettings {
+  const port = Number(env.PGPORT ?? 5432);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new Error(`PGPORT must be a TCP port number, got "${env.PGPORT}"`);
+  }
+  return {
+    host: env.PGHOST ?? '127.0.0.1',
+    port,
+    user: env.PGUSER ?? 'postgres',
+    password: env.PGPASSWORD || undefined,
+    database: env.PGDATABASE ?? 'kanta',
+  };
+}

@@ -1,0 +1,82 @@
+import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
+import { bootstrapDatabase } from './bootstrap';
+import { postgresSettingsFromEnv, type PostgresSettings } from './config';
+
+export interface ServiceDataSourceOptions {
+  /** The Postgres schema this service owns; its migrations table lives there too. */
+  schema: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function | string>;
+  settings?: PostgresSettings;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+/** A service's own DataSource: its schema, its entities, its migrations, never `synchronize`. */
+export function createServiceDataSource(options: ServiceDataSourceOptions): DataSource {
+  const settings = options.settings ?? postgresSettingsFromEnv();
+  return new DataSource({
+    type: 'postgres',
+    host: settings.host,
+    port: settings.port,
+    username: settings.user,
+    password: settings.password,
+    database: settings.database,
+    schema: options.schema,
+    entities: options.entities,
+    migrations: options.migrations,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    applicationName: options.applicationName ?? `kanta-${options.schema}`,
+    extra: { max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 },
+  });
+}
+
+/**
+ * Applies the service's pending migrations. Several instances may start together, so the run is
+ * serialised by an advisory lock named after the schema.
+ */
+export async function migrateServiceSchema(dataSource: DataSource): Promise<string[]> {
+  const schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+  const settings = settingsOf(dataSource);
+  await bootstrapDatabase(settings);
+  const initializedHere = !dataSource.isInitialized;
+  if (initializedHere) await dataSource.initialize();
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`kanta.migrate.${schema}`]);
+    try {
+      await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      return applied.map((m) => m.name);
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`kanta.migrate.${schema}`]);
+    }
+  } finally {
+    await runner.release();
+    if (initializedHere) await dataSource.destroy();
+  }
+}
+
+function settingsOf(dataSource: DataSource): PostgresSettings {
+  const o = dataSource.options as {
+    host?: string;
+    port?: number;
+    username?: string;
+    password?: string;
+    database?: string;
+  };
+  return {
+    host: o.host ?? '127.0.0.1',
+    port: o.port ?? 5432,
+    user: o.username ?? 'postgres',
+    password: o.password,
+    database: o.database ?? 'kanta',
+  };
+}

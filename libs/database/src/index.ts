@@ -1,0 +1,3 @@
+export * from './config';
+export * from './bootstrap';
+export * from './data-source';

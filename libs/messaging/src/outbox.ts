@@ -1,0 +1,59 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { EntityManager } from 'typeorm';
+import type { EventEnvelope, EventPayloads, EventType } from '@kanta/contracts';
+
+export interface OutboxEvent<T extends EventType = EventType> {
+  type: T;
+  tenantId: string | null;
+  correlationId: string | null;
+  payload: EventPayloads[T];
+}
+
+/** The channel the relay listens on to wake up as soon as an event is committed. */
+export const outboxChannel = (schema: string): string => `kanta_outbox_${schema}`;
+
+/**
+ * Writes events into the service's own outbox table inside the caller's transaction, so an
+ * event exists if and only if the change that caused it committed. The relay publishes later.
+ */
+export class Outbox {
+  constructor(
+    private readonly schema: string,
+    private readonly producer: string,
+  ) {}
+
+  async enqueue(manager: EntityManager, events: OutboxEvent[]): Promise<EventEnvelope[]> {
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new Error('Outbox.enqueue must run inside the transaction of the change it reports');
+    }
+    if (events.length === 0) return [];
+    const envelopes: EventEnvelope[] = events.map((event) => ({
+      eventId: uuidv7(),
+      type: event.type,
+      occurredAt: new Date().toISOString(),
+      tenantId: event.tenantId,
+      producer: this.producer,
+      correlationId: event.correlationId,
+      payload: event.payload,
+    }));
+    await manager.query(
+      `INSERT INTO "${this.schema}".outbox (event_id, type, tenant_id, envelope)
+       SELECT e.event_id, e.type, e.tenant_id, e.envelope
+         FROM jsonb_to_recordset($1::jsonb) AS e(event_id uuid, type text, tenant_id uuid, envelope jsonb)`,
+      [
+        JSON.stringify(
+          envelopes.map((e) => ({
+            event_id: e.eventId,
+            type: e.type,
+            tenant_id: e.tenantId,
+            envelope: e,
+          })),
+        ),
+      ],
+    );
+    // NOTIFY inside the transaction is delivered only on commit: the relay never wakes for a
+    // rolled-back change.
+    await manager.query('SELECT pg_notify($1, $2)', [outboxChannel(this.schema), '']);
+    return envelopes;
+  }
+}

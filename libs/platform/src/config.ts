@@ -1,0 +1,67 @@
+/**
+ * Reads configuration from the environment and fails at start with every problem listed at
+ * once, rather than at the first use of a bad value.
+ */
+export type EnvReader<T> = (env: NodeJS.ProcessEnv, problems: string[]) => T;
+
+export function readConfig<T>(reader: EnvReader<T>, env: NodeJS.ProcessEnv = process.env): T {
+  const problems: string[] = [];
+  const config = reader(env, problems);
+  if (problems.length > 0) {
+    throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  return config;
+}
+
+export function intFromEnv(
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+  name: string,
+  fallback: number,
+  range: { min: number; max: number } = { min: 0, max: Number.MAX_SAFE_INTEGER },
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+    problems.push(`${name} must be a whole number from ${range.min} to ${range.max}, got "${raw}"`);
+    return fallback;
+  }
+  return value;
+}
+
+export function stringFromEnv(
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+  name: string,
+  fallback: string,
+  pattern?: RegExp,
+): string {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  if (pattern && !pattern.test(value)) {
+    problems.push(`${name} does not look right: "${value}" (expected ${String(pattern)})`);
+    return fallback;
+  }
+  return value;
+}
+
+/** Broker and Redis settings every service shares. */
+export interface InfrastructureConfig {
+  amqpUrl: string;
+  redisUrl: string;
+  /** Name of the topic exchange for domain events. */
+  eventsExchange: string;
+}
+
+export const readInfrastructureConfig: EnvReader<InfrastructureConfig> = (env, problems) => ({
+  amqpUrl: stringFromEnv(
+    env,
+    problems,
+    'AMQP_URL',
+    'amqp://guest:guest@127.0.0.1:5672',
+    /^amqps?:\/\//,
+  ),
+  redisUrl: stringFromEnv(env, problems, 'REDIS_URL', 'redis://127.0.0.1:6379', /^rediss?:\/\//),
+  eventsExchange: stringFromEnv(env, problems, 'EVENTS_EXCHANGE', 'kanta.events', /^[\w.-]+$/),
+});

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { postgresSettingsFromEnv, quoteIdent, type PostgresSettings } from '@kanta/database';
+
+/** Migrated once per change of the migrations (see test/global-setup.ts), copied per test file. */
+export const TEMPLATE_DATABASE = 'kanta_test_template';
+
+export interface TestDatabase {
+  settings: PostgresSettings;
+  /** Environment variables that point a service process at this database. */
+  env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, fully migrated database of its own for one test file: `CREATE DATABASE … TEMPLATE`
+ * is a file copy, far faster than running migrations again. Commits are not waited on
+ * (synchronous_commit off): the tests need real SQL, not durability.
+ */
+export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
+  const base = postgresSettingsFromEnv();
+  const name = `kanta_t_${label
+    .replace(/[^a-z0-9]/gi, '')
+    .slice(0, 20)
+    .toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ ...base, database: 'postgres' });
+  await admin.connect();
+  try {
+    await admin.query(
+      `CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(TEMPLATE_DATABASE)}`,
+    );
+    await admin.query(`ALTER DATABASE ${quoteIdent(name)} SET synchronous_commit = off`);
+  } finally {
+    await admin.end();
+  }
+  const settings = { ...base, database: name };
+  return {
+    settings,
+    env: {
+      PGHOST: settings.host,
+      PGPORT: String(settings.port),
+      PGUSER: settings.user,
+      ...(settings.password ? { PGPASSWORD: settings.password } : {}),
+      PGDATABASE: name,
+    },
+    drop: () => dropDatabase(name),
+  };
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  const admin = new Client({ ...postgresSettingsFromEnv(), database: 'postgres' });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}

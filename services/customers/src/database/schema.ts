@@ -1,0 +1,11 @@
+import type { ServiceDataSourceOptions } from '@kanta/database';
+import { Messaging1763900000000 } from './migrations/1763900000000-messaging';
+
+export const CUSTOMERS_SCHEMA = 'customers';
+
+/** Everything the customers DataSource needs but the connection settings. */
+export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
+  schema: CUSTOMERS_SCHEMA,
+  entities: [],
+  migrations: [Messaging1763900000000],
+};

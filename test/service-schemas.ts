@@ -1,0 +1,9 @@
+import type { ServiceDataSourceOptions } from '@kanta/database';
+import { customersSchema } from '../services/customers/src/database/schema';
+import { gatewaySchema } from '../services/gateway/src/database/schema';
+
+/** Every service's schema, for building the test template database. Add new services here. */
+export const SERVICE_SCHEMAS: Omit<ServiceDataSourceOptions, 'settings'>[] = [
+  gatewaySchema,
+  customersSchema,
+];
