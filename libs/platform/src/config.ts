@@ -1,3 +1,5 @@
+import { RPC_QUEUES, type RpcService } from '@kanta/contracts';
+
 /**
  * Reads configuration from the environment and fails at start with every problem listed at
  * once, rather than at the first use of a bad value.
@@ -52,6 +54,11 @@ export interface InfrastructureConfig {
   redisUrl: string;
   /** Name of the topic exchange for domain events. */
   eventsExchange: string;
+  /**
+   * Prefix for RPC command queue names. Empty in a deployment; tests that start their own copy of
+   * the services set one so that parallel test files never answer each other's requests.
+   */
+  rpcQueuePrefix: string;
 }
 
 export const readInfrastructureConfig: EnvReader<InfrastructureConfig> = (env, problems) => ({
@@ -64,4 +71,13 @@ export const readInfrastructureConfig: EnvReader<InfrastructureConfig> = (env, p
   ),
   redisUrl: stringFromEnv(env, problems, 'REDIS_URL', 'redis://127.0.0.1:6379', /^rediss?:\/\//),
   eventsExchange: stringFromEnv(env, problems, 'EVENTS_EXCHANGE', 'kanta.events', /^[\w.-]+$/),
+  rpcQueuePrefix: stringFromEnv(env, problems, 'RPC_QUEUE_PREFIX', '', /^[\w.-]*$/),
 });
+
+/** The command queue of a service, with the configured prefix. */
+export function rpcQueueName(
+  service: RpcService,
+  config: Pick<InfrastructureConfig, 'rpcQueuePrefix'>,
+): string {
+  return `${config.rpcQueuePrefix}${RPC_QUEUES[service]}`;
+}
