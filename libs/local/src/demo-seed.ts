@@ -1,0 +1,100 @@
+import type { KantaApi } from './api-client';
+import { demoCustomers } from './demo-data';
+
+export const DEMO_PASSWORD = 'demo-password';
+export const SUPERADMIN_EMAIL = 'root@kanta.test';
+
+interface DemoTenant {
+  slug: string;
+  name: string;
+  locale: 'fi' | 'pl';
+  country: string;
+  stations: string[];
+  admin: string;
+  worker?: string;
+  customers: number;
+}
+
+export const DEMO_TENANTS: DemoTenant[] = [
+  {
+    slug: 'demo',
+    name: 'Demo Katsastus Oy',
+    locale: 'fi',
+    country: 'FI',
+    stations: ['Helsinki Pasila', 'Tampere Hervanta'],
+    admin: 'admin@demo.test',
+    worker: 'worker@demo.test',
+    customers: 300,
+  },
+  {
+    slug: 'demo-pl',
+    name: 'Demo Stacja Kontroli Pojazdów Sp. z o.o.',
+    locale: 'pl',
+    country: 'PL',
+    stations: ['Warszawa Mokotów'],
+    admin: 'admin@demo-pl.test',
+    customers: 300,
+  },
+];
+
+interface Created {
+  id: string;
+}
+
+/**
+ * Creates the demo tenants, their stations, users and customers through the public API, as a
+ * user would. Does nothing when the `demo` tenant already exists.
+ */
+export async function seedDemo(
+  superadmin: KantaApi,
+  log: (line: string) => void = () => undefined,
+): Promise<boolean> {
+  const existing = await superadmin.expect<{ items: { slug: string }[] }>(
+    200,
+    'GET',
+    '/api/v1/tenants',
+  );
+  if (existing.items.some((t) => t.slug === 'demo')) return false;
+  for (const demo of DEMO_TENANTS) {
+    const tenant = await superadmin.expect<Created>(201, 'POST', '/api/v1/tenants', {
+      slug: demo.slug,
+      name: demo.name,
+      locale: demo.locale,
+      country: demo.country,
+    });
+    await superadmin.expect(201, 'POST', '/api/v1/users', {
+      tenantId: tenant.id,
+      email: demo.admin,
+      password: DEMO_PASSWORD,
+      role: 'admin',
+      stationIds: [],
+    });
+    let admin = await superadmin.login(demo.admin, DEMO_PASSWORD);
+    const stationIds: string[] = [];
+    for (const name of demo.stations) {
+      const station = await admin.expect<Created>(201, 'POST', '/api/v1/stations', { name });
+      stationIds.push(station.id);
+    }
+    // Log in again so the token's current station is one of the new stations.
+    admin = await superadmin.login(demo.admin, DEMO_PASSWORD, stationIds[0]);
+    if (demo.worker) {
+      await admin.expect(201, 'POST', '/api/v1/users', {
+        email: demo.worker,
+        password: DEMO_PASSWORD,
+        role: 'worker',
+        stationIds: [stationIds[0]],
+      });
+    }
+    const bodies = demoCustomers(demo.locale, demo.customers, stationIds);
+    const workers = 8;
+    await Promise.all(
+      Array.from({ length: workers }, async (_, w) => {
+        for (let i = w; i < bodies.length; i += workers) {
+          await admin.expect(201, 'POST', '/api/v1/customers', bodies[i]);
+        }
+      }),
+    );
+    log(`seeded tenant ${demo.slug}: ${stationIds.length} stations, ${bodies.length} customers`);
+  }
+  return true;
+}

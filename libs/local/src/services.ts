@@ -1,0 +1,38 @@
+import { join } from 'node:path';
+
+/** The repository root, found from this file whether it runs from source or from dist/. */
+export const REPO_ROOT = __dirname.includes(`${join('dist', 'libs')}`)
+  ? join(__dirname, '..', '..', '..', '..')
+  : join(__dirname, '..', '..', '..');
+
+export interface LocalService {
+  name: string;
+  /** Environment variable that sets the service's HTTP port (health, and the API for the gateway). */
+  portVariable: string;
+  defaultPort: number;
+  /** Compiled entry point, relative to the repository root. */
+  main: string;
+  /** Compiled module exporting the service's schema definition, and the export's name. */
+  schemaModule: string;
+  schemaExport: string;
+}
+
+/** Every service, in start order (the gateway last). Add a service here when it arrives. */
+export const LOCAL_SERVICES: LocalService[] = [
+  {
+    name: 'customers',
+    portVariable: 'CUSTOMERS_PORT',
+    defaultPort: 3001,
+    main: 'dist/services/customers/src/main.js',
+    schemaModule: 'dist/services/customers/src/database/schema.js',
+    schemaExport: 'customersSchema',
+  },
+  {
+    name: 'gateway',
+    portVariable: 'GATEWAY_PORT',
+    defaultPort: 3000,
+    main: 'dist/services/gateway/src/main.js',
+    schemaModule: 'dist/services/gateway/src/database/schema.js',
+    schemaExport: 'gatewaySchema',
+  },
+];

@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '@kanta/testing';
+import { KantaApi, startLocalSystem, type LocalSystem } from '@kanta/local';
+
+export const PASSWORD = 'e2e-password-1';
+
+export interface E2eSystem {
+  api: KantaApi;
+  superadmin: KantaApi;
+  system: LocalSystem;
+  database: TestDatabase;
+  /** Unique names of this run's broker objects. */
+  eventsExchange: string;
+  /** Lines the services printed, for assertions about logs. */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole system as `npm start` runs it (compiled services as child processes), on a database
+ * of its own and with broker names of its own, so e2e files can run in parallel.
+ */
+export async function startE2eSystem(label: string): Promise<E2eSystem> {
+  const id = randomBytes(4).toString('hex');
+  const database = await createTestDatabase(`e2e${label}`);
+  const eventsExchange = `kanta.e2e.${id}.events`;
+  const superEmail = `root-${id}@kanta.test`;
+  const logs: string[] = [];
+  const system = await startLocalSystem({
+    freePorts: true,
+    env: {
+      ...database.env,
+      RPC_QUEUE_PREFIX: `e2e.${id}.`,
+      EVENTS_EXCHANGE: eventsExchange,
+      EVENTS_QUEUE_PREFIX: `e2e.${id}.`,
+      REDIS_KEY_PREFIX: `e2e:${id}:`,
+      GATEWAY_BOOTSTRAP_SUPERADMIN_EMAIL: superEmail,
+      GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD: PASSWORD,
+      LOG_LEVEL: 'info',
+    },
+    onLine: (service, line) => logs.push(`[${service}] ${line}`),
+  }).catch(async (error: Error) => {
+    await database.drop();
+    throw new Error(`${error.message}\n${logs.slice(-30).join('\n')}`);
+  });
+  const api = new KantaApi(system.gatewayUrl);
+  const superadmin = await api.login(superEmail, PASSWORD);
+  return {
+    api,
+    superadmin,
+    system,
+    database,
+    eventsExchange,
+    logs,
+    stop: async () => {
+      await system.stop();
+      await database.drop();
+    },
+  };
+}
+
+export interface TenantFixture {
+  tenantId: string;
+  stationIds: string[];
+  admin: KantaApi;
+  worker: KantaApi;
+  otherWorker: KantaApi;
+}
+
+/** A tenant with two stations, an admin, a worker at the first and a worker at the second. */
+export async function createTenant(
+  e2e: E2eSystem,
+  slug: string,
+  country = 'FI',
+  locale = 'fi',
+): Promise<TenantFixture> {
+  const tenant = await e2e.superadmin.expect<{ id: string }>(201, 'POST', '/api/v1/tenants', {
+    slug,
+    name: `Tenant ${slug}`,
+    locale,
+    country,
+  });
+  const adminEmail = `admin@${slug}.test`;
+  await e2e.superadmin.expect(201, 'POST', '/api/v1/users', {
+    tenantId: tenant.id,
+    email: adminEmail,
+    password: PASSWORD,
+    role: 'admin',
+    stationIds: [],
+  });
+  const firstAdmin = await e2e.api.login(adminEmail, PASSWORD);
+  const stationIds: string[] = [];
+  for (const name of ['North', 'South']) {
+    const station = await firstAdmin.expect<{ id: string }>(201, 'POST', '/api/v1/stations', {
+      name: `${name} ${slug}`,
+    });
+    stationIds.push(station.id);
+  }
+  const admin = await e2e.api.login(adminEmail, PASSWORD, stationIds[0]);
+  const workers: KantaApi[] = [];
+  for (const [i, stationId] of stationIds.entries()) {
+    const email = `worker${i}@${slug}.test`;
+    await admin.expect(201, 'POST', '/api/v1/users', {
+      email,
+      password: PASSWORD,
+      role: 'worker',
+      stationIds: [stationId],
+    });
+    workers.push(await e2e.api.login(email, PASSWORD, stationId));
+  }
+  return { tenantId: tenant.id, stationIds, admin, worker: workers[0], otherWorker: workers[1] };
+}
