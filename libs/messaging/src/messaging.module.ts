@@ -1,0 +1,196 @@
+import {
+  Inject,
+  Injectable,
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { createLogger, readConfig, readInfrastructureConfig, stringFromEnv } from '@kanta/platform';
+import { BrokerConnection, type BrokerHealth, type MessagingLogger } from './broker-connection';
+import { EventConsumer } from './event-consumer';
+import { Outbox } from './outbox';
+import { OutboxRelay } from './outbox-relay';
+
+export interface MessagingModuleOptions {
+  /** The service's name: producer of its events, base of its queue names, inbox consumer. */
+  service: string;
+  /** The Postgres schema the service owns, holding its `outbox` and `inbox` tables. */
+  schema: string;
+  /** Defaults: AMQP_URL / EVENTS_EXCHANGE through readInfrastructureConfig. */
+  amqpUrl?: string;
+  eventsExchange?: string;
+  /** Prepended to the service's queue names; default EVENTS_QUEUE_PREFIX or empty. */
+  queuePrefix?: string;
+  /** `false` for a service that never publishes; otherwise relay tuning. */
+  relay?:
+    | false
+    | {
+        batchSize?: number;
+        pollIntervalMs?: number;
+        backoff?: { initialMs: number; maxMs: number };
+      };
+  consumer?: {
+    prefetch?: number;
+    maxAttempts?: number;
+    retryDelayMs?: number;
+    stopTimeoutMs?: number;
+  };
+  /** How long bootstrap waits for the broker before going on without it (it reconnects). */
+  startupTimeoutMs?: number;
+  logger?: MessagingLogger;
+}
+
+/** The options with every default filled in; injectable for diagnostics. */
+export interface ResolvedMessagingOptions extends MessagingModuleOptions {
+  amqpUrl: string;
+  eventsExchange: string;
+  queuePrefix: string;
+  logger: MessagingLogger;
+}
+
+export const MESSAGING_OPTIONS = Symbol('kanta.messaging.options');
+
+export function resolveMessagingOptions(
+  options: MessagingModuleOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedMessagingOptions {
+  const infrastructure = readConfig(readInfrastructureConfig, env);
+  const queuePrefix = readConfig(
+    (e, problems) => stringFromEnv(e, problems, 'EVENTS_QUEUE_PREFIX', '', /^[\w.-]*$/),
+    env,
+  );
+  return {
+    ...options,
+    amqpUrl: options.amqpUrl ?? infrastructure.amqpUrl,
+    eventsExchange: options.eventsExchange ?? infrastructure.eventsExchange,
+    queuePrefix: options.queuePrefix ?? queuePrefix,
+    logger: options.logger ?? createLogger(`${options.service}.messaging`),
+  };
+}
+
+/** Broker status for the service's /health, in the shape @nestjs/terminus expects. */
+@Injectable()
+export class MessagingHealth {
+  constructor(private readonly broker: BrokerConnection) {}
+
+  check(): BrokerHealth {
+    return this.broker.health();
+  }
+
+  /** Use in `health.check([() => messagingHealth.indicator()])`; `down` fails the check. */
+  indicator(key = 'broker'): Record<string, BrokerHealth> {
+    return { [key]: this.broker.health() };
+  }
+}
+
+/**
+ * Starts the relay and the consumer once every module is initialised (so every handler has been
+ * registered in some `onModuleInit`), and stops them before the DataSource goes away: handlers
+ * in flight still need their transaction. Needs `app.enableShutdownHooks()` in main.ts.
+ */
+@Injectable()
+export class MessagingLifecycle
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  constructor(
+    @Inject(MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
+    private readonly broker: BrokerConnection,
+    private readonly relay: OutboxRelay,
+    private readonly consumer: EventConsumer,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const timeout = this.options.startupTimeoutMs ?? 10_000;
+    await this.broker.waitForConnect(timeout).catch(() => {
+      this.options.logger.warn({ timeoutMs: timeout }, 'starting without the broker');
+    });
+    if (this.options.relay !== false) this.relay.start();
+    if (this.consumer.patterns.length > 0) await this.consumer.start(timeout);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.consumer.stop();
+    await this.relay.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.broker.close();
+  }
+}
+
+/**
+ * The event backbone for one service. Import once in the service's root module, after
+ * TypeOrmModule (the relay and consumer inject its `DataSource`):
+ *
+ *   MessagingModule.forRoot({ service: 'customers', schema: 'customers' })
+ *
+ * Global: `Outbox`, `EventConsumer` and `MessagingHealth` are injectable everywhere.
+ */
+@Module({})
+export class MessagingModule {
+  static forRoot(options: MessagingModuleOptions): DynamicModule {
+    return {
+      module: MessagingModule,
+      global: true,
+      providers: [
+        { provide: MESSAGING_OPTIONS, useFactory: () => resolveMessagingOptions(options) },
+        {
+          provide: BrokerConnection,
+          inject: [MESSAGING_OPTIONS],
+          useFactory: (o: ResolvedMessagingOptions) =>
+            new BrokerConnection({ url: o.amqpUrl, name: o.service, logger: o.logger }),
+        },
+        { provide: Outbox, useValue: new Outbox(options.schema, options.service) },
+        {
+          provide: OutboxRelay,
+          inject: [MESSAGING_OPTIONS, DataSource, BrokerConnection],
+          useFactory: (
+            o: ResolvedMessagingOptions,
+            dataSource: DataSource,
+            broker: BrokerConnection,
+          ) =>
+            new OutboxRelay({
+              dataSource,
+              broker,
+              schema: o.schema,
+              eventsExchange: o.eventsExchange,
+              logger: o.logger,
+              ...(o.relay === false ? {} : o.relay),
+            }),
+        },
+        {
+          provide: EventConsumer,
+          inject: [MESSAGING_OPTIONS, DataSource, BrokerConnection],
+          useFactory: (
+            o: ResolvedMessagingOptions,
+            dataSource: DataSource,
+            broker: BrokerConnection,
+          ) =>
+            new EventConsumer({
+              dataSource,
+              broker,
+              schema: o.schema,
+              service: o.service,
+              eventsExchange: o.eventsExchange,
+              queuePrefix: o.queuePrefix,
+              logger: o.logger,
+              ...o.consumer,
+            }),
+        },
+        MessagingHealth,
+        MessagingLifecycle,
+      ],
+      exports: [
+        MESSAGING_OPTIONS,
+        BrokerConnection,
+        Outbox,
+        OutboxRelay,
+        EventConsumer,
+        MessagingHealth,
+      ],
+    };
+  }
+}

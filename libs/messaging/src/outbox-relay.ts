@@ -1,0 +1,330 @@
+import type { ConfirmChannel } from 'amqplib';
+import { Client } from 'pg';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { BrokerConnection, ManagedChannel, MessagingLogger } from './broker-connection';
+import { errorText, eventPublishOptions, type OutgoingEvent } from './message-format';
+import { outboxChannel } from './outbox';
+import { assertEventExchange } from './topology';
+
+export interface OutboxRelayOptions {
+  dataSource: DataSource;
+  broker: BrokerConnection;
+  /** The service's schema, whose `outbox` table is relayed. */
+  schema: string;
+  eventsExchange: string;
+  logger: MessagingLogger;
+  /** Rows per transaction and per wait for confirms. */
+  batchSize?: number;
+  /** The safety net beside LISTEN/NOTIFY: a missed notification costs at most this long. */
+  pollIntervalMs?: number;
+  /** A batch whose confirms take longer than this is kept and retried. */
+  confirmTimeoutMs?: number;
+  /** Backoff after a failed batch: doubles from `initial` up to `max`, with jitter. */
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+interface OutboxRow {
+  id: string;
+  event_id: string;
+  type: string;
+  producer: string;
+  correlation_id: string | null;
+  body: string;
+}
+
+type WakeReason = 'notify' | 'broker' | 'stop';
+
+/**
+ * Publishes the service's outbox to the events exchange: a batch of unpublished rows, in id
+ * order, locked with FOR UPDATE SKIP LOCKED (a second instance takes the next rows instead of
+ * waiting), all published on a confirm channel, then marked published in the same transaction
+ * once the broker has confirmed them. A row is marked only after its confirm, so a crash or an
+ * outage can repeat an event but never lose one; consumers deduplicate with their inbox.
+ */
+export class OutboxRelay {
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly confirmTimeoutMs: number;
+  private readonly backoff: { initialMs: number; maxMs: number };
+  private channel: ManagedChannel | undefined;
+  private listener: Client | undefined;
+  private listenerRetry: NodeJS.Timeout | undefined;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private pendingNotify = false;
+  private sleeper: { wake: (reason: WakeReason) => void } | undefined;
+  private returned = new Set<string>();
+  private published = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.batchSize = options.batchSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 5000;
+    this.confirmTimeoutMs = options.confirmTimeoutMs ?? 15_000;
+    this.backoff = options.backoff ?? { initialMs: 250, maxMs: 15_000 };
+  }
+
+  /** Events this instance has published and marked since it started. */
+  get publishedCount(): number {
+    return this.published;
+  }
+
+  get running(): boolean {
+    return this.loop !== undefined;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.channel = this.options.broker.openChannel(`outbox-relay:${this.options.schema}`, (ch) =>
+      assertEventExchange(ch, this.options.eventsExchange).then(() => undefined),
+    );
+    this.channel.on('ready', () => this.wake('broker'));
+    this.channel.on('return', (messageId: string) => this.returned.add(messageId));
+    void this.listen();
+    this.loop = this.run();
+  }
+
+  /** Asks for a pass now (what a NOTIFY does); harmless at any time. */
+  wake(reason: WakeReason = 'notify'): void {
+    if (this.sleeper) this.sleeper.wake(reason);
+    else if (reason === 'notify') this.pendingNotify = true;
+  }
+
+  /** Finishes the batch in flight (its rows are marked or kept), then releases everything. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake('stop');
+    await this.loop;
+    this.loop = undefined;
+    clearTimeout(this.listenerRetry);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+    await this.channel?.close();
+    this.channel = undefined;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      let full: boolean;
+      try {
+        full = (await this.relayBatch()) === this.batchSize;
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        const delay = backoffDelay(failures, this.backoff);
+        this.options.logger.warn(
+          { schema: this.options.schema, failures, retryInMs: delay, err: errorText(error) },
+          'outbox relay batch failed; rows kept for retry',
+        );
+        // During a backoff only a reconnect or a stop cuts the wait: new commits must not turn
+        // the backoff into a busy loop against a broker that is down.
+        await this.sleep(delay, false);
+        continue;
+      }
+      if (!full) await this.sleep(this.pollIntervalMs, true);
+    }
+  }
+
+  /** One transaction: lock a batch, publish it, wait for the confirms, mark what was confirmed. */
+  private async relayBatch(): Promise<number> {
+    const { dataSource, schema } = this.options;
+    let failure: string | undefined;
+    const count = await dataSource.transaction(async (manager) => {
+      const rows = await manager.query<OutboxRow[]>(
+        `SELECT id, event_id, type, envelope->>'producer' AS producer,
+                envelope->>'correlationId' AS correlation_id, envelope::text AS body
+           FROM "${schema}".outbox
+          WHERE published_at IS NULL
+          ORDER BY id
+          LIMIT $1
+            FOR UPDATE SKIP LOCKED`,
+        [this.batchSize],
+      );
+      if (rows.length === 0) return 0;
+      const channel = this.channel?.current;
+      const results = channel
+        ? await this.publishBatch(channel, rows)
+        : rows.map(() => 'broker unavailable');
+      const confirmed = rows.filter((_, i) => results[i] === null).map((row) => row.id);
+      const failed = rows.filter((_, i) => results[i] !== null);
+      await markPublished(manager, schema, confirmed);
+      if (failed.length > 0) {
+        failure = results.find((r) => r !== null) ?? 'publish failed';
+        await manager.query(
+          `UPDATE "${schema}".outbox SET attempts = attempts + 1, last_error = $2
+            WHERE id = ANY($1::bigint[])`,
+          [failed.map((row) => row.id), failure],
+        );
+      }
+      this.published += confirmed.length;
+      return rows.length;
+    });
+    if (failure) throw new Error(failure);
+    return count;
+  }
+
+  /**
+   * Publishes every row without waiting in between, then waits for all the confirms together:
+   * one round trip per batch instead of one per event is what makes the relay fast. Returns,
+   * per row, null when confirmed or the reason it was not.
+   */
+  private async publishBatch(
+    channel: ConfirmChannel,
+    rows: readonly OutboxRow[],
+  ): Promise<(string | null)[]> {
+    const exchange = this.options.eventsExchange;
+    const confirms = rows.map(
+      (row) =>
+        new Promise<string | null>((resolve) => {
+          const event: OutgoingEvent = {
+            eventId: row.event_id,
+            type: row.type,
+            producer: row.producer,
+            correlationId: row.correlation_id,
+            body: Buffer.from(row.body, 'utf8'),
+          };
+          try {
+            // The return value only signals a full socket buffer; a batch is bounded, so the
+            // buffer is allowed to grow by one batch rather than waiting for 'drain'.
+            channel.publish(exchange, row.type, event.body, eventPublishOptions(event), (err) => {
+              if (err) resolve(errorText(err));
+              else if (this.returned.delete(row.event_id))
+                resolve('unroutable: returned by broker');
+              else resolve(null);
+            });
+          } catch (error) {
+            resolve(errorText(error));
+          }
+        }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.confirmTimeoutMs);
+    });
+    const settled = await Promise.race([Promise.all(confirms), timeout]);
+    clearTimeout(timer);
+    if (settled === 'timeout') return rows.map(() => 'no publisher confirm in time');
+    return settled;
+  }
+
+  private sleep(ms: number, wakeOnNotify: boolean): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    if (wakeOnNotify && this.pendingNotify) {
+      this.pendingNotify = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.sleeper = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleeper = {
+        wake: (reason) => {
+          if (reason === 'notify' && !wakeOnNotify) {
+            this.pendingNotify = true;
+            return;
+          }
+          if (reason === 'notify') this.pendingNotify = false;
+          done();
+        },
+      };
+    });
+  }
+
+  /**
+   * A connection of its own for LISTEN (a pooled one would be handed to other queries). When it
+   * breaks, the poll keeps the relay going and the listener is re-established in the background.
+   */
+  private async listen(): Promise<void> {
+    if (this.stopping) return;
+    const client = new Client({
+      ...postgresClientSettings(this.options.dataSource),
+      application_name: `kanta-${this.options.schema}-outbox-listener`,
+    });
+    client.on('notification', () => this.wake('notify'));
+    client.on('error', (err) => {
+      this.options.logger.warn({ err: err.message }, 'outbox listener connection failed');
+      void client.end().catch(() => undefined);
+      this.retryListen(client);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${outboxChannel(this.options.schema)}"`);
+      if (this.stopping) {
+        await client.end();
+        return;
+      }
+      this.listener = client;
+      // Anything committed while nobody was listening is picked up by this pass.
+      this.wake('notify');
+    } catch (error) {
+      this.options.logger.warn({ err: errorText(error) }, 'outbox listener could not start');
+      await client.end().catch(() => undefined);
+      this.retryListen(client);
+    }
+  }
+
+  private retryListen(client: Client): void {
+    if (this.listener === client) this.listener = undefined;
+    if (this.stopping || this.listenerRetry) return;
+    this.listenerRetry = setTimeout(() => {
+      this.listenerRetry = undefined;
+      void this.listen();
+    }, 2000);
+  }
+}
+
+async function markPublished(
+  manager: EntityManager,
+  schema: string,
+  ids: readonly string[],
+): Promise<void> {
+  if (ids.length === 0) return;
+  await manager.query(
+    `UPDATE "${schema}".outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL
+      WHERE id = ANY($1::bigint[])`,
+    [ids],
+  );
+}
+
+export function backoffDelay(
+  failures: number,
+  backoff: { initialMs: number; maxMs: number },
+): number {
+  const base = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.max(0, failures - 1));
+  // ±20 % so that several instances recovering together do not retry in lockstep.
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+interface PgClientSettings {
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  database?: string;
+  connectionString?: string;
+}
+
+/** The connection settings of a TypeORM postgres DataSource, for a plain pg client. */
+export function postgresClientSettings(dataSource: DataSource): PgClientSettings {
+  const o = dataSource.options as {
+    url?: string;
+    host?: string;
+    port?: number;
+    username?: string;
+    password?: unknown;
+    database?: string;
+  };
+  return {
+    ...(o.url ? { connectionString: o.url } : {}),
+    host: o.host,
+    port: o.port,
+    user: o.username,
+    password: typeof o.password === 'string' ? o.password : undefined,
+    database: o.database,
+  };
+}
