@@ -130,6 +130,9 @@ export class OutboxRelay {
   /** One transaction: lock a batch, publish it, wait for the confirms, mark what was confirmed. */
   private async relayBatch(): Promise<number> {
     const { dataSource, schema } = this.options;
+    // A channel still opening (at start, after a reconnect) is worth a short wait before the
+    // batch is counted as a failed attempt.
+    const channel = await this.channel?.ready(2000).catch(() => undefined);
     let failure: string | undefined;
     const count = await dataSource.transaction(async (manager) => {
       const rows = await manager.query<OutboxRow[]>(
@@ -143,7 +146,6 @@ export class OutboxRelay {
         [this.batchSize],
       );
       if (rows.length === 0) return 0;
-      const channel = this.channel?.current;
       const results = channel
         ? await this.publishBatch(channel, rows)
         : rows.map(() => 'broker unavailable');

@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { CUSTOMER_CREATED_V1, CUSTOMER_UPDATED_V1, type EventEnvelope } from '@kanta/contracts';
+import {
+  HEADERS,
+  Outbox,
+  OutboxRelay,
+  type BrokerConnection,
+  type OutboxEvent,
+} from '@kanta/messaging';
+import {
+  SCHEMA,
+  brokerConnection,
+  countRows,
+  createMessagingDatabase,
+  openBrokerProbe,
+  silentLogger,
+  uniqueName,
+  waitFor,
+  type BrokerProbe,
+  type MessagingDatabase,
+} from './support';
+
+const created = (customerNumber: string, correlationId: string | null = null): OutboxEvent => ({
+  type: CUSTOMER_CREATED_V1,
+  tenantId: randomUUID(),
+  correlationId,
+  payload: {
+    customerId: randomUUID(),
+    customerNumber,
+    kind: 'person',
+    status: 'active',
+    origin: 'reception',
+    stationIds: [],
+    version: 1,
+  },
+});
+
+jest.setTimeout(30_000);
+
+describe('OutboxRelay', () => {
+  let database: MessagingDatabase;
+  let probe: BrokerProbe;
+  let broker: BrokerConnection;
+  let exchange: string;
+  const outbox = new Outbox(SCHEMA, 'customers');
+  const relays: OutboxRelay[] = [];
+
+  const newRelay = (
+    options: Partial<ConstructorParameters<typeof OutboxRelay>[0]> = {},
+  ): OutboxRelay => {
+    const relay = new OutboxRelay({
+      dataSource: database.dataSource,
+      broker,
+      schema: SCHEMA,
+      eventsExchange: exchange,
+      logger: silentLogger,
+      ...options,
+    });
+    relays.push(relay);
+    return relay;
+  };
+
+  const enqueue = (events: OutboxEvent[]): Promise<EventEnvelope[]> =>
+    database.dataSource.transaction((manager) => outbox.enqueue(manager, events));
+
+  const unpublished = (): Promise<number> =>
+    countRows(
+      database.dataSource,
+      `SELECT count(*) AS n FROM "${SCHEMA}".outbox WHERE published_at IS NULL`,
+    );
+
+  beforeAll(async () => {
+    database = await createMessagingDatabase('relay');
+    probe = await openBrokerProbe();
+    broker = brokerConnection('relay-test');
+    await broker.waitForConnect();
+  });
+
+  beforeEach(async () => {
+    exchange = uniqueName('events');
+    // The relay declares the exchange itself; the probe needs it to exist to bind.
+    await probe.channel.assertExchange(`${exchange}.unroutable`, 'fanout', { durable: true });
+    await probe.channel.assertExchange(exchange, 'topic', {
+      durable: true,
+      alternateExchange: `${exchange}.unroutable`,
+    });
+    await database.dataSource.query(`TRUNCATE "${SCHEMA}".outbox`);
+  });
+
+  afterEach(async () => {
+    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+    await probe.cleanup({ exchange });
+  });
+
+  afterAll(async () => {
+    await broker.close();
+    await probe.close();
+    await database.close();
+  });
+
+  it('publishes nothing for a transaction that rolled back', async () => {
+    const queue = await probe.bindProbeQueue(exchange, '#');
+    await expect(
+      database.dataSource.transaction(async (manager) => {
+        await outbox.enqueue(manager, [created('rolled-back')]);
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
+    const [committed] = await enqueue([created('committed')]);
+    newRelay().start();
+
+    await waitFor(unpublished, (n) => n === 0);
+    const messages = await waitFor(
+      () => probe.drain(queue),
+      (m) => m.length > 0,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    messages.push(...(await probe.drain(queue)));
+
+    expect(messages.map((m) => m.properties.messageId)).toEqual([committed!.eventId]);
+    expect(
+      await countRows(database.dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".outbox`),
+    ).toBe(1);
+  });
+
+  it('publishes a committed event once, persistent, with its id, type and correlation id, and marks it', async () => {
+    const queue = await probe.bindProbeQueue(exchange, 'customers.customer.*.v1');
+    newRelay().start();
+    const [envelope] = await enqueue([created('42', 'corr-abc')]);
+
+    await waitFor(unpublished, (n) => n === 0);
+    const [message, ...more] = await waitFor(
+      () => probe.drain(queue),
+      (m) => m.length > 0,
+    );
+
+    expect(more).toHaveLength(0);
+    expect(message!.fields.routingKey).toBe(CUSTOMER_CREATED_V1);
+    expect(message!.properties).toMatchObject({
+      messageId: envelope!.eventId,
+      deliveryMode: 2,
+      contentType: 'application/json',
+      correlationId: 'corr-abc',
+      type: CUSTOMER_CREATED_V1,
+      appId: 'customers',
+    });
+    expect(message!.properties.headers).toMatchObject({ [HEADERS.correlationId]: 'corr-abc' });
+    expect(JSON.parse(message!.content.toString())).toEqual(envelope);
+    const [row] = await database.dataSource.query<
+      { published_at: Date | null; attempts: number; last_error: string | null }[]
+    >(`SELECT published_at, attempts, last_error FROM "${SCHEMA}".outbox`);
+    expect(row).toMatchObject({ attempts: 1, last_error: null });
+    expect(row!.published_at).toBeInstanceOf(Date);
+  });
+
+  it('wakes on the commit notification instead of waiting for the poll', async () => {
+    const queue = await probe.bindProbeQueue(exchange, '#');
+    newRelay({ pollIntervalMs: 60_000 }).start();
+    // Let the first (empty) pass and the LISTEN settle, so only a NOTIFY can wake it.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    const started = Date.now();
+    await enqueue([created('fast')]);
+    await waitFor(
+      () => probe.messageCount(queue),
+      (n) => n === 1,
+      { timeoutMs: 5000 },
+    );
+
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('keeps an event that no queue is bound for in the unroutable queue', async () => {
+    newRelay().start();
+    const [envelope] = await enqueue([created('nobody-listens')]);
+
+    await waitFor(unpublished, (n) => n === 0);
+    const [kept] = await waitFor(
+      () => probe.drain(`${exchange}.unroutable`),
+      (m) => m.length > 0,
+    );
+
+    expect(kept!.properties.messageId).toBe(envelope!.eventId);
+    expect(kept!.fields.routingKey).toBe(CUSTOMER_CREATED_V1);
+  });
+
+  it('publishes every event exactly once when two relays run against one outbox, in batches', async () => {
+    const queue = await probe.bindProbeQueue(exchange, '#');
+    const events = Array.from({ length: 1500 }, (_, i) =>
+      i % 2 === 0 ? created(`n${i}`) : { ...created(`n${i}`), type: CUSTOMER_UPDATED_V1 },
+    ) as OutboxEvent[];
+    const envelopes: EventEnvelope[] = [];
+    for (let i = 0; i < events.length; i += 500)
+      envelopes.push(...(await enqueue(events.slice(i, i + 500))));
+    const first = newRelay({ batchSize: 100 });
+    const second = newRelay({ batchSize: 100 });
+    first.start();
+    second.start();
+
+    await waitFor(unpublished, (n) => n === 0);
+    await waitFor(
+      () => probe.messageCount(queue),
+      (n) => n >= envelopes.length,
+    );
+    const ids = (await probe.drain(queue)).map((m) => String(m.properties.messageId));
+
+    expect(ids).toHaveLength(envelopes.length);
+    expect(new Set(ids)).toEqual(new Set(envelopes.map((e) => e.eventId)));
+    expect(first.publishedCount + second.publishedCount).toBe(envelopes.length);
+    expect(first.publishedCount).toBeGreaterThan(0);
+    expect(second.publishedCount).toBeGreaterThan(0);
+  });
+
+  it('publishes the events of one relay in outbox order', async () => {
+    const queue = await probe.bindProbeQueue(exchange, '#');
+    const envelopes = await enqueue(Array.from({ length: 300 }, (_, i) => created(`o${i}`)));
+    newRelay({ batchSize: 64 }).start();
+
+    await waitFor(
+      () => probe.messageCount(queue),
+      (n) => n === envelopes.length,
+    );
+    const ids = (await probe.drain(queue)).map((m) => String(m.properties.messageId));
+
+    expect(ids).toEqual(envelopes.map((e) => e.eventId));
+  });
+
+  it('finishes its batch and stops cleanly, leaving later events for the next start', async () => {
+    const queue = await probe.bindProbeQueue(exchange, '#');
+    const relay = newRelay();
+    relay.start();
+    await enqueue([created('before-stop')]);
+    await waitFor(unpublished, (n) => n === 0);
+    await relay.stop();
+
+    await enqueue([created('after-stop')]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await unpublished()).toBe(1);
+
+    newRelay().start();
+    await waitFor(unpublished, (n) => n === 0);
+    await waitFor(
+      () => probe.messageCount(queue),
+      (n) => n === 2,
+    );
+  });
+});
