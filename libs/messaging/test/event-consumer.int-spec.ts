@@ -1,0 +1,332 @@
+import { randomUUID } from 'node:crypto';
+import { CUSTOMER_CREATED_V1, CUSTOMER_UPDATED_V1 } from '@kanta/contracts';
+import {
+  EventConsumer,
+  HEADERS,
+  serviceQueueNames,
+  type BrokerConnection,
+  type EventConsumerOptions,
+} from '@kanta/messaging';
+import {
+  SCHEMA,
+  brokerConnection,
+  countRows,
+  createMessagingDatabase,
+  customerCreated,
+  openBrokerProbe,
+  silentLogger,
+  sleep,
+  uniqueName,
+  waitFor,
+  type BrokerProbe,
+  type MessagingDatabase,
+} from './support';
+
+jest.setTimeout(30_000);
+
+describe('EventConsumer', () => {
+  let database: MessagingDatabase;
+  let probe: BrokerProbe;
+  let broker: BrokerConnection;
+  let exchange: string;
+  let service: string;
+  const consumers: EventConsumer[] = [];
+
+  const newConsumer = (options: Partial<EventConsumerOptions> = {}): EventConsumer => {
+    const consumer = new EventConsumer({
+      dataSource: database.dataSource,
+      broker,
+      schema: SCHEMA,
+      service,
+      eventsExchange: exchange,
+      logger: silentLogger,
+      retryDelayMs: 100,
+      maxAttempts: 3,
+      ...options,
+    });
+    consumers.push(consumer);
+    return consumer;
+  };
+
+  const effects = (): Promise<number> =>
+    countRows(database.dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".effects`);
+
+  const recordEffect = async (
+    event: { eventId: string },
+    { manager }: { manager: import('typeorm').EntityManager },
+  ): Promise<void> => {
+    await manager.query(`INSERT INTO "${SCHEMA}".effects (event_id, consumer) VALUES ($1, $2)`, [
+      event.eventId,
+      service,
+    ]);
+  };
+
+  beforeAll(async () => {
+    database = await createMessagingDatabase('consumer');
+    probe = await openBrokerProbe();
+    broker = brokerConnection('consumer-test');
+    await broker.waitForConnect();
+  });
+
+  beforeEach(async () => {
+    exchange = uniqueName('events');
+    service = uniqueName('svc');
+    await database.dataSource.query(`TRUNCATE "${SCHEMA}".effects, "${SCHEMA}".inbox`);
+  });
+
+  afterEach(async () => {
+    await Promise.all(consumers.splice(0).map((consumer) => consumer.stop()));
+    await probe.cleanup({ exchange, services: [service] });
+  });
+
+  afterAll(async () => {
+    await broker.close();
+    await probe.close();
+    await database.close();
+  });
+
+  it('declares its queues, binds them by the registered types and hands the handler a typed, valid event', async () => {
+    const seen: string[] = [];
+    const consumer = newConsumer().on(CUSTOMER_CREATED_V1, async (event, context) => {
+      // Typed from the contracts: no cast needed to reach the payload.
+      seen.push(`${event.payload.customerNumber}/${event.payload.origin}/${context.attempt}`);
+      await recordEffect(event, context);
+    });
+    await consumer.start();
+    const event = customerCreated({ customerNumber: 'A-1', origin: 'kiosk' });
+
+    await probe.publish(exchange, CUSTOMER_CREATED_V1, event, event.eventId);
+    await waitFor(effects, (n) => n === 1);
+
+    expect(seen).toEqual(['A-1/kiosk/1']);
+    const inbox = await database.dataSource.query<
+      { event_id: string; consumer: string; event_type: string }[]
+    >(`SELECT event_id, consumer, event_type FROM "${SCHEMA}".inbox`);
+    expect(inbox).toEqual([
+      { event_id: event.eventId, consumer: service, event_type: CUSTOMER_CREATED_V1 },
+    ]);
+    const names = serviceQueueNames(service);
+    await expect(probe.messageCount(names.main)).resolves.toBe(0);
+    await expect(probe.messageCount(names.retry)).resolves.toBe(0);
+    await expect(probe.messageCount(names.dlq)).resolves.toBe(0);
+  });
+
+  it('has the effect of an event delivered twice only once, and acks the duplicate', async () => {
+    const handled: string[] = [];
+    const consumer = newConsumer().on(CUSTOMER_CREATED_V1, async (event, context) => {
+      handled.push(event.eventId);
+      await recordEffect(event, context);
+    });
+    await consumer.start();
+    const event = customerCreated();
+
+    await probe.publish(exchange, CUSTOMER_CREATED_V1, event, event.eventId);
+    await waitFor(effects, (n) => n === 1);
+    await probe.publish(exchange, CUSTOMER_CREATED_V1, event, event.eventId);
+    await probe.publish(exchange, CUSTOMER_CREATED_V1, event, event.eventId);
+    await waitFor(
+      () => probe.messageCount(consumer.queues.main),
+      (n) => n === 0,
+    );
+    await sleep(300);
+
+    expect(await effects()).toBe(1);
+    expect(handled).toEqual([event.eventId]);
+  });
+
+  it('runs concurrent duplicates of one event once', async () => {
+    const consumer = newConsumer({ prefetch: 20 }).on(
+      CUSTOMER_CREATED_V1,
+      async (event, context) => {
+        await recordEffect(event, context);
+        await sleep(50);
+      },
+    );
+    await consumer.start();
+    const event = customerCreated();
+
+    for (let i = 0; i < 10; i++)
+      await probe.publish(exchange, CUSTOMER_CREATED_V1, event, event.eventId);
+    await waitFor(
+      () => probe.messageCount(consumer.queues.main),
+      (n) => n === 0,
+    );
+    await sleep(500);
+
+    expect(await effects()).toBe(1);
+  });
+
+  it('retries a failing handler after the delay and keeps nothing of the failed attempt', async () => {
+    const attempts: number[] = [];
+    const consumer = newConsumer().on(CUSTOMER_CREATED_V1, async (event, context) => {
+      attempts.push(context.attempt);
+      await recordEffect(event, context);
+      if (context.attempt === 1) throw new Error('transient failure');
+    });
+    await consumer.start();
+    const event = customerCreated();
+
+    await probe.publish(exchange, CUSTOMER_CREATED_V1, event, event.eventId);
+    await waitFor(
+      () => Promise.resolve(attempts.length),
+      (n) => n === 2,
+    );
+    await waitFor(effects, (n) => n === 1);
+
+    expect(attempts).toEqual([1, 2]);
+    // The first attempt's effect and inbox row were rolled back with its transaction.
+    expect(
+      await countRows(database.dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".inbox`),
+    ).toBe(1);
+    await expect(probe.messageCount(consumer.queues.dlq)).resolves.toBe(0);
+  });
+
+  it('dead-letters a message that always fails after the bounded attempts, with the reason, without blocking the messages behind it', async () => {
+    const poison = customerCreated({ customerNumber: 'POISON' });
+    const poisonAttempts: number[] = [];
+    const handledAt = new Map<string, number>();
+    const consumer = newConsumer({ maxAttempts: 3, retryDelayMs: 400, prefetch: 1 }).on(
+      CUSTOMER_CREATED_V1,
+      async (event, context) => {
+        if (event.payload.customerNumber === 'POISON') {
+          poisonAttempts.push(context.attempt);
+          throw new Error('cannot handle this customer');
+        }
+        handledAt.set(event.eventId, Date.now());
+        await recordEffect(event, context);
+      },
+    );
+    await consumer.start();
+    const good = Array.from({ length: 5 }, (_, i) => customerCreated({ customerNumber: `G${i}` }));
+
+    const started = Date.now();
+    await probe.publish(exchange, CUSTOMER_CREATED_V1, poison, poison.eventId);
+    for (const event of good)
+      await probe.publish(exchange, CUSTOMER_CREATED_V1, event, event.eventId);
+    const [dead] = await waitFor(
+      () => probe.drain(consumer.queues.dlq),
+      (m) => m.length > 0,
+    );
+
+    // Even with prefetch 1 the good ones did not wait for the poison message's retries.
+    await waitFor(effects, (n) => n === good.length);
+    expect(Math.max(...handledAt.values()) - started).toBeLessThan(400);
+    expect(poisonAttempts).toEqual([1, 2, 3]);
+    expect(dead!.properties.messageId).toBe(poison.eventId);
+    expect(JSON.parse(dead!.content.toString())).toEqual(poison);
+    expect(dead!.properties.headers).toMatchObject({
+      [HEADERS.deadReason]: 'handler-failed',
+      [HEADERS.attempts]: 3,
+      [HEADERS.originalRoutingKey]: CUSTOMER_CREATED_V1,
+      [HEADERS.consumer]: service,
+      [HEADERS.lastError]: 'Error: cannot handle this customer',
+    });
+    expect(dead!.properties.headers?.['x-death']).toBeUndefined();
+    await expect(probe.messageCount(consumer.queues.retry)).resolves.toBe(0);
+    await expect(probe.messageCount(consumer.queues.main)).resolves.toBe(0);
+  });
+
+  it('dead-letters an invalid message at once with the validation reason, never calling the handler', async () => {
+    let called = 0;
+    const consumer = newConsumer({ maxAttempts: 5 }).on(CUSTOMER_CREATED_V1, async () => {
+      called += 1;
+    });
+    await consumer.start();
+    const missingField = customerCreated();
+    const { customerNumber: _dropped, ...payload } = missingField.payload;
+    const invalid = { ...missingField, payload };
+
+    await probe.publish(exchange, CUSTOMER_CREATED_V1, invalid, invalid.eventId);
+    await probe.publish(exchange, CUSTOMER_CREATED_V1, Buffer.from('{not json'), 'garbage');
+    const dead = await waitFor(
+      () => probe.drain(consumer.queues.dlq),
+      (m) => m.length === 2,
+    );
+
+    expect(called).toBe(0);
+    const byId = new Map(dead.map((m) => [String(m.properties.messageId), m.properties.headers]));
+    expect(byId.get(invalid.eventId)).toMatchObject({
+      [HEADERS.deadReason]: 'invalid-message',
+      [HEADERS.attempts]: 0,
+      [HEADERS.originalRoutingKey]: CUSTOMER_CREATED_V1,
+      [HEADERS.consumer]: service,
+    });
+    expect(String(byId.get(invalid.eventId)?.[HEADERS.lastError])).toContain(
+      "must have required property 'customerNumber'",
+    );
+    expect(byId.get('garbage')).toMatchObject({
+      [HEADERS.deadReason]: 'invalid-message',
+      [HEADERS.lastError]: 'body is not JSON',
+    });
+  });
+
+  it('runs every handler whose pattern matches, in one transaction', async () => {
+    const calls: string[] = [];
+    const consumer = newConsumer()
+      .on(CUSTOMER_UPDATED_V1, async (event, context) => {
+        calls.push(`exact:${event.payload.changedFields.join(',')}`);
+        await recordEffect(event, context);
+      })
+      .onPattern('customers.customer.#', async (event) => {
+        calls.push(`pattern:${event.type}`);
+      });
+    await consumer.start();
+    const event = {
+      ...customerCreated(),
+      type: CUSTOMER_UPDATED_V1,
+      payload: {
+        customerId: randomUUID(),
+        customerNumber: '7',
+        status: 'active',
+        stationIds: [],
+        version: 2,
+        changedFields: ['email'],
+      },
+    };
+
+    await probe.publish(exchange, CUSTOMER_UPDATED_V1, event, event.eventId);
+    await waitFor(effects, (n) => n === 1);
+
+    expect(calls).toEqual(['exact:email', `pattern:${CUSTOMER_UPDATED_V1}`]);
+  });
+
+  it('loses nothing and repeats nothing when stopped mid-stream and replaced by a new consumer', async () => {
+    const handler = async (
+      event: { eventId: string },
+      context: { manager: import('typeorm').EntityManager },
+    ): Promise<void> => {
+      await sleep(5);
+      await recordEffect(event, context);
+    };
+    const first = newConsumer({ prefetch: 10 }).on(CUSTOMER_CREATED_V1, handler);
+    await first.start();
+    const events = Array.from({ length: 300 }, (_, i) =>
+      customerCreated({ customerNumber: `R${i}` }),
+    );
+    for (const event of events) {
+      probe.channel.publish(exchange, CUSTOMER_CREATED_V1, Buffer.from(JSON.stringify(event)), {
+        persistent: true,
+        messageId: event.eventId,
+      });
+    }
+    await probe.channel.waitForConfirms();
+
+    await waitFor(effects, (n) => n >= 40, { intervalMs: 5 });
+    await first.stop();
+    const afterStop = await effects();
+    expect(afterStop).toBeLessThan(events.length);
+
+    const second = newConsumer({ prefetch: 10 }).on(CUSTOMER_CREATED_V1, handler);
+    await second.start();
+    await waitFor(effects, (n) => n >= events.length, { timeoutMs: 20_000 });
+    await sleep(300);
+
+    const rows = await database.dataSource.query<{ total: string; distinct_events: string }[]>(
+      `SELECT count(*) AS total, count(DISTINCT event_id) AS distinct_events FROM "${SCHEMA}".effects`,
+    );
+    expect(rows[0]).toEqual({
+      total: String(events.length),
+      distinct_events: String(events.length),
+    });
+  });
+});
