@@ -1,11 +1,15 @@
 import type { ServiceDataSourceOptions } from '@kanta/database';
+import { Station } from '../identity/entities/station.entity';
+import { Tenant } from '../identity/entities/tenant.entity';
+import { User, UserStation } from '../identity/entities/user.entity';
 import { Messaging1763900000000 } from './migrations/1763900000000-messaging';
+import { Identity1764000000000 } from './migrations/1764000000000-identity';
 
 export const GATEWAY_SCHEMA = 'gateway';
 
 /** Everything the gateway DataSource needs but the connection settings. */
 export const gatewaySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
   schema: GATEWAY_SCHEMA,
-  entities: [],
-  migrations: [Messaging1763900000000],
+  entities: [Tenant, Station, User, UserStation],
+  migrations: [Messaging1763900000000, Identity1764000000000],
 };

@@ -1,0 +1,104 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { createServiceDataSource } from '@kanta/database';
+import { createLogger } from '@kanta/platform';
+import { AuthController } from './auth/auth.controller';
+import { AuthGuard } from './auth/auth.guard';
+import { AuthService } from './auth/auth.service';
+import { IdentityService } from './auth/identity.service';
+import { LoginThrottle } from './auth/login-throttle';
+import { PasswordHasher } from './auth/password-hasher';
+import type { GatewayConfig } from './config';
+import { CoreModule } from './core/core.module';
+import { CustomersController } from './customers/customers.controller';
+import { CustomersService } from './customers/customers.service';
+import { gatewaySchema } from './database/schema';
+import { HealthController } from './health/health.controller';
+import { HealthService } from './health/health.service';
+import { requestIdOf } from './http/request-id';
+import { IdentityRepository } from './identity/identity.repository';
+import { StationsController } from './identity/stations.controller';
+import { StationsRepository } from './identity/stations.repository';
+import { StationsService } from './identity/stations.service';
+import { SuperadminBootstrap } from './identity/superadmin-bootstrap';
+import { TenantsController } from './identity/tenants.controller';
+import { TenantsRepository } from './identity/tenants.repository';
+import { TenantsService } from './identity/tenants.service';
+import { UsersController } from './identity/users.controller';
+import { UsersRepository } from './identity/users.repository';
+import { UsersService } from './identity/users.service';
+
+interface SerializedRequest {
+  id: unknown;
+  method: string;
+  url: string;
+}
+
+/** The gateway as one module, built from a configuration so tests can boot it in-process. */
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    const dataSource = createServiceDataSource({
+      ...gatewaySchema,
+      settings: config.postgres,
+      poolSize: 10,
+      applicationName: 'kanta-gateway',
+    });
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            logger: createLogger('gateway', config.logLevel),
+            genReqId: (req) => requestIdOf(req),
+            // Method, path and status only: query strings (search words) and bodies hold
+            // personal data.
+            serializers: {
+              req: (req: SerializedRequest) => ({
+                id: req.id,
+                method: req.method,
+                path: req.url.split('?')[0],
+              }),
+              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+            },
+          },
+        }),
+        TypeOrmModule.forRoot({ ...dataSource.options, retryAttempts: 1, retryDelay: 1000 }),
+        JwtModule.register({
+          secret: config.jwtSecret,
+          signOptions: { expiresIn: config.jwtExpiresInSeconds, algorithm: 'HS256' },
+          verifyOptions: { algorithms: ['HS256'] },
+        }),
+      ],
+      controllers: [
+        AuthController,
+        TenantsController,
+        StationsController,
+        UsersController,
+        CustomersController,
+        HealthController,
+      ],
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        IdentityRepository,
+        IdentityService,
+        PasswordHasher,
+        LoginThrottle,
+        AuthService,
+        TenantsRepository,
+        TenantsService,
+        StationsRepository,
+        StationsService,
+        UsersRepository,
+        UsersService,
+        SuperadminBootstrap,
+        CustomersService,
+        HealthService,
+      ],
+    };
+  }
+}

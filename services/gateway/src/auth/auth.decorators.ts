@@ -1,0 +1,39 @@
+import {
+  SetMetadata,
+  createParamDecorator,
+  type CustomDecorator,
+  type ExecutionContext,
+} from '@nestjs/common';
+import type { Request } from 'express';
+import type { CallerContext, Role } from '@kanta/contracts';
+import type { Identity } from './identity';
+
+export const PUBLIC_KEY = 'kanta:public';
+export const ROLES_KEY = 'kanta:roles';
+export const TENANT_SCOPED_KEY = 'kanta:tenant-scoped';
+
+/** The handler needs no token (login, health). */
+export const Public = (): CustomDecorator => SetMetadata(PUBLIC_KEY, true);
+
+/** Only these roles may call the handler; others get 403. */
+export const Roles = (...roles: Role[]): CustomDecorator => SetMetadata(ROLES_KEY, roles);
+
+/** The handler works on one tenant's data: a superadmin outside any tenant gets 403. */
+export const TenantScoped = (): CustomDecorator => SetMetadata(TENANT_SCOPED_KEY, true);
+
+/** What the auth guard attaches to a request it lets through. */
+export interface Caller {
+  identity: Identity;
+  context: CallerContext;
+}
+
+export interface AuthenticatedRequest extends Request {
+  caller?: Caller;
+}
+
+/** The verified caller of the current request. */
+export const CurrentCaller = createParamDecorator((_data: unknown, ctx: ExecutionContext) => {
+  const caller = ctx.switchToHttp().getRequest<AuthenticatedRequest>().caller;
+  if (!caller) throw new Error('CurrentCaller used on a handler without authentication');
+  return caller;
+});

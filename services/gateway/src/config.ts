@@ -1,0 +1,107 @@
+import { postgresSettingsFromEnv, type PostgresSettings } from '@kanta/database';
+import {
+  intFromEnv,
+  readConfig,
+  readInfrastructureConfig,
+  rpcQueueName,
+  stringFromEnv,
+  type EnvReader,
+} from '@kanta/platform';
+
+/** Only for development and tests; production refuses to start without JWT_SECRET. */
+const DEV_JWT_SECRET = 'kanta-development-secret-do-not-use-in-production';
+
+export interface GatewayConfig {
+  port: number;
+  host: string;
+  production: boolean;
+  logLevel: string;
+  postgres: PostgresSettings;
+  amqpUrl: string;
+  redisUrl: string;
+  /** Every Redis key the gateway writes starts with this (tests give each file its own). */
+  redisKeyPrefix: string;
+  jwtSecret: string;
+  jwtExpiresInSeconds: number;
+  rpcTimeoutMs: number;
+  /** Command queue of each service the gateway calls. */
+  rpcQueues: { customers: string };
+  /** Login attempts allowed per minute, per client IP and per e-mail address. */
+  loginAttemptsPerMinute: number;
+  /** How long a verified user's identity (tenant, role, stations) is reused without a query. */
+  identityCacheMs: number;
+  /** Largest accepted JSON body, in bytes. */
+  bodyLimitBytes: number;
+  bootstrapSuperadmin: { email: string; password: string } | null;
+}
+
+export const readGatewayEnv: EnvReader<GatewayConfig> = (env, problems) => {
+  const infrastructure = readInfrastructureConfig(env, problems);
+  const production = env.NODE_ENV === 'production';
+  const jwtSecret = env.JWT_SECRET ?? '';
+  if (jwtSecret === '' && production) {
+    problems.push('JWT_SECRET is required when NODE_ENV is production');
+  } else if (jwtSecret !== '' && jwtSecret.length < 32) {
+    problems.push('JWT_SECRET must be at least 32 characters long');
+  }
+  const bootstrapEmail = env.GATEWAY_BOOTSTRAP_SUPERADMIN_EMAIL ?? '';
+  const bootstrapPassword = env.GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD ?? '';
+  if ((bootstrapEmail === '') !== (bootstrapPassword === '')) {
+    problems.push(
+      'GATEWAY_BOOTSTRAP_SUPERADMIN_EMAIL and GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD go together',
+    );
+  }
+  let postgres: PostgresSettings | undefined;
+  try {
+    postgres = postgresSettingsFromEnv(env);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  return {
+    port: intFromEnv(env, problems, 'GATEWAY_PORT', 3000, { min: 0, max: 65535 }),
+    host: stringFromEnv(env, problems, 'GATEWAY_HOST', '0.0.0.0'),
+    production,
+    logLevel: stringFromEnv(
+      env,
+      problems,
+      'LOG_LEVEL',
+      'info',
+      /^(fatal|error|warn|info|debug|trace|silent)$/,
+    ),
+    postgres: postgres ?? postgresSettingsFromEnv({}),
+    amqpUrl: infrastructure.amqpUrl,
+    redisUrl: infrastructure.redisUrl,
+    redisKeyPrefix: stringFromEnv(
+      env,
+      problems,
+      'REDIS_KEY_PREFIX',
+      'kanta:gateway:',
+      /^[\w:.-]*$/,
+    ),
+    jwtSecret: jwtSecret || DEV_JWT_SECRET,
+    jwtExpiresInSeconds: intFromEnv(env, problems, 'JWT_EXPIRES_IN_SECONDS', 8 * 3600, {
+      min: 60,
+      max: 7 * 24 * 3600,
+    }),
+    rpcTimeoutMs: intFromEnv(env, problems, 'RPC_TIMEOUT_MS', 5000, { min: 50, max: 120_000 }),
+    rpcQueues: { customers: rpcQueueName('customers', infrastructure) },
+    loginAttemptsPerMinute: intFromEnv(env, problems, 'LOGIN_ATTEMPTS_PER_MINUTE', 10, {
+      min: 1,
+      max: 10_000,
+    }),
+    identityCacheMs: intFromEnv(env, problems, 'IDENTITY_CACHE_MS', 5000, { min: 0, max: 60_000 }),
+    bodyLimitBytes: intFromEnv(env, problems, 'HTTP_BODY_LIMIT_BYTES', 1024 * 1024, {
+      min: 1024,
+      max: 50 * 1024 * 1024,
+    }),
+    bootstrapSuperadmin:
+      bootstrapEmail && bootstrapPassword
+        ? { email: bootstrapEmail.trim().toLowerCase(), password: bootstrapPassword }
+        : null,
+  };
+};
+
+/** The gateway's configuration from the environment; throws listing every problem at once. */
+export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return readConfig(readGatewayEnv, env);
+}

@@ -1,0 +1,101 @@
+import { Body, Controller, Get, Headers, Patch, Post, Put, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  CreateCustomerDto,
+  CustomerPage,
+  CustomerView,
+  FieldRulesDto,
+  SearchCustomersQueryDto,
+  UpdateCustomerDto,
+} from '@kanta/contracts';
+import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
+import type { HttpResult } from '../http/http-result';
+import { UuidParam } from '../http/uuid-param';
+import { CustomersService } from './customers.service';
+
+@ApiTags('customers')
+@ApiBearerAuth()
+@TenantScoped()
+@Controller()
+export class CustomersController {
+  constructor(private readonly customers: CustomersService) {}
+
+  @Post('customers')
+  @ApiOperation({
+    summary: 'Create a customer; a repeated Idempotency-Key answers the first result (200)',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'At most 200 characters' })
+  @ApiCreatedResponse({ type: CustomerView, description: 'With Location and ETag' })
+  create(
+    @CurrentCaller() caller: Caller,
+    @Body() body: CreateCustomerDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<HttpResult<CustomerView>> {
+    return this.customers.create(caller, body, idempotencyKey);
+  }
+
+  @Get('customers')
+  @ApiOperation({ summary: 'Search customers (every word must match; passive hidden by default)' })
+  @ApiOkResponse({ type: CustomerPage })
+  search(
+    @CurrentCaller() caller: Caller,
+    @Query() query: SearchCustomersQueryDto,
+  ): Promise<CustomerPage> {
+    return this.customers.search(caller, query);
+  }
+
+  @Get('customers/:id')
+  @ApiOperation({ summary: 'Get a customer; the ETag is its version' })
+  @ApiOkResponse({ type: CustomerView })
+  get(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Customer') id: string,
+  ): Promise<HttpResult<CustomerView>> {
+    return this.customers.get(caller, id);
+  }
+
+  @Patch('customers/:id')
+  @ApiOperation({
+    summary: 'Change a customer (JSON merge patch; null clears a field); If-Match required',
+  })
+  @ApiConsumes('application/merge-patch+json', 'application/json')
+  @ApiBody({ type: UpdateCustomerDto })
+  @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag you read, e.g. "3"' })
+  @ApiOkResponse({ type: CustomerView })
+  update(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Customer') id: string,
+    @Body() patch: UpdateCustomerDto,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<HttpResult<CustomerView>> {
+    return this.customers.update(caller, id, patch, ifMatch);
+  }
+
+  @Get('customer-field-rules')
+  @Roles('admin')
+  @ApiOperation({ summary: 'Which customer fields your tenant requires (admin)' })
+  @ApiOkResponse({ type: FieldRulesDto })
+  getFieldRules(@CurrentCaller() caller: Caller): Promise<FieldRulesDto> {
+    return this.customers.getFieldRules(caller);
+  }
+
+  @Put('customer-field-rules')
+  @Roles('admin')
+  @ApiOperation({ summary: 'Set which customer fields your tenant requires (admin)' })
+  @ApiOkResponse({ type: FieldRulesDto })
+  putFieldRules(
+    @CurrentCaller() caller: Caller,
+    @Body() rules: FieldRulesDto,
+  ): Promise<FieldRulesDto> {
+    return this.customers.putFieldRules(caller, rules);
+  }
+}

@@ -1,0 +1,142 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  CUSTOMERS_RPC,
+  type CreateCustomerCommand,
+  type CreateCustomerDto,
+  type CreateCustomerResult,
+  type CustomerPage,
+  type CustomerView,
+  type FieldRulesDto,
+  type GetCustomerQuery,
+  type SearchCustomersQueryDto,
+  type UpdateCustomerCommand,
+  type UpdateCustomerDto,
+} from '@kanta/contracts';
+import { ProblemError, type RpcClient } from '@kanta/platform';
+import type { Caller } from '../auth/auth.decorators';
+import { CUSTOMERS_RPC_CLIENT } from '../core/tokens';
+import { HttpResult } from '../http/http-result';
+
+const IDEMPOTENCY_KEY_MAX = 200;
+
+/** `"7"` (or weak `W/"7"`) to 7; anything else is not a version this API gave out. */
+function versionFromIfMatch(ifMatch: string | undefined): number {
+  if (ifMatch === undefined || ifMatch.trim() === '') {
+    throw ProblemError.of(
+      428,
+      'precondition-required',
+      'Precondition required',
+      'Send If-Match with the ETag of the customer you read, so that no one else’s edit is lost.',
+    );
+  }
+  const match = /^(?:W\/)?"(\d{1,15})"$/.exec(ifMatch.trim());
+  if (!match) {
+    throw ProblemError.badRequest('If-Match must be an ETag this API gave out, such as "3".', [
+      { field: 'If-Match', reason: 'invalid_format', message: 'If-Match must look like "3"' },
+    ]);
+  }
+  return Number(match[1]);
+}
+
+const etagOf = (customer: CustomerView): string => `"${customer.version}"`;
+
+/**
+ * The gateway's half of the customers API: the HTTP concerns (headers, station ids the caller
+ * may name, status codes) here, everything about customers in the customers service.
+ */
+@Injectable()
+export class CustomersService {
+  constructor(@Inject(CUSTOMERS_RPC_CLIENT) private readonly rpc: RpcClient) {}
+
+  async create(
+    caller: Caller,
+    customer: CreateCustomerDto,
+    idempotencyKey: string | undefined,
+  ): Promise<HttpResult<CustomerView>> {
+    if (
+      idempotencyKey !== undefined &&
+      (idempotencyKey.length === 0 || idempotencyKey.length > IDEMPOTENCY_KEY_MAX)
+    ) {
+      throw ProblemError.field(
+        'Idempotency-Key',
+        'invalid_length',
+        `Idempotency-Key must be 1-${IDEMPOTENCY_KEY_MAX} characters`,
+      );
+    }
+    this.checkStations(caller, customer.stationIds);
+    const result = await this.rpc.send<CreateCustomerResult, CreateCustomerCommand>(
+      CUSTOMERS_RPC.create,
+      {
+        context: caller.context,
+        data: { customer, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) },
+      },
+    );
+    const headers: Record<string, string> = {
+      Location: `/api/v1/customers/${result.customer.id}`,
+      ETag: etagOf(result.customer),
+    };
+    if (result.replayed) headers['Idempotent-Replayed'] = 'true';
+    return new HttpResult(result.customer, result.replayed ? 200 : 201, headers);
+  }
+
+  async search(caller: Caller, query: SearchCustomersQueryDto): Promise<CustomerPage> {
+    this.checkStations(caller, query.stationIds);
+    return this.rpc.send<CustomerPage, SearchCustomersQueryDto>(CUSTOMERS_RPC.search, {
+      context: caller.context,
+      data: { ...query },
+    });
+  }
+
+  async get(caller: Caller, id: string): Promise<HttpResult<CustomerView>> {
+    const customer = await this.rpc.send<CustomerView, GetCustomerQuery>(CUSTOMERS_RPC.get, {
+      context: caller.context,
+      data: { id },
+    });
+    return new HttpResult(customer, 200, { ETag: etagOf(customer) });
+  }
+
+  async update(
+    caller: Caller,
+    id: string,
+    patch: UpdateCustomerDto,
+    ifMatch: string | undefined,
+  ): Promise<HttpResult<CustomerView>> {
+    const expectedVersion = versionFromIfMatch(ifMatch);
+    this.checkStations(caller, patch.stationIds);
+    const customer = await this.rpc.send<CustomerView, UpdateCustomerCommand>(
+      CUSTOMERS_RPC.update,
+      {
+        context: caller.context,
+        data: { id, expectedVersion, patch },
+      },
+    );
+    return new HttpResult(customer, 200, { ETag: etagOf(customer) });
+  }
+
+  getFieldRules(caller: Caller): Promise<FieldRulesDto> {
+    return this.rpc.send<FieldRulesDto, Record<string, never>>(CUSTOMERS_RPC.getFieldRules, {
+      context: caller.context,
+      data: {},
+    });
+  }
+
+  putFieldRules(caller: Caller, rules: FieldRulesDto): Promise<FieldRulesDto> {
+    return this.rpc.send<FieldRulesDto, FieldRulesDto>(CUSTOMERS_RPC.putFieldRules, {
+      context: caller.context,
+      data: rules,
+    });
+  }
+
+  /** Station ids a caller names must be their tenant's; whose customers they see is the service's rule. */
+  private checkStations(caller: Caller, stationIds: string[] | undefined): void {
+    if (!stationIds) return;
+    const known = caller.identity.tenantStationIds;
+    if (stationIds.some((id) => !known.has(id.toLowerCase()))) {
+      throw ProblemError.field(
+        'stationIds',
+        'unknown_station',
+        'stationIds must be stations of your tenant',
+      );
+    }
+  }
+}

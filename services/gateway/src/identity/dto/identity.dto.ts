@@ -1,0 +1,219 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { LOCALES, type Locale, type Role } from '@kanta/contracts';
+
+const trim = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim() : value;
+const lowerTrim = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim().toLowerCase() : value;
+
+/** Roles the API can give; a superadmin exists only through the start-up bootstrap. */
+export const ASSIGNABLE_ROLES = ['admin', 'worker'] as const;
+export type AssignableRole = (typeof ASSIGNABLE_ROLES)[number];
+
+const COUNTRY = /^[A-Z]{2}$/;
+const COUNTRY_MESSAGE = 'country must be an ISO 3166-1 alpha-2 code such as FI';
+
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })
+  @IsOptional()
+  @IsUUID('all', { message: 'cursor is not one this API gave out' })
+  cursor?: string;
+}
+
+export class CreateTenantDto {
+  @ApiProperty({ example: 'demo', description: 'Lower-case letters, digits and hyphens' })
+  @Transform(lowerTrim)
+  @Matches(/^[a-z0-9][a-z0-9-]{1,39}$/, {
+    message: 'slug must be 2-40 lower-case letters, digits or hyphens',
+  })
+  slug: string;
+
+  @ApiProperty({ example: 'Demo Katsastus Oy', maxLength: 200 })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name: string;
+
+  @ApiProperty({ enum: LOCALES })
+  @IsIn(LOCALES)
+  locale: Locale;
+
+  @ApiProperty({ example: 'FI', description: 'Default phone country, ISO 3166-1 alpha-2' })
+  @Matches(COUNTRY, { message: COUNTRY_MESSAGE })
+  country: string;
+}
+
+export class UpdateTenantDto {
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ enum: LOCALES })
+  @IsOptional()
+  @IsIn(LOCALES)
+  locale?: Locale;
+
+  @ApiPropertyOptional({ example: 'FI' })
+  @IsOptional()
+  @Matches(COUNTRY, { message: COUNTRY_MESSAGE })
+  country?: string;
+}
+
+export class TenantView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() slug: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: LOCALES }) locale: Locale;
+  @ApiProperty() country: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}
+
+export class TenantPage {
+  @ApiProperty({ type: [TenantView] }) items: TenantView[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class CreateStationDto {
+  @ApiProperty({ example: 'Helsinki Vallila', maxLength: 200 })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name: string;
+}
+
+export class UpdateStationDto {
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name?: string;
+}
+
+export class StationView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) tenantId: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}
+
+export class StationPage {
+  @ApiProperty({ type: [StationView] }) items: StationView[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class CreateUserDto {
+  @ApiProperty({ example: 'worker@demo.test' })
+  @Transform(lowerTrim)
+  @IsEmail({}, { message: 'email must be a valid e-mail address' })
+  @MaxLength(254)
+  email: string;
+
+  @ApiProperty({ minLength: 10, maxLength: 200 })
+  @IsString()
+  @MinLength(10)
+  @MaxLength(200)
+  password: string;
+
+  @ApiProperty({ enum: ASSIGNABLE_ROLES })
+  @IsIn(ASSIGNABLE_ROLES)
+  role: AssignableRole;
+
+  @ApiPropertyOptional({ type: [String], description: 'Stations the user works at' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(200)
+  @IsUUID('all', { each: true, message: 'stationIds must be station ids (UUIDs)' })
+  stationIds?: string[];
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Superadmin only: the tenant of the new user (e.g. its first admin)',
+  })
+  @IsOptional()
+  @IsUUID('all')
+  tenantId?: string;
+}
+
+export class UpdateUserDto {
+  @ApiPropertyOptional({ enum: ASSIGNABLE_ROLES })
+  @IsOptional()
+  @IsIn(ASSIGNABLE_ROLES)
+  role?: AssignableRole;
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(200)
+  @IsUUID('all', { each: true, message: 'stationIds must be station ids (UUIDs)' })
+  stationIds?: string[];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  active?: boolean;
+
+  @ApiPropertyOptional({ minLength: 10, maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MinLength(10)
+  @MaxLength(200)
+  password?: string;
+}
+
+export class ListUsersQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Superadmin only: whose users to list' })
+  @IsOptional()
+  @IsUUID('all')
+  tenantId?: string;
+}
+
+export class UserView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() email: string;
+  @ApiProperty({ enum: ['superadmin', 'admin', 'worker'] }) role: Role;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) tenantId: string | null;
+  @ApiProperty({ type: [String] }) stationIds: string[];
+  @ApiProperty() active: boolean;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}
+
+export class UserPage {
+  @ApiProperty({ type: [UserView] }) items: UserView[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}

@@ -1,0 +1,14 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { Locale } from '@kanta/contracts';
+
+@Entity({ name: 'tenants' })
+export class Tenant {
+  @PrimaryColumn('uuid') id: string;
+  @Column('text') slug: string;
+  @Column('text') name: string;
+  @Column('text') locale: Locale;
+  /** Default phone country (ISO 3166-1 alpha-2) for numbers typed without a country code. */
+  @Column('char', { length: 2 }) country: string;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+}

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Locale, Role } from '@kanta/contracts';
+import type { Identity } from '../auth/identity';
+
+interface IdentityRow {
+  id: string;
+  email: string;
+  role: Role;
+  active: boolean;
+  tenant_id: string | null;
+  slug: string | null;
+  name: string | null;
+  locale: Locale | null;
+  country: string | null;
+  user_station_ids: string[];
+  tenant_station_ids: string[];
+}
+
+/** Loads everything the auth guard needs about a user in one round trip. */
+@Injectable()
+export class IdentityRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async findIdentity(userId: string): Promise<Identity | null> {
+    const rows: IdentityRow[] = await this.dataSource.query(
+      `SELECT u.id, u.email, u.role, u.active, u.tenant_id, t.slug, t.name, t.locale, t.country,
+              ARRAY(SELECT s.id::text FROM gateway.user_stations us
+                      JOIN gateway.stations s ON s.tenant_id = us.tenant_id AND s.id = us.station_id
+                     WHERE us.user_id = u.id ORDER BY s.name, s.id) AS user_station_ids,
+              ARRAY(SELECT s.id::text FROM gateway.stations s
+                     WHERE s.tenant_id = u.tenant_id ORDER BY s.name, s.id) AS tenant_station_ids
+         FROM gateway.users u
+         LEFT JOIN gateway.tenants t ON t.id = u.tenant_id
+        WHERE u.id = $1`,
+      [userId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      user: { id: row.id, email: row.email, role: row.role, active: row.active },
+      tenant:
+        row.tenant_id && row.slug && row.name && row.locale && row.country
+          ? {
+              id: row.tenant_id,
+              slug: row.slug,
+              name: row.name,
+              locale: row.locale,
+              country: row.country,
+            }
+          : null,
+      stationIds: row.role === 'admin' ? row.tenant_station_ids : row.user_station_ids,
+      tenantStationIds: new Set(row.tenant_station_ids),
+    };
+  }
+}

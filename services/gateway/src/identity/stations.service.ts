@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { uuidv7 } from './ids';
+import { ProblemError } from '@kanta/platform';
+import type { Caller } from '../auth/auth.decorators';
+import { IdentityService } from '../auth/identity.service';
+import type {
+  CreateStationDto,
+  PageQueryDto,
+  StationPage,
+  StationView,
+  UpdateStationDto,
+} from './dto/identity.dto';
+import type { Station } from './entities/station.entity';
+import { DEFAULT_PAGE_SIZE, pageOf } from './page';
+import { StationsRepository } from './stations.repository';
+import { violatedUniqueConstraint } from './unique-violation';
+
+function stationView(station: Station): StationView {
+  return {
+    id: station.id,
+    tenantId: station.tenantId,
+    name: station.name,
+    createdAt: station.createdAt.toISOString(),
+    updatedAt: station.updatedAt.toISOString(),
+  };
+}
+
+const nameTaken = (): ProblemError =>
+  ProblemError.conflict('station-name-taken', 'The tenant has a station with this name.', [
+    { field: 'name', reason: 'taken', message: 'name is already used by another station' },
+  ]);
+
+/** The locations of the caller's own tenant. */
+@Injectable()
+export class StationsService {
+  constructor(
+    private readonly stations: StationsRepository,
+    private readonly identities: IdentityService,
+  ) {}
+
+  async list(caller: Caller, query: PageQueryDto): Promise<StationPage> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.stations.page(tenantOf(caller), limit + 1, query.cursor);
+    return pageOf(rows, limit, stationView);
+  }
+
+  async create(caller: Caller, dto: CreateStationDto): Promise<StationView> {
+    try {
+      const station = await this.stations.insert({
+        id: uuidv7(),
+        tenantId: tenantOf(caller),
+        name: dto.name,
+      });
+      // Admins work at every station of their tenant: their cached identities are now stale.
+      this.identities.forget();
+      return stationView(station);
+    } catch (error) {
+      if (violatedUniqueConstraint(error) === 'stations_tenant_name_key') throw nameTaken();
+      throw error;
+    }
+  }
+
+  async update(caller: Caller, id: string, dto: UpdateStationDto): Promise<StationView> {
+    const station = await this.stations.findInTenant(tenantOf(caller), id);
+    if (!station) throw ProblemError.notFound('Station');
+    try {
+      return stationView(await this.stations.save(Object.assign(station, dto)));
+    } catch (error) {
+      if (violatedUniqueConstraint(error) === 'stations_tenant_name_key') throw nameTaken();
+      throw error;
+    }
+  }
+}
+
+/** The routes using this are @TenantScoped, so the guard already refused callers without one. */
+export function tenantOf(caller: Caller): string {
+  if (!caller.identity.tenant) throw ProblemError.forbidden('Your account has no tenant.');
+  return caller.identity.tenant.id;
+}
