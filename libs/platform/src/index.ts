@@ -1,3 +1,5 @@
 export * from './config';
 export * from './logger';
 export * from './rpc-problem';
+export * from './http';
+export * from './rpc/rpc-client';
