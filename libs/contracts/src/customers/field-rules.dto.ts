@@ -1,6 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  ValidateBy,
+  ValidateNested,
+  type ValidationOptions,
+} from 'class-validator';
 
 /** Fields a tenant can make required. `address` means at least one address of any type. */
 export const RULE_FIELDS = [
@@ -15,6 +23,26 @@ export const RULE_FIELDS = [
   'externalId',
 ] as const;
 export type RuleField = (typeof RULE_FIELDS)[number];
+
+/**
+ * `@IsIn(…, { each: true })` on an array of arrays compares each inner array with the allowed
+ * strings and so rejects every non-empty group; this checks the strings inside each group.
+ */
+function AreRuleFields(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'areRuleFields',
+      validator: {
+        validate: (value: unknown): boolean =>
+          Array.isArray(value) &&
+          value.every((field) => (RULE_FIELDS as readonly unknown[]).includes(field)),
+        defaultMessage: () =>
+          `each atLeastOneOf group may only name these fields: ${RULE_FIELDS.join(', ')}`,
+      },
+    },
+    options,
+  );
+}
 
 export class KindFieldRulesDto {
   @ApiProperty({ enum: RULE_FIELDS, isArray: true, example: ['firstName', 'lastName'] })
@@ -33,7 +61,7 @@ export class KindFieldRulesDto {
   @ArrayMaxSize(10)
   @IsArray({ each: true })
   @ArrayMinSize(2, { each: true, message: 'each atLeastOneOf group needs two or more fields' })
-  @IsIn(RULE_FIELDS, { each: true })
+  @AreRuleFields({ each: true })
   atLeastOneOf: RuleField[][];
 }
 
