@@ -3,3 +3,4 @@ export * from './logger';
 export * from './rpc-problem';
 export * from './http';
 export * from './rpc/rpc-client';
+export * from './rpc/rpc-server';
