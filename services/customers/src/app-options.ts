@@ -1,0 +1,10 @@
+import type { PostgresSettings } from '@kanta/database';
+
+/** What the app module needs from outside; main.ts reads it from the environment, tests build it. */
+export interface CustomersAppOptions {
+  postgres: PostgresSettings;
+  dbPoolSize?: number;
+  amqpUrl: string;
+}
+
+export const CUSTOMERS_OPTIONS = Symbol('CUSTOMERS_OPTIONS');

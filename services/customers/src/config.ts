@@ -1,0 +1,40 @@
+import {
+  intFromEnv,
+  readInfrastructureConfig,
+  rpcQueueName,
+  type EnvReader,
+  type InfrastructureConfig,
+} from '@kanta/platform';
+import { postgresSettingsFromEnv, type PostgresSettings } from '@kanta/database';
+import { DEFAULT_RPC_PREFETCH } from '@kanta/platform';
+
+export interface CustomersConfig {
+  port: number;
+  postgres: PostgresSettings;
+  dbPoolSize: number;
+  infrastructure: InfrastructureConfig;
+  rpcQueue: string;
+  rpcPrefetch: number;
+}
+
+export const readCustomersConfig: EnvReader<CustomersConfig> = (env, problems) => {
+  const infrastructure = readInfrastructureConfig(env, problems);
+  let postgres: PostgresSettings;
+  try {
+    postgres = postgresSettingsFromEnv(env);
+  } catch (error) {
+    problems.push((error as Error).message);
+    postgres = postgresSettingsFromEnv({});
+  }
+  return {
+    port: intFromEnv(env, problems, 'CUSTOMERS_PORT', 3001, { min: 1, max: 65535 }),
+    postgres,
+    dbPoolSize: intFromEnv(env, problems, 'CUSTOMERS_DB_POOL', 16, { min: 1, max: 200 }),
+    infrastructure,
+    rpcQueue: rpcQueueName('customers', infrastructure),
+    rpcPrefetch: intFromEnv(env, problems, 'CUSTOMERS_RPC_PREFETCH', DEFAULT_RPC_PREFETCH, {
+      min: 1,
+      max: 1000,
+    }),
+  };
+};

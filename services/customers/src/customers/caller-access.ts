@@ -1,0 +1,22 @@
+import type { CallerContext } from '@kanta/contracts';
+import { RpcProblem } from '@kanta/platform';
+
+export type CallerTenant = NonNullable<CallerContext['tenant']>;
+
+/** Customers live inside a tenant; a superadmin outside any tenant has none to act on. */
+export function requireTenant(context: CallerContext): CallerTenant {
+  if (!context.tenant) {
+    throw RpcProblem.forbidden('Customers belong to a tenant; this caller acts outside any.');
+  }
+  return context.tenant;
+}
+
+/** The stations that limit what the caller sees, or null when the caller sees the whole tenant. */
+export function visibleStations(context: CallerContext): string[] | null {
+  return context.role === 'worker' ? context.stationIds : null;
+}
+
+export function canSee(context: CallerContext, customerStationIds: string[]): boolean {
+  const stations = visibleStations(context);
+  return stations === null || customerStationIds.some((id) => stations.includes(id));
+}

@@ -1,0 +1,548 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import {
+  CUSTOMER_CREATED_V1,
+  CUSTOMER_UPDATED_V1,
+  problemType,
+  type CallerContext,
+  type CreateCustomerDto,
+  type CreateCustomerResult,
+  type CustomerPage,
+  type CustomerView,
+  type ExternalIdDto,
+  type FieldError,
+  type SearchCustomersQueryDto,
+  type UpdateCustomerDto,
+} from '@kanta/contracts';
+import { Outbox } from '@kanta/messaging';
+import { RpcProblem } from '@kanta/platform';
+import { CUSTOMERS_SCHEMA } from '../database/schema';
+import { fieldRuleViolations, type RuleSubject } from '../field-rules/field-rules';
+import { FieldRulesService } from '../field-rules/field-rules.service';
+import { canSee, requireTenant, visibleStations, type CallerTenant } from './caller-access';
+import { toCustomerView, type CustomerRow, type CustomerWrite } from './customer-row';
+import { CONSTRAINTS, CustomersRepository, uniqueViolation } from './customers.repository';
+import { normalisePhone } from './phone';
+import {
+  containsPattern,
+  decodeCursor,
+  encodeCursor,
+  isUuid,
+  tokeniseSearch,
+} from './search-query';
+
+const DEFAULT_PAGE_SIZE = 25;
+/** Attempts at a generated customer number that someone took between allocation and insert. */
+const NUMBER_ATTEMPTS = 3;
+
+/** The fields a patch may name, in the order the changed-field list reports them. */
+const PATCHABLE = [
+  'kind',
+  'firstName',
+  'lastName',
+  'companyName',
+  'businessId',
+  'phone',
+  'email',
+  'addresses',
+  'notes',
+  'status',
+  'customerNumber',
+  'stationIds',
+  'externalIds',
+] as const;
+type PatchableField = (typeof PATCHABLE)[number];
+
+@Injectable()
+export class CustomersService {
+  private readonly outbox = new Outbox(CUSTOMERS_SCHEMA, 'customers');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repository: CustomersRepository,
+    private readonly fieldRules: FieldRulesService,
+  ) {}
+
+  async create(
+    context: CallerContext,
+    input: CreateCustomerDto,
+    idempotencyKey?: string,
+  ): Promise<CreateCustomerResult> {
+    const tenant = requireTenant(context);
+    const fingerprint = idempotencyKey ? fingerprintOf(input) : '';
+    if (idempotencyKey) {
+      const replay = await this.replay(tenant.id, idempotencyKey, fingerprint);
+      if (replay) return replay;
+    }
+    const stationIds =
+      input.stationIds ?? (context.currentStationId ? [context.currentStationId] : []);
+    const write = this.buildWrite(tenant, {
+      kind: input.kind ?? 'person',
+      firstName: input.firstName ?? null,
+      lastName: input.lastName ?? null,
+      companyName: input.companyName ?? null,
+      businessId: input.businessId ?? null,
+      phone: input.phone ?? null,
+      email: input.email ?? null,
+      addresses: input.addresses ?? [],
+      notes: input.notes ?? null,
+      status: input.status ?? 'active',
+      customerNumber: input.customerNumber ?? '',
+      stationIds,
+      externalIds: input.externalIds ?? [],
+    });
+    const errors = [
+      ...write.errors,
+      ...checkStations(context, write.row.station_ids),
+      ...duplicateExternalIds(write.row.external_ids),
+      ...fieldRuleViolations(await this.fieldRules.rulesFor(tenant.id), write.subject),
+    ];
+    if (errors.length > 0) throw RpcProblem.validation(errors);
+
+    const explicitNumber = input.customerNumber !== undefined;
+    for (let attempt = 1; ; attempt++) {
+      const row: CustomerWrite = {
+        ...write.row,
+        customer_number: explicitNumber
+          ? write.row.customer_number
+          : await this.repository.allocateCustomerNumber(tenant.id),
+      };
+      try {
+        const created = await this.dataSource.transaction((manager) =>
+          this.insertCustomer(manager, context, tenant, row, input, idempotencyKey, fingerprint),
+        );
+        return { customer: toCustomerView(created), replayed: false };
+      } catch (error) {
+        const constraint = uniqueViolation(error);
+        if (constraint === CONSTRAINTS.customerNumber) {
+          if (explicitNumber) throw customerNumberTaken();
+          if (attempt < NUMBER_ATTEMPTS) continue;
+        }
+        if (constraint === CONSTRAINTS.externalId) {
+          throw await this.externalIdsConflict(tenant.id, row.external_ids, null);
+        }
+        if (constraint === CONSTRAINTS.idempotencyKey && idempotencyKey) {
+          // A concurrent request with the same key won; answer as its replay.
+          const replay = await this.replay(tenant.id, idempotencyKey, fingerprint);
+          if (replay) return replay;
+        }
+        throw error;
+      }
+    }
+  }
+
+  async get(context: CallerContext, id: string): Promise<CustomerView> {
+    const tenant = requireTenant(context);
+    const row = isUuid(id) ? await this.repository.findById(tenant.id, id) : null;
+    if (!row || !canSee(context, row.station_ids)) throw customerNotFound();
+    return toCustomerView(row);
+  }
+
+  async update(
+    context: CallerContext,
+    id: string,
+    expectedVersion: number,
+    patch: UpdateCustomerDto,
+  ): Promise<CustomerView> {
+    const tenant = requireTenant(context);
+    if (!isUuid(id)) throw customerNotFound();
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const current = await this.repository.findById(tenant.id, id, {
+          manager,
+          forUpdate: true,
+        });
+        if (!current || !canSee(context, current.station_ids)) throw customerNotFound();
+        if (current.version !== expectedVersion) {
+          throw RpcProblem.preconditionFailed(
+            `The customer is at version ${current.version}, not ${expectedVersion}; read it again.`,
+          );
+        }
+        const merged = this.mergePatch(tenant, current, patch);
+        if (merged.errors.length > 0) throw RpcProblem.validation(merged.errors);
+        const changed = changedFields(current, merged.row);
+        if (changed.length === 0) return toCustomerView(current);
+        const errors = [
+          ...(changed.includes('stationIds') ? checkStations(context, merged.row.station_ids) : []),
+          ...duplicateExternalIds(merged.row.external_ids),
+          ...fieldRuleViolations(await this.fieldRules.rulesFor(tenant.id), merged.subject),
+        ];
+        if (errors.length > 0) throw RpcProblem.validation(errors);
+
+        const updated = await this.repository.update(manager, tenant.id, id, merged.row);
+        if (changed.includes('externalIds')) {
+          const before = current.external_ids;
+          const after = merged.row.external_ids;
+          await this.repository.removeExternalIds(manager, tenant.id, id, minus(before, after));
+          await this.repository.addExternalIds(manager, tenant.id, id, minus(after, before));
+        }
+        await this.outbox.enqueue(manager, [
+          {
+            type: CUSTOMER_UPDATED_V1,
+            tenantId: tenant.id,
+            correlationId: context.correlationId ?? null,
+            payload: {
+              customerId: updated.id,
+              customerNumber: updated.customer_number,
+              status: updated.status,
+              stationIds: updated.station_ids,
+              version: updated.version,
+              changedFields: changed,
+            },
+          },
+        ]);
+        return toCustomerView(updated);
+      });
+    } catch (error) {
+      const constraint = uniqueViolation(error);
+      if (constraint === CONSTRAINTS.customerNumber) throw customerNumberTaken();
+      if (constraint === CONSTRAINTS.externalId) {
+        const ids = patch.externalIds ?? [];
+        throw await this.externalIdsConflict(tenant.id, ids, id);
+      }
+      throw error;
+    }
+  }
+
+  async search(context: CallerContext, query: SearchCustomersQueryDto): Promise<CustomerPage> {
+    const tenant = requireTenant(context);
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const after = query.cursor ? decodeCursor(query.cursor) : null;
+    const own = visibleStations(context);
+    let stationIds = query.stationIds ?? null;
+    if (own) stationIds = stationIds ? stationIds.filter((s) => own.includes(s)) : own;
+    if (stationIds && stationIds.length === 0) return { items: [], nextCursor: null };
+
+    const rows = await this.repository.search({
+      tenantId: tenant.id,
+      patterns: tokeniseSearch(query.q).map(containsPattern),
+      includePassive: query.includePassive ?? false,
+      createdFrom: query.createdFrom ? new Date(query.createdFrom) : null,
+      createdBefore: query.createdTo ? endOf(query.createdTo) : null,
+      stationIds,
+      after,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toCustomerView),
+      nextCursor:
+        rows.length > limit && last
+          ? encodeCursor({ sortName: last.sort_name, id: last.id })
+          : null,
+    };
+  }
+
+  private async insertCustomer(
+    manager: EntityManager,
+    context: CallerContext,
+    tenant: CallerTenant,
+    row: CustomerWrite,
+    input: CreateCustomerDto,
+    idempotencyKey: string | undefined,
+    fingerprint: string,
+  ): Promise<CustomerRow> {
+    const id = randomUUID();
+    const created = await this.repository.insert(
+      manager,
+      tenant.id,
+      id,
+      input.origin ?? 'reception',
+      row,
+    );
+    await this.repository.addExternalIds(manager, tenant.id, id, row.external_ids);
+    if (idempotencyKey) {
+      await this.repository.insertIdempotencyKey(
+        manager,
+        tenant.id,
+        idempotencyKey,
+        fingerprint,
+        id,
+      );
+    }
+    await this.outbox.enqueue(manager, [
+      {
+        type: CUSTOMER_CREATED_V1,
+        tenantId: tenant.id,
+        correlationId: context.correlationId ?? null,
+        payload: {
+          customerId: created.id,
+          customerNumber: created.customer_number,
+          kind: created.kind,
+          status: created.status,
+          origin: created.origin,
+          stationIds: created.station_ids,
+          version: created.version,
+        },
+      },
+    ]);
+    return created;
+  }
+
+  private async replay(
+    tenantId: string,
+    key: string,
+    fingerprint: string,
+  ): Promise<CreateCustomerResult | null> {
+    const record = await this.repository.findIdempotencyKey(tenantId, key);
+    if (!record) return null;
+    if (record.fingerprint !== fingerprint) {
+      throw new RpcProblem({
+        type: problemType('idempotency-key-reused'),
+        title: 'Idempotency-Key reused',
+        status: 422,
+        detail: 'This Idempotency-Key was used before with a different request body.',
+      });
+    }
+    const row = await this.repository.findById(tenantId, record.customerId);
+    if (!row) throw customerNotFound();
+    return { customer: toCustomerView(row), replayed: true };
+  }
+
+  /** JSON merge-patch: an absent field keeps its value, null clears it. */
+  private mergePatch(
+    tenant: CallerTenant,
+    current: CustomerRow,
+    patch: UpdateCustomerDto,
+  ): BuiltWrite {
+    const has = (field: PatchableField): boolean =>
+      Object.prototype.hasOwnProperty.call(patch, field) && patch[field] !== undefined;
+    const cleared: FieldError[] = [];
+    const notClearable = (field: PatchableField): void => {
+      if (has(field) && patch[field] === null) {
+        cleared.push({ field, reason: 'required', message: `${field} cannot be cleared` });
+      }
+    };
+    (['kind', 'status', 'customerNumber'] as const).forEach(notClearable);
+    const phoneUnchanged = !has('phone');
+    const built = this.buildWrite(tenant, {
+      kind: (has('kind') && patch.kind) || current.kind,
+      firstName: has('firstName') ? (patch.firstName ?? null) : current.first_name,
+      lastName: has('lastName') ? (patch.lastName ?? null) : current.last_name,
+      companyName: has('companyName') ? (patch.companyName ?? null) : current.company_name,
+      businessId: has('businessId') ? (patch.businessId ?? null) : current.business_id,
+      phone: phoneUnchanged ? null : (patch.phone ?? null),
+      email: has('email') ? (patch.email ?? null) : current.email,
+      addresses: has('addresses') ? (patch.addresses ?? []) : current.addresses,
+      notes: has('notes') ? (patch.notes ?? null) : current.notes,
+      status: (has('status') && patch.status) || current.status,
+      customerNumber: (has('customerNumber') && patch.customerNumber) || current.customer_number,
+      stationIds: has('stationIds') ? (patch.stationIds ?? []) : current.station_ids,
+      externalIds: has('externalIds') ? (patch.externalIds ?? []) : current.external_ids,
+    });
+    if (phoneUnchanged) {
+      // The stored phone was normalised when it was written; it is not parsed again.
+      built.row.phone = current.phone;
+      built.row.phone_raw = current.phone_raw;
+      built.row.phone_national = current.phone_national;
+      built.subject.phone = current.phone;
+    }
+    built.errors.unshift(...cleared);
+    return built;
+  }
+
+  private buildWrite(tenant: CallerTenant, fields: WriteFields): BuiltWrite {
+    const errors: FieldError[] = [];
+    const text = (value: string | null): string | null =>
+      value === null || value.trim() === '' ? null : value.trim();
+    let phone: ReturnType<typeof normalisePhone> = null;
+    const rawPhone = text(fields.phone);
+    if (rawPhone !== null) {
+      phone = normalisePhone(rawPhone, tenant.country);
+      if (!phone) {
+        errors.push({
+          field: 'phone',
+          reason: 'invalid_phone',
+          message: `phone is not a valid phone number (country ${tenant.country} assumed without a +code)`,
+        });
+      }
+    }
+    const row: CustomerWrite = {
+      kind: fields.kind,
+      first_name: text(fields.firstName),
+      last_name: text(fields.lastName),
+      company_name: text(fields.companyName),
+      business_id: text(fields.businessId),
+      phone: phone?.e164 ?? null,
+      phone_raw: phone?.raw ?? null,
+      phone_national: phone?.nationalDigits ?? null,
+      email: text(fields.email)?.toLowerCase() ?? null,
+      addresses: fields.addresses.map((a) => ({ ...a })),
+      notes: text(fields.notes),
+      status: fields.status,
+      customer_number: fields.customerNumber,
+      station_ids: [...new Set(fields.stationIds)],
+      external_ids: fields.externalIds.map((e) => ({ system: e.system, id: e.id })),
+    };
+    return {
+      row,
+      errors,
+      subject: {
+        kind: row.kind,
+        firstName: row.first_name,
+        lastName: row.last_name,
+        companyName: row.company_name,
+        businessId: row.business_id,
+        // An invalid phone is reported as such, not also as missing.
+        phone: row.phone ?? rawPhone,
+        email: row.email,
+        notes: row.notes,
+        addresses: row.addresses,
+        externalIds: row.external_ids,
+      },
+    };
+  }
+
+  private async externalIdsConflict(
+    tenantId: string,
+    ids: ExternalIdDto[],
+    exceptCustomerId: string | null,
+  ): Promise<RpcProblem> {
+    const taken = await this.repository.externalIdsTaken(tenantId, ids, exceptCustomerId);
+    const errors: FieldError[] = taken.map((t) => ({
+      field: `externalIds.${ids.findIndex((i) => i.system === t.system && i.id === t.id)}.id`,
+      reason: 'taken',
+      message: `external id ${t.system}:${t.id} belongs to another customer`,
+    }));
+    return RpcProblem.conflict(
+      'external-id-taken',
+      'External id taken',
+      `Another customer already has ${taken.map((t) => `${t.system}:${t.id}`).join(', ') || 'this external id'}.`,
+      errors,
+    );
+  }
+}
+
+interface WriteFields {
+  kind: CustomerRow['kind'];
+  firstName: string | null;
+  lastName: string | null;
+  companyName: string | null;
+  businessId: string | null;
+  phone: string | null;
+  email: string | null;
+  addresses: CustomerRow['addresses'];
+  notes: string | null;
+  status: CustomerRow['status'];
+  customerNumber: string;
+  stationIds: string[];
+  externalIds: ExternalIdDto[];
+}
+
+interface BuiltWrite {
+  row: CustomerWrite;
+  errors: FieldError[];
+  subject: RuleSubject;
+}
+
+const COLUMN_OF: Record<PatchableField, (keyof CustomerWrite)[]> = {
+  kind: ['kind'],
+  firstName: ['first_name'],
+  lastName: ['last_name'],
+  companyName: ['company_name'],
+  businessId: ['business_id'],
+  phone: ['phone', 'phone_raw'],
+  email: ['email'],
+  addresses: ['addresses'],
+  notes: ['notes'],
+  status: ['status'],
+  customerNumber: ['customer_number'],
+  stationIds: ['station_ids'],
+  externalIds: ['external_ids'],
+};
+
+function changedFields(before: CustomerRow, after: CustomerWrite): string[] {
+  return PATCHABLE.filter((field) =>
+    COLUMN_OF[field].some(
+      // jsonb hands objects back with its own key order, so compare key-sorted.
+      (column) => stableJson(before[column]) !== stableJson(after[column]),
+    ),
+  );
+}
+
+/**
+ * Every station must be one the caller works at (an admin's list is the whole tenant's), so no
+ * customer is tied to a station of another tenant; a worker must keep the customer in sight.
+ */
+function checkStations(context: CallerContext, stationIds: string[]): FieldError[] {
+  const foreign = stationIds.filter((id) => !context.stationIds.includes(id));
+  if (foreign.length > 0) {
+    return [
+      {
+        field: 'stationIds',
+        reason: 'unknown_station',
+        message: 'stationIds may only name stations you work at',
+      },
+    ];
+  }
+  if (context.role === 'worker' && stationIds.length === 0) {
+    return [
+      {
+        field: 'stationIds',
+        reason: 'required',
+        message: 'stationIds must include at least one of your stations',
+      },
+    ];
+  }
+  return [];
+}
+
+function duplicateExternalIds(ids: ExternalIdDto[]): FieldError[] {
+  const seen = new Set<string>();
+  const errors: FieldError[] = [];
+  ids.forEach((e, i) => {
+    const key = `${e.system}\u0000${e.id}`;
+    if (seen.has(key)) {
+      errors.push({
+        field: `externalIds.${i}.id`,
+        reason: 'duplicate',
+        message: 'the same external id is listed twice',
+      });
+    }
+    seen.add(key);
+  });
+  return errors;
+}
+
+function minus(a: ExternalIdDto[], b: ExternalIdDto[]): ExternalIdDto[] {
+  return a.filter((x) => !b.some((y) => y.system === x.system && y.id === x.id));
+}
+
+/** A date without a time means the whole day. */
+function endOf(value: string): Date {
+  const date = new Date(value);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) date.setUTCDate(date.getUTCDate() + 1);
+  else date.setTime(date.getTime() + 1);
+  return date;
+}
+
+function customerNotFound(): RpcProblem {
+  return RpcProblem.notFound('Customer');
+}
+
+function customerNumberTaken(): RpcProblem {
+  return RpcProblem.conflict(
+    'customer-number-taken',
+    'Customer number taken',
+    'Another customer of this tenant has this customer number.',
+    [{ field: 'customerNumber', reason: 'taken', message: 'customerNumber is already in use' }],
+  );
+}
+
+/** The same request always hashes the same: keys are sorted before hashing. */
+export function fingerprintOf(value: unknown): string {
+  return createHash('sha256').update(stableJson(value)).digest('hex');
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

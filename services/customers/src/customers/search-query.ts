@@ -1,0 +1,76 @@
+import { RpcProblem } from '@kanta/platform';
+
+// Characters people put inside phone numbers as they type them.
+const PHONE_PART = /^\+?[\d()\-./]*\d[\d()\-./]*$/;
+
+/**
+ * Splits a search into the words that must all match. Groups of adjacent phone-like parts are
+ * one phone number ("040 123 4567", "+358 40 1234567"), so they are joined and reduced to digits,
+ * the form search_text keeps phones in; a leading international 00 is dropped like a "+".
+ * Case and accents are folded later, in SQL, by the same function that builds search_text.
+ */
+export function tokeniseSearch(q: string | undefined): string[] {
+  const parts = (q ?? '').trim().split(/\s+/).filter(Boolean);
+  const words: string[] = [];
+  let phone: string[] = [];
+  const flushPhone = (): void => {
+    if (phone.length === 0) return;
+    const typed = phone.join('');
+    let digits = typed.replace(/\D/g, '');
+    // 00 dials abroad like "+"; short digit runs starting 00 are more likely customer numbers.
+    if (digits.startsWith('00') && digits.length >= 10) digits = digits.slice(2);
+    if (digits !== '') words.push(digits);
+    phone = [];
+  };
+  for (const part of parts) {
+    if (PHONE_PART.test(part)) {
+      phone.push(part);
+    } else {
+      flushPhone();
+      words.push(part.toLowerCase());
+    }
+  }
+  flushPhone();
+  return [...new Set(words)];
+}
+
+/** A word as a LIKE pattern that matches it anywhere, with LIKE's own characters escaped. */
+export function containsPattern(word: string): string {
+  return `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export interface SearchCursor {
+  sortName: string;
+  id: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Opaque to callers: base64url of the last row's sort key, for keyset pagination. */
+export function encodeCursor(cursor: SearchCursor): string {
+  return Buffer.from(JSON.stringify([cursor.sortName, cursor.id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(raw: string): SearchCursor {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      typeof value[1] === 'string' &&
+      UUID.test(value[1])
+    ) {
+      return { sortName: value[0], id: value[1] };
+    }
+  } catch {
+    // falls through to the problem below
+  }
+  throw RpcProblem.validation([
+    { field: 'cursor', reason: 'invalid_format', message: 'cursor is not one this API issued' },
+  ]);
+}
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
