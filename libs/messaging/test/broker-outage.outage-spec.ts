@@ -58,7 +58,7 @@ describe('broker outage', () => {
           },
         },
       ]);
-      return envelope!.eventId;
+      return envelope.eventId;
     });
 
   const effectsOf = (eventId: string): Promise<number> =>
@@ -139,8 +139,8 @@ describe('broker outage', () => {
         ]),
       (rows) => (rows[0]?.attempts ?? 0) >= 2,
     );
-    expect(kept!.published_at).toBeNull();
-    expect(kept!.last_error).toEqual(expect.any(String));
+    expect(kept.published_at).toBeNull();
+    expect(kept.last_error).toEqual(expect.any(String));
 
     startBroker();
     await waitFor(

@@ -212,16 +212,16 @@ describe('EventConsumer', () => {
     await waitFor(effects, (n) => n === good.length);
     expect(Math.max(...handledAt.values()) - started).toBeLessThan(400);
     expect(poisonAttempts).toEqual([1, 2, 3]);
-    expect(dead!.properties.messageId).toBe(poison.eventId);
-    expect(JSON.parse(dead!.content.toString())).toEqual(poison);
-    expect(dead!.properties.headers).toMatchObject({
+    expect(dead.properties.messageId).toBe(poison.eventId);
+    expect(JSON.parse(dead.content.toString())).toEqual(poison);
+    expect(dead.properties.headers).toMatchObject({
       [HEADERS.deadReason]: 'handler-failed',
       [HEADERS.attempts]: 3,
       [HEADERS.originalRoutingKey]: CUSTOMER_CREATED_V1,
       [HEADERS.consumer]: service,
       [HEADERS.lastError]: 'Error: cannot handle this customer',
     });
-    expect(dead!.properties.headers?.['x-death']).toBeUndefined();
+    expect(dead.properties.headers?.['x-death']).toBeUndefined();
     await expect(probe.messageCount(consumer.queues.retry)).resolves.toBe(0);
     await expect(probe.messageCount(consumer.queues.main)).resolves.toBe(0);
   });

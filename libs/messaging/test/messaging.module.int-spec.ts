@@ -119,7 +119,7 @@ describe('MessagingModule', () => {
     await waitFor(
       () =>
         countRows(dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".effects WHERE event_id = $1`, [
-          envelope!.eventId,
+          envelope.eventId,
         ]),
       (n) => n === 1,
     );

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CUSTOMER_CREATED_V1, CUSTOMER_UPDATED_V1, type EventEnvelope } from '@kanta/contracts';
+import { CUSTOMER_CREATED_V1, type EventEnvelope } from '@kanta/contracts';
 import {
   HEADERS,
   Outbox,
@@ -117,7 +117,7 @@ describe('OutboxRelay', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     messages.push(...(await probe.drain(queue)));
 
-    expect(messages.map((m) => m.properties.messageId)).toEqual([committed!.eventId]);
+    expect(messages.map((m) => String(m.properties.messageId))).toEqual([committed.eventId]);
     expect(
       await countRows(database.dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".outbox`),
     ).toBe(1);
@@ -135,22 +135,22 @@ describe('OutboxRelay', () => {
     );
 
     expect(more).toHaveLength(0);
-    expect(message!.fields.routingKey).toBe(CUSTOMER_CREATED_V1);
-    expect(message!.properties).toMatchObject({
-      messageId: envelope!.eventId,
+    expect(message.fields.routingKey).toBe(CUSTOMER_CREATED_V1);
+    expect(message.properties).toMatchObject({
+      messageId: envelope.eventId,
       deliveryMode: 2,
       contentType: 'application/json',
       correlationId: 'corr-abc',
       type: CUSTOMER_CREATED_V1,
       appId: 'customers',
     });
-    expect(message!.properties.headers).toMatchObject({ [HEADERS.correlationId]: 'corr-abc' });
-    expect(JSON.parse(message!.content.toString())).toEqual(envelope);
+    expect(message.properties.headers).toMatchObject({ [HEADERS.correlationId]: 'corr-abc' });
+    expect(JSON.parse(message.content.toString())).toEqual(envelope);
     const [row] = await database.dataSource.query<
       { published_at: Date | null; attempts: number; last_error: string | null }[]
     >(`SELECT published_at, attempts, last_error FROM "${SCHEMA}".outbox`);
     expect(row).toMatchObject({ attempts: 1, last_error: null });
-    expect(row!.published_at).toBeInstanceOf(Date);
+    expect(row.published_at).toBeInstanceOf(Date);
   });
 
   it('wakes on the commit notification instead of waiting for the poll', async () => {
@@ -180,15 +180,13 @@ describe('OutboxRelay', () => {
       (m) => m.length > 0,
     );
 
-    expect(kept!.properties.messageId).toBe(envelope!.eventId);
-    expect(kept!.fields.routingKey).toBe(CUSTOMER_CREATED_V1);
+    expect(kept.properties.messageId).toBe(envelope.eventId);
+    expect(kept.fields.routingKey).toBe(CUSTOMER_CREATED_V1);
   });
 
   it('publishes every event exactly once when two relays run against one outbox, in batches', async () => {
     const queue = await probe.bindProbeQueue(exchange, '#');
-    const events = Array.from({ length: 1500 }, (_, i) =>
-      i % 2 === 0 ? created(`n${i}`) : { ...created(`n${i}`), type: CUSTOMER_UPDATED_V1 },
-    ) as OutboxEvent[];
+    const events = Array.from({ length: 1500 }, (_, i) => created(`n${i}`));
     const envelopes: EventEnvelope[] = [];
     for (let i = 0; i < events.length; i += 500)
       envelopes.push(...(await enqueue(events.slice(i, i + 500))));

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { connect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';
+import { connect, type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { CUSTOMER_CREATED_V1, type EventEnvelope, type CustomerCreatedV1 } from '@kanta/contracts';
@@ -66,7 +66,7 @@ export async function createMessagingDatabase(label: string): Promise<MessagingD
 
 /** A plain amqplib connection to look at queues and clean up, outside the code under test. */
 export interface BrokerProbe {
-  channel: Channel;
+  channel: ConfirmChannel;
   /** Declares a queue bound to the exchange by `pattern` (the exchange must exist). */
   bindProbeQueue(exchange: string, pattern: string): Promise<string>;
   /** Takes every message currently in the queue. */
@@ -122,7 +122,10 @@ export async function openBrokerProbe(): Promise<BrokerProbe> {
       const queues = [
         ...probes,
         names.unroutableQueue,
-        ...services.flatMap((s) => Object.values(serviceQueueNames(s))),
+        ...services.flatMap((s): string[] => {
+          const { main, retry, dlq } = serviceQueueNames(s);
+          return [main, retry, dlq];
+        }),
       ];
       for (const queue of queues) await channel.deleteQueue(queue).catch(() => undefined);
       await channel.deleteExchange(names.eventsExchange).catch(() => undefined);
