@@ -121,6 +121,14 @@ export async function deleteQueues(queues: string[]): Promise<void> {
   }
 }
 
+/** The field names of a validation problem, sorted. */
+export const fieldsOf = (reply: Reply): string[] =>
+  ((reply.body as { errors?: { field: string }[] }).errors ?? []).map((e) => e.field).sort();
+
+/** One property of every element of a list, e.g. the e-mails of a page of users. */
+export const pluck = (list: unknown, key: string): string[] =>
+  (list as Record<string, string>[]).map((item) => item[key]);
+
 export const idOf = (reply: Reply): string => (reply.body as { id: string }).id;
 
 /** A tenant with two stations, an admin and a worker at the first station. */

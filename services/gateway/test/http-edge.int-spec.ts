@@ -1,0 +1,120 @@
+import { bootGateway, fieldsOf, PASSWORD, ROOT_EMAIL, type Harness } from './gateway-harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await bootGateway('edge', { LOGIN_ATTEMPTS_PER_MINUTE: '3', HTTP_BODY_LIMIT_BYTES: '2048' });
+});
+afterAll(async () => h?.close());
+
+const isProblem = (headers: Headers): boolean =>
+  (headers.get('content-type') ?? '').startsWith('application/problem+json');
+
+describe('the HTTP edge', () => {
+  it('answers an unknown route with a 404 problem', async () => {
+    const reply = await h.call('GET', '/api/v1/no-such-thing');
+    expect(reply.status).toBe(404);
+    expect(isProblem(reply.headers)).toBe(true);
+    expect(reply.body).toMatchObject({ status: 404, type: expect.stringContaining('not-found') });
+  });
+
+  it('answers malformed JSON with a 400 problem', async () => {
+    const reply = await h.call('POST', '/api/v1/auth/login', {
+      rawBody: '{"email": ',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(reply.status).toBe(400);
+    expect(isProblem(reply.headers)).toBe(true);
+  });
+
+  it('answers a body over the limit with a 413 problem', async () => {
+    const reply = await h.call('POST', '/api/v1/auth/login', {
+      body: { email: 'a@b.test', password: 'x'.repeat(5000) },
+    });
+    expect(reply.status).toBe(413);
+    expect(isProblem(reply.headers)).toBe(true);
+  });
+
+  it('answers a body that is not JSON with a 415 problem', async () => {
+    const reply = await h.call('POST', '/api/v1/auth/login', {
+      rawBody: 'email=a@b.test',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(reply.status).toBe(415);
+    expect(isProblem(reply.headers)).toBe(true);
+  });
+
+  it('echoes a given X-Request-Id, makes one when none is given, and puts it in problems', async () => {
+    const given = await h.call('GET', '/api/v1/nothing', {
+      headers: { 'x-request-id': 'abc-123' },
+    });
+    expect(given.headers.get('x-request-id')).toBe('abc-123');
+    expect(given.body.requestId).toBe('abc-123');
+    const made = await h.call('GET', '/health');
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves the OpenAPI document and the Swagger UI', async () => {
+    const json = await h.call('GET', '/api/docs-json');
+    expect(json.status).toBe(200);
+    expect(Object.keys(json.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/auth/login',
+        '/api/v1/me',
+        '/api/v1/customers',
+        '/api/v1/customers/{id}',
+      ]),
+    );
+    const ui = await fetch(`${h.url}/api/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger');
+  });
+
+  it('validates login with field errors', async () => {
+    const reply = await h.call('POST', '/api/v1/auth/login', { body: { email: 'nope' } });
+    expect(reply.status).toBe(422);
+    expect(fieldsOf(reply)).toEqual(['email', 'password']);
+  });
+});
+
+describe('login rate limit', () => {
+  it('answers 429 with Retry-After after too many attempts for one e-mail address', async () => {
+    const attempt = () =>
+      h.call('POST', '/api/v1/auth/login', {
+        body: { email: ROOT_EMAIL, password: 'wrong-password' },
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await attempt()).status);
+    expect(statuses).toEqual([401, 401, 401]);
+    const limited = await attempt();
+    expect(limited.status).toBe(429);
+    expect(isProblem(limited.headers)).toBe(true);
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // Even the right password waits: the limit is on attempts, not failures.
+    const right = await h.call('POST', '/api/v1/auth/login', {
+      body: { email: ROOT_EMAIL, password: PASSWORD },
+    });
+    expect(right.status).toBe(429);
+  });
+});
+
+describe('without Redis', () => {
+  it('login answers 503 promptly instead of hanging', async () => {
+    const g = await bootGateway('noredis', { REDIS_URL: 'redis://127.0.0.1:1' });
+    try {
+      const started = Date.now();
+      const reply = await g.call('POST', '/api/v1/auth/login', {
+        body: { email: ROOT_EMAIL, password: PASSWORD },
+      });
+      expect(reply.status).toBe(503);
+      expect(isProblem(reply.headers)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(1000);
+      const health = await g.call('GET', '/health');
+      expect(health.status).toBe(503);
+      expect(health.body.checks.redis.status).toBe('down');
+    } finally {
+      await g.close();
+    }
+  });
+});
