@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { readGatewayConfig } from './config';
 import { startGateway } from './bootstrap';
 
