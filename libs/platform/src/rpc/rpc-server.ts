@@ -12,7 +12,7 @@ import {
   type NestInterceptor,
   type PipeTransform,
 } from '@nestjs/common';
-import { RmqContext, Transport, type RmqOptions } from '@nestjs/microservices';
+import { NestMicroservice, RmqContext, Transport, type RmqOptions } from '@nestjs/microservices';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
 import type { Logger } from 'pino';
@@ -73,12 +73,19 @@ export function connectRpcServer(
   settings: RpcServerSettings,
   logger: Logger,
 ): INestMicroservice {
+  // Handlers capture the global enhancers when they are registered, and connectMicroservice
+  // registers them at once unless deferred; so defer, install the edge, then register (the same
+  // steps connectMicroservice takes, without running the app's init hooks a second time).
   const microservice = app.connectMicroservice<RmqOptions>(rpcServerOptions(service, settings), {
     inheritAppConfig: false,
-  });
+    deferInitialization: true,
+  }) as NestMicroservice;
   microservice.useGlobalInterceptors(new RpcAckInterceptor());
   microservice.useGlobalFilters(new RpcProblemFilter(logger));
   microservice.useGlobalPipes(new RpcValidationPipe());
+  microservice.registerListeners();
+  microservice.setIsInitialized(true);
+  microservice.setIsInitHookCalled(true);
   return microservice;
 }
 
