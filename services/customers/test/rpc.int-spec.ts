@@ -1,0 +1,140 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { ClientRMQ } from '@nestjs/microservices';
+import { connect } from 'amqplib';
+import { firstValueFrom } from 'rxjs';
+import { CUSTOMERS_RPC, type CreateCustomerResult, type ProblemDetails } from '@kanta/contracts';
+import { connectRpcServer, createLogger } from '@kanta/platform';
+import { createTestDatabase, type TestDatabase } from '@kanta/testing';
+import { AppModule } from '../src/app.module';
+import { AMQP_URL, superadmin, tenantFixture } from './support';
+
+describe('customers over the real RMQ command queue', () => {
+  const queue = `test.custrpc.${randomBytes(6).toString('hex')}`;
+  let db: TestDatabase;
+  let app: INestApplication;
+  let client: ClientRMQ;
+  const t = tenantFixture('FI');
+
+  beforeAll(async () => {
+    db = await createTestDatabase('custrpc');
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot({ postgres: db.settings, amqpUrl: AMQP_URL })],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    // Prefetch 1: a delivery that was never acked would block every request after it.
+    connectRpcServer(
+      app,
+      'customers',
+      { amqpUrl: AMQP_URL, queue, prefetchCount: 1 },
+      createLogger('customers-test', 'silent'),
+    );
+    await app.startAllMicroservices();
+    await app.init();
+    client = new ClientRMQ({ urls: [AMQP_URL], queue, queueOptions: { durable: true } });
+    await client.connect();
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await app?.close();
+    const connection = await connect(AMQP_URL);
+    const channel = await connection.createChannel();
+    await channel.deleteQueue(queue);
+    await connection.close();
+    await db?.drop();
+  });
+
+  const call = <T>(pattern: string, context: unknown, data: unknown): Promise<T> =>
+    firstValueFrom(client.send<T>(pattern, { context, data }));
+  const problemOf = async (
+    pattern: string,
+    context: unknown,
+    data: unknown,
+  ): Promise<ProblemDetails> => {
+    try {
+      await call(pattern, context, data);
+    } catch (error) {
+      return error as ProblemDetails;
+    }
+    throw new Error('expected a problem');
+  };
+
+  it('creates and reads a customer through the queue', async () => {
+    const created = await call<CreateCustomerResult>(CUSTOMERS_RPC.create, t.admin, {
+      customer: { firstName: 'Rpc', lastName: 'Person', phone: '040 123 4567' },
+      idempotencyKey: 'rpc-key-1',
+    });
+    expect(created.customer.phone).toBe('+358401234567');
+    const read = await call<{ id: string }>(CUSTOMERS_RPC.get, t.admin, {
+      id: created.customer.id,
+    });
+    expect(read.id).toBe(created.customer.id);
+  });
+
+  it('answers validation failures as a 422 problem with one error per field, unknown fields named', async () => {
+    const problem = await problemOf(CUSTOMERS_RPC.create, t.admin, {
+      customer: {
+        firstName: 'A',
+        lastName: 'B',
+        email: 'not-an-email',
+        shoeSize: 44,
+        addresses: [{ type: 'home', country: 'finland' }],
+      },
+    });
+    expect(problem.status).toBe(422);
+    expect(problem.type).toMatch(/validation$/);
+    expect(problem.errors?.map((e) => e.field).sort()).toEqual([
+      'addresses.0.country',
+      'email',
+      'shoeSize',
+    ]);
+    expect(problem.errors?.find((e) => e.field === 'shoeSize')?.reason).toBe('unknown_field');
+  });
+
+  it('keeps answering after handlers fail: every delivery is acked, success or error', async () => {
+    for (let i = 0; i < 3; i++) {
+      expect((await problemOf(CUSTOMERS_RPC.get, t.admin, { id: randomUUID() })).status).toBe(404);
+      expect((await problemOf(CUSTOMERS_RPC.update, t.admin, { id: 'x' })).status).toBe(422);
+    }
+    const health = await call<{ status: string }>(CUSTOMERS_RPC.health, t.admin, {});
+    expect(health.status).toBe('ok');
+    const connection = await connect(AMQP_URL);
+    const channel = await connection.createChannel();
+    const state = await channel.checkQueue(queue);
+    await connection.close();
+    expect(state.messageCount).toBe(0);
+  });
+
+  it('answers 403 to a caller without a tenant and 400 to a request without a context', async () => {
+    expect((await problemOf(CUSTOMERS_RPC.search, superadmin, {})).status).toBe(403);
+    expect((await problemOf(CUSTOMERS_RPC.getFieldRules, superadmin, {})).status).toBe(403);
+    expect((await problemOf(CUSTOMERS_RPC.search, undefined, {})).status).toBe(400);
+  });
+
+  it('accepts "name plus phone or e-mail" field rules over the wire and applies them', async () => {
+    const rules = {
+      person: { required: ['firstName', 'lastName'], atLeastOneOf: [['phone', 'email']] },
+      company: { required: ['companyName'], atLeastOneOf: [] },
+    };
+    await expect(call(CUSTOMERS_RPC.putFieldRules, t.admin, rules)).resolves.toEqual(rules);
+    const problem = await problemOf(CUSTOMERS_RPC.create, t.admin, {
+      customer: { firstName: 'No', lastName: 'Contact' },
+    });
+    expect(problem.errors?.map((e) => e.field).sort()).toEqual(['email', 'phone']);
+    expect((await problemOf(CUSTOMERS_RPC.putFieldRules, t.worker, rules)).status).toBe(403);
+  });
+
+  it('hides internals of unexpected failures behind a 500 problem', async () => {
+    // The caller context is trusted, not validated: a station id Postgres cannot parse makes
+    // the query itself fail, an error the service did not foresee.
+    const problem = await problemOf(
+      CUSTOMERS_RPC.search,
+      { ...t.admin, role: 'worker', stationIds: ['not-a-uuid'] },
+      {},
+    );
+    expect(problem.status).toBe(500);
+    expect(JSON.stringify(problem)).not.toMatch(/uuid|syntax|select/i);
+  });
+});
