@@ -20,7 +20,7 @@ import { HttpResult } from '../http/http-result';
 const IDEMPOTENCY_KEY_MAX = 200;
 
 /** `"7"` (or weak `W/"7"`) to 7; anything else is not a version this API gave out. */
-function versionFromIfMatch(ifMatch: string | undefined): number {
+export function versionFromIfMatch(ifMatch: string | undefined): number {
   if (ifMatch === undefined || ifMatch.trim() === '') {
     throw ProblemError.of(
       428,

@@ -1,0 +1,27 @@
+import { ProblemError } from '@kanta/platform';
+import { versionFromIfMatch } from './customers.service';
+
+const statusOf = (ifMatch: string | undefined): number => {
+  try {
+    versionFromIfMatch(ifMatch);
+    return 0;
+  } catch (error) {
+    return (error as ProblemError).status;
+  }
+};
+
+describe('If-Match on customer edits', () => {
+  it('reads the version from a strong or weak ETag', () => {
+    expect(versionFromIfMatch('"3"')).toBe(3);
+    expect(versionFromIfMatch(' W/"12" ')).toBe(12);
+  });
+
+  it('is required: a missing or empty header is 428', () => {
+    expect(statusOf(undefined)).toBe(428);
+    expect(statusOf('  ')).toBe(428);
+  });
+
+  it('refuses anything but a quoted version with 400', () => {
+    for (const bad of ['3', '"three"', '*', '"3", "4"', '"-1"']) expect(statusOf(bad)).toBe(400);
+  });
+});
