@@ -58,7 +58,19 @@ export class BrokerConnection {
 
   /** Resolves on the first connection; rejects after `timeoutMs` (reconnecting goes on). */
   async waitForConnect(timeoutMs = 10_000): Promise<void> {
-    await this.manager.connect({ timeout: timeoutMs });
+    // Not manager.connect(): once connected, it waits for the next 'connect', which may never come.
+    if (this.manager.isConnected()) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.manager.off('connect', onConnect);
+        reject(new Error(`broker not connected after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onConnect = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.manager.once('connect', onConnect);
+    });
   }
 
   /**

@@ -15,6 +15,12 @@ export interface OutboxRelayOptions {
   logger: MessagingLogger;
   /** Rows per transaction and per wait for confirms. */
   batchSize?: number;
+  /**
+   * Batches in flight at once, each in its own transaction (SKIP LOCKED keeps them apart).
+   * More than 1 hides the broker's confirm latency (its fsync) behind the next batch, at the
+   * price of strict outbox order, which consumers must not rely on anyway (retries reorder).
+   */
+  concurrency?: number;
   /** The safety net beside LISTEN/NOTIFY: a missed notification costs at most this long. */
   pollIntervalMs?: number;
   /** A batch whose confirms take longer than this is kept and retried. */
@@ -43,6 +49,7 @@ type WakeReason = 'notify' | 'broker' | 'stop';
  */
 export class OutboxRelay {
   private readonly batchSize: number;
+  private readonly concurrency: number;
   private readonly pollIntervalMs: number;
   private readonly confirmTimeoutMs: number;
   private readonly backoff: { initialMs: number; maxMs: number };
@@ -57,7 +64,8 @@ export class OutboxRelay {
   private published = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
-    this.batchSize = options.batchSize ?? 500;
+    this.batchSize = options.batchSize ?? 1000;
+    this.concurrency = Math.max(1, options.concurrency ?? 2);
     this.pollIntervalMs = options.pollIntervalMs ?? 5000;
     this.confirmTimeoutMs = options.confirmTimeoutMs ?? 15_000;
     this.backoff = options.backoff ?? { initialMs: 250, maxMs: 15_000 };
@@ -109,7 +117,10 @@ export class OutboxRelay {
     while (!this.stopping) {
       let full: boolean;
       try {
-        full = (await this.relayBatch()) === this.batchSize;
+        const counts = await Promise.all(
+          Array.from({ length: this.concurrency }, () => this.relayBatch()),
+        );
+        full = counts.some((count) => count === this.batchSize);
         failures = 0;
       } catch (error) {
         failures += 1;
