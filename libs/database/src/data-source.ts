@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
 import { bootstrapDatabase } from './bootstrap';
 import { postgresSettingsFromEnv, type PostgresSettings } from './config';
@@ -45,22 +46,24 @@ export async function migrateServiceSchema(dataSource: DataSource): Promise<stri
   const schema = (dataSource.options as { schema?: string }).schema ?? 'public';
   const settings = settingsOf(dataSource);
   await bootstrapDatabase(settings);
-  const initializedHere = !dataSource.isInitialized;
-  if (initializedHere) await dataSource.initialize();
-  const runner = dataSource.createQueryRunner();
+  // The lock is held on a connection of its own, so the DataSource's pool (whatever its size)
+  // stays free for the migrations themselves.
+  const lock = new Client(settings);
+  await lock.connect();
   try {
-    await runner.connect();
-    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`kanta.migrate.${schema}`]);
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`kanta.migrate.${schema}`]);
+    await lock.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    const initializedHere = !dataSource.isInitialized;
+    if (initializedHere) await dataSource.initialize();
     try {
-      await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       return applied.map((m) => m.name);
     } finally {
-      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`kanta.migrate.${schema}`]);
+      if (initializedHere) await dataSource.destroy();
     }
   } finally {
-    await runner.release();
-    if (initializedHere) await dataSource.destroy();
+    // Closing the session releases the advisory lock too, even after a failed migration.
+    await lock.end();
   }
 }
 
