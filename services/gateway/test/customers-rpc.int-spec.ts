@@ -294,7 +294,7 @@ describe('RPC failures', () => {
       });
       expect(reply.status).toBe(504);
       expect(reply.body.detail).toBe('customers did not answer in time.');
-      expect(Date.now() - started).toBeLessThan(2000);
+      expect(Date.now() - started).toBeLessThan(2500);
     } finally {
       await h.close();
     }
@@ -310,7 +310,8 @@ describe('RPC failures', () => {
       const reply = await h.call('GET', '/api/v1/customers', { token: t.workerToken });
       expect(reply.status).toBe(503);
       expect(reply.headers.get('content-type')).toContain('application/problem+json');
-      expect(Date.now() - started).toBeLessThan(500);
+      // Far below RPC_TIMEOUT_MS (5 s): the call did not wait for an answer that cannot come.
+      expect(Date.now() - started).toBeLessThan(1500);
       const health = await h.call('GET', '/health');
       expect(health.status).toBe(503);
       expect(health.body.checks).toMatchObject({
