@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { uuidv7 } from '@kanta/platform';
 import type { EntityManager } from 'typeorm';
 import type { EventEnvelope, EventPayloads, EventType } from '@kanta/contracts';
 
@@ -9,18 +9,8 @@ export interface OutboxEvent<T extends EventType = EventType> {
   payload: EventPayloads[T];
 }
 
-/**
- * A UUIDv7 (RFC 9562): time-ordered, so event ids sort roughly by creation. Written here rather
- * than taken from `uuid`, whose current major is ESM-only and cannot be required under Jest.
- */
-export function newEventId(now: number = Date.now()): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = (bytes[6] & 0x0f) | 0x70;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
+/** Event ids are UUIDv7, so they sort by time. */
+export const newEventId = uuidv7;
 
 /** The channel the relay listens on to wake up as soon as an event is committed. */
 export const outboxChannel = (schema: string): string => `kanta_outbox_${schema}`;

@@ -4,3 +4,4 @@ export * from './rpc-problem';
 export * from './http';
 export * from './rpc/rpc-client';
 export * from './rpc/rpc-server';
+export * from './ids';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { uuidv7 } from './ids';
+import { uuidv7 } from '@kanta/platform';
 import { PasswordHasher } from '../auth/password-hasher';
 import type { GatewayConfig } from '../config';
 import { GATEWAY_CONFIG } from '../core/tokens';

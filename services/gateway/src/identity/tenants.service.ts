@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { uuidv7 } from './ids';
+import { uuidv7 } from '@kanta/platform';
 import { ProblemError } from '@kanta/platform';
 import type {
   CreateTenantDto,
