@@ -1,13 +1,37 @@
 import { randomBytes } from 'node:crypto';
 
+let lastMs = 0;
+let sequence = 0;
+
 /**
  * A UUIDv7 (RFC 9562): time-ordered, so new rows land at the right edge of an index and ids sort
- * by creation. Written here because the `uuid` package is ESM-only and jest cannot load it.
+ * by creation. Within one process, ids made in the same millisecond still sort in the order they
+ * were made: the 12 bits after the version count up (RFC 9562, method 1). An explicit `now` is
+ * used as given. Written here because the `uuid` package is ESM-only and jest cannot load it.
  */
-export function uuidv7(now: number = Date.now()): string {
+export function uuidv7(now?: number): string {
+  let ms: number;
+  let counter: number;
+  if (now !== undefined) {
+    ms = now;
+    counter = randomBytes(2).readUInt16BE() & 0x7ff;
+  } else {
+    const current = Date.now();
+    if (current > lastMs) {
+      lastMs = current;
+      // Start low in the 12-bit space so a burst has room to count up within the millisecond.
+      sequence = randomBytes(2).readUInt16BE() & 0x3ff;
+    } else if (++sequence > 0xfff) {
+      lastMs += 1;
+      sequence = 0;
+    }
+    ms = lastMs;
+    counter = sequence;
+  }
   const bytes = randomBytes(16);
-  bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes.writeUIntBE(ms, 0, 6);
+  bytes[6] = 0x70 | (counter >> 8);
+  bytes[7] = counter & 0xff;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

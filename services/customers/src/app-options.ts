@@ -5,6 +5,8 @@ export interface CustomersAppOptions {
   postgres: PostgresSettings;
   dbPoolSize?: number;
   amqpUrl: string;
+  /** false: do not publish the outbox (tests that read the outbox table themselves). */
+  relay?: false;
 }
 
 export const CUSTOMERS_OPTIONS = Symbol('CUSTOMERS_OPTIONS');

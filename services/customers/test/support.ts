@@ -23,7 +23,9 @@ export interface CustomersHarness {
 export async function startCustomers(label: string): Promise<CustomersHarness> {
   const db = await createTestDatabase(label);
   const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot({ postgres: db.settings, amqpUrl: AMQP_URL, dbPoolSize: 5 })],
+    imports: [
+      AppModule.forRoot({ postgres: db.settings, amqpUrl: AMQP_URL, dbPoolSize: 5, relay: false }),
+    ],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.init();

@@ -173,36 +173,89 @@ export class CustomersRepository {
   }
 
   /**
-   * Keyset pagination over (sort_name, id), which the customers_sort_idx index serves in order;
-   * each word narrows through the trigram index on search_text.
+   * Search in two steps, because which plan is fast depends on how many customers match, and
+   * the planner cannot know that for trigram LIKE patterns:
+   * 1. Walk the tenant's newest `window` customers through the primary key and filter them. When
+   *    the words are common (a name fragment, a frequent surname) a page fills up here after a
+   *    few hundred rows, however large the tenant.
+   * 2. Otherwise the matches are rare (fewer than a page among `window` customers), so they are
+   *    few: find them all through the trigram index and sort them. Ordering by `id::text` (the
+   *    same order as `id` for canonical UUIDs) keeps the planner from walking the primary key
+   *    instead, which is what makes rare words slow at a million customers.
+   * Results run newest first (ids are UUIDv7), the keyset is the id.
    */
-  async search(search: CustomerSearch): Promise<CustomerRow[]> {
-    const params: unknown[] = [search.tenantId];
-    const where = ['tenant_id = $1'];
-    const param = (value: unknown): string => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    if (!search.includePassive) where.push(`status = 'active'`);
-    if (search.createdFrom) where.push(`created_at >= ${param(search.createdFrom)}`);
-    if (search.createdBefore) where.push(`created_at < ${param(search.createdBefore)}`);
-    if (search.stationIds) where.push(`station_ids && ${param(search.stationIds)}::uuid[]`);
-    for (const pattern of search.patterns) {
-      where.push(`search_text LIKE customers.search_fold(${param(pattern)})`);
-    }
-    if (search.after) {
-      where.push(
-        `(sort_name, id) > (${param(search.after.sortName)}, ${param(search.after.id)}::uuid)`,
-      );
-    }
-    return this.dataSource.query<CustomerRow[]>(
-      `SELECT ${COLUMNS} FROM customers.customers
-        WHERE ${where.join(' AND ')}
-        ORDER BY sort_name, id
-        LIMIT ${param(search.limit)}`,
-      params,
-    );
+  async search(search: CustomerSearch, window = SEARCH_WINDOW): Promise<CustomerRow[]> {
+    return runSearch((text, values) => this.dataSource.query(text, values), search, window);
   }
+}
+
+export type QueryRunnerFn = <T>(text: string, values: unknown[]) => Promise<T[]>;
+
+/** The search's decision between its two steps, over any way of running SQL (the benchmark uses pg). */
+export async function runSearch(
+  query: QueryRunnerFn,
+  search: CustomerSearch,
+  window = SEARCH_WINDOW,
+): Promise<CustomerRow[]> {
+  const { recent, selective } = searchStatements(search, window);
+  const rows = await query<CustomerRow & { window_rows: string }>(recent.text, recent.values);
+  const windowExhausted = rows.length > 0 && Number(rows[0].window_rows) < window;
+  if (rows.length >= search.limit || windowExhausted) return rows;
+  return query<CustomerRow>(selective.text, selective.values);
+}
+
+/** How many of the newest customers the first search step looks at. */
+export const SEARCH_WINDOW = 4000;
+
+export interface SqlStatement {
+  text: string;
+  values: unknown[];
+}
+
+/** The two statements of a search (see CustomersRepository.search); the benchmark runs them raw. */
+export function searchStatements(
+  search: CustomerSearch,
+  window: number,
+): { recent: SqlStatement; selective: SqlStatement } {
+  const values: unknown[] = [search.tenantId];
+  const param = (value: unknown): string => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  const filters: string[] = [];
+  if (!search.includePassive) filters.push(`status = 'active'`);
+  if (search.createdFrom) filters.push(`created_at >= ${param(search.createdFrom)}`);
+  if (search.createdBefore) filters.push(`created_at < ${param(search.createdBefore)}`);
+  if (search.stationIds) filters.push(`station_ids && ${param(search.stationIds)}::uuid[]`);
+  for (const pattern of search.patterns) {
+    filters.push(`search_text LIKE customers.search_fold(${param(pattern)})`);
+  }
+  const after = search.after ? `AND id < ${param(search.after.id)}::uuid` : '';
+  const where = filters.length > 0 ? `AND ${filters.join(' AND ')}` : '';
+  const limit = param(search.limit);
+  const windowSize = param(window);
+  return {
+    recent: {
+      text: `WITH recent AS MATERIALIZED (
+               SELECT * FROM customers.customers
+                WHERE tenant_id = $1 ${after}
+                ORDER BY id DESC
+                LIMIT ${windowSize})
+             SELECT ${COLUMNS}, (SELECT count(*) FROM recent) AS window_rows
+               FROM recent
+              WHERE true ${where}
+              ORDER BY id DESC
+              LIMIT ${limit}`,
+      values,
+    },
+    selective: {
+      text: `SELECT ${COLUMNS} FROM customers.customers
+              WHERE tenant_id = $1 ${after} ${where}
+              ORDER BY id::text DESC
+              LIMIT ${limit}`,
+      values: values.slice(0, -1),
+    },
+  };
 }
 
 function writeParams(write: CustomerWrite): unknown[] {

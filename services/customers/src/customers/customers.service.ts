@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
@@ -16,8 +16,7 @@ import {
   type UpdateCustomerDto,
 } from '@kanta/contracts';
 import { Outbox } from '@kanta/messaging';
-import { RpcProblem } from '@kanta/platform';
-import { CUSTOMERS_SCHEMA } from '../database/schema';
+import { RpcProblem, uuidv7 } from '@kanta/platform';
 import { fieldRuleViolations, type RuleSubject } from '../field-rules/field-rules';
 import { FieldRulesService } from '../field-rules/field-rules.service';
 import { canSee, requireTenant, visibleStations, type CallerTenant } from './caller-access';
@@ -56,12 +55,11 @@ type PatchableField = (typeof PATCHABLE)[number];
 
 @Injectable()
 export class CustomersService {
-  private readonly outbox = new Outbox(CUSTOMERS_SCHEMA, 'customers');
-
   constructor(
     private readonly dataSource: DataSource,
     private readonly repository: CustomersRepository,
     private readonly fieldRules: FieldRulesService,
+    private readonly outbox: Outbox,
   ) {}
 
   async create(
@@ -228,10 +226,7 @@ export class CustomersService {
     const last = page[page.length - 1];
     return {
       items: page.map(toCustomerView),
-      nextCursor:
-        rows.length > limit && last
-          ? encodeCursor({ sortName: last.sort_name, id: last.id })
-          : null,
+      nextCursor: rows.length > limit && last ? encodeCursor({ id: last.id }) : null,
     };
   }
 
@@ -244,7 +239,7 @@ export class CustomersService {
     idempotencyKey: string | undefined,
     fingerprint: string,
   ): Promise<CustomerRow> {
-    const id = randomUUID();
+    const id = uuidv7();
     const created = await this.repository.insert(
       manager,
       tenant.id,

@@ -42,9 +42,9 @@ describe('containsPattern', () => {
 
 describe('cursor', () => {
   it('round-trips and refuses anything it did not issue with a 422 on cursor', () => {
-    const cursor = { sortName: 'mäkinen matti', id: '0b9f7c1e-5d7f-4b4e-9d0e-1f2a3b4c5d6e' };
+    const cursor = { id: '0b9f7c1e-5d7f-4b4e-9d0e-1f2a3b4c5d6e' };
     expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
-    for (const bad of ['%%%', Buffer.from('["a","not-a-uuid"]').toString('base64url'), 'e30']) {
+    for (const bad of ['%%%', Buffer.from('["not-a-uuid"]').toString('base64url'), 'e30']) {
       expect(() => decodeCursor(bad)).toThrow(
         expect.objectContaining({
           problem: expect.objectContaining({

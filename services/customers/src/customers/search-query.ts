@@ -40,15 +40,15 @@ export function containsPattern(word: string): string {
 }
 
 export interface SearchCursor {
-  sortName: string;
+  /** The id of the last customer of the previous page; results run newest first by id. */
   id: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Opaque to callers: base64url of the last row's sort key, for keyset pagination. */
+/** Opaque to callers: base64url of the last row's key, for keyset pagination. */
 export function encodeCursor(cursor: SearchCursor): string {
-  return Buffer.from(JSON.stringify([cursor.sortName, cursor.id]), 'utf8').toString('base64url');
+  return Buffer.from(JSON.stringify([cursor.id]), 'utf8').toString('base64url');
 }
 
 export function decodeCursor(raw: string): SearchCursor {
@@ -56,12 +56,11 @@ export function decodeCursor(raw: string): SearchCursor {
     const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
     if (
       Array.isArray(value) &&
-      value.length === 2 &&
+      value.length === 1 &&
       typeof value[0] === 'string' &&
-      typeof value[1] === 'string' &&
-      UUID.test(value[1])
+      UUID.test(value[0])
     ) {
-      return { sortName: value[0], id: value[1] };
+      return { id: value[0] };
     }
   } catch {
     // falls through to the problem below

@@ -1,8 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { connect } from 'amqplib';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ServiceHealth } from '@kanta/contracts';
-import { CUSTOMERS_OPTIONS, type CustomersAppOptions } from '../app-options';
+import { MessagingHealth } from '@kanta/messaging';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -10,11 +9,12 @@ const CHECK_TIMEOUT_MS = 2_000;
 export class HealthService {
   constructor(
     private readonly dataSource: DataSource,
-    @Inject(CUSTOMERS_OPTIONS) private readonly options: CustomersAppOptions,
+    private readonly messaging: MessagingHealth,
   ) {}
 
   async check(): Promise<ServiceHealth> {
-    const [database, broker] = await Promise.all([this.database(), this.broker()]);
+    const database = await this.database();
+    const broker = this.broker();
     return {
       service: 'customers',
       status: database === 'up' && broker === 'up' ? 'ok' : 'degraded',
@@ -31,17 +31,9 @@ export class HealthService {
     }
   }
 
-  /** A fresh connection, so the answer is about the broker now, not about a cached channel. */
-  private async broker(): Promise<'up' | 'down'> {
-    try {
-      const connection = await withTimeout(
-        connect(this.options.amqpUrl, { timeout: CHECK_TIMEOUT_MS }),
-      );
-      await connection.close();
-      return 'up';
-    } catch {
-      return 'down';
-    }
+  /** The state of the connection the outbox relay publishes on. */
+  private broker(): 'up' | 'down' {
+    return this.messaging.check().status;
   }
 }
 

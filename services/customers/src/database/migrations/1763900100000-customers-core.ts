@@ -73,7 +73,6 @@ const UP = [
      PRIMARY KEY (tenant_id, id),
      CONSTRAINT customers_number_unique UNIQUE (tenant_id, customer_number)
    )`,
-  `CREATE INDEX customers_sort_idx ON customers.customers (tenant_id, sort_name, id)`,
   `CREATE INDEX customers_created_idx ON customers.customers (tenant_id, created_at)`,
   `CREATE INDEX customers_search_idx ON customers.customers
      USING gin (tenant_id, search_text public.gin_trgm_ops)`,
