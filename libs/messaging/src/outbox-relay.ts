@@ -1,9 +1,13 @@
 import type { ConfirmChannel } from 'amqplib';
-import { Client } from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
+import type {
+  DataSource,
+  EntityManager,
+  EntitySubscriberInterface,
+  TransactionCommitEvent,
+} from 'typeorm';
 import type { BrokerConnection, ManagedChannel, MessagingLogger } from './broker-connection';
 import { errorText, eventPublishOptions, type OutgoingEvent } from './message-format';
-import { outboxChannel } from './outbox';
+import { OUTBOX_WRITTEN } from './outbox';
 import { assertEventExchange } from './topology';
 
 export interface OutboxRelayOptions {
@@ -21,7 +25,10 @@ export interface OutboxRelayOptions {
    * price of strict outbox order, which consumers must not rely on anyway (retries reorder).
    */
   concurrency?: number;
-  /** The safety net beside LISTEN/NOTIFY: a missed notification costs at most this long. */
+  /**
+   * The safety net beside the wake-up on commit (rows written by another process, a pass that
+   * raced a commit): an event waits at most this long.
+   */
   pollIntervalMs?: number;
   /** A batch whose confirms take longer than this is kept and retried. */
   confirmTimeoutMs?: number;
@@ -54,8 +61,16 @@ export class OutboxRelay {
   private readonly confirmTimeoutMs: number;
   private readonly backoff: { initialMs: number; maxMs: number };
   private channel: ManagedChannel | undefined;
-  private listener: Client | undefined;
-  private listenerRetry: NodeJS.Timeout | undefined;
+  /** Wakes the relay when a transaction that wrote to the outbox commits (see Outbox). */
+  private readonly commitWatcher: EntitySubscriberInterface = {
+    afterTransactionCommit: (event: TransactionCommitEvent) => {
+      const data = event.queryRunner.data as Record<string, unknown>;
+      if (!event.queryRunner.isTransactionActive && data[OUTBOX_WRITTEN]) {
+        data[OUTBOX_WRITTEN] = false;
+        this.wake('notify');
+      }
+    },
+  };
   private loop: Promise<void> | undefined;
   private stopping = false;
   private pendingNotify = false;
@@ -66,7 +81,7 @@ export class OutboxRelay {
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 1000;
     this.concurrency = Math.max(1, options.concurrency ?? 2);
-    this.pollIntervalMs = options.pollIntervalMs ?? 5000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.confirmTimeoutMs = options.confirmTimeoutMs ?? 15_000;
     this.backoff = options.backoff ?? { initialMs: 250, maxMs: 15_000 };
   }
@@ -88,11 +103,12 @@ export class OutboxRelay {
     );
     this.channel.on('ready', () => this.wake('broker'));
     this.channel.on('return', (messageId: string) => this.returned.add(messageId));
-    void this.listen();
+    this.options.dataSource.subscribers.push(this.commitWatcher);
+    // Rows committed before the start are picked up by the first pass.
     this.loop = this.run();
   }
 
-  /** Asks for a pass now (what a NOTIFY does); harmless at any time. */
+  /** Asks for a pass now (a commit that wrote to the outbox does); harmless at any time. */
   wake(reason: WakeReason = 'notify'): void {
     if (this.sleeper) this.sleeper.wake(reason);
     else if (reason === 'notify') this.pendingNotify = true;
@@ -104,10 +120,9 @@ export class OutboxRelay {
     this.wake('stop');
     await this.loop;
     this.loop = undefined;
-    clearTimeout(this.listenerRetry);
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.end().catch(() => undefined);
+    const subscribers = this.options.dataSource.subscribers;
+    const index = subscribers.indexOf(this.commitWatcher);
+    if (index >= 0) subscribers.splice(index, 1);
     await this.channel?.close();
     this.channel = undefined;
   }
@@ -247,48 +262,6 @@ export class OutboxRelay {
       };
     });
   }
-
-  /**
-   * A connection of its own for LISTEN (a pooled one would be handed to other queries). When it
-   * breaks, the poll keeps the relay going and the listener is re-established in the background.
-   */
-  private async listen(): Promise<void> {
-    if (this.stopping) return;
-    const client = new Client({
-      ...postgresClientSettings(this.options.dataSource),
-      application_name: `kanta-${this.options.schema}-outbox-listener`,
-    });
-    client.on('notification', () => this.wake('notify'));
-    client.on('error', (err) => {
-      this.options.logger.warn({ err: err.message }, 'outbox listener connection failed');
-      void client.end().catch(() => undefined);
-      this.retryListen(client);
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN "${outboxChannel(this.options.schema)}"`);
-      if (this.stopping) {
-        await client.end();
-        return;
-      }
-      this.listener = client;
-      // Anything committed while nobody was listening is picked up by this pass.
-      this.wake('notify');
-    } catch (error) {
-      this.options.logger.warn({ err: errorText(error) }, 'outbox listener could not start');
-      await client.end().catch(() => undefined);
-      this.retryListen(client);
-    }
-  }
-
-  private retryListen(client: Client): void {
-    if (this.listener === client) this.listener = undefined;
-    if (this.stopping || this.listenerRetry) return;
-    this.listenerRetry = setTimeout(() => {
-      this.listenerRetry = undefined;
-      void this.listen();
-    }, 2000);
-  }
 }
 
 async function markPublished(
@@ -311,33 +284,4 @@ export function backoffDelay(
   const base = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.max(0, failures - 1));
   // ±20 % so that several instances recovering together do not retry in lockstep.
   return Math.round(base * (0.8 + Math.random() * 0.4));
-}
-
-interface PgClientSettings {
-  host?: string;
-  port?: number;
-  user?: string;
-  password?: string;
-  database?: string;
-  connectionString?: string;
-}
-
-/** The connection settings of a TypeORM postgres DataSource, for a plain pg client. */
-export function postgresClientSettings(dataSource: DataSource): PgClientSettings {
-  const o = dataSource.options as {
-    url?: string;
-    host?: string;
-    port?: number;
-    username?: string;
-    password?: unknown;
-    database?: string;
-  };
-  return {
-    ...(o.url ? { connectionString: o.url } : {}),
-    host: o.host,
-    port: o.port,
-    user: o.username,
-    password: typeof o.password === 'string' ? o.password : undefined,
-    database: o.database,
-  };
 }

@@ -153,10 +153,10 @@ describe('OutboxRelay', () => {
     expect(row.published_at).toBeInstanceOf(Date);
   });
 
-  it('wakes on the commit notification instead of waiting for the poll', async () => {
+  it('wakes when a transaction that wrote to the outbox commits, not at the poll', async () => {
     const queue = await probe.bindProbeQueue(exchange, '#');
     newRelay({ pollIntervalMs: 60_000 }).start();
-    // Let the first (empty) pass and the LISTEN settle, so only a NOTIFY can wake it.
+    // Let the first (empty) pass settle, so only the commit can wake it before the poll.
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     const started = Date.now();
