@@ -1,11 +1,16 @@
 /*
  * Creating customers through the gateway with 20 concurrent clients (target >= 500/s), beside
  * its raw floor: the same rows and outbox events written straight into PostgreSQL by 20
- * concurrent connections (number allocation, INSERT customer, INSERT outbox, NOTIFY, commit).
+ * concurrent connections: the same two statements the service runs, sent straight from pg.
  */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
+import { CUSTOMER_CREATED_V1 } from '@kanta/contracts';
+import { Outbox } from '@kanta/messaging';
+import { uuidv7 } from '@kanta/platform';
+import type { CustomerWrite } from '../services/customers/src/customers/customer-row';
+import { insertCustomerStatement } from '../services/customers/src/customers/customers.repository';
+import { CUSTOMERS_SCHEMA } from '../services/customers/src/database/schema';
 import { printComparison, ms, runConcurrently, scratchDatabase, startBenchSystem } from './support';
 
 const CONCURRENCY = 20;
@@ -34,48 +39,68 @@ async function main(): Promise<void> {
     await runConcurrently(CONCURRENCY, WARMUP, post);
     const api = await runConcurrently(CONCURRENCY, TOTAL, (i) => post(WARMUP + i));
 
+    // The floor: the same two statements the service runs (number, then the customer with its
+    // event in one statement), sent straight from pg by 20 connections.
     const pool = new Pool({ ...db.settings, max: CONCURRENCY });
+    const outbox = new Outbox(CUSTOMERS_SCHEMA, 'customers');
     const offset = WARMUP + TOTAL;
     const raw = await runConcurrently(CONCURRENCY, TOTAL, async (i) => {
-      const client = await pool.connect();
-      try {
-        const b = body(offset + i, stationIds[0]);
-        const number = await client.query<{ n: string }>(
-          'SELECT customers.allocate_customer_number($1) AS n',
-          [tenantId],
-        );
-        await client.query('BEGIN');
-        const id = randomUUID();
-        await client.query(
-          `INSERT INTO customers.customers (tenant_id, id, first_name, last_name, phone, phone_raw,
-             phone_national, email, customer_number, station_ids)
-           VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) RETURNING *`,
-          [
-            tenantId,
-            id,
-            b.firstName,
-            b.lastName,
-            b.phone,
-            String(b.phone).replace('+358', '0'),
-            b.email,
-            number.rows[0].n,
-            stationIds,
-          ],
-        );
-        await client.query(
-          `INSERT INTO customers.outbox (event_id, type, tenant_id, envelope) VALUES ($1, $2, $3, $4)`,
-          [
-            randomUUID(),
-            'customers.customer.created.v1',
-            tenantId,
-            JSON.stringify({ customerId: id }),
-          ],
-        );
-        await client.query(`SELECT pg_notify('kanta_outbox_bench', '')`);
-        await client.query('COMMIT');
-      } finally {
-        client.release();
-      }
+      const b = body(offset + i, stationIds[0]) as {
+        firstName: string;
+        lastName: string;
+        phone: string;
+        email: string;
+      };
+      const number = await pool.query<{ n: string }>(
+        'SELECT customers.allocate_customer_number($1) AS n',
+        [tenantId],
+      );
+      const id = uuidv7();
+      const write: CustomerWrite = {
+        kind: 'person',
+        first_name: b.firstName,
+        last_name: b.lastName,
+        company_name: null,
+        business_id: null,
+        phone: b.phone,
+        phone_raw: b.phone,
+        phone_national: b.phone.replace('+358', '0'),
+        email: b.email,
+        addresses: [],
+        notes: null,
+        status: 'active',
+        customer_number: number.rows[0].n,
+        station_ids: stationIds,
+        external_ids: [],
+      };
+      const statement = insertCustomerStatement({
+        tenantId,
+        id,
+        origin: 'reception',
+        write,
+        idempotency: null,
+        events: (firstParam) =>
+          outbox.statementPart(
+            [
+              {
+                type: CUSTOMER_CREATED_V1,
+                tenantId,
+                correlationId: null,
+                payload: {
+                  customerId: id,
+                  customerNumber: write.customer_number,
+                  kind: 'person',
+                  status: 'active',
+                  origin: 'reception',
+                  stationIds,
+                  version: 1,
+                },
+              },
+            ],
+            firstParam,
+          ),
+      });
+      await pool.query(statement.text, statement.values);
     });
     await pool.end();
 

@@ -146,20 +146,24 @@ export class MessagingModule {
         { provide: Outbox, useValue: new Outbox(options.schema, options.service) },
         {
           provide: OutboxRelay,
-          inject: [MESSAGING_OPTIONS, DataSource, BrokerConnection],
+          inject: [MESSAGING_OPTIONS, DataSource, BrokerConnection, Outbox],
           useFactory: (
             o: ResolvedMessagingOptions,
             dataSource: DataSource,
             broker: BrokerConnection,
-          ) =>
-            new OutboxRelay({
+            outbox: Outbox,
+          ) => {
+            const relay = new OutboxRelay({
               dataSource,
               broker,
               schema: o.schema,
               eventsExchange: o.eventsExchange,
               logger: o.logger,
               ...(o.relay === false ? {} : o.relay),
-            }),
+            });
+            outbox.onCommitted(() => relay.wake());
+            return relay;
+          },
         },
         {
           provide: EventConsumer,

@@ -30,6 +30,8 @@ export interface OutboxRelayOptions {
    * raced a commit): an event waits at most this long.
    */
   pollIntervalMs?: number;
+  /** How long a pass waits after a wake-up for more commits to join its batch (default 10 ms). */
+  gatherMs?: number;
   /** A batch whose confirms take longer than this is kept and retried. */
   confirmTimeoutMs?: number;
   /** Backoff after a failed batch: doubles from `initial` up to `max`, with jitter. */
@@ -58,6 +60,7 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly concurrency: number;
   private readonly pollIntervalMs: number;
+  private readonly gatherMs: number;
   private readonly confirmTimeoutMs: number;
   private readonly backoff: { initialMs: number; maxMs: number };
   private channel: ManagedChannel | undefined;
@@ -82,6 +85,7 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 1000;
     this.concurrency = Math.max(1, options.concurrency ?? 2);
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.gatherMs = options.gatherMs ?? 10;
     this.confirmTimeoutMs = options.confirmTimeoutMs ?? 15_000;
     this.backoff = options.backoff ?? { initialMs: 250, maxMs: 15_000 };
   }
@@ -129,13 +133,15 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     let failures = 0;
+    // Batches in flight on the next pass: one while the outbox keeps up, `concurrency` while a
+    // backlog fills whole batches. Empty extra transactions would cost the database a commit each.
+    let parallel = 1;
     while (!this.stopping) {
       let full: boolean;
       try {
-        const counts = await Promise.all(
-          Array.from({ length: this.concurrency }, () => this.relayBatch()),
-        );
+        const counts = await Promise.all(Array.from({ length: parallel }, () => this.relayBatch()));
         full = counts.some((count) => count === this.batchSize);
+        parallel = full ? this.concurrency : 1;
         failures = 0;
       } catch (error) {
         failures += 1;
@@ -149,7 +155,12 @@ export class OutboxRelay {
         await this.sleep(delay, false);
         continue;
       }
-      if (!full) await this.sleep(this.pollIntervalMs, true);
+      if (!full) {
+        await this.sleep(this.pollIntervalMs, true);
+        // Commits come in bursts: a moment's wait turns a burst into one batch (one
+        // transaction, one confirm wait) instead of a pass per commit.
+        if (!this.stopping) await new Promise((resolve) => setTimeout(resolve, this.gatherMs));
+      }
     }
   }
 

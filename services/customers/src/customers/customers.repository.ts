@@ -53,21 +53,15 @@ export class CustomersRepository {
     return rows[0].n;
   }
 
-  async insert(
-    manager: EntityManager,
-    tenantId: string,
-    id: string,
-    origin: CustomerOrigin,
-    write: CustomerWrite,
-  ): Promise<CustomerRow> {
-    const rows = await manager.query<CustomerRow[]>(
-      `INSERT INTO customers.customers (tenant_id, id, origin, kind, first_name, last_name,
-         company_name, business_id, phone, phone_raw, phone_national, email, addresses, notes,
-         status, customer_number, station_ids, external_ids)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-       RETURNING ${COLUMNS}`,
-      [tenantId, id, origin, ...writeParams(write)],
-    );
+  /**
+   * A new customer with its external ids, its idempotency key and its events, as one statement:
+   * atomic without an explicit transaction and one round trip instead of six (each round trip
+   * costs the service a socket write, which dominated create latency). A unique violation in any
+   * part undoes all of it.
+   */
+  async insertCustomer(insert: CustomerInsert): Promise<CustomerRow> {
+    const { text, values } = insertCustomerStatement(insert);
+    const rows = await this.dataSource.query<CustomerRow[]>(text, values);
     return rows[0];
   }
 
@@ -156,20 +150,6 @@ export class CustomersRepository {
       [tenantId, key],
     );
     return rows[0] ? { fingerprint: rows[0].fingerprint, customerId: rows[0].customer_id } : null;
-  }
-
-  async insertIdempotencyKey(
-    manager: EntityManager,
-    tenantId: string,
-    key: string,
-    fingerprint: string,
-    customerId: string,
-  ): Promise<void> {
-    await manager.query(
-      `INSERT INTO customers.idempotency_keys (tenant_id, key, fingerprint, customer_id)
-       VALUES ($1, $2, $3, $4)`,
-      [tenantId, key, fingerprint, customerId],
-    );
   }
 
   /**
@@ -276,4 +256,54 @@ function writeParams(write: CustomerWrite): unknown[] {
     write.station_ids,
     JSON.stringify(write.external_ids),
   ];
+}
+
+export interface CustomerInsert {
+  tenantId: string;
+  id: string;
+  origin: CustomerOrigin;
+  write: CustomerWrite;
+  idempotency: { key: string; fingerprint: string } | null;
+  /** The outbox part of the statement, given the number of its first parameter. */
+  events: (firstParam: number) => { sql: string; params: unknown[] };
+}
+
+/**
+ * A new customer with its external ids, its idempotency key and its events, as one statement:
+ * atomic without an explicit transaction and one round trip instead of six (each round trip
+ * costs the service a socket write, which dominated create latency). A unique violation in any
+ * part undoes all of it. The benchmark runs the same statement raw.
+ */
+export function insertCustomerStatement(insert: CustomerInsert): SqlStatement {
+  const params = [
+    insert.tenantId,
+    insert.id,
+    insert.origin,
+    ...writeParams(insert.write),
+    JSON.stringify(insert.write.external_ids),
+    insert.idempotency?.key ?? null,
+    insert.idempotency?.fingerprint ?? null,
+  ];
+  const events = insert.events(params.length + 1);
+  return {
+    text: `WITH inserted AS (
+             INSERT INTO customers.customers (tenant_id, id, origin, kind, first_name, last_name,
+               company_name, business_id, phone, phone_raw, phone_national, email, addresses,
+               notes, status, customer_number, station_ids, external_ids)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+               $18)
+             RETURNING ${COLUMNS}
+           ), external_ids AS (
+             INSERT INTO customers.customer_external_ids (tenant_id, system, external_id, customer_id)
+             SELECT $1, e.system, e.id, $2
+               FROM jsonb_to_recordset($19::jsonb) AS e(system text, id text)
+           ), idempotency AS (
+             INSERT INTO customers.idempotency_keys (tenant_id, key, fingerprint, customer_id)
+             SELECT $1, $20, $21, $2 WHERE $20::text IS NOT NULL
+           ), events AS (
+             ${events.sql}
+           )
+           SELECT * FROM inserted`,
+    values: [...params, ...events.params],
+  };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import {
   CUSTOMER_CREATED_V1,
   CUSTOMER_UPDATED_V1,
@@ -107,9 +107,10 @@ export class CustomersService {
           : await this.repository.allocateCustomerNumber(tenant.id),
       };
       try {
-        const created = await this.dataSource.transaction((manager) =>
-          this.insertCustomer(manager, context, tenant, row, input, idempotencyKey, fingerprint),
-        );
+        const created = await this.insertCustomer(context, tenant, row, input, {
+          key: idempotencyKey,
+          fingerprint,
+        });
         return { customer: toCustomerView(created), replayed: false };
       } catch (error) {
         const constraint = uniqueViolation(error);
@@ -231,48 +232,47 @@ export class CustomersService {
   }
 
   private async insertCustomer(
-    manager: EntityManager,
     context: CallerContext,
     tenant: CallerTenant,
     row: CustomerWrite,
     input: CreateCustomerDto,
-    idempotencyKey: string | undefined,
-    fingerprint: string,
+    idempotency: { key: string | undefined; fingerprint: string },
   ): Promise<CustomerRow> {
     const id = uuidv7();
-    const created = await this.repository.insert(
-      manager,
-      tenant.id,
-      id,
-      input.origin ?? 'reception',
-      row,
-    );
-    await this.repository.addExternalIds(manager, tenant.id, id, row.external_ids);
-    if (idempotencyKey) {
-      await this.repository.insertIdempotencyKey(
-        manager,
-        tenant.id,
-        idempotencyKey,
-        fingerprint,
-        id,
+    const origin = input.origin ?? 'reception';
+    // The number is allocated before the insert, so the event can be written in the same
+    // statement as the customer.
+    const events = (firstParam: number): { sql: string; params: unknown[] } =>
+      this.outbox.statementPart(
+        [
+          {
+            type: CUSTOMER_CREATED_V1,
+            tenantId: tenant.id,
+            correlationId: context.correlationId ?? null,
+            payload: {
+              customerId: id,
+              customerNumber: row.customer_number,
+              kind: row.kind,
+              status: row.status,
+              origin,
+              stationIds: row.station_ids,
+              version: 1,
+            },
+          },
+        ],
+        firstParam,
       );
-    }
-    await this.outbox.enqueue(manager, [
-      {
-        type: CUSTOMER_CREATED_V1,
-        tenantId: tenant.id,
-        correlationId: context.correlationId ?? null,
-        payload: {
-          customerId: created.id,
-          customerNumber: created.customer_number,
-          kind: created.kind,
-          status: created.status,
-          origin: created.origin,
-          stationIds: created.station_ids,
-          version: created.version,
-        },
-      },
-    ]);
+    const created = await this.repository.insertCustomer({
+      tenantId: tenant.id,
+      id,
+      origin,
+      write: row,
+      idempotency: idempotency.key
+        ? { key: idempotency.key, fingerprint: idempotency.fingerprint }
+        : null,
+      events,
+    });
+    this.outbox.committed();
     return created;
   }
 

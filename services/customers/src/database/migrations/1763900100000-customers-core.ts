@@ -91,26 +91,32 @@ const UP = [
   `CREATE INDEX customer_external_ids_customer_idx
      ON customers.customer_external_ids (tenant_id, customer_id)`,
 
-  `CREATE TABLE customers.customer_number_counters (
-     tenant_id uuid PRIMARY KEY,
-     last_value bigint NOT NULL
-   )`,
-
   /*
-   * Runs as its own statement outside the create transaction, so the counter row is locked only
-   * for the instant of the increment: concurrent creates do not queue behind each other's
-   * transactions. A number taken by hand (or by an import) is skipped. A create that fails
-   * after this leaves a gap, which is accepted.
+   * Customer numbers come from one sequence per tenant, created on the tenant's first customer.
+   * nextval() takes no row lock and is not rolled back, so concurrent creates never queue behind
+   * each other's commits (a counter row did, and capped creates at a few hundred a second); a
+   * create that fails after taking a number leaves a gap, which is accepted. A number already
+   * taken by hand (or by an import) is skipped.
    */
+  `CREATE FUNCTION customers.customer_number_sequence(p_tenant uuid) RETURNS regclass
+     LANGUAGE plpgsql AS $$
+     DECLARE name text := 'customers.customer_number_' || replace(p_tenant::text, '-', '');
+     BEGIN
+       IF to_regclass(name) IS NULL THEN
+         BEGIN
+           EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %s', name);
+         EXCEPTION WHEN unique_violation OR duplicate_table THEN
+           NULL; -- another create made it at the same moment
+         END;
+       END IF;
+       RETURN name::regclass;
+     END $$`,
   `CREATE FUNCTION customers.allocate_customer_number(p_tenant uuid) RETURNS text
      LANGUAGE plpgsql AS $$
-     DECLARE n bigint;
+     DECLARE seq regclass := customers.customer_number_sequence(p_tenant); n bigint;
      BEGIN
        LOOP
-         INSERT INTO customers.customer_number_counters AS c (tenant_id, last_value)
-         VALUES (p_tenant, 1)
-         ON CONFLICT (tenant_id) DO UPDATE SET last_value = c.last_value + 1
-         RETURNING c.last_value INTO n;
+         n := nextval(seq);
          EXIT WHEN NOT EXISTS (
            SELECT 1 FROM customers.customers
             WHERE tenant_id = p_tenant AND customer_number = n::text);
@@ -140,7 +146,7 @@ const DOWN = [
   'DROP TABLE customers.idempotency_keys',
   'DROP TABLE customers.tenant_field_rules',
   'DROP FUNCTION customers.allocate_customer_number(uuid)',
-  'DROP TABLE customers.customer_number_counters',
+  'DROP FUNCTION customers.customer_number_sequence(uuid)',
   'DROP TABLE customers.customer_external_ids',
   'DROP TABLE customers.customers',
   'DROP FUNCTION customers.customer_sort_name(text, text, text)',
