@@ -178,10 +178,21 @@ export async function runSearch(
   window = SEARCH_WINDOW,
 ): Promise<CustomerRow[]> {
   const { recent, selective } = searchStatements(search, window);
+  if (search.patterns.some(isSurelyRare)) {
+    return query<CustomerRow>(selective.text, selective.values);
+  }
   const rows = await query<CustomerRow>(recent.text, recent.values);
   // A short page may only mean the window ended; the index step answers for the whole tenant.
   if (rows.length >= search.limit) return rows;
   return query<CustomerRow>(selective.text, selective.values);
+}
+
+/**
+ * A word that can only be rare — an e-mail address, or a run of seven or more digits (a phone
+ * number) — goes straight to the index: walking the recent window would find nothing in it.
+ */
+function isSurelyRare(pattern: string): boolean {
+  return pattern.includes('@') || /\d{7,}/.test(pattern);
 }
 
 /** How many of the newest customers the first search step looks at. */
