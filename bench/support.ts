@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import {
   bootstrapDatabase,
+  postgresEnv,
   postgresSettingsFromEnv,
   quoteIdent,
   type PostgresSettings,
@@ -67,12 +68,7 @@ export async function scratchDatabase(
   };
   return {
     settings,
-    env: {
-      PGHOST: settings.host,
-      PGPORT: String(settings.port),
-      PGUSER: settings.user,
-      PGDATABASE: settings.database,
-    },
+    env: postgresEnv(settings),
     drop,
   };
 }

@@ -20,3 +20,14 @@ export function postgresSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): P
     database: env.PGDATABASE ?? 'kanta',
   };
 }
+
+/** The libpq variables that point a child process (a service, a tool) at these settings. */
+export function postgresEnv(settings: PostgresSettings): Record<string, string> {
+  return {
+    PGHOST: settings.host,
+    PGPORT: String(settings.port),
+    PGUSER: settings.user,
+    ...(settings.password ? { PGPASSWORD: settings.password } : {}),
+    PGDATABASE: settings.database,
+  };
+}

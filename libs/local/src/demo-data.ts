@@ -1,7 +1,7 @@
 // Synthetic demo customers. Names are common ones combined at random; e-mails use the reserved
 // example.test domain and phone numbers are random valid-format numbers, so nothing here is a
 // real person's data.
-interface LocaleNames {
+export interface LocaleNames {
   first: string[];
   last: string[];
   companies: string[];
@@ -10,7 +10,7 @@ interface LocaleNames {
   streets: string[];
 }
 
-const NAMES: Record<'fi' | 'pl', LocaleNames> = {
+export const NAMES: Record<'fi' | 'pl', LocaleNames> = {
   fi: {
     first: [
       'Matti',

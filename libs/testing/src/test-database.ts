@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { postgresSettingsFromEnv, quoteIdent, type PostgresSettings } from '@kanta/database';
+import {
+  postgresEnv,
+  postgresSettingsFromEnv,
+  quoteIdent,
+  type PostgresSettings,
+} from '@kanta/database';
 
 /** Migrated once per change of the migrations (see test/global-setup.ts), copied per test file. */
 export const TEMPLATE_DATABASE = 'kanta_test_template';
@@ -36,13 +41,7 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
   const settings = { ...base, database: name };
   return {
     settings,
-    env: {
-      PGHOST: settings.host,
-      PGPORT: String(settings.port),
-      PGUSER: settings.user,
-      ...(settings.password ? { PGPASSWORD: settings.password } : {}),
-      PGDATABASE: name,
-    },
+    env: postgresEnv(settings),
     drop: () => dropDatabase(name),
   };
 }
