@@ -5,3 +5,4 @@ export * from './http';
 export * from './rpc/rpc-client';
 export * from './rpc/rpc-server';
 export * from './ids';
+export * from './jobs';
