@@ -5,6 +5,8 @@ export interface PostgresSettings {
   user: string;
   password: string | undefined;
   database: string;
+  /** PGSTATEMENT_TIMEOUT_MS, default 10 s; 0 turns it off (migrations, bulk loads). */
+  statementTimeoutMs: number;
 }
 
 export function postgresSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): PostgresSettings {
@@ -18,7 +20,17 @@ export function postgresSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): P
     user: env.PGUSER ?? 'postgres',
     password: env.PGPASSWORD || undefined,
     database: env.PGDATABASE ?? 'kanta',
+    statementTimeoutMs: statementTimeout(env.PGSTATEMENT_TIMEOUT_MS),
   };
+}
+
+function statementTimeout(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 10_000;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`PGSTATEMENT_TIMEOUT_MS must be a whole number of milliseconds, got "${raw}"`);
+  }
+  return value;
 }
 
 /** The libpq variables that point a child process (a service, a tool) at these settings. */

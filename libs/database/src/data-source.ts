@@ -34,7 +34,12 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
     migrationsRun: false,
     logging: false,
     applicationName: options.applicationName ?? `kanta-${options.schema}`,
-    extra: { max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 },
+    extra: {
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5000,
+      // Nothing a request does should outlive the caller's wait by much (RPC timeout 5 s).
+      statement_timeout: settings.statementTimeoutMs,
+    },
   });
 }
 
@@ -54,7 +59,12 @@ export async function migrateServiceSchema(dataSource: DataSource): Promise<stri
     await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`kanta.migrate.${schema}`]);
     await lock.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     const initializedHere = !dataSource.isInitialized;
-    if (initializedHere) await dataSource.initialize();
+    if (initializedHere) {
+      // A migration may rightly run for minutes (an index on a large table): no request timeout.
+      const extra = (dataSource.options as { extra?: Record<string, unknown> }).extra;
+      if (extra) extra.statement_timeout = 0;
+      await dataSource.initialize();
+    }
     try {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       return applied.map((m) => m.name);
@@ -81,5 +91,6 @@ function settingsOf(dataSource: DataSource): PostgresSettings {
     user: o.username ?? 'postgres',
     password: o.password,
     database: o.database ?? 'kanta',
+    statementTimeoutMs: 0,
   };
 }

@@ -20,7 +20,7 @@ describe('customers over the real RMQ command queue', () => {
   beforeAll(async () => {
     db = await createTestDatabase('custrpc');
     const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot({ postgres: db.settings, amqpUrl: AMQP_URL })],
+      imports: [AppModule.forRoot({ postgres: db.settings, amqpUrl: AMQP_URL, relay: false })],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     // Prefetch 1: a delivery that was never acked would block every request after it.
@@ -136,5 +136,13 @@ describe('customers over the real RMQ command queue', () => {
     );
     expect(problem.status).toBe(500);
     expect(JSON.stringify(problem)).not.toMatch(/uuid|syntax|select/i);
+  });
+
+  // Last: it takes the database away.
+  it('answers a 503 problem, not a 500, when its database is gone', async () => {
+    await db.drop();
+    const problem = await problemOf(CUSTOMERS_RPC.get, t.admin, { id: randomUUID() });
+    expect(problem).toMatchObject({ status: 503, title: 'Service unavailable' });
+    expect(JSON.stringify(problem)).not.toContain('kanta_t_');
   });
 });

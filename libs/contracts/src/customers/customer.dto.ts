@@ -20,6 +20,16 @@ import {
   ValidateNested,
 } from 'class-validator';
 
+/** Station ids compare as text downstream, so they are lower-cased at the edge. */
+const lowerCaseIds = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map((v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v))
+    : value;
+
+/** A calendar date, or a date-time with a zone: week and ordinal ISO forms are not accepted. */
+const DATE_OR_ZONED_DATE_TIME =
+  /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
 export const CUSTOMER_KINDS = ['person', 'company'] as const;
 export type CustomerKind = (typeof CUSTOMER_KINDS)[number];
 
@@ -162,6 +172,7 @@ export class CustomerFieldsDto {
     description: "Stations the customer belongs to; defaults to the caller's current station",
   })
   @IsOptional()
+  @Transform(({ value }: { value: unknown }) => lowerCaseIds(value))
   @IsArray()
   @ArrayMaxSize(50)
   @IsUUID('all', { each: true })
@@ -198,7 +209,7 @@ export class UpdateCustomerDto extends CustomerFieldsDto {
 const toBoolean = ({ value }: { value: unknown }): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;
 const toArray = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.split(',').filter(Boolean) : value;
+  lowerCaseIds(typeof value === 'string' ? value.split(',').filter(Boolean) : value);
 
 export class SearchCustomersQueryDto {
   @ApiPropertyOptional({
@@ -212,12 +223,20 @@ export class SearchCustomersQueryDto {
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'createdFrom must be an ISO 8601 date or date-time' })
+  @Matches(DATE_OR_ZONED_DATE_TIME, {
+    message:
+      'createdFrom must be a date (2026-11-23) or a date-time with a zone (2026-11-23T08:00:00Z)',
+  })
+  @IsISO8601({ strict: true }, { message: 'createdFrom must be a real date' })
   createdFrom?: string;
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'createdTo must be an ISO 8601 date or date-time' })
+  @Matches(DATE_OR_ZONED_DATE_TIME, {
+    message:
+      'createdTo must be a date (2026-11-23) or a date-time with a zone (2026-11-23T08:00:00Z)',
+  })
+  @IsISO8601({ strict: true }, { message: 'createdTo must be a real date' })
   createdTo?: string;
 
   @ApiPropertyOptional({ default: false })

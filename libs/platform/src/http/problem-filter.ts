@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@kanta/database';
 import {
   Catch,
   HttpException,
@@ -76,6 +77,9 @@ export function toProblem(error: unknown): ProblemDetails {
       default:
         if (error.status >= 400 && error.status < 500) return fromStatus(error.status);
     }
+  }
+  if (isDatabaseUnavailable(error)) {
+    return fromStatus(503, 'The database is not answering; try again shortly.');
   }
   return fromStatus(500, 'Something went wrong on our side; the request id helps us find it.');
 }

@@ -16,8 +16,47 @@ const REASONS: Record<string, string> = {
   isEnum: 'not_allowed',
   min: 'too_small',
   max: 'too_large',
-  nestedValidation: 'invalid',
+  isEmail: 'invalid_format',
+  matches: 'invalid_format',
+  isUuid: 'invalid_format',
+  isIso8601: 'invalid_format',
+  isString: 'invalid_type',
+  isInt: 'invalid_type',
+  isNumber: 'invalid_type',
+  isBoolean: 'invalid_type',
+  isArray: 'invalid_type',
+  isObject: 'invalid_type',
+  nestedValidation: 'invalid_type',
 };
+
+/** Checked first: a field of the wrong type or an unknown one fails every other check too. */
+const FIRST = [
+  'whitelistValidation',
+  'isString',
+  'isInt',
+  'isNumber',
+  'isBoolean',
+  'isArray',
+  'isObject',
+];
+
+/**
+ * The one failed constraint a field is reported by, and its reason: `firstName: 5` is reported as
+ * `invalid_type` ("must be a string"), not as whichever check class-validator listed first.
+ */
+export function mainConstraint(constraints: Record<string, string>): {
+  name: string;
+  reason: string;
+  message: string;
+} {
+  const entries = Object.entries(constraints);
+  const [name, message] = entries.find(([key]) => FIRST.includes(key)) ?? entries[0];
+  return {
+    name,
+    reason: REASONS[name] ?? (name.startsWith('is') ? 'invalid_format' : 'invalid'),
+    message,
+  };
+}
 
 /**
  * One FieldError per field, named by its path (`addresses.0.postalCode`), so a client can put
@@ -27,16 +66,11 @@ export function validationFieldErrors(errors: ValidationError[], parent = ''): F
   const out: FieldError[] = [];
   for (const error of errors) {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const constraints = Object.entries(error.constraints ?? {});
-    if (constraints.length > 0) {
-      // whitelist errors are the most useful ("this field does not exist"), so they win.
-      const [name, message] =
-        constraints.find(([key]) => key === 'whitelistValidation') ?? constraints[0];
+    if (error.constraints && Object.keys(error.constraints).length > 0) {
+      const { name, reason, message } = mainConstraint(error.constraints);
       out.push({
         field,
-        reason:
-          REASONS[name] ??
-          (name.startsWith('is') || name === 'matches' ? 'invalid_format' : 'invalid'),
+        reason,
         message: name === 'whitelistValidation' ? `${field} is not a known field` : message,
       });
     }

@@ -26,7 +26,9 @@ import {
   type RpcRequest,
   type RpcService,
 } from '@kanta/contracts';
+import { isDatabaseUnavailable } from '@kanta/database';
 import { AMQP_SOCKET_OPTIONS } from '../config';
+import { mainConstraint } from '../http/validation';
 import { RpcProblem, isProblemDetails } from '../rpc-problem';
 
 export interface RpcServerSettings {
@@ -150,6 +152,15 @@ export class RpcProblemFilter implements ExceptionFilter {
     }
     const error: unknown = (exception as { getError?: () => unknown }).getError?.();
     if (isProblemDetails(error)) return error;
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn({ code: (exception as { code?: string })?.code }, 'database unavailable');
+      return {
+        type: problemType('service-unavailable'),
+        title: 'Service unavailable',
+        status: 503,
+        detail: 'The service cannot reach its database; try again shortly.',
+      };
+    }
     // Only the error's class, code and message are logged: a driver error's `detail` can quote
     // the offending values, which may be personal data.
     const pattern = rpcContext instanceof RmqContext ? rpcContext.getPattern() : undefined;
@@ -222,31 +233,6 @@ export class RpcValidationPipe implements PipeTransform {
   }
 }
 
-const REASONS: Record<string, string> = {
-  isDefined: 'required',
-  isNotEmpty: 'required',
-  whitelistValidation: 'unknown_field',
-  maxLength: 'too_long',
-  minLength: 'too_short',
-  length: 'invalid_length',
-  arrayMaxSize: 'too_many',
-  arrayMinSize: 'too_few',
-  isIn: 'not_allowed',
-  isEnum: 'not_allowed',
-  isEmail: 'invalid_format',
-  matches: 'invalid_format',
-  isUuid: 'invalid_format',
-  isIso8601: 'invalid_format',
-  isString: 'invalid_type',
-  isInt: 'invalid_type',
-  isBoolean: 'invalid_type',
-  isArray: 'invalid_type',
-  isObject: 'invalid_type',
-  nestedValidation: 'invalid_type',
-  min: 'too_small',
-  max: 'too_large',
-};
-
 /** One FieldError per failing field, its path dotted through nested objects and arrays. */
 function fieldErrorsOf(
   errors: ValidationError[],
@@ -261,14 +247,13 @@ function fieldErrorsOf(
           : prefix === ''
             ? error.property
             : `${prefix}.${error.property}`;
-      const constraints = Object.entries(error.constraints ?? {});
-      if (constraints.length > 0) {
-        const [name, message] = constraints[0];
+      if (error.constraints && Object.keys(error.constraints).length > 0) {
+        const { reason, message } = mainConstraint(error.constraints);
         const field = here === '' ? error.property : here;
         const readable = message.startsWith(error.property)
           ? `${field}${message.slice(error.property.length)}`
           : message;
-        out.push({ field, reason: REASONS[name] ?? name, message: readable });
+        out.push({ field, reason, message: readable });
       }
       if (error.children?.length) walk(error.children, here, false);
     }

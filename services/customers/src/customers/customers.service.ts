@@ -70,7 +70,7 @@ export class CustomersService {
     const tenant = requireTenant(context);
     const fingerprint = idempotencyKey ? fingerprintOf(input) : '';
     if (idempotencyKey) {
-      const replay = await this.replay(tenant.id, idempotencyKey, fingerprint);
+      const replay = await this.replay(context, idempotencyKey, fingerprint);
       if (replay) return replay;
     }
     const stationIds =
@@ -98,7 +98,8 @@ export class CustomersService {
     ];
     if (errors.length > 0) throw RpcProblem.validation(errors);
 
-    const explicitNumber = input.customerNumber !== undefined;
+    // null, like an absent number, asks for a generated one.
+    const explicitNumber = input.customerNumber != null;
     for (let attempt = 1; ; attempt++) {
       const row: CustomerWrite = {
         ...write.row,
@@ -114,17 +115,18 @@ export class CustomersService {
         return { customer: toCustomerView(created), replayed: false };
       } catch (error) {
         const constraint = uniqueViolation(error);
+        if (constraint !== null && idempotencyKey) {
+          // A concurrent request with the same key may have won, and its customer then collides
+          // on the number or an external id before the key itself: answer as its replay.
+          const replay = await this.replay(context, idempotencyKey, fingerprint);
+          if (replay) return replay;
+        }
         if (constraint === CONSTRAINTS.customerNumber) {
           if (explicitNumber) throw customerNumberTaken();
           if (attempt < NUMBER_ATTEMPTS) continue;
         }
         if (constraint === CONSTRAINTS.externalId) {
           throw await this.externalIdsConflict(tenant.id, row.external_ids, null);
-        }
-        if (constraint === CONSTRAINTS.idempotencyKey && idempotencyKey) {
-          // A concurrent request with the same key won; answer as its replay.
-          const replay = await this.replay(tenant.id, idempotencyKey, fingerprint);
-          if (replay) return replay;
         }
         throw error;
       }
@@ -163,7 +165,9 @@ export class CustomersService {
         const changed = changedFields(current, merged.row);
         if (changed.length === 0) return toCustomerView(current);
         const errors = [
-          ...(changed.includes('stationIds') ? checkStations(context, merged.row.station_ids) : []),
+          ...(changed.includes('stationIds')
+            ? checkStations(context, merged.row.station_ids, current.station_ids)
+            : []),
           ...duplicateExternalIds(merged.row.external_ids),
           ...fieldRuleViolations(await this.fieldRules.rulesFor(tenant.id), merged.subject),
         ];
@@ -277,22 +281,17 @@ export class CustomersService {
   }
 
   private async replay(
-    tenantId: string,
+    context: CallerContext,
     key: string,
     fingerprint: string,
   ): Promise<CreateCustomerResult | null> {
+    const tenantId = requireTenant(context).id;
     const record = await this.repository.findIdempotencyKey(tenantId, key);
     if (!record) return null;
-    if (record.fingerprint !== fingerprint) {
-      throw new RpcProblem({
-        type: problemType('idempotency-key-reused'),
-        title: 'Idempotency-Key reused',
-        status: 422,
-        detail: 'This Idempotency-Key was used before with a different request body.',
-      });
-    }
+    if (record.fingerprint !== fingerprint) throw idempotencyKeyReused();
     const row = await this.repository.findById(tenantId, record.customerId);
-    if (!row) throw customerNotFound();
+    // Keys are the tenant's; a caller who cannot see the first customer must not get it back.
+    if (!row || !canSee(context, row.station_ids)) throw idempotencyKeyReused();
     return { customer: toCustomerView(row), replayed: true };
   }
 
@@ -458,21 +457,37 @@ function changedFields(before: CustomerRow, after: CustomerWrite): string[] {
 }
 
 /**
- * Every station must be one the caller works at (an admin's list is the whole tenant's), so no
- * customer is tied to a station of another tenant; a worker must keep the customer in sight.
+ * A station added to a customer must be one the caller works at (an admin's list is the whole
+ * tenant's), so no customer is tied to a station of another tenant. A worker keeps the stations
+ * of other colleagues that a customer already has (they may not remove them either), and must
+ * keep the customer at one of their own stations, or they would lose it from sight.
  */
-function checkStations(context: CallerContext, stationIds: string[]): FieldError[] {
-  const foreign = stationIds.filter((id) => !context.stationIds.includes(id));
-  if (foreign.length > 0) {
+function checkStations(
+  context: CallerContext,
+  stationIds: string[],
+  previous: string[] = [],
+): FieldError[] {
+  const mine = (id: string): boolean => context.stationIds.includes(id);
+  if (stationIds.some((id) => !mine(id) && !previous.includes(id))) {
     return [
       {
         field: 'stationIds',
         reason: 'unknown_station',
-        message: 'stationIds may only name stations you work at',
+        message: 'stationIds may only add stations you work at',
       },
     ];
   }
-  if (context.role === 'worker' && stationIds.length === 0) {
+  if (context.role !== 'worker') return [];
+  if (previous.some((id) => !mine(id) && !stationIds.includes(id))) {
+    return [
+      {
+        field: 'stationIds',
+        reason: 'not_your_station',
+        message: 'only an admin may take a customer away from a station you do not work at',
+      },
+    ];
+  }
+  if (!stationIds.some(mine)) {
     return [
       {
         field: 'stationIds',
@@ -511,6 +526,15 @@ function endOf(value: string): Date {
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) date.setUTCDate(date.getUTCDate() + 1);
   else date.setTime(date.getTime() + 1);
   return date;
+}
+
+function idempotencyKeyReused(): RpcProblem {
+  return new RpcProblem({
+    type: problemType('idempotency-key-reused'),
+    title: 'Idempotency-Key reused',
+    status: 422,
+    detail: 'This Idempotency-Key was used before for another request; send a new key.',
+  });
 }
 
 function customerNotFound(): RpcProblem {

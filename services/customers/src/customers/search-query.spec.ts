@@ -7,6 +7,8 @@ describe('tokeniseSearch', () => {
     ['0401234567', ['0401234567']],
     ['(040) 123-4567', ['0401234567']],
     ['00358 40 1234567', ['358401234567']],
+    ['+358 (0)40 123 4567', ['358401234567']],
+    ['+48 (0) 512 345 678', ['48512345678']],
   ])('collapses the phone typed as %p into one digit word', (q, words) => {
     expect(tokeniseSearch(q)).toEqual(words);
   });

@@ -15,7 +15,8 @@ export function tokeniseSearch(q: string | undefined): string[] {
   let phone: string[] = [];
   const flushPhone = (): void => {
     if (phone.length === 0) return;
-    const typed = phone.join('');
+    // "+358 (0)40 …": the bracketed trunk zero is not dialled after a country code.
+    const typed = phone.join('').replace(/^(\+\d{1,3})\(0\)/, '$1');
     let digits = typed.replace(/\D/g, '');
     // 00 dials abroad like "+"; short digit runs starting 00 are more likely customer numbers.
     if (digits.startsWith('00') && digits.length >= 10) digits = digits.slice(2);

@@ -29,8 +29,8 @@ export function versionFromIfMatch(ifMatch: string | undefined): number {
       'Send If-Match with the ETag of the customer you read, so that no one else’s edit is lost.',
     );
   }
-  const match = /^(?:W\/)?"(\d{1,15})"$/.exec(ifMatch.trim());
-  if (!match) {
+  const match = /^(?:W\/)?"(\d{1,10})"$/.exec(ifMatch.trim());
+  if (!match || Number(match[1]) > 2_147_483_647) {
     throw ProblemError.badRequest('If-Match must be an ETag this API gave out, such as "3".', [
       { field: 'If-Match', reason: 'invalid_format', message: 'If-Match must look like "3"' },
     ]);
@@ -61,6 +61,13 @@ export class CustomersService {
         'Idempotency-Key',
         'invalid_length',
         `Idempotency-Key must be 1-${IDEMPOTENCY_KEY_MAX} characters`,
+      );
+    }
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]+$/.test(idempotencyKey)) {
+      throw ProblemError.field(
+        'Idempotency-Key',
+        'invalid_format',
+        'Idempotency-Key must be printable ASCII without spaces',
       );
     }
     this.checkStations(caller, customer.stationIds);

@@ -1,3 +1,4 @@
+import { getCountries } from 'libphonenumber-js/max';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -27,8 +28,9 @@ const lowerTrim = ({ value }: { value: unknown }): unknown =>
 export const ASSIGNABLE_ROLES = ['admin', 'worker'] as const;
 export type AssignableRole = (typeof ASSIGNABLE_ROLES)[number];
 
-const COUNTRY = /^[A-Z]{2}$/;
-const COUNTRY_MESSAGE = 'country must be an ISO 3166-1 alpha-2 code such as FI';
+/** Countries whose phone numbers can be parsed: the tenant's default country is used for that. */
+const PHONE_COUNTRIES: string[] = getCountries();
+const COUNTRY_MESSAGE = 'country must be an ISO 3166-1 alpha-2 code of a real country, such as FI';
 
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 100 })
@@ -65,7 +67,7 @@ export class CreateTenantDto {
   locale: Locale;
 
   @ApiProperty({ example: 'FI', description: 'Default phone country, ISO 3166-1 alpha-2' })
-  @Matches(COUNTRY, { message: COUNTRY_MESSAGE })
+  @IsIn(PHONE_COUNTRIES, { message: COUNTRY_MESSAGE })
   country: string;
 }
 
@@ -85,7 +87,7 @@ export class UpdateTenantDto {
 
   @ApiPropertyOptional({ example: 'FI' })
   @IsOptional()
-  @Matches(COUNTRY, { message: COUNTRY_MESSAGE })
+  @IsIn(PHONE_COUNTRIES, { message: COUNTRY_MESSAGE })
   country?: string;
 }
 
