@@ -95,11 +95,11 @@ describe('customers through the gateway (whole system)', () => {
     expect(found.items).toHaveLength(1);
   });
 
-  it('names every invalid field in a 422 problem and stores nothing', async () => {
+  it('names every field that fails the edge checks in one 422 problem and stores nothing', async () => {
+    // (The phone is checked by the service, after these; bad-input.e2e-spec.ts covers it.)
     const response = await fi.admin.request<ProblemDetails>('POST', '/api/v1/customers', {
       firstName: 'Bad',
       email: 'not-an-email',
-      phone: '123',
       shoeSize: 42,
     });
     expect(response.status).toBe(422);

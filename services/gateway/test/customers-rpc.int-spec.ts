@@ -277,8 +277,16 @@ describe('customers endpoints relayed over RPC', () => {
   });
 
   it('lets only admins read and write the customer field rules', async () => {
-    const reply = await h.call('GET', '/api/v1/customer-field-rules', { token: t.workerToken });
-    expect(reply.status).toBe(403);
+    const read = await h.call('GET', '/api/v1/customer-field-rules', { token: t.workerToken });
+    expect(read.status).toBe(403);
+    const write = await h.call('PUT', '/api/v1/customer-field-rules', {
+      token: t.workerToken,
+      body: {
+        person: { required: [], atLeastOneOf: [] },
+        company: { required: [], atLeastOneOf: [] },
+      },
+    });
+    expect(write.status).toBe(403);
   });
 });
 

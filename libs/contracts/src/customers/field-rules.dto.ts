@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  IsObject,
   IsArray,
   IsIn,
   ValidateBy,
@@ -68,11 +69,13 @@ export class KindFieldRulesDto {
 /** A tenant's setting of which customer fields are required, per kind of customer. */
 export class FieldRulesDto {
   @ApiProperty({ type: KindFieldRulesDto })
+  @IsObject({ message: 'person must be an object with required and atLeastOneOf' })
   @ValidateNested()
   @Type(() => KindFieldRulesDto)
   person: KindFieldRulesDto;
 
   @ApiProperty({ type: KindFieldRulesDto })
+  @IsObject({ message: 'company must be an object with required and atLeastOneOf' })
   @ValidateNested()
   @Type(() => KindFieldRulesDto)
   company: KindFieldRulesDto;

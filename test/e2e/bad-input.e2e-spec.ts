@@ -1,0 +1,293 @@
+import type { CustomerPage, CustomerView, ProblemDetails } from '@kanta/contracts';
+import { createTenant, startE2eSystem, type E2eSystem, type TenantFixture } from './support';
+
+jest.setTimeout(60_000);
+
+/*
+ * Every piece of bad input gets a problem document naming the field and the reason, and
+ * changes nothing. One table per endpoint; each row is one mistake a client can make.
+ */
+describe('bad input through the gateway (whole system)', () => {
+  let e2e: E2eSystem;
+  let fi: TenantFixture;
+  let pl: TenantFixture;
+  let customer: CustomerView;
+
+  beforeAll(async () => {
+    e2e = await startE2eSystem('badinput');
+    fi = await createTenant(e2e, 'bad-fi');
+    pl = await createTenant(e2e, 'bad-pl', 'PL', 'pl');
+    customer = await fi.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
+      firstName: 'Valid',
+      lastName: 'Person',
+      phone: '040 765 4321',
+    });
+  });
+  afterAll(async () => {
+    await e2e?.stop();
+  });
+
+  const expectProblem = (
+    response: { status: number; headers: Headers; body: unknown },
+    status: number,
+    field?: string,
+    reason?: string,
+  ): void => {
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    if (field) {
+      const errors = (response.body as ProblemDetails).errors ?? [];
+      expect(errors).toContainEqual(
+        expect.objectContaining({ field, ...(reason ? { reason } : {}) }),
+      );
+    }
+  };
+
+  it.each([
+    [
+      'an unknown field',
+      { firstName: 'A', lastName: 'B', shoeSize: 42 },
+      'shoeSize',
+      'unknown_field',
+    ],
+    ['a name that is not text', { firstName: 5, lastName: 'B' }, 'firstName', 'invalid_type'],
+    ['a too long name', { firstName: 'x'.repeat(101), lastName: 'B' }, 'firstName', 'too_long'],
+    ['an invalid e-mail', { firstName: 'A', lastName: 'B', email: 'nope' }, 'email', undefined],
+    [
+      'a phone that does not exist',
+      { firstName: 'A', lastName: 'B', phone: '123' },
+      'phone',
+      undefined,
+    ],
+    ['an unknown kind', { kind: 'robot', firstName: 'A', lastName: 'B' }, 'kind', 'not_allowed'],
+    [
+      'an unknown origin',
+      { origin: 'fax', firstName: 'A', lastName: 'B' },
+      'origin',
+      'not_allowed',
+    ],
+    [
+      'an unknown status',
+      { status: 'gone', firstName: 'A', lastName: 'B' },
+      'status',
+      'not_allowed',
+    ],
+    [
+      'a customer number with spaces',
+      { customerNumber: 'A 1', firstName: 'A', lastName: 'B' },
+      'customerNumber',
+      'invalid_format',
+    ],
+    [
+      'a station id that is not a UUID',
+      { stationIds: ['x'], firstName: 'A', lastName: 'B' },
+      'stationIds',
+      undefined,
+    ],
+    [
+      'an address of an unknown type',
+      { firstName: 'A', lastName: 'B', addresses: [{ type: 'moon' }] },
+      'addresses.0.type',
+      'not_allowed',
+    ],
+    [
+      'the same external id twice',
+      {
+        firstName: 'A',
+        lastName: 'B',
+        externalIds: [
+          { system: 'dms', id: 'X1' },
+          { system: 'dms', id: 'X1' },
+        ],
+      },
+      'externalIds.1.id',
+      'duplicate',
+    ],
+  ])('refuses a create with %s', async (_what, body, field, reason) => {
+    const response = await fi.admin.request<ProblemDetails>('POST', '/api/v1/customers', body);
+    expectProblem(response, 422, field, reason);
+  });
+
+  it('refuses Idempotency-Keys that are empty or have spaces, naming the header', async () => {
+    for (const key of ['', 'has space']) {
+      const response = await fi.admin.request(
+        'POST',
+        '/api/v1/customers',
+        { firstName: 'A', lastName: 'B' },
+        { 'idempotency-key': key },
+      );
+      expectProblem(response, 422, 'Idempotency-Key');
+    }
+  });
+
+  it('generates a number for a create that sends customerNumber null', async () => {
+    const first = await fi.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
+      firstName: 'N',
+      lastName: 'Null',
+      customerNumber: null,
+    });
+    const second = await fi.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
+      firstName: 'N',
+      lastName: 'Null2',
+      customerNumber: null,
+    });
+    expect(first.customerNumber).toMatch(/^\d+$/);
+    expect(second.customerNumber).not.toBe(first.customerNumber);
+  });
+
+  it.each([
+    ['a week date', 'createdFrom=2009-W01-1', 'createdFrom'],
+    ['an ordinal date', 'createdTo=2009-123', 'createdTo'],
+    ['a date-time without a zone', 'createdFrom=2026-01-01T10:00:00', 'createdFrom'],
+    ['a month that does not exist', 'createdFrom=2026-13-01', 'createdFrom'],
+    ['includePassive that is not true or false', 'includePassive=yes', 'includePassive'],
+    ['a limit of 0', 'limit=0', 'limit'],
+    ['a limit of 101', 'limit=101', 'limit'],
+    ['a limit that is not a number', 'limit=abc', 'limit'],
+    ['a station id that is not a UUID', 'stationIds=abc', 'stationIds'],
+  ])('refuses a search with %s', async (_what, query, field) => {
+    const response = await fi.admin.request('GET', `/api/v1/customers?${query}`);
+    expectProblem(response, 422, field);
+  });
+
+  it('accepts station ids in upper case like any other', async () => {
+    const upper = fi.stationIds[0].toUpperCase();
+    const created = await fi.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
+      firstName: 'Iso',
+      lastName: 'Kirjain',
+      stationIds: [upper],
+    });
+    expect(created.stationIds).toEqual([fi.stationIds[0]]);
+    const found = await fi.worker.expect<CustomerPage>(
+      200,
+      'GET',
+      `/api/v1/customers?q=kirjain&stationIds=${upper}`,
+    );
+    expect(found.items.map((c) => c.id)).toEqual([created.id]);
+  });
+
+  it.each([
+    ['an invalid phone', { phone: '123' }, 'phone'],
+    ['an unknown field', { shoeSize: 1 }, 'shoeSize'],
+    ['kind cleared', { kind: null }, 'kind'],
+  ])('refuses an edit with %s and keeps the customer as it was', async (_what, patch, field) => {
+    const response = await fi.admin.request('PATCH', `/api/v1/customers/${customer.id}`, patch, {
+      'if-match': `"${customer.version}"`,
+    });
+    expectProblem(response, 422, field);
+    const after = await fi.admin.expect<CustomerView>(
+      200,
+      'GET',
+      `/api/v1/customers/${customer.id}`,
+    );
+    expect(after).toEqual(customer);
+  });
+
+  it.each([['*'], ['"1", "2"'], ['"99999999999"']])(
+    'refuses If-Match %s with a 400 naming the header',
+    async (ifMatch) => {
+      const response = await fi.admin.request(
+        'PATCH',
+        `/api/v1/customers/${customer.id}`,
+        { notes: 'x' },
+        { 'if-match': ifMatch },
+      );
+      expectProblem(response, 400, 'If-Match');
+    },
+  );
+
+  it('refuses an edit whose body is not an object', async () => {
+    const response = await fi.admin.request('PATCH', `/api/v1/customers/${customer.id}`, '[1,2]', {
+      'if-match': `"${customer.version}"`,
+    });
+    expect([400, 422]).toContain(response.status);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it.each([
+    [
+      'an unknown rule field',
+      {
+        person: { required: ['shoeSize'], atLeastOneOf: [] },
+        company: { required: [], atLeastOneOf: [] },
+      },
+      'person.required',
+    ],
+    [
+      'a group of one field',
+      {
+        person: { required: [], atLeastOneOf: [['phone']] },
+        company: { required: [], atLeastOneOf: [] },
+      },
+      'person.atLeastOneOf',
+    ],
+    ['no company rules', { person: { required: [], atLeastOneOf: [] } }, 'company'],
+    [
+      'rules that are not lists',
+      {
+        person: { required: 'firstName', atLeastOneOf: [] },
+        company: { required: [], atLeastOneOf: [] },
+      },
+      'person.required',
+    ],
+  ])('refuses field rules with %s', async (_what, rules, field) => {
+    const response = await fi.admin.request('PUT', '/api/v1/customer-field-rules', rules);
+    expectProblem(response, 422, field);
+  });
+
+  it('keeps one tenant’s field rules out of another’s reach', async () => {
+    await pl.admin.expect(200, 'PUT', '/api/v1/customer-field-rules', {
+      person: { required: ['firstName', 'lastName', 'email'], atLeastOneOf: [] },
+      company: { required: ['companyName'], atLeastOneOf: [] },
+    });
+    const fiRules = await fi.admin.expect<{ person: { required: string[] } }>(
+      200,
+      'GET',
+      '/api/v1/customer-field-rules',
+    );
+    expect(fiRules.person.required).not.toContain('email');
+    await fi.admin.expect(201, 'POST', '/api/v1/customers', {
+      firstName: 'Ei',
+      lastName: 'Sähköpostia',
+    });
+    const plRefused = await pl.admin.request('POST', '/api/v1/customers', {
+      firstName: 'Jan',
+      lastName: 'Bez',
+    });
+    expectProblem(plRefused, 422, 'email');
+  });
+
+  it('lets a worker keep a colleague’s station on a shared customer, but not take it away', async () => {
+    const shared = await fi.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
+      firstName: 'Jaettu',
+      lastName: 'Asiakas',
+      stationIds: fi.stationIds,
+    });
+    const kept = await fi.worker.request<CustomerView>(
+      'PATCH',
+      `/api/v1/customers/${shared.id}`,
+      { notes: 'ok', stationIds: fi.stationIds },
+      { 'if-match': '"1"' },
+    );
+    expect(kept.status).toBe(200);
+    const removed = await fi.worker.request(
+      'PATCH',
+      `/api/v1/customers/${shared.id}`,
+      { stationIds: [fi.stationIds[0]] },
+      { 'if-match': `"${kept.body.version}"` },
+    );
+    expectProblem(removed, 422, 'stationIds', 'not_your_station');
+  });
+
+  it('does not replay a create to a worker who cannot see the customer it made', async () => {
+    const body = { firstName: 'Toisen', lastName: 'Aseman', stationIds: [fi.stationIds[1]] };
+    await fi.admin.expect(201, 'POST', '/api/v1/customers', body, {
+      'idempotency-key': 'shared-key-1',
+    });
+    const replay = await fi.worker.request('POST', '/api/v1/customers', body, {
+      'idempotency-key': 'shared-key-1',
+    });
+    expect(replay.status).toBe(422);
+    expect(JSON.stringify(replay.body)).not.toContain('Toisen');
+  });
+});
