@@ -11,7 +11,15 @@ import { uuidv7 } from '@kanta/platform';
 import type { CustomerWrite } from '../services/customers/src/customers/customer-row';
 import { insertCustomerStatement } from '../services/customers/src/customers/customers.repository';
 import { CUSTOMERS_SCHEMA } from '../services/customers/src/database/schema';
-import { printComparison, ms, runConcurrently, scratchDatabase, startBenchSystem } from './support';
+import {
+  httpLoad,
+  printComparison,
+  ms,
+  runConcurrently,
+  scratchDatabase,
+  startBenchSystem,
+  type Stats,
+} from './support';
 
 const CONCURRENCY = 20;
 const TOTAL = Number(process.env.BENCH_CREATES ?? 6000);
@@ -32,18 +40,24 @@ async function main(): Promise<void> {
   const bench = await startBenchSystem(db.env);
   try {
     const { admin, stationIds, tenantId } = bench;
-    const post = async (i: number): Promise<void> => {
-      const response = await admin.request('POST', '/api/v1/customers', body(i, stationIds[0]));
-      if (response.status !== 201) throw new Error(`create answered ${response.status}`);
-    };
-    await runConcurrently(CONCURRENCY, WARMUP, post);
-    const api = await runConcurrently(CONCURRENCY, TOTAL, (i) => post(WARMUP + i));
+    let next = 0;
+    const load = (amount: number): Promise<Stats> =>
+      httpLoad({
+        url: `${bench.system.gatewayUrl}/api/v1/customers`,
+        method: 'POST',
+        token: admin.token!,
+        connections: CONCURRENCY,
+        amount,
+        body: () => body(next++, stationIds[0]),
+      });
+    await load(WARMUP);
+    const api = await load(TOTAL);
 
     // The floor: the same two statements the service runs (number, then the customer with its
     // event in one statement), sent straight from pg by 20 connections.
     const pool = new Pool({ ...db.settings, max: CONCURRENCY });
     const outbox = new Outbox(CUSTOMERS_SCHEMA, 'customers');
-    const offset = WARMUP + TOTAL;
+    const offset = WARMUP + TOTAL + 1;
     const raw = await runConcurrently(CONCURRENCY, TOTAL, async (i) => {
       const b = body(offset + i, stationIds[0]) as {
         firstName: string;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import autocannon from 'autocannon';
 import { Client } from 'pg';
 import {
   bootstrapDatabase,
@@ -39,6 +40,60 @@ export async function runConcurrently(
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { count: total, seconds, perSecond: total / seconds, ...percentiles(latencies) };
+}
+
+export interface HttpLoad {
+  url: string;
+  method: 'GET' | 'POST';
+  token: string;
+  connections: number;
+  amount: number;
+  /** A fresh JSON body per request (creates must differ), if any. */
+  body?: () => unknown;
+}
+
+/**
+ * Drives the gateway with autocannon: keep-alive connections and a light HTTP client, so the load
+ * generator takes as little of the machine's two cores as it can. Latencies are the client's
+ * own per response; any answer but 2xx fails the run.
+ */
+export async function httpLoad(load: HttpLoad): Promise<Stats> {
+  const latencies: number[] = [];
+  const started = process.hrtime.bigint();
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: load.url,
+        method: load.method,
+        connections: load.connections,
+        amount: load.amount,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${load.token}` },
+        requests: load.body
+          ? [{ setupRequest: (request) => ({ ...request, body: JSON.stringify(load.body!()) }) }]
+          : undefined,
+      },
+      (error: unknown, finished) =>
+        error
+          ? reject(error instanceof Error ? error : new Error('autocannon failed'))
+          : resolve(finished),
+    );
+    instance.on('response', (_client, statusCode, _bytes, ms) => {
+      if (statusCode >= 300) instance.stop();
+      latencies.push(ms);
+    });
+  });
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    throw new Error(
+      `load on ${load.url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
+    );
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return {
+    count: latencies.length,
+    seconds,
+    perSecond: latencies.length / seconds,
+    ...percentiles(latencies),
+  };
 }
 
 export function percentiles(values: number[]): { p50: number; p95: number; p99: number } {

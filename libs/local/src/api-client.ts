@@ -10,7 +10,7 @@ export interface ApiResponse<T = unknown> {
 export class KantaApi {
   constructor(
     readonly baseUrl: string,
-    private token: string | null = null,
+    readonly token: string | null = null,
   ) {}
 
   withToken(token: string): KantaApi {
