@@ -47,6 +47,7 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestExpre
   });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
   // Before Nest's router, in this order: every answer (even a parse error) carries the request
   // id, and the parser's errors become problem documents.
   app.use(requestIdMiddleware);

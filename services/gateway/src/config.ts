@@ -32,7 +32,23 @@ export interface GatewayConfig {
   identityCacheMs: number;
   /** Largest accepted JSON body, in bytes. */
   bodyLimitBytes: number;
+  /**
+   * Express's `trust proxy`: which hops' X-Forwarded-For to believe for the client IP (the
+   * login rate limit is per IP). false when the gateway faces clients directly.
+   */
+  trustProxy: boolean | number | string;
   bootstrapSuperadmin: { email: string; password: string } | null;
+}
+
+/** '' or unset: trust no proxy; a number: that many hops; else Express's list (loopback, CIDRs). */
+function trustProxyFromEnv(raw: string | undefined, problems: string[]): boolean | number | string {
+  if (raw === undefined || raw.trim() === '' || raw === 'false') return false;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  if (/^[\w.:/, ]+$/.test(raw)) return raw;
+  problems.push(
+    `GATEWAY_TRUST_PROXY must be a hop count, or addresses/CIDRs/loopback separated by commas, got "${raw}"`,
+  );
+  return false;
 }
 
 export const readGatewayEnv: EnvReader<GatewayConfig> = (env, problems) => {
@@ -94,6 +110,7 @@ export const readGatewayEnv: EnvReader<GatewayConfig> = (env, problems) => {
       min: 1024,
       max: 50 * 1024 * 1024,
     }),
+    trustProxy: trustProxyFromEnv(env.GATEWAY_TRUST_PROXY, problems),
     bootstrapSuperadmin:
       bootstrapEmail && bootstrapPassword
         ? { email: bootstrapEmail.trim().toLowerCase(), password: bootstrapPassword }

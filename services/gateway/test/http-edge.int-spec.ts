@@ -1,3 +1,4 @@
+import { readGatewayConfig } from '../src/config';
 import { bootGateway, fieldsOf, PASSWORD, ROOT_EMAIL, type Harness } from './gateway-harness';
 
 let h: Harness;
@@ -116,5 +117,34 @@ describe('without Redis', () => {
     } finally {
       await g.close();
     }
+  });
+});
+
+describe('login rate limit behind a proxy', () => {
+  it('counts attempts per forwarded client when the proxy is trusted, not per proxy', async () => {
+    const g = await bootGateway('proxy', {
+      GATEWAY_TRUST_PROXY: 'loopback',
+      LOGIN_ATTEMPTS_PER_MINUTE: '2',
+    });
+    try {
+      const attempt = (client: string, email: string) =>
+        g.call('POST', '/api/v1/auth/login', {
+          body: { email, password: 'wrong-password' },
+          headers: { 'x-forwarded-for': client },
+        });
+      // Two clients, each with its own e-mail: one client's limit is not the other's.
+      expect((await attempt('203.0.113.1', 'a@proxy.test')).status).toBe(401);
+      expect((await attempt('203.0.113.1', 'b@proxy.test')).status).toBe(401);
+      expect((await attempt('203.0.113.1', 'c@proxy.test')).status).toBe(429);
+      expect((await attempt('203.0.113.2', 'd@proxy.test')).status).toBe(401);
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('refuses a GATEWAY_TRUST_PROXY it cannot read', () => {
+    expect(() => readGatewayConfig({ GATEWAY_TRUST_PROXY: 'yes please!' })).toThrow(
+      /GATEWAY_TRUST_PROXY/,
+    );
   });
 });
