@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { CUSTOMER_CREATED_V1 } from '@kanta/contracts';
 import { EventConsumer, Outbox, OutboxRelay, type BrokerConnection } from '@kanta/messaging';
 import {
@@ -7,6 +6,7 @@ import {
   brokerConnection,
   countRows,
   createMessagingDatabase,
+  createdOutboxEvent,
   openBrokerProbe,
   silentLogger,
   sleep,
@@ -42,22 +42,7 @@ describe('broker outage', () => {
 
   const enqueueCreated = (customerNumber: string): Promise<string> =>
     database.dataSource.transaction(async (manager) => {
-      const [envelope] = await outbox.enqueue(manager, [
-        {
-          type: CUSTOMER_CREATED_V1,
-          tenantId: randomUUID(),
-          correlationId: null,
-          payload: {
-            customerId: randomUUID(),
-            customerNumber,
-            kind: 'person',
-            status: 'active',
-            origin: 'reception',
-            stationIds: [],
-            version: 1,
-          },
-        },
-      ]);
+      const [envelope] = await outbox.enqueue(manager, [createdOutboxEvent(customerNumber)]);
       return envelope.eventId;
     });
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { CUSTOMER_CREATED_V1, type EventEnvelope } from '@kanta/contracts';
 import {
   HEADERS,
@@ -12,6 +11,7 @@ import {
   brokerConnection,
   countRows,
   createMessagingDatabase,
+  createdOutboxEvent,
   openBrokerProbe,
   silentLogger,
   uniqueName,
@@ -20,20 +20,7 @@ import {
   type MessagingDatabase,
 } from './support';
 
-const created = (customerNumber: string, correlationId: string | null = null): OutboxEvent => ({
-  type: CUSTOMER_CREATED_V1,
-  tenantId: randomUUID(),
-  correlationId,
-  payload: {
-    customerId: randomUUID(),
-    customerNumber,
-    kind: 'person',
-    status: 'active',
-    origin: 'reception',
-    stationIds: [],
-    version: 1,
-  },
-});
+const created = createdOutboxEvent;
 
 jest.setTimeout(30_000);
 

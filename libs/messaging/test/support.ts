@@ -11,6 +11,7 @@ import {
   messagingTablesUp,
   serviceQueueNames,
   type MessagingLogger,
+  type OutboxEvent,
 } from '@kanta/messaging';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -162,6 +163,15 @@ export function customerCreated(
       ...overrides,
     },
   };
+}
+
+/** The same event as `customerCreated`, as a service hands it to `Outbox.enqueue`. */
+export function createdOutboxEvent(
+  customerNumber: string,
+  correlationId: string | null = null,
+): OutboxEvent<typeof CUSTOMER_CREATED_V1> {
+  const { type, tenantId, payload } = customerCreated({ customerNumber, stationIds: [] });
+  return { type, tenantId, correlationId, payload };
 }
 
 export async function waitFor<T>(
