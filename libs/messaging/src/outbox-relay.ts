@@ -36,6 +36,13 @@ export interface OutboxRelayOptions {
   confirmTimeoutMs?: number;
   /** Backoff after a failed batch: doubles from `initial` up to `max`, with jitter. */
   backoff?: { initialMs: number; maxMs: number };
+  /**
+   * Published rows are kept this long (default 7 days: enough to look into what was sent) and
+   * then deleted, checked every `cleanupIntervalMs` (default 10 minutes), so the outbox stays
+   * small. 0 keeps them forever.
+   */
+  retentionMs?: number;
+  cleanupIntervalMs?: number;
 }
 
 interface OutboxRow {
@@ -61,6 +68,10 @@ export class OutboxRelay {
   private readonly concurrency: number;
   private readonly pollIntervalMs: number;
   private readonly gatherMs: number;
+  private readonly retentionMs: number;
+  private readonly cleanupIntervalMs: number;
+  private cleanupTimer: NodeJS.Timeout | undefined;
+  private cleanup: Promise<number> | undefined;
   private readonly confirmTimeoutMs: number;
   private readonly backoff: { initialMs: number; maxMs: number };
   private channel: ManagedChannel | undefined;
@@ -86,6 +97,8 @@ export class OutboxRelay {
     this.concurrency = Math.max(1, options.concurrency ?? 2);
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.gatherMs = options.gatherMs ?? 10;
+    this.retentionMs = options.retentionMs ?? 7 * 24 * 3600 * 1000;
+    this.cleanupIntervalMs = options.cleanupIntervalMs ?? 10 * 60 * 1000;
     this.confirmTimeoutMs = options.confirmTimeoutMs ?? 15_000;
     this.backoff = options.backoff ?? { initialMs: 250, maxMs: 15_000 };
   }
@@ -110,6 +123,33 @@ export class OutboxRelay {
     this.options.dataSource.subscribers.push(this.commitWatcher);
     // Rows committed before the start are picked up by the first pass.
     this.loop = this.run();
+    if (this.retentionMs > 0) {
+      this.cleanupTimer = setInterval(() => {
+        this.cleanup ??= this.deleteExpired()
+          .catch((error: unknown) => {
+            this.options.logger.warn({ err: errorText(error) }, 'outbox clean-up failed');
+            return 0;
+          })
+          .finally(() => (this.cleanup = undefined));
+      }, this.cleanupIntervalMs);
+      this.cleanupTimer.unref();
+    }
+  }
+
+  /** Deletes published rows older than the retention, in bounded batches; returns how many. */
+  async deleteExpired(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [, deleted] = await this.options.dataSource.query<[unknown, number]>(
+        `DELETE FROM "${this.options.schema}".outbox WHERE id IN (
+           SELECT id FROM "${this.options.schema}".outbox
+            WHERE published_at < now() - $1 * interval '1 millisecond'
+            LIMIT 5000)`,
+        [this.retentionMs],
+      );
+      total += deleted;
+      if (deleted < 5000 || this.stopping) return total;
+    }
   }
 
   /** Asks for a pass now (a commit that wrote to the outbox does); harmless at any time. */
@@ -122,6 +162,8 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake('stop');
+    clearInterval(this.cleanupTimer);
+    await this.cleanup;
     await this.loop;
     this.loop = undefined;
     const subscribers = this.options.dataSource.subscribers;

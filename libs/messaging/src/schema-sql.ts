@@ -16,6 +16,10 @@ export function messagingTablesUp(schema: string): string[] {
        last_error text
      )`,
     `CREATE INDEX outbox_unpublished_idx ON "${schema}".outbox (id) WHERE published_at IS NULL`,
+    // Every row is updated once (published) and deleted after the retention: vacuum it often,
+    // or the relay's index scans wade through dead entries.
+    `ALTER TABLE "${schema}".outbox SET (autovacuum_vacuum_scale_factor = 0.02,
+       autovacuum_vacuum_threshold = 1000)`,
     `CREATE TABLE "${schema}".inbox (
        event_id uuid NOT NULL,
        consumer text NOT NULL,

@@ -210,6 +210,32 @@ describe('OutboxRelay', () => {
     expect(ids).toEqual(envelopes.map((e) => e.eventId));
   });
 
+  it('deletes published events past the retention and keeps the rest', async () => {
+    const [old, recent, pending] = await enqueue([
+      created('old'),
+      created('recent'),
+      created('pending'),
+    ]);
+    await database.dataSource.query(
+      `UPDATE "${SCHEMA}".outbox SET published_at = now() - interval '8 days' WHERE event_id = $1`,
+      [old.eventId],
+    );
+    await database.dataSource.query(
+      `UPDATE "${SCHEMA}".outbox SET published_at = now() - interval '1 day' WHERE event_id = $1`,
+      [recent.eventId],
+    );
+    const relay = newRelay({ retentionMs: 7 * 24 * 3600 * 1000 });
+
+    const deleted = await relay.deleteExpired();
+
+    const left = await database.dataSource.query<{ event_id: string }[]>(
+      `SELECT event_id FROM "${SCHEMA}".outbox WHERE event_id = ANY($1::uuid[]) ORDER BY id`,
+      [[old.eventId, recent.eventId, pending.eventId]],
+    );
+    expect(deleted).toBeGreaterThanOrEqual(1);
+    expect(left.map((r) => r.event_id)).toEqual([recent.eventId, pending.eventId]);
+  });
+
   it('finishes its batch and stops cleanly, leaving later events for the next start', async () => {
     const queue = await probe.bindProbeQueue(exchange, '#');
     const relay = newRelay();
