@@ -91,10 +91,14 @@ export async function bootGateway(
   };
 
   const close = async (): Promise<void> => {
-    await gateway.close();
-    await deleteRedisKeys(config.redisKeyPrefix);
-    await deleteQueues([config.rpcQueues.customers]);
-    await db.drop();
+    try {
+      await gateway.close();
+      await deleteRedisKeys(config.redisKeyPrefix);
+      await deleteQueues([config.rpcQueues.customers]);
+    } finally {
+      // Even when closing fails (the broker-down tests), the database copy must not be left.
+      await db.drop();
+    }
   };
 
   return { url, config, db, gateway, call, login, close };
