@@ -8,5 +8,3 @@ export interface CustomersAppOptions {
   /** false: do not publish the outbox (tests that read the outbox table themselves). */
   relay?: false;
 }
-
-export const CUSTOMERS_OPTIONS = Symbol('CUSTOMERS_OPTIONS');

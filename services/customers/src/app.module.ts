@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createServiceDataSource } from '@kanta/database';
 import { MessagingModule } from '@kanta/messaging';
-import { CUSTOMERS_OPTIONS, type CustomersAppOptions } from './app-options';
+import type { CustomersAppOptions } from './app-options';
 import { CustomersController } from './customers/customers.controller';
 import { CustomersRepository } from './customers/customers.repository';
 import { CustomersService } from './customers/customers.service';
@@ -38,7 +38,6 @@ export class AppModule {
       ],
       controllers: [CustomersController, FieldRulesController, HealthController],
       providers: [
-        { provide: CUSTOMERS_OPTIONS, useValue: options },
         CustomersRepository,
         CustomersService,
         FieldRulesRepository,

@@ -30,7 +30,6 @@ export interface CustomerRow {
   version: number;
   created_at: Date;
   updated_at: Date;
-  sort_name: string;
 }
 
 /** The columns a write sets; everything else has a default or is generated. */

@@ -6,7 +6,7 @@ import type { SearchCursor } from './search-query';
 
 const COLUMNS = `id, tenant_id, kind, first_name, last_name, company_name, business_id, phone,
   phone_raw, phone_national, email, addresses, notes, status, customer_number, station_ids,
-  origin, external_ids, version, created_at, updated_at, sort_name`;
+  origin, external_ids, version, created_at, updated_at`;
 
 export interface CustomerSearch {
   tenantId: string;
@@ -203,8 +203,8 @@ export interface SqlStatement {
   values: unknown[];
 }
 
-/** The two statements of a search (see CustomersRepository.search); the benchmark runs them raw. */
-export function searchStatements(
+/** The two statements of a search (see CustomersRepository.search and runSearch). */
+function searchStatements(
   search: CustomerSearch,
   window: number,
 ): { recent: SqlStatement; selective: SqlStatement } {

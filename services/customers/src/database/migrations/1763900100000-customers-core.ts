@@ -4,7 +4,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * The customers core. Every table carries tenant_id and every index starts with it, so a query
  * can only ever walk one tenant's part of an index.
  *
- * search_text and sort_name are generated columns: whoever writes a row (the service, an import,
+ * search_text is a generated column: whoever writes a row (the service, an import,
  * a bulk COPY) cannot forget to maintain them, and the SQL that computes them lives in one place.
  * unaccent() is only STABLE (its dictionary could change), which Postgres refuses in an index or
  * a generated column; the wrapper pins the dictionary and declares itself IMMUTABLE, the usual
@@ -35,13 +35,6 @@ const UP = [
        coalesce((SELECT string_agg(e ->> 'id', ' ') FROM jsonb_array_elements(external_ids) e), '')
      ) $$`,
 
-  `CREATE FUNCTION customers.customer_sort_name(
-       first_name text, last_name text, company_name text)
-     RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
-     AS $$ SELECT customers.search_fold(coalesce(
-       nullif(btrim(coalesce(last_name, '') || ' ' || coalesce(first_name, '')), ''),
-       company_name, '')) $$`,
-
   `CREATE TABLE customers.customers (
      tenant_id uuid NOT NULL,
      id uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -65,8 +58,6 @@ const UP = [
      version integer NOT NULL DEFAULT 1,
      created_at timestamptz NOT NULL DEFAULT now(),
      updated_at timestamptz NOT NULL DEFAULT now(),
-     sort_name text COLLATE "C" GENERATED ALWAYS AS
-       (customers.customer_sort_name(first_name, last_name, company_name)) STORED,
      search_text text GENERATED ALWAYS AS (customers.customer_search_text(
        first_name, last_name, company_name, email, customer_number, phone, phone_national,
        external_ids)) STORED,
@@ -149,7 +140,6 @@ const DOWN = [
   'DROP FUNCTION customers.customer_number_sequence(uuid)',
   'DROP TABLE customers.customer_external_ids',
   'DROP TABLE customers.customers',
-  'DROP FUNCTION customers.customer_sort_name(text, text, text)',
   'DROP FUNCTION customers.customer_search_text(text, text, text, text, text, text, text, jsonb)',
   'DROP FUNCTION customers.search_fold(text)',
   'DROP FUNCTION customers.immutable_unaccent(text)',
