@@ -8,7 +8,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { createLogger, readConfig, readInfrastructureConfig, stringFromEnv } from '@kanta/platform';
+import { createLogger, readConfig, readInfrastructureConfig } from '@kanta/platform';
 import { BrokerConnection, type BrokerHealth, type MessagingLogger } from './broker-connection';
 import { EventConsumer } from './event-consumer';
 import { Outbox } from './outbox';
@@ -58,15 +58,11 @@ export function resolveMessagingOptions(
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedMessagingOptions {
   const infrastructure = readConfig(readInfrastructureConfig, env);
-  const queuePrefix = readConfig(
-    (e, problems) => stringFromEnv(e, problems, 'EVENTS_QUEUE_PREFIX', '', /^[\w.-]*$/),
-    env,
-  );
   return {
     ...options,
     amqpUrl: options.amqpUrl ?? infrastructure.amqpUrl,
     eventsExchange: options.eventsExchange ?? infrastructure.eventsExchange,
-    queuePrefix: options.queuePrefix ?? queuePrefix,
+    queuePrefix: options.queuePrefix ?? infrastructure.eventsQueuePrefix,
     logger: options.logger ?? createLogger(`${options.service}.messaging`),
   };
 }

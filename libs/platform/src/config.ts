@@ -59,6 +59,8 @@ export interface InfrastructureConfig {
    * the services set one so that parallel test files never answer each other's requests.
    */
   rpcQueuePrefix: string;
+  /** Prefix of each service's events queues (`<service>.events`, …), for the same reason. */
+  eventsQueuePrefix: string;
 }
 
 export const readInfrastructureConfig: EnvReader<InfrastructureConfig> = (env, problems) => ({
@@ -72,6 +74,7 @@ export const readInfrastructureConfig: EnvReader<InfrastructureConfig> = (env, p
   redisUrl: stringFromEnv(env, problems, 'REDIS_URL', 'redis://127.0.0.1:6379', /^rediss?:\/\//),
   eventsExchange: stringFromEnv(env, problems, 'EVENTS_EXCHANGE', 'kanta.events', /^[\w.-]+$/),
   rpcQueuePrefix: stringFromEnv(env, problems, 'RPC_QUEUE_PREFIX', '', /^[\w.-]*$/),
+  eventsQueuePrefix: stringFromEnv(env, problems, 'EVENTS_QUEUE_PREFIX', '', /^[\w.-]*$/),
 });
 
 /** The command queue of a service, with the configured prefix. */
