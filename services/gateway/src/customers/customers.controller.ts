@@ -44,7 +44,13 @@ export class CustomersController {
   }
 
   @Get('customers')
-  @ApiOperation({ summary: 'Search customers (every word must match; passive hidden by default)' })
+  @ApiOperation({
+    summary: 'Search customers (every word must match; passive hidden by default)',
+    description:
+      'Each word matches first, last or company name, phone (typed any common way), e-mail, ' +
+      'customer number or an external id, ignoring case and accents. Results run newest first; ' +
+      'pass nextCursor as cursor for the next page. A worker sees the customers of their stations.',
+  })
   @ApiOkResponse({ type: CustomerPage })
   search(
     @CurrentCaller() caller: Caller,
