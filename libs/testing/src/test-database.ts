@@ -7,8 +7,11 @@ import {
   type PostgresSettings,
 } from '@kanta/database';
 
-/** Migrated once per change of the migrations (see test/global-setup.ts), copied per test file. */
-export const TEMPLATE_DATABASE = 'kanta_test_template';
+/**
+ * Migrated once per change of the migrations (see test/global-setup.ts), copied per test file.
+ * KANTA_TEST_TEMPLATE names another one, so two checkouts can run their tests side by side.
+ */
+export const TEMPLATE_DATABASE = process.env.KANTA_TEST_TEMPLATE ?? 'kanta_test_template';
 
 export interface TestDatabase {
   settings: PostgresSettings;

@@ -28,6 +28,7 @@ import { SuperadminBootstrap } from './identity/superadmin-bootstrap';
 import { TenantsController } from './identity/tenants.controller';
 import { TenantsRepository } from './identity/tenants.repository';
 import { TenantsService } from './identity/tenants.service';
+import { TenantUsers } from './identity/tenant-users';
 import { UsersController } from './identity/users.controller';
 import { UsersRepository } from './identity/users.repository';
 import { UsersService } from './identity/users.service';
@@ -100,6 +101,7 @@ export class AppModule {
         StationsService,
         UsersRepository,
         UsersService,
+        TenantUsers,
         SuperadminBootstrap,
         CustomersService,
         HealthService,
