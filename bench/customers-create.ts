@@ -10,6 +10,10 @@ import { Outbox } from '@kanta/messaging';
 import { uuidv7 } from '@kanta/platform';
 import type { CustomerWrite } from '../services/customers/src/customers/customer-row';
 import { insertCustomerStatement } from '../services/customers/src/customers/customers.repository';
+import {
+  DEVELOPMENT_KEYS,
+  SensitiveData,
+} from '../services/customers/src/sensitive/sensitive-data';
 import { CUSTOMERS_SCHEMA } from '../services/customers/src/database/schema';
 import {
   httpLoad,
@@ -86,34 +90,48 @@ async function main(): Promise<void> {
         customer_number: number.rows[0].n,
         station_ids: stationIds,
         external_ids: [],
+        description: null,
+        group_ids: [],
+        source_id: null,
+        regular_of_user_id: null,
+        discount_percent: null,
+        name_day: null,
+        birthday: null,
+        documents: [],
+        internal: false,
+        leasing_company: false,
+        leasing_company_id: null,
       };
-      const statement = insertCustomerStatement({
-        tenantId,
-        id,
-        origin: 'reception',
-        write,
-        idempotency: null,
-        events: (firstParam) =>
-          outbox.statementPart(
-            [
-              {
-                type: CUSTOMER_CREATED_V1,
-                tenantId,
-                correlationId: null,
-                payload: {
-                  customerId: id,
-                  customerNumber: write.customer_number,
-                  kind: 'person',
-                  status: 'active',
-                  origin: 'reception',
-                  stationIds,
-                  version: 1,
+      const statement = insertCustomerStatement(
+        {
+          tenantId,
+          id,
+          origin: 'reception',
+          write,
+          idempotency: null,
+          events: (firstParam) =>
+            outbox.statementPart(
+              [
+                {
+                  type: CUSTOMER_CREATED_V1,
+                  tenantId,
+                  correlationId: null,
+                  payload: {
+                    customerId: id,
+                    customerNumber: write.customer_number,
+                    kind: 'person',
+                    status: 'active',
+                    origin: 'reception',
+                    stationIds,
+                    version: 1,
+                  },
                 },
-              },
-            ],
-            firstParam,
-          ),
-      });
+              ],
+              firstParam,
+            ),
+        },
+        new SensitiveData(DEVELOPMENT_KEYS),
+      );
       await pool.query(statement.text, statement.values);
     });
     await pool.end();

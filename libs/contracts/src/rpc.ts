@@ -15,6 +15,10 @@ export const CUSTOMERS_RPC = {
   search: 'customers.customer.search',
   getFieldRules: 'customers.field-rules.get',
   putFieldRules: 'customers.field-rules.put',
+  listLabels: 'customers.label.list',
+  createLabel: 'customers.label.create',
+  renameLabel: 'customers.label.rename',
+  deleteLabel: 'customers.label.delete',
 } as const;
 
 /** What a service answers to its `<service>.health` pattern. */

@@ -12,6 +12,10 @@ import { FieldRulesRepository } from './field-rules/field-rules.repository';
 import { FieldRulesService } from './field-rules/field-rules.service';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
+import { LabelsController } from './labels/labels.controller';
+import { LabelsRepository } from './labels/labels.repository';
+import { LabelsService } from './labels/labels.service';
+import { DEVELOPMENT_KEYS, SensitiveData } from './sensitive/sensitive-data';
 
 /**
  * The customers service: RPC handlers on its command queue, `GET /health` over HTTP, and the
@@ -36,9 +40,15 @@ export class AppModule {
           relay: options.relay === false ? false : undefined,
         }),
       ],
-      controllers: [CustomersController, FieldRulesController, HealthController],
+      controllers: [CustomersController, FieldRulesController, LabelsController, HealthController],
       providers: [
+        {
+          provide: SensitiveData,
+          useValue: new SensitiveData(options.sensitiveDataKeys ?? DEVELOPMENT_KEYS),
+        },
         CustomersRepository,
+        LabelsRepository,
+        LabelsService,
         CustomersService,
         FieldRulesRepository,
         FieldRulesService,

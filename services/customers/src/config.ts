@@ -7,6 +7,7 @@ import {
 } from '@kanta/platform';
 import { postgresSettingsFromEnv, type PostgresSettings } from '@kanta/database';
 import { DEFAULT_RPC_PREFETCH } from '@kanta/platform';
+import { sensitiveDataKeysFromEnv, type SensitiveDataKeys } from './sensitive/sensitive-data';
 
 export interface CustomersConfig {
   port: number;
@@ -15,6 +16,7 @@ export interface CustomersConfig {
   infrastructure: InfrastructureConfig;
   rpcQueue: string;
   rpcPrefetch: number;
+  sensitiveDataKeys: SensitiveDataKeys;
 }
 
 export const readCustomersConfig: EnvReader<CustomersConfig> = (env, problems) => {
@@ -36,5 +38,6 @@ export const readCustomersConfig: EnvReader<CustomersConfig> = (env, problems) =
       min: 1,
       max: 1000,
     }),
+    sensitiveDataKeys: sensitiveDataKeysFromEnv(env, env.NODE_ENV === 'production', problems),
   };
 };

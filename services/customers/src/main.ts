@@ -21,6 +21,7 @@ async function main(): Promise<void> {
       postgres: config.postgres,
       dbPoolSize: config.dbPoolSize,
       amqpUrl: config.infrastructure.amqpUrl,
+      sensitiveDataKeys: config.sensitiveDataKeys,
     }),
     { logger: nestLogger(logger) },
   );

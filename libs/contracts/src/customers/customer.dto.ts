@@ -8,6 +8,7 @@ import {
   IsIn,
   IsInt,
   IsISO8601,
+  IsNumber,
   IsOptional,
   IsString,
   IsUUID,
@@ -25,6 +26,10 @@ const lowerCaseIds = (value: unknown): unknown =>
   Array.isArray(value)
     ? value.map((v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v))
     : value;
+
+/** A single id, lower-cased like the lists. */
+const lowerCaseId = (value: unknown): unknown =>
+  typeof value === 'string' ? value.toLowerCase() : value;
 
 /** A calendar date, or a date-time with a zone: week and ordinal ISO forms are not accepted. */
 const DATE_OR_ZONED_DATE_TIME =
@@ -91,6 +96,40 @@ export class ExternalIdDto {
   @MinLength(1)
   @MaxLength(100)
   id: string;
+}
+
+export const DOCUMENT_TYPES = ['id_card', 'passport'] as const;
+export type DocumentType = (typeof DOCUMENT_TYPES)[number];
+
+/** An identity document: sensitive, encrypted at rest, shown in full to admins only. */
+export class IdentityDocumentDto {
+  @ApiProperty({ enum: DOCUMENT_TYPES })
+  @IsIn(DOCUMENT_TYPES, { message: `type must be one of ${DOCUMENT_TYPES.join(', ')}` })
+  type: DocumentType;
+
+  @ApiPropertyOptional({ description: 'Series, if the document has one', example: 'AB' })
+  @IsOptional()
+  @Matches(/^[\p{L}\p{N}]{1,10}$/u, { message: 'series must be 1-10 letters or digits' })
+  series?: string | null;
+
+  @ApiProperty({ example: '1234567' })
+  @Matches(/^[\p{L}\p{N}]{1,20}$/u, { message: 'number must be 1-20 letters or digits' })
+  number: string;
+}
+
+/** A name day: a day of the year, without a year. */
+export class NameDayDto {
+  @ApiProperty({ minimum: 1, maximum: 12 })
+  @IsInt({ message: 'month must be a whole number 1-12' })
+  @Min(1, { message: 'month must be a whole number 1-12' })
+  @Max(12, { message: 'month must be a whole number 1-12' })
+  month: number;
+
+  @ApiProperty({ minimum: 1, maximum: 31 })
+  @IsInt({ message: 'day must be a whole number 1-31' })
+  @Min(1, { message: 'day must be a whole number 1-31' })
+  @Max(31, { message: 'day must be a whole number 1-31' })
+  day: number;
 }
 
 /**
@@ -185,6 +224,89 @@ export class CustomerFieldsDto {
   @ValidateNested({ each: true })
   @Type(() => ExternalIdDto)
   externalIds?: ExternalIdDto[];
+
+  @ApiPropertyOptional({ description: 'Free description of the customer', maxLength: 4000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
+  description?: string | null;
+
+  @ApiPropertyOptional({ type: [String], description: 'Customer groups of the tenant' })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => lowerCaseIds(value))
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsUUID('all', { each: true, message: 'groupIds must be customer group ids (UUIDs)' })
+  groupIds?: string[];
+
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'How they heard of you' })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => lowerCaseId(value))
+  @IsUUID('all', { message: 'sourceId must be a customer source id (UUID)' })
+  sourceId?: string | null;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    description: 'The staff user whose regular customer this is (information only)',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => lowerCaseId(value))
+  @IsUUID('all', { message: 'regularOfUserId must be a user id (UUID)' })
+  regularOfUserId?: string | null;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 100, example: 12.5, nullable: true })
+  @IsOptional()
+  @IsNumber(
+    { maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false },
+    { message: 'discountPercent must be a number with at most two decimals' },
+  )
+  @Min(0, { message: 'discountPercent must be 0-100' })
+  @Max(100, { message: 'discountPercent must be 0-100' })
+  discountPercent?: number | null;
+
+  @ApiPropertyOptional({ type: NameDayDto, nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => NameDayDto)
+  nameDay?: NameDayDto | null;
+
+  @ApiPropertyOptional({
+    format: 'date',
+    nullable: true,
+    description: 'Sensitive: encrypted at rest, masked for workers',
+  })
+  @IsOptional()
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'birthday must be a date such as 1980-05-17' })
+  @IsISO8601({ strict: true }, { message: 'birthday must be a real date' })
+  birthday?: string | null;
+
+  @ApiPropertyOptional({
+    type: [IdentityDocumentDto],
+    description: 'Sensitive: encrypted at rest, masked for workers; one per type',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(DOCUMENT_TYPES.length)
+  @ValidateNested({ each: true })
+  @Type(() => IdentityDocumentDto)
+  documents?: IdentityDocumentDto[] | null;
+
+  @ApiPropertyOptional({ description: "The business's own staff or company" })
+  @IsOptional()
+  @IsBoolean({ message: 'internal must be true or false' })
+  internal?: boolean;
+
+  @ApiPropertyOptional({ description: 'A company customer that is a leasing company' })
+  @IsOptional()
+  @IsBoolean({ message: 'leasingCompany must be true or false' })
+  leasingCompany?: boolean;
+
+  @ApiPropertyOptional({ maxLength: 40, nullable: true, description: 'Its leasing identifier' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  leasingCompanyId?: string | null;
 }
 
 export class CreateCustomerDto extends CustomerFieldsDto {
@@ -252,6 +374,50 @@ export class SearchCustomersQueryDto {
   @IsUUID('all', { each: true, message: 'stationIds must be station ids (UUIDs)' })
   stationIds?: string[];
 
+  @ApiPropertyOptional({ type: [String], description: 'Comma-separated group ids: in any of them' })
+  @IsOptional()
+  @Transform(toArray)
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsUUID('all', { each: true, message: 'groupIds must be customer group ids (UUIDs)' })
+  groupIds?: string[];
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => lowerCaseId(value))
+  @IsUUID('all', { message: 'sourceId must be a customer source id (UUID)' })
+  sourceId?: string;
+
+  @ApiPropertyOptional({ description: "`me` or a user id: that staff user's regular customers" })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => lowerCaseId(value))
+  @Matches(/^(me|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/, {
+    message: 'regularOf must be me or a user id',
+  })
+  regularOf?: string;
+
+  @ApiPropertyOptional({ description: 'true: leasing companies only; false: none of them' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'leasingCompany must be true or false' })
+  leasingCompany?: boolean;
+
+  @ApiPropertyOptional({ description: 'true: internal customers only; false: none of them' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'internal must be true or false' })
+  internal?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'An external id as system:id (e.g. dms:DMS-1): the customer holding it',
+    example: 'dms:DMS-000123',
+  })
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9_-]{0,39}:.{1,100}$/s, {
+    message: 'externalId must be system:id, e.g. dms:DMS-000123',
+  })
+  externalId?: string;
+
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })
   @IsOptional()
   @Type(() => Number)
@@ -284,6 +450,28 @@ export class CustomerView {
   @ApiProperty({ type: [String] }) stationIds: string[];
   @ApiProperty({ enum: CUSTOMER_ORIGINS }) origin: CustomerOrigin;
   @ApiProperty({ type: [ExternalIdDto] }) externalIds: ExternalIdDto[];
+  @ApiProperty({ nullable: true, type: String }) description: string | null;
+  @ApiProperty({ type: [String] }) groupIds: string[];
+  @ApiProperty({ nullable: true, type: String }) sourceId: string | null;
+  @ApiProperty({ nullable: true, type: String }) regularOfUserId: string | null;
+  @ApiProperty({ nullable: true, type: Number }) discountPercent: number | null;
+  @ApiProperty({ nullable: true, type: NameDayDto }) nameDay: NameDayDto | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Workers get ****-**-** when a birthday is on file',
+  })
+  birthday: string | null;
+  @ApiProperty({
+    type: [IdentityDocumentDto],
+    description: 'Workers get series and number masked (the last two characters shown)',
+  })
+  documents: IdentityDocumentDto[];
+  @ApiProperty() internal: boolean;
+  @ApiProperty() leasingCompany: boolean;
+  @ApiProperty({ nullable: true, type: String }) leasingCompanyId: string | null;
+  @ApiProperty({ description: 'true when birthday and documents are masked for this caller' })
+  sensitiveMasked: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
   @ApiProperty({ description: 'Optimistic-concurrency version; also the ETag' }) version: number;
@@ -298,6 +486,8 @@ export class CustomerPage {
 export interface CreateCustomerCommand {
   customer: CreateCustomerDto;
   idempotencyKey?: string;
+  /** The caller has seen the possible duplicates and creates the customer anyway. */
+  allowDuplicate?: boolean;
 }
 
 export interface GetCustomerQuery {

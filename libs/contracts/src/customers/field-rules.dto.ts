@@ -11,7 +11,10 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 
-/** Fields a tenant can make required. `address` means at least one address of any type. */
+/**
+ * Fields a tenant can make required. `address`, `externalId`, `document` and `group` mean at least
+ * one of the list.
+ */
 export const RULE_FIELDS = [
   'firstName',
   'lastName',
@@ -22,6 +25,14 @@ export const RULE_FIELDS = [
   'address',
   'notes',
   'externalId',
+  'description',
+  'birthday',
+  'nameDay',
+  'document',
+  'group',
+  'source',
+  'regularOf',
+  'discount',
 ] as const;
 export type RuleField = (typeof RULE_FIELDS)[number];
 

@@ -1,3 +1,4 @@
 export * from './customer.dto';
 export * from './field-rules.dto';
 export * from './events';
+export * from './labels.dto';

@@ -3,11 +3,15 @@ import type {
   CustomerKind,
   CustomerOrigin,
   CustomerStatus,
-  CustomerView,
   ExternalIdDto,
+  IdentityDocumentDto,
+  NameDayDto,
 } from '@kanta/contracts';
 
-/** A customers.customers row as the repository reads it. */
+/**
+ * A customer as the service works with it: a customers.customers row with its sensitive fields
+ * already opened (the repository seals and opens them; see sensitive/sensitive-data.ts).
+ */
 export interface CustomerRow {
   id: string;
   tenant_id: string;
@@ -27,51 +31,25 @@ export interface CustomerRow {
   station_ids: string[];
   origin: CustomerOrigin;
   external_ids: ExternalIdDto[];
+  description: string | null;
+  group_ids: string[];
+  source_id: string | null;
+  regular_of_user_id: string | null;
+  /** numeric comes back from pg as text; the repository makes it a number. */
+  discount_percent: number | null;
+  name_day: NameDayDto | null;
+  birthday: string | null;
+  documents: IdentityDocumentDto[];
+  internal: boolean;
+  leasing_company: boolean;
+  leasing_company_id: string | null;
   version: number;
   created_at: Date;
   updated_at: Date;
 }
 
 /** The columns a write sets; everything else has a default or is generated. */
-export type CustomerWrite = Pick<
+export type CustomerWrite = Omit<
   CustomerRow,
-  | 'kind'
-  | 'first_name'
-  | 'last_name'
-  | 'company_name'
-  | 'business_id'
-  | 'phone'
-  | 'phone_raw'
-  | 'phone_national'
-  | 'email'
-  | 'addresses'
-  | 'notes'
-  | 'status'
-  | 'customer_number'
-  | 'station_ids'
-  | 'external_ids'
+  'id' | 'tenant_id' | 'origin' | 'version' | 'created_at' | 'updated_at'
 >;
-
-export function toCustomerView(row: CustomerRow): CustomerView {
-  return {
-    id: row.id,
-    kind: row.kind,
-    firstName: row.first_name,
-    lastName: row.last_name,
-    companyName: row.company_name,
-    businessId: row.business_id,
-    phone: row.phone,
-    phoneRaw: row.phone_raw,
-    email: row.email,
-    addresses: row.addresses,
-    notes: row.notes,
-    status: row.status,
-    customerNumber: row.customer_number,
-    stationIds: row.station_ids,
-    origin: row.origin,
-    externalIds: row.external_ids,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-    version: row.version,
-  };
-}

@@ -1,12 +1,43 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { CustomerOrigin, ExternalIdDto } from '@kanta/contracts';
+import type { CustomerOrigin, ExternalIdDto, IdentityDocumentDto } from '@kanta/contracts';
+import { SensitiveData } from '../sensitive/sensitive-data';
 import type { CustomerRow, CustomerWrite } from './customer-row';
 import type { SearchCursor } from './search-query';
 
 const COLUMNS = `id, tenant_id, kind, first_name, last_name, company_name, business_id, phone,
   phone_raw, phone_national, email, addresses, notes, status, customer_number, station_ids,
-  origin, external_ids, version, created_at, updated_at`;
+  origin, external_ids, description, group_ids, source_id, regular_of_user_id,
+  discount_percent::float8 AS discount_percent, name_day_month, name_day_day, birthday_enc,
+  documents_enc, internal, leasing_company, leasing_company_id, version, created_at, updated_at`;
+
+/** A row as SQL returns it: the sensitive fields still sealed. */
+export type StoredCustomerRow = Omit<CustomerRow, 'name_day' | 'birthday' | 'documents'> & {
+  name_day_month: number | null;
+  name_day_day: number | null;
+  birthday_enc: Buffer | null;
+  documents_enc: Buffer | null;
+};
+
+const BIRTHDAY = 'birthday';
+const DOCUMENTS = 'documents';
+
+/** Opens a stored row's sealed fields. */
+export function openRow(sensitive: SensitiveData, stored: StoredCustomerRow): CustomerRow {
+  const { name_day_month, name_day_day, birthday_enc, documents_enc, ...rest } = stored;
+  const owner = { tenantId: stored.tenant_id, customerId: stored.id };
+  return {
+    ...rest,
+    name_day:
+      name_day_month !== null && name_day_day !== null
+        ? { month: name_day_month, day: name_day_day }
+        : null,
+    birthday: birthday_enc ? sensitive.open(owner, BIRTHDAY, birthday_enc) : null,
+    documents: documents_enc
+      ? (JSON.parse(sensitive.open(owner, DOCUMENTS, documents_enc)) as IdentityDocumentDto[])
+      : [],
+  };
+}
 
 export interface CustomerSearch {
   tenantId: string;
@@ -18,6 +49,14 @@ export interface CustomerSearch {
   createdBefore: Date | null;
   /** Customers belonging to any of these stations; null means no station filter. */
   stationIds: string[] | null;
+  /** Customers in any of these groups. */
+  groupIds?: string[] | null;
+  sourceId?: string | null;
+  regularOfUserId?: string | null;
+  leasingCompany?: boolean | null;
+  internal?: boolean | null;
+  /** The one customer holding this external id. */
+  externalId?: ExternalIdDto | null;
   after: SearchCursor | null;
   limit: number;
 }
@@ -42,7 +81,10 @@ export const CONSTRAINTS = {
 
 @Injectable()
 export class CustomersRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly sensitive: SensitiveData,
+  ) {}
 
   /** Its own statement, outside any transaction: see allocate_customer_number in the migration. */
   async allocateCustomerNumber(tenantId: string): Promise<string> {
@@ -60,9 +102,9 @@ export class CustomersRepository {
    * part undoes all of it.
    */
   async insertCustomer(insert: CustomerInsert): Promise<CustomerRow> {
-    const { text, values } = insertCustomerStatement(insert);
-    const rows = await this.dataSource.query<CustomerRow[]>(text, values);
-    return rows[0];
+    const { text, values } = insertCustomerStatement(insert, this.sensitive);
+    const rows = await this.dataSource.query<StoredCustomerRow[]>(text, values);
+    return openRow(this.sensitive, rows[0]);
   }
 
   async update(
@@ -72,16 +114,14 @@ export class CustomersRepository {
     write: CustomerWrite,
   ): Promise<CustomerRow> {
     // TypeORM answers an UPDATE … RETURNING as [rows, affected].
-    const [rows] = await manager.query<[CustomerRow[], number]>(
-      `UPDATE customers.customers SET kind = $3, first_name = $4, last_name = $5,
-         company_name = $6, business_id = $7, phone = $8, phone_raw = $9, phone_national = $10,
-         email = $11, addresses = $12, notes = $13, status = $14, customer_number = $15,
-         station_ids = $16, external_ids = $17, version = version + 1, updated_at = now()
+    const columns = WRITE_COLUMNS.map((column, i) => `${column} = $${i + 3}`).join(', ');
+    const [rows] = await manager.query<[StoredCustomerRow[], number]>(
+      `UPDATE customers.customers SET ${columns}, version = version + 1, updated_at = now()
        WHERE tenant_id = $1 AND id = $2
        RETURNING ${COLUMNS}`,
-      [tenantId, id, ...writeParams(write)],
+      [tenantId, id, ...writeParams(write, { tenantId, customerId: id }, this.sensitive)],
     );
-    return rows[0];
+    return openRow(this.sensitive, rows[0]);
   }
 
   async findById(
@@ -90,12 +130,12 @@ export class CustomersRepository {
     options: { manager?: EntityManager; forUpdate?: boolean } = {},
   ): Promise<CustomerRow | null> {
     const runner = options.manager ?? this.dataSource.manager;
-    const rows = await runner.query<CustomerRow[]>(
+    const rows = await runner.query<StoredCustomerRow[]>(
       `SELECT ${COLUMNS} FROM customers.customers WHERE tenant_id = $1 AND id = $2
        ${options.forUpdate ? 'FOR UPDATE' : ''}`,
       [tenantId, id],
     );
-    return rows[0] ?? null;
+    return rows[0] ? openRow(this.sensitive, rows[0]) : null;
   }
 
   async addExternalIds(
@@ -165,7 +205,12 @@ export class CustomersRepository {
    * Results run newest first (ids are UUIDv7), the keyset is the id.
    */
   async search(search: CustomerSearch, window = SEARCH_WINDOW): Promise<CustomerRow[]> {
-    return runSearch((text, values) => this.dataSource.query(text, values), search, window);
+    const rows = await runSearch(
+      (text, values) => this.dataSource.query(text, values),
+      search,
+      window,
+    );
+    return rows.map((row) => openRow(this.sensitive, row));
   }
 }
 
@@ -176,15 +221,15 @@ export async function runSearch(
   query: QueryRunnerFn,
   search: CustomerSearch,
   window = SEARCH_WINDOW,
-): Promise<CustomerRow[]> {
+): Promise<StoredCustomerRow[]> {
   const { recent, selective } = searchStatements(search, window);
-  if (search.patterns.some(isSurelyRare)) {
-    return query<CustomerRow>(selective.text, selective.values);
+  if (search.externalId || search.patterns.some(isSurelyRare)) {
+    return query<StoredCustomerRow>(selective.text, selective.values);
   }
-  const rows = await query<CustomerRow>(recent.text, recent.values);
+  const rows = await query<StoredCustomerRow>(recent.text, recent.values);
   // A short page may only mean the window ended; the index step answers for the whole tenant.
   if (rows.length >= search.limit) return rows;
-  return query<CustomerRow>(selective.text, selective.values);
+  return query<StoredCustomerRow>(selective.text, selective.values);
 }
 
 /**
@@ -218,6 +263,20 @@ function searchStatements(
   if (search.createdFrom) filters.push(`created_at >= ${param(search.createdFrom)}`);
   if (search.createdBefore) filters.push(`created_at < ${param(search.createdBefore)}`);
   if (search.stationIds) filters.push(`station_ids && ${param(search.stationIds)}::uuid[]`);
+  if (search.groupIds) filters.push(`group_ids && ${param(search.groupIds)}::uuid[]`);
+  if (search.sourceId) filters.push(`source_id = ${param(search.sourceId)}::uuid`);
+  if (search.regularOfUserId) {
+    filters.push(`regular_of_user_id = ${param(search.regularOfUserId)}::uuid`);
+  }
+  if (search.leasingCompany != null) {
+    filters.push(search.leasingCompany ? 'leasing_company' : 'NOT leasing_company');
+  }
+  if (search.internal != null) filters.push(search.internal ? 'internal' : 'NOT internal');
+  if (search.externalId) {
+    filters.push(`id IN (SELECT customer_id FROM customers.customer_external_ids
+                          WHERE tenant_id = $1 AND system = ${param(search.externalId.system)}
+                            AND external_id = ${param(search.externalId.id)})`);
+  }
   for (const pattern of search.patterns) {
     filters.push(`search_text LIKE customers.search_fold(${param(pattern)})`);
   }
@@ -249,7 +308,43 @@ function searchStatements(
   };
 }
 
-function writeParams(write: CustomerWrite): unknown[] {
+/** The columns a write sets, in the order of writeParams. */
+const WRITE_COLUMNS = [
+  'kind',
+  'first_name',
+  'last_name',
+  'company_name',
+  'business_id',
+  'phone',
+  'phone_raw',
+  'phone_national',
+  'email',
+  'addresses',
+  'notes',
+  'status',
+  'customer_number',
+  'station_ids',
+  'external_ids',
+  'description',
+  'group_ids',
+  'source_id',
+  'regular_of_user_id',
+  'discount_percent',
+  'name_day_month',
+  'name_day_day',
+  'birthday_enc',
+  'birthday_lookup',
+  'documents_enc',
+  'internal',
+  'leasing_company',
+  'leasing_company_id',
+] as const;
+
+function writeParams(
+  write: CustomerWrite,
+  owner: { tenantId: string; customerId: string },
+  sensitive: SensitiveData,
+): unknown[] {
   return [
     write.kind,
     write.first_name,
@@ -266,6 +361,21 @@ function writeParams(write: CustomerWrite): unknown[] {
     write.customer_number,
     write.station_ids,
     JSON.stringify(write.external_ids),
+    write.description,
+    write.group_ids,
+    write.source_id,
+    write.regular_of_user_id,
+    write.discount_percent,
+    write.name_day?.month ?? null,
+    write.name_day?.day ?? null,
+    write.birthday === null ? null : sensitive.seal(owner, BIRTHDAY, write.birthday),
+    write.birthday === null ? null : sensitive.lookup(owner.tenantId, BIRTHDAY, write.birthday),
+    write.documents.length === 0
+      ? null
+      : sensitive.seal(owner, DOCUMENTS, JSON.stringify(write.documents)),
+    write.internal,
+    write.leasing_company,
+    write.leasing_company_id,
   ];
 }
 
@@ -285,32 +395,35 @@ export interface CustomerInsert {
  * costs the service a socket write, which dominated create latency). A unique violation in any
  * part undoes all of it. The benchmark runs the same statement raw.
  */
-export function insertCustomerStatement(insert: CustomerInsert): SqlStatement {
+export function insertCustomerStatement(
+  insert: CustomerInsert,
+  sensitive: SensitiveData,
+): SqlStatement {
+  const owner = { tenantId: insert.tenantId, customerId: insert.id };
   const params = [
     insert.tenantId,
     insert.id,
     insert.origin,
-    ...writeParams(insert.write),
-    JSON.stringify(insert.write.external_ids),
-    insert.idempotency?.key ?? null,
-    insert.idempotency?.fingerprint ?? null,
+    ...writeParams(insert.write, owner, sensitive),
   ];
+  const p = (value: unknown): string => `$${params.push(value)}`;
+  const externalIds = p(JSON.stringify(insert.write.external_ids));
+  const key = p(insert.idempotency?.key ?? null);
+  const fingerprint = p(insert.idempotency?.fingerprint ?? null);
   const events = insert.events(params.length + 1);
+  const placeholders = WRITE_COLUMNS.map((_, i) => `$${i + 4}`).join(', ');
   return {
     text: `WITH inserted AS (
-             INSERT INTO customers.customers (tenant_id, id, origin, kind, first_name, last_name,
-               company_name, business_id, phone, phone_raw, phone_national, email, addresses,
-               notes, status, customer_number, station_ids, external_ids)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-               $18)
+             INSERT INTO customers.customers (tenant_id, id, origin, ${WRITE_COLUMNS.join(', ')})
+             VALUES ($1, $2, $3, ${placeholders})
              RETURNING ${COLUMNS}
            ), external_ids AS (
              INSERT INTO customers.customer_external_ids (tenant_id, system, external_id, customer_id)
              SELECT $1, e.system, e.id, $2
-               FROM jsonb_to_recordset($19::jsonb) AS e(system text, id text)
+               FROM jsonb_to_recordset(${externalIds}::jsonb) AS e(system text, id text)
            ), idempotency AS (
              INSERT INTO customers.idempotency_keys (tenant_id, key, fingerprint, customer_id)
-             SELECT $1, $20, $21, $2 WHERE $20::text IS NOT NULL
+             SELECT $1, ${key}, ${fingerprint}, $2 WHERE ${key}::text IS NOT NULL
            ), events AS (
              ${events.sql}
            )

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
   CUSTOMER_CREATED_V1,
-  CUSTOMER_UPDATED_V1,
+  DOCUMENT_TYPES,
   problemType,
   type CallerContext,
   type CreateCustomerDto,
@@ -12,6 +12,8 @@ import {
   type CustomerView,
   type ExternalIdDto,
   type FieldError,
+  type IdentityDocumentDto,
+  type NameDayDto,
   type SearchCustomersQueryDto,
   type UpdateCustomerDto,
 } from '@kanta/contracts';
@@ -19,8 +21,11 @@ import { Outbox } from '@kanta/messaging';
 import { RpcProblem, uuidv7 } from '@kanta/platform';
 import { fieldRuleViolations, type RuleSubject } from '../field-rules/field-rules';
 import { FieldRulesService } from '../field-rules/field-rules.service';
+import { LabelsService } from '../labels/labels.service';
 import { canSee, requireTenant, visibleStations, type CallerTenant } from './caller-access';
-import { toCustomerView, type CustomerRow, type CustomerWrite } from './customer-row';
+import { customerUpdatedEvent } from './customer-events';
+import type { CustomerRow, CustomerWrite } from './customer-row';
+import { toCustomerView } from './customer-view';
 import { CONSTRAINTS, CustomersRepository, uniqueViolation } from './customers.repository';
 import { normalisePhone } from './phone';
 import {
@@ -50,6 +55,17 @@ const PATCHABLE = [
   'customerNumber',
   'stationIds',
   'externalIds',
+  'description',
+  'groupIds',
+  'sourceId',
+  'regularOfUserId',
+  'discountPercent',
+  'nameDay',
+  'birthday',
+  'documents',
+  'internal',
+  'leasingCompany',
+  'leasingCompanyId',
 ] as const;
 type PatchableField = (typeof PATCHABLE)[number];
 
@@ -59,6 +75,7 @@ export class CustomersService {
     private readonly dataSource: DataSource,
     private readonly repository: CustomersRepository,
     private readonly fieldRules: FieldRulesService,
+    private readonly labels: LabelsService,
     private readonly outbox: Outbox,
   ) {}
 
@@ -89,11 +106,23 @@ export class CustomersService {
       customerNumber: input.customerNumber ?? '',
       stationIds,
       externalIds: input.externalIds ?? [],
+      description: input.description ?? null,
+      groupIds: input.groupIds ?? [],
+      sourceId: input.sourceId ?? null,
+      regularOfUserId: input.regularOfUserId ?? null,
+      discountPercent: input.discountPercent ?? null,
+      nameDay: input.nameDay ?? null,
+      birthday: input.birthday ?? null,
+      documents: input.documents ?? [],
+      internal: input.internal ?? false,
+      leasingCompany: input.leasingCompany ?? false,
+      leasingCompanyId: input.leasingCompanyId ?? null,
     });
     const errors = [
       ...write.errors,
       ...checkStations(context, write.row.station_ids),
       ...duplicateExternalIds(write.row.external_ids),
+      ...(await this.unknownLabels(tenant.id, write.row)),
       ...fieldRuleViolations(await this.fieldRules.rulesFor(tenant.id), write.subject),
     ];
     if (errors.length > 0) throw RpcProblem.validation(errors);
@@ -112,7 +141,7 @@ export class CustomersService {
           key: idempotencyKey,
           fingerprint,
         });
-        return { customer: toCustomerView(created), replayed: false };
+        return { customer: toCustomerView(created, context), replayed: false };
       } catch (error) {
         const constraint = uniqueViolation(error);
         if (constraint !== null && idempotencyKey) {
@@ -137,7 +166,7 @@ export class CustomersService {
     const tenant = requireTenant(context);
     const row = isUuid(id) ? await this.repository.findById(tenant.id, id) : null;
     if (!row || !canSee(context, row.station_ids)) throw customerNotFound();
-    return toCustomerView(row);
+    return toCustomerView(row, context);
   }
 
   async update(
@@ -163,12 +192,15 @@ export class CustomersService {
         const merged = this.mergePatch(tenant, current, patch);
         if (merged.errors.length > 0) throw RpcProblem.validation(merged.errors);
         const changed = changedFields(current, merged.row);
-        if (changed.length === 0) return toCustomerView(current);
+        if (changed.length === 0) return toCustomerView(current, context);
         const errors = [
           ...(changed.includes('stationIds')
             ? checkStations(context, merged.row.station_ids, current.station_ids)
             : []),
           ...duplicateExternalIds(merged.row.external_ids),
+          ...(changed.includes('groupIds') || changed.includes('sourceId')
+            ? await this.unknownLabels(tenant.id, merged.row)
+            : []),
           ...fieldRuleViolations(await this.fieldRules.rulesFor(tenant.id), merged.subject),
         ];
         if (errors.length > 0) throw RpcProblem.validation(errors);
@@ -181,21 +213,9 @@ export class CustomersService {
           await this.repository.addExternalIds(manager, tenant.id, id, minus(after, before));
         }
         await this.outbox.enqueue(manager, [
-          {
-            type: CUSTOMER_UPDATED_V1,
-            tenantId: tenant.id,
-            correlationId: context.correlationId ?? null,
-            payload: {
-              customerId: updated.id,
-              customerNumber: updated.customer_number,
-              status: updated.status,
-              stationIds: updated.station_ids,
-              version: updated.version,
-              changedFields: changed,
-            },
-          },
+          customerUpdatedEvent(context, tenant.id, updated, changed),
         ]);
-        return toCustomerView(updated);
+        return toCustomerView(updated, context);
       });
     } catch (error) {
       const constraint = uniqueViolation(error);
@@ -224,13 +244,19 @@ export class CustomersService {
       createdFrom: query.createdFrom ? new Date(query.createdFrom) : null,
       createdBefore: query.createdTo ? endOf(query.createdTo) : null,
       stationIds,
+      groupIds: query.groupIds ?? null,
+      sourceId: query.sourceId ?? null,
+      regularOfUserId: query.regularOf === 'me' ? context.userId : (query.regularOf ?? null),
+      leasingCompany: query.leasingCompany ?? null,
+      internal: query.internal ?? null,
+      externalId: query.externalId ? parseExternalId(query.externalId) : null,
       after,
       limit: limit + 1,
     });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: page.map(toCustomerView),
+      items: page.map((row) => toCustomerView(row, context)),
       nextCursor: rows.length > limit && last ? encodeCursor({ id: last.id }) : null,
     };
   }
@@ -292,7 +318,7 @@ export class CustomersService {
     const row = await this.repository.findById(tenantId, record.customerId);
     // Keys are the tenant's; a caller who cannot see the first customer must not get it back.
     if (!row || !canSee(context, row.station_ids)) throw idempotencyKeyReused();
-    return { customer: toCustomerView(row), replayed: true };
+    return { customer: toCustomerView(row, context), replayed: true };
   }
 
   /** JSON merge-patch: an absent field keeps its value, null clears it. */
@@ -309,7 +335,9 @@ export class CustomersService {
         cleared.push({ field, reason: 'required', message: `${field} cannot be cleared` });
       }
     };
-    (['kind', 'status', 'customerNumber'] as const).forEach(notClearable);
+    (['kind', 'status', 'customerNumber', 'internal', 'leasingCompany'] as const).forEach(
+      notClearable,
+    );
     const phoneUnchanged = !has('phone');
     const built = this.buildWrite(tenant, {
       kind: (has('kind') && patch.kind) || current.kind,
@@ -325,6 +353,23 @@ export class CustomersService {
       customerNumber: (has('customerNumber') && patch.customerNumber) || current.customer_number,
       stationIds: has('stationIds') ? (patch.stationIds ?? []) : current.station_ids,
       externalIds: has('externalIds') ? (patch.externalIds ?? []) : current.external_ids,
+      description: has('description') ? (patch.description ?? null) : current.description,
+      groupIds: has('groupIds') ? (patch.groupIds ?? []) : current.group_ids,
+      sourceId: has('sourceId') ? (patch.sourceId ?? null) : current.source_id,
+      regularOfUserId: has('regularOfUserId')
+        ? (patch.regularOfUserId ?? null)
+        : current.regular_of_user_id,
+      discountPercent: has('discountPercent')
+        ? (patch.discountPercent ?? null)
+        : current.discount_percent,
+      nameDay: has('nameDay') ? (patch.nameDay ?? null) : current.name_day,
+      birthday: has('birthday') ? (patch.birthday ?? null) : current.birthday,
+      documents: has('documents') ? (patch.documents ?? []) : current.documents,
+      internal: patch.internal ?? current.internal,
+      leasingCompany: patch.leasingCompany ?? current.leasing_company,
+      leasingCompanyId: has('leasingCompanyId')
+        ? (patch.leasingCompanyId ?? null)
+        : current.leasing_company_id,
     });
     if (phoneUnchanged) {
       // The stored phone was normalised when it was written; it is not parsed again.
@@ -369,7 +414,23 @@ export class CustomersService {
       customer_number: fields.customerNumber,
       station_ids: [...new Set(fields.stationIds)],
       external_ids: fields.externalIds.map((e) => ({ system: e.system, id: e.id })),
+      description: text(fields.description),
+      group_ids: [...new Set(fields.groupIds)],
+      source_id: fields.sourceId,
+      regular_of_user_id: fields.regularOfUserId,
+      discount_percent: fields.discountPercent,
+      name_day: fields.nameDay ? { month: fields.nameDay.month, day: fields.nameDay.day } : null,
+      birthday: fields.birthday,
+      documents: fields.documents.map((d) => ({
+        type: d.type,
+        series: d.series ? d.series.toUpperCase() : null,
+        number: d.number.toUpperCase(),
+      })),
+      internal: fields.internal,
+      leasing_company: fields.leasingCompany,
+      leasing_company_id: text(fields.leasingCompanyId),
     };
+    errors.push(...cardErrors(row));
     return {
       row,
       errors,
@@ -385,8 +446,27 @@ export class CustomersService {
         notes: row.notes,
         addresses: row.addresses,
         externalIds: row.external_ids,
+        description: row.description,
+        birthday: row.birthday,
+        nameDay: row.name_day,
+        documents: row.documents,
+        groupIds: row.group_ids,
+        sourceId: row.source_id,
+        regularOfUserId: row.regular_of_user_id,
+        discountPercent: row.discount_percent,
       },
     };
+  }
+
+  private async unknownLabels(tenantId: string, row: CustomerWrite): Promise<FieldError[]> {
+    return [
+      ...(await this.labels.unknownLabels(tenantId, 'group', row.group_ids)),
+      ...(await this.labels.unknownLabels(
+        tenantId,
+        'source',
+        row.source_id === null ? [] : [row.source_id],
+      )),
+    ];
   }
 
   private async externalIdsConflict(
@@ -423,6 +503,17 @@ interface WriteFields {
   customerNumber: string;
   stationIds: string[];
   externalIds: ExternalIdDto[];
+  description: string | null;
+  groupIds: string[];
+  sourceId: string | null;
+  regularOfUserId: string | null;
+  discountPercent: number | null;
+  nameDay: NameDayDto | null;
+  birthday: string | null;
+  documents: IdentityDocumentDto[];
+  internal: boolean;
+  leasingCompany: boolean;
+  leasingCompanyId: string | null;
 }
 
 interface BuiltWrite {
@@ -445,7 +536,84 @@ const COLUMN_OF: Record<PatchableField, (keyof CustomerWrite)[]> = {
   customerNumber: ['customer_number'],
   stationIds: ['station_ids'],
   externalIds: ['external_ids'],
+  description: ['description'],
+  groupIds: ['group_ids'],
+  sourceId: ['source_id'],
+  regularOfUserId: ['regular_of_user_id'],
+  discountPercent: ['discount_percent'],
+  nameDay: ['name_day'],
+  birthday: ['birthday'],
+  documents: ['documents'],
+  internal: ['internal'],
+  leasingCompany: ['leasing_company'],
+  leasingCompanyId: ['leasing_company_id'],
 };
+
+/** The days of each month in a leap year: a name day may be 29 February. */
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * The rules between the card's fields that single-field validation cannot see. A birthday may
+ * be today anywhere on earth (UTC+14), never later, and not before 1900.
+ */
+function cardErrors(row: CustomerWrite): FieldError[] {
+  const errors: FieldError[] = [];
+  if (row.name_day && row.name_day.day > DAYS_IN_MONTH[row.name_day.month - 1]) {
+    errors.push({
+      field: 'nameDay.day',
+      reason: 'invalid_date',
+      message: `month ${row.name_day.month} has no day ${row.name_day.day}`,
+    });
+  }
+  if (row.birthday !== null) {
+    const latest = new Date(Date.now() + 14 * 3600_000).toISOString().slice(0, 10);
+    if (row.birthday > latest) {
+      errors.push({
+        field: 'birthday',
+        reason: 'in_the_future',
+        message: 'birthday cannot be in the future',
+      });
+    } else if (row.birthday < '1900-01-01') {
+      errors.push({
+        field: 'birthday',
+        reason: 'out_of_range',
+        message: 'birthday must be 1900-01-01 or later',
+      });
+    }
+  }
+  const types = new Set<string>();
+  row.documents.forEach((document, i) => {
+    if (types.has(document.type)) {
+      errors.push({
+        field: `documents.${i}.type`,
+        reason: 'duplicate',
+        message: `only one document of each type (${DOCUMENT_TYPES.join(', ')})`,
+      });
+    }
+    types.add(document.type);
+  });
+  if (row.leasing_company && row.kind !== 'company') {
+    errors.push({
+      field: 'leasingCompany',
+      reason: 'company_only',
+      message: 'only a company customer can be a leasing company',
+    });
+  }
+  if (row.leasing_company_id !== null && !row.leasing_company) {
+    errors.push({
+      field: 'leasingCompanyId',
+      reason: 'not_leasing_company',
+      message: 'leasingCompanyId is only for a customer marked as a leasing company',
+    });
+  }
+  return errors;
+}
+
+/** `dms:DMS-1` to its system and id (the DTO checked the shape). */
+function parseExternalId(value: string): ExternalIdDto {
+  const colon = value.indexOf(':');
+  return { system: value.slice(0, colon), id: value.slice(colon + 1) };
+}
 
 function changedFields(before: CustomerRow, after: CustomerWrite): string[] {
   return PATCHABLE.filter((field) =>

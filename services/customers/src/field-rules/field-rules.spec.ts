@@ -12,6 +12,14 @@ const person = (fields: Partial<RuleSubject> = {}): RuleSubject => ({
   notes: null,
   addresses: [],
   externalIds: [],
+  description: null,
+  birthday: null,
+  nameDay: null,
+  documents: [],
+  groupIds: [],
+  sourceId: null,
+  regularOfUserId: null,
+  discountPercent: null,
   ...fields,
 });
 

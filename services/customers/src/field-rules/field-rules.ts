@@ -4,6 +4,8 @@ import type {
   ExternalIdDto,
   FieldError,
   FieldRulesDto,
+  IdentityDocumentDto,
+  NameDayDto,
   RuleField,
 } from '@kanta/contracts';
 
@@ -19,6 +21,14 @@ export interface RuleSubject {
   notes: string | null;
   addresses: AddressDto[];
   externalIds: ExternalIdDto[];
+  description: string | null;
+  birthday: string | null;
+  nameDay: NameDayDto | null;
+  documents: IdentityDocumentDto[];
+  groupIds: string[];
+  sourceId: string | null;
+  regularOfUserId: string | null;
+  discountPercent: number | null;
 }
 
 const present = (value: string | null): boolean => value !== null && value.trim() !== '';
@@ -29,6 +39,20 @@ function isFilled(subject: RuleSubject, field: RuleField): boolean {
       return subject.addresses.length > 0;
     case 'externalId':
       return subject.externalIds.length > 0;
+    case 'document':
+      return subject.documents.length > 0;
+    case 'group':
+      return subject.groupIds.length > 0;
+    case 'nameDay':
+      return subject.nameDay !== null;
+    case 'source':
+      return subject.sourceId !== null;
+    case 'regularOf':
+      return subject.regularOfUserId !== null;
+    case 'discount':
+      return subject.discountPercent !== null;
+    case 'description':
+    case 'birthday':
     case 'firstName':
     case 'lastName':
     case 'companyName':
@@ -51,6 +75,14 @@ const FIELD_PATH: Record<RuleField, string> = {
   address: 'addresses',
   notes: 'notes',
   externalId: 'externalIds',
+  description: 'description',
+  birthday: 'birthday',
+  nameDay: 'nameDay',
+  document: 'documents',
+  group: 'groupIds',
+  source: 'sourceId',
+  regularOf: 'regularOfUserId',
+  discount: 'discountPercent',
 };
 
 /**

@@ -1,0 +1,149 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type {
+  CallerContext,
+  CustomerLabelList,
+  CustomerLabelPage,
+  CustomerLabelView,
+  DeleteLabelResult,
+  FieldError,
+} from '@kanta/contracts';
+import { Outbox } from '@kanta/messaging';
+import { RpcProblem, uuidv7 } from '@kanta/platform';
+import { requireTenant } from '../customers/caller-access';
+import { customerUpdatedEvent } from '../customers/customer-events';
+import { uniqueViolation } from '../customers/customers.repository';
+import { isUuid } from '../customers/search-query';
+import { LabelsRepository, type LabelRow } from './labels.repository';
+
+const TITLE: Record<CustomerLabelList, string> = {
+  group: 'Customer group',
+  source: 'Customer source',
+};
+/** The customer field each list fills. */
+const FIELD: Record<CustomerLabelList, string> = { group: 'groupIds', source: 'sourceId' };
+
+/**
+ * The tenant's customer groups and sources. Everyone in the tenant reads them; admins keep them.
+ * Deleting one takes it off its customers (each gets a new version and an update event), so no
+ * customer is left pointing at a label that is gone.
+ */
+@Injectable()
+export class LabelsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repository: LabelsRepository,
+    private readonly outbox: Outbox,
+  ) {}
+
+  async list(
+    context: CallerContext,
+    list: CustomerLabelList,
+    withCounts = false,
+  ): Promise<CustomerLabelPage> {
+    const tenant = requireTenant(context);
+    const rows = await this.repository.list(tenant.id, list, withCounts);
+    return { items: rows.map(toView) };
+  }
+
+  async create(
+    context: CallerContext,
+    list: CustomerLabelList,
+    name: string,
+  ): Promise<CustomerLabelView> {
+    const tenant = requireTenant(context);
+    requireAdmin(context, list);
+    try {
+      return toView(await this.repository.insert(tenant.id, list, uuidv7(), name.trim()));
+    } catch (error) {
+      if (uniqueViolation(error) !== null) throw nameTaken(list);
+      throw error;
+    }
+  }
+
+  async rename(
+    context: CallerContext,
+    list: CustomerLabelList,
+    id: string,
+    name: string,
+  ): Promise<CustomerLabelView> {
+    const tenant = requireTenant(context);
+    requireAdmin(context, list);
+    try {
+      const row = isUuid(id)
+        ? await this.repository.rename(tenant.id, list, id, name.trim())
+        : null;
+      if (!row) throw RpcProblem.notFound(TITLE[list]);
+      return toView(row);
+    } catch (error) {
+      if (uniqueViolation(error) !== null) throw nameTaken(list);
+      throw error;
+    }
+  }
+
+  async delete(
+    context: CallerContext,
+    list: CustomerLabelList,
+    id: string,
+  ): Promise<DeleteLabelResult> {
+    const tenant = requireTenant(context);
+    requireAdmin(context, list);
+    if (!isUuid(id)) throw RpcProblem.notFound(TITLE[list]);
+    return this.dataSource.transaction(async (manager) => {
+      if (!(await this.repository.delete(manager, tenant.id, list, id))) {
+        throw RpcProblem.notFound(TITLE[list]);
+      }
+      const released = await this.repository.release(manager, tenant.id, list, id);
+      await this.outbox.enqueue(
+        manager,
+        released.map((customer) =>
+          customerUpdatedEvent(context, tenant.id, customer, [FIELD[list]]),
+        ),
+      );
+      return { released: released.length };
+    });
+  }
+
+  /** Field errors for ids that are not labels of the tenant's list. */
+  async unknownLabels(
+    tenantId: string,
+    list: CustomerLabelList,
+    ids: string[],
+  ): Promise<FieldError[]> {
+    const unknown = await this.repository.unknown(tenantId, list, ids);
+    return unknown.length === 0
+      ? []
+      : [
+          {
+            field: FIELD[list],
+            reason: `unknown_${list}`,
+            message: `${FIELD[list]} must name ${list}s of your tenant (unknown: ${unknown.join(', ')})`,
+          },
+        ];
+  }
+}
+
+function requireAdmin(context: CallerContext, list: CustomerLabelList): void {
+  if (context.role === 'worker') {
+    throw RpcProblem.forbidden(`Only an admin may change the tenant's ${list}s.`);
+  }
+}
+
+function nameTaken(list: CustomerLabelList): RpcProblem {
+  return RpcProblem.conflict(
+    `${list}-name-taken`,
+    `${TITLE[list]} name taken`,
+    `The tenant already has a ${list} of this name.`,
+    [{ field: 'name', reason: 'taken', message: `another ${list} has this name` }],
+  );
+}
+
+function toView(row: LabelRow): CustomerLabelView {
+  return {
+    id: row.id,
+    name: row.name,
+    ...(row.customer_count !== undefined ? { customerCount: Number(row.customer_count) } : {}),
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
