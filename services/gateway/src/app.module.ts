@@ -14,6 +14,10 @@ import { LoginThrottle } from './auth/login-throttle';
 import { PasswordHasher } from './auth/password-hasher';
 import type { GatewayConfig } from './config';
 import { CoreModule } from './core/core.module';
+import {
+  CustomerGroupsController,
+  CustomerSourcesController,
+} from './customers/customer-labels.controller';
 import { CustomersController } from './customers/customers.controller';
 import { CustomersService } from './customers/customers.service';
 import { gatewaySchema } from './database/schema';
@@ -86,6 +90,8 @@ export class AppModule {
         StationsController,
         UsersController,
         CustomersController,
+        CustomerGroupsController,
+        CustomerSourcesController,
         HealthController,
       ],
       providers: [

@@ -15,6 +15,7 @@ import {
 import { ProblemError, type RpcClient } from '@kanta/platform';
 import type { Caller } from '../auth/auth.decorators';
 import { CUSTOMERS_RPC_CLIENT } from '../core/tokens';
+import { TenantUsers } from '../identity/tenant-users';
 import { HttpResult } from '../http/http-result';
 
 const IDEMPOTENCY_KEY_MAX = 200;
@@ -46,7 +47,10 @@ const etagOf = (customer: CustomerView): string => `"${customer.version}"`;
  */
 @Injectable()
 export class CustomersService {
-  constructor(@Inject(CUSTOMERS_RPC_CLIENT) private readonly rpc: RpcClient) {}
+  constructor(
+    @Inject(CUSTOMERS_RPC_CLIENT) private readonly rpc: RpcClient,
+    private readonly tenantUsers: TenantUsers,
+  ) {}
 
   async create(
     caller: Caller,
@@ -71,6 +75,7 @@ export class CustomersService {
       );
     }
     this.checkStations(caller, customer.stationIds);
+    await this.checkRegularOf(caller, customer.regularOfUserId);
     const result = await this.rpc.send<CreateCustomerResult, CreateCustomerCommand>(
       CUSTOMERS_RPC.create,
       {
@@ -110,6 +115,7 @@ export class CustomersService {
   ): Promise<HttpResult<CustomerView>> {
     const expectedVersion = versionFromIfMatch(ifMatch);
     this.checkStations(caller, patch.stationIds);
+    await this.checkRegularOf(caller, patch.regularOfUserId);
     const customer = await this.rpc.send<CustomerView, UpdateCustomerCommand>(
       CUSTOMERS_RPC.update,
       {
@@ -132,6 +138,10 @@ export class CustomersService {
       context: caller.context,
       data: rules,
     });
+  }
+
+  private async checkRegularOf(caller: Caller, userId: string | null | undefined): Promise<void> {
+    if (userId) await this.tenantUsers.resolve(caller, 'regularOfUserId', userId);
   }
 
   /** Station ids a caller names must be their tenant's; whose customers they see is the service's rule. */
