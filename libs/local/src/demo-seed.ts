@@ -37,6 +37,18 @@ export const DEMO_TENANTS: DemoTenant[] = [
   },
 ];
 
+/** The demo tenants' customer groups and sources, in their language. */
+const DEMO_LABELS: Record<DemoTenant['locale'], { groups: string[]; sources: string[] }> = {
+  fi: {
+    groups: ['Vakioasiakkaat', 'Satunnaiset', 'Yritysasiakkaat'],
+    sources: ['Suositus', 'Internet', 'Radiomainos'],
+  },
+  pl: {
+    groups: ['Stali klienci', 'Okazjonalni', 'Firmy'],
+    sources: ['Polecenie', 'Internet', 'Reklama radiowa'],
+  },
+};
+
 interface Created {
   id: string;
 }
@@ -85,7 +97,20 @@ export async function seedDemo(
         stationIds: [stationIds[0]],
       });
     }
-    const bodies = demoCustomers(demo.locale, demo.customers, stationIds);
+    const labelIds = async (path: string, names: string[]): Promise<string[]> => {
+      const ids: string[] = [];
+      for (const name of names) {
+        ids.push((await admin.expect<Created>(201, 'POST', `/api/v1/${path}`, { name })).id);
+      }
+      return ids;
+    };
+    const groups = await labelIds('customer-groups', DEMO_LABELS[demo.locale].groups);
+    const sources = await labelIds('customer-sources', DEMO_LABELS[demo.locale].sources);
+    const bodies = demoCustomers(demo.locale, demo.customers, stationIds).map((body, i) => ({
+      ...body,
+      ...(i % 4 === 0 ? { groupIds: [groups[i % groups.length]] } : {}),
+      ...(i % 3 === 0 ? { sourceId: sources[i % sources.length] } : {}),
+    }));
     const workers = 8;
     await Promise.all(
       Array.from({ length: workers }, async (_, w) => {
