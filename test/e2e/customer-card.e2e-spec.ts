@@ -3,9 +3,14 @@ import type {
   CustomerLabelView,
   CustomerPage,
   CustomerView,
-  ProblemDetails,
 } from '@kanta/contracts';
-import { createTenant, startE2eSystem, type E2eSystem, type TenantFixture } from './support';
+import {
+  createTenant,
+  expectProblem,
+  startE2eSystem,
+  type E2eSystem,
+  type TenantFixture,
+} from './support';
 
 jest.setTimeout(60_000);
 
@@ -32,21 +37,6 @@ describe('the customer card (whole system)', () => {
   afterAll(async () => {
     await e2e?.stop();
   });
-
-  const expectProblem = (
-    response: { status: number; headers: Headers; body: unknown },
-    status: number,
-    field?: string,
-    reason?: string,
-  ): void => {
-    expect(response.status).toBe(status);
-    expect(response.headers.get('content-type')).toContain('application/problem+json');
-    if (field) {
-      expect((response.body as ProblemDetails).errors ?? []).toContainEqual(
-        expect.objectContaining({ field, ...(reason ? { reason } : {}) }),
-      );
-    }
-  };
 
   const person = { firstName: 'Kortti', lastName: 'Testi' };
 

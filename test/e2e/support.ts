@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ProblemDetails } from '@kanta/contracts';
 import { createTestDatabase, type TestDatabase } from '@kanta/testing';
 import { KantaApi, startLocalSystem, type LocalSystem } from '@kanta/local';
 
@@ -109,4 +110,20 @@ export async function createTenant(
     workers.push(await e2e.api.login(email, PASSWORD, stationId));
   }
   return { tenantId: tenant.id, stationIds, admin, worker: workers[0], otherWorker: workers[1] };
+}
+
+/** The response is a problem document of this status, naming the field (and reason) if given. */
+export function expectProblem(
+  response: { status: number; headers: Headers; body: unknown },
+  status: number,
+  field?: string,
+  reason?: string,
+): void {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toContain('application/problem+json');
+  if (field) {
+    expect((response.body as ProblemDetails).errors ?? []).toContainEqual(
+      expect.objectContaining({ field, ...(reason ? { reason } : {}) }),
+    );
+  }
 }
