@@ -6,6 +6,10 @@ export const RPC_QUEUES = {
   customers: 'kanta.rpc.customers',
 } as const;
 export type RpcService = keyof typeof RPC_QUEUES;
+export const RPC_SERVICES = Object.keys(RPC_QUEUES) as RpcService[];
+
+/** Every service answers `<service>.health` with a ServiceHealth. */
+export const healthPattern = (service: RpcService): string => `${service}.health`;
 
 export const CUSTOMERS_RPC = {
   health: 'customers.health',

@@ -1,3 +1,4 @@
+import { RPC_SERVICES, type RpcService } from '@kanta/contracts';
 import { postgresSettingsFromEnv, type PostgresSettings } from '@kanta/database';
 import {
   intFromEnv,
@@ -25,7 +26,7 @@ export interface GatewayConfig {
   jwtExpiresInSeconds: number;
   rpcTimeoutMs: number;
   /** Command queue of each service the gateway calls. */
-  rpcQueues: { customers: string };
+  rpcQueues: Record<RpcService, string>;
   /** Login attempts allowed per minute, per client IP and per e-mail address. */
   loginAttemptsPerMinute: number;
   /** How long a verified user's identity (tenant, role, stations) is reused without a query. */
@@ -100,7 +101,9 @@ export const readGatewayEnv: EnvReader<GatewayConfig> = (env, problems) => {
       max: 7 * 24 * 3600,
     }),
     rpcTimeoutMs: intFromEnv(env, problems, 'RPC_TIMEOUT_MS', 5000, { min: 50, max: 120_000 }),
-    rpcQueues: { customers: rpcQueueName('customers', infrastructure) },
+    rpcQueues: Object.fromEntries(
+      RPC_SERVICES.map((service) => [service, rpcQueueName(service, infrastructure)]),
+    ) as Record<RpcService, string>,
     loginAttemptsPerMinute: intFromEnv(env, problems, 'LOGIN_ATTEMPTS_PER_MINUTE', 10, {
       min: 1,
       max: 10_000,

@@ -9,9 +9,12 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import Redis from 'ioredis';
+import { RPC_SERVICES, type RpcService } from '@kanta/contracts';
 import { RpcClient } from '@kanta/platform';
 import type { GatewayConfig } from '../config';
-import { CUSTOMERS_RPC_CLIENT, GATEWAY_CONFIG, REDIS } from './tokens';
+import { CUSTOMERS_RPC_CLIENT, GATEWAY_CONFIG, REDIS, RPC_CLIENTS } from './tokens';
+
+export type RpcClients = Record<RpcService, RpcClient>;
 
 /**
  * Connects Redis and the broker at start without making either a condition of starting: the
@@ -23,7 +26,7 @@ class InfrastructureLifecycle implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(CUSTOMERS_RPC_CLIENT) private readonly customers: RpcClient,
+    @Inject(RPC_CLIENTS) private readonly clients: RpcClients,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -32,7 +35,9 @@ class InfrastructureLifecycle implements OnModuleInit, OnApplicationShutdown {
         () => true,
         () => false,
       ),
-      this.customers.connect(),
+      Promise.all(Object.values(this.clients).map((client) => client.connect())).then((up) =>
+        up.every(Boolean),
+      ),
     ]);
     if (!redisUp) this.logger.warn('Redis is not reachable yet; login answers 503 until it is');
     if (!brokerUp)
@@ -40,7 +45,10 @@ class InfrastructureLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.customers.close(), this.redis.quit()]);
+    await Promise.allSettled([
+      ...Object.values(this.clients).map((client) => client.close()),
+      this.redis.quit(),
+    ]);
     this.redis.disconnect();
   }
 }
@@ -67,18 +75,28 @@ export class CoreModule {
             }),
         },
         {
+          provide: RPC_CLIENTS,
+          useFactory: (): RpcClients =>
+            Object.fromEntries(
+              RPC_SERVICES.map((service) => [
+                service,
+                new RpcClient({
+                  service,
+                  amqpUrl: config.amqpUrl,
+                  queue: config.rpcQueues[service],
+                  timeoutMs: config.rpcTimeoutMs,
+                }),
+              ]),
+            ) as RpcClients,
+        },
+        {
           provide: CUSTOMERS_RPC_CLIENT,
-          useFactory: () =>
-            new RpcClient({
-              service: 'customers',
-              amqpUrl: config.amqpUrl,
-              queue: config.rpcQueues.customers,
-              timeoutMs: config.rpcTimeoutMs,
-            }),
+          useFactory: (clients: RpcClients) => clients.customers,
+          inject: [RPC_CLIENTS],
         },
         InfrastructureLifecycle,
       ],
-      exports: [GATEWAY_CONFIG, REDIS, CUSTOMERS_RPC_CLIENT],
+      exports: [GATEWAY_CONFIG, REDIS, RPC_CLIENTS, CUSTOMERS_RPC_CLIENT],
     };
   }
 }

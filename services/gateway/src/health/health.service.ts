@@ -1,9 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { CUSTOMERS_RPC, type CallerContext, type ServiceHealth } from '@kanta/contracts';
-import { ProblemError, type RpcClient } from '@kanta/platform';
-import { CUSTOMERS_RPC_CLIENT, REDIS } from '../core/tokens';
+import {
+  RPC_SERVICES,
+  healthPattern,
+  type CallerContext,
+  type RpcService,
+  type ServiceHealth,
+} from '@kanta/contracts';
+import { ProblemError } from '@kanta/platform';
+import type { RpcClients } from '../core/core.module';
+import { REDIS, RPC_CLIENTS } from '../core/tokens';
 import { HttpResult } from '../http/http-result';
 
 export interface CheckResult {
@@ -47,19 +54,20 @@ export class HealthService {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(CUSTOMERS_RPC_CLIENT) private readonly customers: RpcClient,
+    @Inject(RPC_CLIENTS) private readonly clients: RpcClients,
   ) {}
 
   async check(correlationId: string): Promise<HttpResult<HealthReport>> {
-    const [database, redis, customers] = await Promise.all([
+    const [database, redis, ...services] = await Promise.all([
       this.probe(() => bounded(this.dataSource.query('SELECT 1'), 'the database')),
       this.probe(() => bounded(this.redis.ping(), 'Redis')),
-      this.service(correlationId),
+      ...RPC_SERVICES.map((service) => this.service(service, correlationId)),
     ]);
-    const broker: CheckResult = this.customers.isConnected
+    const broker: CheckResult = Object.values(this.clients).every((client) => client.isConnected)
       ? { status: 'up' }
       : { status: 'down', detail: 'not connected to the message broker' };
-    const checks = { database, redis, broker, customers };
+    const checks: Record<string, CheckResult> = { database, redis, broker };
+    RPC_SERVICES.forEach((service, i) => (checks[service] = services[i]));
     const healthy = Object.values(checks).every((check) => check.status === 'up');
     return new HttpResult<HealthReport>(
       { status: healthy ? 'ok' : 'error', checks },
@@ -76,7 +84,7 @@ export class HealthService {
     }
   }
 
-  private async service(correlationId: string): Promise<CheckResult> {
+  private async service(service: RpcService, correlationId: string): Promise<CheckResult> {
     // Health asks on nobody's behalf: an empty context that grants nothing.
     const context: CallerContext = {
       tenant: null,
@@ -87,8 +95,8 @@ export class HealthService {
       correlationId,
     };
     try {
-      const health = await this.customers.send<ServiceHealth>(
-        CUSTOMERS_RPC.health,
+      const health = await this.clients[service].send<ServiceHealth>(
+        healthPattern(service),
         { context, data: {} },
         CHECK_TIMEOUT_MS,
       );
