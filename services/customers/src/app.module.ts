@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createServiceDataSource } from '@kanta/database';
-import { MessagingModule } from '@kanta/messaging';
+import { MessagingModule, ServiceHealthCheck, serviceHealthController } from '@kanta/messaging';
 import type { CustomersAppOptions } from './app-options';
 import { CustomersController } from './customers/customers.controller';
 import { CustomersRepository } from './customers/customers.repository';
@@ -10,8 +10,6 @@ import { CUSTOMERS_SCHEMA, customersSchema } from './database/schema';
 import { FieldRulesController } from './field-rules/field-rules.controller';
 import { FieldRulesRepository } from './field-rules/field-rules.repository';
 import { FieldRulesService } from './field-rules/field-rules.service';
-import { HealthController } from './health/health.controller';
-import { HealthService } from './health/health.service';
 import { LabelsController } from './labels/labels.controller';
 import { LabelsRepository } from './labels/labels.repository';
 import { LabelsService } from './labels/labels.service';
@@ -40,7 +38,12 @@ export class AppModule {
           relay: options.relay === false ? false : undefined,
         }),
       ],
-      controllers: [CustomersController, FieldRulesController, LabelsController, HealthController],
+      controllers: [
+        CustomersController,
+        FieldRulesController,
+        LabelsController,
+        serviceHealthController('customers'),
+      ],
       providers: [
         {
           provide: SensitiveData,
@@ -52,7 +55,7 @@ export class AppModule {
         CustomersService,
         FieldRulesRepository,
         FieldRulesService,
-        HealthService,
+        ServiceHealthCheck,
       ],
       exports: [CustomersService, FieldRulesService],
     };
