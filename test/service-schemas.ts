@@ -1,4 +1,5 @@
 import type { ServiceDataSourceOptions } from '@kanta/database';
+import { consentsSchema } from '../services/consents/src/database/schema';
 import { customersSchema } from '../services/customers/src/database/schema';
 import { gatewaySchema } from '../services/gateway/src/database/schema';
 
@@ -6,4 +7,5 @@ import { gatewaySchema } from '../services/gateway/src/database/schema';
 export const SERVICE_SCHEMAS: Omit<ServiceDataSourceOptions, 'settings'>[] = [
   gatewaySchema,
   customersSchema,
+  consentsSchema,
 ];

@@ -38,6 +38,8 @@ export async function startE2eSystem(label: string): Promise<E2eSystem> {
       GATEWAY_BOOTSTRAP_SUPERADMIN_EMAIL: superEmail,
       GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD: PASSWORD,
       LOG_LEVEL: 'info',
+      // How long the consents service waits for a just-created customer's event (default 2 s).
+      CONSENTS_CUSTOMER_WAIT_MS: '500',
     },
     onLine: (service, line) => logs.push(`[${service}] ${line}`),
   }).catch(async (error: Error) => {

@@ -4,3 +4,4 @@ export * from './problem';
 export * from './rpc';
 export * from './event-catalogue';
 export * from './customers';
+export * from './consents';

@@ -4,6 +4,7 @@
  */
 export const RPC_QUEUES = {
   customers: 'kanta.rpc.customers',
+  consents: 'kanta.rpc.consents',
 } as const;
 export type RpcService = keyof typeof RPC_QUEUES;
 export const RPC_SERVICES = Object.keys(RPC_QUEUES) as RpcService[];
@@ -23,6 +24,20 @@ export const CUSTOMERS_RPC = {
   createLabel: 'customers.label.create',
   renameLabel: 'customers.label.rename',
   deleteLabel: 'customers.label.delete',
+} as const;
+
+export const CONSENTS_RPC = {
+  health: 'consents.health',
+  publishText: 'consents.text.publish',
+  listTexts: 'consents.text.list',
+  getText: 'consents.text.get',
+  customerConsents: 'consents.customer.get',
+  record: 'consents.customer.record',
+  refresh: 'consents.customer.refresh',
+  validate: 'consents.decisions.validate',
+  getPreferences: 'consents.preferences.get',
+  setPreferences: 'consents.preferences.set',
+  contactability: 'consents.contactability.get',
 } as const;
 
 /** What a service answers to its `<service>.health` pattern. */

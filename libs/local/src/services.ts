@@ -28,6 +28,14 @@ export const LOCAL_SERVICES: LocalService[] = [
     schemaExport: 'customersSchema',
   },
   {
+    name: 'consents',
+    portVariable: 'CONSENTS_PORT',
+    defaultPort: 3003,
+    main: 'dist/services/consents/src/main.js',
+    schemaModule: 'dist/services/consents/src/database/schema.js',
+    schemaExport: 'consentsSchema',
+  },
+  {
     name: 'gateway',
     portVariable: 'GATEWAY_PORT',
     defaultPort: 3000,

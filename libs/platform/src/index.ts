@@ -7,3 +7,4 @@ export * from './rpc/rpc-server';
 export * from './ids';
 export * from './jobs';
 export * from './nest-logger';
+export * from './caller-access';

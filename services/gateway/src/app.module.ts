@@ -13,6 +13,8 @@ import { IdentityService } from './auth/identity.service';
 import { LoginThrottle } from './auth/login-throttle';
 import { PasswordHasher } from './auth/password-hasher';
 import type { GatewayConfig } from './config';
+import { ConsentsController } from './consents/consents.controller';
+import { ConsentsService } from './consents/consents.service';
 import { CoreModule } from './core/core.module';
 import {
   CustomerGroupsController,
@@ -92,6 +94,7 @@ export class AppModule {
         CustomersController,
         CustomerGroupsController,
         CustomerSourcesController,
+        ConsentsController,
         HealthController,
       ],
       providers: [
@@ -110,6 +113,7 @@ export class AppModule {
         TenantUsers,
         SuperadminBootstrap,
         CustomersService,
+        ConsentsService,
         HealthService,
       ],
     };

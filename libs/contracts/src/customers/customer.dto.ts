@@ -20,6 +20,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { RecordConsentsDto } from '../consents/consent.dto';
 
 /** Station ids compare as text downstream, so they are lower-cased at the edge. */
 const lowerCaseIds = (value: unknown): unknown =>
@@ -310,6 +311,16 @@ export class CustomerFieldsDto {
 }
 
 export class CreateCustomerDto extends CustomerFieldsDto {
+  @ApiPropertyOptional({
+    type: RecordConsentsDto,
+    description:
+      'Consent decisions given at the same time (reception); recorded in the consent ledger',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RecordConsentsDto)
+  consents?: RecordConsentsDto;
+
   @ApiPropertyOptional({ enum: CUSTOMER_KINDS, default: 'person' })
   @IsOptional()
   @IsIn(CUSTOMER_KINDS)

@@ -1,3 +1,4 @@
+import type { ConsentDecisionDto, ConsentSource } from '../consents/consent.dto';
 import type { CustomerKind, CustomerOrigin, CustomerStatus } from './customer.dto';
 
 /*
@@ -8,7 +9,23 @@ import type { CustomerKind, CustomerOrigin, CustomerStatus } from './customer.dt
 export const CUSTOMER_CREATED_V1 = 'customers.customer.created.v1';
 export const CUSTOMER_UPDATED_V1 = 'customers.customer.updated.v1';
 
-export interface CustomerCreatedV1 {
+/**
+ * Whether the customer has an e-mail address and a phone number on file: what the consents
+ * service needs to answer "no address", without the addresses themselves.
+ */
+export interface CustomerReachability {
+  hasEmail?: boolean;
+  hasPhone?: boolean;
+}
+
+/** Consent decisions given in the same reception call that created the customer. */
+export interface ConsentsAtCreate {
+  source: ConsentSource;
+  recordedBy: string;
+  decisions: ConsentDecisionDto[];
+}
+
+export interface CustomerCreatedV1 extends CustomerReachability {
   customerId: string;
   customerNumber: string;
   kind: CustomerKind;
@@ -16,9 +33,11 @@ export interface CustomerCreatedV1 {
   origin: CustomerOrigin;
   stationIds: string[];
   version: number;
+  /** Recorded in the consent ledger by the consents service. */
+  consents?: ConsentsAtCreate;
 }
 
-export interface CustomerUpdatedV1 {
+export interface CustomerUpdatedV1 extends CustomerReachability {
   customerId: string;
   customerNumber: string;
   status: CustomerStatus;
@@ -35,6 +54,8 @@ const common = {
   status: { type: 'string', enum: ['active', 'passive'] },
   stationIds: { type: 'array', items: uuid },
   version: { type: 'integer', minimum: 1 },
+  hasEmail: { type: 'boolean' },
+  hasPhone: { type: 'boolean' },
 } as const;
 
 export const customerCreatedV1Schema = {
@@ -48,6 +69,26 @@ export const customerCreatedV1Schema = {
     origin: {
       type: 'string',
       enum: ['reception', 'online_booking', 'kiosk', 'pos', 'import', 'api'],
+    },
+    consents: {
+      type: 'object',
+      required: ['source', 'recordedBy', 'decisions'],
+      properties: {
+        source: { type: 'string' },
+        recordedBy: { type: 'string' },
+        decisions: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['purpose', 'decision', 'textId'],
+            properties: {
+              purpose: { type: 'string' },
+              decision: { type: 'string', enum: ['granted', 'withdrawn'] },
+              textId: uuid,
+            },
+          },
+        },
+      },
     },
   },
 } as const;

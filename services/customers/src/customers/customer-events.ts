@@ -8,6 +8,8 @@ export interface UpdatedCustomerFacts {
   status: 'active' | 'passive';
   station_ids: string[];
   version: number;
+  email: string | null;
+  phone: string | null;
 }
 
 /** `customers.customer.updated.v1` for a change of these fields (their names, never values). */
@@ -28,6 +30,8 @@ export function customerUpdatedEvent(
       stationIds: customer.station_ids,
       version: customer.version,
       changedFields,
+      hasEmail: customer.email !== null,
+      hasPhone: customer.phone !== null,
     },
   };
 }

@@ -22,7 +22,7 @@ import { RpcProblem, uuidv7 } from '@kanta/platform';
 import { fieldRuleViolations, type RuleSubject } from '../field-rules/field-rules';
 import { FieldRulesService } from '../field-rules/field-rules.service';
 import { LabelsService } from '../labels/labels.service';
-import { canSee, requireTenant, visibleStations, type CallerTenant } from './caller-access';
+import { canSee, requireTenant, visibleStations, type CallerTenant } from '@kanta/platform';
 import { customerUpdatedEvent } from './customer-events';
 import type { CustomerRow, CustomerWrite } from './customer-row';
 import { toCustomerView } from './customer-view';
@@ -287,6 +287,17 @@ export class CustomersService {
               origin,
               stationIds: row.station_ids,
               version: 1,
+              hasEmail: row.email !== null,
+              hasPhone: row.phone !== null,
+              ...(input.consents
+                ? {
+                    consents: {
+                      source: input.consents.source ?? 'reception',
+                      recordedBy: context.userId,
+                      decisions: input.consents.decisions,
+                    },
+                  }
+                : {}),
             },
           },
         ],

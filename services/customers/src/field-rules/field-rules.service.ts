@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_FIELD_RULES, type CallerContext, type FieldRulesDto } from '@kanta/contracts';
 import { RpcProblem } from '@kanta/platform';
-import { requireTenant } from '../customers/caller-access';
+import { requireTenant } from '@kanta/platform';
 import { FieldRulesRepository } from './field-rules.repository';
 
 /*

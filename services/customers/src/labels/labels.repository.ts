@@ -17,6 +17,8 @@ export interface ReleasedCustomer {
   status: 'active' | 'passive';
   station_ids: string[];
   version: number;
+  email: string | null;
+  phone: string | null;
 }
 
 /** The customers column that holds each list's labels. */
@@ -114,7 +116,7 @@ export class LabelsRepository {
       `UPDATE customers.customers SET ${membership.release}, version = version + 1,
               updated_at = now()
         WHERE tenant_id = $1 AND ${membership.holds}
-       RETURNING id, customer_number, status, station_ids, version`,
+       RETURNING id, customer_number, status, station_ids, version, email, phone`,
       [tenantId, id],
     );
     return rows;

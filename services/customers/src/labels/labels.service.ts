@@ -10,7 +10,7 @@ import type {
 } from '@kanta/contracts';
 import { Outbox } from '@kanta/messaging';
 import { RpcProblem, uuidv7 } from '@kanta/platform';
-import { requireTenant } from '../customers/caller-access';
+import { requireTenant } from '@kanta/platform';
 import { customerUpdatedEvent } from '../customers/customer-events';
 import { uniqueViolation } from '../customers/customers.repository';
 import { isUuid } from '../customers/search-query';

@@ -15,29 +15,12 @@ import {
 import { ProblemError, type RpcClient } from '@kanta/platform';
 import type { Caller } from '../auth/auth.decorators';
 import { CUSTOMERS_RPC_CLIENT } from '../core/tokens';
+import { ConsentsService } from '../consents/consents.service';
 import { TenantUsers } from '../identity/tenant-users';
 import { HttpResult } from '../http/http-result';
+import { versionFromIfMatch } from '../http/if-match';
 
 const IDEMPOTENCY_KEY_MAX = 200;
-
-/** `"7"` (or weak `W/"7"`) to 7; anything else is not a version this API gave out. */
-export function versionFromIfMatch(ifMatch: string | undefined): number {
-  if (ifMatch === undefined || ifMatch.trim() === '') {
-    throw ProblemError.of(
-      428,
-      'precondition-required',
-      'Precondition required',
-      'Send If-Match with the ETag of the customer you read, so that no one else’s edit is lost.',
-    );
-  }
-  const match = /^(?:W\/)?"(\d{1,10})"$/.exec(ifMatch.trim());
-  if (!match || Number(match[1]) > 2_147_483_647) {
-    throw ProblemError.badRequest('If-Match must be an ETag this API gave out, such as "3".', [
-      { field: 'If-Match', reason: 'invalid_format', message: 'If-Match must look like "3"' },
-    ]);
-  }
-  return Number(match[1]);
-}
 
 const etagOf = (customer: CustomerView): string => `"${customer.version}"`;
 
@@ -50,6 +33,7 @@ export class CustomersService {
   constructor(
     @Inject(CUSTOMERS_RPC_CLIENT) private readonly rpc: RpcClient,
     private readonly tenantUsers: TenantUsers,
+    private readonly consents: ConsentsService,
   ) {}
 
   async create(
@@ -76,6 +60,7 @@ export class CustomersService {
     }
     this.checkStations(caller, customer.stationIds);
     await this.checkRegularOf(caller, customer.regularOfUserId);
+    await this.consents.checkDecisions(caller, customer.consents);
     const result = await this.rpc.send<CreateCustomerResult, CreateCustomerCommand>(
       CUSTOMERS_RPC.create,
       {

@@ -1,5 +1,5 @@
 import { ProblemError } from '@kanta/platform';
-import { versionFromIfMatch } from './customers.service';
+import { versionFromIfMatch } from './if-match';
 
 const statusOf = (ifMatch: string | undefined): number => {
   try {

@@ -1,5 +1,5 @@
 import type { CallerContext } from '@kanta/contracts';
-import { RpcProblem } from '@kanta/platform';
+import { RpcProblem } from './rpc-problem';
 
 export type CallerTenant = NonNullable<CallerContext['tenant']>;
 

@@ -1,0 +1,94 @@
+import type { ConsentDecision, ConsentSource, PreferredChannel } from './consent.dto';
+
+/* Consent events carry ids, purposes and decisions: never the customer's contact data. */
+export const CONSENT_RECORDED_V1 = 'consents.consent.recorded.v1';
+export const CONSENT_TEXT_PUBLISHED_V1 = 'consents.text.published.v1';
+export const CONSENT_PREFERENCES_CHANGED_V1 = 'consents.preferences.changed.v1';
+
+export interface ConsentRecordedV1 {
+  customerId: string;
+  /** The ledger entry; entries of a customer and purpose sort by it (UUIDv7). */
+  entryId: string;
+  purpose: string;
+  decision: ConsentDecision;
+  textId: string;
+  textVersion: number;
+  source: ConsentSource;
+  recordedAt: string;
+}
+
+export interface ConsentTextPublishedV1 {
+  textId: string;
+  purpose: string;
+  locale: string;
+  version: number;
+  contentHash: string;
+}
+
+export interface ConsentPreferencesChangedV1 {
+  customerId: string;
+  blocked: boolean;
+  preferredChannel: PreferredChannel;
+  serviceNotifications: boolean;
+  version: number;
+}
+
+const uuid = { type: 'string', format: 'uuid' } as const;
+const purpose = { type: 'string', pattern: '^[a-z][a-z0-9_]{2,39}$' } as const;
+
+export const consentRecordedV1Schema = {
+  $id: CONSENT_RECORDED_V1,
+  type: 'object',
+  additionalProperties: true,
+  required: [
+    'customerId',
+    'entryId',
+    'purpose',
+    'decision',
+    'textId',
+    'textVersion',
+    'source',
+    'recordedAt',
+  ],
+  properties: {
+    customerId: uuid,
+    entryId: uuid,
+    purpose,
+    decision: { type: 'string', enum: ['granted', 'withdrawn'] },
+    textId: uuid,
+    textVersion: { type: 'integer', minimum: 1 },
+    source: {
+      type: 'string',
+      enum: ['reception', 'online_booking', 'kiosk', 'client_portal', 'import', 'api'],
+    },
+    recordedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const consentTextPublishedV1Schema = {
+  $id: CONSENT_TEXT_PUBLISHED_V1,
+  type: 'object',
+  additionalProperties: true,
+  required: ['textId', 'purpose', 'locale', 'version', 'contentHash'],
+  properties: {
+    textId: uuid,
+    purpose,
+    locale: { type: 'string', minLength: 2 },
+    version: { type: 'integer', minimum: 1 },
+    contentHash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+  },
+} as const;
+
+export const consentPreferencesChangedV1Schema = {
+  $id: CONSENT_PREFERENCES_CHANGED_V1,
+  type: 'object',
+  additionalProperties: true,
+  required: ['customerId', 'blocked', 'preferredChannel', 'serviceNotifications', 'version'],
+  properties: {
+    customerId: uuid,
+    blocked: { type: 'boolean' },
+    preferredChannel: { type: 'string', enum: ['email', 'sms', 'phone', 'none'] },
+    serviceNotifications: { type: 'boolean' },
+    version: { type: 'integer', minimum: 1 },
+  },
+} as const;

@@ -1,0 +1,2 @@
+export * from './consent.dto';
+export * from './events';

@@ -1,0 +1,14 @@
+import type { PostgresSettings } from '@kanta/database';
+
+/** What the app module needs from outside; main.ts reads it from the environment, tests build it. */
+export interface ConsentsAppOptions {
+  postgres: PostgresSettings;
+  dbPoolSize?: number;
+  amqpUrl: string;
+  /** false: do not publish the outbox (tests that read the outbox table themselves). */
+  relay?: false;
+  /** false: do not consume events (tests that feed the handlers themselves). */
+  consume?: false;
+  /** How long a call about an unknown customer waits for its created event; default 2000 ms. */
+  customerWaitMs?: number;
+}

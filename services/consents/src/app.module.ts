@@ -1,0 +1,56 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { createServiceDataSource } from '@kanta/database';
+import { MessagingModule, ServiceHealthCheck, serviceHealthController } from '@kanta/messaging';
+import type { ConsentsAppOptions } from './app-options';
+import { ConsentsController } from './consents.controller';
+import { Contactability } from './contactability/contactability.service';
+import { CUSTOMER_WAIT_MS, CustomerDirectory } from './customers/customer-directory';
+import { CustomerEventsConsumer } from './customers/customer-events.consumer';
+import { CONSENTS_SCHEMA, consentsSchema } from './database/schema';
+import { ConsentLedgerRepository } from './ledger/consent-ledger.repository';
+import { ConsentLedger } from './ledger/consent-ledger.service';
+import { CommunicationPreferences } from './preferences/communication-preferences.service';
+import { ConsentTextsRepository } from './texts/consent-texts.repository';
+import { ConsentTextsService } from './texts/consent-texts.service';
+
+/**
+ * The consents service: consent texts, the append-only consent ledger, communication
+ * preferences and contactability, answering the gateway over RPC; it learns customers from
+ * customer events and publishes its own through the outbox.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(options: ConsentsAppOptions): DynamicModule {
+    const dataSource = createServiceDataSource({
+      ...consentsSchema,
+      settings: options.postgres,
+      poolSize: options.dbPoolSize,
+    });
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRoot({ ...dataSource.options, retryAttempts: 1, retryDelay: 1000 }),
+        MessagingModule.forRoot({
+          service: 'consents',
+          schema: CONSENTS_SCHEMA,
+          amqpUrl: options.amqpUrl,
+          relay: options.relay === false ? false : undefined,
+        }),
+      ],
+      controllers: [ConsentsController, serviceHealthController('consents')],
+      providers: [
+        { provide: CUSTOMER_WAIT_MS, useValue: options.customerWaitMs ?? 2000 },
+        CustomerDirectory,
+        ...(options.consume === false ? [] : [CustomerEventsConsumer]),
+        ConsentTextsRepository,
+        ConsentTextsService,
+        ConsentLedgerRepository,
+        ConsentLedger,
+        CommunicationPreferences,
+        Contactability,
+        ServiceHealthCheck,
+      ],
+    };
+  }
+}

@@ -1,0 +1,12 @@
+import type { ServiceDataSourceOptions } from '@kanta/database';
+import { Messaging1763900000000 } from './migrations/1763900000000-messaging';
+import { Consents1764500000000 } from './migrations/1764500000000-consents';
+
+export const CONSENTS_SCHEMA = 'consents';
+
+/** Everything the consents DataSource needs but the connection settings. */
+export const consentsSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
+  schema: CONSENTS_SCHEMA,
+  entities: [],
+  migrations: [Messaging1763900000000, Consents1764500000000],
+};

@@ -1,0 +1,263 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import {
+  CONSENT_RECORDED_V1,
+  type CallerContext,
+  type ConsentDecisionDto,
+  type ConsentEntryView,
+  type ConsentSource,
+  type CustomerConsentsView,
+  type FieldError,
+  type RecordConsentsDto,
+  type RefreshConsentsDto,
+} from '@kanta/contracts';
+import { Outbox, type OutboxEvent } from '@kanta/messaging';
+import { RpcProblem, requireTenant, uuidv7 } from '@kanta/platform';
+import { CustomerDirectory } from '../customers/customer-directory';
+import { ConsentTextsRepository, type ConsentTextRow } from '../texts/consent-texts.repository';
+import {
+  ConsentLedgerRepository,
+  type LedgerEntryRow,
+  type NewLedgerEntry,
+} from './consent-ledger.repository';
+
+/** Who recorded a decision: a staff user, or a partner system. */
+export type Recorder = { userId: string } | { partner: string };
+
+/**
+ * The consent ledger: every decision a customer gave, with the exact text version they were
+ * shown, where and by whom it was recorded. Recording appends; nothing is ever changed.
+ */
+@Injectable()
+export class ConsentLedger {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repository: ConsentLedgerRepository,
+    private readonly texts: ConsentTextsRepository,
+    private readonly customers: CustomerDirectory,
+    private readonly outbox: Outbox,
+  ) {}
+
+  async view(
+    context: CallerContext,
+    customerId: string,
+    history = false,
+  ): Promise<CustomerConsentsView> {
+    const tenant = requireTenant(context);
+    await this.customers.require(context, tenant.id, customerId);
+    const current = await this.repository.current(this.dataSource, tenant.id, customerId);
+    return {
+      customerId,
+      current: current.map((row) => ({ ...toEntryView(row), outdated: row.outdated })),
+      ...(history
+        ? { history: (await this.repository.history(tenant.id, customerId)).map(toEntryView) }
+        : {}),
+    };
+  }
+
+  /** Field errors of decisions that cannot be recorded; nothing is written. */
+  async check(context: CallerContext, input: RecordConsentsDto): Promise<FieldError[]> {
+    const tenant = requireTenant(context);
+    return (await this.resolve(tenant.id, input.decisions)).errors;
+  }
+
+  async record(
+    context: CallerContext,
+    customerId: string,
+    input: RecordConsentsDto,
+  ): Promise<CustomerConsentsView> {
+    const tenant = requireTenant(context);
+    await this.customers.require(context, tenant.id, customerId);
+    const { errors } = await this.resolve(tenant.id, input.decisions);
+    if (errors.length > 0) throw RpcProblem.validation(errors);
+    await this.dataSource.transaction((manager) =>
+      this.append(manager, context.correlationId ?? null, tenant.id, customerId, {
+        source: input.source ?? 'reception',
+        recorder: { userId: context.userId },
+        decisions: input.decisions,
+      }),
+    );
+    return this.view(context, customerId);
+  }
+
+  /**
+   * Re-records the customer's current decisions against the texts now in force (the newest
+   * version of each purpose in the locale the customer was last shown): what reception does when
+   * the customer agrees again to a changed text.
+   */
+  async refresh(
+    context: CallerContext,
+    customerId: string,
+    input: RefreshConsentsDto,
+  ): Promise<CustomerConsentsView> {
+    const tenant = requireTenant(context);
+    await this.customers.require(context, tenant.id, customerId);
+    await this.dataSource.transaction(async (manager) => {
+      const current = await this.repository.current(manager, tenant.id, customerId);
+      const chosen = input.purposes
+        ? current.filter((row) => input.purposes?.includes(row.purpose))
+        : current;
+      const missing = (input.purposes ?? []).filter((p) => !current.some((r) => r.purpose === p));
+      if (missing.length > 0) {
+        throw RpcProblem.validation([
+          {
+            field: 'purposes',
+            reason: 'no_decision',
+            message: `the customer has no decision to refresh for ${missing.join(', ')}`,
+          },
+        ]);
+      }
+      if (chosen.length === 0) {
+        throw RpcProblem.validation([
+          {
+            field: 'purposes',
+            reason: 'no_decision',
+            message: 'the customer has no consent decisions to refresh',
+          },
+        ]);
+      }
+      const decisions: ConsentDecisionDto[] = [];
+      for (const row of chosen) {
+        const inForce = await this.texts.latest(manager, tenant.id, row.purpose, row.text_locale);
+        decisions.push({
+          purpose: row.purpose,
+          decision: row.decision,
+          textId: inForce?.id ?? row.text_id,
+          ...(input.evidence ? { evidence: input.evidence } : {}),
+        });
+      }
+      await this.append(manager, context.correlationId ?? null, tenant.id, customerId, {
+        source: input.source ?? 'reception',
+        recorder: { userId: context.userId },
+        decisions,
+      });
+    });
+    return this.view(context, customerId);
+  }
+
+  /**
+   * Decisions that arrived with an event (given at reception when the customer was created, or
+   * by a partner): the valid ones are recorded in the handler's transaction; an invalid one is
+   * skipped and reported to the caller, since retrying the event cannot fix it.
+   */
+  async recordFromEvent(
+    manager: EntityManager,
+    tenantId: string,
+    customerId: string,
+    correlationId: string | null,
+    given: { source: ConsentSource; recorder: Recorder; decisions: ConsentDecisionDto[] },
+  ): Promise<FieldError[]> {
+    const { errors, valid } = await this.resolve(tenantId, given.decisions);
+    if (valid.length > 0) {
+      await this.append(manager, correlationId, tenantId, customerId, {
+        ...given,
+        decisions: valid,
+      });
+    }
+    return errors;
+  }
+
+  private async append(
+    manager: EntityManager,
+    correlationId: string | null,
+    tenantId: string,
+    customerId: string,
+    given: { source: ConsentSource; recorder: Recorder; decisions: ConsentDecisionDto[] },
+  ): Promise<void> {
+    const texts = new Map(
+      (
+        await this.texts.findByIds(
+          tenantId,
+          given.decisions.map((d) => d.textId),
+        )
+      ).map((t) => [t.id, t]),
+    );
+    const entries: NewLedgerEntry[] = given.decisions.map((d) => ({
+      id: uuidv7(),
+      customerId,
+      purpose: d.purpose,
+      decision: d.decision,
+      textId: d.textId,
+      source: given.source,
+      recordedByUser: 'userId' in given.recorder ? given.recorder.userId : null,
+      recordedByPartner: 'partner' in given.recorder ? given.recorder.partner : null,
+      evidence: d.evidence ?? null,
+    }));
+    const recordedAt = await this.repository.append(manager, tenantId, entries);
+    const events: OutboxEvent[] = entries.map((entry) => ({
+      type: CONSENT_RECORDED_V1,
+      tenantId,
+      correlationId,
+      payload: {
+        customerId,
+        entryId: entry.id,
+        purpose: entry.purpose,
+        decision: entry.decision,
+        textId: entry.textId,
+        textVersion: (texts.get(entry.textId) as ConsentTextRow).version,
+        source: entry.source,
+        recordedAt: recordedAt.toISOString(),
+      },
+    }));
+    await this.outbox.enqueue(manager, events);
+  }
+
+  /** Each decision must name a text of the tenant for its own purpose, one decision per purpose. */
+  private async resolve(
+    tenantId: string,
+    decisions: ConsentDecisionDto[],
+  ): Promise<{ errors: FieldError[]; valid: ConsentDecisionDto[] }> {
+    const texts = new Map(
+      (
+        await this.texts.findByIds(
+          tenantId,
+          decisions.map((d) => d.textId),
+        )
+      ).map((t) => [t.id, t]),
+    );
+    const errors: FieldError[] = [];
+    const valid: ConsentDecisionDto[] = [];
+    const purposes = new Set<string>();
+    decisions.forEach((decision, i) => {
+      const text = texts.get(decision.textId);
+      if (purposes.has(decision.purpose)) {
+        errors.push({
+          field: `decisions.${i}.purpose`,
+          reason: 'duplicate',
+          message: 'one decision per purpose in a call',
+        });
+      } else if (!text) {
+        errors.push({
+          field: `decisions.${i}.textId`,
+          reason: 'unknown_text',
+          message: 'textId must be a consent text of your tenant',
+        });
+      } else if (text.purpose !== decision.purpose) {
+        errors.push({
+          field: `decisions.${i}.textId`,
+          reason: 'wrong_purpose',
+          message: `the text is for ${text.purpose}, not ${decision.purpose}`,
+        });
+      } else {
+        valid.push(decision);
+      }
+      purposes.add(decision.purpose);
+    });
+    return { errors, valid };
+  }
+}
+
+export function toEntryView(row: LedgerEntryRow): ConsentEntryView {
+  return {
+    id: row.id,
+    purpose: row.purpose,
+    decision: row.decision,
+    textId: row.text_id,
+    textVersion: row.text_version,
+    textLocale: row.text_locale as ConsentEntryView['textLocale'],
+    source: row.source,
+    recordedBy: { userId: row.recorded_by_user, partner: row.recorded_by_partner },
+    recordedAt: row.recorded_at.toISOString(),
+    evidence: row.evidence,
+  };
+}

@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+export interface ConsentTextRow {
+  id: string;
+  purpose: string;
+  locale: string;
+  version: number;
+  title: string | null;
+  body: string;
+  content_hash: string;
+  published_at: Date;
+  published_by: string;
+  superseded: boolean;
+}
+
+const SELECT = `SELECT t.id, t.purpose, t.locale, t.version, t.title, t.body, t.content_hash,
+         t.published_at, t.published_by,
+         EXISTS (SELECT 1 FROM consents.consent_texts n
+                  WHERE n.tenant_id = t.tenant_id AND n.purpose = t.purpose
+                    AND n.locale = t.locale AND n.version > t.version) AS superseded
+    FROM consents.consent_texts t`;
+
+@Injectable()
+export class ConsentTextsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Serialises publications of one purpose and locale, so versions count up without gaps. */
+  async lockPurpose(
+    manager: EntityManager,
+    tenantId: string,
+    purpose: string,
+    locale: string,
+  ): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+      `consents:${tenantId}:${purpose}:${locale}`,
+    ]);
+  }
+
+  async latest(
+    runner: EntityManager | DataSource,
+    tenantId: string,
+    purpose: string,
+    locale: string,
+  ): Promise<ConsentTextRow | null> {
+    const rows = await runner.query<ConsentTextRow[]>(
+      `${SELECT} WHERE t.tenant_id = $1 AND t.purpose = $2 AND t.locale = $3
+        ORDER BY t.version DESC LIMIT 1`,
+      [tenantId, purpose, locale],
+    );
+    return rows[0] ?? null;
+  }
+
+  async insert(
+    manager: EntityManager,
+    tenantId: string,
+    text: Omit<ConsentTextRow, 'published_at' | 'superseded'>,
+  ): Promise<ConsentTextRow> {
+    const rows = await manager.query<ConsentTextRow[]>(
+      `INSERT INTO consents.consent_texts
+         (tenant_id, id, purpose, locale, version, title, body, content_hash, published_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       RETURNING id, purpose, locale, version, title, body, content_hash, published_at,
+                 published_by, false AS superseded`,
+      [
+        tenantId,
+        text.id,
+        text.purpose,
+        text.locale,
+        text.version,
+        text.title,
+        text.body,
+        text.content_hash,
+        text.published_by,
+      ],
+    );
+    return rows[0];
+  }
+
+  async findById(tenantId: string, id: string): Promise<ConsentTextRow | null> {
+    const rows = await this.dataSource.query<ConsentTextRow[]>(
+      `${SELECT} WHERE t.tenant_id = $1 AND t.id = $2`,
+      [tenantId, id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async findByIds(tenantId: string, ids: string[]): Promise<ConsentTextRow[]> {
+    if (ids.length === 0) return [];
+    return this.dataSource.query<ConsentTextRow[]>(
+      `${SELECT} WHERE t.tenant_id = $1 AND t.id = ANY($2::uuid[])`,
+      [tenantId, ids],
+    );
+  }
+
+  /** The texts in force (the newest version of each purpose and locale), or every version. */
+  async list(
+    tenantId: string,
+    filter: { purpose?: string; locale?: string; history: boolean },
+  ): Promise<ConsentTextRow[]> {
+    const where = ['t.tenant_id = $1'];
+    const values: unknown[] = [tenantId];
+    if (filter.purpose) where.push(`t.purpose = $${values.push(filter.purpose)}`);
+    if (filter.locale) where.push(`t.locale = $${values.push(filter.locale)}`);
+    const rows = await this.dataSource.query<ConsentTextRow[]>(
+      `${SELECT} WHERE ${where.join(' AND ')}
+        ORDER BY t.purpose, t.locale, t.version DESC`,
+      values,
+    );
+    return filter.history ? rows : rows.filter((row) => !row.superseded);
+  }
+}

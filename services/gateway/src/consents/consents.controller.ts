@@ -1,0 +1,142 @@
+import { Body, Controller, Get, Headers, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  CommunicationPreferencesDto,
+  CommunicationPreferencesView,
+  ConsentTextPage,
+  ConsentTextView,
+  ContactabilityQueryDto,
+  ContactabilityView,
+  CustomerConsentsQueryDto,
+  CustomerConsentsView,
+  ListConsentTextsQueryDto,
+  PublishConsentTextDto,
+  RecordConsentsDto,
+  RefreshConsentsDto,
+} from '@kanta/contracts';
+import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
+import type { HttpResult } from '../http/http-result';
+import { UuidParam } from '../http/uuid-param';
+import { ConsentsService } from './consents.service';
+
+@ApiTags('consents')
+@ApiBearerAuth()
+@TenantScoped()
+@Controller()
+export class ConsentsController {
+  constructor(private readonly consents: ConsentsService) {}
+
+  @Get('consent-texts')
+  @ApiOperation({
+    summary: 'The consent texts in force, per purpose and locale; history=true gives every version',
+  })
+  @ApiOkResponse({ type: ConsentTextPage })
+  listTexts(
+    @CurrentCaller() caller: Caller,
+    @Query() query: ListConsentTextsQueryDto,
+  ): Promise<ConsentTextPage> {
+    return this.consents.listTexts(caller, query);
+  }
+
+  @Post('consent-texts')
+  @Roles('admin')
+  @ApiOperation({
+    summary: 'Publish a consent text (admin): a new version of its purpose and locale',
+    description: 'The same body as the text in force publishes nothing and answers it (200).',
+  })
+  @ApiCreatedResponse({ type: ConsentTextView })
+  publishText(
+    @CurrentCaller() caller: Caller,
+    @Body() body: PublishConsentTextDto,
+  ): Promise<HttpResult<ConsentTextView>> {
+    return this.consents.publishText(caller, body);
+  }
+
+  @Get('consent-texts/:id')
+  @ApiOperation({ summary: 'One consent text version; old versions stay readable forever' })
+  @ApiOkResponse({ type: ConsentTextView })
+  getText(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Consent text') id: string,
+  ): Promise<ConsentTextView> {
+    return this.consents.getText(caller, id);
+  }
+
+  @Get('customers/:id/consents')
+  @ApiOperation({
+    summary: "The customer's current decision per purpose (outdated when a newer text exists)",
+  })
+  @ApiOkResponse({ type: CustomerConsentsView })
+  customerConsents(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Customer') id: string,
+    @Query() query: CustomerConsentsQueryDto,
+  ): Promise<CustomerConsentsView> {
+    return this.consents.customerConsents(caller, id, query.history ?? false);
+  }
+
+  @Post('customers/:id/consents')
+  @ApiOperation({ summary: 'Record consent decisions (appended to the ledger, never changed)' })
+  @ApiCreatedResponse({ type: CustomerConsentsView })
+  record(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Customer') id: string,
+    @Body() body: RecordConsentsDto,
+  ): Promise<HttpResult<CustomerConsentsView>> {
+    return this.consents.record(caller, id, body);
+  }
+
+  @Post('customers/:id/consents/refresh')
+  @ApiOperation({ summary: 'Re-record the current decisions against the texts now in force' })
+  @ApiCreatedResponse({ type: CustomerConsentsView })
+  refresh(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Customer') id: string,
+    @Body() body: RefreshConsentsDto,
+  ): Promise<HttpResult<CustomerConsentsView>> {
+    return this.consents.refresh(caller, id, body);
+  }
+
+  @Get('customers/:id/communication-preferences')
+  @ApiOperation({ summary: 'Blocked, preferred channel, service notifications; ETag = version' })
+  @ApiOkResponse({ type: CommunicationPreferencesView })
+  getPreferences(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Customer') id: string,
+  ): Promise<HttpResult<CommunicationPreferencesView>> {
+    return this.consents.getPreferences(caller, id);
+  }
+
+  @Patch('customers/:id/communication-preferences')
+  @ApiOperation({ summary: 'Change communication preferences (absent fields are kept)' })
+  @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag you read, e.g. "2"' })
+  @ApiOkResponse({ type: CommunicationPreferencesView })
+  setPreferences(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Customer') id: string,
+    @Body() body: CommunicationPreferencesDto,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<HttpResult<CommunicationPreferencesView>> {
+    return this.consents.setPreferences(caller, id, body, ifMatch);
+  }
+
+  @Get('customers/:id/contactability')
+  @ApiOperation({
+    summary: 'May the customer be contacted for this purpose on this channel, and if not, why',
+  })
+  @ApiOkResponse({ type: ContactabilityView })
+  contactability(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Customer') id: string,
+    @Query() query: ContactabilityQueryDto,
+  ): Promise<ContactabilityView> {
+    return this.consents.contactability(caller, id, query);
+  }
+}
