@@ -536,6 +536,55 @@ describe('consents (whole system)', () => {
     });
   });
 
+  describe('search by consent (customers service)', () => {
+    it('filters customers by their current e-mail and SMS marketing consents', async () => {
+      const make = async (name: string, email: string | null, sms: string | null) => {
+        const decisions = [
+          ...(email ? [{ purpose: 'marketing_email', decision: email, textId: emailText.id }] : []),
+          ...(sms ? [{ purpose: 'marketing_sms', decision: sms, textId: smsText.id }] : []),
+        ];
+        return (
+          await newCustomer({
+            lastName: name,
+            ...(decisions.length > 0 ? { consents: { decisions } } : {}),
+          })
+        ).id;
+      };
+      const both = await make('Kuluttajaboth', 'granted', 'granted');
+      const emailOnly = await make('Kuluttajaemail', 'granted', 'withdrawn');
+      const smsOnly = await make('Kuluttajasms', null, 'granted');
+      const none = await make('Kuluttajanone', 'withdrawn', null);
+      const found = async (filter: string) =>
+        (
+          await fi.admin.expect<{ items: CustomerView[] }>(
+            200,
+            'GET',
+            `/api/v1/customers?q=kuluttaja&marketingConsent=${filter}`,
+          )
+        ).items
+          .map((c) => c.id)
+          .sort();
+      const sorted = (...ids: string[]) => ids.sort();
+      await eventually(async () => expect(await found('both')).toEqual([both]));
+      await eventually(async () =>
+        expect(await found('either')).toEqual(sorted(both, emailOnly, smsOnly)),
+      );
+      expect(await found('neither')).toEqual([none]);
+      expect(await found('email')).toEqual(sorted(both, emailOnly));
+      expect(await found('sms')).toEqual(sorted(both, smsOnly));
+      // A later withdrawal takes the customer out of the filter.
+      await record(both, [{ purpose: 'marketing_sms', decision: 'withdrawn', textId: smsText.id }]);
+      await eventually(async () => expect(await found('both')).toEqual([]));
+      expect(await found('email')).toEqual(sorted(both, emailOnly));
+      expectProblem(
+        await fi.admin.request('GET', '/api/v1/customers?marketingConsent=all'),
+        422,
+        'marketingConsent',
+        'not_allowed',
+      );
+    });
+  });
+
   describe('tenancy and stations', () => {
     it('never lets another tenant read or write a customer’s consents', async () => {
       const customer = await newCustomer();

@@ -7,6 +7,8 @@ export interface ConsentsAppOptions {
   amqpUrl: string;
   /** false: do not publish the outbox (tests that read the outbox table themselves). */
   relay?: false;
+  /** Broker names of its own (tests); default EVENTS_EXCHANGE / EVENTS_QUEUE_PREFIX. */
+  messaging?: { eventsExchange?: string; queuePrefix?: string };
   /** false: do not consume events (tests that feed the handlers themselves). */
   consume?: false;
   /** How long a call about an unknown customer waits for its created event; default 2000 ms. */

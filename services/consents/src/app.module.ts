@@ -36,6 +36,7 @@ export class AppModule {
           schema: CONSENTS_SCHEMA,
           amqpUrl: options.amqpUrl,
           relay: options.relay === false ? false : undefined,
+          ...options.messaging,
         }),
       ],
       controllers: [ConsentsController, serviceHealthController('consents')],

@@ -10,4 +10,8 @@ export interface CustomersAppOptions {
   sensitiveDataKeys?: SensitiveDataKeys;
   /** false: do not publish the outbox (tests that read the outbox table themselves). */
   relay?: false;
+  /** Broker names of its own (tests); default EVENTS_EXCHANGE / EVENTS_QUEUE_PREFIX. */
+  messaging?: { eventsExchange?: string; queuePrefix?: string };
+  /** false: do not consume events (tests that share the broker without names of their own). */
+  consume?: false;
 }

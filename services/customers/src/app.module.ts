@@ -10,6 +10,7 @@ import { CUSTOMERS_SCHEMA, customersSchema } from './database/schema';
 import { FieldRulesController } from './field-rules/field-rules.controller';
 import { FieldRulesRepository } from './field-rules/field-rules.repository';
 import { FieldRulesService } from './field-rules/field-rules.service';
+import { MarketingConsentsConsumer } from './consents/marketing-consents.consumer';
 import { LabelsController } from './labels/labels.controller';
 import { LabelsRepository } from './labels/labels.repository';
 import { LabelsService } from './labels/labels.service';
@@ -36,6 +37,7 @@ export class AppModule {
           schema: CUSTOMERS_SCHEMA,
           amqpUrl: options.amqpUrl,
           relay: options.relay === false ? false : undefined,
+          ...options.messaging,
         }),
       ],
       controllers: [
@@ -49,6 +51,7 @@ export class AppModule {
           provide: SensitiveData,
           useValue: new SensitiveData(options.sensitiveDataKeys ?? DEVELOPMENT_KEYS),
         },
+        ...(options.consume === false ? [] : [MarketingConsentsConsumer]),
         CustomersRepository,
         LabelsRepository,
         LabelsService,

@@ -168,7 +168,7 @@ describe('customers service (real Postgres)', () => {
       expect(problem.errors?.map((e) => e.field)).toEqual(['stationIds']);
     });
 
-    it('writes customers.customer.created.v1 with ids and classification only', async () => {
+    it('writes customers.customer.created.v1 with ids, classification and reachability only', async () => {
       const t = tenantFixture();
       const { customer } = await create(t.admin, {
         firstName: 'Outbox',
@@ -191,6 +191,9 @@ describe('customers service (real Postgres)', () => {
         origin: 'kiosk',
         stationIds: [t.stationA],
         version: 1,
+        // Whether there is an e-mail or a phone to reach (for contactability), never the values.
+        hasEmail: true,
+        hasPhone: false,
       });
     });
 

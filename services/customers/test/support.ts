@@ -24,7 +24,13 @@ export async function startCustomers(label: string): Promise<CustomersHarness> {
   const db = await createTestDatabase(label);
   const moduleRef = await Test.createTestingModule({
     imports: [
-      AppModule.forRoot({ postgres: db.settings, amqpUrl: AMQP_URL, dbPoolSize: 5, relay: false }),
+      AppModule.forRoot({
+        postgres: db.settings,
+        amqpUrl: AMQP_URL,
+        dbPoolSize: 5,
+        relay: false,
+        consume: false,
+      }),
     ],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });

@@ -36,6 +36,9 @@ const lowerCaseId = (value: unknown): unknown =>
 const DATE_OR_ZONED_DATE_TIME =
   /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
+export const MARKETING_CONSENT_FILTERS = ['both', 'either', 'neither', 'email', 'sms'] as const;
+export type MarketingConsentFilter = (typeof MARKETING_CONSENT_FILTERS)[number];
+
 export const CUSTOMER_KINDS = ['person', 'company'] as const;
 export type CustomerKind = (typeof CUSTOMER_KINDS)[number];
 
@@ -428,6 +431,15 @@ export class SearchCustomersQueryDto {
     message: 'externalId must be system:id, e.g. dms:DMS-000123',
   })
   externalId?: string;
+
+  @ApiPropertyOptional({
+    enum: MARKETING_CONSENT_FILTERS,
+    description:
+      'Current marketing consents: both (e-mail and SMS), either, neither, email or sms (granted)',
+  })
+  @IsOptional()
+  @IsIn(MARKETING_CONSENT_FILTERS)
+  marketingConsent?: MarketingConsentFilter;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })
   @IsOptional()

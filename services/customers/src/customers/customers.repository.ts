@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { CustomerOrigin, ExternalIdDto, IdentityDocumentDto } from '@kanta/contracts';
+import type {
+  CustomerOrigin,
+  ExternalIdDto,
+  IdentityDocumentDto,
+  MarketingConsentFilter,
+} from '@kanta/contracts';
 import { SensitiveData } from '../sensitive/sensitive-data';
 import type { CustomerRow, CustomerWrite } from './customer-row';
 import type { SearchCursor } from './search-query';
@@ -57,6 +62,7 @@ export interface CustomerSearch {
   internal?: boolean | null;
   /** The one customer holding this external id. */
   externalId?: ExternalIdDto | null;
+  marketingConsent?: MarketingConsentFilter | null;
   after: SearchCursor | null;
   limit: number;
 }
@@ -240,6 +246,15 @@ function isSurelyRare(pattern: string): boolean {
   return pattern.includes('@') || /\d{7,}/.test(pattern);
 }
 
+/** Bits of marketing_consents: 1 e-mail, 2 SMS (see the marketing-consents migration). */
+const MARKETING_CONSENT_SQL: Record<MarketingConsentFilter, string> = {
+  both: 'marketing_consents = 3',
+  either: 'marketing_consents > 0',
+  neither: 'marketing_consents = 0',
+  email: 'marketing_consents IN (1, 3)',
+  sms: 'marketing_consents IN (2, 3)',
+};
+
 /** How many of the newest customers the first search step looks at. */
 export const SEARCH_WINDOW = 4000;
 
@@ -272,6 +287,7 @@ function searchStatements(
     filters.push(search.leasingCompany ? 'leasing_company' : 'NOT leasing_company');
   }
   if (search.internal != null) filters.push(search.internal ? 'internal' : 'NOT internal');
+  if (search.marketingConsent) filters.push(MARKETING_CONSENT_SQL[search.marketingConsent]);
   if (search.externalId) {
     filters.push(`id IN (SELECT customer_id FROM customers.customer_external_ids
                           WHERE tenant_id = $1 AND system = ${param(search.externalId.system)}

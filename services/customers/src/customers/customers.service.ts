@@ -250,6 +250,7 @@ export class CustomersService {
       leasingCompany: query.leasingCompany ?? null,
       internal: query.internal ?? null,
       externalId: query.externalId ? parseExternalId(query.externalId) : null,
+      marketingConsent: query.marketingConsent ?? null,
       after,
       limit: limit + 1,
     });

@@ -1,0 +1,41 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { CONSENT_RECORDED_V1 } from '@kanta/contracts';
+import { EventConsumer } from '@kanta/messaging';
+
+/** The consent purposes search can filter by, and their bit in customers.marketing_consents. */
+export const MARKETING_BITS: Record<string, number> = { marketing_email: 1, marketing_sms: 2 };
+
+/**
+ * Keeps each customer's current e-mail and SMS marketing decisions from the consents service's
+ * events. The newest ledger entry wins whatever order the events come in; the customer's own
+ * version does not change (this is not an edit of the card).
+ */
+@Injectable()
+export class MarketingConsentsConsumer implements OnModuleInit {
+  constructor(private readonly consumer: EventConsumer) {}
+
+  onModuleInit(): void {
+    this.consumer.on(CONSENT_RECORDED_V1, async (event, { manager }) => {
+      const { customerId, purpose, decision, entryId } = event.payload;
+      if (!(purpose in MARKETING_BITS)) return;
+      const tenantId = event.tenantId as string;
+      await manager.query(
+        `INSERT INTO customers.customer_marketing_consents
+           (tenant_id, customer_id, purpose, granted, entry_id)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant_id, customer_id, purpose) DO UPDATE
+           SET granted = EXCLUDED.granted, entry_id = EXCLUDED.entry_id
+         WHERE customer_marketing_consents.entry_id < EXCLUDED.entry_id`,
+        [tenantId, customerId, purpose, decision === 'granted', entryId],
+      );
+      await manager.query(
+        `UPDATE customers.customers c SET marketing_consents = coalesce((
+           SELECT sum(CASE m.purpose WHEN 'marketing_email' THEN 1 ELSE 2 END)
+             FROM customers.customer_marketing_consents m
+            WHERE m.tenant_id = c.tenant_id AND m.customer_id = c.id AND m.granted), 0)
+          WHERE c.tenant_id = $1 AND c.id = $2`,
+        [tenantId, customerId],
+      );
+    });
+  }
+}
