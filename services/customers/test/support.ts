@@ -51,11 +51,11 @@ export interface TenantFixture {
   worker: CallerContext;
 }
 
-export function tenantFixture(country = 'FI'): TenantFixture {
+export function tenantFixture(country = 'FI', timeZone = 'Europe/Helsinki'): TenantFixture {
   const tenantId = randomUUID();
   const stationA = randomUUID();
   const stationB = randomUUID();
-  const tenant = { id: tenantId, country, locale: 'fi' as const };
+  const tenant = { id: tenantId, country, locale: 'fi' as const, timeZone };
   return {
     tenantId,
     stationA,
