@@ -1,16 +1,20 @@
 import {
   CUSTOMER_CREATED_V1,
   CUSTOMER_UPDATED_V1,
+  REMINDER_DUE_V1,
   customerCreatedV1Schema,
   customerUpdatedV1Schema,
+  reminderDueV1Schema,
   type CustomerCreatedV1,
   type CustomerUpdatedV1,
+  type ReminderDueV1,
 } from './customers';
 
 /** Every event type the system knows, with its payload type. Add new versions here. */
 export interface EventPayloads {
   [CUSTOMER_CREATED_V1]: CustomerCreatedV1;
   [CUSTOMER_UPDATED_V1]: CustomerUpdatedV1;
+  [REMINDER_DUE_V1]: ReminderDueV1;
 }
 export type EventType = keyof EventPayloads;
 
@@ -18,4 +22,5 @@ export type EventType = keyof EventPayloads;
 export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
   [CUSTOMER_CREATED_V1]: customerCreatedV1Schema,
   [CUSTOMER_UPDATED_V1]: customerUpdatedV1Schema,
+  [REMINDER_DUE_V1]: reminderDueV1Schema,
 };

@@ -15,6 +15,11 @@ export const CUSTOMERS_RPC = {
   search: 'customers.customer.search',
   getFieldRules: 'customers.field-rules.get',
   putFieldRules: 'customers.field-rules.put',
+  createReminder: 'customers.reminder.create',
+  getReminder: 'customers.reminder.get',
+  listReminders: 'customers.reminder.list',
+  updateReminder: 'customers.reminder.update',
+  deleteReminder: 'customers.reminder.delete',
 } as const;
 
 /** What a service answers to its `<service>.health` pattern. */

@@ -1,7 +1,9 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createServiceDataSource } from '@kanta/database';
 import { MessagingModule } from '@kanta/messaging';
+import { jobsRootOptions } from '@kanta/platform';
 import type { CustomersAppOptions } from './app-options';
 import { CustomersController } from './customers/customers.controller';
 import { CustomersRepository } from './customers/customers.repository';
@@ -12,10 +14,11 @@ import { FieldRulesRepository } from './field-rules/field-rules.repository';
 import { FieldRulesService } from './field-rules/field-rules.service';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
+import { RemindersModule } from './reminders/reminders.module';
 
 /**
- * The customers service: RPC handlers on its command queue, `GET /health` over HTTP, and the
- * outbox relay that publishes its events.
+ * The customers service: RPC handlers on its command queue, `GET /health` over HTTP, the
+ * outbox relay that publishes its events, and the reminder jobs (BullMQ) with their sweep.
  */
 @Module({})
 export class AppModule {
@@ -25,6 +28,7 @@ export class AppModule {
       settings: options.postgres,
       poolSize: options.dbPoolSize,
     });
+    const jobs = jobsRootOptions(options.redisUrl, options.jobsPrefix);
     return {
       module: AppModule,
       imports: [
@@ -34,6 +38,11 @@ export class AppModule {
           schema: CUSTOMERS_SCHEMA,
           amqpUrl: options.amqpUrl,
           relay: options.relay === false ? false : undefined,
+        }),
+        BullModule.forRoot(jobs),
+        RemindersModule.forRoot({
+          connection: jobs.connection,
+          sweepIntervalMs: options.reminderSweepIntervalMs,
         }),
       ],
       controllers: [CustomersController, FieldRulesController, HealthController],

@@ -1,5 +1,6 @@
 import {
   intFromEnv,
+  stringFromEnv,
   readInfrastructureConfig,
   rpcQueueName,
   type EnvReader,
@@ -15,6 +16,9 @@ export interface CustomersConfig {
   infrastructure: InfrastructureConfig;
   rpcQueue: string;
   rpcPrefetch: number;
+  /** Key prefix of the BullMQ jobs in Redis. */
+  jobsPrefix: string;
+  reminderSweepIntervalMs: number;
 }
 
 export const readCustomersConfig: EnvReader<CustomersConfig> = (env, problems) => {
@@ -35,6 +39,12 @@ export const readCustomersConfig: EnvReader<CustomersConfig> = (env, problems) =
     rpcPrefetch: intFromEnv(env, problems, 'CUSTOMERS_RPC_PREFETCH', DEFAULT_RPC_PREFETCH, {
       min: 1,
       max: 1000,
+    }),
+    // BullMQ joins prefix, queue and id with ':', and refuses a queue name containing one.
+    jobsPrefix: stringFromEnv(env, problems, 'JOBS_PREFIX', 'kanta:jobs', /^[\w.:-]{1,100}$/),
+    reminderSweepIntervalMs: intFromEnv(env, problems, 'REMINDER_SWEEP_INTERVAL_MS', 60_000, {
+      min: 100,
+      max: 24 * 3600_000,
     }),
   };
 };

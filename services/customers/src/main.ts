@@ -21,6 +21,9 @@ async function main(): Promise<void> {
       postgres: config.postgres,
       dbPoolSize: config.dbPoolSize,
       amqpUrl: config.infrastructure.amqpUrl,
+      redisUrl: config.infrastructure.redisUrl,
+      jobsPrefix: config.jobsPrefix,
+      reminderSweepIntervalMs: config.reminderSweepIntervalMs,
     }),
     { logger: nestLogger(logger) },
   );

@@ -1,14 +1,49 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
+import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import type { CallerContext } from '@kanta/contracts';
 import { createTestDatabase, type TestDatabase } from '@kanta/testing';
+import type { CustomersAppOptions } from '../src/app-options';
 import { AppModule } from '../src/app.module';
 import { CustomersService } from '../src/customers/customers.service';
 import { FieldRulesService } from '../src/field-rules/field-rules.service';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+type JobsOptions = Pick<CustomersAppOptions, 'redisUrl' | 'jobsPrefix' | 'reminderSweepIntervalMs'>;
+
+/**
+ * Redis settings of a test file's own: a key prefix nobody else uses (the Redis is shared), and a
+ * sweep that stays out of the way unless a test wants it.
+ */
+export function testJobsOptions(label: string, overrides: Partial<JobsOptions> = {}): JobsOptions {
+  return {
+    redisUrl: REDIS_URL,
+    jobsPrefix: `test:jobs:${label}:${randomBytes(4).toString('hex')}`,
+    reminderSweepIntervalMs: 3_600_000,
+    ...overrides,
+  };
+}
+
+/** Deletes this prefix's keys only: never FLUSHALL a Redis others share. */
+export async function deleteJobKeys(prefix: string, redisUrl = REDIS_URL): Promise<number> {
+  const redis = new Redis(redisUrl);
+  try {
+    let deleted = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.del(...keys);
+    } while (cursor !== '0');
+    return deleted;
+  } finally {
+    redis.disconnect();
+  }
+}
 
 export interface CustomersHarness {
   db: TestDatabase;
@@ -16,15 +51,27 @@ export interface CustomersHarness {
   customers: CustomersService;
   fieldRules: FieldRulesService;
   dataSource: DataSource;
-  close(): Promise<void>;
+  jobsPrefix: string;
+  /** Closes the app; deletes its Redis keys and drops the database unless `keepDatabase`. */
+  close(options?: { keepDatabase?: boolean }): Promise<void>;
 }
 
-/** The service's module on a database of its own, without the RMQ server. */
-export async function startCustomers(label: string): Promise<CustomersHarness> {
-  const db = await createTestDatabase(label);
+/** The service's module on a database of its own (or a given one), without the RMQ server. */
+export async function startCustomers(
+  label: string,
+  options: { jobs?: Partial<JobsOptions>; db?: TestDatabase } = {},
+): Promise<CustomersHarness> {
+  const db = options.db ?? (await createTestDatabase(label));
+  const jobs = testJobsOptions(label, options.jobs);
   const moduleRef = await Test.createTestingModule({
     imports: [
-      AppModule.forRoot({ postgres: db.settings, amqpUrl: AMQP_URL, dbPoolSize: 5, relay: false }),
+      AppModule.forRoot({
+        postgres: db.settings,
+        amqpUrl: AMQP_URL,
+        dbPoolSize: 5,
+        relay: false,
+        ...jobs,
+      }),
     ],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
@@ -35,9 +82,14 @@ export async function startCustomers(label: string): Promise<CustomersHarness> {
     customers: app.get(CustomersService),
     fieldRules: app.get(FieldRulesService),
     dataSource: app.get(DataSource),
-    close: async () => {
-      await app.close();
-      await db.drop();
+    jobsPrefix: jobs.jobsPrefix,
+    close: async ({ keepDatabase = false } = {}) => {
+      try {
+        await app.close();
+        if (jobs.redisUrl === REDIS_URL) await deleteJobKeys(jobs.jobsPrefix);
+      } finally {
+        if (!keepDatabase) await db.drop();
+      }
     },
   };
 }

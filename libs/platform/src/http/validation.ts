@@ -7,6 +7,7 @@ const REASONS: Record<string, string> = {
   whitelistValidation: 'unknown_field',
   isDefined: 'required',
   isNotEmpty: 'required',
+  isNotBlank: 'required',
   maxLength: 'too_long',
   arrayMaxSize: 'too_many',
   minLength: 'too_short',
