@@ -1,10 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
-import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import type { CallerContext } from '@kanta/contracts';
-import { createTestDatabase, type TestDatabase } from '@kanta/testing';
+import { createTestDatabase, deleteRedisKeys, type TestDatabase } from '@kanta/testing';
 import type { CustomersAppOptions } from '../src/app-options';
 import { AppModule } from '../src/app.module';
 import { CustomersService } from '../src/customers/customers.service';
@@ -28,21 +27,9 @@ export function testJobsOptions(label: string, overrides: Partial<JobsOptions> =
   };
 }
 
-/** Deletes this prefix's keys only: never FLUSHALL a Redis others share. */
-export async function deleteJobKeys(prefix: string, redisUrl = REDIS_URL): Promise<number> {
-  const redis = new Redis(redisUrl);
-  try {
-    let deleted = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-    return deleted;
-  } finally {
-    redis.disconnect();
-  }
+/** Deletes this prefix's job keys only: never FLUSHALL a Redis others share. */
+export function deleteJobKeys(prefix: string): Promise<number> {
+  return deleteRedisKeys(`${prefix}:`);
 }
 
 export interface CustomersHarness {

@@ -20,6 +20,8 @@ import { gatewaySchema } from './database/schema';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { requestIdOf } from './http/request-id';
+import { RemindersController } from './reminders/reminders.controller';
+import { RemindersService } from './reminders/reminders.service';
 import { IdentityRepository } from './identity/identity.repository';
 import { StationsController } from './identity/stations.controller';
 import { StationsRepository } from './identity/stations.repository';
@@ -86,6 +88,7 @@ export class AppModule {
         StationsController,
         UsersController,
         CustomersController,
+        RemindersController,
         HealthController,
       ],
       providers: [
@@ -104,6 +107,7 @@ export class AppModule {
         TenantUsers,
         SuperadminBootstrap,
         CustomersService,
+        RemindersService,
         HealthService,
       ],
     };

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
   IsISO8601,
@@ -14,6 +15,7 @@ import {
   MaxLength,
   Min,
   ValidateBy,
+  ValidateIf,
   type ValidationOptions,
 } from 'class-validator';
 
@@ -48,6 +50,9 @@ export function IsNotBlank(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
+/** May be left out, but not sent as null: nothing about a reminder can be cleared. */
+const Omissible = (): PropertyDecorator => ValidateIf((_object, value) => value !== undefined);
+
 function IsDueAt(): PropertyDecorator {
   return (target, property) => {
     Matches(DUE_AT, { message: DUE_AT_MESSAGE })(target, property);
@@ -65,6 +70,7 @@ export class CreateReminderDto {
       'When the reminder falls due: with a zone (2026-12-01T09:00:00Z, 2026-12-01T09:00+02:00) or ' +
       "without one, read in the tenant's time zone. Not more than 5 minutes in the past, not more than 5 years ahead.",
   })
+  @IsDefined()
   @IsString()
   @IsDueAt()
   dueAt: string;
@@ -73,12 +79,13 @@ export class CreateReminderDto {
     example: 'me',
     description: 'Whom the reminder is for: `me` or the id of a user of your tenant; default `me`',
   })
-  @IsOptional()
+  @Omissible()
   @IsString()
   @Matches(ASSIGNEE, { message: 'assigneeUserId must be me or a user id' })
   assigneeUserId?: string;
 
   @ApiProperty({ example: 'Call about the maintenance', maxLength: REMINDER_COMMENT_MAX })
+  @IsDefined()
   @IsString()
   @IsNotBlank()
   @MaxLength(REMINDER_COMMENT_MAX)
@@ -88,26 +95,26 @@ export class CreateReminderDto {
 /** Every field optional, at least one present. A new `dueAt` reschedules (back to upcoming). */
 export class UpdateReminderDto {
   @ApiPropertyOptional({ example: '2026-12-02T09:00', description: 'Reschedules the reminder' })
-  @IsOptional()
+  @Omissible()
   @IsString()
   @IsDueAt()
   dueAt?: string;
 
   @ApiPropertyOptional({ maxLength: REMINDER_COMMENT_MAX })
-  @IsOptional()
+  @Omissible()
   @IsString()
   @IsNotBlank()
   @MaxLength(REMINDER_COMMENT_MAX)
   comment?: string;
 
   @ApiPropertyOptional({ example: 'me', description: '`me` or the id of a user of your tenant' })
-  @IsOptional()
+  @Omissible()
   @IsString()
   @Matches(ASSIGNEE, { message: 'assigneeUserId must be me or a user id' })
   assigneeUserId?: string;
 
   @ApiPropertyOptional({ description: 'true marks it done; false opens it again' })
-  @IsOptional()
+  @Omissible()
   @IsBoolean({ message: 'done must be true or false' })
   done?: boolean;
 }

@@ -30,8 +30,12 @@ const REASONS: Record<string, string> = {
   nestedValidation: 'invalid_type',
 };
 
-/** Checked first: a field of the wrong type or an unknown one fails every other check too. */
+/**
+ * Checked first: a missing field, or one of the wrong type, or an unknown one fails every other
+ * check too.
+ */
 const FIRST = [
+  'isDefined',
   'whitelistValidation',
   'isString',
   'isInt',
