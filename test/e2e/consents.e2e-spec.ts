@@ -565,16 +565,20 @@ describe('consents (whole system)', () => {
           .map((c) => c.id)
           .sort();
       const sorted = (...ids: string[]) => ids.sort();
-      await eventually(async () => expect(await found('both')).toEqual([both]));
-      await eventually(async () =>
-        expect(await found('either')).toEqual(sorted(both, emailOnly, smsOnly)),
+      // Two hops of events (customer created → consents recorded → customers): allow for a
+      // loaded machine.
+      const hops = { timeoutMs: 20_000 };
+      await eventually(async () => expect(await found('both')).toEqual([both]), hops);
+      await eventually(
+        async () => expect(await found('either')).toEqual(sorted(both, emailOnly, smsOnly)),
+        hops,
       );
       expect(await found('neither')).toEqual([none]);
       expect(await found('email')).toEqual(sorted(both, emailOnly));
       expect(await found('sms')).toEqual(sorted(both, smsOnly));
       // A later withdrawal takes the customer out of the filter.
       await record(both, [{ purpose: 'marketing_sms', decision: 'withdrawn', textId: smsText.id }]);
-      await eventually(async () => expect(await found('both')).toEqual([]));
+      await eventually(async () => expect(await found('both')).toEqual([]), hops);
       expect(await found('email')).toEqual(sorted(both, emailOnly));
       expectProblem(
         await fi.admin.request('GET', '/api/v1/customers?marketingConsent=all'),

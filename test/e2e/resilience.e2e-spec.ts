@@ -1,6 +1,11 @@
-import { connect } from 'amqplib';
 import type { CustomerView, ProblemDetails } from '@kanta/contracts';
-import { createTenant, startE2eSystem, type E2eSystem, type TenantFixture } from './support';
+import {
+  createTenant,
+  publishedEvent,
+  startE2eSystem,
+  type E2eSystem,
+  type TenantFixture,
+} from './support';
 
 jest.setTimeout(90_000);
 
@@ -17,43 +22,30 @@ describe('events, correlation and a missing service (whole system)', () => {
   });
 
   it('publishes customers.customer.created.v1 without personal data, with the request id', async () => {
-    const connection = await connect('amqp://guest:guest@127.0.0.1:5672');
-    const channel = await connection.createChannel();
-    const { queue } = await channel.assertQueue('', { exclusive: true });
-    await channel.bindQueue(queue, e2e.eventsExchange, 'customers.customer.*.v1');
-    try {
-      const created = await fi.admin.request<CustomerView>(
-        'POST',
-        '/api/v1/customers',
-        { firstName: 'Eveliina', lastName: 'Tapahtuma', email: 'eveliina@example.test' },
-        { 'x-request-id': 'e2e-correlation-42' },
-      );
-      expect(created.status).toBe(201);
-      expect(created.headers.get('x-request-id')).toBe('e2e-correlation-42');
-      const message = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no event within 10 s')), 10_000);
-        void channel.consume(queue, (msg) => {
-          if (!msg) return;
-          const text = msg.content.toString();
-          if (text.includes(created.body.id)) {
-            clearTimeout(timer);
-            resolve(text);
-          }
-        });
-      });
-      const envelope = JSON.parse(message) as Record<string, unknown>;
-      expect(envelope).toMatchObject({
-        type: 'customers.customer.created.v1',
-        tenantId: fi.tenantId,
-        producer: 'customers',
-        correlationId: 'e2e-correlation-42',
-        payload: { customerId: created.body.id },
-      });
-      expect(message).not.toContain('Eveliina');
-      expect(message).not.toContain('eveliina@example.test');
-    } finally {
-      await connection.close();
-    }
+    const { result: created, message } = await publishedEvent(
+      e2e,
+      'customers.customer.*.v1',
+      () =>
+        fi.admin.request<CustomerView>(
+          'POST',
+          '/api/v1/customers',
+          { firstName: 'Eveliina', lastName: 'Tapahtuma', email: 'eveliina@example.test' },
+          { 'x-request-id': 'e2e-correlation-42' },
+        ),
+      (text, response) => text.includes(response.body.id),
+    );
+    expect(created.status).toBe(201);
+    expect(created.headers.get('x-request-id')).toBe('e2e-correlation-42');
+    const envelope = JSON.parse(message) as Record<string, unknown>;
+    expect(envelope).toMatchObject({
+      type: 'customers.customer.created.v1',
+      tenantId: fi.tenantId,
+      producer: 'customers',
+      correlationId: 'e2e-correlation-42',
+      payload: { customerId: created.body.id },
+    });
+    expect(message).not.toContain('Eveliina');
+    expect(message).not.toContain('eveliina@example.test');
   });
 
   it('keeps personal data out of the services’ logs', () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { connect } from 'amqplib';
 import type { ProblemDetails } from '@kanta/contracts';
-import { createTestDatabase, type TestDatabase } from '@kanta/testing';
+import { createTestDatabase, deleteRedisKeys, type TestDatabase } from '@kanta/testing';
 import { KantaApi, startLocalSystem, type LocalSystem } from '@kanta/local';
 
 export const PASSWORD = 'e2e-password-1';
@@ -14,6 +15,8 @@ export interface E2eSystem {
   eventsExchange: string;
   /** Lines the services printed, for assertions about logs. */
   logs: string[];
+  /** JOBS_PREFIX of this run. */
+  jobsPrefix: string;
   stop(): Promise<void>;
 }
 
@@ -21,11 +24,16 @@ export interface E2eSystem {
  * The whole system as `npm start` runs it (compiled services as child processes), on a database
  * of its own and with broker names of its own, so e2e files can run in parallel.
  */
-export async function startE2eSystem(label: string): Promise<E2eSystem> {
+export async function startE2eSystem(
+  label: string,
+  env: Record<string, string> = {},
+): Promise<E2eSystem> {
   const id = randomBytes(4).toString('hex');
   const database = await createTestDatabase(`e2e${label}`);
   const eventsExchange = `kanta.e2e.${id}.events`;
   const superEmail = `root-${id}@kanta.test`;
+  // BullMQ keys of this run only, deleted at stop: the Redis is shared.
+  const jobsPrefix = `e2e:${id}:jobs`;
   const logs: string[] = [];
   const system = await startLocalSystem({
     freePorts: true,
@@ -37,9 +45,11 @@ export async function startE2eSystem(label: string): Promise<E2eSystem> {
       REDIS_KEY_PREFIX: `e2e:${id}:`,
       GATEWAY_BOOTSTRAP_SUPERADMIN_EMAIL: superEmail,
       GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD: PASSWORD,
+      JOBS_PREFIX: jobsPrefix,
       LOG_LEVEL: 'info',
       // How long the consents service waits for a just-created customer's event (default 2 s).
       CONSENTS_CUSTOMER_WAIT_MS: '500',
+      ...env,
     },
     onLine: (service, line) => logs.push(`[${service}] ${line}`),
   }).catch(async (error: Error) => {
@@ -55,8 +65,10 @@ export async function startE2eSystem(label: string): Promise<E2eSystem> {
     database,
     eventsExchange,
     logs,
+    jobsPrefix,
     stop: async () => {
       await system.stop();
+      await deleteRedisKeys(`${jobsPrefix}:`);
       await database.drop();
     },
   };
@@ -123,9 +135,44 @@ export function expectProblem(
 ): void {
   expect(response.status).toBe(status);
   expect(response.headers.get('content-type')).toContain('application/problem+json');
-  if (field) {
-    expect((response.body as ProblemDetails).errors ?? []).toContainEqual(
+  if (field !== undefined) {
+    const errors = (response.body as ProblemDetails).errors ?? [];
+    expect(errors).toContainEqual(
       expect.objectContaining({ field, ...(reason ? { reason } : {}) }),
     );
+  }
+}
+
+/**
+ * Binds a queue of its own to the run's events exchange, runs `act`, and resolves the first event
+ * (as published, the raw JSON text) that `matches` the result of `act`.
+ */
+export async function publishedEvent<T>(
+  e2e: E2eSystem,
+  routingKey: string,
+  act: () => Promise<T>,
+  matches: (text: string, result: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<{ result: T; message: string }> {
+  const connection = await connect('amqp://guest:guest@127.0.0.1:5672');
+  try {
+    const channel = await connection.createChannel();
+    const { queue } = await channel.assertQueue('', { exclusive: true });
+    await channel.bindQueue(queue, e2e.eventsExchange, routingKey);
+    const result = await act();
+    const message = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no ${routingKey} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      void channel.consume(queue, (msg) => {
+        if (!msg || !matches(msg.content.toString(), result)) return;
+        clearTimeout(timer);
+        resolve(msg.content.toString());
+      });
+    });
+    return { result, message };
+  } finally {
+    await connection.close();
   }
 }

@@ -11,7 +11,13 @@ export type Locale = (typeof LOCALES)[number];
  * `tenant` is null only for a superadmin acting outside any tenant.
  */
 export interface CallerContext {
-  tenant: { id: string; country: string; locale: Locale } | null;
+  tenant: {
+    id: string;
+    country: string;
+    locale: Locale;
+    /** IANA time zone (`Europe/Helsinki`): dates are stored in UTC and shown in this zone. */
+    timeZone: string;
+  } | null;
   userId: string;
   role: Role;
   /** Stations the user works at (all of the tenant's for an admin). */

@@ -1,10 +1,13 @@
 import {
   CUSTOMER_CREATED_V1,
   CUSTOMER_UPDATED_V1,
+  REMINDER_DUE_V1,
   customerCreatedV1Schema,
   customerUpdatedV1Schema,
+  reminderDueV1Schema,
   type CustomerCreatedV1,
   type CustomerUpdatedV1,
+  type ReminderDueV1,
 } from './customers';
 import {
   CONSENT_PREFERENCES_CHANGED_V1,
@@ -25,6 +28,7 @@ export interface EventPayloads {
   [CONSENT_RECORDED_V1]: ConsentRecordedV1;
   [CONSENT_TEXT_PUBLISHED_V1]: ConsentTextPublishedV1;
   [CONSENT_PREFERENCES_CHANGED_V1]: ConsentPreferencesChangedV1;
+  [REMINDER_DUE_V1]: ReminderDueV1;
 }
 export type EventType = keyof EventPayloads;
 
@@ -35,4 +39,5 @@ export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
   [CONSENT_RECORDED_V1]: consentRecordedV1Schema,
   [CONSENT_TEXT_PUBLISHED_V1]: consentTextPublishedV1Schema,
   [CONSENT_PREFERENCES_CHANGED_V1]: consentPreferencesChangedV1Schema,
+  [REMINDER_DUE_V1]: reminderDueV1Schema,
 };

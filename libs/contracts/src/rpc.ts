@@ -24,6 +24,11 @@ export const CUSTOMERS_RPC = {
   createLabel: 'customers.label.create',
   renameLabel: 'customers.label.rename',
   deleteLabel: 'customers.label.delete',
+  createReminder: 'customers.reminder.create',
+  getReminder: 'customers.reminder.get',
+  listReminders: 'customers.reminder.list',
+  updateReminder: 'customers.reminder.update',
+  deleteReminder: 'customers.reminder.delete',
 } as const;
 
 export const CONSENTS_RPC = {

@@ -9,6 +9,7 @@ interface DemoTenant {
   name: string;
   locale: 'fi' | 'pl';
   country: string;
+  timeZone: string;
   stations: string[];
   admin: string;
   worker?: string;
@@ -21,6 +22,7 @@ export const DEMO_TENANTS: DemoTenant[] = [
     name: 'Demo Katsastus Oy',
     locale: 'fi',
     country: 'FI',
+    timeZone: 'Europe/Helsinki',
     stations: ['Helsinki Pasila', 'Tampere Hervanta'],
     admin: 'admin@demo.test',
     worker: 'worker@demo.test',
@@ -31,6 +33,7 @@ export const DEMO_TENANTS: DemoTenant[] = [
     name: 'Demo Stacja Kontroli Pojazdów Sp. z o.o.',
     locale: 'pl',
     country: 'PL',
+    timeZone: 'Europe/Warsaw',
     stations: ['Warszawa Mokotów'],
     admin: 'admin@demo-pl.test',
     customers: 300,
@@ -73,6 +76,7 @@ export async function seedDemo(
       name: demo.name,
       locale: demo.locale,
       country: demo.country,
+      timeZone: demo.timeZone,
     });
     await superadmin.expect(201, 'POST', '/api/v1/users', {
       tenantId: tenant.id,

@@ -18,3 +18,4 @@ export async function eventually<T>(
     }
   }
 }
+export * from './redis-keys';

@@ -8,6 +8,12 @@ export interface CustomersAppOptions {
   amqpUrl: string;
   /** Keys of the encrypted fields; development keys when absent (tests). */
   sensitiveDataKeys?: SensitiveDataKeys;
+  /** Redis of the BullMQ jobs (REDIS_URL); the service starts and answers without it. */
+  redisUrl: string;
+  /** Key prefix of the jobs in Redis (JOBS_PREFIX); tests give each file its own. */
+  jobsPrefix: string;
+  /** REMINDER_SWEEP_INTERVAL_MS. */
+  reminderSweepIntervalMs: number;
   /** false: do not publish the outbox (tests that read the outbox table themselves). */
   relay?: false;
   /** Broker names of its own (tests); default EVENTS_EXCHANGE / EVENTS_QUEUE_PREFIX. */

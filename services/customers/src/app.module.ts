@@ -1,7 +1,9 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createServiceDataSource } from '@kanta/database';
 import { MessagingModule, ServiceHealthCheck, serviceHealthController } from '@kanta/messaging';
+import { jobsRootOptions } from '@kanta/platform';
 import type { CustomersAppOptions } from './app-options';
 import { CustomersController } from './customers/customers.controller';
 import { CustomersRepository } from './customers/customers.repository';
@@ -14,11 +16,12 @@ import { MarketingConsentsConsumer } from './consents/marketing-consents.consume
 import { LabelsController } from './labels/labels.controller';
 import { LabelsRepository } from './labels/labels.repository';
 import { LabelsService } from './labels/labels.service';
-import { DEVELOPMENT_KEYS, SensitiveData } from './sensitive/sensitive-data';
+import { SensitiveDataModule } from './sensitive/sensitive-data';
+import { RemindersModule } from './reminders/reminders.module';
 
 /**
- * The customers service: RPC handlers on its command queue, `GET /health` over HTTP, and the
- * outbox relay that publishes its events.
+ * The customers service: RPC handlers on its command queue, `GET /health` over HTTP, the
+ * outbox relay that publishes its events, and the reminder jobs (BullMQ) with their sweep.
  */
 @Module({})
 export class AppModule {
@@ -28,6 +31,7 @@ export class AppModule {
       settings: options.postgres,
       poolSize: options.dbPoolSize,
     });
+    const jobs = jobsRootOptions(options.redisUrl, options.jobsPrefix);
     return {
       module: AppModule,
       imports: [
@@ -39,6 +43,12 @@ export class AppModule {
           relay: options.relay === false ? false : undefined,
           ...options.messaging,
         }),
+        SensitiveDataModule.forRoot(options.sensitiveDataKeys),
+        BullModule.forRoot(jobs),
+        RemindersModule.forRoot({
+          connection: jobs.connection,
+          sweepIntervalMs: options.reminderSweepIntervalMs,
+        }),
       ],
       controllers: [
         CustomersController,
@@ -47,10 +57,6 @@ export class AppModule {
         serviceHealthController('customers'),
       ],
       providers: [
-        {
-          provide: SensitiveData,
-          useValue: new SensitiveData(options.sensitiveDataKeys ?? DEVELOPMENT_KEYS),
-        },
         ...(options.consume === false ? [] : [MarketingConsentsConsumer]),
         CustomersRepository,
         LabelsRepository,

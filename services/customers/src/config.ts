@@ -1,5 +1,6 @@
 import {
   intFromEnv,
+  stringFromEnv,
   readInfrastructureConfig,
   rpcQueueName,
   type EnvReader,
@@ -17,6 +18,9 @@ export interface CustomersConfig {
   rpcQueue: string;
   rpcPrefetch: number;
   sensitiveDataKeys: SensitiveDataKeys;
+  /** Key prefix of the BullMQ jobs in Redis. */
+  jobsPrefix: string;
+  reminderSweepIntervalMs: number;
 }
 
 export const readCustomersConfig: EnvReader<CustomersConfig> = (env, problems) => {
@@ -39,5 +43,11 @@ export const readCustomersConfig: EnvReader<CustomersConfig> = (env, problems) =
       max: 1000,
     }),
     sensitiveDataKeys: sensitiveDataKeysFromEnv(env, env.NODE_ENV === 'production', problems),
+    // BullMQ joins prefix, queue and id with ':', and refuses a queue name containing one.
+    jobsPrefix: stringFromEnv(env, problems, 'JOBS_PREFIX', 'kanta:jobs', /^[\w.:-]{1,100}$/),
+    reminderSweepIntervalMs: intFromEnv(env, problems, 'REMINDER_SWEEP_INTERVAL_MS', 60_000, {
+      min: 100,
+      max: 24 * 3600_000,
+    }),
   };
 };

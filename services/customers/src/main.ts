@@ -21,6 +21,9 @@ async function main(): Promise<void> {
       dbPoolSize: config.dbPoolSize,
       amqpUrl: config.infrastructure.amqpUrl,
       sensitiveDataKeys: config.sensitiveDataKeys,
+      redisUrl: config.infrastructure.redisUrl,
+      jobsPrefix: config.jobsPrefix,
+      reminderSweepIntervalMs: config.reminderSweepIntervalMs,
     }),
     { logger: nestLogger(logger) },
   );

@@ -8,7 +8,7 @@ import { CUSTOMERS_RPC, type CreateCustomerResult, type ProblemDetails } from '@
 import { connectRpcServer, createLogger } from '@kanta/platform';
 import { createTestDatabase, type TestDatabase } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
-import { AMQP_URL, superadmin, tenantFixture } from './support';
+import { AMQP_URL, deleteJobKeys, superadmin, tenantFixture, testJobsOptions } from './support';
 
 describe('customers over the real RMQ command queue', () => {
   const queue = `test.custrpc.${randomBytes(6).toString('hex')}`;
@@ -16,11 +16,14 @@ describe('customers over the real RMQ command queue', () => {
   let app: INestApplication;
   let client: ClientRMQ;
   const t = tenantFixture('FI');
+  const jobs = testJobsOptions('custrpc');
 
   beforeAll(async () => {
     db = await createTestDatabase('custrpc');
     const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot({ postgres: db.settings, amqpUrl: AMQP_URL, relay: false })],
+      imports: [
+        AppModule.forRoot({ postgres: db.settings, amqpUrl: AMQP_URL, relay: false, ...jobs }),
+      ],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     // Prefetch 1: a delivery that was never acked would block every request after it.
@@ -43,6 +46,7 @@ describe('customers over the real RMQ command queue', () => {
     const channel = await connection.createChannel();
     await channel.deleteQueue(queue);
     await connection.close();
+    await deleteJobKeys(jobs.jobsPrefix);
     await db?.drop();
   });
 

@@ -1,14 +1,36 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CallerContext } from '@kanta/contracts';
-import { createTestDatabase, type TestDatabase } from '@kanta/testing';
+import { createTestDatabase, deleteRedisKeys, type TestDatabase } from '@kanta/testing';
+import type { CustomersAppOptions } from '../src/app-options';
 import { AppModule } from '../src/app.module';
 import { CustomersService } from '../src/customers/customers.service';
 import { FieldRulesService } from '../src/field-rules/field-rules.service';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+type JobsOptions = Pick<CustomersAppOptions, 'redisUrl' | 'jobsPrefix' | 'reminderSweepIntervalMs'>;
+
+/**
+ * Redis settings of a test file's own: a key prefix nobody else uses (the Redis is shared), and a
+ * sweep that stays out of the way unless a test wants it.
+ */
+export function testJobsOptions(label: string, overrides: Partial<JobsOptions> = {}): JobsOptions {
+  return {
+    redisUrl: REDIS_URL,
+    jobsPrefix: `test:jobs:${label}:${randomBytes(4).toString('hex')}`,
+    reminderSweepIntervalMs: 3_600_000,
+    ...overrides,
+  };
+}
+
+/** Deletes this prefix's job keys only: never FLUSHALL a Redis others share. */
+export function deleteJobKeys(prefix: string): Promise<number> {
+  return deleteRedisKeys(`${prefix}:`);
+}
 
 export interface CustomersHarness {
   db: TestDatabase;
@@ -16,12 +38,18 @@ export interface CustomersHarness {
   customers: CustomersService;
   fieldRules: FieldRulesService;
   dataSource: DataSource;
-  close(): Promise<void>;
+  jobsPrefix: string;
+  /** Closes the app; deletes its Redis keys and drops the database unless `keepDatabase`. */
+  close(options?: { keepDatabase?: boolean }): Promise<void>;
 }
 
-/** The service's module on a database of its own, without the RMQ server. */
-export async function startCustomers(label: string): Promise<CustomersHarness> {
-  const db = await createTestDatabase(label);
+/** The service's module on a database of its own (or a given one), without the RMQ server. */
+export async function startCustomers(
+  label: string,
+  options: { jobs?: Partial<JobsOptions>; db?: TestDatabase } = {},
+): Promise<CustomersHarness> {
+  const db = options.db ?? (await createTestDatabase(label));
+  const jobs = testJobsOptions(label, options.jobs);
   const moduleRef = await Test.createTestingModule({
     imports: [
       AppModule.forRoot({
@@ -30,6 +58,7 @@ export async function startCustomers(label: string): Promise<CustomersHarness> {
         dbPoolSize: 5,
         relay: false,
         consume: false,
+        ...jobs,
       }),
     ],
   }).compile();
@@ -41,9 +70,14 @@ export async function startCustomers(label: string): Promise<CustomersHarness> {
     customers: app.get(CustomersService),
     fieldRules: app.get(FieldRulesService),
     dataSource: app.get(DataSource),
-    close: async () => {
-      await app.close();
-      await db.drop();
+    jobsPrefix: jobs.jobsPrefix,
+    close: async ({ keepDatabase = false } = {}) => {
+      try {
+        await app.close();
+        if (jobs.redisUrl === REDIS_URL) await deleteJobKeys(jobs.jobsPrefix);
+      } finally {
+        if (!keepDatabase) await db.drop();
+      }
     },
   };
 }
@@ -57,11 +91,11 @@ export interface TenantFixture {
   worker: CallerContext;
 }
 
-export function tenantFixture(country = 'FI'): TenantFixture {
+export function tenantFixture(country = 'FI', timeZone = 'Europe/Helsinki'): TenantFixture {
   const tenantId = randomUUID();
   const stationA = randomUUID();
   const stationB = randomUUID();
-  const tenant = { id: tenantId, country, locale: 'fi' as const };
+  const tenant = { id: tenantId, country, locale: 'fi' as const, timeZone };
   return {
     tenantId,
     stationA,

@@ -26,6 +26,8 @@ import { gatewaySchema } from './database/schema';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { requestIdOf } from './http/request-id';
+import { RemindersController } from './reminders/reminders.controller';
+import { RemindersService } from './reminders/reminders.service';
 import { IdentityRepository } from './identity/identity.repository';
 import { StationsController } from './identity/stations.controller';
 import { StationsRepository } from './identity/stations.repository';
@@ -95,6 +97,7 @@ export class AppModule {
         CustomerGroupsController,
         CustomerSourcesController,
         ConsentsController,
+        RemindersController,
         HealthController,
       ],
       providers: [
@@ -114,6 +117,7 @@ export class AppModule {
         SuperadminBootstrap,
         CustomersService,
         ConsentsService,
+        RemindersService,
         HealthService,
       ],
     };

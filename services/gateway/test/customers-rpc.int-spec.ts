@@ -166,7 +166,7 @@ describe('customers endpoints relayed over RPC', () => {
     const sent = received.find((r) => r.request.context.correlationId === 'req-create-1');
     const context = sent?.request.context as CallerContext;
     expect(context).toMatchObject({
-      tenant: { id: t.tenantId, country: 'FI', locale: 'fi' },
+      tenant: { id: t.tenantId, country: 'FI', locale: 'fi', timeZone: 'Europe/Helsinki' },
       role: 'worker',
       stationIds: [t.stationIds[0]],
       currentStationId: t.stationIds[0],

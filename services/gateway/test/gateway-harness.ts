@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
-import Redis from 'ioredis';
-import { createTestDatabase, type TestDatabase } from '@kanta/testing';
+import { createTestDatabase, deleteRedisKeys, type TestDatabase } from '@kanta/testing';
 import { readGatewayConfig, type GatewayConfig } from '../src/config';
 import { startGateway, type RunningGateway } from '../src/bootstrap';
 
@@ -102,16 +101,6 @@ export async function bootGateway(
   };
 
   return { url, config, db, gateway, call, login, close };
-}
-
-export async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
 }
 
 export async function deleteQueues(queues: string[]): Promise<void> {

@@ -88,7 +88,13 @@ describe('GET /me', () => {
     expect(reply.body).toMatchObject({
       user: { email: a.adminEmail, role: 'admin' },
       role: 'admin',
-      tenant: { id: a.tenantId, slug: 'tenant-a', locale: 'fi', country: 'FI' },
+      tenant: {
+        id: a.tenantId,
+        slug: 'tenant-a',
+        locale: 'fi',
+        country: 'FI',
+        timeZone: 'Europe/Helsinki',
+      },
       currentStation: { id: a.stationIds[1], name: 'Beta' },
     });
     // An admin works at every station of the tenant.

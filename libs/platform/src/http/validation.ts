@@ -7,6 +7,7 @@ const REASONS: Record<string, string> = {
   whitelistValidation: 'unknown_field',
   isDefined: 'required',
   isNotEmpty: 'required',
+  isNotBlank: 'required',
   maxLength: 'too_long',
   arrayMaxSize: 'too_many',
   minLength: 'too_short',
@@ -29,8 +30,12 @@ const REASONS: Record<string, string> = {
   nestedValidation: 'invalid_type',
 };
 
-/** Checked first: a field of the wrong type or an unknown one fails every other check too. */
+/**
+ * Checked first: a missing field, or one of the wrong type, or an unknown one fails every other
+ * check too.
+ */
 const FIRST = [
+  'isDefined',
   'whitelistValidation',
   'isString',
   'isInt',

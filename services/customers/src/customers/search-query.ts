@@ -49,19 +49,25 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Opaque to callers: base64url of the last row's key, for keyset pagination. */
 export function encodeCursor(cursor: SearchCursor): string {
-  return Buffer.from(JSON.stringify([cursor.id]), 'utf8').toString('base64url');
+  return encodeKeysetCursor([cursor.id]);
 }
 
 export function decodeCursor(raw: string): SearchCursor {
+  const [id] = decodeKeysetCursor(raw, (parts) => parts.length === 1 && UUID.test(parts[0]));
+  return { id };
+}
+
+/** A keyset (the sort values of the last row of a page) as an opaque cursor. */
+export function encodeKeysetCursor(parts: string[]): string {
+  return Buffer.from(JSON.stringify(parts), 'utf8').toString('base64url');
+}
+
+/** The keyset of a cursor this API issued; anything else is a 422 on `cursor`. */
+export function decodeKeysetCursor(raw: string, valid: (parts: string[]) => boolean): string[] {
   try {
     const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 1 &&
-      typeof value[0] === 'string' &&
-      UUID.test(value[0])
-    ) {
-      return { id: value[0] };
+    if (Array.isArray(value) && value.every((part) => typeof part === 'string') && valid(value)) {
+      return value;
     }
   } catch {
     // falls through to the problem below

@@ -3,6 +3,7 @@ import { Messaging1763900000000 } from './migrations/1763900000000-messaging';
 import { CustomersCore1763900100000 } from './migrations/1763900100000-customers-core';
 import { CustomerCard1764100000000 } from './migrations/1764100000000-customer-card';
 import { MarketingConsents1764600000000 } from './migrations/1764600000000-marketing-consents';
+import { Reminders1764200000000 } from './migrations/1764200000000-reminders';
 
 export const CUSTOMERS_SCHEMA = 'customers';
 
@@ -14,6 +15,7 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     Messaging1763900000000,
     CustomersCore1763900100000,
     CustomerCard1764100000000,
+    Reminders1764200000000,
     MarketingConsents1764600000000,
   ],
 };

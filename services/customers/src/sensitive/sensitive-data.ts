@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
 
 /**
  * Birthdays and identity documents are sealed with AES-256-GCM in the service, before SQL sees
@@ -120,4 +121,17 @@ export function sensitiveDataKeysFromEnv(
     problems.push('CUSTOMERS_LOOKUP_KEY must be base64 of at least 32 bytes');
   }
   return problems.length > 0 ? DEVELOPMENT_KEYS : { dataKeys, lookupKey };
+}
+
+/** SensitiveData for every module of the service (customers, reminders, duplicates). */
+@Global()
+@Module({})
+export class SensitiveDataModule {
+  static forRoot(keys: SensitiveDataKeys = DEVELOPMENT_KEYS): DynamicModule {
+    return {
+      module: SensitiveDataModule,
+      providers: [{ provide: SensitiveData, useValue: new SensitiveData(keys) }],
+      exports: [SensitiveData],
+    };
+  }
 }

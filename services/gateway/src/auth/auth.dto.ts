@@ -42,6 +42,8 @@ class MeTenantView {
   @ApiProperty() name: string;
   @ApiProperty({ enum: LOCALES }) locale: Locale;
   @ApiProperty({ description: 'Default phone country' }) country: string;
+  @ApiProperty({ description: 'IANA time zone dates are shown in', example: 'Europe/Helsinki' })
+  timeZone: string;
 }
 
 export class MeStationView {

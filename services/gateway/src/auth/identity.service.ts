@@ -60,6 +60,7 @@ export class IdentityService {
             id: identity.tenant.id,
             country: identity.tenant.country,
             locale: identity.tenant.locale,
+            timeZone: identity.tenant.timeZone,
           }
         : null,
       userId: identity.user.id,

@@ -3,7 +3,14 @@ import type { Locale, Role } from '@kanta/contracts';
 /** A user as the gateway knows them while answering one request. */
 export interface Identity {
   user: { id: string; email: string; role: Role; active: boolean };
-  tenant: { id: string; slug: string; name: string; locale: Locale; country: string } | null;
+  tenant: {
+    id: string;
+    slug: string;
+    name: string;
+    locale: Locale;
+    country: string;
+    timeZone: string;
+  } | null;
   /** Stations the user works at (for an admin: every station of the tenant), ordered by name. */
   stationIds: string[];
   /** Every station of the user's tenant, for checking ids sent in bodies and queries. */

@@ -13,6 +13,7 @@ interface IdentityRow {
   name: string | null;
   locale: Locale | null;
   country: string | null;
+  time_zone: string | null;
   user_station_ids: string[];
   tenant_station_ids: string[];
 }
@@ -25,6 +26,7 @@ export class IdentityRepository {
   async findIdentity(userId: string): Promise<Identity | null> {
     const rows: IdentityRow[] = await this.dataSource.query(
       `SELECT u.id, u.email, u.role, u.active, u.tenant_id, t.slug, t.name, t.locale, t.country,
+              t.time_zone,
               ARRAY(SELECT s.id::text FROM gateway.user_stations us
                       JOIN gateway.stations s ON s.tenant_id = us.tenant_id AND s.id = us.station_id
                      WHERE us.user_id = u.id ORDER BY s.name, s.id) AS user_station_ids,
@@ -40,13 +42,14 @@ export class IdentityRepository {
     return {
       user: { id: row.id, email: row.email, role: row.role, active: row.active },
       tenant:
-        row.tenant_id && row.slug && row.name && row.locale && row.country
+        row.tenant_id && row.slug && row.name && row.locale && row.country && row.time_zone
           ? {
               id: row.tenant_id,
               slug: row.slug,
               name: row.name,
               locale: row.locale,
               country: row.country,
+              timeZone: row.time_zone,
             }
           : null,
       stationIds: row.role === 'admin' ? row.tenant_station_ids : row.user_station_ids,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { ReminderAssignee } from '@kanta/contracts';
 import { ProblemError } from '@kanta/platform';
 import type { Caller } from '../auth/auth.decorators';
 import { UsersRepository } from './users.repository';
@@ -13,7 +14,22 @@ export class TenantUsers {
 
   /** `me` stands for the caller; any other value must be the id of a user of their tenant. */
   async resolve(caller: Caller, field: string, value: string): Promise<string> {
-    if (value === 'me') return caller.context.userId;
+    return (await this.resolveWithStations(caller, field, value)).userId;
+  }
+
+  /**
+   * The same, with the stations the user works at, so a service can tell whether they could see
+   * a customer; null for an admin, who sees the whole tenant.
+   */
+  async resolveWithStations(
+    caller: Caller,
+    field: string,
+    value: string,
+  ): Promise<ReminderAssignee> {
+    if (value === 'me') {
+      const { userId, role, stationIds } = caller.context;
+      return { userId, stationIds: role === 'worker' ? stationIds : null };
+    }
     const tenantId = caller.context.tenant?.id ?? null;
     const id = value.toLowerCase();
     const found =
@@ -21,6 +37,6 @@ export class TenantUsers {
     if (!found) {
       throw ProblemError.field(field, 'unknown_user', `${field} must be a user of your tenant`);
     }
-    return id;
+    return { userId: id, stationIds: found.user.role === 'worker' ? found.stationIds : null };
   }
 }

@@ -46,7 +46,9 @@ export class TenantsController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change a tenant’s name, locale or phone country (superadmin)' })
+  @ApiOperation({
+    summary: 'Change a tenant’s name, locale, phone country or time zone (superadmin)',
+  })
   @ApiOkResponse({ type: TenantView })
   update(@UuidParam('Tenant') id: string, @Body() dto: UpdateTenantDto): Promise<TenantView> {
     return this.tenants.update(id, dto);

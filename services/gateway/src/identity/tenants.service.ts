@@ -8,6 +8,7 @@ import type {
   TenantView,
   UpdateTenantDto,
 } from './dto/identity.dto';
+import { defaultTimeZone } from './time-zone';
 import type { Tenant } from './entities/tenant.entity';
 import { DEFAULT_PAGE_SIZE, pageOf } from './page';
 import { TenantsRepository } from './tenants.repository';
@@ -21,6 +22,7 @@ export function tenantView(tenant: Tenant): TenantView {
     name: tenant.name,
     locale: tenant.locale,
     country: tenant.country,
+    timeZone: tenant.timeZone,
     createdAt: tenant.createdAt.toISOString(),
     updatedAt: tenant.updatedAt.toISOString(),
   };
@@ -45,7 +47,13 @@ export class TenantsService {
 
   async create(dto: CreateTenantDto): Promise<TenantView> {
     try {
-      return tenantView(await this.tenants.insert({ id: uuidv7(), ...dto }));
+      return tenantView(
+        await this.tenants.insert({
+          id: uuidv7(),
+          ...dto,
+          timeZone: dto.timeZone ?? defaultTimeZone(dto.country),
+        }),
+      );
     } catch (error) {
       if (violatedUniqueConstraint(error) === 'tenants_slug_key') {
         throw ProblemError.conflict('slug-taken', 'Another tenant has this slug.', [
@@ -59,7 +67,7 @@ export class TenantsService {
   async update(id: string, dto: UpdateTenantDto): Promise<TenantView> {
     const tenant = await this.found(id);
     const saved = await this.tenants.save(Object.assign(tenant, dto));
-    // Locale and country travel in every caller context built from the cache.
+    // Locale, country and time zone travel in every caller context built from the cache.
     this.identities.forget();
     return tenantView(saved);
   }

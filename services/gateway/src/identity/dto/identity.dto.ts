@@ -18,6 +18,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { LOCALES, type Locale, type Role } from '@kanta/contracts';
+import { IsTimeZone } from '../time-zone';
 
 const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
@@ -69,6 +70,16 @@ export class CreateTenantDto {
   @ApiProperty({ example: 'FI', description: 'Default phone country, ISO 3166-1 alpha-2' })
   @IsIn(PHONE_COUNTRIES, { message: COUNTRY_MESSAGE })
   country: string;
+
+  @ApiPropertyOptional({
+    example: 'Europe/Helsinki',
+    description:
+      'IANA time zone dates are shown in; default from country (FI Europe/Helsinki, PL Europe/Warsaw, FR Europe/Paris, UA Europe/Kyiv, else UTC)',
+  })
+  @IsOptional()
+  @IsString()
+  @IsTimeZone()
+  timeZone?: string;
 }
 
 export class UpdateTenantDto {
@@ -89,6 +100,12 @@ export class UpdateTenantDto {
   @IsOptional()
   @IsIn(PHONE_COUNTRIES, { message: COUNTRY_MESSAGE })
   country?: string;
+
+  @ApiPropertyOptional({ example: 'Europe/Helsinki', description: 'IANA time zone' })
+  @IsOptional()
+  @IsString()
+  @IsTimeZone()
+  timeZone?: string;
 }
 
 export class TenantView {
@@ -97,6 +114,7 @@ export class TenantView {
   @ApiProperty() name: string;
   @ApiProperty({ enum: LOCALES }) locale: Locale;
   @ApiProperty() country: string;
+  @ApiProperty({ example: 'Europe/Helsinki' }) timeZone: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }

@@ -9,6 +9,8 @@ export class Tenant {
   @Column('text') locale: Locale;
   /** Default phone country (ISO 3166-1 alpha-2) for numbers typed without a country code. */
   @Column('char', { length: 2 }) country: string;
+  /** IANA time zone: dates are stored in UTC and shown (and typed without a zone) in this one. */
+  @Column('text', { name: 'time_zone' }) timeZone: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

@@ -1,0 +1,225 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidateIf,
+  type ValidationOptions,
+} from 'class-validator';
+
+/**
+ * A date-time with a zone (`2026-12-01T09:00:00Z`, `…+02:00`), or without one
+ * (`2026-12-01T09:00`), which is read in the tenant's time zone. Dates alone, week and ordinal
+ * forms are not accepted: a reminder is for a moment.
+ */
+const DUE_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?$/;
+const DUE_AT_MESSAGE =
+  'dueAt must be a date-time such as 2026-12-01T09:00 (in the tenant’s time zone) or 2026-12-01T09:00:00Z';
+/** `me` (the caller) or a user id. */
+const ASSIGNEE = /^(me|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+export const REMINDER_COMMENT_MAX = 1000;
+
+/** What the API shows: `due` includes a scheduled reminder whose time has come (its job may lag). */
+export const REMINDER_STATUSES = ['upcoming', 'due', 'done'] as const;
+export type ReminderStatus = (typeof REMINDER_STATUSES)[number];
+
+/** Text with something in it besides white space. */
+export function IsNotBlank(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isNotBlank',
+      validator: {
+        validate: (value: unknown): boolean => typeof value === 'string' && value.trim() !== '',
+        defaultMessage: (args) => `${args?.property ?? 'the value'} must not be empty`,
+      },
+    },
+    options,
+  );
+}
+
+/** May be left out, but not sent as null: nothing about a reminder can be cleared. */
+const Omissible = (): PropertyDecorator => ValidateIf((_object, value) => value !== undefined);
+
+function IsDueAt(): PropertyDecorator {
+  return (target, property) => {
+    Matches(DUE_AT, { message: DUE_AT_MESSAGE })(target, property);
+    IsISO8601({ strict: true }, { message: 'dueAt must be a real date and time' })(
+      target,
+      property,
+    );
+  };
+}
+
+export class CreateReminderDto {
+  @ApiProperty({
+    example: '2026-12-01T09:00',
+    description:
+      'When the reminder falls due: with a zone (2026-12-01T09:00:00Z, 2026-12-01T09:00+02:00) or ' +
+      "without one, read in the tenant's time zone. Not more than 5 minutes in the past, not more than 5 years ahead.",
+  })
+  @IsDefined()
+  @IsString()
+  @IsDueAt()
+  dueAt: string;
+
+  @ApiPropertyOptional({
+    example: 'me',
+    description: 'Whom the reminder is for: `me` or the id of a user of your tenant; default `me`',
+  })
+  @Omissible()
+  @IsString()
+  @Matches(ASSIGNEE, { message: 'assigneeUserId must be me or a user id' })
+  assigneeUserId?: string;
+
+  @ApiProperty({ example: 'Call about the maintenance', maxLength: REMINDER_COMMENT_MAX })
+  @IsDefined()
+  @IsString()
+  @IsNotBlank()
+  @MaxLength(REMINDER_COMMENT_MAX)
+  comment: string;
+}
+
+/** Every field optional, at least one present. A new `dueAt` reschedules (back to upcoming). */
+export class UpdateReminderDto {
+  @ApiPropertyOptional({ example: '2026-12-02T09:00', description: 'Reschedules the reminder' })
+  @Omissible()
+  @IsString()
+  @IsDueAt()
+  dueAt?: string;
+
+  @ApiPropertyOptional({ maxLength: REMINDER_COMMENT_MAX })
+  @Omissible()
+  @IsString()
+  @IsNotBlank()
+  @MaxLength(REMINDER_COMMENT_MAX)
+  comment?: string;
+
+  @ApiPropertyOptional({ example: 'me', description: '`me` or the id of a user of your tenant' })
+  @Omissible()
+  @IsString()
+  @Matches(ASSIGNEE, { message: 'assigneeUserId must be me or a user id' })
+  assigneeUserId?: string;
+
+  @ApiPropertyOptional({ description: 'true marks it done; false opens it again' })
+  @Omissible()
+  @IsBoolean({ message: 'done must be true or false' })
+  done?: boolean;
+}
+
+export class ReminderPageQueryDto {
+  @ApiPropertyOptional({ enum: REMINDER_STATUSES, description: 'Default: every status' })
+  @IsOptional()
+  @IsIn(REMINDER_STATUSES, { message: 'status must be one of due, upcoming, done' })
+  status?: ReminderStatus;
+
+  @ApiPropertyOptional({ example: 'me', description: '`me` or a user id of your tenant' })
+  @IsOptional()
+  @IsString()
+  @Matches(ASSIGNEE, { message: 'assignee must be me or a user id' })
+  assignee?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  cursor?: string;
+}
+
+export class ListRemindersQueryDto extends ReminderPageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only this customer’s reminders' })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.toLowerCase() : value,
+  )
+  @IsUUID('all', { message: 'customerId must be a customer id' })
+  customerId?: string;
+}
+
+export class ReminderView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) customerId: string;
+  @ApiProperty({ format: 'uuid' }) assigneeUserId: string;
+  @ApiProperty({ format: 'date-time', example: '2026-12-01T07:00:00.000Z', description: 'UTC' })
+  dueAt: string;
+  @ApiProperty({
+    example: '2026-12-01T09:00:00+02:00',
+    description: "dueAt in the tenant's time zone, with its offset",
+  })
+  dueAtLocal: string;
+  @ApiProperty({ example: 'Europe/Helsinki' }) timeZone: string;
+  @ApiProperty() comment: string;
+  @ApiProperty({ enum: REMINDER_STATUSES }) status: ReminderStatus;
+  @ApiProperty({ format: 'uuid' }) createdBy: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) becameDueAt: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) doneAt: string | null;
+  @ApiProperty({ description: 'Optimistic-concurrency version; also the ETag' }) version: number;
+}
+
+export class ReminderPage {
+  @ApiProperty({ type: [ReminderView] }) items: ReminderView[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+/**
+ * Whom a reminder is for, resolved and checked by the gateway (which knows the users): their id
+ * and the stations they work at, or null for an admin who sees the whole tenant. The customers
+ * service refuses an assignee who could not see the customer.
+ */
+export interface ReminderAssignee {
+  userId: string;
+  stationIds: string[] | null;
+}
+
+/** RPC data of the reminder patterns; the gateway has turned `me` into ids. */
+export interface CreateReminderCommand {
+  customerId: string;
+  reminder: { dueAt: string; comment: string };
+  assignee: ReminderAssignee;
+}
+
+export interface ListRemindersQuery {
+  assigneeUserId?: string;
+  status?: ReminderStatus;
+  customerId?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface GetReminderQuery {
+  id: string;
+}
+
+export interface UpdateReminderCommand {
+  id: string;
+  /** From If-Match when the client sent one; a different current version is a 412. */
+  expectedVersion?: number;
+  patch: { dueAt?: string; comment?: string; done?: boolean };
+  assignee?: ReminderAssignee;
+}
+
+export interface DeleteReminderCommand {
+  id: string;
+}

@@ -1,0 +1,103 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import type { JobsOptions, Queue } from 'bullmq';
+import type { ReminderRow } from './reminder-row';
+
+/** The customers service's BullMQ queue of reminder jobs. */
+export const REMINDERS_QUEUE = 'customers-reminders';
+export const REMINDER_DUE_JOB = 'reminder-due';
+
+/** A due job's data: ids and the due time, nothing about the person. */
+export interface ReminderDueJob {
+  tenantId: string;
+  reminderId: string;
+  /** The due time the job was made for (UTC ISO); a rescheduled reminder has another job. */
+  dueAt: string;
+}
+
+/**
+ * One job per reminder and due time. BullMQ refuses a custom id with one `:` (it reserves them
+ * for its repeatable jobs), hence `@`.
+ */
+export function reminderJobId(reminderId: string, dueAt: Date): string {
+  return `${reminderId}@${dueAt.getTime()}`;
+}
+
+/** How long a request waits for Redis before it answers anyway (the sweep covers the job). */
+const ENQUEUE_TIMEOUT_MS = 500;
+/** After Redis failed to take a job, requests this soon after do not wait for it at all. */
+export const SKIP_AFTER_FAILURE_MS = 5_000;
+const ERROR_LOG_INTERVAL_MS = 60_000;
+
+const JOB_OPTIONS: JobsOptions = {
+  // A job that ran before its time (clocks differ) is retried; see DueReminders.makeDue.
+  attempts: 6,
+  backoff: { type: 'exponential', delay: 1_000 },
+  // Kept jobs would make a later job with the same id a no-op; the row keeps the history.
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/**
+ * Puts a reminder's due job on the queue, after the reminder's transaction committed: the row is
+ * the truth and the job only its trigger. When Redis cannot take the job the write still stands
+ * and the caller still gets an answer; the sweep makes the reminder due on time or within
+ * REMINDER_SWEEP_INTERVAL_MS.
+ */
+@Injectable()
+export class ReminderJobs {
+  private readonly logger = new Logger('ReminderJobs');
+  private lastErrorLog = 0;
+  private skipUntil = 0;
+
+  constructor(@InjectQueue(REMINDERS_QUEUE) readonly queue: Queue<ReminderDueJob>) {
+    // Without a listener an 'error' event (Redis unreachable) would crash the process.
+    queue.on('error', (error: Error) => this.logRedisError(error));
+  }
+
+  async schedule(row: ReminderRow): Promise<void> {
+    if (row.status !== 'scheduled') return;
+    if (Date.now() < this.skipUntil) {
+      this.logger.debug(
+        `reminder ${row.id} has no job (Redis failed just now); the sweep covers it`,
+      );
+      return;
+    }
+    const data: ReminderDueJob = {
+      tenantId: row.tenant_id,
+      reminderId: row.id,
+      dueAt: row.due_at.toISOString(),
+    };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.queue.add(REMINDER_DUE_JOB, data, {
+          ...JOB_OPTIONS,
+          jobId: reminderJobId(row.id, row.due_at),
+          delay: Math.max(0, row.due_at.getTime() - Date.now()),
+        }),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`Redis did not take the job in ${ENQUEUE_TIMEOUT_MS} ms`)),
+            ENQUEUE_TIMEOUT_MS,
+          );
+        }),
+      ]);
+    } catch (error) {
+      this.skipUntil = Date.now() + SKIP_AFTER_FAILURE_MS;
+      // The reminder id only: the comment may be personal data.
+      this.logger.warn(
+        `reminder ${row.id} has no job (${(error as Error).message}); the sweep will make it due`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  logRedisError(error: Error): void {
+    const now = Date.now();
+    if (now - this.lastErrorLog < ERROR_LOG_INTERVAL_MS) return;
+    this.lastErrorLog = now;
+    this.logger.warn(`Redis for reminder jobs: ${error.message}`);
+  }
+}

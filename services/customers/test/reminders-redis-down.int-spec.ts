@@ -1,0 +1,81 @@
+import { reminderJobId, ReminderJobs, SKIP_AFTER_FAILURE_MS } from '../src/reminders/reminder-jobs';
+import { RemindersService } from '../src/reminders/reminders.service';
+import { RedisGate } from './redis-gate';
+import { assigneeOf, dueEvents, inMs, sleep, storedReminder, waitFor } from './reminder-support';
+import { deleteJobKeys, startCustomers, tenantFixture, type CustomersHarness } from './support';
+
+jest.setTimeout(30_000);
+
+describe('reminders while Redis is down (real Postgres; Redis behind a gate of this test)', () => {
+  let gate: RedisGate;
+  let h: CustomersHarness;
+  let reminders: RemindersService;
+  const t = tenantFixture('FI');
+
+  beforeAll(async () => {
+    gate = await RedisGate.closedOnFreePort();
+    // Redis is unreachable from the start: the service starts anyway.
+    h = await startCustomers('remredisdown', {
+      jobs: { redisUrl: gate.url, reminderSweepIntervalMs: 300 },
+    });
+    reminders = h.app.get(RemindersService);
+  });
+  afterAll(async () => {
+    await h?.close();
+    await gate?.close();
+    if (h) await deleteJobKeys(h.jobsPrefix);
+  });
+
+  it('creates and answers at once, and the periodic sweep makes the reminder due with its event', async () => {
+    const { customer } = await h.customers.create(t.admin, {
+      firstName: 'Down',
+      lastName: 'Redis',
+    });
+    const started = Date.now();
+    const reminder = await reminders.create(t.admin, {
+      customerId: customer.id,
+      reminder: { dueAt: inMs(800), comment: 'call about the maintenance' },
+      assignee: assigneeOf(t.admin),
+    });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(reminder.status).toBe('upcoming');
+    const rescheduled = await reminders.update(t.admin, {
+      id: reminder.id,
+      patch: { dueAt: inMs(1000) },
+    });
+    expect(rescheduled.version).toBe(2);
+
+    await waitFor(
+      'the sweep',
+      async () => (await storedReminder(h.dataSource, reminder.id))?.status === 'due',
+    );
+    const events = await dueEvents(h.dataSource, reminder.id);
+    expect(events.map((e) => e.envelope.payload)).toEqual([
+      {
+        reminderId: reminder.id,
+        customerId: customer.id,
+        assigneeUserId: t.admin.userId,
+        dueAt: rescheduled.dueAt,
+      },
+    ]);
+  });
+
+  it('puts jobs on the queue again once Redis is back', async () => {
+    await gate.open();
+    await sleep(SKIP_AFTER_FAILURE_MS);
+    const { customer } = await h.customers.create(t.admin, {
+      firstName: 'Back',
+      lastName: 'Redis',
+    });
+    const later = await reminders.create(t.admin, {
+      customerId: customer.id,
+      reminder: { dueAt: inMs(60_000), comment: 'call' },
+      assignee: assigneeOf(t.admin),
+    });
+    const queue = h.app.get(ReminderJobs).queue;
+    const job = await waitFor('the job', () =>
+      queue.getJob(reminderJobId(later.id, new Date(later.dueAt))),
+    );
+    expect(job.data).toEqual({ tenantId: t.tenantId, reminderId: later.id, dueAt: later.dueAt });
+  });
+});

@@ -1,0 +1,120 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  CreateReminderDto,
+  ListRemindersQueryDto,
+  ReminderPage,
+  ReminderPageQueryDto,
+  ReminderView,
+  UpdateReminderDto,
+} from '@kanta/contracts';
+import { CurrentCaller, TenantScoped, type Caller } from '../auth/auth.decorators';
+import type { HttpResult } from '../http/http-result';
+import { UuidParam } from '../http/uuid-param';
+import { RemindersService } from './reminders.service';
+
+const STATUS_NOTE =
+  'Statuses: upcoming (its time is to come), due (its time has come), done. Ordered by due time, ' +
+  'then id; pass nextCursor as cursor for the next page. A worker sees the reminders of the ' +
+  "customers of their stations. Times: dueAt in UTC, dueAtLocal in the tenant's time zone.";
+
+@ApiTags('reminders')
+@ApiBearerAuth()
+@TenantScoped()
+@Controller()
+export class RemindersController {
+  constructor(private readonly reminders: RemindersService) {}
+
+  @Post('customers/:id/reminders')
+  @ApiOperation({
+    summary: 'Set a reminder on a customer (for you, or for another user of your tenant)',
+    description:
+      "dueAt without a zone is read in the tenant's time zone; a time skipped by a daylight-saving " +
+      'change is moved forward by the gap, a time that happens twice is the first one. ' +
+      'The assignee must work at one of the customer’s stations (or be an admin).',
+  })
+  @ApiCreatedResponse({ type: ReminderView, description: 'With Location and ETag' })
+  create(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Customer') customerId: string,
+    @Body() body: CreateReminderDto,
+  ): Promise<HttpResult<ReminderView>> {
+    return this.reminders.create(caller, customerId, body);
+  }
+
+  @Get('customers/:id/reminders')
+  @ApiOperation({ summary: 'A customer’s reminders', description: STATUS_NOTE })
+  @ApiOkResponse({ type: ReminderPage })
+  listOfCustomer(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Customer') customerId: string,
+    @Query() query: ReminderPageQueryDto,
+  ): Promise<ReminderPage> {
+    return this.reminders.list(caller, { ...query, customerId });
+  }
+
+  @Get('reminders')
+  @ApiOperation({ summary: 'Reminders, e.g. ?assignee=me&status=due', description: STATUS_NOTE })
+  @ApiOkResponse({ type: ReminderPage })
+  list(
+    @CurrentCaller() caller: Caller,
+    @Query() query: ListRemindersQueryDto,
+  ): Promise<ReminderPage> {
+    return this.reminders.list(caller, query);
+  }
+
+  @Get('reminders/:id')
+  @ApiOperation({ summary: 'A reminder; the ETag is its version' })
+  @ApiOkResponse({ type: ReminderView })
+  get(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Reminder') id: string,
+  ): Promise<HttpResult<ReminderView>> {
+    return this.reminders.get(caller, id);
+  }
+
+  @Patch('reminders/:id')
+  @ApiOperation({
+    summary: 'Reschedule (dueAt), mark done (done: true) or open again, change comment or assignee',
+  })
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description: 'The ETag you read, e.g. "3"; when sent, a changed reminder is a 412',
+  })
+  @ApiOkResponse({ type: ReminderView })
+  update(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Reminder') id: string,
+    @Body() body: UpdateReminderDto,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<HttpResult<ReminderView>> {
+    return this.reminders.update(caller, id, body, ifMatch);
+  }
+
+  @Delete('reminders/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a reminder' })
+  @ApiNoContentResponse()
+  delete(@CurrentCaller() caller: Caller, @UuidParam('Reminder') id: string): Promise<void> {
+    return this.reminders.delete(caller, id);
+  }
+}
