@@ -19,6 +19,10 @@ export const CUSTOMERS_RPC = {
   createLabel: 'customers.label.create',
   renameLabel: 'customers.label.rename',
   deleteLabel: 'customers.label.delete',
+  listDuplicates: 'customers.duplicates.list',
+  dismissDuplicate: 'customers.duplicates.dismiss',
+  scanDuplicates: 'customers.duplicates.scan',
+  getDuplicateScan: 'customers.duplicates.scan.get',
 } as const;
 
 /** What a service answers to its `<service>.health` pattern. */

@@ -8,6 +8,10 @@ export interface CustomersAppOptions {
   amqpUrl: string;
   /** Keys of the encrypted fields; development keys when absent (tests). */
   sensitiveDataKeys?: SensitiveDataKeys;
+  /** Redis of the BullMQ jobs (REDIS_URL); the local default when absent. */
+  redisUrl?: string;
+  /** Key prefix of the jobs in Redis (JOBS_PREFIX); tests give each file its own. */
+  jobsPrefix?: string;
   /** false: do not publish the outbox (tests that read the outbox table themselves). */
   relay?: false;
 }

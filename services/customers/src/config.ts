@@ -1,6 +1,7 @@
 import {
   intFromEnv,
   readInfrastructureConfig,
+  stringFromEnv,
   rpcQueueName,
   type EnvReader,
   type InfrastructureConfig,
@@ -17,6 +18,8 @@ export interface CustomersConfig {
   rpcQueue: string;
   rpcPrefetch: number;
   sensitiveDataKeys: SensitiveDataKeys;
+  /** Key prefix of the BullMQ jobs in Redis. */
+  jobsPrefix: string;
 }
 
 export const readCustomersConfig: EnvReader<CustomersConfig> = (env, problems) => {
@@ -39,5 +42,6 @@ export const readCustomersConfig: EnvReader<CustomersConfig> = (env, problems) =
       max: 1000,
     }),
     sensitiveDataKeys: sensitiveDataKeysFromEnv(env, env.NODE_ENV === 'production', problems),
+    jobsPrefix: stringFromEnv(env, problems, 'JOBS_PREFIX', 'kanta:jobs', /^[\w:.-]+$/),
   };
 };

@@ -22,6 +22,8 @@ async function main(): Promise<void> {
       dbPoolSize: config.dbPoolSize,
       amqpUrl: config.infrastructure.amqpUrl,
       sensitiveDataKeys: config.sensitiveDataKeys,
+      redisUrl: config.infrastructure.redisUrl,
+      jobsPrefix: config.jobsPrefix,
     }),
     { logger: nestLogger(logger) },
   );

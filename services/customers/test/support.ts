@@ -9,6 +9,7 @@ import { CustomersService } from '../src/customers/customers.service';
 import { FieldRulesService } from '../src/field-rules/field-rules.service';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface CustomersHarness {
   db: TestDatabase;
@@ -24,7 +25,14 @@ export async function startCustomers(label: string): Promise<CustomersHarness> {
   const db = await createTestDatabase(label);
   const moduleRef = await Test.createTestingModule({
     imports: [
-      AppModule.forRoot({ postgres: db.settings, amqpUrl: AMQP_URL, dbPoolSize: 5, relay: false }),
+      AppModule.forRoot({
+        postgres: db.settings,
+        amqpUrl: AMQP_URL,
+        dbPoolSize: 5,
+        relay: false,
+        redisUrl: REDIS_URL,
+        jobsPrefix: `kanta:test:${label}:${randomUUID().slice(0, 8)}`,
+      }),
     ],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });

@@ -2,3 +2,4 @@ export * from './customer.dto';
 export * from './field-rules.dto';
 export * from './events';
 export * from './labels.dto';
+export * from './duplicates.dto';
