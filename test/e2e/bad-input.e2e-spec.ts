@@ -1,5 +1,11 @@
 import type { CustomerPage, CustomerView, ProblemDetails } from '@kanta/contracts';
-import { createTenant, startE2eSystem, type E2eSystem, type TenantFixture } from './support';
+import {
+  createTenant,
+  expectProblem,
+  startE2eSystem,
+  type E2eSystem,
+  type TenantFixture,
+} from './support';
 
 jest.setTimeout(60_000);
 
@@ -26,22 +32,6 @@ describe('bad input through the gateway (whole system)', () => {
   afterAll(async () => {
     await e2e?.stop();
   });
-
-  const expectProblem = (
-    response: { status: number; headers: Headers; body: unknown },
-    status: number,
-    field?: string,
-    reason?: string,
-  ): void => {
-    expect(response.status).toBe(status);
-    expect(response.headers.get('content-type')).toContain('application/problem+json');
-    if (field) {
-      const errors = (response.body as ProblemDetails).errors ?? [];
-      expect(errors).toContainEqual(
-        expect.objectContaining({ field, ...(reason ? { reason } : {}) }),
-      );
-    }
-  };
 
   it.each([
     [

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@kanta/testing';
+import type { ProblemDetails } from '@kanta/contracts';
 import { KantaApi, startLocalSystem, type LocalSystem } from '@kanta/local';
 
 export const PASSWORD = 'e2e-password-1';
@@ -34,6 +35,7 @@ export async function startE2eSystem(label: string): Promise<E2eSystem> {
       EVENTS_EXCHANGE: eventsExchange,
       EVENTS_QUEUE_PREFIX: `e2e.${id}.`,
       REDIS_KEY_PREFIX: `e2e:${id}:`,
+      JOBS_PREFIX: `e2e:${id}:jobs`,
       GATEWAY_BOOTSTRAP_SUPERADMIN_EMAIL: superEmail,
       GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD: PASSWORD,
       LOG_LEVEL: 'info',
@@ -109,4 +111,21 @@ export async function createTenant(
     workers.push(await e2e.api.login(email, PASSWORD, stationId));
   }
   return { tenantId: tenant.id, stationIds, admin, worker: workers[0], otherWorker: workers[1] };
+}
+
+/** The response is a problem+json of this status, naming the field (and reason) when given. */
+export function expectProblem(
+  response: { status: number; headers: Headers; body: unknown },
+  status: number,
+  field?: string,
+  reason?: string,
+): void {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toContain('application/problem+json');
+  if (field) {
+    const errors = (response.body as ProblemDetails).errors ?? [];
+    expect(errors).toContainEqual(
+      expect.objectContaining({ field, ...(reason ? { reason } : {}) }),
+    );
+  }
 }
