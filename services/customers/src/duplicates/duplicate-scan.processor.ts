@@ -1,6 +1,11 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { DUPLICATE_SCAN_QUEUE, type DuplicateScanJob } from './duplicate-scan.job';
+import {
+  DUPLICATE_SCAN_QUEUE,
+  redisErrorReporter,
+  type DuplicateScanJob,
+} from './duplicate-scan.job';
 import { DuplicatesService } from './duplicates.service';
 
 /**
@@ -10,6 +15,9 @@ import { DuplicatesService } from './duplicates.service';
  */
 @Processor(DUPLICATE_SCAN_QUEUE)
 export class DuplicateScanProcessor extends WorkerHost {
+  private readonly logger = new Logger('DuplicateScan');
+  private readonly reportError = redisErrorReporter((m) => this.logger.warn(m));
+
   constructor(private readonly duplicates: DuplicatesService) {
     super();
   }
@@ -26,5 +34,10 @@ export class DuplicateScanProcessor extends WorkerHost {
       }
       throw error;
     }
+  }
+
+  @OnWorkerEvent('error')
+  onError(error: Error): void {
+    this.reportError(error);
   }
 }

@@ -19,6 +19,7 @@ import { SensitiveData } from '../sensitive/sensitive-data';
 import {
   DUPLICATE_SCAN_QUEUE,
   duplicateScanJobId,
+  redisErrorReporter,
   type DuplicateScanJob,
 } from './duplicate-scan.job';
 import {
@@ -59,7 +60,12 @@ export class DuplicatesService implements OnApplicationBootstrap {
     private readonly repository: DuplicatesRepository,
     private readonly sensitive: SensitiveData,
     @InjectQueue(DUPLICATE_SCAN_QUEUE) private readonly queue: Queue<DuplicateScanJob>,
-  ) {}
+  ) {
+    queue.on(
+      'error',
+      redisErrorReporter((m) => this.logger.warn(m)),
+    );
+  }
 
   /** The keys of a customer as they will be stored (the write is already normalised). */
   keysOf(tenantId: string, write: CustomerWrite, withNumber: boolean): DuplicateKeys {
