@@ -52,7 +52,7 @@ async function seed(client: Client, tenantId: string, stationId: string): Promis
             '040 ' || lpad(n::text, 7, '0'), '040' || lpad(n::text, 7, '0'), (100000 + n)::text,
             ARRAY[$2::uuid],
             jsonb_build_array(jsonb_build_object('type', 'home',
-              'postalCode', lpad(((n * 7919) % 3000)::text, 5, '0'))),
+              'postalCode', lpad(((n::bigint * 7919) % 3000)::text, 5, '0'))),
             CASE WHEN n % 10 = 1 THEN decode(md5($1::text || (n % 25000)::text), 'hex') END
        FROM generate_series(1, $3::int) AS n`,
     [tenantId, stationId, CUSTOMERS, FIRST, LAST],
