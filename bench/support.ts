@@ -147,6 +147,7 @@ export async function startBenchSystem(env: Record<string, string>): Promise<Ben
       EVENTS_EXCHANGE: `kanta.bench.${id}.events`,
       EVENTS_QUEUE_PREFIX: `bench.${id}.`,
       REDIS_KEY_PREFIX: `bench:${id}:`,
+      JOBS_PREFIX: `bench:${id}:jobs`,
       GATEWAY_BOOTSTRAP_SUPERADMIN_EMAIL: `root-${id}@kanta.test`,
       GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD: password,
       LOG_LEVEL: 'warn',

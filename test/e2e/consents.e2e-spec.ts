@@ -33,15 +33,19 @@ describe('consents (whole system)', () => {
   const publish = (api: TenantFixture['admin'], purpose: string, body: string, locale = 'fi') =>
     api.expect<ConsentTextView>(201, 'POST', '/api/v1/consent-texts', { purpose, locale, body });
 
-  const newCustomer = (fields: Record<string, unknown> = {}) =>
-    fi.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
+  // Each customer its own e-mail and phone, or duplicate detection would rightly refuse them.
+  let made = 0;
+  const newCustomer = (fields: Record<string, unknown> = {}) => {
+    made += 1;
+    return fi.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
       firstName: 'Suostumus',
-      lastName: 'Testi',
-      email: 'suostumus@example.test',
-      phone: '040 000 1234',
+      lastName: `Testi${made}`,
+      email: `suostumus${made}@example.test`,
+      phone: `040 000 ${String(1000 + made)}`,
       stationIds: [fi.stationIds[0]],
       ...fields,
     });
+  };
 
   const consentsOf = (id: string, history = false) =>
     fi.admin.expect<CustomerConsentsView>(

@@ -29,6 +29,10 @@ export const CUSTOMERS_RPC = {
   listReminders: 'customers.reminder.list',
   updateReminder: 'customers.reminder.update',
   deleteReminder: 'customers.reminder.delete',
+  listDuplicates: 'customers.duplicates.list',
+  dismissDuplicate: 'customers.duplicates.dismiss',
+  scanDuplicates: 'customers.duplicates.scan',
+  getDuplicateScan: 'customers.duplicates.scan.get',
 } as const;
 
 export const CONSENTS_RPC = {

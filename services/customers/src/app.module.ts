@@ -9,6 +9,11 @@ import { CustomersController } from './customers/customers.controller';
 import { CustomersRepository } from './customers/customers.repository';
 import { CustomersService } from './customers/customers.service';
 import { CUSTOMERS_SCHEMA, customersSchema } from './database/schema';
+import { DUPLICATE_SCAN_QUEUE } from './duplicates/duplicate-scan.job';
+import { DuplicateScanProcessor } from './duplicates/duplicate-scan.processor';
+import { DuplicatesController } from './duplicates/duplicates.controller';
+import { DuplicatesRepository } from './duplicates/duplicates.repository';
+import { DuplicatesService } from './duplicates/duplicates.service';
 import { FieldRulesController } from './field-rules/field-rules.controller';
 import { FieldRulesRepository } from './field-rules/field-rules.repository';
 import { FieldRulesService } from './field-rules/field-rules.service';
@@ -21,7 +26,8 @@ import { RemindersModule } from './reminders/reminders.module';
 
 /**
  * The customers service: RPC handlers on its command queue, `GET /health` over HTTP, the
- * outbox relay that publishes its events, and the reminder jobs (BullMQ) with their sweep.
+ * outbox relay that publishes its events, and the workers of its BullMQ queues (reminders,
+ * duplicate scans) with the reminder sweep.
  */
 @Module({})
 export class AppModule {
@@ -49,9 +55,11 @@ export class AppModule {
           connection: jobs.connection,
           sweepIntervalMs: options.reminderSweepIntervalMs,
         }),
+        BullModule.registerQueue({ name: DUPLICATE_SCAN_QUEUE }),
       ],
       controllers: [
         CustomersController,
+        DuplicatesController,
         FieldRulesController,
         LabelsController,
         serviceHealthController('customers'),
@@ -62,6 +70,9 @@ export class AppModule {
         LabelsRepository,
         LabelsService,
         CustomersService,
+        DuplicatesRepository,
+        DuplicatesService,
+        DuplicateScanProcessor,
         FieldRulesRepository,
         FieldRulesService,
         ServiceHealthCheck,

@@ -1,7 +1,7 @@
 import {
   intFromEnv,
-  stringFromEnv,
   readInfrastructureConfig,
+  stringFromEnv,
   rpcQueueName,
   type EnvReader,
   type InfrastructureConfig,

@@ -22,6 +22,7 @@ import {
 } from './customers/customer-labels.controller';
 import { CustomersController } from './customers/customers.controller';
 import { CustomersService } from './customers/customers.service';
+import { DuplicatesController } from './customers/duplicates.controller';
 import { gatewaySchema } from './database/schema';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
@@ -93,6 +94,8 @@ export class AppModule {
         TenantsController,
         StationsController,
         UsersController,
+        // Before CustomersController: its customers/:id would take "duplicates" for an id.
+        DuplicatesController,
         CustomersController,
         CustomerGroupsController,
         CustomerSourcesController,

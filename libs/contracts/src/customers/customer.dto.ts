@@ -347,7 +347,24 @@ const toBoolean = ({ value }: { value: unknown }): unknown =>
 const toArray = ({ value }: { value: unknown }): unknown =>
   lowerCaseIds(typeof value === 'string' ? value.split(',').filter(Boolean) : value);
 
-export class SearchCustomersQueryDto {
+/** The page of a cursor-paginated list. */
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  cursor?: string;
+}
+
+export class SearchCustomersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     description:
       'Words; every word must match first/last/company name, phone, e-mail, customer number or an external id',
@@ -440,20 +457,6 @@ export class SearchCustomersQueryDto {
   @IsOptional()
   @IsIn(MARKETING_CONSENT_FILTERS)
   marketingConsent?: MarketingConsentFilter;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 500)
-  cursor?: string;
 }
 
 export class CustomerView {

@@ -4,3 +4,4 @@ export * from './events';
 export * from './labels.dto';
 export * from './reminder.dto';
 export * from './reminder-events';
+export * from './duplicates.dto';

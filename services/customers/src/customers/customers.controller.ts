@@ -25,7 +25,9 @@ export class CustomersController {
     @RpcCaller() caller: CallerContext,
     @RpcData() data: CreateCustomerCommandDto,
   ): Promise<CreateCustomerResult> {
-    return this.customers.create(caller, data.customer, data.idempotencyKey);
+    return this.customers.create(caller, data.customer, data.idempotencyKey, {
+      allowDuplicate: data.allowDuplicate ?? false,
+    });
   }
 
   @MessagePattern(CUSTOMERS_RPC.get)

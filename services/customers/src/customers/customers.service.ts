@@ -19,6 +19,8 @@ import {
 } from '@kanta/contracts';
 import { Outbox } from '@kanta/messaging';
 import { RpcProblem, uuidv7 } from '@kanta/platform';
+import { KEY_FIELDS, DuplicatesService } from '../duplicates/duplicates.service';
+import type { FoundCandidate } from '../duplicates/duplicates.repository';
 import { fieldRuleViolations, type RuleSubject } from '../field-rules/field-rules';
 import { FieldRulesService } from '../field-rules/field-rules.service';
 import { LabelsService } from '../labels/labels.service';
@@ -77,12 +79,14 @@ export class CustomersService {
     private readonly fieldRules: FieldRulesService,
     private readonly labels: LabelsService,
     private readonly outbox: Outbox,
+    private readonly duplicates: DuplicatesService,
   ) {}
 
   async create(
     context: CallerContext,
     input: CreateCustomerDto,
     idempotencyKey?: string,
+    options: { allowDuplicate?: boolean } = {},
   ): Promise<CreateCustomerResult> {
     const tenant = requireTenant(context);
     const fingerprint = idempotencyKey ? fingerprintOf(input) : '';
@@ -129,6 +133,22 @@ export class CustomersService {
 
     // null, like an absent number, asks for a generated one.
     const explicitNumber = input.customerNumber != null;
+    const found = await this.duplicates.candidatesFor(
+      tenant.id,
+      this.duplicates.keysOf(tenant.id, write.row, explicitNumber),
+    );
+    if (found.length > 0 && !options.allowDuplicate) {
+      if (idempotencyKey) {
+        // A concurrent request with the same key may have just created this very customer.
+        const replay = await this.replay(context, idempotencyKey, fingerprint);
+        if (replay) return replay;
+      }
+      throw this.duplicates.possibleDuplicate(
+        context,
+        found,
+        await this.uniqueKeyErrors(tenant.id, found, write.row),
+      );
+    }
     for (let attempt = 1; ; attempt++) {
       const row: CustomerWrite = {
         ...write.row,
@@ -141,6 +161,7 @@ export class CustomersService {
           key: idempotencyKey,
           fingerprint,
         });
+        if (found.length > 0) await this.duplicates.pairsCreated(tenant.id, created.id, found);
         return { customer: toCustomerView(created, context), replayed: false };
       } catch (error) {
         const constraint = uniqueViolation(error);
@@ -206,6 +227,9 @@ export class CustomersService {
         if (errors.length > 0) throw RpcProblem.validation(errors);
 
         const updated = await this.repository.update(manager, tenant.id, id, merged.row);
+        if (changed.some((field) => KEY_FIELDS.includes(field))) {
+          await this.duplicates.refreshPairs(manager, tenant.id, id, merged.row);
+        }
         if (changed.includes('externalIds')) {
           const before = current.external_ids;
           const after = merged.row.external_ids;
@@ -479,6 +503,26 @@ export class CustomersService {
         row.source_id === null ? [] : [row.source_id],
       )),
     ];
+  }
+
+  /**
+   * A customer number and an external id stay unique even when the caller allows a duplicate:
+   * the possible-duplicate problem names them as errors, as their own 409s would.
+   */
+  private async uniqueKeyErrors(
+    tenantId: string,
+    found: FoundCandidate[],
+    row: CustomerWrite,
+  ): Promise<FieldError[]> {
+    const errors: FieldError[] = [];
+    if (found.some((c) => c.reasons.includes('customerNumber'))) {
+      errors.push(...(customerNumberTaken().problem.errors ?? []));
+    }
+    if (found.some((c) => c.reasons.includes('externalId'))) {
+      const conflict = await this.externalIdsConflict(tenantId, row.external_ids, null);
+      errors.push(...(conflict.problem.errors ?? []));
+    }
+    return errors;
   }
 
   private async externalIdsConflict(

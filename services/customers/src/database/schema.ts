@@ -4,6 +4,7 @@ import { CustomersCore1763900100000 } from './migrations/1763900100000-customers
 import { CustomerCard1764100000000 } from './migrations/1764100000000-customer-card';
 import { MarketingConsents1764600000000 } from './migrations/1764600000000-marketing-consents';
 import { Reminders1764200000000 } from './migrations/1764200000000-reminders';
+import { Duplicates1764300000000 } from './migrations/1764300000000-duplicates';
 
 export const CUSTOMERS_SCHEMA = 'customers';
 
@@ -16,6 +17,7 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     CustomersCore1763900100000,
     CustomerCard1764100000000,
     Reminders1764200000000,
+    Duplicates1764300000000,
     MarketingConsents1764600000000,
   ],
 };

@@ -3,6 +3,7 @@ import {
   ApiBearerAuth,
   ApiBody,
   ApiConsumes,
+  ApiConflictResponse,
   ApiCreatedResponse,
   ApiHeader,
   ApiOkResponse,
@@ -11,6 +12,8 @@ import {
 } from '@nestjs/swagger';
 import {
   CreateCustomerDto,
+  CreateCustomerQueryDto,
+  PossibleDuplicateProblem,
   CustomerPage,
   CustomerView,
   FieldRulesDto,
@@ -35,12 +38,20 @@ export class CustomersController {
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'At most 200 characters' })
   @ApiCreatedResponse({ type: CustomerView, description: 'With Location and ETag' })
+  @ApiConflictResponse({
+    type: PossibleDuplicateProblem,
+    description:
+      'possible-duplicate: existing customers share a phone, e-mail, external id or customer ' +
+      'number, or a close name with a birthday or postal code; repeat with allowDuplicate=true ' +
+      'to create anyway (a taken customer number or external id stays a 409)',
+  })
   create(
     @CurrentCaller() caller: Caller,
     @Body() body: CreateCustomerDto,
+    @Query() query: CreateCustomerQueryDto,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<HttpResult<CustomerView>> {
-    return this.customers.create(caller, body, idempotencyKey);
+    return this.customers.create(caller, body, idempotencyKey, query.allowDuplicate ?? false);
   }
 
   @Get('customers')

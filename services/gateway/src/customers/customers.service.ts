@@ -40,6 +40,7 @@ export class CustomersService {
     caller: Caller,
     customer: CreateCustomerDto,
     idempotencyKey: string | undefined,
+    allowDuplicate = false,
   ): Promise<HttpResult<CustomerView>> {
     if (
       idempotencyKey !== undefined &&
@@ -65,7 +66,11 @@ export class CustomersService {
       CUSTOMERS_RPC.create,
       {
         context: caller.context,
-        data: { customer, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) },
+        data: {
+          customer,
+          ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+          ...(allowDuplicate ? { allowDuplicate } : {}),
+        },
       },
     );
     const headers: Record<string, string> = {

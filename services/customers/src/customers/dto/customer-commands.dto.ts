@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import {
+  IsBoolean,
   IsDefined,
   IsInt,
   IsObject,
@@ -38,6 +39,10 @@ export class CreateCustomerCommandDto implements CreateCustomerCommand {
   @Length(1, 200)
   @Matches(/^[\x21-\x7e]+$/, { message: 'idempotencyKey must be printable ASCII without spaces' })
   idempotencyKey?: string;
+
+  @IsOptional()
+  @IsBoolean({ message: 'allowDuplicate must be true or false' })
+  allowDuplicate?: boolean;
 }
 
 export class GetCustomerQueryDto implements GetCustomerQuery {

@@ -1,0 +1,444 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { DuplicateReason, DuplicateScanStatus, ExternalIdDto } from '@kanta/contracts';
+
+/**
+ * The least trigram similarity (pg_trgm) of two folded names for the name reasons. 0.6 keeps
+ * "anna korhonen" / "anne korhonen" (0.75) and drops "matti virtanen" / "maija virtanen" (0.58).
+ */
+export const NAME_SIMILARITY = 0.6;
+/** A key shared by more customers than this (a switchboard number) makes no pairs in a scan. */
+export const SCAN_MAX_GROUP = 50;
+
+/** The business keys of one customer, as they are (or will be) stored. */
+export interface DuplicateKeys {
+  kind: 'person' | 'company';
+  firstName: string | null;
+  lastName: string | null;
+  companyName: string | null;
+  /** E.164. */
+  phone: string | null;
+  /** Lower-cased. */
+  email: string | null;
+  externalIds: ExternalIdDto[];
+  /** Only an explicit number: a generated one is new by construction. */
+  customerNumber: string | null;
+  /** The addresses' JSON; postal codes are normalised in SQL like the generated column. */
+  addresses: unknown[];
+  /** The keyed hash of the birthday (SensitiveData.lookup). */
+  birthdayLookup: Buffer | null;
+}
+
+export interface FoundCandidate {
+  customerId: string;
+  customerNumber: string;
+  displayName: string | null;
+  stationIds: string[];
+  reasons: DuplicateReason[];
+  score: number;
+}
+
+export interface StoredPair {
+  customerA: string;
+  customerB: string;
+  aNumber: string;
+  aName: string | null;
+  aStations: string[];
+  bNumber: string;
+  bName: string | null;
+  bStations: string[];
+  reasons: DuplicateReason[];
+  /** As Postgres prints the real: exact, so it can go back into a cursor. */
+  score: string;
+  foundAt: Date;
+}
+
+export interface PairCursor {
+  score: string;
+  customerA: string;
+  customerB: string;
+}
+
+export interface ScanRow {
+  status: DuplicateScanStatus;
+  progress: number;
+  requested_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  pairs_found: number | null;
+}
+
+type Runner = Pick<EntityManager, 'query'>;
+
+const DISPLAY_NAME = (alias: string): string =>
+  `nullif(CASE WHEN ${alias}.kind = 'company' THEN coalesce(${alias}.company_name, '')
+          ELSE btrim(coalesce(${alias}.first_name, '') || ' ' || coalesce(${alias}.last_name, ''))
+          END, '')`;
+
+/**
+ * One round trip: every key lookup (each through its own index) as a branch of a UNION ALL,
+ * grouped per customer with its reasons and score. The probe's folded name and postal codes are
+ * computed by the same SQL functions as the generated columns they are compared with.
+ */
+export function candidatesStatement(
+  tenantId: string,
+  keys: DuplicateKeys,
+  options: { excludeId: string | null; limit: number },
+): { text: string; values: unknown[] } {
+  return {
+    text: `
+      WITH probe AS (
+        SELECT customers.search_fold(CASE WHEN $2 = 'company' THEN coalesce($5, '')
+                 ELSE btrim(coalesce($3, '') || ' ' || coalesce($4, '')) END) AS name,
+               customers.address_postal_codes($10::jsonb) AS postal_codes
+      ), hits AS (
+        SELECT id, 'phone' AS reason, 1::real AS sim FROM customers.customers
+         WHERE tenant_id = $1 AND phone = $6
+        UNION ALL
+        SELECT id, 'email', 1 FROM customers.customers
+         WHERE tenant_id = $1 AND email = $7
+        UNION ALL
+        SELECT x.customer_id, 'externalId', 1 FROM customers.customer_external_ids x
+          JOIN jsonb_to_recordset($8::jsonb) AS e(system text, id text)
+            ON x.system = e.system AND x.external_id = e.id
+         WHERE x.tenant_id = $1
+        UNION ALL
+        SELECT id, 'customerNumber', 1 FROM customers.customers
+         WHERE tenant_id = $1 AND customer_number = $9
+        UNION ALL
+        SELECT c.id, 'nameAndBirthday', public.similarity(c.name_fold, p.name)
+          FROM customers.customers c, probe p
+         WHERE c.tenant_id = $1 AND c.birthday_lookup = $11 AND p.name <> ''
+           AND public.similarity(c.name_fold, p.name) >= $12
+        UNION ALL
+        SELECT c.id, 'nameAndPostalCode', public.similarity(c.name_fold, p.name)
+          FROM customers.customers c, probe p
+         WHERE c.tenant_id = $1 AND c.postal_codes && p.postal_codes
+           AND cardinality(p.postal_codes) > 0 AND p.name <> ''
+           AND public.similarity(c.name_fold, p.name) >= $12
+      ), per_reason AS (
+        SELECT id, reason, max(sim) AS sim FROM hits
+         WHERE id IS DISTINCT FROM $13::uuid
+         GROUP BY id, reason
+      ), scored AS (
+        SELECT id, array_agg(reason ORDER BY reason) AS reasons,
+               round(least(1, sum(customers.duplicate_reason_weight(reason, sim)))::numeric, 2)::real
+                 AS score
+          FROM per_reason GROUP BY id
+      )
+      SELECT s.id AS "customerId", c.customer_number AS "customerNumber",
+             ${DISPLAY_NAME('c')} AS "displayName", c.station_ids AS "stationIds",
+             s.reasons, s.score::numeric::float8 AS score
+        FROM scored s
+        JOIN customers.customers c ON c.tenant_id = $1 AND c.id = s.id
+       ORDER BY s.score DESC, s.id
+       LIMIT $14`,
+    values: [
+      tenantId,
+      keys.kind,
+      keys.firstName,
+      keys.lastName,
+      keys.companyName,
+      keys.phone,
+      keys.email,
+      JSON.stringify(keys.externalIds),
+      keys.customerNumber,
+      JSON.stringify(keys.addresses),
+      keys.birthdayLookup,
+      NAME_SIMILARITY,
+      options.excludeId,
+      options.limit,
+    ],
+  };
+}
+
+/*
+ * The full scan, statement by statement, inside one transaction. Exact keys are grouped
+ * (GROUP BY over the tenant); close names are compared only inside small blocks: the same
+ * birthday, or the same postal code and the same first three letters of the folded name.
+ * A customer number is unique per tenant, so the scan never finds two sharing one.
+ */
+const SCAN_HITS = `CREATE TEMP TABLE duplicate_scan_hits
+  (a uuid NOT NULL, b uuid NOT NULL, reason text NOT NULL, sim real NOT NULL) ON COMMIT DROP`;
+
+const exactKeyPairs = (reason: DuplicateReason, key: string, from: string): string => `
+  INSERT INTO duplicate_scan_hits (a, b, reason, sim)
+  SELECT x, y, '${reason}', 1
+    FROM (SELECT array_agg(id) AS ids FROM ${from}
+           WHERE tenant_id = $1 AND ${key} IS NOT NULL
+           GROUP BY ${key} HAVING count(*) BETWEEN 2 AND $2) g,
+         unnest(g.ids) x, unnest(g.ids) y
+   WHERE x < y`;
+
+export const SCAN_STEPS: { label: string; sql: string }[] = [
+  { label: 'phone', sql: exactKeyPairs('phone', 'phone', 'customers.customers') },
+  { label: 'email', sql: exactKeyPairs('email', 'email', 'customers.customers') },
+  {
+    // The jsonb copy, so ids loaded in bulk without customer_external_ids are compared too.
+    label: 'externalId',
+    sql: exactKeyPairs(
+      'externalId',
+      `(e ->> 'system') || ':' || (e ->> 'id')`,
+      'customers.customers, jsonb_array_elements(external_ids) e',
+    ),
+  },
+  {
+    label: 'nameAndBirthday',
+    sql: `
+      INSERT INTO duplicate_scan_hits (a, b, reason, sim)
+      SELECT x.id, y.id, 'nameAndBirthday', public.similarity(x.name_fold, y.name_fold)
+        FROM customers.customers x
+        JOIN customers.customers y
+          ON y.tenant_id = x.tenant_id AND y.birthday_lookup = x.birthday_lookup AND x.id < y.id
+       WHERE x.tenant_id = $1 AND x.birthday_lookup IS NOT NULL
+         AND x.name_fold <> '' AND y.name_fold <> ''
+         AND x.birthday_lookup IN (SELECT birthday_lookup FROM customers.customers
+                                    WHERE tenant_id = $1 AND birthday_lookup IS NOT NULL
+                                    GROUP BY birthday_lookup HAVING count(*) BETWEEN 2 AND $2)
+         AND public.similarity(x.name_fold, y.name_fold) >= $3`,
+  },
+  {
+    label: 'nameAndPostalCode',
+    sql: `
+      INSERT INTO duplicate_scan_hits (a, b, reason, sim)
+      WITH keyed AS (
+        SELECT id, name_fold, code, left(name_fold, 3) AS prefix,
+               count(*) OVER (PARTITION BY code, left(name_fold, 3)) AS block
+          FROM customers.customers, unnest(postal_codes) code
+         WHERE tenant_id = $1 AND name_fold <> '' AND cardinality(postal_codes) > 0
+      )
+      SELECT DISTINCT x.id, y.id, 'nameAndPostalCode', public.similarity(x.name_fold, y.name_fold)
+        FROM keyed x
+        JOIN keyed y ON y.code = x.code AND y.prefix = x.prefix AND x.id < y.id
+       WHERE x.block BETWEEN 2 AND $2 * 20
+         AND public.similarity(x.name_fold, y.name_fold) >= $3`,
+  },
+];
+
+@Injectable()
+export class DuplicatesRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Statements outside a transaction. */
+  runner(): Runner {
+    return this.dataSource.manager;
+  }
+
+  async findCandidates(
+    tenantId: string,
+    keys: DuplicateKeys,
+    options: { excludeId: string | null; limit: number; runner?: Runner },
+  ): Promise<FoundCandidate[]> {
+    const { text, values } = candidatesStatement(tenantId, keys, options);
+    return (options.runner ?? this.dataSource.manager).query<FoundCandidate[]>(text, values);
+  }
+
+  /**
+   * Makes the stored pairs of one customer the ones just found: new pairs are added, changed
+   * ones updated, pairs it no longer matches removed. Dismissed pairs stay dismissed.
+   */
+  async replacePairsOf(
+    runner: Runner,
+    tenantId: string,
+    customerId: string,
+    found: Pick<FoundCandidate, 'customerId' | 'reasons' | 'score'>[],
+  ): Promise<void> {
+    await runner.query(
+      `WITH found AS (
+         SELECT * FROM jsonb_to_recordset($3::jsonb) AS f(id uuid, reasons text[], score real)
+       ), gone AS (
+         DELETE FROM customers.duplicate_pairs d
+          WHERE d.tenant_id = $1 AND (d.customer_a = $2 OR d.customer_b = $2)
+            AND d.dismissed_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM found f WHERE f.id IN (d.customer_a, d.customer_b))
+       )
+       INSERT INTO customers.duplicate_pairs (tenant_id, customer_a, customer_b, reasons, score)
+       SELECT $1, least($2::uuid, f.id), greatest($2::uuid, f.id), f.reasons, f.score
+         FROM found f
+       ON CONFLICT (tenant_id, customer_a, customer_b) DO UPDATE
+         SET reasons = excluded.reasons, score = excluded.score, found_at = now()`,
+      [
+        tenantId,
+        customerId,
+        JSON.stringify(
+          found.map((f) => ({ id: f.customerId, reasons: f.reasons, score: f.score })),
+        ),
+      ],
+    );
+  }
+
+  /**
+   * A page of suggested pairs, best first. `stationIds` limits it to pairs whose both customers
+   * belong to one of them (a worker's view).
+   */
+  async listPairs(query: {
+    tenantId: string;
+    minScore: number;
+    stationIds: string[] | null;
+    after: PairCursor | null;
+    limit: number;
+  }): Promise<StoredPair[]> {
+    const values: unknown[] = [query.tenantId, query.minScore, query.limit];
+    let filters = '';
+    if (query.after) {
+      values.push(query.after.score, query.after.customerA, query.after.customerB);
+      filters += ' AND (d.score, d.customer_a, d.customer_b) < ($4::real, $5::uuid, $6::uuid)';
+    }
+    if (query.stationIds) {
+      values.push(query.stationIds);
+      const p = `$${values.length}::uuid[]`;
+      filters += ` AND a.station_ids && ${p} AND b.station_ids && ${p}`;
+    }
+    return this.dataSource.query<StoredPair[]>(
+      `SELECT d.customer_a AS "customerA", d.customer_b AS "customerB",
+              a.customer_number AS "aNumber", ${DISPLAY_NAME('a')} AS "aName",
+              a.station_ids AS "aStations",
+              b.customer_number AS "bNumber", ${DISPLAY_NAME('b')} AS "bName",
+              b.station_ids AS "bStations",
+              d.reasons, d.score::text AS score, d.found_at AS "foundAt"
+         FROM customers.duplicate_pairs d
+         JOIN customers.customers a ON a.tenant_id = d.tenant_id AND a.id = d.customer_a
+         JOIN customers.customers b ON b.tenant_id = d.tenant_id AND b.id = d.customer_b
+        WHERE d.tenant_id = $1 AND d.dismissed_at IS NULL AND d.score >= $2::real ${filters}
+        ORDER BY d.score DESC, d.customer_a DESC, d.customer_b DESC
+        LIMIT $3`,
+      values,
+    );
+  }
+
+  /** How many of these ids are customers of the tenant. */
+  async countCustomers(tenantId: string, ids: string[]): Promise<number> {
+    const rows = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM customers.customers WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [tenantId, ids],
+    );
+    return rows[0].n;
+  }
+
+  /** Marks the pair as not duplicates, creating the row when no path had suggested it yet. */
+  async dismiss(tenantId: string, a: string, b: string, userId: string): Promise<Date> {
+    const rows = await this.dataSource.query<{ dismissed_at: Date }[]>(
+      `INSERT INTO customers.duplicate_pairs
+         (tenant_id, customer_a, customer_b, reasons, score, dismissed_at, dismissed_by)
+       VALUES ($1, least($2::uuid, $3::uuid), greatest($2::uuid, $3::uuid), '{}', 0, now(), $4)
+       ON CONFLICT (tenant_id, customer_a, customer_b) DO UPDATE
+         SET dismissed_at = coalesce(customers.duplicate_pairs.dismissed_at, now()),
+             dismissed_by = coalesce(customers.duplicate_pairs.dismissed_by, $4)
+       RETURNING dismissed_at`,
+      [tenantId, a, b, userId],
+    );
+    return rows[0].dismissed_at;
+  }
+
+  /**
+   * Marks the tenant's scan as queued, unless one is already queued or running. Returns the row
+   * and whether it was newly queued.
+   */
+  async queueScan(tenantId: string, userId: string): Promise<{ scan: ScanRow; queued: boolean }> {
+    const rows = await this.dataSource.query<(ScanRow & { queued: boolean })[]>(
+      `INSERT INTO customers.duplicate_scans (tenant_id, status, requested_by)
+       VALUES ($1, 'queued', $2)
+       ON CONFLICT (tenant_id) DO UPDATE
+         SET status = 'queued', progress = 0, requested_at = now(), requested_by = $2,
+             started_at = NULL, finished_at = NULL, pairs_found = NULL
+         WHERE customers.duplicate_scans.status NOT IN ('queued', 'running')
+       RETURNING ${SCAN_COLUMNS}, true AS queued`,
+      [tenantId, userId],
+    );
+    if (rows[0]) return { scan: rows[0], queued: true };
+    const current = await this.findScan(tenantId);
+    return { scan: current!, queued: false };
+  }
+
+  async findScan(tenantId: string): Promise<ScanRow | null> {
+    const rows = await this.dataSource.query<ScanRow[]>(
+      `SELECT ${SCAN_COLUMNS} FROM customers.duplicate_scans WHERE tenant_id = $1`,
+      [tenantId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Scans that were asked for and not finished: their jobs may be lost with Redis. */
+  async unfinishedScans(): Promise<string[]> {
+    const rows = await this.dataSource.query<{ tenant_id: string }[]>(
+      `SELECT tenant_id FROM customers.duplicate_scans WHERE status IN ('queued', 'running')`,
+    );
+    return rows.map((r) => r.tenant_id);
+  }
+
+  /** The scan starts: its row says so (made here when the job came without one). */
+  async startScan(tenantId: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO customers.duplicate_scans (tenant_id, status, started_at)
+       VALUES ($1, 'running', now())
+       ON CONFLICT (tenant_id) DO UPDATE
+         SET status = 'running', progress = 0, started_at = now(), finished_at = NULL`,
+      [tenantId],
+    );
+  }
+
+  async markScan(
+    tenantId: string,
+    change: { status?: DuplicateScanStatus; progress: number; pairsFound?: number },
+  ): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE customers.duplicate_scans
+          SET status = coalesce($2, status), progress = $3,
+              pairs_found = coalesce($4, pairs_found),
+              started_at = CASE WHEN $2 = 'running' THEN now() ELSE started_at END,
+              finished_at = CASE WHEN $2 IN ('completed', 'failed') THEN now() ELSE finished_at END
+        WHERE tenant_id = $1`,
+      [tenantId, change.status ?? null, change.progress, change.pairsFound ?? null],
+    );
+  }
+
+  /**
+   * The full scan of one tenant in one transaction: every blocking step into a temporary table,
+   * then the pairs merged into duplicate_pairs and the tenant's pairs that were not found again
+   * removed (dismissed ones stay). `onStep` reports progress between steps.
+   */
+  async scanTenant(
+    tenantId: string,
+    onStep: (done: number, total: number) => Promise<void>,
+  ): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      // Sorting and hashing a tenant's keys wants more than the default 4 MB.
+      await manager.query(`SET LOCAL work_mem = '128MB'`);
+      await manager.query(`SET LOCAL statement_timeout = 0`);
+      await manager.query(SCAN_HITS);
+      const total = SCAN_STEPS.length + 1;
+      for (const [i, step] of SCAN_STEPS.entries()) {
+        const params: unknown[] = [tenantId, SCAN_MAX_GROUP];
+        if (step.sql.includes('$3')) params.push(NAME_SIMILARITY);
+        await manager.query(step.sql, params);
+        await onStep(i + 1, total);
+      }
+      const merged = await manager.query<{ n: number }[]>(
+        `WITH per_reason AS (
+           SELECT a, b, reason, max(sim) AS sim FROM duplicate_scan_hits GROUP BY a, b, reason
+         ), pairs AS (
+           SELECT a, b, array_agg(reason ORDER BY reason) AS reasons,
+                  round(least(1, sum(customers.duplicate_reason_weight(reason, sim)))::numeric, 2)::real
+                    AS score
+             FROM per_reason GROUP BY a, b
+         ), upserted AS (
+           INSERT INTO customers.duplicate_pairs (tenant_id, customer_a, customer_b, reasons, score)
+           SELECT $1, a, b, reasons, score FROM pairs
+           ON CONFLICT (tenant_id, customer_a, customer_b) DO UPDATE
+             SET reasons = excluded.reasons, score = excluded.score, found_at = now()
+           RETURNING dismissed_at
+         )
+         SELECT count(*)::int AS n FROM upserted WHERE dismissed_at IS NULL`,
+        [tenantId],
+      );
+      await manager.query(
+        `DELETE FROM customers.duplicate_pairs
+          WHERE tenant_id = $1 AND dismissed_at IS NULL AND found_at < now()`,
+        [tenantId],
+      );
+      return merged[0]?.n ?? 0;
+    });
+  }
+}
+
+const SCAN_COLUMNS = 'status, progress, requested_at, started_at, finished_at, pairs_found';

@@ -1,0 +1,351 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import type { EntityManager } from 'typeorm';
+import {
+  problemType,
+  type CallerContext,
+  type DismissedDuplicateView,
+  type DuplicateCandidate,
+  type DuplicatePairPage,
+  type DuplicateScanView,
+  type FieldError,
+  type ListDuplicatesQueryDto,
+} from '@kanta/contracts';
+import { RpcProblem, canSee, requireTenant, visibleStations } from '@kanta/platform';
+import type { CustomerWrite } from '../customers/customer-row';
+import { SensitiveData } from '../sensitive/sensitive-data';
+import {
+  DUPLICATE_SCAN_QUEUE,
+  duplicateScanJobId,
+  redisErrorReporter,
+  type DuplicateScanJob,
+} from './duplicate-scan.job';
+import {
+  DuplicatesRepository,
+  type DuplicateKeys,
+  type FoundCandidate,
+  type PairCursor,
+  type ScanRow,
+} from './duplicates.repository';
+
+/** Candidates a customer's pairs are kept for (and a create looks at). */
+const PAIRS_PER_CUSTOMER = 50;
+/** Candidates a 409 lists. */
+const CANDIDATES_SHOWN = 10;
+const DEFAULT_PAGE_SIZE = 25;
+/** How long a scan request waits for Redis before answering 503. */
+const ENQUEUE_TIMEOUT_MS = 3000;
+
+/** The patch fields that change a customer's business keys, and so its pairs. */
+export const KEY_FIELDS = [
+  'kind',
+  'firstName',
+  'lastName',
+  'companyName',
+  'phone',
+  'email',
+  'addresses',
+  'birthday',
+  'externalIds',
+  'customerNumber',
+];
+
+@Injectable()
+export class DuplicatesService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Duplicates');
+
+  constructor(
+    private readonly repository: DuplicatesRepository,
+    private readonly sensitive: SensitiveData,
+    @InjectQueue(DUPLICATE_SCAN_QUEUE) private readonly queue: Queue<DuplicateScanJob>,
+  ) {
+    queue.on(
+      'error',
+      redisErrorReporter((m) => this.logger.warn(m)),
+    );
+  }
+
+  /** The keys of a customer as they will be stored (the write is already normalised). */
+  keysOf(tenantId: string, write: CustomerWrite, withNumber: boolean): DuplicateKeys {
+    return {
+      kind: write.kind,
+      firstName: write.first_name,
+      lastName: write.last_name,
+      companyName: write.company_name,
+      phone: write.phone,
+      email: write.email,
+      externalIds: write.external_ids,
+      customerNumber: withNumber ? write.customer_number : null,
+      addresses: write.addresses,
+      birthdayLookup:
+        write.birthday === null
+          ? null
+          : this.sensitive.lookup(tenantId, 'birthday', write.birthday),
+    };
+  }
+
+  /** Existing customers of the tenant (any status, any station) that these keys match. */
+  candidatesFor(tenantId: string, keys: DuplicateKeys): Promise<FoundCandidate[]> {
+    return this.repository.findCandidates(tenantId, keys, {
+      excludeId: null,
+      limit: PAIRS_PER_CUSTOMER,
+    });
+  }
+
+  /**
+   * The 409 of a create that matches: the candidates the caller may see, the number of the
+   * others, and `errors` for the keys that stay unique even with allowDuplicate.
+   */
+  possibleDuplicate(
+    context: CallerContext,
+    found: FoundCandidate[],
+    uniqueKeyErrors: FieldError[],
+  ): RpcProblem {
+    const visible = found.filter((c) => canSee(context, c.stationIds));
+    const candidates: DuplicateCandidate[] = visible
+      .slice(0, CANDIDATES_SHOWN)
+      .map(({ customerId, customerNumber, displayName, reasons, score }) => ({
+        customerId,
+        customerNumber,
+        displayName,
+        reasons,
+        score,
+      }));
+    return new RpcProblem({
+      type: problemType('possible-duplicate'),
+      title: 'Possible duplicate',
+      status: 409,
+      detail:
+        `The customer matches ${found.length} existing customer(s). Use one of them, or create ` +
+        'it anyway with allowDuplicate=true' +
+        (uniqueKeyErrors.length > 0 ? ' after changing the fields listed in errors.' : '.'),
+      candidates,
+      hiddenCandidates: found.length - visible.length,
+      ...(uniqueKeyErrors.length > 0 ? { errors: uniqueKeyErrors } : {}),
+    });
+  }
+
+  /** After a create that matched (allowDuplicate): the new customer's pairs, idempotently. */
+  async pairsCreated(tenantId: string, customerId: string, found: FoundCandidate[]): Promise<void> {
+    await this.repository.replacePairsOf(
+      this.repository.runner(),
+      tenantId,
+      customerId,
+      found.filter((c) => c.customerId !== customerId),
+    );
+  }
+
+  /** In the transaction of an update that changed a key field: the customer's pairs again. */
+  async refreshPairs(
+    manager: EntityManager,
+    tenantId: string,
+    customerId: string,
+    write: CustomerWrite,
+  ): Promise<void> {
+    const found = await this.repository.findCandidates(
+      tenantId,
+      this.keysOf(tenantId, write, true),
+      { excludeId: customerId, limit: PAIRS_PER_CUSTOMER, runner: manager },
+    );
+    await this.repository.replacePairsOf(manager, tenantId, customerId, found);
+  }
+
+  async list(context: CallerContext, query: ListDuplicatesQueryDto): Promise<DuplicatePairPage> {
+    const tenant = requireTenant(context);
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.repository.listPairs({
+      tenantId: tenant.id,
+      minScore: query.minScore ?? 0,
+      stationIds: visibleStations(context),
+      after: query.cursor ? decodePairCursor(query.cursor) : null,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((row) => ({
+        customers: [
+          { id: row.customerA, customerNumber: row.aNumber, displayName: row.aName },
+          { id: row.customerB, customerNumber: row.bNumber, displayName: row.bName },
+        ],
+        reasons: row.reasons,
+        score: Number(row.score),
+        foundAt: row.foundAt.toISOString(),
+      })),
+      nextCursor:
+        rows.length > limit && last
+          ? encodePairCursor({
+              score: last.score,
+              customerA: last.customerA,
+              customerB: last.customerB,
+            })
+          : null,
+    };
+  }
+
+  async dismiss(context: CallerContext, customerIds: string[]): Promise<DismissedDuplicateView> {
+    const tenant = requireTenant(context);
+    requireAdmin(context, 'dismiss suggested duplicates');
+    const [a, b] = [...customerIds].sort();
+    if (a === b) {
+      throw RpcProblem.validation([
+        {
+          field: 'customerIds',
+          reason: 'same_customer',
+          message: 'customerIds must be two different customers',
+        },
+      ]);
+    }
+    if ((await this.repository.countCustomers(tenant.id, [a, b])) !== 2) {
+      throw RpcProblem.notFound('Customer');
+    }
+    const dismissedAt = await this.repository.dismiss(tenant.id, a, b, context.userId);
+    return { customerIds: [a, b], dismissedAt: dismissedAt.toISOString() };
+  }
+
+  /** Queues the tenant's full scan; a scan already queued or running is answered as it is. */
+  async requestScan(context: CallerContext): Promise<DuplicateScanView> {
+    const tenant = requireTenant(context);
+    requireAdmin(context, 'scan for duplicates');
+    const { scan, queued } = await this.repository.queueScan(tenant.id, context.userId);
+    if (queued) {
+      try {
+        await this.enqueue(tenant.id);
+      } catch {
+        await this.repository.markScan(tenant.id, { status: 'failed', progress: 0 });
+        throw new RpcProblem({
+          type: problemType('service-unavailable'),
+          title: 'Service unavailable',
+          status: 503,
+          detail: 'The job queue cannot be reached; try the scan again shortly.',
+        });
+      }
+    }
+    return scanView(scan);
+  }
+
+  async getScan(context: CallerContext): Promise<DuplicateScanView> {
+    const tenant = requireTenant(context);
+    requireAdmin(context, 'see the duplicate scan');
+    const scan = await this.repository.findScan(tenant.id);
+    if (!scan) throw RpcProblem.notFound('Duplicate scan', 'No scan was requested yet.');
+    return scanView(scan);
+  }
+
+  /** The job's work: the scan of one tenant, its state in the tenant's scan row. */
+  async runScan(tenantId: string, progress: (percent: number) => Promise<void>): Promise<number> {
+    await this.repository.startScan(tenantId);
+    const started = Date.now();
+    const pairs = await this.repository.scanTenant(tenantId, async (done, total) => {
+      const percent = Math.floor((100 * done) / total);
+      await this.repository.markScan(tenantId, { progress: percent });
+      await progress(percent);
+    });
+    await this.repository.markScan(tenantId, {
+      status: 'completed',
+      progress: 100,
+      pairsFound: pairs,
+    });
+    this.logger.log(
+      `duplicate scan of tenant ${tenantId}: ${pairs} pairs in ${Date.now() - started} ms`,
+    );
+    return pairs;
+  }
+
+  async scanFailed(tenantId: string): Promise<void> {
+    await this.repository.markScan(tenantId, { status: 'failed', progress: 0 });
+  }
+
+  /**
+   * The scan rows are the truth and the queue only the trigger: scans asked for but not finished
+   * (Redis lost them, or the service stopped) are queued again at start. The same job id makes
+   * this a no-op for jobs that are still there. Redis being down does not hold up the start.
+   */
+  onApplicationBootstrap(): void {
+    void this.repository
+      .unfinishedScans()
+      .then((tenants) => Promise.all(tenants.map((tenantId) => this.enqueue(tenantId))))
+      .catch((error: unknown) =>
+        this.logger.warn(`unfinished duplicate scans not re-queued: ${(error as Error).message}`),
+      );
+  }
+
+  private async enqueue(tenantId: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('job queue timeout')), ENQUEUE_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([
+        this.queue.add(
+          'scan',
+          { tenantId },
+          {
+            jobId: duplicateScanJobId(tenantId),
+            attempts: 3,
+            backoff: { type: 'exponential', delay: 5000 },
+            // Gone when finished, so the same id can be queued again by the next request.
+            removeOnComplete: true,
+            removeOnFail: true,
+          },
+        ),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function requireAdmin(context: CallerContext, what: string): void {
+  if (context.role !== 'admin') throw RpcProblem.forbidden(`Only an admin may ${what}.`);
+}
+
+function scanView(row: ScanRow): DuplicateScanView {
+  return {
+    status: row.status,
+    progress: row.progress,
+    requestedAt: row.requested_at.toISOString(),
+    startedAt: row.started_at?.toISOString() ?? null,
+    finishedAt: row.finished_at?.toISOString() ?? null,
+    pairsFound: row.pairs_found,
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SCORE = /^(0|1)(\.\d{1,9})?$/;
+
+/** Opaque to callers: base64url of the last pair's key (score as Postgres printed it, ids). */
+export function encodePairCursor(cursor: PairCursor): string {
+  return Buffer.from(
+    JSON.stringify([cursor.score, cursor.customerA, cursor.customerB]),
+    'utf8',
+  ).toString('base64url');
+}
+
+export function decodePairCursor(raw: string): PairCursor {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 3 &&
+      value.every((v) => typeof v === 'string') &&
+      SCORE.test(value[0]) &&
+      UUID.test(value[1]) &&
+      UUID.test(value[2])
+    ) {
+      const [score, customerA, customerB] = value;
+      return { score, customerA, customerB };
+    }
+  } catch {
+    // falls through to the problem below
+  }
+  throw RpcProblem.validation([
+    {
+      field: 'cursor',
+      reason: 'invalid_format',
+      message: 'cursor must be a nextCursor this API gave out',
+    },
+  ]);
+}

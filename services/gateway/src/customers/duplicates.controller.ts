@@ -1,0 +1,81 @@
+import { Body, Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  CUSTOMERS_RPC,
+  DismissDuplicateDto,
+  DismissedDuplicateView,
+  DuplicatePairPage,
+  DuplicateScanView,
+  ListDuplicatesQueryDto,
+} from '@kanta/contracts';
+import type { RpcClient } from '@kanta/platform';
+import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
+import { CUSTOMERS_RPC_CLIENT } from '../core/tokens';
+
+/**
+ * `/customers/duplicates…`: suggested duplicate pairs, their dismissal and the full scan. Registered
+ * before CustomersController so that `customers/:id` does not take `duplicates` for an id.
+ */
+@ApiTags('customers')
+@ApiBearerAuth()
+@TenantScoped()
+@Controller('customers/duplicates')
+export class DuplicatesController {
+  constructor(@Inject(CUSTOMERS_RPC_CLIENT) private readonly rpc: RpcClient) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Suggested duplicate pairs, best score first',
+    description:
+      'Pairs of customers that share a phone, e-mail or external id, or have a close name with ' +
+      'the same birthday or postal code, with the reasons and a score (0-1). Kept up to date by ' +
+      'every create and edit; data loaded in bulk needs a scan. A worker sees the pairs whose ' +
+      'two customers are both at their stations. Pass nextCursor as cursor for the next page.',
+  })
+  @ApiOkResponse({ type: DuplicatePairPage })
+  list(
+    @CurrentCaller() caller: Caller,
+    @Query() query: ListDuplicatesQueryDto,
+  ): Promise<DuplicatePairPage> {
+    return this.rpc.send(CUSTOMERS_RPC.listDuplicates, { context: caller.context, data: query });
+  }
+
+  @Post('dismiss')
+  @HttpCode(200)
+  @Roles('admin')
+  @ApiOperation({ summary: 'Mark two customers as not duplicates; never suggested again (admin)' })
+  @ApiOkResponse({ type: DismissedDuplicateView })
+  dismiss(
+    @CurrentCaller() caller: Caller,
+    @Body() body: DismissDuplicateDto,
+  ): Promise<DismissedDuplicateView> {
+    return this.rpc.send(CUSTOMERS_RPC.dismissDuplicate, { context: caller.context, data: body });
+  }
+
+  @Post('scan')
+  @HttpCode(202)
+  @Roles('admin')
+  @ApiOperation({
+    summary: 'Scan the whole customer base for duplicates in the background (admin)',
+    description:
+      'For data that arrived in bulk. A scan already queued or running is answered as is.',
+  })
+  @ApiAcceptedResponse({ type: DuplicateScanView })
+  scan(@CurrentCaller() caller: Caller): Promise<DuplicateScanView> {
+    return this.rpc.send(CUSTOMERS_RPC.scanDuplicates, { context: caller.context, data: {} });
+  }
+
+  @Get('scan')
+  @Roles('admin')
+  @ApiOperation({ summary: 'The latest duplicate scan: status and progress (admin)' })
+  @ApiOkResponse({ type: DuplicateScanView })
+  getScan(@CurrentCaller() caller: Caller): Promise<DuplicateScanView> {
+    return this.rpc.send(CUSTOMERS_RPC.getDuplicateScan, { context: caller.context, data: {} });
+  }
+}
