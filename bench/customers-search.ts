@@ -11,12 +11,12 @@ import {
   type CustomerSearch,
 } from '../services/customers/src/customers/customers.repository';
 import { containsPattern, tokeniseSearch } from '../services/customers/src/customers/search-query';
-import { NAMES } from '@kanta/local';
 import {
   httpLoad,
   ms,
   runConcurrently,
   scratchDatabase,
+  seedCustomers,
   startBenchSystem,
   type Stats,
 } from './support';
@@ -24,58 +24,6 @@ import {
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
 const REQUESTS = Number(process.env.BENCH_SEARCHES ?? 400);
 const CONCURRENCY = 20;
-
-// The demo's Finnish and Polish names, with French and Ukrainian ones for accents and Cyrillic.
-const FIRST = [
-  ...NAMES.fi.first,
-  ...NAMES.pl.first,
-  ...['Marie', 'Jean', 'Élodie', 'Léa', 'Hugo', 'Chloé', 'Olena', 'Taras', 'Sofiia', 'Andrii'],
-  ...['Iryna', 'Oksana', 'Mykola'],
-];
-const LAST = [
-  ...NAMES.fi.last,
-  ...NAMES.pl.last,
-  ...['Martin', 'Bernard', 'Dubois', 'Lefèvre', 'Moreau', 'Fournier', 'Girard', 'Bonnet'],
-  ...['Шевченко', 'Коваленко', 'Бондаренко', 'Ткаченко', 'Кравченко', 'Олійник', 'Шевчук'],
-];
-
-/** 1M synthetic customers generated inside Postgres (a COPY from Node would only add transfer). */
-export async function seed(client: Client, tenantId: string, stationId: string): Promise<number> {
-  const started = Date.now();
-  await client.query(`SET maintenance_work_mem = '1GB'`);
-  await client.query('DROP INDEX customers.customers_search_idx');
-  // Ids as the service makes them (UUIDv7, time-ordered), so rows lie in the heap in id order.
-  await client.query(
-    `CREATE FUNCTION pg_temp.customers_bench_uuidv7(ts timestamptz, n int) RETURNS uuid
-       LANGUAGE sql AS $$ SELECT (lpad(to_hex(floor(extract(epoch FROM ts) * 1000)::bigint), 12, '0')
-         || '7' || substr(md5(n::text), 1, 3) || '8' || substr(md5(n::text), 4, 15))::uuid $$`,
-  );
-  await client.query(
-    `INSERT INTO customers.customers (tenant_id, id, first_name, last_name, email, phone,
-       phone_raw, phone_national, customer_number, station_ids, status, created_at, updated_at)
-     SELECT $1, pg_temp.customers_bench_uuidv7(now() - (($3::int - n) * interval '1 minute'), n),
-            f.name, l.name,
-            lower(f.ascii) || '.' || lower(l.ascii) || n || '@example.test',
-            '+35840' || lpad(n::text, 7, '0'), '040 ' || lpad(n::text, 7, '0'),
-            '040' || lpad(n::text, 7, '0'), (100000 + n)::text, ARRAY[$2::uuid],
-            CASE WHEN n % 20 = 7 THEN 'passive' ELSE 'active' END,
-            now() - (($3::int - n) * interval '1 minute'), now()
-       FROM generate_series(1, $3::int) AS n
-       JOIN LATERAL (SELECT name, customers.search_fold(name) AS ascii
-                       FROM unnest($4::text[]) WITH ORDINALITY AS x(name, i)
-                      WHERE i = 1 + n % cardinality($4::text[])) f ON true
-       JOIN LATERAL (SELECT name, customers.search_fold(name) AS ascii
-                       FROM unnest($5::text[]) WITH ORDINALITY AS x(name, i)
-                      WHERE i = 1 + (n / cardinality($4::text[])) % cardinality($5::text[])) l ON true`,
-    [tenantId, stationId, CUSTOMERS, FIRST, LAST],
-  );
-  await client.query(
-    `CREATE INDEX customers_search_idx ON customers.customers
-       USING gin (tenant_id, search_text public.gin_trgm_ops)`,
-  );
-  await client.query('VACUUM ANALYZE customers.customers');
-  return (Date.now() - started) / 1000;
-}
 
 interface QueryCase {
   label: string;
@@ -91,7 +39,7 @@ async function main(): Promise<void> {
   try {
     const { admin, tenantId, stationIds } = bench;
     console.log(`Seeding ${CUSTOMERS.toLocaleString('en')} customers in one tenant…`);
-    const seconds = await seed(client, tenantId, stationIds[0]);
+    const seconds = await seedCustomers(client, tenantId, stationIds[0], CUSTOMERS);
     console.log(`  seeded and indexed in ${seconds.toFixed(0)} s`);
     const sample = (
       await client.query<{ email: string; phone_national: string; customer_number: string }>(

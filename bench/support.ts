@@ -8,7 +8,7 @@ import {
   quoteIdent,
   type PostgresSettings,
 } from '@kanta/database';
-import { KantaApi, migrateAll, startLocalSystem, type LocalSystem } from '@kanta/local';
+import { KantaApi, NAMES, migrateAll, startLocalSystem, type LocalSystem } from '@kanta/local';
 
 export interface Stats {
   count: number;
@@ -136,7 +136,11 @@ export interface BenchSystem {
 }
 
 /** The whole system on a scratch database, with one tenant, one station and its admin. */
-export async function startBenchSystem(env: Record<string, string>): Promise<BenchSystem> {
+/** The whole system on its own names, with a tenant, its admin and `stations` stations. */
+export async function startBenchSystem(
+  env: Record<string, string>,
+  stations = 1,
+): Promise<BenchSystem> {
   const id = randomBytes(3).toString('hex');
   const password = 'bench-password';
   const system = await startLocalSystem({
@@ -169,11 +173,15 @@ export async function startBenchSystem(env: Record<string, string>): Promise<Ben
     stationIds: [],
   });
   const first = await root.login(email, password);
-  const station = await first.expect<{ id: string }>(201, 'POST', '/api/v1/stations', {
-    name: 'Bench station',
-  });
-  const admin = await root.login(email, password, station.id);
-  return { system, admin, tenantId: tenant.id, stationIds: [station.id] };
+  const stationIds: string[] = [];
+  for (let i = 1; i <= stations; i++) {
+    const station = await first.expect<{ id: string }>(201, 'POST', '/api/v1/stations', {
+      name: `Bench station ${i}`,
+    });
+    stationIds.push(station.id);
+  }
+  const admin = await root.login(email, password, stationIds[0]);
+  return { system, admin, tenantId: tenant.id, stationIds };
 }
 
 export function printComparison(
@@ -186,4 +194,61 @@ export function printComparison(
   console.log(
     `  ${ratio.label.padEnd(40)} ${ratio.value.toFixed(2)}  (target ${ratio.target}: ${ratio.met ? 'met' : 'NOT met'})`,
   );
+}
+
+// The demo's Finnish and Polish names, with French and Ukrainian ones for accents and Cyrillic.
+const FIRST = [
+  ...NAMES.fi.first,
+  ...NAMES.pl.first,
+  ...['Marie', 'Jean', 'Élodie', 'Léa', 'Hugo', 'Chloé', 'Olena', 'Taras', 'Sofiia', 'Andrii'],
+  ...['Iryna', 'Oksana', 'Mykola'],
+];
+const LAST = [
+  ...NAMES.fi.last,
+  ...NAMES.pl.last,
+  ...['Martin', 'Bernard', 'Dubois', 'Lefèvre', 'Moreau', 'Fournier', 'Girard', 'Bonnet'],
+  ...['Шевченко', 'Коваленко', 'Бондаренко', 'Ткаченко', 'Кравченко', 'Олійник', 'Шевчук'],
+];
+
+/** Synthetic customers (one tenant, one station) generated inside Postgres (a COPY from Node would only add transfer). */
+export async function seedCustomers(
+  client: Client,
+  tenantId: string,
+  stationId: string,
+  count: number,
+): Promise<number> {
+  const started = Date.now();
+  await client.query(`SET maintenance_work_mem = '1GB'`);
+  await client.query('DROP INDEX customers.customers_search_idx');
+  // Ids as the service makes them (UUIDv7, time-ordered), so rows lie in the heap in id order.
+  await client.query(
+    `CREATE FUNCTION pg_temp.customers_bench_uuidv7(ts timestamptz, n int) RETURNS uuid
+       LANGUAGE sql AS $$ SELECT (lpad(to_hex(floor(extract(epoch FROM ts) * 1000)::bigint), 12, '0')
+         || '7' || substr(md5(n::text), 1, 3) || '8' || substr(md5(n::text), 4, 15))::uuid $$`,
+  );
+  await client.query(
+    `INSERT INTO customers.customers (tenant_id, id, first_name, last_name, email, phone,
+       phone_raw, phone_national, customer_number, station_ids, status, created_at, updated_at)
+     SELECT $1, pg_temp.customers_bench_uuidv7(now() - (($3::int - n) * interval '1 minute'), n),
+            f.name, l.name,
+            lower(f.ascii) || '.' || lower(l.ascii) || n || '@example.test',
+            '+35840' || lpad(n::text, 7, '0'), '040 ' || lpad(n::text, 7, '0'),
+            '040' || lpad(n::text, 7, '0'), (100000 + n)::text, ARRAY[$2::uuid],
+            CASE WHEN n % 20 = 7 THEN 'passive' ELSE 'active' END,
+            now() - (($3::int - n) * interval '1 minute'), now()
+       FROM generate_series(1, $3::int) AS n
+       JOIN LATERAL (SELECT name, customers.search_fold(name) AS ascii
+                       FROM unnest($4::text[]) WITH ORDINALITY AS x(name, i)
+                      WHERE i = 1 + n % cardinality($4::text[])) f ON true
+       JOIN LATERAL (SELECT name, customers.search_fold(name) AS ascii
+                       FROM unnest($5::text[]) WITH ORDINALITY AS x(name, i)
+                      WHERE i = 1 + (n / cardinality($4::text[])) % cardinality($5::text[])) l ON true`,
+    [tenantId, stationId, count, FIRST, LAST],
+  );
+  await client.query(
+    `CREATE INDEX customers_search_idx ON customers.customers
+       USING gin (tenant_id, search_text public.gin_trgm_ops)`,
+  );
+  await client.query('VACUUM ANALYZE customers.customers');
+  return (Date.now() - started) / 1000;
 }
