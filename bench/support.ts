@@ -252,3 +252,41 @@ export async function seedCustomers(
   await client.query('VACUUM ANALYZE customers.customers');
   return (Date.now() - started) / 1000;
 }
+
+/** One request shape measured through the gateway and as its raw floor, printed as a row. */
+export interface LatencyCase {
+  label: string;
+  url: string;
+  token: string;
+  raw: () => Promise<void>;
+  requests: number;
+  concurrency: number;
+  /** Width of the label column. */
+  width: number;
+}
+
+export function printLatencyHeader(title: string, column: string, width: number): void {
+  console.log(`\n== ${title}`);
+  console.log(
+    `  ${column.padEnd(width)} ${'API p50 / p95'.padEnd(22)} ${'raw p50 / p95'.padEnd(22)} ratio p95  target`,
+  );
+}
+
+/**
+ * Warms both up, then measures `requests` of each with `concurrency` at once and prints p50/p95
+ * beside each other. Target: API p95 <= max(3 x raw p95, raw p95 + 15 ms). Answers whether met.
+ */
+export async function compareLatency(c: LatencyCase): Promise<boolean> {
+  const api = (amount: number): Promise<Stats> =>
+    httpLoad({ url: c.url, method: 'GET', token: c.token, connections: c.concurrency, amount });
+  await api(40);
+  await runConcurrently(c.concurrency, 40, c.raw);
+  const apiStats = await api(c.requests);
+  const rawStats = await runConcurrently(c.concurrency, c.requests, c.raw);
+  const limit = Math.max(3 * rawStats.p95, rawStats.p95 + 15);
+  const met = apiStats.p95 <= limit;
+  console.log(
+    `  ${c.label.padEnd(c.width)} ${`${ms(apiStats.p50)} / ${ms(apiStats.p95)}`.padEnd(22)} ${`${ms(rawStats.p50)} / ${ms(rawStats.p95)}`.padEnd(22)} ${(apiStats.p95 / rawStats.p95).toFixed(2).padStart(9)}  ${met ? 'met' : `NOT met (limit ${ms(limit)})`}`,
+  );
+  return met;
+}
