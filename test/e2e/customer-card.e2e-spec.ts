@@ -223,6 +223,47 @@ describe('the customer card (whole system)', () => {
     expect(after).toMatchObject({ groupIds: [], version: 2 });
   });
 
+  it('assigns and unassigns one group on a customer without a full patch', async () => {
+    const group = await fi.admin.expect<CustomerLabelView>(201, 'POST', '/api/v1/customer-groups', {
+      name: 'Assigned one by one',
+    });
+    const customer = await fi.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
+      firstName: 'Ryhmä',
+      lastName: 'Jäsen',
+      stationIds: [fi.stationIds[0]],
+    });
+    const path = `/api/v1/customers/${customer.id}/groups/${group.id}`;
+    const assigned = await fi.worker.request<CustomerView>('PUT', path);
+    expect(assigned.status).toBe(200);
+    expect(assigned.body).toMatchObject({ groupIds: [group.id], version: 2 });
+    expect(assigned.headers.get('etag')).toBe('"2"');
+    // Again: already a member, nothing changes.
+    expect(await fi.worker.expect<CustomerView>(200, 'PUT', path)).toMatchObject({ version: 2 });
+    expect(await fi.worker.expect<CustomerView>(200, 'DELETE', path)).toMatchObject({
+      groupIds: [],
+      version: 3,
+    });
+    expect(await fi.worker.expect<CustomerView>(200, 'DELETE', path)).toMatchObject({ version: 3 });
+
+    expectProblem(
+      await fi.admin.request(
+        'PUT',
+        `/api/v1/customers/${customer.id}/groups/00000000-0000-4000-8000-000000000009`,
+      ),
+      422,
+      'groupIds',
+      'unknown_group',
+    );
+    expectProblem(
+      await fi.admin.request('PUT', `/api/v1/customers/${customer.id}/groups/vip`),
+      404,
+    );
+    // Another station's worker cannot see the customer; another tenant neither.
+    expectProblem(await fi.otherWorker.request('PUT', path), 404);
+    expectProblem(await pl.admin.request('PUT', path), 404);
+    expectProblem(await pl.admin.request('DELETE', path), 404);
+  });
+
   it.each([
     ['a blank name', { name: '   ' }, 'name', 'invalid_format'],
     ['no name', {}, 'name', 'invalid_type'],

@@ -24,6 +24,7 @@ export const CUSTOMERS_RPC = {
   createLabel: 'customers.label.create',
   renameLabel: 'customers.label.rename',
   deleteLabel: 'customers.label.delete',
+  setGroupMembership: 'customers.customer.group-membership',
   createReminder: 'customers.reminder.create',
   getReminder: 'customers.reminder.get',
   listReminders: 'customers.reminder.list',

@@ -516,6 +516,13 @@ export interface CreateCustomerCommand {
   allowDuplicate?: boolean;
 }
 
+/** Puts a customer into a group (`member: true`) or takes it out, without a full patch. */
+export interface GroupMembershipCommand {
+  customerId: string;
+  groupId: string;
+  member: boolean;
+}
+
 export interface GetCustomerQuery {
   id: string;
 }

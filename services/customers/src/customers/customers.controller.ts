@@ -13,6 +13,7 @@ import { CustomersService } from './customers.service';
 import {
   CreateCustomerCommandDto,
   GetCustomerQueryDto,
+  GroupMembershipCommandDto,
   UpdateCustomerCommandDto,
 } from './dto/customer-commands.dto';
 
@@ -44,6 +45,14 @@ export class CustomersController {
     @RpcData() data: UpdateCustomerCommandDto,
   ): Promise<CustomerView> {
     return this.customers.update(caller, data.id, data.expectedVersion, data.patch);
+  }
+
+  @MessagePattern(CUSTOMERS_RPC.setGroupMembership)
+  setGroupMembership(
+    @RpcCaller() caller: CallerContext,
+    @RpcData() data: GroupMembershipCommandDto,
+  ): Promise<CustomerView> {
+    return this.customers.setGroupMembership(caller, data.customerId, data.groupId, data.member);
   }
 
   @MessagePattern(CUSTOMERS_RPC.search)

@@ -252,6 +252,31 @@ export class CustomersService {
     }
   }
 
+  /**
+   * Assigns or unassigns one group without a full patch, so no If-Match is needed: the change is
+   * the same whatever else happened to the card. A concurrent edit in between is retried.
+   */
+  async setGroupMembership(
+    context: CallerContext,
+    id: string,
+    groupId: string,
+    member: boolean,
+  ): Promise<CustomerView> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(context, id);
+      const groupIds = member
+        ? [...new Set([...current.groupIds, groupId])]
+        : current.groupIds.filter((g) => g !== groupId);
+      try {
+        return await this.update(context, id, current.version, { groupIds });
+      } catch (error) {
+        if (!(error instanceof RpcProblem) || error.problem.status !== 412 || attempt >= 3) {
+          throw error;
+        }
+      }
+    }
+  }
+
   async search(context: CallerContext, query: SearchCustomersQueryDto): Promise<CustomerPage> {
     const tenant = requireTenant(context);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, Patch, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, Patch, Post, Put, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -95,6 +95,30 @@ export class CustomersController {
     @Headers('if-match') ifMatch?: string,
   ): Promise<HttpResult<CustomerView>> {
     return this.customers.update(caller, id, patch, ifMatch);
+  }
+
+  @Put('customers/:id/groups/:groupId')
+  @ApiOperation({
+    summary: 'Put the customer into a group (no If-Match needed; already a member: unchanged)',
+  })
+  @ApiOkResponse({ type: CustomerView })
+  assignGroup(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Customer') id: string,
+    @UuidParam('Customer group', 'groupId') groupId: string,
+  ): Promise<HttpResult<CustomerView>> {
+    return this.customers.setGroupMembership(caller, id, groupId, true);
+  }
+
+  @Delete('customers/:id/groups/:groupId')
+  @ApiOperation({ summary: 'Take the customer out of a group (not a member: unchanged)' })
+  @ApiOkResponse({ type: CustomerView })
+  unassignGroup(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Customer') id: string,
+    @UuidParam('Customer group', 'groupId') groupId: string,
+  ): Promise<HttpResult<CustomerView>> {
+    return this.customers.setGroupMembership(caller, id, groupId, false);
   }
 
   @Get('customer-field-rules')

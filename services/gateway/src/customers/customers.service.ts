@@ -8,6 +8,7 @@ import {
   type CustomerView,
   type FieldRulesDto,
   type GetCustomerQuery,
+  type GroupMembershipCommand,
   type SearchCustomersQueryDto,
   type UpdateCustomerCommand,
   type UpdateCustomerDto,
@@ -112,6 +113,19 @@ export class CustomersService {
         context: caller.context,
         data: { id, expectedVersion, patch },
       },
+    );
+    return new HttpResult(customer, 200, { ETag: etagOf(customer) });
+  }
+
+  async setGroupMembership(
+    caller: Caller,
+    customerId: string,
+    groupId: string,
+    member: boolean,
+  ): Promise<HttpResult<CustomerView>> {
+    const customer = await this.rpc.send<CustomerView, GroupMembershipCommand>(
+      CUSTOMERS_RPC.setGroupMembership,
+      { context: caller.context, data: { customerId, groupId, member } },
     );
     return new HttpResult(customer, 200, { ETag: etagOf(customer) });
   }

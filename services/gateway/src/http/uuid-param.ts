@@ -13,6 +13,6 @@ class UuidOrNotFound implements PipeTransform<string, string> {
   }
 }
 
-/** The `:id` route parameter, which must be a UUID. */
-export const UuidParam = (what: string): ParameterDecorator =>
-  Param('id', new UuidOrNotFound(what));
+/** The `:id` route parameter (or another, by name), which must be a UUID. */
+export const UuidParam = (what: string, name = 'id'): ParameterDecorator =>
+  Param(name, new UuidOrNotFound(what));

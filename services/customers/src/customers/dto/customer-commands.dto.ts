@@ -16,6 +16,7 @@ import {
   CreateCustomerDto,
   UpdateCustomerDto,
   type CreateCustomerCommand,
+  type GroupMembershipCommand,
   type GetCustomerQuery,
   type UpdateCustomerCommand,
 } from '@kanta/contracts';
@@ -50,6 +51,19 @@ export class GetCustomerQueryDto implements GetCustomerQuery {
   @IsString()
   @Length(1, 100)
   id: string;
+}
+
+export class GroupMembershipCommandDto implements GroupMembershipCommand {
+  @IsString()
+  @Length(1, 100)
+  customerId: string;
+
+  @IsString()
+  @Length(1, 100)
+  groupId: string;
+
+  @IsBoolean()
+  member: boolean;
 }
 
 export class UpdateCustomerCommandDto implements UpdateCustomerCommand {
