@@ -131,11 +131,11 @@ describe('customers over the real RMQ command queue', () => {
   });
 
   it('hides internals of unexpected failures behind a 500 problem', async () => {
-    // The caller context is trusted, not validated: a station id Postgres cannot parse makes
+    // The caller context is trusted, not validated: a tenant id Postgres cannot parse makes
     // the query itself fail, an error the service did not foresee.
     const problem = await problemOf(
       CUSTOMERS_RPC.search,
-      { ...t.admin, role: 'worker', stationIds: ['not-a-uuid'] },
+      { ...t.admin, tenant: { ...t.admin.tenant!, id: 'not-a-uuid' } },
       {},
     );
     expect(problem.status).toBe(500);

@@ -277,8 +277,17 @@ function searchStatements(
   if (!search.includePassive) filters.push(`status = 'active'`);
   if (search.createdFrom) filters.push(`created_at >= ${param(search.createdFrom)}`);
   if (search.createdBefore) filters.push(`created_at < ${param(search.createdBefore)}`);
-  if (search.stationIds) filters.push(`station_ids && ${param(search.stationIds)}::uuid[]`);
-  if (search.groupIds) filters.push(`group_ids && ${param(search.groupIds)}::uuid[]`);
+  // Through the tenant-qualified keys and their index (see the tenant-keys migration).
+  if (search.stationIds) {
+    filters.push(
+      `customers.tenant_keys(tenant_id, station_ids::text[]) && customers.tenant_keys($1, ${param(search.stationIds)}::text[])`,
+    );
+  }
+  if (search.groupIds) {
+    filters.push(
+      `customers.tenant_keys(tenant_id, group_ids::text[]) && customers.tenant_keys($1, ${param(search.groupIds)}::text[])`,
+    );
+  }
   if (search.sourceId) filters.push(`source_id = ${param(search.sourceId)}::uuid`);
   if (search.regularOfUserId) {
     filters.push(`regular_of_user_id = ${param(search.regularOfUserId)}::uuid`);

@@ -3,7 +3,7 @@ import { Messaging1763900000000 } from './migrations/1763900000000-messaging';
 import { CustomersCore1763900100000 } from './migrations/1763900100000-customers-core';
 import { CustomerCard1764100000000 } from './migrations/1764100000000-customer-card';
 import { MarketingConsents1764600000000 } from './migrations/1764600000000-marketing-consents';
-import { PostalKeys1764700000000 } from './migrations/1764700000000-postal-keys';
+import { TenantKeys1764700000000 } from './migrations/1764700000000-tenant-keys';
 import { Reminders1764200000000 } from './migrations/1764200000000-reminders';
 import { Duplicates1764300000000 } from './migrations/1764300000000-duplicates';
 
@@ -20,6 +20,6 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     Reminders1764200000000,
     Duplicates1764300000000,
     MarketingConsents1764600000000,
-    PostalKeys1764700000000,
+    TenantKeys1764700000000,
   ],
 };

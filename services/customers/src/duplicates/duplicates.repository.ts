@@ -114,8 +114,8 @@ export function candidatesStatement(
         SELECT c.id, 'nameAndPostalCode', public.similarity(c.name_fold, p.name)
           FROM customers.customers c, probe p
          WHERE c.tenant_id = $1
-           AND customers.tenant_postal_keys(c.tenant_id, c.postal_codes)
-               && customers.tenant_postal_keys($1, p.postal_codes)
+           AND customers.tenant_keys(c.tenant_id, c.postal_codes)
+               && customers.tenant_keys($1, p.postal_codes)
            AND cardinality(p.postal_codes) > 0 AND p.name <> ''
            AND public.similarity(c.name_fold, p.name) >= $12
       ), per_reason AS (
