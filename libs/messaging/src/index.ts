@@ -7,3 +7,4 @@ export * from './event-validation';
 export * from './outbox-relay';
 export * from './event-consumer';
 export * from './messaging.module';
+export * from './service-health';

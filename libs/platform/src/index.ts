@@ -6,3 +6,4 @@ export * from './rpc/rpc-client';
 export * from './rpc/rpc-server';
 export * from './ids';
 export * from './jobs';
+export * from './nest-logger';

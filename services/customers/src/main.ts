@@ -1,11 +1,10 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { createServiceDataSource, migrateServiceSchema } from '@kanta/database';
-import { connectRpcServer, createLogger, readConfig } from '@kanta/platform';
+import { connectRpcServer, createLogger, nestLogger, readConfig } from '@kanta/platform';
 import { AppModule } from './app.module';
 import { readCustomersConfig } from './config';
 import { customersSchema } from './database/schema';
-import { nestLogger } from './nest-logger';
 
 async function main(): Promise<void> {
   const logger = createLogger('customers');

@@ -4,6 +4,8 @@ import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CallerContext } from '@kanta/contracts';
 import { createTestDatabase, type TestDatabase } from '@kanta/testing';
+
+export { problemOf } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
 import { CustomersService } from '../src/customers/customers.service';
 import { FieldRulesService } from '../src/field-rules/field-rules.service';
@@ -87,22 +89,3 @@ export const superadmin: CallerContext = {
   currentStationId: null,
   correlationId: 'superadmin-test',
 };
-
-/** Runs an action expected to fail with a problem; returns the problem document. */
-export async function problemOf(action: Promise<unknown>): Promise<{
-  status: number;
-  type: string;
-  errors?: { field: string; reason: string }[];
-}> {
-  try {
-    await action;
-  } catch (error) {
-    const problem = (error as { problem?: unknown }).problem ?? error;
-    return problem as {
-      status: number;
-      type: string;
-      errors?: { field: string; reason: string }[];
-    };
-  }
-  throw new Error('expected a problem, but the action succeeded');
-}

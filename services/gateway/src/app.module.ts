@@ -36,6 +36,9 @@ import { TenantUsers } from './identity/tenant-users';
 import { UsersController } from './identity/users.controller';
 import { UsersRepository } from './identity/users.repository';
 import { UsersService } from './identity/users.service';
+import { CustomerRecordsController } from './vehicles/customer-records.controller';
+import { VehiclesController } from './vehicles/vehicles.controller';
+import { VehiclesGateway } from './vehicles/vehicles-gateway';
 
 interface SerializedRequest {
   id: unknown;
@@ -92,6 +95,8 @@ export class AppModule {
         CustomersController,
         CustomerGroupsController,
         CustomerSourcesController,
+        CustomerRecordsController,
+        VehiclesController,
         HealthController,
       ],
       providers: [
@@ -110,6 +115,7 @@ export class AppModule {
         TenantUsers,
         SuperadminBootstrap,
         CustomersService,
+        VehiclesGateway,
         HealthService,
       ],
     };

@@ -1,0 +1,48 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { createServiceDataSource } from '@kanta/database';
+import { MessagingModule } from '@kanta/messaging';
+import { VEHICLES_OPTIONS, type VehiclesAppOptions } from './app-options';
+import { VEHICLES_SCHEMA, vehiclesSchema } from './database/schema';
+import { HealthController } from './health/health.controller';
+import { KnownCustomers } from './known-customers/known-customers';
+import { VehiclesController } from './vehicles/vehicles.controller';
+import { VehiclesRepository } from './vehicles/vehicles.repository';
+import { VehiclesService } from './vehicles/vehicles.service';
+
+/**
+ * The vehicles service: RPC handlers on its command queue, `GET /health` over HTTP, the consumer
+ * of customer and partner events, and the outbox relay that publishes its own.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(options: VehiclesAppOptions): DynamicModule {
+    const dataSource = createServiceDataSource({
+      ...vehiclesSchema,
+      settings: options.postgres,
+      poolSize: options.dbPoolSize,
+    });
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRoot({ ...dataSource.options, retryAttempts: 1, retryDelay: 1000 }),
+        MessagingModule.forRoot({
+          service: 'vehicles',
+          schema: VEHICLES_SCHEMA,
+          amqpUrl: options.amqpUrl,
+          eventsExchange: options.eventsExchange,
+          queuePrefix: options.queuePrefix,
+          consumer: options.consumer,
+          relay: options.relay === false ? false : undefined,
+        }),
+      ],
+      controllers: [VehiclesController, HealthController],
+      providers: [
+        { provide: VEHICLES_OPTIONS, useValue: options },
+        KnownCustomers,
+        VehiclesRepository,
+        VehiclesService,
+      ],
+    };
+  }
+}
