@@ -39,6 +39,7 @@ import { UsersService } from './identity/users.service';
 import { CustomerRecordsController } from './vehicles/customer-records.controller';
 import { VehiclesController } from './vehicles/vehicles.controller';
 import { VehiclesGateway } from './vehicles/vehicles-gateway';
+import { VisitsController } from './vehicles/visits.controller';
 
 interface SerializedRequest {
   id: unknown;
@@ -97,6 +98,7 @@ export class AppModule {
         CustomerSourcesController,
         CustomerRecordsController,
         VehiclesController,
+        VisitsController,
         HealthController,
       ],
       providers: [

@@ -6,9 +6,14 @@ import { VEHICLES_OPTIONS, type VehiclesAppOptions } from './app-options';
 import { VEHICLES_SCHEMA, vehiclesSchema } from './database/schema';
 import { HealthController } from './health/health.controller';
 import { KnownCustomers } from './known-customers/known-customers';
+import { SalesRepository } from './sales/sales.repository';
+import { SalesService } from './sales/sales.service';
 import { VehiclesController } from './vehicles/vehicles.controller';
 import { VehiclesRepository } from './vehicles/vehicles.repository';
 import { VehiclesService } from './vehicles/vehicles.service';
+import { VisitsController } from './visits/visits.controller';
+import { VisitsRepository } from './visits/visits.repository';
+import { VisitsService } from './visits/visits.service';
 
 /**
  * The vehicles service: RPC handlers on its command queue, `GET /health` over HTTP, the consumer
@@ -36,12 +41,16 @@ export class AppModule {
           relay: options.relay === false ? false : undefined,
         }),
       ],
-      controllers: [VehiclesController, HealthController],
+      controllers: [VehiclesController, VisitsController, HealthController],
       providers: [
         { provide: VEHICLES_OPTIONS, useValue: options },
         KnownCustomers,
         VehiclesRepository,
         VehiclesService,
+        VisitsRepository,
+        VisitsService,
+        SalesRepository,
+        SalesService,
       ],
     };
   }

@@ -1,3 +1,4 @@
+import type { DataSource, EntityManager } from 'typeorm';
 import { RpcProblem } from '@kanta/platform';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -40,6 +41,24 @@ export function pageOf<TRow, TView>(
     items: page.map(view),
     nextCursor: rows.length > limit && last ? encodeCursor(key(last)) : null,
   };
+}
+
+/**
+ * A transaction whose unique violations become the problem named for their constraint (a 409
+ * naming the field); any other error passes through.
+ */
+export async function transactionWithConflicts<T>(
+  dataSource: DataSource,
+  work: (manager: EntityManager) => Promise<T>,
+  conflicts: Record<string, () => RpcProblem>,
+): Promise<T> {
+  try {
+    return await dataSource.transaction(work);
+  } catch (error) {
+    const constraint = uniqueViolation(error);
+    const conflict = constraint !== null ? conflicts[constraint] : undefined;
+    throw conflict ? conflict() : error;
+  }
 }
 
 /** Postgres' unique_violation, and the constraint that raised it. */

@@ -1,6 +1,17 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { VEHICLES_RPC, VehiclePage, type CustomerRecordsQuery } from '@kanta/contracts';
+import {
+  CustomerSummaryView,
+  PageQueryDto,
+  SalePage,
+  VEHICLES_RPC,
+  VehiclePage,
+  VisitPage,
+  VisitRangeQueryDto,
+  type CustomerPageQuery,
+  type CustomerRecordsQuery,
+  type CustomerVisitsQuery,
+} from '@kanta/contracts';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { UuidParam } from '../http/uuid-param';
 import { VehiclesGateway } from './vehicles-gateway';
@@ -23,6 +34,54 @@ export class CustomerRecordsController {
   ): Promise<VehiclePage> {
     return this.vehicles.send<VehiclePage, CustomerRecordsQuery>(
       VEHICLES_RPC.customerVehicles,
+      caller,
+      { customerId: id },
+    );
+  }
+
+  @Get('visits')
+  @ApiOperation({
+    summary: "The customer's visits, past and upcoming, by scheduled time (from, to)",
+    description: 'A worker sees the visits at their stations.',
+  })
+  @ApiOkResponse({ type: VisitPage })
+  visitsOf(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Customer') id: string,
+    @Query() query: VisitRangeQueryDto,
+  ): Promise<VisitPage> {
+    return this.vehicles.send<VisitPage, CustomerVisitsQuery>(VEHICLES_RPC.customerVisits, caller, {
+      ...query,
+      customerId: id,
+    });
+  }
+
+  @Get('sales')
+  @ApiOperation({ summary: "The customer's receipts, newest first" })
+  @ApiOkResponse({ type: SalePage })
+  salesOf(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Customer') id: string,
+    @Query() query: PageQueryDto,
+  ): Promise<SalePage> {
+    return this.vehicles.send<SalePage, CustomerPageQuery>(VEHICLES_RPC.customerSales, caller, {
+      ...query,
+      customerId: id,
+    });
+  }
+
+  @Get('summary')
+  @ApiOperation({
+    summary:
+      'Spent on services and on products, visits, cancellations, no-shows, first and last visit',
+  })
+  @ApiOkResponse({ type: CustomerSummaryView })
+  summary(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Customer') id: string,
+  ): Promise<CustomerSummaryView> {
+    return this.vehicles.send<CustomerSummaryView, CustomerRecordsQuery>(
+      VEHICLES_RPC.customerSummary,
       caller,
       { customerId: id },
     );

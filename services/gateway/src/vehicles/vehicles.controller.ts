@@ -40,7 +40,6 @@ import { HttpResult } from '../http/http-result';
 import { UuidParam } from '../http/uuid-param';
 import { VehiclesGateway } from './vehicles-gateway';
 
-const etagOf = (vehicle: VehicleView): string => `"${vehicle.version}"`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @ApiTags('vehicles')
@@ -56,19 +55,16 @@ export class VehiclesController {
     summary: 'Register a vehicle; the plate is kept as entered and compared normalised',
   })
   @ApiCreatedResponse({ type: VehicleView, description: 'With Location and ETag' })
-  async create(
+  create(
     @CurrentCaller() caller: Caller,
     @Body() body: CreateVehicleDto,
   ): Promise<HttpResult<VehicleView>> {
-    const vehicle = await this.vehicles.send<VehicleView, { vehicle: CreateVehicleDto }>(
+    return this.vehicles.sendVersioned<VehicleView, { vehicle: CreateVehicleDto }>(
       VEHICLES_RPC.createVehicle,
       caller,
       { vehicle: body },
+      '/api/v1/vehicles',
     );
-    return new HttpResult(vehicle, 201, {
-      Location: `/api/v1/vehicles/${vehicle.id}`,
-      ETag: etagOf(vehicle),
-    });
   }
 
   @Get()
@@ -87,16 +83,13 @@ export class VehiclesController {
   @Get(':id')
   @ApiOperation({ summary: 'Get a vehicle with its customers; the ETag is its version' })
   @ApiOkResponse({ type: VehicleView })
-  async get(
+  get(
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,
   ): Promise<HttpResult<VehicleView>> {
-    const vehicle = await this.vehicles.send<VehicleView, GetByIdQuery>(
-      VEHICLES_RPC.getVehicle,
-      caller,
-      { id },
-    );
-    return new HttpResult(vehicle, 200, { ETag: etagOf(vehicle) });
+    return this.vehicles.sendVersioned<VehicleView, GetByIdQuery>(VEHICLES_RPC.getVehicle, caller, {
+      id,
+    });
   }
 
   @Patch(':id')
@@ -105,19 +98,18 @@ export class VehiclesController {
   @ApiBody({ type: UpdateVehicleDto })
   @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag you read, e.g. "3"' })
   @ApiOkResponse({ type: VehicleView })
-  async update(
+  update(
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,
     @Body() patch: UpdateVehicleDto,
     @Headers('if-match') ifMatch?: string,
   ): Promise<HttpResult<VehicleView>> {
     const expectedVersion = versionFromIfMatch(ifMatch);
-    const vehicle = await this.vehicles.send<VehicleView, UpdateVehicleCommand>(
+    return this.vehicles.sendVersioned<VehicleView, UpdateVehicleCommand>(
       VEHICLES_RPC.updateVehicle,
       caller,
       { id, expectedVersion, patch },
     );
-    return new HttpResult(vehicle, 200, { ETag: etagOf(vehicle) });
   }
 
   @Post(':id/customers')

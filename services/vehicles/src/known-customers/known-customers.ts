@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
   CUSTOMER_CREATED_V1,
@@ -9,6 +9,7 @@ import {
 } from '@kanta/contracts';
 import { EventConsumer } from '@kanta/messaging';
 import { RpcProblem } from '@kanta/platform';
+import { VEHICLES_OPTIONS, type VehiclesAppOptions } from '../app-options';
 import { seesAnyStation } from '../caller-access';
 
 export interface KnownCustomer {
@@ -30,6 +31,7 @@ export class KnownCustomers implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
     private readonly events: EventConsumer,
+    @Inject(VEHICLES_OPTIONS) private readonly options: VehiclesAppOptions,
   ) {}
 
   onModuleInit(): void {
@@ -88,10 +90,9 @@ export class KnownCustomers implements OnModuleInit {
     context: CallerContext,
     tenantId: string,
     id: string,
-    waitMs: number,
     field = 'customerId',
   ): Promise<KnownCustomer> {
-    const deadline = Date.now() + waitMs;
+    const deadline = Date.now() + (this.options.customerWaitMs ?? 3000);
     for (;;) {
       const customer = await this.find(tenantId, id);
       if (customer) {

@@ -42,7 +42,8 @@ export class ByIdQueryDto implements GetByIdQuery {
   id: string;
 }
 
-export class UpdateVehicleCommandDto implements UpdateVehicleCommand {
+/** An edit of a record read at `expectedVersion` (If-Match). */
+export class VersionedCommandDto {
   @IsString()
   @Length(1, 100)
   id: string;
@@ -51,7 +52,9 @@ export class UpdateVehicleCommandDto implements UpdateVehicleCommand {
   @Min(1)
   @Max(2_147_483_647)
   expectedVersion: number;
+}
 
+export class UpdateVehicleCommandDto extends VersionedCommandDto implements UpdateVehicleCommand {
   @RpcFieldRoot()
   @IsDefined()
   @IsObject()

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
   VEHICLE_CREATED_V1,
@@ -17,9 +17,8 @@ import {
 } from '@kanta/contracts';
 import { Outbox } from '@kanta/messaging';
 import { RpcProblem, uuidv7 } from '@kanta/platform';
-import { VEHICLES_OPTIONS, type VehiclesAppOptions } from '../app-options';
 import { notFound, requireTenant, taken } from '../caller-access';
-import { decodeCursor, isUuid, pageOf, uniqueViolation } from '../cursor';
+import { decodeCursor, isUuid, pageOf, transactionWithConflicts } from '../cursor';
 import { KnownCustomers } from '../known-customers/known-customers';
 import { correlationOf, toVehicleView, vehicleEvent, type VehicleEventType } from './vehicle-view';
 import {
@@ -42,7 +41,6 @@ export class VehiclesService {
     private readonly repository: VehiclesRepository,
     private readonly customers: KnownCustomers,
     private readonly outbox: Outbox,
-    @Inject(VEHICLES_OPTIONS) private readonly options: VehiclesAppOptions,
   ) {}
 
   async create(context: CallerContext, input: CreateVehicleDto): Promise<VehicleView> {
@@ -143,7 +141,7 @@ export class VehiclesService {
     if (!isUuid(vehicleId) || !(await this.repository.findById(tenant.id, vehicleId))) {
       throw notFound('Vehicle');
     }
-    await this.customers.require(context, tenant.id, link.customerId, this.waitMs);
+    await this.customers.require(context, tenant.id, link.customerId);
     return this.write(async (manager) => {
       const current = await this.repository.findById(tenant.id, vehicleId, manager, true);
       if (!current) throw notFound('Vehicle');
@@ -254,10 +252,6 @@ export class VehiclesService {
     await this.publish(manager, VEHICLE_LINKED_V1, tenantId, row, correlationId);
   }
 
-  private get waitMs(): number {
-    return this.options.customerWaitMs ?? 3000;
-  }
-
   private async vinTaken(manager: EntityManager, tenantId: string, vin: string): Promise<boolean> {
     const rows = await manager.query<unknown[]>(
       'SELECT 1 FROM vehicles.vehicles WHERE tenant_id = $1 AND vin = $2',
@@ -277,23 +271,17 @@ export class VehiclesService {
   }
 
   /** A transaction whose unique violations become 409s naming the field. */
-  private async write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    try {
-      return await this.dataSource.transaction(work);
-    } catch (error) {
-      const constraint = uniqueViolation(error);
-      if (constraint === VEHICLE_CONSTRAINTS.registration) {
-        throw taken(
+  private write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return transactionWithConflicts(this.dataSource, work, {
+      [VEHICLE_CONSTRAINTS.registration]: () =>
+        taken(
           'registration-taken',
           'registration',
           'Another vehicle of this tenant has this registration.',
-        );
-      }
-      if (constraint === VEHICLE_CONSTRAINTS.vin) {
-        throw taken('vin-taken', 'vin', 'Another vehicle of this tenant has this VIN.');
-      }
-      throw error;
-    }
+        ),
+      [VEHICLE_CONSTRAINTS.vin]: () =>
+        taken('vin-taken', 'vin', 'Another vehicle of this tenant has this VIN.'),
+    });
   }
 }
 
