@@ -168,6 +168,41 @@ describe('vehicles through the gateway (whole system)', () => {
     expect(unlinked.customers.map((l) => l.customerId)).not.toContain(fresh.id);
   });
 
+  it('lets customer search find the customer by plate or VIN once the vehicle is linked', async () => {
+    const driver = await fi.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
+      firstName: 'Kuski',
+      lastName: 'Haku',
+      stationIds: [fi.stationIds[0]],
+    });
+    const van = await fi.admin.expect<VehicleView>(201, 'POST', '/api/v1/vehicles', {
+      registration: 'SRC-777',
+      vin: 'SRCVN000000000777',
+    });
+    await fi.admin.expect(200, 'POST', `/api/v1/vehicles/${van.id}/customers`, {
+      customerId: driver.id,
+      role: 'owner',
+    });
+    const search = async (q: string): Promise<string[]> =>
+      (
+        await fi.worker.expect<{ items: CustomerView[] }>(
+          200,
+          'GET',
+          `/api/v1/customers?q=${encodeURIComponent(q)}`,
+        )
+      ).items.map((c) => c.id);
+    const deadline = Date.now() + 10_000;
+    while (!(await search('SRC-777')).includes(driver.id) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    for (const q of ['SRC-777', 'src777', 'src 777', 'SRCVN000000000777', 'kuski src-777']) {
+      expect(await search(q)).toEqual([driver.id]);
+    }
+    expect(
+      (await pl.admin.expect<{ items: unknown[] }>(200, 'GET', '/api/v1/customers?q=SRC-777'))
+        .items,
+    ).toEqual([]);
+  });
+
   it.each([
     ['an unknown role', { role: 'driver' }, 'role', 'not_allowed'],
     [

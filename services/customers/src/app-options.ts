@@ -10,4 +10,7 @@ export interface CustomersAppOptions {
   sensitiveDataKeys?: SensitiveDataKeys;
   /** false: do not publish the outbox (tests that read the outbox table themselves). */
   relay?: false;
+  /** Broker names of their own (tests); default EVENTS_EXCHANGE / EVENTS_QUEUE_PREFIX. */
+  eventsExchange?: string;
+  queuePrefix?: string;
 }

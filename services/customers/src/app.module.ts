@@ -16,6 +16,7 @@ import { LabelsController } from './labels/labels.controller';
 import { LabelsRepository } from './labels/labels.repository';
 import { LabelsService } from './labels/labels.service';
 import { DEVELOPMENT_KEYS, SensitiveData } from './sensitive/sensitive-data';
+import { VehicleSearchConsumer } from './vehicle-search/vehicle-search.consumer';
 
 /**
  * The customers service: RPC handlers on its command queue, `GET /health` over HTTP, and the
@@ -38,6 +39,8 @@ export class AppModule {
           schema: CUSTOMERS_SCHEMA,
           amqpUrl: options.amqpUrl,
           relay: options.relay === false ? false : undefined,
+          eventsExchange: options.eventsExchange,
+          queuePrefix: options.queuePrefix,
         }),
       ],
       controllers: [CustomersController, FieldRulesController, LabelsController, HealthController],
@@ -53,6 +56,7 @@ export class AppModule {
         FieldRulesRepository,
         FieldRulesService,
         HealthService,
+        VehicleSearchConsumer,
       ],
       exports: [CustomersService, FieldRulesService],
     };

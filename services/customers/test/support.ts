@@ -24,9 +24,18 @@ export interface CustomersHarness {
 /** The service's module on a database of its own, without the RMQ server. */
 export async function startCustomers(label: string): Promise<CustomersHarness> {
   const db = await createTestDatabase(label);
+  const suffix = randomUUID().slice(0, 8);
   const moduleRef = await Test.createTestingModule({
     imports: [
-      AppModule.forRoot({ postgres: db.settings, amqpUrl: AMQP_URL, dbPoolSize: 5, relay: false }),
+      AppModule.forRoot({
+        postgres: db.settings,
+        amqpUrl: AMQP_URL,
+        dbPoolSize: 5,
+        relay: false,
+        // Broker names of this file's own: its consumer must not meet another run's events.
+        eventsExchange: `test.customers.${suffix}.events`,
+        queuePrefix: `test.${suffix}.`,
+      }),
     ],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });

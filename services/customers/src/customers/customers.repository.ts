@@ -278,7 +278,11 @@ function searchStatements(
                             AND external_id = ${param(search.externalId.id)})`);
   }
   for (const pattern of search.patterns) {
-    filters.push(`search_text LIKE customers.search_fold(${param(pattern)})`);
+    // A word also matches the plates and VINs of the customer's vehicles, typed any way.
+    const p = param(pattern);
+    filters.push(
+      `(search_text LIKE customers.search_fold(${p}) OR vehicle_text LIKE customers.vehicle_fold(${p}))`,
+    );
   }
   const after = search.after ? `AND id < ${param(search.after.id)}::uuid` : '';
   const where = filters.length > 0 ? `AND ${filters.join(' AND ')}` : '';

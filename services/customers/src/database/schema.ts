@@ -2,6 +2,7 @@ import type { ServiceDataSourceOptions } from '@kanta/database';
 import { Messaging1763900000000 } from './migrations/1763900000000-messaging';
 import { CustomersCore1763900100000 } from './migrations/1763900100000-customers-core';
 import { CustomerCard1764100000000 } from './migrations/1764100000000-customer-card';
+import { VehicleSearch1764400000000 } from './migrations/1764400000000-vehicle-search';
 
 export const CUSTOMERS_SCHEMA = 'customers';
 
@@ -9,5 +10,10 @@ export const CUSTOMERS_SCHEMA = 'customers';
 export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
   schema: CUSTOMERS_SCHEMA,
   entities: [],
-  migrations: [Messaging1763900000000, CustomersCore1763900100000, CustomerCard1764100000000],
+  migrations: [
+    Messaging1763900000000,
+    CustomersCore1763900100000,
+    CustomerCard1764100000000,
+    VehicleSearch1764400000000,
+  ],
 };
