@@ -1,2 +1,3 @@
 export * from './test-database';
 export * from './problem-of';
+export * from './eventually';

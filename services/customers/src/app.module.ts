@@ -16,6 +16,7 @@ import { LabelsController } from './labels/labels.controller';
 import { LabelsRepository } from './labels/labels.repository';
 import { LabelsService } from './labels/labels.service';
 import { DEVELOPMENT_KEYS, SensitiveData } from './sensitive/sensitive-data';
+import { PartnerContactsConsumer } from './partner-contacts/partner-contacts.consumer';
 import { VehicleSearchConsumer } from './vehicle-search/vehicle-search.consumer';
 
 /**
@@ -57,6 +58,7 @@ export class AppModule {
         FieldRulesService,
         HealthService,
         VehicleSearchConsumer,
+        PartnerContactsConsumer,
       ],
       exports: [CustomersService, FieldRulesService],
     };

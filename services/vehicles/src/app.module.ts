@@ -6,6 +6,9 @@ import { VEHICLES_OPTIONS, type VehiclesAppOptions } from './app-options';
 import { VEHICLES_SCHEMA, vehiclesSchema } from './database/schema';
 import { HealthController } from './health/health.controller';
 import { KnownCustomers } from './known-customers/known-customers';
+import { PartnerIntake } from './partner/partner-intake';
+import { PartnerVisitsRepository } from './partner/partner-visits.repository';
+import { RejectedPartnerEvents, RejectedPartnerEventsController } from './partner/rejected-events';
 import { SalesRepository } from './sales/sales.repository';
 import { SalesService } from './sales/sales.service';
 import { VehiclesController } from './vehicles/vehicles.controller';
@@ -41,7 +44,12 @@ export class AppModule {
           relay: options.relay === false ? false : undefined,
         }),
       ],
-      controllers: [VehiclesController, VisitsController, HealthController],
+      controllers: [
+        VehiclesController,
+        VisitsController,
+        RejectedPartnerEventsController,
+        HealthController,
+      ],
       providers: [
         { provide: VEHICLES_OPTIONS, useValue: options },
         KnownCustomers,
@@ -51,6 +59,9 @@ export class AppModule {
         VisitsService,
         SalesRepository,
         SalesService,
+        PartnerVisitsRepository,
+        PartnerIntake,
+        RejectedPartnerEvents,
       ],
     };
   }

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import type { CallerContext } from '@kanta/contracts';
 import { createTestDatabase, type TestDatabase } from '@kanta/testing';
 
-export { problemOf } from '@kanta/testing';
+export { eventually, problemOf } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
 import type { VehiclesAppOptions } from '../src/app-options';
 import { KnownCustomers } from '../src/known-customers/known-customers';
@@ -14,6 +14,9 @@ export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:56
 
 export interface VehiclesHarness {
   db: TestDatabase;
+  /** This file's own events exchange and queue prefix on the real broker. */
+  eventsExchange: string;
+  queuePrefix: string;
   app: INestApplication;
   dataSource: DataSource;
   /** Makes a customer known to the service, as its created event would. */
@@ -29,6 +32,8 @@ export async function startVehicles(
 ): Promise<VehiclesHarness> {
   const db = await createTestDatabase(label);
   const suffix = randomUUID().slice(0, 8);
+  const eventsExchange = `test.vehicles.${suffix}.events`;
+  const queuePrefix = `test.${suffix}.`;
   const moduleRef = await Test.createTestingModule({
     imports: [
       AppModule.forRoot({
@@ -37,8 +42,8 @@ export async function startVehicles(
         dbPoolSize: 5,
         relay: false,
         customerWaitMs: 300,
-        eventsExchange: `test.vehicles.${suffix}.events`,
-        queuePrefix: `test.${suffix}.`,
+        eventsExchange,
+        queuePrefix,
         ...options,
       }),
     ],
@@ -49,6 +54,8 @@ export async function startVehicles(
   const known = app.get(KnownCustomers);
   return {
     db,
+    eventsExchange,
+    queuePrefix,
     app,
     dataSource,
     knowCustomer: async (tenantId, stationIds, id = randomUUID()) => {

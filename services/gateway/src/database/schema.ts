@@ -4,6 +4,7 @@ import { Tenant } from '../identity/entities/tenant.entity';
 import { User, UserStation } from '../identity/entities/user.entity';
 import { Messaging1763900000000 } from './migrations/1763900000000-messaging';
 import { Identity1764000000000 } from './migrations/1764000000000-identity';
+import { PartnerKeys1764400000000 } from './migrations/1764400000000-partner-keys';
 
 export const GATEWAY_SCHEMA = 'gateway';
 
@@ -11,5 +12,5 @@ export const GATEWAY_SCHEMA = 'gateway';
 export const gatewaySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
   schema: GATEWAY_SCHEMA,
   entities: [Tenant, Station, User, UserStation],
-  migrations: [Messaging1763900000000, Identity1764000000000],
+  migrations: [Messaging1763900000000, Identity1764000000000, PartnerKeys1764400000000],
 };
