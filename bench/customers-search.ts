@@ -12,14 +12,7 @@ import {
 } from '../services/customers/src/customers/customers.repository';
 import { containsPattern, tokeniseSearch } from '../services/customers/src/customers/search-query';
 import { NAMES } from '@kanta/local';
-import {
-  httpLoad,
-  ms,
-  runConcurrently,
-  scratchDatabase,
-  startBenchSystem,
-  type Stats,
-} from './support';
+import { compareSearches, scratchDatabase, startBenchSystem } from './support';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
 const REQUESTS = Number(process.env.BENCH_SEARCHES ?? 400);
@@ -123,41 +116,20 @@ async function main(): Promise<void> {
     const pgQuery = async <T>(text: string, values: unknown[]): Promise<T[]> =>
       (await pool.query(text, values)).rows as T[];
 
-    console.log(
-      `\n== Search at ${CUSTOMERS.toLocaleString('en')} customers, ${CONCURRENCY} concurrent clients, ${REQUESTS} searches per query`,
-    );
-    console.log(
-      `  ${'query'.padEnd(40)} ${'API p50 / p95'.padEnd(22)} ${'raw p50 / p95'.padEnd(22)} ratio p95  target`,
-    );
-    let allMet = true;
-    for (const c of cases) {
-      const path = `/api/v1/customers?q=${encodeURIComponent(c.q)}`;
-      const found = (await admin.expect<{ items: unknown[] }>(200, 'GET', path)).items.length;
-      const api = (amount: number): Promise<Stats> =>
-        httpLoad({
-          url: `${bench.system.gatewayUrl}${path}`,
-          method: 'GET',
-          token: admin.token!,
-          connections: CONCURRENCY,
-          amount,
-        });
-      const raw = async (): Promise<void> => {
-        await runSearch(pgQuery, rawSearch(c.q));
-      };
-      await api(40);
-      await runConcurrently(CONCURRENCY, 40, raw);
-      const apiStats: Stats = await api(REQUESTS);
-      const rawStats: Stats = await runConcurrently(CONCURRENCY, REQUESTS, raw);
-      const limit = Math.max(3 * rawStats.p95, rawStats.p95 + 15);
-      const met = apiStats.p95 <= limit;
-      allMet &&= met;
-      console.log(
-        `  ${`${c.label} (${found} found)`.padEnd(40)} ${`${ms(apiStats.p50)} / ${ms(apiStats.p95)}`.padEnd(22)} ${`${ms(rawStats.p50)} / ${ms(rawStats.p95)}`.padEnd(22)} ${(apiStats.p95 / rawStats.p95).toFixed(2).padStart(9)}  ${met ? 'met' : `NOT met (limit ${ms(limit)})`}`,
-      );
-    }
-    console.log(
-      `  target API p95 <= max(3 x raw p95, raw p95 + 15 ms): ${allMet ? 'met for every query' : 'NOT met for every query'}`,
-    );
+    await compareSearches({
+      title: `Search at ${CUSTOMERS.toLocaleString('en')} customers`,
+      gatewayUrl: bench.system.gatewayUrl,
+      admin,
+      requests: REQUESTS,
+      concurrency: CONCURRENCY,
+      cases: cases.map((c) => ({
+        label: c.label,
+        path: `/api/v1/customers?q=${encodeURIComponent(c.q)}`,
+        raw: async () => {
+          await runSearch(pgQuery, rawSearch(c.q));
+        },
+      })),
+    });
   } finally {
     await pool.end();
     await client.end();

@@ -130,6 +130,8 @@ export async function scratchDatabase(
 
 export interface BenchSystem {
   system: LocalSystem;
+  /** The run's events exchange, for publishing to the services directly. */
+  eventsExchange: string;
   admin: KantaApi;
   tenantId: string;
   stationIds: string[];
@@ -172,7 +174,13 @@ export async function startBenchSystem(env: Record<string, string>): Promise<Ben
     name: 'Bench station',
   });
   const admin = await root.login(email, password, station.id);
-  return { system, admin, tenantId: tenant.id, stationIds: [station.id] };
+  return {
+    system,
+    eventsExchange: `kanta.bench.${id}.events`,
+    admin,
+    tenantId: tenant.id,
+    stationIds: [station.id],
+  };
 }
 
 export function printComparison(
@@ -185,4 +193,60 @@ export function printComparison(
   console.log(
     `  ${ratio.label.padEnd(40)} ${ratio.value.toFixed(2)}  (target ${ratio.target}: ${ratio.met ? 'met' : 'NOT met'})`,
   );
+}
+
+export interface SearchCase {
+  label: string;
+  /** The gateway path to GET, with its query string. */
+  path: string;
+  /** The same search straight from pg. */
+  raw: () => Promise<void>;
+}
+
+/**
+ * Each search through the gateway (autocannon) beside its raw SQL (pg, the same statements),
+ * `concurrency` clients, `requests` each after a warm-up; prints one line per case and whether
+ * API p95 <= max(3 x raw p95, raw p95 + 15 ms). Returns whether every case met it.
+ */
+export async function compareSearches(options: {
+  title: string;
+  gatewayUrl: string;
+  admin: KantaApi;
+  cases: SearchCase[];
+  requests: number;
+  concurrency: number;
+}): Promise<boolean> {
+  const { admin, concurrency, requests } = options;
+  console.log(
+    `\n== ${options.title}, ${concurrency} concurrent clients, ${requests} searches per query`,
+  );
+  console.log(
+    `  ${'query'.padEnd(40)} ${'API p50 / p95'.padEnd(22)} ${'raw p50 / p95'.padEnd(22)} ratio p95  target`,
+  );
+  let allMet = true;
+  for (const c of options.cases) {
+    const found = (await admin.expect<{ items: unknown[] }>(200, 'GET', c.path)).items.length;
+    const api = (amount: number): Promise<Stats> =>
+      httpLoad({
+        url: `${options.gatewayUrl}${c.path}`,
+        method: 'GET',
+        token: admin.token!,
+        connections: concurrency,
+        amount,
+      });
+    await api(40);
+    await runConcurrently(concurrency, 40, c.raw);
+    const apiStats = await api(requests);
+    const rawStats = await runConcurrently(concurrency, requests, c.raw);
+    const limit = Math.max(3 * rawStats.p95, rawStats.p95 + 15);
+    const met = apiStats.p95 <= limit;
+    allMet &&= met;
+    console.log(
+      `  ${`${c.label} (${found} found)`.padEnd(40)} ${`${ms(apiStats.p50)} / ${ms(apiStats.p95)}`.padEnd(22)} ${`${ms(rawStats.p50)} / ${ms(rawStats.p95)}`.padEnd(22)} ${(apiStats.p95 / rawStats.p95).toFixed(2).padStart(9)}  ${met ? 'met' : `NOT met (limit ${ms(limit)})`}`,
+    );
+  }
+  console.log(
+    `  target API p95 <= max(3 x raw p95, raw p95 + 15 ms): ${allMet ? 'met for every query' : 'NOT met for every query'}`,
+  );
+  return allMet;
 }

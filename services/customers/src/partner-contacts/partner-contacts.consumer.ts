@@ -11,7 +11,7 @@ import { EventConsumer, Outbox, type KnownEventEnvelope } from '@kanta/messaging
 import { uuidv7 } from '@kanta/platform';
 import { customerCreatedEvent } from '../customers/customer-events';
 import type { CustomerWrite } from '../customers/customer-row';
-import { CustomersRepository, insertCustomerStatement } from '../customers/customers.repository';
+import { insertCustomerStatement } from '../customers/customers.repository';
 import { normalisePhone } from '../customers/phone';
 import { SensitiveData } from '../sensitive/sensitive-data';
 
@@ -45,7 +45,6 @@ function originOf(type: string, payload: ContactPayload): CustomerOrigin {
 export class PartnerContactsConsumer implements OnModuleInit {
   constructor(
     private readonly events: EventConsumer,
-    private readonly repository: CustomersRepository,
     private readonly sensitive: SensitiveData,
     private readonly outbox: Outbox,
   ) {}
@@ -116,7 +115,7 @@ export class PartnerContactsConsumer implements OnModuleInit {
       addresses: [],
       notes: null,
       status: 'active',
-      customer_number: await this.repository.allocateCustomerNumber(tenantId),
+      customer_number: await allocateNumber(manager, tenantId),
       station_ids: [payload.stationId],
       external_ids: externalId ? [externalId] : [],
       description: null,
@@ -188,4 +187,17 @@ export class PartnerContactsConsumer implements OnModuleInit {
     }
     return null;
   }
+}
+
+/**
+ * A customer number from the tenant's sequence, on the handler's own connection: taking a second
+ * connection from the pool while holding one would starve the pool when every handler does it.
+ * nextval is not rolled back with the transaction, as in a create (numbers may have gaps).
+ */
+async function allocateNumber(manager: EntityManager, tenantId: string): Promise<string> {
+  const rows = await manager.query<{ n: string }[]>(
+    'SELECT customers.allocate_customer_number($1) AS n',
+    [tenantId],
+  );
+  return rows[0].n;
 }

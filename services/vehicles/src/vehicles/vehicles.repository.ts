@@ -177,42 +177,49 @@ export class VehiclesRepository {
     return affected > 0;
   }
 
-  /**
-   * Plate or VIN beginning, ordered by plate. Two index range scans, each stopped at a page
-   * (plates through the unique (tenant, plate) index, VINs through the (tenant, vin) one),
-   * merged: fast at a million vehicles whatever the prefix. Typed VIN prefixes rarely match
-   * more than a page, so the VIN side is not paged past its first `limit` matches.
-   */
-  async search(s: VehicleSearch): Promise<VehicleRow[]> {
-    const values: unknown[] = [s.tenantId, s.limit];
-    const param = (value: unknown): string => `$${values.push(value)}`;
-    const after = s.after !== null ? `AND v.registration_norm > ${param(s.after)}` : '';
-    const linked =
-      s.customerId !== null
-        ? `AND EXISTS (SELECT 1 FROM vehicles.vehicle_customers l
-                        WHERE l.tenant_id = v.tenant_id AND l.vehicle_id = v.id
-                          AND l.customer_id = ${param(s.customerId)})`
-        : '';
-    if (s.prefix === null) {
-      return this.dataSource.query<VehicleRow[]>(
-        `SELECT ${SELECT} FROM vehicles.vehicles v
-          WHERE v.tenant_id = $1 ${after} ${linked}
-          ORDER BY v.registration_norm LIMIT $2`,
-        values,
-      );
-    }
-    const like = param(`${s.prefix}%`);
-    return this.dataSource.query<VehicleRow[]>(
-      `SELECT ${SELECT} FROM (
-         (SELECT * FROM vehicles.vehicles v
-           WHERE v.tenant_id = $1 AND v.registration_norm LIKE ${like} ${after} ${linked}
-           ORDER BY v.registration_norm LIMIT $2)
-         UNION
-         (SELECT * FROM vehicles.vehicles v
-           WHERE v.tenant_id = $1 AND v.vin LIKE ${like} ${after} ${linked}
-           ORDER BY v.vin LIMIT $2)
-       ) v ORDER BY v.registration_norm LIMIT $2`,
-      values,
-    );
+  /** Plate or VIN beginning, ordered by plate: see vehicleSearchStatement. */
+  search(s: VehicleSearch): Promise<VehicleRow[]> {
+    const { text, values } = vehicleSearchStatement(s);
+    return this.dataSource.query<VehicleRow[]>(text, values);
   }
+}
+
+/**
+ * Plate or VIN beginning, ordered by plate. Two index range scans, each stopped at a page
+ * (plates through the unique (tenant, plate) index, VINs through the (tenant, vin) one),
+ * merged: fast at a million vehicles whatever the prefix. Typed VIN prefixes rarely match
+ * more than a page, so the VIN side is not paged past its first `limit` matches. The
+ * benchmark runs the same statement raw.
+ */
+export function vehicleSearchStatement(s: VehicleSearch): { text: string; values: unknown[] } {
+  const values: unknown[] = [s.tenantId, s.limit];
+  const param = (value: unknown): string => `$${values.push(value)}`;
+  const after = s.after !== null ? `AND v.registration_norm > ${param(s.after)}` : '';
+  const linked =
+    s.customerId !== null
+      ? `AND EXISTS (SELECT 1 FROM vehicles.vehicle_customers l
+                      WHERE l.tenant_id = v.tenant_id AND l.vehicle_id = v.id
+                        AND l.customer_id = ${param(s.customerId)})`
+      : '';
+  if (s.prefix === null) {
+    return {
+      text: `SELECT ${SELECT} FROM vehicles.vehicles v
+              WHERE v.tenant_id = $1 ${after} ${linked}
+              ORDER BY v.registration_norm LIMIT $2`,
+      values,
+    };
+  }
+  const like = param(`${s.prefix}%`);
+  return {
+    text: `SELECT ${SELECT} FROM (
+             (SELECT * FROM vehicles.vehicles v
+               WHERE v.tenant_id = $1 AND v.registration_norm LIKE ${like} ${after} ${linked}
+               ORDER BY v.registration_norm LIMIT $2)
+             UNION
+             (SELECT * FROM vehicles.vehicles v
+               WHERE v.tenant_id = $1 AND v.vin LIKE ${like} ${after} ${linked}
+               ORDER BY v.vin LIMIT $2)
+           ) v ORDER BY v.registration_norm LIMIT $2`,
+    values,
+  };
 }
