@@ -190,7 +190,10 @@ describe('partner keys and partner intake (whole system)', () => {
       { partner: 'booking-portal' },
     );
     expectProblem(
-      await send({ ...bookingBody('B-100'), eventId }, theirKey.key),
+      await send(
+        { ...bookingBody('B-100', { stationId: pl.stationIds[0] }), eventId },
+        theirKey.key,
+      ),
       422,
       'eventId',
       'taken',

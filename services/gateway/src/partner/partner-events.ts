@@ -41,6 +41,13 @@ export class PartnerEvents {
       );
     }
     const errors = this.payloads.problems(body.type, body.payload);
+    if (errors.length === 0 && !(await this.isTenantStation(partner.tenantId, body.payload))) {
+      errors.push({
+        field: 'payload.stationId',
+        reason: 'unknown_station',
+        message: 'payload.stationId must be a station of your tenant',
+      });
+    }
     if (errors.length > 0) {
       throw new ProblemError({
         type: problemType('validation'),
@@ -77,5 +84,17 @@ export class PartnerEvents {
       }
       return { eventId, type: body.type, duplicate: true };
     }
+  }
+
+  /** Every partner event names a station; over HTTP it is checked against the key's tenant. */
+  private async isTenantStation(
+    tenantId: string,
+    payload: Record<string, unknown>,
+  ): Promise<boolean> {
+    const rows = await this.dataSource.query<unknown[]>(
+      'SELECT 1 FROM gateway.stations WHERE tenant_id = $1 AND id = $2',
+      [tenantId, String(payload.stationId).toLowerCase()],
+    );
+    return rows.length > 0;
   }
 }

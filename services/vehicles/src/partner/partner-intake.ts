@@ -143,6 +143,7 @@ export class PartnerIntake implements OnModuleInit {
   ): Promise<void> {
     const p = e.payload;
     const customerId = await this.contact(i, p.customer !== undefined);
+    if (p.bookingId) await lock(i, `booking:${p.bookingId}`);
     const visit = p.bookingId
       ? (
           await i.manager.query<{ id: string }[]>(
@@ -208,6 +209,8 @@ export class PartnerIntake implements OnModuleInit {
   }
 
   private async visit(i: Intake, facts: PartnerVisitFacts): Promise<void> {
+    // A sale of this booking handled at the same moment either sees the visit or is seen by it.
+    await lock(i, `booking:${facts.externalId}`);
     const { row, inserted } = await this.visits.upsert(i.manager, i.tenantId, facts);
     await this.visits.attachWaitingSales(i.manager, i.tenantId, row);
     await this.outbox.enqueue(i.manager, [
@@ -312,8 +315,13 @@ export class PartnerIntake implements OnModuleInit {
 }
 
 /** One partner event's intake and its contact answer never run at the same time. */
-async function lockPartnerEvent(i: Intake): Promise<void> {
+function lockPartnerEvent(i: Intake): Promise<void> {
+  return lock(i, `partner-event:${i.eventId}`);
+}
+
+/** A transaction lock on one thing of the tenant (a partner event, a booking, a plate). */
+export async function lock(i: Pick<Intake, 'manager' | 'tenantId'>, what: string): Promise<void> {
   await i.manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-    `vehicles:partner-event:${i.tenantId}:${i.eventId}`,
+    `vehicles:${i.tenantId}:${what}`,
   ]);
 }

@@ -197,6 +197,10 @@ export class VehiclesService {
     correlationId: string | null,
   ): Promise<string> {
     const norm = normaliseRegistration(vehicle.registration);
+    // Two partner events bringing the same new plate at once make one vehicle, not a conflict.
+    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+      `vehicles:${tenantId}:plate:${norm}`,
+    ]);
     const current = await this.repository.findByRegistration(manager, tenantId, norm);
     if (!current) {
       const vinFree = vehicle.vin ? !(await this.vinTaken(manager, tenantId, vehicle.vin)) : false;
