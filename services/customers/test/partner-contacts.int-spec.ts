@@ -1,29 +1,38 @@
 import { randomUUID } from 'node:crypto';
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import type { EventEnvelope, PartnerContact } from '@kanta/contracts';
-import { EventConsumer } from '@kanta/messaging';
-import { startCustomers, tenantFixture, type CustomersHarness } from './support';
+import { eventually } from '@kanta/testing';
+import { AMQP_URL, startCustomers, tenantFixture, type CustomersHarness } from './support';
 
 /*
- * Partner events' contact details resolved to customers. The consumer's handler runs in a
- * transaction with the inbox, as the broker would run it; the answer is read from the outbox.
+ * Partner events' contact details resolved to customers: published to this file's exchange on
+ * the real broker, consumed by the service, the answer read from its outbox.
  */
-describe('partner contact details to customers (real Postgres)', () => {
+describe('partner contact details to customers (real Postgres and RabbitMQ)', () => {
   let h: CustomersHarness;
-  let consumer: EventConsumer;
+  let connection: ChannelModel;
+  let channel: Channel;
   beforeAll(async () => {
     h = await startCustomers('partnercontacts');
-    consumer = h.app.get(EventConsumer);
+    connection = await amqp.connect(AMQP_URL);
+    channel = await connection.createChannel();
   });
   afterAll(async () => {
+    await connection.close();
     await h.close();
   });
 
-  /** Delivers an event to the customers consumer through its inbox, as the broker would. */
+  const publish = (envelope: EventEnvelope): void => {
+    channel.publish(h.eventsExchange, envelope.type, Buffer.from(JSON.stringify(envelope)), {
+      persistent: true,
+    });
+  };
+  /** Publishes the event and waits until the service has answered it. */
   const deliver = async (envelope: EventEnvelope): Promise<void> => {
-    const handle = (
-      consumer as unknown as { handle(e: EventEnvelope, attempt: number): Promise<string> }
-    ).handle.bind(consumer);
-    await handle(envelope, 1);
+    publish(envelope);
+    await eventually(async () =>
+      (await resolution(envelope.eventId)).length > 0 ? true : undefined,
+    );
   };
   const booking = (
     tenantId: string,

@@ -13,6 +13,8 @@ import { FieldRulesService } from '../src/field-rules/field-rules.service';
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 export interface CustomersHarness {
+  /** This file's own events exchange on the real broker. */
+  eventsExchange: string;
   db: TestDatabase;
   app: INestApplication;
   customers: CustomersService;
@@ -41,6 +43,7 @@ export async function startCustomers(label: string): Promise<CustomersHarness> {
   const app = moduleRef.createNestApplication({ logger: false });
   await app.init();
   return {
+    eventsExchange: `test.customers.${suffix}.events`,
     db,
     app,
     customers: app.get(CustomersService),
