@@ -143,6 +143,12 @@ describe('partner keys and partner intake (whole system)', () => {
       'payload.channel',
       'not_allowed',
     ],
+    [
+      'a station of no tenant of ours',
+      bookingBody('B-X', { stationId: '00000000-0000-4000-8000-000000000000' }),
+      'payload.stationId',
+      'unknown_station',
+    ],
     ['a bad event id', { ...bookingBody('B-X'), eventId: 'seven' }, 'eventId', 'invalid_format'],
     [
       'receipt lines that do not add up',
