@@ -14,13 +14,7 @@ import {
   type CustomerSearch,
 } from '../services/customers/src/customers/customers.repository';
 import { containsPattern, tokeniseSearch } from '../services/customers/src/customers/search-query';
-import {
-  compareLatency,
-  printLatencyHeader,
-  scratchDatabase,
-  seedCustomers,
-  startBenchSystem,
-} from './support';
+import { compareSearches, scratchDatabase, seedCustomers, startBenchSystem } from './support';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
 const REQUESTS = Number(process.env.BENCH_SEARCHES ?? 400);
@@ -73,48 +67,37 @@ async function main(): Promise<void> {
     const stationOf = (c: FilterCase): string | null =>
       c.station === 'big' ? big : c.station === 'small' ? small : null;
 
-    printLatencyHeader(
-      `Consent filter at ${CUSTOMERS.toLocaleString('en')} customers, ${CONCURRENCY} concurrent clients, ${REQUESTS} searches per query`,
-      'filter',
-      46,
-    );
-    let allMet = true;
-    for (const c of CASES) {
-      const station = stationOf(c);
-      const params = new URLSearchParams({ marketingConsent: c.consent });
-      if (station) params.set('stationIds', station);
-      if (c.q) params.set('q', c.q);
-      const path = `/api/v1/customers?${params.toString()}`;
-      const found = (await admin.expect<{ items: unknown[] }>(200, 'GET', path)).items.length;
-      const search: CustomerSearch = {
-        tenantId,
-        patterns: tokeniseSearch(c.q).map(containsPattern),
-        includePassive: false,
-        createdFrom: null,
-        createdBefore: null,
-        stationIds: station ? [station] : null,
-        marketingConsent: c.consent,
-        after: null,
-        limit: 26,
-      };
-      const raw = async (): Promise<void> => {
-        await runSearch(pgQuery, search);
-      };
-      // Measured whatever came before: `allMet &&= await …` would skip it once one missed.
-      const met = await compareLatency({
-        label: `${c.label} (${found} found)`,
-        url: `${bench.system.gatewayUrl}${path}`,
-        token: admin.token!,
-        raw,
-        requests: REQUESTS,
-        concurrency: CONCURRENCY,
-        width: 46,
-      });
-      allMet &&= met;
-    }
-    console.log(
-      `  target API p95 <= max(3 x raw p95, raw p95 + 15 ms): ${allMet ? 'met for every filter' : 'NOT met for every filter'}`,
-    );
+    await compareSearches({
+      title: `Consent filter at ${CUSTOMERS.toLocaleString('en')} customers`,
+      gatewayUrl: bench.system.gatewayUrl,
+      admin,
+      requests: REQUESTS,
+      concurrency: CONCURRENCY,
+      cases: CASES.map((c) => {
+        const station = stationOf(c);
+        const params = new URLSearchParams({ marketingConsent: c.consent });
+        if (station) params.set('stationIds', station);
+        if (c.q) params.set('q', c.q);
+        const search: CustomerSearch = {
+          tenantId,
+          patterns: tokeniseSearch(c.q).map(containsPattern),
+          includePassive: false,
+          createdFrom: null,
+          createdBefore: null,
+          stationIds: station ? [station] : null,
+          marketingConsent: c.consent,
+          after: null,
+          limit: 26,
+        };
+        return {
+          label: c.label,
+          path: `/api/v1/customers?${params.toString()}`,
+          raw: async () => {
+            await runSearch(pgQuery, search);
+          },
+        };
+      }),
+    });
   } finally {
     await pool.end();
     await client.end();

@@ -6,7 +6,7 @@ import type {
   CustomerConsentsView,
   CustomerView,
 } from '@kanta/contracts';
-import { eventually } from '@kanta/testing';
+import { eventuallyPasses } from '@kanta/testing';
 import {
   createTenant,
   expectProblem,
@@ -173,7 +173,7 @@ describe('consents (whole system)', () => {
           ],
         },
       });
-      const view = await eventually(async () => {
+      const view = await eventuallyPasses(async () => {
         const v = await consentsOf(customer.id);
         expect(v.current).toHaveLength(2);
         return v;
@@ -471,7 +471,7 @@ describe('consents (whole system)', () => {
         { email: 'later@example.test' },
         { 'if-match': '"1"' },
       );
-      await eventually(async () =>
+      await eventuallyPasses(async () =>
         expect((await contactability(customer.id, 'service', 'email')).allowed).toBe(true),
       );
     });
@@ -572,8 +572,8 @@ describe('consents (whole system)', () => {
       // Two hops of events (customer created → consents recorded → customers): allow for a
       // loaded machine.
       const hops = { timeoutMs: 20_000 };
-      await eventually(async () => expect(await found('both')).toEqual([both]), hops);
-      await eventually(
+      await eventuallyPasses(async () => expect(await found('both')).toEqual([both]), hops);
+      await eventuallyPasses(
         async () => expect(await found('either')).toEqual(sorted(both, emailOnly, smsOnly)),
         hops,
       );
@@ -582,7 +582,7 @@ describe('consents (whole system)', () => {
       expect(await found('sms')).toEqual(sorted(both, smsOnly));
       // A later withdrawal takes the customer out of the filter.
       await record(both, [{ purpose: 'marketing_sms', decision: 'withdrawn', textId: smsText.id }]);
-      await eventually(async () => expect(await found('both')).toEqual([]), hops);
+      await eventuallyPasses(async () => expect(await found('both')).toEqual([]), hops);
       expect(await found('email')).toEqual(sorted(both, emailOnly));
       expectProblem(
         await fi.admin.request('GET', '/api/v1/customers?marketingConsent=all'),
@@ -647,7 +647,7 @@ describe('consents (whole system)', () => {
 
     it('hides a customer of another station from a worker, and superadmins have no tenant', async () => {
       const customer = await newCustomer();
-      await eventually(async () =>
+      await eventuallyPasses(async () =>
         expect(
           (await fi.worker.request('GET', `/api/v1/customers/${customer.id}/consents`)).status,
         ).toBe(200),

@@ -1,10 +1,13 @@
 import {
+  CONTACT_RESOLVED_V1,
   CUSTOMER_CREATED_V1,
   CUSTOMER_UPDATED_V1,
   REMINDER_DUE_V1,
+  contactResolvedV1Schema,
   customerCreatedV1Schema,
   customerUpdatedV1Schema,
   reminderDueV1Schema,
+  type ContactResolvedV1,
   type CustomerCreatedV1,
   type CustomerUpdatedV1,
   type ReminderDueV1,
@@ -20,6 +23,47 @@ import {
   type ConsentRecordedV1,
   type ConsentTextPublishedV1,
 } from './consents';
+import {
+  PARTNER_BOOKING_CANCELLED_V1,
+  PARTNER_BOOKING_CREATED_V1,
+  PARTNER_BOOKING_RESCHEDULED_V1,
+  PARTNER_CUSTOMER_SUBMITTED_V1,
+  PARTNER_PAYLOAD_RULES,
+  PARTNER_SALE_COMPLETED_V1,
+  PARTNER_WORK_COMPLETED_V1,
+  partnerBookingCancelledV1Schema,
+  partnerBookingCreatedV1Schema,
+  partnerBookingRescheduledV1Schema,
+  partnerCustomerSubmittedV1Schema,
+  partnerSaleCompletedV1Schema,
+  partnerWorkCompletedV1Schema,
+  type PartnerBookingCancelledV1,
+  type PartnerBookingCreatedV1,
+  type PartnerBookingRescheduledV1,
+  type PartnerCustomerSubmittedV1,
+  type PartnerSaleCompletedV1,
+  type PartnerWorkCompletedV1,
+  type PayloadProblem,
+} from './partner';
+import {
+  SALE_RECORDED_V1,
+  VEHICLE_CREATED_V1,
+  VEHICLE_LINKED_V1,
+  VEHICLE_UNLINKED_V1,
+  VEHICLE_UPDATED_V1,
+  VISIT_RECORDED_V1,
+  VISIT_UPDATED_V1,
+  saleRecordedV1Schema,
+  vehicleCreatedV1Schema,
+  vehicleLinkedV1Schema,
+  vehicleUnlinkedV1Schema,
+  vehicleUpdatedV1Schema,
+  visitRecordedV1Schema,
+  visitUpdatedV1Schema,
+  type SaleRecordedV1,
+  type VehicleStateV1,
+  type VisitEventV1,
+} from './vehicles';
 
 /** Every event type the system knows, with its payload type. Add new versions here. */
 export interface EventPayloads {
@@ -29,6 +73,20 @@ export interface EventPayloads {
   [CONSENT_TEXT_PUBLISHED_V1]: ConsentTextPublishedV1;
   [CONSENT_PREFERENCES_CHANGED_V1]: ConsentPreferencesChangedV1;
   [REMINDER_DUE_V1]: ReminderDueV1;
+  [CONTACT_RESOLVED_V1]: ContactResolvedV1;
+  [VEHICLE_CREATED_V1]: VehicleStateV1;
+  [VEHICLE_UPDATED_V1]: VehicleStateV1;
+  [VEHICLE_LINKED_V1]: VehicleStateV1;
+  [VEHICLE_UNLINKED_V1]: VehicleStateV1;
+  [VISIT_RECORDED_V1]: VisitEventV1;
+  [VISIT_UPDATED_V1]: VisitEventV1;
+  [SALE_RECORDED_V1]: SaleRecordedV1;
+  [PARTNER_BOOKING_CREATED_V1]: PartnerBookingCreatedV1;
+  [PARTNER_BOOKING_RESCHEDULED_V1]: PartnerBookingRescheduledV1;
+  [PARTNER_BOOKING_CANCELLED_V1]: PartnerBookingCancelledV1;
+  [PARTNER_WORK_COMPLETED_V1]: PartnerWorkCompletedV1;
+  [PARTNER_SALE_COMPLETED_V1]: PartnerSaleCompletedV1;
+  [PARTNER_CUSTOMER_SUBMITTED_V1]: PartnerCustomerSubmittedV1;
 }
 export type EventType = keyof EventPayloads;
 
@@ -40,4 +98,25 @@ export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
   [CONSENT_TEXT_PUBLISHED_V1]: consentTextPublishedV1Schema,
   [CONSENT_PREFERENCES_CHANGED_V1]: consentPreferencesChangedV1Schema,
   [REMINDER_DUE_V1]: reminderDueV1Schema,
+  [CONTACT_RESOLVED_V1]: contactResolvedV1Schema,
+  [VEHICLE_CREATED_V1]: vehicleCreatedV1Schema,
+  [VEHICLE_UPDATED_V1]: vehicleUpdatedV1Schema,
+  [VEHICLE_LINKED_V1]: vehicleLinkedV1Schema,
+  [VEHICLE_UNLINKED_V1]: vehicleUnlinkedV1Schema,
+  [VISIT_RECORDED_V1]: visitRecordedV1Schema,
+  [VISIT_UPDATED_V1]: visitUpdatedV1Schema,
+  [SALE_RECORDED_V1]: saleRecordedV1Schema,
+  [PARTNER_BOOKING_CREATED_V1]: partnerBookingCreatedV1Schema,
+  [PARTNER_BOOKING_RESCHEDULED_V1]: partnerBookingRescheduledV1Schema,
+  [PARTNER_BOOKING_CANCELLED_V1]: partnerBookingCancelledV1Schema,
+  [PARTNER_WORK_COMPLETED_V1]: partnerWorkCompletedV1Schema,
+  [PARTNER_SALE_COMPLETED_V1]: partnerSaleCompletedV1Schema,
+  [PARTNER_CUSTOMER_SUBMITTED_V1]: partnerCustomerSubmittedV1Schema,
 };
+
+/** Rules beyond a payload's schema (sums, dates relative to now), checked right after it. */
+export const EVENT_PAYLOAD_RULES: Partial<Record<EventType, (payload: never) => PayloadProblem[]>> =
+  PARTNER_PAYLOAD_RULES;
+
+/** Events whose envelope must name a tenant (everything a partner sends is a tenant's). */
+export const requiresTenant = (type: string): boolean => type.startsWith('partner.');

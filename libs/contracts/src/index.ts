@@ -5,3 +5,6 @@ export * from './rpc';
 export * from './event-catalogue';
 export * from './customers';
 export * from './consents';
+export * from './vehicles';
+export * from './partner';
+export * from './page.dto';

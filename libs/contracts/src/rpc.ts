@@ -5,6 +5,7 @@
 export const RPC_QUEUES = {
   customers: 'kanta.rpc.customers',
   consents: 'kanta.rpc.consents',
+  vehicles: 'kanta.rpc.vehicles',
 } as const;
 export type RpcService = keyof typeof RPC_QUEUES;
 export const RPC_SERVICES = Object.keys(RPC_QUEUES) as RpcService[];
@@ -48,6 +49,26 @@ export const CONSENTS_RPC = {
   getPreferences: 'consents.preferences.get',
   setPreferences: 'consents.preferences.set',
   contactability: 'consents.contactability.get',
+} as const;
+
+export const VEHICLES_RPC = {
+  health: 'vehicles.health',
+  createVehicle: 'vehicles.vehicle.create',
+  getVehicle: 'vehicles.vehicle.get',
+  updateVehicle: 'vehicles.vehicle.update',
+  searchVehicles: 'vehicles.vehicle.search',
+  linkCustomer: 'vehicles.vehicle.link',
+  unlinkCustomer: 'vehicles.vehicle.unlink',
+  customerVehicles: 'vehicles.customer.vehicles',
+  createVisit: 'vehicles.visit.create',
+  getVisit: 'vehicles.visit.get',
+  updateVisit: 'vehicles.visit.update',
+  listVisits: 'vehicles.visit.list',
+  customerVisits: 'vehicles.customer.visits',
+  createSale: 'vehicles.sale.create',
+  customerSales: 'vehicles.customer.sales',
+  customerSummary: 'vehicles.customer.summary',
+  rejectedPartnerEvents: 'vehicles.partner.rejected',
 } as const;
 
 /** What a service answers to its `<service>.health` pattern. */

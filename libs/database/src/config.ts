@@ -24,6 +24,16 @@ export function postgresSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): P
   };
 }
 
+/** For a service's config reader: a bad variable joins the list of problems, defaults stand in. */
+export function readPostgresSettings(env: NodeJS.ProcessEnv, problems: string[]): PostgresSettings {
+  try {
+    return postgresSettingsFromEnv(env);
+  } catch (error) {
+    problems.push((error as Error).message);
+    return postgresSettingsFromEnv({});
+  }
+}
+
 function statementTimeout(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 10_000;
   const value = Number(raw);

@@ -119,11 +119,44 @@ export async function seedDemo(
     await Promise.all(
       Array.from({ length: workers }, async (_, w) => {
         for (let i = w; i < bodies.length; i += workers) {
-          await admin.expect(201, 'POST', '/api/v1/customers', bodies[i]);
+          const customer = await admin.expect<Created>(201, 'POST', '/api/v1/customers', bodies[i]);
+          if (i % 5 === 0) await demoVehicleAndVisit(admin, customer.id, i, stationIds);
         }
       }),
     );
-    log(`seeded tenant ${demo.slug}: ${stationIds.length} stations, ${bodies.length} customers`);
+    log(
+      `seeded tenant ${demo.slug}: ${stationIds.length} stations, ${bodies.length} customers, ` +
+        `${Math.ceil(bodies.length / 5)} vehicles with a visit each`,
+    );
   }
   return true;
+}
+
+/** Every fifth demo customer owns a car (plates DEM-000…) and has one visit, past or booked. */
+async function demoVehicleAndVisit(
+  admin: KantaApi,
+  customerId: string,
+  i: number,
+  stationIds: string[],
+): Promise<void> {
+  const vehicle = await admin.expect<Created>(201, 'POST', '/api/v1/vehicles', {
+    registration: `DEM-${String(i).padStart(3, '0')}`,
+    make: 'Demo',
+    model: `Model ${1 + (i % 4)}`,
+    year: 2005 + (i % 20),
+  });
+  await admin.expect(200, 'POST', `/api/v1/vehicles/${vehicle.id}/customers`, {
+    customerId,
+    role: 'owner',
+    isDefault: true,
+  });
+  const scheduledAt = new Date(Date.now() + (i % 2 === 0 ? -1 : 1) * (1 + i) * 86_400_000);
+  await admin.expect(201, 'POST', '/api/v1/visits', {
+    stationId: stationIds[i % stationIds.length],
+    customerId,
+    vehicleId: vehicle.id,
+    kind: 'inspection',
+    channel: i % 3 === 0 ? 'online_booking' : 'phone',
+    scheduledAt: scheduledAt.toISOString(),
+  });
 }

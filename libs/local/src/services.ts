@@ -28,6 +28,14 @@ export const LOCAL_SERVICES: LocalService[] = [
     schemaExport: 'customersSchema',
   },
   {
+    name: 'vehicles',
+    portVariable: 'VEHICLES_PORT',
+    defaultPort: 3002,
+    main: 'dist/services/vehicles/src/main.js',
+    schemaModule: 'dist/services/vehicles/src/database/schema.js',
+    schemaExport: 'vehiclesSchema',
+  },
+  {
     name: 'consents',
     portVariable: 'CONSENTS_PORT',
     defaultPort: 3003,

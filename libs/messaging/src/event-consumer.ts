@@ -48,6 +48,16 @@ export interface EventConsumerOptions {
   validator?: EventValidator;
 }
 
+/** What a listener learns about a message that failed validation. */
+export interface InvalidMessage {
+  content: Buffer;
+  routingKey: string;
+  reason: string;
+  messageId: string | undefined;
+}
+
+export type InvalidMessageListener = (message: InvalidMessage) => Promise<void>;
+
 interface Registration {
   pattern: string;
   handler: EventHandler;
@@ -65,6 +75,7 @@ type Outcome = 'processed' | 'duplicate' | 'no-handler';
  */
 export class EventConsumer {
   private readonly registrations: Registration[] = [];
+  private invalidListener: InvalidMessageListener | undefined;
   private readonly validator: EventValidator;
   private readonly consumer: string;
   private readonly prefetch: number;
@@ -108,6 +119,15 @@ export class EventConsumer {
   onPattern(pattern: string, handler: EventHandler): this {
     if (this.channel) throw new Error('Register event handlers before the consumer starts');
     this.registrations.push({ pattern, handler });
+    return this;
+  }
+
+  /**
+   * Told of each message refused as invalid, before it goes to the DLQ (e.g. to keep a record
+   * admins can list). A failing listener is logged and does not stop the dead-lettering.
+   */
+  onInvalid(listener: InvalidMessageListener): this {
+    this.invalidListener = listener;
     return this;
   }
 
@@ -212,6 +232,17 @@ export class EventConsumer {
       stringHeader(headers, HEADERS.originalRoutingKey) ?? message.fields.routingKey;
     const validation = this.validator.validate(message.content);
     if (!validation.valid) {
+      await this.invalidListener?.({
+        content: message.content,
+        routingKey,
+        reason: validation.reason,
+        messageId: messageIdOf(message),
+      }).catch((error: unknown) =>
+        this.options.logger.error(
+          { queue: this.names.main, err: errorText(error) },
+          'invalid-message listener failed',
+        ),
+      );
       await this.deadLetter(
         ch,
         message,

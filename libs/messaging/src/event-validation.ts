@@ -1,8 +1,10 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import {
+  EVENT_PAYLOAD_RULES,
   EVENT_PAYLOAD_SCHEMAS,
   envelopeSchema,
+  requiresTenant,
   type EventEnvelope,
   type EventPayloads,
   type EventType,
@@ -24,7 +26,12 @@ export class EventValidator {
   private readonly envelope: ValidateFunction;
   private readonly payloads = new Map<string, ValidateFunction>();
 
-  constructor(payloadSchemas: Readonly<Record<string, object>> = EVENT_PAYLOAD_SCHEMAS) {
+  constructor(
+    payloadSchemas: Readonly<Record<string, object>> = EVENT_PAYLOAD_SCHEMAS,
+    private readonly payloadRules: Readonly<
+      Partial<Record<string, (payload: never) => { field: string; message: string }[]>>
+    > = EVENT_PAYLOAD_RULES,
+  ) {
     // Union types (`["string", "null"]`) are part of the envelope contract.
     const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: true });
     addFormats(ajv);
@@ -45,12 +52,26 @@ export class EventValidator {
       return { valid: false, reason: `envelope: ${describe(this.envelope)}` };
     }
     const envelope = parsed as EventEnvelope<unknown>;
+    if (envelope.tenantId === null && requiresTenant(envelope.type)) {
+      return {
+        valid: false,
+        reason: `envelope: /tenantId must name a tenant for ${envelope.type}`,
+      };
+    }
     const payload = this.payloads.get(envelope.type);
     if (!payload) {
       return { valid: false, reason: `unknown event type ${envelope.type}` };
     }
     if (!payload(envelope.payload)) {
       return { valid: false, reason: `payload of ${envelope.type}: ${describe(payload)}` };
+    }
+    const rule = this.payloadRules[envelope.type];
+    const broken = rule ? rule(envelope.payload as never) : [];
+    if (broken.length > 0) {
+      return {
+        valid: false,
+        reason: `payload of ${envelope.type}: ${broken.map((b) => b.message).join('; ')}`,
+      };
     }
     return { valid: true, event: envelope as KnownEventEnvelope };
   }

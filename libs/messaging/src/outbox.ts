@@ -7,6 +7,13 @@ export interface OutboxEvent<T extends EventType = EventType> {
   tenantId: string | null;
   correlationId: string | null;
   payload: EventPayloads[T];
+  /**
+   * For events relayed on someone else's behalf (a partner's, through the gateway): their own
+   * event id (so a retry of theirs is the same event), time and producer.
+   */
+  eventId?: string;
+  occurredAt?: string;
+  producer?: string;
 }
 
 /** Event ids are UUIDv7, so they sort by time. */
@@ -54,11 +61,11 @@ export class Outbox {
     firstParam: number,
   ): { envelopes: EventEnvelope[]; sql: string; params: unknown[] } {
     const envelopes: EventEnvelope[] = events.map((event) => ({
-      eventId: newEventId(),
+      eventId: event.eventId ?? newEventId(),
       type: event.type,
-      occurredAt: new Date().toISOString(),
+      occurredAt: event.occurredAt ?? new Date().toISOString(),
       tenantId: event.tenantId,
-      producer: this.producer,
+      producer: event.producer ?? this.producer,
       correlationId: event.correlationId,
       payload: event.payload,
     }));

@@ -11,7 +11,7 @@ import {
   type CustomerUpdatedV1,
 } from '@kanta/contracts';
 import { eventTopologyNames, serviceQueueNames } from '@kanta/messaging';
-import { createTestDatabase, eventually, type TestDatabase } from '@kanta/testing';
+import { createTestDatabase, eventuallyPasses, type TestDatabase } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
 import { ConsentLedger } from '../src/ledger/consent-ledger.service';
 import { ConsentTextsService } from '../src/texts/consent-texts.service';
@@ -137,7 +137,7 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
     });
     const customerId = randomUUID();
     await publish(CUSTOMER_CREATED_V1, created(customerId));
-    await eventually(async () => expect(await known(customerId)).toBeDefined());
+    await eventuallyPasses(async () => expect(await known(customerId)).toBeDefined());
     await app.get(ConsentLedger).record(admin, customerId, {
       decisions: [{ purpose: 'marketing_email', decision: 'granted', textId: text.text.id }],
     });
@@ -185,7 +185,7 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
     });
     const eventId = await publish(CUSTOMER_CREATED_V1, payload);
     await publish(CUSTOMER_CREATED_V1, payload, eventId);
-    await eventually(async () => expect(await ledgerRows(customerId)).toHaveLength(1));
+    await eventuallyPasses(async () => expect(await ledgerRows(customerId)).toHaveLength(1));
     // A later, different event for the same customer proves the queue moved past both copies.
     await publish(CUSTOMER_UPDATED_V1, {
       customerId,
@@ -197,7 +197,7 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
       hasEmail: true,
       hasPhone: true,
     });
-    await eventually(async () => expect((await known(customerId)).version).toBe(2));
+    await eventuallyPasses(async () => expect((await known(customerId)).version).toBe(2));
     expect(await ledgerRows(customerId)).toHaveLength(1);
     const outbox = await dataSource.query<{ type: string }[]>(
       `SELECT type FROM consents.outbox WHERE envelope->'payload'->>'customerId' = $1`,
@@ -219,12 +219,12 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
       hasPhone,
     });
     await publish(CUSTOMER_UPDATED_V1, update(3, true));
-    await eventually(async () => expect((await known(customerId))?.version).toBe(3));
+    await eventuallyPasses(async () => expect((await known(customerId))?.version).toBe(3));
     await publish(CUSTOMER_CREATED_V1, created(customerId));
     await publish(CUSTOMER_UPDATED_V1, update(2, false));
     const marker = randomUUID();
     await publish(CUSTOMER_CREATED_V1, created(marker));
-    await eventually(async () => expect(await known(marker)).toBeDefined());
+    await eventuallyPasses(async () => expect(await known(marker)).toBeDefined());
     expect(await known(customerId)).toEqual({ version: 3, has_email: true, has_phone: true });
   });
 });

@@ -18,6 +18,4 @@ export interface CustomersAppOptions {
   relay?: false;
   /** Broker names of its own (tests); default EVENTS_EXCHANGE / EVENTS_QUEUE_PREFIX. */
   messaging?: { eventsExchange?: string; queuePrefix?: string };
-  /** false: do not consume events (tests that share the broker without names of their own). */
-  consume?: false;
 }

@@ -23,6 +23,8 @@ import { LabelsRepository } from './labels/labels.repository';
 import { LabelsService } from './labels/labels.service';
 import { SensitiveDataModule } from './sensitive/sensitive-data';
 import { RemindersModule } from './reminders/reminders.module';
+import { PartnerContactsConsumer } from './partner-contacts/partner-contacts.consumer';
+import { VehicleSearchConsumer } from './vehicle-search/vehicle-search.consumer';
 
 /**
  * The customers service: RPC handlers on its command queue, `GET /health` over HTTP, the
@@ -65,7 +67,7 @@ export class AppModule {
         serviceHealthController('customers'),
       ],
       providers: [
-        ...(options.consume === false ? [] : [MarketingConsentsConsumer]),
+        MarketingConsentsConsumer,
         CustomersRepository,
         LabelsRepository,
         LabelsService,
@@ -76,6 +78,8 @@ export class AppModule {
         FieldRulesRepository,
         FieldRulesService,
         ServiceHealthCheck,
+        VehicleSearchConsumer,
+        PartnerContactsConsumer,
       ],
       exports: [CustomersService, FieldRulesService],
     };

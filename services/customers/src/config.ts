@@ -6,7 +6,7 @@ import {
   type EnvReader,
   type InfrastructureConfig,
 } from '@kanta/platform';
-import { postgresSettingsFromEnv, type PostgresSettings } from '@kanta/database';
+import { readPostgresSettings, type PostgresSettings } from '@kanta/database';
 import { DEFAULT_RPC_PREFETCH } from '@kanta/platform';
 import { sensitiveDataKeysFromEnv, type SensitiveDataKeys } from './sensitive/sensitive-data';
 
@@ -25,13 +25,7 @@ export interface CustomersConfig {
 
 export const readCustomersConfig: EnvReader<CustomersConfig> = (env, problems) => {
   const infrastructure = readInfrastructureConfig(env, problems);
-  let postgres: PostgresSettings;
-  try {
-    postgres = postgresSettingsFromEnv(env);
-  } catch (error) {
-    problems.push((error as Error).message);
-    postgres = postgresSettingsFromEnv({});
-  }
+  const postgres = readPostgresSettings(env, problems);
   return {
     port: intFromEnv(env, problems, 'CUSTOMERS_PORT', 3001, { min: 1, max: 65535 }),
     postgres,

@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import type { CallerContext } from '@kanta/contracts';
 import { createTestDatabase, deleteRedisKeys, type TestDatabase } from '@kanta/testing';
 import type { CustomersAppOptions } from '../src/app-options';
+
+export { problemOf } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
 import { CustomersService } from '../src/customers/customers.service';
 import { FieldRulesService } from '../src/field-rules/field-rules.service';
@@ -33,6 +35,8 @@ export function deleteJobKeys(prefix: string): Promise<number> {
 }
 
 export interface CustomersHarness {
+  /** This file's own events exchange on the real broker. */
+  eventsExchange: string;
   db: TestDatabase;
   app: INestApplication;
   customers: CustomersService;
@@ -50,6 +54,7 @@ export async function startCustomers(
 ): Promise<CustomersHarness> {
   const db = options.db ?? (await createTestDatabase(label));
   const jobs = testJobsOptions(label, options.jobs);
+  const suffix = randomUUID().slice(0, 8);
   const moduleRef = await Test.createTestingModule({
     imports: [
       AppModule.forRoot({
@@ -57,14 +62,19 @@ export async function startCustomers(
         amqpUrl: AMQP_URL,
         dbPoolSize: 5,
         relay: false,
-        consume: false,
         ...jobs,
+        // Broker names of this file's own: its consumers must not meet another run's events.
+        messaging: {
+          eventsExchange: `test.customers.${suffix}.events`,
+          queuePrefix: `test.${suffix}.`,
+        },
       }),
     ],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.init();
   return {
+    eventsExchange: `test.customers.${suffix}.events`,
     db,
     app,
     customers: app.get(CustomersService),
@@ -127,22 +137,3 @@ export const superadmin: CallerContext = {
   currentStationId: null,
   correlationId: 'superadmin-test',
 };
-
-/** Runs an action expected to fail with a problem; returns the problem document. */
-export async function problemOf(action: Promise<unknown>): Promise<{
-  status: number;
-  type: string;
-  errors?: { field: string; reason: string }[];
-}> {
-  try {
-    await action;
-  } catch (error) {
-    const problem = (error as { problem?: unknown }).problem ?? error;
-    return problem as {
-      status: number;
-      type: string;
-      errors?: { field: string; reason: string }[];
-    };
-  }
-  throw new Error('expected a problem, but the action succeeded');
-}

@@ -5,6 +5,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { createServiceDataSource } from '@kanta/database';
+import { MessagingModule } from '@kanta/messaging';
 import { createLogger } from '@kanta/platform';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
@@ -23,7 +24,7 @@ import {
 import { CustomersController } from './customers/customers.controller';
 import { CustomersService } from './customers/customers.service';
 import { DuplicatesController } from './customers/duplicates.controller';
-import { gatewaySchema } from './database/schema';
+import { GATEWAY_SCHEMA, gatewaySchema } from './database/schema';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { requestIdOf } from './http/request-id';
@@ -41,6 +42,13 @@ import { TenantUsers } from './identity/tenant-users';
 import { UsersController } from './identity/users.controller';
 import { UsersRepository } from './identity/users.repository';
 import { UsersService } from './identity/users.service';
+import { PartnerController } from './partner/partner.controller';
+import { PartnerEvents } from './partner/partner-events';
+import { PartnerKeys } from './partner/partner-keys';
+import { CustomerRecordsController } from './vehicles/customer-records.controller';
+import { VehiclesController } from './vehicles/vehicles.controller';
+import { VehiclesGateway } from './vehicles/vehicles-gateway';
+import { VisitsController } from './vehicles/visits.controller';
 
 interface SerializedRequest {
   id: unknown;
@@ -81,6 +89,16 @@ export class AppModule {
           },
         }),
         TypeOrmModule.forRoot({ ...dataSource.options, retryAttempts: 1, retryDelay: 1000 }),
+        // The outbox and relay of partner events received over HTTP; the gateway consumes none.
+        MessagingModule.forRoot({
+          service: 'gateway',
+          schema: GATEWAY_SCHEMA,
+          amqpUrl: config.amqpUrl,
+          eventsExchange: config.eventsExchange,
+          logger: createLogger('gateway.messaging', config.logLevel),
+          // Start soon without the broker (RPCs answer 503 meanwhile); the relay connects later.
+          startupTimeoutMs: 2000,
+        }),
         JwtModule.register({
           // A KeyObject, not the string: given a string, jsonwebtoken first tries to parse it as
           // a public key on every verify, which cost a sixth of the gateway's CPU under load.
@@ -101,6 +119,10 @@ export class AppModule {
         CustomerSourcesController,
         ConsentsController,
         RemindersController,
+        CustomerRecordsController,
+        VehiclesController,
+        VisitsController,
+        PartnerController,
         HealthController,
       ],
       providers: [
@@ -121,6 +143,9 @@ export class AppModule {
         CustomersService,
         ConsentsService,
         RemindersService,
+        VehiclesGateway,
+        PartnerKeys,
+        PartnerEvents,
         HealthService,
       ],
     };

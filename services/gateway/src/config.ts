@@ -19,6 +19,8 @@ export interface GatewayConfig {
   logLevel: string;
   postgres: PostgresSettings;
   amqpUrl: string;
+  /** Where partner events are published (EVENTS_EXCHANGE). */
+  eventsExchange: string;
   redisUrl: string;
   /** Every Redis key the gateway writes starts with this (tests give each file its own). */
   redisKeyPrefix: string;
@@ -87,6 +89,7 @@ export const readGatewayEnv: EnvReader<GatewayConfig> = (env, problems) => {
     ),
     postgres: postgres ?? postgresSettingsFromEnv({}),
     amqpUrl: infrastructure.amqpUrl,
+    eventsExchange: infrastructure.eventsExchange,
     redisUrl: infrastructure.redisUrl,
     redisKeyPrefix: stringFromEnv(
       env,

@@ -54,6 +54,7 @@ export async function bootGateway(
     REDIS_URL,
     REDIS_KEY_PREFIX: `test:gateway:${suffix}:`,
     RPC_QUEUE_PREFIX: `test.${label}.${suffix}.`,
+    EVENTS_EXCHANGE: `test.gateway.${suffix}.events`,
     GATEWAY_BOOTSTRAP_SUPERADMIN_EMAIL: ROOT_EMAIL,
     GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD: PASSWORD,
     ...env,

@@ -12,7 +12,6 @@ import {
   IsOptional,
   IsString,
   IsUUID,
-  Length,
   Matches,
   Max,
   MaxLength,
@@ -21,6 +20,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { RecordConsentsDto } from '../consents/consent.dto';
+import { PageQueryDto } from '../page.dto';
 
 /** Station ids compare as text downstream, so they are lower-cased at the edge. */
 const lowerCaseIds = (value: unknown): unknown =>
@@ -346,23 +346,6 @@ const toBoolean = ({ value }: { value: unknown }): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;
 const toArray = ({ value }: { value: unknown }): unknown =>
   lowerCaseIds(typeof value === 'string' ? value.split(',').filter(Boolean) : value);
-
-/** The page of a cursor-paginated list. */
-export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 500)
-  cursor?: string;
-}
 
 export class SearchCustomersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({

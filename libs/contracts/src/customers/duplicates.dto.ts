@@ -11,7 +11,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { PageQueryDto } from './customer.dto';
+import { PageQueryDto } from '../page.dto';
 
 /**
  * Why two customers may be the same person or company. Exact business keys, or a close name

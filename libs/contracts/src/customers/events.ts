@@ -103,3 +103,34 @@ export const customerUpdatedV1Schema = {
     changedFields: { type: 'array', items: { type: 'string' } },
   },
 } as const;
+
+/**
+ * The customers service's answer to a partner event that carried contact details: which
+ * customer they belong to (matched or created), or none when they did not suffice (a name alone
+ * never creates a customer). Consumers attach the customer to what the partner event recorded.
+ */
+export const CONTACT_RESOLVED_V1 = 'customers.contact.resolved.v1';
+
+export interface ContactResolvedV1 {
+  /** The partner event whose contact details were resolved. */
+  partnerEventId: string;
+  partnerEventType: string;
+  customerId: string | null;
+  outcome: 'matched' | 'created' | 'insufficient';
+  /** The new customer's stations when created, else the matched one's. */
+  stationIds: string[];
+}
+
+export const contactResolvedV1Schema = {
+  $id: CONTACT_RESOLVED_V1,
+  type: 'object',
+  additionalProperties: true,
+  required: ['partnerEventId', 'partnerEventType', 'customerId', 'outcome', 'stationIds'],
+  properties: {
+    partnerEventId: uuid,
+    partnerEventType: { type: 'string' },
+    customerId: { type: ['string', 'null'], format: 'uuid' },
+    outcome: { type: 'string', enum: ['matched', 'created', 'insufficient'] },
+    stationIds: { type: 'array', items: uuid },
+  },
+} as const;

@@ -19,6 +19,13 @@ export class MarketingConsentsConsumer implements OnModuleInit {
       const { customerId, purpose, decision, entryId } = event.payload;
       if (!(purpose in MARKETING_BITS)) return;
       const tenantId = event.tenantId as string;
+      // Decisions of one customer arrive side by side (one event per purpose) and each handler
+      // sums all of them: the customer's row lock makes them take turns, so the later sum sees
+      // the earlier decision (a new statement after the wait reads what was committed).
+      await manager.query(
+        'SELECT 1 FROM customers.customers WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
+        [tenantId, customerId],
+      );
       await manager.query(
         `INSERT INTO customers.customer_marketing_consents
            (tenant_id, customer_id, purpose, granted, entry_id)

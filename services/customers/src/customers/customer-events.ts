@@ -1,4 +1,9 @@
-import { CUSTOMER_UPDATED_V1, type CallerContext } from '@kanta/contracts';
+import {
+  CUSTOMER_CREATED_V1,
+  CUSTOMER_UPDATED_V1,
+  type CallerContext,
+  type CustomerOrigin,
+} from '@kanta/contracts';
 import type { OutboxEvent } from '@kanta/messaging';
 
 /** What an update event says about the customer: identifiers and classification only. */
@@ -32,6 +37,32 @@ export function customerUpdatedEvent(
       changedFields,
       hasEmail: customer.email !== null,
       hasPhone: customer.phone !== null,
+    },
+  };
+}
+
+/** `customers.customer.created.v1` of a customer just written (its first version). */
+export function customerCreatedEvent(
+  tenantId: string,
+  customerId: string,
+  customer: Pick<UpdatedCustomerFacts, 'customer_number' | 'station_ids'> & {
+    kind: 'person' | 'company';
+  },
+  origin: CustomerOrigin,
+  correlationId: string | null,
+): OutboxEvent<typeof CUSTOMER_CREATED_V1> {
+  return {
+    type: CUSTOMER_CREATED_V1,
+    tenantId,
+    correlationId,
+    payload: {
+      customerId,
+      customerNumber: customer.customer_number,
+      kind: customer.kind,
+      status: 'active',
+      origin,
+      stationIds: customer.station_ids,
+      version: 1,
     },
   };
 }

@@ -8,6 +8,7 @@ import type {
 } from '@kanta/contracts';
 import { SensitiveData } from '../sensitive/sensitive-data';
 import type { CustomerRow, CustomerWrite } from './customer-row';
+import { wordsMatchCondition } from '../vehicle-search/search-condition';
 import type { SearchCursor } from './search-query';
 
 const COLUMNS = `id, tenant_id, kind, first_name, last_name, company_name, business_id, phone,
@@ -302,9 +303,8 @@ function searchStatements(
                           WHERE tenant_id = $1 AND system = ${param(search.externalId.system)}
                             AND external_id = ${param(search.externalId.id)})`);
   }
-  for (const pattern of search.patterns) {
-    filters.push(`search_text LIKE customers.search_fold(${param(pattern)})`);
-  }
+  // Every word in the customer's search text, or in the plates and VINs of their vehicles.
+  if (search.patterns.length > 0) filters.push(wordsMatchCondition(search.patterns, param));
   const after = search.after ? `AND id < ${param(search.after.id)}::uuid` : '';
   const where = filters.length > 0 ? `AND ${filters.join(' AND ')}` : '';
   const limit = param(search.limit);

@@ -6,6 +6,7 @@ import { MarketingConsents1764600000000 } from './migrations/1764600000000-marke
 import { TenantKeys1764700000000 } from './migrations/1764700000000-tenant-keys';
 import { Reminders1764200000000 } from './migrations/1764200000000-reminders';
 import { Duplicates1764300000000 } from './migrations/1764300000000-duplicates';
+import { VehicleSearch1764400000000 } from './migrations/1764400000000-vehicle-search';
 
 export const CUSTOMERS_SCHEMA = 'customers';
 
@@ -19,6 +20,7 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     CustomerCard1764100000000,
     Reminders1764200000000,
     Duplicates1764300000000,
+    VehicleSearch1764400000000,
     MarketingConsents1764600000000,
     TenantKeys1764700000000,
   ],

@@ -5,6 +5,7 @@ import { User, UserStation } from '../identity/entities/user.entity';
 import { Messaging1763900000000 } from './migrations/1763900000000-messaging';
 import { Identity1764000000000 } from './migrations/1764000000000-identity';
 import { TenantTimeZone1764200000000 } from './migrations/1764200000000-tenant-time-zone';
+import { PartnerKeys1764400000000 } from './migrations/1764400000000-partner-keys';
 
 export const GATEWAY_SCHEMA = 'gateway';
 
@@ -12,5 +13,10 @@ export const GATEWAY_SCHEMA = 'gateway';
 export const gatewaySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
   schema: GATEWAY_SCHEMA,
   entities: [Tenant, Station, User, UserStation],
-  migrations: [Messaging1763900000000, Identity1764000000000, TenantTimeZone1764200000000],
+  migrations: [
+    Messaging1763900000000,
+    Identity1764000000000,
+    TenantTimeZone1764200000000,
+    PartnerKeys1764400000000,
+  ],
 };

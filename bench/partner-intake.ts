@@ -1,0 +1,176 @@
+/*
+ * Partner bookings ingested end to end: N `partner.booking.created.v1` events (each a new
+ * customer with phone and e-mail, and a new vehicle) published to the broker at once, timed
+ * until every visit is recorded with its customer attached — through the customers service's
+ * resolution (customer created, `customers.contact.resolved.v1` through its outbox) and the
+ * vehicles service's intake (vehicle created and linked, visit upserted), each with its inbox.
+ * The raw floor: the same messages published to a plain queue and consumed with amqplib, one
+ * ack each, at the consumers' prefetch. Target: end to end >= 30 % of raw.
+ *
+ *   npm run build && node dist/bench/partner-intake.js   (BENCH_PARTNER_EVENTS, default 3000)
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { connect, type ConfirmChannel } from 'amqplib';
+import { Client } from 'pg';
+import { readConfig, readInfrastructureConfig } from '@kanta/platform';
+import { printComparison, scratchDatabase, startBenchSystem } from './support';
+
+const EVENTS = Number(process.env.BENCH_PARTNER_EVENTS ?? 3000);
+/** EventConsumer's default prefetch: the raw consumer gets the same. */
+const PREFETCH = 10;
+
+function bookings(tenantId: string, stationId: string): { key: string; body: Buffer }[] {
+  return Array.from({ length: EVENTS }, (_, n) => {
+    const digits = String(n).padStart(7, '0');
+    const envelope = {
+      eventId: randomUUID(),
+      type: 'partner.booking.created.v1',
+      occurredAt: new Date().toISOString(),
+      tenantId,
+      producer: 'partner:bench',
+      correlationId: null,
+      payload: {
+        bookingId: `BENCH-${n}`,
+        stationId,
+        scheduledAt: new Date(Date.now() + 86_400_000 + n * 60_000).toISOString(),
+        channel: 'online_booking',
+        customer: {
+          firstName: 'Bench',
+          lastName: `Booker${n}`,
+          phone: `+35840${digits}`,
+          email: `booker${n}@example.test`,
+        },
+        vehicle: { registration: `BEN-${digits}` },
+      },
+    };
+    return { key: envelope.type, body: Buffer.from(JSON.stringify(envelope)) };
+  });
+}
+
+async function publishAll(
+  channel: ConfirmChannel,
+  exchange: string,
+  messages: { key: string; body: Buffer }[],
+): Promise<void> {
+  for (const m of messages) {
+    if (
+      !channel.publish(exchange, m.key, m.body, {
+        persistent: true,
+        contentType: 'application/json',
+      })
+    ) {
+      await new Promise((resolve) => channel.once('drain', resolve));
+    }
+  }
+  await channel.waitForConfirms();
+}
+
+async function main(): Promise<void> {
+  const { amqpUrl } = readConfig(readInfrastructureConfig);
+  const db = await scratchDatabase('partner');
+  const bench = await startBenchSystem(db.env);
+  const client = new Client(db.settings);
+  await client.connect();
+  const connection = await connect(amqpUrl);
+  const channel = await connection.createConfirmChannel();
+  const rawQueue = `bench.partner.raw.${randomBytes(3).toString('hex')}`;
+  try {
+    const messages = bookings(bench.tenantId, bench.stationIds[0]);
+    console.log(`Publishing ${EVENTS} partner bookings to ${bench.eventsExchange}…`);
+    const started = process.hrtime.bigint();
+    await publishAll(channel, bench.eventsExchange, messages);
+    let done = 0;
+    while (done < EVENTS) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const rows = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM vehicles.visits WHERE tenant_id = $1 AND customer_id IS NOT NULL`,
+        [bench.tenantId],
+      );
+      done = Number(rows.rows[0].n);
+      if (process.env.BENCH_TRACE) {
+        const t = await client.query(
+          `SELECT (SELECT count(*) FROM customers.inbox) AS c_inbox,
+                  (SELECT count(*) FROM customers.customers) AS customers,
+                  (SELECT count(*) FROM customers.outbox WHERE published_at IS NULL) AS c_unpub,
+                  (SELECT count(*) FROM vehicles.inbox) AS v_inbox,
+                  (SELECT count(*) FROM vehicles.visits) AS visits,
+                  (SELECT count(*) FROM vehicles.contact_resolutions) AS resolutions,
+                  (SELECT count(*) FROM vehicles.outbox WHERE published_at IS NULL) AS v_unpub`,
+        );
+        console.log(
+          Number(process.hrtime.bigint() - started) / 1e9,
+          JSON.stringify(t.rows[0]),
+          done,
+        );
+      }
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const counts = (
+      await client.query<{ customers: string; vehicles: string; links: string }>(
+        `SELECT (SELECT count(*) FROM customers.customers WHERE tenant_id = $1) AS customers,
+                (SELECT count(*) FROM vehicles.vehicles WHERE tenant_id = $1) AS vehicles,
+                (SELECT count(*) FROM vehicles.vehicle_customers WHERE tenant_id = $1) AS links`,
+        [bench.tenantId],
+      )
+    ).rows[0];
+
+    // Raw floor: the same bodies through a plain queue, consumed and acked one by one.
+    await channel.assertQueue(rawQueue, { durable: true });
+    const consumer = await connection.createChannel();
+    await consumer.prefetch(PREFETCH);
+    const rawStarted = process.hrtime.bigint();
+    const consumed = new Promise<void>((resolve) => {
+      let acked = 0;
+      void consumer.consume(rawQueue, (message) => {
+        if (!message) return;
+        consumer.ack(message);
+        if (++acked === EVENTS) resolve();
+      });
+    });
+    await publishAll(
+      channel,
+      '',
+      messages.map((m) => ({ key: rawQueue, body: m.body })),
+    );
+    await consumed;
+    const rawSeconds = Number(process.hrtime.bigint() - rawStarted) / 1e9;
+    await consumer.close();
+
+    const rate = EVENTS / seconds;
+    const rawRate = EVENTS / rawSeconds;
+    printComparison(
+      `Partner bookings end to end (${EVENTS} events, each a new customer and vehicle)`,
+      [
+        {
+          label: 'end to end (published → visit with customer)',
+          value: `${rate.toFixed(0)} events/s (${seconds.toFixed(1)} s)`,
+        },
+        {
+          label: 'customers / vehicles / links made',
+          value: `${counts.customers} / ${counts.vehicles} / ${counts.links}`,
+        },
+        {
+          label: `raw amqplib consume+ack (prefetch ${PREFETCH})`,
+          value: `${rawRate.toFixed(0)} events/s (${rawSeconds.toFixed(2)} s)`,
+        },
+      ],
+      {
+        label: 'end to end / raw',
+        value: rate / rawRate,
+        target: '>= 0.30',
+        met: rate / rawRate >= 0.3,
+      },
+    );
+  } finally {
+    await channel.deleteQueue(rawQueue).catch(() => undefined);
+    await connection.close();
+    await client.end();
+    await bench.system.stop();
+    await db.drop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,309 @@
+import { MIN_VEHICLE_YEAR, maxVehicleYear, saleTotalsProblems } from '../vehicles/rules';
+
+/*
+ * Events partner systems (online booking, POS and self-service kiosks, inspection and dealer
+ * management systems) publish to `kanta.events`, or POST to `/api/v1/partner/events`. The
+ * envelope is the usual one; `tenantId` is required and `producer` names the partner
+ * (`partner:<name>`; the gateway stamps both from the API key). Schemas are strict
+ * (`additionalProperties: false`) so a typo is a readable rejection, not a silent loss.
+ */
+export const PARTNER_BOOKING_CREATED_V1 = 'partner.booking.created.v1';
+export const PARTNER_BOOKING_RESCHEDULED_V1 = 'partner.booking.rescheduled.v1';
+export const PARTNER_BOOKING_CANCELLED_V1 = 'partner.booking.cancelled.v1';
+export const PARTNER_WORK_COMPLETED_V1 = 'partner.work.completed.v1';
+export const PARTNER_SALE_COMPLETED_V1 = 'partner.sale.completed.v1';
+export const PARTNER_CUSTOMER_SUBMITTED_V1 = 'partner.customer_details.submitted.v1';
+
+export const PARTNER_EVENT_TYPES = [
+  PARTNER_BOOKING_CREATED_V1,
+  PARTNER_BOOKING_RESCHEDULED_V1,
+  PARTNER_BOOKING_CANCELLED_V1,
+  PARTNER_WORK_COMPLETED_V1,
+  PARTNER_SALE_COMPLETED_V1,
+  PARTNER_CUSTOMER_SUBMITTED_V1,
+] as const;
+export type PartnerEventType = (typeof PARTNER_EVENT_TYPES)[number];
+
+export const isPartnerEventType = (type: string): type is PartnerEventType =>
+  (PARTNER_EVENT_TYPES as readonly string[]).includes(type);
+
+/** Who the customer is, as the partner knows them. Phone in E.164, e-mail as typed. */
+export interface PartnerContact {
+  firstName?: string;
+  lastName?: string;
+  companyName?: string;
+  phone?: string;
+  email?: string;
+  externalId?: { system: string; id: string };
+}
+
+export interface PartnerVehicle {
+  registration: string;
+  make?: string;
+  model?: string;
+  year?: number;
+  vin?: string;
+}
+
+export type PartnerChannel =
+  'online_booking' | 'marketplace' | 'kiosk' | 'dms' | 'phone' | 'walk_in';
+
+export interface PartnerBookingCreatedV1 {
+  bookingId: string;
+  stationId: string;
+  scheduledAt: string;
+  kind?: 'booking' | 'inspection' | 'work_order' | 'appointment';
+  channel?: PartnerChannel;
+  customer?: PartnerContact;
+  vehicle?: PartnerVehicle;
+  notes?: string;
+  specialRequests?: string;
+  prepaid?: { amountMinor: number; currency: string };
+}
+
+export interface PartnerBookingRescheduledV1 {
+  bookingId: string;
+  stationId: string;
+  scheduledAt: string;
+}
+
+export interface PartnerBookingCancelledV1 {
+  bookingId: string;
+  stationId: string;
+  reason?: string;
+}
+
+export interface PartnerWorkCompletedV1 {
+  /** The booking this work finished, when there was one: the visit it completes. */
+  bookingId?: string;
+  workOrderId: string;
+  kind: 'inspection' | 'work_order';
+  stationId: string;
+  completedAt: string;
+  /** The inspection card or work order in the partner system. */
+  link?: string;
+  customer?: PartnerContact;
+  vehicle?: PartnerVehicle;
+}
+
+export interface PartnerSaleLine {
+  kind: 'service' | 'product';
+  name: string;
+  quantity: number;
+  unitPriceMinor: number;
+  vatRate: number;
+  totalMinor: number;
+}
+
+export interface PartnerSaleCompletedV1 {
+  receiptNumber: string;
+  receiptUrl?: string;
+  stationId: string;
+  soldAt: string;
+  source: 'pos' | 'kiosk';
+  bookingId?: string;
+  currency: string;
+  totalMinor: number;
+  lines: PartnerSaleLine[];
+  customer?: PartnerContact;
+}
+
+export interface PartnerCustomerSubmittedV1 {
+  submissionId: string;
+  stationId: string;
+  source: 'kiosk' | 'online_check_in';
+  customer: PartnerContact;
+  vehicle?: PartnerVehicle;
+  bookingId?: string;
+}
+
+const uuid = { type: 'string', format: 'uuid' } as const;
+const ref = { type: 'string', minLength: 1, maxLength: 100 } as const;
+const dateTime = { type: 'string', format: 'date-time' } as const;
+const text = (max: number): object => ({ type: 'string', minLength: 1, maxLength: max });
+
+const contactSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    firstName: text(100),
+    lastName: text(100),
+    companyName: text(200),
+    phone: { type: 'string', pattern: '^\\+[1-9][0-9]{6,14}$' },
+    email: { type: 'string', format: 'email', maxLength: 254 },
+    externalId: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['system', 'id'],
+      properties: {
+        system: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,39}$' },
+        id: ref,
+      },
+    },
+  },
+} as const;
+
+const vehicleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['registration'],
+  properties: {
+    registration: {
+      type: 'string',
+      pattern: '^[\\p{L}\\p{N}](?:[\\p{L}\\p{N}]|[ .-](?=[\\p{L}\\p{N}])){0,19}$',
+    },
+    make: text(60),
+    model: text(60),
+    year: { type: 'integer', minimum: MIN_VEHICLE_YEAR, maximum: 2200 },
+    vin: { type: 'string', pattern: '^[A-HJ-NPR-Z0-9]{17}$' },
+  },
+} as const;
+
+const channel = {
+  type: 'string',
+  enum: ['online_booking', 'marketplace', 'kiosk', 'dms', 'phone', 'walk_in'],
+} as const;
+const money = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['amountMinor', 'currency'],
+  properties: {
+    amountMinor: { type: 'integer', minimum: 0, maximum: 1_000_000_000 },
+    currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+  },
+} as const;
+
+export const partnerBookingCreatedV1Schema = {
+  $id: PARTNER_BOOKING_CREATED_V1,
+  type: 'object',
+  additionalProperties: false,
+  required: ['bookingId', 'stationId', 'scheduledAt'],
+  properties: {
+    bookingId: ref,
+    stationId: uuid,
+    scheduledAt: dateTime,
+    kind: { type: 'string', enum: ['booking', 'inspection', 'work_order', 'appointment'] },
+    channel,
+    customer: contactSchema,
+    vehicle: vehicleSchema,
+    notes: text(2000),
+    specialRequests: text(2000),
+    prepaid: money,
+  },
+} as const;
+
+export const partnerBookingRescheduledV1Schema = {
+  $id: PARTNER_BOOKING_RESCHEDULED_V1,
+  type: 'object',
+  additionalProperties: false,
+  required: ['bookingId', 'stationId', 'scheduledAt'],
+  properties: { bookingId: ref, stationId: uuid, scheduledAt: dateTime },
+} as const;
+
+export const partnerBookingCancelledV1Schema = {
+  $id: PARTNER_BOOKING_CANCELLED_V1,
+  type: 'object',
+  additionalProperties: false,
+  required: ['bookingId', 'stationId'],
+  properties: { bookingId: ref, stationId: uuid, reason: text(200) },
+} as const;
+
+export const partnerWorkCompletedV1Schema = {
+  $id: PARTNER_WORK_COMPLETED_V1,
+  type: 'object',
+  additionalProperties: false,
+  required: ['workOrderId', 'kind', 'stationId', 'completedAt'],
+  properties: {
+    bookingId: ref,
+    workOrderId: ref,
+    kind: { type: 'string', enum: ['inspection', 'work_order'] },
+    stationId: uuid,
+    completedAt: dateTime,
+    link: { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 500 },
+    customer: contactSchema,
+    vehicle: vehicleSchema,
+  },
+} as const;
+
+export const partnerSaleCompletedV1Schema = {
+  $id: PARTNER_SALE_COMPLETED_V1,
+  type: 'object',
+  additionalProperties: false,
+  required: ['receiptNumber', 'stationId', 'soldAt', 'source', 'currency', 'totalMinor', 'lines'],
+  properties: {
+    receiptNumber: { type: 'string', minLength: 1, maxLength: 60 },
+    receiptUrl: { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 500 },
+    stationId: uuid,
+    soldAt: dateTime,
+    source: { type: 'string', enum: ['pos', 'kiosk'] },
+    bookingId: ref,
+    currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+    totalMinor: { type: 'integer', minimum: -1_000_000_000, maximum: 1_000_000_000 },
+    lines: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 200,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind', 'name', 'quantity', 'unitPriceMinor', 'vatRate', 'totalMinor'],
+        properties: {
+          kind: { type: 'string', enum: ['service', 'product'] },
+          name: text(200),
+          quantity: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000 },
+          unitPriceMinor: { type: 'integer', minimum: -100_000_000, maximum: 100_000_000 },
+          vatRate: { type: 'number', minimum: 0, maximum: 100 },
+          totalMinor: { type: 'integer' },
+        },
+      },
+    },
+    customer: contactSchema,
+  },
+} as const;
+
+export const partnerCustomerSubmittedV1Schema = {
+  $id: PARTNER_CUSTOMER_SUBMITTED_V1,
+  type: 'object',
+  additionalProperties: false,
+  required: ['submissionId', 'stationId', 'source', 'customer'],
+  properties: {
+    submissionId: ref,
+    stationId: uuid,
+    source: { type: 'string', enum: ['kiosk', 'online_check_in'] },
+    customer: contactSchema,
+    vehicle: vehicleSchema,
+    bookingId: ref,
+  },
+} as const;
+
+/** A rule a JSON Schema cannot say, broken at `field` (a path into the payload). */
+export interface PayloadProblem {
+  field: string;
+  message: string;
+}
+
+const vehicleYearProblems = (vehicle: PartnerVehicle | undefined): PayloadProblem[] =>
+  vehicle?.year !== undefined && vehicle.year > maxVehicleYear()
+    ? [
+        {
+          field: 'vehicle.year',
+          message: `vehicle.year must be ${MIN_VEHICLE_YEAR}-${maxVehicleYear()}`,
+        },
+      ]
+    : [];
+
+/**
+ * The rules beyond each schema, checked after it by the gateway and by every consumer (through
+ * libs/messaging's validator): receipt totals must add up, a model year cannot be far ahead.
+ */
+export const PARTNER_PAYLOAD_RULES: Record<string, (payload: never) => PayloadProblem[]> = {
+  [PARTNER_BOOKING_CREATED_V1]: (p: PartnerBookingCreatedV1) => vehicleYearProblems(p.vehicle),
+  [PARTNER_WORK_COMPLETED_V1]: (p: PartnerWorkCompletedV1) => vehicleYearProblems(p.vehicle),
+  [PARTNER_CUSTOMER_SUBMITTED_V1]: (p: PartnerCustomerSubmittedV1) =>
+    vehicleYearProblems(p.vehicle),
+  [PARTNER_SALE_COMPLETED_V1]: (p: PartnerSaleCompletedV1) =>
+    saleTotalsProblems(p.lines, p.totalMinor),
+};
+
+/** The personal fields of a partner payload, replaced before a rejected event is kept. */
+export const PARTNER_PERSONAL_FIELDS = ['customer', 'notes', 'specialRequests', 'reason'] as const;

@@ -1,0 +1,188 @@
+import { PageQueryDto } from '../page.dto';
+import { OptionalId } from './fields';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  ValidateBy,
+  type ValidationOptions,
+} from 'class-validator';
+import { MIN_VEHICLE_YEAR, VIN_PATTERN, maxVehicleYear, normaliseVin } from './rules';
+
+export const VEHICLE_ROLES = ['owner', 'proxy'] as const;
+export type VehicleRole = (typeof VEHICLE_ROLES)[number];
+
+/** Letters and digits, single spaces, hyphens or dots between them; at most 20 characters. */
+const REGISTRATION = /^[\p{L}\p{N}](?:[\p{L}\p{N}]|[ .-](?=[\p{L}\p{N}])){0,19}$/u;
+
+const lowerCaseId = (value: unknown): unknown =>
+  typeof value === 'string' ? value.toLowerCase() : value;
+
+/** A model year from 1900 to next year, checked when validated (not when the process started). */
+function IsVehicleYear(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'max',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value !== 'number' || (value >= MIN_VEHICLE_YEAR && value <= maxVehicleYear()),
+        defaultMessage: () => `year must be ${MIN_VEHICLE_YEAR}-${maxVehicleYear()}`,
+      },
+    },
+    options,
+  );
+}
+
+export class VehicleFieldsDto {
+  @ApiPropertyOptional({ example: 'make', maxLength: 60, nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(60)
+  make?: string | null;
+
+  @ApiPropertyOptional({ maxLength: 60, nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(60)
+  model?: string | null;
+
+  @ApiPropertyOptional({
+    minimum: MIN_VEHICLE_YEAR,
+    description: 'Up to next year',
+    nullable: true,
+  })
+  @IsOptional()
+  @IsInt({ message: 'year must be a whole number' })
+  @IsVehicleYear()
+  year?: number | null;
+
+  @ApiPropertyOptional({
+    description: '17 characters without I, O or Q; spaces, hyphens and case are ignored',
+    nullable: true,
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? normaliseVin(value) : value,
+  )
+  @IsString()
+  @Matches(VIN_PATTERN, {
+    message: 'vin must be 17 letters and digits without I, O or Q',
+  })
+  vin?: string | null;
+
+  @ApiPropertyOptional({ format: 'date-time', nullable: true })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'lastSeenAt must be a date-time' })
+  lastSeenAt?: string | null;
+}
+
+export class CreateVehicleDto extends VehicleFieldsDto {
+  @ApiProperty({ example: 'TST-001', description: 'As written on the plate; compared normalised' })
+  @IsString()
+  @Matches(REGISTRATION, {
+    message: 'registration must be 1-20 letters and digits, with single spaces or hyphens between',
+  })
+  registration: string;
+}
+
+export class UpdateVehicleDto extends VehicleFieldsDto {
+  @ApiPropertyOptional({ example: 'TST-001' })
+  @IsOptional()
+  @IsString()
+  @Matches(REGISTRATION, {
+    message: 'registration must be 1-20 letters and digits, with single spaces or hyphens between',
+  })
+  registration?: string;
+}
+
+export class LinkVehicleCustomerDto {
+  @ApiProperty({ format: 'uuid' })
+  @Transform(({ value }: { value: unknown }) => lowerCaseId(value))
+  @IsUUID('all', { message: 'customerId must be a customer id (UUID)' })
+  customerId: string;
+
+  @ApiProperty({
+    enum: VEHICLE_ROLES,
+    description: 'owner, or proxy: a trusted person who brings it',
+  })
+  @IsIn(VEHICLE_ROLES, { message: `role must be one of ${VEHICLE_ROLES.join(', ')}` })
+  role: VehicleRole;
+
+  @ApiPropertyOptional({ description: 'The customer reception gets when the vehicle arrives' })
+  @IsOptional()
+  @IsBoolean({ message: 'isDefault must be true or false' })
+  isDefault?: boolean;
+}
+
+export class SearchVehiclesQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({
+    description: 'A plate or VIN, or its beginning, typed any way (case, spaces, hyphens ignored)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  q?: string;
+
+  @OptionalId('customerId', 'customer', 'Vehicles linked to this customer')
+  customerId?: string;
+}
+
+export class VehicleLinkView {
+  @ApiProperty({ format: 'uuid' }) customerId: string;
+  @ApiProperty({ enum: VEHICLE_ROLES }) role: VehicleRole;
+  @ApiProperty() isDefault: boolean;
+  @ApiProperty({ format: 'date-time' }) linkedAt: string;
+}
+
+export class VehicleView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ description: 'As entered' }) registration: string;
+  @ApiProperty({ description: 'Upper case, without spaces or hyphens' })
+  registrationNormalized: string;
+  @ApiProperty({ nullable: true, type: String }) make: string | null;
+  @ApiProperty({ nullable: true, type: String }) model: string | null;
+  @ApiProperty({ nullable: true, type: Number }) year: number | null;
+  @ApiProperty({ nullable: true, type: String }) vin: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastSeenAt: string | null;
+  @ApiProperty({ type: [VehicleLinkView] }) customers: VehicleLinkView[];
+  @ApiProperty({ description: 'Optimistic-concurrency version; also the ETag' }) version: number;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}
+
+export class VehiclePage {
+  @ApiProperty({ type: [VehicleView] }) items: VehicleView[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export interface GetByIdQuery {
+  id: string;
+}
+
+export interface UpdateVehicleCommand {
+  id: string;
+  expectedVersion: number;
+  patch: UpdateVehicleDto;
+}
+
+export interface LinkVehicleCommand {
+  vehicleId: string;
+  link: LinkVehicleCustomerDto;
+}
+
+export interface UnlinkVehicleCommand {
+  vehicleId: string;
+  customerId: string;
+}
+
+export interface CustomerRecordsQuery {
+  customerId: string;
+}

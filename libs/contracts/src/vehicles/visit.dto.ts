@@ -1,0 +1,198 @@
+import { PageQueryDto } from '../page.dto';
+import { OptionalId } from './fields';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { CURRENCY_PATTERN } from './rules';
+
+export const VISIT_KINDS = ['booking', 'inspection', 'work_order', 'appointment'] as const;
+export type VisitKind = (typeof VISIT_KINDS)[number];
+
+export const VISIT_CHANNELS = [
+  'phone',
+  'walk_in',
+  'online_booking',
+  'marketplace',
+  'kiosk',
+  'dms',
+] as const;
+export type VisitChannel = (typeof VISIT_CHANNELS)[number];
+
+export const VISIT_STATUSES = ['booked', 'completed', 'cancelled', 'no_show'] as const;
+export type VisitStatus = (typeof VISIT_STATUSES)[number];
+
+/** A date-time with a zone (`Z` or `+02:00`): a booking time without one is ambiguous. */
+const ZONED_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
+const DATE_OR_ZONED_DATE_TIME =
+  /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** An amount in the currency's minor unit (cents) with its ISO 4217 code. */
+export class MoneyDto {
+  @ApiProperty({ example: 2500, description: 'Minor units (cents)' })
+  @IsInt({ message: 'amountMinor must be a whole number of minor units (cents)' })
+  @Min(0)
+  @Max(1_000_000_000)
+  amountMinor: number;
+
+  @ApiProperty({ example: 'EUR' })
+  @Matches(CURRENCY_PATTERN, { message: 'currency must be an ISO 4217 code such as EUR' })
+  currency: string;
+}
+
+export class VisitFieldsDto {
+  @ApiPropertyOptional({ maxLength: 2000, nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  notes?: string | null;
+
+  @ApiPropertyOptional({ maxLength: 2000, nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  specialRequests?: string | null;
+
+  @OptionalId('staffUserId', 'user', 'The staff user')
+  staffUserId?: string | null;
+}
+
+export class CreateVisitDto extends VisitFieldsDto {
+  @OptionalId('stationId', 'station', "Defaults to the caller's current station")
+  stationId?: string;
+
+  @OptionalId('customerId', 'customer')
+  customerId?: string;
+
+  @OptionalId('vehicleId', 'vehicle')
+  vehicleId?: string;
+
+  @ApiProperty({ enum: VISIT_KINDS })
+  @IsIn(VISIT_KINDS, { message: `kind must be one of ${VISIT_KINDS.join(', ')}` })
+  kind: VisitKind;
+
+  @ApiProperty({ format: 'date-time', example: '2026-12-01T09:00:00+02:00' })
+  @Matches(ZONED_DATE_TIME, { message: 'scheduledAt must be a date-time with a zone' })
+  @IsISO8601({ strict: true }, { message: 'scheduledAt must be a real date-time' })
+  scheduledAt: string;
+
+  @ApiProperty({ enum: VISIT_CHANNELS })
+  @IsIn(VISIT_CHANNELS, { message: `channel must be one of ${VISIT_CHANNELS.join(', ')}` })
+  channel: VisitChannel;
+
+  @ApiPropertyOptional({ type: MoneyDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => MoneyDto)
+  prepaid?: MoneyDto;
+
+  @ApiPropertyOptional({ description: 'The inspection card or work order in the partner system' })
+  @IsOptional()
+  @IsUrl(
+    { require_protocol: true, protocols: ['https', 'http'] },
+    { message: 'partnerLink must be a URL' },
+  )
+  @MaxLength(500)
+  partnerLink?: string;
+
+  @ApiPropertyOptional({ description: "The partner system's id of this visit", maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  externalId?: string;
+}
+
+export class UpdateVisitDto extends VisitFieldsDto {
+  @ApiPropertyOptional({
+    enum: VISIT_STATUSES,
+    description: 'booked → completed, cancelled or no_show',
+  })
+  @IsOptional()
+  @IsIn(VISIT_STATUSES, { message: `status must be one of ${VISIT_STATUSES.join(', ')}` })
+  status?: VisitStatus;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @Matches(ZONED_DATE_TIME, { message: 'scheduledAt must be a date-time with a zone' })
+  @IsISO8601({ strict: true }, { message: 'scheduledAt must be a real date-time' })
+  scheduledAt?: string;
+}
+
+export class VisitRangeQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Scheduled at or after (date or zoned date-time)' })
+  @IsOptional()
+  @Matches(DATE_OR_ZONED_DATE_TIME, { message: 'from must be a date or a date-time with a zone' })
+  @IsISO8601({ strict: true }, { message: 'from must be a real date' })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'Scheduled before the end of (a date includes the day)' })
+  @IsOptional()
+  @Matches(DATE_OR_ZONED_DATE_TIME, { message: 'to must be a date or a date-time with a zone' })
+  @IsISO8601({ strict: true }, { message: 'to must be a real date' })
+  to?: string;
+}
+
+export class ListVisitsQueryDto extends VisitRangeQueryDto {
+  @OptionalId('stationId', 'station')
+  stationId?: string;
+
+  @OptionalId('customerId', 'customer')
+  customerId?: string;
+
+  @OptionalId('vehicleId', 'vehicle')
+  vehicleId?: string;
+
+  @ApiPropertyOptional({ enum: VISIT_STATUSES })
+  @IsOptional()
+  @IsIn(VISIT_STATUSES, { message: `status must be one of ${VISIT_STATUSES.join(', ')}` })
+  status?: VisitStatus;
+}
+
+export class VisitView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) stationId: string;
+  @ApiProperty({ nullable: true, type: String }) customerId: string | null;
+  @ApiProperty({ nullable: true, type: String }) vehicleId: string | null;
+  @ApiProperty({ enum: VISIT_KINDS }) kind: VisitKind;
+  @ApiProperty({ format: 'date-time' }) scheduledAt: string;
+  @ApiProperty({ enum: VISIT_CHANNELS }) channel: VisitChannel;
+  @ApiProperty({ nullable: true, type: String }) staffUserId: string | null;
+  @ApiProperty({ enum: VISIT_STATUSES }) status: VisitStatus;
+  @ApiProperty({ nullable: true, type: String }) notes: string | null;
+  @ApiProperty({ nullable: true, type: String }) specialRequests: string | null;
+  @ApiProperty({ nullable: true, type: MoneyDto }) prepaid: MoneyDto | null;
+  @ApiProperty({ nullable: true, type: String }) partnerLink: string | null;
+  @ApiProperty({ nullable: true, type: String }) externalId: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'partner:<name> for partner visits' })
+  source: string | null;
+  @ApiProperty() version: number;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}
+
+export class VisitPage {
+  @ApiProperty({ type: [VisitView] }) items: VisitView[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export interface UpdateVisitCommand {
+  id: string;
+  expectedVersion: number;
+  patch: UpdateVisitDto;
+}
+
+export interface CustomerVisitsQuery extends VisitRangeQueryDto {
+  customerId: string;
+}

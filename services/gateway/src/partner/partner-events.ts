@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  problemType,
+  type AcceptedPartnerEventView,
+  type EventType,
+  type PartnerEventDto,
+} from '@kanta/contracts';
+import { Outbox } from '@kanta/messaging';
+import { ProblemError, uuidv7 } from '@kanta/platform';
+import { violatedUniqueConstraint } from '../identity/unique-violation';
+import type { PartnerIdentity } from './partner-keys';
+import { PartnerPayloads } from './partner-payloads';
+
+/**
+ * Partner events that arrive over HTTP: checked against the same schemas the consumers use (a
+ * 422 with field errors, so the partner learns at once), stamped with the key's tenant and
+ * partner, and published through the gateway's outbox in the same way services publish theirs.
+ * The partner's own event id makes a retried POST the same event: accepted again (202,
+ * `duplicate: true`) but published once.
+ */
+@Injectable()
+export class PartnerEvents {
+  private readonly payloads = new PartnerPayloads();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
+  ) {}
+
+  async accept(
+    partner: PartnerIdentity,
+    body: PartnerEventDto,
+    correlationId: string,
+  ): Promise<AcceptedPartnerEventView> {
+    if (!this.payloads.isKnown(body.type)) {
+      throw ProblemError.field(
+        'type',
+        'unknown_type',
+        'type must be one of the partner event types (partner.*.v1)',
+      );
+    }
+    const errors = this.payloads.problems(body.type, body.payload);
+    if (errors.length === 0 && !(await this.isTenantStation(partner.tenantId, body.payload))) {
+      errors.push({
+        field: 'payload.stationId',
+        reason: 'unknown_station',
+        message: 'payload.stationId must be a station of your tenant',
+      });
+    }
+    if (errors.length > 0) {
+      throw new ProblemError({
+        type: problemType('validation'),
+        title: 'Validation failed',
+        status: 422,
+        detail: `The ${body.type} event is not valid.`,
+        errors,
+      });
+    }
+    const eventId = body.eventId?.toLowerCase() ?? uuidv7();
+    try {
+      await this.dataSource.transaction((manager) =>
+        this.outbox.enqueue(manager, [
+          {
+            type: body.type as EventType,
+            tenantId: partner.tenantId,
+            correlationId,
+            payload: body.payload as never,
+            eventId,
+            occurredAt: body.occurredAt ? new Date(body.occurredAt).toISOString() : undefined,
+            producer: `partner:${partner.partner}`,
+          },
+        ]),
+      );
+      return { eventId, type: body.type, duplicate: false };
+    } catch (error) {
+      if (violatedUniqueConstraint(error) !== 'outbox_event_id_key') throw error;
+      const [earlier] = await this.dataSource.query<{ tenant_id: string }[]>(
+        'SELECT tenant_id FROM gateway.outbox WHERE event_id = $1',
+        [eventId],
+      );
+      if (earlier?.tenant_id !== partner.tenantId) {
+        throw ProblemError.field('eventId', 'taken', 'eventId is already in use; send a new one');
+      }
+      return { eventId, type: body.type, duplicate: true };
+    }
+  }
+
+  /** Every partner event names a station; over HTTP it is checked against the key's tenant. */
+  private async isTenantStation(
+    tenantId: string,
+    payload: Record<string, unknown>,
+  ): Promise<boolean> {
+    const rows = await this.dataSource.query<unknown[]>(
+      'SELECT 1 FROM gateway.stations WHERE tenant_id = $1 AND id = $2',
+      [tenantId, String(payload.stationId).toLowerCase()],
+    );
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,110 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  AcceptedPartnerEventView,
+  CreatedPartnerKeyView,
+  CreatePartnerKeyDto,
+  PartnerEventDto,
+  PartnerKeyPage,
+  PartnerKeyView,
+  RejectedEventsQueryDto,
+  RejectedPartnerEventPage,
+  VEHICLES_RPC,
+} from '@kanta/contracts';
+import { CurrentCaller, Public, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
+import { UuidParam } from '../http/uuid-param';
+import { VehiclesGateway } from '../vehicles/vehicles-gateway';
+import { PartnerEvents } from './partner-events';
+import { PartnerKeys } from './partner-keys';
+
+@ApiTags('partners')
+@Controller()
+export class PartnerController {
+  constructor(
+    private readonly keys: PartnerKeys,
+    private readonly events: PartnerEvents,
+    private readonly vehicles: VehiclesGateway,
+  ) {}
+
+  @Post('partner/events')
+  @Public()
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'A partner system sends an event (booking, completed work, sale, kiosk details)',
+    description:
+      'Authenticated by the partner API key (X-Api-Key or Authorization: ApiKey <key>). The ' +
+      'payload is checked against the JSON Schema of its type (422 with field errors), then ' +
+      'published for the services; 202 with the event id. Resending the same eventId counts once.',
+  })
+  @ApiHeader({ name: 'X-Api-Key', required: false })
+  @ApiAcceptedResponse({ type: AcceptedPartnerEventView })
+  async receive(
+    @Body() body: PartnerEventDto,
+    @Headers('x-api-key') apiKey: string | undefined,
+    @Headers('authorization') authorization: string | undefined,
+    @Headers('x-request-id') requestId: string,
+  ): Promise<AcceptedPartnerEventView> {
+    const partner = await this.keys.authenticate({ apiKey, authorization });
+    return this.events.accept(partner, body, requestId);
+  }
+
+  @Get('partner/rejected-events')
+  @ApiBearerAuth()
+  @TenantScoped()
+  @Roles('admin')
+  @ApiOperation({
+    summary: 'Partner events refused as invalid on the broker path, newest first (admin)',
+    description: 'With the reason; personal fields of the payload are replaced.',
+  })
+  @ApiOkResponse({ type: RejectedPartnerEventPage })
+  rejected(
+    @CurrentCaller() caller: Caller,
+    @Query() query: RejectedEventsQueryDto,
+  ): Promise<RejectedPartnerEventPage> {
+    return this.vehicles.send(VEHICLES_RPC.rejectedPartnerEvents, caller, { ...query });
+  }
+
+  @Post('partner-keys')
+  @ApiBearerAuth()
+  @TenantScoped()
+  @Roles('admin')
+  @ApiOperation({ summary: 'Issue an API key for a partner system (admin); the key is shown once' })
+  @ApiCreatedResponse({ type: CreatedPartnerKeyView })
+  create(
+    @CurrentCaller() caller: Caller,
+    @Body() body: CreatePartnerKeyDto,
+  ): Promise<CreatedPartnerKeyView> {
+    return this.keys.create(caller, body);
+  }
+
+  @Get('partner-keys')
+  @ApiBearerAuth()
+  @TenantScoped()
+  @Roles('admin')
+  @ApiOperation({ summary: "Your tenant's partner keys, without the keys themselves (admin)" })
+  @ApiOkResponse({ type: PartnerKeyPage })
+  async list(@CurrentCaller() caller: Caller): Promise<PartnerKeyPage> {
+    return { items: await this.keys.list(caller) };
+  }
+
+  @Delete('partner-keys/:id')
+  @ApiBearerAuth()
+  @TenantScoped()
+  @Roles('admin')
+  @ApiOperation({ summary: 'Revoke a partner key (admin); it stops working at once' })
+  @ApiOkResponse({ type: PartnerKeyView })
+  revoke(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Partner key') id: string,
+  ): Promise<PartnerKeyView> {
+    return this.keys.revoke(caller, id);
+  }
+}

@@ -1,0 +1,147 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  CreateVehicleDto,
+  LinkVehicleCustomerDto,
+  SearchVehiclesQueryDto,
+  UpdateVehicleDto,
+  VEHICLES_RPC,
+  VehiclePage,
+  VehicleView,
+  type GetByIdQuery,
+  type LinkVehicleCommand,
+  type UnlinkVehicleCommand,
+  type UpdateVehicleCommand,
+} from '@kanta/contracts';
+import { ProblemError } from '@kanta/platform';
+import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
+import { versionFromIfMatch } from '../http/if-match';
+import { HttpResult } from '../http/http-result';
+import { UuidParam } from '../http/uuid-param';
+import { VehiclesGateway } from './vehicles-gateway';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@ApiTags('vehicles')
+@ApiBearerAuth()
+@TenantScoped()
+@Roles('admin', 'worker')
+@Controller('vehicles')
+export class VehiclesController {
+  constructor(private readonly vehicles: VehiclesGateway) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Register a vehicle; the plate is kept as entered and compared normalised',
+  })
+  @ApiCreatedResponse({ type: VehicleView, description: 'With Location and ETag' })
+  create(
+    @CurrentCaller() caller: Caller,
+    @Body() body: CreateVehicleDto,
+  ): Promise<HttpResult<VehicleView>> {
+    return this.vehicles.sendVersioned<VehicleView, { vehicle: CreateVehicleDto }>(
+      VEHICLES_RPC.createVehicle,
+      caller,
+      { vehicle: body },
+      '/api/v1/vehicles',
+    );
+  }
+
+  @Get()
+  @ApiOperation({
+    summary: 'Find vehicles by plate or VIN (or their beginning), typed any way',
+    description: 'Case, spaces and hyphens are ignored; results are ordered by plate.',
+  })
+  @ApiOkResponse({ type: VehiclePage })
+  search(
+    @CurrentCaller() caller: Caller,
+    @Query() query: SearchVehiclesQueryDto,
+  ): Promise<VehiclePage> {
+    return this.vehicles.send(VEHICLES_RPC.searchVehicles, caller, { ...query });
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a vehicle with its customers; the ETag is its version' })
+  @ApiOkResponse({ type: VehicleView })
+  get(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Vehicle') id: string,
+  ): Promise<HttpResult<VehicleView>> {
+    return this.vehicles.sendVersioned<VehicleView, GetByIdQuery>(VEHICLES_RPC.getVehicle, caller, {
+      id,
+    });
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change a vehicle (merge patch; null clears); If-Match required' })
+  @ApiConsumes('application/merge-patch+json', 'application/json')
+  @ApiBody({ type: UpdateVehicleDto })
+  @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag you read, e.g. "3"' })
+  @ApiOkResponse({ type: VehicleView })
+  update(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Vehicle') id: string,
+    @Body() patch: UpdateVehicleDto,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<HttpResult<VehicleView>> {
+    const expectedVersion = versionFromIfMatch(ifMatch);
+    return this.vehicles.sendVersioned<VehicleView, UpdateVehicleCommand>(
+      VEHICLES_RPC.updateVehicle,
+      caller,
+      { id, expectedVersion, patch },
+    );
+  }
+
+  @Post(':id/customers')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Link a customer to the vehicle as owner or proxy (again: change role or default)',
+  })
+  @ApiOkResponse({ type: VehicleView })
+  link(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Vehicle') id: string,
+    @Body() body: LinkVehicleCustomerDto,
+  ): Promise<VehicleView> {
+    return this.vehicles.send<VehicleView, LinkVehicleCommand>(VEHICLES_RPC.linkCustomer, caller, {
+      vehicleId: id,
+      link: body,
+    });
+  }
+
+  @Delete(':id/customers/:customerId')
+  @ApiOperation({ summary: 'Unlink a customer from the vehicle' })
+  @ApiOkResponse({ type: VehicleView })
+  unlink(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Vehicle') id: string,
+    @Param('customerId') customerId: string,
+  ): Promise<VehicleView> {
+    if (!UUID.test(customerId)) throw ProblemError.notFound('Vehicle link');
+    return this.vehicles.send<VehicleView, UnlinkVehicleCommand>(
+      VEHICLES_RPC.unlinkCustomer,
+      caller,
+      { vehicleId: id, customerId: customerId.toLowerCase() },
+    );
+  }
+}

@@ -1,0 +1,115 @@
+import { Body, Controller, Get, Headers, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  CreateSaleDto,
+  CreateVisitDto,
+  ListVisitsQueryDto,
+  SaleView,
+  UpdateVisitDto,
+  VEHICLES_RPC,
+  VisitPage,
+  VisitView,
+  type GetByIdQuery,
+  type UpdateVisitCommand,
+} from '@kanta/contracts';
+import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
+import { versionFromIfMatch } from '../http/if-match';
+import { HttpResult } from '../http/http-result';
+import { UuidParam } from '../http/uuid-param';
+import { TenantUsers } from '../identity/tenant-users';
+import { VehiclesGateway } from './vehicles-gateway';
+
+@ApiTags('visits')
+@ApiBearerAuth()
+@TenantScoped()
+@Roles('admin', 'worker')
+@Controller()
+export class VisitsController {
+  constructor(
+    private readonly vehicles: VehiclesGateway,
+    private readonly tenantUsers: TenantUsers,
+  ) {}
+
+  @Post('visits')
+  @ApiOperation({
+    summary: 'Record a booking, inspection, work order or appointment at one of your stations',
+  })
+  @ApiCreatedResponse({ type: VisitView, description: 'With Location and ETag' })
+  async create(
+    @CurrentCaller() caller: Caller,
+    @Body() body: CreateVisitDto,
+  ): Promise<HttpResult<VisitView>> {
+    if (body.staffUserId) await this.tenantUsers.resolve(caller, 'staffUserId', body.staffUserId);
+    return this.vehicles.sendVersioned<VisitView, { visit: CreateVisitDto }>(
+      VEHICLES_RPC.createVisit,
+      caller,
+      { visit: body },
+      '/api/v1/visits',
+    );
+  }
+
+  @Get('visits')
+  @ApiOperation({
+    summary: 'Visits by scheduled time (from, to, station, customer, vehicle, status)',
+    description: 'A worker sees the visits of their stations.',
+  })
+  @ApiOkResponse({ type: VisitPage })
+  list(@CurrentCaller() caller: Caller, @Query() query: ListVisitsQueryDto): Promise<VisitPage> {
+    return this.vehicles.send(VEHICLES_RPC.listVisits, caller, { ...query });
+  }
+
+  @Get('visits/:id')
+  @ApiOperation({ summary: 'Get a visit; the ETag is its version' })
+  @ApiOkResponse({ type: VisitView })
+  get(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Visit') id: string,
+  ): Promise<HttpResult<VisitView>> {
+    return this.vehicles.sendVersioned<VisitView, GetByIdQuery>(VEHICLES_RPC.getVisit, caller, {
+      id,
+    });
+  }
+
+  @Patch('visits/:id')
+  @ApiOperation({
+    summary: 'Complete, cancel or mark a no-show; reschedule; change notes (If-Match required)',
+  })
+  @ApiBody({ type: UpdateVisitDto })
+  @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag you read, e.g. "3"' })
+  @ApiOkResponse({ type: VisitView })
+  async update(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Visit') id: string,
+    @Body() patch: UpdateVisitDto,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<HttpResult<VisitView>> {
+    const expectedVersion = versionFromIfMatch(ifMatch);
+    if (patch.staffUserId) {
+      await this.tenantUsers.resolve(caller, 'staffUserId', patch.staffUserId);
+    }
+    return this.vehicles.sendVersioned<VisitView, UpdateVisitCommand>(
+      VEHICLES_RPC.updateVisit,
+      caller,
+      { id, expectedVersion, patch },
+    );
+  }
+
+  @Post('sales')
+  @ApiOperation({
+    summary: 'Record a receipt at one of your stations (amounts in minor units, lines must add up)',
+  })
+  @ApiCreatedResponse({ type: SaleView })
+  createSale(@CurrentCaller() caller: Caller, @Body() body: CreateSaleDto): Promise<SaleView> {
+    return this.vehicles.send<SaleView, { sale: CreateSaleDto }>(VEHICLES_RPC.createSale, caller, {
+      sale: body,
+    });
+  }
+}

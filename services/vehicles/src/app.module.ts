@@ -1,0 +1,68 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { createServiceDataSource } from '@kanta/database';
+import { MessagingModule } from '@kanta/messaging';
+import { VEHICLES_OPTIONS, type VehiclesAppOptions } from './app-options';
+import { VEHICLES_SCHEMA, vehiclesSchema } from './database/schema';
+import { HealthController } from './health/health.controller';
+import { KnownCustomers } from './known-customers/known-customers';
+import { PartnerIntake } from './partner/partner-intake';
+import { PartnerVisitsRepository } from './partner/partner-visits.repository';
+import { RejectedPartnerEvents, RejectedPartnerEventsController } from './partner/rejected-events';
+import { SalesRepository } from './sales/sales.repository';
+import { SalesService } from './sales/sales.service';
+import { VehiclesController } from './vehicles/vehicles.controller';
+import { VehiclesRepository } from './vehicles/vehicles.repository';
+import { VehiclesService } from './vehicles/vehicles.service';
+import { VisitsController } from './visits/visits.controller';
+import { VisitsRepository } from './visits/visits.repository';
+import { VisitsService } from './visits/visits.service';
+
+/**
+ * The vehicles service: RPC handlers on its command queue, `GET /health` over HTTP, the consumer
+ * of customer and partner events, and the outbox relay that publishes its own.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(options: VehiclesAppOptions): DynamicModule {
+    const dataSource = createServiceDataSource({
+      ...vehiclesSchema,
+      settings: options.postgres,
+      poolSize: options.dbPoolSize,
+    });
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRoot({ ...dataSource.options, retryAttempts: 1, retryDelay: 1000 }),
+        MessagingModule.forRoot({
+          service: 'vehicles',
+          schema: VEHICLES_SCHEMA,
+          amqpUrl: options.amqpUrl,
+          eventsExchange: options.eventsExchange,
+          queuePrefix: options.queuePrefix,
+          consumer: options.consumer,
+          relay: options.relay === false ? false : undefined,
+        }),
+      ],
+      controllers: [
+        VehiclesController,
+        VisitsController,
+        RejectedPartnerEventsController,
+        HealthController,
+      ],
+      providers: [
+        { provide: VEHICLES_OPTIONS, useValue: options },
+        KnownCustomers,
+        VehiclesRepository,
+        VehiclesService,
+        VisitsRepository,
+        VisitsService,
+        SalesRepository,
+        SalesService,
+        PartnerVisitsRepository,
+        PartnerIntake,
+        RejectedPartnerEvents,
+      ],
+    };
+  }
+}

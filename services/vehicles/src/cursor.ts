@@ -1,0 +1,77 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { RpcProblem } from '@kanta/platform';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const isUuid = (value: string): boolean => UUID.test(value);
+
+/** Opaque to callers: base64url of the last row's keyset values. */
+export function encodeCursor(values: string[]): string {
+  return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(raw: string, size: number): string[] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === size &&
+      value.every((v) => typeof v === 'string' && v.length <= 200)
+    ) {
+      return value as string[];
+    }
+  } catch {
+    // falls through to the problem below
+  }
+  throw RpcProblem.validation([
+    { field: 'cursor', reason: 'invalid_format', message: 'cursor is not one this API issued' },
+  ]);
+}
+
+/** A keyset page from `limit + 1` rows. */
+export function pageOf<TRow, TView>(
+  rows: TRow[],
+  limit: number,
+  view: (row: TRow) => TView,
+  key: (row: TRow) => string[],
+): { items: TView[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(view),
+    nextCursor: rows.length > limit && last ? encodeCursor(key(last)) : null,
+  };
+}
+
+/**
+ * A transaction whose unique violations become the problem named for their constraint (a 409
+ * naming the field); any other error passes through.
+ */
+export async function transactionWithConflicts<T>(
+  dataSource: DataSource,
+  work: (manager: EntityManager) => Promise<T>,
+  conflicts: Record<string, () => RpcProblem>,
+): Promise<T> {
+  try {
+    return await dataSource.transaction(work);
+  } catch (error) {
+    const constraint = uniqueViolation(error);
+    const conflict = constraint !== null ? conflicts[constraint] : undefined;
+    throw conflict ? conflict() : error;
+  }
+}
+
+/** Postgres' unique_violation, and the constraint that raised it. */
+export function uniqueViolation(error: unknown): string | null {
+  const e = error as { code?: string; constraint?: string; driverError?: unknown };
+  const driver = (e.driverError ?? e) as { code?: string; constraint?: string };
+  return driver.code === '23505' ? (driver.constraint ?? '') : null;
+}
+
+/** A date without a time means the whole day. */
+export function endOf(value: string): Date {
+  const date = new Date(value);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) date.setUTCDate(date.getUTCDate() + 1);
+  else date.setTime(date.getTime() + 1);
+  return date;
+}

@@ -1,0 +1,12 @@
+import type { ServiceDataSourceOptions } from '@kanta/database';
+import { Messaging1764400000000 } from './migrations/1764400000000-messaging';
+import { VehiclesCore1764400100000 } from './migrations/1764400100000-vehicles-core';
+
+export const VEHICLES_SCHEMA = 'vehicles';
+
+/** Everything the vehicles DataSource needs but the connection settings. */
+export const vehiclesSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
+  schema: VEHICLES_SCHEMA,
+  entities: [],
+  migrations: [Messaging1764400000000, VehiclesCore1764400100000],
+};

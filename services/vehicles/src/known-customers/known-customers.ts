@@ -1,0 +1,109 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import {
+  CUSTOMER_CREATED_V1,
+  CUSTOMER_UPDATED_V1,
+  type CallerContext,
+  type CustomerCreatedV1,
+  type CustomerUpdatedV1,
+} from '@kanta/contracts';
+import { EventConsumer } from '@kanta/messaging';
+import { RpcProblem } from '@kanta/platform';
+import { VEHICLES_OPTIONS, type VehiclesAppOptions } from '../app-options';
+import { seesAnyStation } from '../caller-access';
+
+export interface KnownCustomer {
+  id: string;
+  station_ids: string[];
+  status: 'active' | 'passive';
+}
+
+const POLL_MS = 25;
+
+/**
+ * The customers this service has heard of, from the customers service's events: ids, stations
+ * and status only (no names, no contacts). A write that names a customer needs it known here; a
+ * customer created a moment ago may not be yet (its event is milliseconds behind the create), so
+ * writes wait a short while (VEHICLES_CUSTOMER_WAIT_MS) for it before answering 422.
+ */
+@Injectable()
+export class KnownCustomers implements OnModuleInit {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly events: EventConsumer,
+    @Inject(VEHICLES_OPTIONS) private readonly options: VehiclesAppOptions,
+  ) {}
+
+  onModuleInit(): void {
+    this.events.on(CUSTOMER_CREATED_V1, (event, { manager }) =>
+      this.remember(manager, event.tenantId, event.payload),
+    );
+    this.events.on(CUSTOMER_UPDATED_V1, (event, { manager }) =>
+      this.remember(manager, event.tenantId, event.payload),
+    );
+  }
+
+  /** Keeps the newest version; an older event arriving late changes nothing. */
+  async remember(
+    manager: EntityManager,
+    tenantId: string | null,
+    customer:
+      | CustomerCreatedV1
+      | CustomerUpdatedV1
+      | { customerId: string; stationIds: string[]; status: 'active'; version: number },
+  ): Promise<void> {
+    if (!tenantId) return;
+    await manager.query(
+      `INSERT INTO vehicles.known_customers (tenant_id, id, station_ids, status, version)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (tenant_id, id) DO UPDATE
+         SET station_ids = EXCLUDED.station_ids, status = EXCLUDED.status,
+             version = EXCLUDED.version
+         WHERE known_customers.version <= EXCLUDED.version`,
+      [tenantId, customer.customerId, customer.stationIds, customer.status, customer.version],
+    );
+  }
+
+  async find(tenantId: string, id: string): Promise<KnownCustomer | null> {
+    const rows = await this.dataSource.query<KnownCustomer[]>(
+      'SELECT id, station_ids, status FROM vehicles.known_customers WHERE tenant_id = $1 AND id = $2',
+      [tenantId, id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The customer if the caller may see it; reads do not wait for a customer not yet known. */
+  async visible(
+    context: CallerContext,
+    tenantId: string,
+    id: string,
+  ): Promise<KnownCustomer | null> {
+    const customer = await this.find(tenantId, id);
+    return customer && seesAnyStation(context, customer.station_ids) ? customer : null;
+  }
+
+  /**
+   * A customer a write may reference: known here (waiting up to `waitMs` for its event) and
+   * visible to the caller; otherwise a 422 on `field`.
+   */
+  async require(
+    context: CallerContext,
+    tenantId: string,
+    id: string,
+    field = 'customerId',
+  ): Promise<KnownCustomer> {
+    const deadline = Date.now() + (this.options.customerWaitMs ?? 3000);
+    for (;;) {
+      const customer = await this.find(tenantId, id);
+      if (customer) {
+        if (seesAnyStation(context, customer.station_ids)) return customer;
+        break;
+      }
+      if (Date.now() >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    throw RpcProblem.validation([
+      { field, reason: 'unknown_customer', message: `${field} is not a customer you can see` },
+    ]);
+  }
+}

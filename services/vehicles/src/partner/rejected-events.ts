@@ -1,0 +1,136 @@
+import { Controller, Injectable, type OnModuleInit } from '@nestjs/common';
+import { MessagePattern } from '@nestjs/microservices';
+import { DataSource } from 'typeorm';
+import {
+  PARTNER_PERSONAL_FIELDS,
+  RejectedEventsQueryDto,
+  VEHICLES_RPC,
+  type CallerContext,
+  type RejectedPartnerEventPage,
+  type RejectedPartnerEventView,
+} from '@kanta/contracts';
+import { EventConsumer, type InvalidMessage } from '@kanta/messaging';
+import { RpcCaller, RpcData, RpcProblem, uuidv7 } from '@kanta/platform';
+import { requireTenant } from '../caller-access';
+import { decodeCursor, isUuid, pageOf } from '../cursor';
+
+const MAX_KEPT_PAYLOAD = 64 * 1024;
+
+interface RejectedRow {
+  id: string;
+  event_id: string | null;
+  type: string | null;
+  producer: string | null;
+  reason: string;
+  payload: unknown;
+  received_at: Date;
+}
+
+/**
+ * Keeps a record of every partner event the consumer refused as invalid (it goes on to the DLQ
+ * with the reason in its headers), so admins can see what their partners sent wrong without
+ * access to the broker. The payload is kept with its personal fields replaced.
+ */
+@Injectable()
+export class RejectedPartnerEvents implements OnModuleInit {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly events: EventConsumer,
+  ) {}
+
+  onModuleInit(): void {
+    this.events.onInvalid((message) => this.record(message));
+  }
+
+  async record(message: InvalidMessage): Promise<void> {
+    const envelope = parseLoosely(message.content);
+    const type = typeof envelope?.type === 'string' ? envelope.type : message.routingKey;
+    if (!type.startsWith('partner.')) return;
+    const tenantId =
+      typeof envelope?.tenantId === 'string' && isUuid(envelope.tenantId)
+        ? envelope.tenantId
+        : null;
+    const text = (value: unknown): string | null =>
+      typeof value === 'string' ? value.slice(0, 200) : null;
+    await this.dataSource.query(
+      `INSERT INTO vehicles.rejected_partner_events
+         (id, tenant_id, event_id, type, producer, reason, payload)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        uuidv7(),
+        tenantId,
+        text(envelope?.eventId) ?? message.messageId ?? null,
+        type.slice(0, 200),
+        text(envelope?.producer),
+        message.reason,
+        JSON.stringify(redacted(envelope?.payload)),
+      ],
+    );
+  }
+
+  async list(
+    context: CallerContext,
+    query: RejectedEventsQueryDto,
+  ): Promise<RejectedPartnerEventPage> {
+    const tenant = requireTenant(context);
+    if (context.role !== 'admin')
+      throw RpcProblem.forbidden('Rejected partner events are for admins.');
+    const limit = query.limit ?? 50;
+    const after = query.cursor ? decodeCursor(query.cursor, 1)[0] : null;
+    if (after !== null && !isUuid(after)) decodeCursor('', 1);
+    const rows = await this.dataSource.query<RejectedRow[]>(
+      `SELECT id, event_id, type, producer, reason, payload, received_at
+         FROM vehicles.rejected_partner_events
+        WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id < $2::uuid)
+        ORDER BY id DESC LIMIT $3`,
+      [tenant.id, after, limit + 1],
+    );
+    return pageOf(rows, limit, toView, (row) => [row.id]);
+  }
+}
+
+@Controller()
+export class RejectedPartnerEventsController {
+  constructor(private readonly rejected: RejectedPartnerEvents) {}
+
+  @MessagePattern(VEHICLES_RPC.rejectedPartnerEvents)
+  list(
+    @RpcCaller() caller: CallerContext,
+    @RpcData() data: RejectedEventsQueryDto,
+  ): Promise<RejectedPartnerEventPage> {
+    return this.rejected.list(caller, data);
+  }
+}
+
+function toView(row: RejectedRow): RejectedPartnerEventView {
+  return {
+    id: row.id,
+    eventId: row.event_id,
+    type: row.type,
+    producer: row.producer,
+    reason: row.reason,
+    receivedAt: new Date(row.received_at).toISOString(),
+    payload: row.payload,
+  };
+}
+
+function parseLoosely(content: Buffer): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(content.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The payload with its personal fields replaced, or null when it is not an object or too big. */
+function redacted(payload: unknown): unknown {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return null;
+  const copy: Record<string, unknown> = { ...(payload as Record<string, unknown>) };
+  for (const field of [...PARTNER_PERSONAL_FIELDS, 'vehicle']) {
+    if (field in copy) copy[field] = '[redacted]';
+  }
+  return JSON.stringify(copy).length <= MAX_KEPT_PAYLOAD ? copy : null;
+}

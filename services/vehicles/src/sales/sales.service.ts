@@ -1,0 +1,196 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  SALE_RECORDED_V1,
+  saleTotalsProblems,
+  type CallerContext,
+  type CreateSaleDto,
+  type CustomerSummaryView,
+  type FieldError,
+  type PageQueryDto,
+  type SalePage,
+  type SaleView,
+} from '@kanta/contracts';
+import type { OutboxEvent } from '@kanta/messaging';
+import { Outbox } from '@kanta/messaging';
+import { RpcProblem, uuidv7 } from '@kanta/platform';
+import {
+  notFound,
+  requireTenant,
+  seesStation,
+  stationProblem,
+  taken,
+  visibleStations,
+} from '../caller-access';
+import { decodeCursor, isUuid, pageOf, transactionWithConflicts } from '../cursor';
+import { KnownCustomers } from '../known-customers/known-customers';
+import { correlationOf } from '../vehicles/vehicle-view';
+import { VisitsRepository } from '../visits/visits.repository';
+import { SALE_RECEIPT_UNIQUE, SalesRepository, type SaleRow } from './sales.repository';
+
+const DEFAULT_PAGE_SIZE = 50;
+
+export function toSaleView(row: SaleRow): SaleView {
+  return {
+    id: row.id,
+    stationId: row.station_id,
+    customerId: row.customer_id,
+    visitId: row.visit_id,
+    receiptNumber: row.receipt_number,
+    receiptUrl: row.receipt_url,
+    soldAt: new Date(row.sold_at).toISOString(),
+    currency: row.currency,
+    totalMinor: Number(row.total_minor),
+    lines: row.lines,
+    source: row.source,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+/** Amounts and ids only: no line names (they can describe a person's purchase). */
+export function saleEvent(
+  tenantId: string,
+  row: SaleRow,
+  correlationId: string | null,
+): OutboxEvent<typeof SALE_RECORDED_V1> {
+  return {
+    type: SALE_RECORDED_V1,
+    tenantId,
+    correlationId,
+    payload: {
+      saleId: row.id,
+      stationId: row.station_id,
+      customerId: row.customer_id,
+      visitId: row.visit_id,
+      soldAt: new Date(row.sold_at).toISOString(),
+      currency: row.currency,
+      totalMinor: Number(row.total_minor),
+    },
+  };
+}
+
+/** The totals rule as field errors: each line and the receipt must add up (see rules.ts). */
+export function totalsErrors(sale: Pick<CreateSaleDto, 'lines' | 'totalMinor'>): FieldError[] {
+  return saleTotalsProblems(sale.lines, sale.totalMinor).map((p) => ({
+    field: p.field,
+    reason: 'totals_mismatch',
+    message: p.message,
+  }));
+}
+
+/** Receipts and what a customer spent. A worker sees the sales of their own stations. */
+@Injectable()
+export class SalesService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repository: SalesRepository,
+    private readonly visits: VisitsRepository,
+    private readonly customers: KnownCustomers,
+    private readonly outbox: Outbox,
+  ) {}
+
+  async create(context: CallerContext, input: CreateSaleDto): Promise<SaleView> {
+    const tenant = requireTenant(context);
+    const stationId = input.stationId ?? context.currentStationId;
+    const errors: FieldError[] = [...stationProblem(context, stationId), ...totalsErrors(input)];
+    if (input.visitId) {
+      const visit = await this.visits.findById(tenant.id, input.visitId);
+      if (!visit || !seesStation(context, visit.station_id)) {
+        errors.push({
+          field: 'visitId',
+          reason: 'unknown_visit',
+          message: 'visitId is not a visit you can see',
+        });
+      }
+    }
+    if (errors.length > 0) throw RpcProblem.validation(errors);
+    if (input.customerId) await this.customers.require(context, tenant.id, input.customerId);
+    return transactionWithConflicts(
+      this.dataSource,
+      async (manager) => {
+        const row = (await this.repository.insert(manager, tenant.id, {
+          id: uuidv7(),
+          station_id: stationId!,
+          customer_id: input.customerId ?? null,
+          visit_id: input.visitId ?? null,
+          booking_ref: null,
+          receipt_number: input.receiptNumber,
+          receipt_url: input.receiptUrl ?? null,
+          sold_at: input.soldAt,
+          currency: input.currency,
+          total_minor: input.totalMinor,
+          lines: input.lines.map((l) => ({ ...l })),
+          source: null,
+          contact_event_id: null,
+        }))!;
+        await this.outbox.enqueue(manager, [saleEvent(tenant.id, row, correlationOf(context))]);
+        return toSaleView(row);
+      },
+      {
+        [SALE_RECEIPT_UNIQUE]: () =>
+          taken(
+            'receipt-taken',
+            'receiptNumber',
+            'This station already has a receipt with this number.',
+          ),
+      },
+    );
+  }
+
+  async ofCustomer(
+    context: CallerContext,
+    customerId: string,
+    page: PageQueryDto,
+  ): Promise<SalePage> {
+    const tenant = requireTenant(context);
+    await this.visibleCustomer(context, tenant.id, customerId);
+    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+    const cursor = page.cursor ? decodeCursor(page.cursor, 2) : null;
+    if (cursor && (Number.isNaN(Date.parse(cursor[0])) || !isUuid(cursor[1]))) {
+      decodeCursor('', 2);
+    }
+    const rows = await this.repository.ofCustomer(
+      tenant.id,
+      customerId,
+      visibleStations(context),
+      cursor ? { soldAt: cursor[0], id: cursor[1] } : null,
+      limit + 1,
+    );
+    return pageOf(rows, limit, toSaleView, (row) => [new Date(row.sold_at).toISOString(), row.id]);
+  }
+
+  /** Spent on services and on products (per currency), visits by outcome, first and last visit. */
+  async summary(context: CallerContext, customerId: string): Promise<CustomerSummaryView> {
+    const tenant = requireTenant(context);
+    await this.visibleCustomer(context, tenant.id, customerId);
+    const rows = await this.repository.summary(tenant.id, customerId, visibleStations(context));
+    const first = rows[0];
+    return {
+      customerId,
+      spent: rows
+        .filter((r) => r.currency !== null)
+        .map((r) => ({
+          currency: r.currency!,
+          servicesMinor: Number(r.services_minor),
+          productsMinor: Number(r.products_minor),
+          totalMinor: Number(r.services_minor) + Number(r.products_minor),
+        })),
+      visits: Number(first.completed),
+      upcoming: Number(first.upcoming),
+      cancelled: Number(first.cancelled),
+      noShows: Number(first.no_shows),
+      firstVisitAt: first.first_visit_at ? new Date(first.first_visit_at).toISOString() : null,
+      lastVisitAt: first.last_visit_at ? new Date(first.last_visit_at).toISOString() : null,
+    };
+  }
+
+  private async visibleCustomer(
+    context: CallerContext,
+    tenantId: string,
+    customerId: string,
+  ): Promise<void> {
+    if (!isUuid(customerId) || !(await this.customers.visible(context, tenantId, customerId))) {
+      throw notFound('Customer');
+    }
+  }
+}

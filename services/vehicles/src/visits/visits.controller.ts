@@ -1,0 +1,94 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern } from '@nestjs/microservices';
+import {
+  ListVisitsQueryDto,
+  VEHICLES_RPC,
+  type CallerContext,
+  type CustomerSummaryView,
+  type SalePage,
+  type SaleView,
+  type VisitPage,
+  type VisitView,
+} from '@kanta/contracts';
+import { RpcCaller, RpcData } from '@kanta/platform';
+import { SalesService } from '../sales/sales.service';
+import { ByIdQueryDto, CustomerRecordsQueryDto } from '../vehicles/vehicle-commands.dto';
+import {
+  CreateSaleCommandDto,
+  CreateVisitCommandDto,
+  CustomerPageQueryDto,
+  CustomerVisitsQueryDto,
+  UpdateVisitCommandDto,
+} from './visit-commands.dto';
+import { VisitsService } from './visits.service';
+
+@Controller()
+export class VisitsController {
+  constructor(
+    private readonly visits: VisitsService,
+    private readonly sales: SalesService,
+  ) {}
+
+  @MessagePattern(VEHICLES_RPC.createVisit)
+  create(
+    @RpcCaller() caller: CallerContext,
+    @RpcData() data: CreateVisitCommandDto,
+  ): Promise<VisitView> {
+    return this.visits.create(caller, data.visit);
+  }
+
+  @MessagePattern(VEHICLES_RPC.getVisit)
+  get(@RpcCaller() caller: CallerContext, @RpcData() data: ByIdQueryDto): Promise<VisitView> {
+    return this.visits.get(caller, data.id);
+  }
+
+  @MessagePattern(VEHICLES_RPC.updateVisit)
+  update(
+    @RpcCaller() caller: CallerContext,
+    @RpcData() data: UpdateVisitCommandDto,
+  ): Promise<VisitView> {
+    return this.visits.update(caller, data.id, data.expectedVersion, data.patch);
+  }
+
+  @MessagePattern(VEHICLES_RPC.listVisits)
+  list(
+    @RpcCaller() caller: CallerContext,
+    @RpcData() data: ListVisitsQueryDto,
+  ): Promise<VisitPage> {
+    return this.visits.list(caller, data);
+  }
+
+  @MessagePattern(VEHICLES_RPC.customerVisits)
+  ofCustomer(
+    @RpcCaller() caller: CallerContext,
+    @RpcData() data: CustomerVisitsQueryDto,
+  ): Promise<VisitPage> {
+    const { customerId, ...range } = data;
+    return this.visits.ofCustomer(caller, customerId, range);
+  }
+
+  @MessagePattern(VEHICLES_RPC.createSale)
+  createSale(
+    @RpcCaller() caller: CallerContext,
+    @RpcData() data: CreateSaleCommandDto,
+  ): Promise<SaleView> {
+    return this.sales.create(caller, data.sale);
+  }
+
+  @MessagePattern(VEHICLES_RPC.customerSales)
+  salesOf(
+    @RpcCaller() caller: CallerContext,
+    @RpcData() data: CustomerPageQueryDto,
+  ): Promise<SalePage> {
+    const { customerId, ...page } = data;
+    return this.sales.ofCustomer(caller, customerId, page);
+  }
+
+  @MessagePattern(VEHICLES_RPC.customerSummary)
+  summary(
+    @RpcCaller() caller: CallerContext,
+    @RpcData() data: CustomerRecordsQueryDto,
+  ): Promise<CustomerSummaryView> {
+    return this.sales.summary(caller, data.customerId);
+  }
+}

@@ -1,0 +1,146 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { VisitChannel, VisitKind, VisitStatus } from '@kanta/contracts';
+
+export interface VisitRow {
+  id: string;
+  station_id: string;
+  customer_id: string | null;
+  vehicle_id: string | null;
+  kind: VisitKind;
+  channel: VisitChannel;
+  status: VisitStatus;
+  scheduled_at: Date;
+  staff_user_id: string | null;
+  notes: string | null;
+  special_requests: string | null;
+  prepaid_minor: string | null;
+  prepaid_currency: string | null;
+  partner_link: string | null;
+  external_id: string | null;
+  source: string | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type VisitInsert = Omit<VisitRow, 'version' | 'created_at' | 'updated_at'>;
+
+export interface VisitFilter {
+  tenantId: string;
+  /** Visits at any of these stations; null: every station. */
+  stationIds: string[] | null;
+  customerId: string | null;
+  vehicleId: string | null;
+  status: VisitStatus | null;
+  from: Date | null;
+  before: Date | null;
+  after: { scheduledAt: string; id: string } | null;
+  limit: number;
+}
+
+export const VISIT_COLUMNS = `id, station_id, customer_id, vehicle_id, kind, channel, status,
+  scheduled_at, staff_user_id, notes, special_requests, prepaid_minor, prepaid_currency,
+  partner_link, external_id, source, version, created_at, updated_at`;
+
+export const VISIT_EXTERNAL_ID_UNIQUE = 'visits_external_unique';
+
+type Runner = Pick<EntityManager, 'query'>;
+
+@Injectable()
+export class VisitsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insert(manager: Runner, tenantId: string, v: VisitInsert): Promise<VisitRow> {
+    const rows = await manager.query<VisitRow[]>(
+      `INSERT INTO vehicles.visits (tenant_id, id, station_id, customer_id, vehicle_id, kind,
+         channel, status, scheduled_at, staff_user_id, notes, special_requests, prepaid_minor,
+         prepaid_currency, partner_link, external_id, source)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+       RETURNING ${VISIT_COLUMNS}`,
+      [
+        tenantId,
+        v.id,
+        v.station_id,
+        v.customer_id,
+        v.vehicle_id,
+        v.kind,
+        v.channel,
+        v.status,
+        v.scheduled_at,
+        v.staff_user_id,
+        v.notes,
+        v.special_requests,
+        v.prepaid_minor,
+        v.prepaid_currency,
+        v.partner_link,
+        v.external_id,
+        v.source,
+      ],
+    );
+    return rows[0];
+  }
+
+  async findById(
+    tenantId: string,
+    id: string,
+    manager: Runner = this.dataSource,
+    forUpdate = false,
+  ): Promise<VisitRow | null> {
+    const rows = await manager.query<VisitRow[]>(
+      `SELECT ${VISIT_COLUMNS} FROM vehicles.visits WHERE tenant_id = $1 AND id = $2
+       ${forUpdate ? 'FOR UPDATE' : ''}`,
+      [tenantId, id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async update(
+    manager: Runner,
+    tenantId: string,
+    id: string,
+    set: Pick<VisitRow, 'status' | 'scheduled_at' | 'notes' | 'special_requests' | 'staff_user_id'>,
+  ): Promise<VisitRow> {
+    const [rows] = await manager.query<[VisitRow[], number]>(
+      `UPDATE vehicles.visits
+          SET status = $3, scheduled_at = $4, notes = $5, special_requests = $6,
+              staff_user_id = $7, version = version + 1, updated_at = now()
+        WHERE tenant_id = $1 AND id = $2
+        RETURNING ${VISIT_COLUMNS}`,
+      [
+        tenantId,
+        id,
+        set.status,
+        set.scheduled_at,
+        set.notes,
+        set.special_requests,
+        set.staff_user_id,
+      ],
+    );
+    return rows[0];
+  }
+
+  /** Ordered by scheduled time, then id (the keyset). */
+  list(f: VisitFilter): Promise<VisitRow[]> {
+    const values: unknown[] = [f.tenantId];
+    const param = (value: unknown): string => `$${values.push(value)}`;
+    const where: string[] = [];
+    if (f.stationIds) where.push(`station_id = ANY(${param(f.stationIds)}::uuid[])`);
+    if (f.customerId) where.push(`customer_id = ${param(f.customerId)}`);
+    if (f.vehicleId) where.push(`vehicle_id = ${param(f.vehicleId)}`);
+    if (f.status) where.push(`status = ${param(f.status)}`);
+    if (f.from) where.push(`scheduled_at >= ${param(f.from)}`);
+    if (f.before) where.push(`scheduled_at < ${param(f.before)}`);
+    if (f.after) {
+      where.push(
+        `(scheduled_at, id) > (${param(f.after.scheduledAt)}::timestamptz, ${param(f.after.id)}::uuid)`,
+      );
+    }
+    return this.dataSource.query<VisitRow[]>(
+      `SELECT ${VISIT_COLUMNS} FROM vehicles.visits
+        WHERE tenant_id = $1 ${where.map((w) => `AND ${w}`).join(' ')}
+        ORDER BY scheduled_at, id LIMIT ${param(f.limit)}`,
+      values,
+    );
+  }
+}

@@ -1,0 +1,229 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  VISIT_RECORDED_V1,
+  VISIT_UPDATED_V1,
+  type CallerContext,
+  type CreateVisitDto,
+  type FieldError,
+  type ListVisitsQueryDto,
+  type UpdateVisitDto,
+  type VisitPage,
+  type VisitRangeQueryDto,
+  type VisitView,
+} from '@kanta/contracts';
+import { Outbox } from '@kanta/messaging';
+import { RpcProblem, uuidv7 } from '@kanta/platform';
+import {
+  invalidTransition,
+  notFound,
+  requireTenant,
+  seesStation,
+  stationProblem,
+  taken,
+  visibleStations,
+} from '../caller-access';
+import { decodeCursor, endOf, isUuid, pageOf, transactionWithConflicts } from '../cursor';
+import { KnownCustomers } from '../known-customers/known-customers';
+import { VehiclesRepository } from '../vehicles/vehicles.repository';
+import { correlationOf } from '../vehicles/vehicle-view';
+import { toVisitView, visitEvent } from './visit-view';
+import { VISIT_EXTERNAL_ID_UNIQUE, VisitsRepository, type VisitRow } from './visits.repository';
+
+const DEFAULT_PAGE_SIZE = 50;
+
+/**
+ * Visits (bookings, inspections, work orders, appointments) at a station. A worker sees and
+ * records the visits of their own stations only; anything else is a 404.
+ */
+@Injectable()
+export class VisitsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repository: VisitsRepository,
+    private readonly vehicles: VehiclesRepository,
+    private readonly customers: KnownCustomers,
+    private readonly outbox: Outbox,
+  ) {}
+
+  async create(context: CallerContext, input: CreateVisitDto): Promise<VisitView> {
+    const tenant = requireTenant(context);
+    const stationId = input.stationId ?? context.currentStationId;
+    const errors: FieldError[] = [...stationProblem(context, stationId)];
+    if (input.vehicleId && !(await this.vehicles.findById(tenant.id, input.vehicleId))) {
+      errors.push({
+        field: 'vehicleId',
+        reason: 'unknown_vehicle',
+        message: 'vehicleId is not a vehicle of your tenant',
+      });
+    }
+    if (errors.length > 0) throw RpcProblem.validation(errors);
+    if (input.customerId) await this.customers.require(context, tenant.id, input.customerId);
+    return transactionWithConflicts(
+      this.dataSource,
+      async (manager) => {
+        const row = await this.repository.insert(manager, tenant.id, {
+          id: uuidv7(),
+          station_id: stationId!,
+          customer_id: input.customerId ?? null,
+          vehicle_id: input.vehicleId ?? null,
+          kind: input.kind,
+          channel: input.channel,
+          status: 'booked',
+          scheduled_at: new Date(input.scheduledAt),
+          staff_user_id: input.staffUserId ?? context.userId,
+          notes: text(input.notes),
+          special_requests: text(input.specialRequests),
+          prepaid_minor: input.prepaid ? String(input.prepaid.amountMinor) : null,
+          prepaid_currency: input.prepaid?.currency ?? null,
+          partner_link: input.partnerLink ?? null,
+          external_id: input.externalId ?? null,
+          source: null,
+        });
+        await this.outbox.enqueue(manager, [
+          visitEvent(VISIT_RECORDED_V1, tenant.id, row, correlationOf(context)),
+        ]);
+        return toVisitView(row);
+      },
+      {
+        [VISIT_EXTERNAL_ID_UNIQUE]: () =>
+          taken(
+            'external-id-taken',
+            'externalId',
+            'Another visit of this tenant has this external id.',
+          ),
+      },
+    );
+  }
+
+  async get(context: CallerContext, id: string): Promise<VisitView> {
+    const tenant = requireTenant(context);
+    const row = isUuid(id) ? await this.repository.findById(tenant.id, id) : null;
+    if (!row || !seesStation(context, row.station_id)) throw notFound('Visit');
+    return toVisitView(row);
+  }
+
+  /**
+   * Completes, cancels or marks a no-show (only a booked visit changes status), reschedules a
+   * booked visit, or changes its notes and staff user.
+   */
+  async update(
+    context: CallerContext,
+    id: string,
+    expectedVersion: number,
+    patch: UpdateVisitDto,
+  ): Promise<VisitView> {
+    const tenant = requireTenant(context);
+    if (!isUuid(id)) throw notFound('Visit');
+    return this.dataSource.transaction(async (manager) => {
+      const current = await this.repository.findById(tenant.id, id, manager, true);
+      if (!current || !seesStation(context, current.station_id)) throw notFound('Visit');
+      if (current.version !== expectedVersion) {
+        throw RpcProblem.preconditionFailed(
+          `The visit is at version ${current.version}, not ${expectedVersion}; read it again.`,
+        );
+      }
+      const status = patch.status ?? current.status;
+      if (status !== current.status && current.status !== 'booked') {
+        throw invalidTransition(current.status, status);
+      }
+      const scheduledAt = patch.scheduledAt ? new Date(patch.scheduledAt) : current.scheduled_at;
+      const rescheduled = scheduledAt.getTime() !== new Date(current.scheduled_at).getTime();
+      if (rescheduled && current.status !== 'booked') {
+        throw RpcProblem.validation([
+          {
+            field: 'scheduledAt',
+            reason: 'not_booked',
+            message: `a ${current.status} visit cannot be rescheduled`,
+          },
+        ]);
+      }
+      const has = (field: keyof UpdateVisitDto): boolean => patch[field] !== undefined;
+      const next = {
+        status,
+        scheduled_at: scheduledAt,
+        notes: has('notes') ? text(patch.notes) : current.notes,
+        special_requests: has('specialRequests')
+          ? text(patch.specialRequests)
+          : current.special_requests,
+        staff_user_id: has('staffUserId') ? (patch.staffUserId ?? null) : current.staff_user_id,
+      };
+      if (
+        next.status === current.status &&
+        !rescheduled &&
+        next.notes === current.notes &&
+        next.special_requests === current.special_requests &&
+        next.staff_user_id === current.staff_user_id
+      ) {
+        return toVisitView(current);
+      }
+      const row = await this.repository.update(manager, tenant.id, id, next);
+      await this.outbox.enqueue(manager, [
+        visitEvent(VISIT_UPDATED_V1, tenant.id, row, correlationOf(context)),
+      ]);
+      return toVisitView(row);
+    });
+  }
+
+  async list(context: CallerContext, query: ListVisitsQueryDto): Promise<VisitPage> {
+    const tenant = requireTenant(context);
+    const own = visibleStations(context);
+    let stationIds = query.stationId ? [query.stationId] : null;
+    if (own) stationIds = (stationIds ?? own).filter((s) => own.includes(s));
+    if (stationIds && stationIds.length === 0) return { items: [], nextCursor: null };
+    return this.page(tenant.id, query, {
+      stationIds,
+      customerId: query.customerId ?? null,
+      vehicleId: query.vehicleId ?? null,
+      status: query.status ?? null,
+    });
+  }
+
+  /** A customer's visits, past and upcoming, that the caller may see (404 for the customer). */
+  async ofCustomer(
+    context: CallerContext,
+    customerId: string,
+    range: VisitRangeQueryDto,
+  ): Promise<VisitPage> {
+    const tenant = requireTenant(context);
+    if (!isUuid(customerId) || !(await this.customers.visible(context, tenant.id, customerId))) {
+      throw notFound('Customer');
+    }
+    return this.page(tenant.id, range, {
+      stationIds: visibleStations(context),
+      customerId,
+      vehicleId: null,
+      status: null,
+    });
+  }
+
+  private async page(
+    tenantId: string,
+    range: VisitRangeQueryDto,
+    filter: Pick<VisitFilterPart, 'stationIds' | 'customerId' | 'vehicleId' | 'status'>,
+  ): Promise<VisitPage> {
+    const limit = range.limit ?? DEFAULT_PAGE_SIZE;
+    const cursor = range.cursor ? decodeCursor(range.cursor, 2) : null;
+    if (cursor && (Number.isNaN(Date.parse(cursor[0])) || !isUuid(cursor[1]))) {
+      decodeCursor('', 2); // the same 422 as any cursor this API did not issue
+    }
+    const rows = await this.repository.list({
+      tenantId,
+      ...filter,
+      from: range.from ? new Date(range.from) : null,
+      before: range.to ? endOf(range.to) : null,
+      after: cursor ? { scheduledAt: cursor[0], id: cursor[1] } : null,
+      limit: limit + 1,
+    });
+    return pageOf(rows, limit, toVisitView, (row: VisitRow) => [
+      new Date(row.scheduled_at).toISOString(),
+      row.id,
+    ]);
+  }
+}
+
+type VisitFilterPart = Parameters<VisitsRepository['list']>[0];
+
+function text(value: string | null | undefined): string | null {
+  return value === null || value === undefined || value.trim() === '' ? null : value.trim();
+}

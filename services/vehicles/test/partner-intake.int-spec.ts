@@ -1,0 +1,363 @@
+import { randomUUID } from 'node:crypto';
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import type { EventEnvelope } from '@kanta/contracts';
+import { RejectedPartnerEvents } from '../src/partner/rejected-events';
+import { VehiclesService } from '../src/vehicles/vehicles.service';
+import { VisitsService } from '../src/visits/visits.service';
+import { SalesService } from '../src/sales/sales.service';
+import {
+  AMQP_URL,
+  eventually,
+  startVehicles,
+  tenantFixture,
+  type VehiclesHarness,
+} from './support';
+
+jest.setTimeout(30_000);
+
+/*
+ * Partner events through the real broker into the vehicles service's consumer; the customers
+ * service's answers (customers.contact.resolved.v1) are published by the test in its place.
+ */
+describe('partner intake (real Postgres and RabbitMQ)', () => {
+  let h: VehiclesHarness;
+  let connection: ChannelModel;
+  let channel: Channel;
+  let visits: VisitsService;
+  let vehicles: VehiclesService;
+  beforeAll(async () => {
+    h = await startVehicles('partner', { consumer: { retryDelayMs: 200, maxAttempts: 2 } });
+    visits = h.app.get(VisitsService);
+    vehicles = h.app.get(VehiclesService);
+    connection = await amqp.connect(AMQP_URL);
+    channel = await connection.createChannel();
+  });
+  afterAll(async () => {
+    await channel.deleteQueue(`${h.queuePrefix}vehicles.events`).catch(() => undefined);
+    await channel.deleteQueue(`${h.queuePrefix}vehicles.events.retry`).catch(() => undefined);
+    await channel.deleteQueue(`${h.queuePrefix}vehicles.events.dlq`).catch(() => undefined);
+    await connection.close();
+    await h.close();
+  });
+
+  let clock = Date.parse('2026-06-01T08:00:00Z');
+  const envelope = (
+    tenantId: string,
+    type: string,
+    payload: object,
+    eventId = randomUUID(),
+  ): EventEnvelope => ({
+    eventId,
+    type,
+    occurredAt: new Date((clock += 1000)).toISOString(),
+    tenantId,
+    producer: 'partner:booking-portal',
+    correlationId: null,
+    payload,
+  });
+  const publish = (event: EventEnvelope | string, routingKey?: string): void => {
+    const body = typeof event === 'string' ? event : JSON.stringify(event);
+    channel.publish(
+      h.eventsExchange,
+      routingKey ?? (event as EventEnvelope).type,
+      Buffer.from(body),
+      { persistent: true },
+    );
+  };
+  const resolved = (
+    tenantId: string,
+    partnerEventId: string,
+    customerId: string | null,
+    stationIds: string[],
+  ) =>
+    envelope(tenantId, 'customers.contact.resolved.v1', {
+      partnerEventId,
+      partnerEventType: 'partner.booking.created.v1',
+      customerId,
+      outcome: customerId ? 'created' : 'insufficient',
+      stationIds,
+    });
+  const visitByRef = (
+    tenantId: string,
+    ref: string,
+    ready: (v: Record<string, unknown>) => boolean = () => true,
+  ) =>
+    eventually(async () => {
+      const [row] = await h.dataSource.query<Record<string, unknown>[]>(
+        'SELECT * FROM vehicles.visits WHERE tenant_id = $1 AND external_id = $2',
+        [tenantId, ref],
+      );
+      return row && ready(row) ? row : undefined;
+    });
+  const booking = (stationId: string, ref: string, extra: object = {}) => ({
+    bookingId: ref,
+    stationId,
+    scheduledAt: '2026-07-01T09:00:00Z',
+    channel: 'online_booking',
+    customer: { firstName: 'Varaaja', lastName: 'Testi', phone: '+358401119999' },
+    vehicle: { registration: 'tst-501', make: 'Make' },
+    notes: 'winter tyres',
+    ...extra,
+  });
+
+  it('records a booking with its vehicle and attaches the customer when the answer follows', async () => {
+    const t = tenantFixture();
+    const event = envelope(t.tenantId, 'partner.booking.created.v1', booking(t.stationA, 'B-1'));
+    publish(event);
+    const visit = await visitByRef(t.tenantId, 'B-1');
+    expect(visit).toMatchObject({
+      status: 'booked',
+      customer_id: null,
+      notes: 'winter tyres',
+      source: 'partner:booking-portal',
+    });
+    const customerId = randomUUID();
+    publish(resolved(t.tenantId, event.eventId, customerId, [t.stationA]));
+    await visitByRef(t.tenantId, 'B-1', (v) => v.customer_id === customerId);
+    const car = (await vehicles.search(t.admin, { q: 'TST501' })).items[0];
+    expect(car).toMatchObject({ registration: 'tst-501', make: 'Make' });
+    expect(car.customers).toEqual([
+      expect.objectContaining({ customerId, role: 'owner', isDefault: true }),
+    ]);
+    expect(
+      (await visits.ofCustomer(t.worker, customerId, {})).items.map((v) => v.externalId),
+    ).toEqual(['B-1']);
+  });
+
+  it('attaches the customer at once when the answer came first, and counts a redelivery once', async () => {
+    const t = tenantFixture();
+    const event = envelope(
+      t.tenantId,
+      'partner.booking.created.v1',
+      booking(t.stationA, 'B-2', { vehicle: { registration: 'TST-502' } }),
+    );
+    const customerId = randomUUID();
+    publish(resolved(t.tenantId, event.eventId, customerId, [t.stationA]));
+    await eventually(async () =>
+      (
+        await h.dataSource.query<unknown[]>(
+          'SELECT 1 FROM vehicles.contact_resolutions WHERE partner_event_id = $1',
+          [event.eventId],
+        )
+      ).length
+        ? true
+        : undefined,
+    );
+    publish(event);
+    publish(event);
+    const visit = await visitByRef(t.tenantId, 'B-2');
+    expect(visit.customer_id).toBe(customerId);
+    // Both copies are in the inbox's hands: wait for a later event, then count.
+    const marker = envelope(t.tenantId, 'partner.booking.cancelled.v1', {
+      bookingId: 'MARKER-2',
+      stationId: t.stationA,
+    });
+    publish(marker);
+    await visitByRef(t.tenantId, 'MARKER-2');
+    const [again] = await h.dataSource.query<{ version: number }[]>(
+      'SELECT version FROM vehicles.visits WHERE external_id = $1',
+      ['B-2'],
+    );
+    expect(again.version).toBe(1);
+    expect((await vehicles.search(t.admin, { q: 'TST502' })).items[0].customers).toHaveLength(1);
+  });
+
+  it('converges to the same visit whichever order booking, reschedule and completion arrive in', async () => {
+    const t = tenantFixture();
+    const state = async (ref: string, order: string[]) => {
+      const events: Record<string, EventEnvelope> = {
+        created: envelope(
+          t.tenantId,
+          'partner.booking.created.v1',
+          booking(t.stationA, ref, { customer: undefined, vehicle: undefined, kind: 'inspection' }),
+        ),
+        rescheduled: envelope(t.tenantId, 'partner.booking.rescheduled.v1', {
+          bookingId: ref,
+          stationId: t.stationA,
+          scheduledAt: '2026-07-02T10:00:00Z',
+        }),
+        completed: envelope(t.tenantId, 'partner.work.completed.v1', {
+          bookingId: ref,
+          workOrderId: `WO-${ref}`,
+          kind: 'work_order',
+          stationId: t.stationA,
+          completedAt: '2026-07-02T11:00:00Z',
+          link: 'https://dms.example.test/wo/1',
+        }),
+      };
+      for (const name of order) publish(events[name]);
+      const row = await visitByRef(t.tenantId, ref, (v) => Number(v.version) === 3);
+      return {
+        status: row.status,
+        kind: row.kind,
+        channel: row.channel,
+        notes: row.notes,
+        scheduled: new Date(row.scheduled_at as string).toISOString(),
+        link: row.partner_link,
+      };
+    };
+    const inOrder = await state('O-1', ['created', 'rescheduled', 'completed']);
+    expect(inOrder).toEqual({
+      status: 'completed',
+      kind: 'inspection',
+      channel: 'online_booking',
+      notes: 'winter tyres',
+      scheduled: '2026-07-02T10:00:00.000Z',
+      link: 'https://dms.example.test/wo/1',
+    });
+    expect(await state('O-2', ['completed', 'created', 'rescheduled'])).toEqual(inOrder);
+    expect(await state('O-3', ['rescheduled', 'completed', 'created'])).toEqual(inOrder);
+  });
+
+  it('records a receipt once, and ties one that came before its booking to the visit later', async () => {
+    const t = tenantFixture();
+    const sale = {
+      receiptNumber: 'POS-1',
+      stationId: t.stationA,
+      soldAt: '2026-07-01T12:00:00Z',
+      source: 'pos',
+      bookingId: 'B-SALE',
+      currency: 'EUR',
+      totalMinor: 2500,
+      lines: [
+        {
+          kind: 'product',
+          name: 'Oil',
+          quantity: 0.5,
+          unitPriceMinor: 5000,
+          vatRate: 25.5,
+          totalMinor: 2500,
+        },
+      ],
+    };
+    publish(envelope(t.tenantId, 'partner.sale.completed.v1', sale));
+    publish(envelope(t.tenantId, 'partner.sale.completed.v1', sale));
+    publish(
+      envelope(
+        t.tenantId,
+        'partner.booking.created.v1',
+        booking(t.stationA, 'B-SALE', { customer: undefined, vehicle: undefined }),
+      ),
+    );
+    const visit = await visitByRef(t.tenantId, 'B-SALE');
+    const sales = await eventually(async () => {
+      const rows = await h.dataSource.query<{ visit_id: string | null }[]>(
+        'SELECT visit_id FROM vehicles.sales WHERE tenant_id = $1',
+        [t.tenantId],
+      );
+      return rows.length === 1 && rows[0].visit_id ? rows : undefined;
+    });
+    expect(sales[0].visit_id).toBe(visit.id);
+  });
+
+  it('links a kiosk submission’s vehicle to the customer once the details are resolved', async () => {
+    const t = tenantFixture();
+    const event = envelope(t.tenantId, 'partner.customer_details.submitted.v1', {
+      submissionId: 'K-1',
+      stationId: t.stationB,
+      source: 'kiosk',
+      customer: { firstName: 'Kioski', lastName: 'Testi', email: 'kiosk@example.test' },
+      vehicle: { registration: 'TST-503', vin: 'TSTVN000000000503' },
+    });
+    publish(event);
+    const car = await eventually(
+      async () => (await vehicles.search(t.admin, { q: 'TST503' })).items[0],
+    );
+    expect(car.customers).toEqual([]);
+    const customerId = randomUUID();
+    publish(resolved(t.tenantId, event.eventId, customerId, [t.stationB]));
+    await eventually(async () =>
+      (await vehicles.get(t.admin, car.id)).customers.length === 1 ? true : undefined,
+    );
+    // The customer is known at once, so reception can book for them right away.
+    const otherWorker = { ...t.worker, stationIds: [t.stationB], currentStationId: t.stationB };
+    expect((await vehicles.ofCustomer(otherWorker, customerId)).items.map((v) => v.vin)).toEqual([
+      'TSTVN000000000503',
+    ]);
+  });
+
+  it('dead-letters an invalid partner event with the reason, keeps a redacted record, and goes on', async () => {
+    const t = tenantFixture();
+    const bad = envelope(t.tenantId, 'partner.booking.created.v1', {
+      bookingId: 'BAD-1',
+      stationId: 'not-a-station',
+      scheduledAt: '2026-07-01T09:00:00Z',
+      customer: { firstName: 'Salainen', phone: '040 123' },
+      vehicle: { registration: 'TST-504', year: 3000 },
+    });
+    publish(bad);
+    const sums = envelope(t.tenantId, 'partner.sale.completed.v1', {
+      receiptNumber: 'POS-BAD',
+      stationId: t.stationA,
+      soldAt: '2026-07-01T12:00:00Z',
+      source: 'kiosk',
+      currency: 'EUR',
+      totalMinor: 100,
+      lines: [
+        {
+          kind: 'service',
+          name: 'Wash',
+          quantity: 1,
+          unitPriceMinor: 900,
+          vatRate: 25.5,
+          totalMinor: 900,
+        },
+      ],
+    });
+    publish(sums);
+    publish('{ not json', 'partner.booking.created.v1');
+    publish(
+      envelope(
+        t.tenantId,
+        'partner.booking.created.v1',
+        booking(t.stationA, 'GOOD-1', { customer: undefined, vehicle: undefined }),
+      ),
+    );
+    await visitByRef(t.tenantId, 'GOOD-1');
+    const dlq = `${h.queuePrefix}vehicles.events.dlq`;
+    // The DLQ holds all three, in whatever order the consumer settled them.
+    const dead = await eventually(async () => {
+      const message = await channel.get(dlq, { noAck: true });
+      if (message && message.content.toString().includes(bad.eventId)) return message;
+      return undefined;
+    });
+    expect(dead.properties.headers?.['x-kanta-dead-reason']).toBe('invalid-message');
+    expect(String(dead.properties.headers?.['x-kanta-last-error'])).toContain(
+      '/stationId must match format "uuid"',
+    );
+    const admin = h.app.get(RejectedPartnerEvents);
+    const page = await eventually(async () => {
+      const p = await admin.list(t.admin, {});
+      return p.items.length === 2 ? p : undefined;
+    });
+    const [sale, booked] = page.items;
+    expect(sale).toMatchObject({ eventId: sums.eventId, type: 'partner.sale.completed.v1' });
+    expect(sale.reason).toContain('totalMinor must be the sum of the line totals = 900');
+    expect(booked).toMatchObject({ eventId: bad.eventId, producer: 'partner:booking-portal' });
+    expect(booked.reason).toContain('/customer/phone must match pattern');
+    expect(booked.payload).toMatchObject({
+      bookingId: 'BAD-1',
+      customer: '[redacted]',
+      vehicle: '[redacted]',
+    });
+    expect(JSON.stringify(page)).not.toContain('Salainen');
+    // Only admins of the tenant see them.
+    expect((await admin.list(tenantFixture().admin, {})).items).toEqual([]);
+    await expect(admin.list(t.worker, {})).rejects.toMatchObject({ problem: { status: 403 } });
+  });
+
+  it('is the source of visits a worker sees only at their stations', async () => {
+    const t = tenantFixture();
+    publish(
+      envelope(
+        t.tenantId,
+        'partner.booking.created.v1',
+        booking(t.stationB, 'B-SOUTH', { customer: undefined, vehicle: undefined }),
+      ),
+    );
+    const visit = await visitByRef(t.tenantId, 'B-SOUTH');
+    expect((await visits.list(t.worker, {})).items).toEqual([]);
+    expect((await visits.get(t.admin, visit.id as string)).externalId).toBe('B-SOUTH');
+    expect(h.app.get(SalesService)).toBeDefined();
+  });
+});

@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import type { CreateSaleDto } from '@kanta/contracts';
+import { SalesService } from '../src/sales/sales.service';
+import { VehiclesService } from '../src/vehicles/vehicles.service';
+import { VisitsService } from '../src/visits/visits.service';
+import { problemOf, startVehicles, tenantFixture, type VehiclesHarness } from './support';
+
+describe('visits, sales and the customer summary (real Postgres)', () => {
+  let h: VehiclesHarness;
+  let visits: VisitsService;
+  let sales: SalesService;
+  let vehicles: VehiclesService;
+  beforeAll(async () => {
+    h = await startVehicles('visits');
+    visits = h.app.get(VisitsService);
+    sales = h.app.get(SalesService);
+    vehicles = h.app.get(VehiclesService);
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const receipt = (over: Partial<CreateSaleDto> = {}): CreateSaleDto => ({
+    receiptNumber: `R-${randomUUID().slice(0, 8)}`,
+    soldAt: '2026-03-01T10:00:00Z',
+    currency: 'EUR',
+    lines: [
+      {
+        kind: 'service',
+        name: 'Inspection',
+        quantity: 1,
+        unitPriceMinor: 5990,
+        vatRate: 25.5,
+        totalMinor: 5990,
+      },
+      {
+        kind: 'product',
+        name: 'Wiper',
+        quantity: 2,
+        unitPriceMinor: 1250,
+        vatRate: 25.5,
+        totalMinor: 2500,
+      },
+    ],
+    totalMinor: 8490,
+    ...over,
+  });
+
+  it('records a booking at the caller’s station for a customer and vehicle, and publishes it', async () => {
+    const t = tenantFixture();
+    const customerId = await h.knowCustomer(t.tenantId, [t.stationA]);
+    const car = await vehicles.create(t.admin, { registration: 'TST-100' });
+    const visit = await visits.create(t.worker, {
+      customerId,
+      vehicleId: car.id,
+      kind: 'inspection',
+      scheduledAt: '2026-12-01T09:00:00+02:00',
+      channel: 'phone',
+      notes: '  bring the old report ',
+      prepaid: { amountMinor: 2500, currency: 'EUR' },
+      partnerLink: 'https://partner.example.test/cards/1',
+    });
+    expect(visit).toMatchObject({
+      stationId: t.stationA,
+      customerId,
+      vehicleId: car.id,
+      status: 'booked',
+      scheduledAt: '2026-12-01T07:00:00.000Z',
+      staffUserId: t.worker.userId,
+      notes: 'bring the old report',
+      prepaid: { amountMinor: 2500, currency: 'EUR' },
+      version: 1,
+    });
+    const [event] = await h.outbox('vehicles.visit.recorded.v1');
+    expect(event.payload).toMatchObject({ visitId: visit.id, status: 'booked', customerId });
+    expect(JSON.stringify(event.payload)).not.toContain('report');
+  });
+
+  it('refuses a station the caller does not work at, an unknown vehicle or customer', async () => {
+    const t = tenantFixture();
+    const base = {
+      kind: 'booking' as const,
+      scheduledAt: '2026-12-01T09:00:00Z',
+      channel: 'phone' as const,
+    };
+    const foreign = await problemOf(visits.create(t.worker, { ...base, stationId: t.stationB }));
+    expect(foreign.errors).toEqual([
+      expect.objectContaining({ field: 'stationId', reason: 'unknown_station' }),
+    ]);
+    const vehicle = await problemOf(visits.create(t.admin, { ...base, vehicleId: randomUUID() }));
+    expect(vehicle.errors).toEqual([
+      expect.objectContaining({ field: 'vehicleId', reason: 'unknown_vehicle' }),
+    ]);
+    const customer = await problemOf(visits.create(t.admin, { ...base, customerId: randomUUID() }));
+    expect(customer.errors).toEqual([
+      expect.objectContaining({ field: 'customerId', reason: 'unknown_customer' }),
+    ]);
+    const dup = { ...base, externalId: 'EXT-1' };
+    await visits.create(t.admin, dup);
+    expect((await problemOf(visits.create(t.admin, dup))).type).toContain('external-id-taken');
+  });
+
+  it('completes, cancels and marks no-shows only from booked, with the version read', async () => {
+    const t = tenantFixture();
+    const base = {
+      kind: 'booking' as const,
+      scheduledAt: '2026-12-01T09:00:00Z',
+      channel: 'walk_in' as const,
+    };
+    const visit = await visits.create(t.admin, base);
+    const moved = await visits.update(t.admin, visit.id, 1, {
+      scheduledAt: '2026-12-02T09:00:00Z',
+    });
+    expect(moved.scheduledAt).toBe('2026-12-02T09:00:00.000Z');
+    const done = await visits.update(t.worker, visit.id, 2, { status: 'completed' });
+    expect(done).toMatchObject({ status: 'completed', version: 3 });
+    const again = await problemOf(visits.update(t.admin, visit.id, 3, { status: 'cancelled' }));
+    expect(again.errors).toEqual([
+      expect.objectContaining({ field: 'status', reason: 'invalid_transition' }),
+    ]);
+    const late = await problemOf(
+      visits.update(t.admin, visit.id, 3, { scheduledAt: '2026-12-03T09:00:00Z' }),
+    );
+    expect(late.errors).toEqual([expect.objectContaining({ reason: 'not_booked' })]);
+    expect((await problemOf(visits.update(t.admin, visit.id, 1, { notes: 'x' }))).status).toBe(412);
+    const noShow = await visits.create(t.admin, base);
+    expect((await visits.update(t.admin, noShow.id, 1, { status: 'no_show' })).status).toBe(
+      'no_show',
+    );
+    expect((await h.outbox('vehicles.visit.updated.v1')).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('lists visits by time in pages; a worker sees only their stations', async () => {
+    const t = tenantFixture();
+    const customerId = await h.knowCustomer(t.tenantId, [t.stationA, t.stationB]);
+    for (const [i, stationId] of [t.stationA, t.stationB, t.stationA].entries()) {
+      await visits.create(t.admin, {
+        stationId,
+        customerId,
+        kind: 'appointment',
+        scheduledAt: `2026-05-0${i + 1}T10:00:00Z`,
+        channel: 'online_booking',
+      });
+    }
+    const first = await visits.list(t.admin, { limit: 2 });
+    expect(first.items.map((v) => v.scheduledAt.slice(0, 10))).toEqual([
+      '2026-05-01',
+      '2026-05-02',
+    ]);
+    const second = await visits.list(t.admin, { limit: 2, cursor: first.nextCursor! });
+    expect(second.items.map((v) => v.scheduledAt.slice(0, 10))).toEqual(['2026-05-03']);
+    expect((await visits.list(t.worker, {})).items).toHaveLength(2);
+    expect((await visits.list(t.worker, { stationId: t.stationB })).items).toEqual([]);
+    const ofCustomer = await visits.ofCustomer(t.admin, customerId, {
+      from: '2026-05-02',
+      to: '2026-05-02',
+    });
+    expect(ofCustomer.items.map((v) => v.stationId)).toEqual([t.stationB]);
+    const hidden = (await visits.list(t.admin, { stationId: t.stationB })).items[0];
+    expect((await problemOf(visits.get(t.worker, hidden.id))).status).toBe(404);
+    expect(
+      (await problemOf(visits.update(t.worker, hidden.id, 1, { status: 'cancelled' }))).status,
+    ).toBe(404);
+    expect((await problemOf(visits.get(tenantFixture().admin, hidden.id))).status).toBe(404);
+  });
+
+  it('records receipts whose lines add up, refuses those that do not, and one number per station', async () => {
+    const t = tenantFixture();
+    const sale = await sales.create(t.admin, receipt({ receiptNumber: 'R-1' }));
+    expect(sale).toMatchObject({ stationId: t.stationA, totalMinor: 8490, currency: 'EUR' });
+    expect(
+      (await problemOf(sales.create(t.admin, receipt({ receiptNumber: 'R-1' })))).type,
+    ).toContain('receipt-taken');
+    await sales.create(t.admin, receipt({ receiptNumber: 'R-1', stationId: t.stationB }));
+    const wrongLine = await problemOf(
+      sales.create(
+        t.admin,
+        receipt({
+          lines: [
+            {
+              kind: 'service',
+              name: 'X',
+              quantity: 2,
+              unitPriceMinor: 100,
+              vatRate: 24,
+              totalMinor: 150,
+            },
+          ],
+          totalMinor: 150,
+        }),
+      ),
+    );
+    expect(wrongLine.errors).toEqual([
+      expect.objectContaining({ field: 'lines.0.totalMinor', reason: 'totals_mismatch' }),
+    ]);
+    const wrongTotal = await problemOf(sales.create(t.admin, receipt({ totalMinor: 8000 })));
+    expect(wrongTotal.errors).toEqual([
+      expect.objectContaining({ field: 'totalMinor', reason: 'totals_mismatch' }),
+    ]);
+    const visit = await problemOf(sales.create(t.admin, receipt({ visitId: randomUUID() })));
+    expect(visit.errors).toEqual([
+      expect.objectContaining({ field: 'visitId', reason: 'unknown_visit' }),
+    ]);
+  });
+
+  it('sums a customer’s spending on services and products and counts visits by outcome', async () => {
+    const t = tenantFixture();
+    const customerId = await h.knowCustomer(t.tenantId, [t.stationA, t.stationB]);
+    const base = { customerId, kind: 'inspection' as const, channel: 'phone' as const };
+    const a = await visits.create(t.admin, { ...base, scheduledAt: '2025-01-10T10:00:00Z' });
+    const b = await visits.create(t.admin, {
+      ...base,
+      stationId: t.stationB,
+      scheduledAt: '2025-06-10T10:00:00Z',
+    });
+    const c = await visits.create(t.admin, { ...base, scheduledAt: '2025-03-10T10:00:00Z' });
+    const d = await visits.create(t.admin, { ...base, scheduledAt: '2025-04-10T10:00:00Z' });
+    await visits.create(t.admin, { ...base, scheduledAt: '2099-01-01T10:00:00Z' });
+    await visits.update(t.admin, a.id, 1, { status: 'completed' });
+    await visits.update(t.admin, b.id, 1, { status: 'completed' });
+    await visits.update(t.admin, c.id, 1, { status: 'cancelled' });
+    await visits.update(t.admin, d.id, 1, { status: 'no_show' });
+    await sales.create(t.admin, receipt({ customerId, visitId: a.id }));
+    await sales.create(t.admin, receipt({ customerId, stationId: t.stationB }));
+    await sales.create(t.admin, receipt({ customerId, currency: 'PLN' }));
+    const summary = await sales.summary(t.admin, customerId);
+    expect(summary).toEqual({
+      customerId,
+      spent: [
+        { currency: 'EUR', servicesMinor: 11980, productsMinor: 5000, totalMinor: 16980 },
+        { currency: 'PLN', servicesMinor: 5990, productsMinor: 2500, totalMinor: 8490 },
+      ],
+      visits: 2,
+      upcoming: 1,
+      cancelled: 1,
+      noShows: 1,
+      firstVisitAt: '2025-01-10T10:00:00.000Z',
+      lastVisitAt: '2025-06-10T10:00:00.000Z',
+    });
+    // The worker at station A sees station A's part only.
+    const worker = await sales.summary(t.worker, customerId);
+    expect(worker.spent[0]).toMatchObject({ currency: 'EUR', totalMinor: 8490 });
+    expect(worker.visits).toBe(1);
+    const page = await sales.ofCustomer(t.admin, customerId, { limit: 2 });
+    expect(page.items).toHaveLength(2);
+    expect(
+      (await sales.ofCustomer(t.admin, customerId, { cursor: page.nextCursor! })).items,
+    ).toHaveLength(1);
+    expect((await sales.ofCustomer(t.worker, customerId, {})).items).toHaveLength(2);
+    const empty = await sales.summary(t.admin, await h.knowCustomer(t.tenantId, [t.stationA]));
+    expect(empty).toMatchObject({ spent: [], visits: 0, firstVisitAt: null });
+    expect((await problemOf(sales.summary(tenantFixture().admin, customerId))).status).toBe(404);
+  });
+});

@@ -1,0 +1,330 @@
+import { randomUUID } from 'node:crypto';
+import amqp from 'amqplib';
+import type {
+  CreatedPartnerKeyView,
+  CustomerPage,
+  PartnerKeyPage,
+  RejectedPartnerEventPage,
+  VehiclePage,
+  VisitPage,
+} from '@kanta/contracts';
+import { KantaApi } from '@kanta/local';
+import { eventually } from '@kanta/testing';
+import {
+  createTenant,
+  expectProblem,
+  startE2eSystem,
+  type E2eSystem,
+  type TenantFixture,
+} from './support';
+
+jest.setTimeout(60_000);
+
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+describe('partner keys and partner intake (whole system)', () => {
+  let e2e: E2eSystem;
+  let fi: TenantFixture;
+  let pl: TenantFixture;
+  let key: CreatedPartnerKeyView;
+  let partner: KantaApi;
+
+  const bookingBody = (bookingId: string, extra: object = {}) => ({
+    type: 'partner.booking.created.v1',
+    payload: {
+      bookingId,
+      // The validation table is built before the tenant exists; any id does there.
+      stationId: fi ? fi.stationIds[0] : randomUUID(),
+      scheduledAt: '2026-12-01T09:00:00Z',
+      channel: 'online_booking',
+      customer: {
+        firstName: 'Verkko',
+        lastName: 'Varaaja',
+        phone: '+358401230001',
+        email: 'varaaja@example.test',
+      },
+      vehicle: { registration: 'PTN-001', make: 'Make', year: 2020 },
+      ...extra,
+    },
+  });
+
+  beforeAll(async () => {
+    e2e = await startE2eSystem('partner');
+    fi = await createTenant(e2e, 'ptn-fi');
+    pl = await createTenant(e2e, 'ptn-pl', 'PL', 'pl');
+    key = await fi.admin.expect<CreatedPartnerKeyView>(201, 'POST', '/api/v1/partner-keys', {
+      partner: 'booking-portal',
+      label: 'Online booking',
+    });
+    partner = new KantaApi(e2e.system.gatewayUrl);
+  });
+  afterAll(async () => {
+    await e2e?.stop();
+  });
+
+  const send = (body: unknown, apiKey = key.key) =>
+    partner.request('POST', '/api/v1/partner/events', body, { 'x-api-key': apiKey });
+
+  it('shows a key once, lists it by prefix only, and keeps it to its tenant and to admins', async () => {
+    expect(key.key).toMatch(/^kpk_[A-Za-z0-9_-]{43}$/);
+    expect(key).toMatchObject({
+      partner: 'booking-portal',
+      prefix: key.key.slice(0, 12),
+      revokedAt: null,
+    });
+    const listed = await fi.admin.expect<PartnerKeyPage>(200, 'GET', '/api/v1/partner-keys');
+    expect(listed.items.map((k) => k.id)).toEqual([key.id]);
+    expect(JSON.stringify(listed)).not.toContain(key.key);
+    expect(
+      (await pl.admin.expect<PartnerKeyPage>(200, 'GET', '/api/v1/partner-keys')).items,
+    ).toEqual([]);
+    expectProblem(await pl.admin.request('DELETE', `/api/v1/partner-keys/${key.id}`), 404);
+    expectProblem(await fi.worker.request('GET', '/api/v1/partner-keys'), 403);
+    expectProblem(await fi.worker.request('POST', '/api/v1/partner-keys', { partner: 'pos' }), 403);
+    expectProblem(
+      await fi.admin.request('POST', '/api/v1/partner-keys', { partner: 'Bad Name' }),
+      422,
+      'partner',
+      'invalid_format',
+    );
+    expectProblem(await e2e.superadmin.request('GET', '/api/v1/partner-keys'), 403);
+  });
+
+  it('refuses events without a valid key', async () => {
+    const body = bookingBody('B-NOKEY');
+    expectProblem(await partner.request('POST', '/api/v1/partner/events', body), 401);
+    expectProblem(await send(body, 'kpk_not-a-real-key'), 401);
+    expectProblem(
+      await partner.request('POST', '/api/v1/partner/events', body, {
+        authorization: `Bearer ${key.key}`,
+      }),
+      401,
+    );
+    // A user's token is not a partner key either.
+    expectProblem(await fi.admin.request('POST', '/api/v1/partner/events', body), 401);
+  });
+
+  it.each([
+    ['an unknown type', { type: 'partner.booking.lost.v1', payload: {} }, 'type', 'unknown_type'],
+    ['no payload', { type: 'partner.booking.created.v1' }, 'payload', undefined],
+    [
+      'a missing booking id',
+      {
+        type: 'partner.booking.created.v1',
+        payload: { stationId: randomUUID(), scheduledAt: '2026-12-01T09:00:00Z' },
+      },
+      'payload.bookingId',
+      'required',
+    ],
+    [
+      'a phone not in E.164',
+      bookingBody('B-X', { customer: { firstName: 'A', phone: '040 123 4567' } }),
+      'payload.customer.phone',
+      'invalid_format',
+    ],
+    ['an unknown field', bookingBody('B-X', { colour: 'red' }), 'payload.colour', 'unknown_field'],
+    [
+      'a VIN with an I',
+      bookingBody('B-X', { vehicle: { registration: 'PTN-9', vin: 'IIIIIIIIIIIIIIIII' } }),
+      'payload.vehicle.vin',
+      'invalid_format',
+    ],
+    [
+      'a model year far ahead',
+      bookingBody('B-X', {
+        vehicle: { registration: 'PTN-9', year: new Date().getUTCFullYear() + 5 },
+      }),
+      'payload.vehicle.year',
+      'out_of_range',
+    ],
+    [
+      'an unknown channel',
+      bookingBody('B-X', { channel: 'pigeon' }),
+      'payload.channel',
+      'not_allowed',
+    ],
+    [
+      'a station of no tenant of ours',
+      bookingBody('B-X', { stationId: '00000000-0000-4000-8000-000000000000' }),
+      'payload.stationId',
+      'unknown_station',
+    ],
+    ['a bad event id', { ...bookingBody('B-X'), eventId: 'seven' }, 'eventId', 'invalid_format'],
+    [
+      'receipt lines that do not add up',
+      {
+        type: 'partner.sale.completed.v1',
+        payload: {
+          receiptNumber: 'R-1',
+          stationId: randomUUID(),
+          soldAt: '2026-12-01T09:00:00Z',
+          source: 'pos',
+          currency: 'EUR',
+          totalMinor: 5,
+          lines: [
+            {
+              kind: 'service',
+              name: 'Wash',
+              quantity: 1,
+              unitPriceMinor: 900,
+              vatRate: 25.5,
+              totalMinor: 900,
+            },
+          ],
+        },
+      },
+      'payload.totalMinor',
+      'totals_mismatch',
+    ],
+  ])('answers %s with a 422 naming the field', async (_what, body, field, reason) => {
+    expectProblem(await send(body), 422, field, reason);
+  });
+
+  it('takes a booking (202), creates the customer and vehicle, and counts a resent event once', async () => {
+    const eventId = randomUUID();
+    const first = await send({ ...bookingBody('B-100'), eventId });
+    expect(first.status).toBe(202);
+    expect(first.body).toEqual({ eventId, type: 'partner.booking.created.v1', duplicate: false });
+    const again = await send({ ...bookingBody('B-100'), eventId });
+    expect(again.status).toBe(202);
+    expect(again.body).toMatchObject({ eventId, duplicate: true });
+    // Another tenant cannot take over the id.
+    const theirKey = await pl.admin.expect<CreatedPartnerKeyView>(
+      201,
+      'POST',
+      '/api/v1/partner-keys',
+      { partner: 'booking-portal' },
+    );
+    expectProblem(
+      await send(
+        { ...bookingBody('B-100', { stationId: pl.stationIds[0] }), eventId },
+        theirKey.key,
+      ),
+      422,
+      'eventId',
+      'taken',
+    );
+
+    const visit = await eventually(async () => {
+      const page = await fi.worker.expect<VisitPage>(200, 'GET', '/api/v1/visits');
+      const found = page.items.find((v) => v.externalId === 'B-100');
+      return found?.customerId ? found : undefined;
+    });
+    expect(visit).toMatchObject({
+      status: 'booked',
+      source: 'partner:booking-portal',
+      channel: 'online_booking',
+    });
+    const customers = await fi.worker.expect<CustomerPage>(
+      200,
+      'GET',
+      '/api/v1/customers?q=%2B358401230001',
+    );
+    expect(customers.items.map((c) => c.id)).toEqual([visit.customerId]);
+    expect(customers.items[0]).toMatchObject({
+      firstName: 'Verkko',
+      origin: 'online_booking',
+      stationIds: [fi.stationIds[0]],
+    });
+    const cars = await fi.worker.expect<VehiclePage>(
+      200,
+      'GET',
+      `/api/v1/customers/${visit.customerId}/vehicles`,
+    );
+    expect(cars.items.map((v) => v.registration)).toEqual(['PTN-001']);
+    // The plate finds the customer in customer search too.
+    await eventually(async () => {
+      const page = await fi.worker.expect<CustomerPage>(200, 'GET', '/api/v1/customers?q=ptn-001');
+      return page.items.length === 1 ? true : undefined;
+    });
+    // A second booking with the same phone is the same customer.
+    await send(bookingBody('B-101', { vehicle: undefined }));
+    const second = await eventually(async () => {
+      const page = await fi.admin.expect<VisitPage>(
+        200,
+        'GET',
+        `/api/v1/customers/${visit.customerId}/visits`,
+      );
+      return page.items.length === 2 ? page : undefined;
+    });
+    expect(second.items.map((v) => v.externalId)).toEqual(['B-100', 'B-101']);
+    // Nothing of it is visible to the other tenant.
+    expect((await pl.admin.expect<VisitPage>(200, 'GET', '/api/v1/visits')).items).toEqual([]);
+    expectProblem(await pl.admin.request('GET', `/api/v1/visits/${visit.id}`), 404);
+  });
+
+  it('lists partner events refused on the broker path for admins, without personal data', async () => {
+    const connection = await amqp.connect(AMQP_URL);
+    const channel = await connection.createChannel();
+    const eventId = randomUUID();
+    channel.publish(
+      e2e.eventsExchange,
+      'partner.booking.created.v1',
+      Buffer.from(
+        JSON.stringify({
+          eventId,
+          type: 'partner.booking.created.v1',
+          occurredAt: new Date().toISOString(),
+          tenantId: fi.tenantId,
+          producer: 'partner:dms',
+          correlationId: null,
+          payload: {
+            bookingId: 'B-BAD',
+            stationId: fi.stationIds[0],
+            customer: { firstName: 'Salainen' },
+          },
+        }),
+      ),
+      { persistent: true },
+    );
+    await channel.close();
+    await connection.close();
+    const page = await eventually(async () => {
+      const p = await fi.admin.expect<RejectedPartnerEventPage>(
+        200,
+        'GET',
+        '/api/v1/partner/rejected-events',
+      );
+      return p.items.length > 0 ? p : undefined;
+    });
+    expect(page.items[0]).toMatchObject({
+      eventId,
+      type: 'partner.booking.created.v1',
+      producer: 'partner:dms',
+    });
+    expect(page.items[0].reason).toContain("must have required property 'scheduledAt'");
+    expect(JSON.stringify(page)).not.toContain('Salainen');
+    expectProblem(await fi.worker.request('GET', '/api/v1/partner/rejected-events'), 403);
+    expect(
+      (
+        await pl.admin.expect<RejectedPartnerEventPage>(
+          200,
+          'GET',
+          '/api/v1/partner/rejected-events',
+        )
+      ).items,
+    ).toEqual([]);
+  });
+
+  it('stops a revoked key at once', async () => {
+    const spare = await fi.admin.expect<CreatedPartnerKeyView>(
+      201,
+      'POST',
+      '/api/v1/partner-keys',
+      { partner: 'kiosk' },
+    );
+    expect((await send(bookingBody('B-200'), spare.key)).status).toBe(202);
+    const revoked = await fi.admin.expect<{ revokedAt: string | null }>(
+      200,
+      'DELETE',
+      `/api/v1/partner-keys/${spare.id}`,
+    );
+    expect(revoked.revokedAt).not.toBeNull();
+    expectProblem(await send(bookingBody('B-201'), spare.key), 401);
+    const listed = await fi.admin.expect<PartnerKeyPage>(200, 'GET', '/api/v1/partner-keys');
+    expect(listed.items.find((k) => k.id === spare.id)).toMatchObject({
+      revokedAt: revoked.revokedAt,
+    });
+    expect(listed.items.find((k) => k.id === spare.id)?.lastUsedAt).not.toBeNull();
+  });
+});

@@ -1,0 +1,296 @@
+import type {
+  CustomerSummaryView,
+  CustomerView,
+  SalePage,
+  SaleView,
+  VisitPage,
+  VisitView,
+} from '@kanta/contracts';
+import {
+  createTenant,
+  expectProblem,
+  startE2eSystem,
+  type E2eSystem,
+  type TenantFixture,
+} from './support';
+
+jest.setTimeout(60_000);
+
+describe('visits, sales and the summary through the gateway (whole system)', () => {
+  let e2e: E2eSystem;
+  let fi: TenantFixture;
+  let pl: TenantFixture;
+  let customer: CustomerView;
+  let visit: VisitView;
+  let southVisit: VisitView;
+  const line = {
+    kind: 'service',
+    name: 'Inspection',
+    quantity: 1,
+    unitPriceMinor: 5990,
+    vatRate: 25.5,
+    totalMinor: 5990,
+  };
+  const sale = (over: Record<string, unknown> = {}) => ({
+    receiptNumber: `R-${Math.random().toString(36).slice(2, 10)}`,
+    soldAt: '2026-03-01T10:00:00Z',
+    currency: 'EUR',
+    lines: [line],
+    totalMinor: 5990,
+    ...over,
+  });
+
+  beforeAll(async () => {
+    e2e = await startE2eSystem('visits');
+    fi = await createTenant(e2e, 'vis-fi');
+    pl = await createTenant(e2e, 'vis-pl', 'PL', 'pl');
+    customer = await fi.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
+      firstName: 'Käynti',
+      lastName: 'Asiakas',
+      stationIds: fi.stationIds,
+    });
+    // Booked at once after the customer's create: the service waits for the customer's event.
+    visit = await fi.worker.expect<VisitView>(201, 'POST', '/api/v1/visits', {
+      customerId: customer.id,
+      kind: 'inspection',
+      scheduledAt: '2026-01-10T09:00:00+02:00',
+      channel: 'phone',
+    });
+    southVisit = await fi.otherWorker.expect<VisitView>(201, 'POST', '/api/v1/visits', {
+      customerId: customer.id,
+      kind: 'work_order',
+      scheduledAt: '2026-01-11T09:00:00Z',
+      channel: 'walk_in',
+    });
+  });
+  afterAll(async () => {
+    await e2e?.stop();
+  });
+
+  const validVisit = { kind: 'booking', scheduledAt: '2026-12-01T09:00:00Z', channel: 'phone' };
+
+  it.each([
+    ['no kind', { kind: undefined }, 'kind', 'not_allowed'],
+    ['an unknown kind', { kind: 'party' }, 'kind', 'not_allowed'],
+    ['an unknown channel', { channel: 'fax' }, 'channel', 'not_allowed'],
+    [
+      'a time without a zone',
+      { scheduledAt: '2026-12-01T09:00:00' },
+      'scheduledAt',
+      'invalid_format',
+    ],
+    [
+      'a date that does not exist',
+      { scheduledAt: '2026-02-30T09:00:00Z' },
+      'scheduledAt',
+      'invalid_format',
+    ],
+    ['a customer id that is no UUID', { customerId: 'x' }, 'customerId', 'invalid_format'],
+    [
+      'a station of another tenant',
+      { stationId: '00000000-0000-4000-8000-000000000000' },
+      'stationId',
+      'unknown_station',
+    ],
+    [
+      'a staff user of nobody',
+      { staffUserId: '00000000-0000-4000-8000-000000000000' },
+      'staffUserId',
+      'unknown_user',
+    ],
+    [
+      'a prepaid amount without currency',
+      { prepaid: { amountMinor: 100 } },
+      'prepaid.currency',
+      'invalid_format',
+    ],
+    [
+      'a negative prepaid amount',
+      { prepaid: { amountMinor: -1, currency: 'EUR' } },
+      'prepaid.amountMinor',
+      'too_small',
+    ],
+    ['a partner link that is no URL', { partnerLink: 'card 7' }, 'partnerLink', undefined],
+    ['notes too long', { notes: 'x'.repeat(2001) }, 'notes', 'too_long'],
+    [
+      'an unknown vehicle',
+      { vehicleId: '00000000-0000-4000-8000-000000000000' },
+      'vehicleId',
+      'unknown_vehicle',
+    ],
+    ['an unknown field', { colour: 'red' }, 'colour', 'unknown_field'],
+  ])('refuses a visit with %s', async (_what, over, field, reason) => {
+    expectProblem(
+      await fi.admin.request('POST', '/api/v1/visits', { ...validVisit, ...over }),
+      422,
+      field,
+      reason,
+    );
+  });
+
+  it('completes a visit with If-Match and refuses a second change of status', async () => {
+    const read = await fi.worker.request<VisitView>('GET', `/api/v1/visits/${visit.id}`);
+    expect(read.headers.get('etag')).toBe('"1"');
+    expectProblem(
+      await fi.worker.request('PATCH', `/api/v1/visits/${visit.id}`, { status: 'completed' }),
+      428,
+    );
+    const done = await fi.worker.request<VisitView>(
+      'PATCH',
+      `/api/v1/visits/${visit.id}`,
+      { status: 'completed' },
+      { 'if-match': '"1"' },
+    );
+    expect(done.status).toBe(200);
+    expect(done.body.status).toBe('completed');
+    expectProblem(
+      await fi.worker.request(
+        'PATCH',
+        `/api/v1/visits/${visit.id}`,
+        { status: 'no_show' },
+        { 'if-match': '"2"' },
+      ),
+      422,
+      'status',
+      'invalid_transition',
+    );
+    expectProblem(
+      await fi.worker.request(
+        'PATCH',
+        `/api/v1/visits/${visit.id}`,
+        { status: 'lost' },
+        { 'if-match': '"2"' },
+      ),
+      422,
+      'status',
+      'not_allowed',
+    );
+  });
+
+  it('records a sale and refuses lines that do not add up', async () => {
+    const made = await fi.admin.expect<SaleView>(
+      201,
+      'POST',
+      '/api/v1/sales',
+      sale({ customerId: customer.id, visitId: visit.id }),
+    );
+    expect(made.visitId).toBe(visit.id);
+    expectProblem(
+      await fi.admin.request('POST', '/api/v1/sales', sale({ totalMinor: 1 })),
+      422,
+      'totalMinor',
+      'totals_mismatch',
+    );
+    expectProblem(
+      await fi.admin.request(
+        'POST',
+        '/api/v1/sales',
+        sale({ lines: [{ ...line, totalMinor: 1 }], totalMinor: 1 }),
+      ),
+      422,
+      'lines.0.totalMinor',
+      'totals_mismatch',
+    );
+    expectProblem(
+      await fi.admin.request('POST', '/api/v1/sales', sale({ currency: 'euro' })),
+      422,
+      'currency',
+      'invalid_format',
+    );
+    expectProblem(
+      await fi.admin.request('POST', '/api/v1/sales', sale({ lines: [] })),
+      422,
+      'lines',
+      'too_few',
+    );
+    expectProblem(
+      await fi.admin.request('POST', '/api/v1/sales', sale({ lines: [{ ...line, kind: 'gift' }] })),
+      422,
+      'lines.0.kind',
+      'not_allowed',
+    );
+    expectProblem(
+      await fi.admin.request('POST', '/api/v1/sales', sale({ lines: [{ ...line, quantity: 0 }] })),
+      422,
+      'lines.0.quantity',
+      'too_small',
+    );
+    expectProblem(
+      await fi.admin.request('POST', '/api/v1/sales', sale({ soldAt: 'today' })),
+      422,
+      'soldAt',
+    );
+  });
+
+  it('shows a customer’s visits, sales and summary, each worker their own stations’ part', async () => {
+    const all = await fi.admin.expect<VisitPage>(
+      200,
+      'GET',
+      `/api/v1/customers/${customer.id}/visits`,
+    );
+    expect(all.items.map((v) => v.id)).toEqual([visit.id, southVisit.id]);
+    const north = await fi.worker.expect<VisitPage>(
+      200,
+      'GET',
+      `/api/v1/customers/${customer.id}/visits?from=2026-01-01&to=2026-12-31`,
+    );
+    expect(north.items.map((v) => v.id)).toEqual([visit.id]);
+    expectProblem(
+      await fi.admin.request('GET', `/api/v1/customers/${customer.id}/visits?from=soon`),
+      422,
+      'from',
+    );
+    expectProblem(await fi.worker.request('GET', `/api/v1/visits/${southVisit.id}`), 404);
+    const listed = await fi.worker.expect<VisitPage>(200, 'GET', '/api/v1/visits?status=completed');
+    expect(listed.items.map((v) => v.id)).toEqual([visit.id]);
+    const sales = await fi.worker.expect<SalePage>(
+      200,
+      'GET',
+      `/api/v1/customers/${customer.id}/sales`,
+    );
+    expect(sales.items).toHaveLength(1);
+    const summary = await fi.admin.expect<CustomerSummaryView>(
+      200,
+      'GET',
+      `/api/v1/customers/${customer.id}/summary`,
+    );
+    expect(summary).toMatchObject({
+      spent: [{ currency: 'EUR', servicesMinor: 5990, productsMinor: 0, totalMinor: 5990 }],
+      visits: 1,
+      firstVisitAt: '2026-01-10T07:00:00.000Z',
+    });
+  });
+
+  it('answers 404 to another tenant on every visit, sale and customer-record endpoint', async () => {
+    for (const caller of [pl.admin, pl.worker]) {
+      expectProblem(await caller.request('GET', `/api/v1/visits/${visit.id}`), 404);
+      expectProblem(
+        await caller.request(
+          'PATCH',
+          `/api/v1/visits/${southVisit.id}`,
+          { status: 'cancelled' },
+          { 'if-match': '"1"' },
+        ),
+        404,
+      );
+      for (const part of ['vehicles', 'visits', 'sales', 'summary']) {
+        expectProblem(await caller.request('GET', `/api/v1/customers/${customer.id}/${part}`), 404);
+      }
+      expect((await caller.expect<VisitPage>(200, 'GET', '/api/v1/visits')).items).toEqual([]);
+      expectProblem(
+        await caller.request('POST', '/api/v1/visits', { ...validVisit, customerId: customer.id }),
+        422,
+        'customerId',
+        'unknown_customer',
+      );
+      expectProblem(
+        await caller.request('POST', '/api/v1/sales', sale({ visitId: visit.id })),
+        422,
+        'visitId',
+        'unknown_visit',
+      );
+    }
+    const after = await fi.admin.expect<VisitView>(200, 'GET', `/api/v1/visits/${southVisit.id}`);
+    expect(after.status).toBe('booked');
+  });
+});
