@@ -7,7 +7,7 @@ import {
   type TenantFixture,
 } from './support';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 /*
  * Every piece of bad input gets a problem document naming the field and the reason, and

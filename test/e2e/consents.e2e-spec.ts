@@ -15,7 +15,7 @@ import {
   type TenantFixture,
 } from './support';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 /*
  * Consents through the gateway: versioned texts, the append-only ledger, outdated decisions and

@@ -12,7 +12,7 @@ import {
   type TenantFixture,
 } from './support';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 /*
  * The complete customer card through the gateway: each new field's validation as problem+json,

@@ -1,7 +1,7 @@
 import type { CustomerPage, CustomerView, ProblemDetails } from '@kanta/contracts';
 import { createTenant, startE2eSystem, type E2eSystem, type TenantFixture } from './support';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 describe('customers through the gateway (whole system)', () => {
   let e2e: E2eSystem;

@@ -13,7 +13,7 @@ import {
   type TenantFixture,
 } from './support';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 const DUPLICATES = '/api/v1/customers/duplicates';
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000001';

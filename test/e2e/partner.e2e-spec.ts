@@ -18,7 +18,7 @@ import {
   type TenantFixture,
 } from './support';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 

@@ -37,6 +37,8 @@ export async function startE2eSystem(
   const logs: string[] = [];
   const system = await startLocalSystem({
     freePorts: true,
+    // Five services start at once beside other test files on two cores: give them time.
+    startTimeoutMs: 90_000,
     env: {
       ...database.env,
       RPC_QUEUE_PREFIX: `e2e.${id}.`,

@@ -7,7 +7,7 @@ import {
   type TenantFixture,
 } from './support';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 describe('vehicles through the gateway (whole system)', () => {
   let e2e: E2eSystem;

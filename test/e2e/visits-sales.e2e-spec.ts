@@ -14,7 +14,7 @@ import {
   type TenantFixture,
 } from './support';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 describe('visits, sales and the summary through the gateway (whole system)', () => {
   let e2e: E2eSystem;

@@ -77,7 +77,7 @@ async function waitForHealth(
     }
     try {
       const response = await fetch(`http://127.0.0.1:${port}/health`, {
-        signal: AbortSignal.timeout(2000),
+        signal: AbortSignal.timeout(5000),
       });
       if (response.status === 200) return;
       last = `health answered ${response.status}`;
