@@ -8,3 +8,4 @@ export * from './ids';
 export * from './jobs';
 export * from './nest-logger';
 export * from './caller-access';
+export * from './service-main';

@@ -1,0 +1,55 @@
+import type { DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  createServiceDataSource,
+  migrateServiceSchema,
+  type PostgresSettings,
+  type ServiceDataSourceOptions,
+} from '@kanta/database';
+import type { RpcService } from '@kanta/contracts';
+import { createLogger } from './logger';
+import { nestLogger } from './nest-logger';
+import { connectRpcServer } from './rpc/rpc-server';
+
+/** What every service's main.ts has read from its configuration. */
+export interface ServiceStart {
+  schema: Omit<ServiceDataSourceOptions, 'settings'>;
+  postgres: PostgresSettings;
+  amqpUrl: string;
+  rpcQueue: string;
+  rpcPrefetch: number;
+  port: number;
+  /** The service's root module, built from its configuration. */
+  module: DynamicModule;
+}
+
+/**
+ * A service's start, the same for every service: apply its migrations, build the Nest app with
+ * the pino logger, connect its RPC command queue, listen for `/health`. A failure to start is
+ * logged and ends the process.
+ */
+export function runService(service: RpcService, start: () => ServiceStart): void {
+  const logger = createLogger(service);
+  const run = async (): Promise<void> => {
+    const options = start();
+    const applied = await migrateServiceSchema(
+      createServiceDataSource({ ...options.schema, settings: options.postgres, poolSize: 1 }),
+    );
+    logger.info({ migrations: applied }, 'migrations applied');
+    const app = await NestFactory.create(options.module, { logger: nestLogger(logger) });
+    app.enableShutdownHooks();
+    connectRpcServer(
+      app,
+      service,
+      { amqpUrl: options.amqpUrl, queue: options.rpcQueue, prefetchCount: options.rpcPrefetch },
+      logger,
+    );
+    await app.startAllMicroservices();
+    await app.listen(options.port);
+    logger.info({ port: options.port, queue: options.rpcQueue }, `${service} service started`);
+  };
+  run().catch((error: unknown) => {
+    logger.fatal({ err: error }, `${service} service failed to start`);
+    process.exit(1);
+  });
+}
