@@ -3,13 +3,20 @@ import { NestFactory } from '@nestjs/core';
 import {
   createServiceDataSource,
   migrateServiceSchema,
+  readPostgresSettings,
   type PostgresSettings,
   type ServiceDataSourceOptions,
 } from '@kanta/database';
 import type { RpcService } from '@kanta/contracts';
+import {
+  intFromEnv,
+  readInfrastructureConfig,
+  rpcQueueName,
+  type InfrastructureConfig,
+} from './config';
 import { createLogger } from './logger';
 import { nestLogger } from './nest-logger';
-import { connectRpcServer } from './rpc/rpc-server';
+import { DEFAULT_RPC_PREFETCH, connectRpcServer } from './rpc/rpc-server';
 
 /** What every service's main.ts has read from its configuration. */
 export interface ServiceStart {
@@ -52,4 +59,43 @@ export function runService(service: RpcService, start: () => ServiceStart): void
     logger.fatal({ err: error }, `${service} service failed to start`);
     process.exit(1);
   });
+}
+
+/** What every service reads the same way, under its own variable names. */
+export interface ServiceBaseConfig {
+  port: number;
+  postgres: PostgresSettings;
+  dbPoolSize: number;
+  infrastructure: InfrastructureConfig;
+  rpcQueue: string;
+  rpcPrefetch: number;
+}
+
+/**
+ * `<SERVICE>_PORT`, `<SERVICE>_DB_POOL`, `<SERVICE>_RPC_PREFETCH`, the PG* settings and the shared
+ * infrastructure (AMQP_URL, REDIS_URL, EVENTS_EXCHANGE, the prefixes), with every problem
+ * collected in `problems`.
+ */
+export function readServiceBaseConfig(
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+  service: RpcService,
+  defaults: { port: number; dbPool: number },
+): ServiceBaseConfig {
+  const prefix = service.toUpperCase();
+  const infrastructure = readInfrastructureConfig(env, problems);
+  return {
+    port: intFromEnv(env, problems, `${prefix}_PORT`, defaults.port, { min: 1, max: 65535 }),
+    postgres: readPostgresSettings(env, problems),
+    dbPoolSize: intFromEnv(env, problems, `${prefix}_DB_POOL`, defaults.dbPool, {
+      min: 1,
+      max: 200,
+    }),
+    infrastructure,
+    rpcQueue: rpcQueueName(service, infrastructure),
+    rpcPrefetch: intFromEnv(env, problems, `${prefix}_RPC_PREFETCH`, DEFAULT_RPC_PREFETCH, {
+      min: 1,
+      max: 1000,
+    }),
+  };
 }
