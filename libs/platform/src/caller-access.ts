@@ -3,10 +3,10 @@ import { RpcProblem } from './rpc-problem';
 
 export type CallerTenant = NonNullable<CallerContext['tenant']>;
 
-/** Customers live inside a tenant; a superadmin outside any tenant has none to act on. */
+/** Tenant data (customers, vehicles, consents, …) needs a tenant; a superadmin outside any has none. */
 export function requireTenant(context: CallerContext): CallerTenant {
   if (!context.tenant) {
-    throw RpcProblem.forbidden('Customers belong to a tenant; this caller acts outside any.');
+    throw RpcProblem.forbidden('This belongs to a tenant; this caller acts outside any.');
   }
   return context.tenant;
 }
@@ -16,6 +16,7 @@ export function visibleStations(context: CallerContext): string[] | null {
   return context.role === 'worker' ? context.stationIds : null;
 }
 
+/** Whether the caller sees something at any of these stations (a customer, a vehicle's links). */
 export function canSee(context: CallerContext, customerStationIds: string[]): boolean {
   const stations = visibleStations(context);
   return stations === null || customerStationIds.some((id) => stations.includes(id));

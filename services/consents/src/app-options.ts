@@ -9,8 +9,6 @@ export interface ConsentsAppOptions {
   relay?: false;
   /** Broker names of its own (tests); default EVENTS_EXCHANGE / EVENTS_QUEUE_PREFIX. */
   messaging?: { eventsExchange?: string; queuePrefix?: string };
-  /** false: do not consume events (tests that feed the handlers themselves). */
-  consume?: false;
   /** How long a call about an unknown customer waits for its created event; default 2000 ms. */
   customerWaitMs?: number;
 }

@@ -43,7 +43,7 @@ export class AppModule {
       providers: [
         { provide: CUSTOMER_WAIT_MS, useValue: options.customerWaitMs ?? 2000 },
         CustomerDirectory,
-        ...(options.consume === false ? [] : [CustomerEventsConsumer]),
+        CustomerEventsConsumer,
         ConsentTextsRepository,
         ConsentTextsService,
         ConsentLedgerRepository,

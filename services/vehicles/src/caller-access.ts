@@ -1,31 +1,11 @@
 import { problemType, type CallerContext, type FieldError } from '@kanta/contracts';
-import { RpcProblem } from '@kanta/platform';
+import { RpcProblem, visibleStations } from '@kanta/platform';
 
-export type CallerTenant = NonNullable<CallerContext['tenant']>;
-
-/** Vehicles, visits and sales live inside a tenant; a superadmin outside any has none. */
-export function requireTenant(context: CallerContext): CallerTenant {
-  if (!context.tenant) {
-    throw RpcProblem.forbidden(
-      'Vehicles and visits belong to a tenant; this caller acts outside any.',
-    );
-  }
-  return context.tenant;
-}
-
-/** The stations that limit what the caller sees, or null for the whole tenant (admins). */
-export function visibleStations(context: CallerContext): string[] | null {
-  return context.role === 'worker' ? context.stationIds : null;
-}
+export { canSee as seesAnyStation, requireTenant, visibleStations } from '@kanta/platform';
 
 export function seesStation(context: CallerContext, stationId: string): boolean {
   const stations = visibleStations(context);
   return stations === null || stations.includes(stationId);
-}
-
-export function seesAnyStation(context: CallerContext, stationIds: string[]): boolean {
-  const stations = visibleStations(context);
-  return stations === null || stationIds.some((id) => stations.includes(id));
 }
 
 /** The station a visit or sale is recorded at: one the caller works at. */

@@ -2,8 +2,8 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { CONSENT_RECORDED_V1 } from '@kanta/contracts';
 import { EventConsumer } from '@kanta/messaging';
 
-/** The consent purposes search can filter by, and their bit in customers.marketing_consents. */
-export const MARKETING_BITS: Record<string, number> = { marketing_email: 1, marketing_sms: 2 };
+/** The consent purposes search can filter by: bit 1 and bit 2 of customers.marketing_consents. */
+const MARKETING_PURPOSES = new Set(['marketing_email', 'marketing_sms']);
 
 /**
  * Keeps each customer's current e-mail and SMS marketing decisions from the consents service's
@@ -17,7 +17,7 @@ export class MarketingConsentsConsumer implements OnModuleInit {
   onModuleInit(): void {
     this.consumer.on(CONSENT_RECORDED_V1, async (event, { manager }) => {
       const { customerId, purpose, decision, entryId } = event.payload;
-      if (!(purpose in MARKETING_BITS)) return;
+      if (!MARKETING_PURPOSES.has(purpose)) return;
       const tenantId = event.tenantId as string;
       // Decisions of one customer arrive side by side (one event per purpose) and each handler
       // sums all of them: the customer's row lock makes them take turns, so the later sum sees
