@@ -10,6 +10,7 @@ import { CustomerEventsConsumer } from './customers/customer-events.consumer';
 import { CONSENTS_SCHEMA, consentsSchema } from './database/schema';
 import { ConsentLedgerRepository } from './ledger/consent-ledger.repository';
 import { ConsentLedger } from './ledger/consent-ledger.service';
+import { PartnerConsentsConsumer } from './partner/partner-consents.consumer';
 import { CommunicationPreferences } from './preferences/communication-preferences.service';
 import { ConsentTextsRepository } from './texts/consent-texts.repository';
 import { ConsentTextsService } from './texts/consent-texts.service';
@@ -17,7 +18,8 @@ import { ConsentTextsService } from './texts/consent-texts.service';
 /**
  * The consents service: consent texts, the append-only consent ledger, communication
  * preferences and contactability, answering the gateway over RPC; it learns customers from
- * customer events and publishes its own through the outbox.
+ * customer events, records the consents and preferences partner events carry, and publishes its
+ * own events through the outbox.
  */
 @Module({})
 export class AppModule {
@@ -49,6 +51,7 @@ export class AppModule {
         ConsentLedgerRepository,
         ConsentLedger,
         CommunicationPreferences,
+        PartnerConsentsConsumer,
         Contactability,
         ServiceHealthCheck,
       ],
