@@ -10,6 +10,7 @@ import { CustomerEventsConsumer } from './customers/customer-events.consumer';
 import { CONSENTS_SCHEMA, consentsSchema } from './database/schema';
 import { ConsentLedgerRepository } from './ledger/consent-ledger.repository';
 import { ConsentLedger } from './ledger/consent-ledger.service';
+import { ReceptionConsentsConsumer } from './ledger/reception-consents.consumer';
 import { PartnerConsentsConsumer } from './partner/partner-consents.consumer';
 import { CommunicationPreferences } from './preferences/communication-preferences.service';
 import { ConsentTextsRepository } from './texts/consent-texts.repository';
@@ -50,6 +51,7 @@ export class AppModule {
         ConsentTextsService,
         ConsentLedgerRepository,
         ConsentLedger,
+        ReceptionConsentsConsumer,
         CommunicationPreferences,
         PartnerConsentsConsumer,
         Contactability,
