@@ -122,19 +122,6 @@ export class EventConsumer {
     return this.channel !== undefined;
   }
 
-  /**
-   * Whether this consumer has processed the event: its inbox row is committed, or written in the
-   * caller's own transaction. Lets a handler tell an event that has been and gone from one that
-   * has not come yet.
-   */
-  async hasProcessed(manager: EntityManager, eventId: string): Promise<boolean> {
-    const rows = await manager.query<unknown[]>(
-      `SELECT 1 FROM "${this.options.schema}".inbox WHERE event_id = $1 AND consumer = $2`,
-      [eventId, this.consumer],
-    );
-    return rows.length > 0;
-  }
-
   /** Handles one event type, with its payload typed from the contracts. */
   on<T extends EventType>(type: T, handler: EventHandler<TypedEvent<T>>): this {
     // Sound: dispatch calls it only for envelopes whose `type` is T.

@@ -104,9 +104,9 @@ export class PartnerConsentsConsumer implements OnModuleInit {
   }
 
   /**
-   * A partner event with contact details: what it gave is recorded now if the answer is here, or
-   * waits for it. An answer that came early is taken even when the event gave nothing, so that
-   * no answer is left waiting for an event that has been.
+   * A partner event with contact details (the customers service answers every one): what it
+   * gave is recorded now if the answer is here, or waits for it — even when it gave nothing, so
+   * that an answer coming later finds the event has been and is not kept.
    */
   private async given(manager: EntityManager, given: Given): Promise<void> {
     const problems = await this.ledger.problems(given.tenantId, given.decisions);
@@ -131,7 +131,6 @@ export class PartnerConsentsConsumer implements OnModuleInit {
       await this.record(manager, given, answer.customer_id);
       return;
     }
-    if (given.decisions.length === 0 && given.preferences === null) return;
     await manager.query(
       `INSERT INTO consents.partner_pending (tenant_id, partner_event_id, partner, source,
          decisions, preferences, correlation_id)
@@ -149,9 +148,9 @@ export class PartnerConsentsConsumer implements OnModuleInit {
   }
 
   /**
-   * The customers service's answer. If the partner event is waiting, record what it gave; if the
-   * event has been (this consumer's inbox has it) it carried nothing to wait for; otherwise it
-   * has not come yet, and the answer waits for it.
+   * The customers service's answer: record what the waiting partner event gave, or wait for the
+   * event. Either way one of the two rows is taken by the other, whatever the order — also when
+   * both are handled in one transaction (a consumer batch).
    */
   private async resolved(
     manager: EntityManager,
@@ -181,7 +180,6 @@ export class PartnerConsentsConsumer implements OnModuleInit {
       );
       return;
     }
-    if (await this.events.hasProcessed(manager, partnerEventId)) return;
     await manager.query(
       `INSERT INTO consents.partner_resolutions (tenant_id, partner_event_id, customer_id)
        VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
