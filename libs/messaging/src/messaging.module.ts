@@ -34,6 +34,8 @@ export interface MessagingModuleOptions {
       };
   consumer?: {
     prefetch?: number;
+    /** Batch mode when > 1: see EventConsumerOptions.batchSize. */
+    batchSize?: number;
     maxAttempts?: number;
     retryDelayMs?: number;
     stopTimeoutMs?: number;
