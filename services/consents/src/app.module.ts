@@ -36,6 +36,7 @@ export class AppModule {
           schema: CONSENTS_SCHEMA,
           amqpUrl: options.amqpUrl,
           relay: options.relay === false ? false : undefined,
+          consumer: { batchSize: 64 },
           ...options.messaging,
         }),
       ],
