@@ -36,7 +36,6 @@ export class AppModule {
           schema: CONSENTS_SCHEMA,
           amqpUrl: options.amqpUrl,
           relay: options.relay === false ? false : undefined,
-          consumer: { batchSize: 64 },
           ...options.messaging,
         }),
       ],

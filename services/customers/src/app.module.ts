@@ -49,7 +49,6 @@ export class AppModule {
           schema: CUSTOMERS_SCHEMA,
           amqpUrl: options.amqpUrl,
           relay: options.relay === false ? false : undefined,
-          consumer: { batchSize: 64 },
           ...options.messaging,
         }),
         SensitiveDataModule.forRoot(options.sensitiveDataKeys),

@@ -40,7 +40,7 @@ export class AppModule {
           amqpUrl: options.amqpUrl,
           eventsExchange: options.eventsExchange,
           queuePrefix: options.queuePrefix,
-          consumer: { batchSize: 64, ...options.consumer },
+          consumer: options.consumer,
           relay: options.relay === false ? false : undefined,
         }),
       ],
