@@ -21,6 +21,10 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/{services,libs}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
+      // Many start a service or a gateway on a database of their own (and hash passwords with
+      // argon2): seconds on a busy two-core machine. Tests that promise speed ("a 503 at once")
+      // assert their own elapsed time; this only stops a hung test.
+      setupFilesAfterEnv: ['<rootDir>/test/integration-timeout.ts'],
     },
     {
       ...common,

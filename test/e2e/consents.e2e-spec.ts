@@ -5,6 +5,8 @@ import type {
   ContactabilityView,
   CustomerConsentsView,
   CustomerView,
+  VisitPage,
+  VisitView,
 } from '@kanta/contracts';
 import { eventuallyPasses } from '@kanta/testing';
 import {
@@ -212,6 +214,86 @@ describe('consents (whole system)', () => {
         '/api/v1/customers?q=Vaarasuostumus',
       );
       expect(after.items).toHaveLength(before.items.length);
+    });
+
+    it('records decisions given at reception with a visit, in the same call', async () => {
+      const customer = await newCustomer();
+      const me = await fi.worker.expect<{ user: { id: string } }>(200, 'GET', '/api/v1/me');
+      const visit = await fi.worker.expect<VisitView>(201, 'POST', '/api/v1/visits', {
+        customerId: customer.id,
+        kind: 'inspection',
+        channel: 'walk_in',
+        scheduledAt: '2026-12-02T10:00:00+02:00',
+        consents: {
+          decisions: [
+            {
+              purpose: 'marketing_sms',
+              decision: 'granted',
+              textId: smsText.id,
+              evidence: { signatureRef: 'form-77' },
+            },
+          ],
+        },
+      });
+      expect(visit.customerId).toBe(customer.id);
+      const view = await eventuallyPasses(async () => {
+        const v = await consentsOf(customer.id);
+        expect(v.current).toHaveLength(1);
+        return v;
+      });
+      expect(view.current[0]).toMatchObject({
+        purpose: 'marketing_sms',
+        decision: 'granted',
+        textId: smsText.id,
+        source: 'reception',
+        recordedBy: { userId: me.user.id, partner: null },
+        evidence: { signatureRef: 'form-77' },
+      });
+    });
+
+    it('refuses a visit whose consent decisions are wrong or have no customer, recording nothing', async () => {
+      const customer = await newCustomer();
+      const visit = (extra: Record<string, unknown>) =>
+        fi.worker.request('POST', '/api/v1/visits', {
+          kind: 'booking',
+          channel: 'phone',
+          scheduledAt: '2026-12-03T10:00:00+02:00',
+          externalId: `V-CONSENT-${customer.id}`,
+          ...extra,
+        });
+      expectProblem(
+        await visit({
+          customerId: customer.id,
+          consents: {
+            decisions: [{ purpose: 'marketing_email', decision: 'granted', textId: smsText.id }],
+          },
+        }),
+        422,
+        'consents.decisions.0.textId',
+        'wrong_purpose',
+      );
+      expectProblem(
+        await visit({
+          consents: {
+            decisions: [{ purpose: 'marketing_email', decision: 'granted', textId: emailText.id }],
+          },
+        }),
+        422,
+        'consents',
+        'requires_customer',
+      );
+      expectProblem(
+        await visit({ customerId: customer.id, consents: { decisions: [] } }),
+        422,
+        'consents.decisions',
+      );
+      const visits = await fi.admin.expect<VisitPage>(
+        200,
+        'GET',
+        `/api/v1/customers/${customer.id}/visits`,
+      );
+      expect(visits.items).toEqual([]);
+      expect((await consentsOf(customer.id)).current).toEqual([]);
     });
 
     it('appends: a new decision becomes current, the old one stays in the history', async () => {

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import type {
+  CommunicationPreferencesView,
+  ConsentTextView,
   CreatedPartnerKeyView,
+  CustomerConsentsView,
   CustomerPage,
   PartnerKeyPage,
   RejectedPartnerEventPage,
@@ -151,6 +154,47 @@ describe('partner keys and partner intake (whole system)', () => {
     ],
     ['a bad event id', { ...bookingBody('B-X'), eventId: 'seven' }, 'eventId', 'invalid_format'],
     [
+      'consents without a way to find the customer',
+      bookingBody('B-X', {
+        customer: { firstName: 'Nimi' },
+        consents: [{ purpose: 'marketing_email', decision: 'granted', textId: randomUUID() }],
+      }),
+      'payload.consents',
+      'requires_customer',
+    ],
+    [
+      'two decisions for one purpose',
+      bookingBody('B-X', {
+        consents: ['granted', 'withdrawn'].map((decision) => ({
+          purpose: 'marketing_sms',
+          decision,
+          textId: randomUUID(),
+        })),
+      }),
+      'payload.consents.1.purpose',
+      'duplicate',
+    ],
+    [
+      'a consent decision that is neither granted nor withdrawn',
+      bookingBody('B-X', {
+        consents: [{ purpose: 'marketing_sms', decision: 'maybe', textId: randomUUID() }],
+      }),
+      'payload.consents.0.decision',
+      'not_allowed',
+    ],
+    [
+      'empty preferences',
+      bookingBody('B-X', { preferences: {} }),
+      'payload.preferences',
+      'too_few',
+    ],
+    [
+      'an unknown preferred channel',
+      bookingBody('B-X', { preferences: { preferredChannel: 'fax' } }),
+      'payload.preferences.preferredChannel',
+      'not_allowed',
+    ],
+    [
       'receipt lines that do not add up',
       {
         type: 'partner.sale.completed.v1',
@@ -251,6 +295,130 @@ describe('partner keys and partner intake (whole system)', () => {
     // Nothing of it is visible to the other tenant.
     expect((await pl.admin.expect<VisitPage>(200, 'GET', '/api/v1/visits')).items).toEqual([]);
     expectProblem(await pl.admin.request('GET', `/api/v1/visits/${visit.id}`), 404);
+  });
+
+  it('records the consents and preferences a booking or a kiosk carries, with the partner as recorder', async () => {
+    const text = (purpose: string) =>
+      fi.admin.expect<ConsentTextView>(201, 'POST', '/api/v1/consent-texts', {
+        purpose,
+        locale: 'fi',
+        body: `Suostumus: ${purpose}.`,
+      });
+    const email = await text('marketing_email');
+    const sms = await text('marketing_sms');
+    const customer = {
+      firstName: 'Suostuja',
+      lastName: 'Verkossa',
+      phone: '+358401230077',
+      email: 'suostuja@example.test',
+    };
+    // A text of another tenant, or one for another purpose, is a 422 and nothing is published.
+    const theirs = await pl.admin.expect<ConsentTextView>(201, 'POST', '/api/v1/consent-texts', {
+      purpose: 'marketing_email',
+      locale: 'pl',
+      body: 'Zgoda.',
+    });
+    expectProblem(
+      await send(
+        bookingBody('B-C0', {
+          customer,
+          consents: [
+            { purpose: 'marketing_email', decision: 'granted', textId: theirs.id },
+            { purpose: 'marketing_sms', decision: 'granted', textId: email.id },
+          ],
+        }),
+      ),
+      422,
+      'payload.consents.0.textId',
+      'unknown_text',
+    );
+
+    expect(
+      (
+        await send(
+          bookingBody('B-C1', {
+            customer,
+            vehicle: undefined,
+            consents: [
+              { purpose: 'marketing_email', decision: 'granted', textId: email.id },
+              {
+                purpose: 'marketing_sms',
+                decision: 'granted',
+                textId: sms.id,
+                evidence: { note: 'Ticked on the booking form' },
+              },
+            ],
+            preferences: { preferredChannel: 'sms' },
+          }),
+        )
+      ).status,
+    ).toBe(202);
+    const visit = await eventually(async () => {
+      const page = await fi.admin.expect<VisitPage>(200, 'GET', '/api/v1/visits');
+      const found = page.items.find((v) => v.externalId === 'B-C1');
+      return found?.customerId ? found : undefined;
+    });
+    const customerId = visit.customerId as string;
+    const consents = await eventually(async () => {
+      const view = await fi.admin.expect<CustomerConsentsView>(
+        200,
+        'GET',
+        `/api/v1/customers/${customerId}/consents`,
+      );
+      return view.current.length === 2 ? view : undefined;
+    });
+    expect(consents.current.map((c) => [c.purpose, c.decision, c.textId, c.source])).toEqual([
+      ['marketing_email', 'granted', email.id, 'online_booking'],
+      ['marketing_sms', 'granted', sms.id, 'online_booking'],
+    ]);
+    expect(consents.current[0].recordedBy).toEqual({ userId: null, partner: 'booking-portal' });
+    expect(consents.current[1].evidence).toEqual({ note: 'Ticked on the booking form' });
+    expect(
+      await fi.admin.expect<CommunicationPreferencesView>(
+        200,
+        'GET',
+        `/api/v1/customers/${customerId}/communication-preferences`,
+      ),
+    ).toMatchObject({ preferredChannel: 'sms', blocked: false, version: 1 });
+
+    // At the kiosk the customer withdraws the SMS consent and blocks messages altogether.
+    expect(
+      (
+        await send({
+          type: 'partner.customer_details.submitted.v1',
+          payload: {
+            submissionId: 'K-1',
+            stationId: fi.stationIds[0],
+            source: 'kiosk',
+            customer: { firstName: 'Suostuja', phone: '+358401230077' },
+            consents: [{ purpose: 'marketing_sms', decision: 'withdrawn', textId: sms.id }],
+            preferences: { blocked: true },
+          },
+        })
+      ).status,
+    ).toBe(202);
+    const after = await eventually(async () => {
+      const view = await fi.admin.expect<CustomerConsentsView>(
+        200,
+        'GET',
+        `/api/v1/customers/${customerId}/consents?history=true`,
+      );
+      return view.history?.length === 3 ? view : undefined;
+    });
+    expect(after.current.find((c) => c.purpose === 'marketing_sms')).toMatchObject({
+      decision: 'withdrawn',
+      source: 'kiosk',
+    });
+    expect(
+      await eventually(async () => {
+        const prefs = await fi.admin.expect<CommunicationPreferencesView>(
+          200,
+          'GET',
+          `/api/v1/customers/${customerId}/communication-preferences`,
+        );
+        return prefs.blocked ? prefs : undefined;
+      }),
+    ).toMatchObject({ blocked: true, preferredChannel: 'sms', version: 2 });
   });
 
   it('lists partner events refused on the broker path for admins, without personal data', async () => {

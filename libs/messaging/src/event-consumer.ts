@@ -96,6 +96,19 @@ interface ValidDelivery extends Delivery {
 }
 
 /**
+ * A handler's verdict that the event itself is wrong in a way only the handler can see (it names
+ * a record of the tenant that does not exist, say): the transaction rolls back and the message
+ * goes to the DLQ at once with the reason, as one that fails validation does. Retrying cannot
+ * fix it.
+ */
+export class InvalidEventError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'InvalidEventError';
+  }
+}
+
+/**
  * Consumes a service's event queue with manual acks. Per message: validate against the
  * contracts (invalid → DLQ at once, retrying cannot fix it); in one transaction record
  * (event_id, consumer) in the inbox and run the handlers (an event already in the inbox is
@@ -150,6 +163,19 @@ export class EventConsumer {
 
   get started(): boolean {
     return this.channel !== undefined;
+  }
+
+  /**
+   * Whether this consumer has processed the event: its inbox row is committed, or written in the
+   * caller's own transaction. Lets a handler tell an event that has been and gone from one that
+   * has not come yet.
+   */
+  async hasProcessed(manager: EntityManager, eventId: string): Promise<boolean> {
+    const rows = await manager.query<unknown[]>(
+      `SELECT 1 FROM "${this.options.schema}".inbox WHERE event_id = $1 AND consumer = $2`,
+      [eventId, this.consumer],
+    );
+    return rows.length > 0;
   }
 
   /** Handles one event type, with its payload typed from the contracts. */
@@ -411,25 +437,7 @@ export class EventConsumer {
       stringHeader(headers, HEADERS.originalRoutingKey) ?? message.fields.routingKey;
     const validation = this.validator.validate(message.content);
     if (!validation.valid) {
-      await this.invalidListener?.({
-        content: message.content,
-        routingKey,
-        reason: validation.reason,
-        messageId: messageIdOf(message),
-      }).catch((error: unknown) =>
-        this.options.logger.error(
-          { queue: this.names.main, err: errorText(error) },
-          'invalid-message listener failed',
-        ),
-      );
-      await this.deadLetter(
-        ch,
-        message,
-        'invalid-message',
-        validation.reason,
-        failedBefore,
-        routingKey,
-      );
+      await this.refuse(ch, message, validation.reason, failedBefore, routingKey);
       return;
     }
     const event = validation.event;
@@ -437,6 +445,10 @@ export class EventConsumer {
     try {
       outcome = await this.handle(event, failedBefore + 1);
     } catch (error) {
+      if (error instanceof InvalidEventError) {
+        await this.refuse(ch, message, error.message, failedBefore, routingKey);
+        return;
+      }
       const attempts = failedBefore + 1;
       const reason = errorText(error);
       if (attempts >= this.maxAttempts) {
@@ -457,6 +469,28 @@ export class EventConsumer {
       );
     }
     ack(ch, message);
+  }
+
+  /** An invalid message: the listener is told, then it goes to the DLQ at once. */
+  private async refuse(
+    ch: ConfirmChannel,
+    message: ConsumeMessage,
+    reason: string,
+    failedBefore: number,
+    routingKey: string,
+  ): Promise<void> {
+    await this.invalidListener?.({
+      content: message.content,
+      routingKey,
+      reason,
+      messageId: messageIdOf(message),
+    }).catch((error: unknown) =>
+      this.options.logger.error(
+        { queue: this.names.main, err: errorText(error) },
+        'invalid-message listener failed',
+      ),
+    );
+    await this.deadLetter(ch, message, 'invalid-message', reason, failedBefore, routingKey);
   }
 
   private async handle(event: KnownEventEnvelope, attempt: number): Promise<Outcome> {

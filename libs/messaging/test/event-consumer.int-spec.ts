@@ -3,6 +3,7 @@ import { CUSTOMER_CREATED_V1, CUSTOMER_UPDATED_V1 } from '@kanta/contracts';
 import {
   EventConsumer,
   HEADERS,
+  InvalidEventError,
   serviceQueueNames,
   type BrokerConnection,
   type EventConsumerOptions,
@@ -258,6 +259,47 @@ describe('EventConsumer', () => {
       [HEADERS.deadReason]: 'invalid-message',
       [HEADERS.lastError]: 'body is not JSON',
     });
+  });
+
+  it('dead-letters at once an event its handler calls invalid, with nothing of its effect kept', async () => {
+    const told: string[] = [];
+    let calls = 0;
+    const consumer = newConsumer({ maxAttempts: 5 })
+      .on(CUSTOMER_CREATED_V1, async (event, context) => {
+        calls += 1;
+        await recordEffect(event, context);
+        if (event.payload.customerNumber === 'BAD') {
+          throw new InvalidEventError('payload.consents.0.textId names no text of the tenant');
+        }
+      })
+      .onInvalid(async (message) => {
+        told.push(message.reason);
+      });
+    await consumer.start();
+    const bad = customerCreated({ customerNumber: 'BAD' });
+    const good = customerCreated({ customerNumber: 'GOOD' });
+
+    await probe.publish(exchange, CUSTOMER_CREATED_V1, bad, bad.eventId);
+    await probe.publish(exchange, CUSTOMER_CREATED_V1, good, good.eventId);
+    const dead = await waitFor(
+      () => probe.drain(consumer.queues.dlq),
+      (m) => m.length === 1,
+    );
+    await waitFor(effects, (n) => n === 1);
+
+    expect(calls).toBe(2);
+    expect(dead[0].properties.messageId).toBe(bad.eventId);
+    expect(dead[0].properties.headers).toMatchObject({
+      [HEADERS.deadReason]: 'invalid-message',
+      [HEADERS.attempts]: 0,
+      [HEADERS.lastError]: 'payload.consents.0.textId names no text of the tenant',
+    });
+    expect(told).toEqual(['payload.consents.0.textId names no text of the tenant']);
+    const inbox = await database.dataSource.query<{ event_id: string }[]>(
+      `SELECT event_id FROM "${SCHEMA}".inbox`,
+    );
+    expect(inbox).toEqual([{ event_id: good.eventId }]);
+    await expect(probe.messageCount(consumer.queues.retry)).resolves.toBe(0);
   });
 
   it('runs every handler whose pattern matches, in one transaction', async () => {
@@ -584,6 +626,40 @@ describe('EventConsumer in batch mode', () => {
     });
     expect(refused).toEqual(['body is not JSON']);
     expect(batches).toEqual([1, 4]);
+  });
+
+  it('dead-letters at once an event a batch handler finds invalid, and commits the rest of the batch one by one', async () => {
+    const held = gate();
+    const told: string[] = [];
+    const consumer = newConsumer()
+      .onBatch(CUSTOMER_CREATED_V1, async (events, { manager }) => {
+        await held.hold(events);
+        if (events.some((e) => e.payload.customerNumber === 'BAD')) {
+          throw new InvalidEventError('payload names no record of the tenant');
+        }
+        await recordEffects(events, manager);
+      })
+      .onInvalid(async (message) => {
+        told.push(message.reason);
+      });
+    const bad = customerCreated({ customerNumber: 'BAD' });
+    const good = Array.from({ length: 3 }, () => customerCreated());
+
+    await held.run(consumer, [good[0], bad, good[1], good[2]]);
+    const dead = await waitFor(
+      () => probe.drain(consumer.queues.dlq),
+      (m) => m.length === 1,
+    );
+    await waitFor(effects, (n) => n === good.length + 1);
+
+    expect(dead[0].properties.messageId).toBe(bad.eventId);
+    expect(dead[0].properties.headers).toMatchObject({
+      [HEADERS.deadReason]: 'invalid-message',
+      [HEADERS.attempts]: 0,
+      [HEADERS.lastError]: 'payload names no record of the tenant',
+    });
+    expect(told).toEqual(['payload names no record of the tenant']);
+    await expect(probe.messageCount(consumer.queues.retry)).resolves.toBe(0);
   });
 
   it('runs batch handlers and per-event handlers of a mixed batch in its one transaction', async () => {

@@ -10,6 +10,8 @@ import { CustomerEventsConsumer } from './customers/customer-events.consumer';
 import { CONSENTS_SCHEMA, consentsSchema } from './database/schema';
 import { ConsentLedgerRepository } from './ledger/consent-ledger.repository';
 import { ConsentLedger } from './ledger/consent-ledger.service';
+import { ReceptionConsentsConsumer } from './ledger/reception-consents.consumer';
+import { PartnerConsentsConsumer } from './partner/partner-consents.consumer';
 import { CommunicationPreferences } from './preferences/communication-preferences.service';
 import { ConsentTextsRepository } from './texts/consent-texts.repository';
 import { ConsentTextsService } from './texts/consent-texts.service';
@@ -17,7 +19,8 @@ import { ConsentTextsService } from './texts/consent-texts.service';
 /**
  * The consents service: consent texts, the append-only consent ledger, communication
  * preferences and contactability, answering the gateway over RPC; it learns customers from
- * customer events and publishes its own through the outbox.
+ * customer events, records the consents and preferences partner events carry, and publishes its
+ * own events through the outbox.
  */
 @Module({})
 export class AppModule {
@@ -48,7 +51,9 @@ export class AppModule {
         ConsentTextsService,
         ConsentLedgerRepository,
         ConsentLedger,
+        ReceptionConsentsConsumer,
         CommunicationPreferences,
+        PartnerConsentsConsumer,
         Contactability,
         ServiceHealthCheck,
       ],

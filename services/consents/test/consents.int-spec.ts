@@ -4,16 +4,23 @@ import type { INestApplication } from '@nestjs/common';
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { DataSource } from 'typeorm';
 import {
+  CONTACT_RESOLVED_V1,
   CUSTOMER_CREATED_V1,
   CUSTOMER_UPDATED_V1,
+  PARTNER_BOOKING_CREATED_V1,
+  PARTNER_CUSTOMER_SUBMITTED_V1,
   type CallerContext,
+  type ContactResolvedV1,
   type CustomerCreatedV1,
   type CustomerUpdatedV1,
+  type PartnerBookingCreatedV1,
+  type PartnerCustomerSubmittedV1,
 } from '@kanta/contracts';
-import { eventTopologyNames, serviceQueueNames } from '@kanta/messaging';
+import { HEADERS, eventTopologyNames, serviceQueueNames } from '@kanta/messaging';
 import { createTestDatabase, eventuallyPasses, type TestDatabase } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
 import { ConsentLedger } from '../src/ledger/consent-ledger.service';
+import { CommunicationPreferences } from '../src/preferences/communication-preferences.service';
 import { ConsentTextsService } from '../src/texts/consent-texts.service';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -78,7 +85,12 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
 
   const publish = async (
     type: string,
-    payload: CustomerCreatedV1 | CustomerUpdatedV1,
+    payload:
+      | CustomerCreatedV1
+      | CustomerUpdatedV1
+      | ContactResolvedV1
+      | PartnerBookingCreatedV1
+      | PartnerCustomerSubmittedV1,
     eventId: string = randomUUID(),
   ): Promise<string> => {
     const envelope = {
@@ -86,7 +98,7 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
       type,
       occurredAt: new Date().toISOString(),
       tenantId,
-      producer: 'customers',
+      producer: type.startsWith('partner.') ? 'partner:booking-portal' : 'customers',
       correlationId: 'consents-test',
       payload,
     };
@@ -226,5 +238,229 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
     await publish(CUSTOMER_CREATED_V1, created(marker));
     await eventuallyPasses(async () => expect(await known(marker)).toBeDefined());
     expect(await known(customerId)).toEqual({ version: 3, has_email: true, has_phone: true });
+  });
+
+  describe('consents and preferences from partner events', () => {
+    let emailText: string;
+    let smsText: string;
+
+    beforeAll(async () => {
+      const texts = app.get(ConsentTextsService);
+      emailText = (
+        await texts.publish(admin, {
+          purpose: 'marketing_email',
+          locale: 'fi',
+          body: 'Sähköposti.',
+        })
+      ).text.id;
+      smsText = (
+        await texts.publish(admin, {
+          purpose: 'marketing_sms',
+          locale: 'fi',
+          body: 'Tekstiviesti.',
+        })
+      ).text.id;
+    });
+
+    const booking = (extra: Partial<PartnerBookingCreatedV1> = {}): PartnerBookingCreatedV1 => ({
+      bookingId: `B-${randomBytes(3).toString('hex')}`,
+      stationId: station,
+      scheduledAt: '2026-12-01T09:00:00Z',
+      customer: { firstName: 'Verkko', phone: '+358401230001' },
+      consents: [
+        { purpose: 'marketing_email', decision: 'granted', textId: emailText },
+        { purpose: 'marketing_sms', decision: 'withdrawn', textId: smsText },
+      ],
+      preferences: { preferredChannel: 'email', serviceNotifications: false },
+      ...extra,
+    });
+
+    const resolved = (
+      partnerEventId: string,
+      customerId: string | null,
+      partnerEventType: string = PARTNER_BOOKING_CREATED_V1,
+    ): ContactResolvedV1 => ({
+      partnerEventId,
+      partnerEventType,
+      customerId,
+      outcome: customerId ? 'matched' : 'insufficient',
+      stationIds: customerId ? [station] : [],
+    });
+
+    const entries = (customerId: string) =>
+      dataSource.query<
+        { purpose: string; decision: string; source: string; recorded_by_partner: string }[]
+      >(
+        `SELECT purpose, decision, source, recorded_by_partner FROM consents.ledger
+          WHERE customer_id = $1 ORDER BY purpose`,
+        [customerId],
+      );
+
+    const inFlight = async (partnerEventId: string): Promise<number> => {
+      const [row] = await dataSource.query<{ n: number }[]>(
+        `SELECT (SELECT count(*) FROM consents.partner_pending WHERE partner_event_id = $1)
+              + (SELECT count(*) FROM consents.partner_resolutions WHERE partner_event_id = $1)
+              AS n`,
+        [partnerEventId],
+      );
+      return Number(row.n);
+    };
+
+    const preferencesOf = (customerId: string) =>
+      app.get(CommunicationPreferences).get(admin, customerId);
+
+    /** A customer event after the others proves the queue moved past them. */
+    const drained = async (): Promise<void> => {
+      const marker = randomUUID();
+      await publish(CUSTOMER_CREATED_V1, created(marker));
+      await eventuallyPasses(async () => expect(await known(marker)).toBeDefined());
+    };
+
+    it('records them for the resolved customer, with the partner as recorder, in either order', async () => {
+      const early = randomUUID();
+      const late = randomUUID();
+      await publish(CUSTOMER_CREATED_V1, created(early));
+      await publish(CUSTOMER_CREATED_V1, created(late));
+      // The usual order: the partner event first, the customers service's answer after it.
+      const first = await publish(PARTNER_BOOKING_CREATED_V1, booking());
+      await drained();
+      expect(await inFlight(first)).toBe(1);
+      expect(await entries(early)).toEqual([]);
+      await publish(CONTACT_RESOLVED_V1, resolved(first, early));
+      // The answer first (the partner event is still on its way).
+      const second = randomUUID();
+      await publish(CONTACT_RESOLVED_V1, resolved(second, late));
+      await drained();
+      expect(await inFlight(second)).toBe(1);
+      expect(await entries(late)).toEqual([]);
+      await publish(
+        PARTNER_BOOKING_CREATED_V1,
+        booking({ channel: 'kiosk', preferences: { blocked: true } }),
+        second,
+      );
+
+      await eventuallyPasses(async () => expect(await entries(early)).toHaveLength(2));
+      await eventuallyPasses(async () => expect(await entries(late)).toHaveLength(2));
+      expect(await entries(early)).toEqual([
+        {
+          purpose: 'marketing_email',
+          decision: 'granted',
+          source: 'online_booking',
+          recorded_by_partner: 'booking-portal',
+        },
+        {
+          purpose: 'marketing_sms',
+          decision: 'withdrawn',
+          source: 'online_booking',
+          recorded_by_partner: 'booking-portal',
+        },
+      ]);
+      expect((await entries(late)).map((e) => e.source)).toEqual(['kiosk', 'kiosk']);
+      expect(await preferencesOf(early)).toMatchObject({
+        blocked: false,
+        preferredChannel: 'email',
+        serviceNotifications: false,
+        version: 1,
+      });
+      expect(await preferencesOf(late)).toMatchObject({ blocked: true, version: 1 });
+      expect(await inFlight(first)).toBe(0);
+      expect(await inFlight(second)).toBe(0);
+      const events = await dataSource.query<{ type: string }[]>(
+        `SELECT type FROM consents.outbox WHERE envelope->'payload'->>'customerId' = $1
+          ORDER BY id`,
+        [early],
+      );
+      expect(events.map((e) => e.type)).toEqual([
+        'consents.consent.recorded.v1',
+        'consents.consent.recorded.v1',
+        'consents.preferences.changed.v1',
+      ]);
+    });
+
+    it('records an online check-in once, however often it and its answer are delivered', async () => {
+      const customerId = randomUUID();
+      const submitted: PartnerCustomerSubmittedV1 = {
+        submissionId: 'S-1',
+        stationId: station,
+        source: 'online_check_in',
+        customer: { lastName: 'Kävijä', email: 'kavija@example.test' },
+        consents: [{ purpose: 'marketing_email', decision: 'granted', textId: emailText }],
+      };
+      const eventId = await publish(PARTNER_CUSTOMER_SUBMITTED_V1, submitted);
+      await publish(PARTNER_CUSTOMER_SUBMITTED_V1, submitted, eventId);
+      const answer = resolved(eventId, customerId, PARTNER_CUSTOMER_SUBMITTED_V1);
+      const answerId = await publish(CONTACT_RESOLVED_V1, answer);
+      await publish(CONTACT_RESOLVED_V1, answer, answerId);
+      await drained();
+      await eventuallyPasses(async () => expect(await entries(customerId)).toHaveLength(1));
+      await drained();
+      expect(await entries(customerId)).toEqual([
+        {
+          purpose: 'marketing_email',
+          decision: 'granted',
+          source: 'online_booking',
+          recorded_by_partner: 'booking-portal',
+        },
+      ]);
+      expect(await inFlight(eventId)).toBe(0);
+    });
+
+    it('keeps nothing for events without consents, or whose contact matched nobody', async () => {
+      const plain = booking({ consents: undefined, preferences: undefined });
+      // In both orders: the event before its answer, and the answer before its event.
+      const before = await publish(PARTNER_BOOKING_CREATED_V1, plain);
+      await drained();
+      await publish(CONTACT_RESOLVED_V1, resolved(before, randomUUID()));
+      const after = randomUUID();
+      await publish(CONTACT_RESOLVED_V1, resolved(after, randomUUID()));
+      await drained();
+      expect(await inFlight(after)).toBe(1);
+      await publish(PARTNER_BOOKING_CREATED_V1, plain, after);
+      const nobody = await publish(PARTNER_BOOKING_CREATED_V1, booking());
+      await publish(CONTACT_RESOLVED_V1, resolved(nobody, null));
+      // An answer about a sale (which never carries consents) is none of this service's business.
+      await publish(
+        CONTACT_RESOLVED_V1,
+        resolved(randomUUID(), randomUUID(), 'partner.sale.completed.v1'),
+      );
+      await drained();
+      const [rows] = await dataSource.query<{ n: number }[]>(
+        `SELECT (SELECT count(*) FROM consents.partner_pending)
+              + (SELECT count(*) FROM consents.partner_resolutions) AS n`,
+      );
+      expect(Number(rows.n)).toBe(0);
+    });
+
+    it('dead-letters an event whose decision names no text of the tenant, recording nothing of it', async () => {
+      const customerId = randomUUID();
+      const unknown = randomUUID();
+      const eventId = await publish(
+        PARTNER_BOOKING_CREATED_V1,
+        booking({
+          consents: [
+            { purpose: 'marketing_email', decision: 'granted', textId: emailText },
+            { purpose: 'marketing_sms', decision: 'granted', textId: unknown },
+          ],
+        }),
+      );
+      await publish(CONTACT_RESOLVED_V1, resolved(eventId, customerId));
+      const { dlq } = serviceQueueNames('consents', queuePrefix);
+      const dead = await eventuallyPasses(async () => {
+        const message = await channel.get(dlq, { noAck: true });
+        expect(message).not.toBe(false);
+        return message as Exclude<typeof message, false>;
+      });
+      expect(dead.properties.headers).toMatchObject({
+        [HEADERS.deadReason]: 'invalid-message',
+        [HEADERS.attempts]: 0,
+      });
+      expect(String(dead.properties.headers?.[HEADERS.lastError])).toBe(
+        'payload.consents.1.textId unknown_text: textId must be a consent text of your tenant',
+      );
+      await drained();
+      expect(await entries(customerId)).toEqual([]);
+      // The answer (ids only) waits for the event, should it be sent again from the DLQ.
+      expect(await inFlight(eventId)).toBe(1);
+    });
   });
 });

@@ -1,4 +1,9 @@
-import type { ConsentDecision, ConsentSource, PreferredChannel } from './consent.dto';
+import type {
+  ConsentDecision,
+  ConsentDecisionDto,
+  ConsentSource,
+  PreferredChannel,
+} from './consent.dto';
 
 /* Consent events carry ids, purposes and decisions: never the customer's contact data. */
 export const CONSENT_RECORDED_V1 = 'consents.consent.recorded.v1';
@@ -35,6 +40,39 @@ export interface ConsentPreferencesChangedV1 {
 
 const uuid = { type: 'string', format: 'uuid' } as const;
 const purpose = { type: 'string', pattern: '^[a-z][a-z0-9_]{2,39}$' } as const;
+
+/**
+ * Consent decisions given at reception in the same call as a change of another service (a
+ * customer created, a visit recorded): that service's event carries them, atomic with the
+ * change, and the consents service records them from it. The gateway has had them checked first.
+ */
+export interface ConsentsGiven {
+  source: ConsentSource;
+  /** The user who recorded them. */
+  recordedBy: string;
+  decisions: ConsentDecisionDto[];
+}
+
+export const consentsGivenSchema = {
+  type: 'object',
+  required: ['source', 'recordedBy', 'decisions'],
+  properties: {
+    source: { type: 'string' },
+    recordedBy: { type: 'string' },
+    decisions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['purpose', 'decision', 'textId'],
+        properties: {
+          purpose: { type: 'string' },
+          decision: { type: 'string', enum: ['granted', 'withdrawn'] },
+          textId: uuid,
+        },
+      },
+    },
+  },
+} as const;
 
 export const consentRecordedV1Schema = {
   $id: CONSENT_RECORDED_V1,

@@ -1,4 +1,4 @@
-import type { ConsentDecisionDto, ConsentSource } from '../consents/consent.dto';
+import { consentsGivenSchema, type ConsentsGiven } from '../consents/events';
 import type { CustomerKind, CustomerOrigin, CustomerStatus } from './customer.dto';
 
 /*
@@ -18,13 +18,6 @@ export interface CustomerReachability {
   hasPhone?: boolean;
 }
 
-/** Consent decisions given in the same reception call that created the customer. */
-export interface ConsentsAtCreate {
-  source: ConsentSource;
-  recordedBy: string;
-  decisions: ConsentDecisionDto[];
-}
-
 export interface CustomerCreatedV1 extends CustomerReachability {
   customerId: string;
   customerNumber: string;
@@ -34,7 +27,7 @@ export interface CustomerCreatedV1 extends CustomerReachability {
   stationIds: string[];
   version: number;
   /** Recorded in the consent ledger by the consents service. */
-  consents?: ConsentsAtCreate;
+  consents?: ConsentsGiven;
 }
 
 export interface CustomerUpdatedV1 extends CustomerReachability {
@@ -70,26 +63,7 @@ export const customerCreatedV1Schema = {
       type: 'string',
       enum: ['reception', 'online_booking', 'kiosk', 'pos', 'import', 'api'],
     },
-    consents: {
-      type: 'object',
-      required: ['source', 'recordedBy', 'decisions'],
-      properties: {
-        source: { type: 'string' },
-        recordedBy: { type: 'string' },
-        decisions: {
-          type: 'array',
-          items: {
-            type: 'object',
-            required: ['purpose', 'decision', 'textId'],
-            properties: {
-              purpose: { type: 'string' },
-              decision: { type: 'string', enum: ['granted', 'withdrawn'] },
-              textId: uuid,
-            },
-          },
-        },
-      },
-    },
+    consents: consentsGivenSchema,
   },
 } as const;
 

@@ -1,3 +1,10 @@
+import {
+  CONSENT_DECISIONS,
+  PREFERRED_CHANNELS,
+  PURPOSE_PATTERN,
+  type ConsentDecision,
+  type PreferredChannel,
+} from '../consents/consent.dto';
 import { MIN_VEHICLE_YEAR, maxVehicleYear, saleTotalsProblems } from '../vehicles/rules';
 
 /*
@@ -45,10 +52,35 @@ export interface PartnerVehicle {
   vin?: string;
 }
 
+/**
+ * A consent decision the customer gave in the partner's system (an online booking form, a kiosk
+ * screen), against a consent text the tenant published in Kanta: the partner shows that text and
+ * names its id, so the ledger can prove what the customer was shown.
+ */
+export interface PartnerConsentDecision {
+  purpose: string;
+  decision: ConsentDecision;
+  textId: string;
+  evidence?: { signatureRef?: string; note?: string };
+}
+
+/** Communication preferences the customer set in the partner's system (online check-in). */
+export interface PartnerPreferences {
+  blocked?: boolean;
+  preferredChannel?: PreferredChannel;
+  serviceNotifications?: boolean;
+}
+
+/** What a partner event may carry for the consents service, beside the contact details. */
+export interface PartnerConsentsPart {
+  consents?: PartnerConsentDecision[];
+  preferences?: PartnerPreferences;
+}
+
 export type PartnerChannel =
   'online_booking' | 'marketplace' | 'kiosk' | 'dms' | 'phone' | 'walk_in';
 
-export interface PartnerBookingCreatedV1 {
+export interface PartnerBookingCreatedV1 extends PartnerConsentsPart {
   bookingId: string;
   stationId: string;
   scheduledAt: string;
@@ -108,7 +140,7 @@ export interface PartnerSaleCompletedV1 {
   customer?: PartnerContact;
 }
 
-export interface PartnerCustomerSubmittedV1 {
+export interface PartnerCustomerSubmittedV1 extends PartnerConsentsPart {
   submissionId: string;
   stationId: string;
   source: 'kiosk' | 'online_check_in';
@@ -159,6 +191,38 @@ const vehicleSchema = {
   },
 } as const;
 
+const consentsSchema = {
+  type: 'array',
+  minItems: 1,
+  maxItems: 20,
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['purpose', 'decision', 'textId'],
+    properties: {
+      purpose: { type: 'string', pattern: PURPOSE_PATTERN.source },
+      decision: { type: 'string', enum: CONSENT_DECISIONS },
+      textId: uuid,
+      evidence: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { signatureRef: text(200), note: text(500) },
+      },
+    },
+  },
+} as const;
+
+const preferencesSchema = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    blocked: { type: 'boolean' },
+    preferredChannel: { type: 'string', enum: PREFERRED_CHANNELS },
+    serviceNotifications: { type: 'boolean' },
+  },
+} as const;
+
 const channel = {
   type: 'string',
   enum: ['online_booking', 'marketplace', 'kiosk', 'dms', 'phone', 'walk_in'],
@@ -189,6 +253,8 @@ export const partnerBookingCreatedV1Schema = {
     notes: text(2000),
     specialRequests: text(2000),
     prepaid: money,
+    consents: consentsSchema,
+    preferences: preferencesSchema,
   },
 } as const;
 
@@ -273,12 +339,16 @@ export const partnerCustomerSubmittedV1Schema = {
     customer: contactSchema,
     vehicle: vehicleSchema,
     bookingId: ref,
+    consents: consentsSchema,
+    preferences: preferencesSchema,
   },
 } as const;
 
 /** A rule a JSON Schema cannot say, broken at `field` (a path into the payload). */
 export interface PayloadProblem {
   field: string;
+  /** The problem document's reason for the field (default `out_of_range`). */
+  reason?: string;
   message: string;
 }
 
@@ -293,17 +363,65 @@ const vehicleYearProblems = (vehicle: PartnerVehicle | undefined): PayloadProble
     : [];
 
 /**
+ * Consents and preferences belong to the customer the contact details resolve to, so they need
+ * details that always resolve to one, found or created: a name with a phone, an e-mail or an
+ * external id (the customers service's rule for creating). One decision per purpose.
+ */
+function consentsPartProblems(
+  part: PartnerConsentsPart & { customer?: PartnerContact },
+): PayloadProblem[] {
+  const problems: PayloadProblem[] = [];
+  const c = part.customer;
+  const named = Boolean(c?.firstName?.trim() || c?.lastName?.trim() || c?.companyName?.trim());
+  if (!named || !(c?.phone || c?.email || c?.externalId)) {
+    for (const field of ['consents', 'preferences'] as const) {
+      if (part[field] !== undefined) {
+        problems.push({
+          field,
+          reason: 'requires_customer',
+          message: `${field} need customer details with a name and a phone, email or externalId`,
+        });
+      }
+    }
+  }
+  const seen = new Set<string>();
+  (part.consents ?? []).forEach((decision, i) => {
+    if (seen.has(decision.purpose)) {
+      problems.push({
+        field: `consents.${i}.purpose`,
+        reason: 'duplicate',
+        message: 'one decision per purpose in an event',
+      });
+    }
+    seen.add(decision.purpose);
+  });
+  return problems;
+}
+
+/**
  * The rules beyond each schema, checked after it by the gateway and by every consumer (through
  * libs/messaging's validator): receipt totals must add up, a model year cannot be far ahead.
  */
 export const PARTNER_PAYLOAD_RULES: Record<string, (payload: never) => PayloadProblem[]> = {
-  [PARTNER_BOOKING_CREATED_V1]: (p: PartnerBookingCreatedV1) => vehicleYearProblems(p.vehicle),
+  [PARTNER_BOOKING_CREATED_V1]: (p: PartnerBookingCreatedV1) => [
+    ...vehicleYearProblems(p.vehicle),
+    ...consentsPartProblems(p),
+  ],
   [PARTNER_WORK_COMPLETED_V1]: (p: PartnerWorkCompletedV1) => vehicleYearProblems(p.vehicle),
-  [PARTNER_CUSTOMER_SUBMITTED_V1]: (p: PartnerCustomerSubmittedV1) =>
-    vehicleYearProblems(p.vehicle),
+  [PARTNER_CUSTOMER_SUBMITTED_V1]: (p: PartnerCustomerSubmittedV1) => [
+    ...vehicleYearProblems(p.vehicle),
+    ...consentsPartProblems(p),
+  ],
   [PARTNER_SALE_COMPLETED_V1]: (p: PartnerSaleCompletedV1) =>
     saleTotalsProblems(p.lines, p.totalMinor),
 };
 
 /** The personal fields of a partner payload, replaced before a rejected event is kept. */
-export const PARTNER_PERSONAL_FIELDS = ['customer', 'notes', 'specialRequests', 'reason'] as const;
+export const PARTNER_PERSONAL_FIELDS = [
+  'customer',
+  'notes',
+  'specialRequests',
+  'reason',
+  'consents',
+  'preferences',
+] as const;

@@ -1,3 +1,4 @@
+import { consentsGivenSchema, type ConsentsGiven } from '../consents/events';
 import type { VehicleRole } from './vehicle.dto';
 import type { VisitChannel, VisitKind, VisitStatus } from './visit.dto';
 
@@ -34,6 +35,8 @@ export interface VisitEventV1 {
   status: VisitStatus;
   scheduledAt: string;
   version: number;
+  /** Only on `recorded`, when reception recorded the visit with consent decisions. */
+  consents?: ConsentsGiven;
 }
 
 export interface SaleRecordedV1 {
@@ -105,6 +108,7 @@ const visitSchema = (id: string): object => ({
     status: { type: 'string', enum: ['booked', 'completed', 'cancelled', 'no_show'] },
     scheduledAt: { type: 'string', format: 'date-time' },
     version: { type: 'integer', minimum: 1 },
+    consents: consentsGivenSchema,
   },
 });
 

@@ -1,3 +1,4 @@
+import { RecordConsentsDto } from '../consents/consent.dto';
 import { PageQueryDto } from '../page.dto';
 import { OptionalId } from './fields';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
@@ -112,6 +113,17 @@ export class CreateVisitDto extends VisitFieldsDto {
   @IsString()
   @Length(1, 100)
   externalId?: string;
+
+  @ApiPropertyOptional({
+    type: RecordConsentsDto,
+    description:
+      "Consent decisions the customer gave at reception, recorded in the customer's consent " +
+      'ledger with the visit (needs customerId)',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RecordConsentsDto)
+  consents?: RecordConsentsDto;
 }
 
 export class UpdateVisitDto extends VisitFieldsDto {

@@ -1,8 +1,7 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CUSTOMER_CREATED_V1, CUSTOMER_UPDATED_V1 } from '@kanta/contracts';
 import { EventConsumer } from '@kanta/messaging';
-import { ConsentLedger } from '../ledger/consent-ledger.service';
 
 interface CustomerFacts {
   customerId: string;
@@ -16,41 +15,15 @@ interface CustomerFacts {
 /**
  * Learns customers from the customers service: which exist, their stations (who may see them)
  * and whether they can be reached by e-mail and phone. An older version never overwrites a
- * newer one, so events may arrive in any order. Consent decisions given at reception when the
- * customer was created arrive on the created event and are recorded here.
+ * newer one, so events may arrive in any order.
  */
 @Injectable()
 export class CustomerEventsConsumer implements OnModuleInit {
-  private readonly logger = new Logger('CustomerEvents');
-
-  constructor(
-    private readonly consumer: EventConsumer,
-    private readonly ledger: ConsentLedger,
-  ) {}
+  constructor(private readonly consumer: EventConsumer) {}
 
   onModuleInit(): void {
     this.consumer.on(CUSTOMER_CREATED_V1, async (event, { manager }) => {
-      const tenantId = event.tenantId as string;
-      await upsertCustomer(manager, tenantId, event.payload);
-      const consents = event.payload.consents;
-      if (!consents) return;
-      const rejected = await this.ledger.recordFromEvent(
-        manager,
-        tenantId,
-        event.payload.customerId,
-        event.correlationId,
-        {
-          source: consents.source,
-          recorder: { userId: consents.recordedBy },
-          decisions: consents.decisions,
-        },
-      );
-      if (rejected.length > 0) {
-        this.logger.warn(
-          `event ${event.eventId}: ${rejected.length} consent decision(s) not recorded: ` +
-            rejected.map((e) => `${e.field} ${e.reason}`).join(', '),
-        );
-      }
+      await upsertCustomer(manager, event.tenantId as string, event.payload);
     });
     this.consumer.on(CUSTOMER_UPDATED_V1, async (event, { manager }) => {
       await upsertCustomer(manager, event.tenantId as string, event.payload);

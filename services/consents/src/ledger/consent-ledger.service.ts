@@ -57,8 +57,12 @@ export class ConsentLedger {
 
   /** Field errors of decisions that cannot be recorded; nothing is written. */
   async check(context: CallerContext, input: RecordConsentsDto): Promise<FieldError[]> {
-    const tenant = requireTenant(context);
-    return (await this.resolve(tenant.id, input.decisions)).errors;
+    return this.problems(requireTenant(context).id, input.decisions);
+  }
+
+  /** Field errors (`decisions.<i>.…`) of decisions the tenant's texts cannot back. */
+  async problems(tenantId: string, decisions: ConsentDecisionDto[]): Promise<FieldError[]> {
+    return (await this.resolve(tenantId, decisions)).errors;
   }
 
   async record(

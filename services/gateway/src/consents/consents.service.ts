@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   CONSENTS_RPC,
+  type CallerContext,
   type CommunicationPreferencesDto,
   type CommunicationPreferencesView,
   type ConsentTextPage,
@@ -102,18 +103,25 @@ export class ConsentsService {
   }
 
   /**
-   * Consent decisions sent with a new customer are checked here before the customer is created,
-   * so a bad one is a 422 and nothing is created; they are recorded from the customer's created
-   * event.
+   * Consent decisions sent with a new customer (or in a partner's event) are checked here before
+   * anything is created or published, so a bad one is a 422 and nothing happens; they are
+   * recorded from the event that follows. `decisionsField` is where the decisions sit in the
+   * request.
    */
-  async checkDecisions(caller: Caller, consents: RecordConsentsDto | undefined): Promise<void> {
+  async checkDecisions(
+    context: CallerContext,
+    consents: RecordConsentsDto | undefined,
+    decisionsField = 'consents.decisions',
+  ): Promise<void> {
     if (!consents) return;
     const errors = await this.rpc.send<FieldError[], ValidateConsentsCommand>(
       CONSENTS_RPC.validate,
-      { context: caller.context, data: { consents } },
+      { context, data: { consents } },
     );
     if (errors.length > 0) {
-      throw ProblemError.validation(errors.map((e) => ({ ...e, field: `consents.${e.field}` })));
+      throw ProblemError.validation(
+        errors.map((e) => ({ ...e, field: e.field.replace(/^decisions/, decisionsField) })),
+      );
     }
   }
 

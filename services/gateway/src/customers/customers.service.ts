@@ -62,7 +62,7 @@ export class CustomersService {
     }
     this.checkStations(caller, customer.stationIds);
     await this.checkRegularOf(caller, customer.regularOfUserId);
-    await this.consents.checkDecisions(caller, customer.consents);
+    await this.consents.checkDecisions(caller.context, customer.consents);
     const result = await this.rpc.send<CreateCustomerResult, CreateCustomerCommand>(
       CUSTOMERS_RPC.create,
       {

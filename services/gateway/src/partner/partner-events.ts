@@ -3,11 +3,15 @@ import { DataSource } from 'typeorm';
 import {
   problemType,
   type AcceptedPartnerEventView,
+  type CallerContext,
   type EventType,
+  type Locale,
+  type PartnerConsentsPart,
   type PartnerEventDto,
 } from '@kanta/contracts';
 import { Outbox } from '@kanta/messaging';
 import { ProblemError, uuidv7 } from '@kanta/platform';
+import { ConsentsService } from '../consents/consents.service';
 import { violatedUniqueConstraint } from '../identity/unique-violation';
 import type { PartnerIdentity } from './partner-keys';
 import { PartnerPayloads } from './partner-payloads';
@@ -26,6 +30,7 @@ export class PartnerEvents {
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
+    private readonly consents: ConsentsService,
   ) {}
 
   async accept(
@@ -57,6 +62,14 @@ export class PartnerEvents {
         errors,
       });
     }
+    const { consents } = body.payload as PartnerConsentsPart;
+    if (consents) {
+      await this.consents.checkDecisions(
+        await this.partnerContext(partner, correlationId),
+        { decisions: consents },
+        'payload.consents',
+      );
+    }
     const eventId = body.eventId?.toLowerCase() ?? uuidv7();
     try {
       await this.dataSource.transaction((manager) =>
@@ -84,6 +97,32 @@ export class PartnerEvents {
       }
       return { eventId, type: body.type, duplicate: true };
     }
+  }
+
+  /**
+   * A partner acts in its tenant and on no station: asking the consents service whether the
+   * tenant's texts back the event's decisions needs no more.
+   */
+  private async partnerContext(
+    partner: PartnerIdentity,
+    correlationId: string,
+  ): Promise<CallerContext> {
+    const [tenant] = await this.dataSource.query<
+      { country: string; locale: Locale; time_zone: string }[]
+    >('SELECT country, locale, time_zone FROM gateway.tenants WHERE id = $1', [partner.tenantId]);
+    return {
+      tenant: {
+        id: partner.tenantId,
+        country: tenant.country,
+        locale: tenant.locale,
+        timeZone: tenant.time_zone,
+      },
+      userId: `partner:${partner.partner}`,
+      role: 'worker',
+      stationIds: [],
+      currentStationId: null,
+      correlationId,
+    };
   }
 
   /** Every partner event names a station; over HTTP it is checked against the key's tenant. */

@@ -19,6 +19,7 @@ const REASONS: Record<string, string> = {
   minLength: 'too_short',
   maxLength: 'too_long',
   minItems: 'too_few',
+  minProperties: 'too_few',
   maxItems: 'too_many',
   minimum: 'too_small',
   exclusiveMinimum: 'too_small',
@@ -51,7 +52,7 @@ export class PartnerPayloads {
     const rule = EVENT_PAYLOAD_RULES[type];
     return (rule ? rule(payload as never) : []).map((p) => ({
       field: `payload.${p.field}`,
-      reason: p.field.endsWith('totalMinor') ? 'totals_mismatch' : 'out_of_range',
+      reason: p.reason ?? (p.field.endsWith('totalMinor') ? 'totals_mismatch' : 'out_of_range'),
       message: p.message,
     }));
   }

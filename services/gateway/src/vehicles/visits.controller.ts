@@ -21,6 +21,7 @@ import {
   type UpdateVisitCommand,
 } from '@kanta/contracts';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
+import { ConsentsService } from '../consents/consents.service';
 import { versionFromIfMatch } from '../http/if-match';
 import { HttpResult } from '../http/http-result';
 import { UuidParam } from '../http/uuid-param';
@@ -36,11 +37,16 @@ export class VisitsController {
   constructor(
     private readonly vehicles: VehiclesGateway,
     private readonly tenantUsers: TenantUsers,
+    private readonly consents: ConsentsService,
   ) {}
 
   @Post('visits')
   @ApiOperation({
     summary: 'Record a booking, inspection, work order or appointment at one of your stations',
+    description:
+      'May carry the consent decisions the customer gave at reception (`consents`, with ' +
+      '`customerId`): checked first (422 on consents.decisions.N…, nothing recorded), then ' +
+      "recorded in the customer's consent ledger with the visit.",
   })
   @ApiCreatedResponse({ type: VisitView, description: 'With Location and ETag' })
   async create(
@@ -48,6 +54,7 @@ export class VisitsController {
     @Body() body: CreateVisitDto,
   ): Promise<HttpResult<VisitView>> {
     if (body.staffUserId) await this.tenantUsers.resolve(caller, 'staffUserId', body.staffUserId);
+    await this.consents.checkDecisions(caller.context, body.consents);
     return this.vehicles.sendVersioned<VisitView, { visit: CreateVisitDto }>(
       VEHICLES_RPC.createVisit,
       caller,

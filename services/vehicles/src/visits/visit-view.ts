@@ -1,5 +1,5 @@
 import type { OutboxEvent } from '@kanta/messaging';
-import type { VisitView } from '@kanta/contracts';
+import type { ConsentsGiven, VisitView } from '@kanta/contracts';
 import type { VisitRow } from './visits.repository';
 
 export function toVisitView(row: VisitRow): VisitView {
@@ -36,6 +36,7 @@ export function visitEvent(
   tenantId: string,
   row: VisitRow,
   correlationId: string | null,
+  consents?: ConsentsGiven,
 ): OutboxEvent<VisitEventType> {
   return {
     type,
@@ -51,6 +52,7 @@ export function visitEvent(
       status: row.status,
       scheduledAt: new Date(row.scheduled_at).toISOString(),
       version: row.version,
+      ...(consents ? { consents } : {}),
     },
   };
 }

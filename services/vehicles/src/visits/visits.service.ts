@@ -50,6 +50,13 @@ export class VisitsService {
     const tenant = requireTenant(context);
     const stationId = input.stationId ?? context.currentStationId;
     const errors: FieldError[] = [...stationProblem(context, stationId)];
+    if (input.consents && !input.customerId) {
+      errors.push({
+        field: 'consents',
+        reason: 'requires_customer',
+        message: "consents are recorded for the visit's customer: send customerId too",
+      });
+    }
     if (input.vehicleId && !(await this.vehicles.findById(tenant.id, input.vehicleId))) {
       errors.push({
         field: 'vehicleId',
@@ -81,7 +88,17 @@ export class VisitsService {
           source: null,
         });
         await this.outbox.enqueue(manager, [
-          visitEvent(VISIT_RECORDED_V1, tenant.id, row, correlationOf(context)),
+          visitEvent(
+            VISIT_RECORDED_V1,
+            tenant.id,
+            row,
+            correlationOf(context),
+            input.consents && {
+              source: input.consents.source ?? 'reception',
+              recordedBy: context.userId,
+              decisions: input.consents.decisions,
+            },
+          ),
         ]);
         return toVisitView(row);
       },

@@ -1,0 +1,63 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { CUSTOMER_CREATED_V1, VISIT_RECORDED_V1, type ConsentsGiven } from '@kanta/contracts';
+import { EventConsumer } from '@kanta/messaging';
+import { ConsentLedger } from './consent-ledger.service';
+
+interface Carrier {
+  eventId: string;
+  tenantId: string | null;
+  correlationId: string | null;
+}
+
+/**
+ * Consent decisions reception gave in the same call as a customer create or a visit: they ride
+ * on that service's event (atomic with the change) and are recorded here, with the user who
+ * recorded them, once per event (the inbox). The gateway had them checked before the call, so a
+ * decision refused here (none should be) is logged and skipped: retrying cannot fix it.
+ */
+@Injectable()
+export class ReceptionConsentsConsumer implements OnModuleInit {
+  private readonly logger = new Logger('ReceptionConsents');
+
+  constructor(
+    private readonly consumer: EventConsumer,
+    private readonly ledger: ConsentLedger,
+  ) {}
+
+  onModuleInit(): void {
+    this.consumer
+      .on(CUSTOMER_CREATED_V1, (event, { manager }) =>
+        this.record(manager, event, event.payload.customerId, event.payload.consents),
+      )
+      .on(VISIT_RECORDED_V1, (event, { manager }) =>
+        this.record(manager, event, event.payload.customerId, event.payload.consents),
+      );
+  }
+
+  private async record(
+    manager: EntityManager,
+    event: Carrier,
+    customerId: string | null,
+    consents: ConsentsGiven | undefined,
+  ): Promise<void> {
+    if (!consents || customerId === null) return;
+    const rejected = await this.ledger.recordFromEvent(
+      manager,
+      event.tenantId as string,
+      customerId,
+      event.correlationId,
+      {
+        source: consents.source,
+        recorder: { userId: consents.recordedBy },
+        decisions: consents.decisions,
+      },
+    );
+    if (rejected.length > 0) {
+      this.logger.warn(
+        `event ${event.eventId}: ${rejected.length} consent decision(s) not recorded: ` +
+          rejected.map((e) => `${e.field} ${e.reason}`).join(', '),
+      );
+    }
+  }
+}
