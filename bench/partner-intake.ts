@@ -10,6 +10,7 @@
  *   npm run build && node dist/bench/partner-intake.js   (BENCH_PARTNER_EVENTS, default 3000)
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { connect, type ConfirmChannel } from 'amqplib';
 import { Client } from 'pg';
 import { readConfig, readInfrastructureConfig } from '@kanta/platform';
@@ -65,6 +66,37 @@ async function publishAll(
   await channel.waitForConfirms();
 }
 
+/** CPU seconds a process has used so far (user + system), from /proc; 0 where unreadable. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU used by each service and by the database's backends of this run: what the intake costs,
+ * which wall time on a shared machine does not show.
+ */
+async function cpuSnapshot(
+  bench: Awaited<ReturnType<typeof startBenchSystem>>,
+  client: Client,
+  database: string,
+): Promise<Record<string, number>> {
+  const backends = await client.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+    [database],
+  );
+  return {
+    ...Object.fromEntries(
+      Object.entries(bench.system.processes).map(([name, child]) => [name, cpuSeconds(child.pid)]),
+    ),
+    postgres: backends.rows.reduce((sum, { pid }) => sum + cpuSeconds(pid), 0),
+  };
+}
+
 async function main(): Promise<void> {
   const { amqpUrl } = readConfig(readInfrastructureConfig);
   const db = await scratchDatabase('partner');
@@ -77,6 +109,7 @@ async function main(): Promise<void> {
   try {
     const messages = bookings(bench.tenantId, bench.stationIds[0]);
     console.log(`Publishing ${EVENTS} partner bookings to ${bench.eventsExchange}…`);
+    const cpuBefore = await cpuSnapshot(bench, client, db.settings.database);
     const started = process.hrtime.bigint();
     await publishAll(channel, bench.eventsExchange, messages);
     let done = 0;
@@ -105,6 +138,10 @@ async function main(): Promise<void> {
       }
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpuAfter = await cpuSnapshot(bench, client, db.settings.database);
+    const cpu = Object.entries(cpuAfter)
+      .map(([name, after]) => `${name} ${(after - (cpuBefore[name] ?? 0)).toFixed(1)}`)
+      .join(', ');
     const counts = (
       await client.query<{ customers: string; vehicles: string; links: string }>(
         `SELECT (SELECT count(*) FROM customers.customers WHERE tenant_id = $1) AS customers,
@@ -145,6 +182,7 @@ async function main(): Promise<void> {
           label: 'end to end (published → visit with customer)',
           value: `${rate.toFixed(0)} events/s (${seconds.toFixed(1)} s)`,
         },
+        { label: 'CPU seconds used meanwhile', value: cpu },
         {
           label: 'customers / vehicles / links made',
           value: `${counts.customers} / ${counts.vehicles} / ${counts.links}`,

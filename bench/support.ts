@@ -158,6 +158,10 @@ export async function startBenchSystem(
       GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD: password,
       LOG_LEVEL: 'warn',
     },
+    // BENCH_TRACE: the services' warnings too (a failed event batch, a retried event).
+    onLine: process.env.BENCH_TRACE
+      ? (service, line) => console.log(`[${service}] ${line}`)
+      : undefined,
   });
   const root = await new KantaApi(system.gatewayUrl).login(`root-${id}@kanta.test`, password);
   const tenant = await root.expect<{ id: string }>(201, 'POST', '/api/v1/tenants', {

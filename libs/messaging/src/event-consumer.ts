@@ -23,6 +23,17 @@ export type EventHandler<E = KnownEventEnvelope> = (
   context: EventHandlerContext,
 ) => Promise<void>;
 
+/**
+ * Handles several events of a batch at once, in the batch's one transaction: set-based SQL
+ * (arrays, multi-row inserts, one outbox insert) instead of a round of statements per event.
+ * Events come in delivery order, each once (duplicates already skipped by the inbox); the
+ * context's `attempt` is 1, except for a retried event, which is handled alone.
+ */
+export type BatchEventHandler<E = KnownEventEnvelope> = (
+  events: E[],
+  context: EventHandlerContext,
+) => Promise<void>;
+
 export type TypedEvent<T extends EventType> = EventEnvelope<EventPayloads[T], T>;
 
 export interface EventConsumerOptions {
@@ -36,8 +47,18 @@ export interface EventConsumerOptions {
   consumer?: string;
   eventsExchange: string;
   queuePrefix?: string;
-  /** Unacknowledged messages in flight at once (each in its own transaction). */
+  /**
+   * Unacknowledged messages in flight at once: each in its own transaction, or in batch mode
+   * (`batchSize` > 1) the ones being handled and the next batch arriving; default 10, in batch
+   * mode 2 × `batchSize`.
+   */
   prefetch?: number;
+  /**
+   * Batch mode when > 1: the messages already waiting, up to this many, are handled in one
+   * transaction (one inbox insert, one commit, every ack after it); see `onBatch`. Default 1:
+   * one message per transaction.
+   */
+  batchSize?: number;
   /** Handler runs before a message is dead-lettered (1 = no retry). */
   maxAttempts?: number;
   /** The retry queue's TTL: how long a failed message waits before its next attempt. */
@@ -58,12 +79,21 @@ export interface InvalidMessage {
 
 export type InvalidMessageListener = (message: InvalidMessage) => Promise<void>;
 
-interface Registration {
-  pattern: string;
-  handler: EventHandler;
-}
+type Registration =
+  | { pattern: string; batch: false; handler: EventHandler }
+  | { pattern: string; batch: true; handler: BatchEventHandler };
 
 type Outcome = 'processed' | 'duplicate' | 'no-handler';
+
+interface Delivery {
+  ch: ConfirmChannel;
+  message: ConsumeMessage;
+}
+
+interface ValidDelivery extends Delivery {
+  event: KnownEventEnvelope;
+  handlers: Registration[];
+}
 
 /**
  * A handler's verdict that the event itself is wrong in a way only the handler can see (it names
@@ -85,6 +115,13 @@ export class InvalidEventError extends Error {
  * acked and skipped); ack only after the commit. A failed attempt is republished to the retry
  * queue with its attempt count and the original acked, so the main queue moves on at once: a
  * poison message never holds up the ones behind it. After `maxAttempts` it goes to the DLQ.
+ *
+ * Batch mode (`batchSize` > 1): the messages that are already waiting, up to `batchSize`, share
+ * one transaction — one multi-row inbox insert (duplicates, also within the batch, skipped), the
+ * handlers (a batch handler once with all its events, an `on` handler per event), one commit,
+ * then every ack. If that transaction fails, each message of the batch is handled again on its
+ * own as above, so a poison message goes through retry and DLQ alone and the others commit.
+ * A retried message is always handled alone: it failed before and would likely sink a batch.
  */
 export class EventConsumer {
   private readonly registrations: Registration[] = [];
@@ -92,6 +129,11 @@ export class EventConsumer {
   private readonly validator: EventValidator;
   private readonly consumer: string;
   private readonly prefetch: number;
+  private readonly batchSize: number;
+  /** Batch mode: delivered messages not yet in a batch, and whether a batch is running. */
+  private waiting: Delivery[] = [];
+  private batchRunning = false;
+  private flushScheduled = false;
   private readonly maxAttempts: number;
   private readonly retryDelayMs: number;
   private readonly names: ServiceQueueNames;
@@ -104,7 +146,8 @@ export class EventConsumer {
   constructor(private readonly options: EventConsumerOptions) {
     this.validator = options.validator ?? new EventValidator();
     this.consumer = options.consumer ?? options.service;
-    this.prefetch = options.prefetch ?? 10;
+    this.batchSize = Math.max(1, options.batchSize ?? 1);
+    this.prefetch = options.prefetch ?? (this.batchSize > 1 ? 2 * this.batchSize : 10);
     this.maxAttempts = options.maxAttempts ?? 5;
     this.retryDelayMs = options.retryDelayMs ?? 5000;
     this.names = serviceQueueNames(options.service, options.queuePrefix);
@@ -130,8 +173,26 @@ export class EventConsumer {
 
   /** Handles every event whose type matches a topic pattern (`customers.customer.*`, `#`). */
   onPattern(pattern: string, handler: EventHandler): this {
+    return this.register({ pattern, batch: false, handler });
+  }
+
+  /**
+   * Handles the events of one type in a batch at once (see `BatchEventHandler`). Without batch
+   * mode, or for a message handled alone, the handler gets a batch of one.
+   */
+  onBatch<T extends EventType>(type: T, handler: BatchEventHandler<TypedEvent<T>>): this {
+    // Sound: only envelopes whose `type` is T are put in its batches.
+    return this.onBatchPattern(type, handler as BatchEventHandler);
+  }
+
+  /** Handles the events whose type matches a topic pattern in a batch at once. */
+  onBatchPattern(pattern: string, handler: BatchEventHandler): this {
+    return this.register({ pattern, batch: true, handler });
+  }
+
+  private register(registration: Registration): this {
     if (this.channel) throw new Error('Register event handlers before the consumer starts');
-    this.registrations.push({ pattern, handler });
+    this.registrations.push(registration);
     return this;
   }
 
@@ -156,7 +217,11 @@ export class EventConsumer {
     this.channel = this.options.broker.openChannel(`consumer:${this.names.main}`, (ch) =>
       this.setup(ch),
     );
-    this.channel.on('closed', (ch: ConfirmChannel) => this.consumerTags.delete(ch));
+    this.channel.on('closed', (ch: ConfirmChannel) => {
+      this.consumerTags.delete(ch);
+      // Unacked messages of a closed channel are back in the queue: not ours to handle any more.
+      this.waiting = this.waiting.filter((d) => d.ch !== ch);
+    });
     try {
       await this.channel.ready(timeoutMs);
     } catch (error) {
@@ -175,6 +240,8 @@ export class EventConsumer {
     for (const [ch, tag] of this.consumerTags) {
       await ch.cancel(tag).catch(() => undefined);
     }
+    // Left unacked, as a message delivered during `stop` is: the close returns them to the queue.
+    this.waiting = [];
     if (this.inFlight > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.options.stopTimeoutMs ?? 30_000);
@@ -212,7 +279,8 @@ export class EventConsumer {
           void ch.close().catch(() => undefined);
           return;
         }
-        void this.deliver(ch, message);
+        if (this.batchSize > 1) this.collect(ch, message);
+        else void this.deliver(ch, message);
       },
       { noAck: false },
     );
@@ -224,6 +292,120 @@ export class EventConsumer {
     if (this.stopping) return;
     this.inFlight += 1;
     try {
+      await this.settle(ch, message);
+    } finally {
+      this.inFlight -= 1;
+      if (this.inFlight === 0) this.idle?.();
+    }
+  }
+
+  /**
+   * Batch mode: messages delivered in one burst arrive in one turn of the event loop; the batch
+   * starts on the next turn with whatever has arrived, and while it runs the next one gathers.
+   */
+  private collect(ch: ConfirmChannel, message: ConsumeMessage): void {
+    if (this.stopping) return;
+    this.waiting.push({ ch, message });
+    this.scheduleBatch();
+  }
+
+  private scheduleBatch(): void {
+    if (this.flushScheduled || this.batchRunning || this.waiting.length === 0) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (this.batchRunning || this.stopping || this.waiting.length === 0) return;
+      const batch = this.waiting.splice(0, this.batchSize);
+      this.batchRunning = true;
+      this.inFlight += batch.length;
+      void this.processBatch(batch).finally(() => {
+        this.batchRunning = false;
+        this.inFlight -= batch.length;
+        if (this.inFlight === 0) this.idle?.();
+        this.scheduleBatch();
+      });
+    });
+  }
+
+  private async processBatch(batch: Delivery[]): Promise<void> {
+    const together: ValidDelivery[] = [];
+    const alone: Delivery[] = [];
+    for (const delivery of batch) {
+      const { message } = delivery;
+      const validation = this.validator.validate(message.content);
+      if (!validation.valid || numberHeader(message.properties.headers, HEADERS.attempts) > 0) {
+        // Invalid (dead-lettered at once) or retried: the one-message path says how.
+        alone.push(delivery);
+        continue;
+      }
+      const handlers = this.handlersOf(validation.event.type);
+      if (handlers.length === 0) {
+        this.options.logger.warn(
+          {
+            eventId: validation.event.eventId,
+            type: validation.event.type,
+            queue: this.names.main,
+          },
+          'no handler for event type; acked',
+        );
+        ack(delivery.ch, message);
+        continue;
+      }
+      together.push({ ...delivery, event: validation.event, handlers });
+    }
+    if (together.length === 1) alone.push(together[0]);
+    else if (together.length > 1) {
+      try {
+        await this.handleBatch(together);
+        for (const { ch, message } of together) ack(ch, message);
+      } catch (error) {
+        this.options.logger.warn(
+          { queue: this.names.main, events: together.length, err: errorText(error) },
+          'event batch failed; handling its events one by one',
+        );
+        alone.push(...together);
+      }
+    }
+    for (const { ch, message } of alone) await this.settle(ch, message);
+  }
+
+  /** One transaction for the batch: inbox rows for all, then every handler; throws to roll back. */
+  private async handleBatch(batch: ValidDelivery[]): Promise<void> {
+    const { schema } = this.options;
+    // Sorted, so two transactions inserting overlapping ids wait for each other, never deadlock.
+    const byId = new Map<string, ValidDelivery>();
+    for (const delivery of batch) {
+      if (!byId.has(delivery.event.eventId)) byId.set(delivery.event.eventId, delivery);
+    }
+    const ids = [...byId.keys()].sort();
+    await this.options.dataSource.transaction(async (manager) => {
+      // A duplicate, in this batch or committed or in flight elsewhere, returns no row (an
+      // uncommitted one is waited for first), so each event's handlers run once.
+      const inserted = await manager.query<{ event_id: string }[]>(
+        `INSERT INTO "${schema}".inbox (event_id, consumer, event_type)
+         SELECT e.id, $2, e.type FROM unnest($1::uuid[], $3::text[]) AS e(id, type)
+         ON CONFLICT (event_id, consumer) DO NOTHING RETURNING event_id`,
+        [ids, this.consumer, ids.map((id) => byId.get(id)!.event.type)],
+      );
+      const fresh = new Set(inserted.map((row) => row.event_id));
+      const events = [...byId.values()].filter((d) => fresh.has(d.event.eventId));
+      const context = { manager, attempt: 1 };
+      for (const registration of this.registrations) {
+        const mine = events.filter((d) => d.handlers.includes(registration)).map((d) => d.event);
+        if (mine.length === 0) continue;
+        if (registration.batch) await registration.handler(mine, context);
+        else for (const event of mine) await registration.handler(event, context);
+      }
+    });
+  }
+
+  private handlersOf(type: string): Registration[] {
+    return this.registrations.filter((r) => topicMatches(r.pattern, type));
+  }
+
+  /** Handles one message alone and settles it; never throws. */
+  private async settle(ch: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+    try {
       await this.process(ch, message);
     } catch (error) {
       // Only reached when even the retry/DLQ publish failed; the message stays unacked and
@@ -232,9 +414,6 @@ export class EventConsumer {
         { queue: this.names.main, messageId: messageIdOf(message), err: errorText(error) },
         'event could not be settled',
       );
-    } finally {
-      this.inFlight -= 1;
-      if (this.inFlight === 0) this.idle?.();
     }
   }
 
@@ -302,7 +481,7 @@ export class EventConsumer {
   }
 
   private async handle(event: KnownEventEnvelope, attempt: number): Promise<Outcome> {
-    const handlers = this.registrations.filter((r) => topicMatches(r.pattern, event.type));
+    const handlers = this.handlersOf(event.type);
     if (handlers.length === 0) return 'no-handler';
     const { schema } = this.options;
     return this.options.dataSource.transaction(async (manager) => {
@@ -314,8 +493,10 @@ export class EventConsumer {
         [event.eventId, this.consumer, event.type],
       );
       if (inserted.length === 0) return 'duplicate';
-      for (const { handler } of handlers) {
-        await handler(event, { manager, attempt });
+      const context = { manager, attempt };
+      for (const registration of handlers) {
+        if (registration.batch) await registration.handler([event], context);
+        else await registration.handler(event, context);
       }
       return 'processed';
     });

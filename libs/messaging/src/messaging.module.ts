@@ -34,6 +34,8 @@ export interface MessagingModuleOptions {
       };
   consumer?: {
     prefetch?: number;
+    /** Batch mode when > 1 (see EventConsumerOptions.batchSize); default EVENTS_BATCH_SIZE. */
+    batchSize?: number;
     maxAttempts?: number;
     retryDelayMs?: number;
     stopTimeoutMs?: number;
@@ -63,6 +65,10 @@ export function resolveMessagingOptions(
     amqpUrl: options.amqpUrl ?? infrastructure.amqpUrl,
     eventsExchange: options.eventsExchange ?? infrastructure.eventsExchange,
     queuePrefix: options.queuePrefix ?? infrastructure.eventsQueuePrefix,
+    consumer: {
+      ...options.consumer,
+      batchSize: options.consumer?.batchSize ?? infrastructure.eventsBatchSize,
+    },
     logger: options.logger ?? createLogger(`${options.service}.messaging`),
   };
 }

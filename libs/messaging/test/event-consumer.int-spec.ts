@@ -372,3 +372,366 @@ describe('EventConsumer', () => {
     });
   });
 });
+
+describe('EventConsumer in batch mode', () => {
+  let database: MessagingDatabase;
+  let probe: BrokerProbe;
+  let broker: BrokerConnection;
+  let exchange: string;
+  let service: string;
+  const consumers: EventConsumer[] = [];
+
+  const newConsumer = (options: Partial<EventConsumerOptions> = {}): EventConsumer => {
+    const consumer = new EventConsumer({
+      dataSource: database.dataSource,
+      broker,
+      schema: SCHEMA,
+      service,
+      eventsExchange: exchange,
+      logger: silentLogger,
+      retryDelayMs: 100,
+      maxAttempts: 3,
+      batchSize: 50,
+      ...options,
+    });
+    consumers.push(consumer);
+    return consumer;
+  };
+
+  const effects = (): Promise<number> =>
+    countRows(database.dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".effects`);
+
+  /** One statement for the whole batch, as a set-based handler writes. */
+  const recordEffects = async (
+    events: { eventId: string }[],
+    manager: import('typeorm').EntityManager,
+  ): Promise<void> => {
+    await manager.query(
+      `INSERT INTO "${SCHEMA}".effects (event_id, consumer) SELECT unnest($1::uuid[]), $2`,
+      [events.map((e) => e.eventId), service],
+    );
+  };
+
+  /**
+   * A first event whose batch is held until the rest has been published, so the rest arrives
+   * while a batch runs and gathers into the next one, as a burst does in production.
+   */
+  interface Gate {
+    event: ReturnType<typeof customerCreated>;
+    /** Call first in the batch handler. */
+    hold(events: { payload: { customerNumber: string } }[]): Promise<void>;
+    /** Starts the consumer, lets the gate in, publishes `events`, then opens the gate. */
+    run(consumer: EventConsumer, events: object[]): Promise<void>;
+  }
+  const gate = (): Gate => {
+    let entered: () => void = () => undefined;
+    let open: () => void = () => undefined;
+    const isEntered = new Promise<void>((resolve) => (entered = resolve));
+    const isOpen = new Promise<void>((resolve) => (open = resolve));
+    const event = customerCreated({ customerNumber: 'GATE' });
+    return {
+      event,
+      async hold(events) {
+        if (!events.some((e) => e.payload.customerNumber === 'GATE')) return;
+        entered();
+        await isOpen;
+      },
+      async run(consumer, events) {
+        await consumer.start();
+        await publishAll([event]);
+        await isEntered;
+        await publishAll(events);
+        await sleep(200);
+        open();
+      },
+    };
+  };
+
+  /** Envelopes by their type; raw bytes as a customer.created that is not one. */
+  const publishAll = async (events: object[]): Promise<void> => {
+    for (const event of events) {
+      if (Buffer.isBuffer(event)) {
+        probe.channel.publish(exchange, CUSTOMER_CREATED_V1, event, { persistent: true });
+        continue;
+      }
+      const { type, eventId } = event as { type: string; eventId: string };
+      probe.channel.publish(exchange, type, Buffer.from(JSON.stringify(event)), {
+        persistent: true,
+        messageId: eventId,
+      });
+    }
+    await probe.channel.waitForConfirms();
+  };
+
+  beforeAll(async () => {
+    database = await createMessagingDatabase('consumer-batch');
+    probe = await openBrokerProbe();
+    broker = brokerConnection('consumer-batch-test');
+    await broker.waitForConnect();
+  });
+
+  beforeEach(async () => {
+    exchange = uniqueName('events');
+    service = uniqueName('svc');
+    await database.dataSource.query(`TRUNCATE "${SCHEMA}".effects, "${SCHEMA}".inbox`);
+  });
+
+  afterEach(async () => {
+    await Promise.all(consumers.splice(0).map((consumer) => consumer.stop()));
+    await probe.cleanup({ exchange, services: [service] });
+  });
+
+  afterAll(async () => {
+    await broker.close();
+    await probe.close();
+    await database.close();
+  });
+
+  it('hands the waiting messages to the batch handler together, in one transaction, each event once even when the batch holds it twice', async () => {
+    const batches: number[] = [];
+    const held = gate();
+    const consumer = newConsumer().onBatch(CUSTOMER_CREATED_V1, async (events, { manager }) => {
+      await held.hold(events);
+      batches.push(events.length);
+      await recordEffects(events, manager);
+    });
+    const events = Array.from({ length: 30 }, (_, i) =>
+      customerCreated({ customerNumber: `B${i}` }),
+    );
+    const twice = events[7];
+
+    await held.run(consumer, [...events.slice(0, 20), twice, ...events.slice(20), twice]);
+    await waitFor(effects, (n) => n === events.length + 1);
+    await waitFor(
+      () => probe.messageCount(consumer.queues.main),
+      (n) => n === 0,
+    );
+    await sleep(300);
+
+    expect(await effects()).toBe(events.length + 1);
+    const perEvent = await database.dataSource.query<{ n: string }[]>(
+      `SELECT count(*) AS n FROM "${SCHEMA}".effects WHERE event_id = $1`,
+      [twice.eventId],
+    );
+    expect(perEvent[0].n).toBe('1');
+    // The gate's batch, then the 32 messages that had gathered meanwhile: 30 events.
+    expect(batches).toEqual([1, events.length]);
+    expect(
+      await countRows(database.dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".inbox`),
+    ).toBe(events.length + 1);
+  });
+
+  it('skips an event of the batch whose inbox row was committed earlier', async () => {
+    const held = gate();
+    const consumer = newConsumer().onBatch(CUSTOMER_CREATED_V1, async (events, { manager }) => {
+      await held.hold(events);
+      await recordEffects(events, manager);
+    });
+    const seen = customerCreated();
+    await database.dataSource.query(
+      `INSERT INTO "${SCHEMA}".inbox (event_id, consumer, event_type) VALUES ($1, $2, $3)`,
+      [seen.eventId, service, CUSTOMER_CREATED_V1],
+    );
+    const fresh = Array.from({ length: 5 }, () => customerCreated());
+
+    await held.run(consumer, [seen, ...fresh]);
+    await waitFor(effects, (n) => n === fresh.length + 1);
+    await sleep(300);
+
+    const rows = await database.dataSource.query<{ event_id: string }[]>(
+      `SELECT event_id FROM "${SCHEMA}".effects ORDER BY event_id`,
+    );
+    expect(rows.map((r) => r.event_id)).toEqual(
+      [held.event, ...fresh].map((e) => e.eventId).sort(),
+    );
+  });
+
+  it('handles a failed batch one by one: a poison message goes through retry to the DLQ alone, the others of its batch commit once', async () => {
+    const poison = customerCreated({ customerNumber: 'POISON' });
+    const calls: { size: number; attempt: number; poison: boolean }[] = [];
+    const held = gate();
+    const consumer = newConsumer({ maxAttempts: 3, retryDelayMs: 300 }).onBatch(
+      CUSTOMER_CREATED_V1,
+      async (events, { manager, attempt }) => {
+        await held.hold(events);
+        const hasPoison = events.some((e) => e.payload.customerNumber === 'POISON');
+        calls.push({ size: events.length, attempt, poison: hasPoison });
+        // Written first, so a rolled-back batch would show if anything of it stayed.
+        await recordEffects(events, manager);
+        if (hasPoison) throw new Error('cannot handle this customer');
+      },
+    );
+    const good = Array.from({ length: 9 }, (_, i) => customerCreated({ customerNumber: `G${i}` }));
+
+    await held.run(consumer, [good[0], good[1], poison, ...good.slice(2)]);
+    const started = Date.now();
+    await waitFor(effects, (n) => n === good.length + 1);
+    const doneAt = Date.now();
+    const [dead] = await waitFor(
+      () => probe.drain(consumer.queues.dlq),
+      (m) => m.length > 0,
+    );
+    await sleep(200);
+
+    // The good ones did not wait for the poison message's retries.
+    expect(doneAt - started).toBeLessThan(300);
+    const rows = await database.dataSource.query<{ total: string; distinct_events: string }[]>(
+      `SELECT count(*) AS total, count(DISTINCT event_id) AS distinct_events FROM "${SCHEMA}".effects`,
+    );
+    expect(rows[0]).toEqual({ total: '10', distinct_events: '10' });
+    // After the gate: the batch (with the poison), each message alone, the two retries.
+    expect(calls[1]).toMatchObject({ size: 10, poison: true });
+    expect(calls.filter((c) => c.poison).map((c) => [c.size, c.attempt])).toEqual([
+      [10, 1],
+      [1, 1],
+      [1, 2],
+      [1, 3],
+    ]);
+    expect(dead.properties.messageId).toBe(poison.eventId);
+    expect(dead.properties.headers).toMatchObject({
+      [HEADERS.deadReason]: 'handler-failed',
+      [HEADERS.attempts]: 3,
+      [HEADERS.originalRoutingKey]: CUSTOMER_CREATED_V1,
+      [HEADERS.lastError]: 'Error: cannot handle this customer',
+    });
+    await expect(probe.messageCount(consumer.queues.retry)).resolves.toBe(0);
+    await expect(probe.messageCount(consumer.queues.main)).resolves.toBe(0);
+  });
+
+  it('dead-letters an invalid message of a batch at once, telling the listener, and handles the rest as a batch', async () => {
+    const batches: number[] = [];
+    const refused: string[] = [];
+    const held = gate();
+    const consumer = newConsumer()
+      .onBatch(CUSTOMER_CREATED_V1, async (events, { manager }) => {
+        await held.hold(events);
+        batches.push(events.length);
+        await recordEffects(events, manager);
+      })
+      .onInvalid(async ({ reason }) => {
+        refused.push(reason);
+      });
+    const good = Array.from({ length: 4 }, () => customerCreated());
+
+    await held.run(consumer, [good[0], good[1], Buffer.from('{not json'), good[2], good[3]]);
+    const dead = await waitFor(
+      () => probe.drain(consumer.queues.dlq),
+      (m) => m.length === 1,
+    );
+    await waitFor(effects, (n) => n === good.length + 1);
+
+    expect(dead[0].properties.headers).toMatchObject({
+      [HEADERS.deadReason]: 'invalid-message',
+      [HEADERS.lastError]: 'body is not JSON',
+    });
+    expect(refused).toEqual(['body is not JSON']);
+    expect(batches).toEqual([1, 4]);
+  });
+
+  it('dead-letters at once an event a batch handler finds invalid, and commits the rest of the batch one by one', async () => {
+    const held = gate();
+    const told: string[] = [];
+    const consumer = newConsumer()
+      .onBatch(CUSTOMER_CREATED_V1, async (events, { manager }) => {
+        await held.hold(events);
+        if (events.some((e) => e.payload.customerNumber === 'BAD')) {
+          throw new InvalidEventError('payload names no record of the tenant');
+        }
+        await recordEffects(events, manager);
+      })
+      .onInvalid(async (message) => {
+        told.push(message.reason);
+      });
+    const bad = customerCreated({ customerNumber: 'BAD' });
+    const good = Array.from({ length: 3 }, () => customerCreated());
+
+    await held.run(consumer, [good[0], bad, good[1], good[2]]);
+    const dead = await waitFor(
+      () => probe.drain(consumer.queues.dlq),
+      (m) => m.length === 1,
+    );
+    await waitFor(effects, (n) => n === good.length + 1);
+
+    expect(dead[0].properties.messageId).toBe(bad.eventId);
+    expect(dead[0].properties.headers).toMatchObject({
+      [HEADERS.deadReason]: 'invalid-message',
+      [HEADERS.attempts]: 0,
+      [HEADERS.lastError]: 'payload names no record of the tenant',
+    });
+    expect(told).toEqual(['payload names no record of the tenant']);
+    await expect(probe.messageCount(consumer.queues.retry)).resolves.toBe(0);
+  });
+
+  it('runs batch handlers and per-event handlers of a mixed batch in its one transaction', async () => {
+    const transactions = new Set<string>();
+    const calls: string[] = [];
+    const held = gate();
+    const txid = async (manager: import('typeorm').EntityManager): Promise<string> =>
+      (await manager.query<{ id: string }[]>('SELECT txid_current()::text AS id'))[0].id;
+    const consumer = newConsumer()
+      .onBatch(CUSTOMER_CREATED_V1, async (events, { manager }) => {
+        await held.hold(events);
+        if (events[0].eventId === held.event.eventId) return;
+        calls.push(`created x${events.length}`);
+        transactions.add(await txid(manager));
+        await recordEffects(events, manager);
+      })
+      .on(CUSTOMER_UPDATED_V1, async (event, { manager }) => {
+        calls.push(`updated ${event.payload.customerNumber}`);
+        transactions.add(await txid(manager));
+        await recordEffects([event], manager);
+      });
+    const updated = (customerNumber: string): object => ({
+      ...customerCreated(),
+      type: CUSTOMER_UPDATED_V1,
+      payload: {
+        customerId: randomUUID(),
+        customerNumber,
+        status: 'active',
+        stationIds: [],
+        version: 2,
+        changedFields: ['email'],
+      },
+    });
+
+    await held.run(consumer, [customerCreated(), updated('U1'), customerCreated(), updated('U2')]);
+    await waitFor(effects, (n) => n === 4);
+
+    expect(calls).toEqual(['created x2', 'updated U1', 'updated U2']);
+    expect(transactions.size).toBe(1);
+  });
+
+  it('loses nothing and repeats nothing when stopped mid-stream and replaced by a new consumer', async () => {
+    const handler = async (
+      events: { eventId: string }[],
+      { manager }: { manager: import('typeorm').EntityManager },
+    ): Promise<void> => {
+      await sleep(5);
+      await recordEffects(events, manager);
+    };
+    const first = newConsumer({ batchSize: 10 }).onBatch(CUSTOMER_CREATED_V1, handler);
+    await first.start();
+    const events = Array.from({ length: 600 }, (_, i) =>
+      customerCreated({ customerNumber: `R${i}` }),
+    );
+    await publishAll(events);
+
+    await waitFor(effects, (n) => n >= 40, { intervalMs: 5 });
+    await first.stop();
+    const afterStop = await effects();
+    expect(afterStop).toBeLessThan(events.length);
+
+    const second = newConsumer({ batchSize: 10 }).onBatch(CUSTOMER_CREATED_V1, handler);
+    await second.start();
+    await waitFor(effects, (n) => n >= events.length, { timeoutMs: 20_000 });
+    await sleep(300);
+
+    const rows = await database.dataSource.query<{ total: string; distinct_events: string }[]>(
+      `SELECT count(*) AS total, count(DISTINCT event_id) AS distinct_events FROM "${SCHEMA}".effects`,
+    );
+    expect(rows[0]).toEqual({
+      total: String(events.length),
+      distinct_events: String(events.length),
+    });
+  });
+});

@@ -61,6 +61,11 @@ export interface InfrastructureConfig {
   rpcQueuePrefix: string;
   /** Prefix of each service's events queues (`<service>.events`, …), for the same reason. */
   eventsQueuePrefix: string;
+  /**
+   * How many waiting events a service's consumer handles in one transaction
+   * (`EVENTS_BATCH_SIZE`); 1 handles each in its own.
+   */
+  eventsBatchSize: number;
 }
 
 export const readInfrastructureConfig: EnvReader<InfrastructureConfig> = (env, problems) => ({
@@ -75,6 +80,7 @@ export const readInfrastructureConfig: EnvReader<InfrastructureConfig> = (env, p
   eventsExchange: stringFromEnv(env, problems, 'EVENTS_EXCHANGE', 'kanta.events', /^[\w.-]+$/),
   rpcQueuePrefix: stringFromEnv(env, problems, 'RPC_QUEUE_PREFIX', '', /^[\w.-]*$/),
   eventsQueuePrefix: stringFromEnv(env, problems, 'EVENTS_QUEUE_PREFIX', '', /^[\w.-]*$/),
+  eventsBatchSize: intFromEnv(env, problems, 'EVENTS_BATCH_SIZE', 128, { min: 1, max: 1000 }),
 });
 
 /** The command queue of a service, with the configured prefix. */

@@ -148,6 +148,68 @@ describe('partner contact details to customers (real Postgres and RabbitMQ)', ()
     expect((await h.customers.search(t.admin, { q: 'vain' })).items).toEqual([]);
   });
 
+  /**
+   * Holds the consumer's batch with a first event on an identifier the test has locked, so the
+   * events published meanwhile gather into the next batch, as a burst does in production.
+   */
+  const inOneBatch = async (tenantId: string, stationId: string, events: EventEnvelope[]) => {
+    const gatePhone = '+358401110099';
+    const holder = h.dataSource.createQueryRunner();
+    await holder.connect();
+    const key = `customers:contact:${tenantId}:p:${gatePhone}`;
+    await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+    try {
+      publish(booking(tenantId, stationId, { firstName: 'Portti', phone: gatePhone }));
+      await eventually(async () =>
+        (
+          await h.dataSource.query<unknown[]>(
+            `SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+              WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()`,
+          )
+        ).length
+          ? true
+          : undefined,
+      );
+      for (const event of events) publish(event);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      await holder.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+      await holder.release();
+    }
+  };
+
+  it('resolves the events of a batch in one transaction as if one after another: one customer for a contact two events bring, an event delivered twice answered once, a name alone never a customer', async () => {
+    const t = tenantFixture();
+    const contact = { firstName: 'Erä', lastName: 'Varaaja', phone: '+358401110010' };
+    const first = booking(t.tenantId, t.stationA, contact);
+    const second = booking(t.tenantId, t.stationA, { ...contact, email: 'era@example.test' });
+    const byEmail = booking(t.tenantId, t.stationA, { email: 'ERA@example.test' });
+    const nameOnly = booking(t.tenantId, t.stationA, { firstName: 'Vain', lastName: 'Nimi' });
+
+    await inOneBatch(t.tenantId, t.stationA, [first, second, first, byEmail, nameOnly]);
+    await eventually(async () => ((await resolution(nameOnly.eventId)).length ? true : undefined));
+
+    const answers = await Promise.all([first, second, byEmail].map((e) => resolution(e.eventId)));
+    expect(answers.map((a) => a.length)).toEqual([1, 1, 1]);
+    const [[created], [matched], [viaEmail]] = answers;
+    expect(created).toMatchObject({ outcome: 'created', stationIds: [t.stationA] });
+    expect(matched).toMatchObject({ outcome: 'matched', customerId: created.customerId });
+    // The e-mail came with the second event, but the customer had been made by the first.
+    expect(viaEmail).toMatchObject({ outcome: 'insufficient', customerId: null });
+    expect((await resolution(nameOnly.eventId))[0]).toMatchObject({ outcome: 'insufficient' });
+    const customers = await h.dataSource.query<unknown[]>(
+      `SELECT 1 FROM customers.customers WHERE tenant_id = $1 AND phone = '+358401110010'`,
+      [t.tenantId],
+    );
+    expect(customers).toHaveLength(1);
+    // One transaction: the inbox rows share its start time.
+    const inbox = await h.dataSource.query<{ at: string }[]>(
+      `SELECT DISTINCT processed_at::text AS at FROM customers.inbox WHERE event_id = ANY($1)`,
+      [[first, second, byEmail, nameOnly].map((e) => e.eventId)],
+    );
+    expect(inbox).toHaveLength(1);
+  });
+
   it('creates one customer when two events bring the same new contact at once', async () => {
     const t = tenantFixture();
     const contact = { firstName: 'Sama', lastName: 'Kontakti', email: 'same@example.test' };

@@ -100,6 +100,159 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     ...extra,
   });
 
+  /**
+   * Holds the consumer's batch with a first booking whose lock the test has taken, so the events
+   * published meanwhile gather into the next batch, as a burst does in production.
+   */
+  const inOneBatch = async (tenantId: string, stationId: string, events: EventEnvelope[]) => {
+    const gate = `GATE-${randomUUID()}`;
+    const holder = h.dataSource.createQueryRunner();
+    await holder.connect();
+    const key = `vehicles:${tenantId}:booking:${gate}`;
+    await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+    try {
+      publish(
+        envelope(
+          tenantId,
+          'partner.booking.created.v1',
+          booking(stationId, gate, { customer: undefined, vehicle: undefined }),
+        ),
+      );
+      await eventually(async () =>
+        (
+          await h.dataSource.query<unknown[]>(
+            `SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+              WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()`,
+          )
+        ).length
+          ? true
+          : undefined,
+      );
+      for (const event of events) publish(event);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      await holder.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+      await holder.release();
+    }
+  };
+  const inboxTransactions = async (events: EventEnvelope[]): Promise<number> =>
+    (
+      await h.dataSource.query<unknown[]>(
+        'SELECT DISTINCT processed_at FROM vehicles.inbox WHERE event_id = ANY($1)',
+        [events.map((e) => e.eventId)],
+      )
+    ).length;
+
+  it('takes a batch of mixed events in one transaction: bookings, their answers in either order, a customer, a booking twice', async () => {
+    const t = tenantFixture();
+    const [first, second] = [randomUUID(), randomUUID()];
+    const b1 = envelope(
+      t.tenantId,
+      'partner.booking.created.v1',
+      booking(t.stationA, 'MIX-1', { vehicle: { registration: 'MIX-001' } }),
+    );
+    const b2 = envelope(
+      t.tenantId,
+      'partner.booking.created.v1',
+      booking(t.stationA, 'MIX-2', { vehicle: { registration: 'MIX-002', make: 'Make' } }),
+    );
+    // Both bookings name one plate too, in one batch: one vehicle, linked to both customers.
+    const b3 = envelope(
+      t.tenantId,
+      'partner.booking.created.v1',
+      booking(t.stationA, 'MIX-3', { vehicle: { registration: 'mix 002', model: 'Model' } }),
+    );
+    const created = envelope(t.tenantId, 'customers.customer.created.v1', {
+      customerId: first,
+      customerNumber: '1',
+      kind: 'person',
+      status: 'active',
+      origin: 'online_booking',
+      stationIds: [t.stationA],
+      version: 1,
+    });
+    const events = [
+      resolved(t.tenantId, b2.eventId, second, [t.stationA]),
+      b1,
+      b2,
+      b3,
+      b1,
+      resolved(t.tenantId, b1.eventId, first, [t.stationA]),
+      resolved(t.tenantId, b3.eventId, first, [t.stationA]),
+      created,
+    ];
+
+    await inOneBatch(t.tenantId, t.stationA, events);
+    const visit1 = await visitByRef(t.tenantId, 'MIX-1', (v) => v.customer_id === first);
+    await visitByRef(t.tenantId, 'MIX-2', (v) => v.customer_id === second);
+    await visitByRef(t.tenantId, 'MIX-3', (v) => v.customer_id === first);
+
+    expect(await inboxTransactions(events)).toBe(1);
+    // Recorded, then its answer attached: the copy of the booking changed nothing.
+    expect(visit1.version).toBe(2);
+    const [car1] = (await vehicles.search(t.admin, { q: 'MIX001' })).items;
+    expect(car1.customers).toEqual([
+      expect.objectContaining({ customerId: first, role: 'owner', isDefault: true }),
+    ]);
+    const cars = (await vehicles.search(t.admin, { q: 'MIX002' })).items;
+    expect(cars).toHaveLength(1);
+    expect(cars[0]).toMatchObject({ make: 'Make', model: 'Model' });
+    expect(cars[0].customers.map((c) => [c.customerId, c.role, c.isDefault]).sort()).toEqual(
+      [
+        [second, 'owner', true],
+        [first, 'proxy', false],
+      ].sort(),
+    );
+    const [known] = await h.dataSource.query<{ version: number }[]>(
+      'SELECT version FROM vehicles.known_customers WHERE tenant_id = $1 AND id = $2',
+      [t.tenantId, first],
+    );
+    expect(known.version).toBe(1);
+  });
+
+  it('handles a failed batch one by one: the poison booking goes to the DLQ alone, the rest of its batch once', async () => {
+    const t = tenantFixture();
+    // The database refuses this one booking's visit: a failure no retry can fix.
+    await h.dataSource.query(
+      `ALTER TABLE vehicles.visits ADD CONSTRAINT test_poison CHECK (external_id <> 'POISON-1')`,
+    );
+    try {
+      const poison = envelope(
+        t.tenantId,
+        'partner.booking.created.v1',
+        booking(t.stationA, 'POISON-1', { vehicle: { registration: 'PSN-001' } }),
+      );
+      const good = envelope(
+        t.tenantId,
+        'partner.booking.created.v1',
+        booking(t.stationA, 'GOOD-P1', { vehicle: { registration: 'PSN-002' } }),
+      );
+      const customerId = randomUUID();
+      const answer = resolved(t.tenantId, good.eventId, customerId, [t.stationA]);
+
+      await inOneBatch(t.tenantId, t.stationA, [good, poison, good, answer]);
+      const visit = await visitByRef(t.tenantId, 'GOOD-P1', (v) => v.customer_id === customerId);
+      const dlq = `${h.queuePrefix}vehicles.events.dlq`;
+      const dead = await eventually(async () => {
+        const message = await channel.get(dlq, { noAck: true });
+        if (message && message.content.toString().includes(poison.eventId)) return message;
+        return undefined;
+      });
+
+      expect(dead.properties.headers).toMatchObject({
+        'x-kanta-dead-reason': 'handler-failed',
+        'x-kanta-attempts': 2,
+      });
+      expect(String(dead.properties.headers?.['x-kanta-last-error'])).toContain('test_poison');
+      expect(visit.version).toBe(2);
+      // Nothing of the poison booking stayed: its vehicle went with the rolled-back attempts.
+      expect((await vehicles.search(t.admin, { q: 'PSN001' })).items).toEqual([]);
+      expect((await vehicles.search(t.admin, { q: 'PSN002' })).items[0].customers).toHaveLength(1);
+    } finally {
+      await h.dataSource.query('ALTER TABLE vehicles.visits DROP CONSTRAINT test_poison');
+    }
+  });
+
   it('records a booking with its vehicle and attaches the customer when the answer follows', async () => {
     const t = tenantFixture();
     const event = envelope(t.tenantId, 'partner.booking.created.v1', booking(t.stationA, 'B-1'));

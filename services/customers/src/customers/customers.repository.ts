@@ -365,6 +365,38 @@ const WRITE_COLUMNS = [
   'leasing_company_id',
 ] as const;
 
+/** Each written column's type, for statements that read the values from a JSON recordset. */
+const WRITE_COLUMN_TYPES: Record<(typeof WRITE_COLUMNS)[number], string> = {
+  kind: 'text',
+  first_name: 'text',
+  last_name: 'text',
+  company_name: 'text',
+  business_id: 'text',
+  phone: 'text',
+  phone_raw: 'text',
+  phone_national: 'text',
+  email: 'text',
+  addresses: 'jsonb',
+  notes: 'text',
+  status: 'text',
+  customer_number: 'text',
+  station_ids: 'uuid[]',
+  external_ids: 'jsonb',
+  description: 'text',
+  group_ids: 'uuid[]',
+  source_id: 'uuid',
+  regular_of_user_id: 'uuid',
+  discount_percent: 'numeric',
+  name_day_month: 'smallint',
+  name_day_day: 'smallint',
+  birthday_enc: 'bytea',
+  birthday_lookup: 'bytea',
+  documents_enc: 'bytea',
+  internal: 'boolean',
+  leasing_company: 'boolean',
+  leasing_company_id: 'text',
+};
+
 function writeParams(
   write: CustomerWrite,
   owner: { tenantId: string; customerId: string },
@@ -455,4 +487,61 @@ export function insertCustomerStatement(
            SELECT * FROM inserted`,
     values: [...params, ...events.params],
   };
+}
+
+/**
+ * Several new customers with their external ids and their events as one statement, for a batch
+ * (partner contacts): one plan and one round trip instead of one per customer. The rows travel
+ * as one JSON recordset; a unique violation in any part undoes all of it.
+ */
+export function insertCustomersStatement(
+  inserts: Omit<CustomerInsert, 'idempotency' | 'events'>[],
+  events: (firstParam: number) => { sql: string; params: unknown[] },
+  sensitive: SensitiveData,
+): SqlStatement {
+  const columns = ['tenant_id', 'id', 'origin', ...WRITE_COLUMNS];
+  const types: Record<string, string> = {
+    tenant_id: 'uuid',
+    id: 'uuid',
+    origin: 'text',
+    ...WRITE_COLUMN_TYPES,
+  };
+  const rows = inserts.map((insert) => {
+    const owner = { tenantId: insert.tenantId, customerId: insert.id };
+    const values = [
+      insert.tenantId,
+      insert.id,
+      insert.origin,
+      ...writeParams(insert.write, owner, sensitive),
+    ];
+    return Object.fromEntries(
+      columns.map((column, i) => [column, recordsetValue(types[column], values[i])]),
+    );
+  });
+  const part = events(2);
+  return {
+    text: `WITH inserted AS (
+             INSERT INTO customers.customers (${columns.join(', ')})
+             SELECT ${columns.join(', ')}
+               FROM jsonb_to_recordset($1::jsonb)
+                 AS r(${columns.map((c) => `${c} ${types[c]}`).join(', ')})
+             RETURNING tenant_id, id, external_ids
+           ), external_ids AS (
+             INSERT INTO customers.customer_external_ids (tenant_id, system, external_id, customer_id)
+             SELECT i.tenant_id, e.system, e.id, i.id
+               FROM inserted i, jsonb_to_recordset(i.external_ids) AS e(system text, id text)
+           ), events AS (
+             ${part.sql}
+           )
+           SELECT count(*) AS n FROM inserted`,
+    values: [JSON.stringify(rows), ...part.params],
+  };
+}
+
+/** A statement parameter as a JSON recordset field of the column's type reads it. */
+function recordsetValue(type: string, value: unknown): unknown {
+  // bytea reads its hex form; jsonb columns were handed over as JSON text.
+  if (Buffer.isBuffer(value)) return `\\x${value.toString('hex')}`;
+  if (type === 'jsonb' && typeof value === 'string') return JSON.parse(value) as unknown;
+  return value;
 }

@@ -11,7 +11,7 @@ import { EventConsumer, Outbox, type KnownEventEnvelope } from '@kanta/messaging
 import { uuidv7 } from '@kanta/platform';
 import { customerCreatedEvent } from '../customers/customer-events';
 import type { CustomerWrite } from '../customers/customer-row';
-import { insertCustomerStatement } from '../customers/customers.repository';
+import { insertCustomersStatement } from '../customers/customers.repository';
 import { normalisePhone } from '../customers/phone';
 import { SensitiveData } from '../sensitive/sensitive-data';
 
@@ -32,6 +32,24 @@ function originOf(type: string, payload: ContactPayload): CustomerOrigin {
   return 'api';
 }
 
+/** One partner event's contact details, normalised, with the keys that identify them. */
+interface Contact {
+  event: KnownEventEnvelope;
+  tenantId: string;
+  payload: ContactPayload;
+  contact: PartnerContact;
+  phone: ReturnType<typeof normalisePhone> | null;
+  email: string | null;
+  externalId: { system: string; id: string } | null;
+  /** `x:<system>:<id>`, `p:<e164>`, `e:<email>`: the order matches are tried in. */
+  keys: string[];
+}
+
+interface Match {
+  id: string;
+  station_ids: string[];
+}
+
 /**
  * Resolves the contact details partner events carry to a customer: the one holding the external
  * id, else the one with that exact E.164 phone, else that e-mail (lower-cased); none matching, a
@@ -40,6 +58,11 @@ function originOf(type: string, payload: ContactPayload): CustomerOrigin {
  * service attaches to what the same partner event recorded. Runs in the inbox transaction, so a
  * redelivered partner event resolves (and creates) once; an advisory lock per identifier keeps
  * two events with the same new contact from creating two customers.
+ *
+ * A batch of events is resolved together, as if one after the other in delivery order: every
+ * identifier locked and looked up in one statement each, a customer made by an earlier event of
+ * the batch matched by a later one (it is the newest holder of its identifiers), and all the
+ * answers in one outbox insert.
  */
 @Injectable()
 export class PartnerContactsConsumer implements OnModuleInit {
@@ -50,154 +73,239 @@ export class PartnerContactsConsumer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.events.onPattern('partner.#', async (event, { manager }) => {
-      const payload = event.payload as ContactPayload;
-      if (!isPartnerEventType(event.type) || event.tenantId === null || !payload.customer) return;
-      const resolution = await this.resolve(
+    this.events.onBatchPattern('partner.#', async (events, { manager }) => {
+      const contacts = events.flatMap((event) => {
+        const payload = event.payload as ContactPayload;
+        if (!isPartnerEventType(event.type) || event.tenantId === null || !payload.customer) {
+          return [];
+        }
+        return [contactOf(event, event.tenantId, payload, payload.customer)];
+      });
+      if (contacts.length === 0) return;
+      const resolutions = await this.resolve(manager, contacts);
+      await this.outbox.enqueue(
         manager,
-        event,
-        event.tenantId,
-        payload,
-        payload.customer,
-      );
-      await this.outbox.enqueue(manager, [
-        {
+        contacts.map(({ event, tenantId }, i) => ({
           type: CONTACT_RESOLVED_V1,
-          tenantId: event.tenantId,
+          tenantId,
           correlationId: event.correlationId,
-          payload: { partnerEventId: event.eventId, partnerEventType: event.type, ...resolution },
-        },
-      ]);
+          payload: {
+            partnerEventId: event.eventId,
+            partnerEventType: event.type,
+            ...resolutions[i],
+          },
+        })),
+      );
     });
   }
 
-  private async resolve(
-    manager: EntityManager,
-    event: KnownEventEnvelope,
-    tenantId: string,
-    payload: ContactPayload,
-    contact: PartnerContact,
-  ): Promise<Resolution> {
-    const phone = contact.phone ? normalisePhone(contact.phone, 'FI') : null;
-    const email = contact.email?.trim().toLowerCase() || null;
-    const externalId = contact.externalId ?? null;
-    const keys = [
-      externalId && `x:${externalId.system}:${externalId.id}`,
-      phone && `p:${phone.e164}`,
-      email && `e:${email}`,
-    ].filter((k): k is string => Boolean(k));
-    if (keys.length === 0) return { customerId: null, outcome: 'insufficient', stationIds: [] };
-    for (const key of keys.sort()) {
-      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-        `customers:contact:${tenantId}:${key}`,
-      ]);
+  private async resolve(manager: EntityManager, contacts: Contact[]): Promise<Resolution[]> {
+    // Sorted: every transaction takes the locks of identifiers in the same order.
+    const locks = [
+      ...new Set(
+        contacts.flatMap((c) => c.keys.map((key) => `customers:contact:${c.tenantId}:${key}`)),
+      ),
+    ].sort();
+    if (locks.length > 0) {
+      await manager.query(
+        'SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k',
+        [locks],
+      );
     }
-    const match = await this.match(manager, tenantId, externalId, phone?.e164 ?? null, email);
-    if (match) return { customerId: match.id, outcome: 'matched', stationIds: match.station_ids };
+    const stored = await this.match(manager, contacts);
+    // Customers this batch creates: newer than any stored, so they match first.
+    const created = new Map<string, Match>();
+    const found = (tenantId: string, key: string): Match | undefined =>
+      created.get(`${tenantId}:${key}`) ?? stored.get(`${tenantId}:${key}`);
 
-    const firstName = contact.firstName?.trim() || null;
-    const lastName = contact.lastName?.trim() || null;
-    const companyName = contact.companyName?.trim() || null;
-    if (!firstName && !lastName && !companyName) {
-      return { customerId: null, outcome: 'insufficient', stationIds: [] };
+    const resolutions: Resolution[] = [];
+    const inserts: { contact: Contact; id: string; write: CustomerWrite }[] = [];
+    for (const c of contacts) {
+      const match = c.keys.map((key) => found(c.tenantId, key)).find(Boolean);
+      if (match) {
+        resolutions.push({
+          customerId: match.id,
+          outcome: 'matched',
+          stationIds: match.station_ids,
+        });
+        continue;
+      }
+      const write = c.keys.length > 0 ? newCustomer(c) : null;
+      if (!write) {
+        resolutions.push({ customerId: null, outcome: 'insufficient', stationIds: [] });
+        continue;
+      }
+      const id = uuidv7();
+      inserts.push({ contact: c, id, write });
+      for (const key of c.keys) {
+        created.set(`${c.tenantId}:${key}`, { id, station_ids: write.station_ids });
+      }
+      resolutions.push({ customerId: id, outcome: 'created', stationIds: write.station_ids });
     }
-    const id = uuidv7();
-    const write: CustomerWrite = {
-      kind: companyName && !firstName && !lastName ? 'company' : 'person',
-      first_name: firstName,
-      last_name: lastName,
-      company_name: companyName,
-      business_id: null,
-      phone: phone?.e164 ?? null,
-      phone_raw: phone?.raw ?? null,
-      phone_national: phone?.nationalDigits ?? null,
-      email,
-      addresses: [],
-      notes: null,
-      status: 'active',
-      customer_number: await allocateNumber(manager, tenantId),
-      station_ids: [payload.stationId],
-      external_ids: externalId ? [externalId] : [],
-      description: null,
-      group_ids: [],
-      source_id: null,
-      regular_of_user_id: null,
-      discount_percent: null,
-      name_day: null,
-      birthday: null,
-      documents: [],
-      internal: false,
-      leasing_company: false,
-      leasing_company_id: null,
-    };
-    const origin = originOf(event.type, payload);
-    const { text, values } = insertCustomerStatement(
-      {
-        tenantId,
-        id,
-        origin,
-        write,
-        idempotency: null,
-        events: (first) =>
-          this.outbox.statementPart(
-            [customerCreatedEvent(tenantId, id, write, origin, event.correlationId)],
-            first,
+    if (inserts.length === 0) return resolutions;
+
+    const numbers = await allocateNumbers(
+      manager,
+      inserts.map((i) => i.contact.tenantId),
+    );
+    const rows = inserts.map(({ contact, id, write }, n) => ({
+      tenantId: contact.tenantId,
+      id,
+      origin: originOf(contact.event.type, contact.payload),
+      write: { ...write, customer_number: numbers[n] },
+      correlationId: contact.event.correlationId,
+    }));
+    const { text, values } = insertCustomersStatement(
+      rows,
+      (first) =>
+        this.outbox.statementPart(
+          rows.map((r) =>
+            customerCreatedEvent(r.tenantId, r.id, r.write, r.origin, r.correlationId),
           ),
-      },
+          first,
+        ),
       this.sensitive,
     );
     await manager.query(text, values);
-    return { customerId: id, outcome: 'created', stationIds: write.station_ids };
+    return resolutions;
   }
 
-  /** The newest customer holding the external id, else the phone, else the e-mail. */
-  private async match(
-    manager: EntityManager,
-    tenantId: string,
-    externalId: { system: string; id: string } | null,
-    phone: string | null,
-    email: string | null,
-  ): Promise<{ id: string; station_ids: string[] } | null> {
-    const lookups: [string, unknown[]][] = [];
-    if (externalId) {
-      lookups.push([
-        `SELECT c.id, c.station_ids FROM customers.customer_external_ids x
-           JOIN customers.customers c ON c.tenant_id = x.tenant_id AND c.id = x.customer_id
-          WHERE x.tenant_id = $1 AND x.system = $2 AND x.external_id = $3`,
-        [tenantId, externalId.system, externalId.id],
-      ]);
-    }
-    if (phone) {
-      lookups.push([
-        `SELECT id, station_ids FROM customers.customers
-          WHERE tenant_id = $1 AND phone = $2 ORDER BY id DESC LIMIT 1`,
-        [tenantId, phone],
-      ]);
-    }
-    if (email) {
-      lookups.push([
-        `SELECT id, station_ids FROM customers.customers
-          WHERE tenant_id = $1 AND email = $2 ORDER BY id DESC LIMIT 1`,
-        [tenantId, email],
-      ]);
-    }
-    for (const [sql, params] of lookups) {
-      const rows = await manager.query<{ id: string; station_ids: string[] }[]>(sql, params);
-      if (rows[0]) return rows[0];
-    }
-    return null;
+  /**
+   * The stored customer for each identifier of the batch, keyed `<tenant>:<key>`: the one holding
+   * the external id, the newest with the phone, the newest with the e-mail. One statement.
+   */
+  private async match(manager: EntityManager, contacts: Contact[]): Promise<Map<string, Match>> {
+    const ext = contacts.filter((c) => c.externalId);
+    const phones = contacts.filter((c) => c.phone);
+    const emails = contacts.filter((c) => c.email);
+    if (ext.length + phones.length + emails.length === 0) return new Map();
+    const rows = await manager.query<(Match & { tenant_id: string; key: string })[]>(
+      `SELECT k.tenant_id, 'x:' || k.system || ':' || k.value AS key, c.id, c.station_ids
+         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS k(tenant_id, system, value)
+         JOIN customers.customer_external_ids x
+           ON x.tenant_id = k.tenant_id AND x.system = k.system AND x.external_id = k.value
+         JOIN customers.customers c ON c.tenant_id = x.tenant_id AND c.id = x.customer_id
+       UNION ALL
+       SELECT k.tenant_id, 'p:' || k.value, c.id, c.station_ids
+         FROM unnest($4::uuid[], $5::text[]) AS k(tenant_id, value)
+         CROSS JOIN LATERAL (
+           SELECT id, station_ids FROM customers.customers
+            WHERE tenant_id = k.tenant_id AND phone = k.value ORDER BY id DESC LIMIT 1) c
+       UNION ALL
+       SELECT k.tenant_id, 'e:' || k.value, c.id, c.station_ids
+         FROM unnest($6::uuid[], $7::text[]) AS k(tenant_id, value)
+         CROSS JOIN LATERAL (
+           SELECT id, station_ids FROM customers.customers
+            WHERE tenant_id = k.tenant_id AND email = k.value ORDER BY id DESC LIMIT 1) c`,
+      [
+        ext.map((c) => c.tenantId),
+        ext.map((c) => c.externalId!.system),
+        ext.map((c) => c.externalId!.id),
+        phones.map((c) => c.tenantId),
+        phones.map((c) => c.phone!.e164),
+        emails.map((c) => c.tenantId),
+        emails.map((c) => c.email),
+      ],
+    );
+    return new Map(rows.map((r) => [`${r.tenant_id}:${r.key}`, r]));
   }
 }
 
+function contactOf(
+  event: KnownEventEnvelope,
+  tenantId: string,
+  payload: ContactPayload,
+  contact: PartnerContact,
+): Contact {
+  const phone = contact.phone ? normalisePhone(contact.phone, 'FI') : null;
+  const email = contact.email?.trim().toLowerCase() || null;
+  const externalId = contact.externalId ?? null;
+  const keys = [
+    externalId && `x:${externalId.system}:${externalId.id}`,
+    phone && `p:${phone.e164}`,
+    email && `e:${email}`,
+  ].filter((k): k is string => Boolean(k));
+  return { event, tenantId, payload, contact, phone, email, externalId, keys };
+}
+
+/** The customer a contact makes, or null without a name: a name alone never suffices either. */
+function newCustomer(c: Contact): CustomerWrite | null {
+  const firstName = c.contact.firstName?.trim() || null;
+  const lastName = c.contact.lastName?.trim() || null;
+  const companyName = c.contact.companyName?.trim() || null;
+  if (!firstName && !lastName && !companyName) return null;
+  return {
+    kind: companyName && !firstName && !lastName ? 'company' : 'person',
+    first_name: firstName,
+    last_name: lastName,
+    company_name: companyName,
+    business_id: null,
+    phone: c.phone?.e164 ?? null,
+    phone_raw: c.phone?.raw ?? null,
+    phone_national: c.phone?.nationalDigits ?? null,
+    email: c.email,
+    addresses: [],
+    notes: null,
+    status: 'active',
+    customer_number: '',
+    station_ids: [c.payload.stationId],
+    external_ids: c.externalId ? [c.externalId] : [],
+    description: null,
+    group_ids: [],
+    source_id: null,
+    regular_of_user_id: null,
+    discount_percent: null,
+    name_day: null,
+    birthday: null,
+    documents: [],
+    internal: false,
+    leasing_company: false,
+    leasing_company_id: null,
+  };
+}
+
 /**
- * A customer number from the tenant's sequence, on the handler's own connection: taking a second
- * connection from the pool while holding one would starve the pool when every handler does it.
- * nextval is not rolled back with the transaction, as in a create (numbers may have gaps).
+ * Customer numbers from the tenants' sequences, one per entry in order, on the handler's own
+ * connection: taking a second connection from the pool while holding one would starve the pool
+ * when every handler does it. nextval is not rolled back with the transaction, as in a create
+ * (numbers may have gaps). Drawn for the whole batch in one statement; a number someone took
+ * by hand meanwhile is replaced through allocate_customer_number, which skips such numbers.
  */
-async function allocateNumber(manager: EntityManager, tenantId: string): Promise<string> {
-  const rows = await manager.query<{ n: string }[]>(
-    'SELECT customers.allocate_customer_number($1) AS n',
-    [tenantId],
+async function allocateNumbers(manager: EntityManager, tenantIds: string[]): Promise<string[]> {
+  const wanted = new Map<string, number>();
+  for (const tenantId of tenantIds) wanted.set(tenantId, (wanted.get(tenantId) ?? 0) + 1);
+  const drawn = await manager.query<{ tenant_id: string; n: string; taken: boolean }[]>(
+    `WITH wanted AS (
+       SELECT w.tenant_id, customers.customer_number_sequence(w.tenant_id) AS seq, w.count
+         FROM unnest($1::uuid[], $2::int[]) AS w(tenant_id, count)
+     ), drawn AS (
+       SELECT w.tenant_id, nextval(w.seq)::text AS n FROM wanted w, generate_series(1, w.count)
+     )
+     SELECT d.tenant_id, d.n, EXISTS (
+              SELECT 1 FROM customers.customers c
+               WHERE c.tenant_id = d.tenant_id AND c.customer_number = d.n) AS taken
+       FROM drawn d`,
+    [[...wanted.keys()], [...wanted.values()]],
   );
-  return rows[0].n;
+  const free = new Map<string, string[]>();
+  for (const { tenant_id, n, taken } of drawn) {
+    if (taken) continue;
+    const numbers = free.get(tenant_id) ?? [];
+    numbers.push(n);
+    free.set(tenant_id, numbers);
+  }
+  const numbers: string[] = [];
+  for (const tenantId of tenantIds) {
+    const n = free.get(tenantId)?.shift();
+    numbers.push(
+      n ??
+        (
+          await manager.query<{ n: string }[]>(
+            'SELECT customers.allocate_customer_number($1) AS n',
+            [tenantId],
+          )
+        )[0].n,
+    );
+  }
+  return numbers;
 }

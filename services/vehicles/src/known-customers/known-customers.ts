@@ -20,6 +20,12 @@ export interface KnownCustomer {
 
 const POLL_MS = 25;
 
+/** What this service keeps of a customer, as the customers service's events tell it. */
+type CustomerFacts =
+  | CustomerCreatedV1
+  | CustomerUpdatedV1
+  | { customerId: string; stationIds: string[]; status: 'active'; version: number };
+
 /**
  * The customers this service has heard of, from the customers service's events: ids, stations
  * and status only (no names, no contacts). A write that names a customer needs it known here; a
@@ -35,32 +41,59 @@ export class KnownCustomers implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.events.on(CUSTOMER_CREATED_V1, (event, { manager }) =>
-      this.remember(manager, event.tenantId, event.payload),
-    );
-    this.events.on(CUSTOMER_UPDATED_V1, (event, { manager }) =>
-      this.remember(manager, event.tenantId, event.payload),
-    );
+    const rememberAll = (
+      events: { tenantId: string | null; payload: CustomerFacts }[],
+      manager: EntityManager,
+    ): Promise<void> =>
+      this.rememberMany(
+        manager,
+        events.flatMap((e) => (e.tenantId ? [{ tenantId: e.tenantId, customer: e.payload }] : [])),
+      );
+    this.events.onBatch(CUSTOMER_CREATED_V1, (events, { manager }) => rememberAll(events, manager));
+    this.events.onBatch(CUSTOMER_UPDATED_V1, (events, { manager }) => rememberAll(events, manager));
   }
 
   /** Keeps the newest version; an older event arriving late changes nothing. */
   async remember(
     manager: EntityManager,
     tenantId: string | null,
-    customer:
-      | CustomerCreatedV1
-      | CustomerUpdatedV1
-      | { customerId: string; stationIds: string[]; status: 'active'; version: number },
+    customer: CustomerFacts,
   ): Promise<void> {
-    if (!tenantId) return;
+    if (tenantId) await this.rememberMany(manager, [{ tenantId, customer }]);
+  }
+
+  /** `remember` for several customers in one statement. */
+  async rememberMany(
+    manager: EntityManager,
+    customers: { tenantId: string; customer: CustomerFacts }[],
+  ): Promise<void> {
+    // One row per customer, as if applied in turn: the newest version, the later of equals.
+    const newest = new Map<string, { tenantId: string; customer: CustomerFacts }>();
+    for (const c of customers) {
+      const key = `${c.tenantId}:${c.customer.customerId}`;
+      const seen = newest.get(key);
+      if (!seen || seen.customer.version <= c.customer.version) newest.set(key, c);
+    }
+    const rows = [...newest.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, c]) => c);
+    if (rows.length === 0) return;
     await manager.query(
       `INSERT INTO vehicles.known_customers (tenant_id, id, station_ids, status, version)
-       VALUES ($1, $2, $3, $4, $5)
+       SELECT k.tenant_id, k.id, ARRAY(SELECT jsonb_array_elements_text(k.stations))::uuid[],
+              k.status, k.version
+         FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[], $4::text[], $5::int[])
+           AS k(tenant_id, id, stations, status, version)
        ON CONFLICT (tenant_id, id) DO UPDATE
          SET station_ids = EXCLUDED.station_ids, status = EXCLUDED.status,
              version = EXCLUDED.version
          WHERE known_customers.version <= EXCLUDED.version`,
-      [tenantId, customer.customerId, customer.stationIds, customer.status, customer.version],
+      [
+        rows.map((r) => r.tenantId),
+        rows.map((r) => r.customer.customerId),
+        // Arrays of different lengths do not make one 2-D array: each travels as JSON.
+        rows.map((r) => JSON.stringify(r.customer.stationIds)),
+        rows.map((r) => r.customer.status),
+        rows.map((r) => r.customer.version),
+      ],
     );
   }
 

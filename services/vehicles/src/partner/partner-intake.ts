@@ -18,7 +18,7 @@ import { uuidv7 } from '@kanta/platform';
 import { KnownCustomers } from '../known-customers/known-customers';
 import { saleEvent } from '../sales/sales.service';
 import { SalesRepository } from '../sales/sales.repository';
-import { VehiclesService } from '../vehicles/vehicles.service';
+import { VehiclesService, type PartnerLink } from '../vehicles/vehicles.service';
 import { visitEvent } from '../visits/visit-view';
 import { VISIT_COLUMNS, type VisitRow } from '../visits/visits.repository';
 import { PartnerVisitsRepository, type PartnerVisitFacts } from './partner-visits.repository';
@@ -46,7 +46,7 @@ interface Intake {
 export class PartnerIntake implements OnModuleInit {
   constructor(
     private readonly events: EventConsumer,
-    private readonly visits: PartnerVisitsRepository,
+    private readonly visitRows: PartnerVisitsRepository,
     private readonly sales: SalesRepository,
     private readonly vehicles: VehiclesService,
     private readonly customers: KnownCustomers,
@@ -74,9 +74,15 @@ export class PartnerIntake implements OnModuleInit {
       correlationId: event.correlationId,
     });
     this.events
-      .on(PARTNER_BOOKING_CREATED_V1, (e, { manager }) =>
-        this.bookingCreated(intake(e, manager), e),
-      )
+      .onBatch(PARTNER_BOOKING_CREATED_V1, async (events, { manager }) => {
+        // A statement writes a visit once: a booking named twice waits for the next round.
+        for (const round of rounds(events, (e) => `${e.tenantId}:${e.payload.bookingId}`)) {
+          await this.bookingsCreated(
+            round.map((e) => ({ i: intake(e, manager), e })),
+            manager,
+          );
+        }
+      })
       .on(PARTNER_BOOKING_RESCHEDULED_V1, (e, { manager }) => {
         const p = e.payload;
         return this.visit(intake(e, manager), {
@@ -97,29 +103,84 @@ export class PartnerIntake implements OnModuleInit {
         const customerId = await this.contact(i, true);
         if (e.payload.vehicle) await this.vehicle(i, e.payload.vehicle, customerId, true);
       })
-      .on(CONTACT_RESOLVED_V1, (e, { manager }) =>
-        this.contactResolved(intake(e, manager), e.payload),
-      );
+      .onBatch(CONTACT_RESOLVED_V1, async (events, { manager }) => {
+        // An answer updates what its partner event made: twice in one statement it cannot.
+        for (const round of rounds(events, (e) => `${e.tenantId}:${e.payload.partnerEventId}`)) {
+          await this.contactsResolved(round.map((e) => ({ i: intake(e, manager), r: e.payload })));
+        }
+      });
   }
 
-  private async bookingCreated(
-    i: Intake,
-    e: TypedEvent<typeof PARTNER_BOOKING_CREATED_V1>,
+  /**
+   * New bookings, each (tenant, booking) once: every step for all of them at once, in the order
+   * one booking takes them — its contact's answer, its vehicle and link, its visit — so the
+   * locks are taken in the same order as by one booking alone.
+   */
+  private async bookingsCreated(
+    bookings: { i: Intake; e: TypedEvent<typeof PARTNER_BOOKING_CREATED_V1> }[],
+    manager: EntityManager,
   ): Promise<void> {
-    const p = e.payload;
-    await this.visit(i, {
-      ...this.facts(i, p.bookingId, p.stationId),
-      booking: {
-        kind: p.kind ?? 'booking',
-        channel: p.channel ?? 'online_booking',
-        notes: p.notes ?? null,
-        specialRequests: p.specialRequests ?? null,
-        prepaidMinor: p.prepaid?.amountMinor ?? null,
-        prepaidCurrency: p.prepaid?.currency ?? null,
-      },
-      schedule: { at: p.scheduledAt, eventAt: e.occurredAt },
-      ...(await this.parties(i, p.customer !== undefined, p.vehicle)),
-    });
+    const answers = await this.answers(
+      manager,
+      bookings.filter(({ e }) => e.payload.customer !== undefined).map(({ i }) => i),
+    );
+    const sighted = bookings.filter(({ e }) => e.payload.vehicle !== undefined);
+    const vehicleIds = await this.vehicles.fromPartnerMany(
+      manager,
+      sighted.map(({ i, e }) => ({
+        tenantId: i.tenantId,
+        vehicle: e.payload.vehicle!,
+        seenAt: i.occurredAt,
+        correlationId: i.correlationId,
+      })),
+    );
+    const vehicleOf = new Map(sighted.map(({ i }, n) => [i, vehicleIds[n]]));
+    const links: PartnerLink[] = [];
+    const pending: { i: Intake; vehicleId: string }[] = [];
+    for (const { i, e } of sighted) {
+      const customerId = answers.get(i) ?? null;
+      const vehicleId = vehicleOf.get(i)!;
+      if (customerId) {
+        links.push({ tenantId: i.tenantId, vehicleId, customerId, correlationId: i.correlationId });
+      } else if (e.payload.customer !== undefined) pending.push({ i, vehicleId });
+    }
+    await this.vehicles.linkManyFromPartner(manager, links);
+    if (pending.length > 0) {
+      await manager.query(
+        `INSERT INTO vehicles.pending_vehicle_links (tenant_id, partner_event_id, vehicle_id)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) ON CONFLICT DO NOTHING`,
+        [
+          pending.map((p) => p.i.tenantId),
+          pending.map((p) => p.i.eventId),
+          pending.map((p) => p.vehicleId),
+        ],
+      );
+    }
+    await this.visits(
+      manager,
+      bookings.map(({ i, e }) => {
+        const p = e.payload;
+        const customerId = answers.get(i) ?? null;
+        return {
+          i,
+          facts: {
+            ...this.facts(i, p.bookingId, p.stationId),
+            booking: {
+              kind: p.kind ?? 'booking',
+              channel: p.channel ?? 'online_booking',
+              notes: p.notes ?? null,
+              specialRequests: p.specialRequests ?? null,
+              prepaidMinor: p.prepaid?.amountMinor ?? null,
+              prepaidCurrency: p.prepaid?.currency ?? null,
+            },
+            schedule: { at: p.scheduledAt, eventAt: e.occurredAt },
+            customerId,
+            vehicleId: vehicleOf.get(i) ?? null,
+            contactEventId: p.customer !== undefined && customerId === null ? i.eventId : null,
+          },
+        };
+      }),
+    );
   }
 
   private async workCompleted(
@@ -208,14 +269,67 @@ export class PartnerIntake implements OnModuleInit {
     };
   }
 
-  private async visit(i: Intake, facts: PartnerVisitFacts): Promise<void> {
-    // A sale of this booking handled at the same moment either sees the visit or is seen by it.
-    await lock(i, `booking:${facts.externalId}`);
-    const { row, inserted } = await this.visits.upsert(i.manager, i.tenantId, facts);
-    await this.visits.attachWaitingSales(i.manager, i.tenantId, row);
-    await this.outbox.enqueue(i.manager, [
-      visitEvent(inserted ? VISIT_RECORDED_V1 : VISIT_UPDATED_V1, i.tenantId, row, i.correlationId),
-    ]);
+  private visit(i: Intake, facts: PartnerVisitFacts): Promise<void> {
+    return this.visits(i.manager, [{ i, facts }]);
+  }
+
+  /** Visits, each (tenant, external id) at most once, in a few statements for all. */
+  private async visits(
+    manager: EntityManager,
+    writes: { i: Intake; facts: PartnerVisitFacts }[],
+  ): Promise<void> {
+    // A sale of a booking handled at the same moment either sees the visit or is seen by it.
+    await lockAll(
+      manager,
+      writes.map(({ i, facts }) => lockKey(i, `booking:${facts.externalId}`)),
+    );
+    const written = await this.visitRows.upsertMany(
+      manager,
+      writes.map(({ i, facts }) => ({ tenantId: i.tenantId, facts })),
+    );
+    await this.visitRows.attachWaitingSalesMany(
+      manager,
+      written.map(({ row }, n) => ({ tenantId: writes[n].i.tenantId, visit: row })),
+    );
+    await this.outbox.enqueue(
+      manager,
+      written.map(({ row, inserted }, n) =>
+        visitEvent(
+          inserted ? VISIT_RECORDED_V1 : VISIT_UPDATED_V1,
+          writes[n].i.tenantId,
+          row,
+          writes[n].i.correlationId,
+        ),
+      ),
+    );
+  }
+
+  /**
+   * The customers these events' contact details resolved to, where that answer is already here
+   * (the others attach their customer when it comes). Takes each event's lock first.
+   */
+  private async answers(manager: EntityManager, intakes: Intake[]): Promise<Map<Intake, string>> {
+    if (intakes.length === 0) return new Map();
+    await lockAll(
+      manager,
+      intakes.map((i) => lockKey(i, `partner-event:${i.eventId}`)),
+    );
+    const rows = await manager.query<
+      { tenant_id: string; partner_event_id: string; customer_id: string }[]
+    >(
+      `SELECT r.tenant_id, r.partner_event_id, r.customer_id FROM vehicles.contact_resolutions r
+         JOIN unnest($1::uuid[], $2::uuid[]) AS k(tenant_id, partner_event_id)
+           ON r.tenant_id = k.tenant_id AND r.partner_event_id = k.partner_event_id
+        WHERE r.customer_id IS NOT NULL`,
+      [intakes.map((i) => i.tenantId), intakes.map((i) => i.eventId)],
+    );
+    const found = new Map(rows.map((r) => [`${r.tenant_id}:${r.partner_event_id}`, r.customer_id]));
+    return new Map(
+      intakes.flatMap((i) => {
+        const customerId = found.get(`${i.tenantId}:${i.eventId}`);
+        return customerId ? [[i, customerId] as const] : [];
+      }),
+    );
   }
 
   /**
@@ -265,51 +379,96 @@ export class PartnerIntake implements OnModuleInit {
     return vehicleId;
   }
 
-  /** The customers service's answer: attach the customer to whatever the partner event made. */
-  private async contactResolved(i: Intake, r: ContactResolvedV1): Promise<void> {
-    const at: Intake = { ...i, eventId: r.partnerEventId };
-    await lockPartnerEvent(at);
-    await i.manager.query(
+  /**
+   * The customers service's answers, each partner event once: attach each customer to whatever
+   * its partner event made, in a few statements for all.
+   */
+  private async contactsResolved(answers: { i: Intake; r: ContactResolvedV1 }[]): Promise<void> {
+    if (answers.length === 0) return;
+    const { manager } = answers[0].i;
+    await lockAll(
+      manager,
+      answers.map(({ i, r }) => lockKey(i, `partner-event:${r.partnerEventId}`)),
+    );
+    const column = <T>(value: (a: { i: Intake; r: ContactResolvedV1 }) => T): T[] =>
+      answers.map(value);
+    await manager.query(
       `INSERT INTO vehicles.contact_resolutions (tenant_id, partner_event_id, customer_id)
-       VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-      [i.tenantId, r.partnerEventId, r.customerId],
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) ON CONFLICT DO NOTHING`,
+      [
+        column((a) => a.i.tenantId),
+        column((a) => a.r.partnerEventId),
+        column((a) => a.r.customerId),
+      ],
     );
-    if (r.customerId === null) return;
+    const resolved = answers.filter((a) => a.r.customerId !== null);
+    if (resolved.length === 0) return;
     // Known at once: the customer's own created event may still be on its way.
-    await this.customers.remember(i.manager, i.tenantId, {
-      customerId: r.customerId,
-      stationIds: r.stationIds,
-      status: 'active',
-      version: 0,
-    });
-    const [visits] = await i.manager.query<[VisitRow[], number]>(
-      `UPDATE vehicles.visits SET customer_id = $3, version = version + 1, updated_at = now()
-        WHERE tenant_id = $1 AND contact_event_id = $2 AND customer_id IS NULL
-        RETURNING ${VISIT_COLUMNS}`,
-      [i.tenantId, r.partnerEventId, r.customerId],
+    await this.customers.rememberMany(
+      manager,
+      resolved.map(({ i, r }) => ({
+        tenantId: i.tenantId,
+        customer: {
+          customerId: r.customerId!,
+          stationIds: r.stationIds,
+          status: 'active',
+          version: 0,
+        },
+      })),
     );
-    await i.manager.query(
-      `UPDATE vehicles.sales SET customer_id = $3
-        WHERE tenant_id = $1 AND contact_event_id = $2 AND customer_id IS NULL`,
-      [i.tenantId, r.partnerEventId, r.customerId],
+    const byEvent = new Map(resolved.map((a) => [`${a.i.tenantId}:${a.r.partnerEventId}`, a]));
+    const keys = [
+      resolved.map((a) => a.i.tenantId),
+      resolved.map((a) => a.r.partnerEventId),
+      resolved.map((a) => a.r.customerId),
+    ];
+    const [visits] = await manager.query<
+      [(VisitRow & { tenant_id: string; k_event: string })[], number]
+    >(
+      `UPDATE vehicles.visits v SET customer_id = k.k_customer, version = v.version + 1,
+              updated_at = now()
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(k_tenant, k_event, k_customer)
+        WHERE v.tenant_id = k.k_tenant AND v.contact_event_id = k.k_event AND v.customer_id IS NULL
+        RETURNING ${VISIT_COLUMNS}, v.tenant_id, k.k_event`,
+      keys,
     );
-    const [pending] = await i.manager.query<[{ vehicle_id: string }[], number]>(
-      `DELETE FROM vehicles.pending_vehicle_links WHERE tenant_id = $1 AND partner_event_id = $2
-       RETURNING vehicle_id`,
-      [i.tenantId, r.partnerEventId],
+    await manager.query(
+      `UPDATE vehicles.sales s SET customer_id = k.k_customer
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(k_tenant, k_event, k_customer)
+        WHERE s.tenant_id = k.k_tenant AND s.contact_event_id = k.k_event AND s.customer_id IS NULL`,
+      keys,
     );
-    for (const { vehicle_id } of pending) {
-      await this.vehicles.linkFromPartner(
-        i.manager,
-        i.tenantId,
-        vehicle_id,
-        r.customerId,
-        i.correlationId,
-      );
-    }
+    const [pending] = await manager.query<
+      [{ tenant_id: string; partner_event_id: string; vehicle_id: string }[], number]
+    >(
+      `DELETE FROM vehicles.pending_vehicle_links p
+        USING unnest($1::uuid[], $2::uuid[]) AS k(k_tenant, k_event)
+        WHERE p.tenant_id = k.k_tenant AND p.partner_event_id = k.k_event
+       RETURNING p.tenant_id, p.partner_event_id, p.vehicle_id`,
+      keys.slice(0, 2),
+    );
+    await this.vehicles.linkManyFromPartner(
+      manager,
+      pending.map((p) => {
+        const { i, r } = byEvent.get(`${p.tenant_id}:${p.partner_event_id}`)!;
+        return {
+          tenantId: i.tenantId,
+          vehicleId: p.vehicle_id,
+          customerId: r.customerId!,
+          correlationId: i.correlationId,
+        };
+      }),
+    );
     await this.outbox.enqueue(
-      i.manager,
-      visits.map((row) => visitEvent(VISIT_UPDATED_V1, i.tenantId, row, i.correlationId)),
+      manager,
+      visits.map(({ tenant_id, k_event, ...row }) =>
+        visitEvent(
+          VISIT_UPDATED_V1,
+          tenant_id,
+          row,
+          byEvent.get(`${tenant_id}:${k_event}`)!.i.correlationId,
+        ),
+      ),
     );
   }
 }
@@ -321,7 +480,34 @@ function lockPartnerEvent(i: Intake): Promise<void> {
 
 /** A transaction lock on one thing of the tenant (a partner event, a booking, a plate). */
 export async function lock(i: Pick<Intake, 'manager' | 'tenantId'>, what: string): Promise<void> {
-  await i.manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-    `vehicles:${i.tenantId}:${what}`,
-  ]);
+  await lockAll(i.manager, [lockKey(i, what)]);
+}
+
+function lockKey(i: Pick<Intake, 'tenantId'>, what: string): string {
+  return `vehicles:${i.tenantId}:${what}`;
+}
+
+/** Several locks of one kind in one statement, sorted: every transaction takes them in order. */
+async function lockAll(manager: EntityManager, keys: string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await manager.query(
+    'SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k',
+    [[...new Set(keys)].sort()],
+  );
+}
+
+/**
+ * Splits a batch into rounds in which each key appears once, keeping the order of each key's
+ * events: the first of every key, then the second, …
+ */
+function rounds<T>(items: T[], key: (item: T) => string): T[][] {
+  const seen = new Map<string, number>();
+  const result: T[][] = [];
+  for (const item of items) {
+    const k = key(item);
+    const n = seen.get(k) ?? 0;
+    seen.set(k, n + 1);
+    (result[n] ??= []).push(item);
+  }
+  return result;
 }

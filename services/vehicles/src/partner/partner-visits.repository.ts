@@ -30,6 +30,12 @@ export interface PartnerVisitFacts {
   partnerLink: string | null;
 }
 
+/** One visit to write: the tenant's, as a partner event describes it. */
+export interface PartnerVisitWrite {
+  tenantId: string;
+  facts: PartnerVisitFacts;
+}
+
 /**
  * A partner's visit, keyed by its external id, written so that events applied in any order
  * converge: the booking's details come from the booking event whenever it arrives; the schedule
@@ -44,60 +50,30 @@ export class PartnerVisitsRepository {
     tenantId: string,
     f: PartnerVisitFacts,
   ): Promise<{ row: VisitRow; inserted: boolean }> {
-    const b = f.booking;
-    const rows = await manager.query<(VisitRow & { inserted: boolean })[]>(
-      `INSERT INTO vehicles.visits AS v (tenant_id, id, station_id, customer_id, vehicle_id, kind,
-         channel, status, scheduled_at, notes, special_requests, prepaid_minor, prepaid_currency,
-         partner_link, external_id, source, contact_event_id, schedule_event_at, status_event_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-       ON CONFLICT (tenant_id, external_id) WHERE external_id IS NOT NULL DO UPDATE SET
-         station_id = EXCLUDED.station_id,
-         customer_id = coalesce(v.customer_id, EXCLUDED.customer_id),
-         vehicle_id = coalesce(v.vehicle_id, EXCLUDED.vehicle_id),
-         contact_event_id = coalesce(v.contact_event_id, EXCLUDED.contact_event_id),
-         partner_link = coalesce(EXCLUDED.partner_link, v.partner_link),
-         kind = CASE WHEN $20 THEN EXCLUDED.kind ELSE v.kind END,
-         channel = CASE WHEN $20 THEN EXCLUDED.channel ELSE v.channel END,
-         notes = CASE WHEN $20 THEN EXCLUDED.notes ELSE v.notes END,
-         special_requests = CASE WHEN $20 THEN EXCLUDED.special_requests ELSE v.special_requests END,
-         prepaid_minor = CASE WHEN $20 THEN EXCLUDED.prepaid_minor ELSE v.prepaid_minor END,
-         prepaid_currency = CASE WHEN $20 THEN EXCLUDED.prepaid_currency ELSE v.prepaid_currency END,
-         scheduled_at = CASE WHEN EXCLUDED.schedule_event_at IS NOT NULL
-                              AND (v.schedule_event_at IS NULL OR v.schedule_event_at < EXCLUDED.schedule_event_at)
-                             THEN EXCLUDED.scheduled_at ELSE v.scheduled_at END,
-         schedule_event_at = greatest(v.schedule_event_at, EXCLUDED.schedule_event_at),
-         status = CASE WHEN EXCLUDED.status_event_at IS NOT NULL
-                        AND (v.status_event_at IS NULL OR v.status_event_at < EXCLUDED.status_event_at)
-                       THEN EXCLUDED.status ELSE v.status END,
-         status_event_at = greatest(v.status_event_at, EXCLUDED.status_event_at),
-         version = v.version + 1,
-         updated_at = now()
-       RETURNING ${VISIT_COLUMNS}, (xmax = 0) AS inserted`,
-      [
-        tenantId,
-        uuidv7(),
-        f.stationId,
-        f.customerId,
-        f.vehicleId,
-        b?.kind ?? f.placeholder.kind,
-        b?.channel ?? f.placeholder.channel,
-        f.status?.value ?? 'booked',
-        f.schedule?.at ?? f.placeholder.at,
-        b?.notes ?? null,
-        b?.specialRequests ?? null,
-        b?.prepaidMinor ?? null,
-        b?.prepaidCurrency ?? null,
-        f.partnerLink,
-        f.externalId,
-        f.source,
-        f.contactEventId,
-        f.schedule?.eventAt ?? null,
-        f.status?.eventAt ?? null,
-        b !== null,
-      ],
-    );
-    const { inserted, ...row } = rows[0];
-    return { row, inserted };
+    return (await this.upsertMany(manager, [{ tenantId, facts: f }]))[0];
+  }
+
+  /**
+   * Several visits in one statement per kind (booking details or not), answered in the order
+   * given. Each (tenant, external id) at most once: a statement cannot update a row twice.
+   */
+  async upsertMany(
+    manager: EntityManager,
+    writes: PartnerVisitWrite[],
+  ): Promise<{ row: VisitRow; inserted: boolean }[]> {
+    const written = new Map<string, { row: VisitRow; inserted: boolean }>();
+    for (const withBooking of [true, false]) {
+      const part = writes.filter((w) => (w.facts.booking !== null) === withBooking);
+      if (part.length === 0) continue;
+      for (const { tenant_id, inserted, ...row } of await upsertStatement(
+        manager,
+        part,
+        withBooking,
+      )) {
+        written.set(`${tenant_id}:${row.external_id}`, { row, inserted });
+      }
+    }
+    return writes.map((w) => written.get(`${w.tenantId}:${w.facts.externalId}`)!);
   }
 
   /** Sales recorded before their booking arrived get the visit now. */
@@ -106,10 +82,85 @@ export class PartnerVisitsRepository {
     tenantId: string,
     visit: VisitRow,
   ): Promise<void> {
+    await this.attachWaitingSalesMany(manager, [{ tenantId, visit }]);
+  }
+
+  async attachWaitingSalesMany(
+    manager: EntityManager,
+    visits: { tenantId: string; visit: VisitRow }[],
+  ): Promise<void> {
     await manager.query(
-      `UPDATE vehicles.sales SET visit_id = $3
-        WHERE tenant_id = $1 AND booking_ref = $2 AND visit_id IS NULL`,
-      [tenantId, visit.external_id, visit.id],
+      `UPDATE vehicles.sales s SET visit_id = v.id
+         FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS v(tenant_id, external_id, id)
+        WHERE s.tenant_id = v.tenant_id AND s.booking_ref = v.external_id AND s.visit_id IS NULL`,
+      [
+        visits.map((v) => v.tenantId),
+        visits.map((v) => v.visit.external_id),
+        visits.map((v) => v.visit.id),
+      ],
     );
   }
+}
+
+function upsertStatement(
+  manager: EntityManager,
+  writes: PartnerVisitWrite[],
+  withBooking: boolean,
+): Promise<(VisitRow & { tenant_id: string; inserted: boolean })[]> {
+  const column = <T>(value: (f: PartnerVisitFacts) => T): T[] => writes.map((w) => value(w.facts));
+  // The booking's own details replace what a placeholder said only when this event has them.
+  const booking = (field: string): string => (withBooking ? `EXCLUDED.${field}` : `v.${field}`);
+  return manager.query(
+    `INSERT INTO vehicles.visits AS v (tenant_id, id, station_id, customer_id, vehicle_id, kind,
+       channel, status, scheduled_at, notes, special_requests, prepaid_minor, prepaid_currency,
+       partner_link, external_id, source, contact_event_id, schedule_event_at, status_event_at)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[],
+       $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11::text[], $12::bigint[],
+       $13::text[], $14::text[], $15::text[], $16::text[], $17::uuid[], $18::timestamptz[],
+       $19::timestamptz[])
+     ON CONFLICT (tenant_id, external_id) WHERE external_id IS NOT NULL DO UPDATE SET
+       station_id = EXCLUDED.station_id,
+       customer_id = coalesce(v.customer_id, EXCLUDED.customer_id),
+       vehicle_id = coalesce(v.vehicle_id, EXCLUDED.vehicle_id),
+       contact_event_id = coalesce(v.contact_event_id, EXCLUDED.contact_event_id),
+       partner_link = coalesce(EXCLUDED.partner_link, v.partner_link),
+       kind = ${booking('kind')},
+       channel = ${booking('channel')},
+       notes = ${booking('notes')},
+       special_requests = ${booking('special_requests')},
+       prepaid_minor = ${booking('prepaid_minor')},
+       prepaid_currency = ${booking('prepaid_currency')},
+       scheduled_at = CASE WHEN EXCLUDED.schedule_event_at IS NOT NULL
+                            AND (v.schedule_event_at IS NULL OR v.schedule_event_at < EXCLUDED.schedule_event_at)
+                           THEN EXCLUDED.scheduled_at ELSE v.scheduled_at END,
+       schedule_event_at = greatest(v.schedule_event_at, EXCLUDED.schedule_event_at),
+       status = CASE WHEN EXCLUDED.status_event_at IS NOT NULL
+                      AND (v.status_event_at IS NULL OR v.status_event_at < EXCLUDED.status_event_at)
+                     THEN EXCLUDED.status ELSE v.status END,
+       status_event_at = greatest(v.status_event_at, EXCLUDED.status_event_at),
+       version = v.version + 1,
+       updated_at = now()
+     RETURNING ${VISIT_COLUMNS}, tenant_id, (xmax = 0) AS inserted`,
+    [
+      writes.map((w) => w.tenantId),
+      writes.map(() => uuidv7()),
+      column((f) => f.stationId),
+      column((f) => f.customerId),
+      column((f) => f.vehicleId),
+      column((f) => f.booking?.kind ?? f.placeholder.kind),
+      column((f) => f.booking?.channel ?? f.placeholder.channel),
+      column((f) => f.status?.value ?? 'booked'),
+      column((f) => f.schedule?.at ?? f.placeholder.at),
+      column((f) => f.booking?.notes ?? null),
+      column((f) => f.booking?.specialRequests ?? null),
+      column((f) => f.booking?.prepaidMinor ?? null),
+      column((f) => f.booking?.prepaidCurrency ?? null),
+      column((f) => f.partnerLink),
+      column((f) => f.externalId),
+      column((f) => f.source),
+      column((f) => f.contactEventId),
+      column((f) => f.schedule?.eventAt ?? null),
+      column((f) => f.status?.eventAt ?? null),
+    ],
+  );
 }

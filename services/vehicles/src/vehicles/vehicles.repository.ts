@@ -35,6 +35,10 @@ const SELECT = `v.id, v.registration, v.registration_norm, v.make, v.model, v.ye
      FROM vehicles.vehicle_customers l
     WHERE l.tenant_id = v.tenant_id AND l.vehicle_id = v.id) AS customers`;
 
+/** The vehicle's own columns, for RETURNING (a new vehicle has no links). */
+const COLUMNS = `id, registration, registration_norm, make, model, year, vin, last_seen_at,
+  version, created_at, updated_at`;
+
 export const VEHICLE_CONSTRAINTS = {
   registration: 'vehicles_registration_unique',
   vin: 'vehicles_vin_unique',
@@ -79,6 +83,34 @@ export class VehiclesRepository {
       [tenantId, id, ...writeParams(w)],
     );
     return (await this.findById(tenantId, id, manager))!;
+  }
+
+  /** New vehicles in one statement; they have no customers yet. Answered in the order given. */
+  async insertMany(
+    manager: Runner,
+    vehicles: { tenantId: string; id: string; write: VehicleWrite }[],
+  ): Promise<VehicleRow[]> {
+    const column = <T>(value: (w: VehicleWrite) => T): T[] => vehicles.map((v) => value(v.write));
+    const rows = await manager.query<Omit<VehicleRow, 'customers'>[]>(
+      `INSERT INTO vehicles.vehicles
+         (tenant_id, id, registration, registration_norm, make, model, year, vin, last_seen_at)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
+         $6::text[], $7::smallint[], $8::text[], $9::timestamptz[])
+       RETURNING ${COLUMNS}`,
+      [
+        vehicles.map((v) => v.tenantId),
+        vehicles.map((v) => v.id),
+        column((w) => w.registration),
+        column((w) => w.registration_norm),
+        column((w) => w.make),
+        column((w) => w.model),
+        column((w) => w.year),
+        column((w) => w.vin),
+        column((w) => w.last_seen_at),
+      ],
+    );
+    const byId = new Map(rows.map((row) => [row.id, { ...row, customers: [] }]));
+    return vehicles.map((v) => byId.get(v.id)!);
   }
 
   async update(
@@ -126,6 +158,69 @@ export class VehiclesRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * Several vehicles, each with its tenant; `forUpdate` locks them first, in id order so that
+   * concurrent transactions wait for each other instead of deadlocking.
+   */
+  async findMany(
+    manager: Runner,
+    keys: { tenantId: string; id: string }[],
+    forUpdate = false,
+  ): Promise<(VehicleRow & { tenant_id: string })[]> {
+    const params = [keys.map((k) => k.tenantId), keys.map((k) => k.id)];
+    const join = `JOIN unnest($1::uuid[], $2::uuid[]) AS k(tenant_id, id)
+                    ON v.tenant_id = k.tenant_id AND v.id = k.id`;
+    if (forUpdate) {
+      await manager.query(
+        `SELECT 1 FROM vehicles.vehicles v ${join} ORDER BY v.tenant_id, v.id FOR UPDATE OF v`,
+        params,
+      );
+    }
+    return manager.query(`SELECT ${SELECT}, v.tenant_id FROM vehicles.vehicles v ${join}`, params);
+  }
+
+  /** The vehicles of the tenants with these normalised plates. */
+  async findManyByRegistration(
+    manager: Runner,
+    keys: { tenantId: string; norm: string }[],
+  ): Promise<(VehicleRow & { tenant_id: string })[]> {
+    return manager.query(
+      `SELECT ${SELECT}, v.tenant_id FROM vehicles.vehicles v
+         JOIN unnest($1::uuid[], $2::text[]) AS k(tenant_id, norm)
+           ON v.tenant_id = k.tenant_id AND v.registration_norm = k.norm`,
+      [keys.map((k) => k.tenantId), keys.map((k) => k.norm)],
+    );
+  }
+
+  /** Which of these VINs a vehicle of the tenant already has, as `<tenant>:<vin>`. */
+  async takenVins(
+    manager: Runner,
+    keys: { tenantId: string; vin: string }[],
+  ): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await manager.query<{ key: string }[]>(
+      `SELECT v.tenant_id || ':' || v.vin AS key FROM vehicles.vehicles v
+         JOIN unnest($1::uuid[], $2::text[]) AS k(tenant_id, vin)
+           ON v.tenant_id = k.tenant_id AND v.vin = k.vin`,
+      [keys.map((k) => k.tenantId), keys.map((k) => k.vin)],
+    );
+    return new Set(rows.map((r) => r.key));
+  }
+
+  /** `touch` for several vehicles at once, each at most once. */
+  async touchMany(
+    manager: Runner,
+    keys: { tenantId: string; id: string }[],
+  ): Promise<(VehicleRow & { tenant_id: string })[]> {
+    await manager.query(
+      `UPDATE vehicles.vehicles v SET version = v.version + 1, updated_at = now()
+         FROM unnest($1::uuid[], $2::uuid[]) AS k(tenant_id, id)
+        WHERE v.tenant_id = k.tenant_id AND v.id = k.id`,
+      [keys.map((k) => k.tenantId), keys.map((k) => k.id)],
+    );
+    return this.findMany(manager, keys);
+  }
+
   async findByRegistration(
     manager: Runner,
     tenantId: string,
@@ -160,6 +255,46 @@ export class VehiclesRepository {
        ON CONFLICT (tenant_id, vehicle_id, customer_id)
          DO UPDATE SET role = EXCLUDED.role, is_default = EXCLUDED.is_default`,
       [tenantId, vehicleId, customerId, role, isDefault],
+    );
+  }
+
+  /** `link` for several (vehicle, customer) pairs at once, each vehicle at most once. */
+  async linkMany(
+    manager: Runner,
+    links: {
+      tenantId: string;
+      vehicleId: string;
+      customerId: string;
+      role: VehicleRole;
+      isDefault: boolean;
+    }[],
+  ): Promise<void> {
+    const defaults = links.filter((l) => l.isDefault);
+    if (defaults.length > 0) {
+      await manager.query(
+        `UPDATE vehicles.vehicle_customers l SET is_default = false
+           FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(tenant_id, vehicle_id, customer_id)
+          WHERE l.tenant_id = k.tenant_id AND l.vehicle_id = k.vehicle_id AND l.is_default
+            AND l.customer_id <> k.customer_id`,
+        [
+          defaults.map((l) => l.tenantId),
+          defaults.map((l) => l.vehicleId),
+          defaults.map((l) => l.customerId),
+        ],
+      );
+    }
+    await manager.query(
+      `INSERT INTO vehicles.vehicle_customers (tenant_id, vehicle_id, customer_id, role, is_default)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::boolean[])
+       ON CONFLICT (tenant_id, vehicle_id, customer_id)
+         DO UPDATE SET role = EXCLUDED.role, is_default = EXCLUDED.is_default`,
+      [
+        links.map((l) => l.tenantId),
+        links.map((l) => l.vehicleId),
+        links.map((l) => l.customerId),
+        links.map((l) => l.role),
+        links.map((l) => l.isDefault),
+      ],
     );
   }
 

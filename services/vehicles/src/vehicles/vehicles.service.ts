@@ -237,6 +237,78 @@ export class VehiclesService {
   }
 
   /**
+   * `fromPartner` for the vehicles of a batch of partner events, answered in the order given:
+   * the plates locked and looked up in one statement each, the new ones inserted in one, their
+   * events in one outbox insert. A plate the tenant has, or one an earlier sighting of the batch
+   * brings too, goes through `fromPartner` after the inserts (what it fills in is per vehicle).
+   */
+  async fromPartnerMany(manager: EntityManager, sightings: PartnerSighting[]): Promise<string[]> {
+    if (sightings.length === 0) return [];
+    const keyed = sightings.map((s) => {
+      const norm = normaliseRegistration(s.vehicle.registration);
+      return { ...s, norm, key: `${s.tenantId}:${norm}` };
+    });
+    // Sorted: concurrent transactions take the plates' locks in one order.
+    const locks = [...new Set(keyed.map((s) => `vehicles:${s.tenantId}:plate:${s.norm}`))].sort();
+    await manager.query(
+      'SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k',
+      [locks],
+    );
+    const stored = new Set(
+      (await this.repository.findManyByRegistration(manager, keyed)).map(
+        (row) => `${row.tenant_id}:${row.registration_norm}`,
+      ),
+    );
+    const firsts = new Map<string, (typeof keyed)[number]>();
+    for (const s of keyed) if (!stored.has(s.key) && !firsts.has(s.key)) firsts.set(s.key, s);
+    const taken = await this.repository.takenVins(
+      manager,
+      [...firsts.values()].flatMap((s) =>
+        s.vehicle.vin ? [{ tenantId: s.tenantId, vin: s.vehicle.vin }] : [],
+      ),
+    );
+    const inserts = [...firsts.values()].map((s) => {
+      // A VIN the tenant has, or an earlier new vehicle of the batch took, is left out.
+      const vin =
+        s.vehicle.vin && !taken.has(`${s.tenantId}:${s.vehicle.vin}`) ? s.vehicle.vin : null;
+      if (vin) taken.add(`${s.tenantId}:${vin}`);
+      return {
+        sighting: s,
+        tenantId: s.tenantId,
+        id: uuidv7(),
+        write: {
+          ...buildWrite(s.vehicle.registration, { ...s.vehicle, vin }),
+          last_seen_at: s.seenAt,
+        },
+      };
+    });
+    const made = new Map<(typeof keyed)[number], string>();
+    if (inserts.length > 0) {
+      const rows = await this.repository.insertMany(manager, inserts);
+      await this.outbox.enqueue(
+        manager,
+        rows.map((row, i) =>
+          vehicleEvent(
+            VEHICLE_CREATED_V1,
+            inserts[i].tenantId,
+            row,
+            inserts[i].sighting.correlationId,
+          ),
+        ),
+      );
+      for (const insert of inserts) made.set(insert.sighting, insert.id);
+    }
+    const ids: string[] = [];
+    for (const s of keyed) {
+      ids.push(
+        made.get(s) ??
+          (await this.fromPartner(manager, s.tenantId, s.vehicle, s.seenAt, s.correlationId)),
+      );
+    }
+    return ids;
+  }
+
+  /**
    * Links a customer a partner named: as owner when the vehicle has none, else as proxy; the
    * default customer when it has none. An existing link is left as staff set it.
    */
@@ -254,6 +326,75 @@ export class VehiclesService {
     await this.repository.link(manager, tenantId, vehicleId, customerId, role, isDefault);
     const row = await this.repository.touch(manager, tenantId, vehicleId);
     await this.publish(manager, VEHICLE_LINKED_V1, tenantId, row, correlationId);
+  }
+
+  /**
+   * `linkFromPartner` for several vehicles at once: the vehicles locked and read in one
+   * statement each, the links written in one or two, the vehicles touched in one, their events
+   * in one outbox insert. A vehicle named twice is linked the second time through
+   * `linkFromPartner` (its links have changed in between).
+   */
+  async linkManyFromPartner(manager: EntityManager, links: PartnerLink[]): Promise<void> {
+    const firsts = new Map<string, PartnerLink>();
+    const again: PartnerLink[] = [];
+    for (const link of links) {
+      const key = `${link.tenantId}:${link.vehicleId}`;
+      if (firsts.has(key)) again.push(link);
+      else firsts.set(key, link);
+    }
+    const keys = [...firsts.values()].map((l) => ({ tenantId: l.tenantId, id: l.vehicleId }));
+    if (keys.length > 0) {
+      const current = new Map(
+        (await this.repository.findMany(manager, keys, true)).map((row) => [
+          `${row.tenant_id}:${row.id}`,
+          row,
+        ]),
+      );
+      const writes = [...firsts.entries()].flatMap(([key, link]) => {
+        const row = current.get(key);
+        if (!row || row.customers.some((l) => l.customer_id === link.customerId)) return [];
+        return [
+          {
+            ...link,
+            role: row.customers.some((l) => l.role === 'owner')
+              ? ('proxy' as const)
+              : ('owner' as const),
+            isDefault: !row.customers.some((l) => l.is_default),
+          },
+        ];
+      });
+      if (writes.length > 0) {
+        await this.repository.linkMany(manager, writes);
+        const touched = new Map(
+          (
+            await this.repository.touchMany(
+              manager,
+              writes.map((w) => ({ tenantId: w.tenantId, id: w.vehicleId })),
+            )
+          ).map((row) => [`${row.tenant_id}:${row.id}`, row]),
+        );
+        await this.outbox.enqueue(
+          manager,
+          writes.map((w) =>
+            vehicleEvent(
+              VEHICLE_LINKED_V1,
+              w.tenantId,
+              touched.get(`${w.tenantId}:${w.vehicleId}`)!,
+              w.correlationId,
+            ),
+          ),
+        );
+      }
+    }
+    for (const link of again) {
+      await this.linkFromPartner(
+        manager,
+        link.tenantId,
+        link.vehicleId,
+        link.customerId,
+        link.correlationId,
+      );
+    }
   }
 
   private async vinTaken(manager: EntityManager, tenantId: string, vin: string): Promise<boolean> {
@@ -287,6 +428,22 @@ export class VehiclesService {
         taken('vin-taken', 'vin', 'Another vehicle of this tenant has this VIN.'),
     });
   }
+}
+
+/** A vehicle a partner event names, seen at the event's time. */
+export interface PartnerSighting {
+  tenantId: string;
+  vehicle: PartnerVehicle;
+  seenAt: string;
+  correlationId: string | null;
+}
+
+/** A customer a partner event's contact resolved to, for a vehicle the event named. */
+export interface PartnerLink {
+  tenantId: string;
+  vehicleId: string;
+  customerId: string;
+  correlationId: string | null;
 }
 
 interface VehicleFields {
