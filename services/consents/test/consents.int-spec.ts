@@ -377,6 +377,45 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
       ]);
     });
 
+    it('records them when the event and its answer share one batch transaction, in either order', async () => {
+      // A first event whose lock the test holds keeps the consumer's batch busy, so the ones
+      // published meanwhile gather into the next batch, as a burst does.
+      const gate = randomUUID();
+      const holder = dataSource.createQueryRunner();
+      await holder.connect();
+      const key = `consents:${tenantId}:partner-event:${gate}`;
+      await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+      const [a, b] = [randomUUID(), randomUUID()];
+      const [eventA, eventB] = [randomUUID(), randomUUID()];
+      try {
+        await publish(PARTNER_BOOKING_CREATED_V1, booking({ consents: undefined }), gate);
+        await eventuallyPasses(async () => {
+          const waiting = await dataSource.query<unknown[]>(
+            `SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+              WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()`,
+          );
+          expect(waiting.length).toBeGreaterThan(0);
+        });
+        await publish(PARTNER_BOOKING_CREATED_V1, booking(), eventA);
+        await publish(CONTACT_RESOLVED_V1, resolved(eventA, a));
+        await publish(CONTACT_RESOLVED_V1, resolved(eventB, b));
+        await publish(PARTNER_BOOKING_CREATED_V1, booking(), eventB);
+      } finally {
+        await holder.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+        await holder.release();
+      }
+      await publish(CONTACT_RESOLVED_V1, resolved(gate, randomUUID()));
+      await eventuallyPasses(async () => expect(await entries(a)).toHaveLength(2));
+      await eventuallyPasses(async () => expect(await entries(b)).toHaveLength(2));
+      const [together] = await dataSource.query<{ n: number }[]>(
+        'SELECT count(DISTINCT processed_at) AS n FROM consents.inbox WHERE event_id = ANY($1)',
+        [[eventA, eventB]],
+      );
+      expect(Number(together.n)).toBe(1);
+      await drained();
+      for (const id of [gate, eventA, eventB]) expect(await inFlight(id)).toBe(0);
+    });
+
     it('records an online check-in once, however often it and its answer are delivered', async () => {
       const customerId = randomUUID();
       const submitted: PartnerCustomerSubmittedV1 = {
