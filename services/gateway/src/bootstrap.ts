@@ -3,10 +3,11 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AddressInfo } from 'node:net';
-import { Logger } from 'nestjs-pino';
 import { createServiceDataSource, migrateServiceSchema } from '@kanta/database';
 import {
+  createLogger,
   createValidationPipe,
+  nestLogger,
   problemErrorMiddleware,
   ProblemError,
   ProblemFilter,
@@ -14,8 +15,9 @@ import {
 import { AppModule } from './app.module';
 import type { GatewayConfig } from './config';
 import { gatewaySchema } from './database/schema';
-import { HttpResultInterceptor } from './http/http-result';
+import { GatewayExpressAdapter } from './http/http-result';
 import { requestIdMiddleware } from './http/request-id';
+import { requestLogMiddleware } from './http/request-log';
 
 const JSON_TYPES = ['application/json', 'application/merge-patch+json', 'application/*+json'];
 
@@ -40,24 +42,24 @@ function requireJsonBodies(req: Request, _res: Response, next: NextFunction): vo
 
 /** Builds the gateway's HTTP app (not yet listening) from a configuration. */
 export async function createGatewayApp(config: GatewayConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bodyParser: false,
-    bufferLogs: true,
-    abortOnError: false,
-  });
-  app.useLogger(app.get(Logger));
+  const logger = createLogger('gateway', config.logLevel);
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config),
+    new GatewayExpressAdapter(),
+    { bodyParser: false, logger: nestLogger(logger), abortOnError: false },
+  );
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   // Before Nest's router, in this order: every answer (even a parse error) carries the request
-  // id, and the parser's errors become problem documents.
+  // id and is logged, and the parser's errors become problem documents.
   app.use(requestIdMiddleware);
+  app.use(requestLogMiddleware(logger));
   app.use(requireJsonBodies);
   app.use(express.json({ limit: config.bodyLimitBytes, type: JSON_TYPES }));
   app.use(problemErrorMiddleware());
   app.setGlobalPrefix('api/v1', { exclude: ['health'] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
-  app.useGlobalInterceptors(new HttpResultInterceptor());
 
   const document = SwaggerModule.createDocument(
     app,

@@ -101,7 +101,7 @@ export function writeProblem(
     // The error's name and message only: bodies and arguments may hold personal data.
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown';
     logger.error(
-      `${req.method} ${req.path} failed: ${reason}`,
+      `${req.method} ${req.path} failed (request ${String(requestId)}): ${reason}`,
       error instanceof Error ? error.stack : undefined,
     );
   }

