@@ -1,32 +1,28 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { requestIdOf } from './request-id';
 
+function requestFields(request: FastifyRequest): object {
+  return { id: requestIdOf(request), method: request.method, path: request.url.split('?')[0] };
+}
+
 /**
  * One line per request when its answer is complete: request id, method, path (never the query
- * string: search words are personal data) and status, like pino-http's, without a child logger
- * and its serialisation and redaction per request, or a request-scoped async context.
+ * string: search words are personal data) and status, at info whatever the status, as pino-http
+ * logged them; failures themselves are logged where they happen.
  */
-export function requestLogMiddleware(
-  logger: Logger,
-): (req: Request, res: Response, next: NextFunction) => void {
-  return (req, res, next) => {
-    const started = Date.now();
-    const done = (): void => {
-      res.off('finish', done);
-      res.off('close', done);
-      const fields = {
-        req: { id: requestIdOf(req), method: req.method, path: req.originalUrl.split('?')[0] },
-        res: { statusCode: res.statusCode },
-        responseTime: Date.now() - started,
-      };
-      // At info whatever the status, as pino-http logs; failures are logged where they happen.
-      if (res.statusCode >= 500) logger.info(fields, 'request errored');
-      else if (req.readableAborted || !res.writableEnded) logger.info(fields, 'request aborted');
-      else logger.info(fields, 'request completed');
-    };
-    res.on('finish', done);
-    res.on('close', done);
-    next();
-  };
+export function logResponse(logger: Logger, request: FastifyRequest, reply: FastifyReply): void {
+  logger.info(
+    {
+      req: requestFields(request),
+      res: { statusCode: reply.statusCode },
+      responseTime: Math.round(reply.elapsedTime),
+    },
+    reply.statusCode >= 500 ? 'request errored' : 'request completed',
+  );
+}
+
+/** The client went away before its answer was complete. */
+export function logAbort(logger: Logger, request: FastifyRequest): void {
+  logger.info({ req: requestFields(request) }, 'request aborted');
 }
