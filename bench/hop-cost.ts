@@ -1,7 +1,8 @@
 /*
  * The fixed cost of one API request: CPU time per request of each process (gateway, the service
  * answering, PostgreSQL backends, RabbitMQ) read from /proc while autocannon drives a cheap
- * request (a plate search in an empty tenant, and a customer create) with 20 concurrent clients.
+ * request (a plate search in an empty tenant, a customer create, a customer search answering a
+ * page of 25) with 20 concurrent clients.
  * The SQL of these requests is trivial, so what is measured is the hop: HTTP, auth, validation,
  * RPC both ways and the service's RPC edge. Linux only (reads /proc).
  */
@@ -96,6 +97,18 @@ async function main(): Promise<void> {
               email: `hop${next++}@example.test`,
               stationIds: [stationIds[0]],
             }),
+          }),
+      },
+      {
+        // After the creates: 25 of them on a page, the size of a typical search answer.
+        label: 'GET /customers?q=mäk (25 found)',
+        load: (amount) =>
+          httpLoad({
+            url: `${bench.system.gatewayUrl}/api/v1/customers?q=m%C3%A4k`,
+            method: 'GET',
+            token: admin.token!,
+            connections: CONCURRENCY,
+            amount,
           }),
       },
     ];

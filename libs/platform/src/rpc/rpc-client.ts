@@ -41,7 +41,23 @@ interface PendingCall {
   resolve(value: unknown): void;
   reject(error: ProblemError): void;
   timer: NodeJS.Timeout;
+  /** Resolve with the answer's JSON text (a JsonText) instead of the parsed value. */
+  asText: boolean;
 }
+
+/**
+ * An answer's JSON exactly as the service wrote it, for the gateway to pass on without parsing
+ * and serialising it again. `T` is what it holds, for the reader.
+ */
+export class JsonText<T = unknown> {
+  declare readonly _holds?: T;
+
+  constructor(readonly text: string) {}
+}
+
+/** How our RpcServer (and Nest's ServerRMQ) write a successful reply around its answer. */
+const ANSWER_START = '{"response":';
+const ANSWER_END = ',"isDisposed":true}';
 
 /**
  * Request/response to one service over RabbitMQ, speaking the wire format of Nest's RMQ
@@ -91,10 +107,31 @@ export class RpcClient {
    * service's own problem (answered unchanged), 503 when the broker is not there, 504 when the
    * service does not answer within the timeout.
    */
-  async send<TResult, TData = unknown>(
+  send<TResult, TData = unknown>(
     pattern: string,
     request: RpcRequest<TData>,
     timeoutMs = this.options.timeoutMs,
+  ): Promise<TResult> {
+    return this.call<TResult, TData>(pattern, request, timeoutMs, false);
+  }
+
+  /**
+   * As `send`, for an answer the caller passes on unchanged (a search page): it resolves the
+   * answer's JSON text, saving a parse here and a serialisation in the HTTP reply.
+   */
+  relay<TResult, TData = unknown>(
+    pattern: string,
+    request: RpcRequest<TData>,
+    timeoutMs = this.options.timeoutMs,
+  ): Promise<JsonText<TResult>> {
+    return this.call<JsonText<TResult>, TData>(pattern, request, timeoutMs, true);
+  }
+
+  private async call<TResult, TData>(
+    pattern: string,
+    request: RpcRequest<TData>,
+    timeoutMs: number,
+    asText: boolean,
   ): Promise<TResult> {
     if (!this.channel) {
       if (this.connecting === null) await this.connect();
@@ -108,7 +145,7 @@ export class RpcClient {
         this.pending.delete(id);
         reject(ProblemError.gatewayTimeout(`${this.options.service} did not answer in time.`));
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { resolve, reject, timer, asText });
       try {
         channel.sendToQueue(this.options.queue, content, {
           replyTo: DIRECT_REPLY_QUEUE,
@@ -188,15 +225,22 @@ export class RpcClient {
     const call = typeof id === 'string' ? this.settle(id) : undefined;
     // A reply to a call that timed out (or to another client) has nobody to go to.
     if (!call) return;
+    const content = message.content.toString();
+    if (call.asText && content.startsWith(ANSWER_START) && content.endsWith(ANSWER_END)) {
+      call.resolve(new JsonText(content.slice(ANSWER_START.length, -ANSWER_END.length)));
+      return;
+    }
     let packet: ReplyPacket;
     try {
-      packet = JSON.parse(message.content.toString()) as ReplyPacket;
+      packet = JSON.parse(content) as ReplyPacket;
     } catch {
       call.reject(this.toProblemError('unreadable reply'));
       return;
     }
     if (packet.err) call.reject(this.toProblemError(packet.err));
-    else if (packet.response !== undefined || !packet.isDisposed) call.resolve(packet.response);
+    else if (packet.response !== undefined || !packet.isDisposed) {
+      call.resolve(call.asText ? new JsonText(JSON.stringify(packet.response)) : packet.response);
+    }
     // A reply that ended without an answer: the handler returned nothing.
     else call.reject(this.toProblemError(undefined));
   }
