@@ -110,7 +110,12 @@ export class RpcServer extends Server implements CustomTransportStrategy {
         await channel.consume(
           queue,
           (message) => {
-            if (message) void this.handle(message, channel);
+            if (!message) return;
+            this.handle(message, channel).catch((error: unknown) => {
+              // Not expected (handle answers every failure itself); never leave it unacked.
+              this.log.error({ err: (error as Error)?.message }, 'rpc delivery not handled');
+              settle(channel, message, true);
+            });
           },
           { noAck: false },
         );
@@ -219,7 +224,8 @@ export class RpcServer extends Server implements CustomTransportStrategy {
         };
       }
     }
-    const error: unknown = (exception as { getError?: () => unknown }).getError?.();
+    // Whatever was thrown, even null.
+    const error: unknown = (exception as { getError?: () => unknown } | null)?.getError?.();
     if (isProblemDetails(error)) return error;
     if (isDatabaseUnavailable(exception)) {
       this.log.warn({ code: (exception as { code?: string })?.code }, 'database unavailable');
