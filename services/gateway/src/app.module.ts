@@ -1,12 +1,12 @@
 import { createSecretKey } from 'node:crypto';
-import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule } from 'nestjs-pino';
 import { createServiceDataSource } from '@kanta/database';
 import { MessagingModule } from '@kanta/messaging';
 import { createLogger } from '@kanta/platform';
+import { AccessTokens } from './auth/access-tokens';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
@@ -27,7 +27,6 @@ import { DuplicatesController } from './customers/duplicates.controller';
 import { GATEWAY_SCHEMA, gatewaySchema } from './database/schema';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
-import { requestIdOf } from './http/request-id';
 import { RemindersController } from './reminders/reminders.controller';
 import { RemindersService } from './reminders/reminders.service';
 import { IdentityRepository } from './identity/identity.repository';
@@ -50,12 +49,6 @@ import { VehiclesController } from './vehicles/vehicles.controller';
 import { VehiclesGateway } from './vehicles/vehicles-gateway';
 import { VisitsController } from './vehicles/visits.controller';
 
-interface SerializedRequest {
-  id: unknown;
-  method: string;
-  url: string;
-}
-
 /** The gateway as one module, built from a configuration so tests can boot it in-process. */
 @Module({})
 export class AppModule {
@@ -70,24 +63,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(config),
-        LoggerModule.forRoot({
-          // Express 5's path syntax; the library's default '*' draws a deprecation warning.
-          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-          pinoHttp: {
-            logger: createLogger('gateway', config.logLevel),
-            genReqId: (req) => requestIdOf(req),
-            // Method, path and status only: query strings (search words) and bodies hold
-            // personal data.
-            serializers: {
-              req: (req: SerializedRequest) => ({
-                id: req.id,
-                method: req.method,
-                path: req.url.split('?')[0],
-              }),
-              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-            },
-          },
-        }),
         TypeOrmModule.forRoot({ ...dataSource.options, retryAttempts: 1, retryDelay: 1000 }),
         // The outbox and relay of partner events received over HTTP; the gateway consumes none.
         MessagingModule.forRoot({
@@ -127,6 +102,7 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
+        AccessTokens,
         IdentityRepository,
         IdentityService,
         PasswordHasher,

@@ -1,63 +1,79 @@
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { Logger } from 'nestjs-pino';
 import { createServiceDataSource, migrateServiceSchema } from '@kanta/database';
+import { Logger } from '@nestjs/common';
 import {
+  createLogger,
   createValidationPipe,
-  problemErrorMiddleware,
-  ProblemError,
+  nestLogger,
   ProblemFilter,
+  problemOfStatus,
+  writeProblem,
 } from '@kanta/platform';
 import { AppModule } from './app.module';
 import type { GatewayConfig } from './config';
 import { gatewaySchema } from './database/schema';
-import { HttpResultInterceptor } from './http/http-result';
-import { requestIdMiddleware } from './http/request-id';
-
-const JSON_TYPES = ['application/json', 'application/merge-patch+json', 'application/*+json'];
-
-/** A body in anything but JSON is refused rather than silently read as empty. */
-function requireJsonBodies(req: Request, _res: Response, next: NextFunction): void {
-  const hasBody =
-    Number(req.headers['content-length'] ?? 0) > 0 ||
-    req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && !req.is(JSON_TYPES)) {
-    next(
-      ProblemError.of(
-        415,
-        'unsupported-media-type',
-        'Unsupported media type',
-        'Send the body as application/json.',
-      ),
-    );
-    return;
-  }
-  next();
-}
+import { GatewayFastifyAdapter } from './http/http-result';
+import { requireJsonBody, useJsonBodies } from './http/json-body';
+import { assignRequestId } from './http/request-id';
+import { logAbort, logResponse } from './http/request-log';
+import { useResponseEtags } from './http/response-etag';
 
 /** Builds the gateway's HTTP app (not yet listening) from a configuration. */
-export async function createGatewayApp(config: GatewayConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+export async function createGatewayApp(config: GatewayConfig): Promise<NestFastifyApplication> {
+  const logger = createLogger('gateway', config.logLevel);
+  const frameworkLogger = new Logger('ProblemFilter');
+  const adapter = new GatewayFastifyAdapter({
+    trustProxy: config.trustProxy,
+    bodyLimit: config.bodyLimitBytes,
+    // Paths match as they did under Express: in any case, with or without a trailing slash.
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    // A path the router cannot even decode (e.g. %FF) is a 400 problem like any other refusal.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      assignRequestId(request, reply);
+      writeProblem(
+        request,
+        reply,
+        problemOfStatus(400, 'The path is not a valid URL.'),
+        frameworkLogger,
+        error,
+      );
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    // Our own JSON parser (useJsonBodies), not the one Nest would register.
     bodyParser: false,
-    bufferLogs: true,
+    logger: nestLogger(logger),
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
-  app.disable('x-powered-by');
-  app.set('trust proxy', config.trustProxy);
-  // Before Nest's router, in this order: every answer (even a parse error) carries the request
-  // id, and the parser's errors become problem documents.
-  app.use(requestIdMiddleware);
-  app.use(requireJsonBodies);
-  app.use(express.json({ limit: config.bodyLimitBytes, type: JSON_TYPES }));
-  app.use(problemErrorMiddleware());
+  const fastify = app.getHttpAdapter().getInstance();
+  // Before routing, in this order: every answer (even a refused body) carries the request id,
+  // and a body that is not JSON is refused before it is read.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    assignRequestId(request, reply);
+    try {
+      requireJsonBody(request);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    logResponse(logger, request, reply);
+    done();
+  });
+  fastify.addHook('onRequestAbort', (request, done) => {
+    logAbort(logger, request);
+    done();
+  });
+  useJsonBodies(fastify, config.bodyLimitBytes);
+  useResponseEtags(fastify);
   app.setGlobalPrefix('api/v1', { exclude: ['health'] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
-  app.useGlobalInterceptors(new HttpResultInterceptor());
 
   const document = SwaggerModule.createDocument(
     app,
@@ -75,7 +91,7 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestExpre
 }
 
 export interface RunningGateway {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   /** Base URL, e.g. http://127.0.0.1:3000 */
   url: string;
   close(): Promise<void>;

@@ -6,7 +6,7 @@ import {
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { problemType, type ProblemDetails } from '@kanta/contracts';
 import { ProblemError } from './problem-error';
 
@@ -32,24 +32,20 @@ const SLUGS: Record<number, [string, string]> = {
   504: ['gateway-timeout', 'Gateway timeout'],
 };
 
-function fromStatus(status: number, detail?: string): ProblemDetails {
+/** The problem document of a status, with the type and title every answer of it has. */
+export function problemOfStatus(status: number, detail?: string): ProblemDetails {
   const [slug, title] = SLUGS[status] ?? ['error', 'Error'];
   return { type: problemType(slug), title, status, detail };
 }
 
-/** body-parser errors carry a `type` and a `status` of their own. */
-interface ParserError {
-  type: string;
-  status: number;
-}
-function isParserError(error: unknown): error is ParserError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    typeof (error as ParserError).type === 'string' &&
-    typeof (error as ParserError).status === 'number'
-  );
-}
+/**
+ * What the HTTP server itself refuses before our code sees the request (Fastify's errors, which
+ * Nest hands on as HttpExceptions carrying Fastify's message), said as the gateway says it.
+ */
+const SERVER_REFUSALS: Record<number, string> = {
+  413: 'The body is larger than this endpoint accepts.',
+  415: 'Send the body as application/json.',
+};
 
 /** Folds anything thrown while handling a request into the problem document to answer with. */
 export function toProblem(error: unknown): ProblemDetails {
@@ -63,56 +59,50 @@ export function toProblem(error: unknown): ProblemDetails {
         : typeof (body as { message?: unknown }).message === 'string'
           ? (body as { message: string }).message
           : undefined;
-    return fromStatus(status, message);
-  }
-  if (isParserError(error)) {
-    switch (error.type) {
-      case 'entity.parse.failed':
-        return fromStatus(400, 'The body is not valid JSON.');
-      case 'entity.too.large':
-        return fromStatus(413, 'The body is larger than this endpoint accepts.');
-      case 'encoding.unsupported':
-      case 'charset.unsupported':
-        return fromStatus(415, 'The body encoding or charset is not supported.');
-      default:
-        if (error.status >= 400 && error.status < 500) return fromStatus(error.status);
-    }
+    return problemOfStatus(status, SERVER_REFUSALS[status] ?? message);
   }
   if (isDatabaseUnavailable(error)) {
-    return fromStatus(503, 'The database is not answering; try again shortly.');
+    return problemOfStatus(503, 'The database is not answering; try again shortly.');
   }
-  return fromStatus(500, 'Something went wrong on our side; the request id helps us find it.');
+  return problemOfStatus(500, 'Something went wrong on our side; the request id helps us find it.');
 }
 
 export function writeProblem(
-  req: Request,
-  res: Response,
+  request: FastifyRequest,
+  reply: FastifyReply,
   problem: ProblemDetails,
   logger: Logger,
   error: unknown,
 ): void {
-  const requestId = res.getHeader('x-request-id');
+  const requestId = reply.getHeader('x-request-id');
+  const path = request.url.split('?')[0];
   const body: ProblemDetails = {
     ...problem,
-    instance: problem.instance ?? req.path,
+    instance: problem.instance ?? path,
     ...(typeof requestId === 'string' ? { requestId } : {}),
   };
   if (body.status >= 500 && body.status !== 503 && body.status !== 504) {
     // The error's name and message only: bodies and arguments may hold personal data.
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown';
     logger.error(
-      `${req.method} ${req.path} failed: ${reason}`,
+      `${request.method} ${path} failed (request ${String(requestId)}): ${reason}`,
       error instanceof Error ? error.stack : undefined,
     );
   }
-  if (res.headersSent) return;
+  if (reply.sent) return;
   if (typeof body.retryAfterSeconds === 'number') {
-    res.setHeader('Retry-After', String(body.retryAfterSeconds));
+    reply.header('Retry-After', String(body.retryAfterSeconds));
   }
-  res.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+  reply
+    .status(body.status)
+    .header('Content-Type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`)
+    .send(JSON.stringify(body));
 }
 
-/** Every error an HTTP app answers is an RFC 9457 problem document. */
+/**
+ * Every error an HTTP app answers is an RFC 9457 problem document: a handler's or a guard's, and
+ * (through Nest's error and not-found handlers) the server's own refusals of a body or a route.
+ */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemFilter');
@@ -120,25 +110,11 @@ export class ProblemFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     writeProblem(
-      http.getRequest<Request>(),
-      http.getResponse<Response>(),
+      http.getRequest<FastifyRequest>(),
+      http.getResponse<FastifyReply>(),
       toProblem(error),
       this.logger,
       error,
     );
   }
-}
-
-/**
- * The same answer for errors raised by express middleware that runs before Nest's router
- * (the body parser): malformed JSON, bodies too large.
- */
-export function problemErrorMiddleware(): (
-  error: unknown,
-  req: Request,
-  res: Response,
-  next: NextFunction,
-) => void {
-  const logger = new Logger('ProblemFilter');
-  return (error, req, res, _next) => writeProblem(req, res, toProblem(error), logger, error);
 }

@@ -1,6 +1,6 @@
-import { ClientRMQ, RmqRecordBuilder } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
-import { Subject, firstValueFrom, map, merge, take, timeout, TimeoutError } from 'rxjs';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { connect, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { RpcRequest } from '@kanta/contracts';
 import { ProblemError } from '../http/problem-error';
 import { AMQP_SOCKET_OPTIONS } from '../config';
@@ -11,6 +11,9 @@ import { isProblemDetails } from '../rpc-problem';
  * an assertion whose options differ from the queue's, so the server must use these too.
  */
 export const RPC_QUEUE_OPTIONS = { durable: true } as const;
+
+/** RabbitMQ's direct reply-to pseudo-queue: replies come back without a queue of our own. */
+export const DIRECT_REPLY_QUEUE = 'amq.rabbitmq.reply-to';
 
 export interface RpcClientOptions {
   /** The service's name, used in problem texts ("customers did not answer in time"). */
@@ -24,55 +27,63 @@ export interface RpcClientOptions {
   connectTimeoutMs?: number;
 }
 
-type ConnectionState = 'connecting' | 'connected' | 'disconnected';
+/**
+ * A reply as Nest's RMQ transport writes it (our services and Nest's own ServerRMQ alike):
+ * `err` for a failure, `response` for an answer, `isDisposed` on the last message of a reply.
+ */
+interface ReplyPacket {
+  err?: unknown;
+  response?: unknown;
+  isDisposed?: boolean;
+}
+
+interface PendingCall {
+  resolve(value: unknown): void;
+  reject(error: ProblemError): void;
+  timer: NodeJS.Timeout;
+  /** Resolve with the answer's JSON text (a JsonText) instead of the parsed value. */
+  asText: boolean;
+}
 
 /**
- * Request/response to one service over Nest's RabbitMQ transport, with the transport's unsafe
- * defaults replaced: every call has a timeout, a missing broker fails at once instead of
- * queueing in memory, and the service's problem documents come back as ProblemErrors.
+ * An answer's JSON exactly as the service wrote it, for the gateway to pass on without parsing
+ * and serialising it again. `T` is what it holds, for the reader.
+ */
+export class JsonText<T = unknown> {
+  declare readonly _holds?: T;
+
+  constructor(readonly text: string) {}
+}
+
+/** How our RpcServer (and Nest's ServerRMQ) write a successful reply around its answer. */
+const ANSWER_START = '{"response":';
+const ANSWER_END = ',"isDisposed":true}';
+
+/**
+ * Request/response to one service over RabbitMQ, speaking the wire format of Nest's RMQ
+ * transport (`{ pattern, data, id }` out, `{ err | response, isDisposed }` back over direct
+ * reply-to) without its machinery: a call is one publish on a set-up channel and one entry in a
+ * map of calls in flight, settled by the reply, its timeout or the loss of the channel. Every
+ * call has a timeout, a missing broker fails at once instead of queueing in memory, and the
+ * service's problem documents come back as ProblemErrors.
  */
 export class RpcClient {
-  private readonly client: ClientRMQ;
-  private state: ConnectionState = 'connecting';
+  private manager: AmqpConnectionManager | null = null;
+  private wrapper: ChannelWrapper | null = null;
+  /** The set-up channel (queue asserted, reply consumer on), or null while there is none. */
+  private channel: Channel | null = null;
   private connecting: Promise<void> | null = null;
-  /** Fails calls in flight when the connection drops: their replies can no longer arrive. */
-  private readonly connectionLost = new Subject<void>();
+  private readonly pending = new Map<string, PendingCall>();
+  private readonly channelReady = new Set<() => void>();
 
-  constructor(private readonly options: RpcClientOptions) {
-    this.client = new ClientRMQ({
-      urls: [options.amqpUrl],
-      queue: options.queue,
-      queueOptions: RPC_QUEUE_OPTIONS,
-      // Direct reply-to (the default reply queue) requires no-ack consumption of replies.
-      noAck: true,
-      // A request outlives its caller by at most timeoutMs; surviving a broker restart would
-      // only deliver work nobody waits for.
-      persistent: false,
-      socketOptions: {
-        heartbeatIntervalInSeconds: 10,
-        reconnectTimeInSeconds: 2,
-        connectionOptions: { ...AMQP_SOCKET_OPTIONS, timeout: options.connectTimeoutMs ?? 3000 },
-      },
-    });
-    // RmqStatus is a const enum that does not exist at runtime; its values are these strings.
-    this.client.status.subscribe((status: string) => {
-      const next: ConnectionState =
-        status === 'connected'
-          ? 'connected'
-          : status === 'disconnected'
-            ? 'disconnected'
-            : this.state;
-      if (this.state === 'connected' && next === 'disconnected') this.connectionLost.next();
-      this.state = next;
-    });
-  }
+  constructor(private readonly options: RpcClientOptions) {}
 
   get service(): string {
     return this.options.service;
   }
 
   get isConnected(): boolean {
-    return this.state === 'connected';
+    return this.channel !== null;
   }
 
   /**
@@ -80,10 +91,7 @@ export class RpcClient {
    * an app can start without it and report it in its health. Reconnection continues behind.
    */
   async connect(): Promise<boolean> {
-    this.connecting ??= this.client.connect().then(
-      () => undefined,
-      () => undefined,
-    );
+    this.connecting ??= this.open();
     const bound = this.options.connectTimeoutMs ?? 3000;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -91,7 +99,6 @@ export class RpcClient {
       new Promise<void>((resolve) => (timer = setTimeout(resolve, bound))),
     ]);
     clearTimeout(timer);
-    // The first connect() of ClientRMQ resolves before the channel is confirmed in every path.
     return this.isConnected;
   }
 
@@ -100,42 +107,162 @@ export class RpcClient {
    * service's own problem (answered unchanged), 503 when the broker is not there, 504 when the
    * service does not answer within the timeout.
    */
-  async send<TResult, TData = unknown>(
+  send<TResult, TData = unknown>(
     pattern: string,
     request: RpcRequest<TData>,
     timeoutMs = this.options.timeoutMs,
   ): Promise<TResult> {
-    if (!this.isConnected) {
+    return this.call<TResult, TData>(pattern, request, timeoutMs, false);
+  }
+
+  /**
+   * As `send`, for an answer the caller passes on unchanged (a search page): it resolves the
+   * answer's JSON text, saving a parse here and a serialisation in the HTTP reply.
+   */
+  relay<TResult, TData = unknown>(
+    pattern: string,
+    request: RpcRequest<TData>,
+    timeoutMs = this.options.timeoutMs,
+  ): Promise<JsonText<TResult>> {
+    return this.call<JsonText<TResult>, TData>(pattern, request, timeoutMs, true);
+  }
+
+  private async call<TResult, TData>(
+    pattern: string,
+    request: RpcRequest<TData>,
+    timeoutMs: number,
+    asText: boolean,
+  ): Promise<TResult> {
+    if (!this.channel) {
       if (this.connecting === null) await this.connect();
-      if (!this.isConnected) throw this.unavailable();
+      if (!this.channel) throw this.unavailable();
     }
-    const record = new RmqRecordBuilder(request)
-      .setOptions({
-        // The broker drops a request nobody will wait for any more.
-        expiration: String(timeoutMs),
-        messageId: randomUUID(),
-        timestamp: Math.floor(Date.now() / 1000),
-        headers: { 'x-correlation-id': request.context.correlationId },
-      })
-      .build();
-    const lost = this.connectionLost.pipe(
-      take(1),
-      map((): never => {
-        throw this.unavailable();
-      }),
-    );
-    try {
-      return await firstValueFrom(
-        merge(this.client.send<TResult>(pattern, record).pipe(timeout(timeoutMs)), lost),
-      );
-    } catch (error) {
-      throw this.toProblemError(error);
-    }
+    const channel = this.channel;
+    const id = randomUUID();
+    const content = Buffer.from(JSON.stringify({ pattern, data: request, id }));
+    return new Promise<TResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(ProblemError.gatewayTimeout(`${this.options.service} did not answer in time.`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer, asText });
+      try {
+        channel.sendToQueue(this.options.queue, content, {
+          replyTo: DIRECT_REPLY_QUEUE,
+          correlationId: id,
+          // A request outlives its caller by at most timeoutMs (the broker drops it then);
+          // surviving a broker restart would only deliver work nobody waits for.
+          persistent: false,
+          expiration: String(timeoutMs),
+          messageId: randomUUID(),
+          timestamp: Math.floor(Date.now() / 1000),
+          headers: { 'x-correlation-id': request.context.correlationId },
+        });
+      } catch {
+        // The channel closed under us: its replies can no longer arrive.
+        this.settle(id)?.reject(this.unavailable());
+      }
+    });
   }
 
   async close(): Promise<void> {
-    this.connectionLost.complete();
-    await this.client.close();
+    this.failPending();
+    const manager = this.manager;
+    this.manager = null;
+    this.channel = null;
+    await this.wrapper?.close().catch(() => undefined);
+    await manager?.close();
+  }
+
+  private open(): Promise<void> {
+    const ready = new Promise<void>((resolve) => this.channelReady.add(resolve));
+    const manager = connect([this.options.amqpUrl], {
+      heartbeatIntervalInSeconds: 10,
+      reconnectTimeInSeconds: 2,
+      connectionOptions: {
+        ...AMQP_SOCKET_OPTIONS,
+        timeout: this.options.connectTimeoutMs ?? 3000,
+      },
+    });
+    this.manager = manager;
+    // A first attempt that fails ends the wait of connect() at once (calls answer 503 while
+    // reconnecting goes on behind); without a listener the event would be thrown.
+    manager.on('connectFailed', () => this.endConnectWait());
+    manager.on('disconnect', () => this.onChannelLost(this.channel));
+    // Replies to direct reply-to are neither persistent nor worth a publisher confirm.
+    this.wrapper = manager.createChannel({
+      confirm: false,
+      json: false,
+      setup: (channel: Channel) => this.setUp(channel),
+    });
+    this.wrapper.on('error', () => undefined);
+    return ready;
+  }
+
+  private async setUp(channel: Channel): Promise<void> {
+    await channel.assertQueue(this.options.queue, RPC_QUEUE_OPTIONS);
+    // Direct reply-to needs its consumer on the publishing channel, before the first publish.
+    await channel.consume(DIRECT_REPLY_QUEUE, (message) => this.onReply(message), {
+      noAck: true,
+    });
+    channel.once('close', () => this.onChannelLost(channel));
+    this.channel = channel;
+    this.endConnectWait();
+  }
+
+  private endConnectWait(): void {
+    for (const resolve of this.channelReady) resolve();
+    this.channelReady.clear();
+  }
+
+  private onReply(message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled the reply consumer: no reply on this channel can arrive any more.
+      this.onChannelLost(this.channel);
+      return;
+    }
+    const id: unknown = message.properties.correlationId;
+    const call = typeof id === 'string' ? this.settle(id) : undefined;
+    // A reply to a call that timed out (or to another client) has nobody to go to.
+    if (!call) return;
+    const content = message.content.toString();
+    if (call.asText && content.startsWith(ANSWER_START) && content.endsWith(ANSWER_END)) {
+      call.resolve(new JsonText(content.slice(ANSWER_START.length, -ANSWER_END.length)));
+      return;
+    }
+    let packet: ReplyPacket;
+    try {
+      packet = JSON.parse(content) as ReplyPacket;
+    } catch {
+      call.reject(this.toProblemError('unreadable reply'));
+      return;
+    }
+    if (packet.err) call.reject(this.toProblemError(packet.err));
+    else if (packet.response !== undefined || !packet.isDisposed) {
+      call.resolve(call.asText ? new JsonText(JSON.stringify(packet.response)) : packet.response);
+    }
+    // A reply that ended without an answer: the handler returned nothing.
+    else call.reject(this.toProblemError(undefined));
+  }
+
+  /** Removes a call in flight and stops its timer; undefined when it is no longer waiting. */
+  private settle(id: string): PendingCall | undefined {
+    const call = this.pending.get(id);
+    if (!call) return undefined;
+    this.pending.delete(id);
+    clearTimeout(call.timer);
+    return call;
+  }
+
+  /** Fails the calls in flight when their channel goes: their replies can no longer arrive. */
+  private onChannelLost(channel: Channel | null): void {
+    if (channel === null || this.channel !== channel) return;
+    this.channel = null;
+    this.failPending();
+  }
+
+  private failPending(): void {
+    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(this.unavailable());
   }
 
   private unavailable(): ProblemError {
@@ -145,10 +272,6 @@ export class RpcClient {
   }
 
   private toProblemError(error: unknown): ProblemError {
-    if (error instanceof ProblemError) return error;
-    if (error instanceof TimeoutError) {
-      return ProblemError.gatewayTimeout(`${this.options.service} did not answer in time.`);
-    }
     if (isProblemDetails(error)) return new ProblemError(error);
     if (!this.isConnected) return this.unavailable();
     // A string or unknown shape: no handler for the pattern, or a bug on the other side.

@@ -1,22 +1,12 @@
-import {
-  Catch,
-  HttpException,
-  createParamDecorator,
-  type ArgumentMetadata,
-  type ArgumentsHost,
-  type CallHandler,
-  type ExceptionFilter,
-  type ExecutionContext,
-  type INestApplication,
-  type INestMicroservice,
-  type NestInterceptor,
-  type PipeTransform,
-} from '@nestjs/common';
-import { NestMicroservice, RmqContext, Transport, type RmqOptions } from '@nestjs/microservices';
+import { HttpException, type INestApplication, type INestMicroservice } from '@nestjs/common';
+import { MetadataScanner, ModulesContainer } from '@nestjs/core';
+import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import { NO_MESSAGE_HANDLER, PATTERN_METADATA } from '@nestjs/microservices/constants';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { connect, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
 import type { Logger } from 'pino';
-import { finalize, throwError, type Observable } from 'rxjs';
 import {
   RPC_QUEUES,
   problemType,
@@ -30,6 +20,7 @@ import { isDatabaseUnavailable } from '@kanta/database';
 import { AMQP_SOCKET_OPTIONS } from '../config';
 import { mainConstraint } from '../http/validation';
 import { RpcProblem, isProblemDetails } from '../rpc-problem';
+import { RPC_QUEUE_OPTIONS } from './rpc-client';
 
 export interface RpcServerSettings {
   amqpUrl: string;
@@ -45,34 +36,8 @@ export interface RpcServerSettings {
 export const DEFAULT_RPC_PREFETCH = 32;
 
 /**
- * Nest RMQ options for a service's command queue with deliberate settings: the queue is durable,
- * deliveries are acknowledged manually (by {@link RpcAckInterceptor} / {@link RpcProblemFilter})
- * and the prefetch is explicit, because Nest's defaults are auto-ack and unlimited prefetch.
- */
-export function rpcServerOptions(service: RpcService, settings: RpcServerSettings): RmqOptions {
-  return {
-    transport: Transport.RMQ,
-    options: {
-      urls: [settings.amqpUrl],
-      queue: settings.queue ?? RPC_QUEUES[service],
-      queueOptions: { durable: true },
-      noAck: false,
-      prefetchCount: settings.prefetchCount ?? DEFAULT_RPC_PREFETCH,
-      isGlobalPrefetchCount: false,
-      persistent: true,
-      socketOptions: {
-        heartbeatIntervalInSeconds: 15,
-        reconnectTimeInSeconds: 2,
-        connectionOptions: AMQP_SOCKET_OPTIONS,
-      },
-    },
-  };
-}
-
-/**
- * Connects the RMQ command-queue server to a Nest application and installs the RPC edge on it:
- * acknowledgement of every delivery, errors as problem documents, validation of `data`.
- * Call `app.startAllMicroservices()` afterwards.
+ * Connects the service's command-queue server to a Nest application. Call
+ * `app.startAllMicroservices()` afterwards to start consuming; `app.close()` stops it.
  */
 export function connectRpcServer(
   app: INestApplication,
@@ -80,65 +45,174 @@ export function connectRpcServer(
   settings: RpcServerSettings,
   logger: Logger,
 ): INestMicroservice {
-  // Handlers capture the global enhancers when they are registered, and connectMicroservice
-  // registers them at once unless deferred; so defer, install the edge, then register (the same
-  // steps connectMicroservice takes, without running the app's init hooks a second time).
-  const microservice = app.connectMicroservice<RmqOptions>(rpcServerOptions(service, settings), {
-    inheritAppConfig: false,
-    deferInitialization: true,
-  }) as NestMicroservice;
-  microservice.useGlobalInterceptors(new RpcAckInterceptor());
-  microservice.useGlobalFilters(new RpcProblemFilter(logger));
-  microservice.useGlobalPipes(new RpcValidationPipe());
-  microservice.registerListeners();
-  microservice.setIsInitialized(true);
-  microservice.setIsInitHookCalled(true);
-  return microservice;
+  // A custom strategy rather than Nest's RMQ server: Nest still manages start and close, but
+  // its per-message pipeline (rxjs, context, interceptors, filters, pipes) is never used.
+  return app.connectMicroservice(
+    { strategy: new RpcServer(app, service, settings, logger) },
+    { inheritAppConfig: false },
+  );
 }
 
-/*
- * With noAck:false, Nest's ServerRMQ never acknowledges a delivery itself, and a handler that
- * throws would hold its prefetch slot until the connection drops. Both the interceptor (success)
- * and the filter (every failure, including guards that run before interceptors) ack, so the
- * delivery is remembered here to ack it exactly once: a second ack of the same tag is a channel
- * error that would close the channel and requeue everything in flight.
- */
-const acknowledged = new WeakSet<object>();
-
-function ackOnce(context: unknown): void {
-  if (!(context instanceof RmqContext)) return;
-  const message = context.getMessage() as object;
-  if (acknowledged.has(message)) return;
-  acknowledged.add(message);
-  const channel = context.getChannelRef() as { ack(message: object): void };
-  channel.ack(message);
-}
-
-/** Acks the delivery once the handler's answer is complete (or has failed). */
-export class RpcAckInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'rpc') return next.handle();
-    const rpcContext: unknown = context.switchToRpc().getContext();
-    return next.handle().pipe(finalize(() => ackOnce(rpcContext)));
-  }
+/** One @MessagePattern handler and how its arguments are found in a request. */
+interface RpcRoute {
+  pattern: string;
+  invoke: (...args: unknown[]) => unknown;
+  params: { index: number; kind: RpcParamKind; metatype: unknown }[];
 }
 
 /**
- * Turns whatever a handler threw into a problem document for the caller, and acks the delivery:
- * a failed request is answered, never redelivered (the caller decides whether to retry).
+ * The RPC edge of a service: consumes its command queue with manual acks and a bounded
+ * prefetch, hands each request to its @MessagePattern handler with the caller's context and
+ * validated data, and answers in the wire format of Nest's RMQ transport (which the gateway's
+ * RpcClient and Nest's ClientRMQ both read): `{ response, isDisposed }`, or `{ err: problem,
+ * isDisposed }` for any failure. Every delivery is acked exactly once, after its handler, success
+ * or failure: a failed request is answered, never redelivered (the caller decides whether to
+ * retry), and never holds its prefetch slot.
  */
-@Catch()
-export class RpcProblemFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+export class RpcServer extends Server implements CustomTransportStrategy {
+  private readonly routes = new Map<string, RpcRoute>();
+  private manager: AmqpConnectionManager | null = null;
+  private wrapper: ChannelWrapper | null = null;
 
-  catch(exception: unknown, host: ArgumentsHost): Observable<never> {
-    const rpcContext: unknown = host.switchToRpc().getContext();
-    ackOnce(rpcContext);
-    const problem = this.toProblem(exception, rpcContext);
-    return throwError(() => problem);
+  constructor(
+    private readonly app: INestApplication,
+    private readonly service: RpcService,
+    private readonly settings: RpcServerSettings,
+    private readonly log: Logger,
+  ) {
+    super();
   }
 
-  private toProblem(exception: unknown, rpcContext: unknown): ProblemDetails {
+  listen(callback: (error?: unknown) => void): void {
+    try {
+      this.collectRoutes();
+    } catch (error) {
+      callback(error);
+      return;
+    }
+    const queue = this.settings.queue ?? RPC_QUEUES[this.service];
+    this.manager = connect([this.settings.amqpUrl], {
+      heartbeatIntervalInSeconds: 15,
+      reconnectTimeInSeconds: 2,
+      connectionOptions: AMQP_SOCKET_OPTIONS,
+    });
+    this.manager.on('disconnect', ({ err }) =>
+      this.log.error({ err: err?.message }, 'rpc broker connection lost'),
+    );
+    this.manager.on('connectFailed', () => undefined);
+    // Replies go to direct reply-to queues: a publisher confirm for each would buy nothing.
+    this.wrapper = this.manager.createChannel({
+      confirm: false,
+      json: false,
+      setup: async (channel: Channel) => {
+        await channel.assertQueue(queue, RPC_QUEUE_OPTIONS);
+        await channel.prefetch(this.settings.prefetchCount ?? DEFAULT_RPC_PREFETCH, false);
+        await channel.consume(
+          queue,
+          (message) => {
+            if (!message) return;
+            this.handle(message, channel).catch((error: unknown) => {
+              // Not expected (handle answers every failure itself); never leave it unacked.
+              this.log.error({ err: (error as Error)?.message }, 'rpc delivery not handled');
+              settle(channel, message, true);
+            });
+          },
+          { noAck: false },
+        );
+      },
+    });
+    this.wrapper.on('error', (error: Error) =>
+      this.log.warn({ err: error.message }, 'rpc channel setup failed'),
+    );
+    // Started once the first channel consumes, as Nest's RMQ server does; it waits for a broker
+    // that is not there yet, reconnecting behind.
+    this.wrapper.waitForConnect().then(() => callback(), callback);
+  }
+
+  async close(): Promise<void> {
+    await this.wrapper?.close().catch(() => undefined);
+    await this.manager?.close();
+    this.wrapper = null;
+    this.manager = null;
+  }
+
+  on(): void {
+    // No events to offer: the connection's state is logged here.
+  }
+
+  unwrap<T>(): T {
+    return this.manager as T;
+  }
+
+  /** Every @MessagePattern method of the app's controllers, by pattern. */
+  private collectRoutes(): void {
+    this.routes.clear();
+    const scanner = new MetadataScanner();
+    for (const module of this.app.get(ModulesContainer).values()) {
+      for (const wrapper of module.controllers.values()) {
+        const instance = wrapper.instance as Record<string, unknown> | undefined;
+        if (!instance) continue;
+        const prototype = Object.getPrototypeOf(instance) as object;
+        for (const name of scanner.getAllMethodNames(prototype)) {
+          const method = instance[name] as (...args: unknown[]) => unknown;
+          const patterns = Reflect.getMetadata(PATTERN_METADATA, method) as unknown[] | undefined;
+          for (const pattern of patterns ?? []) {
+            if (typeof pattern !== 'string') {
+              throw new Error(`${wrapper.name}.${name}: RPC patterns are strings`);
+            }
+            if (this.routes.has(pattern)) throw new Error(`two handlers for ${pattern}`);
+            const types = (Reflect.getMetadata('design:paramtypes', prototype, name) ??
+              []) as unknown[];
+            const params = rpcParamsOf(prototype, name).map((param) => ({
+              ...param,
+              metatype: types[param.index],
+            }));
+            this.routes.set(pattern, { pattern, invoke: method.bind(instance), params });
+          }
+        }
+      }
+    }
+  }
+
+  private async handle(message: ConsumeMessage, channel: Channel): Promise<void> {
+    const packet = parsePacket(message.content);
+    const route = packet ? this.routes.get(packet.pattern) : undefined;
+    const { replyTo, correlationId } = message.properties as {
+      replyTo?: string;
+      correlationId?: string;
+    };
+    const reply = (answer: object): void => {
+      if (!replyTo || packet?.id === undefined) return;
+      try {
+        channel.sendToQueue(replyTo, Buffer.from(JSON.stringify(answer)), { correlationId });
+      } catch {
+        // The channel is gone; the caller's own timeout or connection loss answers for us.
+      }
+    };
+    if (!packet || !route) {
+      this.log.warn({ pattern: packet?.pattern }, 'rpc request for no handler refused');
+      settle(channel, message, false);
+      reply({ id: packet?.id, err: NO_MESSAGE_HANDLER, status: 'error' });
+      return;
+    }
+    let answer: object;
+    try {
+      const args: unknown[] = [];
+      for (const param of route.params) {
+        args[param.index] =
+          param.kind === 'caller'
+            ? callerOf(packet.data)
+            : await validateRpcData(param.metatype, dataOf(packet.data));
+      }
+      answer = { response: await route.invoke(...args), isDisposed: true };
+    } catch (error) {
+      answer = { err: this.toProblem(error, route.pattern), isDisposed: true };
+    }
+    settle(channel, message, true);
+    reply(answer);
+  }
+
+  private toProblem(exception: unknown, pattern: string): ProblemDetails {
     if (exception instanceof RpcProblem) return exception.problem;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -150,10 +224,11 @@ export class RpcProblemFilter implements ExceptionFilter {
         };
       }
     }
-    const error: unknown = (exception as { getError?: () => unknown }).getError?.();
+    // Whatever was thrown, even null.
+    const error: unknown = (exception as { getError?: () => unknown } | null)?.getError?.();
     if (isProblemDetails(error)) return error;
     if (isDatabaseUnavailable(exception)) {
-      this.logger.warn({ code: (exception as { code?: string })?.code }, 'database unavailable');
+      this.log.warn({ code: (exception as { code?: string })?.code }, 'database unavailable');
       return {
         type: problemType('service-unavailable'),
         title: 'Service unavailable',
@@ -163,8 +238,7 @@ export class RpcProblemFilter implements ExceptionFilter {
     }
     // Only the error's class, code and message are logged: a driver error's `detail` can quote
     // the offending values, which may be personal data.
-    const pattern = rpcContext instanceof RmqContext ? rpcContext.getPattern() : undefined;
-    this.logger.error(
+    this.log.error(
       {
         pattern,
         err: {
@@ -182,6 +256,38 @@ export class RpcProblemFilter implements ExceptionFilter {
       status: 500,
       detail: 'The service could not complete the request.',
     };
+  }
+}
+
+/** A request as Nest's RMQ client and our RpcClient send it. */
+interface RequestPacket {
+  pattern: string;
+  data: unknown;
+  id?: string;
+}
+
+function parsePacket(content: Buffer): RequestPacket | null {
+  try {
+    const packet = JSON.parse(content.toString()) as Partial<RequestPacket> | null;
+    if (typeof packet !== 'object' || packet === null || typeof packet.pattern !== 'string') {
+      return null;
+    }
+    return { pattern: packet.pattern, data: packet.data, id: packet.id };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Acks (or, for a request nobody handles, rejects without requeueing) a delivery. A closed
+ * channel has already returned it to the queue; acking it there would throw.
+ */
+function settle(channel: Channel, message: ConsumeMessage, ack: boolean): void {
+  try {
+    if (ack) channel.ack(message);
+    else channel.nack(message, false, false);
+  } catch {
+    // The channel closed while the handler ran: the broker redelivers the request.
   }
 }
 
@@ -204,33 +310,32 @@ export function RpcFieldRoot(): PropertyDecorator {
 const PRIMITIVES: unknown[] = [String, Boolean, Number, Array, Object];
 
 /**
- * Validates the `data` of an RPC against its class: unknown fields are refused (whitelist +
- * forbidNonWhitelisted), and every failure becomes one FieldError per field in a 422 problem.
+ * Validates the `data` of an RPC against its parameter's class: unknown fields are refused
+ * (whitelist + forbidNonWhitelisted), and every failure becomes one FieldError per field in a 422
+ * problem. Data of a type without a class (an interface, a record) passes as it is.
  */
-export class RpcValidationPipe implements PipeTransform {
-  async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const metatype = metadata.metatype;
-    if (!metatype || PRIMITIVES.includes(metatype)) return value;
-    if (typeof value !== 'object' || value === null) {
-      throw RpcProblem.validation([
-        { field: '', reason: 'invalid_type', message: 'the request data must be an object' },
-      ]);
-    }
-    const instance = plainToInstance(metatype, value) as object;
-    const errors = await validate(instance, {
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      forbidUnknownValues: true,
-      validationError: { target: false, value: false },
-    });
-    if (errors.length > 0) {
-      const roots =
-        (Reflect.getMetadata(FIELD_ROOT, metatype.prototype as object) as
-          Set<string | symbol> | undefined) ?? new Set<string | symbol>();
-      throw RpcProblem.validation(fieldErrorsOf(errors, roots));
-    }
-    return instance;
+async function validateRpcData(metatype: unknown, value: unknown): Promise<unknown> {
+  if (typeof metatype !== 'function' || PRIMITIVES.includes(metatype)) return value;
+  if (typeof value !== 'object' || value === null) {
+    throw RpcProblem.validation([
+      { field: '', reason: 'invalid_type', message: 'the request data must be an object' },
+    ]);
   }
+  const type = metatype as new () => object;
+  const instance: object = plainToInstance(type, value);
+  const errors = await validate(instance, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    validationError: { target: false, value: false },
+  });
+  if (errors.length > 0) {
+    const roots =
+      (Reflect.getMetadata(FIELD_ROOT, type.prototype as object) as
+        Set<string | symbol> | undefined) ?? new Set<string | symbol>();
+    throw RpcProblem.validation(fieldErrorsOf(errors, roots));
+  }
+  return instance;
 }
 
 /** One FieldError per failing field, its path dotted through nested objects and arrays. */
@@ -262,30 +367,51 @@ function fieldErrorsOf(
   return out;
 }
 
-/** The caller's context of an RPC (`{ context, data }`). */
-export const RpcCaller = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): CallerContext => {
-    const request = ctx.switchToRpc().getData<Partial<RpcRequest<unknown>>>();
-    const context = request?.context;
-    if (
-      typeof context !== 'object' ||
-      context === null ||
-      typeof context.userId !== 'string' ||
-      typeof context.role !== 'string' ||
-      !Array.isArray(context.stationIds)
-    ) {
-      throw new RpcProblem({
-        type: problemType('bad-request'),
-        title: 'The request carries no caller context',
-        status: 400,
-      });
-    }
-    return context;
-  },
-);
+type RpcParamKind = 'caller' | 'data';
 
-/** The `data` of an RPC; validated by {@link RpcValidationPipe} against the parameter's class. */
-export const RpcData = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): unknown =>
-    ctx.switchToRpc().getData<Partial<RpcRequest<unknown>>>()?.data ?? {},
-);
+const RPC_PARAMS = Symbol('kanta:rpc-params');
+
+function rpcParam(kind: RpcParamKind): ParameterDecorator {
+  return (target, property, index) => {
+    if (property === undefined) return;
+    const params =
+      (Reflect.getMetadata(RPC_PARAMS, target, property) as
+        { index: number; kind: RpcParamKind }[] | undefined) ?? [];
+    Reflect.defineMetadata(RPC_PARAMS, [...params, { index, kind }], target, property);
+  };
+}
+
+function rpcParamsOf(prototype: object, method: string): { index: number; kind: RpcParamKind }[] {
+  const params =
+    (Reflect.getMetadata(RPC_PARAMS, prototype, method) as
+      { index: number; kind: RpcParamKind }[] | undefined) ?? [];
+  return [...params].sort((a, b) => a.index - b.index);
+}
+
+/** The caller's context of an RPC (`{ context, data }`); a request without one is a 400. */
+export const RpcCaller = (): ParameterDecorator => rpcParam('caller');
+
+/** The `data` of an RPC, validated against the parameter's class. */
+export const RpcData = (): ParameterDecorator => rpcParam('data');
+
+function callerOf(request: unknown): CallerContext {
+  const context = (request as Partial<RpcRequest<unknown>> | null | undefined)?.context;
+  if (
+    typeof context !== 'object' ||
+    context === null ||
+    typeof context.userId !== 'string' ||
+    typeof context.role !== 'string' ||
+    !Array.isArray(context.stationIds)
+  ) {
+    throw new RpcProblem({
+      type: problemType('bad-request'),
+      title: 'The request carries no caller context',
+      status: 400,
+    });
+  }
+  return context;
+}
+
+function dataOf(request: unknown): unknown {
+  return (request as Partial<RpcRequest<unknown>> | null | undefined)?.data ?? {};
+}

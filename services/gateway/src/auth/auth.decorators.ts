@@ -4,7 +4,7 @@ import {
   type CustomDecorator,
   type ExecutionContext,
 } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { CallerContext, Role } from '@kanta/contracts';
 import type { Identity } from './identity';
 
@@ -27,7 +27,7 @@ export interface Caller {
   context: CallerContext;
 }
 
-export interface AuthenticatedRequest extends Request {
+export interface AuthenticatedRequest extends FastifyRequest {
   caller?: Caller;
 }
 

@@ -1,6 +1,5 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { JwtService } from '@nestjs/jwt';
 import type { Role } from '@kanta/contracts';
 import { ProblemError } from '@kanta/platform';
 import {
@@ -9,6 +8,7 @@ import {
   TENANT_SCOPED_KEY,
   type AuthenticatedRequest,
 } from './auth.decorators';
+import { AccessTokens } from './access-tokens';
 import type { AccessTokenClaims } from './identity';
 import { IdentityService } from './identity.service';
 import { requestIdOf } from '../http/request-id';
@@ -21,7 +21,7 @@ import { requestIdOf } from '../http/request-id';
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly jwt: JwtService,
+    private readonly tokens: AccessTokens,
     private readonly identities: IdentityService,
   ) {}
 
@@ -52,9 +52,7 @@ export class AuthGuard implements CanActivate {
     const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(header ?? '');
     if (!match) throw ProblemError.unauthorized();
     try {
-      const claims = await this.jwt.verifyAsync<AccessTokenClaims>(match[1]);
-      if (typeof claims.sub !== 'string') throw new Error('no subject');
-      return { sub: claims.sub, sid: typeof claims.sid === 'string' ? claims.sid : null };
+      return await this.tokens.verify(match[1]);
     } catch {
       throw ProblemError.unauthorized('The token is invalid or has expired.');
     }

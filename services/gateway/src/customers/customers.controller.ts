@@ -20,6 +20,7 @@ import {
   SearchCustomersQueryDto,
   UpdateCustomerDto,
 } from '@kanta/contracts';
+import type { JsonText } from '@kanta/platform';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import type { HttpResult } from '../http/http-result';
 import { UuidParam } from '../http/uuid-param';
@@ -66,7 +67,7 @@ export class CustomersController {
   search(
     @CurrentCaller() caller: Caller,
     @Query() query: SearchCustomersQueryDto,
-  ): Promise<CustomerPage> {
+  ): Promise<JsonText<CustomerPage>> {
     return this.customers.search(caller, query);
   }
 

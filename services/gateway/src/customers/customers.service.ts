@@ -13,7 +13,7 @@ import {
   type UpdateCustomerCommand,
   type UpdateCustomerDto,
 } from '@kanta/contracts';
-import { ProblemError, type RpcClient } from '@kanta/platform';
+import { ProblemError, type JsonText, type RpcClient } from '@kanta/platform';
 import type { Caller } from '../auth/auth.decorators';
 import { CUSTOMERS_RPC_CLIENT } from '../core/tokens';
 import { ConsentsService } from '../consents/consents.service';
@@ -82,9 +82,9 @@ export class CustomersService {
     return new HttpResult(result.customer, result.replayed ? 200 : 201, headers);
   }
 
-  async search(caller: Caller, query: SearchCustomersQueryDto): Promise<CustomerPage> {
+  async search(caller: Caller, query: SearchCustomersQueryDto): Promise<JsonText<CustomerPage>> {
     this.checkStations(caller, query.stationIds);
-    return this.rpc.send<CustomerPage, SearchCustomersQueryDto>(CUSTOMERS_RPC.search, {
+    return this.rpc.relay<CustomerPage, SearchCustomersQueryDto>(CUSTOMERS_RPC.search, {
       context: caller.context,
       data: { ...query },
     });

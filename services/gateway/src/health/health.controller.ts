@@ -1,6 +1,6 @@
 import { Controller, Get, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Public } from '../auth/auth.decorators';
 import type { HttpResult } from '../http/http-result';
 import { requestIdOf } from '../http/request-id';
@@ -16,7 +16,7 @@ export class HealthController {
   @ApiOperation({
     summary: 'Database, Redis, broker and every service: 200 when all are up, else 503',
   })
-  check(@Req() req: Request): Promise<HttpResult<HealthReport>> {
+  check(@Req() req: FastifyRequest): Promise<HttpResult<HealthReport>> {
     return this.health.check(requestIdOf(req));
   }
 }

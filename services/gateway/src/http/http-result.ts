@@ -1,11 +1,6 @@
-import {
-  Injectable,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
-import type { Response } from 'express';
-import { map, type Observable } from 'rxjs';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
+import { JsonText } from '@kanta/platform';
 
 /**
  * A body together with the status and headers it must be answered with (201 + Location, ETag,
@@ -19,17 +14,26 @@ export class HttpResult<T> {
   ) {}
 }
 
-@Injectable()
-export class HttpResultInterceptor implements NestInterceptor {
-  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    return next.handle().pipe(
-      map((value: unknown) => {
-        if (!(value instanceof HttpResult)) return value;
-        const res = ctx.switchToHttp().getResponse<Response>();
-        res.status(value.status);
-        for (const [name, header] of Object.entries(value.headers)) res.setHeader(name, header);
-        return value.body as unknown;
-      }),
-    );
+/**
+ * Fastify as Nest drives it, answering an HttpResult with its status and headers, and a service's
+ * answer relayed as JSON text (JsonText) as it is. Done where the reply is written rather than in
+ * a global interceptor: an interceptor costs every request an rxjs pipeline and async-context
+ * bindings (some 3 % of the gateway's CPU), whatever it returns.
+ */
+export class GatewayFastifyAdapter extends FastifyAdapter {
+  override reply(response: FastifyReply, body: unknown, statusCode?: number): FastifyReply {
+    let status = statusCode;
+    let content = body;
+    if (content instanceof HttpResult) {
+      const result = content as HttpResult<unknown>;
+      for (const [name, value] of Object.entries(result.headers)) response.header(name, value);
+      status = result.status;
+      content = result.body;
+    }
+    if (content instanceof JsonText) {
+      response.header('Content-Type', 'application/json; charset=utf-8');
+      return super.reply(response, content.text, status);
+    }
+    return super.reply(response, content, status);
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { RpcClient } from '@kanta/platform';
+import type { JsonText, RpcClient } from '@kanta/platform';
 import { HttpResult } from '../http/http-result';
 import type { Caller } from '../auth/auth.decorators';
 import type { RpcClients } from '../core/core.module';
@@ -16,6 +16,11 @@ export class VehiclesGateway {
 
   send<TResult, TData>(pattern: string, caller: Caller, data: TData): Promise<TResult> {
     return this.rpc.send<TResult, TData>(pattern, { context: caller.context, data });
+  }
+
+  /** A call whose answer is passed on unchanged, as the service's JSON text. */
+  relay<TResult, TData>(pattern: string, caller: Caller, data: TData): Promise<JsonText<TResult>> {
+    return this.rpc.relay<TResult, TData>(pattern, { context: caller.context, data });
   }
 
   /**

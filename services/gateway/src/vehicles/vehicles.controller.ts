@@ -33,7 +33,7 @@ import {
   type UnlinkVehicleCommand,
   type UpdateVehicleCommand,
 } from '@kanta/contracts';
-import { ProblemError } from '@kanta/platform';
+import { ProblemError, type JsonText } from '@kanta/platform';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { versionFromIfMatch } from '../http/if-match';
 import { HttpResult } from '../http/http-result';
@@ -76,8 +76,8 @@ export class VehiclesController {
   search(
     @CurrentCaller() caller: Caller,
     @Query() query: SearchVehiclesQueryDto,
-  ): Promise<VehiclePage> {
-    return this.vehicles.send(VEHICLES_RPC.searchVehicles, caller, { ...query });
+  ): Promise<JsonText<VehiclePage>> {
+    return this.vehicles.relay(VEHICLES_RPC.searchVehicles, caller, { ...query });
   }
 
   @Get(':id')

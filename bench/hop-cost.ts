@@ -1,0 +1,145 @@
+/*
+ * The fixed cost of one API request: CPU time per request of each process (gateway, the service
+ * answering, PostgreSQL backends, RabbitMQ) read from /proc while autocannon drives a cheap
+ * request (a plate search in an empty tenant, a customer create, a customer search answering a
+ * page of 25) with 20 concurrent clients.
+ * The SQL of these requests is trivial, so what is measured is the hop: HTTP, auth, validation,
+ * RPC both ways and the service's RPC edge. Linux only (reads /proc).
+ */
+import 'reflect-metadata';
+import { readFileSync, readdirSync } from 'node:fs';
+import { Client } from 'pg';
+import { httpLoad, ms, scratchDatabase, startBenchSystem, type Stats } from './support';
+
+const REQUESTS = Number(process.env.BENCH_HOP_REQUESTS ?? 4000);
+const CONCURRENCY = 20;
+const TICKS_PER_SECOND = 100;
+
+/** utime + stime of a process in clock ticks, or 0 when it is gone. */
+function cpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** Pids whose command name is `name` (beam.smp for RabbitMQ). */
+function pidsNamed(name: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
+      } catch {
+        return false;
+      }
+    });
+}
+
+async function main(): Promise<void> {
+  const db = await scratchDatabase('hop');
+  const bench = await startBenchSystem(db.env);
+  const client = new Client(db.settings);
+  await client.connect();
+  try {
+    const { admin, stationIds } = bench;
+    const pids = Object.fromEntries(
+      Object.entries(bench.system.processes).map(([name, child]) => [name, child.pid!]),
+    );
+    const groups = async (): Promise<Record<string, number[]>> => ({
+      gateway: [pids.gateway],
+      vehicles: [pids.vehicles],
+      customers: [pids.customers],
+      consents: [pids.consents],
+      // Only this run's backends (other databases on the machine are someone else's load), by
+      // the service that opened them.
+      ...(
+        await client.query<{ pid: number; name: string }>(
+          `SELECT pid, 'pg:' || application_name AS name FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+        )
+      ).rows.reduce<Record<string, number[]>>((byName, row) => {
+        (byName[row.name] ??= []).push(row.pid);
+        return byName;
+      }, {}),
+      rabbitmq: pidsNamed('beam.smp'),
+    });
+    let next = 0;
+    const cases: { label: string; load: (amount: number) => Promise<Stats> }[] = [
+      {
+        label: 'GET /vehicles?q=aza-000 (none found)',
+        load: (amount) =>
+          httpLoad({
+            url: `${bench.system.gatewayUrl}/api/v1/vehicles?q=aza-000`,
+            method: 'GET',
+            token: admin.token!,
+            connections: CONCURRENCY,
+            amount,
+          }),
+      },
+      {
+        label: 'POST /customers',
+        load: (amount) =>
+          httpLoad({
+            url: `${bench.system.gatewayUrl}/api/v1/customers`,
+            method: 'POST',
+            token: admin.token!,
+            connections: CONCURRENCY,
+            amount,
+            body: () => ({
+              firstName: `Hop${next}`,
+              lastName: 'Mäkinen',
+              phone: `+35840${String(1000000 + next).padStart(7, '0')}`,
+              email: `hop${next++}@example.test`,
+              stationIds: [stationIds[0]],
+            }),
+          }),
+      },
+      {
+        // After the creates: 25 of them on a page, the size of a typical search answer.
+        label: 'GET /customers?q=mäk (25 found)',
+        load: (amount) =>
+          httpLoad({
+            url: `${bench.system.gatewayUrl}/api/v1/customers?q=m%C3%A4k`,
+            method: 'GET',
+            token: admin.token!,
+            connections: CONCURRENCY,
+            amount,
+          }),
+      },
+    ];
+    console.log(`\n== The gateway hop, ${CONCURRENCY} concurrent clients, ${REQUESTS} requests`);
+    for (const c of cases) {
+      await c.load(400);
+      const watched = await groups();
+      const before = Object.fromEntries(
+        Object.entries(watched).map(([name, list]) => [
+          name,
+          list.reduce((sum, pid) => sum + cpuTicks(pid), 0),
+        ]),
+      );
+      const stats = await c.load(REQUESTS);
+      const perRequest = Object.entries(watched).map(([name, list]) => {
+        const ticks = list.reduce((sum, pid) => sum + cpuTicks(pid), 0) - before[name];
+        return `${name} ${((ticks / TICKS_PER_SECOND / stats.count) * 1000).toFixed(2)}`;
+      });
+      console.log(
+        `  ${c.label}: ${stats.perSecond.toFixed(0)}/s, p50 ${ms(stats.p50)}, p95 ${ms(stats.p95)}`,
+      );
+      console.log(`    CPU ms per request: ${perRequest.join(', ')}`);
+    }
+  } finally {
+    await client.end();
+    await bench.system.stop();
+    await db.drop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,120 @@
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ProblemError, problemOfStatus } from '@kanta/platform';
+
+/** application/json, application/merge-patch+json and any other application/…+json. */
+const JSON_MEDIA_TYPE = /^application\/(?:[^\s/;]+\+)?json$/i;
+const JSON_CONTENT_TYPE = /^application\/(?:[^\s/;]+\+)?json(?:;|$)/i;
+/** Whitespace JSON allows before the first token: space, tab, line feed, carriage return. */
+const JSON_WHITESPACE = ' \t\n\r';
+
+const tooLarge = (): ProblemError =>
+  new ProblemError(problemOfStatus(413, 'The body is larger than this endpoint accepts.'));
+const notJson = (): ProblemError =>
+  new ProblemError(problemOfStatus(400, 'The body is not valid JSON.'));
+const unsupportedEncoding = (): ProblemError =>
+  new ProblemError(problemOfStatus(415, 'The body encoding or charset is not supported.'));
+
+function isJson(contentType: string | undefined): boolean {
+  return contentType !== undefined && JSON_MEDIA_TYPE.test(contentType.split(';')[0].trim());
+}
+
+/**
+ * A body in anything but JSON is refused rather than silently read as empty, on every route
+ * (an unknown one included) and before the body is read.
+ */
+export function requireJsonBody(request: FastifyRequest): void {
+  const headers = request.headers;
+  const hasBody =
+    Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined;
+  if (hasBody && !isJson(headers['content-type'])) {
+    throw ProblemError.of(
+      415,
+      'unsupported-media-type',
+      'Unsupported media type',
+      'Send the body as application/json.',
+    );
+  }
+}
+
+function charsetOf(contentType: string | undefined): string {
+  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '');
+  return match ? match[1].toLowerCase() : 'utf-8';
+}
+
+function decompressed(raw: Buffer, encoding: string, limit: number): Buffer {
+  const options = { maxOutputLength: limit };
+  try {
+    switch (encoding) {
+      case 'identity':
+        return raw;
+      case 'gzip':
+        return gunzipSync(raw, options);
+      case 'deflate':
+        return inflateSync(raw, options);
+      case 'br':
+        return brotliDecompressSync(raw, options);
+      default:
+        throw unsupportedEncoding();
+    }
+  } catch (error) {
+    if (error instanceof ProblemError) throw error;
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
+    throw notJson();
+  }
+}
+
+/**
+ * JSON bodies read as the gateway has always read them (Express's JSON parser before): UTF
+ * charsets only, gzip/deflate/br bodies inflated within the limit, an empty body as `{}`, and
+ * only an object or an array at the top.
+ */
+export function parseJsonBody(request: FastifyRequest, raw: Buffer, limit: number): unknown {
+  const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase();
+  const bytes = decompressed(raw, encoding, limit);
+  const charset = charsetOf(request.headers['content-type']);
+  if (!charset.startsWith('utf-')) throw unsupportedEncoding();
+  let text: string;
+  try {
+    text = new TextDecoder(charset).decode(bytes);
+  } catch {
+    throw unsupportedEncoding();
+  }
+  if (text.length === 0) return {};
+  let start = 0;
+  while (start < text.length && JSON_WHITESPACE.includes(text[start])) start++;
+  const first = text.charAt(start);
+  if (first !== '{' && first !== '[') throw notJson();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw notJson();
+  }
+}
+
+/** Replaces Fastify's body parsers with the one for JSON above. */
+export function useJsonBodies(fastify: FastifyInstance, limit: number): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(
+    JSON_CONTENT_TYPE,
+    { parseAs: 'buffer', bodyLimit: limit },
+    (request, body, done) => {
+      try {
+        done(null, parseJsonBody(request, body as Buffer, limit));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    // An announced empty JSON body reads as {} (Fastify skips the parser for it).
+    if (
+      request.body === undefined &&
+      request.headers['content-length'] === '0' &&
+      isJson(request.headers['content-type'])
+    ) {
+      request.body = {};
+    }
+    done();
+  });
+}
