@@ -25,32 +25,69 @@ import {
 
 jest.setTimeout(30_000);
 
-describe('EventConsumer', () => {
-  let database: MessagingDatabase;
-  let probe: BrokerProbe;
-  let broker: BrokerConnection;
-  let exchange: string;
-  let service: string;
-  const consumers: EventConsumer[] = [];
-
-  const newConsumer = (options: Partial<EventConsumerOptions> = {}): EventConsumer => {
-    const consumer = new EventConsumer({
-      dataSource: database.dataSource,
-      broker,
-      schema: SCHEMA,
-      service,
-      eventsExchange: exchange,
-      logger: silentLogger,
-      retryDelayMs: 100,
-      maxAttempts: 3,
-      ...options,
-    });
-    consumers.push(consumer);
-    return consumer;
+/**
+ * A consumer test's world: a messaging database and a broker connection for the describe, a
+ * fresh exchange and service name per test, consumers stopped and broker names deleted after it.
+ */
+function consumerHarness(label: string, defaults: Partial<EventConsumerOptions> = {}) {
+  const h = {
+    database: undefined as unknown as MessagingDatabase,
+    probe: undefined as unknown as BrokerProbe,
+    broker: undefined as unknown as BrokerConnection,
+    exchange: '',
+    service: '',
+    consumers: [] as EventConsumer[],
+    newConsumer(options: Partial<EventConsumerOptions> = {}): EventConsumer {
+      const consumer = new EventConsumer({
+        dataSource: h.database.dataSource,
+        broker: h.broker,
+        schema: SCHEMA,
+        service: h.service,
+        eventsExchange: h.exchange,
+        logger: silentLogger,
+        retryDelayMs: 100,
+        maxAttempts: 3,
+        ...defaults,
+        ...options,
+      });
+      h.consumers.push(consumer);
+      return consumer;
+    },
+    effects: (): Promise<number> =>
+      countRows(h.database.dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".effects`),
   };
 
-  const effects = (): Promise<number> =>
-    countRows(database.dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".effects`);
+  beforeAll(async () => {
+    h.database = await createMessagingDatabase(label);
+    h.probe = await openBrokerProbe();
+    h.broker = brokerConnection(`${label}-test`);
+    await h.broker.waitForConnect();
+  });
+
+  beforeEach(async () => {
+    h.exchange = uniqueName('events');
+    h.service = uniqueName('svc');
+    await h.database.dataSource.query(`TRUNCATE "${SCHEMA}".effects, "${SCHEMA}".inbox`);
+  });
+
+  afterEach(async () => {
+    await Promise.all(h.consumers.splice(0).map((consumer) => consumer.stop()));
+    await h.probe.cleanup({ exchange: h.exchange, services: [h.service] });
+  });
+
+  afterAll(async () => {
+    await h.broker.close();
+    await h.probe.close();
+    await h.database.close();
+  });
+
+  return h;
+}
+
+describe('EventConsumer', () => {
+  const h = consumerHarness('consumer');
+  const newConsumer = h.newConsumer;
+  const effects = h.effects;
 
   const recordEffect = async (
     event: { eventId: string },
@@ -58,33 +95,9 @@ describe('EventConsumer', () => {
   ): Promise<void> => {
     await manager.query(`INSERT INTO "${SCHEMA}".effects (event_id, consumer) VALUES ($1, $2)`, [
       event.eventId,
-      service,
+      h.service,
     ]);
   };
-
-  beforeAll(async () => {
-    database = await createMessagingDatabase('consumer');
-    probe = await openBrokerProbe();
-    broker = brokerConnection('consumer-test');
-    await broker.waitForConnect();
-  });
-
-  beforeEach(async () => {
-    exchange = uniqueName('events');
-    service = uniqueName('svc');
-    await database.dataSource.query(`TRUNCATE "${SCHEMA}".effects, "${SCHEMA}".inbox`);
-  });
-
-  afterEach(async () => {
-    await Promise.all(consumers.splice(0).map((consumer) => consumer.stop()));
-    await probe.cleanup({ exchange, services: [service] });
-  });
-
-  afterAll(async () => {
-    await broker.close();
-    await probe.close();
-    await database.close();
-  });
 
   it('declares its queues, binds them by the registered types and hands the handler a typed, valid event', async () => {
     const seen: string[] = [];
@@ -96,20 +109,20 @@ describe('EventConsumer', () => {
     await consumer.start();
     const event = customerCreated({ customerNumber: 'A-1', origin: 'kiosk' });
 
-    await probe.publish(exchange, CUSTOMER_CREATED_V1, event, event.eventId);
+    await h.probe.publish(h.exchange, CUSTOMER_CREATED_V1, event, event.eventId);
     await waitFor(effects, (n) => n === 1);
 
     expect(seen).toEqual(['A-1/kiosk/1']);
-    const inbox = await database.dataSource.query<
+    const inbox = await h.database.dataSource.query<
       { event_id: string; consumer: string; event_type: string }[]
     >(`SELECT event_id, consumer, event_type FROM "${SCHEMA}".inbox`);
     expect(inbox).toEqual([
-      { event_id: event.eventId, consumer: service, event_type: CUSTOMER_CREATED_V1 },
+      { event_id: event.eventId, consumer: h.service, event_type: CUSTOMER_CREATED_V1 },
     ]);
-    const names = serviceQueueNames(service);
-    await expect(probe.messageCount(names.main)).resolves.toBe(0);
-    await expect(probe.messageCount(names.retry)).resolves.toBe(0);
-    await expect(probe.messageCount(names.dlq)).resolves.toBe(0);
+    const names = serviceQueueNames(h.service);
+    await expect(h.probe.messageCount(names.main)).resolves.toBe(0);
+    await expect(h.probe.messageCount(names.retry)).resolves.toBe(0);
+    await expect(h.probe.messageCount(names.dlq)).resolves.toBe(0);
   });
 
   it('has the effect of an event delivered twice only once, and acks the duplicate', async () => {
@@ -121,12 +134,12 @@ describe('EventConsumer', () => {
     await consumer.start();
     const event = customerCreated();
 
-    await probe.publish(exchange, CUSTOMER_CREATED_V1, event, event.eventId);
+    await h.probe.publish(h.exchange, CUSTOMER_CREATED_V1, event, event.eventId);
     await waitFor(effects, (n) => n === 1);
-    await probe.publish(exchange, CUSTOMER_CREATED_V1, event, event.eventId);
-    await probe.publish(exchange, CUSTOMER_CREATED_V1, event, event.eventId);
+    await h.probe.publish(h.exchange, CUSTOMER_CREATED_V1, event, event.eventId);
+    await h.probe.publish(h.exchange, CUSTOMER_CREATED_V1, event, event.eventId);
     await waitFor(
-      () => probe.messageCount(consumer.queues.main),
+      () => h.probe.messageCount(consumer.queues.main),
       (n) => n === 0,
     );
     await sleep(300);
@@ -147,9 +160,9 @@ describe('EventConsumer', () => {
     const event = customerCreated();
 
     for (let i = 0; i < 10; i++)
-      await probe.publish(exchange, CUSTOMER_CREATED_V1, event, event.eventId);
+      await h.probe.publish(h.exchange, CUSTOMER_CREATED_V1, event, event.eventId);
     await waitFor(
-      () => probe.messageCount(consumer.queues.main),
+      () => h.probe.messageCount(consumer.queues.main),
       (n) => n === 0,
     );
     await sleep(500);
@@ -167,7 +180,7 @@ describe('EventConsumer', () => {
     await consumer.start();
     const event = customerCreated();
 
-    await probe.publish(exchange, CUSTOMER_CREATED_V1, event, event.eventId);
+    await h.probe.publish(h.exchange, CUSTOMER_CREATED_V1, event, event.eventId);
     await waitFor(
       () => Promise.resolve(attempts.length),
       (n) => n === 2,
@@ -177,9 +190,9 @@ describe('EventConsumer', () => {
     expect(attempts).toEqual([1, 2]);
     // The first attempt's effect and inbox row were rolled back with its transaction.
     expect(
-      await countRows(database.dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".inbox`),
+      await countRows(h.database.dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".inbox`),
     ).toBe(1);
-    await expect(probe.messageCount(consumer.queues.dlq)).resolves.toBe(0);
+    await expect(h.probe.messageCount(consumer.queues.dlq)).resolves.toBe(0);
   });
 
   it('dead-letters a message that always fails after the bounded attempts, with the reason, without blocking the messages behind it', async () => {
@@ -201,11 +214,11 @@ describe('EventConsumer', () => {
     const good = Array.from({ length: 5 }, (_, i) => customerCreated({ customerNumber: `G${i}` }));
 
     const started = Date.now();
-    await probe.publish(exchange, CUSTOMER_CREATED_V1, poison, poison.eventId);
+    await h.probe.publish(h.exchange, CUSTOMER_CREATED_V1, poison, poison.eventId);
     for (const event of good)
-      await probe.publish(exchange, CUSTOMER_CREATED_V1, event, event.eventId);
+      await h.probe.publish(h.exchange, CUSTOMER_CREATED_V1, event, event.eventId);
     const [dead] = await waitFor(
-      () => probe.drain(consumer.queues.dlq),
+      () => h.probe.drain(consumer.queues.dlq),
       (m) => m.length > 0,
     );
 
@@ -219,12 +232,12 @@ describe('EventConsumer', () => {
       [HEADERS.deadReason]: 'handler-failed',
       [HEADERS.attempts]: 3,
       [HEADERS.originalRoutingKey]: CUSTOMER_CREATED_V1,
-      [HEADERS.consumer]: service,
+      [HEADERS.consumer]: h.service,
       [HEADERS.lastError]: 'Error: cannot handle this customer',
     });
     expect(dead.properties.headers?.['x-death']).toBeUndefined();
-    await expect(probe.messageCount(consumer.queues.retry)).resolves.toBe(0);
-    await expect(probe.messageCount(consumer.queues.main)).resolves.toBe(0);
+    await expect(h.probe.messageCount(consumer.queues.retry)).resolves.toBe(0);
+    await expect(h.probe.messageCount(consumer.queues.main)).resolves.toBe(0);
   });
 
   it('dead-letters an invalid message at once with the validation reason, never calling the handler', async () => {
@@ -237,10 +250,10 @@ describe('EventConsumer', () => {
     const { customerNumber: _dropped, ...payload } = missingField.payload;
     const invalid = { ...missingField, payload };
 
-    await probe.publish(exchange, CUSTOMER_CREATED_V1, invalid, invalid.eventId);
-    await probe.publish(exchange, CUSTOMER_CREATED_V1, Buffer.from('{not json'), 'garbage');
+    await h.probe.publish(h.exchange, CUSTOMER_CREATED_V1, invalid, invalid.eventId);
+    await h.probe.publish(h.exchange, CUSTOMER_CREATED_V1, Buffer.from('{not json'), 'garbage');
     const dead = await waitFor(
-      () => probe.drain(consumer.queues.dlq),
+      () => h.probe.drain(consumer.queues.dlq),
       (m) => m.length === 2,
     );
 
@@ -250,7 +263,7 @@ describe('EventConsumer', () => {
       [HEADERS.deadReason]: 'invalid-message',
       [HEADERS.attempts]: 0,
       [HEADERS.originalRoutingKey]: CUSTOMER_CREATED_V1,
-      [HEADERS.consumer]: service,
+      [HEADERS.consumer]: h.service,
     });
     expect(String(byId.get(invalid.eventId)?.[HEADERS.lastError])).toContain(
       "must have required property 'customerNumber'",
@@ -279,10 +292,10 @@ describe('EventConsumer', () => {
     const bad = customerCreated({ customerNumber: 'BAD' });
     const good = customerCreated({ customerNumber: 'GOOD' });
 
-    await probe.publish(exchange, CUSTOMER_CREATED_V1, bad, bad.eventId);
-    await probe.publish(exchange, CUSTOMER_CREATED_V1, good, good.eventId);
+    await h.probe.publish(h.exchange, CUSTOMER_CREATED_V1, bad, bad.eventId);
+    await h.probe.publish(h.exchange, CUSTOMER_CREATED_V1, good, good.eventId);
     const dead = await waitFor(
-      () => probe.drain(consumer.queues.dlq),
+      () => h.probe.drain(consumer.queues.dlq),
       (m) => m.length === 1,
     );
     await waitFor(effects, (n) => n === 1);
@@ -295,11 +308,11 @@ describe('EventConsumer', () => {
       [HEADERS.lastError]: 'payload.consents.0.textId names no text of the tenant',
     });
     expect(told).toEqual(['payload.consents.0.textId names no text of the tenant']);
-    const inbox = await database.dataSource.query<{ event_id: string }[]>(
+    const inbox = await h.database.dataSource.query<{ event_id: string }[]>(
       `SELECT event_id FROM "${SCHEMA}".inbox`,
     );
     expect(inbox).toEqual([{ event_id: good.eventId }]);
-    await expect(probe.messageCount(consumer.queues.retry)).resolves.toBe(0);
+    await expect(h.probe.messageCount(consumer.queues.retry)).resolves.toBe(0);
   });
 
   it('runs every handler whose pattern matches, in one transaction', async () => {
@@ -326,7 +339,7 @@ describe('EventConsumer', () => {
       },
     };
 
-    await probe.publish(exchange, CUSTOMER_UPDATED_V1, event, event.eventId);
+    await h.probe.publish(h.exchange, CUSTOMER_UPDATED_V1, event, event.eventId);
     await waitFor(effects, (n) => n === 1);
 
     expect(calls).toEqual(['exact:email', `pattern:${CUSTOMER_UPDATED_V1}`]);
@@ -346,12 +359,12 @@ describe('EventConsumer', () => {
       customerCreated({ customerNumber: `R${i}` }),
     );
     for (const event of events) {
-      probe.channel.publish(exchange, CUSTOMER_CREATED_V1, Buffer.from(JSON.stringify(event)), {
+      h.probe.channel.publish(h.exchange, CUSTOMER_CREATED_V1, Buffer.from(JSON.stringify(event)), {
         persistent: true,
         messageId: event.eventId,
       });
     }
-    await probe.channel.waitForConfirms();
+    await h.probe.channel.waitForConfirms();
 
     await waitFor(effects, (n) => n >= 40, { intervalMs: 5 });
     await first.stop();
@@ -363,7 +376,7 @@ describe('EventConsumer', () => {
     await waitFor(effects, (n) => n >= events.length, { timeoutMs: 20_000 });
     await sleep(300);
 
-    const rows = await database.dataSource.query<{ total: string; distinct_events: string }[]>(
+    const rows = await h.database.dataSource.query<{ total: string; distinct_events: string }[]>(
       `SELECT count(*) AS total, count(DISTINCT event_id) AS distinct_events FROM "${SCHEMA}".effects`,
     );
     expect(rows[0]).toEqual({
@@ -374,32 +387,9 @@ describe('EventConsumer', () => {
 });
 
 describe('EventConsumer in batch mode', () => {
-  let database: MessagingDatabase;
-  let probe: BrokerProbe;
-  let broker: BrokerConnection;
-  let exchange: string;
-  let service: string;
-  const consumers: EventConsumer[] = [];
-
-  const newConsumer = (options: Partial<EventConsumerOptions> = {}): EventConsumer => {
-    const consumer = new EventConsumer({
-      dataSource: database.dataSource,
-      broker,
-      schema: SCHEMA,
-      service,
-      eventsExchange: exchange,
-      logger: silentLogger,
-      retryDelayMs: 100,
-      maxAttempts: 3,
-      batchSize: 50,
-      ...options,
-    });
-    consumers.push(consumer);
-    return consumer;
-  };
-
-  const effects = (): Promise<number> =>
-    countRows(database.dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".effects`);
+  const h = consumerHarness('consumer-batch', { batchSize: 50 });
+  const newConsumer = h.newConsumer;
+  const effects = h.effects;
 
   /** One statement for the whole batch, as a set-based handler writes. */
   const recordEffects = async (
@@ -408,7 +398,7 @@ describe('EventConsumer in batch mode', () => {
   ): Promise<void> => {
     await manager.query(
       `INSERT INTO "${SCHEMA}".effects (event_id, consumer) SELECT unnest($1::uuid[]), $2`,
-      [events.map((e) => e.eventId), service],
+      [events.map((e) => e.eventId), h.service],
     );
   };
 
@@ -451,41 +441,17 @@ describe('EventConsumer in batch mode', () => {
   const publishAll = async (events: object[]): Promise<void> => {
     for (const event of events) {
       if (Buffer.isBuffer(event)) {
-        probe.channel.publish(exchange, CUSTOMER_CREATED_V1, event, { persistent: true });
+        h.probe.channel.publish(h.exchange, CUSTOMER_CREATED_V1, event, { persistent: true });
         continue;
       }
       const { type, eventId } = event as { type: string; eventId: string };
-      probe.channel.publish(exchange, type, Buffer.from(JSON.stringify(event)), {
+      h.probe.channel.publish(h.exchange, type, Buffer.from(JSON.stringify(event)), {
         persistent: true,
         messageId: eventId,
       });
     }
-    await probe.channel.waitForConfirms();
+    await h.probe.channel.waitForConfirms();
   };
-
-  beforeAll(async () => {
-    database = await createMessagingDatabase('consumer-batch');
-    probe = await openBrokerProbe();
-    broker = brokerConnection('consumer-batch-test');
-    await broker.waitForConnect();
-  });
-
-  beforeEach(async () => {
-    exchange = uniqueName('events');
-    service = uniqueName('svc');
-    await database.dataSource.query(`TRUNCATE "${SCHEMA}".effects, "${SCHEMA}".inbox`);
-  });
-
-  afterEach(async () => {
-    await Promise.all(consumers.splice(0).map((consumer) => consumer.stop()));
-    await probe.cleanup({ exchange, services: [service] });
-  });
-
-  afterAll(async () => {
-    await broker.close();
-    await probe.close();
-    await database.close();
-  });
 
   it('hands the waiting messages to the batch handler together, in one transaction, each event once even when the batch holds it twice', async () => {
     const batches: number[] = [];
@@ -503,13 +469,13 @@ describe('EventConsumer in batch mode', () => {
     await held.run(consumer, [...events.slice(0, 20), twice, ...events.slice(20), twice]);
     await waitFor(effects, (n) => n === events.length + 1);
     await waitFor(
-      () => probe.messageCount(consumer.queues.main),
+      () => h.probe.messageCount(consumer.queues.main),
       (n) => n === 0,
     );
     await sleep(300);
 
     expect(await effects()).toBe(events.length + 1);
-    const perEvent = await database.dataSource.query<{ n: string }[]>(
+    const perEvent = await h.database.dataSource.query<{ n: string }[]>(
       `SELECT count(*) AS n FROM "${SCHEMA}".effects WHERE event_id = $1`,
       [twice.eventId],
     );
@@ -517,7 +483,7 @@ describe('EventConsumer in batch mode', () => {
     // The gate's batch, then the 32 messages that had gathered meanwhile: 30 events.
     expect(batches).toEqual([1, events.length]);
     expect(
-      await countRows(database.dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".inbox`),
+      await countRows(h.database.dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".inbox`),
     ).toBe(events.length + 1);
   });
 
@@ -528,9 +494,9 @@ describe('EventConsumer in batch mode', () => {
       await recordEffects(events, manager);
     });
     const seen = customerCreated();
-    await database.dataSource.query(
+    await h.database.dataSource.query(
       `INSERT INTO "${SCHEMA}".inbox (event_id, consumer, event_type) VALUES ($1, $2, $3)`,
-      [seen.eventId, service, CUSTOMER_CREATED_V1],
+      [seen.eventId, h.service, CUSTOMER_CREATED_V1],
     );
     const fresh = Array.from({ length: 5 }, () => customerCreated());
 
@@ -538,7 +504,7 @@ describe('EventConsumer in batch mode', () => {
     await waitFor(effects, (n) => n === fresh.length + 1);
     await sleep(300);
 
-    const rows = await database.dataSource.query<{ event_id: string }[]>(
+    const rows = await h.database.dataSource.query<{ event_id: string }[]>(
       `SELECT event_id FROM "${SCHEMA}".effects ORDER BY event_id`,
     );
     expect(rows.map((r) => r.event_id)).toEqual(
@@ -568,14 +534,14 @@ describe('EventConsumer in batch mode', () => {
     await waitFor(effects, (n) => n === good.length + 1);
     const doneAt = Date.now();
     const [dead] = await waitFor(
-      () => probe.drain(consumer.queues.dlq),
+      () => h.probe.drain(consumer.queues.dlq),
       (m) => m.length > 0,
     );
     await sleep(200);
 
     // The good ones did not wait for the poison message's retries.
     expect(doneAt - started).toBeLessThan(300);
-    const rows = await database.dataSource.query<{ total: string; distinct_events: string }[]>(
+    const rows = await h.database.dataSource.query<{ total: string; distinct_events: string }[]>(
       `SELECT count(*) AS total, count(DISTINCT event_id) AS distinct_events FROM "${SCHEMA}".effects`,
     );
     expect(rows[0]).toEqual({ total: '10', distinct_events: '10' });
@@ -594,8 +560,8 @@ describe('EventConsumer in batch mode', () => {
       [HEADERS.originalRoutingKey]: CUSTOMER_CREATED_V1,
       [HEADERS.lastError]: 'Error: cannot handle this customer',
     });
-    await expect(probe.messageCount(consumer.queues.retry)).resolves.toBe(0);
-    await expect(probe.messageCount(consumer.queues.main)).resolves.toBe(0);
+    await expect(h.probe.messageCount(consumer.queues.retry)).resolves.toBe(0);
+    await expect(h.probe.messageCount(consumer.queues.main)).resolves.toBe(0);
   });
 
   it('dead-letters an invalid message of a batch at once, telling the listener, and handles the rest as a batch', async () => {
@@ -615,7 +581,7 @@ describe('EventConsumer in batch mode', () => {
 
     await held.run(consumer, [good[0], good[1], Buffer.from('{not json'), good[2], good[3]]);
     const dead = await waitFor(
-      () => probe.drain(consumer.queues.dlq),
+      () => h.probe.drain(consumer.queues.dlq),
       (m) => m.length === 1,
     );
     await waitFor(effects, (n) => n === good.length + 1);
@@ -647,7 +613,7 @@ describe('EventConsumer in batch mode', () => {
 
     await held.run(consumer, [good[0], bad, good[1], good[2]]);
     const dead = await waitFor(
-      () => probe.drain(consumer.queues.dlq),
+      () => h.probe.drain(consumer.queues.dlq),
       (m) => m.length === 1,
     );
     await waitFor(effects, (n) => n === good.length + 1);
@@ -659,7 +625,7 @@ describe('EventConsumer in batch mode', () => {
       [HEADERS.lastError]: 'payload names no record of the tenant',
     });
     expect(told).toEqual(['payload names no record of the tenant']);
-    await expect(probe.messageCount(consumer.queues.retry)).resolves.toBe(0);
+    await expect(h.probe.messageCount(consumer.queues.retry)).resolves.toBe(0);
   });
 
   it('runs batch handlers and per-event handlers of a mixed batch in its one transaction', async () => {
@@ -726,7 +692,7 @@ describe('EventConsumer in batch mode', () => {
     await waitFor(effects, (n) => n >= events.length, { timeoutMs: 20_000 });
     await sleep(300);
 
-    const rows = await database.dataSource.query<{ total: string; distinct_events: string }[]>(
+    const rows = await h.database.dataSource.query<{ total: string; distinct_events: string }[]>(
       `SELECT count(*) AS total, count(DISTINCT event_id) AS distinct_events FROM "${SCHEMA}".effects`,
     );
     expect(rows[0]).toEqual({

@@ -2,3 +2,4 @@ export * from './test-database';
 export * from './redis-keys';
 export * from './problem-of';
 export * from './eventually';
+export * from './held-batch';

@@ -17,7 +17,12 @@ import {
   type PartnerCustomerSubmittedV1,
 } from '@kanta/contracts';
 import { HEADERS, eventTopologyNames, serviceQueueNames } from '@kanta/messaging';
-import { createTestDatabase, eventuallyPasses, type TestDatabase } from '@kanta/testing';
+import {
+  createTestDatabase,
+  eventuallyPasses,
+  inOneHeldBatch,
+  type TestDatabase,
+} from '@kanta/testing';
 import { AppModule } from '../src/app.module';
 import { ConsentLedger } from '../src/ledger/consent-ledger.service';
 import { CommunicationPreferences } from '../src/preferences/communication-preferences.service';
@@ -381,29 +386,19 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
       // A first event whose lock the test holds keeps the consumer's batch busy, so the ones
       // published meanwhile gather into the next batch, as a burst does.
       const gate = randomUUID();
-      const holder = dataSource.createQueryRunner();
-      await holder.connect();
-      const key = `consents:${tenantId}:partner-event:${gate}`;
-      await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
       const [a, b] = [randomUUID(), randomUUID()];
       const [eventA, eventB] = [randomUUID(), randomUUID()];
-      try {
-        await publish(PARTNER_BOOKING_CREATED_V1, booking({ consents: undefined }), gate);
-        await eventuallyPasses(async () => {
-          const waiting = await dataSource.query<unknown[]>(
-            `SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database
-              WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()`,
-          );
-          expect(waiting.length).toBeGreaterThan(0);
-        });
-        await publish(PARTNER_BOOKING_CREATED_V1, booking(), eventA);
-        await publish(CONTACT_RESOLVED_V1, resolved(eventA, a));
-        await publish(CONTACT_RESOLVED_V1, resolved(eventB, b));
-        await publish(PARTNER_BOOKING_CREATED_V1, booking(), eventB);
-      } finally {
-        await holder.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
-        await holder.release();
-      }
+      await inOneHeldBatch(
+        dataSource,
+        `consents:${tenantId}:partner-event:${gate}`,
+        () => publish(PARTNER_BOOKING_CREATED_V1, booking({ consents: undefined }), gate),
+        async () => {
+          await publish(PARTNER_BOOKING_CREATED_V1, booking(), eventA);
+          await publish(CONTACT_RESOLVED_V1, resolved(eventA, a));
+          await publish(CONTACT_RESOLVED_V1, resolved(eventB, b));
+          await publish(PARTNER_BOOKING_CREATED_V1, booking(), eventB);
+        },
+      );
       await publish(CONTACT_RESOLVED_V1, resolved(gate, randomUUID()));
       await eventuallyPasses(async () => expect(await entries(a)).toHaveLength(2));
       await eventuallyPasses(async () => expect(await entries(b)).toHaveLength(2));

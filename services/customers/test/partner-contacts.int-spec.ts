@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import type { EventEnvelope, PartnerContact } from '@kanta/contracts';
-import { eventually } from '@kanta/testing';
+import { eventually, inOneHeldBatch } from '@kanta/testing';
 import { AMQP_URL, startCustomers, tenantFixture, type CustomersHarness } from './support';
 
 /*
@@ -152,30 +152,14 @@ describe('partner contact details to customers (real Postgres and RabbitMQ)', ()
    * Holds the consumer's batch with a first event on an identifier the test has locked, so the
    * events published meanwhile gather into the next batch, as a burst does in production.
    */
-  const inOneBatch = async (tenantId: string, stationId: string, events: EventEnvelope[]) => {
+  const inOneBatch = (tenantId: string, stationId: string, events: EventEnvelope[]) => {
     const gatePhone = '+358401110099';
-    const holder = h.dataSource.createQueryRunner();
-    await holder.connect();
-    const key = `customers:contact:${tenantId}:p:${gatePhone}`;
-    await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
-    try {
-      publish(booking(tenantId, stationId, { firstName: 'Portti', phone: gatePhone }));
-      await eventually(async () =>
-        (
-          await h.dataSource.query<unknown[]>(
-            `SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database
-              WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()`,
-          )
-        ).length
-          ? true
-          : undefined,
-      );
-      for (const event of events) publish(event);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    } finally {
-      await holder.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
-      await holder.release();
-    }
+    return inOneHeldBatch(
+      h.dataSource,
+      `customers:contact:${tenantId}:p:${gatePhone}`,
+      () => publish(booking(tenantId, stationId, { firstName: 'Portti', phone: gatePhone })),
+      () => events.forEach((event) => publish(event)),
+    );
   };
 
   it('resolves the events of a batch in one transaction as if one after another: one customer for a contact two events bring, an event delivered twice answered once, a name alone never a customer', async () => {

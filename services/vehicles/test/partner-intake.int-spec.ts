@@ -8,6 +8,7 @@ import { SalesService } from '../src/sales/sales.service';
 import {
   AMQP_URL,
   eventually,
+  inOneHeldBatch,
   startVehicles,
   tenantFixture,
   type VehiclesHarness,
@@ -104,36 +105,21 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
    * Holds the consumer's batch with a first booking whose lock the test has taken, so the events
    * published meanwhile gather into the next batch, as a burst does in production.
    */
-  const inOneBatch = async (tenantId: string, stationId: string, events: EventEnvelope[]) => {
+  const inOneBatch = (tenantId: string, stationId: string, events: EventEnvelope[]) => {
     const gate = `GATE-${randomUUID()}`;
-    const holder = h.dataSource.createQueryRunner();
-    await holder.connect();
-    const key = `vehicles:${tenantId}:booking:${gate}`;
-    await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
-    try {
-      publish(
-        envelope(
-          tenantId,
-          'partner.booking.created.v1',
-          booking(stationId, gate, { customer: undefined, vehicle: undefined }),
+    return inOneHeldBatch(
+      h.dataSource,
+      `vehicles:${tenantId}:booking:${gate}`,
+      () =>
+        publish(
+          envelope(
+            tenantId,
+            'partner.booking.created.v1',
+            booking(stationId, gate, { customer: undefined, vehicle: undefined }),
+          ),
         ),
-      );
-      await eventually(async () =>
-        (
-          await h.dataSource.query<unknown[]>(
-            `SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database
-              WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()`,
-          )
-        ).length
-          ? true
-          : undefined,
-      );
-      for (const event of events) publish(event);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    } finally {
-      await holder.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
-      await holder.release();
-    }
+      () => events.forEach((event) => publish(event)),
+    );
   };
   const inboxTransactions = async (events: EventEnvelope[]): Promise<number> =>
     (

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import type { CallerContext } from '@kanta/contracts';
 import { createTestDatabase, type TestDatabase } from '@kanta/testing';
 
-export { eventually, problemOf } from '@kanta/testing';
+export { eventually, inOneHeldBatch, problemOf } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
 import type { VehiclesAppOptions } from '../src/app-options';
 import { KnownCustomers } from '../src/known-customers/known-customers';
