@@ -8,7 +8,7 @@ import { Pool } from 'pg';
 import { CUSTOMER_CREATED_V1 } from '@kanta/contracts';
 import { Outbox } from '@kanta/messaging';
 import { uuidv7 } from '@kanta/platform';
-import type { CustomerWrite } from '../services/customers/src/customers/customer-row';
+import { blankCard, type CustomerWrite } from '../services/customers/src/customers/customer-row';
 import { insertCustomerStatement } from '../services/customers/src/customers/customers.repository';
 import {
   DEVELOPMENT_KEYS,
@@ -75,32 +75,18 @@ async function main(): Promise<void> {
       );
       const id = uuidv7();
       const write: CustomerWrite = {
+        ...blankCard(),
         kind: 'person',
         first_name: b.firstName,
         last_name: b.lastName,
         company_name: null,
-        business_id: null,
         phone: b.phone,
         phone_raw: b.phone,
         phone_national: b.phone.replace('+358', '0'),
         email: b.email,
-        addresses: [],
-        notes: null,
-        status: 'active',
         customer_number: number.rows[0].n,
         station_ids: stationIds,
         external_ids: [],
-        description: null,
-        group_ids: [],
-        source_id: null,
-        regular_of_user_id: null,
-        discount_percent: null,
-        name_day: null,
-        birthday: null,
-        documents: [],
-        internal: false,
-        leasing_company: false,
-        leasing_company_id: null,
       };
       const statement = insertCustomerStatement(
         {

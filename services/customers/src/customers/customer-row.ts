@@ -53,3 +53,45 @@ export type CustomerWrite = Omit<
   CustomerRow,
   'id' | 'tenant_id' | 'origin' | 'version' | 'created_at' | 'updated_at'
 >;
+
+/** The fields of the card nobody gave when a customer is made from a few contact details. */
+type CardExtras =
+  | 'business_id'
+  | 'addresses'
+  | 'notes'
+  | 'status'
+  | 'description'
+  | 'group_ids'
+  | 'source_id'
+  | 'regular_of_user_id'
+  | 'discount_percent'
+  | 'name_day'
+  | 'birthday'
+  | 'documents'
+  | 'internal'
+  | 'leasing_company'
+  | 'leasing_company_id';
+
+/**
+ * What a customer made from a few contact details (by a partner event, or a benchmark) has in
+ * the rest of the card: an active customer with nothing else filled in. A new object each time.
+ */
+export function blankCard(): Pick<CustomerWrite, CardExtras> {
+  return {
+    business_id: null,
+    addresses: [],
+    notes: null,
+    status: 'active',
+    description: null,
+    group_ids: [],
+    source_id: null,
+    regular_of_user_id: null,
+    discount_percent: null,
+    name_day: null,
+    birthday: null,
+    documents: [],
+    internal: false,
+    leasing_company: false,
+    leasing_company_id: null,
+  };
+}

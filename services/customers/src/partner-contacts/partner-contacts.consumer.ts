@@ -10,7 +10,7 @@ import {
 import { EventConsumer, Outbox, type KnownEventEnvelope } from '@kanta/messaging';
 import { uuidv7 } from '@kanta/platform';
 import { customerCreatedEvent } from '../customers/customer-events';
-import type { CustomerWrite } from '../customers/customer-row';
+import { blankCard, type CustomerWrite } from '../customers/customer-row';
 import { insertCustomersStatement } from '../customers/customers.repository';
 import { normalisePhone } from '../customers/phone';
 import { SensitiveData } from '../sensitive/sensitive-data';
@@ -235,32 +235,18 @@ function newCustomer(c: Contact): CustomerWrite | null {
   const companyName = c.contact.companyName?.trim() || null;
   if (!firstName && !lastName && !companyName) return null;
   return {
+    ...blankCard(),
     kind: companyName && !firstName && !lastName ? 'company' : 'person',
     first_name: firstName,
     last_name: lastName,
     company_name: companyName,
-    business_id: null,
     phone: c.phone?.e164 ?? null,
     phone_raw: c.phone?.raw ?? null,
     phone_national: c.phone?.nationalDigits ?? null,
     email: c.email,
-    addresses: [],
-    notes: null,
-    status: 'active',
     customer_number: '',
     station_ids: [c.payload.stationId],
     external_ids: c.externalId ? [c.externalId] : [],
-    description: null,
-    group_ids: [],
-    source_id: null,
-    regular_of_user_id: null,
-    discount_percent: null,
-    name_day: null,
-    birthday: null,
-    documents: [],
-    internal: false,
-    leasing_company: false,
-    leasing_company_id: null,
   };
 }
 
