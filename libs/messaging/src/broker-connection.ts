@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { ConfirmChannel, Message } from 'amqplib';
 import { connect, type AmqpConnectionManager } from 'amqp-connection-manager';
 import type { Logger } from 'pino';
-import { AMQP_SOCKET_OPTIONS } from '@kanta/platform';
+import { AMQP_SOCKET_OPTIONS, coalesceBrokerWrites } from '@kanta/platform';
 
 export type MessagingLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
@@ -43,6 +43,7 @@ export class BrokerConnection {
         clientProperties: { connection_name: options.name },
       },
     });
+    coalesceBrokerWrites(this.manager);
     this.manager.on('connect', () => options.logger.info({ broker: 'connected' }, 'broker up'));
     this.manager.on('disconnect', ({ err }) =>
       options.logger.warn({ err: err?.message }, 'broker connection lost'),

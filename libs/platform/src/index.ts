@@ -9,3 +9,4 @@ export * from './jobs';
 export * from './nest-logger';
 export * from './caller-access';
 export * from './service-main';
+export * from './amqp-writes';

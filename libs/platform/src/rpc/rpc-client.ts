@@ -3,6 +3,7 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import { connect, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { RpcRequest } from '@kanta/contracts';
 import { ProblemError } from '../http/problem-error';
+import { coalesceBrokerWrites } from '../amqp-writes';
 import { AMQP_SOCKET_OPTIONS } from '../config';
 import { isProblemDetails } from '../rpc-problem';
 
@@ -184,6 +185,7 @@ export class RpcClient {
         timeout: this.options.connectTimeoutMs ?? 3000,
       },
     });
+    coalesceBrokerWrites(manager);
     this.manager = manager;
     // A first attempt that fails ends the wait of connect() at once (calls answer 503 while
     // reconnecting goes on behind); without a listener the event would be thrown.

@@ -17,6 +17,7 @@ import {
   type RpcService,
 } from '@kanta/contracts';
 import { isDatabaseUnavailable } from '@kanta/database';
+import { coalesceBrokerWrites } from '../amqp-writes';
 import { AMQP_SOCKET_OPTIONS } from '../config';
 import { mainConstraint } from '../http/validation';
 import { RpcProblem, isProblemDetails } from '../rpc-problem';
@@ -96,6 +97,7 @@ export class RpcServer extends Server implements CustomTransportStrategy {
       reconnectTimeInSeconds: 2,
       connectionOptions: AMQP_SOCKET_OPTIONS,
     });
+    coalesceBrokerWrites(this.manager);
     this.manager.on('disconnect', ({ err }) =>
       this.log.error({ err: err?.message }, 'rpc broker connection lost'),
     );
