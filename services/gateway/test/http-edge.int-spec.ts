@@ -1,3 +1,5 @@
+import { get as httpGet } from 'node:http';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { readGatewayConfig } from '../src/config';
 import { bootGateway, fieldsOf, PASSWORD, ROOT_EMAIL, type Harness } from './gateway-harness';
 
@@ -42,6 +44,71 @@ describe('the HTTP edge', () => {
     });
     expect(reply.status).toBe(415);
     expect(isProblem(reply.headers)).toBe(true);
+  });
+
+  it('reads gzip and deflate bodies, and refuses other encodings, charsets and top-level values', async () => {
+    const post = (body: Buffer | string, headers: Record<string, string>) =>
+      fetch(`${h.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
+    // Read and understood: the login's own field errors, not a complaint about the body (and no
+    // login attempt counted against the rate limit).
+    const login = JSON.stringify({ email: 'nope' });
+    for (const [encoding, pack] of [
+      ['gzip', gzipSync],
+      ['deflate', deflateSync],
+    ] as const) {
+      const reply = await post(pack(Buffer.from(login)), { 'content-encoding': encoding });
+      expect(reply.status).toBe(422);
+    }
+    const refused = async (reply: Response, status: number): Promise<void> => {
+      expect(reply.status).toBe(status);
+      expect(isProblem(reply.headers)).toBe(true);
+    };
+    await refused(await post(Buffer.from(login), { 'content-encoding': 'compress' }), 415);
+    await refused(await post(login, { 'content-type': 'application/json; charset=latin1' }), 415);
+    await refused(await post('42', {}), 400);
+    await refused(
+      await post(gzipSync(Buffer.from('garbage')), { 'content-encoding': 'gzip' }),
+      400,
+    );
+    // Small on the wire, over the limit once inflated.
+    const bomb = gzipSync(Buffer.from(`{"email":"${' '.repeat(100_000)}"}`));
+    expect(bomb.length).toBeLessThan(2048);
+    await refused(await post(bomb, { 'content-encoding': 'gzip' }), 413);
+  });
+
+  it('answers 304 to a GET whose If-None-Match is current, and the body to anything else', async () => {
+    // node:http, not fetch: fetch adds Cache-Control: no-cache to a conditional request.
+    const get = (headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; etag: string; body: string }>((resolve, reject) => {
+        httpGet(`${h.url}/api/docs-json`, { headers }, (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (body += chunk));
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              etag: String(response.headers.etag),
+              body,
+            }),
+          );
+        }).on('error', reject);
+      });
+    const first = await get();
+    expect(first.etag).toMatch(/^W\/"[0-9a-f]+-/);
+    const again = await get({ 'if-none-match': first.etag });
+    expect(again).toMatchObject({ status: 304, body: '' });
+    expect(await get({ 'if-none-match': 'W/"0-x"' })).toMatchObject({
+      status: 200,
+      body: first.body,
+    });
+    expect(await get({ 'if-none-match': first.etag, 'cache-control': 'no-cache' })).toMatchObject({
+      status: 200,
+      body: first.body,
+    });
   });
 
   it('echoes a given X-Request-Id, makes one when none is given, and puts it in problems', async () => {
