@@ -284,12 +284,14 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
       partnerEventId: string,
       customerId: string | null,
       partnerEventType: string = PARTNER_BOOKING_CREATED_V1,
+      carriesConsents = true,
     ): ContactResolvedV1 => ({
       partnerEventId,
       partnerEventType,
       customerId,
       outcome: customerId ? 'matched' : 'insufficient',
       stationIds: customerId ? [station] : [],
+      carriesConsents,
     });
 
     const entries = (customerId: string) =>
@@ -442,13 +444,16 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
     it('keeps nothing for events without consents, or whose contact matched nobody', async () => {
       const plain = booking({ consents: undefined, preferences: undefined });
       // In both orders: the event before its answer, and the answer before its event.
+      const plainAnswer = (id: string) =>
+        resolved(id, randomUUID(), PARTNER_BOOKING_CREATED_V1, false);
       const before = await publish(PARTNER_BOOKING_CREATED_V1, plain);
       await drained();
-      await publish(CONTACT_RESOLVED_V1, resolved(before, randomUUID()));
+      expect(await inFlight(before)).toBe(0);
+      await publish(CONTACT_RESOLVED_V1, plainAnswer(before));
       const after = randomUUID();
-      await publish(CONTACT_RESOLVED_V1, resolved(after, randomUUID()));
+      await publish(CONTACT_RESOLVED_V1, plainAnswer(after));
       await drained();
-      expect(await inFlight(after)).toBe(1);
+      expect(await inFlight(after)).toBe(0);
       await publish(PARTNER_BOOKING_CREATED_V1, plain, after);
       const nobody = await publish(PARTNER_BOOKING_CREATED_V1, booking());
       await publish(CONTACT_RESOLVED_V1, resolved(nobody, null));

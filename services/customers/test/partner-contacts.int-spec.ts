@@ -73,7 +73,12 @@ describe('partner contact details to customers (real Postgres and RabbitMQ)', ()
     await deliver(event);
     const [answer, ...more] = await resolution(event.eventId);
     expect(more).toEqual([]);
-    expect(answer).toMatchObject({ outcome: 'created', stationIds: [t.stationA] });
+    // Nothing in it for the consents service to wait on.
+    expect(answer).toMatchObject({
+      outcome: 'created',
+      stationIds: [t.stationA],
+      carriesConsents: false,
+    });
     const customer = await h.customers.get(t.admin, answer.customerId as string);
     expect(customer).toMatchObject({
       firstName: 'Kioski',
@@ -125,6 +130,17 @@ describe('partner contact details to customers (real Postgres and RabbitMQ)', ()
         outcome: 'matched',
       });
     }
+    // An event with preferences (or consents) says so: the consents service waits for its answer.
+    const withPreferences = booking(t.tenantId, t.stationB, {
+      firstName: 'Toinen',
+      phone: '+358401110002',
+    });
+    Object.assign(withPreferences.payload as object, { preferences: { blocked: true } });
+    await deliver(withPreferences);
+    expect((await resolution(withPreferences.eventId))[0]).toMatchObject({
+      customerId: byPhone.id,
+      carriesConsents: true,
+    });
     // Another tenant's customer with the same phone is never matched.
     const other = tenantFixture();
     const event = booking(other.tenantId, other.stationA, { phone: '+358401110002' });

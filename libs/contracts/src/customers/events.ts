@@ -93,6 +93,11 @@ export interface ContactResolvedV1 {
   outcome: 'matched' | 'created' | 'insufficient';
   /** The new customer's stations when created, else the matched one's. */
   stationIds: string[];
+  /**
+   * The partner event carried consents or communication preferences (the consents service keeps
+   * them until this answer). Absent from older answers: read as true.
+   */
+  carriesConsents?: boolean;
 }
 
 export const contactResolvedV1Schema = {
@@ -106,5 +111,6 @@ export const contactResolvedV1Schema = {
     customerId: { type: ['string', 'null'], format: 'uuid' },
     outcome: { type: 'string', enum: ['matched', 'created', 'insufficient'] },
     stationIds: { type: 'array', items: uuid },
+    carriesConsents: { type: 'boolean' },
   },
 } as const;

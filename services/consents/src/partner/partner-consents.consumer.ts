@@ -79,9 +79,10 @@ export class PartnerConsentsConsumer implements OnModuleInit {
       },
       manager: EntityManager,
     ): Promise<void> => {
-      // Without contact details there is no answer to expect (nor consents: the payload rules).
-      if (!event.payload.customer) return;
       const part: PartnerConsentsPart = event.payload;
+      // Nothing to record; and its answer says so (carriesConsents false), so nothing waits.
+      // Without contact details there are no consents either (the payload rules).
+      if (!event.payload.customer || (!part.consents && !part.preferences)) return;
       await this.given(manager, {
         tenantId: event.tenantId as string,
         partnerEventId: event.eventId,
@@ -97,6 +98,7 @@ export class PartnerConsentsConsumer implements OnModuleInit {
       .on(PARTNER_CUSTOMER_SUBMITTED_V1, (e, { manager }) => given(e, manager))
       .on(CONTACT_RESOLVED_V1, async (e, { manager }) => {
         if (!CARRIERS.includes(e.payload.partnerEventType)) return;
+        if (e.payload.carriesConsents === false) return;
         await this.resolved(manager, e.tenantId as string, e.payload.partnerEventId, {
           customerId: e.payload.customerId,
         });
@@ -104,9 +106,8 @@ export class PartnerConsentsConsumer implements OnModuleInit {
   }
 
   /**
-   * A partner event with contact details (the customers service answers every one): what it
-   * gave is recorded now if the answer is here, or waits for it — even when it gave nothing, so
-   * that an answer coming later finds the event has been and is not kept.
+   * A partner event with consents or preferences (its answer says `carriesConsents`): recorded
+   * now if the answer is here, or kept until it comes.
    */
   private async given(manager: EntityManager, given: Given): Promise<void> {
     const problems = await this.ledger.problems(given.tenantId, given.decisions);
@@ -148,9 +149,9 @@ export class PartnerConsentsConsumer implements OnModuleInit {
   }
 
   /**
-   * The customers service's answer: record what the waiting partner event gave, or wait for the
-   * event. Either way one of the two rows is taken by the other, whatever the order — also when
-   * both are handled in one transaction (a consumer batch).
+   * The customers service's answer to an event that carried consents or preferences: record what
+   * the waiting event gave, or wait for the event. Either way one of the two rows is taken by the
+   * other, whatever the order — also when both are handled in one transaction (a consumer batch).
    */
   private async resolved(
     manager: EntityManager,
@@ -192,7 +193,6 @@ export class PartnerConsentsConsumer implements OnModuleInit {
     given: Given,
     customerId: string | null,
   ): Promise<void> {
-    if (given.decisions.length === 0 && given.preferences === null) return;
     if (customerId === null) {
       // The gateway and the payload rules require a phone, e-mail or external id with consents,
       // so this is a contact with no match and no name: there is nobody to record them for.

@@ -5,6 +5,7 @@ import {
   isPartnerEventType,
   type ContactResolvedV1,
   type CustomerOrigin,
+  type PartnerConsentsPart,
   type PartnerContact,
 } from '@kanta/contracts';
 import { EventConsumer, Outbox, type KnownEventEnvelope } from '@kanta/messaging';
@@ -15,13 +16,17 @@ import { insertCustomersStatement } from '../customers/customers.repository';
 import { normalisePhone } from '../customers/phone';
 import { SensitiveData } from '../sensitive/sensitive-data';
 
-interface ContactPayload {
+interface ContactPayload extends PartnerConsentsPart {
   stationId: string;
   source?: string;
   customer?: PartnerContact;
 }
 
 type Resolution = Pick<ContactResolvedV1, 'customerId' | 'outcome' | 'stationIds'>;
+
+/** Whether the consents service waits for this event's answer. */
+const carriesConsents = (payload: ContactPayload): boolean =>
+  payload.consents !== undefined || payload.preferences !== undefined;
 
 /** Where a customer created from a partner event came from. */
 function originOf(type: string, payload: ContactPayload): CustomerOrigin {
@@ -93,6 +98,7 @@ export class PartnerContactsConsumer implements OnModuleInit {
             partnerEventId: event.eventId,
             partnerEventType: event.type,
             ...resolutions[i],
+            carriesConsents: carriesConsents(event.payload as ContactPayload),
           },
         })),
       );
