@@ -347,8 +347,8 @@ export const partnerCustomerSubmittedV1Schema = {
 /** A rule a JSON Schema cannot say, broken at `field` (a path into the payload). */
 export interface PayloadProblem {
   field: string;
-  /** The problem document's reason for the field (default `out_of_range`). */
-  reason?: string;
+  /** The problem document's reason for the field. */
+  reason: string;
   message: string;
 }
 
@@ -357,6 +357,7 @@ const vehicleYearProblems = (vehicle: PartnerVehicle | undefined): PayloadProble
     ? [
         {
           field: 'vehicle.year',
+          reason: 'out_of_range',
           message: `vehicle.year must be ${MIN_VEHICLE_YEAR}-${maxVehicleYear()}`,
         },
       ]
@@ -413,7 +414,10 @@ export const PARTNER_PAYLOAD_RULES: Record<string, (payload: never) => PayloadPr
     ...consentsPartProblems(p),
   ],
   [PARTNER_SALE_COMPLETED_V1]: (p: PartnerSaleCompletedV1) =>
-    saleTotalsProblems(p.lines, p.totalMinor),
+    saleTotalsProblems(p.lines, p.totalMinor).map((problem) => ({
+      ...problem,
+      reason: 'totals_mismatch',
+    })),
 };
 
 /** The personal fields of a partner payload, replaced before a rejected event is kept. */

@@ -52,7 +52,7 @@ export class PartnerPayloads {
     const rule = EVENT_PAYLOAD_RULES[type];
     return (rule ? rule(payload as never) : []).map((p) => ({
       field: `payload.${p.field}`,
-      reason: p.reason ?? (p.field.endsWith('totalMinor') ? 'totals_mismatch' : 'out_of_range'),
+      reason: p.reason,
       message: p.message,
     }));
   }
