@@ -5,13 +5,13 @@ import {
   type AcceptedPartnerEventView,
   type CallerContext,
   type EventType,
-  type Locale,
   type PartnerConsentsPart,
   type PartnerEventDto,
 } from '@kanta/contracts';
 import { Outbox } from '@kanta/messaging';
 import { ProblemError, uuidv7 } from '@kanta/platform';
 import { ConsentsService } from '../consents/consents.service';
+import { TenantsRepository } from '../identity/tenants.repository';
 import { violatedUniqueConstraint } from '../identity/unique-violation';
 import type { PartnerIdentity } from './partner-keys';
 import { PartnerPayloads } from './partner-payloads';
@@ -31,6 +31,7 @@ export class PartnerEvents {
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
     private readonly consents: ConsentsService,
+    private readonly tenants: TenantsRepository,
   ) {}
 
   async accept(
@@ -107,15 +108,14 @@ export class PartnerEvents {
     partner: PartnerIdentity,
     correlationId: string,
   ): Promise<CallerContext> {
-    const [tenant] = await this.dataSource.query<
-      { country: string; locale: Locale; time_zone: string }[]
-    >('SELECT country, locale, time_zone FROM gateway.tenants WHERE id = $1', [partner.tenantId]);
+    // The key's tenant exists: partner_keys.tenant_id references it.
+    const tenant = (await this.tenants.findById(partner.tenantId))!;
     return {
       tenant: {
-        id: partner.tenantId,
+        id: tenant.id,
         country: tenant.country,
         locale: tenant.locale,
-        timeZone: tenant.time_zone,
+        timeZone: tenant.timeZone,
       },
       userId: `partner:${partner.partner}`,
       role: 'worker',

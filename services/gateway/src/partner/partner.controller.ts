@@ -41,8 +41,10 @@ export class PartnerController {
     summary: 'A partner system sends an event (booking, completed work, sale, kiosk details)',
     description:
       'Authenticated by the partner API key (X-Api-Key or Authorization: ApiKey <key>). The ' +
-      'payload is checked against the JSON Schema of its type (422 with field errors), then ' +
-      'published for the services; 202 with the event id. Resending the same eventId counts once.',
+      'payload is checked against the JSON Schema of its type (422 with field errors), consent ' +
+      'decisions it carries against the texts your tenant published (422 on ' +
+      'payload.consents.N.textId), then published for the services; 202 with the event id. ' +
+      'Resending the same eventId counts once.',
   })
   @ApiHeader({ name: 'X-Api-Key', required: false })
   @ApiAcceptedResponse({ type: AcceptedPartnerEventView })
