@@ -101,6 +101,9 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     ...extra,
   });
 
+  const bookingEvent = (tenantId: string, stationId: string, ref: string, extra: object = {}) =>
+    envelope(tenantId, 'partner.booking.created.v1', booking(stationId, ref, extra));
+
   /**
    * Holds the consumer's batch with a first booking whose lock the test has taken, so the events
    * published meanwhile gather into the next batch, as a burst does in production.
@@ -112,11 +115,7 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
       `vehicles:${tenantId}:booking:${gate}`,
       () =>
         publish(
-          envelope(
-            tenantId,
-            'partner.booking.created.v1',
-            booking(stationId, gate, { customer: undefined, vehicle: undefined }),
-          ),
+          bookingEvent(tenantId, stationId, gate, { customer: undefined, vehicle: undefined }),
         ),
       () => events.forEach((event) => publish(event)),
     );
@@ -132,22 +131,16 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
   it('takes a batch of mixed events in one transaction: bookings, their answers in either order, a customer, a booking twice', async () => {
     const t = tenantFixture();
     const [first, second] = [randomUUID(), randomUUID()];
-    const b1 = envelope(
-      t.tenantId,
-      'partner.booking.created.v1',
-      booking(t.stationA, 'MIX-1', { vehicle: { registration: 'MIX-001' } }),
-    );
-    const b2 = envelope(
-      t.tenantId,
-      'partner.booking.created.v1',
-      booking(t.stationA, 'MIX-2', { vehicle: { registration: 'MIX-002', make: 'Make' } }),
-    );
+    const b1 = bookingEvent(t.tenantId, t.stationA, 'MIX-1', {
+      vehicle: { registration: 'MIX-001' },
+    });
+    const b2 = bookingEvent(t.tenantId, t.stationA, 'MIX-2', {
+      vehicle: { registration: 'MIX-002', make: 'Make' },
+    });
     // Both bookings name one plate too, in one batch: one vehicle, linked to both customers.
-    const b3 = envelope(
-      t.tenantId,
-      'partner.booking.created.v1',
-      booking(t.stationA, 'MIX-3', { vehicle: { registration: 'mix 002', model: 'Model' } }),
-    );
+    const b3 = bookingEvent(t.tenantId, t.stationA, 'MIX-3', {
+      vehicle: { registration: 'mix 002', model: 'Model' },
+    });
     const created = envelope(t.tenantId, 'customers.customer.created.v1', {
       customerId: first,
       customerNumber: '1',
@@ -203,16 +196,12 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
       `ALTER TABLE vehicles.visits ADD CONSTRAINT test_poison CHECK (external_id <> 'POISON-1')`,
     );
     try {
-      const poison = envelope(
-        t.tenantId,
-        'partner.booking.created.v1',
-        booking(t.stationA, 'POISON-1', { vehicle: { registration: 'PSN-001' } }),
-      );
-      const good = envelope(
-        t.tenantId,
-        'partner.booking.created.v1',
-        booking(t.stationA, 'GOOD-P1', { vehicle: { registration: 'PSN-002' } }),
-      );
+      const poison = bookingEvent(t.tenantId, t.stationA, 'POISON-1', {
+        vehicle: { registration: 'PSN-001' },
+      });
+      const good = bookingEvent(t.tenantId, t.stationA, 'GOOD-P1', {
+        vehicle: { registration: 'PSN-002' },
+      });
       const customerId = randomUUID();
       const answer = resolved(t.tenantId, good.eventId, customerId, [t.stationA]);
 
@@ -241,7 +230,7 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
 
   it('records a booking with its vehicle and attaches the customer when the answer follows', async () => {
     const t = tenantFixture();
-    const event = envelope(t.tenantId, 'partner.booking.created.v1', booking(t.stationA, 'B-1'));
+    const event = bookingEvent(t.tenantId, t.stationA, 'B-1');
     publish(event);
     const visit = await visitByRef(t.tenantId, 'B-1');
     expect(visit).toMatchObject({
@@ -265,11 +254,9 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
 
   it('attaches the customer at once when the answer came first, and counts a redelivery once', async () => {
     const t = tenantFixture();
-    const event = envelope(
-      t.tenantId,
-      'partner.booking.created.v1',
-      booking(t.stationA, 'B-2', { vehicle: { registration: 'TST-502' } }),
-    );
+    const event = bookingEvent(t.tenantId, t.stationA, 'B-2', {
+      vehicle: { registration: 'TST-502' },
+    });
     const customerId = randomUUID();
     publish(resolved(t.tenantId, event.eventId, customerId, [t.stationA]));
     await eventually(async () =>
@@ -305,11 +292,11 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     const t = tenantFixture();
     const state = async (ref: string, order: string[]) => {
       const events: Record<string, EventEnvelope> = {
-        created: envelope(
-          t.tenantId,
-          'partner.booking.created.v1',
-          booking(t.stationA, ref, { customer: undefined, vehicle: undefined, kind: 'inspection' }),
-        ),
+        created: bookingEvent(t.tenantId, t.stationA, ref, {
+          customer: undefined,
+          vehicle: undefined,
+          kind: 'inspection',
+        }),
         rescheduled: envelope(t.tenantId, 'partner.booking.rescheduled.v1', {
           bookingId: ref,
           stationId: t.stationA,
@@ -372,11 +359,7 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     publish(envelope(t.tenantId, 'partner.sale.completed.v1', sale));
     publish(envelope(t.tenantId, 'partner.sale.completed.v1', sale));
     publish(
-      envelope(
-        t.tenantId,
-        'partner.booking.created.v1',
-        booking(t.stationA, 'B-SALE', { customer: undefined, vehicle: undefined }),
-      ),
+      bookingEvent(t.tenantId, t.stationA, 'B-SALE', { customer: undefined, vehicle: undefined }),
     );
     const visit = await visitByRef(t.tenantId, 'B-SALE');
     const sales = await eventually(async () => {
@@ -446,11 +429,7 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     publish(sums);
     publish('{ not json', 'partner.booking.created.v1');
     publish(
-      envelope(
-        t.tenantId,
-        'partner.booking.created.v1',
-        booking(t.stationA, 'GOOD-1', { customer: undefined, vehicle: undefined }),
-      ),
+      bookingEvent(t.tenantId, t.stationA, 'GOOD-1', { customer: undefined, vehicle: undefined }),
     );
     await visitByRef(t.tenantId, 'GOOD-1');
     const dlq = `${h.queuePrefix}vehicles.events.dlq`;
@@ -488,11 +467,7 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
   it('is the source of visits a worker sees only at their stations', async () => {
     const t = tenantFixture();
     publish(
-      envelope(
-        t.tenantId,
-        'partner.booking.created.v1',
-        booking(t.stationB, 'B-SOUTH', { customer: undefined, vehicle: undefined }),
-      ),
+      bookingEvent(t.tenantId, t.stationB, 'B-SOUTH', { customer: undefined, vehicle: undefined }),
     );
     const visit = await visitByRef(t.tenantId, 'B-SOUTH');
     expect((await visits.list(t.worker, {})).items).toEqual([]);
