@@ -23,6 +23,7 @@ import {
   scratchDatabase,
   startBenchSystem,
   type Stats,
+  runBench,
 } from './support';
 
 const CONCURRENCY = 20;
@@ -146,7 +147,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

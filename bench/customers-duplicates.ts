@@ -25,6 +25,7 @@ import {
   scratchDatabase,
   startBenchSystem,
   type Stats,
+  runBench,
 } from './support';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
@@ -219,7 +220,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

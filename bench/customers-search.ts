@@ -11,7 +11,13 @@ import {
   type CustomerSearch,
 } from '../services/customers/src/customers/customers.repository';
 import { containsPattern, tokeniseSearch } from '../services/customers/src/customers/search-query';
-import { compareSearches, scratchDatabase, seedCustomers, startBenchSystem } from './support';
+import {
+  compareSearches,
+  scratchDatabase,
+  seedCustomers,
+  startBenchSystem,
+  runBench,
+} from './support';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
 const REQUESTS = Number(process.env.BENCH_SEARCHES ?? 400);
@@ -85,7 +91,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -9,7 +9,7 @@
 import 'reflect-metadata';
 import { readFileSync, readdirSync } from 'node:fs';
 import { Client } from 'pg';
-import { httpLoad, ms, scratchDatabase, startBenchSystem, type Stats } from './support';
+import { httpLoad, ms, scratchDatabase, startBenchSystem, type Stats, runBench } from './support';
 
 const REQUESTS = Number(process.env.BENCH_HOP_REQUESTS ?? 4000);
 const CONCURRENCY = 20;
@@ -139,7 +139,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -27,6 +27,7 @@ import {
 } from '@kanta/messaging';
 import { readConfig, readInfrastructureConfig } from '@kanta/platform';
 import { Client } from 'pg';
+import { runBench } from './support';
 
 const SCHEMA = 'bench';
 
@@ -170,7 +171,4 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { connect, type ConfirmChannel } from 'amqplib';
 import { Client } from 'pg';
 import { readConfig, readInfrastructureConfig } from '@kanta/platform';
-import { printComparison, scratchDatabase, startBenchSystem } from './support';
+import { printComparison, scratchDatabase, startBenchSystem, runBench } from './support';
 
 const EVENTS = Number(process.env.BENCH_PARTNER_EVENTS ?? 3000);
 /** EventConsumer's default prefetch: the raw consumer gets the same. */
@@ -208,7 +208,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

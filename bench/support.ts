@@ -320,3 +320,11 @@ export async function compareSearches(options: {
   );
   return allMet;
 }
+
+/** Runs a benchmark's main; a failure is printed and the process exits non-zero. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

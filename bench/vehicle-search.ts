@@ -8,7 +8,7 @@ import 'reflect-metadata';
 import { Client, Pool } from 'pg';
 import { normaliseRegistration } from '@kanta/contracts';
 import { vehicleSearchStatement } from '../services/vehicles/src/vehicles/vehicles.repository';
-import { compareSearches, scratchDatabase, startBenchSystem } from './support';
+import { compareSearches, scratchDatabase, startBenchSystem, runBench } from './support';
 
 const VEHICLES = Number(process.env.BENCH_VEHICLES ?? 1_000_000);
 const REQUESTS = Number(process.env.BENCH_SEARCHES ?? 400);
@@ -112,7 +112,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);
