@@ -2,3 +2,4 @@ export * from './config';
 export * from './bootstrap';
 export * from './data-source';
 export * from './errors';
+export * from './prepared';

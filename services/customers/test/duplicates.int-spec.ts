@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { escapeLiteral } from 'pg';
 import type {
   CallerContext,
   CreateCustomerDto,
   DuplicateCandidate,
   DuplicatePairPage,
 } from '@kanta/contracts';
+import { blankCard } from '../src/customers/customer-row';
+import { candidatesStatement } from '../src/duplicates/duplicates.repository';
 import { DuplicatesService } from '../src/duplicates/duplicates.service';
 import {
   problemOf,
@@ -332,6 +335,64 @@ describe('duplicate detection (real Postgres and Redis)', () => {
       ).resolves.toMatchObject({ customerNumber: 'CROSS-1' });
       expect((await pairs(b.admin)).items).toEqual([]);
       expect((await pairs(a.admin)).items).toEqual([]);
+    });
+
+    it('keeps a safe generic plan: a probe reads nothing for the keys it lacks', async () => {
+      // The probe runs prepared; once PostgreSQL settles on a generic plan, a branch whose key
+      // is missing must be shut before any scan, whatever join order the planner chose.
+      const t = tenantFixture('FI');
+      for (let i = 0; i < 30; i++) {
+        await create(
+          t.admin,
+          {
+            firstName: `Plan${i}`,
+            lastName: 'Tarkistus',
+            birthday: '1980-01-01',
+            addresses: [{ type: 'home', postalCode: '00100' }],
+          },
+          true,
+        );
+      }
+      const keys = duplicates.keysOf(
+        t.admin.tenant!.id,
+        {
+          ...blankCard(),
+          kind: 'person',
+          first_name: 'Plan1',
+          last_name: 'Tarkistus',
+          company_name: null,
+          phone: null,
+          phone_raw: null,
+          phone_national: null,
+          email: null,
+          customer_number: '',
+          station_ids: [],
+          external_ids: [],
+        },
+        false,
+      );
+      const { text, values } = candidatesStatement(t.admin.tenant!.id, keys, {
+        excludeId: null,
+        limit: 10,
+      });
+      const plan = await h.dataSource.transaction(async (manager) => {
+        await manager.query(`SET LOCAL plan_cache_mode = force_generic_plan`);
+        await manager.query(`PREPARE generic_probe AS ${text}`);
+        // EXECUTE takes no bind parameters: the probe's values (text, numbers, nulls) as literals.
+        const literal = (v: unknown): string =>
+          v === null ? 'NULL' : escapeLiteral(typeof v === 'number' ? String(v) : (v as string));
+        const rows = await manager.query<{ 'QUERY PLAN': string }[]>(
+          `EXPLAIN (ANALYZE, COSTS OFF) EXECUTE generic_probe(${values.map(literal).join(', ')})`,
+        );
+        await manager.query(`DEALLOCATE generic_probe`);
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+      // Neither similarity branch reads a single customer of the tenant.
+      expect(plan).toMatch(/One-Time Filter: \(\$11 IS NOT NULL\)/);
+      expect(plan).toMatch(
+        /One-Time Filter: \(cardinality\(customers\.address_postal_codes\(\$10\)\) > 0\)/,
+      );
+      expect(plan).not.toMatch(/Rows Removed by (Join )?Filter: [1-9]/);
     });
   });
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { queryPrepared } from '@kanta/database';
 import { DataSource, type EntityManager } from 'typeorm';
 import type {
   CustomerOrigin,
@@ -95,7 +96,8 @@ export class CustomersRepository {
 
   /** Its own statement, outside any transaction: see allocate_customer_number in the migration. */
   async allocateCustomerNumber(tenantId: string): Promise<string> {
-    const rows = await this.dataSource.query<{ n: string }[]>(
+    const rows = await queryPrepared<{ n: string }>(
+      this.dataSource,
       'SELECT customers.allocate_customer_number($1) AS n',
       [tenantId],
     );
@@ -110,7 +112,7 @@ export class CustomersRepository {
    */
   async insertCustomer(insert: CustomerInsert): Promise<CustomerRow> {
     const { text, values } = insertCustomerStatement(insert, this.sensitive);
-    const rows = await this.dataSource.query<StoredCustomerRow[]>(text, values);
+    const rows = await queryPrepared<StoredCustomerRow>(this.dataSource, text, values);
     return openRow(this.sensitive, rows[0]);
   }
 

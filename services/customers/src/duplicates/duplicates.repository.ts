@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { queryPrepared } from '@kanta/database';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { DuplicateReason, DuplicateScanStatus, ExternalIdDto } from '@kanta/contracts';
 
@@ -79,6 +80,10 @@ const DISPLAY_NAME = (alias: string): string =>
  * One round trip: every key lookup (each through its own index) as a branch of a UNION ALL,
  * grouped per customer with its reasons and score. The probe's folded name and postal codes are
  * computed by the same SQL functions as the generated columns they are compared with.
+ *
+ * It runs as a prepared statement with a generic plan, so a branch whose key is missing is shut
+ * by a condition on the parameters alone (a one-time filter, evaluated before any scan), never by
+ * a join with the probe that the planner might order after a scan of the whole tenant.
  */
 export function candidatesStatement(
   tenantId: string,
@@ -93,10 +98,10 @@ export function candidatesStatement(
                customers.address_postal_codes($10::jsonb) AS postal_codes
       ), hits AS (
         SELECT id, 'phone' AS reason, 1::real AS sim FROM customers.customers
-         WHERE tenant_id = $1 AND phone = $6
+         WHERE $6::text IS NOT NULL AND tenant_id = $1 AND phone = $6
         UNION ALL
         SELECT id, 'email', 1 FROM customers.customers
-         WHERE tenant_id = $1 AND email = $7
+         WHERE $7::text IS NOT NULL AND tenant_id = $1 AND email = $7
         UNION ALL
         SELECT x.customer_id, 'externalId', 1 FROM customers.customer_external_ids x
           JOIN jsonb_to_recordset($8::jsonb) AS e(system text, id text)
@@ -104,16 +109,18 @@ export function candidatesStatement(
          WHERE x.tenant_id = $1
         UNION ALL
         SELECT id, 'customerNumber', 1 FROM customers.customers
-         WHERE tenant_id = $1 AND customer_number = $9
+         WHERE $9::text IS NOT NULL AND tenant_id = $1 AND customer_number = $9
         UNION ALL
         SELECT c.id, 'nameAndBirthday', public.similarity(c.name_fold, p.name)
           FROM customers.customers c, probe p
-         WHERE c.tenant_id = $1 AND c.birthday_lookup = $11 AND p.name <> ''
+         WHERE $11::bytea IS NOT NULL
+           AND c.tenant_id = $1 AND c.birthday_lookup = $11 AND p.name <> ''
            AND public.similarity(c.name_fold, p.name) >= $12
         UNION ALL
         SELECT c.id, 'nameAndPostalCode', public.similarity(c.name_fold, p.name)
           FROM customers.customers c, probe p
-         WHERE c.tenant_id = $1
+         WHERE cardinality(customers.address_postal_codes($10::jsonb)) > 0
+           AND c.tenant_id = $1
            AND customers.tenant_keys(c.tenant_id, c.postal_codes)
                && customers.tenant_keys($1, p.postal_codes)
            AND cardinality(p.postal_codes) > 0 AND p.name <> ''
@@ -229,10 +236,10 @@ export class DuplicatesRepository {
   async findCandidates(
     tenantId: string,
     keys: DuplicateKeys,
-    options: { excludeId: string | null; limit: number; runner?: Runner },
+    options: { excludeId: string | null; limit: number; runner?: EntityManager },
   ): Promise<FoundCandidate[]> {
     const { text, values } = candidatesStatement(tenantId, keys, options);
-    return (options.runner ?? this.dataSource.manager).query<FoundCandidate[]>(text, values);
+    return queryPrepared<FoundCandidate>(options.runner ?? this.dataSource.manager, text, values);
   }
 
   /**
