@@ -56,6 +56,7 @@ async function main(): Promise<void> {
         body: () => body(next++, stationIds[0]),
       });
     await load(WARMUP);
+    await db.analyze();
     const api = await load(TOTAL);
 
     // The floor: the same two statements the service runs (number, then the customer with its

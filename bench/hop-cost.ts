@@ -115,6 +115,7 @@ async function main(): Promise<void> {
     console.log(`\n== The gateway hop, ${CONCURRENCY} concurrent clients, ${REQUESTS} requests`);
     for (const c of cases) {
       await c.load(400);
+      await db.analyze();
       const watched = await groups();
       const before = Object.fromEntries(
         Object.entries(watched).map(([name, list]) => [

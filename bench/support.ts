@@ -105,10 +105,24 @@ export function percentiles(values: number[]): { p50: number; p95: number; p99: 
 
 export const ms = (n: number): string => `${n.toFixed(1)} ms`;
 
+export interface ScratchDatabase {
+  settings: PostgresSettings;
+  env: Record<string, string>;
+  /**
+   * ANALYZE of the whole database, for a benchmark that starts from empty tables: what autovacuum
+   * does on a running system within its first minute (autovacuum_naptime), sooner than a
+   * benchmark's run ends. Until then PostgreSQL plans for tables it believes nearly empty, and a
+   * cached plan (of a prepared statement, or a statement inside a PL/pgSQL function) made then
+   * is kept by the pool's long-lived connections: a lookup by customer number read the tenant's
+   * whole creation-time index in each create. ANALYZE invalidates those plans, as autovacuum's
+   * would.
+   */
+  analyze: () => Promise<void>;
+  drop: () => Promise<void>;
+}
+
 /** A scratch database, migrated, and dropped by the returned function. */
-export async function scratchDatabase(
-  label: string,
-): Promise<{ settings: PostgresSettings; env: Record<string, string>; drop: () => Promise<void> }> {
+export async function scratchDatabase(label: string): Promise<ScratchDatabase> {
   const settings = {
     ...postgresSettingsFromEnv(),
     database: `kanta_bench_${label}_${randomBytes(3).toString('hex')}`,
@@ -121,11 +135,13 @@ export async function scratchDatabase(
     await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(settings.database)} WITH (FORCE)`);
     await admin.end();
   };
-  return {
-    settings,
-    env: postgresEnv(settings),
-    drop,
+  const analyze = async (): Promise<void> => {
+    const client = new Client(settings);
+    await client.connect();
+    await client.query('ANALYZE');
+    await client.end();
   };
+  return { settings, env: postgresEnv(settings), analyze, drop };
 }
 
 export interface BenchSystem {
