@@ -7,6 +7,7 @@ import { TenantKeys1764700000000 } from './migrations/1764700000000-tenant-keys'
 import { Reminders1764200000000 } from './migrations/1764200000000-reminders';
 import { Duplicates1764300000000 } from './migrations/1764300000000-duplicates';
 import { VehicleSearch1764400000000 } from './migrations/1764400000000-vehicle-search';
+import { PlpgsqlColumnFunctions1764900000000 } from './migrations/1764900000000-plpgsql-column-functions';
 
 export const CUSTOMERS_SCHEMA = 'customers';
 
@@ -23,5 +24,6 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     VehicleSearch1764400000000,
     MarketingConsents1764600000000,
     TenantKeys1764700000000,
+    PlpgsqlColumnFunctions1764900000000,
   ],
 };
