@@ -29,20 +29,51 @@ export type StoredCustomerRow = Omit<CustomerRow, 'name_day' | 'birthday' | 'doc
 const BIRTHDAY = 'birthday';
 const DOCUMENTS = 'documents';
 
-/** Opens a stored row's sealed fields. */
-export function openRow(sensitive: SensitiveData, stored: StoredCustomerRow): CustomerRow {
-  const { name_day_month, name_day_day, birthday_enc, documents_enc, ...rest } = stored;
-  const owner = { tenantId: stored.tenant_id, customerId: stored.id };
+/**
+ * Opens a stored row's sealed fields. Built field by field, not with `...rest`: a search opens 26
+ * rows of 33 fields, and copying through rest and spread was a third of the service's own time
+ * per search (and left objects V8 could not give one shape).
+ */
+export function openRow(sensitive: SensitiveData, s: StoredCustomerRow): CustomerRow {
+  const owner = { tenantId: s.tenant_id, customerId: s.id };
   return {
-    ...rest,
+    id: s.id,
+    tenant_id: s.tenant_id,
+    kind: s.kind,
+    first_name: s.first_name,
+    last_name: s.last_name,
+    company_name: s.company_name,
+    business_id: s.business_id,
+    phone: s.phone,
+    phone_raw: s.phone_raw,
+    phone_national: s.phone_national,
+    email: s.email,
+    addresses: s.addresses,
+    notes: s.notes,
+    status: s.status,
+    customer_number: s.customer_number,
+    station_ids: s.station_ids,
+    origin: s.origin,
+    external_ids: s.external_ids,
+    description: s.description,
+    group_ids: s.group_ids,
+    source_id: s.source_id,
+    regular_of_user_id: s.regular_of_user_id,
+    discount_percent: s.discount_percent,
     name_day:
-      name_day_month !== null && name_day_day !== null
-        ? { month: name_day_month, day: name_day_day }
+      s.name_day_month !== null && s.name_day_day !== null
+        ? { month: s.name_day_month, day: s.name_day_day }
         : null,
-    birthday: birthday_enc ? sensitive.open(owner, BIRTHDAY, birthday_enc) : null,
-    documents: documents_enc
-      ? (JSON.parse(sensitive.open(owner, DOCUMENTS, documents_enc)) as IdentityDocumentDto[])
+    birthday: s.birthday_enc ? sensitive.open(owner, BIRTHDAY, s.birthday_enc) : null,
+    documents: s.documents_enc
+      ? (JSON.parse(sensitive.open(owner, DOCUMENTS, s.documents_enc)) as IdentityDocumentDto[])
       : [],
+    internal: s.internal,
+    leasing_company: s.leasing_company,
+    leasing_company_id: s.leasing_company_id,
+    version: s.version,
+    created_at: s.created_at,
+    updated_at: s.updated_at,
   };
 }
 
