@@ -20,6 +20,7 @@ import {
   seedCustomers,
   startBenchSystem,
   runBench,
+  settleAfterSeed,
 } from './support';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
         WHERE tenant_id = $1`,
       [tenantId, small],
     );
-    await client.query('VACUUM ANALYZE customers.customers');
+    await settleAfterSeed(client, ['customers.customers']);
     seconds += (Date.now() - started) / 1000;
     console.log(`  seeded, consents set and indexed in ${seconds.toFixed(0)} s`);
 

@@ -277,8 +277,19 @@ export async function seedCustomers(
     `CREATE INDEX customers_search_idx ON customers.customers
        USING gin (tenant_id, search_text public.gin_trgm_ops)`,
   );
-  await client.query('VACUUM ANALYZE customers.customers');
+  await settleAfterSeed(client, ['customers.customers']);
   return (Date.now() - started) / 1000;
+}
+
+/**
+ * After a bulk seed: VACUUM ANALYZE of the seeded tables, then a CHECKPOINT, so the measured
+ * runs never share the two cores with the checkpointer writing out the seed's million rows.
+ * (The first query of a search benchmark still runs a third slower, raw and API alike, than the
+ * same query repeated at the end of the run; the cause is not found yet, see docs/benchmarks.md.)
+ */
+export async function settleAfterSeed(client: Client, tables: string[]): Promise<void> {
+  for (const table of tables) await client.query(`VACUUM ANALYZE ${table}`);
+  await client.query('CHECKPOINT');
 }
 
 export interface SearchCase {
