@@ -413,6 +413,47 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
       for (const id of [gate, eventA, eventB]) expect(await inFlight(id)).toBe(0);
     });
 
+    it('learns several versions of one customer in one batch as if one by one', async () => {
+      const customerId = randomUUID();
+      await publish(CUSTOMER_CREATED_V1, created(customerId, { hasPhone: true }));
+      await eventuallyPasses(async () => expect((await known(customerId))?.version).toBe(1));
+      const update = (version: number, extra: Partial<CustomerUpdatedV1>): CustomerUpdatedV1 => ({
+        customerId,
+        customerNumber: '1',
+        status: 'active',
+        stationIds: [station],
+        version,
+        changedFields: ['email'],
+        ...extra,
+      });
+      const gate = randomUUID();
+      const updates: string[] = [];
+      await inOneHeldBatch(
+        dataSource,
+        `consents:${tenantId}:partner-event:${gate}`,
+        () => publish(PARTNER_BOOKING_CREATED_V1, booking(), gate),
+        async () => {
+          // The newest, from a producer that did not tell hasPhone; an older one after it; an
+          // equal version last, which the table refuses one by one too.
+          updates.push(await publish(CUSTOMER_UPDATED_V1, update(3, { hasEmail: false })));
+          updates.push(
+            await publish(CUSTOMER_UPDATED_V1, update(2, { hasEmail: true, hasPhone: false })),
+          );
+          updates.push(
+            await publish(CUSTOMER_UPDATED_V1, update(3, { hasEmail: true, hasPhone: false })),
+          );
+        },
+      );
+      await publish(CONTACT_RESOLVED_V1, resolved(gate, randomUUID()));
+      await drained();
+      expect(await known(customerId)).toEqual({ version: 3, has_email: false, has_phone: true });
+      const [together] = await dataSource.query<{ n: number }[]>(
+        'SELECT count(DISTINCT processed_at) AS n FROM consents.inbox WHERE event_id = ANY($1)',
+        [updates],
+      );
+      expect(Number(together.n)).toBe(1);
+    });
+
     it('records an online check-in once, however often it and its answer are delivered', async () => {
       const customerId = randomUUID();
       const submitted: PartnerCustomerSubmittedV1 = {
