@@ -288,8 +288,6 @@ export async function seedCustomers(
 /**
  * After a bulk seed: VACUUM ANALYZE of the seeded tables, then a CHECKPOINT, so the measured
  * runs never share the two cores with the checkpointer writing out the seed's million rows.
- * (The first query of a search benchmark still runs a third slower, raw and API alike, than the
- * same query repeated at the end of the run; the cause is not found yet, see docs/benchmarks.md.)
  */
 export async function settleAfterSeed(client: Client, tables: string[]): Promise<void> {
   for (const table of tables) await client.query(`VACUUM ANALYZE ${table}`);
@@ -304,7 +302,7 @@ export interface SearchCase {
   raw: () => Promise<void>;
 }
 
-const WARMUP_SEARCHES = 200;
+const WARMUP_SEARCHES = 1500;
 
 /**
  * Each search through the gateway (autocannon) beside its raw SQL (pg, the same statements),
@@ -337,8 +335,9 @@ export async function compareSearches(options: {
         connections: concurrency,
         amount,
       });
-    // Enough for V8 to have optimised the gateway's and the service's paths (40 was not: the
-    // first query of a run paid for the JIT), and the same for the raw side.
+    // Enough for a steady state on both sides (V8's optimised code, PostgreSQL's caches in every
+    // pooled backend): with 40, and still with 200, the first query of a run answered a third
+    // to a half slower, raw and API alike, than the same query repeated at the end.
     await api(WARMUP_SEARCHES);
     await runConcurrently(concurrency, WARMUP_SEARCHES, c.raw);
     const apiStats = await api(requests);
