@@ -19,12 +19,11 @@ import {
 } from '../services/customers/src/duplicates/duplicates.repository';
 import { decodePairCursor } from '../services/customers/src/duplicates/duplicates.service';
 import {
-  httpLoad,
+  compareSearches,
   ms,
   runConcurrently,
   scratchDatabase,
   startBenchSystem,
-  type Stats,
   runBench,
   settleAfterSeed,
 } from './support';
@@ -133,37 +132,26 @@ async function main(): Promise<void> {
       { label: 'page 101 (cursor)', query: `&cursor=${cursor!}`, after: cursor },
       { label: 'minScore=0.9', query: '&minScore=0.9', after: null },
     ];
-    console.log(
-      `\n== GET /customers/duplicates, ${CONCURRENCY} concurrent clients, ${REQUESTS} requests each`,
-    );
-    let allMet = true;
-    for (const c of cases) {
-      const url = `${bench.system.gatewayUrl}/api/v1/customers/duplicates?limit=25${c.query}`;
-      const api = (amount: number): Promise<Stats> =>
-        httpLoad({ url, method: 'GET', token: admin.token!, connections: CONCURRENCY, amount });
-      const raw = async (): Promise<void> => {
-        await repository.listPairs({
-          tenantId,
-          minScore: c.query.includes('minScore') ? 0.9 : 0,
-          stationIds: null,
-          after: c.after ? decodePairCursor(c.after) : null,
-          limit: 26,
-        });
-      };
-      await api(40);
-      await runConcurrently(CONCURRENCY, 40, raw);
-      const apiStats = await api(REQUESTS);
-      const rawStats = await runConcurrently(CONCURRENCY, REQUESTS, raw);
-      const limit = Math.max(3 * rawStats.p95, rawStats.p95 + 15);
-      const met = apiStats.p95 <= limit;
-      allMet &&= met;
-      console.log(
-        `  ${c.label.padEnd(22)} API ${ms(apiStats.p50)} / ${ms(apiStats.p95)}   raw ${ms(rawStats.p50)} / ${ms(rawStats.p95)}   ratio p95 ${(apiStats.p95 / rawStats.p95).toFixed(2)}  ${met ? 'met' : `NOT met (limit ${ms(limit)})`}`,
-      );
-    }
-    console.log(
-      `  target API p95 <= max(3 x raw p95, raw p95 + 15 ms): ${allMet ? 'met for every page' : 'NOT met for every page'}`,
-    );
+    await compareSearches({
+      title: 'GET /customers/duplicates',
+      gatewayUrl: bench.system.gatewayUrl,
+      admin,
+      requests: REQUESTS,
+      concurrency: CONCURRENCY,
+      cases: cases.map((c) => ({
+        label: c.label,
+        path: `/api/v1/customers/duplicates?limit=25${c.query}`,
+        raw: async () => {
+          await repository.listPairs({
+            tenantId,
+            minScore: c.query.includes('minScore') ? 0.9 : 0,
+            stationIds: null,
+            after: c.after ? decodePairCursor(c.after) : null,
+            limit: 26,
+          });
+        },
+      })),
+    });
 
     // The on-create check: probes of each kind against the seeded tenant.
     const sample = (
