@@ -21,10 +21,11 @@ import {
   startBenchSystem,
   runBench,
   settleAfterSeed,
+  SEARCH_REQUESTS,
 } from './support';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
-const REQUESTS = Number(process.env.BENCH_SEARCHES ?? 400);
+const REQUESTS = SEARCH_REQUESTS;
 const CONCURRENCY = 20;
 
 interface FilterCase {

@@ -26,10 +26,11 @@ import {
   startBenchSystem,
   runBench,
   settleAfterSeed,
+  SEARCH_REQUESTS,
 } from './support';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
-const REQUESTS = Number(process.env.BENCH_DUPLICATE_PAGES ?? 400);
+const REQUESTS = Number(process.env.BENCH_DUPLICATE_PAGES ?? SEARCH_REQUESTS);
 const CONCURRENCY = 20;
 /** Planted pairs of each kind (phone, e-mail, name + birthday, name + postal code). */
 const PLANTED = Math.min(2000, Math.floor(CUSTOMERS / 500));

@@ -17,10 +17,11 @@ import {
   seedCustomers,
   startBenchSystem,
   runBench,
+  SEARCH_REQUESTS,
 } from './support';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
-const REQUESTS = Number(process.env.BENCH_SEARCHES ?? 400);
+const REQUESTS = SEARCH_REQUESTS;
 const CONCURRENCY = 20;
 
 interface QueryCase {

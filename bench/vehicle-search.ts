@@ -14,10 +14,11 @@ import {
   settleAfterSeed,
   startBenchSystem,
   runBench,
+  SEARCH_REQUESTS,
 } from './support';
 
 const VEHICLES = Number(process.env.BENCH_VEHICLES ?? 1_000_000);
-const REQUESTS = Number(process.env.BENCH_SEARCHES ?? 400);
+const REQUESTS = SEARCH_REQUESTS;
 const CONCURRENCY = 20;
 
 /**
