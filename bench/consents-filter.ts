@@ -21,12 +21,10 @@ import {
   startBenchSystem,
   runBench,
   settleAfterSeed,
-  SEARCH_REQUESTS,
+  SEARCH_CONCURRENCY,
 } from './support';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
-const REQUESTS = SEARCH_REQUESTS;
-const CONCURRENCY = 20;
 
 interface FilterCase {
   label: string;
@@ -48,9 +46,9 @@ async function main(): Promise<void> {
   const bench = await startBenchSystem(db.env, 2);
   const client = new Client(db.settings);
   await client.connect();
-  const pool = new Pool({ ...db.settings, max: CONCURRENCY });
+  const pool = new Pool({ ...db.settings, max: SEARCH_CONCURRENCY });
   try {
-    const { admin, tenantId, stationIds } = bench;
+    const { tenantId, stationIds } = bench;
     const [big, small] = stationIds;
     console.log(`Seeding ${CUSTOMERS.toLocaleString('en')} customers in one tenant…`);
     let seconds = await seedCustomers(client, tenantId, big, CUSTOMERS);
@@ -77,10 +75,7 @@ async function main(): Promise<void> {
 
     await compareSearches({
       title: `Consent filter at ${CUSTOMERS.toLocaleString('en')} customers`,
-      gatewayUrl: bench.system.gatewayUrl,
-      admin,
-      requests: REQUESTS,
-      concurrency: CONCURRENCY,
+      bench,
       cases: CASES.map((c) => {
         const station = stationOf(c);
         const params = new URLSearchParams({ marketingConsent: c.consent });

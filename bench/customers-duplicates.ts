@@ -135,10 +135,8 @@ async function main(): Promise<void> {
     ];
     await compareSearches({
       title: 'GET /customers/duplicates',
-      gatewayUrl: bench.system.gatewayUrl,
-      admin,
+      bench,
       requests: REQUESTS,
-      concurrency: CONCURRENCY,
       cases: cases.map((c) => ({
         label: c.label,
         path: `/api/v1/customers/duplicates?limit=25${c.query}`,

@@ -17,12 +17,10 @@ import {
   seedCustomers,
   startBenchSystem,
   runBench,
-  SEARCH_REQUESTS,
+  SEARCH_CONCURRENCY,
 } from './support';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
-const REQUESTS = SEARCH_REQUESTS;
-const CONCURRENCY = 20;
 
 interface QueryCase {
   label: string;
@@ -34,9 +32,9 @@ async function main(): Promise<void> {
   const bench = await startBenchSystem(db.env);
   const client = new Client(db.settings);
   await client.connect();
-  const pool = new Pool({ ...db.settings, max: CONCURRENCY });
+  const pool = new Pool({ ...db.settings, max: SEARCH_CONCURRENCY });
   try {
-    const { admin, tenantId, stationIds } = bench;
+    const { tenantId, stationIds } = bench;
     console.log(`Seeding ${CUSTOMERS.toLocaleString('en')} customers in one tenant…`);
     const seconds = await seedCustomers(client, tenantId, stationIds[0], CUSTOMERS);
     console.log(`  seeded and indexed in ${seconds.toFixed(0)} s`);
@@ -72,10 +70,7 @@ async function main(): Promise<void> {
 
     await compareSearches({
       title: `Search at ${CUSTOMERS.toLocaleString('en')} customers`,
-      gatewayUrl: bench.system.gatewayUrl,
-      admin,
-      requests: REQUESTS,
-      concurrency: CONCURRENCY,
+      bench,
       cases: cases.map((c) => ({
         label: c.label,
         path: `/api/v1/customers?q=${encodeURIComponent(c.q)}`,

@@ -312,6 +312,9 @@ const WARMUP_SEARCHES = 1500;
  */
 export const SEARCH_REQUESTS = Number(process.env.BENCH_SEARCHES ?? 2000);
 
+/** Clients in flight in the search-like benchmarks, through the gateway and raw alike. */
+export const SEARCH_CONCURRENCY = 20;
+
 /**
  * Each search through the gateway (autocannon) beside its raw SQL (pg, the same statements),
  * `concurrency` clients, `requests` each after a warm-up; prints one line per case and whether
@@ -319,13 +322,16 @@ export const SEARCH_REQUESTS = Number(process.env.BENCH_SEARCHES ?? 2000);
  */
 export async function compareSearches(options: {
   title: string;
-  gatewayUrl: string;
-  admin: KantaApi;
+  bench: BenchSystem;
   cases: SearchCase[];
-  requests: number;
-  concurrency: number;
+  /** Default SEARCH_REQUESTS. */
+  requests?: number;
+  /** Default SEARCH_CONCURRENCY. */
+  concurrency?: number;
 }): Promise<boolean> {
-  const { admin, concurrency, requests } = options;
+  const { admin } = options.bench;
+  const { concurrency = SEARCH_CONCURRENCY, requests = SEARCH_REQUESTS } = options;
+  const gatewayUrl = options.bench.system.gatewayUrl;
   console.log(
     `\n== ${options.title}, ${concurrency} concurrent clients, ${requests} searches per query`,
   );
@@ -337,7 +343,7 @@ export async function compareSearches(options: {
     const found = (await admin.expect<{ items: unknown[] }>(200, 'GET', c.path)).items.length;
     const api = (amount: number): Promise<Stats> =>
       httpLoad({
-        url: `${options.gatewayUrl}${c.path}`,
+        url: `${gatewayUrl}${c.path}`,
         method: 'GET',
         token: admin.token!,
         connections: concurrency,

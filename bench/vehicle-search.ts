@@ -14,12 +14,10 @@ import {
   settleAfterSeed,
   startBenchSystem,
   runBench,
-  SEARCH_REQUESTS,
+  SEARCH_CONCURRENCY,
 } from './support';
 
 const VEHICLES = Number(process.env.BENCH_VEHICLES ?? 1_000_000);
-const REQUESTS = SEARCH_REQUESTS;
-const CONCURRENCY = 20;
 
 /**
  * Synthetic vehicles generated inside Postgres (a COPY from Node would only add transfer):
@@ -67,9 +65,9 @@ async function main(): Promise<void> {
   const bench = await startBenchSystem(db.env);
   const client = new Client(db.settings);
   await client.connect();
-  const pool = new Pool({ ...db.settings, max: CONCURRENCY });
+  const pool = new Pool({ ...db.settings, max: SEARCH_CONCURRENCY });
   try {
-    const { admin, tenantId } = bench;
+    const { tenantId } = bench;
     console.log(`Seeding ${VEHICLES.toLocaleString('en')} vehicles in one tenant…`);
     console.log(`  seeded and indexed in ${(await seed(client, tenantId)).toFixed(0)} s`);
     const sample = (
@@ -89,10 +87,7 @@ async function main(): Promise<void> {
     ];
     await compareSearches({
       title: `Plate and VIN search at ${VEHICLES.toLocaleString('en')} vehicles`,
-      gatewayUrl: bench.system.gatewayUrl,
-      admin,
-      requests: REQUESTS,
-      concurrency: CONCURRENCY,
+      bench,
       cases: cases.map((c) => {
         const statement = vehicleSearchStatement({
           tenantId,
