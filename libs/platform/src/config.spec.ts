@@ -8,7 +8,7 @@ describe('readInfrastructureConfig', () => {
       eventsExchange: 'kanta.events',
       rpcQueuePrefix: '',
       eventsQueuePrefix: 'e2e.1.',
-      eventsBatchSize: 128,
+      eventsBatchSize: 512,
     });
   });
 

@@ -80,7 +80,7 @@ export const readInfrastructureConfig: EnvReader<InfrastructureConfig> = (env, p
   eventsExchange: stringFromEnv(env, problems, 'EVENTS_EXCHANGE', 'kanta.events', /^[\w.-]+$/),
   rpcQueuePrefix: stringFromEnv(env, problems, 'RPC_QUEUE_PREFIX', '', /^[\w.-]*$/),
   eventsQueuePrefix: stringFromEnv(env, problems, 'EVENTS_QUEUE_PREFIX', '', /^[\w.-]*$/),
-  eventsBatchSize: intFromEnv(env, problems, 'EVENTS_BATCH_SIZE', 128, { min: 1, max: 1000 }),
+  eventsBatchSize: intFromEnv(env, problems, 'EVENTS_BATCH_SIZE', 512, { min: 1, max: 1000 }),
 });
 
 /** The command queue of a service, with the configured prefix. */
