@@ -415,10 +415,16 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
 
     it('learns several versions of one customer in one batch as if one by one', async () => {
       const customerId = randomUUID();
+      const other = randomUUID();
       await publish(CUSTOMER_CREATED_V1, created(customerId, { hasPhone: true }));
-      await eventuallyPasses(async () => expect((await known(customerId))?.version).toBe(1));
-      const update = (version: number, extra: Partial<CustomerUpdatedV1>): CustomerUpdatedV1 => ({
-        customerId,
+      await publish(CUSTOMER_CREATED_V1, created(other, { hasEmail: false, hasPhone: true }));
+      await eventuallyPasses(async () => expect((await known(other))?.version).toBe(1));
+      const update = (
+        version: number,
+        extra: Partial<CustomerUpdatedV1>,
+        id = customerId,
+      ): CustomerUpdatedV1 => ({
+        customerId: id,
         customerNumber: '1',
         status: 'active',
         stationIds: [station],
@@ -442,11 +448,20 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
           updates.push(
             await publish(CUSTOMER_UPDATED_V1, update(3, { hasEmail: true, hasPhone: false })),
           );
+          // The other way round: what an event told stays when a newer one does not tell it.
+          updates.push(
+            await publish(
+              CUSTOMER_UPDATED_V1,
+              update(2, { hasEmail: true, hasPhone: false }, other),
+            ),
+          );
+          updates.push(await publish(CUSTOMER_UPDATED_V1, update(3, {}, other)));
         },
       );
       await publish(CONTACT_RESOLVED_V1, resolved(gate, randomUUID()));
       await drained();
       expect(await known(customerId)).toEqual({ version: 3, has_email: false, has_phone: true });
+      expect(await known(other)).toEqual({ version: 3, has_email: true, has_phone: false });
       const [together] = await dataSource.query<{ n: number }[]>(
         'SELECT count(DISTINCT processed_at) AS n FROM consents.inbox WHERE event_id = ANY($1)',
         [updates],
