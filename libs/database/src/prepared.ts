@@ -34,11 +34,13 @@ export async function queryPrepared<T>(
 ): Promise<T[]> {
   const config = { name: nameOf(text), text, values };
   const queryRunner = 'queryRunner' in runner ? runner.queryRunner : undefined;
-  if (queryRunner && !queryRunner.isReleased) {
+  if (queryRunner) {
+    // As manager.query would: a finished transaction's manager must not quietly run outside it.
+    if (queryRunner.isReleased) throw new Error('queryPrepared: the query runner is released');
     const client = (await queryRunner.connect()) as PoolClient;
     return (await client.query(config)).rows as T[];
   }
-  const dataSource = 'driver' in runner ? runner : runner.connection;
+  const dataSource = 'driver' in runner ? runner : runner.dataSource;
   const pool = (dataSource.driver as unknown as { master: Pool }).master;
   return (await pool.query(config)).rows as T[];
 }

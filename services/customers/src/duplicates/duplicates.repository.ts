@@ -106,7 +106,7 @@ export function candidatesStatement(
         SELECT x.customer_id, 'externalId', 1 FROM customers.customer_external_ids x
           JOIN jsonb_to_recordset($8::jsonb) AS e(system text, id text)
             ON x.system = e.system AND x.external_id = e.id
-         WHERE x.tenant_id = $1
+         WHERE jsonb_array_length($8::jsonb) > 0 AND x.tenant_id = $1
         UNION ALL
         SELECT id, 'customerNumber', 1 FROM customers.customers
          WHERE $9::text IS NOT NULL AND tenant_id = $1 AND customer_number = $9

@@ -30,7 +30,7 @@ import {
 } from './duplicates.repository';
 
 /** Candidates a customer's pairs are kept for (and a create looks at). */
-const PAIRS_PER_CUSTOMER = 50;
+export const PAIRS_PER_CUSTOMER = 50;
 /** Candidates a 409 lists. */
 const CANDIDATES_SHOWN = 10;
 const DEFAULT_PAGE_SIZE = 25;
