@@ -1,7 +1,8 @@
 /*
  * Creating customers through the gateway with 20 concurrent clients (target >= 500/s), beside
  * its raw floor: the same rows and outbox events written straight into PostgreSQL by 20
- * concurrent connections: the same two statements the service runs, sent straight from pg.
+ * concurrent connections: the three statements the service runs (duplicate probe, number,
+ * customer with its event), prepared as the service prepares them, sent straight from pg.
  */
 import 'reflect-metadata';
 import { Pool } from 'pg';
@@ -10,6 +11,8 @@ import { Outbox } from '@kanta/messaging';
 import { uuidv7 } from '@kanta/platform';
 import { blankCard, type CustomerWrite } from '../services/customers/src/customers/customer-row';
 import { insertCustomerStatement } from '../services/customers/src/customers/customers.repository';
+import { candidatesStatement } from '../services/customers/src/duplicates/duplicates.repository';
+import { PAIRS_PER_CUSTOMER } from '../services/customers/src/duplicates/duplicates.service';
 import {
   DEVELOPMENT_KEYS,
   SensitiveData,
@@ -59,8 +62,9 @@ async function main(): Promise<void> {
     await db.analyze();
     const api = await load(TOTAL);
 
-    // The floor: the same two statements the service runs (number, then the customer with its
-    // event in one statement), sent straight from pg by 20 connections.
+    // The floor: the service's three statements (probe, number, then the customer with its
+    // event in one statement), named as the service's are, sent straight from pg by 20
+    // connections.
     const pool = new Pool({ ...db.settings, max: CONCURRENCY });
     const outbox = new Outbox(CUSTOMERS_SCHEMA, 'customers');
     const offset = WARMUP + TOTAL + 1;
@@ -71,10 +75,28 @@ async function main(): Promise<void> {
         phone: string;
         email: string;
       };
-      const number = await pool.query<{ n: string }>(
-        'SELECT customers.allocate_customer_number($1) AS n',
-        [tenantId],
+      const probe = candidatesStatement(
+        tenantId,
+        {
+          kind: 'person',
+          firstName: b.firstName,
+          lastName: b.lastName,
+          companyName: null,
+          phone: b.phone,
+          email: b.email,
+          externalIds: [],
+          customerNumber: null,
+          addresses: [],
+          birthdayLookup: null,
+        },
+        { excludeId: null, limit: PAIRS_PER_CUSTOMER },
       );
+      await pool.query({ name: 'bench_probe', ...probe });
+      const number = await pool.query<{ n: string }>({
+        name: 'bench_number',
+        text: 'SELECT customers.allocate_customer_number($1) AS n',
+        values: [tenantId],
+      });
       const id = uuidv7();
       const write: CustomerWrite = {
         ...blankCard(),
@@ -120,7 +142,7 @@ async function main(): Promise<void> {
         },
         new SensitiveData(DEVELOPMENT_KEYS),
       );
-      await pool.query(statement.text, statement.values);
+      await pool.query({ name: 'bench_insert', ...statement });
     });
     await pool.end();
 

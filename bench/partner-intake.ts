@@ -18,8 +18,6 @@ import { readConfig, readInfrastructureConfig } from '@kanta/platform';
 import { printComparison, scratchDatabase, startBenchSystem, runBench } from './support';
 
 const EVENTS = Number(process.env.BENCH_PARTNER_EVENTS ?? 3000);
-/** EventConsumer's default prefetch: the raw consumer gets the same. */
-const PREFETCH = 10;
 
 /** Bookings before the timed run, then ANALYZE (see ScratchDatabase.analyze). */
 const WARMUP = 300;
@@ -108,7 +106,9 @@ async function cpuSnapshot(
 }
 
 async function main(): Promise<void> {
-  const { amqpUrl } = readConfig(readInfrastructureConfig);
+  const { amqpUrl, eventsBatchSize } = readConfig(readInfrastructureConfig);
+  // The services' consumers prefetch 2 x EVENTS_BATCH_SIZE: the raw consumer gets the same.
+  const prefetch = 2 * eventsBatchSize;
   const db = await scratchDatabase('partner');
   const bench = await startBenchSystem(db.env);
   const client = new Client(db.settings);
@@ -172,7 +172,7 @@ async function main(): Promise<void> {
     // Raw floor: the same bodies through a plain queue, consumed and acked one by one.
     await channel.assertQueue(rawQueue, { durable: true });
     const consumer = await connection.createChannel();
-    await consumer.prefetch(PREFETCH);
+    await consumer.prefetch(prefetch);
     const rawStarted = process.hrtime.bigint();
     const consumed = new Promise<void>((resolve) => {
       let acked = 0;
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
           value: `${counts.customers} / ${counts.vehicles} / ${counts.links}`,
         },
         {
-          label: `raw amqplib consume+ack (prefetch ${PREFETCH})`,
+          label: `raw amqplib consume+ack (prefetch ${prefetch})`,
           value: `${rawRate.toFixed(0)} events/s (${rawSeconds.toFixed(2)} s)`,
         },
       ],
