@@ -55,6 +55,46 @@ function consumerHarness(label: string, defaults: Partial<EventConsumerOptions> 
     },
     effects: (): Promise<number> =>
       countRows(h.database.dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".effects`),
+    /** Envelopes by their type; raw bytes as a customer.created that is not one. */
+    async publishAll(events: object[]): Promise<void> {
+      for (const event of events) {
+        if (Buffer.isBuffer(event)) {
+          h.probe.channel.publish(h.exchange, CUSTOMER_CREATED_V1, event, { persistent: true });
+          continue;
+        }
+        const { type, eventId } = event as { type: string; eventId: string };
+        h.probe.channel.publish(h.exchange, type, Buffer.from(JSON.stringify(event)), {
+          persistent: true,
+          messageId: eventId,
+        });
+      }
+      await h.probe.channel.waitForConfirms();
+    },
+    /**
+     * Publishes `count` events, stops the consumer `make` gave once some have had their effect,
+     * lets a second one from `make` finish: every event has its effect, none twice.
+     */
+    async expectRestartLosesNothing(make: () => EventConsumer, count: number): Promise<void> {
+      const first = make();
+      await first.start();
+      const events = Array.from({ length: count }, (_, i) =>
+        customerCreated({ customerNumber: `R${i}` }),
+      );
+      await h.publishAll(events);
+
+      await waitFor(h.effects, (n) => n >= 40, { intervalMs: 5 });
+      await first.stop();
+      expect(await h.effects()).toBeLessThan(count);
+
+      await make().start();
+      await waitFor(h.effects, (n) => n >= count, { timeoutMs: 20_000 });
+      await sleep(300);
+
+      const rows = await h.database.dataSource.query<{ total: string; distinct_events: string }[]>(
+        `SELECT count(*) AS total, count(DISTINCT event_id) AS distinct_events FROM "${SCHEMA}".effects`,
+      );
+      expect(rows[0]).toEqual({ total: String(count), distinct_events: String(count) });
+    },
   };
 
   beforeAll(async () => {
@@ -353,36 +393,10 @@ describe('EventConsumer', () => {
       await sleep(5);
       await recordEffect(event, context);
     };
-    const first = newConsumer({ prefetch: 10 }).on(CUSTOMER_CREATED_V1, handler);
-    await first.start();
-    const events = Array.from({ length: 300 }, (_, i) =>
-      customerCreated({ customerNumber: `R${i}` }),
+    await h.expectRestartLosesNothing(
+      () => newConsumer({ prefetch: 10 }).on(CUSTOMER_CREATED_V1, handler),
+      300,
     );
-    for (const event of events) {
-      h.probe.channel.publish(h.exchange, CUSTOMER_CREATED_V1, Buffer.from(JSON.stringify(event)), {
-        persistent: true,
-        messageId: event.eventId,
-      });
-    }
-    await h.probe.channel.waitForConfirms();
-
-    await waitFor(effects, (n) => n >= 40, { intervalMs: 5 });
-    await first.stop();
-    const afterStop = await effects();
-    expect(afterStop).toBeLessThan(events.length);
-
-    const second = newConsumer({ prefetch: 10 }).on(CUSTOMER_CREATED_V1, handler);
-    await second.start();
-    await waitFor(effects, (n) => n >= events.length, { timeoutMs: 20_000 });
-    await sleep(300);
-
-    const rows = await h.database.dataSource.query<{ total: string; distinct_events: string }[]>(
-      `SELECT count(*) AS total, count(DISTINCT event_id) AS distinct_events FROM "${SCHEMA}".effects`,
-    );
-    expect(rows[0]).toEqual({
-      total: String(events.length),
-      distinct_events: String(events.length),
-    });
   });
 });
 
@@ -437,21 +451,7 @@ describe('EventConsumer in batch mode', () => {
     };
   };
 
-  /** Envelopes by their type; raw bytes as a customer.created that is not one. */
-  const publishAll = async (events: object[]): Promise<void> => {
-    for (const event of events) {
-      if (Buffer.isBuffer(event)) {
-        h.probe.channel.publish(h.exchange, CUSTOMER_CREATED_V1, event, { persistent: true });
-        continue;
-      }
-      const { type, eventId } = event as { type: string; eventId: string };
-      h.probe.channel.publish(h.exchange, type, Buffer.from(JSON.stringify(event)), {
-        persistent: true,
-        messageId: eventId,
-      });
-    }
-    await h.probe.channel.waitForConfirms();
-  };
+  const publishAll = h.publishAll;
 
   it('hands the waiting messages to the batch handler together, in one transaction, each event once even when the batch holds it twice', async () => {
     const batches: number[] = [];
@@ -675,29 +675,9 @@ describe('EventConsumer in batch mode', () => {
       await sleep(5);
       await recordEffects(events, manager);
     };
-    const first = newConsumer({ batchSize: 10 }).onBatch(CUSTOMER_CREATED_V1, handler);
-    await first.start();
-    const events = Array.from({ length: 600 }, (_, i) =>
-      customerCreated({ customerNumber: `R${i}` }),
+    await h.expectRestartLosesNothing(
+      () => newConsumer({ batchSize: 10 }).onBatch(CUSTOMER_CREATED_V1, handler),
+      600,
     );
-    await publishAll(events);
-
-    await waitFor(effects, (n) => n >= 40, { intervalMs: 5 });
-    await first.stop();
-    const afterStop = await effects();
-    expect(afterStop).toBeLessThan(events.length);
-
-    const second = newConsumer({ batchSize: 10 }).onBatch(CUSTOMER_CREATED_V1, handler);
-    await second.start();
-    await waitFor(effects, (n) => n >= events.length, { timeoutMs: 20_000 });
-    await sleep(300);
-
-    const rows = await h.database.dataSource.query<{ total: string; distinct_events: string }[]>(
-      `SELECT count(*) AS total, count(DISTINCT event_id) AS distinct_events FROM "${SCHEMA}".effects`,
-    );
-    expect(rows[0]).toEqual({
-      total: String(events.length),
-      distinct_events: String(events.length),
-    });
   });
 });
