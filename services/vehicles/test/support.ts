@@ -60,12 +60,9 @@ export async function startVehicles(
     dataSource,
     knowCustomer: async (tenantId, stationIds, id = randomUUID()) => {
       await dataSource.transaction((manager) =>
-        known.remember(manager, tenantId, {
-          customerId: id,
-          stationIds,
-          status: 'active',
-          version: 1,
-        }),
+        known.rememberMany(manager, [
+          { tenantId, customer: { customerId: id, stationIds, status: 'active', version: 1 } },
+        ]),
       );
       return id;
     },

@@ -53,16 +53,7 @@ export class KnownCustomers implements OnModuleInit {
     this.events.onBatch(CUSTOMER_UPDATED_V1, (events, { manager }) => rememberAll(events, manager));
   }
 
-  /** Keeps the newest version; an older event arriving late changes nothing. */
-  async remember(
-    manager: EntityManager,
-    tenantId: string | null,
-    customer: CustomerFacts,
-  ): Promise<void> {
-    if (tenantId) await this.rememberMany(manager, [{ tenantId, customer }]);
-  }
-
-  /** `remember` for several customers in one statement. */
+  /** Keeps the newest version of each customer; an older event arriving late changes nothing. */
   async rememberMany(
     manager: EntityManager,
     customers: { tenantId: string; customer: CustomerFacts }[],

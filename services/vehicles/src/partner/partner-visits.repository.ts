@@ -45,14 +45,6 @@ export interface PartnerVisitWrite {
  */
 @Injectable()
 export class PartnerVisitsRepository {
-  async upsert(
-    manager: EntityManager,
-    tenantId: string,
-    f: PartnerVisitFacts,
-  ): Promise<{ row: VisitRow; inserted: boolean }> {
-    return (await this.upsertMany(manager, [{ tenantId, facts: f }]))[0];
-  }
-
   /**
    * Several visits in one statement per kind (booking details or not), answered in the order
    * given. Each (tenant, external id) at most once: a statement cannot update a row twice.
@@ -77,14 +69,6 @@ export class PartnerVisitsRepository {
   }
 
   /** Sales recorded before their booking arrived get the visit now. */
-  async attachWaitingSales(
-    manager: EntityManager,
-    tenantId: string,
-    visit: VisitRow,
-  ): Promise<void> {
-    await this.attachWaitingSalesMany(manager, [{ tenantId, visit }]);
-  }
-
   async attachWaitingSalesMany(
     manager: EntityManager,
     visits: { tenantId: string; visit: VisitRow }[],
