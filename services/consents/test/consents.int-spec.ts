@@ -250,21 +250,11 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
     let smsText: string;
 
     beforeAll(async () => {
-      const texts = app.get(ConsentTextsService);
-      emailText = (
-        await texts.publish(admin, {
-          purpose: 'marketing_email',
-          locale: 'fi',
-          body: 'Sähköposti.',
-        })
-      ).text.id;
-      smsText = (
-        await texts.publish(admin, {
-          purpose: 'marketing_sms',
-          locale: 'fi',
-          body: 'Tekstiviesti.',
-        })
-      ).text.id;
+      const publishText = async (purpose: 'marketing_email' | 'marketing_sms', body: string) =>
+        (await app.get(ConsentTextsService).publish(admin, { purpose, locale: 'fi', body })).text
+          .id;
+      emailText = await publishText('marketing_email', 'Sähköposti.');
+      smsText = await publishText('marketing_sms', 'Tekstiviesti.');
     });
 
     const booking = (extra: Partial<PartnerBookingCreatedV1> = {}): PartnerBookingCreatedV1 => ({

@@ -479,6 +479,20 @@ export interface CustomerInsert {
   events: (firstParam: number) => { sql: string; params: unknown[] };
 }
 
+/** A new customer's tenant, id, origin and written columns, in the order of `tenant_id, id, origin, WRITE_COLUMNS`. */
+function insertParams(
+  insert: Pick<CustomerInsert, 'tenantId' | 'id' | 'origin' | 'write'>,
+  sensitive: SensitiveData,
+): unknown[] {
+  const owner = { tenantId: insert.tenantId, customerId: insert.id };
+  return [
+    insert.tenantId,
+    insert.id,
+    insert.origin,
+    ...writeParams(insert.write, owner, sensitive),
+  ];
+}
+
 /**
  * A new customer with its external ids, its idempotency key and its events, as one statement:
  * atomic without an explicit transaction and one round trip instead of six (each round trip
@@ -489,13 +503,7 @@ export function insertCustomerStatement(
   insert: CustomerInsert,
   sensitive: SensitiveData,
 ): SqlStatement {
-  const owner = { tenantId: insert.tenantId, customerId: insert.id };
-  const params = [
-    insert.tenantId,
-    insert.id,
-    insert.origin,
-    ...writeParams(insert.write, owner, sensitive),
-  ];
+  const params = insertParams(insert, sensitive);
   const p = (value: unknown): string => `$${params.push(value)}`;
   const externalIds = p(JSON.stringify(insert.write.external_ids));
   const key = p(insert.idempotency?.key ?? null);
@@ -540,13 +548,7 @@ export function insertCustomersStatement(
     ...WRITE_COLUMN_TYPES,
   };
   const rows = inserts.map((insert) => {
-    const owner = { tenantId: insert.tenantId, customerId: insert.id };
-    const values = [
-      insert.tenantId,
-      insert.id,
-      insert.origin,
-      ...writeParams(insert.write, owner, sensitive),
-    ];
+    const values = insertParams(insert, sensitive);
     return Object.fromEntries(
       columns.map((column, i) => [column, recordsetValue(types[column], values[i])]),
     );
