@@ -3,3 +3,4 @@ export * from './bootstrap';
 export * from './data-source';
 export * from './errors';
 export * from './prepared';
+export * from './locks';

@@ -1,3 +1,4 @@
+import { lockKeys } from '@kanta/database';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
@@ -236,7 +237,5 @@ async function lockPartnerEvent(
   tenantId: string,
   partnerEventId: string,
 ): Promise<void> {
-  await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-    `consents:${tenantId}:partner-event:${partnerEventId}`,
-  ]);
+  await lockKeys(manager, [`consents:${tenantId}:partner-event:${partnerEventId}`]);
 }

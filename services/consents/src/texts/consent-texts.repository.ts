@@ -1,3 +1,4 @@
+import { lockKeys } from '@kanta/database';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -32,9 +33,7 @@ export class ConsentTextsRepository {
     purpose: string,
     locale: string,
   ): Promise<void> {
-    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-      `consents:${tenantId}:${purpose}:${locale}`,
-    ]);
+    await lockKeys(manager, [`consents:${tenantId}:${purpose}:${locale}`]);
   }
 
   async latest(

@@ -1,3 +1,4 @@
+import { lockKeys } from '@kanta/database';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
@@ -106,18 +107,10 @@ export class PartnerContactsConsumer implements OnModuleInit {
   }
 
   private async resolve(manager: EntityManager, contacts: Contact[]): Promise<Resolution[]> {
-    // Sorted: every transaction takes the locks of identifiers in the same order.
-    const locks = [
-      ...new Set(
-        contacts.flatMap((c) => c.keys.map((key) => `customers:contact:${c.tenantId}:${key}`)),
-      ),
-    ].sort();
-    if (locks.length > 0) {
-      await manager.query(
-        'SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k',
-        [locks],
-      );
-    }
+    await lockKeys(
+      manager,
+      contacts.flatMap((c) => c.keys.map((key) => `customers:contact:${c.tenantId}:${key}`)),
+    );
     const stored = await this.match(manager, contacts);
     // Customers this batch creates: newer than any stored, so they match first.
     const created = new Map<string, Match>();

@@ -1,3 +1,4 @@
+import { lockKeys } from '@kanta/database';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
@@ -279,7 +280,7 @@ export class PartnerIntake implements OnModuleInit {
     writes: { i: Intake; facts: PartnerVisitFacts }[],
   ): Promise<void> {
     // A sale of a booking handled at the same moment either sees the visit or is seen by it.
-    await lockAll(
+    await lockKeys(
       manager,
       writes.map(({ i, facts }) => lockKey(i, `booking:${facts.externalId}`)),
     );
@@ -310,7 +311,7 @@ export class PartnerIntake implements OnModuleInit {
    */
   private async answers(manager: EntityManager, intakes: Intake[]): Promise<Map<Intake, string>> {
     if (intakes.length === 0) return new Map();
-    await lockAll(
+    await lockKeys(
       manager,
       intakes.map((i) => lockKey(i, `partner-event:${i.eventId}`)),
     );
@@ -386,7 +387,7 @@ export class PartnerIntake implements OnModuleInit {
   private async contactsResolved(answers: { i: Intake; r: ContactResolvedV1 }[]): Promise<void> {
     if (answers.length === 0) return;
     const { manager } = answers[0].i;
-    await lockAll(
+    await lockKeys(
       manager,
       answers.map(({ i, r }) => lockKey(i, `partner-event:${r.partnerEventId}`)),
     );
@@ -480,20 +481,11 @@ function lockPartnerEvent(i: Intake): Promise<void> {
 
 /** A transaction lock on one thing of the tenant (a partner event, a booking, a plate). */
 export async function lock(i: Pick<Intake, 'manager' | 'tenantId'>, what: string): Promise<void> {
-  await lockAll(i.manager, [lockKey(i, what)]);
+  await lockKeys(i.manager, [lockKey(i, what)]);
 }
 
 function lockKey(i: Pick<Intake, 'tenantId'>, what: string): string {
   return `vehicles:${i.tenantId}:${what}`;
-}
-
-/** Several locks of one kind in one statement, sorted: every transaction takes them in order. */
-async function lockAll(manager: EntityManager, keys: string[]): Promise<void> {
-  if (keys.length === 0) return;
-  await manager.query(
-    'SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k',
-    [[...new Set(keys)].sort()],
-  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import { lockKeys } from '@kanta/database';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
@@ -198,9 +199,7 @@ export class VehiclesService {
   ): Promise<string> {
     const norm = normaliseRegistration(vehicle.registration);
     // Two partner events bringing the same new plate at once make one vehicle, not a conflict.
-    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-      `vehicles:${tenantId}:plate:${norm}`,
-    ]);
+    await lockKeys(manager, [`vehicles:${tenantId}:plate:${norm}`]);
     const current = await this.repository.findByRegistration(manager, tenantId, norm);
     if (!current) {
       const vinFree = vehicle.vin ? !(await this.vinTaken(manager, tenantId, vehicle.vin)) : false;
@@ -248,11 +247,9 @@ export class VehiclesService {
       const norm = normaliseRegistration(s.vehicle.registration);
       return { ...s, norm, key: `${s.tenantId}:${norm}` };
     });
-    // Sorted: concurrent transactions take the plates' locks in one order.
-    const locks = [...new Set(keyed.map((s) => `vehicles:${s.tenantId}:plate:${s.norm}`))].sort();
-    await manager.query(
-      'SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k',
-      [locks],
+    await lockKeys(
+      manager,
+      keyed.map((s) => `vehicles:${s.tenantId}:plate:${s.norm}`),
     );
     const stored = new Set(
       (await this.repository.findManyByRegistration(manager, keyed)).map(
