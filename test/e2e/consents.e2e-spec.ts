@@ -282,6 +282,17 @@ describe('consents (whole system)', () => {
         'consents',
         'requires_customer',
       );
+      // Without a customer the decisions are not looked at: the missing customer is the error.
+      expectProblem(
+        await visit({
+          consents: {
+            decisions: [{ purpose: 'marketing_email', decision: 'granted', textId: smsText.id }],
+          },
+        }),
+        422,
+        'consents',
+        'requires_customer',
+      );
       expectProblem(
         await visit({ customerId: customer.id, consents: { decisions: [] } }),
         422,

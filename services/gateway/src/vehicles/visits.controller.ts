@@ -54,7 +54,9 @@ export class VisitsController {
     @Body() body: CreateVisitDto,
   ): Promise<HttpResult<VisitView>> {
     if (body.staffUserId) await this.tenantUsers.resolve(caller, 'staffUserId', body.staffUserId);
-    await this.consents.checkDecisions(caller.context, body.consents);
+    // Consents without a customer are the vehicles service's 422 (consents, requires_customer):
+    // no consents call for a request that fails anyway.
+    if (body.customerId) await this.consents.checkDecisions(caller.context, body.consents);
     return this.vehicles.sendVersioned<VisitView, { visit: CreateVisitDto }>(
       VEHICLES_RPC.createVisit,
       caller,
