@@ -11,7 +11,6 @@ import {
 import { Outbox } from '@kanta/messaging';
 import { ProblemError, uuidv7 } from '@kanta/platform';
 import { ConsentsService } from '../consents/consents.service';
-import { TenantsRepository } from '../identity/tenants.repository';
 import { violatedUniqueConstraint } from '../identity/unique-violation';
 import type { PartnerIdentity } from './partner-keys';
 import { PartnerPayloads } from './partner-payloads';
@@ -31,7 +30,6 @@ export class PartnerEvents {
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
     private readonly consents: ConsentsService,
-    private readonly tenants: TenantsRepository,
   ) {}
 
   async accept(
@@ -47,7 +45,7 @@ export class PartnerEvents {
       );
     }
     const errors = this.payloads.problems(body.type, body.payload);
-    if (errors.length === 0 && !(await this.isTenantStation(partner.tenantId, body.payload))) {
+    if (errors.length === 0 && !(await this.isTenantStation(partner.tenant.id, body.payload))) {
       errors.push({
         field: 'payload.stationId',
         reason: 'unknown_station',
@@ -66,7 +64,7 @@ export class PartnerEvents {
     const { consents } = body.payload as PartnerConsentsPart;
     if (consents) {
       await this.consents.checkDecisions(
-        await this.partnerContext(partner, correlationId),
+        this.partnerContext(partner, correlationId),
         { decisions: consents },
         'payload.consents',
       );
@@ -77,7 +75,7 @@ export class PartnerEvents {
         this.outbox.enqueue(manager, [
           {
             type: body.type as EventType,
-            tenantId: partner.tenantId,
+            tenantId: partner.tenant.id,
             correlationId,
             payload: body.payload as never,
             eventId,
@@ -93,7 +91,7 @@ export class PartnerEvents {
         'SELECT tenant_id FROM gateway.outbox WHERE event_id = $1',
         [eventId],
       );
-      if (earlier?.tenant_id !== partner.tenantId) {
+      if (earlier?.tenant_id !== partner.tenant.id) {
         throw ProblemError.field('eventId', 'taken', 'eventId is already in use; send a new one');
       }
       return { eventId, type: body.type, duplicate: true };
@@ -104,19 +102,9 @@ export class PartnerEvents {
    * A partner acts in its tenant and on no station: asking the consents service whether the
    * tenant's texts back the event's decisions needs no more.
    */
-  private async partnerContext(
-    partner: PartnerIdentity,
-    correlationId: string,
-  ): Promise<CallerContext> {
-    // The key's tenant exists: partner_keys.tenant_id references it.
-    const tenant = (await this.tenants.findById(partner.tenantId))!;
+  private partnerContext(partner: PartnerIdentity, correlationId: string): CallerContext {
     return {
-      tenant: {
-        id: tenant.id,
-        country: tenant.country,
-        locale: tenant.locale,
-        timeZone: tenant.timeZone,
-      },
+      tenant: partner.tenant,
       userId: `partner:${partner.partner}`,
       role: 'worker',
       stationIds: [],

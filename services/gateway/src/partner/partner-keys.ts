@@ -1,14 +1,21 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { CreatePartnerKeyDto, CreatedPartnerKeyView, PartnerKeyView } from '@kanta/contracts';
+import type {
+  CallerContext,
+  CreatePartnerKeyDto,
+  CreatedPartnerKeyView,
+  Locale,
+  PartnerKeyView,
+} from '@kanta/contracts';
 import { ProblemError, uuidv7 } from '@kanta/platform';
 import type { Caller } from '../auth/auth.decorators';
 import { tenantOf } from '../identity/stations.service';
 
 /** Who a valid key belongs to. */
 export interface PartnerIdentity {
-  tenantId: string;
+  /** The key's tenant, as a caller's context carries it. */
+  tenant: NonNullable<CallerContext['tenant']>;
   partner: string;
   keyId: string;
 }
@@ -101,12 +108,23 @@ export class PartnerKeys {
         'Send your partner API key as X-Api-Key or Authorization: ApiKey <key>.',
       );
     }
+    // The key's tenant comes along: the context of a partner's calls needs nothing more.
     const rows = await this.dataSource.query<
-      { tenant_id: string; id: string; partner: string; stale: boolean }[]
+      {
+        tenant_id: string;
+        id: string;
+        partner: string;
+        stale: boolean;
+        country: string;
+        locale: Locale;
+        time_zone: string;
+      }[]
     >(
-      `SELECT tenant_id, id, partner,
-              (last_used_at IS NULL OR last_used_at < now() - interval '${LAST_USED_RESOLUTION}') AS stale
-         FROM gateway.partner_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
+      `SELECT k.tenant_id, k.id, k.partner, t.country, t.locale, t.time_zone,
+              (k.last_used_at IS NULL
+               OR k.last_used_at < now() - interval '${LAST_USED_RESOLUTION}') AS stale
+         FROM gateway.partner_keys k JOIN gateway.tenants t ON t.id = k.tenant_id
+        WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
       [hashOf(key)],
     );
     const found = rows[0];
@@ -118,6 +136,15 @@ export class PartnerKeys {
         [found.tenant_id, found.id],
       );
     }
-    return { tenantId: found.tenant_id, partner: found.partner, keyId: found.id };
+    return {
+      tenant: {
+        id: found.tenant_id,
+        country: found.country,
+        locale: found.locale,
+        timeZone: found.time_zone,
+      },
+      partner: found.partner,
+      keyId: found.id,
+    };
   }
 }
