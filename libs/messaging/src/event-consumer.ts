@@ -2,7 +2,11 @@ import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventEnvelope, EventPayloads, EventType } from '@kanta/contracts';
 import type { BrokerConnection, ManagedChannel, MessagingLogger } from './broker-connection';
-import { EventValidator, type KnownEventEnvelope } from './event-validation';
+import {
+  EventValidator,
+  type EventValidationResult,
+  type KnownEventEnvelope,
+} from './event-validation';
 import { HEADERS, errorText, numberHeader, stringHeader, type DeadReason } from './message-format';
 import {
   assertServiceQueues,
@@ -88,6 +92,8 @@ type Outcome = 'processed' | 'duplicate' | 'no-handler';
 interface Delivery {
   ch: ConfirmChannel;
   message: ConsumeMessage;
+  /** The message's validation, when a batch has done it already. */
+  validation?: EventValidationResult;
 }
 
 interface ValidDelivery extends Delivery {
@@ -335,23 +341,15 @@ export class EventConsumer {
       const validation = this.validator.validate(message.content);
       if (!validation.valid || numberHeader(message.properties.headers, HEADERS.attempts) > 0) {
         // Invalid (dead-lettered at once) or retried: the one-message path says how.
-        alone.push(delivery);
+        alone.push({ ...delivery, validation });
         continue;
       }
       const handlers = this.handlersOf(validation.event.type);
       if (handlers.length === 0) {
-        this.options.logger.warn(
-          {
-            eventId: validation.event.eventId,
-            type: validation.event.type,
-            queue: this.names.main,
-          },
-          'no handler for event type; acked',
-        );
-        ack(delivery.ch, message);
+        this.ackWithoutHandler(delivery.ch, message, validation.event);
         continue;
       }
-      together.push({ ...delivery, event: validation.event, handlers });
+      together.push({ ...delivery, validation, event: validation.event, handlers });
     }
     if (together.length === 1) alone.push(together[0]);
     else if (together.length > 1) {
@@ -366,7 +364,7 @@ export class EventConsumer {
         alone.push(...together);
       }
     }
-    for (const { ch, message } of alone) await this.settle(ch, message);
+    for (const { ch, message, validation } of alone) await this.settle(ch, message, validation);
   }
 
   /** One transaction for the batch: inbox rows for all, then every handler; throws to roll back. */
@@ -404,9 +402,13 @@ export class EventConsumer {
   }
 
   /** Handles one message alone and settles it; never throws. */
-  private async settle(ch: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+  private async settle(
+    ch: ConfirmChannel,
+    message: ConsumeMessage,
+    validation?: EventValidationResult,
+  ): Promise<void> {
     try {
-      await this.process(ch, message);
+      await this.process(ch, message, validation);
     } catch (error) {
       // Only reached when even the retry/DLQ publish failed; the message stays unacked and
       // comes back when this channel closes.
@@ -417,12 +419,16 @@ export class EventConsumer {
     }
   }
 
-  private async process(ch: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+  private async process(
+    ch: ConfirmChannel,
+    message: ConsumeMessage,
+    validated?: EventValidationResult,
+  ): Promise<void> {
     const headers = message.properties.headers;
     const failedBefore = numberHeader(headers, HEADERS.attempts);
     const routingKey =
       stringHeader(headers, HEADERS.originalRoutingKey) ?? message.fields.routingKey;
-    const validation = this.validator.validate(message.content);
+    const validation = validated ?? this.validator.validate(message.content);
     if (!validation.valid) {
       await this.refuse(ch, message, validation.reason, failedBefore, routingKey);
       return;
@@ -449,12 +455,19 @@ export class EventConsumer {
       );
       return;
     }
-    if (outcome === 'no-handler') {
-      this.options.logger.warn(
-        { eventId: event.eventId, type: event.type, queue: this.names.main },
-        'no handler for event type; acked',
-      );
-    }
+    if (outcome === 'no-handler') this.ackWithoutHandler(ch, message, event);
+    else ack(ch, message);
+  }
+
+  private ackWithoutHandler(
+    ch: ConfirmChannel,
+    message: ConsumeMessage,
+    event: Pick<KnownEventEnvelope, 'eventId' | 'type'>,
+  ): void {
+    this.options.logger.warn(
+      { eventId: event.eventId, type: event.type, queue: this.names.main },
+      'no handler for event type; acked',
+    );
     ack(ch, message);
   }
 
