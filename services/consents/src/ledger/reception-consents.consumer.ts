@@ -53,6 +53,8 @@ export class ReceptionConsentsConsumer implements OnModuleInit {
         decisions: consents.decisions,
       },
     );
+    // Checked by the gateway before the event was written: only a race gets here. The event is
+    // also how this service learns the customer, so it is not dead-lettered for one decision.
     if (rejected.length > 0) {
       this.logger.warn(
         `event ${event.eventId}: ${rejected.length} consent decision(s) not recorded: ` +
