@@ -210,6 +210,18 @@ export class VehiclesService {
       await this.publish(manager, VEHICLE_CREATED_V1, tenantId, row, correlationId);
       return row.id;
     }
+    return this.refreshFromPartner(manager, tenantId, current, vehicle, seenAt, correlationId);
+  }
+
+  /** A vehicle the tenant has, read under its plate's lock: what it lacks filled in, seen then. */
+  private async refreshFromPartner(
+    manager: EntityManager,
+    tenantId: string,
+    current: VehicleRow,
+    vehicle: PartnerVehicle,
+    seenAt: string,
+    correlationId: string | null,
+  ): Promise<string> {
     const vin =
       current.vin ??
       (vehicle.vin && !(await this.vinTaken(manager, tenantId, vehicle.vin)) ? vehicle.vin : null);
@@ -239,7 +251,8 @@ export class VehiclesService {
    * `fromPartner` for the vehicles of a batch of partner events, answered in the order given:
    * the plates locked and looked up in one statement each, the new ones inserted in one, their
    * events in one outbox insert. A plate the tenant has, or one an earlier sighting of the batch
-   * brings too, goes through `fromPartner` after the inserts (what it fills in is per vehicle).
+   * brings too, is filled in after the inserts, one vehicle at a time (what it fills in is per
+   * vehicle), from the row already read where there is one.
    */
   async fromPartnerMany(manager: EntityManager, sightings: PartnerSighting[]): Promise<string[]> {
     if (sightings.length === 0) return [];
@@ -251,10 +264,11 @@ export class VehiclesService {
       manager,
       keyed.map((s) => `vehicles:${s.tenantId}:plate:${s.norm}`),
     );
-    const stored = new Set(
-      (await this.repository.findManyByRegistration(manager, keyed)).map(
-        (row) => `${row.tenant_id}:${row.registration_norm}`,
-      ),
+    const stored = new Map(
+      (await this.repository.findManyByRegistration(manager, keyed)).map((row) => [
+        `${row.tenant_id}:${row.registration_norm}`,
+        row,
+      ]),
     );
     const firsts = new Map<string, (typeof keyed)[number]>();
     for (const s of keyed) if (!stored.has(s.key) && !firsts.has(s.key)) firsts.set(s.key, s);
@@ -297,9 +311,28 @@ export class VehiclesService {
     }
     const ids: string[] = [];
     for (const s of keyed) {
+      const id = made.get(s);
+      if (id) {
+        ids.push(id);
+        continue;
+      }
+      // The row read above serves the plate's first sighting; a later one of the same plate
+      // reads it again, as the earlier one may have changed it (the lock is held either way).
+      const read = stored.get(s.key);
+      stored.delete(s.key);
+      const current =
+        read ?? (await this.repository.findByRegistration(manager, s.tenantId, s.norm));
       ids.push(
-        made.get(s) ??
-          (await this.fromPartner(manager, s.tenantId, s.vehicle, s.seenAt, s.correlationId)),
+        current
+          ? await this.refreshFromPartner(
+              manager,
+              s.tenantId,
+              current,
+              s.vehicle,
+              s.seenAt,
+              s.correlationId,
+            )
+          : await this.fromPartner(manager, s.tenantId, s.vehicle, s.seenAt, s.correlationId),
       );
     }
     return ids;
