@@ -189,6 +189,32 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     expect(known.version).toBe(1);
   });
 
+  it('fills in a vehicle the tenant had from a batch that names its plate twice', async () => {
+    const t = tenantFixture();
+    const before = bookingEvent(t.tenantId, t.stationA, 'OLD-1', {
+      vehicle: { registration: 'OLD-001' },
+    });
+    publish(before);
+    await visitByRef(t.tenantId, 'OLD-1', () => true);
+    const events = [
+      bookingEvent(t.tenantId, t.stationA, 'OLD-2', {
+        vehicle: { registration: 'old 001', make: 'Make', vin: 'WVWZZZ1JZXW000001' },
+      }),
+      bookingEvent(t.tenantId, t.stationA, 'OLD-3', {
+        vehicle: { registration: 'OLD001', make: 'Other', model: 'Model' },
+      }),
+    ];
+
+    await inOneBatch(t.tenantId, t.stationA, events);
+    await visitByRef(t.tenantId, 'OLD-3', () => true);
+
+    expect(await inboxTransactions(events)).toBe(1);
+    const cars = (await vehicles.search(t.admin, { q: 'OLD001' })).items;
+    // One vehicle; what it lacked filled in by each sighting in turn, nothing overwritten.
+    expect(cars).toHaveLength(1);
+    expect(cars[0]).toMatchObject({ make: 'Make', model: 'Model', vin: 'WVWZZZ1JZXW000001' });
+  });
+
   it('handles a failed batch one by one: the poison booking goes to the DLQ alone, the rest of its batch once', async () => {
     const t = tenantFixture();
     // The database refuses this one booking's visit: a failure no retry can fix.
