@@ -125,6 +125,12 @@ describe('partner keys and partner intake (whole system)', () => {
       'payload.customer.phone',
       'invalid_format',
     ],
+    [
+      'a phone in E.164 form that no numbering plan has',
+      bookingBody('B-X', { customer: { firstName: 'A', phone: '+35800000000' } }),
+      'payload.customer.phone',
+      'invalid_phone',
+    ],
     ['an unknown field', bookingBody('B-X', { colour: 'red' }), 'payload.colour', 'unknown_field'],
     [
       'a VIN with an I',

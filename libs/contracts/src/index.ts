@@ -8,3 +8,4 @@ export * from './consents';
 export * from './vehicles';
 export * from './partner';
 export * from './page.dto';
+export * from './phone';

@@ -453,13 +453,21 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
       ],
     });
     publish(sums);
+    // E.164 in form, but no numbering plan has it: the customers service could not keep it.
+    const noSuchPhone = envelope(t.tenantId, 'partner.customer_details.submitted.v1', {
+      submissionId: 'KIOSK-BAD',
+      stationId: t.stationA,
+      source: 'kiosk',
+      customer: { firstName: 'Salainen', phone: '+35800000000' },
+    });
+    publish(noSuchPhone);
     publish('{ not json', 'partner.booking.created.v1');
     publish(
       bookingEvent(t.tenantId, t.stationA, 'GOOD-1', { customer: undefined, vehicle: undefined }),
     );
     await visitByRef(t.tenantId, 'GOOD-1');
     const dlq = `${h.queuePrefix}vehicles.events.dlq`;
-    // The DLQ holds all three, in whatever order the consumer settled them.
+    // The DLQ holds all four, in whatever order the consumer settled them.
     const dead = await eventually(async () => {
       const message = await channel.get(dlq, { noAck: true });
       if (message && message.content.toString().includes(bad.eventId)) return message;
@@ -472,9 +480,14 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     const admin = h.app.get(RejectedPartnerEvents);
     const page = await eventually(async () => {
       const p = await admin.list(t.admin, {});
-      return p.items.length === 2 ? p : undefined;
+      return p.items.length === 3 ? p : undefined;
     });
-    const [sale, booked] = page.items;
+    const [kiosk, sale, booked] = page.items;
+    expect(kiosk).toMatchObject({
+      eventId: noSuchPhone.eventId,
+      payload: { customer: '[redacted]' },
+    });
+    expect(kiosk.reason).toContain('customer.phone is not a phone number that can exist');
     expect(sale).toMatchObject({ eventId: sums.eventId, type: 'partner.sale.completed.v1' });
     expect(sale.reason).toContain('totalMinor must be the sum of the line totals = 900');
     expect(booked).toMatchObject({ eventId: bad.eventId, producer: 'partner:booking-portal' });

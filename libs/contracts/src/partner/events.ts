@@ -5,6 +5,7 @@ import {
   type ConsentDecision,
   type PreferredChannel,
 } from '../consents/consent.dto';
+import { normalisePhone } from '../phone';
 import { MIN_VEHICLE_YEAR, maxVehicleYear, saleTotalsProblems } from '../vehicles/rules';
 
 /*
@@ -364,6 +365,22 @@ const vehicleYearProblems = (vehicle: PartnerVehicle | undefined): PayloadProble
     : [];
 
 /**
+ * A phone the schema's E.164 pattern lets through but no numbering plan has (+358 00…): the
+ * customers service would neither find nor keep it, so the customer would be made without it
+ * or, with nothing else to go on, not at all. The same parser as the customers service's.
+ */
+const contactProblems = (contact: PartnerContact | undefined): PayloadProblem[] =>
+  contact?.phone !== undefined && normalisePhone(contact.phone, 'FI') === null
+    ? [
+        {
+          field: 'customer.phone',
+          reason: 'invalid_phone',
+          message: 'customer.phone is not a phone number that can exist',
+        },
+      ]
+    : [];
+
+/**
  * Consents and preferences belong to the customer the contact details resolve to, so they need
  * details that always resolve to one, found or created: a name with a phone, an e-mail or an
  * external id (the customers service's rule for creating). One decision per purpose.
@@ -401,23 +418,31 @@ function consentsPartProblems(
 
 /**
  * The rules beyond each schema, checked after it by the gateway and by every consumer (through
- * libs/messaging's validator): receipt totals must add up, a model year cannot be far ahead.
+ * libs/messaging's validator): a phone must be one that can exist, receipt totals must add up,
+ * a model year cannot be far ahead.
  */
 export const PARTNER_PAYLOAD_RULES: Record<string, (payload: never) => PayloadProblem[]> = {
   [PARTNER_BOOKING_CREATED_V1]: (p: PartnerBookingCreatedV1) => [
+    ...contactProblems(p.customer),
     ...vehicleYearProblems(p.vehicle),
     ...consentsPartProblems(p),
   ],
-  [PARTNER_WORK_COMPLETED_V1]: (p: PartnerWorkCompletedV1) => vehicleYearProblems(p.vehicle),
+  [PARTNER_WORK_COMPLETED_V1]: (p: PartnerWorkCompletedV1) => [
+    ...contactProblems(p.customer),
+    ...vehicleYearProblems(p.vehicle),
+  ],
   [PARTNER_CUSTOMER_SUBMITTED_V1]: (p: PartnerCustomerSubmittedV1) => [
+    ...contactProblems(p.customer),
     ...vehicleYearProblems(p.vehicle),
     ...consentsPartProblems(p),
   ],
-  [PARTNER_SALE_COMPLETED_V1]: (p: PartnerSaleCompletedV1) =>
-    saleTotalsProblems(p.lines, p.totalMinor).map((problem) => ({
+  [PARTNER_SALE_COMPLETED_V1]: (p: PartnerSaleCompletedV1) => [
+    ...contactProblems(p.customer),
+    ...saleTotalsProblems(p.lines, p.totalMinor).map((problem) => ({
       ...problem,
       reason: 'totals_mismatch',
     })),
+  ],
 };
 
 /** The personal fields of a partner payload, replaced before a rejected event is kept. */

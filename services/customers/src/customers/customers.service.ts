@@ -16,6 +16,7 @@ import {
   type NameDayDto,
   type SearchCustomersQueryDto,
   type UpdateCustomerDto,
+  normalisePhone,
 } from '@kanta/contracts';
 import { Outbox } from '@kanta/messaging';
 import { RpcProblem, uuidv7 } from '@kanta/platform';
@@ -29,7 +30,6 @@ import { customerUpdatedEvent } from './customer-events';
 import type { CustomerRow, CustomerWrite } from './customer-row';
 import { toCustomerView } from './customer-view';
 import { CONSTRAINTS, CustomersRepository, uniqueViolation } from './customers.repository';
-import { normalisePhone } from './phone';
 import {
   containsPattern,
   decodeCursor,

@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import {
   CONTACT_RESOLVED_V1,
   isPartnerEventType,
+  normalisePhone,
   type ContactResolvedV1,
   type CustomerOrigin,
   type PartnerConsentsPart,
@@ -14,7 +15,6 @@ import { uuidv7 } from '@kanta/platform';
 import { customerCreatedEvent } from '../customers/customer-events';
 import { blankCard, type CustomerWrite } from '../customers/customer-row';
 import { insertCustomersStatement } from '../customers/customers.repository';
-import { normalisePhone } from '../customers/phone';
 import { SensitiveData } from '../sensitive/sensitive-data';
 
 interface ContactPayload extends PartnerConsentsPart {
