@@ -26,6 +26,7 @@ import {
 import { AppModule } from '../src/app.module';
 import { ConsentLedger } from '../src/ledger/consent-ledger.service';
 import { CommunicationPreferences } from '../src/preferences/communication-preferences.service';
+import { ConsentTextsRepository } from '../src/texts/consent-texts.repository';
 import { ConsentTextsService } from '../src/texts/consent-texts.service';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -514,6 +515,34 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
               + (SELECT count(*) FROM consents.partner_resolutions) AS n`,
       );
       expect(Number(rows.n)).toBe(0);
+    });
+
+    it('answers a text from memory once read, and only to its own tenant', async () => {
+      const texts = app.get(ConsentTextsRepository);
+      const unasked = randomUUID();
+      const [stored] = await dataSource.query<{ version: number }[]>(
+        'SELECT version FROM consents.consent_texts WHERE id = $1',
+        [emailText],
+      );
+      const read = await texts.identify(dataSource, tenantId, [emailText, unasked]);
+      expect([...read.values()]).toEqual([
+        { id: emailText, purpose: 'marketing_email', version: stored.version },
+      ]);
+      // Texts never change, so a second read does not reach the database...
+      const noDatabase = {
+        query: () => Promise.reject(new Error('asked the database')),
+      } as unknown as DataSource;
+      expect((await texts.identify(noDatabase, tenantId, [emailText])).get(emailText)).toEqual(
+        read.get(emailText),
+      );
+      // ...but an id it did not find, and the same text asked for by another tenant, do.
+      await expect(texts.identify(noDatabase, tenantId, [unasked])).rejects.toThrow(
+        'asked the database',
+      );
+      await expect(texts.identify(noDatabase, randomUUID(), [emailText])).rejects.toThrow(
+        'asked the database',
+      );
+      expect((await texts.identify(dataSource, randomUUID(), [emailText])).size).toBe(0);
     });
 
     it('dead-letters an event whose decision names no text of the tenant, recording nothing of it', async () => {

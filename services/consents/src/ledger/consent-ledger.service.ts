@@ -14,7 +14,7 @@ import {
 import { Outbox, type OutboxEvent } from '@kanta/messaging';
 import { RpcProblem, requireTenant, uuidv7 } from '@kanta/platform';
 import { CustomerDirectory } from '../customers/customer-directory';
-import { ConsentTextsRepository, type ConsentTextRow } from '../texts/consent-texts.repository';
+import { ConsentTextsRepository, type TextIdentity } from '../texts/consent-texts.repository';
 import {
   ConsentLedgerRepository,
   type LedgerEntryRow,
@@ -57,12 +57,16 @@ export class ConsentLedger {
 
   /** Field errors of decisions that cannot be recorded; nothing is written. */
   async check(context: CallerContext, input: RecordConsentsDto): Promise<FieldError[]> {
-    return this.problems(requireTenant(context).id, input.decisions);
+    return this.problems(this.dataSource, requireTenant(context).id, input.decisions);
   }
 
   /** Field errors (`decisions.<i>.…`) of decisions the tenant's texts cannot back. */
-  async problems(tenantId: string, decisions: ConsentDecisionDto[]): Promise<FieldError[]> {
-    return (await this.resolve(tenantId, decisions)).errors;
+  async problems(
+    runner: EntityManager | DataSource,
+    tenantId: string,
+    decisions: ConsentDecisionDto[],
+  ): Promise<FieldError[]> {
+    return (await this.resolve(runner, tenantId, decisions)).errors;
   }
 
   async record(
@@ -72,14 +76,21 @@ export class ConsentLedger {
   ): Promise<CustomerConsentsView> {
     const tenant = requireTenant(context);
     await this.customers.require(context, tenant.id, customerId);
-    const { errors } = await this.resolve(tenant.id, input.decisions);
+    const { errors, texts } = await this.resolve(this.dataSource, tenant.id, input.decisions);
     if (errors.length > 0) throw RpcProblem.validation(errors);
     await this.dataSource.transaction((manager) =>
-      this.append(manager, context.correlationId ?? null, tenant.id, customerId, {
-        source: input.source ?? 'reception',
-        recorder: { userId: context.userId },
-        decisions: input.decisions,
-      }),
+      this.append(
+        manager,
+        context.correlationId ?? null,
+        tenant.id,
+        customerId,
+        {
+          source: input.source ?? 'reception',
+          recorder: { userId: context.userId },
+          decisions: input.decisions,
+        },
+        texts,
+      ),
     );
     return this.view(context, customerId);
   }
@@ -130,11 +141,19 @@ export class ConsentLedger {
           ...(input.evidence ? { evidence: input.evidence } : {}),
         });
       }
-      await this.append(manager, context.correlationId ?? null, tenant.id, customerId, {
-        source: input.source ?? 'reception',
-        recorder: { userId: context.userId },
-        decisions,
-      });
+      const texts = await this.texts.identify(
+        manager,
+        tenant.id,
+        decisions.map((d) => d.textId),
+      );
+      await this.append(
+        manager,
+        context.correlationId ?? null,
+        tenant.id,
+        customerId,
+        { source: input.source ?? 'reception', recorder: { userId: context.userId }, decisions },
+        texts,
+      );
     });
     return this.view(context, customerId);
   }
@@ -151,12 +170,16 @@ export class ConsentLedger {
     correlationId: string | null,
     given: { source: ConsentSource; recorder: Recorder; decisions: ConsentDecisionDto[] },
   ): Promise<FieldError[]> {
-    const { errors, valid } = await this.resolve(tenantId, given.decisions);
+    const { errors, valid, texts } = await this.resolve(manager, tenantId, given.decisions);
     if (valid.length > 0) {
-      await this.append(manager, correlationId, tenantId, customerId, {
-        ...given,
-        decisions: valid,
-      });
+      await this.append(
+        manager,
+        correlationId,
+        tenantId,
+        customerId,
+        { ...given, decisions: valid },
+        texts,
+      );
     }
     return errors;
   }
@@ -167,15 +190,8 @@ export class ConsentLedger {
     tenantId: string,
     customerId: string,
     given: { source: ConsentSource; recorder: Recorder; decisions: ConsentDecisionDto[] },
+    texts: Map<string, TextIdentity>,
   ): Promise<void> {
-    const texts = new Map(
-      (
-        await this.texts.findByIds(
-          tenantId,
-          given.decisions.map((d) => d.textId),
-        )
-      ).map((t) => [t.id, t]),
-    );
     const entries: NewLedgerEntry[] = given.decisions.map((d) => ({
       id: uuidv7(),
       customerId,
@@ -198,7 +214,7 @@ export class ConsentLedger {
         purpose: entry.purpose,
         decision: entry.decision,
         textId: entry.textId,
-        textVersion: (texts.get(entry.textId) as ConsentTextRow).version,
+        textVersion: (texts.get(entry.textId) as TextIdentity).version,
         source: entry.source,
         recordedAt: recordedAt.toISOString(),
       },
@@ -208,16 +224,18 @@ export class ConsentLedger {
 
   /** Each decision must name a text of the tenant for its own purpose, one decision per purpose. */
   private async resolve(
+    runner: EntityManager | DataSource,
     tenantId: string,
     decisions: ConsentDecisionDto[],
-  ): Promise<{ errors: FieldError[]; valid: ConsentDecisionDto[] }> {
-    const texts = new Map(
-      (
-        await this.texts.findByIds(
-          tenantId,
-          decisions.map((d) => d.textId),
-        )
-      ).map((t) => [t.id, t]),
+  ): Promise<{
+    errors: FieldError[];
+    valid: ConsentDecisionDto[];
+    texts: Map<string, TextIdentity>;
+  }> {
+    const texts = await this.texts.identify(
+      runner,
+      tenantId,
+      decisions.map((d) => d.textId),
     );
     const errors: FieldError[] = [];
     const valid: ConsentDecisionDto[] = [];
@@ -247,7 +265,7 @@ export class ConsentLedger {
       }
       purposes.add(decision.purpose);
     });
-    return { errors, valid };
+    return { errors, valid, texts };
   }
 }
 

@@ -111,7 +111,7 @@ export class PartnerConsentsConsumer implements OnModuleInit {
    * now if the answer is here, or kept until it comes.
    */
   private async given(manager: EntityManager, given: Given): Promise<void> {
-    const problems = await this.ledger.problems(given.tenantId, given.decisions);
+    const problems = await this.ledger.problems(manager, given.tenantId, given.decisions);
     if (problems.length > 0) {
       throw new InvalidEventError(
         problems

@@ -22,8 +22,21 @@ const SELECT = `SELECT t.id, t.purpose, t.locale, t.version, t.title, t.body, t.
                     AND n.locale = t.locale AND n.version > t.version) AS superseded
     FROM consents.consent_texts t`;
 
+/** What recording a decision needs of the text it names. */
+export interface TextIdentity {
+  id: string;
+  purpose: string;
+  version: number;
+}
+
+/** Texts remembered by `identify`, oldest forgotten first: tenants publish a handful each. */
+const KNOWN_TEXTS_LIMIT = 10_000;
+
 @Injectable()
 export class ConsentTextsRepository {
+  /** `tenantId:textId` → the text's identity; see `identify`. */
+  private readonly identities = new Map<string, TextIdentity>();
+
   constructor(private readonly dataSource: DataSource) {}
 
   /** Serialises publications of one purpose and locale, so versions count up without gaps. */
@@ -84,12 +97,39 @@ export class ConsentTextsRepository {
     return rows[0] ?? null;
   }
 
-  async findByIds(tenantId: string, ids: string[]): Promise<ConsentTextRow[]> {
-    if (ids.length === 0) return [];
-    return this.dataSource.query<ConsentTextRow[]>(
-      `${SELECT} WHERE t.tenant_id = $1 AND t.id = ANY($2::uuid[])`,
-      [tenantId, ids],
+  /**
+   * The purpose and version of each of the tenant's texts among `ids`; an id missing from the
+   * answer is not a text of the tenant. A text never changes and is never deleted (the
+   * `texts_immutable` trigger), so one read once is answered from memory after that: recording a
+   * partner's decisions checks them, and then records them, without asking again. An id not
+   * found is not remembered, so a text published later is found.
+   */
+  async identify(
+    runner: EntityManager | DataSource,
+    tenantId: string,
+    ids: string[],
+  ): Promise<Map<string, TextIdentity>> {
+    const found = new Map<string, TextIdentity>();
+    const missing: string[] = [];
+    for (const id of new Set(ids)) {
+      const known = this.identities.get(`${tenantId}:${id}`);
+      if (known) found.set(id, known);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return found;
+    const rows = await runner.query<TextIdentity[]>(
+      `SELECT id, purpose, version FROM consents.consent_texts
+        WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [tenantId, missing],
     );
+    for (const row of rows) {
+      if (this.identities.size >= KNOWN_TEXTS_LIMIT) {
+        this.identities.delete(this.identities.keys().next().value as string);
+      }
+      this.identities.set(`${tenantId}:${row.id}`, row);
+      found.set(row.id, row);
+    }
+    return found;
   }
 
   /** The texts in force (the newest version of each purpose and locale), or every version. */
