@@ -12,7 +12,7 @@ import { createLogger, readConfig, readInfrastructureConfig } from '@kanta/platf
 import { BrokerConnection, type BrokerHealth, type MessagingLogger } from './broker-connection';
 import { EventConsumer } from './event-consumer';
 import { Outbox } from './outbox';
-import { OutboxRelay } from './outbox-relay';
+import { OutboxRelay, type WaitingTable } from './outbox-relay';
 
 export interface MessagingModuleOptions {
   /** The service's name: producer of its events, base of its queue names, inbox consumer. */
@@ -40,6 +40,11 @@ export interface MessagingModuleOptions {
     retryDelayMs?: number;
     stopTimeoutMs?: number;
   };
+  /**
+   * The service's tables of rows that wait for another event, cleaned up by the relay after
+   * `EVENTS_WAIT_RETENTION_DAYS` (see OutboxRelayOptions.waiting).
+   */
+  waiting?: WaitingTable[];
   /** How long bootstrap waits for the broker before going on without it (it reconnects). */
   startupTimeoutMs?: number;
   logger?: MessagingLogger;
@@ -51,6 +56,7 @@ export interface ResolvedMessagingOptions extends MessagingModuleOptions {
   eventsExchange: string;
   queuePrefix: string;
   logger: MessagingLogger;
+  waitRetentionMs: number;
 }
 
 export const MESSAGING_OPTIONS = Symbol('kanta.messaging.options');
@@ -70,6 +76,7 @@ export function resolveMessagingOptions(
       batchSize: options.consumer?.batchSize ?? infrastructure.eventsBatchSize,
     },
     logger: options.logger ?? createLogger(`${options.service}.messaging`),
+    waitRetentionMs: infrastructure.eventsWaitRetentionDays * 24 * 3600 * 1000,
   };
 }
 
@@ -161,6 +168,8 @@ export class MessagingModule {
               schema: o.schema,
               eventsExchange: o.eventsExchange,
               logger: o.logger,
+              waiting: o.waiting,
+              waitRetentionMs: o.waitRetentionMs,
               ...(o.relay === false ? {} : o.relay),
             });
             outbox.onCommitted(() => relay.wake());

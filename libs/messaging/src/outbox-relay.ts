@@ -43,7 +43,24 @@ export interface OutboxRelayOptions {
    */
   retentionMs?: number;
   cleanupIntervalMs?: number;
+  /**
+   * Tables of the schema whose rows wait for another event: one half of a pair whose other half
+   * may never come (dead-lettered and not replayed). The same clean-up deletes those older than
+   * `waitRetentionMs` (default 30 days) and warns with the table and the count.
+   */
+  waiting?: WaitingTable[];
+  waitRetentionMs?: number;
 }
+
+/** A table of rows that wait for another event, and its column saying since when. */
+export interface WaitingTable {
+  table: string;
+  /** A timestamptz column, set when the row started waiting. */
+  since: string;
+}
+
+/** Rows one clean-up statement deletes, so no statement holds many locks for long. */
+const CLEANUP_BATCH = 5000;
 
 interface OutboxRow {
   id: string;
@@ -70,6 +87,7 @@ export class OutboxRelay {
   private readonly gatherMs: number;
   private readonly retentionMs: number;
   private readonly cleanupIntervalMs: number;
+  private readonly waitRetentionMs: number;
   private cleanupTimer: NodeJS.Timeout | undefined;
   private cleanup: Promise<number> | undefined;
   private readonly confirmTimeoutMs: number;
@@ -99,6 +117,7 @@ export class OutboxRelay {
     this.gatherMs = options.gatherMs ?? 10;
     this.retentionMs = options.retentionMs ?? 7 * 24 * 3600 * 1000;
     this.cleanupIntervalMs = options.cleanupIntervalMs ?? 10 * 60 * 1000;
+    this.waitRetentionMs = options.waitRetentionMs ?? 30 * 24 * 3600 * 1000;
     this.confirmTimeoutMs = options.confirmTimeoutMs ?? 15_000;
     this.backoff = options.backoff ?? { initialMs: 250, maxMs: 15_000 };
   }
@@ -123,7 +142,7 @@ export class OutboxRelay {
     this.options.dataSource.subscribers.push(this.commitWatcher);
     // Rows committed before the start are picked up by the first pass.
     this.loop = this.run();
-    if (this.retentionMs > 0) {
+    if (this.retentionMs > 0 || (this.options.waiting ?? []).length > 0) {
       this.cleanupTimer = setInterval(() => {
         this.cleanup ??= this.deleteExpired()
           .catch((error: unknown) => {
@@ -136,19 +155,40 @@ export class OutboxRelay {
     }
   }
 
-  /** Deletes published rows older than the retention, in bounded batches; returns how many. */
+  /**
+   * Deletes published rows older than the retention, and waiting rows older than theirs, in
+   * bounded batches; returns how many rows went.
+   */
   async deleteExpired(): Promise<number> {
+    let total =
+      this.retentionMs > 0 ? await this.deleteOlder('outbox', 'published_at', this.retentionMs) : 0;
+    for (const { table, since } of this.options.waiting ?? []) {
+      if (this.stopping) break;
+      const deleted = await this.deleteOlder(table, since, this.waitRetentionMs);
+      if (deleted > 0) {
+        this.options.logger.warn(
+          { table: `${this.options.schema}.${table}`, deleted },
+          'waiting rows expired: the event they waited for never came',
+        );
+      }
+      total += deleted;
+    }
+    return total;
+  }
+
+  private async deleteOlder(table: string, column: string, ageMs: number): Promise<number> {
+    const from = `"${this.options.schema}"."${table}"`;
     let total = 0;
     for (;;) {
+      // By ctid, so a table without a one-column key is cleaned the same way.
       const [, deleted] = await this.options.dataSource.query<[unknown, number]>(
-        `DELETE FROM "${this.options.schema}".outbox WHERE id IN (
-           SELECT id FROM "${this.options.schema}".outbox
-            WHERE published_at < now() - $1 * interval '1 millisecond'
-            LIMIT 5000)`,
-        [this.retentionMs],
+        `DELETE FROM ${from} WHERE ctid = ANY(ARRAY(
+           SELECT ctid FROM ${from} WHERE "${column}" < now() - $1 * interval '1 millisecond'
+            LIMIT ${CLEANUP_BATCH}))`,
+        [ageMs],
       );
       total += deleted;
-      if (deleted < 5000 || this.stopping) return total;
+      if (deleted < CLEANUP_BATCH || this.stopping) return total;
     }
   }
 

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { CUSTOMER_CREATED_V1, type EventEnvelope } from '@kanta/contracts';
 import {
   HEADERS,
   Outbox,
   OutboxRelay,
   type BrokerConnection,
+  type MessagingLogger,
   type OutboxEvent,
 } from '@kanta/messaging';
 import {
@@ -234,6 +236,49 @@ describe('OutboxRelay', () => {
     );
     expect(deleted).toBeGreaterThanOrEqual(1);
     expect(left.map((r) => r.event_id)).toEqual([recent.eventId, pending.eventId]);
+  });
+
+  it('gives up on rows that waited past the wait retention, naming the table, and keeps the rest', async () => {
+    await database.dataSource.query(
+      `CREATE TABLE "${SCHEMA}".waiting_halves (
+         pair_id uuid NOT NULL, side text NOT NULL, waiting_since timestamptz NOT NULL,
+         PRIMARY KEY (pair_id, side))`,
+    );
+    const stale = Array.from({ length: 3 }, () => randomUUID());
+    const fresh = randomUUID();
+    await database.dataSource.query(
+      `INSERT INTO "${SCHEMA}".waiting_halves
+       SELECT id, 'answer', now() - interval '31 days' FROM unnest($1::uuid[]) AS id
+       UNION ALL SELECT $2, 'answer', now() - interval '29 days'`,
+      [stale, fresh],
+    );
+    const warnings: unknown[] = [];
+    const logger = Object.assign(Object.create(silentLogger) as MessagingLogger, {
+      warn: (fields: unknown) => warnings.push(fields),
+    });
+    // Published rows are kept for good here: only the waiting ones go.
+    const relay = newRelay({
+      retentionMs: 0,
+      waiting: [{ table: 'waiting_halves', since: 'waiting_since' }],
+      waitRetentionMs: 30 * 24 * 3600 * 1000,
+      logger,
+    });
+    const published = await database.dataSource.query<{ n: string }[]>(
+      `SELECT count(*) AS n FROM "${SCHEMA}".outbox WHERE published_at IS NOT NULL`,
+    );
+
+    expect(await relay.deleteExpired()).toBe(3);
+
+    const left = await database.dataSource.query<{ pair_id: string }[]>(
+      `SELECT pair_id FROM "${SCHEMA}".waiting_halves`,
+    );
+    expect(left.map((r) => r.pair_id)).toEqual([fresh]);
+    expect(warnings).toEqual([{ table: `${SCHEMA}.waiting_halves`, deleted: 3 }]);
+    expect(
+      await database.dataSource.query<{ n: string }[]>(
+        `SELECT count(*) AS n FROM "${SCHEMA}".outbox WHERE published_at IS NOT NULL`,
+      ),
+    ).toEqual(published);
   });
 
   it('finishes its batch and stops cleanly, leaving later events for the next start', async () => {

@@ -66,6 +66,13 @@ export interface InfrastructureConfig {
    * (`EVENTS_BATCH_SIZE`); 1 handles each in its own.
    */
   eventsBatchSize: number;
+  /**
+   * How long a row that waits for another event (one half of a pair, such as a partner event's
+   * consents waiting for the customers service's answer) is kept before the relay's clean-up
+   * gives up on the other half (`EVENTS_WAIT_RETENTION_DAYS`, default 30): long enough to replay a
+   * dead-lettered event.
+   */
+  eventsWaitRetentionDays: number;
 }
 
 export const readInfrastructureConfig: EnvReader<InfrastructureConfig> = (env, problems) => ({
@@ -81,6 +88,10 @@ export const readInfrastructureConfig: EnvReader<InfrastructureConfig> = (env, p
   rpcQueuePrefix: stringFromEnv(env, problems, 'RPC_QUEUE_PREFIX', '', /^[\w.-]*$/),
   eventsQueuePrefix: stringFromEnv(env, problems, 'EVENTS_QUEUE_PREFIX', '', /^[\w.-]*$/),
   eventsBatchSize: intFromEnv(env, problems, 'EVENTS_BATCH_SIZE', 512, { min: 1, max: 1000 }),
+  eventsWaitRetentionDays: intFromEnv(env, problems, 'EVENTS_WAIT_RETENTION_DAYS', 30, {
+    min: 1,
+    max: 3650,
+  }),
 });
 
 /** The command queue of a service, with the configured prefix. */

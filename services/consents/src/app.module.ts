@@ -39,6 +39,10 @@ export class AppModule {
           schema: CONSENTS_SCHEMA,
           amqpUrl: options.amqpUrl,
           relay: options.relay === false ? false : undefined,
+          waiting: [
+            { table: 'partner_pending', since: 'received_at' },
+            { table: 'partner_resolutions', since: 'received_at' },
+          ],
           ...options.messaging,
         }),
       ],

@@ -16,7 +16,7 @@ import {
   type PartnerBookingCreatedV1,
   type PartnerCustomerSubmittedV1,
 } from '@kanta/contracts';
-import { HEADERS, eventTopologyNames, serviceQueueNames } from '@kanta/messaging';
+import { HEADERS, OutboxRelay, eventTopologyNames, serviceQueueNames } from '@kanta/messaging';
 import {
   createTestDatabase,
   eventuallyPasses,
@@ -573,8 +573,24 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
       );
       await drained();
       expect(await entries(customerId)).toEqual([]);
-      // The answer (ids only) waits for the event, should it be sent again from the DLQ.
+      // The answer (ids only) waits for the event, should it be sent again from the DLQ...
       expect(await inFlight(eventId)).toBe(1);
+      await app.get(OutboxRelay).deleteExpired();
+      expect(await inFlight(eventId)).toBe(1);
+      // ...for EVENTS_WAIT_RETENTION_DAYS (30); so does a partner event's waiting consents.
+      const waitingConsents = await publish(PARTNER_BOOKING_CREATED_V1, booking());
+      await drained();
+      expect(await inFlight(waitingConsents)).toBe(1);
+      for (const table of ['partner_resolutions', 'partner_pending']) {
+        await dataSource.query(
+          `UPDATE consents.${table} SET received_at = now() - interval '31 days'
+            WHERE partner_event_id = ANY($1::uuid[])`,
+          [[eventId, waitingConsents]],
+        );
+      }
+      await app.get(OutboxRelay).deleteExpired();
+      expect(await inFlight(eventId)).toBe(0);
+      expect(await inFlight(waitingConsents)).toBe(0);
     });
   });
 });

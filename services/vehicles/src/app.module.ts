@@ -42,6 +42,10 @@ export class AppModule {
           queuePrefix: options.queuePrefix,
           consumer: options.consumer,
           relay: options.relay === false ? false : undefined,
+          waiting: [
+            { table: 'contact_resolutions', since: 'resolved_at' },
+            { table: 'pending_vehicle_links', since: 'waiting_since' },
+          ],
         }),
       ],
       controllers: [

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import type { EventEnvelope } from '@kanta/contracts';
+import { OutboxRelay } from '@kanta/messaging';
 import { RejectedPartnerEvents } from '../src/partner/rejected-events';
 import { VehiclesService } from '../src/vehicles/vehicles.service';
 import { VisitsService } from '../src/visits/visits.service';
@@ -276,6 +277,38 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     expect(
       (await visits.ofCustomer(t.worker, customerId, {})).items.map((v) => v.externalId),
     ).toEqual(['B-1']);
+  });
+
+  it('stops keeping a vehicle waiting when the contact resolves to nobody, and gives up on old answers', async () => {
+    const t = tenantFixture();
+    const event = bookingEvent(t.tenantId, t.stationA, 'B-NOBODY', {
+      vehicle: { registration: 'TST-777' },
+    });
+    publish(event);
+    await visitByRef(t.tenantId, 'B-NOBODY');
+    const waiting = () =>
+      h.dataSource.query<{ vehicle_id: string }[]>(
+        'SELECT vehicle_id FROM vehicles.pending_vehicle_links WHERE partner_event_id = $1',
+        [event.eventId],
+      );
+    expect(await waiting()).toHaveLength(1);
+    publish(resolved(t.tenantId, event.eventId, null, []));
+    await eventually(async () => ((await waiting()).length === 0 ? true : undefined));
+    const car = (await vehicles.search(t.admin, { q: 'TST777' })).items[0];
+    expect(car.customers).toEqual([]);
+    // An answer whose partner event never came is kept for EVENTS_WAIT_RETENTION_DAYS (30).
+    const [old, recent] = [randomUUID(), randomUUID()];
+    await h.dataSource.query(
+      `INSERT INTO vehicles.contact_resolutions (tenant_id, partner_event_id, customer_id, resolved_at)
+       VALUES ($1, $2, NULL, now() - interval '31 days'), ($1, $3, NULL, now() - interval '29 days')`,
+      [t.tenantId, old, recent],
+    );
+    await h.app.get(OutboxRelay).deleteExpired();
+    const kept = await h.dataSource.query<{ partner_event_id: string }[]>(
+      'SELECT partner_event_id FROM vehicles.contact_resolutions WHERE tenant_id = $1',
+      [t.tenantId],
+    );
+    expect(kept.map((r) => r.partner_event_id).sort()).toEqual([event.eventId, recent].sort());
   });
 
   it('attaches the customer at once when the answer came first, and counts a redelivery once', async () => {

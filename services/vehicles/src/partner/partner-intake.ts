@@ -402,6 +402,16 @@ export class PartnerIntake implements OnModuleInit {
         column((a) => a.r.customerId),
       ],
     );
+    // Vehicles waiting for these answers wait no more: linked below, or to nobody.
+    const [pending] = await manager.query<
+      [{ tenant_id: string; partner_event_id: string; vehicle_id: string }[], number]
+    >(
+      `DELETE FROM vehicles.pending_vehicle_links p
+        USING unnest($1::uuid[], $2::uuid[]) AS k(k_tenant, k_event)
+        WHERE p.tenant_id = k.k_tenant AND p.partner_event_id = k.k_event
+       RETURNING p.tenant_id, p.partner_event_id, p.vehicle_id`,
+      [column((a) => a.i.tenantId), column((a) => a.r.partnerEventId)],
+    );
     const resolved = answers.filter((a) => a.r.customerId !== null);
     if (resolved.length === 0) return;
     // Known at once: the customer's own created event may still be on its way.
@@ -439,25 +449,20 @@ export class PartnerIntake implements OnModuleInit {
         WHERE s.tenant_id = k.k_tenant AND s.contact_event_id = k.k_event AND s.customer_id IS NULL`,
       keys,
     );
-    const [pending] = await manager.query<
-      [{ tenant_id: string; partner_event_id: string; vehicle_id: string }[], number]
-    >(
-      `DELETE FROM vehicles.pending_vehicle_links p
-        USING unnest($1::uuid[], $2::uuid[]) AS k(k_tenant, k_event)
-        WHERE p.tenant_id = k.k_tenant AND p.partner_event_id = k.k_event
-       RETURNING p.tenant_id, p.partner_event_id, p.vehicle_id`,
-      keys.slice(0, 2),
-    );
     await this.vehicles.linkManyFromPartner(
       manager,
-      pending.map((p) => {
-        const { i, r } = byEvent.get(`${p.tenant_id}:${p.partner_event_id}`)!;
-        return {
-          tenantId: i.tenantId,
-          vehicleId: p.vehicle_id,
-          customerId: r.customerId!,
-          correlationId: i.correlationId,
-        };
+      pending.flatMap((p) => {
+        const answer = byEvent.get(`${p.tenant_id}:${p.partner_event_id}`);
+        if (!answer) return [];
+        const { i, r } = answer;
+        return [
+          {
+            tenantId: i.tenantId,
+            vehicleId: p.vehicle_id,
+            customerId: r.customerId!,
+            correlationId: i.correlationId,
+          },
+        ];
       }),
     );
     await this.outbox.enqueue(
