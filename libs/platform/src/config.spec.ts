@@ -9,6 +9,7 @@ describe('readInfrastructureConfig', () => {
       rpcQueuePrefix: '',
       eventsQueuePrefix: 'e2e.1.',
       eventsBatchSize: 512,
+      eventsWaitRetentionDays: 30,
     });
   });
 
@@ -18,7 +19,10 @@ describe('readInfrastructureConfig', () => {
         AMQP_URL: 'http://broker',
         REDIS_URL: 'localhost:6379',
         EVENTS_QUEUE_PREFIX: 'has space',
+        EVENTS_WAIT_RETENTION_DAYS: '0',
       }),
-    ).toThrow(/AMQP_URL[\s\S]*REDIS_URL[\s\S]*EVENTS_QUEUE_PREFIX/);
+    ).toThrow(
+      /AMQP_URL[\s\S]*REDIS_URL[\s\S]*EVENTS_QUEUE_PREFIX[\s\S]*EVENTS_WAIT_RETENTION_DAYS/,
+    );
   });
 });
