@@ -431,6 +431,94 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     expect(sales[0].visit_id).toBe(visit.id);
   });
 
+  it('counts a receipt that names only the booking as the booking customer’s, whichever came first', async () => {
+    const t = tenantFixture();
+    const receipt = (receiptNumber: string, kind: 'service' | 'product', totalMinor: number) =>
+      envelope(t.tenantId, 'partner.sale.completed.v1', {
+        receiptNumber,
+        stationId: t.stationA,
+        soldAt: '2026-07-01T12:00:00Z',
+        source: 'pos',
+        bookingId: 'B-PAID',
+        currency: 'EUR',
+        totalMinor,
+        lines: [
+          {
+            kind,
+            name: 'Line',
+            quantity: 1,
+            unitPriceMinor: totalMinor,
+            vatRate: 25.5,
+            totalMinor,
+          },
+        ],
+      });
+    const salesOf = (customerId: string | null) =>
+      h.dataSource.query<{ receipt_number: string }[]>(
+        `SELECT receipt_number FROM vehicles.sales
+          WHERE tenant_id = $1 AND customer_id IS NOT DISTINCT FROM $2 ORDER BY receipt_number`,
+        [t.tenantId, customerId],
+      );
+    // Before the booking: no visit, no customer yet.
+    publish(receipt('POS-PAID-1', 'service', 4000));
+    const booked = bookingEvent(t.tenantId, t.stationA, 'B-PAID', { vehicle: undefined });
+    publish(booked);
+    await visitByRef(t.tenantId, 'B-PAID');
+    // After the booking, before its contact is resolved: the visit has no customer either.
+    publish(receipt('POS-PAID-2', 'product', 1500));
+    await eventually(async () => ((await salesOf(null)).length === 2 ? true : undefined));
+    const customerId = randomUUID();
+    publish(resolved(t.tenantId, booked.eventId, customerId, [t.stationA]));
+    await eventually(async () => ((await salesOf(customerId)).length === 2 ? true : undefined));
+    // After: the receipt takes the visit's customer at once.
+    publish(receipt('POS-PAID-3', 'product', 500));
+    await eventually(async () => ((await salesOf(customerId)).length === 3 ? true : undefined));
+    expect(await salesOf(null)).toEqual([]);
+    expect((await h.app.get(SalesService).summary(t.admin, customerId)).spent).toEqual([
+      { currency: 'EUR', servicesMinor: 4000, productsMinor: 2000, totalMinor: 6000 },
+    ]);
+  });
+
+  it('gives a booking the customer and vehicle of an online check-in for it, in either order', async () => {
+    const t = tenantFixture();
+    const checkIn = (bookingId: string, registration: string) =>
+      envelope(t.tenantId, 'partner.customer_details.submitted.v1', {
+        submissionId: `CHK-${bookingId}`,
+        stationId: t.stationA,
+        source: 'online_check_in',
+        bookingId,
+        customer: { firstName: 'Sisään', lastName: 'Kirjautuja', email: 'checkin@example.test' },
+        vehicle: { registration },
+      });
+    // A booking made by phone, without details; the customer checks in online before the visit.
+    publish(
+      bookingEvent(t.tenantId, t.stationA, 'B-CHK-1', { customer: undefined, vehicle: undefined }),
+    );
+    await visitByRef(t.tenantId, 'B-CHK-1');
+    const first = checkIn('B-CHK-1', 'TST-801');
+    publish(first);
+    // A check-in that overtook its booking.
+    const second = checkIn('B-CHK-2', 'TST-802');
+    publish(second);
+    const early = await visitByRef(t.tenantId, 'B-CHK-2');
+    expect(early).toMatchObject({ status: 'booked', channel: 'online_booking', customer_id: null });
+    publish(
+      bookingEvent(t.tenantId, t.stationA, 'B-CHK-2', { customer: undefined, vehicle: undefined }),
+    );
+    const [a, b] = [randomUUID(), randomUUID()];
+    publish(resolved(t.tenantId, first.eventId, a, [t.stationA]));
+    publish(resolved(t.tenantId, second.eventId, b, [t.stationA]));
+    for (const [ref, customerId, plate] of [
+      ['B-CHK-1', a, 'TST801'],
+      ['B-CHK-2', b, 'TST802'],
+    ]) {
+      const visit = await visitByRef(t.tenantId, ref, (v) => v.customer_id === customerId);
+      const car = (await vehicles.search(t.admin, { q: plate })).items[0];
+      expect(visit.vehicle_id).toBe(car.id);
+      expect(visit.notes).toBe('winter tyres');
+    }
+  });
+
   it('links a kiosk submission’s vehicle to the customer once the details are resolved', async () => {
     const t = tenantFixture();
     const event = envelope(t.tenantId, 'partner.customer_details.submitted.v1', {
@@ -544,6 +632,5 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     const visit = await visitByRef(t.tenantId, 'B-SOUTH');
     expect((await visits.list(t.worker, {})).items).toEqual([]);
     expect((await visits.get(t.admin, visit.id as string)).externalId).toBe('B-SOUTH');
-    expect(h.app.get(SalesService)).toBeDefined();
   });
 });

@@ -220,9 +220,18 @@ describe('visits, sales and the customer summary (real Postgres)', () => {
     await visits.update(t.admin, b.id, 1, { status: 'completed' });
     await visits.update(t.admin, c.id, 1, { status: 'cancelled' });
     await visits.update(t.admin, d.id, 1, { status: 'no_show' });
-    await sales.create(t.admin, receipt({ customerId, visitId: a.id }));
+    // A receipt naming only the visit is the visit's customer's; one naming someone else, refused.
+    expect((await sales.create(t.admin, receipt({ visitId: a.id }))).customerId).toBe(customerId);
+    const someoneElse = await h.knowCustomer(t.tenantId, [t.stationA]);
+    const mismatch = await problemOf(
+      sales.create(t.admin, receipt({ customerId: someoneElse, visitId: a.id })),
+    );
+    expect(mismatch.errors).toEqual([
+      expect.objectContaining({ field: 'customerId', reason: 'not_visit_customer' }),
+    ]);
     await sales.create(t.admin, receipt({ customerId, stationId: t.stationB }));
     await sales.create(t.admin, receipt({ customerId, currency: 'PLN' }));
+    expect((await sales.ofCustomer(t.admin, someoneElse, {})).items).toEqual([]);
     const summary = await sales.summary(t.admin, customerId);
     expect(summary).toEqual({
       customerId,

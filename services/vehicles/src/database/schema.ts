@@ -2,6 +2,7 @@ import type { ServiceDataSourceOptions } from '@kanta/database';
 import { Messaging1764400000000 } from './migrations/1764400000000-messaging';
 import { VehiclesCore1764400100000 } from './migrations/1764400100000-vehicles-core';
 import { WaitingSince1765000000000 } from './migrations/1765000000000-waiting-since';
+import { SalesOfVisits1765000100000 } from './migrations/1765000100000-sales-of-visits';
 
 export const VEHICLES_SCHEMA = 'vehicles';
 
@@ -9,5 +10,10 @@ export const VEHICLES_SCHEMA = 'vehicles';
 export const vehiclesSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
   schema: VEHICLES_SCHEMA,
   entities: [],
-  migrations: [Messaging1764400000000, VehiclesCore1764400100000, WaitingSince1765000000000],
+  migrations: [
+    Messaging1764400000000,
+    VehiclesCore1764400100000,
+    WaitingSince1765000000000,
+    SalesOfVisits1765000100000,
+  ],
 };

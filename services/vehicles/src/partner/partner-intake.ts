@@ -22,7 +22,11 @@ import { SalesRepository } from '../sales/sales.repository';
 import { VehiclesService, type PartnerLink } from '../vehicles/vehicles.service';
 import { visitEvent } from '../visits/visit-view';
 import { VISIT_COLUMNS, type VisitRow } from '../visits/visits.repository';
-import { PartnerVisitsRepository, type PartnerVisitFacts } from './partner-visits.repository';
+import {
+  PartnerVisitsRepository,
+  fillSaleCustomers,
+  type PartnerVisitFacts,
+} from './partner-visits.repository';
 
 /** The parts of a partner event every handler reads. */
 interface Intake {
@@ -99,11 +103,9 @@ export class PartnerIntake implements OnModuleInit {
       )
       .on(PARTNER_WORK_COMPLETED_V1, (e, { manager }) => this.workCompleted(intake(e, manager), e))
       .on(PARTNER_SALE_COMPLETED_V1, (e, { manager }) => this.saleCompleted(intake(e, manager), e))
-      .on(PARTNER_CUSTOMER_SUBMITTED_V1, async (e, { manager }) => {
-        const i = intake(e, manager);
-        const customerId = await this.contact(i, true);
-        if (e.payload.vehicle) await this.vehicle(i, e.payload.vehicle, customerId, true);
-      })
+      .on(PARTNER_CUSTOMER_SUBMITTED_V1, (e, { manager }) =>
+        this.customerSubmitted(intake(e, manager), e),
+      )
       .onBatch(CONTACT_RESOLVED_V1, async (events, { manager }) => {
         // An answer updates what its partner event made: twice in one statement it cannot.
         for (const round of rounds(events, (e) => `${e.tenantId}:${e.payload.partnerEventId}`)) {
@@ -199,6 +201,29 @@ export class PartnerIntake implements OnModuleInit {
     });
   }
 
+  /**
+   * Details a customer gave at a kiosk or in an online check-in: the vehicle is found or made and
+   * linked to them; with a `bookingId` the booking's visit gets the customer and the vehicle, when
+   * it has none yet (a placeholder if the check-in overtook its booking).
+   */
+  private async customerSubmitted(
+    i: Intake,
+    e: TypedEvent<typeof PARTNER_CUSTOMER_SUBMITTED_V1>,
+  ): Promise<void> {
+    const p = e.payload;
+    const parties = await this.parties(i, true, p.vehicle);
+    if (!p.bookingId) return;
+    await this.visit(i, {
+      ...this.facts(i, p.bookingId, p.stationId),
+      placeholder: {
+        kind: 'booking',
+        channel: p.source === 'kiosk' ? 'kiosk' : 'online_booking',
+        at: i.occurredAt,
+      },
+      ...parties,
+    });
+  }
+
   private async saleCompleted(
     i: Intake,
     e: TypedEvent<typeof PARTNER_SALE_COMPLETED_V1>,
@@ -208,8 +233,8 @@ export class PartnerIntake implements OnModuleInit {
     if (p.bookingId) await lock(i, `booking:${p.bookingId}`);
     const visit = p.bookingId
       ? (
-          await i.manager.query<{ id: string }[]>(
-            'SELECT id FROM vehicles.visits WHERE tenant_id = $1 AND external_id = $2',
+          await i.manager.query<{ id: string; customer_id: string | null }[]>(
+            'SELECT id, customer_id FROM vehicles.visits WHERE tenant_id = $1 AND external_id = $2',
             [i.tenantId, p.bookingId],
           )
         )[0]
@@ -221,7 +246,8 @@ export class PartnerIntake implements OnModuleInit {
       {
         id: uuidv7(),
         station_id: p.stationId,
-        customer_id: customerId,
+        // A receipt that names only the booking is the booking's customer's.
+        customer_id: customerId ?? visit?.customer_id ?? null,
         visit_id: visit?.id ?? null,
         booking_ref: visit ? null : (p.bookingId ?? null),
         receipt_number: p.receiptNumber,
@@ -231,7 +257,8 @@ export class PartnerIntake implements OnModuleInit {
         total_minor: p.totalMinor,
         lines: p.lines,
         source: i.source,
-        contact_event_id: p.customer && customerId === null ? i.eventId : null,
+        contact_event_id:
+          p.customer && customerId === null && !visit?.customer_id ? i.eventId : null,
       },
       true,
     );
@@ -442,6 +469,10 @@ export class PartnerIntake implements OnModuleInit {
         WHERE v.tenant_id = k.k_tenant AND v.contact_event_id = k.k_event AND v.customer_id IS NULL
         RETURNING ${VISIT_COLUMNS}, v.tenant_id, k.k_event`,
       keys,
+    );
+    await fillSaleCustomers(
+      manager,
+      visits.map((v) => ({ tenantId: v.tenant_id, visitId: v.id, customerId: v.customer_id })),
     );
     await manager.query(
       `UPDATE vehicles.sales s SET customer_id = k.k_customer

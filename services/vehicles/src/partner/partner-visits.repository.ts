@@ -68,20 +68,33 @@ export class PartnerVisitsRepository {
     return writes.map((w) => written.get(`${w.tenantId}:${w.facts.externalId}`)!);
   }
 
-  /** Sales recorded before their booking arrived get the visit now. */
+  /**
+   * Sales recorded before their booking arrived get the visit now, and every sale of these visits
+   * that names no customer gets the visit's customer (see fillSaleCustomers).
+   */
   async attachWaitingSalesMany(
     manager: EntityManager,
     visits: { tenantId: string; visit: VisitRow }[],
   ): Promise<void> {
     await manager.query(
-      `UPDATE vehicles.sales s SET visit_id = v.id
-         FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS v(tenant_id, external_id, id)
+      `UPDATE vehicles.sales s SET visit_id = v.id, customer_id = coalesce(s.customer_id, v.customer_id)
+         FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[])
+              AS v(tenant_id, external_id, id, customer_id)
         WHERE s.tenant_id = v.tenant_id AND s.booking_ref = v.external_id AND s.visit_id IS NULL`,
       [
         visits.map((v) => v.tenantId),
         visits.map((v) => v.visit.external_id),
         visits.map((v) => v.visit.id),
+        visits.map((v) => v.visit.customer_id),
       ],
+    );
+    await fillSaleCustomers(
+      manager,
+      visits.map((v) => ({
+        tenantId: v.tenantId,
+        visitId: v.visit.id,
+        customerId: v.visit.customer_id,
+      })),
     );
   }
 }
@@ -146,5 +159,24 @@ function upsertStatement(
       column((f) => f.schedule?.eventAt ?? null),
       column((f) => f.status?.eventAt ?? null),
     ],
+  );
+}
+
+/**
+ * A sale tied to a visit but to no customer (a receipt that named only the booking) is the
+ * visit's customer's: it takes the customer the visit has, so the customer's sales and summary
+ * count it.
+ */
+export async function fillSaleCustomers(
+  manager: EntityManager,
+  visits: { tenantId: string; visitId: string; customerId: string | null }[],
+): Promise<void> {
+  const known = visits.filter((v) => v.customerId !== null);
+  if (known.length === 0) return;
+  await manager.query(
+    `UPDATE vehicles.sales s SET customer_id = v.customer_id
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS v(tenant_id, id, customer_id)
+      WHERE s.tenant_id = v.tenant_id AND s.visit_id = v.id AND s.customer_id IS NULL`,
+    [known.map((v) => v.tenantId), known.map((v) => v.visitId), known.map((v) => v.customerId)],
   );
 }

@@ -93,6 +93,8 @@ export class SalesService {
     const tenant = requireTenant(context);
     const stationId = input.stationId ?? context.currentStationId;
     const errors: FieldError[] = [...stationProblem(context, stationId), ...totalsErrors(input)];
+    // A sale of a visit is the visit's customer's, also when the receipt names only the visit.
+    let customerId = input.customerId ?? null;
     if (input.visitId) {
       const visit = await this.visits.findById(tenant.id, input.visitId);
       if (!visit || !seesStation(context, visit.station_id)) {
@@ -101,6 +103,14 @@ export class SalesService {
           reason: 'unknown_visit',
           message: 'visitId is not a visit you can see',
         });
+      } else if (customerId && visit.customer_id && visit.customer_id !== customerId) {
+        errors.push({
+          field: 'customerId',
+          reason: 'not_visit_customer',
+          message: 'customerId is not the customer of the visit',
+        });
+      } else {
+        customerId ??= visit.customer_id;
       }
     }
     if (errors.length > 0) throw RpcProblem.validation(errors);
@@ -111,7 +121,7 @@ export class SalesService {
         const row = (await this.repository.insert(manager, tenant.id, {
           id: uuidv7(),
           station_id: stationId!,
-          customer_id: input.customerId ?? null,
+          customer_id: customerId,
           visit_id: input.visitId ?? null,
           booking_ref: null,
           receipt_number: input.receiptNumber,
