@@ -203,6 +203,59 @@ describe('visits, sales and the customer summary (real Postgres)', () => {
     ]);
   });
 
+  it('lets reception name a walk-in’s customer and vehicle later: the sales follow, completion marks the car seen', async () => {
+    const t = tenantFixture();
+    const [first, second] = [
+      await h.knowCustomer(t.tenantId, [t.stationA]),
+      await h.knowCustomer(t.tenantId, [t.stationA]),
+    ];
+    const car = await vehicles.create(t.admin, { registration: 'TST-150' });
+    const walkIn = await visits.create(t.worker, {
+      kind: 'work_order',
+      scheduledAt: '2026-03-01T08:00:00Z',
+      channel: 'walk_in',
+    });
+    const sale = await sales.create(t.worker, receipt({ visitId: walkIn.id }));
+    expect(sale.customerId).toBeNull();
+    const named = await visits.update(t.worker, walkIn.id, 1, {
+      customerId: first,
+      vehicleId: car.id,
+      partnerLink: 'https://dms.example.test/work-orders/150',
+    });
+    expect(named).toMatchObject({
+      customerId: first,
+      vehicleId: car.id,
+      partnerLink: 'https://dms.example.test/work-orders/150',
+      version: 2,
+    });
+    expect((await sales.ofCustomer(t.admin, first, {})).items.map((s) => s.id)).toEqual([sale.id]);
+    expect((await vehicles.get(t.admin, car.id)).lastSeenAt).toBeNull();
+    const before = Date.now();
+    await visits.update(t.worker, walkIn.id, 2, { status: 'completed' });
+    const seen = Date.parse((await vehicles.get(t.admin, car.id)).lastSeenAt!);
+    expect(seen).toBeGreaterThanOrEqual(before - 1000);
+    // The wrong customer was named: the sale moves with the visit to the right one.
+    await visits.update(t.admin, walkIn.id, 3, { customerId: second });
+    expect((await sales.ofCustomer(t.admin, first, {})).items).toEqual([]);
+    expect((await sales.ofCustomer(t.admin, second, {})).items.map((s) => s.id)).toEqual([sale.id]);
+    const unknownCar = await problemOf(
+      visits.update(t.admin, walkIn.id, 4, { vehicleId: randomUUID() }),
+    );
+    expect(unknownCar.errors).toEqual([
+      expect.objectContaining({ field: 'vehicleId', reason: 'unknown_vehicle' }),
+    ]);
+    const otherTenant = tenantFixture();
+    const theirCar = await vehicles.create(otherTenant.admin, { registration: 'TST-151' });
+    const theirCustomer = await h.knowCustomer(otherTenant.tenantId, [otherTenant.stationA]);
+    expect(
+      (await problemOf(visits.update(t.admin, walkIn.id, 4, { vehicleId: theirCar.id }))).errors,
+    ).toEqual([expect.objectContaining({ field: 'vehicleId', reason: 'unknown_vehicle' })]);
+    expect(
+      (await problemOf(visits.update(t.admin, walkIn.id, 4, { customerId: theirCustomer }))).errors,
+    ).toEqual([expect.objectContaining({ field: 'customerId', reason: 'unknown_customer' })]);
+    expect((await visits.get(t.admin, walkIn.id)).customerId).toBe(second);
+  });
+
   it('sums a customer’s spending on services and products and counts visits by outcome', async () => {
     const t = tenantFixture();
     const customerId = await h.knowCustomer(t.tenantId, [t.stationA, t.stationB]);

@@ -127,6 +127,26 @@ export class CreateVisitDto extends VisitFieldsDto {
 }
 
 export class UpdateVisitDto extends VisitFieldsDto {
+  @OptionalId(
+    'customerId',
+    'customer',
+    'The customer, when reception learns who it was (a walk-in identified later), or null; ' +
+      "the visit's sales follow",
+  )
+  customerId?: string | null;
+
+  @OptionalId('vehicleId', 'vehicle', 'The vehicle that came, or null')
+  vehicleId?: string | null;
+
+  @ApiPropertyOptional({ description: 'The inspection card or work order in the partner system' })
+  @IsOptional()
+  @IsUrl(
+    { require_protocol: true, protocols: ['https', 'http'] },
+    { message: 'partnerLink must be a URL' },
+  )
+  @MaxLength(500)
+  partnerLink?: string | null;
+
   @ApiPropertyOptional({
     enum: VISIT_STATUSES,
     description: 'booked → completed, cancelled or no_show',

@@ -129,6 +129,18 @@ export class VehiclesRepository {
     return (await this.findById(tenantId, id, manager))!;
   }
 
+  /**
+   * The vehicle was at a station at `at` (a visit completed with it): its last sighting, unless it
+   * has a later one. Nothing searchable changes, so no event.
+   */
+  async seen(manager: Runner, tenantId: string, id: string, at: Date): Promise<void> {
+    await manager.query(
+      `UPDATE vehicles.vehicles SET last_seen_at = $3, version = version + 1, updated_at = now()
+        WHERE tenant_id = $1 AND id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3)`,
+      [tenantId, id, at],
+    );
+  }
+
   /** A change of links is a change of the vehicle: new version, so consumers keep the newest. */
   async touch(manager: Runner, tenantId: string, id: string): Promise<VehicleRow> {
     await manager.query(

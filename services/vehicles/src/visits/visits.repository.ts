@@ -2,6 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { VisitChannel, VisitKind, VisitStatus } from '@kanta/contracts';
 
+/** What reception may change on a visit. */
+export type VisitChanges = Pick<
+  VisitRow,
+  | 'status'
+  | 'scheduled_at'
+  | 'notes'
+  | 'special_requests'
+  | 'staff_user_id'
+  | 'customer_id'
+  | 'vehicle_id'
+  | 'partner_link'
+>;
+
 export interface VisitRow {
   id: string;
   station_id: string;
@@ -99,12 +112,13 @@ export class VisitsRepository {
     manager: Runner,
     tenantId: string,
     id: string,
-    set: Pick<VisitRow, 'status' | 'scheduled_at' | 'notes' | 'special_requests' | 'staff_user_id'>,
+    set: VisitChanges,
   ): Promise<VisitRow> {
     const [rows] = await manager.query<[VisitRow[], number]>(
       `UPDATE vehicles.visits
           SET status = $3, scheduled_at = $4, notes = $5, special_requests = $6,
-              staff_user_id = $7, version = version + 1, updated_at = now()
+              staff_user_id = $7, customer_id = $8, vehicle_id = $9, partner_link = $10,
+              version = version + 1, updated_at = now()
         WHERE tenant_id = $1 AND id = $2
         RETURNING ${VISIT_COLUMNS}`,
       [
@@ -115,9 +129,30 @@ export class VisitsRepository {
         set.notes,
         set.special_requests,
         set.staff_user_id,
+        set.customer_id,
+        set.vehicle_id,
+        set.partner_link,
       ],
     );
     return rows[0];
+  }
+
+  /**
+   * The visit's sales follow its customer: those of the customer it had (or of none) become the
+   * new customer's (or nobody's).
+   */
+  async moveSales(
+    manager: Runner,
+    tenantId: string,
+    visitId: string,
+    from: string | null,
+    to: string | null,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE vehicles.sales SET customer_id = $4
+        WHERE tenant_id = $1 AND visit_id = $2 AND (customer_id IS NULL OR customer_id = $3)`,
+      [tenantId, visitId, from, to],
+    );
   }
 
   /** Ordered by scheduled time, then id (the keyset). */

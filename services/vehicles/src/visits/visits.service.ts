@@ -28,7 +28,12 @@ import { KnownCustomers } from '../known-customers/known-customers';
 import { VehiclesRepository } from '../vehicles/vehicles.repository';
 import { correlationOf } from '../vehicles/vehicle-view';
 import { toVisitView, visitEvent } from './visit-view';
-import { VISIT_EXTERNAL_ID_UNIQUE, VisitsRepository, type VisitRow } from './visits.repository';
+import {
+  VISIT_EXTERNAL_ID_UNIQUE,
+  VisitsRepository,
+  type VisitChanges,
+  type VisitRow,
+} from './visits.repository';
 
 const DEFAULT_PAGE_SIZE = 50;
 
@@ -132,6 +137,17 @@ export class VisitsService {
   ): Promise<VisitView> {
     const tenant = requireTenant(context);
     if (!isUuid(id)) throw notFound('Visit');
+    // Who and what the patch names are checked first: a customer may take a moment to be known.
+    if (patch.vehicleId && !(await this.vehicles.findById(tenant.id, patch.vehicleId))) {
+      throw RpcProblem.validation([
+        {
+          field: 'vehicleId',
+          reason: 'unknown_vehicle',
+          message: 'vehicleId is not a vehicle of your tenant',
+        },
+      ]);
+    }
+    if (patch.customerId) await this.customers.require(context, tenant.id, patch.customerId);
     return this.dataSource.transaction(async (manager) => {
       const current = await this.repository.findById(tenant.id, id, manager, true);
       if (!current || !seesStation(context, current.station_id)) throw notFound('Visit');
@@ -156,7 +172,7 @@ export class VisitsService {
         ]);
       }
       const has = (field: keyof UpdateVisitDto): boolean => patch[field] !== undefined;
-      const next = {
+      const next: VisitChanges = {
         status,
         scheduled_at: scheduledAt,
         notes: has('notes') ? text(patch.notes) : current.notes,
@@ -164,17 +180,38 @@ export class VisitsService {
           ? text(patch.specialRequests)
           : current.special_requests,
         staff_user_id: has('staffUserId') ? (patch.staffUserId ?? null) : current.staff_user_id,
+        customer_id: has('customerId') ? (patch.customerId ?? null) : current.customer_id,
+        vehicle_id: has('vehicleId') ? (patch.vehicleId ?? null) : current.vehicle_id,
+        partner_link: has('partnerLink') ? (patch.partnerLink ?? null) : current.partner_link,
       };
       if (
         next.status === current.status &&
         !rescheduled &&
         next.notes === current.notes &&
         next.special_requests === current.special_requests &&
-        next.staff_user_id === current.staff_user_id
+        next.staff_user_id === current.staff_user_id &&
+        next.customer_id === current.customer_id &&
+        next.vehicle_id === current.vehicle_id &&
+        next.partner_link === current.partner_link
       ) {
         return toVisitView(current);
       }
       const row = await this.repository.update(manager, tenant.id, id, next);
+      if (row.customer_id !== current.customer_id) {
+        await this.repository.moveSales(
+          manager,
+          tenant.id,
+          id,
+          current.customer_id,
+          row.customer_id,
+        );
+      }
+      // A vehicle is seen when its visit is completed (or named on a completed visit).
+      const completedWith =
+        row.status === 'completed' &&
+        row.vehicle_id !== null &&
+        (current.status !== 'completed' || current.vehicle_id !== row.vehicle_id);
+      if (completedWith) await this.vehicles.seen(manager, tenant.id, row.vehicle_id!, new Date());
       await this.outbox.enqueue(manager, [
         visitEvent(VISIT_UPDATED_V1, tenant.id, row, correlationOf(context)),
       ]);
