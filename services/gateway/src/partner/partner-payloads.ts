@@ -70,3 +70,19 @@ function fieldError(error: ErrorObject): FieldError {
     message: `${field} ${error.message ?? 'is invalid'}`,
   };
 }
+
+/**
+ * The JSON Schema (draft-07) of a type's payload, as partners may fetch it to check their events
+ * before sending; the rules no schema can say (a phone that can exist, totals that add up, a
+ * model year not far ahead) are in its description.
+ */
+export function partnerPayloadSchema(type: PartnerEventType): object {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    description:
+      `The payload of ${type}. Beyond this schema: customer.phone must be a number that can ` +
+      'exist, receipt lines must add up to totalMinor, vehicle.year must not be more than a ' +
+      'year ahead, and consents need a customer with a name and a phone, email or externalId.',
+    ...EVENT_PAYLOAD_SCHEMAS[type],
+  };
+}

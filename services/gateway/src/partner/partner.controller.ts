@@ -1,4 +1,14 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -15,6 +25,8 @@ import {
   PartnerEventDto,
   PartnerKeyPage,
   PartnerKeyView,
+  PARTNER_EVENT_TYPES,
+  isPartnerEventType,
   RejectedEventsQueryDto,
   RejectedPartnerEventPage,
   VEHICLES_RPC,
@@ -24,6 +36,8 @@ import { UuidParam } from '../http/uuid-param';
 import { VehiclesGateway } from '../vehicles/vehicles-gateway';
 import { PartnerEvents } from './partner-events';
 import { PartnerKeys } from './partner-keys';
+import { partnerPayloadSchema } from './partner-payloads';
+import { ProblemError } from '@kanta/platform';
 
 @ApiTags('partners')
 @Controller()
@@ -56,6 +70,31 @@ export class PartnerController {
   ): Promise<AcceptedPartnerEventView> {
     const partner = await this.keys.authenticate({ apiKey, authorization });
     return this.events.accept(partner, body, requestId);
+  }
+
+  @Get('partner/schemas')
+  @Public()
+  @ApiOperation({
+    summary: 'The partner event types, each with the address of its JSON Schema',
+    description: 'No key needed: the schemas say what a valid event is, nothing about a tenant.',
+  })
+  schemas(): { items: { type: string; schema: string }[] } {
+    return {
+      items: PARTNER_EVENT_TYPES.map((type) => ({
+        type,
+        schema: `/api/v1/partner/schemas/${type}`,
+      })),
+    };
+  }
+
+  @Get('partner/schemas/:type')
+  @Public()
+  @ApiOperation({ summary: "The JSON Schema (draft-07) of a partner event type's payload" })
+  schema(@Param('type') type: string): object {
+    if (!isPartnerEventType(type)) {
+      throw ProblemError.notFound('Partner event type', `${type} is not a partner event type`);
+    }
+    return partnerPayloadSchema(type);
   }
 
   @Get('partner/rejected-events')
