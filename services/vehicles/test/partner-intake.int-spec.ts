@@ -624,6 +624,20 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     await expect(admin.list(t.worker, {})).rejects.toMatchObject({ problem: { status: 403 } });
   });
 
+  it('takes a VIN as a kiosk typed it, in any case with spaces and hyphens, and stores it normalised', async () => {
+    const t = tenantFixture();
+    publish(
+      bookingEvent(t.tenantId, t.stationA, 'B-VIN', {
+        customer: undefined,
+        vehicle: { registration: 'TST-505', vin: 'tstvn 0000-0000-0505' },
+      }),
+    );
+    await visitByRef(t.tenantId, 'B-VIN');
+    expect((await vehicles.search(t.admin, { q: 'TSTVN000000000505' })).items).toEqual([
+      expect.objectContaining({ registration: 'TST-505', vin: 'TSTVN000000000505' }),
+    ]);
+  });
+
   it('is the source of visits a worker sees only at their stations', async () => {
     const t = tenantFixture();
     publish(

@@ -6,7 +6,13 @@ import {
   type PreferredChannel,
 } from '../consents/consent.dto';
 import { normalisePhone } from '../phone';
-import { MIN_VEHICLE_YEAR, maxVehicleYear, saleTotalsProblems } from '../vehicles/rules';
+import {
+  MIN_VEHICLE_YEAR,
+  VIN_PATTERN,
+  maxVehicleYear,
+  normaliseVin,
+  saleTotalsProblems,
+} from '../vehicles/rules';
 
 /*
  * Events partner systems (online booking, POS and self-service kiosks, inspection and dealer
@@ -188,7 +194,8 @@ const vehicleSchema = {
     make: text(60),
     model: text(60),
     year: { type: 'integer', minimum: MIN_VEHICLE_YEAR, maximum: 2200 },
-    vin: { type: 'string', pattern: '^[A-HJ-NPR-Z0-9]{17}$' },
+    // Any case, with spaces or hyphens, as typed at a kiosk: the payload rule checks it normalised.
+    vin: { type: 'string', minLength: 17, maxLength: 40 },
   },
 } as const;
 
@@ -353,8 +360,8 @@ export interface PayloadProblem {
   message: string;
 }
 
-const vehicleYearProblems = (vehicle: PartnerVehicle | undefined): PayloadProblem[] =>
-  vehicle?.year !== undefined && vehicle.year > maxVehicleYear()
+const vehicleProblems = (vehicle: PartnerVehicle | undefined): PayloadProblem[] => [
+  ...(vehicle?.year !== undefined && vehicle.year > maxVehicleYear()
     ? [
         {
           field: 'vehicle.year',
@@ -362,7 +369,18 @@ const vehicleYearProblems = (vehicle: PartnerVehicle | undefined): PayloadProble
           message: `vehicle.year must be ${MIN_VEHICLE_YEAR}-${maxVehicleYear()}`,
         },
       ]
-    : [];
+    : []),
+  ...(vehicle?.vin !== undefined && !VIN_PATTERN.test(normaliseVin(vehicle.vin))
+    ? [
+        {
+          field: 'vehicle.vin',
+          reason: 'invalid_format',
+          message:
+            'vehicle.vin must be 17 letters and digits without I, O or Q (spaces and hyphens ignored)',
+        },
+      ]
+    : []),
+];
 
 /**
  * A phone the schema's E.164 pattern lets through but no numbering plan has (+358 00…): the
@@ -424,16 +442,16 @@ function consentsPartProblems(
 export const PARTNER_PAYLOAD_RULES: Record<string, (payload: never) => PayloadProblem[]> = {
   [PARTNER_BOOKING_CREATED_V1]: (p: PartnerBookingCreatedV1) => [
     ...contactProblems(p.customer),
-    ...vehicleYearProblems(p.vehicle),
+    ...vehicleProblems(p.vehicle),
     ...consentsPartProblems(p),
   ],
   [PARTNER_WORK_COMPLETED_V1]: (p: PartnerWorkCompletedV1) => [
     ...contactProblems(p.customer),
-    ...vehicleYearProblems(p.vehicle),
+    ...vehicleProblems(p.vehicle),
   ],
   [PARTNER_CUSTOMER_SUBMITTED_V1]: (p: PartnerCustomerSubmittedV1) => [
     ...contactProblems(p.customer),
-    ...vehicleYearProblems(p.vehicle),
+    ...vehicleProblems(p.vehicle),
     ...consentsPartProblems(p),
   ],
   [PARTNER_SALE_COMPLETED_V1]: (p: PartnerSaleCompletedV1) => [

@@ -7,6 +7,7 @@ import {
   VEHICLE_UNLINKED_V1,
   VEHICLE_UPDATED_V1,
   normaliseRegistration,
+  normaliseVin,
   type CallerContext,
   type CreateVehicleDto,
   type LinkVehicleCustomerDto,
@@ -197,6 +198,7 @@ export class VehiclesService {
     seenAt: string,
     correlationId: string | null,
   ): Promise<string> {
+    vehicle = asSighted(vehicle);
     const norm = normaliseRegistration(vehicle.registration);
     // Two partner events bringing the same new plate at once make one vehicle, not a conflict.
     await lockKeys(manager, [`vehicles:${tenantId}:plate:${norm}`]);
@@ -258,7 +260,7 @@ export class VehiclesService {
     if (sightings.length === 0) return [];
     const keyed = sightings.map((s) => {
       const norm = normaliseRegistration(s.vehicle.registration);
-      return { ...s, norm, key: `${s.tenantId}:${norm}` };
+      return { ...s, vehicle: asSighted(s.vehicle), norm, key: `${s.tenantId}:${norm}` };
     });
     await lockKeys(
       manager,
@@ -508,4 +510,9 @@ function unchanged(current: VehicleRow, write: VehicleWrite): boolean {
     current.vin === write.vin &&
     seen === write.last_seen_at
   );
+}
+
+/** A partner's vehicle with its VIN as stored: partners may send it in any case, with hyphens. */
+function asSighted(vehicle: PartnerVehicle): PartnerVehicle {
+  return vehicle.vin === undefined ? vehicle : { ...vehicle, vin: normaliseVin(vehicle.vin) };
 }
