@@ -16,12 +16,15 @@ import {
   CONSENT_PREFERENCES_CHANGED_V1,
   CONSENT_RECORDED_V1,
   CONSENT_TEXT_PUBLISHED_V1,
+  PARTNER_EVENT_REFUSED_V1,
   consentPreferencesChangedV1Schema,
   consentRecordedV1Schema,
   consentTextPublishedV1Schema,
+  partnerEventRefusedV1Schema,
   type ConsentPreferencesChangedV1,
   type ConsentRecordedV1,
   type ConsentTextPublishedV1,
+  type PartnerEventRefusedV1,
 } from './consents';
 import {
   PARTNER_BOOKING_CANCELLED_V1,
@@ -72,6 +75,7 @@ export interface EventPayloads {
   [CONSENT_RECORDED_V1]: ConsentRecordedV1;
   [CONSENT_TEXT_PUBLISHED_V1]: ConsentTextPublishedV1;
   [CONSENT_PREFERENCES_CHANGED_V1]: ConsentPreferencesChangedV1;
+  [PARTNER_EVENT_REFUSED_V1]: PartnerEventRefusedV1;
   [REMINDER_DUE_V1]: ReminderDueV1;
   [CONTACT_RESOLVED_V1]: ContactResolvedV1;
   [VEHICLE_CREATED_V1]: VehicleStateV1;
@@ -97,6 +101,7 @@ export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
   [CONSENT_RECORDED_V1]: consentRecordedV1Schema,
   [CONSENT_TEXT_PUBLISHED_V1]: consentTextPublishedV1Schema,
   [CONSENT_PREFERENCES_CHANGED_V1]: consentPreferencesChangedV1Schema,
+  [PARTNER_EVENT_REFUSED_V1]: partnerEventRefusedV1Schema,
   [REMINDER_DUE_V1]: reminderDueV1Schema,
   [CONTACT_RESOLVED_V1]: contactResolvedV1Schema,
   [VEHICLE_CREATED_V1]: vehicleCreatedV1Schema,

@@ -79,6 +79,12 @@ export interface InvalidMessage {
   routingKey: string;
   reason: string;
   messageId: string | undefined;
+  /**
+   * `validator`: the envelope or payload broke its schema or rules, which every consumer of the
+   * type checks alike; `handler`: a handler of this service refused it (InvalidEventError) for a
+   * reason only it can see.
+   */
+  refusedBy: 'validator' | 'handler';
 }
 
 export type InvalidMessageListener = (message: InvalidMessage) => Promise<void>;
@@ -430,7 +436,7 @@ export class EventConsumer {
       stringHeader(headers, HEADERS.originalRoutingKey) ?? message.fields.routingKey;
     const validation = validated ?? this.validator.validate(message.content);
     if (!validation.valid) {
-      await this.refuse(ch, message, validation.reason, failedBefore, routingKey);
+      await this.refuse(ch, message, validation.reason, 'validator', failedBefore, routingKey);
       return;
     }
     const event = validation.event;
@@ -439,7 +445,7 @@ export class EventConsumer {
       outcome = await this.handle(event, failedBefore + 1);
     } catch (error) {
       if (error instanceof InvalidEventError) {
-        await this.refuse(ch, message, error.message, failedBefore, routingKey);
+        await this.refuse(ch, message, error.message, 'handler', failedBefore, routingKey);
         return;
       }
       const attempts = failedBefore + 1;
@@ -476,6 +482,7 @@ export class EventConsumer {
     ch: ConfirmChannel,
     message: ConsumeMessage,
     reason: string,
+    refusedBy: InvalidMessage['refusedBy'],
     failedBefore: number,
     routingKey: string,
   ): Promise<void> {
@@ -484,6 +491,7 @@ export class EventConsumer {
       routingKey,
       reason,
       messageId: messageIdOf(message),
+      refusedBy,
     }).catch((error: unknown) =>
       this.options.logger.error(
         { queue: this.names.main, err: errorText(error) },

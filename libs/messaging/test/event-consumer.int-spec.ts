@@ -326,7 +326,7 @@ describe('EventConsumer', () => {
         }
       })
       .onInvalid(async (message) => {
-        told.push(message.reason);
+        told.push(`${message.refusedBy}: ${message.reason}`);
       });
     await consumer.start();
     const bad = customerCreated({ customerNumber: 'BAD' });
@@ -347,7 +347,7 @@ describe('EventConsumer', () => {
       [HEADERS.attempts]: 0,
       [HEADERS.lastError]: 'payload.consents.0.textId names no text of the tenant',
     });
-    expect(told).toEqual(['payload.consents.0.textId names no text of the tenant']);
+    expect(told).toEqual(['handler: payload.consents.0.textId names no text of the tenant']);
     const inbox = await h.database.dataSource.query<{ event_id: string }[]>(
       `SELECT event_id FROM "${SCHEMA}".inbox`,
     );
@@ -574,8 +574,8 @@ describe('EventConsumer in batch mode', () => {
         batches.push(events.length);
         await recordEffects(events, manager);
       })
-      .onInvalid(async ({ reason }) => {
-        refused.push(reason);
+      .onInvalid(async ({ reason, refusedBy }) => {
+        refused.push(`${refusedBy}: ${reason}`);
       });
     const good = Array.from({ length: 4 }, () => customerCreated());
 
@@ -590,7 +590,7 @@ describe('EventConsumer in batch mode', () => {
       [HEADERS.deadReason]: 'invalid-message',
       [HEADERS.lastError]: 'body is not JSON',
     });
-    expect(refused).toEqual(['body is not JSON']);
+    expect(refused).toEqual(['validator: body is not JSON']);
     expect(batches).toEqual([1, 4]);
   });
 
@@ -606,7 +606,7 @@ describe('EventConsumer in batch mode', () => {
         await recordEffects(events, manager);
       })
       .onInvalid(async (message) => {
-        told.push(message.reason);
+        told.push(`${message.refusedBy}: ${message.reason}`);
       });
     const bad = customerCreated({ customerNumber: 'BAD' });
     const good = Array.from({ length: 3 }, () => customerCreated());
@@ -624,7 +624,7 @@ describe('EventConsumer in batch mode', () => {
       [HEADERS.attempts]: 0,
       [HEADERS.lastError]: 'payload names no record of the tenant',
     });
-    expect(told).toEqual(['payload names no record of the tenant']);
+    expect(told).toEqual(['handler: payload names no record of the tenant']);
     await expect(h.probe.messageCount(consumer.queues.retry)).resolves.toBe(0);
   });
 

@@ -573,6 +573,23 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
       );
       await drained();
       expect(await entries(customerId)).toEqual([]);
+      // The other services took the event: the refusal is announced for the admins' list.
+      const [announced] = await dataSource.query<{ tenant_id: string; payload: unknown }[]>(
+        `SELECT tenant_id, envelope -> 'payload' AS payload FROM consents.outbox
+          WHERE type = 'consents.partner_event.refused.v1'
+            AND envelope -> 'payload' ->> 'partnerEventId' = $1`,
+        [eventId],
+      );
+      expect(announced).toEqual({
+        tenant_id: tenantId,
+        payload: {
+          partnerEventId: eventId,
+          partnerEventType: PARTNER_BOOKING_CREATED_V1,
+          producer: expect.stringMatching(/^partner:/),
+          reason:
+            'payload.consents.1.textId unknown_text: textId must be a consent text of your tenant',
+        },
+      });
       // The answer (ids only) waits for the event, should it be sent again from the DLQ...
       expect(await inFlight(eventId)).toBe(1);
       await app.get(OutboxRelay).deleteExpired();

@@ -638,6 +638,32 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     ]);
   });
 
+  it('lists a partner event the consents service alone refused among the rejected ones', async () => {
+    const t = tenantFixture();
+    const refusedId = randomUUID();
+    publish(
+      envelope(t.tenantId, 'consents.partner_event.refused.v1', {
+        partnerEventId: refusedId,
+        partnerEventType: 'partner.booking.created.v1',
+        producer: 'partner:booking-portal',
+        reason:
+          'payload.consents.0.textId unknown_text: textId must be a consent text of your tenant',
+      }),
+    );
+    const page = await eventually(async () => {
+      const p = await h.app.get(RejectedPartnerEvents).list(t.admin, {});
+      return p.items.length === 1 ? p : undefined;
+    });
+    expect(page.items[0]).toMatchObject({
+      eventId: refusedId,
+      type: 'partner.booking.created.v1',
+      producer: 'partner:booking-portal',
+      reason:
+        'consents service: payload.consents.0.textId unknown_text: textId must be a consent text of your tenant',
+      payload: null,
+    });
+  });
+
   it('is the source of visits a worker sees only at their stations', async () => {
     const t = tenantFixture();
     publish(

@@ -9,6 +9,20 @@ import type {
 export const CONSENT_RECORDED_V1 = 'consents.consent.recorded.v1';
 export const CONSENT_TEXT_PUBLISHED_V1 = 'consents.text.published.v1';
 export const CONSENT_PREFERENCES_CHANGED_V1 = 'consents.preferences.changed.v1';
+export const PARTNER_EVENT_REFUSED_V1 = 'consents.partner_event.refused.v1';
+
+/**
+ * A partner event the consents service refused for a reason only it checks (a decision naming
+ * no consent text of the tenant): it went to the consents service's DLQ while the other services
+ * took it. The vehicles service lists it among the tenant's rejected partner events. Ids, type
+ * and reason only: the reason names fields and rules, never values.
+ */
+export interface PartnerEventRefusedV1 {
+  partnerEventId: string;
+  partnerEventType: string;
+  producer: string;
+  reason: string;
+}
 
 export interface ConsentRecordedV1 {
   customerId: string;
@@ -128,5 +142,18 @@ export const consentPreferencesChangedV1Schema = {
     preferredChannel: { type: 'string', enum: ['email', 'sms', 'phone', 'none'] },
     serviceNotifications: { type: 'boolean' },
     version: { type: 'integer', minimum: 1 },
+  },
+} as const;
+
+export const partnerEventRefusedV1Schema = {
+  $id: PARTNER_EVENT_REFUSED_V1,
+  type: 'object',
+  additionalProperties: true,
+  required: ['partnerEventId', 'partnerEventType', 'producer', 'reason'],
+  properties: {
+    partnerEventId: { type: 'string', minLength: 1, maxLength: 200 },
+    partnerEventType: { type: 'string', pattern: '^partner\\.' },
+    producer: { type: 'string', maxLength: 200 },
+    reason: { type: 'string', maxLength: 4000 },
   },
 } as const;

@@ -1,8 +1,9 @@
 import { lockKeys } from '@kanta/database';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import {
   CONTACT_RESOLVED_V1,
+  PARTNER_EVENT_REFUSED_V1,
   PARTNER_BOOKING_CREATED_V1,
   PARTNER_CUSTOMER_SUBMITTED_V1,
   type ConsentSource,
@@ -12,7 +13,13 @@ import {
   type PartnerCustomerSubmittedV1,
   type PartnerPreferences,
 } from '@kanta/contracts';
-import { EventConsumer, InvalidEventError } from '@kanta/messaging';
+import {
+  EventConsumer,
+  InvalidEventError,
+  Outbox,
+  type InvalidMessage,
+  type KnownEventEnvelope,
+} from '@kanta/messaging';
 import { ConsentLedger } from '../ledger/consent-ledger.service';
 import { CommunicationPreferences } from '../preferences/communication-preferences.service';
 
@@ -66,6 +73,8 @@ export class PartnerConsentsConsumer implements OnModuleInit {
     private readonly events: EventConsumer,
     private readonly ledger: ConsentLedger,
     private readonly preferences: CommunicationPreferences,
+    private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
   ) {}
 
   onModuleInit(): void {
@@ -94,6 +103,7 @@ export class PartnerConsentsConsumer implements OnModuleInit {
         correlationId: event.correlationId,
       });
     };
+    this.events.onInvalid((message) => this.refused(message));
     this.events
       .on(PARTNER_BOOKING_CREATED_V1, (e, { manager }) => given(e, manager))
       .on(PARTNER_CUSTOMER_SUBMITTED_V1, (e, { manager }) => given(e, manager))
@@ -104,6 +114,33 @@ export class PartnerConsentsConsumer implements OnModuleInit {
           customerId: e.payload.customerId,
         });
       });
+  }
+
+  /**
+   * A partner event this service refused for its own reason (a decision naming no text of the
+   * tenant) goes to its DLQ, while the vehicles and customers services took it: they cannot see
+   * that, so it is announced for the tenant's list of rejected partner events. What every
+   * consumer refuses alike (the schemas and rules) the vehicles service records itself.
+   */
+  private async refused(message: InvalidMessage): Promise<void> {
+    if (message.refusedBy !== 'handler') return;
+    const event = JSON.parse(message.content.toString('utf8')) as KnownEventEnvelope;
+    if (!event.type.startsWith('partner.') || !event.tenantId) return;
+    await this.dataSource.transaction((manager) =>
+      this.outbox.enqueue(manager, [
+        {
+          type: PARTNER_EVENT_REFUSED_V1,
+          tenantId: event.tenantId,
+          correlationId: event.correlationId,
+          payload: {
+            partnerEventId: event.eventId,
+            partnerEventType: event.type,
+            producer: event.producer,
+            reason: message.reason,
+          },
+        },
+      ]),
+    );
   }
 
   /**

@@ -103,7 +103,9 @@ export class PartnerController {
   @Roles('admin')
   @ApiOperation({
     summary: 'Partner events refused as invalid on the broker path, newest first (admin)',
-    description: 'With the reason; personal fields of the payload are replaced.',
+    description:
+      'With the reason; personal fields of the payload are replaced. Includes events only the ' +
+      'consents service refused (reason "consents service: …", no payload).',
   })
   @ApiOkResponse({ type: RejectedPartnerEventPage })
   rejected(

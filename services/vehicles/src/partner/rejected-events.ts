@@ -1,7 +1,8 @@
 import { Controller, Injectable, type OnModuleInit } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import {
+  PARTNER_EVENT_REFUSED_V1,
   PARTNER_PERSONAL_FIELDS,
   RejectedEventsQueryDto,
   VEHICLES_RPC,
@@ -40,6 +41,17 @@ export class RejectedPartnerEvents implements OnModuleInit {
 
   onModuleInit(): void {
     this.events.onInvalid((message) => this.record(message));
+    // What the consents service alone refused (the payload kept there, in its DLQ).
+    this.events.on(PARTNER_EVENT_REFUSED_V1, (e, { manager }) =>
+      this.insert(manager, {
+        tenantId: e.tenantId,
+        eventId: e.payload.partnerEventId,
+        type: e.payload.partnerEventType,
+        producer: e.payload.producer,
+        reason: `consents service: ${e.payload.reason}`,
+        payload: null,
+      }),
+    );
   }
 
   async record(message: InvalidMessage): Promise<void> {
@@ -52,19 +64,32 @@ export class RejectedPartnerEvents implements OnModuleInit {
         : null;
     const text = (value: unknown): string | null =>
       typeof value === 'string' ? value.slice(0, 200) : null;
-    await this.dataSource.query(
+    await this.insert(this.dataSource, {
+      tenantId,
+      eventId: text(envelope?.eventId) ?? message.messageId ?? null,
+      type: type.slice(0, 200),
+      producer: text(envelope?.producer),
+      reason: message.reason,
+      payload: redacted(envelope?.payload),
+    });
+  }
+
+  private async insert(
+    runner: DataSource | EntityManager,
+    r: {
+      tenantId: string | null;
+      eventId: string | null;
+      type: string;
+      producer: string | null;
+      reason: string;
+      payload: unknown;
+    },
+  ): Promise<void> {
+    await runner.query(
       `INSERT INTO vehicles.rejected_partner_events
          (id, tenant_id, event_id, type, producer, reason, payload)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [
-        uuidv7(),
-        tenantId,
-        text(envelope?.eventId) ?? message.messageId ?? null,
-        type.slice(0, 200),
-        text(envelope?.producer),
-        message.reason,
-        JSON.stringify(redacted(envelope?.payload)),
-      ],
+      [uuidv7(), r.tenantId, r.eventId, r.type, r.producer, r.reason, JSON.stringify(r.payload)],
     );
   }
 
