@@ -109,7 +109,7 @@ describe('partner keys and partner intake (whole system)', () => {
 
   it.each([
     ['an unknown type', { type: 'partner.booking.lost.v1', payload: {} }, 'type', 'unknown_type'],
-    ['no payload', { type: 'partner.booking.created.v1' }, 'payload', undefined],
+    ['no payload', { type: 'partner.booking.created.v1' }, 'payload', 'required'],
     [
       'a missing booking id',
       {
@@ -137,6 +137,79 @@ describe('partner keys and partner intake (whole system)', () => {
       bookingBody('B-X', { vehicle: { registration: 'PTN-9', vin: 'IIIIIIIIIIIIIIIII' } }),
       'payload.vehicle.vin',
       'invalid_format',
+    ],
+    [
+      'a VIN with a Q',
+      bookingBody('B-X', { vehicle: { registration: 'PTN-9', vin: 'TSTVQ000000000001' } }),
+      'payload.vehicle.vin',
+      'invalid_format',
+    ],
+    [
+      'a reschedule without a time',
+      {
+        type: 'partner.booking.rescheduled.v1',
+        payload: { bookingId: 'B-X', stationId: randomUUID() },
+      },
+      'payload.scheduledAt',
+      'required',
+    ],
+    [
+      'a cancel without a station',
+      { type: 'partner.booking.cancelled.v1', payload: { bookingId: 'B-X' } },
+      'payload.stationId',
+      'required',
+    ],
+    [
+      'completed work of an unknown kind',
+      {
+        type: 'partner.work.completed.v1',
+        payload: {
+          workOrderId: 'WO-X',
+          kind: 'car_wash',
+          stationId: randomUUID(),
+          completedAt: '2026-12-01T11:00:00Z',
+        },
+      },
+      'payload.kind',
+      'not_allowed',
+    ],
+    [
+      'completed work whose link is not an http(s) URL',
+      {
+        type: 'partner.work.completed.v1',
+        payload: {
+          workOrderId: 'WO-X',
+          kind: 'inspection',
+          stationId: randomUUID(),
+          completedAt: '2026-12-01T11:00:00Z',
+          link: 'ftp://dms.example.test/wo/1',
+        },
+      },
+      'payload.link',
+      'invalid_format',
+    ],
+    [
+      'submitted details without the customer',
+      {
+        type: 'partner.customer_details.submitted.v1',
+        payload: { submissionId: 'K-X', stationId: randomUUID(), source: 'kiosk' },
+      },
+      'payload.customer',
+      'required',
+    ],
+    [
+      'submitted details from an unknown source',
+      {
+        type: 'partner.customer_details.submitted.v1',
+        payload: {
+          submissionId: 'K-X',
+          stationId: randomUUID(),
+          source: 'fax',
+          customer: { firstName: 'Kioski', email: 'kioski@example.test' },
+        },
+      },
+      'payload.source',
+      'not_allowed',
     ],
     [
       'a model year far ahead',
