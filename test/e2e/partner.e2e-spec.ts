@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
+import { Client } from 'pg';
 import type {
   CommunicationPreferencesView,
   ConsentTextView,
@@ -686,6 +687,43 @@ describe('partner keys and partner intake (whole system)', () => {
         )
       ).items,
     ).toEqual([]);
+  });
+
+  it('stores a key only as its hash and refuses it once revoked', async () => {
+    const made = await fi.admin.expect<CreatedPartnerKeyView>(201, 'POST', '/api/v1/partner-keys', {
+      partner: 'pos',
+      label: 'Till 1',
+    });
+    expect((await send(bookingBody('B-HASH', { vehicle: undefined }), made.key)).status).toBe(202);
+    const db = new Client(e2e.database.settings);
+    await db.connect();
+    try {
+      const { rows } = await db.query<Record<string, unknown>>(
+        'SELECT * FROM gateway.partner_keys WHERE id = $1',
+        [made.id],
+      );
+      expect(rows).toHaveLength(1);
+      const [row] = rows;
+      const secret = made.key.slice(made.prefix.length);
+      // No column holds the key, nor the part of it after the shown prefix, in any form kept.
+      for (const [column, value] of Object.entries(row)) {
+        const text = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+        expect({ column, hasKey: text.includes(made.key) }).toEqual({ column, hasKey: false });
+        expect({ column, hasSecret: text.includes(secret) }).toEqual({ column, hasSecret: false });
+      }
+      expect(row.prefix).toBe(made.key.slice(0, 12));
+      expect(row.key_hash).toEqual(createHash('sha256').update(made.key).digest());
+    } finally {
+      await db.end();
+    }
+    await fi.admin.expect(200, 'DELETE', `/api/v1/partner-keys/${made.id}`);
+    expectProblem(await send(bookingBody('B-HASH-2'), made.key), 401);
+    expectProblem(
+      await partner.request('POST', '/api/v1/partner/events', bookingBody('B-HASH-3'), {
+        authorization: `ApiKey ${made.key}`,
+      }),
+      401,
+    );
   });
 
   it('stops a revoked key at once', async () => {
