@@ -70,6 +70,12 @@ describe('vehicles through the gateway (whole system)', () => {
       'invalid_format',
     ],
     [
+      'a VIN with a Q',
+      { registration: 'TST-100', vin: 'TSTVQ000000000001' },
+      'vin',
+      'invalid_format',
+    ],
+    [
       'a VIN of 16 characters',
       { registration: 'TST-100', vin: 'TSTVN00000000001' },
       'vin',
@@ -80,7 +86,7 @@ describe('vehicles through the gateway (whole system)', () => {
       'a year after next year',
       { registration: 'TST-100', year: new Date().getUTCFullYear() + 2 },
       'year',
-      undefined,
+      'too_large',
     ],
     ['a year that is not whole', { registration: 'TST-100', year: 2000.5 }, 'year', 'invalid_type'],
     ['a make too long', { registration: 'TST-100', make: 'x'.repeat(61) }, 'make', 'too_long'],
@@ -104,8 +110,18 @@ describe('vehicles through the gateway (whole system)', () => {
       );
       expect(page.items.map((v) => v.id)).toContain(car.id);
     }
-    expectProblem(await fi.admin.request('GET', '/api/v1/vehicles?limit=0'), 422, 'limit');
-    expectProblem(await fi.admin.request('GET', '/api/v1/vehicles?cursor=garbage'), 422, 'cursor');
+    expectProblem(
+      await fi.admin.request('GET', '/api/v1/vehicles?limit=0'),
+      422,
+      'limit',
+      'too_small',
+    );
+    expectProblem(
+      await fi.admin.request('GET', '/api/v1/vehicles?cursor=garbage'),
+      422,
+      'cursor',
+      'invalid_format',
+    );
   });
 
   it('links a just-created customer at once, moves the default, and lists a customer’s vehicles', async () => {
@@ -278,6 +294,7 @@ describe('vehicles through the gateway (whole system)', () => {
       ),
       422,
       'vin',
+      'invalid_format',
     );
   });
 
