@@ -327,6 +327,45 @@ describe('vehicles through the gateway (whole system)', () => {
       );
       const found = await caller.expect<VehiclePage>(200, 'GET', '/api/v1/vehicles?q=TST001');
       expect(found.items).toEqual([]);
+      // Our real customer, whose vehicle we see, names nothing for them (an empty page).
+      const byCustomer = await caller.expect<VehiclePage>(
+        200,
+        'GET',
+        `/api/v1/vehicles?customerId=${northCustomer.id}`,
+      );
+      expect(byCustomer.items).toEqual([]);
+    }
+    const ours = await fi.worker.expect<VehiclePage>(
+      200,
+      'GET',
+      `/api/v1/vehicles?customerId=${northCustomer.id}`,
+    );
+    expect(ours.items.map((v) => v.id)).toEqual([car.id]);
+    // And theirs, with a vehicle of their own, names nothing for us.
+    const theirCustomer = await pl.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
+      firstName: 'Obca',
+      lastName: 'Testowa',
+    });
+    const theirCar = await pl.admin.expect<VehicleView>(201, 'POST', '/api/v1/vehicles', {
+      registration: 'TST-001',
+    });
+    await pl.admin.expect(200, 'POST', `/api/v1/vehicles/${theirCar.id}/customers`, {
+      customerId: theirCustomer.id,
+      role: 'owner',
+    });
+    const theirs = await pl.admin.expect<VehiclePage>(
+      200,
+      'GET',
+      `/api/v1/vehicles?customerId=${theirCustomer.id}`,
+    );
+    expect(theirs.items.map((v) => v.id)).toEqual([theirCar.id]);
+    for (const caller of [fi.admin, fi.worker]) {
+      const page = await caller.expect<VehiclePage>(
+        200,
+        'GET',
+        `/api/v1/vehicles?customerId=${theirCustomer.id}`,
+      );
+      expect(page.items).toEqual([]);
     }
     expectProblem(await e2e.superadmin.request('GET', '/api/v1/vehicles'), 403);
     expectProblem(await fi.admin.request('GET', '/api/v1/vehicles/not-a-uuid'), 404);
