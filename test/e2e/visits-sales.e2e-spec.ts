@@ -110,7 +110,7 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
       'prepaid.amountMinor',
       'too_small',
     ],
-    ['a partner link that is no URL', { partnerLink: 'card 7' }, 'partnerLink', undefined],
+    ['a partner link that is no URL', { partnerLink: 'card 7' }, 'partnerLink', 'invalid_format'],
     ['notes too long', { notes: 'x'.repeat(2001) }, 'notes', 'too_long'],
     [
       'an unknown vehicle',
@@ -219,6 +219,7 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
       await fi.admin.request('POST', '/api/v1/sales', sale({ soldAt: 'today' })),
       422,
       'soldAt',
+      'invalid_format',
     );
   });
 
@@ -239,6 +240,7 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
       await fi.admin.request('GET', `/api/v1/customers/${customer.id}/visits?from=soon`),
       422,
       'from',
+      'invalid_format',
     );
     expectProblem(await fi.worker.request('GET', `/api/v1/visits/${southVisit.id}`), 404);
     const listed = await fi.worker.expect<VisitPage>(200, 'GET', '/api/v1/visits?status=completed');
