@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
+import { Client } from 'pg';
 import type {
   CommunicationPreferencesView,
   ConsentTextView,
@@ -8,8 +9,10 @@ import type {
   CustomerPage,
   PartnerKeyPage,
   RejectedPartnerEventPage,
+  SalePage,
   VehiclePage,
   VisitPage,
+  VisitView,
 } from '@kanta/contracts';
 import { KantaApi } from '@kanta/local';
 import { eventually } from '@kanta/testing';
@@ -109,7 +112,7 @@ describe('partner keys and partner intake (whole system)', () => {
 
   it.each([
     ['an unknown type', { type: 'partner.booking.lost.v1', payload: {} }, 'type', 'unknown_type'],
-    ['no payload', { type: 'partner.booking.created.v1' }, 'payload', undefined],
+    ['no payload', { type: 'partner.booking.created.v1' }, 'payload', 'required'],
     [
       'a missing booking id',
       {
@@ -137,6 +140,79 @@ describe('partner keys and partner intake (whole system)', () => {
       bookingBody('B-X', { vehicle: { registration: 'PTN-9', vin: 'IIIIIIIIIIIIIIIII' } }),
       'payload.vehicle.vin',
       'invalid_format',
+    ],
+    [
+      'a VIN with a Q',
+      bookingBody('B-X', { vehicle: { registration: 'PTN-9', vin: 'TSTVQ000000000001' } }),
+      'payload.vehicle.vin',
+      'invalid_format',
+    ],
+    [
+      'a reschedule without a time',
+      {
+        type: 'partner.booking.rescheduled.v1',
+        payload: { bookingId: 'B-X', stationId: randomUUID() },
+      },
+      'payload.scheduledAt',
+      'required',
+    ],
+    [
+      'a cancel without a station',
+      { type: 'partner.booking.cancelled.v1', payload: { bookingId: 'B-X' } },
+      'payload.stationId',
+      'required',
+    ],
+    [
+      'completed work of an unknown kind',
+      {
+        type: 'partner.work.completed.v1',
+        payload: {
+          workOrderId: 'WO-X',
+          kind: 'car_wash',
+          stationId: randomUUID(),
+          completedAt: '2026-12-01T11:00:00Z',
+        },
+      },
+      'payload.kind',
+      'not_allowed',
+    ],
+    [
+      'completed work whose link is not an http(s) URL',
+      {
+        type: 'partner.work.completed.v1',
+        payload: {
+          workOrderId: 'WO-X',
+          kind: 'inspection',
+          stationId: randomUUID(),
+          completedAt: '2026-12-01T11:00:00Z',
+          link: 'ftp://dms.example.test/wo/1',
+        },
+      },
+      'payload.link',
+      'invalid_format',
+    ],
+    [
+      'submitted details without the customer',
+      {
+        type: 'partner.customer_details.submitted.v1',
+        payload: { submissionId: 'K-X', stationId: randomUUID(), source: 'kiosk' },
+      },
+      'payload.customer',
+      'required',
+    ],
+    [
+      'submitted details from an unknown source',
+      {
+        type: 'partner.customer_details.submitted.v1',
+        payload: {
+          submissionId: 'K-X',
+          stationId: randomUUID(),
+          source: 'fax',
+          customer: { firstName: 'Kioski', email: 'kioski@example.test' },
+        },
+      },
+      'payload.source',
+      'not_allowed',
     ],
     [
       'a model year far ahead',
@@ -301,6 +377,139 @@ describe('partner keys and partner intake (whole system)', () => {
     // Nothing of it is visible to the other tenant.
     expect((await pl.admin.expect<VisitPage>(200, 'GET', '/api/v1/visits')).items).toEqual([]);
     expectProblem(await pl.admin.request('GET', `/api/v1/visits/${visit.id}`), 404);
+  });
+
+  it('refuses an event naming a real station of another tenant', async () => {
+    for (const body of [
+      bookingBody('B-THEIRS', { stationId: pl.stationIds[0] }),
+      {
+        type: 'partner.booking.cancelled.v1',
+        payload: { bookingId: 'B-100', stationId: pl.stationIds[1] },
+      },
+    ]) {
+      expectProblem(await send(body), 422, 'payload.stationId', 'unknown_station');
+    }
+    // Nothing reached either tenant: the other has no visit, ours stays at its station.
+    expect((await pl.admin.expect<VisitPage>(200, 'GET', '/api/v1/visits')).items).toEqual([]);
+    const ours = await fi.admin.expect<VisitPage>(200, 'GET', '/api/v1/visits?limit=100');
+    expect(ours.items.filter((v) => v.externalId === 'B-100')).toEqual([
+      expect.objectContaining({ stationId: fi.stationIds[0], status: 'booked' }),
+    ]);
+    expect(ours.items.map((v) => v.externalId)).not.toContain('B-THEIRS');
+  });
+
+  it('takes a reschedule, a cancel, completed work and a receipt (202 each), each seen through the API', async () => {
+    const visitByRef = (ref: string, ready: (v: VisitView) => boolean = () => true) =>
+      eventually(async () => {
+        const page = await fi.admin.expect<VisitPage>(200, 'GET', '/api/v1/visits?limit=100');
+        const found = page.items.find((v) => v.externalId === ref);
+        return found && ready(found) ? found : undefined;
+      }, 15_000);
+    const accepted = async (body: { type: string; payload: object }) => {
+      const response = await send(body);
+      expect(response.status).toBe(202);
+      expect(response.body).toMatchObject({ type: body.type, duplicate: false });
+    };
+    const customer = {
+      firstName: 'Muutos',
+      lastName: 'Varaaja',
+      phone: '+358401230300',
+    };
+    await accepted(bookingBody('B-300', { customer, vehicle: undefined }));
+    await accepted(bookingBody('B-301', { customer: undefined, vehicle: undefined }));
+    const booked = await visitByRef('B-300', (v) => v.customerId !== null);
+    await visitByRef('B-301');
+
+    await accepted({
+      type: 'partner.booking.rescheduled.v1',
+      payload: {
+        bookingId: 'B-300',
+        stationId: fi.stationIds[0],
+        scheduledAt: '2026-12-02T10:30:00Z',
+      },
+    });
+    const moved = await visitByRef('B-300', (v) => v.scheduledAt === '2026-12-02T10:30:00.000Z');
+    expect(moved.status).toBe('booked');
+
+    await accepted({
+      type: 'partner.booking.cancelled.v1',
+      payload: { bookingId: 'B-301', stationId: fi.stationIds[0], reason: 'no longer needed' },
+    });
+    await visitByRef('B-301', (v) => v.status === 'cancelled');
+    const cancelled = await fi.admin.expect<VisitPage>(
+      200,
+      'GET',
+      '/api/v1/visits?status=cancelled',
+    );
+    expect(cancelled.items.map((v) => v.externalId)).toEqual(['B-301']);
+
+    await accepted({
+      type: 'partner.work.completed.v1',
+      payload: {
+        bookingId: 'B-300',
+        workOrderId: 'WO-300',
+        kind: 'inspection',
+        stationId: fi.stationIds[0],
+        completedAt: '2026-12-02T11:00:00Z',
+        link: 'https://dms.example.test/wo/300',
+      },
+    });
+    const done = await visitByRef('B-300', (v) => v.status === 'completed');
+    expect(done).toMatchObject({
+      id: booked.id,
+      partnerLink: 'https://dms.example.test/wo/300',
+      scheduledAt: '2026-12-02T10:30:00.000Z',
+    });
+    await accepted({
+      type: 'partner.work.completed.v1',
+      payload: {
+        workOrderId: 'WO-301',
+        kind: 'work_order',
+        stationId: fi.stationIds[0],
+        completedAt: '2026-12-03T15:00:00Z',
+      },
+    });
+    expect(await visitByRef('WO-301')).toMatchObject({
+      status: 'completed',
+      kind: 'work_order',
+      channel: 'dms',
+      scheduledAt: '2026-12-03T15:00:00.000Z',
+    });
+
+    // A receipt with the booking customer's phone: the customers service matches them.
+    await accepted({
+      type: 'partner.sale.completed.v1',
+      payload: {
+        receiptNumber: 'POS-300',
+        stationId: fi.stationIds[0],
+        soldAt: '2026-12-02T11:15:00Z',
+        source: 'pos',
+        currency: 'EUR',
+        totalMinor: 4990,
+        lines: [
+          {
+            kind: 'service',
+            name: 'Inspection',
+            quantity: 1,
+            unitPriceMinor: 4990,
+            vatRate: 25.5,
+            totalMinor: 4990,
+          },
+        ],
+        customer: { firstName: 'Muutos', phone: customer.phone },
+      },
+    });
+    const sales = await eventually(async () => {
+      const page = await fi.admin.expect<SalePage>(
+        200,
+        'GET',
+        `/api/v1/customers/${booked.customerId}/sales`,
+      );
+      return page.items.length > 0 ? page : undefined;
+    }, 15_000);
+    expect(sales.items.map((s) => [s.receiptNumber, s.totalMinor, s.visitId])).toEqual([
+      ['POS-300', 4990, null],
+    ]);
   });
 
   it('records the consents and preferences a booking or a kiosk carries, with the partner as recorder', async () => {
@@ -478,6 +687,43 @@ describe('partner keys and partner intake (whole system)', () => {
         )
       ).items,
     ).toEqual([]);
+  });
+
+  it('stores a key only as its hash and refuses it once revoked', async () => {
+    const made = await fi.admin.expect<CreatedPartnerKeyView>(201, 'POST', '/api/v1/partner-keys', {
+      partner: 'pos',
+      label: 'Till 1',
+    });
+    expect((await send(bookingBody('B-HASH', { vehicle: undefined }), made.key)).status).toBe(202);
+    const db = new Client(e2e.database.settings);
+    await db.connect();
+    try {
+      const { rows } = await db.query<Record<string, unknown>>(
+        'SELECT * FROM gateway.partner_keys WHERE id = $1',
+        [made.id],
+      );
+      expect(rows).toHaveLength(1);
+      const [row] = rows;
+      const secret = made.key.slice(made.prefix.length);
+      // No column holds the key, nor the part of it after the shown prefix, in any form kept.
+      for (const [column, value] of Object.entries(row)) {
+        const text = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+        expect({ column, hasKey: text.includes(made.key) }).toEqual({ column, hasKey: false });
+        expect({ column, hasSecret: text.includes(secret) }).toEqual({ column, hasSecret: false });
+      }
+      expect(row.prefix).toBe(made.key.slice(0, 12));
+      expect(row.key_hash).toEqual(createHash('sha256').update(made.key).digest());
+    } finally {
+      await db.end();
+    }
+    await fi.admin.expect(200, 'DELETE', `/api/v1/partner-keys/${made.id}`);
+    expectProblem(await send(bookingBody('B-HASH-2'), made.key), 401);
+    expectProblem(
+      await partner.request('POST', '/api/v1/partner/events', bookingBody('B-HASH-3'), {
+        authorization: `ApiKey ${made.key}`,
+      }),
+      401,
+    );
   });
 
   it('stops a revoked key at once', async () => {

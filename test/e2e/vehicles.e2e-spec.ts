@@ -70,6 +70,12 @@ describe('vehicles through the gateway (whole system)', () => {
       'invalid_format',
     ],
     [
+      'a VIN with a Q',
+      { registration: 'TST-100', vin: 'TSTVQ000000000001' },
+      'vin',
+      'invalid_format',
+    ],
+    [
       'a VIN of 16 characters',
       { registration: 'TST-100', vin: 'TSTVN00000000001' },
       'vin',
@@ -80,7 +86,7 @@ describe('vehicles through the gateway (whole system)', () => {
       'a year after next year',
       { registration: 'TST-100', year: new Date().getUTCFullYear() + 2 },
       'year',
-      undefined,
+      'too_large',
     ],
     ['a year that is not whole', { registration: 'TST-100', year: 2000.5 }, 'year', 'invalid_type'],
     ['a make too long', { registration: 'TST-100', make: 'x'.repeat(61) }, 'make', 'too_long'],
@@ -104,8 +110,18 @@ describe('vehicles through the gateway (whole system)', () => {
       );
       expect(page.items.map((v) => v.id)).toContain(car.id);
     }
-    expectProblem(await fi.admin.request('GET', '/api/v1/vehicles?limit=0'), 422, 'limit');
-    expectProblem(await fi.admin.request('GET', '/api/v1/vehicles?cursor=garbage'), 422, 'cursor');
+    expectProblem(
+      await fi.admin.request('GET', '/api/v1/vehicles?limit=0'),
+      422,
+      'limit',
+      'too_small',
+    );
+    expectProblem(
+      await fi.admin.request('GET', '/api/v1/vehicles?cursor=garbage'),
+      422,
+      'cursor',
+      'invalid_format',
+    );
   });
 
   it('links a just-created customer at once, moves the default, and lists a customer’s vehicles', async () => {
@@ -278,6 +294,7 @@ describe('vehicles through the gateway (whole system)', () => {
       ),
       422,
       'vin',
+      'invalid_format',
     );
   });
 
@@ -310,6 +327,45 @@ describe('vehicles through the gateway (whole system)', () => {
       );
       const found = await caller.expect<VehiclePage>(200, 'GET', '/api/v1/vehicles?q=TST001');
       expect(found.items).toEqual([]);
+      // Our real customer, whose vehicle we see, names nothing for them (an empty page).
+      const byCustomer = await caller.expect<VehiclePage>(
+        200,
+        'GET',
+        `/api/v1/vehicles?customerId=${northCustomer.id}`,
+      );
+      expect(byCustomer.items).toEqual([]);
+    }
+    const ours = await fi.worker.expect<VehiclePage>(
+      200,
+      'GET',
+      `/api/v1/vehicles?customerId=${northCustomer.id}`,
+    );
+    expect(ours.items.map((v) => v.id)).toEqual([car.id]);
+    // And theirs, with a vehicle of their own, names nothing for us.
+    const theirCustomer = await pl.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
+      firstName: 'Obca',
+      lastName: 'Testowa',
+    });
+    const theirCar = await pl.admin.expect<VehicleView>(201, 'POST', '/api/v1/vehicles', {
+      registration: 'TST-001',
+    });
+    await pl.admin.expect(200, 'POST', `/api/v1/vehicles/${theirCar.id}/customers`, {
+      customerId: theirCustomer.id,
+      role: 'owner',
+    });
+    const theirs = await pl.admin.expect<VehiclePage>(
+      200,
+      'GET',
+      `/api/v1/vehicles?customerId=${theirCustomer.id}`,
+    );
+    expect(theirs.items.map((v) => v.id)).toEqual([theirCar.id]);
+    for (const caller of [fi.admin, fi.worker]) {
+      const page = await caller.expect<VehiclePage>(
+        200,
+        'GET',
+        `/api/v1/vehicles?customerId=${theirCustomer.id}`,
+      );
+      expect(page.items).toEqual([]);
     }
     expectProblem(await e2e.superadmin.request('GET', '/api/v1/vehicles'), 403);
     expectProblem(await fi.admin.request('GET', '/api/v1/vehicles/not-a-uuid'), 404);

@@ -2,6 +2,7 @@ import type {
   CustomerSummaryView,
   CustomerView,
   SalePage,
+  VehicleView,
   SaleView,
   VisitPage,
   VisitView,
@@ -110,7 +111,7 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
       'prepaid.amountMinor',
       'too_small',
     ],
-    ['a partner link that is no URL', { partnerLink: 'card 7' }, 'partnerLink', undefined],
+    ['a partner link that is no URL', { partnerLink: 'card 7' }, 'partnerLink', 'invalid_format'],
     ['notes too long', { notes: 'x'.repeat(2001) }, 'notes', 'too_long'],
     [
       'an unknown vehicle',
@@ -219,6 +220,7 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
       await fi.admin.request('POST', '/api/v1/sales', sale({ soldAt: 'today' })),
       422,
       'soldAt',
+      'invalid_format',
     );
   });
 
@@ -239,6 +241,7 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
       await fi.admin.request('GET', `/api/v1/customers/${customer.id}/visits?from=soon`),
       422,
       'from',
+      'invalid_format',
     );
     expectProblem(await fi.worker.request('GET', `/api/v1/visits/${southVisit.id}`), 404);
     const listed = await fi.worker.expect<VisitPage>(200, 'GET', '/api/v1/visits?status=completed');
@@ -277,6 +280,12 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
         expectProblem(await caller.request('GET', `/api/v1/customers/${customer.id}/${part}`), 404);
       }
       expect((await caller.expect<VisitPage>(200, 'GET', '/api/v1/visits')).items).toEqual([]);
+      const ofOurCustomer = await caller.expect<VisitPage>(
+        200,
+        'GET',
+        `/api/v1/visits?customerId=${customer.id}`,
+      );
+      expect(ofOurCustomer.items).toEqual([]);
       expectProblem(
         await caller.request('POST', '/api/v1/visits', { ...validVisit, customerId: customer.id }),
         422,
@@ -292,5 +301,84 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
     }
     const after = await fi.admin.expect<VisitView>(200, 'GET', `/api/v1/visits/${southVisit.id}`);
     expect(after.status).toBe('booked');
+  });
+
+  it('refuses the real station, vehicle and customer of another tenant, and lists nothing of theirs', async () => {
+    // The other tenant's own customer, vehicle and visit, which it sees.
+    const theirCustomer = await pl.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
+      firstName: 'Obcy',
+      lastName: 'Testowy',
+      stationIds: [pl.stationIds[0]],
+    });
+    const theirCar = await pl.admin.expect<VehicleView>(201, 'POST', '/api/v1/vehicles', {
+      registration: 'TST-900',
+    });
+    const theirVisit = await pl.worker.expect<VisitView>(201, 'POST', '/api/v1/visits', {
+      ...validVisit,
+      customerId: theirCustomer.id,
+      vehicleId: theirCar.id,
+    });
+    await pl.worker.expect(
+      201,
+      'POST',
+      '/api/v1/sales',
+      sale({ customerId: theirCustomer.id, visitId: theirVisit.id }),
+    );
+    for (const query of [`customerId=${theirCustomer.id}`, `vehicleId=${theirCar.id}`]) {
+      const seen = await pl.worker.expect<VisitPage>(200, 'GET', `/api/v1/visits?${query}`);
+      expect(seen.items.map((v) => v.id)).toEqual([theirVisit.id]);
+    }
+
+    for (const caller of [fi.admin, fi.worker]) {
+      expectProblem(
+        await caller.request('POST', '/api/v1/visits', {
+          ...validVisit,
+          stationId: pl.stationIds[0],
+        }),
+        422,
+        'stationId',
+        'unknown_station',
+      );
+      expectProblem(
+        await caller.request('POST', '/api/v1/visits', { ...validVisit, vehicleId: theirCar.id }),
+        422,
+        'vehicleId',
+        'unknown_vehicle',
+      );
+      expectProblem(
+        await caller.request('POST', '/api/v1/visits', {
+          ...validVisit,
+          customerId: theirCustomer.id,
+        }),
+        422,
+        'customerId',
+        'unknown_customer',
+      );
+      expectProblem(
+        await caller.request('POST', '/api/v1/sales', sale({ customerId: theirCustomer.id })),
+        422,
+        'customerId',
+        'unknown_customer',
+      );
+      expectProblem(
+        await caller.request('POST', '/api/v1/sales', sale({ stationId: pl.stationIds[0] })),
+        422,
+        'stationId',
+        'unknown_station',
+      );
+      for (const query of [
+        `customerId=${theirCustomer.id}`,
+        `vehicleId=${theirCar.id}`,
+        `stationId=${pl.stationIds[0]}`,
+      ]) {
+        const page = await caller.expect<VisitPage>(200, 'GET', `/api/v1/visits?${query}`);
+        expect(page.items).toEqual([]);
+      }
+    }
+    // None of the refused writes reached either tenant.
+    const theirs = await pl.admin.expect<VisitPage>(200, 'GET', '/api/v1/visits');
+    expect(theirs.items.map((v) => v.id)).toEqual([theirVisit.id]);
+    const ours = await fi.admin.expect<VisitPage>(200, 'GET', '/api/v1/visits');
+    expect(ours.items.map((v) => v.id).sort()).toEqual([visit.id, southVisit.id].sort());
   });
 });

@@ -71,10 +71,11 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     partnerEventId: string,
     customerId: string | null,
     stationIds: string[],
+    partnerEventType = 'partner.booking.created.v1',
   ) =>
     envelope(tenantId, 'customers.contact.resolved.v1', {
       partnerEventId,
-      partnerEventType: 'partner.booking.created.v1',
+      partnerEventType,
       customerId,
       outcome: customerId ? 'created' : 'insufficient',
       stationIds,
@@ -392,6 +393,182 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     });
     expect(await state('O-2', ['completed', 'created', 'rescheduled'])).toEqual(inOrder);
     expect(await state('O-3', ['rescheduled', 'completed', 'created'])).toEqual(inOrder);
+  });
+
+  it('cancels the visit of a cancelled booking, also when the cancel overtook its booking', async () => {
+    const t = tenantFixture();
+    const cancel = (ref: string) =>
+      envelope(t.tenantId, 'partner.booking.cancelled.v1', {
+        bookingId: ref,
+        stationId: t.stationA,
+        reason: 'customer called',
+      });
+    // In order: booked, then cancelled.
+    publish(
+      bookingEvent(t.tenantId, t.stationA, 'C-1', { customer: undefined, vehicle: undefined }),
+    );
+    await visitByRef(t.tenantId, 'C-1', (v) => v.status === 'booked');
+    publish(cancel('C-1'));
+    const cancelled = await visitByRef(t.tenantId, 'C-1', (v) => Number(v.version) === 2);
+    expect(cancelled).toMatchObject({ status: 'cancelled', notes: 'winter tyres' });
+
+    // The booking was made first (earlier occurredAt) but its cancel is delivered before it.
+    const booked = bookingEvent(t.tenantId, t.stationA, 'C-2', {
+      customer: undefined,
+      vehicle: undefined,
+      kind: 'inspection',
+      scheduledAt: '2026-07-03T09:00:00Z',
+    });
+    publish(cancel('C-2'));
+    const early = await visitByRef(t.tenantId, 'C-2');
+    expect(early).toMatchObject({ status: 'cancelled', version: 1 });
+    publish(booked);
+    const late = await visitByRef(t.tenantId, 'C-2', (v) => Number(v.version) === 2);
+    // The booking fills in its details but does not bring the visit back to booked.
+    expect(late).toMatchObject({
+      status: 'cancelled',
+      kind: 'inspection',
+      channel: 'online_booking',
+      notes: 'winter tyres',
+    });
+    expect(new Date(late.scheduled_at as string).toISOString()).toBe('2026-07-03T09:00:00.000Z');
+    expect((await visits.get(t.admin, late.id as string)).status).toBe('cancelled');
+  });
+
+  it('keeps the status of the latest event by occurredAt between a cancel and a completion delivered the other way round', async () => {
+    const t = tenantFixture();
+    const cancel = (ref: string) =>
+      envelope(t.tenantId, 'partner.booking.cancelled.v1', {
+        bookingId: ref,
+        stationId: t.stationA,
+      });
+    const complete = (ref: string) =>
+      envelope(t.tenantId, 'partner.work.completed.v1', {
+        bookingId: ref,
+        workOrderId: `WO-${ref}`,
+        kind: 'work_order',
+        stationId: t.stationA,
+        completedAt: '2026-07-01T11:00:00Z',
+      });
+    const statusAfter = async (ref: string, first: EventEnvelope, second: EventEnvelope) => {
+      publish(
+        bookingEvent(t.tenantId, t.stationA, ref, { customer: undefined, vehicle: undefined }),
+      );
+      await visitByRef(t.tenantId, ref);
+      publish(first);
+      publish(second);
+      return (await visitByRef(t.tenantId, ref, (v) => Number(v.version) === 3)).status;
+    };
+    // Cancelled first, completed later; the completion is delivered first.
+    const earlyCancel = cancel('L-1');
+    const laterCompletion = complete('L-1');
+    expect(Date.parse(laterCompletion.occurredAt)).toBeGreaterThan(
+      Date.parse(earlyCancel.occurredAt),
+    );
+    expect(await statusAfter('L-1', laterCompletion, earlyCancel)).toBe('completed');
+    // Completed first, cancelled later; the cancel is delivered first.
+    const earlyCompletion = complete('L-2');
+    const laterCancel = cancel('L-2');
+    expect(await statusAfter('L-2', laterCancel, earlyCompletion)).toBe('cancelled');
+  });
+
+  it('makes a visit of its own, keyed by the work order, for work completed without a booking', async () => {
+    const t = tenantFixture();
+    const done = (workOrderId: string, kind: 'inspection' | 'work_order', extra: object = {}) =>
+      envelope(t.tenantId, 'partner.work.completed.v1', {
+        workOrderId,
+        kind,
+        stationId: t.stationB,
+        completedAt: '2026-07-05T13:30:00Z',
+        link: `https://dms.example.test/wo/${workOrderId}`,
+        ...extra,
+      });
+    publish(done('WO-INSP-1', 'inspection', { vehicle: { registration: 'TST-901' } }));
+    publish(done('WO-WORK-1', 'work_order'));
+    const inspection = await visitByRef(t.tenantId, 'WO-INSP-1');
+    const work = await visitByRef(t.tenantId, 'WO-WORK-1');
+    for (const [row, kind, ref] of [
+      [inspection, 'inspection', 'WO-INSP-1'],
+      [work, 'work_order', 'WO-WORK-1'],
+    ] as const) {
+      expect(row).toMatchObject({
+        status: 'completed',
+        kind,
+        channel: 'dms',
+        station_id: t.stationB,
+        partner_link: `https://dms.example.test/wo/${ref}`,
+        source: 'partner:booking-portal',
+        customer_id: null,
+      });
+      expect(new Date(row.scheduled_at as string).toISOString()).toBe('2026-07-05T13:30:00.000Z');
+    }
+    const car = (await vehicles.search(t.admin, { q: 'TST901' })).items[0];
+    expect(inspection.vehicle_id).toBe(car.id);
+    expect(work.vehicle_id).toBeNull();
+    expect((await visits.get(t.admin, work.id as string)).partnerLink).toBe(
+      'https://dms.example.test/wo/WO-WORK-1',
+    );
+  });
+
+  it('gives a receipt that carries contact details its customer once the answer comes, before or after it', async () => {
+    const t = tenantFixture();
+    const receipt = (receiptNumber: string) =>
+      envelope(t.tenantId, 'partner.sale.completed.v1', {
+        receiptNumber,
+        stationId: t.stationA,
+        soldAt: '2026-07-01T12:00:00Z',
+        source: 'kiosk',
+        currency: 'EUR',
+        totalMinor: 1200,
+        lines: [
+          {
+            kind: 'product',
+            name: 'Wiper',
+            quantity: 2,
+            unitPriceMinor: 600,
+            vatRate: 25.5,
+            totalMinor: 1200,
+          },
+        ],
+        customer: { firstName: 'Kuitti', lastName: 'Testi', phone: '+358401230901' },
+      });
+    const saleOf = (receiptNumber: string, ready: (s: Record<string, unknown>) => boolean) =>
+      eventually(async () => {
+        const [row] = await h.dataSource.query<Record<string, unknown>[]>(
+          'SELECT * FROM vehicles.sales WHERE tenant_id = $1 AND receipt_number = $2',
+          [t.tenantId, receiptNumber],
+        );
+        return row && ready(row) ? row : undefined;
+      });
+    // The answer follows the receipt.
+    const first = receipt('KIOSK-1');
+    publish(first);
+    const waiting = await saleOf('KIOSK-1', () => true);
+    expect(waiting).toMatchObject({ customer_id: null, contact_event_id: first.eventId });
+    const customerId = randomUUID();
+    publish(
+      resolved(t.tenantId, first.eventId, customerId, [t.stationA], 'partner.sale.completed.v1'),
+    );
+    await saleOf('KIOSK-1', (s) => s.customer_id === customerId);
+    // The answer came first.
+    const second = receipt('KIOSK-2');
+    publish(
+      resolved(t.tenantId, second.eventId, customerId, [t.stationA], 'partner.sale.completed.v1'),
+    );
+    await eventually(async () =>
+      (
+        await h.dataSource.query<unknown[]>(
+          'SELECT 1 FROM vehicles.contact_resolutions WHERE partner_event_id = $1',
+          [second.eventId],
+        )
+      ).length
+        ? true
+        : undefined,
+    );
+    publish(second);
+    expect((await saleOf('KIOSK-2', () => true)).customer_id).toBe(customerId);
+    const sales = await h.app.get(SalesService).ofCustomer(t.worker, customerId, {});
+    expect(sales.items.map((s) => s.receiptNumber).sort()).toEqual(['KIOSK-1', 'KIOSK-2']);
   });
 
   it('records a receipt once, and ties one that came before its booking to the visit later', async () => {
