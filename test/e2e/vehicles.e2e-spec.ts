@@ -60,7 +60,7 @@ describe('vehicles through the gateway (whole system)', () => {
   });
 
   it.each([
-    ['no registration', {}, 'registration', undefined],
+    ['no registration', {}, 'registration', 'required'],
     ['a registration with symbols', { registration: 'TST/001' }, 'registration', 'invalid_format'],
     ['a registration too long', { registration: 'A'.repeat(21) }, 'registration', 'invalid_format'],
     [
@@ -81,12 +81,12 @@ describe('vehicles through the gateway (whole system)', () => {
       'vin',
       'invalid_format',
     ],
-    ['a year before 1900', { registration: 'TST-100', year: 1899 }, 'year', undefined],
+    ['a year before 1900', { registration: 'TST-100', year: 1899 }, 'year', 'out_of_range'],
     [
       'a year after next year',
       { registration: 'TST-100', year: new Date().getUTCFullYear() + 2 },
       'year',
-      'too_large',
+      'out_of_range',
     ],
     ['a year that is not whole', { registration: 'TST-100', year: 2000.5 }, 'year', 'invalid_type'],
     ['a make too long', { registration: 'TST-100', make: 'x'.repeat(61) }, 'make', 'too_long'],

@@ -71,7 +71,8 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
   const validVisit = { kind: 'booking', scheduledAt: '2026-12-01T09:00:00Z', channel: 'phone' };
 
   it.each([
-    ['no kind', { kind: undefined }, 'kind', 'not_allowed'],
+    ['no kind', { kind: undefined }, 'kind', 'required'],
+    ['no time', { scheduledAt: undefined }, 'scheduledAt', 'required'],
     ['an unknown kind', { kind: 'party' }, 'kind', 'not_allowed'],
     ['an unknown channel', { channel: 'fax' }, 'channel', 'not_allowed'],
     [
@@ -103,7 +104,7 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
       'a prepaid amount without currency',
       { prepaid: { amountMinor: 100 } },
       'prepaid.currency',
-      'invalid_format',
+      'required',
     ],
     [
       'a negative prepaid amount',

@@ -19,6 +19,7 @@ import {
   MaxLength,
   Min,
   ValidateNested,
+  IsDefined,
 } from 'class-validator';
 import { CURRENCY_PATTERN } from './rules';
 
@@ -29,33 +30,39 @@ export type SaleLineKind = (typeof SALE_LINE_KINDS)[number];
 export class SaleLineDto {
   @ApiProperty({ enum: SALE_LINE_KINDS })
   @IsIn(SALE_LINE_KINDS, { message: `kind must be one of ${SALE_LINE_KINDS.join(', ')}` })
+  @IsDefined({ message: 'kind is required' })
   kind: SaleLineKind;
 
   @ApiProperty({ maxLength: 200 })
   @IsString()
   @Length(1, 200)
+  @IsDefined({ message: 'name is required' })
   name: string;
 
   @ApiProperty({ example: 1, description: 'Up to three decimals' })
   @IsNumber({ maxDecimalPlaces: 3, allowNaN: false, allowInfinity: false })
   @Min(0.001)
   @Max(1_000_000)
+  @IsDefined({ message: 'quantity is required' })
   quantity: number;
 
   @ApiProperty({ example: 4990, description: 'VAT-inclusive, minor units' })
   @IsInt()
   @Min(-100_000_000)
   @Max(100_000_000)
+  @IsDefined({ message: 'unitPriceMinor is required' })
   unitPriceMinor: number;
 
   @ApiProperty({ example: 25.5, description: 'VAT rate in per cent' })
   @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(100)
+  @IsDefined({ message: 'vatRate is required' })
   vatRate: number;
 
   @ApiProperty({ example: 4990, description: 'round(quantity × unitPriceMinor)' })
   @IsInt()
+  @IsDefined({ message: 'totalMinor is required' })
   totalMinor: number;
 }
 
@@ -72,6 +79,7 @@ export class CreateSaleDto {
   @ApiProperty({ maxLength: 60, description: 'Unique per station' })
   @IsString()
   @Length(1, 60)
+  @IsDefined({ message: 'receiptNumber is required' })
   receiptNumber: string;
 
   @ApiPropertyOptional()
@@ -86,10 +94,12 @@ export class CreateSaleDto {
   @ApiProperty({ format: 'date-time' })
   @IsISO8601({ strict: true }, { message: 'soldAt must be a date-time' })
   @Matches(/(Z|[+-]\d{2}:\d{2})$/, { message: 'soldAt must be a date-time with a zone' })
+  @IsDefined({ message: 'soldAt is required' })
   soldAt: string;
 
   @ApiProperty({ example: 'EUR' })
   @Matches(CURRENCY_PATTERN, { message: 'currency must be an ISO 4217 code such as EUR' })
+  @IsDefined({ message: 'currency is required' })
   currency: string;
 
   @ApiProperty({ type: [SaleLineDto] })
@@ -98,10 +108,12 @@ export class CreateSaleDto {
   @ArrayMaxSize(200)
   @ValidateNested({ each: true })
   @Type(() => SaleLineDto)
+  @IsDefined({ message: 'lines is required' })
   lines: SaleLineDto[];
 
   @ApiProperty({ description: 'Sum of the line totals, minor units' })
   @IsInt()
+  @IsDefined({ message: 'totalMinor is required' })
   totalMinor: number;
 }
 

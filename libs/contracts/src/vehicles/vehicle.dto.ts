@@ -4,6 +4,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
   IsISO8601,
@@ -30,7 +31,8 @@ const lowerCaseId = (value: unknown): unknown =>
 function IsVehicleYear(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
-      name: 'max',
+      // Reported as `out_of_range`, as the partner events say of the same rule.
+      name: 'outOfRange',
       validator: {
         validate: (value: unknown) =>
           typeof value !== 'number' || (value >= MIN_VEHICLE_YEAR && value <= maxVehicleYear()),
@@ -90,6 +92,7 @@ export class CreateVehicleDto extends VehicleFieldsDto {
   @Matches(REGISTRATION, {
     message: 'registration must be 1-20 letters and digits, with single spaces or hyphens between',
   })
+  @IsDefined({ message: 'registration is required' })
   registration: string;
 }
 
@@ -107,6 +110,7 @@ export class LinkVehicleCustomerDto {
   @ApiProperty({ format: 'uuid' })
   @Transform(({ value }: { value: unknown }) => lowerCaseId(value))
   @IsUUID('all', { message: 'customerId must be a customer id (UUID)' })
+  @IsDefined({ message: 'customerId is required' })
   customerId: string;
 
   @ApiProperty({
@@ -114,6 +118,7 @@ export class LinkVehicleCustomerDto {
     description: 'owner, or proxy: a trusted person who brings it',
   })
   @IsIn(VEHICLE_ROLES, { message: `role must be one of ${VEHICLE_ROLES.join(', ')}` })
+  @IsDefined({ message: 'role is required' })
   role: VehicleRole;
 
   @ApiPropertyOptional({ description: 'The customer reception gets when the vehicle arrives' })

@@ -16,6 +16,7 @@ import {
   MaxLength,
   Min,
   ValidateNested,
+  IsDefined,
 } from 'class-validator';
 import { CURRENCY_PATTERN } from './rules';
 
@@ -46,10 +47,12 @@ export class MoneyDto {
   @IsInt({ message: 'amountMinor must be a whole number of minor units (cents)' })
   @Min(0)
   @Max(1_000_000_000)
+  @IsDefined({ message: 'amountMinor is required' })
   amountMinor: number;
 
   @ApiProperty({ example: 'EUR' })
   @Matches(CURRENCY_PATTERN, { message: 'currency must be an ISO 4217 code such as EUR' })
+  @IsDefined({ message: 'currency is required' })
   currency: string;
 }
 
@@ -82,15 +85,18 @@ export class CreateVisitDto extends VisitFieldsDto {
 
   @ApiProperty({ enum: VISIT_KINDS })
   @IsIn(VISIT_KINDS, { message: `kind must be one of ${VISIT_KINDS.join(', ')}` })
+  @IsDefined({ message: 'kind is required' })
   kind: VisitKind;
 
   @ApiProperty({ format: 'date-time', example: '2026-12-01T09:00:00+02:00' })
   @Matches(ZONED_DATE_TIME, { message: 'scheduledAt must be a date-time with a zone' })
   @IsISO8601({ strict: true }, { message: 'scheduledAt must be a real date-time' })
+  @IsDefined({ message: 'scheduledAt is required' })
   scheduledAt: string;
 
   @ApiProperty({ enum: VISIT_CHANNELS })
   @IsIn(VISIT_CHANNELS, { message: `channel must be one of ${VISIT_CHANNELS.join(', ')}` })
+  @IsDefined({ message: 'channel is required' })
   channel: VisitChannel;
 
   @ApiPropertyOptional({ type: MoneyDto })

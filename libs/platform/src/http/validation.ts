@@ -17,6 +17,7 @@ const REASONS: Record<string, string> = {
   isEnum: 'not_allowed',
   min: 'too_small',
   max: 'too_large',
+  outOfRange: 'out_of_range',
   isEmail: 'invalid_format',
   matches: 'invalid_format',
   isUuid: 'invalid_format',
