@@ -689,6 +689,70 @@ describe('partner keys and partner intake (whole system)', () => {
     ).toEqual([]);
   });
 
+  it('refuses on the broker path too an event naming a station of another tenant', async () => {
+    const connection = await amqp.connect(AMQP_URL);
+    const channel = await connection.createChannel();
+    const booking = (bookingId: string, stationId: string) => ({
+      eventId: randomUUID(),
+      type: 'partner.booking.created.v1',
+      occurredAt: new Date().toISOString(),
+      tenantId: fi.tenantId,
+      producer: 'partner:dms',
+      correlationId: null,
+      payload: { bookingId, stationId, scheduledAt: '2026-12-03T09:00:00Z' },
+    });
+    // The stations were announced when the tenants' admins created them.
+    const theirs = booking('B-BROKER-THEIRS', pl.stationIds[0]);
+    const ours = booking('B-BROKER-OURS', fi.stationIds[0]);
+    for (const event of [theirs, ours]) {
+      channel.publish(e2e.eventsExchange, event.type, Buffer.from(JSON.stringify(event)), {
+        persistent: true,
+      });
+    }
+    await channel.close();
+    await connection.close();
+    const rejected = await eventually(async () => {
+      const p = await fi.admin.expect<RejectedPartnerEventPage>(
+        200,
+        'GET',
+        '/api/v1/partner/rejected-events',
+      );
+      return p.items.find((item) => item.eventId === theirs.eventId);
+    });
+    expect(rejected.reason).toBe(
+      'payload.stationId unknown_station: stationId must be a station of the tenant',
+    );
+    const visits = await eventually(async () => {
+      const page = await fi.admin.expect<VisitPage>(200, 'GET', '/api/v1/visits');
+      return page.items.some((v) => v.externalId === 'B-BROKER-OURS') ? page : undefined;
+    });
+    expect(visits.items.map((v) => v.externalId)).not.toContain('B-BROKER-THEIRS');
+    expect((await pl.admin.expect<VisitPage>(200, 'GET', '/api/v1/visits')).items).toEqual([]);
+  });
+
+  it('gives partners the JSON Schema of each event type without a key', async () => {
+    const list = await partner.expect<{ items: { type: string; schema: string }[] }>(
+      200,
+      'GET',
+      '/api/v1/partner/schemas',
+    );
+    expect(list.items.map((i) => i.type)).toContain('partner.booking.created.v1');
+    const schema = await partner.expect<{ $id: string; required: string[] }>(
+      200,
+      'GET',
+      list.items.find((i) => i.type === 'partner.sale.completed.v1')!.schema,
+    );
+    expect(schema).toMatchObject({
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      $id: 'partner.sale.completed.v1',
+    });
+    expect(schema.required).toContain('receiptNumber');
+    expectProblem(
+      await partner.request('GET', '/api/v1/partner/schemas/customers.customer.created.v1'),
+      404,
+    );
+  });
+
   it('stores a key only as its hash and refuses it once revoked', async () => {
     const made = await fi.admin.expect<CreatedPartnerKeyView>(201, 'POST', '/api/v1/partner-keys', {
       partner: 'pos',

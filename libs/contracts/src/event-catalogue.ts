@@ -26,6 +26,7 @@ import {
   type ConsentTextPublishedV1,
   type PartnerEventRefusedV1,
 } from './consents';
+import { STATION_CREATED_V1, stationCreatedV1Schema, type StationCreatedV1 } from './stations';
 import {
   PARTNER_BOOKING_CANCELLED_V1,
   PARTNER_BOOKING_CREATED_V1,
@@ -76,6 +77,7 @@ export interface EventPayloads {
   [CONSENT_TEXT_PUBLISHED_V1]: ConsentTextPublishedV1;
   [CONSENT_PREFERENCES_CHANGED_V1]: ConsentPreferencesChangedV1;
   [PARTNER_EVENT_REFUSED_V1]: PartnerEventRefusedV1;
+  [STATION_CREATED_V1]: StationCreatedV1;
   [REMINDER_DUE_V1]: ReminderDueV1;
   [CONTACT_RESOLVED_V1]: ContactResolvedV1;
   [VEHICLE_CREATED_V1]: VehicleStateV1;
@@ -102,6 +104,7 @@ export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
   [CONSENT_TEXT_PUBLISHED_V1]: consentTextPublishedV1Schema,
   [CONSENT_PREFERENCES_CHANGED_V1]: consentPreferencesChangedV1Schema,
   [PARTNER_EVENT_REFUSED_V1]: partnerEventRefusedV1Schema,
+  [STATION_CREATED_V1]: stationCreatedV1Schema,
   [REMINDER_DUE_V1]: reminderDueV1Schema,
   [CONTACT_RESOLVED_V1]: contactResolvedV1Schema,
   [VEHICLE_CREATED_V1]: vehicleCreatedV1Schema,

@@ -9,3 +9,4 @@ export * from './vehicles';
 export * from './partner';
 export * from './page.dto';
 export * from './phone';
+export * from './stations';

@@ -8,3 +8,4 @@ export * from './outbox-relay';
 export * from './event-consumer';
 export * from './messaging.module';
 export * from './service-health';
+export * from './known-stations';

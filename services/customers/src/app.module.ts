@@ -2,7 +2,12 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createServiceDataSource } from '@kanta/database';
-import { MessagingModule, ServiceHealthCheck, serviceHealthController } from '@kanta/messaging';
+import {
+  KnownStations,
+  MessagingModule,
+  ServiceHealthCheck,
+  serviceHealthController,
+} from '@kanta/messaging';
 import { jobsRootOptions } from '@kanta/platform';
 import type { CustomersAppOptions } from './app-options';
 import { CustomersController } from './customers/customers.controller';
@@ -67,6 +72,7 @@ export class AppModule {
         serviceHealthController('customers'),
       ],
       providers: [
+        { provide: KnownStations, useValue: new KnownStations(CUSTOMERS_SCHEMA) },
         MarketingConsentsConsumer,
         CustomersRepository,
         LabelsRepository,

@@ -94,6 +94,55 @@ describe('partner contact details to customers (real Postgres and RabbitMQ)', ()
     expect(created).toHaveLength(1);
   });
 
+  it('refuses an event naming a station its tenant does not have, once the tenant’s stations are known', async () => {
+    const t = tenantFixture();
+    const contact = (n: number): PartnerContact => ({
+      firstName: 'Asema',
+      phone: `+3584011100${90 + n}`,
+    });
+    // No station of the tenant announced yet: nothing to judge by, nothing refused.
+    const early = booking(t.tenantId, t.stationB, contact(1));
+    await deliver(early);
+    publish({
+      eventId: randomUUID(),
+      type: 'gateway.station.created.v1',
+      occurredAt: new Date().toISOString(),
+      tenantId: t.tenantId,
+      producer: 'gateway',
+      correlationId: null,
+      payload: { stationId: t.stationA },
+    });
+    await eventually(async () =>
+      (
+        await h.dataSource.query<unknown[]>(
+          'SELECT 1 FROM customers.known_stations WHERE tenant_id = $1 AND station_id = $2',
+          [t.tenantId, t.stationA],
+        )
+      ).length > 0
+        ? true
+        : undefined,
+    );
+    const foreign = booking(t.tenantId, randomUUID(), contact(2));
+    publish(foreign);
+    const known = booking(t.tenantId, t.stationA.toUpperCase(), contact(3));
+    await deliver(known);
+    const dead = await eventually(async () => {
+      const message = await channel.get(`${h.queuePrefix}customers.events.dlq`, { noAck: true });
+      return message && message.content.toString().includes(foreign.eventId) ? message : undefined;
+    });
+    expect(dead.properties.headers).toMatchObject({
+      'x-kanta-dead-reason': 'invalid-message',
+      'x-kanta-last-error':
+        'payload.stationId unknown_station: stationId must be a station of the tenant',
+    });
+    expect(await resolution(foreign.eventId)).toEqual([]);
+    const made = await h.dataSource.query<{ phone: string }[]>(
+      'SELECT phone FROM customers.customers WHERE tenant_id = $1 ORDER BY phone',
+      [t.tenantId],
+    );
+    expect(made.map((c) => c.phone)).toEqual(['+358401110091', '+358401110093']);
+  });
+
   it('matches by external id, then exact E.164 phone, then lower-cased e-mail', async () => {
     const t = tenantFixture();
     const byPhone = (

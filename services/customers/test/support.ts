@@ -35,6 +35,8 @@ export function deleteJobKeys(prefix: string): Promise<number> {
 }
 
 export interface CustomersHarness {
+  /** Prefix of this harness's event queues (`<prefix>customers.events.dlq`). */
+  queuePrefix: string;
   /** This file's own events exchange on the real broker. */
   eventsExchange: string;
   db: TestDatabase;
@@ -75,6 +77,7 @@ export async function startCustomers(
   await app.init();
   return {
     eventsExchange: `test.customers.${suffix}.events`,
+    queuePrefix: `test.${suffix}.`,
     db,
     app,
     customers: app.get(CustomersService),

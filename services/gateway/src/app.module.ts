@@ -33,6 +33,7 @@ import { IdentityRepository } from './identity/identity.repository';
 import { StationsController } from './identity/stations.controller';
 import { StationsRepository } from './identity/stations.repository';
 import { StationsService } from './identity/stations.service';
+import { StationAnnouncer } from './identity/station-announcer';
 import { SuperadminBootstrap } from './identity/superadmin-bootstrap';
 import { TenantsController } from './identity/tenants.controller';
 import { TenantsRepository } from './identity/tenants.repository';
@@ -112,6 +113,7 @@ export class AppModule {
         TenantsService,
         StationsRepository,
         StationsService,
+        StationAnnouncer,
         UsersRepository,
         UsersService,
         TenantUsers,

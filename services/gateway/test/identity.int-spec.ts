@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { StationAnnouncer } from '../src/identity/station-announcer';
 import {
   bootGateway,
   createTenantFixture,
@@ -171,6 +173,32 @@ describe('stations', () => {
     const list = await h.call('GET', '/api/v1/stations', { token: a.workerToken });
     expect(list.status).toBe(200);
     expect(pluck(list.body.items, 'name').sort()).toEqual(['Alpha', 'Beta', 'Delta']);
+  });
+
+  it('announces each station once to the services: with its creation, or at start for older ones', async () => {
+    const db = h.gateway.app.get(DataSource);
+    const announcements = (stationId: string) =>
+      db.query<{ tenant_id: string }[]>(
+        `SELECT tenant_id FROM gateway.outbox
+          WHERE type = 'gateway.station.created.v1' AND envelope -> 'payload' ->> 'stationId' = $1`,
+        [stationId],
+      );
+    const created = await h.call('POST', '/api/v1/stations', {
+      token: a.adminToken,
+      body: { name: 'Epsilon' },
+    });
+    expect(await announcements(idOf(created))).toEqual([{ tenant_id: a.tenantId }]);
+    // A station of before the announcements (its row written without one).
+    const older = randomUUID();
+    await db.query(`INSERT INTO gateway.stations (id, tenant_id, name) VALUES ($1, $2, 'Zeta')`, [
+      older,
+      a.tenantId,
+    ]);
+    const announcer = h.gateway.app.get(StationAnnouncer);
+    expect(await announcer.announce()).toBe(1);
+    expect(await announcer.announce()).toBe(0);
+    expect(await announcements(older)).toEqual([{ tenant_id: a.tenantId }]);
+    expect(await announcements(idOf(created))).toHaveLength(1);
   });
 
   it('a worker may not create or rename them (403)', async () => {

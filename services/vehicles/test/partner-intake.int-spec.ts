@@ -815,6 +815,53 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     ]);
   });
 
+  it('refuses a partner event naming a station its tenant does not have, once its stations are known', async () => {
+    const t = tenantFixture();
+    publish(envelope(t.tenantId, 'gateway.station.created.v1', { stationId: t.stationA }));
+    await eventually(async () =>
+      (
+        await h.dataSource.query<unknown[]>(
+          'SELECT 1 FROM vehicles.known_stations WHERE tenant_id = $1 AND station_id = $2',
+          [t.tenantId, t.stationA],
+        )
+      ).length > 0
+        ? true
+        : undefined,
+    );
+    const elsewhere = randomUUID();
+    const foreignBooking = bookingEvent(t.tenantId, elsewhere, 'B-FOREIGN', {
+      customer: undefined,
+      vehicle: undefined,
+    });
+    const foreignCancel = envelope(t.tenantId, 'partner.booking.cancelled.v1', {
+      bookingId: 'B-HOME',
+      stationId: elsewhere,
+    });
+    publish(foreignBooking);
+    publish(foreignCancel);
+    publish(
+      bookingEvent(t.tenantId, t.stationA, 'B-HOME', { customer: undefined, vehicle: undefined }),
+    );
+    await visitByRef(t.tenantId, 'B-HOME');
+    const page = await eventually(async () => {
+      const p = await h.app.get(RejectedPartnerEvents).list(t.admin, {});
+      return p.items.length === 2 ? p : undefined;
+    });
+    expect(page.items.map((r) => [r.eventId, r.reason]).sort()).toEqual(
+      [foreignBooking.eventId, foreignCancel.eventId]
+        .map((id) => [
+          id,
+          'payload.stationId unknown_station: stationId must be a station of the tenant',
+        ])
+        .sort(),
+    );
+    const visits = await h.dataSource.query<{ external_id: string; status: string }[]>(
+      'SELECT external_id, status FROM vehicles.visits WHERE tenant_id = $1',
+      [t.tenantId],
+    );
+    expect(visits).toEqual([{ external_id: 'B-HOME', status: 'booked' }]);
+  });
+
   it('lists a partner event the consents service alone refused among the rejected ones', async () => {
     const t = tenantFixture();
     const refusedId = randomUUID();

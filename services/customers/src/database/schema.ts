@@ -8,6 +8,7 @@ import { Reminders1764200000000 } from './migrations/1764200000000-reminders';
 import { Duplicates1764300000000 } from './migrations/1764300000000-duplicates';
 import { VehicleSearch1764400000000 } from './migrations/1764400000000-vehicle-search';
 import { PlpgsqlColumnFunctions1764900000000 } from './migrations/1764900000000-plpgsql-column-functions';
+import { KnownStations1765000200000 } from './migrations/1765000200000-known-stations';
 
 export const CUSTOMERS_SCHEMA = 'customers';
 
@@ -25,5 +26,6 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     MarketingConsents1764600000000,
     TenantKeys1764700000000,
     PlpgsqlColumnFunctions1764900000000,
+    KnownStations1765000200000,
   ],
 };

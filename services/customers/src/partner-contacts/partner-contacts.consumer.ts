@@ -10,7 +10,7 @@ import {
   type PartnerConsentsPart,
   type PartnerContact,
 } from '@kanta/contracts';
-import { EventConsumer, Outbox, type KnownEventEnvelope } from '@kanta/messaging';
+import { EventConsumer, KnownStations, Outbox, type KnownEventEnvelope } from '@kanta/messaging';
 import { uuidv7 } from '@kanta/platform';
 import { customerCreatedEvent } from '../customers/customer-events';
 import { blankCard, type CustomerWrite } from '../customers/customer-row';
@@ -76,9 +76,11 @@ export class PartnerContactsConsumer implements OnModuleInit {
     private readonly events: EventConsumer,
     private readonly sensitive: SensitiveData,
     private readonly outbox: Outbox,
+    private readonly stations: KnownStations,
   ) {}
 
   onModuleInit(): void {
+    this.stations.register(this.events);
     this.events.onBatchPattern('partner.#', async (events, { manager }) => {
       const contacts = events.flatMap((event) => {
         const payload = event.payload as ContactPayload;
@@ -88,6 +90,11 @@ export class PartnerContactsConsumer implements OnModuleInit {
         return [contactOf(event, event.tenantId, payload, payload.customer)];
       });
       if (contacts.length === 0) return;
+      // A customer kept at a station of no tenant's own would be one no worker can find.
+      await this.stations.refuseForeign(
+        manager,
+        contacts.map((c) => ({ tenantId: c.tenantId, stationId: c.payload.stationId })),
+      );
       const resolutions = await this.resolve(manager, contacts);
       await this.outbox.enqueue(
         manager,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, MoreThan, type Repository } from 'typeorm';
+import { DataSource, MoreThan, type EntityManager, type Repository } from 'typeorm';
 import { Station } from './entities/station.entity';
 
 /** Every query names the tenant: a station of another tenant is never found. */
@@ -35,8 +35,12 @@ export class StationsRepository {
       .getMany();
   }
 
-  insert(station: Omit<Station, 'createdAt' | 'updatedAt'>): Promise<Station> {
-    return this.stations.save(this.stations.create(station));
+  insert(
+    manager: EntityManager,
+    station: Omit<Station, 'createdAt' | 'updatedAt'>,
+  ): Promise<Station> {
+    const stations = manager.getRepository(Station);
+    return stations.save(stations.create(station));
   }
 
   save(station: Station): Promise<Station> {

@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Outbox } from '@kanta/messaging';
 import { uuidv7 } from '@kanta/platform';
+import { stationCreatedEvent } from './station-announcer';
 import { ProblemError } from '@kanta/platform';
 import type { Caller } from '../auth/auth.decorators';
 import { IdentityService } from '../auth/identity.service';
@@ -36,6 +39,8 @@ export class StationsService {
   constructor(
     private readonly stations: StationsRepository,
     private readonly identities: IdentityService,
+    private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
   ) {}
 
   async list(caller: Caller, query: PageQueryDto): Promise<StationPage> {
@@ -46,10 +51,16 @@ export class StationsService {
 
   async create(caller: Caller, dto: CreateStationDto): Promise<StationView> {
     try {
-      const station = await this.stations.insert({
-        id: uuidv7(),
-        tenantId: tenantOf(caller),
-        name: dto.name,
+      // Announced with its creation, so partner events naming it are checked by the services.
+      const station = await this.dataSource.transaction(async (manager) => {
+        const created = await this.stations.insert(manager, {
+          id: uuidv7(),
+          tenantId: tenantOf(caller),
+          name: dto.name,
+          announcedAt: new Date(),
+        });
+        await this.outbox.enqueue(manager, [stationCreatedEvent(created)]);
+        return created;
       });
       // Admins work at every station of their tenant: their cached identities are now stale.
       this.identities.forget();

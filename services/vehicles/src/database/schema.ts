@@ -3,6 +3,7 @@ import { Messaging1764400000000 } from './migrations/1764400000000-messaging';
 import { VehiclesCore1764400100000 } from './migrations/1764400100000-vehicles-core';
 import { WaitingSince1765000000000 } from './migrations/1765000000000-waiting-since';
 import { SalesOfVisits1765000100000 } from './migrations/1765000100000-sales-of-visits';
+import { KnownStations1765000200000 } from './migrations/1765000200000-known-stations';
 
 export const VEHICLES_SCHEMA = 'vehicles';
 
@@ -15,5 +16,6 @@ export const vehiclesSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     VehiclesCore1764400100000,
     WaitingSince1765000000000,
     SalesOfVisits1765000100000,
+    KnownStations1765000200000,
   ],
 };

@@ -14,7 +14,7 @@ import {
   type ContactResolvedV1,
   type PartnerVehicle,
 } from '@kanta/contracts';
-import { EventConsumer, Outbox, type TypedEvent } from '@kanta/messaging';
+import { EventConsumer, KnownStations, Outbox, type TypedEvent } from '@kanta/messaging';
 import { uuidv7 } from '@kanta/platform';
 import { KnownCustomers } from '../known-customers/known-customers';
 import { saleEvent } from '../sales/sales.service';
@@ -56,9 +56,21 @@ export class PartnerIntake implements OnModuleInit {
     private readonly vehicles: VehiclesService,
     private readonly customers: KnownCustomers,
     private readonly outbox: Outbox,
+    private readonly stations: KnownStations,
   ) {}
 
   onModuleInit(): void {
+    this.stations.register(this.events);
+    // Visits and sales are kept at the station the event names: one that is not the tenant's is
+    // refused, as the gateway refuses it over HTTP.
+    const atTenantStations = (
+      events: { tenantId: string | null; payload: { stationId: string } }[],
+      manager: EntityManager,
+    ): Promise<void> =>
+      this.stations.refuseForeign(
+        manager,
+        events.map((e) => ({ tenantId: e.tenantId!, stationId: e.payload.stationId })),
+      );
     const intake = <
       T extends {
         tenantId: string | null;
@@ -80,6 +92,7 @@ export class PartnerIntake implements OnModuleInit {
     });
     this.events
       .onBatch(PARTNER_BOOKING_CREATED_V1, async (events, { manager }) => {
+        await atTenantStations(events, manager);
         // A statement writes a visit once: a booking named twice waits for the next round.
         for (const round of rounds(events, (e) => `${e.tenantId}:${e.payload.bookingId}`)) {
           await this.bookingsCreated(
@@ -88,24 +101,33 @@ export class PartnerIntake implements OnModuleInit {
           );
         }
       })
-      .on(PARTNER_BOOKING_RESCHEDULED_V1, (e, { manager }) => {
+      .on(PARTNER_BOOKING_RESCHEDULED_V1, async (e, { manager }) => {
+        await atTenantStations([e], manager);
         const p = e.payload;
         return this.visit(intake(e, manager), {
           ...this.facts(intake(e, manager), p.bookingId, p.stationId),
           schedule: { at: p.scheduledAt, eventAt: e.occurredAt },
         });
       })
-      .on(PARTNER_BOOKING_CANCELLED_V1, (e, { manager }) =>
-        this.visit(intake(e, manager), {
+      .on(PARTNER_BOOKING_CANCELLED_V1, async (e, { manager }) => {
+        await atTenantStations([e], manager);
+        await this.visit(intake(e, manager), {
           ...this.facts(intake(e, manager), e.payload.bookingId, e.payload.stationId),
           status: { value: 'cancelled', eventAt: e.occurredAt },
-        }),
-      )
-      .on(PARTNER_WORK_COMPLETED_V1, (e, { manager }) => this.workCompleted(intake(e, manager), e))
-      .on(PARTNER_SALE_COMPLETED_V1, (e, { manager }) => this.saleCompleted(intake(e, manager), e))
-      .on(PARTNER_CUSTOMER_SUBMITTED_V1, (e, { manager }) =>
-        this.customerSubmitted(intake(e, manager), e),
-      )
+        });
+      })
+      .on(PARTNER_WORK_COMPLETED_V1, async (e, { manager }) => {
+        await atTenantStations([e], manager);
+        await this.workCompleted(intake(e, manager), e);
+      })
+      .on(PARTNER_SALE_COMPLETED_V1, async (e, { manager }) => {
+        await atTenantStations([e], manager);
+        await this.saleCompleted(intake(e, manager), e);
+      })
+      .on(PARTNER_CUSTOMER_SUBMITTED_V1, async (e, { manager }) => {
+        await atTenantStations([e], manager);
+        await this.customerSubmitted(intake(e, manager), e);
+      })
       .onBatch(CONTACT_RESOLVED_V1, async (events, { manager }) => {
         // An answer updates what its partner event made: twice in one statement it cannot.
         for (const round of rounds(events, (e) => `${e.tenantId}:${e.payload.partnerEventId}`)) {
