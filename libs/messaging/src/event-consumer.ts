@@ -165,6 +165,11 @@ export class EventConsumer {
     this.names = serviceQueueNames(options.service, options.queuePrefix);
   }
 
+  /** The attempt after which a failing event is dead-lettered (`context.attempt` reaches it). */
+  get lastAttempt(): number {
+    return this.maxAttempts;
+  }
+
   get queues(): ServiceQueueNames {
     return this.names;
   }

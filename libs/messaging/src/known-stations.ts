@@ -6,10 +6,10 @@ import { InvalidEventError, type EventConsumer } from './event-consumer';
 export function knownStationsTableUp(schema: string): string[] {
   return [
     `CREATE TABLE "${schema}".known_stations (
-       tenant_id uuid NOT NULL,
-       station_id uuid NOT NULL,
-       PRIMARY KEY (tenant_id, station_id)
+       station_id uuid PRIMARY KEY,
+       tenant_id uuid NOT NULL
      )`,
+    `CREATE INDEX known_stations_tenant_idx ON "${schema}".known_stations (tenant_id)`,
   ];
 }
 
@@ -20,59 +20,78 @@ export function knownStationsTableDown(schema: string): string[] {
 /**
  * The tenants' stations as the gateway announces them (`gateway.station.created.v1`), for the
  * services that take partner events straight from the broker: an event naming a station that
- * is not its tenant's is refused there as the gateway refuses it over HTTP. A tenant none of
- * whose stations has been announced yet is not judged (its announcements are on their way), so
- * nothing is refused for want of news.
+ * is not its tenant's is refused there as the gateway refuses it over HTTP. A station known to
+ * be another tenant's is refused at once; one nobody announced may be on its way (a station
+ * created a moment ago), so the event is retried and refused only at its last attempt. A tenant
+ * none of whose stations has been announced is not judged at all.
  */
 export class KnownStations {
+  private events: EventConsumer | undefined;
+
   constructor(private readonly schema: string) {}
 
   /** Learns the stations the gateway announces, through the service's consumer. */
   register(events: EventConsumer): void {
+    this.events = events;
     events.onBatch(STATION_CREATED_V1, async (announced, { manager }) => {
       await manager.query(
-        `INSERT INTO "${this.schema}".known_stations (tenant_id, station_id)
+        `INSERT INTO "${this.schema}".known_stations (station_id, tenant_id)
          SELECT * FROM unnest($1::uuid[], $2::uuid[]) ON CONFLICT DO NOTHING`,
-        [announced.map((e) => e.tenantId), announced.map((e) => e.payload.stationId)],
+        [announced.map((e) => e.payload.stationId), announced.map((e) => e.tenantId)],
       );
     });
   }
 
   /**
-   * The entries that name a station their tenant does not have, among tenants with known
-   * stations (see the class).
+   * The entries that name a station their tenant does not have (among tenants with known
+   * stations), each saying whether the station is another tenant's.
    */
   async foreign<T extends { tenantId: string; stationId: string }>(
     manager: EntityManager,
     entries: T[],
-  ): Promise<T[]> {
+  ): Promise<{ entry: T; othersStation: boolean }[]> {
     if (entries.length === 0) return [];
-    const rows = await manager.query<{ tenant_id: string; station_id: string }[]>(
-      `SELECT k.tenant_id, k.station_id
+    const rows = await manager.query<
+      { tenant_id: string; station_id: string; others_station: boolean }[]
+    >(
+      `SELECT k.tenant_id, k.station_id,
+              EXISTS (SELECT 1 FROM "${this.schema}".known_stations s
+                       WHERE s.station_id = k.station_id) AS others_station
          FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[])) AS k(tenant_id, station_id)
         WHERE EXISTS (SELECT 1 FROM "${this.schema}".known_stations s
                        WHERE s.tenant_id = k.tenant_id)
           AND NOT EXISTS (SELECT 1 FROM "${this.schema}".known_stations s
-                           WHERE s.tenant_id = k.tenant_id AND s.station_id = k.station_id)`,
+                           WHERE s.station_id = k.station_id AND s.tenant_id = k.tenant_id)`,
       [entries.map((e) => e.tenantId), entries.map((e) => e.stationId)],
     );
-    const foreign = new Set(rows.map((r) => `${r.tenant_id}:${r.station_id}`));
-    return entries.filter((e) => foreign.has(`${e.tenantId}:${e.stationId.toLowerCase()}`));
+    const key = (tenantId: string, stationId: string): string =>
+      `${tenantId.toLowerCase()}:${stationId.toLowerCase()}`;
+    const found = new Map(rows.map((r) => [key(r.tenant_id, r.station_id), r.others_station]));
+    return entries.flatMap((entry) => {
+      const othersStation = found.get(key(entry.tenantId, entry.stationId));
+      return othersStation === undefined ? [] : [{ entry, othersStation }];
+    });
   }
 
   /**
-   * Refuses the events (InvalidEventError: the DLQ and the rejected list) when one names a station
-   * its tenant does not have; in a consumer batch, the batch is then handled one by one and only
-   * that event is refused.
+   * Refuses the events (InvalidEventError: the DLQ and the rejected list) when one names a
+   * station of another tenant, or one nobody announced at the event's last attempt; before that
+   * an unannounced station fails the attempt, to be retried. In a consumer batch (attempt 1),
+   * the batch is then handled one by one and only that event is refused or retried.
    */
   async refuseForeign(
     manager: EntityManager,
     entries: { tenantId: string; stationId: string }[],
+    attempt: number,
   ): Promise<void> {
-    if ((await this.foreign(manager, entries)).length > 0) {
+    const foreign = await this.foreign(manager, entries);
+    if (foreign.length === 0) return;
+    const lastAttempt = attempt >= (this.events?.lastAttempt ?? 1);
+    if (foreign.some((f) => f.othersStation) || lastAttempt) {
       throw new InvalidEventError(
         'payload.stationId unknown_station: stationId must be a station of the tenant',
       );
     }
+    throw new Error('payload.stationId names a station not announced yet; retrying');
   }
 }

@@ -103,26 +103,33 @@ describe('partner contact details to customers (real Postgres and RabbitMQ)', ()
     // No station of the tenant announced yet: nothing to judge by, nothing refused.
     const early = booking(t.tenantId, t.stationB, contact(1));
     await deliver(early);
-    publish({
-      eventId: randomUUID(),
-      type: 'gateway.station.created.v1',
-      occurredAt: new Date().toISOString(),
-      tenantId: t.tenantId,
-      producer: 'gateway',
-      correlationId: null,
-      payload: { stationId: t.stationA },
-    });
+    const other = tenantFixture();
+    for (const [tenantId, stationId] of [
+      [t.tenantId, t.stationA],
+      [other.tenantId, other.stationA],
+    ]) {
+      publish({
+        eventId: randomUUID(),
+        type: 'gateway.station.created.v1',
+        occurredAt: new Date().toISOString(),
+        tenantId,
+        producer: 'gateway',
+        correlationId: null,
+        payload: { stationId },
+      });
+    }
     await eventually(async () =>
       (
         await h.dataSource.query<unknown[]>(
-          'SELECT 1 FROM customers.known_stations WHERE tenant_id = $1 AND station_id = $2',
-          [t.tenantId, t.stationA],
+          'SELECT 1 FROM customers.known_stations WHERE station_id = ANY($1::uuid[])',
+          [[t.stationA, other.stationA]],
         )
-      ).length > 0
+      ).length === 2
         ? true
         : undefined,
     );
-    const foreign = booking(t.tenantId, randomUUID(), contact(2));
+    // Another tenant's station (one nobody announced is retried first: see KnownStations).
+    const foreign = booking(t.tenantId, other.stationA, contact(2));
     publish(foreign);
     const known = booking(t.tenantId, t.stationA.toUpperCase(), contact(3));
     await deliver(known);

@@ -175,7 +175,7 @@ describe('stations', () => {
     expect(pluck(list.body.items, 'name').sort()).toEqual(['Alpha', 'Beta', 'Delta']);
   });
 
-  it('announces each station once to the services: with its creation, or at start for older ones', async () => {
+  it('announces each station to the services with its creation, and every station at start', async () => {
     const db = h.gateway.app.get(DataSource);
     const announcements = (stationId: string) =>
       db.query<{ tenant_id: string }[]>(
@@ -194,11 +194,14 @@ describe('stations', () => {
       older,
       a.tenantId,
     ]);
-    const announcer = h.gateway.app.get(StationAnnouncer);
-    expect(await announcer.announce()).toBe(1);
-    expect(await announcer.announce()).toBe(0);
+    expect(await announcements(older)).toEqual([]);
+    const [{ n }] = await db.query<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM gateway.stations',
+    );
+    // Every station again at each start: a service that missed one learns it then.
+    expect(await h.gateway.app.get(StationAnnouncer).announce()).toBe(n);
     expect(await announcements(older)).toEqual([{ tenant_id: a.tenantId }]);
-    expect(await announcements(idOf(created))).toHaveLength(1);
+    expect(await announcements(idOf(created))).toHaveLength(2);
   });
 
   it('a worker may not create or rename them (403)', async () => {

@@ -81,7 +81,7 @@ export class PartnerContactsConsumer implements OnModuleInit {
 
   onModuleInit(): void {
     this.stations.register(this.events);
-    this.events.onBatchPattern('partner.#', async (events, { manager }) => {
+    this.events.onBatchPattern('partner.#', async (events, { manager, attempt }) => {
       const contacts = events.flatMap((event) => {
         const payload = event.payload as ContactPayload;
         if (!isPartnerEventType(event.type) || event.tenantId === null || !payload.customer) {
@@ -94,6 +94,7 @@ export class PartnerContactsConsumer implements OnModuleInit {
       await this.stations.refuseForeign(
         manager,
         contacts.map((c) => ({ tenantId: c.tenantId, stationId: c.payload.stationId })),
+        attempt,
       );
       const resolutions = await this.resolve(manager, contacts);
       await this.outbox.enqueue(

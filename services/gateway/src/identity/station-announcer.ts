@@ -17,12 +17,13 @@ export function stationCreatedEvent(station: {
 }
 
 /** Stations announced per transaction. */
-const BATCH = 500;
+const BATCH = 1000;
 
 /**
- * Announces, at start, the stations created before stations were announced with their creation
- * (`announced_at` is null): the services that check partner events from the broker learn every
- * station once. Instances starting together share the work (SKIP LOCKED).
+ * Announces every station again at each start. A station is announced in the transaction that
+ * creates it, but an announcement can miss a service: one whose queue did not exist yet (first
+ * deployed after the station was made), or a station made before announcements existed. The
+ * services keep each station once (`ON CONFLICT DO NOTHING`), so repeating is harmless.
  */
 @Injectable()
 export class StationAnnouncer implements OnApplicationBootstrap {
@@ -34,34 +35,31 @@ export class StationAnnouncer implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    // Not awaited: a start never waits for it; a failure is retried at the next start.
+    // Not awaited: a start never waits for it; a failure is repeated at the next start.
     void this.announce().catch((error: Error) =>
       this.logger.warn(`announcing stations failed: ${error.message}`),
     );
   }
 
-  /** Announces the stations not yet announced; returns how many. */
+  /** Announces every station, a thousand per transaction; returns how many. */
   async announce(): Promise<number> {
     let total = 0;
+    let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const count = await this.dataSource.transaction(async (manager) => {
-        const rows = await manager.query<{ id: string; tenant_id: string }[]>(
-          `SELECT id, tenant_id FROM gateway.stations WHERE announced_at IS NULL
-            ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
-        );
-        if (rows.length === 0) return 0;
-        await this.outbox.enqueue(
+      const rows = await this.dataSource.query<{ id: string; tenant_id: string }[]>(
+        `SELECT id, tenant_id FROM gateway.stations WHERE id > $1 ORDER BY id LIMIT ${BATCH}`,
+        [after],
+      );
+      if (rows.length === 0) return total;
+      await this.dataSource.transaction((manager) =>
+        this.outbox.enqueue(
           manager,
           rows.map((r) => stationCreatedEvent({ id: r.id, tenantId: r.tenant_id })),
-        );
-        await manager.query(
-          'UPDATE gateway.stations SET announced_at = now() WHERE id = ANY($1::uuid[])',
-          [rows.map((r) => r.id)],
-        );
-        return rows.length;
-      });
-      total += count;
-      if (count < BATCH) return total;
+        ),
+      );
+      total += rows.length;
+      after = rows[rows.length - 1].id;
+      if (rows.length < BATCH) return total;
     }
   }
 }

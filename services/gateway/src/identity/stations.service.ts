@@ -57,7 +57,6 @@ export class StationsService {
           id: uuidv7(),
           tenantId: tenantOf(caller),
           name: dto.name,
-          announcedAt: new Date(),
         });
         await this.outbox.enqueue(manager, [stationCreatedEvent(created)]);
         return created;

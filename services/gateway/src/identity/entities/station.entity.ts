@@ -5,8 +5,6 @@ export class Station {
   @PrimaryColumn('uuid') id: string;
   @Column('uuid', { name: 'tenant_id' }) tenantId: string;
   @Column('text') name: string;
-  /** When `gateway.station.created.v1` was written for it (see StationAnnouncer). */
-  @Column('timestamptz', { name: 'announced_at', nullable: true }) announcedAt: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }
