@@ -193,7 +193,8 @@ const vehicleSchema = {
     },
     make: text(60),
     model: text(60),
-    year: { type: 'integer', minimum: MIN_VEHICLE_YEAR, maximum: 2200 },
+    // Its range (1900 to next year) is a rule: `out_of_range`, as the API says.
+    year: { type: 'integer' },
     // Any case, with spaces or hyphens, as typed at a kiosk: the payload rule checks it normalised.
     vin: { type: 'string', minLength: 17, maxLength: 40 },
   },
@@ -361,7 +362,8 @@ export interface PayloadProblem {
 }
 
 const vehicleProblems = (vehicle: PartnerVehicle | undefined): PayloadProblem[] => [
-  ...(vehicle?.year !== undefined && vehicle.year > maxVehicleYear()
+  ...(vehicle?.year !== undefined &&
+  (vehicle.year < MIN_VEHICLE_YEAR || vehicle.year > maxVehicleYear())
     ? [
         {
           field: 'vehicle.year',

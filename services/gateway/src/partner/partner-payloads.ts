@@ -81,8 +81,10 @@ export function partnerPayloadSchema(type: PartnerEventType): object {
     $schema: 'http://json-schema.org/draft-07/schema#',
     description:
       `The payload of ${type}. Beyond this schema: customer.phone must be a number that can ` +
-      'exist, receipt lines must add up to totalMinor, vehicle.year must not be more than a ' +
-      'year ahead, and consents need a customer with a name and a phone, email or externalId.',
+      'exist; vehicle.vin must be 17 letters and digits without I, O or Q once spaces and ' +
+      'hyphens are dropped; vehicle.year must be 1900 to next year; receipt lines must add up to ' +
+      'totalMinor; consents need a customer with a name and a phone, email or externalId; ' +
+      'stationId must be a station of your tenant.',
     ...EVENT_PAYLOAD_SCHEMAS[type],
   };
 }
