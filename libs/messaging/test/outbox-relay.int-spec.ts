@@ -256,7 +256,12 @@ describe('OutboxRelay', () => {
     const logger = Object.assign(Object.create(silentLogger) as MessagingLogger, {
       warn: (fields: unknown) => warnings.push(fields),
     });
-    // Published rows are kept for good here: only the waiting ones go.
+    // Published rows are kept for good here (retention 0), however old: only the waiting ones go.
+    const [kept] = await enqueue([created('kept-for-good')]);
+    await database.dataSource.query(
+      `UPDATE "${SCHEMA}".outbox SET published_at = now() - interval '400 days' WHERE event_id = $1`,
+      [kept.eventId],
+    );
     const relay = newRelay({
       retentionMs: 0,
       waiting: [{ table: 'waiting_halves', since: 'waiting_since' }],
@@ -279,6 +284,7 @@ describe('OutboxRelay', () => {
         `SELECT count(*) AS n FROM "${SCHEMA}".outbox WHERE published_at IS NOT NULL`,
       ),
     ).toEqual(published);
+    expect(Number(published[0].n)).toBeGreaterThanOrEqual(1);
   });
 
   it('finishes its batch and stops cleanly, leaving later events for the next start', async () => {

@@ -309,7 +309,8 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
       'SELECT partner_event_id FROM vehicles.contact_resolutions WHERE tenant_id = $1',
       [t.tenantId],
     );
-    expect(kept.map((r) => r.partner_event_id).sort()).toEqual([event.eventId, recent].sort());
+    // The answer to the booking is not kept: the booking was handled before it came.
+    expect(kept.map((r) => r.partner_event_id)).toEqual([recent]);
   });
 
   it('attaches the customer at once when the answer came first, and counts a redelivery once', async () => {
@@ -569,6 +570,124 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     expect((await saleOf('KIOSK-2', () => true)).customer_id).toBe(customerId);
     const sales = await h.app.get(SalesService).ofCustomer(t.worker, customerId, {});
     expect(sales.items.map((s) => s.receiptNumber).sort()).toEqual(['KIOSK-1', 'KIOSK-2']);
+    // An answer its event has taken is not kept; one for an event handled already is not stored.
+    expect(
+      await h.dataSource.query<unknown[]>(
+        'SELECT 1 FROM vehicles.contact_resolutions WHERE partner_event_id = ANY($1::uuid[])',
+        [[first.eventId, second.eventId]],
+      ),
+    ).toEqual([]);
+  });
+
+  it('lets a receipt’s own contact decide its customer over its booking’s, in either order; with nobody, the booking’s', async () => {
+    const t = tenantFixture();
+    const booked = bookingEvent(t.tenantId, t.stationA, 'B-OWN', { vehicle: undefined });
+    const [bookingCustomer, ownCustomer, earlyCustomer] = [
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+    ];
+    publish(booked);
+    publish(resolved(t.tenantId, booked.eventId, bookingCustomer, [t.stationA]));
+    await visitByRef(t.tenantId, 'B-OWN', (v) => v.customer_id === bookingCustomer);
+    const receipt = (receiptNumber: string) =>
+      envelope(t.tenantId, 'partner.sale.completed.v1', {
+        receiptNumber,
+        stationId: t.stationA,
+        soldAt: '2026-07-01T12:00:00Z',
+        source: 'pos',
+        bookingId: 'B-OWN',
+        currency: 'EUR',
+        totalMinor: 100,
+        lines: [
+          {
+            kind: 'service',
+            name: 'Wash',
+            quantity: 1,
+            unitPriceMinor: 100,
+            vatRate: 25.5,
+            totalMinor: 100,
+          },
+        ],
+        customer: { firstName: 'Oma', lastName: 'Kuitti', email: 'own-receipt@example.test' },
+      });
+    const customerOf = async (receiptNumber: string, ready: (c: unknown) => boolean) =>
+      eventually(async () => {
+        const [row] = await h.dataSource.query<{ customer_id: string | null }[]>(
+          'SELECT customer_id FROM vehicles.sales WHERE tenant_id = $1 AND receipt_number = $2',
+          [t.tenantId, receiptNumber],
+        );
+        return row && ready(row.customer_id) ? row : undefined;
+      });
+    // The receipt first, its answer after: it waits rather than take the booking's customer.
+    const late = receipt('OWN-1');
+    publish(late);
+    expect((await customerOf('OWN-1', () => true)).customer_id).toBeNull();
+    publish(resolved(t.tenantId, late.eventId, ownCustomer, [t.stationA], late.type));
+    await customerOf('OWN-1', (c) => c === ownCustomer);
+    // The answer first.
+    const early = receipt('OWN-2');
+    publish(resolved(t.tenantId, early.eventId, earlyCustomer, [t.stationA], early.type));
+    await eventually(async () =>
+      (
+        await h.dataSource.query<unknown[]>(
+          'SELECT 1 FROM vehicles.contact_resolutions WHERE partner_event_id = $1',
+          [early.eventId],
+        )
+      ).length
+        ? true
+        : undefined,
+    );
+    publish(early);
+    await customerOf('OWN-2', (c) => c === earlyCustomer);
+    // Its contact matched nobody, after it or before it: the booking's customer.
+    const nobodyAfter = receipt('OWN-3');
+    publish(nobodyAfter);
+    await customerOf('OWN-3', () => true);
+    publish(resolved(t.tenantId, nobodyAfter.eventId, null, [], nobodyAfter.type));
+    await customerOf('OWN-3', (c) => c === bookingCustomer);
+    const nobodyBefore = receipt('OWN-4');
+    publish(resolved(t.tenantId, nobodyBefore.eventId, null, [], nobodyBefore.type));
+    await eventually(async () =>
+      (
+        await h.dataSource.query<unknown[]>(
+          'SELECT 1 FROM vehicles.contact_resolutions WHERE partner_event_id = $1',
+          [nobodyBefore.eventId],
+        )
+      ).length
+        ? true
+        : undefined,
+    );
+    publish(nobodyBefore);
+    await customerOf('OWN-4', (c) => c === bookingCustomer);
+  });
+
+  it('leaves no vehicle waiting for an answer that came first and named nobody', async () => {
+    const t = tenantFixture();
+    const event = bookingEvent(t.tenantId, t.stationA, 'B-NOBODY-FIRST', {
+      vehicle: { registration: 'TST-778' },
+    });
+    publish(resolved(t.tenantId, event.eventId, null, []));
+    await eventually(async () =>
+      (
+        await h.dataSource.query<unknown[]>(
+          'SELECT 1 FROM vehicles.contact_resolutions WHERE partner_event_id = $1',
+          [event.eventId],
+        )
+      ).length
+        ? true
+        : undefined,
+    );
+    publish(event);
+    const visit = await visitByRef(t.tenantId, 'B-NOBODY-FIRST');
+    expect(visit).toMatchObject({ customer_id: null, contact_event_id: null });
+    expect(
+      await h.dataSource.query<unknown[]>(
+        `SELECT 1 FROM vehicles.pending_vehicle_links WHERE partner_event_id = $1
+         UNION ALL SELECT 1 FROM vehicles.contact_resolutions WHERE partner_event_id = $1`,
+        [event.eventId],
+      ),
+    ).toEqual([]);
   });
 
   it('records a receipt once, and ties one that came before its booking to the visit later', async () => {
@@ -816,41 +935,57 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
   });
 
   it('refuses a partner event naming a station its tenant does not have, once its stations are known', async () => {
-    const t = tenantFixture();
+    const [t, other] = [tenantFixture(), tenantFixture()];
     publish(envelope(t.tenantId, 'gateway.station.created.v1', { stationId: t.stationA }));
+    publish(envelope(other.tenantId, 'gateway.station.created.v1', { stationId: other.stationA }));
     await eventually(async () =>
       (
         await h.dataSource.query<unknown[]>(
-          'SELECT 1 FROM vehicles.known_stations WHERE tenant_id = $1 AND station_id = $2',
-          [t.tenantId, t.stationA],
+          'SELECT 1 FROM vehicles.known_stations WHERE station_id = ANY($1::uuid[])',
+          [[t.stationA, other.stationA]],
         )
-      ).length > 0
+      ).length === 2
         ? true
         : undefined,
     );
-    const elsewhere = randomUUID();
-    const foreignBooking = bookingEvent(t.tenantId, elsewhere, 'B-FOREIGN', {
-      customer: undefined,
-      vehicle: undefined,
-    });
-    const foreignCancel = envelope(t.tenantId, 'partner.booking.cancelled.v1', {
-      bookingId: 'B-HOME',
-      stationId: elsewhere,
-    });
-    publish(foreignBooking);
-    publish(foreignCancel);
+    // Another tenant's station is refused at once; one nobody announced after its retries.
+    const unknown = randomUUID();
+    const refused = [
+      bookingEvent(t.tenantId, other.stationA, 'B-THEIRS', {
+        customer: undefined,
+        vehicle: undefined,
+      }),
+      envelope(t.tenantId, 'partner.booking.cancelled.v1', {
+        bookingId: 'B-HOME',
+        stationId: unknown,
+      }),
+      envelope(t.tenantId, 'partner.work.completed.v1', {
+        workOrderId: 'WO-ELSEWHERE',
+        kind: 'work_order',
+        stationId: unknown,
+        completedAt: '2026-07-01T12:00:00Z',
+      }),
+      envelope(t.tenantId, 'partner.customer_details.submitted.v1', {
+        submissionId: 'K-ELSEWHERE',
+        stationId: unknown,
+        source: 'kiosk',
+        customer: { firstName: 'Muualla', email: 'elsewhere@example.test' },
+        vehicle: { registration: 'TST-779' },
+      }),
+    ];
+    refused.forEach((event) => publish(event));
     publish(
       bookingEvent(t.tenantId, t.stationA, 'B-HOME', { customer: undefined, vehicle: undefined }),
     );
     await visitByRef(t.tenantId, 'B-HOME');
     const page = await eventually(async () => {
       const p = await h.app.get(RejectedPartnerEvents).list(t.admin, {});
-      return p.items.length === 2 ? p : undefined;
+      return p.items.length === refused.length ? p : undefined;
     });
     expect(page.items.map((r) => [r.eventId, r.reason]).sort()).toEqual(
-      [foreignBooking.eventId, foreignCancel.eventId]
-        .map((id) => [
-          id,
+      refused
+        .map((e) => [
+          e.eventId,
           'payload.stationId unknown_station: stationId must be a station of the tenant',
         ])
         .sort(),
@@ -860,6 +995,7 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
       [t.tenantId],
     );
     expect(visits).toEqual([{ external_id: 'B-HOME', status: 'booked' }]);
+    expect((await vehicles.search(t.admin, { q: 'TST779' })).items).toEqual([]);
   });
 
   it('lists a partner event the consents service alone refused among the rejected ones', async () => {

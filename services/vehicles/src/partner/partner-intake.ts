@@ -65,11 +65,12 @@ export class PartnerIntake implements OnModuleInit {
     // refused, as the gateway refuses it over HTTP.
     const atTenantStations = (
       events: { tenantId: string | null; payload: { stationId: string } }[],
-      manager: EntityManager,
+      { manager, attempt }: { manager: EntityManager; attempt: number },
     ): Promise<void> =>
       this.stations.refuseForeign(
         manager,
         events.map((e) => ({ tenantId: e.tenantId!, stationId: e.payload.stationId })),
+        attempt,
       );
     const intake = <
       T extends {
@@ -91,8 +92,9 @@ export class PartnerIntake implements OnModuleInit {
       correlationId: event.correlationId,
     });
     this.events
-      .onBatch(PARTNER_BOOKING_CREATED_V1, async (events, { manager }) => {
-        await atTenantStations(events, manager);
+      .onBatch(PARTNER_BOOKING_CREATED_V1, async (events, context) => {
+        const { manager } = context;
+        await atTenantStations(events, context);
         // A statement writes a visit once: a booking named twice waits for the next round.
         for (const round of rounds(events, (e) => `${e.tenantId}:${e.payload.bookingId}`)) {
           await this.bookingsCreated(
@@ -101,31 +103,36 @@ export class PartnerIntake implements OnModuleInit {
           );
         }
       })
-      .on(PARTNER_BOOKING_RESCHEDULED_V1, async (e, { manager }) => {
-        await atTenantStations([e], manager);
+      .on(PARTNER_BOOKING_RESCHEDULED_V1, async (e, context) => {
+        const { manager } = context;
+        await atTenantStations([e], context);
         const p = e.payload;
         return this.visit(intake(e, manager), {
           ...this.facts(intake(e, manager), p.bookingId, p.stationId),
           schedule: { at: p.scheduledAt, eventAt: e.occurredAt },
         });
       })
-      .on(PARTNER_BOOKING_CANCELLED_V1, async (e, { manager }) => {
-        await atTenantStations([e], manager);
+      .on(PARTNER_BOOKING_CANCELLED_V1, async (e, context) => {
+        const { manager } = context;
+        await atTenantStations([e], context);
         await this.visit(intake(e, manager), {
           ...this.facts(intake(e, manager), e.payload.bookingId, e.payload.stationId),
           status: { value: 'cancelled', eventAt: e.occurredAt },
         });
       })
-      .on(PARTNER_WORK_COMPLETED_V1, async (e, { manager }) => {
-        await atTenantStations([e], manager);
+      .on(PARTNER_WORK_COMPLETED_V1, async (e, context) => {
+        const { manager } = context;
+        await atTenantStations([e], context);
         await this.workCompleted(intake(e, manager), e);
       })
-      .on(PARTNER_SALE_COMPLETED_V1, async (e, { manager }) => {
-        await atTenantStations([e], manager);
+      .on(PARTNER_SALE_COMPLETED_V1, async (e, context) => {
+        const { manager } = context;
+        await atTenantStations([e], context);
         await this.saleCompleted(intake(e, manager), e);
       })
-      .on(PARTNER_CUSTOMER_SUBMITTED_V1, async (e, { manager }) => {
-        await atTenantStations([e], manager);
+      .on(PARTNER_CUSTOMER_SUBMITTED_V1, async (e, context) => {
+        const { manager } = context;
+        await atTenantStations([e], context);
         await this.customerSubmitted(intake(e, manager), e);
       })
       .onBatch(CONTACT_RESOLVED_V1, async (events, { manager }) => {
@@ -167,7 +174,9 @@ export class PartnerIntake implements OnModuleInit {
       const vehicleId = vehicleOf.get(i)!;
       if (customerId) {
         links.push({ tenantId: i.tenantId, vehicleId, customerId, correlationId: i.correlationId });
-      } else if (e.payload.customer !== undefined) pending.push({ i, vehicleId });
+      } else if (e.payload.customer !== undefined && !answers.has(i)) {
+        pending.push({ i, vehicleId });
+      }
     }
     await this.vehicles.linkManyFromPartner(manager, links);
     if (pending.length > 0) {
@@ -201,7 +210,7 @@ export class PartnerIntake implements OnModuleInit {
             schedule: { at: p.scheduledAt, eventAt: e.occurredAt },
             customerId,
             vehicleId: vehicleOf.get(i) ?? null,
-            contactEventId: p.customer !== undefined && customerId === null ? i.eventId : null,
+            contactEventId: p.customer !== undefined && !answers.has(i) ? i.eventId : null,
           },
         };
       }),
@@ -251,7 +260,9 @@ export class PartnerIntake implements OnModuleInit {
     e: TypedEvent<typeof PARTNER_SALE_COMPLETED_V1>,
   ): Promise<void> {
     const p = e.payload;
-    const customerId = await this.contact(i, p.customer !== undefined);
+    const answer = await this.contact(i, p.customer !== undefined);
+    // Its own contact's answer still to come: the receipt waits for it, whatever the visit says.
+    const waiting = p.customer !== undefined && !answer.answered;
     if (p.bookingId) await lock(i, `booking:${p.bookingId}`);
     const visit = p.bookingId
       ? (
@@ -268,8 +279,8 @@ export class PartnerIntake implements OnModuleInit {
       {
         id: uuidv7(),
         station_id: p.stationId,
-        // A receipt that names only the booking is the booking's customer's.
-        customer_id: customerId ?? visit?.customer_id ?? null,
+        // A receipt without a customer of its own is its booking's customer's.
+        customer_id: answer.customerId ?? (waiting ? null : (visit?.customer_id ?? null)),
         visit_id: visit?.id ?? null,
         booking_ref: visit ? null : (p.bookingId ?? null),
         receipt_number: p.receiptNumber,
@@ -279,8 +290,7 @@ export class PartnerIntake implements OnModuleInit {
         total_minor: p.totalMinor,
         lines: p.lines,
         source: i.source,
-        contact_event_id:
-          p.customer && customerId === null && !visit?.customer_id ? i.eventId : null,
+        contact_event_id: waiting ? i.eventId : null,
       },
       true,
     );
@@ -293,13 +303,10 @@ export class PartnerIntake implements OnModuleInit {
     hasContact: boolean,
     vehicle: PartnerVehicle | undefined,
   ): Promise<Pick<PartnerVisitFacts, 'customerId' | 'vehicleId' | 'contactEventId'>> {
-    const customerId = await this.contact(i, hasContact);
-    const vehicleId = vehicle ? await this.vehicle(i, vehicle, customerId, hasContact) : null;
-    return {
-      customerId,
-      vehicleId,
-      contactEventId: hasContact && customerId === null ? i.eventId : null,
-    };
+    const { customerId, answered } = await this.contact(i, hasContact);
+    const waiting = hasContact && !answered;
+    const vehicleId = vehicle ? await this.vehicle(i, vehicle, customerId, waiting) : null;
+    return { customerId, vehicleId, contactEventId: waiting ? i.eventId : null };
   }
 
   /** The visit facts every visit event shares; the handler adds what its event says. */
@@ -355,54 +362,56 @@ export class PartnerIntake implements OnModuleInit {
   }
 
   /**
-   * The customers these events' contact details resolved to, where that answer is already here
-   * (the others attach their customer when it comes). Takes each event's lock first.
+   * The answers that came before these events (the customer their contact details resolved to,
+   * or null for nobody), taken from `contact_resolutions`: an event absent from the map waits for
+   * its answer, which attaches its customer when it comes. Takes each event's lock first.
    */
-  private async answers(manager: EntityManager, intakes: Intake[]): Promise<Map<Intake, string>> {
+  private async answers(
+    manager: EntityManager,
+    intakes: Intake[],
+  ): Promise<Map<Intake, string | null>> {
     if (intakes.length === 0) return new Map();
     await lockKeys(
       manager,
       intakes.map((i) => lockKey(i, `partner-event:${i.eventId}`)),
     );
-    const rows = await manager.query<
-      { tenant_id: string; partner_event_id: string; customer_id: string }[]
+    const [rows] = await manager.query<
+      [{ tenant_id: string; partner_event_id: string; customer_id: string | null }[], number]
     >(
-      `SELECT r.tenant_id, r.partner_event_id, r.customer_id FROM vehicles.contact_resolutions r
-         JOIN unnest($1::uuid[], $2::uuid[]) AS k(tenant_id, partner_event_id)
-           ON r.tenant_id = k.tenant_id AND r.partner_event_id = k.partner_event_id
-        WHERE r.customer_id IS NOT NULL`,
+      `DELETE FROM vehicles.contact_resolutions r
+        USING unnest($1::uuid[], $2::uuid[]) AS k(tenant_id, partner_event_id)
+        WHERE r.tenant_id = k.tenant_id AND r.partner_event_id = k.partner_event_id
+       RETURNING r.tenant_id, r.partner_event_id, r.customer_id`,
       [intakes.map((i) => i.tenantId), intakes.map((i) => i.eventId)],
     );
     const found = new Map(rows.map((r) => [`${r.tenant_id}:${r.partner_event_id}`, r.customer_id]));
     return new Map(
       intakes.flatMap((i) => {
-        const customerId = found.get(`${i.tenantId}:${i.eventId}`);
-        return customerId ? [[i, customerId] as const] : [];
+        const key = `${i.tenantId}:${i.eventId}`;
+        return found.has(key) ? [[i, found.get(key)!] as const] : [];
       }),
     );
   }
 
-  /**
-   * The customer this event's contact details resolved to, if that answer is already here (else
-   * null, and the answer attaches the customer when it comes). Takes the event's lock first.
-   */
-  private async contact(i: Intake, hasContact: boolean): Promise<string | null> {
-    if (!hasContact) return null;
-    await lockPartnerEvent(i);
-    const rows = await i.manager.query<{ customer_id: string | null }[]>(
-      `SELECT customer_id FROM vehicles.contact_resolutions
-        WHERE tenant_id = $1 AND partner_event_id = $2`,
-      [i.tenantId, i.eventId],
-    );
-    return rows[0]?.customer_id ?? null;
+  /** One event's answer, as `answers` gives them: whether it came, and its customer. */
+  private async contact(
+    i: Intake,
+    hasContact: boolean,
+  ): Promise<{ answered: boolean; customerId: string | null }> {
+    if (!hasContact) return { answered: false, customerId: null };
+    const answers = await this.answers(i.manager, [i]);
+    return { answered: answers.has(i), customerId: answers.get(i) ?? null };
   }
 
-  /** The vehicle found or created; linked to the customer now, or when the answer comes. */
+  /**
+   * The vehicle found or created; linked to the customer now, or when the answer comes if the
+   * event still waits for it.
+   */
   private async vehicle(
     i: Intake,
     vehicle: PartnerVehicle,
     customerId: string | null,
-    hasContact: boolean,
+    waiting: boolean,
   ): Promise<string> {
     const vehicleId = await this.vehicles.fromPartner(
       i.manager,
@@ -419,7 +428,7 @@ export class PartnerIntake implements OnModuleInit {
         customerId,
         i.correlationId,
       );
-    } else if (hasContact) {
+    } else if (waiting) {
       await i.manager.query(
         `INSERT INTO vehicles.pending_vehicle_links (tenant_id, partner_event_id, vehicle_id)
          VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
@@ -440,16 +449,19 @@ export class PartnerIntake implements OnModuleInit {
       manager,
       answers.map(({ i, r }) => lockKey(i, `partner-event:${r.partnerEventId}`)),
     );
-    const column = <T>(value: (a: { i: Intake; r: ContactResolvedV1 }) => T): T[] =>
-      answers.map(value);
+    const keys = [
+      answers.map((a) => a.i.tenantId),
+      answers.map((a) => a.r.partnerEventId),
+      answers.map((a) => a.r.customerId),
+    ];
+    // Kept only for a partner event still to come: one handled already (in the inbox, also
+    // earlier in this batch, whose handlers run first) takes what it needs here.
     await manager.query(
       `INSERT INTO vehicles.contact_resolutions (tenant_id, partner_event_id, customer_id)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) ON CONFLICT DO NOTHING`,
-      [
-        column((a) => a.i.tenantId),
-        column((a) => a.r.partnerEventId),
-        column((a) => a.r.customerId),
-      ],
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(t, e, c)
+        WHERE NOT EXISTS (SELECT 1 FROM vehicles.inbox i WHERE i.event_id = k.e)
+       ON CONFLICT DO NOTHING`,
+      keys,
     );
     // Vehicles waiting for these answers wait no more: linked below, or to nobody.
     const [pending] = await manager.query<
@@ -459,10 +471,9 @@ export class PartnerIntake implements OnModuleInit {
         USING unnest($1::uuid[], $2::uuid[]) AS k(k_tenant, k_event)
         WHERE p.tenant_id = k.k_tenant AND p.partner_event_id = k.k_event
        RETURNING p.tenant_id, p.partner_event_id, p.vehicle_id`,
-      [column((a) => a.i.tenantId), column((a) => a.r.partnerEventId)],
+      keys.slice(0, 2),
     );
     const resolved = answers.filter((a) => a.r.customerId !== null);
-    if (resolved.length === 0) return;
     // Known at once: the customer's own created event may still be on its way.
     await this.customers.rememberMany(
       manager,
@@ -476,19 +487,14 @@ export class PartnerIntake implements OnModuleInit {
         },
       })),
     );
-    const byEvent = new Map(resolved.map((a) => [`${a.i.tenantId}:${a.r.partnerEventId}`, a]));
-    const keys = [
-      resolved.map((a) => a.i.tenantId),
-      resolved.map((a) => a.r.partnerEventId),
-      resolved.map((a) => a.r.customerId),
-    ];
     const [visits] = await manager.query<
       [(VisitRow & { tenant_id: string; k_event: string })[], number]
     >(
       `UPDATE vehicles.visits v SET customer_id = k.k_customer, version = v.version + 1,
               updated_at = now()
          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(k_tenant, k_event, k_customer)
-        WHERE v.tenant_id = k.k_tenant AND v.contact_event_id = k.k_event AND v.customer_id IS NULL
+        WHERE v.tenant_id = k.k_tenant AND v.contact_event_id = k.k_event
+          AND v.customer_id IS NULL AND k.k_customer IS NOT NULL
         RETURNING ${VISIT_COLUMNS}, v.tenant_id, k.k_event`,
       keys,
     );
@@ -496,12 +502,18 @@ export class PartnerIntake implements OnModuleInit {
       manager,
       visits.map((v) => ({ tenantId: v.tenant_id, visitId: v.id, customerId: v.customer_id })),
     );
+    // Receipts waiting for these answers: their own customer, or with nobody their visit's.
     await manager.query(
-      `UPDATE vehicles.sales s SET customer_id = k.k_customer
+      `UPDATE vehicles.sales s
+          SET customer_id = coalesce(k.k_customer, (SELECT v.customer_id FROM vehicles.visits v
+                                                     WHERE v.tenant_id = s.tenant_id
+                                                       AND v.id = s.visit_id)),
+              contact_event_id = NULL
          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(k_tenant, k_event, k_customer)
         WHERE s.tenant_id = k.k_tenant AND s.contact_event_id = k.k_event AND s.customer_id IS NULL`,
       keys,
     );
+    const byEvent = new Map(resolved.map((a) => [`${a.i.tenantId}:${a.r.partnerEventId}`, a]));
     await this.vehicles.linkManyFromPartner(
       manager,
       pending.flatMap((p) => {
@@ -530,11 +542,6 @@ export class PartnerIntake implements OnModuleInit {
       ),
     );
   }
-}
-
-/** One partner event's intake and its contact answer never run at the same time. */
-function lockPartnerEvent(i: Intake): Promise<void> {
-  return lock(i, `partner-event:${i.eventId}`);
 }
 
 /** A transaction lock on one thing of the tenant (a partner event, a booking, a plate). */

@@ -77,15 +77,13 @@ export class PartnerVisitsRepository {
     visits: { tenantId: string; visit: VisitRow }[],
   ): Promise<void> {
     await manager.query(
-      `UPDATE vehicles.sales s SET visit_id = v.id, customer_id = coalesce(s.customer_id, v.customer_id)
-         FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[])
-              AS v(tenant_id, external_id, id, customer_id)
+      `UPDATE vehicles.sales s SET visit_id = v.id
+         FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS v(tenant_id, external_id, id)
         WHERE s.tenant_id = v.tenant_id AND s.booking_ref = v.external_id AND s.visit_id IS NULL`,
       [
         visits.map((v) => v.tenantId),
         visits.map((v) => v.visit.external_id),
         visits.map((v) => v.visit.id),
-        visits.map((v) => v.visit.customer_id),
       ],
     );
     await fillSaleCustomers(
@@ -165,7 +163,7 @@ function upsertStatement(
 /**
  * A sale tied to a visit but to no customer (a receipt that named only the booking) is the
  * visit's customer's: it takes the customer the visit has, so the customer's sales and summary
- * count it.
+ * count it. One waiting for the answer about its own contact details waits for that instead.
  */
 export async function fillSaleCustomers(
   manager: EntityManager,
@@ -176,7 +174,8 @@ export async function fillSaleCustomers(
   await manager.query(
     `UPDATE vehicles.sales s SET customer_id = v.customer_id
        FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS v(tenant_id, id, customer_id)
-      WHERE s.tenant_id = v.tenant_id AND s.visit_id = v.id AND s.customer_id IS NULL`,
+      WHERE s.tenant_id = v.tenant_id AND s.visit_id = v.id AND s.customer_id IS NULL
+        AND s.contact_event_id IS NULL`,
     [known.map((v) => v.tenantId), known.map((v) => v.visitId), known.map((v) => v.customerId)],
   );
 }

@@ -41,9 +41,11 @@ export class RejectedPartnerEvents implements OnModuleInit {
 
   onModuleInit(): void {
     this.events.onInvalid((message) => this.record(message));
-    // What the consents service alone refused (the payload kept there, in its DLQ).
+    // What the consents service alone refused (the payload kept there, in its DLQ); once, also
+    // when it is refused again after a replay from the DLQ.
     this.events.on(PARTNER_EVENT_REFUSED_V1, (e, { manager }) =>
       this.insert(manager, {
+        once: true,
         tenantId: e.tenantId,
         eventId: e.payload.partnerEventId,
         type: e.payload.partnerEventType,
@@ -77,6 +79,8 @@ export class RejectedPartnerEvents implements OnModuleInit {
   private async insert(
     runner: DataSource | EntityManager,
     r: {
+      /** Not when the tenant has a record of this event with this reason. */
+      once?: boolean;
       tenantId: string | null;
       eventId: string | null;
       type: string;
@@ -88,8 +92,20 @@ export class RejectedPartnerEvents implements OnModuleInit {
     await runner.query(
       `INSERT INTO vehicles.rejected_partner_events
          (id, tenant_id, event_id, type, producer, reason, payload)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [uuidv7(), r.tenantId, r.eventId, r.type, r.producer, r.reason, JSON.stringify(r.payload)],
+       SELECT $1, $2, $3, $4, $5, $6, $7
+        WHERE NOT $8 OR NOT EXISTS (
+          SELECT 1 FROM vehicles.rejected_partner_events
+           WHERE tenant_id = $2 AND event_id = $3 AND reason = $6)`,
+      [
+        uuidv7(),
+        r.tenantId,
+        r.eventId,
+        r.type,
+        r.producer,
+        r.reason,
+        JSON.stringify(r.payload),
+        r.once ?? false,
+      ],
     );
   }
 

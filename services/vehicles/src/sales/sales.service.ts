@@ -94,7 +94,7 @@ export class SalesService {
     const stationId = input.stationId ?? context.currentStationId;
     const errors: FieldError[] = [...stationProblem(context, stationId), ...totalsErrors(input)];
     // A sale of a visit is the visit's customer's, also when the receipt names only the visit.
-    let customerId = input.customerId ?? null;
+    const customerId = input.customerId ?? null;
     if (input.visitId) {
       const visit = await this.visits.findById(tenant.id, input.visitId);
       if (!visit || !seesStation(context, visit.station_id)) {
@@ -109,8 +109,6 @@ export class SalesService {
           reason: 'not_visit_customer',
           message: 'customerId is not the customer of the visit',
         });
-      } else {
-        customerId ??= visit.customer_id;
       }
     }
     if (errors.length > 0) throw RpcProblem.validation(errors);
@@ -118,10 +116,14 @@ export class SalesService {
     return transactionWithConflicts(
       this.dataSource,
       async (manager) => {
+        // Read again under its lock: a visit whose customer changes meanwhile moves its sales.
+        const visit = input.visitId
+          ? await this.visits.findById(tenant.id, input.visitId, manager, true)
+          : null;
         const row = (await this.repository.insert(manager, tenant.id, {
           id: uuidv7(),
           station_id: stationId!,
-          customer_id: customerId,
+          customer_id: customerId ?? visit?.customer_id ?? null,
           visit_id: input.visitId ?? null,
           booking_ref: null,
           receipt_number: input.receiptNumber,
