@@ -535,6 +535,17 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
       expect((await texts.identify(noDatabase, tenantId, [emailText])).get(emailText)).toEqual(
         read.get(emailText),
       );
+      // An id in capitals (a partner may send one) is the same text.
+      expect(
+        (await texts.identify(noDatabase, tenantId, [emailText.toUpperCase()])).get(emailText),
+      ).toEqual(read.get(emailText));
+      expect(
+        await app
+          .get(ConsentLedger)
+          .problems(dataSource, tenantId, [
+            { purpose: 'marketing_email', decision: 'granted', textId: emailText.toUpperCase() },
+          ]),
+      ).toEqual([]);
       // ...but an id it did not find, and the same text asked for by another tenant, do.
       await expect(texts.identify(noDatabase, tenantId, [unasked])).rejects.toThrow(
         'asked the database',

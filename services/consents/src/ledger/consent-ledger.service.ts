@@ -197,7 +197,8 @@ export class ConsentLedger {
       customerId,
       purpose: d.purpose,
       decision: d.decision,
-      textId: d.textId,
+      // As stored: a partner may send the id in capitals.
+      textId: d.textId.toLowerCase(),
       source: given.source,
       recordedByUser: 'userId' in given.recorder ? given.recorder.userId : null,
       recordedByPartner: 'partner' in given.recorder ? given.recorder.partner : null,
@@ -241,7 +242,7 @@ export class ConsentLedger {
     const valid: ConsentDecisionDto[] = [];
     const purposes = new Set<string>();
     decisions.forEach((decision, i) => {
-      const text = texts.get(decision.textId);
+      const text = texts.get(decision.textId.toLowerCase());
       if (purposes.has(decision.purpose)) {
         errors.push({
           field: `decisions.${i}.purpose`,

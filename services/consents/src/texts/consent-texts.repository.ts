@@ -98,8 +98,8 @@ export class ConsentTextsRepository {
   }
 
   /**
-   * The purpose and version of each of the tenant's texts among `ids`; an id missing from the
-   * answer is not a text of the tenant. A text never changes and is never deleted (the
+   * The purpose and version of each of the tenant's texts among `ids`, keyed by the id in lower
+   * case as stored; an id missing from the answer is not a text of the tenant. A text never changes and is never deleted (the
    * `texts_immutable` trigger), so one read once is answered from memory after that: recording a
    * partner's decisions checks them, and then records them, without asking again. An id not
    * found is not remembered, so a text published later is found.
@@ -111,7 +111,7 @@ export class ConsentTextsRepository {
   ): Promise<Map<string, TextIdentity>> {
     const found = new Map<string, TextIdentity>();
     const missing: string[] = [];
-    for (const id of new Set(ids)) {
+    for (const id of new Set(ids.map((id) => id.toLowerCase()))) {
       const known = this.identities.get(`${tenantId}:${id}`);
       if (known) found.set(id, known);
       else missing.push(id);
