@@ -54,6 +54,21 @@ describe('partner keys and partner intake (whole system)', () => {
     },
   });
 
+  /** What a partner with broker credentials does: publish straight to the events exchange. */
+  const publishToBroker = async (events: Record<string, unknown>[]): Promise<void> => {
+    const connection = await amqp.connect(AMQP_URL);
+    const channel = await connection.createChannel();
+    for (const event of events) {
+      channel.publish(e2e.eventsExchange, String(event.type), Buffer.from(JSON.stringify(event)), {
+        persistent: true,
+      });
+    }
+    await channel.close();
+    await connection.close();
+  };
+  const rejectedOf = (tenant: TenantFixture) =>
+    tenant.admin.expect<RejectedPartnerEventPage>(200, 'GET', '/api/v1/partner/rejected-events');
+
   beforeAll(async () => {
     e2e = await startE2eSystem('partner');
     fi = await createTenant(e2e, 'ptn-fi');
@@ -637,37 +652,24 @@ describe('partner keys and partner intake (whole system)', () => {
   });
 
   it('lists partner events refused on the broker path for admins, without personal data', async () => {
-    const connection = await amqp.connect(AMQP_URL);
-    const channel = await connection.createChannel();
     const eventId = randomUUID();
-    channel.publish(
-      e2e.eventsExchange,
-      'partner.booking.created.v1',
-      Buffer.from(
-        JSON.stringify({
-          eventId,
-          type: 'partner.booking.created.v1',
-          occurredAt: new Date().toISOString(),
-          tenantId: fi.tenantId,
-          producer: 'partner:dms',
-          correlationId: null,
-          payload: {
-            bookingId: 'B-BAD',
-            stationId: fi.stationIds[0],
-            customer: { firstName: 'Salainen' },
-          },
-        }),
-      ),
-      { persistent: true },
-    );
-    await channel.close();
-    await connection.close();
+    await publishToBroker([
+      {
+        eventId,
+        type: 'partner.booking.created.v1',
+        occurredAt: new Date().toISOString(),
+        tenantId: fi.tenantId,
+        producer: 'partner:dms',
+        correlationId: null,
+        payload: {
+          bookingId: 'B-BAD',
+          stationId: fi.stationIds[0],
+          customer: { firstName: 'Salainen' },
+        },
+      },
+    ]);
     const page = await eventually(async () => {
-      const p = await fi.admin.expect<RejectedPartnerEventPage>(
-        200,
-        'GET',
-        '/api/v1/partner/rejected-events',
-      );
+      const p = await rejectedOf(fi);
       return p.items.length > 0 ? p : undefined;
     });
     expect(page.items[0]).toMatchObject({
@@ -690,8 +692,6 @@ describe('partner keys and partner intake (whole system)', () => {
   });
 
   it('refuses on the broker path too an event naming a station of another tenant', async () => {
-    const connection = await amqp.connect(AMQP_URL);
-    const channel = await connection.createChannel();
     const booking = (bookingId: string, stationId: string) => ({
       eventId: randomUUID(),
       type: 'partner.booking.created.v1',
@@ -704,21 +704,10 @@ describe('partner keys and partner intake (whole system)', () => {
     // The stations were announced when the tenants' admins created them.
     const theirs = booking('B-BROKER-THEIRS', pl.stationIds[0]);
     const ours = booking('B-BROKER-OURS', fi.stationIds[0]);
-    for (const event of [theirs, ours]) {
-      channel.publish(e2e.eventsExchange, event.type, Buffer.from(JSON.stringify(event)), {
-        persistent: true,
-      });
-    }
-    await channel.close();
-    await connection.close();
-    const rejected = await eventually(async () => {
-      const p = await fi.admin.expect<RejectedPartnerEventPage>(
-        200,
-        'GET',
-        '/api/v1/partner/rejected-events',
-      );
-      return p.items.find((item) => item.eventId === theirs.eventId);
-    });
+    await publishToBroker([theirs, ours]);
+    const rejected = await eventually(async () =>
+      (await rejectedOf(fi)).items.find((item) => item.eventId === theirs.eventId),
+    );
     expect(rejected.reason).toBe(
       'payload.stationId unknown_station: stationId must be a station of the tenant',
     );

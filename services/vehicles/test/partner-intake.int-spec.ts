@@ -80,6 +80,18 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
       outcome: customerId ? 'created' : 'insufficient',
       stationIds,
     });
+  /** Waits until the answer to a partner event not yet handled is kept for it. */
+  const answerKept = (partnerEventId: string) =>
+    eventually(async () =>
+      (
+        await h.dataSource.query<unknown[]>(
+          'SELECT 1 FROM vehicles.contact_resolutions WHERE partner_event_id = $1',
+          [partnerEventId],
+        )
+      ).length
+        ? true
+        : undefined,
+    );
   const visitByRef = (
     tenantId: string,
     ref: string,
@@ -320,16 +332,7 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     });
     const customerId = randomUUID();
     publish(resolved(t.tenantId, event.eventId, customerId, [t.stationA]));
-    await eventually(async () =>
-      (
-        await h.dataSource.query<unknown[]>(
-          'SELECT 1 FROM vehicles.contact_resolutions WHERE partner_event_id = $1',
-          [event.eventId],
-        )
-      ).length
-        ? true
-        : undefined,
-    );
+    await answerKept(event.eventId);
     publish(event);
     publish(event);
     const visit = await visitByRef(t.tenantId, 'B-2');
@@ -556,16 +559,7 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     publish(
       resolved(t.tenantId, second.eventId, customerId, [t.stationA], 'partner.sale.completed.v1'),
     );
-    await eventually(async () =>
-      (
-        await h.dataSource.query<unknown[]>(
-          'SELECT 1 FROM vehicles.contact_resolutions WHERE partner_event_id = $1',
-          [second.eventId],
-        )
-      ).length
-        ? true
-        : undefined,
-    );
+    await answerKept(second.eventId);
     publish(second);
     expect((await saleOf('KIOSK-2', () => true)).customer_id).toBe(customerId);
     const sales = await h.app.get(SalesService).ofCustomer(t.worker, customerId, {});
@@ -628,16 +622,7 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     // The answer first.
     const early = receipt('OWN-2');
     publish(resolved(t.tenantId, early.eventId, earlyCustomer, [t.stationA], early.type));
-    await eventually(async () =>
-      (
-        await h.dataSource.query<unknown[]>(
-          'SELECT 1 FROM vehicles.contact_resolutions WHERE partner_event_id = $1',
-          [early.eventId],
-        )
-      ).length
-        ? true
-        : undefined,
-    );
+    await answerKept(early.eventId);
     publish(early);
     await customerOf('OWN-2', (c) => c === earlyCustomer);
     // Its contact matched nobody, after it or before it: the booking's customer.
@@ -648,16 +633,7 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     await customerOf('OWN-3', (c) => c === bookingCustomer);
     const nobodyBefore = receipt('OWN-4');
     publish(resolved(t.tenantId, nobodyBefore.eventId, null, [], nobodyBefore.type));
-    await eventually(async () =>
-      (
-        await h.dataSource.query<unknown[]>(
-          'SELECT 1 FROM vehicles.contact_resolutions WHERE partner_event_id = $1',
-          [nobodyBefore.eventId],
-        )
-      ).length
-        ? true
-        : undefined,
-    );
+    await answerKept(nobodyBefore.eventId);
     publish(nobodyBefore);
     await customerOf('OWN-4', (c) => c === bookingCustomer);
   });
@@ -668,16 +644,7 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
       vehicle: { registration: 'TST-778' },
     });
     publish(resolved(t.tenantId, event.eventId, null, []));
-    await eventually(async () =>
-      (
-        await h.dataSource.query<unknown[]>(
-          'SELECT 1 FROM vehicles.contact_resolutions WHERE partner_event_id = $1',
-          [event.eventId],
-        )
-      ).length
-        ? true
-        : undefined,
-    );
+    await answerKept(event.eventId);
     publish(event);
     const visit = await visitByRef(t.tenantId, 'B-NOBODY-FIRST');
     expect(visit).toMatchObject({ customer_id: null, contact_event_id: null });

@@ -71,6 +71,18 @@ export class VisitFieldsDto {
 
   @OptionalId('staffUserId', 'user', 'The staff user')
   staffUserId?: string | null;
+
+  @ApiPropertyOptional({
+    description: 'The inspection card or work order in the partner system',
+    nullable: true,
+  })
+  @IsOptional()
+  @IsUrl(
+    { require_protocol: true, protocols: ['https', 'http'] },
+    { message: 'partnerLink must be a URL' },
+  )
+  @MaxLength(500)
+  partnerLink?: string | null;
 }
 
 export class CreateVisitDto extends VisitFieldsDto {
@@ -105,15 +117,6 @@ export class CreateVisitDto extends VisitFieldsDto {
   @Type(() => MoneyDto)
   prepaid?: MoneyDto;
 
-  @ApiPropertyOptional({ description: 'The inspection card or work order in the partner system' })
-  @IsOptional()
-  @IsUrl(
-    { require_protocol: true, protocols: ['https', 'http'] },
-    { message: 'partnerLink must be a URL' },
-  )
-  @MaxLength(500)
-  partnerLink?: string;
-
   @ApiPropertyOptional({ description: "The partner system's id of this visit", maxLength: 100 })
   @IsOptional()
   @IsString()
@@ -143,15 +146,6 @@ export class UpdateVisitDto extends VisitFieldsDto {
 
   @OptionalId('vehicleId', 'vehicle', 'The vehicle that came, or null')
   vehicleId?: string | null;
-
-  @ApiPropertyOptional({ description: 'The inspection card or work order in the partner system' })
-  @IsOptional()
-  @IsUrl(
-    { require_protocol: true, protocols: ['https', 'http'] },
-    { message: 'partnerLink must be a URL' },
-  )
-  @MaxLength(500)
-  partnerLink?: string | null;
 
   @ApiPropertyOptional({
     enum: VISIT_STATUSES,
