@@ -80,6 +80,49 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
       outcome: customerId ? 'created' : 'insufficient',
       stationIds,
     });
+  /** A receipt of one line (VAT 25.5 %) at a POS of the tenant's. */
+  const receiptEvent = (
+    tenantId: string,
+    stationId: string,
+    receiptNumber: string,
+    extra: object = {},
+    line: { kind: 'service' | 'product'; totalMinor: number } = {
+      kind: 'service',
+      totalMinor: 100,
+    },
+  ) =>
+    envelope(tenantId, 'partner.sale.completed.v1', {
+      receiptNumber,
+      stationId,
+      soldAt: '2026-07-01T12:00:00Z',
+      source: 'pos',
+      currency: 'EUR',
+      totalMinor: line.totalMinor,
+      lines: [
+        {
+          kind: line.kind,
+          name: 'Line',
+          quantity: 1,
+          unitPriceMinor: line.totalMinor,
+          vatRate: 25.5,
+          totalMinor: line.totalMinor,
+        },
+      ],
+      ...extra,
+    });
+  /** The tenant's sale of that receipt number, once `ready` says so. */
+  const saleByNumber = (
+    tenantId: string,
+    receiptNumber: string,
+    ready: (s: Record<string, unknown>) => boolean = () => true,
+  ) =>
+    eventually(async () => {
+      const [row] = await h.dataSource.query<Record<string, unknown>[]>(
+        'SELECT * FROM vehicles.sales WHERE tenant_id = $1 AND receipt_number = $2',
+        [tenantId, receiptNumber],
+      );
+      return row && ready(row) ? row : undefined;
+    });
   /** Waits until the answer to a partner event not yet handled is kept for it. */
   const answerKept = (partnerEventId: string) =>
     eventually(async () =>
@@ -517,33 +560,18 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
   it('gives a receipt that carries contact details its customer once the answer comes, before or after it', async () => {
     const t = tenantFixture();
     const receipt = (receiptNumber: string) =>
-      envelope(t.tenantId, 'partner.sale.completed.v1', {
+      receiptEvent(
+        t.tenantId,
+        t.stationA,
         receiptNumber,
-        stationId: t.stationA,
-        soldAt: '2026-07-01T12:00:00Z',
-        source: 'kiosk',
-        currency: 'EUR',
-        totalMinor: 1200,
-        lines: [
-          {
-            kind: 'product',
-            name: 'Wiper',
-            quantity: 2,
-            unitPriceMinor: 600,
-            vatRate: 25.5,
-            totalMinor: 1200,
-          },
-        ],
-        customer: { firstName: 'Kuitti', lastName: 'Testi', phone: '+358401230901' },
-      });
+        {
+          source: 'kiosk',
+          customer: { firstName: 'Kuitti', lastName: 'Testi', phone: '+358401230901' },
+        },
+        { kind: 'product', totalMinor: 1200 },
+      );
     const saleOf = (receiptNumber: string, ready: (s: Record<string, unknown>) => boolean) =>
-      eventually(async () => {
-        const [row] = await h.dataSource.query<Record<string, unknown>[]>(
-          'SELECT * FROM vehicles.sales WHERE tenant_id = $1 AND receipt_number = $2',
-          [t.tenantId, receiptNumber],
-        );
-        return row && ready(row) ? row : undefined;
-      });
+      saleByNumber(t.tenantId, receiptNumber, ready);
     // The answer follows the receipt.
     const first = receipt('KIOSK-1');
     publish(first);
@@ -585,34 +613,14 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     publish(resolved(t.tenantId, booked.eventId, bookingCustomer, [t.stationA]));
     await visitByRef(t.tenantId, 'B-OWN', (v) => v.customer_id === bookingCustomer);
     const receipt = (receiptNumber: string) =>
-      envelope(t.tenantId, 'partner.sale.completed.v1', {
-        receiptNumber,
-        stationId: t.stationA,
-        soldAt: '2026-07-01T12:00:00Z',
-        source: 'pos',
+      receiptEvent(t.tenantId, t.stationA, receiptNumber, {
         bookingId: 'B-OWN',
-        currency: 'EUR',
-        totalMinor: 100,
-        lines: [
-          {
-            kind: 'service',
-            name: 'Wash',
-            quantity: 1,
-            unitPriceMinor: 100,
-            vatRate: 25.5,
-            totalMinor: 100,
-          },
-        ],
         customer: { firstName: 'Oma', lastName: 'Kuitti', email: 'own-receipt@example.test' },
       });
     const customerOf = async (receiptNumber: string, ready: (c: unknown) => boolean) =>
-      eventually(async () => {
-        const [row] = await h.dataSource.query<{ customer_id: string | null }[]>(
-          'SELECT customer_id FROM vehicles.sales WHERE tenant_id = $1 AND receipt_number = $2',
-          [t.tenantId, receiptNumber],
-        );
-        return row && ready(row.customer_id) ? row : undefined;
-      });
+      (await saleByNumber(t.tenantId, receiptNumber, (s) => ready(s.customer_id))) as {
+        customer_id: string | null;
+      };
     // The receipt first, its answer after: it waits rather than take the booking's customer.
     const late = receipt('OWN-1');
     publish(late);
@@ -697,25 +705,16 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
   it('counts a receipt that names only the booking as the booking customer’s, whichever came first', async () => {
     const t = tenantFixture();
     const receipt = (receiptNumber: string, kind: 'service' | 'product', totalMinor: number) =>
-      envelope(t.tenantId, 'partner.sale.completed.v1', {
+      receiptEvent(
+        t.tenantId,
+        t.stationA,
         receiptNumber,
-        stationId: t.stationA,
-        soldAt: '2026-07-01T12:00:00Z',
-        source: 'pos',
-        bookingId: 'B-PAID',
-        currency: 'EUR',
-        totalMinor,
-        lines: [
-          {
-            kind,
-            name: 'Line',
-            quantity: 1,
-            unitPriceMinor: totalMinor,
-            vatRate: 25.5,
-            totalMinor,
-          },
-        ],
-      });
+        { bookingId: 'B-PAID' },
+        {
+          kind,
+          totalMinor,
+        },
+      );
     const salesOf = (customerId: string | null) =>
       h.dataSource.query<{ receipt_number: string }[]>(
         `SELECT receipt_number FROM vehicles.sales
