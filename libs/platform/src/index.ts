@@ -10,3 +10,4 @@ export * from './nest-logger';
 export * from './caller-access';
 export * from './service-main';
 export * from './amqp-writes';
+export * from './idempotency';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CreateSaleDto } from '@kanta/contracts';
+import type { CallerContext, CreateSaleDto, CreateVisitDto } from '@kanta/contracts';
 import { SalesService } from '../src/sales/sales.service';
 import { VehiclesService } from '../src/vehicles/vehicles.service';
 import { VisitsService } from '../src/visits/visits.service';
@@ -201,6 +201,53 @@ describe('visits, sales and the customer summary (real Postgres)', () => {
     expect(visit.errors).toEqual([
       expect.objectContaining({ field: 'visitId', reason: 'unknown_visit' }),
     ]);
+  });
+
+  it('books once for an Idempotency-Key: a repeat or a double click answers the first visit', async () => {
+    const t = tenantFixture();
+    const booking = {
+      kind: 'inspection' as const,
+      scheduledAt: '2026-04-01T08:00:00Z',
+      channel: 'phone' as const,
+      notes: 'once',
+    };
+    const first = await visits.createOnce(t.worker, booking, 'click-1');
+    expect(first.replayed).toBe(false);
+    expect(await visits.createOnce(t.worker, { ...booking }, 'click-1')).toEqual({
+      visit: first.visit,
+      replayed: true,
+    });
+    // Two at the same moment with a new key: one visit.
+    const both = await Promise.all([
+      visits.createOnce(t.worker, booking, 'click-2'),
+      visits.createOnce(t.worker, booking, 'click-2'),
+    ]);
+    expect(both[0].visit.id).toBe(both[1].visit.id);
+    expect(both.map((r) => r.replayed).sort()).toEqual([false, true]);
+    const [{ n }] = await h.dataSource.query<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM vehicles.visits WHERE tenant_id = $1',
+      [t.tenantId],
+    );
+    expect(n).toBe(2);
+    // The key with another request, or a visit the caller may not see: 422, nothing made.
+    const elsewhere: CallerContext = {
+      ...t.worker,
+      stationIds: [t.stationB],
+      currentStationId: t.stationB,
+    };
+    const refusals: [CallerContext, CreateVisitDto][] = [
+      [t.worker, { ...booking, notes: 'another' }],
+      [elsewhere, booking],
+    ];
+    for (const [caller, input] of refusals) {
+      expect(await problemOf(visits.createOnce(caller, input, 'click-1'))).toMatchObject({
+        status: 422,
+        type: expect.stringContaining('idempotency-key-reused'),
+      });
+    }
+    // Keys are each tenant's own.
+    const other = tenantFixture();
+    expect((await visits.createOnce(other.worker, booking, 'click-1')).replayed).toBe(false);
   });
 
   it('lets reception name a walk-in’s customer and vehicle later: the sales follow, completion marks the car seen', async () => {

@@ -228,3 +228,9 @@ export interface UpdateVisitCommand {
 export interface CustomerVisitsQuery extends VisitRangeQueryDto {
   customerId: string;
 }
+
+/** The answer to a visit create: `replayed` when an Idempotency-Key repeated an earlier one. */
+export interface CreatedVisitResult {
+  visit: VisitView;
+  replayed: boolean;
+}

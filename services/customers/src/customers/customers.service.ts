@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
   CUSTOMER_CREATED_V1,
   DOCUMENT_TYPES,
-  problemType,
   type CallerContext,
   type CreateCustomerDto,
   type CreateCustomerResult,
@@ -19,7 +17,13 @@ import {
   normalisePhone,
 } from '@kanta/contracts';
 import { Outbox } from '@kanta/messaging';
-import { RpcProblem, uuidv7 } from '@kanta/platform';
+import {
+  RpcProblem,
+  fingerprintOf,
+  idempotencyKeyReused,
+  stableJson,
+  uuidv7,
+} from '@kanta/platform';
 import { KEY_FIELDS, DuplicatesService } from '../duplicates/duplicates.service';
 import type { FoundCandidate } from '../duplicates/duplicates.repository';
 import { fieldRuleViolations, type RuleSubject } from '../field-rules/field-rules';
@@ -777,15 +781,6 @@ function endOf(value: string): Date {
   return date;
 }
 
-function idempotencyKeyReused(): RpcProblem {
-  return new RpcProblem({
-    type: problemType('idempotency-key-reused'),
-    title: 'Idempotency-Key reused',
-    status: 422,
-    detail: 'This Idempotency-Key was used before for another request; send a new key.',
-  });
-}
-
 function customerNotFound(): RpcProblem {
   return RpcProblem.notFound('Customer');
 }
@@ -797,20 +792,4 @@ function customerNumberTaken(): RpcProblem {
     'Another customer of this tenant has this customer number.',
     [{ field: 'customerNumber', reason: 'taken', message: 'customerNumber is already in use' }],
   );
-}
-
-/** The same request always hashes the same: keys are sorted before hashing. */
-export function fingerprintOf(value: unknown): string {
-  return createHash('sha256').update(stableJson(value)).digest('hex');
-}
-
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }

@@ -19,9 +19,8 @@ import { CUSTOMERS_RPC_CLIENT } from '../core/tokens';
 import { ConsentsService } from '../consents/consents.service';
 import { TenantUsers } from '../identity/tenant-users';
 import { HttpResult } from '../http/http-result';
+import { checkIdempotencyKey } from '../http/idempotency-key';
 import { versionFromIfMatch } from '../http/if-match';
-
-const IDEMPOTENCY_KEY_MAX = 200;
 
 const etagOf = (customer: CustomerView): string => `"${customer.version}"`;
 
@@ -43,23 +42,7 @@ export class CustomersService {
     idempotencyKey: string | undefined,
     allowDuplicate = false,
   ): Promise<HttpResult<CustomerView>> {
-    if (
-      idempotencyKey !== undefined &&
-      (idempotencyKey.length === 0 || idempotencyKey.length > IDEMPOTENCY_KEY_MAX)
-    ) {
-      throw ProblemError.field(
-        'Idempotency-Key',
-        'invalid_length',
-        `Idempotency-Key must be 1-${IDEMPOTENCY_KEY_MAX} characters`,
-      );
-    }
-    if (idempotencyKey !== undefined && !/^[\x21-\x7e]+$/.test(idempotencyKey)) {
-      throw ProblemError.field(
-        'Idempotency-Key',
-        'invalid_format',
-        'Idempotency-Key must be printable ASCII without spaces',
-      );
-    }
+    checkIdempotencyKey(idempotencyKey);
     this.checkStations(caller, customer.stationIds);
     await this.checkRegularOf(caller, customer.regularOfUserId);
     await this.consents.checkDecisions(caller.context, customer.consents);

@@ -17,11 +17,13 @@ import {
   VEHICLES_RPC,
   VisitPage,
   VisitView,
+  type CreatedVisitResult,
   type GetByIdQuery,
   type UpdateVisitCommand,
 } from '@kanta/contracts';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { ConsentsService } from '../consents/consents.service';
+import { checkIdempotencyKey } from '../http/idempotency-key';
 import { versionFromIfMatch } from '../http/if-match';
 import { HttpResult } from '../http/http-result';
 import { UuidParam } from '../http/uuid-param';
@@ -48,21 +50,36 @@ export class VisitsController {
       '`customerId`): checked first (422 on consents.decisions.N…, nothing recorded), then ' +
       "recorded in the customer's consent ledger with the visit.",
   })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'At most 200 characters: the same key with the same request answers the visit it made ' +
+      '(200, Idempotent-Replayed: true), a double click books once',
+  })
   @ApiCreatedResponse({ type: VisitView, description: 'With Location and ETag' })
   async create(
     @CurrentCaller() caller: Caller,
     @Body() body: CreateVisitDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<HttpResult<VisitView>> {
+    checkIdempotencyKey(idempotencyKey);
     if (body.staffUserId) await this.tenantUsers.resolve(caller, 'staffUserId', body.staffUserId);
     // Consents without a customer are the vehicles service's 422 (consents, requires_customer):
     // no consents call for a request that fails anyway.
     if (body.customerId) await this.consents.checkDecisions(caller.context, body.consents);
-    return this.vehicles.sendVersioned<VisitView, { visit: CreateVisitDto }>(
-      VEHICLES_RPC.createVisit,
-      caller,
-      { visit: body },
-      '/api/v1/visits',
-    );
+    const { visit, replayed } = await this.vehicles.send<
+      CreatedVisitResult,
+      { visit: CreateVisitDto; idempotencyKey?: string }
+    >(VEHICLES_RPC.createVisit, caller, {
+      visit: body,
+      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+    });
+    return new HttpResult(visit, replayed ? 200 : 201, {
+      Location: `/api/v1/visits/${visit.id}`,
+      ETag: `"${visit.version}"`,
+      ...(replayed ? { 'Idempotent-Replayed': 'true' } : {}),
+    });
   }
 
   @Get('visits')

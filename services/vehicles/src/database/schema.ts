@@ -4,6 +4,7 @@ import { VehiclesCore1764400100000 } from './migrations/1764400100000-vehicles-c
 import { WaitingSince1765000000000 } from './migrations/1765000000000-waiting-since';
 import { SalesOfVisits1765000100000 } from './migrations/1765000100000-sales-of-visits';
 import { KnownStations1765000200000 } from './migrations/1765000200000-known-stations';
+import { VisitIdempotency1765000300000 } from './migrations/1765000300000-visit-idempotency';
 
 export const VEHICLES_SCHEMA = 'vehicles';
 
@@ -17,5 +18,6 @@ export const vehiclesSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     WaitingSince1765000000000,
     SalesOfVisits1765000100000,
     KnownStations1765000200000,
+    VisitIdempotency1765000300000,
   ],
 };

@@ -1,5 +1,13 @@
 import { Type } from 'class-transformer';
-import { IsDefined, IsObject, IsString, Length, ValidateNested } from 'class-validator';
+import {
+  IsDefined,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
 import {
   CreateSaleDto,
   CreateVisitDto,
@@ -20,6 +28,12 @@ export class CreateVisitCommandDto {
   @ValidateNested()
   @Type(() => CreateVisitDto)
   visit: CreateVisitDto;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  @Matches(/^[\x21-\x7e]+$/, { message: 'idempotencyKey must be printable ASCII without spaces' })
+  idempotencyKey?: string;
 }
 
 export class UpdateVisitCommandDto extends VersionedCommandDto implements UpdateVisitCommand {

@@ -4,6 +4,7 @@ import {
   ListVisitsQueryDto,
   VEHICLES_RPC,
   type CallerContext,
+  type CreatedVisitResult,
   type CustomerSummaryView,
   type SalePage,
   type SaleView,
@@ -33,8 +34,8 @@ export class VisitsController {
   create(
     @RpcCaller() caller: CallerContext,
     @RpcData() data: CreateVisitCommandDto,
-  ): Promise<VisitView> {
-    return this.visits.create(caller, data.visit);
+  ): Promise<CreatedVisitResult> {
+    return this.visits.createOnce(caller, data.visit, data.idempotencyKey);
   }
 
   @MessagePattern(VEHICLES_RPC.getVisit)

@@ -4,6 +4,7 @@ import {
   VISIT_RECORDED_V1,
   VISIT_UPDATED_V1,
   type CallerContext,
+  type CreatedVisitResult,
   type CreateVisitDto,
   type FieldError,
   type ListVisitsQueryDto,
@@ -13,7 +14,7 @@ import {
   type VisitView,
 } from '@kanta/contracts';
 import { Outbox } from '@kanta/messaging';
-import { RpcProblem, uuidv7 } from '@kanta/platform';
+import { RpcProblem, fingerprintOf, idempotencyKeyReused, uuidv7 } from '@kanta/platform';
 import {
   invalidTransition,
   notFound,
@@ -51,7 +52,53 @@ export class VisitsService {
     private readonly outbox: Outbox,
   ) {}
 
-  async create(context: CallerContext, input: CreateVisitDto): Promise<VisitView> {
+  /**
+   * A create with an `Idempotency-Key`: the same key with the same request answers the visit it
+   * made (`replayed`), with another request (or for a visit the caller may not see) a 422.
+   */
+  async createOnce(
+    context: CallerContext,
+    input: CreateVisitDto,
+    idempotencyKey?: string,
+  ): Promise<CreatedVisitResult> {
+    if (idempotencyKey === undefined) {
+      return { visit: await this.create(context, input), replayed: false };
+    }
+    const tenant = requireTenant(context);
+    const fingerprint = fingerprintOf(input);
+    const replay = async (): Promise<CreatedVisitResult | null> => {
+      const [kept] = await this.dataSource.query<{ fingerprint: string; visit_id: string }[]>(
+        'SELECT fingerprint, visit_id FROM vehicles.idempotency_keys WHERE tenant_id = $1 AND key = $2',
+        [tenant.id, idempotencyKey],
+      );
+      if (!kept) return null;
+      const row = await this.repository.findById(tenant.id, kept.visit_id);
+      if (kept.fingerprint !== fingerprint || !row || !seesStation(context, row.station_id)) {
+        throw idempotencyKeyReused();
+      }
+      return { visit: toVisitView(row), replayed: true };
+    };
+    const earlier = await replay();
+    if (earlier) return earlier;
+    try {
+      return {
+        visit: await this.create(context, input, { key: idempotencyKey, fingerprint }),
+        replayed: false,
+      };
+    } catch (error) {
+      // The same key at the same moment: the other request made the visit.
+      if (!(error instanceof KeyTakenMeanwhile)) throw error;
+      const made = await replay();
+      if (!made) throw error;
+      return made;
+    }
+  }
+
+  async create(
+    context: CallerContext,
+    input: CreateVisitDto,
+    idempotency?: { key: string; fingerprint: string },
+  ): Promise<VisitView> {
     const tenant = requireTenant(context);
     const stationId = input.stationId ?? context.currentStationId;
     const errors: FieldError[] = [...stationProblem(context, stationId)];
@@ -92,6 +139,15 @@ export class VisitsService {
           external_id: input.externalId ?? null,
           source: null,
         });
+        if (idempotency) {
+          // Waits for a concurrent insert of the same key; then finds it taken.
+          const kept = await manager.query<unknown[]>(
+            `INSERT INTO vehicles.idempotency_keys (tenant_id, key, fingerprint, visit_id)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`,
+            [tenant.id, idempotency.key, idempotency.fingerprint, row.id],
+          );
+          if (kept.length === 0) throw new KeyTakenMeanwhile();
+        }
         await this.outbox.enqueue(manager, [
           visitEvent(
             VISIT_RECORDED_V1,
@@ -281,3 +337,6 @@ type VisitFilterPart = Parameters<VisitsRepository['list']>[0];
 function text(value: string | null | undefined): string | null {
   return value === null || value === undefined || value.trim() === '' ? null : value.trim();
 }
+
+/** Rolls a create back when its Idempotency-Key was taken by a concurrent one. */
+class KeyTakenMeanwhile extends Error {}

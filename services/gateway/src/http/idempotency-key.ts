@@ -1,0 +1,25 @@
+import { ProblemError } from '@kanta/platform';
+
+export const IDEMPOTENCY_KEY_MAX = 200;
+
+/**
+ * The `Idempotency-Key` header of a create, checked before anything is sent on: 1–200 printable
+ * ASCII characters without spaces, else a 422 naming the header.
+ */
+export function checkIdempotencyKey(key: string | undefined): void {
+  if (key === undefined) return;
+  if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX) {
+    throw ProblemError.field(
+      'Idempotency-Key',
+      'invalid_length',
+      `Idempotency-Key must be 1-${IDEMPOTENCY_KEY_MAX} characters`,
+    );
+  }
+  if (!/^[\x21-\x7e]+$/.test(key)) {
+    throw ProblemError.field(
+      'Idempotency-Key',
+      'invalid_format',
+      'Idempotency-Key must be printable ASCII without spaces',
+    );
+  }
+}
