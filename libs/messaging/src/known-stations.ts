@@ -22,8 +22,8 @@ export function knownStationsTableDown(schema: string): string[] {
  * services that take partner events straight from the broker: an event naming a station that
  * is not its tenant's is refused there as the gateway refuses it over HTTP. A station known to
  * be another tenant's is refused at once; one nobody announced may be on its way (a station
- * created a moment ago), so the event is retried and refused only at its last attempt. A tenant
- * none of whose stations has been announced is not judged at all.
+ * created a moment ago), so the event is retried and refused only at its last attempt, unless
+ * none of its tenant's stations has been announced yet (then it is not judged).
  */
 export class KnownStations {
   private events: EventConsumer | undefined;
@@ -43,8 +43,8 @@ export class KnownStations {
   }
 
   /**
-   * The entries that name a station their tenant does not have (among tenants with known
-   * stations), each saying whether the station is another tenant's.
+   * The entries that name a station their tenant does not have: another tenant's, or one nobody
+   * announced when their tenant has known stations; each saying whether it is another tenant's.
    */
   async foreign<T extends { tenantId: string; stationId: string }>(
     manager: EntityManager,
@@ -58,10 +58,12 @@ export class KnownStations {
               EXISTS (SELECT 1 FROM "${this.schema}".known_stations s
                        WHERE s.station_id = k.station_id) AS others_station
          FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[])) AS k(tenant_id, station_id)
-        WHERE EXISTS (SELECT 1 FROM "${this.schema}".known_stations s
-                       WHERE s.tenant_id = k.tenant_id)
-          AND NOT EXISTS (SELECT 1 FROM "${this.schema}".known_stations s
-                           WHERE s.station_id = k.station_id AND s.tenant_id = k.tenant_id)`,
+        WHERE NOT EXISTS (SELECT 1 FROM "${this.schema}".known_stations s
+                           WHERE s.station_id = k.station_id AND s.tenant_id = k.tenant_id)
+          AND (EXISTS (SELECT 1 FROM "${this.schema}".known_stations s
+                        WHERE s.station_id = k.station_id)
+               OR EXISTS (SELECT 1 FROM "${this.schema}".known_stations s
+                           WHERE s.tenant_id = k.tenant_id))`,
       [entries.map((e) => e.tenantId), entries.map((e) => e.stationId)],
     );
     const key = (tenantId: string, stationId: string): string =>

@@ -1,4 +1,4 @@
-import { uuidv7 } from './ids';
+import { uuidv5, uuidv7 } from './ids';
 
 describe('uuidv7', () => {
   it('is a version 7, RFC 9562 variant UUID', () => {
@@ -16,5 +16,14 @@ describe('uuidv7', () => {
   it('puts the given time in the first 48 bits', () => {
     const id = uuidv7(0x0123456789ab);
     expect(id.replace(/-/g, '').slice(0, 12)).toBe('0123456789ab');
+  });
+});
+
+describe('uuidv5', () => {
+  it('gives the RFC 9562 example its id, and one name always the same id', () => {
+    const dns = '6ba7b810-9dad-11d1-80b4-00c04fd430c8';
+    expect(uuidv5(dns, 'www.example.com')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
+    expect(uuidv5(dns, 'a')).toBe(uuidv5(dns, 'a'));
+    expect(uuidv5(dns, 'a')).not.toBe(uuidv5(dns, 'b'));
   });
 });

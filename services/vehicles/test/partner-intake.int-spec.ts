@@ -352,6 +352,18 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     await eventually(async () => ((await waiting()).length === 0 ? true : undefined));
     const car = (await vehicles.search(t.admin, { q: 'TST777' })).items[0];
     expect(car.customers).toEqual([]);
+    // The visit waits for that answer no more: a check-in for the booking names its customer.
+    const checkIn = envelope(t.tenantId, 'partner.customer_details.submitted.v1', {
+      submissionId: 'CHK-NOBODY',
+      stationId: t.stationA,
+      source: 'online_check_in',
+      bookingId: 'B-NOBODY',
+      customer: { firstName: 'Myohemmin', email: 'later@example.test' },
+    });
+    publish(checkIn);
+    const later = randomUUID();
+    publish(resolved(t.tenantId, checkIn.eventId, later, [t.stationA], checkIn.type));
+    await visitByRef(t.tenantId, 'B-NOBODY', (v) => v.customer_id === later);
     // An answer whose partner event never came is kept for EVENTS_WAIT_RETENTION_DAYS (30).
     const [old, recent] = [randomUUID(), randomUUID()];
     await h.dataSource.query(
@@ -625,6 +637,13 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     const late = receipt('OWN-1');
     publish(late);
     expect((await customerOf('OWN-1', () => true)).customer_id).toBeNull();
+    // Reception corrects the visit's customer meanwhile: the waiting receipt does not move.
+    const corrected = await h.knowCustomer(t.tenantId, [t.stationA]);
+    const visit = await visitByRef(t.tenantId, 'B-OWN');
+    await visits.update(t.admin, visit.id as string, visit.version as number, {
+      customerId: corrected,
+    });
+    expect((await customerOf('OWN-1', () => true)).customer_id).toBeNull();
     publish(resolved(t.tenantId, late.eventId, ownCustomer, [t.stationA], late.type));
     await customerOf('OWN-1', (c) => c === ownCustomer);
     // The answer first.
@@ -633,17 +652,17 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     await answerKept(early.eventId);
     publish(early);
     await customerOf('OWN-2', (c) => c === earlyCustomer);
-    // Its contact matched nobody, after it or before it: the booking's customer.
+    // Its contact matched nobody, after it or before it: the visit's customer.
     const nobodyAfter = receipt('OWN-3');
     publish(nobodyAfter);
     await customerOf('OWN-3', () => true);
     publish(resolved(t.tenantId, nobodyAfter.eventId, null, [], nobodyAfter.type));
-    await customerOf('OWN-3', (c) => c === bookingCustomer);
+    await customerOf('OWN-3', (c) => c === corrected);
     const nobodyBefore = receipt('OWN-4');
     publish(resolved(t.tenantId, nobodyBefore.eventId, null, [], nobodyBefore.type));
     await answerKept(nobodyBefore.eventId);
     publish(nobodyBefore);
-    await customerOf('OWN-4', (c) => c === bookingCustomer);
+    await customerOf('OWN-4', (c) => c === corrected);
   });
 
   it('leaves no vehicle waiting for an answer that came first and named nobody', async () => {
@@ -962,6 +981,25 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     );
     expect(visits).toEqual([{ external_id: 'B-HOME', status: 'booked' }]);
     expect((await vehicles.search(t.admin, { q: 'TST779' })).items).toEqual([]);
+    // A tenant none of whose stations is known yet still cannot use another tenant's.
+    const unknownTenant = tenantFixture();
+    const borrowed = bookingEvent(unknownTenant.tenantId, other.stationA, 'B-BORROWED', {
+      customer: undefined,
+      vehicle: undefined,
+    });
+    publish(borrowed);
+    // A station announced just after an event naming it: the event goes through on a retry.
+    const fresh = randomUUID();
+    publish(
+      bookingEvent(t.tenantId, fresh, 'B-FRESH', { customer: undefined, vehicle: undefined }),
+    );
+    publish(envelope(t.tenantId, 'gateway.station.created.v1', { stationId: fresh }));
+    await visitByRef(t.tenantId, 'B-FRESH');
+    const theirs = await eventually(async () => {
+      const p = await h.app.get(RejectedPartnerEvents).list(unknownTenant.admin, {});
+      return p.items.length === 1 ? p : undefined;
+    });
+    expect(theirs.items[0].eventId).toBe(borrowed.eventId);
   });
 
   it('lists a partner event the consents service alone refused among the rejected ones', async () => {

@@ -217,10 +217,11 @@ describe('visits, sales and the customer summary (real Postgres)', () => {
       visit: first.visit,
       replayed: true,
     });
-    // Two at the same moment with a new key: one visit.
+    // Two at the same moment with a new key, also naming the partner's id: one visit.
+    const withRef = { ...booking, externalId: 'DMS-CLICK-2' };
     const both = await Promise.all([
-      visits.createOnce(t.worker, booking, 'click-2'),
-      visits.createOnce(t.worker, booking, 'click-2'),
+      visits.createOnce(t.worker, withRef, 'click-2'),
+      visits.createOnce(t.worker, withRef, 'click-2'),
     ]);
     expect(both[0].visit.id).toBe(both[1].visit.id);
     expect(both.map((r) => r.replayed).sort()).toEqual([false, true]);

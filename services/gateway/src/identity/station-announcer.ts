@@ -2,13 +2,21 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { DataSource } from 'typeorm';
 import { STATION_CREATED_V1 } from '@kanta/contracts';
 import { Outbox, type OutboxEvent } from '@kanta/messaging';
+import { uuidv5 } from '@kanta/platform';
 
-/** The announcement of a station to the services (ids only). */
+/** The namespace of station announcements' event ids (a random UUID, fixed for good). */
+const STATION_EVENTS = '3f0c1a57-8f5e-4b0e-9d0c-5a1b2e6f7c41';
+
+/**
+ * The announcement of a station to the services (ids only). Its event id comes from the
+ * station's: announced again, it is the same event, which the services' inboxes let through once.
+ */
 export function stationCreatedEvent(station: {
   id: string;
   tenantId: string;
 }): OutboxEvent<typeof STATION_CREATED_V1> {
   return {
+    eventId: uuidv5(STATION_EVENTS, station.id),
     type: STATION_CREATED_V1,
     tenantId: station.tenantId,
     correlationId: null,
@@ -20,10 +28,11 @@ export function stationCreatedEvent(station: {
 const BATCH = 1000;
 
 /**
- * Announces every station again at each start. A station is announced in the transaction that
- * creates it, but an announcement can miss a service: one whose queue did not exist yet (first
- * deployed after the station was made), or a station made before announcements existed. The
- * services keep each station once (`ON CONFLICT DO NOTHING`), so repeating is harmless.
+ * Announces again, at each start, every station whose announcement is no longer in the outbox
+ * (published and cleaned up after the outbox retention): a service first deployed later, or one
+ * that lost an announcement, learns it then. The event ids are the stations' own, so a service
+ * that has it already skips it (its inbox), and two gateways starting together write each once
+ * (the outbox's unique event id; the loser of a race logs and leaves it to the winner).
  */
 @Injectable()
 export class StationAnnouncer implements OnApplicationBootstrap {
@@ -41,25 +50,32 @@ export class StationAnnouncer implements OnApplicationBootstrap {
     );
   }
 
-  /** Announces every station, a thousand per transaction; returns how many. */
+  /** Announces the stations whose announcement is not in the outbox; returns how many. */
   async announce(): Promise<number> {
     let total = 0;
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const rows = await this.dataSource.query<{ id: string; tenant_id: string }[]>(
+      const stations = await this.dataSource.query<{ id: string; tenant_id: string }[]>(
         `SELECT id, tenant_id FROM gateway.stations WHERE id > $1 ORDER BY id LIMIT ${BATCH}`,
         [after],
       );
-      if (rows.length === 0) return total;
-      await this.dataSource.transaction((manager) =>
-        this.outbox.enqueue(
-          manager,
-          rows.map((r) => stationCreatedEvent({ id: r.id, tenantId: r.tenant_id })),
-        ),
+      if (stations.length === 0) return total;
+      after = stations[stations.length - 1].id;
+      const events = stations.map((r) => stationCreatedEvent({ id: r.id, tenantId: r.tenant_id }));
+      const present = new Set(
+        (
+          await this.dataSource.query<{ event_id: string }[]>(
+            'SELECT event_id FROM gateway.outbox WHERE event_id = ANY($1::uuid[])',
+            [events.map((e) => e.eventId)],
+          )
+        ).map((r) => r.event_id),
       );
-      total += rows.length;
-      after = rows[rows.length - 1].id;
-      if (rows.length < BATCH) return total;
+      const missing = events.filter((e) => !present.has(e.eventId!));
+      if (missing.length > 0) {
+        await this.dataSource.transaction((manager) => this.outbox.enqueue(manager, missing));
+        total += missing.length;
+      }
+      if (stations.length < BATCH) return total;
     }
   }
 }

@@ -502,6 +502,14 @@ export class PartnerIntake implements OnModuleInit {
       manager,
       visits.map((v) => ({ tenantId: v.tenant_id, visitId: v.id, customerId: v.customer_id })),
     );
+    // A visit whose contact matched nobody waits no more: a later event may name its customer.
+    await manager.query(
+      `UPDATE vehicles.visits v SET contact_event_id = NULL
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(k_tenant, k_event, k_customer)
+        WHERE v.tenant_id = k.k_tenant AND v.contact_event_id = k.k_event
+          AND k.k_customer IS NULL`,
+      keys,
+    );
     // Receipts waiting for these answers: their own customer, or with nobody their visit's.
     await manager.query(
       `UPDATE vehicles.sales s

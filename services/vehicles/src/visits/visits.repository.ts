@@ -139,7 +139,8 @@ export class VisitsRepository {
 
   /**
    * The visit's sales follow its customer: those of the customer it had (or of none) become the
-   * new customer's (or nobody's).
+   * new customer's (or nobody's). A receipt waiting for the answer about its own contact details
+   * waits on.
    */
   async moveSales(
     manager: Runner,
@@ -150,7 +151,8 @@ export class VisitsRepository {
   ): Promise<void> {
     await manager.query(
       `UPDATE vehicles.sales SET customer_id = $4
-        WHERE tenant_id = $1 AND visit_id = $2 AND (customer_id IS NULL OR customer_id = $3)`,
+        WHERE tenant_id = $1 AND visit_id = $2 AND (customer_id IS NULL OR customer_id = $3)
+          AND contact_event_id IS NULL`,
       [tenantId, visitId, from, to],
     );
   }

@@ -121,8 +121,19 @@ export class VisitsService {
     return transactionWithConflicts(
       this.dataSource,
       async (manager) => {
+        const id = uuidv7();
+        if (idempotency) {
+          // The key first: a concurrent request with it waits here, then finds it taken (before
+          // it could trip over the visit's own unique external id).
+          const kept = await manager.query<unknown[]>(
+            `INSERT INTO vehicles.idempotency_keys (tenant_id, key, fingerprint, visit_id)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`,
+            [tenant.id, idempotency.key, idempotency.fingerprint, id],
+          );
+          if (kept.length === 0) throw new KeyTakenMeanwhile();
+        }
         const row = await this.repository.insert(manager, tenant.id, {
-          id: uuidv7(),
+          id,
           station_id: stationId!,
           customer_id: input.customerId ?? null,
           vehicle_id: input.vehicleId ?? null,
@@ -139,15 +150,6 @@ export class VisitsService {
           external_id: input.externalId ?? null,
           source: null,
         });
-        if (idempotency) {
-          // Waits for a concurrent insert of the same key; then finds it taken.
-          const kept = await manager.query<unknown[]>(
-            `INSERT INTO vehicles.idempotency_keys (tenant_id, key, fingerprint, visit_id)
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`,
-            [tenant.id, idempotency.key, idempotency.fingerprint, row.id],
-          );
-          if (kept.length === 0) throw new KeyTakenMeanwhile();
-        }
         await this.outbox.enqueue(manager, [
           visitEvent(
             VISIT_RECORDED_V1,
