@@ -380,6 +380,36 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     expect(kept.map((r) => r.partner_event_id)).toEqual([recent]);
   });
 
+  it('links the customer in the role the partner gave (the driver of a leased car), whichever came first', async () => {
+    const t = tenantFixture();
+    const driver = (ref: string, registration: string) =>
+      bookingEvent(t.tenantId, t.stationA, ref, {
+        vehicle: { registration, customerRole: 'proxy' },
+      });
+    const after = driver('B-LEASE-1', 'TST-880');
+    publish(after);
+    await visitByRef(t.tenantId, 'B-LEASE-1');
+    const [late, early] = [randomUUID(), randomUUID()];
+    publish(resolved(t.tenantId, after.eventId, late, [t.stationA]));
+    const before = driver('B-LEASE-2', 'TST-881');
+    publish(resolved(t.tenantId, before.eventId, early, [t.stationA]));
+    await answerKept(before.eventId);
+    publish(before);
+    for (const [plate, customerId] of [
+      ['TST880', late],
+      ['TST881', early],
+    ]) {
+      const car = await eventually(async () => {
+        const found = (await vehicles.search(t.admin, { q: plate })).items[0];
+        return found?.customers.length ? found : undefined;
+      });
+      // Without the role it would be the owner: the vehicle had none.
+      expect(car.customers).toEqual([
+        expect.objectContaining({ customerId, role: 'proxy', isDefault: true }),
+      ]);
+    }
+  });
+
   it('attaches the customer at once when the answer came first, and counts a redelivery once', async () => {
     const t = tenantFixture();
     const event = bookingEvent(t.tenantId, t.stationA, 'B-2', {

@@ -57,6 +57,12 @@ export interface PartnerVehicle {
   model?: string;
   year?: number;
   vin?: string;
+  /**
+   * How the event's customer relates to the vehicle, when the partner knows (a DMS does): its
+   * `owner`, or a `proxy` who brings it (the driver of a leased car). Absent: the owner when the
+   * vehicle has none, else a proxy.
+   */
+  customerRole?: 'owner' | 'proxy';
 }
 
 /**
@@ -197,6 +203,7 @@ const vehicleSchema = {
     year: { type: 'integer' },
     // Any case, with spaces or hyphens, as typed at a kiosk: the payload rule checks it normalised.
     vin: { type: 'string', minLength: 17, maxLength: 40 },
+    customerRole: { type: 'string', enum: ['owner', 'proxy'] },
   },
 } as const;
 

@@ -5,6 +5,7 @@ import { WaitingSince1765000000000 } from './migrations/1765000000000-waiting-si
 import { SalesOfVisits1765000100000 } from './migrations/1765000100000-sales-of-visits';
 import { KnownStations1765000200000 } from './migrations/1765000200000-known-stations';
 import { VisitIdempotency1765000300000 } from './migrations/1765000300000-visit-idempotency';
+import { PartnerLinkRole1765000400000 } from './migrations/1765000400000-partner-link-role';
 
 export const VEHICLES_SCHEMA = 'vehicles';
 
@@ -19,5 +20,6 @@ export const vehiclesSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     SalesOfVisits1765000100000,
     KnownStations1765000200000,
     VisitIdempotency1765000300000,
+    PartnerLinkRole1765000400000,
   ],
 };

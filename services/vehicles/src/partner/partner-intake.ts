@@ -13,6 +13,7 @@ import {
   VISIT_UPDATED_V1,
   type ContactResolvedV1,
   type PartnerVehicle,
+  type VehicleRole,
 } from '@kanta/contracts';
 import { EventConsumer, KnownStations, Outbox, type TypedEvent } from '@kanta/messaging';
 import { uuidv7 } from '@kanta/platform';
@@ -168,25 +169,34 @@ export class PartnerIntake implements OnModuleInit {
     );
     const vehicleOf = new Map(sighted.map(({ i }, n) => [i, vehicleIds[n]]));
     const links: PartnerLink[] = [];
-    const pending: { i: Intake; vehicleId: string }[] = [];
+    const pending: { i: Intake; vehicleId: string; role: VehicleRole | null }[] = [];
     for (const { i, e } of sighted) {
       const customerId = answers.get(i) ?? null;
       const vehicleId = vehicleOf.get(i)!;
+      const role = e.payload.vehicle!.customerRole;
       if (customerId) {
-        links.push({ tenantId: i.tenantId, vehicleId, customerId, correlationId: i.correlationId });
+        links.push({
+          tenantId: i.tenantId,
+          vehicleId,
+          customerId,
+          correlationId: i.correlationId,
+          role,
+        });
       } else if (e.payload.customer !== undefined && !answers.has(i)) {
-        pending.push({ i, vehicleId });
+        pending.push({ i, vehicleId, role: role ?? null });
       }
     }
     await this.vehicles.linkManyFromPartner(manager, links);
     if (pending.length > 0) {
       await manager.query(
-        `INSERT INTO vehicles.pending_vehicle_links (tenant_id, partner_event_id, vehicle_id)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) ON CONFLICT DO NOTHING`,
+        `INSERT INTO vehicles.pending_vehicle_links (tenant_id, partner_event_id, vehicle_id, role)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[])
+         ON CONFLICT DO NOTHING`,
         [
           pending.map((p) => p.i.tenantId),
           pending.map((p) => p.i.eventId),
           pending.map((p) => p.vehicleId),
+          pending.map((p) => p.role),
         ],
       );
     }
@@ -427,12 +437,13 @@ export class PartnerIntake implements OnModuleInit {
         vehicleId,
         customerId,
         i.correlationId,
+        vehicle.customerRole,
       );
     } else if (waiting) {
       await i.manager.query(
-        `INSERT INTO vehicles.pending_vehicle_links (tenant_id, partner_event_id, vehicle_id)
-         VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-        [i.tenantId, i.eventId, vehicleId],
+        `INSERT INTO vehicles.pending_vehicle_links (tenant_id, partner_event_id, vehicle_id, role)
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+        [i.tenantId, i.eventId, vehicleId, vehicle.customerRole ?? null],
       );
     }
     return vehicleId;
@@ -465,12 +476,20 @@ export class PartnerIntake implements OnModuleInit {
     );
     // Vehicles waiting for these answers wait no more: linked below, or to nobody.
     const [pending] = await manager.query<
-      [{ tenant_id: string; partner_event_id: string; vehicle_id: string }[], number]
+      [
+        {
+          tenant_id: string;
+          partner_event_id: string;
+          vehicle_id: string;
+          role: VehicleRole | null;
+        }[],
+        number,
+      ]
     >(
       `DELETE FROM vehicles.pending_vehicle_links p
         USING unnest($1::uuid[], $2::uuid[]) AS k(k_tenant, k_event)
         WHERE p.tenant_id = k.k_tenant AND p.partner_event_id = k.k_event
-       RETURNING p.tenant_id, p.partner_event_id, p.vehicle_id`,
+       RETURNING p.tenant_id, p.partner_event_id, p.vehicle_id, p.role`,
       keys.slice(0, 2),
     );
     const resolved = answers.filter((a) => a.r.customerId !== null);
@@ -534,6 +553,7 @@ export class PartnerIntake implements OnModuleInit {
             vehicleId: p.vehicle_id,
             customerId: r.customerId!,
             correlationId: i.correlationId,
+            role: p.role ?? undefined,
           },
         ];
       }),

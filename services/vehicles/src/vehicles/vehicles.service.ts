@@ -15,6 +15,7 @@ import {
   type SearchVehiclesQueryDto,
   type UpdateVehicleDto,
   type VehiclePage,
+  type VehicleRole,
   type VehicleView,
 } from '@kanta/contracts';
 import { Outbox } from '@kanta/messaging';
@@ -341,8 +342,9 @@ export class VehiclesService {
   }
 
   /**
-   * Links a customer a partner named: as owner when the vehicle has none, else as proxy; the
-   * default customer when it has none. An existing link is left as staff set it.
+   * Links a customer a partner named: in the role the partner gave, or else as owner when the
+   * vehicle has none and as proxy when it has; the default customer when it has none. An existing
+   * link is left as staff set it.
    */
   async linkFromPartner(
     manager: EntityManager,
@@ -350,10 +352,11 @@ export class VehiclesService {
     vehicleId: string,
     customerId: string,
     correlationId: string | null,
+    role?: VehicleRole,
   ): Promise<void> {
     const current = await this.repository.findById(tenantId, vehicleId, manager, true);
     if (!current || current.customers.some((l) => l.customer_id === customerId)) return;
-    const role = current.customers.some((l) => l.role === 'owner') ? 'proxy' : 'owner';
+    role ??= partnerRole(current.customers);
     const isDefault = !current.customers.some((l) => l.is_default);
     await this.repository.link(manager, tenantId, vehicleId, customerId, role, isDefault);
     const row = await this.repository.touch(manager, tenantId, vehicleId);
@@ -388,9 +391,7 @@ export class VehiclesService {
         return [
           {
             ...link,
-            role: row.customers.some((l) => l.role === 'owner')
-              ? ('proxy' as const)
-              : ('owner' as const),
+            role: link.role ?? partnerRole(row.customers),
             isDefault: !row.customers.some((l) => l.is_default),
           },
         ];
@@ -425,6 +426,7 @@ export class VehiclesService {
         link.vehicleId,
         link.customerId,
         link.correlationId,
+        link.role,
       );
     }
   }
@@ -476,6 +478,13 @@ export interface PartnerLink {
   vehicleId: string;
   customerId: string;
   correlationId: string | null;
+  /** As the partner said (`vehicle.customerRole`); absent, see `partnerRole`. */
+  role?: VehicleRole;
+}
+
+/** The role of a customer a partner named without one: owner of a vehicle that has none. */
+function partnerRole(links: { role: VehicleRole }[]): VehicleRole {
+  return links.some((l) => l.role === 'owner') ? 'proxy' : 'owner';
 }
 
 interface VehicleFields {
