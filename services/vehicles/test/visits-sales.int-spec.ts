@@ -236,9 +236,16 @@ describe('visits, sales and the customer summary (real Postgres)', () => {
       stationIds: [t.stationB],
       currentStationId: t.stationB,
     };
+    // An admin who sees both stations, sending the same body from station B: another booking.
+    const adminAtB: CallerContext = {
+      ...t.admin,
+      userId: t.worker.userId,
+      currentStationId: t.stationB,
+    };
     const refusals: [CallerContext, CreateVisitDto][] = [
       [t.worker, { ...booking, notes: 'another' }],
       [elsewhere, booking],
+      [adminAtB, booking],
     ];
     for (const [caller, input] of refusals) {
       expect(await problemOf(visits.createOnce(caller, input, 'click-1'))).toMatchObject({

@@ -28,11 +28,11 @@ export function stationCreatedEvent(station: {
 const BATCH = 1000;
 
 /**
- * Announces again, at each start, every station whose announcement is no longer in the outbox
- * (published and cleaned up after the outbox retention): a service first deployed later, or one
- * that lost an announcement, learns it then. The event ids are the stations' own, so a service
- * that has it already skips it (its inbox), and two gateways starting together write each once
- * (the outbox's unique event id; the loser of a race logs and leaves it to the winner).
+ * Announces every station again at each start: a service first deployed later (its queue did
+ * not exist when a station was announced), or one that lost an announcement, learns it then. The
+ * event ids are the stations' own, so a service that has one already skips it (its inbox): an
+ * announcement still in the outbox is sent again as it is, a missing one is written. Two
+ * gateways starting together may collide on a batch; the loser logs it, the winner sends it.
  */
 @Injectable()
 export class StationAnnouncer implements OnApplicationBootstrap {
@@ -50,7 +50,7 @@ export class StationAnnouncer implements OnApplicationBootstrap {
     );
   }
 
-  /** Announces the stations whose announcement is not in the outbox; returns how many. */
+  /** Announces every station, a thousand per transaction; returns how many. */
   async announce(): Promise<number> {
     let total = 0;
     let after = '00000000-0000-0000-0000-000000000000';
@@ -62,19 +62,19 @@ export class StationAnnouncer implements OnApplicationBootstrap {
       if (stations.length === 0) return total;
       after = stations[stations.length - 1].id;
       const events = stations.map((r) => stationCreatedEvent({ id: r.id, tenantId: r.tenant_id }));
-      const present = new Set(
-        (
-          await this.dataSource.query<{ event_id: string }[]>(
-            'SELECT event_id FROM gateway.outbox WHERE event_id = ANY($1::uuid[])',
-            [events.map((e) => e.eventId)],
-          )
-        ).map((r) => r.event_id),
-      );
-      const missing = events.filter((e) => !present.has(e.eventId!));
-      if (missing.length > 0) {
-        await this.dataSource.transaction((manager) => this.outbox.enqueue(manager, missing));
-        total += missing.length;
-      }
+      await this.dataSource.transaction(async (manager) => {
+        // Still in the outbox: the relay sends it again, with its id.
+        const [again] = await manager.query<[{ event_id: string }[], number]>(
+          `UPDATE gateway.outbox SET published_at = NULL
+            WHERE event_id = ANY($1::uuid[])
+           RETURNING event_id`,
+          [events.map((e) => e.eventId)],
+        );
+        const present = new Set(again.map((r) => r.event_id));
+        const missing = events.filter((e) => !present.has(e.eventId!));
+        if (missing.length > 0) await this.outbox.enqueue(manager, missing);
+      });
+      total += events.length;
       if (stations.length < BATCH) return total;
     }
   }

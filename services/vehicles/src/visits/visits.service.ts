@@ -65,7 +65,12 @@ export class VisitsService {
       return { visit: await this.create(context, input), replayed: false };
     }
     const tenant = requireTenant(context);
-    const fingerprint = fingerprintOf(input);
+    // With what the caller's context fills in: the same body from another station is another request.
+    const fingerprint = fingerprintOf({
+      ...input,
+      stationId: input.stationId ?? context.currentStationId,
+      staffUserId: input.staffUserId ?? context.userId,
+    });
     const replay = async (): Promise<CreatedVisitResult | null> => {
       const [kept] = await this.dataSource.query<{ fingerprint: string; visit_id: string }[]>(
         'SELECT fingerprint, visit_id FROM vehicles.idempotency_keys WHERE tenant_id = $1 AND key = $2',
