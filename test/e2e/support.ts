@@ -56,7 +56,9 @@ export async function startE2eSystem(
     onLine: (service, line) => logs.push(`[${service}] ${line}`),
   }).catch(async (error: Error) => {
     await database.drop();
-    throw new Error(`${error.message}\n${logs.slice(-30).join('\n')}`);
+    // The services' own last words, not the harness's polling of /health.
+    const said = logs.filter((line) => !line.includes('"path":"/health"'));
+    throw new Error(`${error.message}\n${said.slice(-40).join('\n')}`);
   });
   const api = new KantaApi(system.gatewayUrl);
   const superadmin = await api.login(superEmail, PASSWORD);

@@ -55,7 +55,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     }
     const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
     for (const service of LOCAL_SERVICES) {
-      await waitForHealth(service.name, ports[service.name], processes[service.name], deadline);
+      await waitForHealth(service.name, ports[service.name], processes, deadline);
     }
   } catch (error) {
     await stop();
@@ -64,23 +64,31 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   return { gatewayUrl: `http://127.0.0.1:${ports.gateway}`, ports, processes, stop };
 }
 
+/**
+ * Waits for one service's /health; any service that exits meanwhile (one found healthy before
+ * included: the gateway's health then waits for it in vain) fails the start at once, by name.
+ */
 async function waitForHealth(
   name: string,
   port: number,
-  child: ChildProcess,
+  processes: Record<string, ChildProcess>,
   deadline: number,
 ): Promise<void> {
   let last = 'no answer yet';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`${name} exited with code ${child.exitCode} before it was healthy`);
+    for (const [service, child] of Object.entries(processes)) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(
+          `${service} exited (${child.exitCode ?? child.signalCode}) before ${name} was healthy`,
+        );
+      }
     }
     try {
       const response = await fetch(`http://127.0.0.1:${port}/health`, {
         signal: AbortSignal.timeout(5000),
       });
       if (response.status === 200) return;
-      last = `health answered ${response.status}`;
+      last = `health answered ${response.status}: ${(await response.text()).slice(0, 500)}`;
     } catch (error) {
       last = (error as Error).message;
     }
