@@ -43,39 +43,6 @@ export class KnownStations {
   }
 
   /**
-   * The entries that name a station their tenant does not have: another tenant's, or one nobody
-   * announced when their tenant has known stations; each saying whether it is another tenant's.
-   */
-  async foreign<T extends { tenantId: string; stationId: string }>(
-    manager: EntityManager,
-    entries: T[],
-  ): Promise<{ entry: T; othersStation: boolean }[]> {
-    if (entries.length === 0) return [];
-    const rows = await manager.query<
-      { tenant_id: string; station_id: string; others_station: boolean }[]
-    >(
-      `SELECT k.tenant_id, k.station_id,
-              EXISTS (SELECT 1 FROM "${this.schema}".known_stations s
-                       WHERE s.station_id = k.station_id) AS others_station
-         FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[])) AS k(tenant_id, station_id)
-        WHERE NOT EXISTS (SELECT 1 FROM "${this.schema}".known_stations s
-                           WHERE s.station_id = k.station_id AND s.tenant_id = k.tenant_id)
-          AND (EXISTS (SELECT 1 FROM "${this.schema}".known_stations s
-                        WHERE s.station_id = k.station_id)
-               OR EXISTS (SELECT 1 FROM "${this.schema}".known_stations s
-                           WHERE s.tenant_id = k.tenant_id))`,
-      [entries.map((e) => e.tenantId), entries.map((e) => e.stationId)],
-    );
-    const key = (tenantId: string, stationId: string): string =>
-      `${tenantId.toLowerCase()}:${stationId.toLowerCase()}`;
-    const found = new Map(rows.map((r) => [key(r.tenant_id, r.station_id), r.others_station]));
-    return entries.flatMap((entry) => {
-      const othersStation = found.get(key(entry.tenantId, entry.stationId));
-      return othersStation === undefined ? [] : [{ entry, othersStation }];
-    });
-  }
-
-  /**
    * Refuses the events (InvalidEventError: the DLQ and the rejected list) when one names a
    * station of another tenant, or one nobody announced at the event's last attempt; before that
    * an unannounced station fails the attempt, to be retried. In a consumer batch (attempt 1),
@@ -86,10 +53,22 @@ export class KnownStations {
     entries: { tenantId: string; stationId: string }[],
     attempt: number,
   ): Promise<void> {
-    const foreign = await this.foreign(manager, entries);
+    if (entries.length === 0) return;
+    // The stations named that are not their tenant's: another tenant's, or unannounced for a
+    // tenant with known stations.
+    const foreign = await manager.query<{ others_station: boolean }[]>(
+      `SELECT s.station_id IS NOT NULL AS others_station
+         FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[])) AS k(tenant_id, station_id)
+         LEFT JOIN "${this.schema}".known_stations s ON s.station_id = k.station_id
+        WHERE s.tenant_id IS DISTINCT FROM k.tenant_id
+          AND (s.station_id IS NOT NULL
+               OR EXISTS (SELECT 1 FROM "${this.schema}".known_stations t
+                           WHERE t.tenant_id = k.tenant_id))`,
+      [entries.map((e) => e.tenantId), entries.map((e) => e.stationId)],
+    );
     if (foreign.length === 0) return;
     const lastAttempt = attempt >= (this.events?.lastAttempt ?? 1);
-    if (foreign.some((f) => f.othersStation) || lastAttempt) {
+    if (foreign.some((f) => f.others_station) || lastAttempt) {
       throw new InvalidEventError(
         'payload.stationId unknown_station: stationId must be a station of the tenant',
       );
