@@ -445,8 +445,9 @@ function consentsPartProblems(
 
 /**
  * The rules beyond each schema, checked after it by the gateway and by every consumer (through
- * libs/messaging's validator): a phone must be one that can exist, receipt totals must add up,
- * a model year cannot be far ahead.
+ * libs/messaging's validator): a phone that can exist, a model year from 1900 to next year, a VIN
+ * of 17 letters and digits without I, O or Q, receipt totals that add up, consents only with a
+ * customer who can be found or made. `PARTNER_PAYLOAD_RULE_TEXTS` says the same in words.
  */
 export const PARTNER_PAYLOAD_RULES: Record<string, (payload: never) => PayloadProblem[]> = {
   [PARTNER_BOOKING_CREATED_V1]: (p: PartnerBookingCreatedV1) => [
@@ -481,3 +482,26 @@ export const PARTNER_PERSONAL_FIELDS = [
   'consents',
   'preferences',
 ] as const;
+
+const RULE_TEXT = {
+  phone: 'customer.phone must be a number that can exist',
+  vehicle:
+    `vehicle.year must be ${MIN_VEHICLE_YEAR} to next year, and vehicle.vin 17 letters and digits ` +
+    'without I, O or Q once spaces and hyphens are dropped',
+  consents:
+    'consents and preferences need a customer with a name and a phone, email or externalId; ' +
+    'one decision per purpose',
+  totals:
+    'each line totalMinor must be its quantity times its unitPriceMinor, rounded, and totalMinor ' +
+    'the sum of the lines',
+};
+
+/** Each type's rules beyond its schema, in words (the description of the schema partners get). */
+export const PARTNER_PAYLOAD_RULE_TEXTS: Record<PartnerEventType, string[]> = {
+  [PARTNER_BOOKING_CREATED_V1]: [RULE_TEXT.phone, RULE_TEXT.vehicle, RULE_TEXT.consents],
+  [PARTNER_BOOKING_RESCHEDULED_V1]: [],
+  [PARTNER_BOOKING_CANCELLED_V1]: [],
+  [PARTNER_WORK_COMPLETED_V1]: [RULE_TEXT.phone, RULE_TEXT.vehicle],
+  [PARTNER_SALE_COMPLETED_V1]: [RULE_TEXT.phone, RULE_TEXT.totals],
+  [PARTNER_CUSTOMER_SUBMITTED_V1]: [RULE_TEXT.phone, RULE_TEXT.vehicle, RULE_TEXT.consents],
+};

@@ -4,6 +4,7 @@ import {
   EVENT_PAYLOAD_RULES,
   EVENT_PAYLOAD_SCHEMAS,
   PARTNER_EVENT_TYPES,
+  PARTNER_PAYLOAD_RULE_TEXTS,
   type FieldError,
   type PartnerEventType,
 } from '@kanta/contracts';
@@ -73,18 +74,13 @@ function fieldError(error: ErrorObject): FieldError {
 
 /**
  * The JSON Schema (draft-07) of a type's payload, as partners may fetch it to check their events
- * before sending; the rules no schema can say (a phone that can exist, totals that add up, a
- * model year not far ahead) are in its description.
+ * before sending; the type's rules beyond it, and the station check, are in its description.
  */
 export function partnerPayloadSchema(type: PartnerEventType): object {
+  const rules = [...PARTNER_PAYLOAD_RULE_TEXTS[type], 'stationId must be a station of your tenant'];
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
-    description:
-      `The payload of ${type}. Beyond this schema: customer.phone must be a number that can ` +
-      'exist; vehicle.vin must be 17 letters and digits without I, O or Q once spaces and ' +
-      'hyphens are dropped; vehicle.year must be 1900 to next year; receipt lines must add up to ' +
-      'totalMinor; consents need a customer with a name and a phone, email or externalId; ' +
-      'stationId must be a station of your tenant.',
+    description: `The payload of ${type}. Beyond this schema: ${rules.join('; ')}.`,
     ...EVENT_PAYLOAD_SCHEMAS[type],
   };
 }
