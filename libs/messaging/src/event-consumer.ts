@@ -20,6 +20,8 @@ export interface EventHandlerContext {
   manager: EntityManager;
   /** 1 on the first delivery, 2 on the first retry, … */
   attempt: number;
+  /** Whether a failure now dead-letters the event rather than retrying it. */
+  lastAttempt: boolean;
 }
 
 export type EventHandler<E = KnownEventEnvelope> = (
@@ -163,11 +165,6 @@ export class EventConsumer {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.retryDelayMs = options.retryDelayMs ?? 5000;
     this.names = serviceQueueNames(options.service, options.queuePrefix);
-  }
-
-  /** The attempt after which a failing event is dead-lettered (`context.attempt` reaches it). */
-  get lastAttempt(): number {
-    return this.maxAttempts;
   }
 
   get queues(): ServiceQueueNames {
@@ -398,7 +395,7 @@ export class EventConsumer {
       );
       const fresh = new Set(inserted.map((row) => row.event_id));
       const events = [...byId.values()].filter((d) => fresh.has(d.event.eventId));
-      const context = { manager, attempt: 1 };
+      const context = { manager, attempt: 1, lastAttempt: this.maxAttempts <= 1 };
       for (const registration of this.registrations) {
         const mine = events.filter((d) => d.handlers.includes(registration)).map((d) => d.event);
         if (mine.length === 0) continue;
@@ -519,7 +516,7 @@ export class EventConsumer {
         [event.eventId, this.consumer, event.type],
       );
       if (inserted.length === 0) return 'duplicate';
-      const context = { manager, attempt };
+      const context = { manager, attempt, lastAttempt: attempt >= this.maxAttempts };
       for (const registration of handlers) {
         if (registration.batch) await registration.handler([event], context);
         else await registration.handler(event, context);

@@ -1,6 +1,5 @@
-import type { EntityManager } from 'typeorm';
 import { STATION_CREATED_V1 } from '@kanta/contracts';
-import { InvalidEventError, type EventConsumer } from './event-consumer';
+import { InvalidEventError, type EventConsumer, type EventHandlerContext } from './event-consumer';
 
 /** The projection table a service that checks partner events keeps in its own schema. */
 export function knownStationsTableUp(schema: string): string[] {
@@ -26,13 +25,14 @@ export function knownStationsTableDown(schema: string): string[] {
  * none of its tenant's stations has been announced yet (then it is not judged).
  */
 export class KnownStations {
-  private events: EventConsumer | undefined;
-
   constructor(private readonly schema: string) {}
 
-  /** Learns the stations the gateway announces, through the service's consumer. */
+  /**
+   * Learns the stations the gateway announces, and refuses partner events naming a station their
+   * tenant does not have, through the service's consumer: call it before registering the
+   * service's partner handlers.
+   */
   register(events: EventConsumer): void {
-    this.events = events;
     events.onBatch(STATION_CREATED_V1, async (announced, { manager }) => {
       await manager.query(
         `INSERT INTO "${this.schema}".known_stations (station_id, tenant_id)
@@ -40,6 +40,17 @@ export class KnownStations {
         [announced.map((e) => e.payload.stationId), announced.map((e) => e.tenantId)],
       );
     });
+    // Before the service's own partner handlers (handlers run in registration order): one
+    // statement per batch for every partner event's station.
+    events.onBatchPattern('partner.#', (partnerEvents, context) =>
+      this.refuseForeign(
+        partnerEvents.map((e) => ({
+          tenantId: e.tenantId as string,
+          stationId: (e.payload as { stationId: string }).stationId,
+        })),
+        context,
+      ),
+    );
   }
 
   /**
@@ -48,10 +59,9 @@ export class KnownStations {
    * an unannounced station fails the attempt, to be retried. In a consumer batch (attempt 1),
    * the batch is then handled one by one and only that event is refused or retried.
    */
-  async refuseForeign(
-    manager: EntityManager,
+  private async refuseForeign(
     entries: { tenantId: string; stationId: string }[],
-    attempt: number,
+    { manager, lastAttempt }: EventHandlerContext,
   ): Promise<void> {
     if (entries.length === 0) return;
     // The stations named that are not their tenant's: another tenant's, or unannounced for a
@@ -67,7 +77,6 @@ export class KnownStations {
       [entries.map((e) => e.tenantId), entries.map((e) => e.stationId)],
     );
     if (foreign.length === 0) return;
-    const lastAttempt = attempt >= (this.events?.lastAttempt ?? 1);
     if (foreign.some((f) => f.others_station) || lastAttempt) {
       throw new InvalidEventError(
         'payload.stationId unknown_station: stationId must be a station of the tenant',

@@ -324,7 +324,10 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     });
     const customerId = randomUUID();
     publish(resolved(t.tenantId, event.eventId, customerId, [t.stationA]));
-    await visitByRef(t.tenantId, 'B-1', (v) => v.customer_id === customerId);
+    // Answered, it waits no more.
+    expect(await visitByRef(t.tenantId, 'B-1', (v) => v.customer_id === customerId)).toMatchObject({
+      contact_event_id: null,
+    });
     const car = (await vehicles.search(t.admin, { q: 'TST501' })).items[0];
     expect(car).toMatchObject({ registration: 'tst-501', make: 'Make' });
     expect(car.customers).toEqual([

@@ -81,7 +81,7 @@ export class PartnerContactsConsumer implements OnModuleInit {
 
   onModuleInit(): void {
     this.stations.register(this.events);
-    this.events.onBatchPattern('partner.#', async (events, { manager, attempt }) => {
+    this.events.onBatchPattern('partner.#', async (events, { manager }) => {
       const contacts = events.flatMap((event) => {
         const payload = event.payload as ContactPayload;
         if (!isPartnerEventType(event.type) || event.tenantId === null || !payload.customer) {
@@ -90,12 +90,6 @@ export class PartnerContactsConsumer implements OnModuleInit {
         return [contactOf(event, event.tenantId, payload, payload.customer)];
       });
       if (contacts.length === 0) return;
-      // A customer kept at a station of no tenant's own would be one no worker can find.
-      await this.stations.refuseForeign(
-        manager,
-        contacts.map((c) => ({ tenantId: c.tenantId, stationId: c.payload.stationId })),
-        attempt,
-      );
       const resolutions = await this.resolve(manager, contacts);
       await this.outbox.enqueue(
         manager,

@@ -62,17 +62,6 @@ export class PartnerIntake implements OnModuleInit {
 
   onModuleInit(): void {
     this.stations.register(this.events);
-    // Visits and sales are kept at the station the event names: one that is not the tenant's is
-    // refused, as the gateway refuses it over HTTP.
-    const atTenantStations = (
-      events: { tenantId: string | null; payload: { stationId: string } }[],
-      { manager, attempt }: { manager: EntityManager; attempt: number },
-    ): Promise<void> =>
-      this.stations.refuseForeign(
-        manager,
-        events.map((e) => ({ tenantId: e.tenantId!, stationId: e.payload.stationId })),
-        attempt,
-      );
     const intake = <
       T extends {
         tenantId: string | null;
@@ -93,9 +82,7 @@ export class PartnerIntake implements OnModuleInit {
       correlationId: event.correlationId,
     });
     this.events
-      .onBatch(PARTNER_BOOKING_CREATED_V1, async (events, context) => {
-        const { manager } = context;
-        await atTenantStations(events, context);
+      .onBatch(PARTNER_BOOKING_CREATED_V1, async (events, { manager }) => {
         // A statement writes a visit once: a booking named twice waits for the next round.
         for (const round of rounds(events, (e) => `${e.tenantId}:${e.payload.bookingId}`)) {
           await this.bookingsCreated(
@@ -104,36 +91,26 @@ export class PartnerIntake implements OnModuleInit {
           );
         }
       })
-      .on(PARTNER_BOOKING_RESCHEDULED_V1, async (e, context) => {
-        const { manager } = context;
-        await atTenantStations([e], context);
+      .on(PARTNER_BOOKING_RESCHEDULED_V1, async (e, { manager }) => {
         const p = e.payload;
         return this.visit(intake(e, manager), {
           ...this.facts(intake(e, manager), p.bookingId, p.stationId),
           schedule: { at: p.scheduledAt, eventAt: e.occurredAt },
         });
       })
-      .on(PARTNER_BOOKING_CANCELLED_V1, async (e, context) => {
-        const { manager } = context;
-        await atTenantStations([e], context);
+      .on(PARTNER_BOOKING_CANCELLED_V1, async (e, { manager }) => {
         await this.visit(intake(e, manager), {
           ...this.facts(intake(e, manager), e.payload.bookingId, e.payload.stationId),
           status: { value: 'cancelled', eventAt: e.occurredAt },
         });
       })
-      .on(PARTNER_WORK_COMPLETED_V1, async (e, context) => {
-        const { manager } = context;
-        await atTenantStations([e], context);
+      .on(PARTNER_WORK_COMPLETED_V1, async (e, { manager }) => {
         await this.workCompleted(intake(e, manager), e);
       })
-      .on(PARTNER_SALE_COMPLETED_V1, async (e, context) => {
-        const { manager } = context;
-        await atTenantStations([e], context);
+      .on(PARTNER_SALE_COMPLETED_V1, async (e, { manager }) => {
         await this.saleCompleted(intake(e, manager), e);
       })
-      .on(PARTNER_CUSTOMER_SUBMITTED_V1, async (e, context) => {
-        const { manager } = context;
-        await atTenantStations([e], context);
+      .on(PARTNER_CUSTOMER_SUBMITTED_V1, async (e, { manager }) => {
         await this.customerSubmitted(intake(e, manager), e);
       })
       .onBatch(CONTACT_RESOLVED_V1, async (events, { manager }) => {
@@ -521,13 +498,13 @@ export class PartnerIntake implements OnModuleInit {
       manager,
       visits.map((v) => ({ tenantId: v.tenant_id, visitId: v.id, customerId: v.customer_id })),
     );
-    // A visit whose contact matched nobody waits no more: a later event may name its customer.
+    // Answered, the visit waits no more: also when it matched nobody (a later event may name the
+    // customer) or when the visit got its customer meanwhile (reception, a check-in).
     await manager.query(
       `UPDATE vehicles.visits v SET contact_event_id = NULL
-         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(k_tenant, k_event, k_customer)
-        WHERE v.tenant_id = k.k_tenant AND v.contact_event_id = k.k_event
-          AND k.k_customer IS NULL`,
-      keys,
+         FROM unnest($1::uuid[], $2::uuid[]) AS k(k_tenant, k_event)
+        WHERE v.tenant_id = k.k_tenant AND v.contact_event_id = k.k_event`,
+      keys.slice(0, 2),
     );
     // Receipts waiting for these answers: their own customer, or with nobody their visit's.
     await manager.query(
