@@ -24,6 +24,7 @@ import type { JsonText } from '@kanta/platform';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import type { HttpResult } from '../http/http-result';
 import { UuidParam } from '../http/uuid-param';
+import { idempotencyKeyHeader } from '../http/idempotency-key';
 import { CustomersService } from './customers.service';
 
 @ApiTags('customers')
@@ -37,7 +38,7 @@ export class CustomersController {
   @ApiOperation({
     summary: 'Create a customer; a repeated Idempotency-Key answers the first result (200)',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'At most 200 characters' })
+  @ApiHeader(idempotencyKeyHeader('a repeat with the same request answers the first result (200)'))
   @ApiCreatedResponse({ type: CustomerView, description: 'With Location and ETag' })
   @ApiConflictResponse({
     type: PossibleDuplicateProblem,

@@ -57,12 +57,12 @@ export class CustomersService {
         },
       },
     );
-    const headers: Record<string, string> = {
-      Location: `/api/v1/customers/${result.customer.id}`,
-      ETag: etagOf(result.customer),
-    };
-    if (result.replayed) headers['Idempotent-Replayed'] = 'true';
-    return new HttpResult(result.customer, result.replayed ? 200 : 201, headers);
+    return HttpResult.created(
+      result.customer,
+      result.replayed,
+      `/api/v1/customers/${result.customer.id}`,
+      etagOf(result.customer),
+    );
   }
 
   async search(caller: Caller, query: SearchCustomersQueryDto): Promise<JsonText<CustomerPage>> {

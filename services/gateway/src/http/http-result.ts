@@ -12,6 +12,16 @@ export class HttpResult<T> {
     readonly status = 200,
     readonly headers: Record<string, string> = {},
   ) {}
+
+  /**
+   * The answer to a create with an Idempotency-Key: 201 with Location and ETag, or, when the key
+   * replayed an earlier create, 200 with the same headers and `Idempotent-Replayed: true`.
+   */
+  static created<T>(body: T, replayed: boolean, location: string, etag: string): HttpResult<T> {
+    const headers: Record<string, string> = { Location: location, ETag: etag };
+    if (replayed) headers['Idempotent-Replayed'] = 'true';
+    return new HttpResult(body, replayed ? 200 : 201, headers);
+  }
 }
 
 /**

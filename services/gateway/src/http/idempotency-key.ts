@@ -1,6 +1,6 @@
 import { ProblemError } from '@kanta/platform';
 
-export const IDEMPOTENCY_KEY_MAX = 200;
+const IDEMPOTENCY_KEY_MAX = 200;
 
 /**
  * The `Idempotency-Key` header of a create, checked before anything is sent on: 1–200 printable
@@ -22,4 +22,17 @@ export function checkIdempotencyKey(key: string | undefined): void {
       'Idempotency-Key must be printable ASCII without spaces',
     );
   }
+}
+
+/** The OpenAPI text of the header, with what it means for the operation. */
+export function idempotencyKeyHeader(meaning: string): {
+  name: string;
+  required: false;
+  description: string;
+} {
+  return {
+    name: 'Idempotency-Key',
+    required: false,
+    description: `1-${IDEMPOTENCY_KEY_MAX} printable ASCII characters without spaces; ${meaning}`,
+  };
 }

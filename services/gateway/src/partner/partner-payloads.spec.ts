@@ -35,5 +35,12 @@ describe('partnerPayloadSchema', () => {
       });
       expect(() => compile(type)).not.toThrow();
     }
+    // Each type's description names its own rules only.
+    const description = (type: (typeof PARTNER_EVENT_TYPES)[number]) =>
+      (partnerPayloadSchema(type) as { description: string }).description;
+    expect(description('partner.booking.cancelled.v1')).not.toContain('phone');
+    expect(description('partner.sale.completed.v1')).toContain('totalMinor');
+    expect(description('partner.sale.completed.v1')).not.toContain('vehicle.vin');
+    expect(description('partner.booking.created.v1')).toContain('vehicle.year must be 1900');
   });
 });

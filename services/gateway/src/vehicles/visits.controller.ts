@@ -23,7 +23,7 @@ import {
 } from '@kanta/contracts';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { ConsentsService } from '../consents/consents.service';
-import { checkIdempotencyKey } from '../http/idempotency-key';
+import { checkIdempotencyKey, idempotencyKeyHeader } from '../http/idempotency-key';
 import { versionFromIfMatch } from '../http/if-match';
 import { HttpResult } from '../http/http-result';
 import { UuidParam } from '../http/uuid-param';
@@ -50,13 +50,11 @@ export class VisitsController {
       '`customerId`): checked first (422 on consents.decisions.N…, nothing recorded), then ' +
       "recorded in the customer's consent ledger with the visit.",
   })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description:
-      'At most 200 characters: the same key with the same request answers the visit it made ' +
-      '(200, Idempotent-Replayed: true), a double click books once',
-  })
+  @ApiHeader(
+    idempotencyKeyHeader(
+      'the same key with the same request answers the visit it made (200, Idempotent-Replayed: true): a double click books once',
+    ),
+  )
   @ApiCreatedResponse({ type: VisitView, description: 'With Location and ETag' })
   async create(
     @CurrentCaller() caller: Caller,
@@ -75,11 +73,7 @@ export class VisitsController {
       visit: body,
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
     });
-    return new HttpResult(visit, replayed ? 200 : 201, {
-      Location: `/api/v1/visits/${visit.id}`,
-      ETag: `"${visit.version}"`,
-      ...(replayed ? { 'Idempotent-Replayed': 'true' } : {}),
-    });
+    return HttpResult.created(visit, replayed, `/api/v1/visits/${visit.id}`, `"${visit.version}"`);
   }
 
   @Get('visits')
@@ -106,7 +100,9 @@ export class VisitsController {
 
   @Patch('visits/:id')
   @ApiOperation({
-    summary: 'Complete, cancel or mark a no-show; reschedule; change notes (If-Match required)',
+    summary:
+      'Complete, cancel or mark a no-show; reschedule; change notes; name the customer, ' +
+      'vehicle or partner link (If-Match required)',
   })
   @ApiBody({ type: UpdateVisitDto })
   @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag you read, e.g. "3"' })
