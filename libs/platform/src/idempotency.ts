@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { applyDecorators } from '@nestjs/common';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
 import { problemType } from '@kanta/contracts';
 import { RpcProblem } from './rpc-problem';
 
@@ -30,4 +32,14 @@ export function idempotencyKeyReused(): RpcProblem {
     status: 422,
     detail: 'This Idempotency-Key was used before for another request; send a new key.',
   });
+}
+
+/** An optional `idempotencyKey` in a create command: 1-200 printable ASCII characters, no spaces. */
+export function IsIdempotencyKey(): PropertyDecorator {
+  return applyDecorators(
+    IsOptional(),
+    IsString(),
+    Length(1, 200),
+    Matches(/^[\x21-\x7e]+$/, { message: 'idempotencyKey must be printable ASCII without spaces' }),
+  );
 }

@@ -1,13 +1,5 @@
 import { Type } from 'class-transformer';
-import {
-  IsDefined,
-  IsObject,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  ValidateNested,
-} from 'class-validator';
+import { IsDefined, IsObject, IsString, Length, ValidateNested } from 'class-validator';
 import {
   CreateSaleDto,
   CreateVisitDto,
@@ -18,7 +10,7 @@ import {
   type CustomerVisitsQuery,
   type UpdateVisitCommand,
 } from '@kanta/contracts';
-import { RpcFieldRoot } from '@kanta/platform';
+import { IsIdempotencyKey, RpcFieldRoot } from '@kanta/platform';
 import { VersionedCommandDto } from '../vehicles/vehicle-commands.dto';
 
 export class CreateVisitCommandDto {
@@ -29,10 +21,7 @@ export class CreateVisitCommandDto {
   @Type(() => CreateVisitDto)
   visit: CreateVisitDto;
 
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
-  @Matches(/^[\x21-\x7e]+$/, { message: 'idempotencyKey must be printable ASCII without spaces' })
+  @IsIdempotencyKey()
   idempotencyKey?: string;
 }
 

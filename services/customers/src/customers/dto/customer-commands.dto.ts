@@ -7,7 +7,6 @@ import {
   IsOptional,
   IsString,
   Length,
-  Matches,
   Max,
   Min,
   ValidateNested,
@@ -20,7 +19,7 @@ import {
   type GetCustomerQuery,
   type UpdateCustomerCommand,
 } from '@kanta/contracts';
-import { RpcFieldRoot } from '@kanta/platform';
+import { IsIdempotencyKey, RpcFieldRoot } from '@kanta/platform';
 
 /*
  * The RPC data of each pattern as classes, so the RPC edge can validate them. The caller's body
@@ -35,10 +34,7 @@ export class CreateCustomerCommandDto implements CreateCustomerCommand {
   @Type(() => CreateCustomerDto)
   customer: CreateCustomerDto;
 
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
-  @Matches(/^[\x21-\x7e]+$/, { message: 'idempotencyKey must be printable ASCII without spaces' })
+  @IsIdempotencyKey()
   idempotencyKey?: string;
 
   @IsOptional()
