@@ -164,19 +164,7 @@ export class PartnerIntake implements OnModuleInit {
       }
     }
     await this.vehicles.linkManyFromPartner(manager, links);
-    if (pending.length > 0) {
-      await manager.query(
-        `INSERT INTO vehicles.pending_vehicle_links (tenant_id, partner_event_id, vehicle_id, role)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[])
-         ON CONFLICT DO NOTHING`,
-        [
-          pending.map((p) => p.i.tenantId),
-          pending.map((p) => p.i.eventId),
-          pending.map((p) => p.vehicleId),
-          pending.map((p) => p.role),
-        ],
-      );
-    }
+    await parkVehicles(manager, pending);
     await this.visits(
       manager,
       bookings.map(({ i, e }) => {
@@ -417,11 +405,7 @@ export class PartnerIntake implements OnModuleInit {
         vehicle.customerRole,
       );
     } else if (waiting) {
-      await i.manager.query(
-        `INSERT INTO vehicles.pending_vehicle_links (tenant_id, partner_event_id, vehicle_id, role)
-         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-        [i.tenantId, i.eventId, vehicleId, vehicle.customerRole ?? null],
-      );
+      await parkVehicles(i.manager, [{ i, vehicleId, role: vehicle.customerRole ?? null }]);
     }
     return vehicleId;
   }
@@ -547,6 +531,25 @@ export class PartnerIntake implements OnModuleInit {
       ),
     );
   }
+}
+
+/** Vehicles whose customer is named by a partner event's answer still to come: linked then. */
+async function parkVehicles(
+  manager: EntityManager,
+  rows: { i: Intake; vehicleId: string; role: VehicleRole | null }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await manager.query(
+    `INSERT INTO vehicles.pending_vehicle_links (tenant_id, partner_event_id, vehicle_id, role)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[])
+     ON CONFLICT DO NOTHING`,
+    [
+      rows.map((r) => r.i.tenantId),
+      rows.map((r) => r.i.eventId),
+      rows.map((r) => r.vehicleId),
+      rows.map((r) => r.role),
+    ],
+  );
 }
 
 /** A transaction lock on one thing of the tenant (a partner event, a booking, a plate). */
