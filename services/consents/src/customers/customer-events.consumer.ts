@@ -15,8 +15,8 @@ interface CustomerFacts {
 /**
  * Learns customers from the customers service: which exist, their stations (who may see them)
  * and whether they can be reached by e-mail and phone. An older version never overwrites a
- * newer one, so events may arrive in any order. The events of a batch are applied in one
- * statement.
+ * newer one, so events may arrive in any order. The events of a batch are applied in two
+ * statements (new customers, then known ones).
  */
 @Injectable()
 export class CustomerEventsConsumer implements OnModuleInit {
