@@ -114,13 +114,7 @@ export class VisitsService {
         message: "consents are recorded for the visit's customer: send customerId too",
       });
     }
-    if (input.vehicleId && !(await this.vehicles.findById(tenant.id, input.vehicleId))) {
-      errors.push({
-        field: 'vehicleId',
-        reason: 'unknown_vehicle',
-        message: 'vehicleId is not a vehicle of your tenant',
-      });
-    }
+    errors.push(...(await this.vehicleProblems(tenant.id, input.vehicleId)));
     if (errors.length > 0) throw RpcProblem.validation(errors);
     if (input.customerId) await this.customers.require(context, tenant.id, input.customerId);
     return transactionWithConflicts(
@@ -181,6 +175,21 @@ export class VisitsService {
     );
   }
 
+  /** A vehicle a visit names must be one of the tenant's. */
+  private async vehicleProblems(
+    tenantId: string,
+    vehicleId?: string | null,
+  ): Promise<FieldError[]> {
+    if (!vehicleId || (await this.vehicles.findById(tenantId, vehicleId))) return [];
+    return [
+      {
+        field: 'vehicleId',
+        reason: 'unknown_vehicle',
+        message: 'vehicleId is not a vehicle of your tenant',
+      },
+    ];
+  }
+
   async get(context: CallerContext, id: string): Promise<VisitView> {
     const tenant = requireTenant(context);
     const row = isUuid(id) ? await this.repository.findById(tenant.id, id) : null;
@@ -201,15 +210,8 @@ export class VisitsService {
     const tenant = requireTenant(context);
     if (!isUuid(id)) throw notFound('Visit');
     // Who and what the patch names are checked first: a customer may take a moment to be known.
-    if (patch.vehicleId && !(await this.vehicles.findById(tenant.id, patch.vehicleId))) {
-      throw RpcProblem.validation([
-        {
-          field: 'vehicleId',
-          reason: 'unknown_vehicle',
-          message: 'vehicleId is not a vehicle of your tenant',
-        },
-      ]);
-    }
+    const problems = await this.vehicleProblems(tenant.id, patch.vehicleId);
+    if (problems.length > 0) throw RpcProblem.validation(problems);
     if (patch.customerId) await this.customers.require(context, tenant.id, patch.customerId);
     return this.dataSource.transaction(async (manager) => {
       const current = await this.repository.findById(tenant.id, id, manager, true);
@@ -247,16 +249,9 @@ export class VisitsService {
         vehicle_id: has('vehicleId') ? (patch.vehicleId ?? null) : current.vehicle_id,
         partner_link: has('partnerLink') ? (patch.partnerLink ?? null) : current.partner_link,
       };
-      if (
-        next.status === current.status &&
-        !rescheduled &&
-        next.notes === current.notes &&
-        next.special_requests === current.special_requests &&
-        next.staff_user_id === current.staff_user_id &&
-        next.customer_id === current.customer_id &&
-        next.vehicle_id === current.vehicle_id &&
-        next.partner_link === current.partner_link
-      ) {
+      const same = (field: keyof VisitChanges): boolean =>
+        field === 'scheduled_at' ? !rescheduled : next[field] === current[field];
+      if ((Object.keys(next) as (keyof VisitChanges)[]).every(same)) {
         return toVisitView(current);
       }
       const row = await this.repository.update(manager, tenant.id, id, next);
