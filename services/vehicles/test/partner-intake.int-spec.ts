@@ -1038,14 +1038,26 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
   it('lists a partner event the consents service alone refused among the rejected ones', async () => {
     const t = tenantFixture();
     const refusedId = randomUUID();
-    publish(
+    const refusal = () =>
       envelope(t.tenantId, 'consents.partner_event.refused.v1', {
         partnerEventId: refusedId,
         partnerEventType: 'partner.booking.created.v1',
         producer: 'partner:booking-portal',
         reason:
           'payload.consents.0.textId unknown_text: textId must be a consent text of your tenant',
-      }),
+      });
+    // Announced twice (the event replayed from the consents DLQ and refused again): listed once.
+    publish(refusal());
+    const again = refusal();
+    publish(again);
+    await eventually(async () =>
+      (
+        await h.dataSource.query<unknown[]>('SELECT 1 FROM vehicles.inbox WHERE event_id = $1', [
+          again.eventId,
+        ])
+      ).length
+        ? true
+        : undefined,
     );
     const page = await eventually(async () => {
       const p = await h.app.get(RejectedPartnerEvents).list(t.admin, {});

@@ -6,6 +6,7 @@ import { SalesOfVisits1765000100000 } from './migrations/1765000100000-sales-of-
 import { KnownStations1765000200000 } from './migrations/1765000200000-known-stations';
 import { VisitIdempotency1765000300000 } from './migrations/1765000300000-visit-idempotency';
 import { PartnerLinkRole1765000400000 } from './migrations/1765000400000-partner-link-role';
+import { RejectedEventIndex1765000500000 } from './migrations/1765000500000-rejected-event-index';
 
 export const VEHICLES_SCHEMA = 'vehicles';
 
@@ -21,5 +22,6 @@ export const vehiclesSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     KnownStations1765000200000,
     VisitIdempotency1765000300000,
     PartnerLinkRole1765000400000,
+    RejectedEventIndex1765000500000,
   ],
 };
