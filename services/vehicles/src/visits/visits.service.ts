@@ -72,10 +72,7 @@ export class VisitsService {
       staffUserId: input.staffUserId ?? context.userId,
     });
     const replay = async (): Promise<CreatedVisitResult | null> => {
-      const [kept] = await this.dataSource.query<{ fingerprint: string; visit_id: string }[]>(
-        'SELECT fingerprint, visit_id FROM vehicles.idempotency_keys WHERE tenant_id = $1 AND key = $2',
-        [tenant.id, idempotencyKey],
-      );
+      const kept = await this.repository.findIdempotencyKey(tenant.id, idempotencyKey);
       if (!kept) return null;
       const row = await this.repository.findById(tenant.id, kept.visit_id);
       if (kept.fingerprint !== fingerprint || !row || !seesStation(context, row.station_id)) {
@@ -124,12 +121,9 @@ export class VisitsService {
         if (idempotency) {
           // The key first: a concurrent request with it waits here, then finds it taken (before
           // it could trip over the visit's own unique external id).
-          const kept = await manager.query<unknown[]>(
-            `INSERT INTO vehicles.idempotency_keys (tenant_id, key, fingerprint, visit_id)
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`,
-            [tenant.id, idempotency.key, idempotency.fingerprint, id],
-          );
-          if (kept.length === 0) throw new KeyTakenMeanwhile();
+          if (!(await this.repository.keepIdempotencyKey(manager, tenant.id, idempotency, id))) {
+            throw new KeyTakenMeanwhile();
+          }
         }
         const row = await this.repository.insert(manager, tenant.id, {
           id,
