@@ -45,6 +45,7 @@ export class AppModule {
           waiting: [
             { table: 'contact_resolutions', since: 'resolved_at' },
             { table: 'pending_vehicle_links', since: 'waiting_since' },
+            { table: 'visit_contact_waits', since: 'waiting_since' },
           ],
         }),
       ],

@@ -147,6 +147,18 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
       );
       return row && ready(row) ? row : undefined;
     });
+  /** The partner events whose contact answers the visit still waits for. */
+  const visitWaits = async (visitId: unknown): Promise<string[]> =>
+    (
+      await h.dataSource.query<{ partner_event_id: string }[]>(
+        `SELECT partner_event_id FROM vehicles.visit_contact_waits WHERE visit_id = $1
+          ORDER BY partner_event_id`,
+        [visitId],
+      )
+    ).map((r) => r.partner_event_id);
+  /** Until the visit waits for exactly n answers. */
+  const waitsFor = (visitId: unknown, n: number) =>
+    eventually(async () => ((await visitWaits(visitId)).length === n ? true : undefined));
   const booking = (stationId: string, ref: string, extra: object = {}) => ({
     bookingId: ref,
     stationId,
@@ -160,6 +172,22 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
 
   const bookingEvent = (tenantId: string, stationId: string, ref: string, extra: object = {}) =>
     envelope(tenantId, 'partner.booking.created.v1', booking(stationId, ref, extra));
+  /** An online check-in for a booking with the customer's contact details. */
+  const checkInEvent = (
+    tenantId: string,
+    stationId: string,
+    bookingId: string,
+    customer: object,
+    extra: object = {},
+  ) =>
+    envelope(tenantId, 'partner.customer_details.submitted.v1', {
+      submissionId: `CHK-${bookingId}`,
+      stationId,
+      source: 'online_check_in',
+      bookingId,
+      customer,
+      ...extra,
+    });
 
   /**
    * Holds the consumer's batch with a first booking whose lock the test has taken, so the events
@@ -323,11 +351,11 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
       source: 'partner:booking-portal',
     });
     const customerId = randomUUID();
+    expect(await visitWaits(visit.id)).toEqual([event.eventId]);
     publish(resolved(t.tenantId, event.eventId, customerId, [t.stationA]));
     // Answered, it waits no more.
-    expect(await visitByRef(t.tenantId, 'B-1', (v) => v.customer_id === customerId)).toMatchObject({
-      contact_event_id: null,
-    });
+    await visitByRef(t.tenantId, 'B-1', (v) => v.customer_id === customerId);
+    expect(await visitWaits(visit.id)).toEqual([]);
     const car = (await vehicles.search(t.admin, { q: 'TST501' })).items[0];
     expect(car).toMatchObject({ registration: 'tst-501', make: 'Make' });
     expect(car.customers).toEqual([
@@ -356,12 +384,9 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     const car = (await vehicles.search(t.admin, { q: 'TST777' })).items[0];
     expect(car.customers).toEqual([]);
     // The visit waits for that answer no more: a check-in for the booking names its customer.
-    const checkIn = envelope(t.tenantId, 'partner.customer_details.submitted.v1', {
-      submissionId: 'CHK-NOBODY',
-      stationId: t.stationA,
-      source: 'online_check_in',
-      bookingId: 'B-NOBODY',
-      customer: { firstName: 'Myohemmin', email: 'later@example.test' },
+    const checkIn = checkInEvent(t.tenantId, t.stationA, 'B-NOBODY', {
+      firstName: 'Myohemmin',
+      email: 'later@example.test',
     });
     publish(checkIn);
     const later = randomUUID();
@@ -374,6 +399,13 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
        VALUES ($1, $2, NULL, now() - interval '31 days'), ($1, $3, NULL, now() - interval '29 days')`,
       [t.tenantId, old, recent],
     );
+    // So is a visit's wait for an answer that never came.
+    const visit = await visitByRef(t.tenantId, 'B-NOBODY');
+    await h.dataSource.query(
+      `INSERT INTO vehicles.visit_contact_waits (tenant_id, partner_event_id, visit_id, waiting_since)
+       VALUES ($1, $2, $4, now() - interval '31 days'), ($1, $3, $4, now() - interval '29 days')`,
+      [t.tenantId, old, recent, visit.id],
+    );
     await h.app.get(OutboxRelay).deleteExpired();
     const kept = await h.dataSource.query<{ partner_event_id: string }[]>(
       'SELECT partner_event_id FROM vehicles.contact_resolutions WHERE tenant_id = $1',
@@ -381,6 +413,7 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     );
     // The answer to the booking is not kept: the booking was handled before it came.
     expect(kept.map((r) => r.partner_event_id)).toEqual([recent]);
+    expect(await visitWaits(visit.id)).toEqual([recent]);
   });
 
   it('links the customer in the role the partner gave (the driver of a leased car), whichever came first', async () => {
@@ -707,7 +740,8 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     await answerKept(event.eventId);
     publish(event);
     const visit = await visitByRef(t.tenantId, 'B-NOBODY-FIRST');
-    expect(visit).toMatchObject({ customer_id: null, contact_event_id: null });
+    expect(visit).toMatchObject({ customer_id: null });
+    expect(await visitWaits(visit.id)).toEqual([]);
     expect(
       await h.dataSource.query<unknown[]>(
         `SELECT 1 FROM vehicles.pending_vehicle_links WHERE partner_event_id = $1
@@ -796,14 +830,13 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
   it('gives a booking the customer and vehicle of an online check-in for it, in either order', async () => {
     const t = tenantFixture();
     const checkIn = (bookingId: string, registration: string) =>
-      envelope(t.tenantId, 'partner.customer_details.submitted.v1', {
-        submissionId: `CHK-${bookingId}`,
-        stationId: t.stationA,
-        source: 'online_check_in',
+      checkInEvent(
+        t.tenantId,
+        t.stationA,
         bookingId,
-        customer: { firstName: 'Sisään', lastName: 'Kirjautuja', email: 'checkin@example.test' },
-        vehicle: { registration },
-      });
+        { firstName: 'Sisään', lastName: 'Kirjautuja', email: 'checkin@example.test' },
+        { vehicle: { registration } },
+      );
     // A booking made by phone, without details; the customer checks in online before the visit.
     publish(
       bookingEvent(t.tenantId, t.stationA, 'B-CHK-1', { customer: undefined, vehicle: undefined }),
@@ -831,6 +864,45 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
       expect(visit.vehicle_id).toBe(car.id);
       expect(visit.notes).toBe('winter tyres');
     }
+  });
+
+  it('gives a booking its check-in’s customer when both wait and the booking’s contact matched nobody', async () => {
+    const t = tenantFixture();
+    const booked = bookingEvent(t.tenantId, t.stationA, 'B-TWO-WAITS', { vehicle: undefined });
+    publish(booked);
+    const visit = await visitByRef(t.tenantId, 'B-TWO-WAITS');
+    // The customer checks in online before the booking's own contact is answered.
+    const checkIn = checkInEvent(t.tenantId, t.stationA, 'B-TWO-WAITS', {
+      firstName: 'Toinen',
+      lastName: 'Odottaja',
+      email: 'two-waits@example.test',
+    });
+    publish(checkIn);
+    await waitsFor(visit.id, 2);
+    expect(await visitWaits(visit.id)).toEqual([booked.eventId, checkIn.eventId].sort());
+    // The booking's contact matched nobody: the visit still waits for the check-in's answer.
+    publish(resolved(t.tenantId, booked.eventId, null, []));
+    await waitsFor(visit.id, 1);
+    const customerId = randomUUID();
+    publish(resolved(t.tenantId, checkIn.eventId, customerId, [t.stationA], checkIn.type));
+    await visitByRef(t.tenantId, 'B-TWO-WAITS', (v) => v.customer_id === customerId);
+    expect(await visitWaits(visit.id)).toEqual([]);
+    // Both answering a customer, the first one's stays: a later answer does not move the visit.
+    const both = bookingEvent(t.tenantId, t.stationA, 'B-BOTH-ANSWER', { vehicle: undefined });
+    publish(both);
+    const second = checkInEvent(t.tenantId, t.stationA, 'B-BOTH-ANSWER', {
+      firstName: 'Kolmas',
+      email: 'both-answer@example.test',
+    });
+    publish(second);
+    const bothVisit = await visitByRef(t.tenantId, 'B-BOTH-ANSWER');
+    await waitsFor(bothVisit.id, 2);
+    const [first, later] = [randomUUID(), randomUUID()];
+    publish(resolved(t.tenantId, both.eventId, first, [t.stationA]));
+    await visitByRef(t.tenantId, 'B-BOTH-ANSWER', (v) => v.customer_id === first);
+    publish(resolved(t.tenantId, second.eventId, later, [t.stationA], second.type));
+    await waitsFor(bothVisit.id, 0);
+    expect((await visitByRef(t.tenantId, 'B-BOTH-ANSWER')).customer_id).toBe(first);
   });
 
   it('links a kiosk submission’s vehicle to the customer once the details are resolved', async () => {

@@ -7,6 +7,7 @@ import { KnownStations1765000200000 } from './migrations/1765000200000-known-sta
 import { VisitIdempotency1765000300000 } from './migrations/1765000300000-visit-idempotency';
 import { PartnerLinkRole1765000400000 } from './migrations/1765000400000-partner-link-role';
 import { RejectedEventIndex1765000500000 } from './migrations/1765000500000-rejected-event-index';
+import { VisitContactWaits1765000600000 } from './migrations/1765000600000-visit-contact-waits';
 
 export const VEHICLES_SCHEMA = 'vehicles';
 
@@ -23,5 +24,6 @@ export const vehiclesSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     VisitIdempotency1765000300000,
     PartnerLinkRole1765000400000,
     RejectedEventIndex1765000500000,
+    VisitContactWaits1765000600000,
   ],
 };

@@ -22,7 +22,6 @@ import { saleEvent } from '../sales/sales.service';
 import { SalesRepository } from '../sales/sales.repository';
 import { VehiclesService, type PartnerLink } from '../vehicles/vehicles.service';
 import { visitEvent } from '../visits/visit-view';
-import { VISIT_COLUMNS, type VisitRow } from '../visits/visits.repository';
 import {
   PartnerVisitsRepository,
   fillSaleCustomers,
@@ -319,6 +318,15 @@ export class PartnerIntake implements OnModuleInit {
       manager,
       writes.map(({ i, facts }) => ({ tenantId: i.tenantId, facts })),
     );
+    await this.visitRows.awaitContacts(
+      manager,
+      written.flatMap(({ row }, n) => {
+        const { i, facts } = writes[n];
+        return facts.contactEventId
+          ? [{ tenantId: i.tenantId, partnerEventId: facts.contactEventId, visit: row }]
+          : [];
+      }),
+    );
     await this.visitRows.attachWaitingSalesMany(
       manager,
       written.map(({ row }, n) => ({ tenantId: writes[n].i.tenantId, visit: row })),
@@ -467,28 +475,17 @@ export class PartnerIntake implements OnModuleInit {
         },
       })),
     );
-    const [visits] = await manager.query<
-      [(VisitRow & { tenant_id: string; k_event: string })[], number]
-    >(
-      `UPDATE vehicles.visits v SET customer_id = k.k_customer, version = v.version + 1,
-              updated_at = now()
-         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(k_tenant, k_event, k_customer)
-        WHERE v.tenant_id = k.k_tenant AND v.contact_event_id = k.k_event
-          AND v.customer_id IS NULL AND k.k_customer IS NOT NULL
-        RETURNING ${VISIT_COLUMNS}, v.tenant_id, k.k_event`,
-      keys,
+    const visits = await this.visitRows.answerContacts(
+      manager,
+      answers.map(({ i, r }) => ({
+        tenantId: i.tenantId,
+        partnerEventId: r.partnerEventId,
+        customerId: r.customerId,
+      })),
     );
     await fillSaleCustomers(
       manager,
       visits.map((v) => ({ tenantId: v.tenant_id, visitId: v.id, customerId: v.customer_id })),
-    );
-    // Answered, the visit waits no more: also when it matched nobody (a later event may name the
-    // customer) or when the visit got its customer meanwhile (reception, a check-in).
-    await manager.query(
-      `UPDATE vehicles.visits v SET contact_event_id = NULL
-         FROM unnest($1::uuid[], $2::uuid[]) AS k(k_tenant, k_event)
-        WHERE v.tenant_id = k.k_tenant AND v.contact_event_id = k.k_event`,
-      keys.slice(0, 2),
     );
     // Receipts waiting for these answers: their own customer, or with nobody their visit's.
     await manager.query(

@@ -26,6 +26,7 @@ export interface PartnerVisitFacts {
   placeholder: { kind: VisitKind; channel: VisitChannel; at: string };
   customerId: string | null;
   vehicleId: string | null;
+  /** This event's contact details, whose answer (still to come) may name the customer. */
   contactEventId: string | null;
   partnerLink: string | null;
 }
@@ -41,7 +42,9 @@ export interface PartnerVisitWrite {
  * converge: the booking's details come from the booking event whenever it arrives; the schedule
  * and the status each take the value of the latest event that set them (by the partner's
  * occurredAt), so a completion that overtook its booking is not undone by it; the first
- * customer, vehicle and contact known stay.
+ * customer and vehicle known stay. A visit without a customer waits for the answers about every
+ * event's contact details that named one (`visit_contact_waits`): the first answer naming a
+ * customer gives it to the visit.
  */
 @Injectable()
 export class PartnerVisitsRepository {
@@ -66,6 +69,55 @@ export class PartnerVisitsRepository {
       }
     }
     return writes.map((w) => written.get(`${w.tenantId}:${w.facts.externalId}`)!);
+  }
+
+  /**
+   * Visits still without a customer wait for the answers about the contact details of the events
+   * that wrote them; a visit can wait for several (a booking and its online check-in).
+   */
+  async awaitContacts(
+    manager: EntityManager,
+    waits: { tenantId: string; partnerEventId: string; visit: VisitRow }[],
+  ): Promise<void> {
+    const open = waits.filter((w) => w.visit.customer_id === null);
+    if (open.length === 0) return;
+    await manager.query(
+      `INSERT INTO vehicles.visit_contact_waits (tenant_id, partner_event_id, visit_id)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[])
+       ON CONFLICT DO NOTHING`,
+      [open.map((w) => w.tenantId), open.map((w) => w.partnerEventId), open.map((w) => w.visit.id)],
+    );
+  }
+
+  /**
+   * The answers about these events' contact details: each ends its event's wait, and one naming a
+   * customer gives it to a visit that has none yet. Answers the visits that changed.
+   */
+  async answerContacts(
+    manager: EntityManager,
+    answers: { tenantId: string; partnerEventId: string; customerId: string | null }[],
+  ): Promise<(VisitRow & { tenant_id: string; k_event: string })[]> {
+    const [visits] = await manager.query<
+      [(VisitRow & { tenant_id: string; k_event: string })[], number]
+    >(
+      `WITH answered AS (
+         DELETE FROM vehicles.visit_contact_waits w
+          USING unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(k_tenant, k_event, k_customer)
+          WHERE w.tenant_id = k.k_tenant AND w.partner_event_id = k.k_event
+         RETURNING w.tenant_id AS k_tenant, w.visit_id AS k_visit, k.k_event, k.k_customer)
+       UPDATE vehicles.visits v SET customer_id = a.k_customer, version = v.version + 1,
+              updated_at = now()
+         FROM answered a
+        WHERE v.tenant_id = a.k_tenant AND v.id = a.k_visit
+          AND v.customer_id IS NULL AND a.k_customer IS NOT NULL
+        RETURNING ${VISIT_COLUMNS}, v.tenant_id, a.k_event`,
+      [
+        answers.map((a) => a.tenantId),
+        answers.map((a) => a.partnerEventId),
+        answers.map((a) => a.customerId),
+      ],
+    );
+    return visits;
   }
 
   /**
@@ -108,16 +160,14 @@ function upsertStatement(
   return manager.query(
     `INSERT INTO vehicles.visits AS v (tenant_id, id, station_id, customer_id, vehicle_id, kind,
        channel, status, scheduled_at, notes, special_requests, prepaid_minor, prepaid_currency,
-       partner_link, external_id, source, contact_event_id, schedule_event_at, status_event_at)
+       partner_link, external_id, source, schedule_event_at, status_event_at)
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[],
        $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11::text[], $12::bigint[],
-       $13::text[], $14::text[], $15::text[], $16::text[], $17::uuid[], $18::timestamptz[],
-       $19::timestamptz[])
+       $13::text[], $14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::timestamptz[])
      ON CONFLICT (tenant_id, external_id) WHERE external_id IS NOT NULL DO UPDATE SET
        station_id = EXCLUDED.station_id,
        customer_id = coalesce(v.customer_id, EXCLUDED.customer_id),
        vehicle_id = coalesce(v.vehicle_id, EXCLUDED.vehicle_id),
-       contact_event_id = coalesce(v.contact_event_id, EXCLUDED.contact_event_id),
        partner_link = coalesce(EXCLUDED.partner_link, v.partner_link),
        kind = ${booking('kind')},
        channel = ${booking('channel')},
@@ -153,7 +203,6 @@ function upsertStatement(
       column((f) => f.partnerLink),
       column((f) => f.externalId),
       column((f) => f.source),
-      column((f) => f.contactEventId),
       column((f) => f.schedule?.eventAt ?? null),
       column((f) => f.status?.eventAt ?? null),
     ],
