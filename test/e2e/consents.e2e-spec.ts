@@ -618,17 +618,17 @@ describe('consents (whole system)', () => {
     });
 
     it.each([
-      ['no purpose', 'channel=email', 'purpose'],
-      ['no channel', 'purpose=marketing', 'channel'],
-      ['an unknown channel', 'purpose=marketing&channel=fax', 'channel'],
-      ['an unknown purpose', 'purpose=spam&channel=email', 'purpose'],
-    ])('refuses a contactability question with %s', async (_what, query, field) => {
+      ['no purpose', 'channel=email', 'purpose', 'required'],
+      ['no channel', 'purpose=marketing', 'channel', 'required'],
+      ['an unknown channel', 'purpose=marketing&channel=fax', 'channel', 'not_allowed'],
+      ['an unknown purpose', 'purpose=spam&channel=email', 'purpose', 'not_allowed'],
+    ])('refuses a contactability question with %s', async (_what, query, field, reason) => {
       const customer = await newCustomer();
       expectProblem(
         await fi.admin.request('GET', `/api/v1/customers/${customer.id}/contactability?${query}`),
         422,
         field,
-        'not_allowed',
+        reason,
       );
     });
   });

@@ -132,7 +132,7 @@ describe('duplicate detection through the gateway (whole system)', () => {
   });
 
   it.each([
-    [{}, 'customerIds', 'invalid_type'],
+    [{}, 'customerIds', 'required'],
     [{ customerIds: [UNKNOWN_ID] }, 'customerIds', 'too_few'],
     [{ customerIds: [UNKNOWN_ID, UNKNOWN_ID, UNKNOWN_ID] }, 'customerIds', 'too_many'],
     [{ customerIds: ['one', 'two'] }, 'customerIds', 'invalid_format'],

@@ -34,6 +34,31 @@ describe('the HTTP validation pipe', () => {
     expect(problem.problem.errors).toHaveLength(4);
   });
 
+  it('says required for a field that is missing, and the check it failed for one that is there (null too)', async () => {
+    const textId = '0190a0b0-0000-7000-8000-000000000001';
+    const problem = await problemOf({
+      consents: {
+        decisions: [
+          { decision: 'granted', textId },
+          { purpose: 'marketing_sms', decision: null, textId },
+          { purpose: 5, decision: 'granted', textId },
+        ],
+      },
+    });
+    expect(problem.problem.errors).toEqual([
+      {
+        field: 'consents.decisions.0.purpose',
+        reason: 'required',
+        message: 'purpose is required',
+      },
+      expect.objectContaining({ field: 'consents.decisions.1.decision', reason: 'not_allowed' }),
+      expect.objectContaining({ field: 'consents.decisions.2.purpose', reason: 'invalid_format' }),
+    ]);
+    expect((await problemOf({ consents: {} })).problem.errors).toEqual([
+      { field: 'consents.decisions', reason: 'required', message: 'decisions is required' },
+    ]);
+  });
+
   it('lets a valid body through as an instance of the DTO', async () => {
     const value = await createValidationPipe().transform(
       { firstName: 'Aino', lastName: 'Mäkinen' },

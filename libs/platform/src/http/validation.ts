@@ -65,6 +65,26 @@ export function mainConstraint(constraints: Record<string, string>): {
 }
 
 /**
+ * The reason a field failed: absent where a value is needed is `required`, whichever checks
+ * class-validator ran on the missing value; otherwise (null included: a value, as in a PATCH that
+ * clears a field) as mainConstraint says. Needs the errors made with `validationError.value` on.
+ */
+export function fieldFailure(error: ValidationError): {
+  name: string;
+  reason: string;
+  message: string;
+} {
+  const constraints = error.constraints ?? {};
+  if (error.value === undefined && !constraints.whitelistValidation) {
+    return { name: 'isDefined', reason: 'required', message: `${error.property} is required` };
+  }
+  return mainConstraint(constraints);
+}
+
+/** What class-validator keeps in its errors: the value (for fieldFailure), not the object. */
+export const VALIDATION_ERROR_OPTIONS = { target: false, value: true } as const;
+
+/**
  * One FieldError per field, named by its path (`addresses.0.postalCode`), so a client can put
  * each message beside its input.
  */
@@ -73,7 +93,7 @@ export function validationFieldErrors(errors: ValidationError[], parent = ''): F
   for (const error of errors) {
     const field = parent ? `${parent}.${error.property}` : error.property;
     if (error.constraints && Object.keys(error.constraints).length > 0) {
-      const { name, reason, message } = mainConstraint(error.constraints);
+      const { name, reason, message } = fieldFailure(error);
       out.push({
         field,
         reason,
@@ -96,7 +116,7 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     transformOptions: { enableImplicitConversion: false },
-    validationError: { target: false, value: false },
+    validationError: VALIDATION_ERROR_OPTIONS,
     exceptionFactory: (errors) => ProblemError.validation(validationFieldErrors(errors)),
   });
 }

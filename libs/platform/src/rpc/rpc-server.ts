@@ -19,7 +19,7 @@ import {
 import { isDatabaseUnavailable } from '@kanta/database';
 import { coalesceBrokerWrites } from '../amqp-writes';
 import { AMQP_SOCKET_OPTIONS } from '../config';
-import { mainConstraint } from '../http/validation';
+import { VALIDATION_ERROR_OPTIONS, fieldFailure } from '../http/validation';
 import { RpcProblem, isProblemDetails } from '../rpc-problem';
 import { RPC_QUEUE_OPTIONS } from './rpc-client';
 
@@ -329,7 +329,7 @@ async function validateRpcData(metatype: unknown, value: unknown): Promise<unkno
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
-    validationError: { target: false, value: false },
+    validationError: VALIDATION_ERROR_OPTIONS,
   });
   if (errors.length > 0) {
     const roots =
@@ -355,7 +355,7 @@ function fieldErrorsOf(
             ? error.property
             : `${prefix}.${error.property}`;
       if (error.constraints && Object.keys(error.constraints).length > 0) {
-        const { reason, message } = mainConstraint(error.constraints);
+        const { reason, message } = fieldFailure(error);
         const field = here === '' ? error.property : here;
         const readable = message.startsWith(error.property)
           ? `${field}${message.slice(error.property.length)}`
