@@ -597,6 +597,44 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     expect(await statusAfter('L-2', laterCancel, earlyCompletion)).toBe('cancelled');
   });
 
+  it('gives a visit whose event names a vehicle but no contact details the vehicle’s default customer', async () => {
+    const t = tenantFixture();
+    const driver = await h.knowCustomer(t.tenantId, [t.stationA]);
+    const car = await vehicles.create(t.admin, { registration: 'TST-920' });
+    await vehicles.link(t.admin, car.id, { customerId: driver, role: 'proxy', isDefault: true });
+    // A booking of the car by plate (as typed), with no contact details.
+    publish(
+      bookingEvent(t.tenantId, t.stationA, 'B-DEFAULT', {
+        customer: undefined,
+        vehicle: { registration: 'tst 920' },
+      }),
+    );
+    // Work on it completed in the DMS without a booking.
+    publish(
+      envelope(t.tenantId, 'partner.work.completed.v1', {
+        workOrderId: 'WO-DEFAULT',
+        kind: 'work_order',
+        stationId: t.stationA,
+        completedAt: '2026-07-05T13:30:00Z',
+        vehicle: { registration: 'TST-920' },
+      }),
+    );
+    for (const ref of ['B-DEFAULT', 'WO-DEFAULT']) {
+      expect(await visitByRef(t.tenantId, ref)).toMatchObject({
+        vehicle_id: car.id,
+        customer_id: driver,
+      });
+    }
+    // A new car has no default customer: its visit has none either.
+    publish(
+      bookingEvent(t.tenantId, t.stationA, 'B-NEW-CAR', {
+        customer: undefined,
+        vehicle: { registration: 'TST-921' },
+      }),
+    );
+    expect(await visitByRef(t.tenantId, 'B-NEW-CAR')).toMatchObject({ customer_id: null });
+  });
+
   it('makes a visit of its own, keyed by the work order, for work completed without a booking', async () => {
     const t = tenantFixture();
     const done = (workOrderId: string, kind: 'inspection' | 'work_order', extra: object = {}) =>

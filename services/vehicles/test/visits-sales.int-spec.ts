@@ -311,6 +311,57 @@ describe('visits, sales and the customer summary (real Postgres)', () => {
     expect((await visits.get(t.admin, walkIn.id)).customerId).toBe(second);
   });
 
+  it('gives a visit that names only a vehicle the vehicle’s default customer, one the caller may see', async () => {
+    const t = tenantFixture();
+    const [owner, driver, elsewhere] = [
+      await h.knowCustomer(t.tenantId, [t.stationA]),
+      await h.knowCustomer(t.tenantId, [t.stationA]),
+      await h.knowCustomer(t.tenantId, [t.stationB]),
+    ];
+    const car = await vehicles.create(t.admin, { registration: 'TST-160' });
+    await vehicles.link(t.admin, car.id, { customerId: owner, role: 'owner' });
+    await vehicles.link(t.admin, car.id, { customerId: driver, role: 'proxy', isDefault: true });
+    const base = {
+      kind: 'inspection' as const,
+      scheduledAt: '2026-12-01T09:00:00Z',
+      channel: 'walk_in' as const,
+    };
+    // The car arrives: reception gets its default customer, the driver.
+    const arrived = await visits.create(t.worker, { ...base, vehicleId: car.id });
+    expect(arrived.customerId).toBe(driver);
+    const recorded = await h.outbox('vehicles.visit.recorded.v1');
+    expect(recorded.find((e) => e.payload.visitId === arrived.id)?.payload).toMatchObject({
+      customerId: driver,
+    });
+    // A customer named wins over the default.
+    expect(
+      (await visits.create(t.worker, { ...base, vehicleId: car.id, customerId: owner })).customerId,
+    ).toBe(owner);
+    // Named later: a walk-in without a customer gets it with the vehicle; one with a customer
+    // keeps theirs, and a patch naming the customer (or none) decides.
+    const walkIn = await visits.create(t.worker, base);
+    expect(walkIn.customerId).toBeNull();
+    expect((await visits.update(t.worker, walkIn.id, 1, { vehicleId: car.id })).customerId).toBe(
+      driver,
+    );
+    const known = await visits.create(t.worker, { ...base, customerId: owner });
+    expect((await visits.update(t.worker, known.id, 1, { vehicleId: car.id })).customerId).toBe(
+      owner,
+    );
+    const nobody = await visits.create(t.worker, base);
+    expect(
+      (await visits.update(t.worker, nobody.id, 1, { vehicleId: car.id, customerId: null }))
+        .customerId,
+    ).toBeNull();
+    // A default customer the worker may not see (another station's) is not given to the visit.
+    const van = await vehicles.create(t.admin, { registration: 'TST-161' });
+    await vehicles.link(t.admin, van.id, { customerId: elsewhere, role: 'owner', isDefault: true });
+    expect((await visits.create(t.worker, { ...base, vehicleId: van.id })).customerId).toBeNull();
+    expect((await visits.create(t.admin, { ...base, vehicleId: van.id })).customerId).toBe(
+      elsewhere,
+    );
+  });
+
   it('sums a customer’s spending on services and products and counts visits by outcome', async () => {
     const t = tenantFixture();
     const customerId = await h.knowCustomer(t.tenantId, [t.stationA, t.stationB]);

@@ -89,7 +89,11 @@ export class CreateVisitDto extends VisitFieldsDto {
   @OptionalId('stationId', 'station', "Defaults to the caller's current station")
   stationId?: string;
 
-  @OptionalId('customerId', 'customer')
+  @OptionalId(
+    'customerId',
+    'customer',
+    "Without it, a visit with a vehicle gets the vehicle's default customer (one the caller may see)",
+  )
   customerId?: string;
 
   @OptionalId('vehicleId', 'vehicle')
@@ -144,7 +148,11 @@ export class UpdateVisitDto extends VisitFieldsDto {
   )
   customerId?: string | null;
 
-  @OptionalId('vehicleId', 'vehicle', 'The vehicle that came, or null')
+  @OptionalId(
+    'vehicleId',
+    'vehicle',
+    "The vehicle that came, or null; a visit without a customer then gets the vehicle's default customer",
+  )
   vehicleId?: string | null;
 
   @ApiPropertyOptional({

@@ -26,7 +26,7 @@ import {
 } from '../caller-access';
 import { decodeCursor, endOf, isUuid, pageOf, transactionWithConflicts } from '../cursor';
 import { KnownCustomers } from '../known-customers/known-customers';
-import { VehiclesRepository } from '../vehicles/vehicles.repository';
+import { VehiclesRepository, type VehicleRow } from '../vehicles/vehicles.repository';
 import { correlationOf } from '../vehicles/vehicle-view';
 import { toVisitView, visitEvent } from './visit-view';
 import {
@@ -111,9 +111,12 @@ export class VisitsService {
         message: "consents are recorded for the visit's customer: send customerId too",
       });
     }
-    errors.push(...(await this.vehicleProblems(tenant.id, input.vehicleId)));
+    const vehicle = await this.namedVehicle(tenant.id, input.vehicleId);
+    errors.push(...vehicle.problems);
     if (errors.length > 0) throw RpcProblem.validation(errors);
     if (input.customerId) await this.customers.require(context, tenant.id, input.customerId);
+    const customerId =
+      input.customerId ?? (await this.arrivingCustomer(context, tenant.id, vehicle.row));
     return transactionWithConflicts(
       this.dataSource,
       async (manager) => {
@@ -128,7 +131,7 @@ export class VisitsService {
         const row = await this.repository.insert(manager, tenant.id, {
           id,
           station_id: stationId!,
-          customer_id: input.customerId ?? null,
+          customer_id: customerId,
           vehicle_id: input.vehicleId ?? null,
           kind: input.kind,
           channel: input.channel,
@@ -169,19 +172,39 @@ export class VisitsService {
     );
   }
 
-  /** A vehicle a visit names must be one of the tenant's. */
-  private async vehicleProblems(
+  /** The vehicle a visit names: one of the tenant's, or a problem. */
+  private async namedVehicle(
     tenantId: string,
     vehicleId?: string | null,
-  ): Promise<FieldError[]> {
-    if (!vehicleId || (await this.vehicles.findById(tenantId, vehicleId))) return [];
-    return [
-      {
-        field: 'vehicleId',
-        reason: 'unknown_vehicle',
-        message: 'vehicleId is not a vehicle of your tenant',
-      },
-    ];
+  ): Promise<{ row: VehicleRow | null; problems: FieldError[] }> {
+    const row = vehicleId ? await this.vehicles.findById(tenantId, vehicleId) : null;
+    if (!vehicleId || row) return { row, problems: [] };
+    return {
+      row: null,
+      problems: [
+        {
+          field: 'vehicleId',
+          reason: 'unknown_vehicle',
+          message: 'vehicleId is not a vehicle of your tenant',
+        },
+      ],
+    };
+  }
+
+  /**
+   * The customer reception gets when the vehicle arrives: its default customer, for a visit that
+   * names none, when the caller may see them.
+   */
+  private async arrivingCustomer(
+    context: CallerContext,
+    tenantId: string,
+    vehicle: VehicleRow | null,
+  ): Promise<string | null> {
+    const link = vehicle?.customers.find((l) => l.is_default);
+    if (!link) return null;
+    return (await this.customers.visible(context, tenantId, link.customer_id))
+      ? link.customer_id
+      : null;
   }
 
   async get(context: CallerContext, id: string): Promise<VisitView> {
@@ -204,9 +227,14 @@ export class VisitsService {
     const tenant = requireTenant(context);
     if (!isUuid(id)) throw notFound('Visit');
     // Who and what the patch names are checked first: a customer may take a moment to be known.
-    const problems = await this.vehicleProblems(tenant.id, patch.vehicleId);
-    if (problems.length > 0) throw RpcProblem.validation(problems);
+    const vehicle = await this.namedVehicle(tenant.id, patch.vehicleId);
+    if (vehicle.problems.length > 0) throw RpcProblem.validation(vehicle.problems);
     if (patch.customerId) await this.customers.require(context, tenant.id, patch.customerId);
+    // A vehicle named for a visit without a customer brings its default customer.
+    const arriving =
+      patch.customerId === undefined
+        ? await this.arrivingCustomer(context, tenant.id, vehicle.row)
+        : null;
     return this.dataSource.transaction(async (manager) => {
       const current = await this.repository.findById(tenant.id, id, manager, true);
       if (!current || !seesStation(context, current.station_id)) throw notFound('Visit');
@@ -239,7 +267,9 @@ export class VisitsService {
           ? text(patch.specialRequests)
           : current.special_requests,
         staff_user_id: has('staffUserId') ? (patch.staffUserId ?? null) : current.staff_user_id,
-        customer_id: has('customerId') ? (patch.customerId ?? null) : current.customer_id,
+        customer_id: has('customerId')
+          ? (patch.customerId ?? null)
+          : (current.customer_id ?? (current.vehicle_id !== patch.vehicleId ? arriving : null)),
         vehicle_id: has('vehicleId') ? (patch.vehicleId ?? null) : current.vehicle_id,
         partner_link: has('partnerLink') ? (patch.partnerLink ?? null) : current.partner_link,
       };
