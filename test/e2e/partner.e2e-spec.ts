@@ -456,7 +456,9 @@ describe('partner keys and partner intake (whole system)', () => {
       'GET',
       '/api/v1/visits?status=cancelled',
     );
-    expect(cancelled.items.map((v) => v.externalId)).toEqual(['B-301']);
+    expect(cancelled.items.map((v) => [v.externalId, v.cancelReason])).toEqual([
+      ['B-301', 'no longer needed'],
+    ]);
 
     await accepted({
       type: 'partner.work.completed.v1',

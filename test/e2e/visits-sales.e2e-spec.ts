@@ -193,6 +193,28 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
       'status',
       'not_allowed',
     );
+    expectProblem(
+      await fi.worker.request(
+        'PATCH',
+        `/api/v1/visits/${visit.id}`,
+        { cancelReason: 'changed plans' },
+        { 'if-match': '"2"' },
+      ),
+      422,
+      'cancelReason',
+      'not_cancelled',
+    );
+    expectProblem(
+      await fi.worker.request(
+        'PATCH',
+        `/api/v1/visits/${visit.id}`,
+        { cancelReason: 'x'.repeat(201) },
+        { 'if-match': '"2"' },
+      ),
+      422,
+      'cancelReason',
+      'too_long',
+    );
   });
 
   it('records a sale and refuses lines that do not add up', async () => {
@@ -273,6 +295,18 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
     expectProblem(await fi.worker.request('GET', `/api/v1/visits/${southVisit.id}`), 404);
     const listed = await fi.worker.expect<VisitPage>(200, 'GET', '/api/v1/visits?status=completed');
     expect(listed.items.map((v) => v.id)).toEqual([visit.id]);
+    const byPhone = await fi.worker.expect<VisitPage>(
+      200,
+      'GET',
+      '/api/v1/visits?status=completed&channel=phone',
+    );
+    expect(byPhone.items.map((v) => v.id)).toEqual([visit.id]);
+    expectProblem(
+      await fi.worker.request('GET', '/api/v1/visits?channel=fax'),
+      422,
+      'channel',
+      'not_allowed',
+    );
     const sales = await fi.worker.expect<SalePage>(
       200,
       'GET',

@@ -535,7 +535,11 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     await visitByRef(t.tenantId, 'C-1', (v) => v.status === 'booked');
     publish(cancel('C-1'));
     const cancelled = await visitByRef(t.tenantId, 'C-1', (v) => Number(v.version) === 2);
-    expect(cancelled).toMatchObject({ status: 'cancelled', notes: 'winter tyres' });
+    expect(cancelled).toMatchObject({
+      status: 'cancelled',
+      cancel_reason: 'customer called',
+      notes: 'winter tyres',
+    });
 
     // The booking was made first (earlier occurredAt) but its cancel is delivered before it.
     const booked = bookingEvent(t.tenantId, t.stationA, 'C-2', {
@@ -552,6 +556,7 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     // The booking fills in its details but does not bring the visit back to booked.
     expect(late).toMatchObject({
       status: 'cancelled',
+      cancel_reason: 'customer called',
       kind: 'inspection',
       channel: 'online_booking',
       notes: 'winter tyres',
@@ -566,6 +571,7 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
       envelope(t.tenantId, 'partner.booking.cancelled.v1', {
         bookingId: ref,
         stationId: t.stationA,
+        reason: 'booked twice',
       });
     const complete = (ref: string) =>
       envelope(t.tenantId, 'partner.work.completed.v1', {
@@ -582,7 +588,12 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
       await visitByRef(t.tenantId, ref);
       publish(first);
       publish(second);
-      return (await visitByRef(t.tenantId, ref, (v) => Number(v.version) === 3)).status;
+      const { status, cancel_reason } = await visitByRef(
+        t.tenantId,
+        ref,
+        (v) => Number(v.version) === 3,
+      );
+      return { status, cancelReason: cancel_reason };
     };
     // Cancelled first, completed later; the completion is delivered first.
     const earlyCancel = cancel('L-1');
@@ -590,11 +601,18 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     expect(Date.parse(laterCompletion.occurredAt)).toBeGreaterThan(
       Date.parse(earlyCancel.occurredAt),
     );
-    expect(await statusAfter('L-1', laterCompletion, earlyCancel)).toBe('completed');
+    // The cancel's reason goes with its status: not kept when the completion wins.
+    expect(await statusAfter('L-1', laterCompletion, earlyCancel)).toEqual({
+      status: 'completed',
+      cancelReason: null,
+    });
     // Completed first, cancelled later; the cancel is delivered first.
     const earlyCompletion = complete('L-2');
     const laterCancel = cancel('L-2');
-    expect(await statusAfter('L-2', laterCancel, earlyCompletion)).toBe('cancelled');
+    expect(await statusAfter('L-2', laterCancel, earlyCompletion)).toEqual({
+      status: 'cancelled',
+      cancelReason: 'booked twice',
+    });
   });
 
   it('gives a visit whose event names a vehicle but no contact details the vehicle’s default customer', async () => {

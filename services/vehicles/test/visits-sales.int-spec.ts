@@ -130,6 +130,52 @@ describe('visits, sales and the customer summary (real Postgres)', () => {
     expect((await h.outbox('vehicles.visit.updated.v1')).length).toBeGreaterThanOrEqual(3);
   });
 
+  it('keeps why a visit was cancelled, and refuses a reason for a visit that is not', async () => {
+    const t = tenantFixture();
+    const base = {
+      kind: 'booking' as const,
+      scheduledAt: '2026-12-01T09:00:00Z',
+      channel: 'phone' as const,
+    };
+    const visit = await visits.create(t.worker, base);
+    expect(visit.cancelReason).toBeNull();
+    const notCancelled = await problemOf(
+      visits.update(t.worker, visit.id, 1, { cancelReason: 'ill' }),
+    );
+    expect(notCancelled.errors).toEqual([
+      expect.objectContaining({ field: 'cancelReason', reason: 'not_cancelled' }),
+    ]);
+    const done = await visits.create(t.worker, base);
+    await visits.update(t.worker, done.id, 1, { status: 'completed' });
+    expect(
+      (await problemOf(visits.update(t.worker, done.id, 2, { cancelReason: 'ill' }))).errors,
+    ).toEqual([expect.objectContaining({ field: 'cancelReason', reason: 'not_cancelled' })]);
+    const cancelled = await visits.update(t.worker, visit.id, 1, {
+      status: 'cancelled',
+      cancelReason: '  car sold ',
+    });
+    expect(cancelled).toMatchObject({ status: 'cancelled', cancelReason: 'car sold', version: 2 });
+    // Said better later, or taken back.
+    expect(
+      (await visits.update(t.worker, visit.id, 2, { cancelReason: 'car sold in October' }))
+        .cancelReason,
+    ).toBe('car sold in October');
+    expect(
+      (await visits.update(t.worker, visit.id, 3, { cancelReason: null })).cancelReason,
+    ).toBeNull();
+  });
+
+  it('lists the visits booked through one channel', async () => {
+    const t = tenantFixture();
+    const at = (channel: 'phone' | 'online_booking' | 'kiosk') =>
+      visits.create(t.worker, { kind: 'inspection', scheduledAt: '2026-12-01T09:00:00Z', channel });
+    const online = await at('online_booking');
+    await at('phone');
+    await at('kiosk');
+    const page = await visits.list(t.worker, { channel: 'online_booking', status: 'booked' });
+    expect(page.items.map((v) => v.id)).toEqual([online.id]);
+  });
+
   it('lists visits by time in pages; a worker sees only their stations', async () => {
     const t = tenantFixture();
     const customerId = await h.knowCustomer(t.tenantId, [t.stationA, t.stationB]);

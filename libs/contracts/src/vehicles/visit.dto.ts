@@ -163,6 +163,16 @@ export class UpdateVisitDto extends VisitFieldsDto {
   @IsIn(VISIT_STATUSES, { message: `status must be one of ${VISIT_STATUSES.join(', ')}` })
   status?: VisitStatus;
 
+  @ApiPropertyOptional({
+    maxLength: 200,
+    nullable: true,
+    description: 'Why the visit was cancelled: with status cancelled, or on a cancelled visit',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cancelReason?: string | null;
+
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
   @Matches(ZONED_DATE_TIME, { message: 'scheduledAt must be a date-time with a zone' })
@@ -198,6 +208,11 @@ export class ListVisitsQueryDto extends VisitRangeQueryDto {
   @IsOptional()
   @IsIn(VISIT_STATUSES, { message: `status must be one of ${VISIT_STATUSES.join(', ')}` })
   status?: VisitStatus;
+
+  @ApiPropertyOptional({ enum: VISIT_CHANNELS, description: 'How the visit was booked' })
+  @IsOptional()
+  @IsIn(VISIT_CHANNELS, { message: `channel must be one of ${VISIT_CHANNELS.join(', ')}` })
+  channel?: VisitChannel;
 }
 
 export class VisitView {
@@ -210,6 +225,8 @@ export class VisitView {
   @ApiProperty({ enum: VISIT_CHANNELS }) channel: VisitChannel;
   @ApiProperty({ nullable: true, type: String }) staffUserId: string | null;
   @ApiProperty({ enum: VISIT_STATUSES }) status: VisitStatus;
+  @ApiProperty({ nullable: true, type: String, description: 'Why it was cancelled, when said' })
+  cancelReason: string | null;
   @ApiProperty({ nullable: true, type: String }) notes: string | null;
   @ApiProperty({ nullable: true, type: String }) specialRequests: string | null;
   @ApiProperty({ nullable: true, type: MoneyDto }) prepaid: MoneyDto | null;

@@ -8,6 +8,7 @@ import { VisitIdempotency1765000300000 } from './migrations/1765000300000-visit-
 import { PartnerLinkRole1765000400000 } from './migrations/1765000400000-partner-link-role';
 import { RejectedEventIndex1765000500000 } from './migrations/1765000500000-rejected-event-index';
 import { VisitContactWaits1765000600000 } from './migrations/1765000600000-visit-contact-waits';
+import { VisitCancelReason1765000700000 } from './migrations/1765000700000-visit-cancel-reason';
 
 export const VEHICLES_SCHEMA = 'vehicles';
 
@@ -25,5 +26,6 @@ export const vehiclesSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     PartnerLinkRole1765000400000,
     RejectedEventIndex1765000500000,
     VisitContactWaits1765000600000,
+    VisitCancelReason1765000700000,
   ],
 };

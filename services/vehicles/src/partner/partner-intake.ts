@@ -102,7 +102,7 @@ export class PartnerIntake implements OnModuleInit {
       .on(PARTNER_BOOKING_CANCELLED_V1, async (e, { manager }) => {
         await this.visit(intake(e, manager), {
           ...this.facts(intake(e, manager), e.payload.bookingId, e.payload.stationId),
-          status: { value: 'cancelled', eventAt: e.occurredAt },
+          status: { value: 'cancelled', eventAt: e.occurredAt, reason: e.payload.reason ?? null },
         });
       })
       .on(PARTNER_WORK_COMPLETED_V1, async (e, { manager }) => {
@@ -207,7 +207,7 @@ export class PartnerIntake implements OnModuleInit {
     await this.visit(i, {
       ...facts,
       placeholder: { kind: p.kind, channel: 'dms', at: p.completedAt },
-      status: { value: 'completed', eventAt: e.occurredAt },
+      status: { value: 'completed', eventAt: e.occurredAt, reason: null },
       partnerLink: p.link ?? null,
       ...(await this.parties(i, p.customer !== undefined, p.vehicle)),
     });

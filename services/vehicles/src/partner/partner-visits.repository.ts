@@ -20,8 +20,8 @@ export interface PartnerVisitFacts {
   } | null;
   /** A schedule the event sets, with the event's time. */
   schedule: { at: string; eventAt: string } | null;
-  /** A status the event sets, with the event's time. */
-  status: { value: VisitStatus; eventAt: string } | null;
+  /** A status the event sets, with the event's time (and a cancel's reason). */
+  status: { value: VisitStatus; eventAt: string; reason: string | null } | null;
   /** For a visit first heard of through this event: its kind and a provisional time. */
   placeholder: { kind: VisitKind; channel: VisitChannel; at: string };
   customerId: string | null;
@@ -157,13 +157,17 @@ function upsertStatement(
   const column = <T>(value: (f: PartnerVisitFacts) => T): T[] => writes.map((w) => value(w.facts));
   // The booking's own details replace what a placeholder said only when this event has them.
   const booking = (field: string): string => (withBooking ? `EXCLUDED.${field}` : `v.${field}`);
+  // This event sets the status, later than the event that set it so far: its status and reason.
+  const statusWins = `EXCLUDED.status_event_at IS NOT NULL
+    AND (v.status_event_at IS NULL OR v.status_event_at < EXCLUDED.status_event_at)`;
   return manager.query(
     `INSERT INTO vehicles.visits AS v (tenant_id, id, station_id, customer_id, vehicle_id, kind,
        channel, status, scheduled_at, notes, special_requests, prepaid_minor, prepaid_currency,
-       partner_link, external_id, source, schedule_event_at, status_event_at)
+       partner_link, external_id, source, schedule_event_at, status_event_at, cancel_reason)
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[],
        $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11::text[], $12::bigint[],
-       $13::text[], $14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::timestamptz[])
+       $13::text[], $14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::timestamptz[],
+       $19::text[])
      ON CONFLICT (tenant_id, external_id) WHERE external_id IS NOT NULL DO UPDATE SET
        station_id = EXCLUDED.station_id,
        customer_id = coalesce(v.customer_id, EXCLUDED.customer_id),
@@ -179,9 +183,8 @@ function upsertStatement(
                             AND (v.schedule_event_at IS NULL OR v.schedule_event_at < EXCLUDED.schedule_event_at)
                            THEN EXCLUDED.scheduled_at ELSE v.scheduled_at END,
        schedule_event_at = greatest(v.schedule_event_at, EXCLUDED.schedule_event_at),
-       status = CASE WHEN EXCLUDED.status_event_at IS NOT NULL
-                      AND (v.status_event_at IS NULL OR v.status_event_at < EXCLUDED.status_event_at)
-                     THEN EXCLUDED.status ELSE v.status END,
+       status = CASE WHEN ${statusWins} THEN EXCLUDED.status ELSE v.status END,
+       cancel_reason = CASE WHEN ${statusWins} THEN EXCLUDED.cancel_reason ELSE v.cancel_reason END,
        status_event_at = greatest(v.status_event_at, EXCLUDED.status_event_at),
        version = v.version + 1,
        updated_at = now()
@@ -205,6 +208,7 @@ function upsertStatement(
       column((f) => f.source),
       column((f) => f.schedule?.eventAt ?? null),
       column((f) => f.status?.eventAt ?? null),
+      column((f) => (f.status?.reason?.trim() ? f.status.reason.trim() : null)),
     ],
   );
 }

@@ -13,6 +13,7 @@ export function toVisitView(row: VisitRow): VisitView {
     channel: row.channel,
     staffUserId: row.staff_user_id,
     status: row.status,
+    cancelReason: row.cancel_reason,
     notes: row.notes,
     specialRequests: row.special_requests,
     prepaid:

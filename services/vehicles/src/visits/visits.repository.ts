@@ -13,6 +13,7 @@ export type VisitChanges = Pick<
   | 'customer_id'
   | 'vehicle_id'
   | 'partner_link'
+  | 'cancel_reason'
 >;
 
 export interface VisitRow {
@@ -32,12 +33,13 @@ export interface VisitRow {
   partner_link: string | null;
   external_id: string | null;
   source: string | null;
+  cancel_reason: string | null;
   version: number;
   created_at: Date;
   updated_at: Date;
 }
 
-export type VisitInsert = Omit<VisitRow, 'version' | 'created_at' | 'updated_at'>;
+export type VisitInsert = Omit<VisitRow, 'cancel_reason' | 'version' | 'created_at' | 'updated_at'>;
 
 export interface VisitFilter {
   tenantId: string;
@@ -46,6 +48,7 @@ export interface VisitFilter {
   customerId: string | null;
   vehicleId: string | null;
   status: VisitStatus | null;
+  channel: VisitChannel | null;
   from: Date | null;
   before: Date | null;
   after: { scheduledAt: string; id: string } | null;
@@ -54,7 +57,7 @@ export interface VisitFilter {
 
 export const VISIT_COLUMNS = `id, station_id, customer_id, vehicle_id, kind, channel, status,
   scheduled_at, staff_user_id, notes, special_requests, prepaid_minor, prepaid_currency,
-  partner_link, external_id, source, version, created_at, updated_at`;
+  partner_link, external_id, source, cancel_reason, version, created_at, updated_at`;
 
 export const VISIT_EXTERNAL_ID_UNIQUE = 'visits_external_unique';
 
@@ -118,7 +121,7 @@ export class VisitsRepository {
       `UPDATE vehicles.visits
           SET status = $3, scheduled_at = $4, notes = $5, special_requests = $6,
               staff_user_id = $7, customer_id = $8, vehicle_id = $9, partner_link = $10,
-              version = version + 1, updated_at = now()
+              cancel_reason = $11, version = version + 1, updated_at = now()
         WHERE tenant_id = $1 AND id = $2
         RETURNING ${VISIT_COLUMNS}`,
       [
@@ -132,6 +135,7 @@ export class VisitsRepository {
         set.customer_id,
         set.vehicle_id,
         set.partner_link,
+        set.cancel_reason,
       ],
     );
     return rows[0];
@@ -196,6 +200,7 @@ export class VisitsRepository {
     if (f.customerId) where.push(`customer_id = ${param(f.customerId)}`);
     if (f.vehicleId) where.push(`vehicle_id = ${param(f.vehicleId)}`);
     if (f.status) where.push(`status = ${param(f.status)}`);
+    if (f.channel) where.push(`channel = ${param(f.channel)}`);
     if (f.from) where.push(`scheduled_at >= ${param(f.from)}`);
     if (f.before) where.push(`scheduled_at < ${param(f.before)}`);
     if (f.after) {

@@ -259,6 +259,15 @@ export class VisitsService {
         ]);
       }
       const has = (field: keyof UpdateVisitDto): boolean => patch[field] !== undefined;
+      if (has('cancelReason') && status !== 'cancelled') {
+        throw RpcProblem.validation([
+          {
+            field: 'cancelReason',
+            reason: 'not_cancelled',
+            message: 'cancelReason goes with status cancelled, or on a cancelled visit',
+          },
+        ]);
+      }
       const next: VisitChanges = {
         status,
         scheduled_at: scheduledAt,
@@ -272,6 +281,7 @@ export class VisitsService {
           : (current.customer_id ?? (current.vehicle_id !== patch.vehicleId ? arriving : null)),
         vehicle_id: has('vehicleId') ? (patch.vehicleId ?? null) : current.vehicle_id,
         partner_link: has('partnerLink') ? (patch.partnerLink ?? null) : current.partner_link,
+        cancel_reason: has('cancelReason') ? text(patch.cancelReason) : current.cancel_reason,
       };
       const same = (field: keyof VisitChanges): boolean =>
         field === 'scheduled_at' ? !rescheduled : next[field] === current[field];
@@ -312,6 +322,7 @@ export class VisitsService {
       customerId: query.customerId ?? null,
       vehicleId: query.vehicleId ?? null,
       status: query.status ?? null,
+      channel: query.channel ?? null,
     });
   }
 
@@ -330,13 +341,14 @@ export class VisitsService {
       customerId,
       vehicleId: null,
       status: null,
+      channel: null,
     });
   }
 
   private async page(
     tenantId: string,
     range: VisitRangeQueryDto,
-    filter: Pick<VisitFilterPart, 'stationIds' | 'customerId' | 'vehicleId' | 'status'>,
+    filter: Pick<VisitFilterPart, 'stationIds' | 'customerId' | 'vehicleId' | 'status' | 'channel'>,
   ): Promise<VisitPage> {
     const limit = range.limit ?? DEFAULT_PAGE_SIZE;
     const cursor = range.cursor ? decodeCursor(range.cursor, 2) : null;
