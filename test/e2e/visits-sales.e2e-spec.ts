@@ -444,4 +444,87 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
     expect(ours.items.map((v) => v.id)).toEqual(expect.arrayContaining([visit.id, southVisit.id]));
     expect(ours.items.map((v) => v.id)).not.toContain(theirVisit.id);
   });
+
+  it('lists receipts by visit, station and time of sale, and gets one; a worker sees their stations only', async () => {
+    const booked = await fi.worker.expect<VisitView>(201, 'POST', '/api/v1/visits', {
+      ...validVisit,
+      customerId: customer.id,
+    });
+    const first = await fi.worker.expect<SaleView>(
+      201,
+      'POST',
+      '/api/v1/sales',
+      sale({ visitId: booked.id, soldAt: '2026-05-04T08:00:00Z' }),
+    );
+    const second = await fi.worker.expect<SaleView>(
+      201,
+      'POST',
+      '/api/v1/sales',
+      sale({ visitId: booked.id, soldAt: '2026-05-04T09:00:00Z' }),
+    );
+    const south = await fi.otherWorker.expect<SaleView>(
+      201,
+      'POST',
+      '/api/v1/sales',
+      sale({ soldAt: '2026-05-04T10:00:00Z' }),
+    );
+    // The visit's receipts, newest first, with the visit's customer.
+    const ofVisit = await fi.worker.expect<SalePage>(
+      200,
+      'GET',
+      `/api/v1/sales?visitId=${booked.id}`,
+    );
+    expect(ofVisit.items.map((s) => [s.id, s.customerId])).toEqual([
+      [second.id, customer.id],
+      [first.id, customer.id],
+    ]);
+    // A day's receipts: the worker's station only, the admin's every station; in pages.
+    const day = '/api/v1/sales?from=2026-05-04&to=2026-05-04';
+    const workers = await fi.worker.expect<SalePage>(200, 'GET', day);
+    expect(workers.items.map((s) => s.id)).toEqual([second.id, first.id]);
+    const admins = await fi.admin.expect<SalePage>(200, 'GET', `${day}&limit=2`);
+    expect(admins.items.map((s) => s.id)).toEqual([south.id, second.id]);
+    const next = await fi.admin.expect<SalePage>(
+      200,
+      'GET',
+      `${day}&limit=2&cursor=${admins.nextCursor}`,
+    );
+    expect(next).toEqual({ items: [expect.objectContaining({ id: first.id })], nextCursor: null });
+    expect(
+      (
+        await fi.admin.expect<SalePage>(200, 'GET', `${day}&stationId=${fi.stationIds[0]}`)
+      ).items.map((s) => s.id),
+    ).toEqual([second.id, first.id]);
+    // One receipt with its lines; another station's is not the worker's to see.
+    expect(await fi.worker.expect<SaleView>(200, 'GET', `/api/v1/sales/${first.id}`)).toEqual(
+      first,
+    );
+    expectProblem(await fi.worker.request('GET', `/api/v1/sales/${south.id}`), 404);
+    expect((await fi.admin.expect<SaleView>(200, 'GET', `/api/v1/sales/${south.id}`)).id).toBe(
+      south.id,
+    );
+    // Nothing of it for another tenant.
+    for (const caller of [pl.admin, pl.worker]) {
+      expectProblem(await caller.request('GET', `/api/v1/sales/${first.id}`), 404);
+      for (const query of [
+        `visitId=${booked.id}`,
+        `customerId=${customer.id}`,
+        day.split('?')[1],
+      ]) {
+        const page = await caller.expect<SalePage>(200, 'GET', `/api/v1/sales?${query}`);
+        expect(page.items).toEqual([]);
+      }
+    }
+    // Bad input: a clear 422 on the field.
+    for (const [query, field, reason] of [
+      ['visitId=x', 'visitId', 'invalid_format'],
+      ['from=soon', 'from', 'invalid_format'],
+      ['limit=0', 'limit', 'too_small'],
+      ['cursor=nope', 'cursor', 'invalid_format'],
+      ['colour=red', 'colour', 'unknown_field'],
+    ]) {
+      expectProblem(await fi.admin.request('GET', `/api/v1/sales?${query}`), 422, field, reason);
+    }
+    expectProblem(await fi.admin.request('GET', '/api/v1/sales/not-an-id'), 404);
+  });
 });

@@ -66,6 +66,8 @@ export const VEHICLES_RPC = {
   listVisits: 'vehicles.visit.list',
   customerVisits: 'vehicles.customer.visits',
   createSale: 'vehicles.sale.create',
+  getSale: 'vehicles.sale.get',
+  listSales: 'vehicles.sale.list',
   customerSales: 'vehicles.customer.sales',
   customerSummary: 'vehicles.customer.summary',
   rejectedPartnerEvents: 'vehicles.partner.rejected',

@@ -8,6 +8,16 @@ export function seesStation(context: CallerContext, stationId: string): boolean 
   return stations === null || stations.includes(stationId);
 }
 
+/**
+ * The stations a list shows: the one asked for, if the caller may see it; without one, the
+ * caller's own (null: every station, for an admin). Empty: nothing to show.
+ */
+export function listedStations(context: CallerContext, stationId?: string): string[] | null {
+  const own = visibleStations(context);
+  const asked = stationId ? [stationId] : null;
+  return own ? (asked ?? own).filter((s) => own.includes(s)) : asked;
+}
+
 /** The station a visit or sale is recorded at: one the caller works at. */
 export function stationProblem(context: CallerContext, stationId: string | null): FieldError[] {
   if (stationId === null) {

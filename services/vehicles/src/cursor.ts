@@ -28,6 +28,14 @@ export function decodeCursor(raw: string, size: number): string[] {
   ]);
 }
 
+/** A (time, id) keyset cursor, as pages ordered by a time and then the id issue them. */
+export function decodeTimeCursor(raw: string | undefined): { at: string; id: string } | null {
+  if (raw === undefined) return null;
+  const [at, id] = decodeCursor(raw, 2);
+  if (Number.isNaN(Date.parse(at)) || !isUuid(id)) decodeCursor('', 2); // the same 422
+  return { at, id };
+}
+
 /** A keyset page from `limit + 1` rows. */
 export function pageOf<TRow, TView>(
   rows: TRow[],

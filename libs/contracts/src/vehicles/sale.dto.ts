@@ -1,5 +1,6 @@
 import { PageQueryDto } from '../page.dto';
 import { OptionalId } from './fields';
+import { TimeRangeQueryDto } from './visit.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -162,6 +163,18 @@ export class CustomerSummaryView {
   @ApiProperty() noShows: number;
   @ApiProperty({ nullable: true, type: String }) firstVisitAt: string | null;
   @ApiProperty({ nullable: true, type: String }) lastVisitAt: string | null;
+}
+
+/** Receipts sold in the range, newest first; a worker's are those of their stations. */
+export class ListSalesQueryDto extends TimeRangeQueryDto {
+  @OptionalId('stationId', 'station')
+  stationId?: string;
+
+  @OptionalId('customerId', 'customer')
+  customerId?: string;
+
+  @OptionalId('visitId', 'visit', "The visit's receipts")
+  visitId?: string;
 }
 
 export interface CustomerPageQuery extends PageQueryDto {

@@ -180,19 +180,23 @@ export class UpdateVisitDto extends VisitFieldsDto {
   scheduledAt?: string;
 }
 
-export class VisitRangeQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Scheduled at or after (date or zoned date-time)' })
+/** A page of records in a time range: a visit's scheduled time, a sale's time of sale. */
+export class TimeRangeQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'At or after (date or zoned date-time)' })
   @IsOptional()
   @Matches(DATE_OR_ZONED_DATE_TIME, { message: 'from must be a date or a date-time with a zone' })
   @IsISO8601({ strict: true }, { message: 'from must be a real date' })
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Scheduled before the end of (a date includes the day)' })
+  @ApiPropertyOptional({ description: 'Before the end of (a date includes the day)' })
   @IsOptional()
   @Matches(DATE_OR_ZONED_DATE_TIME, { message: 'to must be a date or a date-time with a zone' })
   @IsISO8601({ strict: true }, { message: 'to must be a real date' })
   to?: string;
 }
+
+/** Visits scheduled in the range. */
+export class VisitRangeQueryDto extends TimeRangeQueryDto {}
 
 export class ListVisitsQueryDto extends VisitRangeQueryDto {
   @OptionalId('stationId', 'station')

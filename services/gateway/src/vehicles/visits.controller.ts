@@ -11,7 +11,9 @@ import {
 import {
   CreateSaleDto,
   CreateVisitDto,
+  ListSalesQueryDto,
   ListVisitsQueryDto,
+  SalePage,
   SaleView,
   UpdateVisitDto,
   VEHICLES_RPC,
@@ -78,7 +80,7 @@ export class VisitsController {
 
   @Get('visits')
   @ApiOperation({
-    summary: 'Visits by scheduled time (from, to, station, customer, vehicle, status)',
+    summary: 'Visits by scheduled time (from, to, station, customer, vehicle, status, channel)',
     description: 'A worker sees the visits of their stations.',
   })
   @ApiOkResponse({ type: VisitPage })
@@ -133,5 +135,22 @@ export class VisitsController {
     return this.vehicles.send<SaleView, { sale: CreateSaleDto }>(VEHICLES_RPC.createSale, caller, {
       sale: body,
     });
+  }
+
+  @Get('sales')
+  @ApiOperation({
+    summary: 'Receipts, newest first (from, to by time of sale; station, customer, visit)',
+    description: 'A worker sees the receipts of their stations.',
+  })
+  @ApiOkResponse({ type: SalePage })
+  listSales(@CurrentCaller() caller: Caller, @Query() query: ListSalesQueryDto): Promise<SalePage> {
+    return this.vehicles.send(VEHICLES_RPC.listSales, caller, { ...query });
+  }
+
+  @Get('sales/:id')
+  @ApiOperation({ summary: 'Get a receipt with its lines' })
+  @ApiOkResponse({ type: SaleView })
+  getSale(@CurrentCaller() caller: Caller, @UuidParam('Sale') id: string): Promise<SaleView> {
+    return this.vehicles.send<SaleView, GetByIdQuery>(VEHICLES_RPC.getSale, caller, { id });
   }
 }

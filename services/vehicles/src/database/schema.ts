@@ -9,6 +9,7 @@ import { PartnerLinkRole1765000400000 } from './migrations/1765000400000-partner
 import { RejectedEventIndex1765000500000 } from './migrations/1765000500000-rejected-event-index';
 import { VisitContactWaits1765000600000 } from './migrations/1765000600000-visit-contact-waits';
 import { VisitCancelReason1765000700000 } from './migrations/1765000700000-visit-cancel-reason';
+import { SalesLists1765000800000 } from './migrations/1765000800000-sales-lists';
 
 export const VEHICLES_SCHEMA = 'vehicles';
 
@@ -27,5 +28,6 @@ export const vehiclesSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     RejectedEventIndex1765000500000,
     VisitContactWaits1765000600000,
     VisitCancelReason1765000700000,
+    SalesLists1765000800000,
   ],
 };

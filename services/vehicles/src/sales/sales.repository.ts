@@ -45,6 +45,19 @@ export interface SummaryRow {
   last_visit_at: Date | null;
 }
 
+export interface SaleFilter {
+  tenantId: string;
+  /** Sales at any of these stations; null: every station. */
+  stationIds: string[] | null;
+  customerId: string | null;
+  visitId: string | null;
+  from: Date | null;
+  before: Date | null;
+  /** The last sale of the previous page. */
+  after: { soldAt: string; id: string } | null;
+  limit: number;
+}
+
 export const SALE_COLUMNS = `id, station_id, customer_id, visit_id, receipt_number, receipt_url,
   sold_at, currency, total_minor, lines, source, created_at`;
 
@@ -97,24 +110,33 @@ export class SalesRepository {
     return rows[0] ?? null;
   }
 
+  async findById(tenantId: string, id: string): Promise<SaleRow | null> {
+    const rows = await this.dataSource.query<SaleRow[]>(
+      `SELECT ${SALE_COLUMNS} FROM vehicles.sales WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id],
+    );
+    return rows[0] ?? null;
+  }
+
   /** Newest first; the keyset is (sold_at, id). */
-  ofCustomer(
-    tenantId: string,
-    customerId: string,
-    stationIds: string[] | null,
-    after: { soldAt: string; id: string } | null,
-    limit: number,
-  ): Promise<SaleRow[]> {
-    const values: unknown[] = [tenantId, customerId, limit];
+  list(f: SaleFilter): Promise<SaleRow[]> {
+    const values: unknown[] = [f.tenantId];
     const param = (value: unknown): string => `$${values.push(value)}`;
-    const stations = stationIds ? `AND station_id = ANY(${param(stationIds)}::uuid[])` : '';
-    const keyset = after
-      ? `AND (sold_at, id) < (${param(after.soldAt)}::timestamptz, ${param(after.id)}::uuid)`
-      : '';
+    const where: string[] = [];
+    if (f.stationIds) where.push(`station_id = ANY(${param(f.stationIds)}::uuid[])`);
+    if (f.customerId) where.push(`customer_id = ${param(f.customerId)}`);
+    if (f.visitId) where.push(`visit_id = ${param(f.visitId)}`);
+    if (f.from) where.push(`sold_at >= ${param(f.from)}`);
+    if (f.before) where.push(`sold_at < ${param(f.before)}`);
+    if (f.after) {
+      where.push(
+        `(sold_at, id) < (${param(f.after.soldAt)}::timestamptz, ${param(f.after.id)}::uuid)`,
+      );
+    }
     return this.dataSource.query<SaleRow[]>(
       `SELECT ${SALE_COLUMNS} FROM vehicles.sales
-        WHERE tenant_id = $1 AND customer_id = $2 ${stations} ${keyset}
-        ORDER BY sold_at DESC, id DESC LIMIT $3`,
+        WHERE tenant_id = $1 ${where.map((w) => `AND ${w}`).join(' ')}
+        ORDER BY sold_at DESC, id DESC LIMIT ${param(f.limit)}`,
       values,
     );
   }

@@ -7,9 +7,11 @@ import {
   type CreateSaleDto,
   type CustomerSummaryView,
   type FieldError,
+  type ListSalesQueryDto,
   type PageQueryDto,
   type SalePage,
   type SaleView,
+  type TimeRangeQueryDto,
 } from '@kanta/contracts';
 import type { OutboxEvent } from '@kanta/messaging';
 import { Outbox } from '@kanta/messaging';
@@ -19,14 +21,20 @@ import {
   requireTenant,
   seesStation,
   stationProblem,
+  listedStations,
   taken,
   visibleStations,
 } from '../caller-access';
-import { decodeCursor, isUuid, pageOf, transactionWithConflicts } from '../cursor';
+import { decodeTimeCursor, endOf, isUuid, pageOf, transactionWithConflicts } from '../cursor';
 import { KnownCustomers } from '../known-customers/known-customers';
 import { correlationOf } from '../vehicles/vehicle-view';
 import { VisitsRepository } from '../visits/visits.repository';
-import { SALE_RECEIPT_UNIQUE, SalesRepository, type SaleRow } from './sales.repository';
+import {
+  SALE_RECEIPT_UNIQUE,
+  SalesRepository,
+  type SaleFilter,
+  type SaleRow,
+} from './sales.repository';
 
 const DEFAULT_PAGE_SIZE = 50;
 
@@ -149,6 +157,25 @@ export class SalesService {
     );
   }
 
+  async get(context: CallerContext, id: string): Promise<SaleView> {
+    const tenant = requireTenant(context);
+    const row = isUuid(id) ? await this.repository.findById(tenant.id, id) : null;
+    if (!row || !seesStation(context, row.station_id)) throw notFound('Sale');
+    return toSaleView(row);
+  }
+
+  /** Receipts newest first: of a station, a customer, a visit, a time range; a worker's stations. */
+  async list(context: CallerContext, query: ListSalesQueryDto): Promise<SalePage> {
+    const tenant = requireTenant(context);
+    const stationIds = listedStations(context, query.stationId);
+    if (stationIds?.length === 0) return { items: [], nextCursor: null };
+    return this.page(tenant.id, query, {
+      stationIds,
+      customerId: query.customerId ?? null,
+      visitId: query.visitId ?? null,
+    });
+  }
+
   async ofCustomer(
     context: CallerContext,
     customerId: string,
@@ -156,18 +183,28 @@ export class SalesService {
   ): Promise<SalePage> {
     const tenant = requireTenant(context);
     await this.visibleCustomer(context, tenant.id, customerId);
-    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
-    const cursor = page.cursor ? decodeCursor(page.cursor, 2) : null;
-    if (cursor && (Number.isNaN(Date.parse(cursor[0])) || !isUuid(cursor[1]))) {
-      decodeCursor('', 2);
-    }
-    const rows = await this.repository.ofCustomer(
-      tenant.id,
+    return this.page(tenant.id, page, {
+      stationIds: visibleStations(context),
       customerId,
-      visibleStations(context),
-      cursor ? { soldAt: cursor[0], id: cursor[1] } : null,
-      limit + 1,
-    );
+      visitId: null,
+    });
+  }
+
+  private async page(
+    tenantId: string,
+    query: TimeRangeQueryDto,
+    filter: Pick<SaleFilter, 'stationIds' | 'customerId' | 'visitId'>,
+  ): Promise<SalePage> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const cursor = decodeTimeCursor(query.cursor);
+    const rows = await this.repository.list({
+      tenantId,
+      ...filter,
+      from: query.from ? new Date(query.from) : null,
+      before: query.to ? endOf(query.to) : null,
+      after: cursor ? { soldAt: cursor.at, id: cursor.id } : null,
+      limit: limit + 1,
+    });
     return pageOf(rows, limit, toSaleView, (row) => [new Date(row.sold_at).toISOString(), row.id]);
   }
 

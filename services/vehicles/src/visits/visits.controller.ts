@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import {
+  ListSalesQueryDto,
   ListVisitsQueryDto,
   VEHICLES_RPC,
   type CallerContext,
@@ -74,6 +75,19 @@ export class VisitsController {
     @RpcData() data: CreateSaleCommandDto,
   ): Promise<SaleView> {
     return this.sales.create(caller, data.sale);
+  }
+
+  @MessagePattern(VEHICLES_RPC.getSale)
+  getSale(@RpcCaller() caller: CallerContext, @RpcData() data: ByIdQueryDto): Promise<SaleView> {
+    return this.sales.get(caller, data.id);
+  }
+
+  @MessagePattern(VEHICLES_RPC.listSales)
+  listSales(
+    @RpcCaller() caller: CallerContext,
+    @RpcData() data: ListSalesQueryDto,
+  ): Promise<SalePage> {
+    return this.sales.list(caller, data);
   }
 
   @MessagePattern(VEHICLES_RPC.customerSales)

@@ -21,10 +21,11 @@ import {
   requireTenant,
   seesStation,
   stationProblem,
+  listedStations,
   taken,
   visibleStations,
 } from '../caller-access';
-import { decodeCursor, endOf, isUuid, pageOf, transactionWithConflicts } from '../cursor';
+import { decodeTimeCursor, endOf, isUuid, pageOf, transactionWithConflicts } from '../cursor';
 import { KnownCustomers } from '../known-customers/known-customers';
 import { VehiclesRepository, type VehicleRow } from '../vehicles/vehicles.repository';
 import { correlationOf } from '../vehicles/vehicle-view';
@@ -313,10 +314,8 @@ export class VisitsService {
 
   async list(context: CallerContext, query: ListVisitsQueryDto): Promise<VisitPage> {
     const tenant = requireTenant(context);
-    const own = visibleStations(context);
-    let stationIds = query.stationId ? [query.stationId] : null;
-    if (own) stationIds = (stationIds ?? own).filter((s) => own.includes(s));
-    if (stationIds && stationIds.length === 0) return { items: [], nextCursor: null };
+    const stationIds = listedStations(context, query.stationId);
+    if (stationIds?.length === 0) return { items: [], nextCursor: null };
     return this.page(tenant.id, query, {
       stationIds,
       customerId: query.customerId ?? null,
@@ -351,16 +350,13 @@ export class VisitsService {
     filter: Pick<VisitFilterPart, 'stationIds' | 'customerId' | 'vehicleId' | 'status' | 'channel'>,
   ): Promise<VisitPage> {
     const limit = range.limit ?? DEFAULT_PAGE_SIZE;
-    const cursor = range.cursor ? decodeCursor(range.cursor, 2) : null;
-    if (cursor && (Number.isNaN(Date.parse(cursor[0])) || !isUuid(cursor[1]))) {
-      decodeCursor('', 2); // the same 422 as any cursor this API did not issue
-    }
+    const cursor = decodeTimeCursor(range.cursor);
     const rows = await this.repository.list({
       tenantId,
       ...filter,
       from: range.from ? new Date(range.from) : null,
       before: range.to ? endOf(range.to) : null,
-      after: cursor ? { scheduledAt: cursor[0], id: cursor[1] } : null,
+      after: cursor ? { scheduledAt: cursor.at, id: cursor.id } : null,
       limit: limit + 1,
     });
     return pageOf(rows, limit, toVisitView, (row: VisitRow) => [
