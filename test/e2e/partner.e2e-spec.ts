@@ -178,6 +178,12 @@ describe('partner keys and partner intake (whole system)', () => {
       'required',
     ],
     [
+      'a no-show without a booking',
+      { type: 'partner.booking.no_show.v1', payload: { stationId: randomUUID() } },
+      'payload.bookingId',
+      'required',
+    ],
+    [
       'completed work of an unknown kind',
       {
         type: 'partner.work.completed.v1',
@@ -413,7 +419,7 @@ describe('partner keys and partner intake (whole system)', () => {
     expect(ours.items.map((v) => v.externalId)).not.toContain('B-THEIRS');
   });
 
-  it('takes a reschedule, a cancel, completed work and a receipt (202 each), each seen through the API', async () => {
+  it('takes a reschedule, a cancel, a no-show, completed work and a receipt (202 each), each seen through the API', async () => {
     const visitByRef = (ref: string, ready: (v: VisitView) => boolean = () => true) =>
       eventually(async () => {
         const page = await fi.admin.expect<VisitPage>(200, 'GET', '/api/v1/visits?limit=100');
@@ -459,6 +465,13 @@ describe('partner keys and partner intake (whole system)', () => {
     expect(cancelled.items.map((v) => [v.externalId, v.cancelReason])).toEqual([
       ['B-301', 'no longer needed'],
     ]);
+
+    await accepted(bookingBody('B-302', { customer: undefined, vehicle: undefined }));
+    await accepted({
+      type: 'partner.booking.no_show.v1',
+      payload: { bookingId: 'B-302', stationId: fi.stationIds[0] },
+    });
+    await visitByRef('B-302', (v) => v.status === 'no_show');
 
     await accepted({
       type: 'partner.work.completed.v1',

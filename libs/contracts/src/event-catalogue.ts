@@ -29,6 +29,7 @@ import {
 import { STATION_CREATED_V1, stationCreatedV1Schema, type StationCreatedV1 } from './stations';
 import {
   PARTNER_BOOKING_CANCELLED_V1,
+  PARTNER_BOOKING_NO_SHOW_V1,
   PARTNER_BOOKING_CREATED_V1,
   PARTNER_BOOKING_RESCHEDULED_V1,
   PARTNER_CUSTOMER_SUBMITTED_V1,
@@ -36,12 +37,14 @@ import {
   PARTNER_SALE_COMPLETED_V1,
   PARTNER_WORK_COMPLETED_V1,
   partnerBookingCancelledV1Schema,
+  partnerBookingNoShowV1Schema,
   partnerBookingCreatedV1Schema,
   partnerBookingRescheduledV1Schema,
   partnerCustomerSubmittedV1Schema,
   partnerSaleCompletedV1Schema,
   partnerWorkCompletedV1Schema,
   type PartnerBookingCancelledV1,
+  type PartnerBookingNoShowV1,
   type PartnerBookingCreatedV1,
   type PartnerBookingRescheduledV1,
   type PartnerCustomerSubmittedV1,
@@ -90,6 +93,7 @@ export interface EventPayloads {
   [PARTNER_BOOKING_CREATED_V1]: PartnerBookingCreatedV1;
   [PARTNER_BOOKING_RESCHEDULED_V1]: PartnerBookingRescheduledV1;
   [PARTNER_BOOKING_CANCELLED_V1]: PartnerBookingCancelledV1;
+  [PARTNER_BOOKING_NO_SHOW_V1]: PartnerBookingNoShowV1;
   [PARTNER_WORK_COMPLETED_V1]: PartnerWorkCompletedV1;
   [PARTNER_SALE_COMPLETED_V1]: PartnerSaleCompletedV1;
   [PARTNER_CUSTOMER_SUBMITTED_V1]: PartnerCustomerSubmittedV1;
@@ -117,6 +121,7 @@ export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
   [PARTNER_BOOKING_CREATED_V1]: partnerBookingCreatedV1Schema,
   [PARTNER_BOOKING_RESCHEDULED_V1]: partnerBookingRescheduledV1Schema,
   [PARTNER_BOOKING_CANCELLED_V1]: partnerBookingCancelledV1Schema,
+  [PARTNER_BOOKING_NO_SHOW_V1]: partnerBookingNoShowV1Schema,
   [PARTNER_WORK_COMPLETED_V1]: partnerWorkCompletedV1Schema,
   [PARTNER_SALE_COMPLETED_V1]: partnerSaleCompletedV1Schema,
   [PARTNER_CUSTOMER_SUBMITTED_V1]: partnerCustomerSubmittedV1Schema,

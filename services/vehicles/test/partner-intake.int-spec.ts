@@ -565,6 +565,34 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     expect((await visits.get(t.admin, late.id as string)).status).toBe('cancelled');
   });
 
+  it('marks a no-show the booking system reported, also when it overtook its booking', async () => {
+    const t = tenantFixture();
+    const noShow = (ref: string) =>
+      envelope(t.tenantId, 'partner.booking.no_show.v1', { bookingId: ref, stationId: t.stationA });
+    const customerId = await h.knowCustomer(t.tenantId, [t.stationA]);
+    const booked = bookingEvent(t.tenantId, t.stationA, 'NS-1', { vehicle: undefined });
+    publish(booked);
+    publish(resolved(t.tenantId, booked.eventId, customerId, [t.stationA]));
+    await visitByRef(t.tenantId, 'NS-1', (v) => v.customer_id === customerId);
+    publish(noShow('NS-1'));
+    await visitByRef(t.tenantId, 'NS-1', (v) => v.status === 'no_show');
+    // Reported before its booking arrived: the booking fills in the details, the status stays.
+    const early = noShow('NS-2');
+    const late = bookingEvent(t.tenantId, t.stationA, 'NS-2', {
+      customer: undefined,
+      vehicle: undefined,
+    });
+    publish(early);
+    expect(await visitByRef(t.tenantId, 'NS-2')).toMatchObject({ status: 'no_show', version: 1 });
+    publish({ ...late, occurredAt: new Date(Date.parse(early.occurredAt) - 60_000).toISOString() });
+    expect(await visitByRef(t.tenantId, 'NS-2', (v) => Number(v.version) === 2)).toMatchObject({
+      status: 'no_show',
+      notes: 'winter tyres',
+    });
+    // The customer's summary counts it.
+    expect((await h.app.get(SalesService).summary(t.admin, customerId)).noShows).toBe(1);
+  });
+
   it('keeps the status of the latest event by occurredAt between a cancel and a completion delivered the other way round', async () => {
     const t = tenantFixture();
     const cancel = (ref: string) =>

@@ -24,6 +24,7 @@ import {
 export const PARTNER_BOOKING_CREATED_V1 = 'partner.booking.created.v1';
 export const PARTNER_BOOKING_RESCHEDULED_V1 = 'partner.booking.rescheduled.v1';
 export const PARTNER_BOOKING_CANCELLED_V1 = 'partner.booking.cancelled.v1';
+export const PARTNER_BOOKING_NO_SHOW_V1 = 'partner.booking.no_show.v1';
 export const PARTNER_WORK_COMPLETED_V1 = 'partner.work.completed.v1';
 export const PARTNER_SALE_COMPLETED_V1 = 'partner.sale.completed.v1';
 export const PARTNER_CUSTOMER_SUBMITTED_V1 = 'partner.customer_details.submitted.v1';
@@ -32,6 +33,7 @@ export const PARTNER_EVENT_TYPES = [
   PARTNER_BOOKING_CREATED_V1,
   PARTNER_BOOKING_RESCHEDULED_V1,
   PARTNER_BOOKING_CANCELLED_V1,
+  PARTNER_BOOKING_NO_SHOW_V1,
   PARTNER_WORK_COMPLETED_V1,
   PARTNER_SALE_COMPLETED_V1,
   PARTNER_CUSTOMER_SUBMITTED_V1,
@@ -116,6 +118,12 @@ export interface PartnerBookingCancelledV1 {
   bookingId: string;
   stationId: string;
   reason?: string;
+}
+
+/** The customer did not come to the booking (the booking system marked it). */
+export interface PartnerBookingNoShowV1 {
+  bookingId: string;
+  stationId: string;
 }
 
 export interface PartnerWorkCompletedV1 {
@@ -288,6 +296,14 @@ export const partnerBookingCancelledV1Schema = {
   additionalProperties: false,
   required: ['bookingId', 'stationId'],
   properties: { bookingId: ref, stationId: uuid, reason: text(200) },
+} as const;
+
+export const partnerBookingNoShowV1Schema = {
+  $id: PARTNER_BOOKING_NO_SHOW_V1,
+  type: 'object',
+  additionalProperties: false,
+  required: ['bookingId', 'stationId'],
+  properties: { bookingId: ref, stationId: uuid },
 } as const;
 
 export const partnerWorkCompletedV1Schema = {
@@ -501,6 +517,7 @@ export const PARTNER_PAYLOAD_RULE_TEXTS: Record<PartnerEventType, string[]> = {
   [PARTNER_BOOKING_CREATED_V1]: [RULE_TEXT.phone, RULE_TEXT.vehicle, RULE_TEXT.consents],
   [PARTNER_BOOKING_RESCHEDULED_V1]: [],
   [PARTNER_BOOKING_CANCELLED_V1]: [],
+  [PARTNER_BOOKING_NO_SHOW_V1]: [],
   [PARTNER_WORK_COMPLETED_V1]: [RULE_TEXT.phone, RULE_TEXT.vehicle],
   [PARTNER_SALE_COMPLETED_V1]: [RULE_TEXT.phone, RULE_TEXT.totals],
   [PARTNER_CUSTOMER_SUBMITTED_V1]: [RULE_TEXT.phone, RULE_TEXT.vehicle, RULE_TEXT.consents],

@@ -5,6 +5,7 @@ import {
   CONTACT_RESOLVED_V1,
   PARTNER_BOOKING_CANCELLED_V1,
   PARTNER_BOOKING_CREATED_V1,
+  PARTNER_BOOKING_NO_SHOW_V1,
   PARTNER_BOOKING_RESCHEDULED_V1,
   PARTNER_CUSTOMER_SUBMITTED_V1,
   PARTNER_SALE_COMPLETED_V1,
@@ -14,6 +15,7 @@ import {
   type ContactResolvedV1,
   type PartnerVehicle,
   type VehicleRole,
+  type VisitStatus,
 } from '@kanta/contracts';
 import { EventConsumer, KnownStations, Outbox, type TypedEvent } from '@kanta/messaging';
 import { uuidv7 } from '@kanta/platform';
@@ -99,12 +101,12 @@ export class PartnerIntake implements OnModuleInit {
           schedule: { at: p.scheduledAt, eventAt: e.occurredAt },
         });
       })
-      .on(PARTNER_BOOKING_CANCELLED_V1, async (e, { manager }) => {
-        await this.visit(intake(e, manager), {
-          ...this.facts(intake(e, manager), e.payload.bookingId, e.payload.stationId),
-          status: { value: 'cancelled', eventAt: e.occurredAt, reason: e.payload.reason ?? null },
-        });
-      })
+      .on(PARTNER_BOOKING_CANCELLED_V1, (e, { manager }) =>
+        this.statusSet(intake(e, manager), e.payload, 'cancelled', e.payload.reason ?? null),
+      )
+      .on(PARTNER_BOOKING_NO_SHOW_V1, (e, { manager }) =>
+        this.statusSet(intake(e, manager), e.payload, 'no_show', null),
+      )
       .on(PARTNER_WORK_COMPLETED_V1, async (e, { manager }) => {
         await this.workCompleted(intake(e, manager), e);
       })
@@ -196,6 +198,19 @@ export class PartnerIntake implements OnModuleInit {
         };
       }),
     );
+  }
+
+  /** A booking's status as the booking system set it (cancelled, no-show), at the event's time. */
+  private statusSet(
+    i: Intake,
+    booking: { bookingId: string; stationId: string },
+    value: VisitStatus,
+    reason: string | null,
+  ): Promise<void> {
+    return this.visit(i, {
+      ...this.facts(i, booking.bookingId, booking.stationId),
+      status: { value, eventAt: i.occurredAt, reason },
+    });
   }
 
   private async workCompleted(
