@@ -215,6 +215,17 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
       'cancelReason',
       'too_long',
     );
+    expectProblem(
+      await fi.worker.request(
+        'PATCH',
+        `/api/v1/visits/${visit.id}`,
+        { cancelReason: 5 },
+        { 'if-match': '"2"' },
+      ),
+      422,
+      'cancelReason',
+      'invalid_type',
+    );
   });
 
   it('records a sale and refuses lines that do not add up', async () => {
@@ -496,6 +507,10 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
       ).items.map((s) => s.id),
     ).toEqual([second.id, first.id]);
     // One receipt with its lines; another station's is not the worker's to see.
+    // A worker asking for another station's receipts gets none.
+    expect(
+      (await fi.worker.expect<SalePage>(200, 'GET', `${day}&stationId=${fi.stationIds[1]}`)).items,
+    ).toEqual([]);
     expect(await fi.worker.expect<SaleView>(200, 'GET', `/api/v1/sales/${first.id}`)).toEqual(
       first,
     );
@@ -518,6 +533,9 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
     // Bad input: a clear 422 on the field.
     for (const [query, field, reason] of [
       ['visitId=x', 'visitId', 'invalid_format'],
+      ['stationId=x', 'stationId', 'invalid_format'],
+      ['customerId=x', 'customerId', 'invalid_format'],
+      ['to=31.12.2026', 'to', 'invalid_format'],
       ['from=soon', 'from', 'invalid_format'],
       ['limit=0', 'limit', 'too_small'],
       ['cursor=nope', 'cursor', 'invalid_format'],

@@ -540,6 +540,17 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
       cancel_reason: 'customer called',
       notes: 'winter tyres',
     });
+    // The cancel sent again without its reason keeps the reason said before.
+    publish(
+      envelope(t.tenantId, 'partner.booking.cancelled.v1', {
+        bookingId: 'C-1',
+        stationId: t.stationA,
+      }),
+    );
+    expect(await visitByRef(t.tenantId, 'C-1', (v) => Number(v.version) === 3)).toMatchObject({
+      status: 'cancelled',
+      cancel_reason: 'customer called',
+    });
 
     // The booking was made first (earlier occurredAt) but its cancel is delivered before it.
     const booked = bookingEvent(t.tenantId, t.stationA, 'C-2', {
@@ -643,42 +654,43 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     });
   });
 
-  it('gives a visit whose event names a vehicle but no contact details the vehicle’s default customer', async () => {
+  it('leaves the vehicle’s default customer to reception: a booking by plate gets its customer from a check-in', async () => {
     const t = tenantFixture();
-    const driver = await h.knowCustomer(t.tenantId, [t.stationA]);
+    const usual = await h.knowCustomer(t.tenantId, [t.stationA]);
     const car = await vehicles.create(t.admin, { registration: 'TST-920' });
-    await vehicles.link(t.admin, car.id, { customerId: driver, role: 'proxy', isDefault: true });
-    // A booking of the car by plate (as typed), with no contact details.
+    await vehicles.link(t.admin, car.id, { customerId: usual, role: 'owner', isDefault: true });
+    // A booking of the car by plate (as typed), with no contact details, and DMS work on it.
     publish(
-      bookingEvent(t.tenantId, t.stationA, 'B-DEFAULT', {
+      bookingEvent(t.tenantId, t.stationA, 'B-BY-PLATE', {
         customer: undefined,
         vehicle: { registration: 'tst 920' },
       }),
     );
-    // Work on it completed in the DMS without a booking.
     publish(
       envelope(t.tenantId, 'partner.work.completed.v1', {
-        workOrderId: 'WO-DEFAULT',
+        workOrderId: 'WO-BY-PLATE',
         kind: 'work_order',
         stationId: t.stationA,
         completedAt: '2026-07-05T13:30:00Z',
         vehicle: { registration: 'TST-920' },
       }),
     );
-    for (const ref of ['B-DEFAULT', 'WO-DEFAULT']) {
+    // Who brought the car is not known: the partner named nobody, so neither visit guesses.
+    for (const ref of ['B-BY-PLATE', 'WO-BY-PLATE']) {
       expect(await visitByRef(t.tenantId, ref)).toMatchObject({
         vehicle_id: car.id,
-        customer_id: driver,
+        customer_id: null,
       });
     }
-    // A new car has no default customer: its visit has none either.
-    publish(
-      bookingEvent(t.tenantId, t.stationA, 'B-NEW-CAR', {
-        customer: undefined,
-        vehicle: { registration: 'TST-921' },
-      }),
-    );
-    expect(await visitByRef(t.tenantId, 'B-NEW-CAR')).toMatchObject({ customer_id: null });
+    // The driver checks in online: the booking is theirs, not the car's usual customer's.
+    const checkIn = checkInEvent(t.tenantId, t.stationA, 'B-BY-PLATE', {
+      firstName: 'Kuljettaja',
+      email: 'driver@example.test',
+    });
+    publish(checkIn);
+    const driver = randomUUID();
+    publish(resolved(t.tenantId, checkIn.eventId, driver, [t.stationA], checkIn.type));
+    await visitByRef(t.tenantId, 'B-BY-PLATE', (v) => v.customer_id === driver);
   });
 
   it('makes a visit of its own, keyed by the work order, for work completed without a booking', async () => {
@@ -987,6 +999,29 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     publish(resolved(t.tenantId, second.eventId, later, [t.stationA], second.type));
     await waitsFor(bothVisit.id, 0);
     expect((await visitByRef(t.tenantId, 'B-BOTH-ANSWER')).customer_id).toBe(first);
+    // Both answers in one batch: the first delivered that names someone, whichever event it is.
+    for (const checkInFirst of [true, false]) {
+      const ref = `B-ONE-BATCH-${checkInFirst}`;
+      const batched = bookingEvent(t.tenantId, t.stationA, ref, { vehicle: undefined });
+      publish(batched);
+      const third = checkInEvent(t.tenantId, t.stationA, ref, {
+        firstName: 'Neljäs',
+        email: 'one-batch@example.test',
+      });
+      publish(third);
+      const batchedVisit = await visitByRef(t.tenantId, ref);
+      await waitsFor(batchedVisit.id, 2);
+      const [checkedIn, booker] = [randomUUID(), randomUUID()];
+      const answers = [
+        resolved(t.tenantId, third.eventId, checkedIn, [t.stationA], third.type),
+        resolved(t.tenantId, batched.eventId, booker, [t.stationA]),
+      ];
+      await inOneBatch(t.tenantId, t.stationA, checkInFirst ? answers : answers.reverse());
+      await waitsFor(batchedVisit.id, 0);
+      expect((await visitByRef(t.tenantId, ref)).customer_id).toBe(
+        checkInFirst ? checkedIn : booker,
+      );
+    }
   });
 
   it('links a kiosk submission’s vehicle to the customer once the details are resolved', async () => {

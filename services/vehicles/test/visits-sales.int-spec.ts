@@ -145,6 +145,8 @@ describe('visits, sales and the customer summary (real Postgres)', () => {
     expect(notCancelled.errors).toEqual([
       expect.objectContaining({ field: 'cancelReason', reason: 'not_cancelled' }),
     ]);
+    // No reason, as a visit read and sent back carries: nothing to refuse, nothing changes.
+    expect(await visits.update(t.worker, visit.id, 1, { cancelReason: null })).toEqual(visit);
     const done = await visits.create(t.worker, base);
     await visits.update(t.worker, done.id, 1, { status: 'completed' });
     expect(

@@ -22,7 +22,6 @@ import { uuidv7 } from '@kanta/platform';
 import { KnownCustomers } from '../known-customers/known-customers';
 import { saleEvent } from '../sales/sales.service';
 import { SalesRepository } from '../sales/sales.repository';
-import { VehiclesRepository } from '../vehicles/vehicles.repository';
 import { VehiclesService, type PartnerLink } from '../vehicles/vehicles.service';
 import { visitEvent } from '../visits/visit-view';
 import {
@@ -57,7 +56,6 @@ export class PartnerIntake implements OnModuleInit {
     private readonly visitRows: PartnerVisitsRepository,
     private readonly sales: SalesRepository,
     private readonly vehicles: VehiclesService,
-    private readonly vehicleRows: VehiclesRepository,
     private readonly customers: KnownCustomers,
     private readonly outbox: Outbox,
     private readonly stations: KnownStations,
@@ -148,11 +146,6 @@ export class PartnerIntake implements OnModuleInit {
       })),
     );
     const vehicleOf = new Map(sighted.map(({ i }, n) => [i, vehicleIds[n]]));
-    const arriving = await this.arrivingCustomers(
-      manager,
-      sighted.filter(({ e }) => e.payload.customer === undefined).map(({ i }) => i),
-      vehicleOf,
-    );
     const links: PartnerLink[] = [];
     const pending: { i: Intake; vehicleId: string; role: VehicleRole | null }[] = [];
     for (const { i, e } of sighted) {
@@ -191,7 +184,7 @@ export class PartnerIntake implements OnModuleInit {
               prepaidCurrency: p.prepaid?.currency ?? null,
             },
             schedule: { at: p.scheduledAt, eventAt: e.occurredAt },
-            customerId: customerId ?? arriving.get(i) ?? null,
+            customerId,
             vehicleId: vehicleOf.get(i) ?? null,
             contactEventId: p.customer !== undefined && !answers.has(i) ? i.eventId : null,
           },
@@ -302,36 +295,7 @@ export class PartnerIntake implements OnModuleInit {
     const { customerId, answered } = await this.contact(i, hasContact);
     const waiting = hasContact && !answered;
     const vehicleId = vehicle ? await this.vehicle(i, vehicle, customerId, waiting) : null;
-    const arriving =
-      !hasContact && vehicleId
-        ? await this.arrivingCustomers(i.manager, [i], new Map([[i, vehicleId]]))
-        : new Map<Intake, string>();
-    return {
-      customerId: customerId ?? arriving.get(i) ?? null,
-      vehicleId,
-      contactEventId: waiting ? i.eventId : null,
-    };
-  }
-
-  /**
-   * For events that name a vehicle but no contact details: the vehicle's default customer, the
-   * one reception gets when the vehicle arrives.
-   */
-  private async arrivingCustomers(
-    manager: EntityManager,
-    intakes: Intake[],
-    vehicleOf: Map<Intake, string>,
-  ): Promise<Map<Intake, string>> {
-    const defaults = await this.vehicleRows.defaultCustomers(
-      manager,
-      intakes.map((i) => ({ tenantId: i.tenantId, vehicleId: vehicleOf.get(i)! })),
-    );
-    return new Map(
-      intakes.flatMap((i) => {
-        const customerId = defaults.get(`${i.tenantId}:${vehicleOf.get(i)}`);
-        return customerId ? [[i, customerId] as const] : [];
-      }),
-    );
+    return { customerId, vehicleId, contactEventId: waiting ? i.eventId : null };
   }
 
   /** The visit facts every visit event shares; the handler adds what its event says. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { uuidv7 } from '@kanta/platform';
 import type { VisitChannel, VisitKind, VisitStatus } from '@kanta/contracts';
+import { textOrNull } from '../visits/visit-view';
 import { VISIT_COLUMNS, type VisitRow } from '../visits/visits.repository';
 
 /** What one partner event says about a visit; null parts say nothing. */
@@ -102,14 +103,21 @@ export class PartnerVisitsRepository {
     >(
       `WITH answered AS (
          DELETE FROM vehicles.visit_contact_waits w
-          USING unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(k_tenant, k_event, k_customer)
+          USING unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY
+                AS k(k_tenant, k_event, k_customer, k_order)
           WHERE w.tenant_id = k.k_tenant AND w.partner_event_id = k.k_event
-         RETURNING w.tenant_id AS k_tenant, w.visit_id AS k_visit, k.k_event, k.k_customer)
+         RETURNING w.tenant_id AS k_tenant, w.visit_id AS k_visit, k.k_event, k.k_customer,
+                   k.k_order
+       ), first_named AS (
+         -- Two answers for one visit in a batch: the first (in delivery order) naming someone.
+         SELECT DISTINCT ON (k_tenant, k_visit) * FROM answered
+          WHERE k_customer IS NOT NULL
+          ORDER BY k_tenant, k_visit, k_order
+       )
        UPDATE vehicles.visits v SET customer_id = a.k_customer, version = v.version + 1,
               updated_at = now()
-         FROM answered a
-        WHERE v.tenant_id = a.k_tenant AND v.id = a.k_visit
-          AND v.customer_id IS NULL AND a.k_customer IS NOT NULL
+         FROM first_named a
+        WHERE v.tenant_id = a.k_tenant AND v.id = a.k_visit AND v.customer_id IS NULL
         RETURNING ${VISIT_COLUMNS}, v.tenant_id, a.k_event`,
       [
         answers.map((a) => a.tenantId),
@@ -157,7 +165,8 @@ function upsertStatement(
   const column = <T>(value: (f: PartnerVisitFacts) => T): T[] => writes.map((w) => value(w.facts));
   // The booking's own details replace what a placeholder said only when this event has them.
   const booking = (field: string): string => (withBooking ? `EXCLUDED.${field}` : `v.${field}`);
-  // This event sets the status, later than the event that set it so far: its status and reason.
+  // This event sets the status, later than the event that set it so far: its status and reason
+  // (a cancel sent again without its reason keeps the one said before).
   const statusWins = `EXCLUDED.status_event_at IS NOT NULL
     AND (v.status_event_at IS NULL OR v.status_event_at < EXCLUDED.status_event_at)`;
   return manager.query(
@@ -184,7 +193,10 @@ function upsertStatement(
                            THEN EXCLUDED.scheduled_at ELSE v.scheduled_at END,
        schedule_event_at = greatest(v.schedule_event_at, EXCLUDED.schedule_event_at),
        status = CASE WHEN ${statusWins} THEN EXCLUDED.status ELSE v.status END,
-       cancel_reason = CASE WHEN ${statusWins} THEN EXCLUDED.cancel_reason ELSE v.cancel_reason END,
+       cancel_reason = CASE WHEN ${statusWins}
+                            THEN coalesce(EXCLUDED.cancel_reason,
+                                          CASE WHEN v.status = EXCLUDED.status THEN v.cancel_reason END)
+                            ELSE v.cancel_reason END,
        status_event_at = greatest(v.status_event_at, EXCLUDED.status_event_at),
        version = v.version + 1,
        updated_at = now()
@@ -208,7 +220,7 @@ function upsertStatement(
       column((f) => f.source),
       column((f) => f.schedule?.eventAt ?? null),
       column((f) => f.status?.eventAt ?? null),
-      column((f) => (f.status?.reason?.trim() ? f.status.reason.trim() : null)),
+      column((f) => textOrNull(f.status?.reason)),
     ],
   );
 }

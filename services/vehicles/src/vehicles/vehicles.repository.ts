@@ -310,28 +310,6 @@ export class VehiclesRepository {
     );
   }
 
-  /**
-   * The default customer of each vehicle that has one (the customer reception gets when the
-   * vehicle arrives), keyed `tenant:vehicle`.
-   */
-  async defaultCustomers(
-    manager: Runner,
-    vehicles: { tenantId: string; vehicleId: string }[],
-  ): Promise<Map<string, string>> {
-    if (vehicles.length === 0) return new Map();
-    const rows = await manager.query<
-      { tenant_id: string; vehicle_id: string; customer_id: string }[]
-    >(
-      `SELECT l.tenant_id, l.vehicle_id, l.customer_id
-         FROM vehicles.vehicle_customers l
-         JOIN unnest($1::uuid[], $2::uuid[]) AS k(tenant_id, vehicle_id)
-           ON l.tenant_id = k.tenant_id AND l.vehicle_id = k.vehicle_id
-        WHERE l.is_default`,
-      [vehicles.map((v) => v.tenantId), vehicles.map((v) => v.vehicleId)],
-    );
-    return new Map(rows.map((r) => [`${r.tenant_id}:${r.vehicle_id}`, r.customer_id]));
-  }
-
   async unlink(
     manager: Runner,
     tenantId: string,

@@ -29,7 +29,7 @@ import { decodeTimeCursor, endOf, isUuid, pageOf, transactionWithConflicts } fro
 import { KnownCustomers } from '../known-customers/known-customers';
 import { VehiclesRepository, type VehicleRow } from '../vehicles/vehicles.repository';
 import { correlationOf } from '../vehicles/vehicle-view';
-import { toVisitView, visitEvent } from './visit-view';
+import { textOrNull, toVisitView, visitEvent } from './visit-view';
 import {
   VISIT_EXTERNAL_ID_UNIQUE,
   VisitsRepository,
@@ -139,8 +139,8 @@ export class VisitsService {
           status: 'booked',
           scheduled_at: new Date(input.scheduledAt),
           staff_user_id: input.staffUserId ?? context.userId,
-          notes: text(input.notes),
-          special_requests: text(input.specialRequests),
+          notes: textOrNull(input.notes),
+          special_requests: textOrNull(input.specialRequests),
           prepaid_minor: input.prepaid ? String(input.prepaid.amountMinor) : null,
           prepaid_currency: input.prepaid?.currency ?? null,
           partner_link: input.partnerLink ?? null,
@@ -260,7 +260,8 @@ export class VisitsService {
         ]);
       }
       const has = (field: keyof UpdateVisitDto): boolean => patch[field] !== undefined;
-      if (has('cancelReason') && status !== 'cancelled') {
+      // A reason needs a cancelled visit; none (null, as a visit read and sent back has) is fine.
+      if (textOrNull(patch.cancelReason) !== null && status !== 'cancelled') {
         throw RpcProblem.validation([
           {
             field: 'cancelReason',
@@ -272,9 +273,9 @@ export class VisitsService {
       const next: VisitChanges = {
         status,
         scheduled_at: scheduledAt,
-        notes: has('notes') ? text(patch.notes) : current.notes,
+        notes: has('notes') ? textOrNull(patch.notes) : current.notes,
         special_requests: has('specialRequests')
-          ? text(patch.specialRequests)
+          ? textOrNull(patch.specialRequests)
           : current.special_requests,
         staff_user_id: has('staffUserId') ? (patch.staffUserId ?? null) : current.staff_user_id,
         customer_id: has('customerId')
@@ -282,7 +283,7 @@ export class VisitsService {
           : (current.customer_id ?? (current.vehicle_id !== patch.vehicleId ? arriving : null)),
         vehicle_id: has('vehicleId') ? (patch.vehicleId ?? null) : current.vehicle_id,
         partner_link: has('partnerLink') ? (patch.partnerLink ?? null) : current.partner_link,
-        cancel_reason: has('cancelReason') ? text(patch.cancelReason) : current.cancel_reason,
+        cancel_reason: has('cancelReason') ? textOrNull(patch.cancelReason) : current.cancel_reason,
       };
       const same = (field: keyof VisitChanges): boolean =>
         field === 'scheduled_at' ? !rescheduled : next[field] === current[field];
@@ -367,10 +368,6 @@ export class VisitsService {
 }
 
 type VisitFilterPart = Parameters<VisitsRepository['list']>[0];
-
-function text(value: string | null | undefined): string | null {
-  return value === null || value === undefined || value.trim() === '' ? null : value.trim();
-}
 
 /** Rolls a create back when its Idempotency-Key was taken by a concurrent one. */
 class KeyTakenMeanwhile extends Error {}

@@ -6,7 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * visit kept only the first, so when that one named nobody the check-in's customer never reached
  * the visit. Each waiting event is now a row of its own; the first answer that names a customer
  * gives it to the visit, and every answer ends its own wait. waiting_since lets the relay's
- * clean-up give up on an answer that never comes, as for the other waiting rows.
+ * clean-up give up on an answer that never comes, as for the other waiting rows; visits already
+ * waiting count from the migration (the column held no time), so they get the full retention.
  */
 export class VisitContactWaits1765000600000 implements MigrationInterface {
   name = 'VisitContactWaits1765000600000';
