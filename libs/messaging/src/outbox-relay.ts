@@ -46,7 +46,8 @@ export interface OutboxRelayOptions {
   /**
    * Tables of the schema whose rows wait for another event: one half of a pair whose other half
    * may never come (dead-lettered and not replayed). The same clean-up deletes those older than
-   * `waitRetentionMs` (default 30 days) and warns with the table and the count.
+   * `waitRetentionMs` (default 30 days), or gives up on the ones kept (`kept`), and warns with
+   * the table and the count.
    */
   waiting?: WaitingTable[];
   waitRetentionMs?: number;
@@ -57,6 +58,12 @@ export interface WaitingTable {
   table: string;
   /** A timestamptz column, set when the row started waiting. */
   since: string;
+  /**
+   * For rows kept when they stop waiting (a receipt that waits for its customer): the condition
+   * of a row still waiting, and the SET list that gives up on it (it must make the condition
+   * false). Without it a waiting row is deleted.
+   */
+  kept?: { waiting: string; giveUp: string };
 }
 
 /** Rows one clean-up statement deletes, so no statement holds many locks for long. */
@@ -161,34 +168,44 @@ export class OutboxRelay {
    */
   async deleteExpired(): Promise<number> {
     let total =
-      this.retentionMs > 0 ? await this.deleteOlder('outbox', 'published_at', this.retentionMs) : 0;
-    for (const { table, since } of this.options.waiting ?? []) {
+      this.retentionMs > 0 ? await this.expireOlder('outbox', 'published_at', this.retentionMs) : 0;
+    for (const { table, since, kept } of this.options.waiting ?? []) {
       if (this.stopping) break;
-      const deleted = await this.deleteOlder(table, since, this.waitRetentionMs);
-      if (deleted > 0) {
+      const expired = await this.expireOlder(table, since, this.waitRetentionMs, kept);
+      if (expired > 0) {
         this.options.logger.warn(
-          { table: `${this.options.schema}.${table}`, deleted },
+          { table: `${this.options.schema}.${table}`, [kept ? 'givenUp' : 'deleted']: expired },
           'waiting rows expired: the event they waited for never came',
         );
       }
-      total += deleted;
+      total += expired;
     }
     return total;
   }
 
-  private async deleteOlder(table: string, column: string, ageMs: number): Promise<number> {
+  /** Deletes the rows older than ageMs by `column` (or, for kept rows, gives up on them). */
+  private async expireOlder(
+    table: string,
+    column: string,
+    ageMs: number,
+    kept?: WaitingTable['kept'],
+  ): Promise<number> {
     const from = `"${this.options.schema}"."${table}"`;
+    const old = `"${column}" < now() - $1 * interval '1 millisecond'`;
+    // By ctid, so a table without a one-column key is cleaned the same way.
+    const batch = kept
+      ? `SELECT ctid FROM ${from} WHERE (${kept.waiting}) AND ${old} LIMIT ${CLEANUP_BATCH}`
+      : `SELECT ctid FROM ${from} WHERE ${old} LIMIT ${CLEANUP_BATCH}`;
+    const statement = kept
+      ? `UPDATE ${from} SET ${kept.giveUp} WHERE ctid = ANY(ARRAY(${batch}))`
+      : `DELETE FROM ${from} WHERE ctid = ANY(ARRAY(${batch}))`;
     let total = 0;
     for (;;) {
-      // By ctid, so a table without a one-column key is cleaned the same way.
-      const [, deleted] = await this.options.dataSource.query<[unknown, number]>(
-        `DELETE FROM ${from} WHERE ctid = ANY(ARRAY(
-           SELECT ctid FROM ${from} WHERE "${column}" < now() - $1 * interval '1 millisecond'
-            LIMIT ${CLEANUP_BATCH}))`,
-        [ageMs],
-      );
-      total += deleted;
-      if (deleted < CLEANUP_BATCH || this.stopping) return total;
+      const [, changed] = await this.options.dataSource.query<[unknown, number]>(statement, [
+        ageMs,
+      ]);
+      total += changed;
+      if (changed < CLEANUP_BATCH || this.stopping) return total;
     }
   }
 

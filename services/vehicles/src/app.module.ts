@@ -46,6 +46,17 @@ export class AppModule {
             { table: 'contact_resolutions', since: 'resolved_at' },
             { table: 'pending_vehicle_links', since: 'waiting_since' },
             { table: 'visit_contact_waits', since: 'waiting_since' },
+            // A receipt waits from its insert; given up, it is its visit's customer's (if any).
+            {
+              table: 'sales',
+              since: 'created_at',
+              kept: {
+                waiting: 'contact_event_id IS NOT NULL',
+                giveUp: `contact_event_id = NULL,
+                  customer_id = coalesce(customer_id, (SELECT v.customer_id FROM vehicles.visits v
+                                  WHERE v.tenant_id = sales.tenant_id AND v.id = sales.visit_id))`,
+              },
+            },
           ],
         }),
       ],

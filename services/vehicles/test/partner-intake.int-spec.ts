@@ -827,6 +827,41 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     await customerOf('OWN-4', (c) => c === corrected);
   });
 
+  it('gives up on a receipt whose contact answer never came: after the retention it is its visit’s customer’s', async () => {
+    const t = tenantFixture();
+    const booked = bookingEvent(t.tenantId, t.stationA, 'B-GIVE-UP', { vehicle: undefined });
+    const customerId = randomUUID();
+    publish(booked);
+    publish(resolved(t.tenantId, booked.eventId, customerId, [t.stationA]));
+    await visitByRef(t.tenantId, 'B-GIVE-UP', (v) => v.customer_id === customerId);
+    const receipt = (receiptNumber: string) =>
+      receiptEvent(t.tenantId, t.stationA, receiptNumber, {
+        bookingId: 'B-GIVE-UP',
+        customer: { firstName: 'Kadonnut', email: 'lost-answer@example.test' },
+      });
+    // Two receipts wait for answers that never come; one has waited past the retention.
+    const [old, recent] = [receipt('GIVE-UP-1'), receipt('GIVE-UP-2')];
+    publish(old);
+    publish(recent);
+    for (const number of ['GIVE-UP-1', 'GIVE-UP-2']) {
+      expect(await saleByNumber(t.tenantId, number)).toMatchObject({ customer_id: null });
+    }
+    await h.dataSource.query(
+      `UPDATE vehicles.sales SET created_at = now() - interval '31 days'
+        WHERE tenant_id = $1 AND receipt_number = 'GIVE-UP-1'`,
+      [t.tenantId],
+    );
+    await h.app.get(OutboxRelay).deleteExpired();
+    expect(await saleByNumber(t.tenantId, 'GIVE-UP-1')).toMatchObject({
+      customer_id: customerId,
+      contact_event_id: null,
+    });
+    expect(await saleByNumber(t.tenantId, 'GIVE-UP-2')).toMatchObject({
+      customer_id: null,
+      contact_event_id: recent.eventId,
+    });
+  });
+
   it('leaves no vehicle waiting for an answer that came first and named nobody', async () => {
     const t = tenantFixture();
     const event = bookingEvent(t.tenantId, t.stationA, 'B-NOBODY-FIRST', {
