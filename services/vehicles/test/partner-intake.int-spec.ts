@@ -361,9 +361,13 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     expect(car.customers).toEqual([
       expect.objectContaining({ customerId, role: 'owner', isDefault: true }),
     ]);
+    // The customer's visits show the car's plate as the partner typed it.
     expect(
-      (await visits.ofCustomer(t.worker, customerId, {})).items.map((v) => v.externalId),
-    ).toEqual(['B-1']);
+      (await visits.ofCustomer(t.worker, customerId, {})).items.map((v) => [
+        v.externalId,
+        v.registration,
+      ]),
+    ).toEqual([['B-1', 'tst-501']]);
   });
 
   it('stops keeping a vehicle waiting when the contact resolves to nobody, and gives up on old answers', async () => {

@@ -64,6 +64,7 @@ describe('visits, sales and the customer summary (real Postgres)', () => {
       stationId: t.stationA,
       customerId,
       vehicleId: car.id,
+      registration: 'TST-100',
       status: 'booked',
       scheduledAt: '2026-12-01T07:00:00.000Z',
       staffUserId: t.worker.userId,
@@ -325,9 +326,11 @@ describe('visits, sales and the customer summary (real Postgres)', () => {
       vehicleId: car.id,
       partnerLink: 'https://dms.example.test/work-orders/150',
     });
+    expect(walkIn.registration).toBeNull();
     expect(named).toMatchObject({
       customerId: first,
       vehicleId: car.id,
+      registration: 'TST-150',
       partnerLink: 'https://dms.example.test/work-orders/150',
       version: 2,
     });

@@ -224,6 +224,12 @@ export class VisitView {
   @ApiProperty({ format: 'uuid' }) stationId: string;
   @ApiProperty({ nullable: true, type: String }) customerId: string | null;
   @ApiProperty({ nullable: true, type: String }) vehicleId: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: "The vehicle's registration plate as entered (as it is now)",
+  })
+  registration: string | null;
   @ApiProperty({ enum: VISIT_KINDS }) kind: VisitKind;
   @ApiProperty({ format: 'date-time' }) scheduledAt: string;
   @ApiProperty({ enum: VISIT_CHANNELS }) channel: VisitChannel;

@@ -8,6 +8,7 @@ export function toVisitView(row: VisitRow): VisitView {
     stationId: row.station_id,
     customerId: row.customer_id,
     vehicleId: row.vehicle_id,
+    registration: row.registration,
     kind: row.kind,
     scheduledAt: new Date(row.scheduled_at).toISOString(),
     channel: row.channel,

@@ -34,12 +34,17 @@ export interface VisitRow {
   external_id: string | null;
   source: string | null;
   cancel_reason: string | null;
+  /** The vehicle's plate as entered, read with the visit. */
+  registration: string | null;
   version: number;
   created_at: Date;
   updated_at: Date;
 }
 
-export type VisitInsert = Omit<VisitRow, 'cancel_reason' | 'version' | 'created_at' | 'updated_at'>;
+export type VisitInsert = Omit<
+  VisitRow,
+  'cancel_reason' | 'registration' | 'version' | 'created_at' | 'updated_at'
+>;
 
 export interface VisitFilter {
   tenantId: string;
@@ -55,9 +60,16 @@ export interface VisitFilter {
   limit: number;
 }
 
-export const VISIT_COLUMNS = `id, station_id, customer_id, vehicle_id, kind, channel, status,
-  scheduled_at, staff_user_id, notes, special_requests, prepaid_minor, prepaid_currency,
-  partner_link, external_id, source, cancel_reason, version, created_at, updated_at`;
+/**
+ * A visit's columns, of the table named `v` in the statement, with its vehicle's plate as it is
+ * now (as entered).
+ */
+export const VISIT_COLUMNS = `v.id, v.station_id, v.customer_id, v.vehicle_id, v.kind, v.channel,
+  v.status, v.scheduled_at, v.staff_user_id, v.notes, v.special_requests, v.prepaid_minor,
+  v.prepaid_currency, v.partner_link, v.external_id, v.source, v.cancel_reason, v.version,
+  v.created_at, v.updated_at,
+  (SELECT x.registration FROM vehicles.vehicles x
+    WHERE x.tenant_id = v.tenant_id AND x.id = v.vehicle_id) AS registration`;
 
 export const VISIT_EXTERNAL_ID_UNIQUE = 'visits_external_unique';
 
@@ -69,7 +81,7 @@ export class VisitsRepository {
 
   async insert(manager: Runner, tenantId: string, v: VisitInsert): Promise<VisitRow> {
     const rows = await manager.query<VisitRow[]>(
-      `INSERT INTO vehicles.visits (tenant_id, id, station_id, customer_id, vehicle_id, kind,
+      `INSERT INTO vehicles.visits AS v (tenant_id, id, station_id, customer_id, vehicle_id, kind,
          channel, status, scheduled_at, staff_user_id, notes, special_requests, prepaid_minor,
          prepaid_currency, partner_link, external_id, source)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
@@ -104,7 +116,7 @@ export class VisitsRepository {
     forUpdate = false,
   ): Promise<VisitRow | null> {
     const rows = await manager.query<VisitRow[]>(
-      `SELECT ${VISIT_COLUMNS} FROM vehicles.visits WHERE tenant_id = $1 AND id = $2
+      `SELECT ${VISIT_COLUMNS} FROM vehicles.visits v WHERE v.tenant_id = $1 AND v.id = $2
        ${forUpdate ? 'FOR UPDATE' : ''}`,
       [tenantId, id],
     );
@@ -118,11 +130,11 @@ export class VisitsRepository {
     set: VisitChanges,
   ): Promise<VisitRow> {
     const [rows] = await manager.query<[VisitRow[], number]>(
-      `UPDATE vehicles.visits
+      `UPDATE vehicles.visits v
           SET status = $3, scheduled_at = $4, notes = $5, special_requests = $6,
               staff_user_id = $7, customer_id = $8, vehicle_id = $9, partner_link = $10,
               cancel_reason = $11, version = version + 1, updated_at = now()
-        WHERE tenant_id = $1 AND id = $2
+        WHERE v.tenant_id = $1 AND v.id = $2
         RETURNING ${VISIT_COLUMNS}`,
       [
         tenantId,
@@ -209,7 +221,7 @@ export class VisitsRepository {
       );
     }
     return this.dataSource.query<VisitRow[]>(
-      `SELECT ${VISIT_COLUMNS} FROM vehicles.visits
+      `SELECT ${VISIT_COLUMNS} FROM vehicles.visits v
         WHERE tenant_id = $1 ${where.map((w) => `AND ${w}`).join(' ')}
         ORDER BY scheduled_at, id LIMIT ${param(f.limit)}`,
       values,
