@@ -204,6 +204,19 @@ describe('stations', () => {
     const announcer = h.gateway.app.get(StationAnnouncer);
     expect(await announcer.announce()).toBe(n);
     expect(await announcer.announce()).toBe(n);
+    // Another gateway announcing at this moment (it holds the lock): this one leaves it to it.
+    const other = db.createQueryRunner();
+    await other.connect();
+    await other.query("SELECT pg_advisory_lock(hashtext('kanta.gateway.announce-stations'))");
+    await db.query('UPDATE gateway.outbox SET published_at = now() WHERE event_id = $1', [
+      first.event_id,
+    ]);
+    expect(await announcer.announce()).toBe(0);
+    const [skipped] = await announcements(idOf(created));
+    expect(skipped.published_at).not.toBeNull();
+    await other.query("SELECT pg_advisory_unlock(hashtext('kanta.gateway.announce-stations'))");
+    await other.release();
+    expect(await announcer.announce()).toBe(n);
     const [older1, ...olderMore] = await announcements(older);
     expect(older1.tenant_id).toBe(a.tenantId);
     expect(olderMore).toEqual([]);

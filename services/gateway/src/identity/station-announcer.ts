@@ -27,12 +27,15 @@ export function stationCreatedEvent(station: {
 /** Stations announced per transaction. */
 const BATCH = 1000;
 
+/** Held while one gateway announces: the others, starting at the same time, leave it to it. */
+const ANNOUNCING = 'kanta.gateway.announce-stations';
+
 /**
  * Announces every station again at each start: a service first deployed later (its queue did
  * not exist when a station was announced), or one that lost an announcement, learns it then. The
  * event ids are the stations' own, so a service that has one already skips it (its inbox): an
- * announcement still in the outbox is sent again as it is, a missing one is written. Two
- * gateways starting together may collide on a batch; the loser logs it, the winner sends it.
+ * announcement still in the outbox is sent again as it is, a missing one is written. Replicas
+ * starting together announce once: the first takes a session lock, the others skip.
  */
 @Injectable()
 export class StationAnnouncer implements OnApplicationBootstrap {
@@ -50,8 +53,32 @@ export class StationAnnouncer implements OnApplicationBootstrap {
     );
   }
 
-  /** Announces every station, a thousand per transaction; returns how many. */
+  /**
+   * Announces every station, a thousand per transaction; returns how many (0 when another
+   * gateway is announcing them at this moment).
+   */
   async announce(): Promise<number> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ held }] = (await runner.query('SELECT pg_try_advisory_lock(hashtext($1)) AS held', [
+        ANNOUNCING,
+      ])) as { held: boolean }[];
+      if (!held) {
+        this.logger.log('another gateway is announcing the stations');
+        return 0;
+      }
+      try {
+        return await this.announceAll();
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [ANNOUNCING]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async announceAll(): Promise<number> {
     let total = 0;
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
