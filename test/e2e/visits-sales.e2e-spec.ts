@@ -276,6 +276,25 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
       'lines.0.quantity',
       'too_small',
     );
+    for (const soldAt of ['2026-W09-7T10:00:00Z', '2026-03-01T10:00:00,5Z', '2026-03-01T10Z']) {
+      expectProblem(
+        await fi.admin.request('POST', '/api/v1/sales', sale({ soldAt })),
+        422,
+        'soldAt',
+        'invalid_format',
+      );
+    }
+    // An unusual offset is a real time: kept in UTC.
+    expect(
+      (
+        await fi.admin.expect<SaleView>(
+          201,
+          'POST',
+          '/api/v1/sales',
+          sale({ soldAt: '2026-03-01T10:00:00.1234567+14:00' }),
+        )
+      ).soldAt,
+    ).toBe('2026-02-28T20:00:00.123Z');
     expectProblem(
       await fi.admin.request('POST', '/api/v1/sales', sale({ soldAt: 'today' })),
       422,

@@ -28,11 +28,26 @@ export function decodeCursor(raw: string, size: number): string[] {
   ]);
 }
 
+/** A time as cursors carry it: ISO 8601 in UTC, to the millisecond. */
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * A time to store where a list is ordered (and paged) by it: to the millisecond, which a cursor
+ * carries (a JS Date holds no more), so a page never skips or repeats a row that a partner's
+ * seven-digit fraction set apart. In UTC, whatever the offset it came with.
+ */
+export function millisecondTime(value: string): string {
+  const time = new Date(value);
+  return Number.isNaN(time.getTime()) ? value : time.toISOString();
+}
+
 /** A (time, id) keyset cursor, as pages ordered by a time and then the id issue them. */
 export function decodeTimeCursor(raw: string | undefined): { at: string; id: string } | null {
   if (raw === undefined) return null;
   const [at, id] = decodeCursor(raw, 2);
-  if (Number.isNaN(Date.parse(at)) || !isUuid(id)) decodeCursor('', 2); // the same 422
+  if (!CURSOR_TIME.test(at) || Number.isNaN(Date.parse(at)) || !isUuid(id)) {
+    decodeCursor('', 2); // the same 422 as any cursor this API did not issue
+  }
   return { at, id };
 }
 

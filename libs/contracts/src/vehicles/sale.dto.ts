@@ -1,6 +1,6 @@
 import { PageQueryDto } from '../page.dto';
 import { OptionalId } from './fields';
-import { TimeRangeQueryDto } from './visit.dto';
+import { TimeRangeQueryDto, ZONED_DATE_TIME } from './visit.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -93,8 +93,8 @@ export class CreateSaleDto {
   receiptUrl?: string;
 
   @ApiProperty({ format: 'date-time' })
-  @IsISO8601({ strict: true }, { message: 'soldAt must be a date-time' })
-  @Matches(/(Z|[+-]\d{2}:\d{2})$/, { message: 'soldAt must be a date-time with a zone' })
+  @IsISO8601({ strict: true }, { message: 'soldAt must be a real date-time' })
+  @Matches(ZONED_DATE_TIME, { message: 'soldAt must be a date-time with a zone' })
   @IsDefined({ message: 'soldAt is required' })
   soldAt: string;
 

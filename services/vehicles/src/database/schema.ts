@@ -10,6 +10,7 @@ import { RejectedEventIndex1765000500000 } from './migrations/1765000500000-reje
 import { VisitContactWaits1765000600000 } from './migrations/1765000600000-visit-contact-waits';
 import { VisitCancelReason1765000700000 } from './migrations/1765000700000-visit-cancel-reason';
 import { SalesLists1765000800000 } from './migrations/1765000800000-sales-lists';
+import { MillisecondTimes1765000900000 } from './migrations/1765000900000-millisecond-times';
 
 export const VEHICLES_SCHEMA = 'vehicles';
 
@@ -29,5 +30,6 @@ export const vehiclesSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     VisitContactWaits1765000600000,
     VisitCancelReason1765000700000,
     SalesLists1765000800000,
+    MillisecondTimes1765000900000,
   ],
 };

@@ -19,6 +19,7 @@ import {
 } from '@kanta/contracts';
 import { EventConsumer, KnownStations, Outbox, type TypedEvent } from '@kanta/messaging';
 import { uuidv7 } from '@kanta/platform';
+import { millisecondTime } from '../cursor';
 import { KnownCustomers } from '../known-customers/known-customers';
 import { saleEvent } from '../sales/sales.service';
 import { SalesRepository } from '../sales/sales.repository';
@@ -274,7 +275,7 @@ export class PartnerIntake implements OnModuleInit {
         booking_ref: visit ? null : (p.bookingId ?? null),
         receipt_number: p.receiptNumber,
         receipt_url: p.receiptUrl ?? null,
-        sold_at: p.soldAt,
+        sold_at: millisecondTime(p.soldAt),
         currency: p.currency,
         total_minor: p.totalMinor,
         lines: p.lines,

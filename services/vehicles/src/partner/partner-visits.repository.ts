@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { uuidv7 } from '@kanta/platform';
 import type { VisitChannel, VisitKind, VisitStatus } from '@kanta/contracts';
+import { millisecondTime } from '../cursor';
 import { textOrNull } from '../visits/visit-view';
 import { VISIT_COLUMNS, type VisitRow } from '../visits/visits.repository';
 
@@ -210,7 +211,7 @@ function upsertStatement(
       column((f) => f.booking?.kind ?? f.placeholder.kind),
       column((f) => f.booking?.channel ?? f.placeholder.channel),
       column((f) => f.status?.value ?? 'booked'),
-      column((f) => f.schedule?.at ?? f.placeholder.at),
+      column((f) => millisecondTime(f.schedule?.at ?? f.placeholder.at)),
       column((f) => f.booking?.notes ?? null),
       column((f) => f.booking?.specialRequests ?? null),
       column((f) => f.booking?.prepaidMinor ?? null),

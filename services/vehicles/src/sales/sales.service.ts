@@ -25,7 +25,14 @@ import {
   taken,
   visibleStations,
 } from '../caller-access';
-import { decodeTimeCursor, endOf, isUuid, pageOf, transactionWithConflicts } from '../cursor';
+import {
+  decodeTimeCursor,
+  endOf,
+  isUuid,
+  millisecondTime,
+  pageOf,
+  transactionWithConflicts,
+} from '../cursor';
 import { KnownCustomers } from '../known-customers/known-customers';
 import { correlationOf } from '../vehicles/vehicle-view';
 import { VisitsRepository } from '../visits/visits.repository';
@@ -136,7 +143,7 @@ export class SalesService {
           booking_ref: null,
           receipt_number: input.receiptNumber,
           receipt_url: input.receiptUrl ?? null,
-          sold_at: input.soldAt,
+          sold_at: millisecondTime(input.soldAt),
           currency: input.currency,
           total_minor: input.totalMinor,
           lines: input.lines.map((l) => ({ ...l })),
