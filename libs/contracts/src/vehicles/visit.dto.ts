@@ -37,9 +37,10 @@ export const VISIT_STATUSES = ['booked', 'completed', 'cancelled', 'no_show'] as
 export type VisitStatus = (typeof VISIT_STATUSES)[number];
 
 /** A date-time with a zone (`Z` or `+02:00`): a booking time without one is ambiguous. */
-export const ZONED_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
+export const ZONED_DATE_TIME =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 const DATE_OR_ZONED_DATE_TIME =
-  /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+  /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 /** An amount in the currency's minor unit (cents) with its ISO 4217 code. */
 export class MoneyDto {
