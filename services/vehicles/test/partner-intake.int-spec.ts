@@ -1097,6 +1097,9 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
       scheduledAt: '2026-07-01T09:00:00Z',
       customer: { firstName: 'Salainen', phone: '040 123' },
       vehicle: { registration: 'TST-504', year: 3000 },
+      // Fields the schema does not know may hold anything: replaced, as is all free text.
+      driverName: 'Salainen Kuljettaja',
+      prepaid: { amountMinor: 100, currency: 'EUR', cardHolder: 'Salainen' },
     });
     publish(bad);
     const sums = envelope(t.tenantId, 'partner.sale.completed.v1', {
@@ -1157,10 +1160,29 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     expect(sale.reason).toContain('totalMinor must be the sum of the line totals = 900');
     expect(booked).toMatchObject({ eventId: bad.eventId, producer: 'partner:booking-portal' });
     expect(booked.reason).toContain('/customer/phone must match pattern');
-    expect(booked.payload).toMatchObject({
+    expect(booked.payload).toEqual({
       bookingId: 'BAD-1',
+      stationId: 'not-a-station',
+      scheduledAt: '2026-07-01T09:00:00Z',
       customer: '[redacted]',
       vehicle: '[redacted]',
+      driverName: '[redacted]',
+      prepaid: { amountMinor: 100, currency: 'EUR', cardHolder: '[redacted]' },
+    });
+    // A receipt keeps its amounts, not what was bought.
+    expect(sale.payload).toMatchObject({
+      receiptNumber: 'POS-BAD',
+      totalMinor: 100,
+      lines: [
+        {
+          kind: 'service',
+          name: '[redacted]',
+          quantity: 1,
+          unitPriceMinor: 900,
+          vatRate: 25.5,
+          totalMinor: 900,
+        },
+      ],
     });
     expect(JSON.stringify(page)).not.toContain('Salainen');
     // Only admins of the tenant see them.

@@ -489,15 +489,34 @@ export const PARTNER_PAYLOAD_RULES: Record<string, (payload: never) => PayloadPr
   ],
 };
 
-/** The personal fields of a partner payload, replaced before a rejected event is kept. */
-export const PARTNER_PERSONAL_FIELDS = [
-  'customer',
-  'notes',
-  'specialRequests',
-  'reason',
-  'consents',
-  'preferences',
+/**
+ * The fields of a partner payload kept as they are when a rejected event is recorded: references,
+ * stations, times, kinds and amounts, at any depth (`prepaid.amountMinor`, `lines.0.quantity`).
+ * Everything else (contact details, vehicles, free text, line names, links, and any field the
+ * schema does not know, which a typo may fill with anything) is replaced.
+ */
+export const PARTNER_KEPT_FIELDS = [
+  'bookingId',
+  'workOrderId',
+  'submissionId',
+  'receiptNumber',
+  'stationId',
+  'scheduledAt',
+  'completedAt',
+  'soldAt',
+  'kind',
+  'channel',
+  'source',
+  'currency',
+  'amountMinor',
+  'totalMinor',
+  'quantity',
+  'unitPriceMinor',
+  'vatRate',
 ] as const;
+
+/** Objects of a partner payload whose kept fields are kept too (see PARTNER_KEPT_FIELDS). */
+export const PARTNER_KEPT_OBJECTS = ['prepaid', 'lines'] as const;
 
 const RULE_TEXT = {
   phone: 'customer.phone must be a number that can exist',

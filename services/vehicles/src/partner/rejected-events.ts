@@ -3,7 +3,8 @@ import { MessagePattern } from '@nestjs/microservices';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
   PARTNER_EVENT_REFUSED_V1,
-  PARTNER_PERSONAL_FIELDS,
+  PARTNER_KEPT_FIELDS,
+  PARTNER_KEPT_OBJECTS,
   RejectedEventsQueryDto,
   VEHICLES_RPC,
   type CallerContext,
@@ -166,12 +167,33 @@ function parseLoosely(content: Buffer): Record<string, unknown> | null {
   }
 }
 
-/** The payload with its personal fields replaced, or null when it is not an object or too big. */
+const REDACTED = '[redacted]';
+const KEPT_FIELDS: ReadonlySet<string> = new Set(PARTNER_KEPT_FIELDS);
+const KEPT_OBJECTS: ReadonlySet<string> = new Set(PARTNER_KEPT_OBJECTS);
+
+/**
+ * The payload with every field but references, times, kinds and amounts replaced (by name, so the
+ * admin sees which), or null when it is not an object or too big.
+ */
 function redacted(payload: unknown): unknown {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return null;
-  const copy: Record<string, unknown> = { ...(payload as Record<string, unknown>) };
-  for (const field of [...PARTNER_PERSONAL_FIELDS, 'vehicle']) {
-    if (field in copy) copy[field] = '[redacted]';
-  }
+  const copy = keptPart(payload);
   return JSON.stringify(copy).length <= MAX_KEPT_PAYLOAD ? copy : null;
+}
+
+function keptPart(value: object): unknown {
+  if (Array.isArray(value)) {
+    return value.map((item: unknown) =>
+      typeof item === 'object' && item !== null ? keptPart(item) : REDACTED,
+    );
+  }
+  return Object.fromEntries(
+    Object.entries(value).map(([field, v]) => {
+      if (KEPT_FIELDS.has(field) && (typeof v !== 'object' || v === null)) return [field, v];
+      if (KEPT_OBJECTS.has(field) && typeof v === 'object' && v !== null) {
+        return [field, keptPart(v as object)];
+      }
+      return [field, REDACTED];
+    }),
+  );
 }
