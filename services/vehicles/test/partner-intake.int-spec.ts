@@ -608,6 +608,56 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     expect((await h.app.get(SalesService).summary(t.admin, customerId)).noShows).toBe(1);
   });
 
+  it('does not let a partner event that happened before reception’s change, or a no-show, undo it', async () => {
+    const t = tenantFixture();
+    const at = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+    const partner = (type: string, payload: object, occurredAt: string) => ({
+      ...envelope(t.tenantId, type, { stationId: t.stationA, ...payload }),
+      occurredAt,
+    });
+    publish(
+      bookingEvent(t.tenantId, t.stationA, 'R-1', { customer: undefined, vehicle: undefined }),
+    );
+    const booked = await visitByRef(t.tenantId, 'R-1');
+    // Reception reschedules, then completes the visit.
+    await visits.update(t.worker, booked.id as string, 1, { scheduledAt: '2026-07-02T08:00:00Z' });
+    await visits.update(t.worker, booked.id as string, 2, { status: 'completed' });
+    // The booking system's cancel and reschedule from before that, delivered late (a replay);
+    // and its automatic no-show, sent after the completion.
+    publish(partner('partner.booking.cancelled.v1', { bookingId: 'R-1' }, at(-10)));
+    publish(
+      partner(
+        'partner.booking.rescheduled.v1',
+        { bookingId: 'R-1', scheduledAt: '2026-07-09T08:00:00Z' },
+        at(-10),
+      ),
+    );
+    publish(partner('partner.booking.no_show.v1', { bookingId: 'R-1' }, at(10)));
+    const after = await visitByRef(t.tenantId, 'R-1', (v) => Number(v.version) === 6);
+    expect(after.status).toBe('completed');
+    expect(new Date(after.scheduled_at as string).toISOString()).toBe('2026-07-02T08:00:00.000Z');
+    // A later no-show delivered before an earlier completion: completed either way.
+    publish(
+      bookingEvent(t.tenantId, t.stationA, 'R-2', { customer: undefined, vehicle: undefined }),
+    );
+    await visitByRef(t.tenantId, 'R-2');
+    publish(partner('partner.booking.no_show.v1', { bookingId: 'R-2' }, at(20)));
+    await visitByRef(t.tenantId, 'R-2', (v) => v.status === 'no_show');
+    publish(
+      partner(
+        'partner.work.completed.v1',
+        {
+          bookingId: 'R-2',
+          workOrderId: 'WO-R-2',
+          kind: 'inspection',
+          completedAt: '2026-07-01T10:00:00Z',
+        },
+        at(15),
+      ),
+    );
+    await visitByRef(t.tenantId, 'R-2', (v) => v.status === 'completed');
+  });
+
   it('keeps the status of the latest event by occurredAt between a cancel and a completion delivered the other way round', async () => {
     const t = tenantFixture();
     const cancel = (ref: string) =>

@@ -167,9 +167,13 @@ function upsertStatement(
   // The booking's own details replace what a placeholder said only when this event has them.
   const booking = (field: string): string => (withBooking ? `EXCLUDED.${field}` : `v.${field}`);
   // This event sets the status, later than the event that set it so far: its status and reason
-  // (a cancel sent again without its reason keeps the one said before).
-  const statusWins = `EXCLUDED.status_event_at IS NOT NULL
-    AND (v.status_event_at IS NULL OR v.status_event_at < EXCLUDED.status_event_at)`;
+  // (a cancel sent again without its reason keeps the one said before). A completion and a
+  // no-show are settled by what happened, not by time: the customer came (an automatic no-show
+  // is sent late), so in either order the visit is completed.
+  const statusWins = `EXCLUDED.status_event_at IS NOT NULL AND (
+    (v.status = 'no_show' AND EXCLUDED.status = 'completed')
+    OR ((v.status_event_at IS NULL OR v.status_event_at < EXCLUDED.status_event_at)
+        AND NOT (v.status = 'completed' AND EXCLUDED.status = 'no_show')))`;
   return manager.query(
     `INSERT INTO vehicles.visits AS v (tenant_id, id, station_id, customer_id, vehicle_id, kind,
        channel, status, scheduled_at, notes, special_requests, prepaid_minor, prepaid_currency,
@@ -198,7 +202,7 @@ function upsertStatement(
                             THEN coalesce(EXCLUDED.cancel_reason,
                                           CASE WHEN v.status = EXCLUDED.status THEN v.cancel_reason END)
                             ELSE v.cancel_reason END,
-       status_event_at = greatest(v.status_event_at, EXCLUDED.status_event_at),
+       status_event_at = CASE WHEN ${statusWins} THEN EXCLUDED.status_event_at ELSE v.status_event_at END,
        version = v.version + 1,
        updated_at = now()
      RETURNING ${VISIT_COLUMNS}, tenant_id, (xmax = 0) AS inserted`,

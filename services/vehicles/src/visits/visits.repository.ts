@@ -133,7 +133,13 @@ export class VisitsRepository {
       `UPDATE vehicles.visits v
           SET status = $3, scheduled_at = $4, notes = $5, special_requests = $6,
               staff_user_id = $7, customer_id = $8, vehicle_id = $9, partner_link = $10,
-              cancel_reason = $11, version = version + 1, updated_at = now()
+              cancel_reason = $11, version = version + 1, updated_at = now(),
+              -- Reception's change is as of now: a partner event that happened before it (or
+              -- is delivered late) does not undo it.
+              status_event_at = CASE WHEN v.status IS DISTINCT FROM $3 THEN now()
+                                     ELSE v.status_event_at END,
+              schedule_event_at = CASE WHEN v.scheduled_at IS DISTINCT FROM $4 THEN now()
+                                       ELSE v.schedule_event_at END
         WHERE v.tenant_id = $1 AND v.id = $2
         RETURNING ${VISIT_COLUMNS}`,
       [
