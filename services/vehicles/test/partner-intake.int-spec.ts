@@ -1240,6 +1240,44 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
     await expect(admin.list(t.worker, {})).rejects.toMatchObject({ problem: { status: 403 } });
   });
 
+  it('fills in a vehicle from a partner event without writing over a staff edit made meanwhile', async () => {
+    const t = tenantFixture();
+    const car = await vehicles.create(t.admin, { registration: 'TST-930' });
+    // Staff correct the model in a transaction still open when the partner event is handled.
+    const staff = h.dataSource.createQueryRunner();
+    await staff.connect();
+    await staff.startTransaction();
+    await staff.query(
+      `UPDATE vehicles.vehicles SET model = 'Staff Model', version = version + 1
+        WHERE tenant_id = $1 AND id = $2`,
+      [t.tenantId, car.id],
+    );
+    publish(
+      bookingEvent(t.tenantId, t.stationA, 'B-STAFF-EDIT', {
+        customer: undefined,
+        vehicle: { registration: 'TST-930', make: 'Make', model: 'Partner Model' },
+      }),
+    );
+    // The intake has read the plate and waits for the vehicle's row.
+    await eventually(async () =>
+      (
+        await h.dataSource.query<unknown[]>(
+          `SELECT 1 FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND query LIKE '%FROM vehicles.vehicles%'`,
+        )
+      ).length
+        ? true
+        : undefined,
+    );
+    await staff.commitTransaction();
+    await staff.release();
+    await visitByRef(t.tenantId, 'B-STAFF-EDIT');
+    expect(await vehicles.get(t.admin, car.id)).toMatchObject({
+      make: 'Make',
+      model: 'Staff Model',
+    });
+  });
+
   it('takes a VIN as a kiosk typed it, in any case with spaces and hyphens, and stores it normalised', async () => {
     const t = tenantFixture();
     publish(

@@ -491,6 +491,25 @@ export class PartnerIntake implements OnModuleInit {
         },
       })),
     );
+    // Vehicles before visits, as every partner handler takes their rows.
+    const byEvent = new Map(resolved.map((a) => [`${a.i.tenantId}:${a.r.partnerEventId}`, a]));
+    await this.vehicles.linkManyFromPartner(
+      manager,
+      pending.flatMap((p) => {
+        const answer = byEvent.get(`${p.tenant_id}:${p.partner_event_id}`);
+        if (!answer) return [];
+        const { i, r } = answer;
+        return [
+          {
+            tenantId: i.tenantId,
+            vehicleId: p.vehicle_id,
+            customerId: r.customerId!,
+            correlationId: i.correlationId,
+            role: p.role ?? undefined,
+          },
+        ];
+      }),
+    );
     const visits = await this.visitRows.answerContacts(
       manager,
       answers.map(({ i, r }) => ({
@@ -513,24 +532,6 @@ export class PartnerIntake implements OnModuleInit {
          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(k_tenant, k_event, k_customer)
         WHERE s.tenant_id = k.k_tenant AND s.contact_event_id = k.k_event AND s.customer_id IS NULL`,
       keys,
-    );
-    const byEvent = new Map(resolved.map((a) => [`${a.i.tenantId}:${a.r.partnerEventId}`, a]));
-    await this.vehicles.linkManyFromPartner(
-      manager,
-      pending.flatMap((p) => {
-        const answer = byEvent.get(`${p.tenant_id}:${p.partner_event_id}`);
-        if (!answer) return [];
-        const { i, r } = answer;
-        return [
-          {
-            tenantId: i.tenantId,
-            vehicleId: p.vehicle_id,
-            customerId: r.customerId!,
-            correlationId: i.correlationId,
-            role: p.role ?? undefined,
-          },
-        ];
-      }),
     );
     await this.outbox.enqueue(
       manager,

@@ -216,15 +216,20 @@ export class VehiclesService {
     return this.refreshFromPartner(manager, tenantId, current, vehicle, seenAt, correlationId);
   }
 
-  /** A vehicle the tenant has, read under its plate's lock: what it lacks filled in, seen then. */
+  /**
+   * A vehicle the tenant has, found under its plate's lock: what it lacks filled in, seen then.
+   * Read again under its row lock first: a staff edit committed since the plate was looked up
+   * (in a batch, since the batch began) is what is filled in, not written over.
+   */
   private async refreshFromPartner(
     manager: EntityManager,
     tenantId: string,
-    current: VehicleRow,
+    found: VehicleRow,
     vehicle: PartnerVehicle,
     seenAt: string,
     correlationId: string | null,
   ): Promise<string> {
+    const current = (await this.repository.findById(tenantId, found.id, manager, true)) ?? found;
     const vin =
       current.vin ??
       (vehicle.vin && !(await this.vinTaken(manager, tenantId, vehicle.vin)) ? vehicle.vin : null);

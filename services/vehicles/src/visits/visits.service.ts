@@ -237,6 +237,13 @@ export class VisitsService {
         ? await this.arrivingCustomer(context, tenant.id, vehicle.row)
         : null;
     return this.dataSource.transaction(async (manager) => {
+      // A vehicle this change may mark seen is locked before the visit, in the order partner
+      // intake takes them (vehicle, then visit): a DMS completion of the same booking at the
+      // same moment waits instead of deadlocking.
+      if (patch.status === 'completed' || patch.vehicleId) {
+        const seen = patch.vehicleId ?? (await this.repository.findById(tenant.id, id))?.vehicle_id;
+        if (seen) await this.vehicles.findById(tenant.id, seen, manager, true);
+      }
       const current = await this.repository.findById(tenant.id, id, manager, true);
       if (!current || !seesStation(context, current.station_id)) throw notFound('Visit');
       if (current.version !== expectedVersion) {
