@@ -176,12 +176,21 @@ describe('vehicles through the gateway (whole system)', () => {
       404,
     );
     await fi.otherWorker.expect(200, 'GET', `/api/v1/customers/${southCustomer.id}/vehicles`);
-    const unlinked = await fi.admin.expect<VehicleView>(
-      200,
+    const unlinked = await fi.admin.request<VehicleView>(
       'DELETE',
       `/api/v1/vehicles/${car.id}/customers/${fresh.id}`,
     );
-    expect(unlinked.customers.map((l) => l.customerId)).not.toContain(fresh.id);
+    expect(unlinked.status).toBe(200);
+    expect(unlinked.body.customers.map((l) => l.customerId)).not.toContain(fresh.id);
+    // The answer's ETag is the vehicle's version, good for the next edit's If-Match.
+    expect(unlinked.headers.get('etag')).toBe(`"${unlinked.body.version}"`);
+    const edited = await fi.admin.request<VehicleView>(
+      'PATCH',
+      `/api/v1/vehicles/${car.id}`,
+      { model: 'Model after unlink' },
+      { 'if-match': unlinked.headers.get('etag')! },
+    );
+    expect(edited.status).toBe(200);
   });
 
   it('lets customer search find the customer by plate or VIN once the vehicle is linked', async () => {

@@ -7,7 +7,7 @@ export function versionFromIfMatch(ifMatch: string | undefined): number {
       428,
       'precondition-required',
       'Precondition required',
-      'Send If-Match with the ETag of the customer you read, so that no one else’s edit is lost.',
+      'Send If-Match with the ETag of the record you read, so that no one else’s edit is lost.',
     );
   }
   const match = /^(?:W\/)?"(\d{1,10})"$/.exec(ifMatch.trim());

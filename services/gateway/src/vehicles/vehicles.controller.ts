@@ -122,11 +122,12 @@ export class VehiclesController {
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,
     @Body() body: LinkVehicleCustomerDto,
-  ): Promise<VehicleView> {
-    return this.vehicles.send<VehicleView, LinkVehicleCommand>(VEHICLES_RPC.linkCustomer, caller, {
-      vehicleId: id,
-      link: body,
-    });
+  ): Promise<HttpResult<VehicleView>> {
+    return this.vehicles.sendVersioned<VehicleView, LinkVehicleCommand>(
+      VEHICLES_RPC.linkCustomer,
+      caller,
+      { vehicleId: id, link: body },
+    );
   }
 
   @Delete(':id/customers/:customerId')
@@ -136,9 +137,9 @@ export class VehiclesController {
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,
     @Param('customerId') customerId: string,
-  ): Promise<VehicleView> {
+  ): Promise<HttpResult<VehicleView>> {
     if (!UUID.test(customerId)) throw ProblemError.notFound('Vehicle link');
-    return this.vehicles.send<VehicleView, UnlinkVehicleCommand>(
+    return this.vehicles.sendVersioned<VehicleView, UnlinkVehicleCommand>(
       VEHICLES_RPC.unlinkCustomer,
       caller,
       { vehicleId: id, customerId: customerId.toLowerCase() },
