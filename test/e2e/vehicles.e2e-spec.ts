@@ -96,9 +96,28 @@ describe('vehicles through the gateway (whole system)', () => {
       'lastSeenAt',
       'invalid_format',
     ],
+    ['a model too long', { registration: 'TST-100', model: 'x'.repeat(61) }, 'model', 'too_long'],
+    ['a VIN that is a number', { registration: 'TST-100', vin: 5 }, 'vin', 'invalid_type'],
+    ['a year written as text', { registration: 'TST-100', year: '2018' }, 'year', 'invalid_type'],
+    [
+      'a last-seen without a zone',
+      { registration: 'TST-100', lastSeenAt: '2026-05-01T10:00:00' },
+      'lastSeenAt',
+      'invalid_format',
+    ],
     ['an unknown field', { registration: 'TST-100', colour: 'red' }, 'colour', 'unknown_field'],
   ])('refuses %s with a 422 naming the field', async (_what, body, field, reason) => {
     expectProblem(await fi.admin.request('POST', '/api/v1/vehicles', body), 422, field, reason);
+  });
+
+  it.each([
+    ['a search too long', `q=${'A'.repeat(41)}`, 'q', 'too_long'],
+    ['a customer id that is no UUID', 'customerId=x', 'customerId', 'invalid_format'],
+    ['a page too big', 'limit=101', 'limit', 'too_large'],
+    ['a cursor this API did not issue', 'cursor=nope', 'cursor', 'invalid_format'],
+    ['an unknown parameter', 'colour=red', 'colour', 'unknown_field'],
+  ])('refuses a vehicle search with %s', async (_what, query, field, reason) => {
+    expectProblem(await fi.worker.request('GET', `/api/v1/vehicles?${query}`), 422, field, reason);
   });
 
   it('finds by plate or VIN typed any way', async () => {
@@ -242,6 +261,9 @@ describe('vehicles through the gateway (whole system)', () => {
       'isDefault',
       'invalid_type',
     ],
+    ['no role', { role: undefined }, 'role', 'required'],
+    ['no customer', { customerId: undefined, role: 'owner' }, 'customerId', 'required'],
+    ['an unknown field', { role: 'owner', since: '2020' }, 'since', 'unknown_field'],
   ])('refuses a link with %s', async (_what, body, field, reason) => {
     expectProblem(
       await fi.admin.request('POST', `/api/v1/vehicles/${car.id}/customers`, {

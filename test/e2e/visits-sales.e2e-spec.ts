@@ -120,6 +120,29 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
       'vehicleId',
       'unknown_vehicle',
     ],
+    ['no channel', { channel: undefined }, 'channel', 'required'],
+    ['an external id too long', { externalId: 'x'.repeat(101) }, 'externalId', 'invalid_length'],
+    [
+      'special requests too long',
+      { specialRequests: 'x'.repeat(2001) },
+      'specialRequests',
+      'too_long',
+    ],
+    [
+      'a prepaid currency in lower case',
+      { prepaid: { amountMinor: 100, currency: 'eur' } },
+      'prepaid.currency',
+      'invalid_format',
+    ],
+    [
+      'a prepaid amount with a fraction',
+      { prepaid: { amountMinor: 1.5, currency: 'EUR' } },
+      'prepaid.amountMinor',
+      'invalid_type',
+    ],
+    ['a station id that is no UUID', { stationId: 'x' }, 'stationId', 'invalid_format'],
+    ['a vehicle id that is no UUID', { vehicleId: 'x' }, 'vehicleId', 'invalid_format'],
+    ['a staff user id that is no UUID', { staffUserId: 'x' }, 'staffUserId', 'invalid_format'],
     ['an unknown field', { colour: 'red' }, 'colour', 'unknown_field'],
   ])('refuses a visit with %s', async (_what, over, field, reason) => {
     expectProblem(
@@ -128,6 +151,41 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
       field,
       reason,
     );
+  });
+
+  it.each([
+    ['an unknown status', 'status=lost', 'status', 'not_allowed'],
+    ['a station id that is no UUID', 'stationId=x', 'stationId', 'invalid_format'],
+    ['a customer id that is no UUID', 'customerId=x', 'customerId', 'invalid_format'],
+    ['a vehicle id that is no UUID', 'vehicleId=x', 'vehicleId', 'invalid_format'],
+    ['a from that is no date', 'from=soon', 'from', 'invalid_format'],
+    ['a to without a zone', 'to=2026-12-01T10:00', 'to', 'invalid_format'],
+    ['a page of none', 'limit=0', 'limit', 'too_small'],
+    ['a cursor this API did not issue', 'cursor=nope', 'cursor', 'invalid_format'],
+    ['an unknown parameter', 'colour=red', 'colour', 'unknown_field'],
+  ])('refuses a visit list with %s', async (_what, query, field, reason) => {
+    expectProblem(await fi.worker.request('GET', `/api/v1/visits?${query}`), 422, field, reason);
+  });
+
+  it.each([
+    ['no receipt number', { receiptNumber: undefined }, 'receiptNumber', 'required'],
+    ['a receipt link that is no URL', { receiptUrl: 'x' }, 'receiptUrl', 'invalid_format'],
+    ['a VAT rate over 100', { lines: [{ ...line, vatRate: 101 }] }, 'lines.0.vatRate', 'too_large'],
+    [
+      'a unit price with a fraction',
+      { lines: [{ ...line, unitPriceMinor: 1.5 }] },
+      'lines.0.unitPriceMinor',
+      'invalid_type',
+    ],
+    [
+      'more than 200 lines',
+      { lines: Array.from({ length: 201 }, () => line), totalMinor: 201 * 5990 },
+      'lines',
+      'too_many',
+    ],
+    ['a sold-at without a zone', { soldAt: '2026-03-01T10:00:00' }, 'soldAt', 'invalid_format'],
+  ])('refuses a receipt with %s', async (_what, over, field, reason) => {
+    expectProblem(await fi.worker.request('POST', '/api/v1/sales', sale(over)), 422, field, reason);
   });
 
   it('books once for an Idempotency-Key: the repeat answers 200 with the same visit', async () => {

@@ -57,3 +57,9 @@ export function saleTotalsProblems(
   }
   return problems;
 }
+
+/** A date-time with a zone (`Z` or `+02:00`): a booking time without one is ambiguous. */
+export const ZONED_DATE_TIME =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+export const DATE_OR_ZONED_DATE_TIME =
+  /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;

@@ -1,6 +1,6 @@
 import { PageQueryDto } from '../page.dto';
 import { OptionalId } from './fields';
-import { TimeRangeQueryDto, ZONED_DATE_TIME } from './visit.dto';
+import { TimeRangeQueryDto } from './visit.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -22,7 +22,7 @@ import {
   ValidateNested,
   IsDefined,
 } from 'class-validator';
-import { CURRENCY_PATTERN } from './rules';
+import { CURRENCY_PATTERN, ZONED_DATE_TIME } from './rules';
 
 export const SALE_LINE_KINDS = ['service', 'product'] as const;
 export type SaleLineKind = (typeof SALE_LINE_KINDS)[number];

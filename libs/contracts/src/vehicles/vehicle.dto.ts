@@ -16,7 +16,13 @@ import {
   ValidateBy,
   type ValidationOptions,
 } from 'class-validator';
-import { MIN_VEHICLE_YEAR, VIN_PATTERN, maxVehicleYear, normaliseVin } from './rules';
+import {
+  MIN_VEHICLE_YEAR,
+  VIN_PATTERN,
+  ZONED_DATE_TIME,
+  maxVehicleYear,
+  normaliseVin,
+} from './rules';
 
 export const VEHICLE_ROLES = ['owner', 'proxy'] as const;
 export type VehicleRole = (typeof VEHICLE_ROLES)[number];
@@ -83,6 +89,7 @@ export class VehicleFieldsDto {
   @ApiPropertyOptional({ format: 'date-time', nullable: true })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'lastSeenAt must be a date-time' })
+  @Matches(ZONED_DATE_TIME, { message: 'lastSeenAt must be a date-time with a zone' })
   lastSeenAt?: string | null;
 }
 

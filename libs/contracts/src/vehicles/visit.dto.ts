@@ -18,7 +18,7 @@ import {
   ValidateNested,
   IsDefined,
 } from 'class-validator';
-import { CURRENCY_PATTERN } from './rules';
+import { CURRENCY_PATTERN, DATE_OR_ZONED_DATE_TIME, ZONED_DATE_TIME } from './rules';
 
 export const VISIT_KINDS = ['booking', 'inspection', 'work_order', 'appointment'] as const;
 export type VisitKind = (typeof VISIT_KINDS)[number];
@@ -35,12 +35,6 @@ export type VisitChannel = (typeof VISIT_CHANNELS)[number];
 
 export const VISIT_STATUSES = ['booked', 'completed', 'cancelled', 'no_show'] as const;
 export type VisitStatus = (typeof VISIT_STATUSES)[number];
-
-/** A date-time with a zone (`Z` or `+02:00`): a booking time without one is ambiguous. */
-export const ZONED_DATE_TIME =
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-const DATE_OR_ZONED_DATE_TIME =
-  /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 /** An amount in the currency's minor unit (cents) with its ISO 4217 code. */
 export class MoneyDto {

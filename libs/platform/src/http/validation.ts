@@ -12,7 +12,7 @@ const REASONS: Record<string, string> = {
   arrayMaxSize: 'too_many',
   minLength: 'too_short',
   arrayMinSize: 'too_few',
-  length: 'invalid_length',
+  isLength: 'invalid_length',
   isIn: 'not_allowed',
   isEnum: 'not_allowed',
   min: 'too_small',
