@@ -163,6 +163,7 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
     ['a page of none', 'limit=0', 'limit', 'too_small'],
     ['a cursor this API did not issue', 'cursor=nope', 'cursor', 'invalid_format'],
     ['an unknown parameter', 'colour=red', 'colour', 'unknown_field'],
+    ['a to before the from', 'from=2026-12-02&to=2026-12-01', 'to', 'before_from'],
   ])('refuses a visit list with %s', async (_what, query, field, reason) => {
     expectProblem(await fi.worker.request('GET', `/api/v1/visits?${query}`), 422, field, reason);
   });
@@ -381,6 +382,15 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
       'invalid_format',
     );
     expectProblem(await fi.worker.request('GET', `/api/v1/visits/${southVisit.id}`), 404);
+    expectProblem(
+      await fi.worker.request(
+        'PATCH',
+        `/api/v1/visits/${southVisit.id}`,
+        { vehicleId: '00000000-0000-4000-8000-000000000000' },
+        { 'if-match': '"1"' },
+      ),
+      404,
+    );
     const listed = await fi.worker.expect<VisitPage>(200, 'GET', '/api/v1/visits?status=completed');
     expect(listed.items.map((v) => v.id)).toEqual([visit.id]);
     const byPhone = await fi.worker.expect<VisitPage>(
@@ -421,6 +431,16 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
           'PATCH',
           `/api/v1/visits/${southVisit.id}`,
           { status: 'cancelled' },
+          { 'if-match': '"1"' },
+        ),
+        404,
+      );
+      // Also when the patch names what does not exist: the visit is what is not found.
+      expectProblem(
+        await caller.request(
+          'PATCH',
+          `/api/v1/visits/${southVisit.id}`,
+          { customerId: '00000000-0000-4000-8000-000000000000' },
           { 'if-match': '"1"' },
         ),
         404,
@@ -617,6 +637,7 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
       ['limit=0', 'limit', 'too_small'],
       ['cursor=nope', 'cursor', 'invalid_format'],
       ['colour=red', 'colour', 'unknown_field'],
+      ['from=2026-05-05&to=2026-05-04', 'to', 'before_from'],
     ]) {
       expectProblem(await fi.admin.request('GET', `/api/v1/sales?${query}`), 422, field, reason);
     }

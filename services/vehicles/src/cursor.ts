@@ -91,6 +91,24 @@ export function uniqueViolation(error: unknown): string | null {
   return driver.code === '23505' ? (driver.constraint ?? '') : null;
 }
 
+/**
+ * The range a list asks for: from (inclusive) and before (exclusive; `to` as a date includes
+ * its day). A range that ends before it begins is a 422 on `to`, not an empty page.
+ */
+export function timeRange(query: { from?: string; to?: string }): {
+  from: Date | null;
+  before: Date | null;
+} {
+  const from = query.from ? new Date(query.from) : null;
+  const before = query.to ? endOf(query.to) : null;
+  if (from && before && before <= from) {
+    throw RpcProblem.validation([
+      { field: 'to', reason: 'before_from', message: 'to must not be before from' },
+    ]);
+  }
+  return { from, before };
+}
+
 /** A date without a time means the whole day. */
 export function endOf(value: string): Date {
   const date = new Date(value);

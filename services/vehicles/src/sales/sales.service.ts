@@ -27,10 +27,10 @@ import {
 } from '../caller-access';
 import {
   decodeTimeCursor,
-  endOf,
   isUuid,
   millisecondTime,
   pageOf,
+  timeRange,
   transactionWithConflicts,
 } from '../cursor';
 import { KnownCustomers } from '../known-customers/known-customers';
@@ -207,8 +207,7 @@ export class SalesService {
     const rows = await this.repository.list({
       tenantId,
       ...filter,
-      from: query.from ? new Date(query.from) : null,
-      before: query.to ? endOf(query.to) : null,
+      ...timeRange(query),
       after: cursor ? { soldAt: cursor.at, id: cursor.id } : null,
       limit: limit + 1,
     });

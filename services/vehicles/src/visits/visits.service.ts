@@ -25,7 +25,7 @@ import {
   taken,
   visibleStations,
 } from '../caller-access';
-import { decodeTimeCursor, endOf, isUuid, pageOf, transactionWithConflicts } from '../cursor';
+import { decodeTimeCursor, isUuid, pageOf, timeRange, transactionWithConflicts } from '../cursor';
 import { KnownCustomers } from '../known-customers/known-customers';
 import { VehiclesRepository, type VehicleRow } from '../vehicles/vehicles.repository';
 import { correlationOf } from '../vehicles/vehicle-view';
@@ -226,8 +226,11 @@ export class VisitsService {
     patch: UpdateVisitDto,
   ): Promise<VisitView> {
     const tenant = requireTenant(context);
-    if (!isUuid(id)) throw notFound('Visit');
-    // Who and what the patch names are checked first: a customer may take a moment to be known.
+    // A visit the caller may not see is a 404 before anything the patch names is looked at.
+    const visible = isUuid(id) ? await this.repository.findById(tenant.id, id) : null;
+    if (!visible || !seesStation(context, visible.station_id)) throw notFound('Visit');
+    // Who and what the patch names are checked next, outside the transaction: a customer may
+    // take a moment to be known.
     const vehicle = await this.namedVehicle(tenant.id, patch.vehicleId);
     if (vehicle.problems.length > 0) throw RpcProblem.validation(vehicle.problems);
     if (patch.customerId) await this.customers.require(context, tenant.id, patch.customerId);
@@ -241,7 +244,7 @@ export class VisitsService {
       // intake takes them (vehicle, then visit): a DMS completion of the same booking at the
       // same moment waits instead of deadlocking.
       if (patch.status === 'completed' || patch.vehicleId) {
-        const seen = patch.vehicleId ?? (await this.repository.findById(tenant.id, id))?.vehicle_id;
+        const seen = patch.vehicleId ?? visible.vehicle_id;
         if (seen) await this.vehicles.findById(tenant.id, seen, manager, true);
       }
       const current = await this.repository.findById(tenant.id, id, manager, true);
@@ -362,8 +365,7 @@ export class VisitsService {
     const rows = await this.repository.list({
       tenantId,
       ...filter,
-      from: range.from ? new Date(range.from) : null,
-      before: range.to ? endOf(range.to) : null,
+      ...timeRange(range),
       after: cursor ? { scheduledAt: cursor.at, id: cursor.id } : null,
       limit: limit + 1,
     });
