@@ -185,6 +185,12 @@ describe('vehicles through the gateway (whole system)', () => {
       `/api/v1/customers/${northCustomer.id}/vehicles`,
     );
     expect(mine.items.map((v) => v.id)).toEqual([car.id]);
+    expectProblem(
+      await fi.worker.request('GET', `/api/v1/customers/${northCustomer.id}/vehicles?limit=0`),
+      422,
+      'limit',
+      'too_small',
+    );
     // The worker at North does not see the South customer, nor may link or unlink them.
     expectProblem(
       await fi.worker.request('GET', `/api/v1/customers/${southCustomer.id}/vehicles`),

@@ -77,6 +77,23 @@ describe('vehicles and their customers (real Postgres)', () => {
     expect(second.nextCursor).toBeNull();
     // Nothing of another tenant.
     expect((await vehicles.search(tenantFixture().admin, { q: 'abc' })).items).toEqual([]);
+    // Found by VIN, more than a page: every one on some page, by plate, whatever the VINs' order.
+    const vans = ['VAN-5', 'VAN-1', 'VAN-4', 'VAN-2', 'VAN-3'];
+    for (const [n, plate] of vans.entries()) {
+      await vehicles.create(t.admin, { registration: plate, vin: `WVWZZZ7HZ0000000${n}` });
+    }
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await vehicles.search(t.admin, {
+        q: 'WVWZZZ7HZ',
+        limit: 2,
+        ...(cursor ? { cursor } : {}),
+      });
+      paged.push(...page.items.map((v) => v.registration));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor && paged.length < 10);
+    expect(paged).toEqual(['VAN-1', 'VAN-2', 'VAN-3', 'VAN-4', 'VAN-5']);
   });
 
   it('links customers as owner or proxy with one default, and publishes the links', async () => {
@@ -136,6 +153,25 @@ describe('vehicles and their customers (real Postgres)', () => {
     expect(unknown.errors).toEqual([
       expect.objectContaining({ field: 'customerId', reason: 'unknown_customer' }),
     ]);
+  });
+
+  it('lists a customer’s vehicles by plate in pages, a leasing company’s fleet whole', async () => {
+    const t = tenantFixture();
+    const company = await h.knowCustomer(t.tenantId, [t.stationA]);
+    for (const plate of ['FLT-3', 'FLT-1', 'FLT-2']) {
+      const car = await vehicles.create(t.admin, { registration: plate });
+      await vehicles.link(t.admin, car.id, { customerId: company, role: 'owner' });
+    }
+    const first = await vehicles.ofCustomer(t.worker, company, { limit: 2 });
+    expect(first.items.map((v) => v.registration)).toEqual(['FLT-1', 'FLT-2']);
+    const rest = await vehicles.ofCustomer(t.worker, company, {
+      limit: 2,
+      cursor: first.nextCursor!,
+    });
+    expect(rest).toEqual({
+      items: [expect.objectContaining({ registration: 'FLT-3' })],
+      nextCursor: null,
+    });
   });
 
   it('lets a worker link and list only customers of their stations', async () => {

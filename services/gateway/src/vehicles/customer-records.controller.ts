@@ -26,16 +26,19 @@ export class CustomerRecordsController {
   constructor(private readonly vehicles: VehiclesGateway) {}
 
   @Get('vehicles')
-  @ApiOperation({ summary: "The customer's vehicles, with every linked customer and role" })
+  @ApiOperation({
+    summary: "The customer's vehicles by plate, in pages, with every linked customer and role",
+  })
   @ApiOkResponse({ type: VehiclePage })
   vehiclesOf(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,
+    @Query() query: PageQueryDto,
   ): Promise<VehiclePage> {
-    return this.vehicles.send<VehiclePage, CustomerRecordsQuery>(
+    return this.vehicles.send<VehiclePage, CustomerPageQuery>(
       VEHICLES_RPC.customerVehicles,
       caller,
-      { customerId: id },
+      { ...query, customerId: id },
     );
   }
 

@@ -12,7 +12,9 @@ import {
 import {
   CreateVehicleDto,
   LinkVehicleCustomerDto,
+  PageQueryDto,
   UpdateVehicleDto,
+  type CustomerPageQuery,
   type CustomerRecordsQuery,
   type GetByIdQuery,
   type LinkVehicleCommand,
@@ -87,6 +89,12 @@ export class UnlinkVehicleCommandDto implements UnlinkVehicleCommand {
 }
 
 export class CustomerRecordsQueryDto implements CustomerRecordsQuery {
+  @IsString()
+  @Length(1, 100)
+  customerId: string;
+}
+
+export class CustomerPageQueryDto extends PageQueryDto implements CustomerPageQuery {
   @IsString()
   @Length(1, 100)
   customerId: string;

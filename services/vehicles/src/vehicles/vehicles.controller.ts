@@ -11,7 +11,7 @@ import { RpcCaller, RpcData } from '@kanta/platform';
 import {
   ByIdQueryDto,
   CreateVehicleCommandDto,
-  CustomerRecordsQueryDto,
+  CustomerPageQueryDto,
   LinkVehicleCommandDto,
   UnlinkVehicleCommandDto,
   UpdateVehicleCommandDto,
@@ -70,8 +70,9 @@ export class VehiclesController {
   @MessagePattern(VEHICLES_RPC.customerVehicles)
   ofCustomer(
     @RpcCaller() caller: CallerContext,
-    @RpcData() data: CustomerRecordsQueryDto,
+    @RpcData() data: CustomerPageQueryDto,
   ): Promise<VehiclePage> {
-    return this.vehicles.ofCustomer(caller, data.customerId);
+    const { customerId, ...page } = data;
+    return this.vehicles.ofCustomer(caller, customerId, page);
   }
 }

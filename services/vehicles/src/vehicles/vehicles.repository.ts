@@ -332,10 +332,10 @@ export class VehiclesRepository {
 }
 
 /**
- * Plate or VIN beginning, ordered by plate. Two index range scans, each stopped at a page
- * (plates through the unique (tenant, plate) index, VINs through the (tenant, vin) one),
- * merged: fast at a million vehicles whatever the prefix. Typed VIN prefixes rarely match
- * more than a page, so the VIN side is not paged past its first `limit` matches. The
+ * Plate or VIN beginning, ordered by plate. Two index range scans merged: plates through the
+ * unique (tenant, plate) index, stopped at a page; VINs through the (tenant, vin) one, every
+ * match past the cursor sorted by plate, so that no page skips a vehicle found by its VIN. A
+ * typed VIN prefix matches few vehicles; a short one matching many costs a sort of them. The
  * benchmark runs the same statement raw.
  */
 export function vehicleSearchStatement(s: VehicleSearch): { text: string; values: unknown[] } {
@@ -365,7 +365,7 @@ export function vehicleSearchStatement(s: VehicleSearch): { text: string; values
              UNION
              (SELECT * FROM vehicles.vehicles v
                WHERE v.tenant_id = $1 AND v.vin LIKE ${like} ${after} ${linked}
-               ORDER BY v.vin LIMIT $2)
+               ORDER BY v.registration_norm LIMIT $2)
            ) v ORDER BY v.registration_norm LIMIT $2`,
     values,
   };

@@ -12,6 +12,7 @@ import {
   type CreateVehicleDto,
   type LinkVehicleCustomerDto,
   type PartnerVehicle,
+  type PageQueryDto,
   type SearchVehiclesQueryDto,
   type UpdateVehicleDto,
   type VehiclePage,
@@ -118,20 +119,17 @@ export class VehiclesService {
     return pageOf(rows, limit, toVehicleView, (row) => [row.registration_norm]);
   }
 
-  /** The vehicles of a customer the caller can see (404 otherwise). */
-  async ofCustomer(context: CallerContext, customerId: string): Promise<VehiclePage> {
+  /** The vehicles of a customer the caller can see (404 otherwise), by plate, in pages. */
+  async ofCustomer(
+    context: CallerContext,
+    customerId: string,
+    page: PageQueryDto = {},
+  ): Promise<VehiclePage> {
     const tenant = requireTenant(context);
     if (!isUuid(customerId) || !(await this.customers.visible(context, tenant.id, customerId))) {
       throw notFound('Customer');
     }
-    const rows = await this.repository.search({
-      tenantId: tenant.id,
-      prefix: null,
-      customerId,
-      after: null,
-      limit: 200,
-    });
-    return { items: rows.map(toVehicleView), nextCursor: null };
+    return this.search(context, { ...page, customerId });
   }
 
   async link(

@@ -3,10 +3,8 @@ import { IsDefined, IsObject, IsString, Length, ValidateNested } from 'class-val
 import {
   CreateSaleDto,
   CreateVisitDto,
-  PageQueryDto,
   UpdateVisitDto,
   VisitRangeQueryDto,
-  type CustomerPageQuery,
   type CustomerVisitsQuery,
   type UpdateVisitCommand,
 } from '@kanta/contracts';
@@ -47,10 +45,4 @@ export class CreateSaleCommandDto {
   @ValidateNested()
   @Type(() => CreateSaleDto)
   sale: CreateSaleDto;
-}
-
-export class CustomerPageQueryDto extends PageQueryDto implements CustomerPageQuery {
-  @IsString()
-  @Length(1, 100)
-  customerId: string;
 }

@@ -14,11 +14,14 @@ import {
 } from '@kanta/contracts';
 import { RpcCaller, RpcData } from '@kanta/platform';
 import { SalesService } from '../sales/sales.service';
-import { ByIdQueryDto, CustomerRecordsQueryDto } from '../vehicles/vehicle-commands.dto';
+import {
+  ByIdQueryDto,
+  CustomerPageQueryDto,
+  CustomerRecordsQueryDto,
+} from '../vehicles/vehicle-commands.dto';
 import {
   CreateSaleCommandDto,
   CreateVisitCommandDto,
-  CustomerPageQueryDto,
   CustomerVisitsQueryDto,
   UpdateVisitCommandDto,
 } from './visit-commands.dto';
