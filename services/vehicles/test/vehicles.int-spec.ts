@@ -77,11 +77,13 @@ describe('vehicles and their customers (real Postgres)', () => {
     expect(second.nextCursor).toBeNull();
     // Nothing of another tenant.
     expect((await vehicles.search(tenantFixture().admin, { q: 'abc' })).items).toEqual([]);
-    // Found by VIN, more than a page: every one on some page, by plate, whatever the VINs' order.
+    // Found by VIN, more than a page: the plate matches first, then the VIN matches by VIN,
+    // each on some page exactly once.
     const vans = ['VAN-5', 'VAN-1', 'VAN-4', 'VAN-2', 'VAN-3'];
     for (const [n, plate] of vans.entries()) {
       await vehicles.create(t.admin, { registration: plate, vin: `WVWZZZ7HZ0000000${n}` });
     }
+    await vehicles.create(t.admin, { registration: 'WVWZZZ7HZ-1' });
     const paged: string[] = [];
     let cursor: string | undefined;
     do {
@@ -93,7 +95,7 @@ describe('vehicles and their customers (real Postgres)', () => {
       paged.push(...page.items.map((v) => v.registration));
       cursor = page.nextCursor ?? undefined;
     } while (cursor && paged.length < 10);
-    expect(paged).toEqual(['VAN-1', 'VAN-2', 'VAN-3', 'VAN-4', 'VAN-5']);
+    expect(paged).toEqual(['WVWZZZ7HZ-1', ...vans]);
   });
 
   it('links customers as owner or proxy with one default, and publishes the links', async () => {

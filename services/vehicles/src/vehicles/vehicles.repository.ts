@@ -44,13 +44,24 @@ export const VEHICLE_CONSTRAINTS = {
   vin: 'vehicles_vin_unique',
 } as const;
 
+export interface SearchPosition {
+  by: 'plate' | 'vin';
+  key: string;
+}
+
+/** A row of a search, with where it stands in the search's order. */
+export type VehicleSearchRow = VehicleRow & { found_by: 'plate' | 'vin'; search_key: string };
+
 export interface VehicleSearch {
   tenantId: string;
   /** Normalised plate or VIN beginning (letters and digits only), or null for all. */
   prefix: string | null;
   customerId: string | null;
-  /** registration_norm of the last row of the previous page. */
-  after: string | null;
+  /**
+   * Where the previous page ended: the plate of its last vehicle found by plate, or the VIN of
+   * its last one found by VIN only (those come after every plate match).
+   */
+  after: SearchPosition | null;
   limit: number;
 }
 
@@ -324,49 +335,56 @@ export class VehiclesRepository {
     return affected > 0;
   }
 
-  /** Plate or VIN beginning, ordered by plate: see vehicleSearchStatement. */
-  search(s: VehicleSearch): Promise<VehicleRow[]> {
+  /** Plate or VIN beginning: see vehicleSearchStatement. */
+  search(s: VehicleSearch): Promise<VehicleSearchRow[]> {
     const { text, values } = vehicleSearchStatement(s);
-    return this.dataSource.query<VehicleRow[]>(text, values);
+    return this.dataSource.query<VehicleSearchRow[]>(text, values);
   }
 }
 
 /**
- * Plate or VIN beginning, ordered by plate. Two index range scans merged: plates through the
- * unique (tenant, plate) index, stopped at a page; VINs through the (tenant, vin) one, every
- * match past the cursor sorted by plate, so that no page skips a vehicle found by its VIN. A
- * typed VIN prefix matches few vehicles; a short one matching many costs a sort of them. The
- * benchmark runs the same statement raw.
+ * Plate or VIN beginning: the vehicles whose plate begins so, by plate, then those found only by
+ * their VIN, by VIN. Each part is one index range scan stopped at a page (the unique (tenant,
+ * plate) index, the (tenant, vin) one), and the cursor says which part and where, so no page
+ * skips or repeats a vehicle however many VINs match. The benchmark runs the same statement raw.
  */
 export function vehicleSearchStatement(s: VehicleSearch): { text: string; values: unknown[] } {
   const values: unknown[] = [s.tenantId, s.limit];
   const param = (value: unknown): string => `$${values.push(value)}`;
-  const after = s.after !== null ? `AND v.registration_norm > ${param(s.after)}` : '';
   const linked =
     s.customerId !== null
       ? `AND EXISTS (SELECT 1 FROM vehicles.vehicle_customers l
                       WHERE l.tenant_id = v.tenant_id AND l.vehicle_id = v.id
                         AND l.customer_id = ${param(s.customerId)})`
       : '';
+  const afterPlate =
+    s.after?.by === 'plate' ? `AND v.registration_norm > ${param(s.after.key)}` : '';
   if (s.prefix === null) {
     return {
-      text: `SELECT ${SELECT} FROM vehicles.vehicles v
-              WHERE v.tenant_id = $1 ${after} ${linked}
+      text: `SELECT ${SELECT}, 'plate' AS found_by, v.registration_norm AS search_key
+               FROM vehicles.vehicles v
+              WHERE v.tenant_id = $1 ${afterPlate} ${linked}
               ORDER BY v.registration_norm LIMIT $2`,
       values,
     };
   }
   const like = param(`${s.prefix}%`);
+  // Past the plate matches already: none of them again.
+  const plates = s.after?.by === 'vin' ? 'AND false' : afterPlate;
+  const afterVin = s.after?.by === 'vin' ? `AND v.vin > ${param(s.after.key)}` : '';
   return {
-    text: `SELECT ${SELECT} FROM (
-             (SELECT * FROM vehicles.vehicles v
-               WHERE v.tenant_id = $1 AND v.registration_norm LIKE ${like} ${after} ${linked}
+    text: `SELECT * FROM (
+             (SELECT ${SELECT}, 'plate' AS found_by, v.registration_norm AS search_key
+                FROM vehicles.vehicles v
+               WHERE v.tenant_id = $1 AND v.registration_norm LIKE ${like} ${plates} ${linked}
                ORDER BY v.registration_norm LIMIT $2)
-             UNION
-             (SELECT * FROM vehicles.vehicles v
-               WHERE v.tenant_id = $1 AND v.vin LIKE ${like} ${after} ${linked}
-               ORDER BY v.registration_norm LIMIT $2)
-           ) v ORDER BY v.registration_norm LIMIT $2`,
+             UNION ALL
+             (SELECT ${SELECT}, 'vin' AS found_by, v.vin AS search_key
+                FROM vehicles.vehicles v
+               WHERE v.tenant_id = $1 AND v.vin LIKE ${like}
+                 AND v.registration_norm NOT LIKE ${like} ${afterVin} ${linked}
+               ORDER BY v.vin LIMIT $2)
+           ) found ORDER BY found_by = 'vin', search_key LIMIT $2`,
     values,
   };
 }

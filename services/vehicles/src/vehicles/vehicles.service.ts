@@ -28,6 +28,7 @@ import { correlationOf, toVehicleView, vehicleEvent, type VehicleEventType } fro
 import {
   VEHICLE_CONSTRAINTS,
   VehiclesRepository,
+  type SearchPosition,
   type VehicleRow,
   type VehicleWrite,
 } from './vehicles.repository';
@@ -113,10 +114,10 @@ export class VehiclesService {
       tenantId: tenant.id,
       prefix: prefix === '' ? null : prefix,
       customerId: query.customerId ?? null,
-      after: query.cursor ? decodeCursor(query.cursor, 1)[0] : null,
+      after: query.cursor ? searchPosition(query.cursor) : null,
       limit: limit + 1,
     });
-    return pageOf(rows, limit, toVehicleView, (row) => [row.registration_norm]);
+    return pageOf(rows, limit, toVehicleView, (row) => [row.found_by, row.search_key]);
   }
 
   /** The vehicles of a customer the caller can see (404 otherwise), by plate, in pages. */
@@ -527,4 +528,11 @@ function unchanged(current: VehicleRow, write: VehicleWrite): boolean {
 /** A partner's vehicle with its VIN as stored: partners may send it in any case, with hyphens. */
 function asSighted(vehicle: PartnerVehicle): PartnerVehicle {
   return vehicle.vin === undefined ? vehicle : { ...vehicle, vin: normaliseVin(vehicle.vin) };
+}
+
+/** Where a search's page ended, from its cursor (a 422 for one this API did not issue). */
+function searchPosition(cursor: string): SearchPosition {
+  const [by, key] = decodeCursor(cursor, 2);
+  if (by !== 'plate' && by !== 'vin') decodeCursor('', 2);
+  return { by: by as SearchPosition['by'], key };
 }
