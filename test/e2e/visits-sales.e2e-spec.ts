@@ -121,6 +121,7 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
       'unknown_vehicle',
     ],
     ['no channel', { channel: undefined }, 'channel', 'required'],
+    ['a blank external id', { externalId: '  ' }, 'externalId', 'required'],
     ['an external id too long', { externalId: 'x'.repeat(101) }, 'externalId', 'invalid_length'],
     [
       'special requests too long',
@@ -170,6 +171,8 @@ describe('visits, sales and the summary through the gateway (whole system)', () 
 
   it.each([
     ['no receipt number', { receiptNumber: undefined }, 'receiptNumber', 'required'],
+    ['a blank receipt number', { receiptNumber: '   ' }, 'receiptNumber', 'required'],
+    ['a blank line name', { lines: [{ ...line, name: ' ' }] }, 'lines.0.name', 'required'],
     ['a receipt link that is no URL', { receiptUrl: 'x' }, 'receiptUrl', 'invalid_format'],
     ['a VAT rate over 100', { lines: [{ ...line, vatRate: 101 }] }, 'lines.0.vatRate', 'too_large'],
     [

@@ -10,3 +10,4 @@ export * from './partner';
 export * from './page.dto';
 export * from './phone';
 export * from './stations';
+export * from './text';

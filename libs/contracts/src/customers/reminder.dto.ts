@@ -14,10 +14,9 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateBy,
   ValidateIf,
-  type ValidationOptions,
 } from 'class-validator';
+import { IsNotBlank } from '../text';
 
 /**
  * A date-time with a zone (`2026-12-01T09:00:00Z`, `…+02:00`), or without one
@@ -35,20 +34,6 @@ export const REMINDER_COMMENT_MAX = 1000;
 /** What the API shows: `due` includes a scheduled reminder whose time has come (its job may lag). */
 export const REMINDER_STATUSES = ['upcoming', 'due', 'done'] as const;
 export type ReminderStatus = (typeof REMINDER_STATUSES)[number];
-
-/** Text with something in it besides white space. */
-export function IsNotBlank(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isNotBlank',
-      validator: {
-        validate: (value: unknown): boolean => typeof value === 'string' && value.trim() !== '',
-        defaultMessage: (args) => `${args?.property ?? 'the value'} must not be empty`,
-      },
-    },
-    options,
-  );
-}
 
 /** May be left out, but not sent as null: nothing about a reminder can be cleared. */
 const Omissible = (): PropertyDecorator => ValidateIf((_object, value) => value !== undefined);

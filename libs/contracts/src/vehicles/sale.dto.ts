@@ -1,4 +1,5 @@
 import { PageQueryDto } from '../page.dto';
+import { IsNotBlank } from '../text';
 import { OptionalId } from './fields';
 import { TimeRangeQueryDto } from './visit.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
@@ -37,6 +38,7 @@ export class SaleLineDto {
   @ApiProperty({ maxLength: 200 })
   @IsString()
   @Length(1, 200)
+  @IsNotBlank()
   @IsDefined({ message: 'name is required' })
   name: string;
 
@@ -80,6 +82,7 @@ export class CreateSaleDto {
   @ApiProperty({ maxLength: 60, description: 'Unique per station' })
   @IsString()
   @Length(1, 60)
+  @IsNotBlank()
   @IsDefined({ message: 'receiptNumber is required' })
   receiptNumber: string;
 

@@ -1,5 +1,6 @@
 import { RecordConsentsDto } from '../consents/consent.dto';
 import { PageQueryDto } from '../page.dto';
+import { IsNotBlank } from '../text';
 import { OptionalId } from './fields';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
@@ -120,6 +121,7 @@ export class CreateVisitDto extends VisitFieldsDto {
   @IsOptional()
   @IsString()
   @Length(1, 100)
+  @IsNotBlank()
   externalId?: string;
 
   @ApiPropertyOptional({
