@@ -129,6 +129,21 @@ describe('partner keys and partner intake (whole system)', () => {
     ['an unknown type', { type: 'partner.booking.lost.v1', payload: {} }, 'type', 'unknown_type'],
     ['no payload', { type: 'partner.booking.created.v1' }, 'payload', 'required'],
     [
+      'a time more than a day ahead',
+      {
+        ...bookingBody('B-X'),
+        occurredAt: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+      },
+      'occurredAt',
+      'too_far_ahead',
+    ],
+    [
+      'a time as a week date',
+      { ...bookingBody('B-X'), occurredAt: '2026-W09-7T10:00:00Z' },
+      'occurredAt',
+      'invalid_format',
+    ],
+    [
       'a missing booking id',
       {
         type: 'partner.booking.created.v1',

@@ -28,3 +28,14 @@ export const envelopeSchema = {
     payload: { type: 'object' },
   },
 } as const;
+
+/**
+ * How far ahead of the receiver's clock an event's `occurredAt` may be: clocks drift a little; a
+ * time further ahead is a mistake that would win every later "latest event wins" comparison.
+ */
+export const OCCURRED_AT_MAX_AHEAD_MS = 24 * 60 * 60 * 1000;
+
+/** Whether an event's time is too far ahead to be believed (see OCCURRED_AT_MAX_AHEAD_MS). */
+export function occurredTooFarAhead(occurredAt: string, now = Date.now()): boolean {
+  return Date.parse(occurredAt) > now + OCCURRED_AT_MAX_AHEAD_MS;
+}

@@ -4,6 +4,7 @@ import {
   EVENT_PAYLOAD_RULES,
   EVENT_PAYLOAD_SCHEMAS,
   envelopeSchema,
+  occurredTooFarAhead,
   requiresTenant,
   type EventEnvelope,
   type EventPayloads,
@@ -52,6 +53,9 @@ export class EventValidator {
       return { valid: false, reason: `envelope: ${describe(this.envelope)}` };
     }
     const envelope = parsed as EventEnvelope<unknown>;
+    if (occurredTooFarAhead(envelope.occurredAt)) {
+      return { valid: false, reason: 'envelope: /occurredAt is more than a day ahead' };
+    }
     if (envelope.tenantId === null && requiresTenant(envelope.type)) {
       return {
         valid: false,

@@ -86,6 +86,15 @@ describe('EventValidator', () => {
     expect(check(valid)).toMatchObject({ valid: true, event: { eventId: valid.eventId } });
   });
 
+  it('refuses an event that happened more than a day ahead of now, not one a little ahead', () => {
+    const ahead = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
+    expect(check({ ...valid, occurredAt: ahead(25) })).toEqual({
+      valid: false,
+      reason: 'envelope: /occurredAt is more than a day ahead',
+    });
+    expect(check({ ...valid, occurredAt: ahead(1) })).toMatchObject({ valid: true });
+  });
+
   it('names the envelope field that is wrong', () => {
     expect(check({ ...valid, eventId: 'nope' })).toEqual({
       valid: false,

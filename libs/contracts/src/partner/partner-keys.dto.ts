@@ -1,3 +1,4 @@
+import { ZONED_DATE_TIME } from '../vehicles/rules';
 import { PageQueryDto } from '../page.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
@@ -66,7 +67,7 @@ export class PartnerEventDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'When it happened; default now' })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'occurredAt must be a date-time' })
-  @Matches(/(Z|[+-]\d{2}:\d{2})$/, { message: 'occurredAt must be a date-time with a zone' })
+  @Matches(ZONED_DATE_TIME, { message: 'occurredAt must be a date-time with a zone' })
   occurredAt?: string;
 
   @ApiProperty({ type: Object, description: 'Validated against the JSON Schema of the type' })

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
+  occurredTooFarAhead,
   problemType,
   type AcceptedPartnerEventView,
   type CallerContext,
@@ -42,6 +43,13 @@ export class PartnerEvents {
         'type',
         'unknown_type',
         'type must be one of the partner event types (partner.*.v1)',
+      );
+    }
+    if (body.occurredAt && occurredTooFarAhead(body.occurredAt)) {
+      throw ProblemError.field(
+        'occurredAt',
+        'too_far_ahead',
+        'occurredAt must not be more than a day ahead of now',
       );
     }
     const errors = this.payloads.problems(body.type, body.payload);
