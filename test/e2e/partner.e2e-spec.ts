@@ -366,6 +366,34 @@ describe('partner keys and partner intake (whole system)', () => {
       'eventId',
       'taken',
     );
+    // Nor after the outbox has forgotten the id (its retention): the gateway keeps every
+    // partner event id with its tenant, since the services' inboxes know ids, not tenants.
+    const db = new Client(e2e.database.settings);
+    await db.connect();
+    try {
+      await eventually(async () => {
+        const { rowCount } = await db.query(
+          'DELETE FROM gateway.outbox WHERE event_id = $1 AND published_at IS NOT NULL',
+          [eventId],
+        );
+        return rowCount ? true : undefined;
+      });
+    } finally {
+      await db.end();
+    }
+    expectProblem(
+      await send(
+        { ...bookingBody('B-100', { stationId: pl.stationIds[0] }), eventId },
+        theirKey.key,
+      ),
+      422,
+      'eventId',
+      'taken',
+    );
+    expect((await send({ ...bookingBody('B-100'), eventId })).body).toMatchObject({
+      eventId,
+      duplicate: true,
+    });
 
     const visit = await eventually(async () => {
       const page = await fi.worker.expect<VisitPage>(200, 'GET', '/api/v1/visits');

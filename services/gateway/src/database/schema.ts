@@ -6,6 +6,7 @@ import { Messaging1763900000000 } from './migrations/1763900000000-messaging';
 import { Identity1764000000000 } from './migrations/1764000000000-identity';
 import { TenantTimeZone1764200000000 } from './migrations/1764200000000-tenant-time-zone';
 import { PartnerKeys1764400000000 } from './migrations/1764400000000-partner-keys';
+import { PartnerEventIds1765100000000 } from './migrations/1765100000000-partner-event-ids';
 
 export const GATEWAY_SCHEMA = 'gateway';
 
@@ -18,5 +19,6 @@ export const gatewaySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     Identity1764000000000,
     TenantTimeZone1764200000000,
     PartnerKeys1764400000000,
+    PartnerEventIds1765100000000,
   ],
 };

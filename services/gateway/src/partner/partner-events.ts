@@ -78,9 +78,17 @@ export class PartnerEvents {
       );
     }
     const eventId = body.eventId?.toLowerCase() ?? uuidv7();
-    try {
-      await this.dataSource.transaction((manager) =>
-        this.outbox.enqueue(manager, [
+    const accepted = await this.dataSource
+      .transaction(async (manager) => {
+        // One tenant's for good: the services' inboxes know an event id, not its tenant. A
+        // concurrent request with the same id waits here for the first one's commit.
+        const kept = await manager.query<unknown[]>(
+          `INSERT INTO gateway.partner_event_ids (event_id, tenant_id) VALUES ($1, $2)
+         ON CONFLICT (event_id) DO NOTHING RETURNING 1`,
+          [eventId, partner.tenant.id],
+        );
+        if (kept.length === 0) return false;
+        await this.outbox.enqueue(manager, [
           {
             type: body.type as EventType,
             tenantId: partner.tenant.id,
@@ -90,20 +98,26 @@ export class PartnerEvents {
             occurredAt: body.occurredAt ? new Date(body.occurredAt).toISOString() : undefined,
             producer: `partner:${partner.partner}`,
           },
-        ]),
-      );
-      return { eventId, type: body.type, duplicate: false };
-    } catch (error) {
-      if (violatedUniqueConstraint(error) !== 'outbox_event_id_key') throw error;
-      const [earlier] = await this.dataSource.query<{ tenant_id: string }[]>(
-        'SELECT tenant_id FROM gateway.outbox WHERE event_id = $1',
-        [eventId],
-      );
-      if (earlier?.tenant_id !== partner.tenant.id) {
-        throw ProblemError.field('eventId', 'taken', 'eventId is already in use; send a new one');
-      }
-      return { eventId, type: body.type, duplicate: true };
+        ]);
+        return true;
+      })
+      .catch((error: unknown) => {
+        // An id the gateway itself used (a station announcement's): not the partner's to take.
+        if (violatedUniqueConstraint(error) === 'outbox_event_id_key') return null;
+        throw error;
+      });
+    if (accepted) return { eventId, type: body.type, duplicate: false };
+    const [earlier] =
+      accepted === false
+        ? await this.dataSource.query<{ tenant_id: string }[]>(
+            'SELECT tenant_id FROM gateway.partner_event_ids WHERE event_id = $1',
+            [eventId],
+          )
+        : [];
+    if (earlier?.tenant_id !== partner.tenant.id) {
+      throw ProblemError.field('eventId', 'taken', 'eventId is already in use; send a new one');
     }
+    return { eventId, type: body.type, duplicate: true };
   }
 
   /**
