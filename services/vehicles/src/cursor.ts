@@ -1,6 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { RpcProblem } from '@kanta/platform';
 
+/** Rows per page when the query does not say. */
+const DEFAULT_PAGE_SIZE = 50;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const isUuid = (value: string): boolean => UUID.test(value);
@@ -51,6 +54,34 @@ export function decodeTimeCursor(raw: string | undefined): { at: string; id: str
   return { at, id };
 }
 
+/** Where a list ordered by a time, then id, is read from: its range, past the cursor. */
+export interface TimeWindow {
+  from: Date | null;
+  before: Date | null;
+  /** The last row of the previous page. */
+  after: { at: string; id: string } | null;
+  limit: number;
+}
+
+/**
+ * A page of a list ordered by a time and then the id: the range and cursor of the query checked,
+ * `read` given the window (one row more than the page), the next cursor from the last row.
+ */
+export async function timeKeysetPage<TRow extends { id: string }, TView>(
+  query: { from?: string; to?: string; cursor?: string; limit?: number },
+  read: (window: TimeWindow) => Promise<TRow[]>,
+  view: (row: TRow) => TView,
+  timeOf: (row: TRow) => Date | string,
+): Promise<{ items: TView[]; nextCursor: string | null }> {
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  const rows = await read({
+    ...timeRange(query),
+    after: decodeTimeCursor(query.cursor),
+    limit: limit + 1,
+  });
+  return pageOf(rows, limit, view, (row) => [new Date(timeOf(row)).toISOString(), row.id]);
+}
+
 /** A keyset page from `limit + 1` rows. */
 export function pageOf<TRow, TView>(
   rows: TRow[],
@@ -95,7 +126,7 @@ export function uniqueViolation(error: unknown): string | null {
  * The range a list asks for: from (inclusive) and before (exclusive; `to` as a date includes
  * its day). A range that ends before it begins is a 422 on `to`, not an empty page.
  */
-export function timeRange(query: { from?: string; to?: string }): {
+function timeRange(query: { from?: string; to?: string }): {
   from: Date | null;
   before: Date | null;
 } {
@@ -110,7 +141,7 @@ export function timeRange(query: { from?: string; to?: string }): {
 }
 
 /** A date without a time means the whole day. */
-export function endOf(value: string): Date {
+function endOf(value: string): Date {
   const date = new Date(value);
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) date.setUTCDate(date.getUTCDate() + 1);
   else date.setTime(date.getTime() + 1);

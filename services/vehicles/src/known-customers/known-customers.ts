@@ -10,7 +10,8 @@ import {
 import { EventConsumer } from '@kanta/messaging';
 import { RpcProblem } from '@kanta/platform';
 import { VEHICLES_OPTIONS, type VehiclesAppOptions } from '../app-options';
-import { seesAnyStation } from '../caller-access';
+import { notFound, seesAnyStation } from '../caller-access';
+import { isUuid } from '../cursor';
 
 export interface KnownCustomer {
   id: string;
@@ -104,6 +105,11 @@ export class KnownCustomers implements OnModuleInit {
   ): Promise<KnownCustomer | null> {
     const customer = await this.find(tenantId, id);
     return customer && seesAnyStation(context, customer.station_ids) ? customer : null;
+  }
+
+  /** A customer whose records the caller asks for: one they may see, else a 404 for it. */
+  async requireVisible(context: CallerContext, tenantId: string, id: string): Promise<void> {
+    if (!isUuid(id) || !(await this.visible(context, tenantId, id))) throw notFound('Customer');
   }
 
   /**

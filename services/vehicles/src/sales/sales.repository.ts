@@ -54,7 +54,7 @@ export interface SaleFilter {
   from: Date | null;
   before: Date | null;
   /** The last sale of the previous page. */
-  after: { soldAt: string; id: string } | null;
+  after: { at: string; id: string } | null;
   limit: number;
 }
 
@@ -129,9 +129,7 @@ export class SalesRepository {
     if (f.from) where.push(`sold_at >= ${param(f.from)}`);
     if (f.before) where.push(`sold_at < ${param(f.before)}`);
     if (f.after) {
-      where.push(
-        `(sold_at, id) < (${param(f.after.soldAt)}::timestamptz, ${param(f.after.id)}::uuid)`,
-      );
+      where.push(`(sold_at, id) < (${param(f.after.at)}::timestamptz, ${param(f.after.id)}::uuid)`);
     }
     return this.dataSource.query<SaleRow[]>(
       `SELECT ${SALE_COLUMNS} FROM vehicles.sales

@@ -25,14 +25,7 @@ import {
   taken,
   visibleStations,
 } from '../caller-access';
-import {
-  decodeTimeCursor,
-  isUuid,
-  millisecondTime,
-  pageOf,
-  timeRange,
-  transactionWithConflicts,
-} from '../cursor';
+import { isUuid, millisecondTime, timeKeysetPage, transactionWithConflicts } from '../cursor';
 import { KnownCustomers } from '../known-customers/known-customers';
 import { correlationOf } from '../vehicles/vehicle-view';
 import { VisitsRepository } from '../visits/visits.repository';
@@ -42,8 +35,6 @@ import {
   type SaleFilter,
   type SaleRow,
 } from './sales.repository';
-
-const DEFAULT_PAGE_SIZE = 50;
 
 export function toSaleView(row: SaleRow): SaleView {
   return {
@@ -189,7 +180,7 @@ export class SalesService {
     page: PageQueryDto,
   ): Promise<SalePage> {
     const tenant = requireTenant(context);
-    await this.visibleCustomer(context, tenant.id, customerId);
+    await this.customers.requireVisible(context, tenant.id, customerId);
     return this.page(tenant.id, page, {
       stationIds: visibleStations(context),
       customerId,
@@ -197,27 +188,23 @@ export class SalesService {
     });
   }
 
-  private async page(
+  private page(
     tenantId: string,
     query: TimeRangeQueryDto,
     filter: Pick<SaleFilter, 'stationIds' | 'customerId' | 'visitId'>,
   ): Promise<SalePage> {
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const cursor = decodeTimeCursor(query.cursor);
-    const rows = await this.repository.list({
-      tenantId,
-      ...filter,
-      ...timeRange(query),
-      after: cursor ? { soldAt: cursor.at, id: cursor.id } : null,
-      limit: limit + 1,
-    });
-    return pageOf(rows, limit, toSaleView, (row) => [new Date(row.sold_at).toISOString(), row.id]);
+    return timeKeysetPage(
+      query,
+      (window) => this.repository.list({ tenantId, ...filter, ...window }),
+      toSaleView,
+      (row) => row.sold_at,
+    );
   }
 
   /** Spent on services and on products (per currency), visits by outcome, first and last visit. */
   async summary(context: CallerContext, customerId: string): Promise<CustomerSummaryView> {
     const tenant = requireTenant(context);
-    await this.visibleCustomer(context, tenant.id, customerId);
+    await this.customers.requireVisible(context, tenant.id, customerId);
     const rows = await this.repository.summary(tenant.id, customerId, visibleStations(context));
     const first = rows[0];
     return {
@@ -237,15 +224,5 @@ export class SalesService {
       firstVisitAt: first.first_visit_at ? new Date(first.first_visit_at).toISOString() : null,
       lastVisitAt: first.last_visit_at ? new Date(first.last_visit_at).toISOString() : null,
     };
-  }
-
-  private async visibleCustomer(
-    context: CallerContext,
-    tenantId: string,
-    customerId: string,
-  ): Promise<void> {
-    if (!isUuid(customerId) || !(await this.customers.visible(context, tenantId, customerId))) {
-      throw notFound('Customer');
-    }
   }
 }

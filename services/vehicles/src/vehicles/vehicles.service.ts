@@ -127,9 +127,7 @@ export class VehiclesService {
     page: PageQueryDto = {},
   ): Promise<VehiclePage> {
     const tenant = requireTenant(context);
-    if (!isUuid(customerId) || !(await this.customers.visible(context, tenant.id, customerId))) {
-      throw notFound('Customer');
-    }
+    await this.customers.requireVisible(context, tenant.id, customerId);
     return this.search(context, { ...page, customerId });
   }
 

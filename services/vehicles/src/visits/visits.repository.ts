@@ -56,7 +56,7 @@ export interface VisitFilter {
   channel: VisitChannel | null;
   from: Date | null;
   before: Date | null;
-  after: { scheduledAt: string; id: string } | null;
+  after: { at: string; id: string } | null;
   limit: number;
 }
 
@@ -223,7 +223,7 @@ export class VisitsRepository {
     if (f.before) where.push(`scheduled_at < ${param(f.before)}`);
     if (f.after) {
       where.push(
-        `(scheduled_at, id) > (${param(f.after.scheduledAt)}::timestamptz, ${param(f.after.id)}::uuid)`,
+        `(scheduled_at, id) > (${param(f.after.at)}::timestamptz, ${param(f.after.id)}::uuid)`,
       );
     }
     return this.dataSource.query<VisitRow[]>(

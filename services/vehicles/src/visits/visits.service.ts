@@ -25,7 +25,7 @@ import {
   taken,
   visibleStations,
 } from '../caller-access';
-import { decodeTimeCursor, isUuid, pageOf, timeRange, transactionWithConflicts } from '../cursor';
+import { isUuid, timeKeysetPage, transactionWithConflicts } from '../cursor';
 import { KnownCustomers } from '../known-customers/known-customers';
 import { VehiclesRepository, type VehicleRow } from '../vehicles/vehicles.repository';
 import { correlationOf } from '../vehicles/vehicle-view';
@@ -34,10 +34,7 @@ import {
   VISIT_EXTERNAL_ID_UNIQUE,
   VisitsRepository,
   type VisitChanges,
-  type VisitRow,
 } from './visits.repository';
-
-const DEFAULT_PAGE_SIZE = 50;
 
 /**
  * Visits (bookings, inspections, work orders, appointments) at a station. A worker sees and
@@ -343,9 +340,7 @@ export class VisitsService {
     range: VisitRangeQueryDto,
   ): Promise<VisitPage> {
     const tenant = requireTenant(context);
-    if (!isUuid(customerId) || !(await this.customers.visible(context, tenant.id, customerId))) {
-      throw notFound('Customer');
-    }
+    await this.customers.requireVisible(context, tenant.id, customerId);
     return this.page(tenant.id, range, {
       stationIds: visibleStations(context),
       customerId,
@@ -355,24 +350,17 @@ export class VisitsService {
     });
   }
 
-  private async page(
+  private page(
     tenantId: string,
     range: VisitRangeQueryDto,
     filter: Pick<VisitFilterPart, 'stationIds' | 'customerId' | 'vehicleId' | 'status' | 'channel'>,
   ): Promise<VisitPage> {
-    const limit = range.limit ?? DEFAULT_PAGE_SIZE;
-    const cursor = decodeTimeCursor(range.cursor);
-    const rows = await this.repository.list({
-      tenantId,
-      ...filter,
-      ...timeRange(range),
-      after: cursor ? { scheduledAt: cursor.at, id: cursor.id } : null,
-      limit: limit + 1,
-    });
-    return pageOf(rows, limit, toVisitView, (row: VisitRow) => [
-      new Date(row.scheduled_at).toISOString(),
-      row.id,
-    ]);
+    return timeKeysetPage(
+      range,
+      (window) => this.repository.list({ tenantId, ...filter, ...window }),
+      toVisitView,
+      (row) => row.scheduled_at,
+    );
   }
 }
 
