@@ -5,10 +5,30 @@ import { InvalidEventError, type EventConsumer, type EventHandlerContext } from 
 export function knownStationsTableUp(schema: string): string[] {
   return [
     `CREATE TABLE "${schema}".known_stations (
-       station_id uuid PRIMARY KEY,
-       tenant_id uuid NOT NULL
+       tenant_id uuid NOT NULL,
+       station_id uuid NOT NULL,
+       PRIMARY KEY (tenant_id, station_id)
      )`,
+  ];
+}
+
+/**
+ * The table keyed by the station alone (a station is one tenant's), as the check joins it, with
+ * the tenant's stations found through an index of their own. A migration after the table's.
+ */
+export function knownStationsByStationUp(schema: string): string[] {
+  return [
+    `ALTER TABLE "${schema}".known_stations DROP CONSTRAINT known_stations_pkey,
+       ADD PRIMARY KEY (station_id)`,
     `CREATE INDEX known_stations_tenant_idx ON "${schema}".known_stations (tenant_id)`,
+  ];
+}
+
+export function knownStationsByStationDown(schema: string): string[] {
+  return [
+    `DROP INDEX "${schema}".known_stations_tenant_idx`,
+    `ALTER TABLE "${schema}".known_stations DROP CONSTRAINT known_stations_pkey,
+       ADD PRIMARY KEY (tenant_id, station_id)`,
   ];
 }
 

@@ -9,6 +9,7 @@ import { Duplicates1764300000000 } from './migrations/1764300000000-duplicates';
 import { VehicleSearch1764400000000 } from './migrations/1764400000000-vehicle-search';
 import { PlpgsqlColumnFunctions1764900000000 } from './migrations/1764900000000-plpgsql-column-functions';
 import { KnownStations1765000200000 } from './migrations/1765000200000-known-stations';
+import { KnownStationsByStation1765200000000 } from './migrations/1765200000000-known-stations-by-station';
 
 export const CUSTOMERS_SCHEMA = 'customers';
 
@@ -27,5 +28,6 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     TenantKeys1764700000000,
     PlpgsqlColumnFunctions1764900000000,
     KnownStations1765000200000,
+    KnownStationsByStation1765200000000,
   ],
 };

@@ -6,7 +6,9 @@ import { Messaging1763900000000 } from './migrations/1763900000000-messaging';
 import { Identity1764000000000 } from './migrations/1764000000000-identity';
 import { TenantTimeZone1764200000000 } from './migrations/1764200000000-tenant-time-zone';
 import { PartnerKeys1764400000000 } from './migrations/1764400000000-partner-keys';
+import { StationAnnouncements1765000000000 } from './migrations/1765000000000-station-announcements';
 import { PartnerEventIds1765100000000 } from './migrations/1765100000000-partner-event-ids';
+import { StationAnnouncedAtDropped1765200000000 } from './migrations/1765200000000-station-announced-at-dropped';
 
 export const GATEWAY_SCHEMA = 'gateway';
 
@@ -19,6 +21,8 @@ export const gatewaySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     Identity1764000000000,
     TenantTimeZone1764200000000,
     PartnerKeys1764400000000,
+    StationAnnouncements1765000000000,
     PartnerEventIds1765100000000,
+    StationAnnouncedAtDropped1765200000000,
   ],
 };

@@ -11,6 +11,7 @@ import { VisitContactWaits1765000600000 } from './migrations/1765000600000-visit
 import { VisitCancelReason1765000700000 } from './migrations/1765000700000-visit-cancel-reason';
 import { SalesLists1765000800000 } from './migrations/1765000800000-sales-lists';
 import { MillisecondTimes1765000900000 } from './migrations/1765000900000-millisecond-times';
+import { KnownStationsByStation1765200000000 } from './migrations/1765200000000-known-stations-by-station';
 
 export const VEHICLES_SCHEMA = 'vehicles';
 
@@ -31,5 +32,6 @@ export const vehiclesSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     VisitCancelReason1765000700000,
     SalesLists1765000800000,
     MillisecondTimes1765000900000,
+    KnownStationsByStation1765200000000,
   ],
 };
