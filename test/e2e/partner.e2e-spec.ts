@@ -23,6 +23,7 @@ import {
   type E2eSystem,
   type TenantFixture,
 } from './support';
+import { stationCreatedEvent } from '../../services/gateway/src/identity/station-announcer';
 
 jest.setTimeout(120_000);
 
@@ -388,6 +389,14 @@ describe('partner keys and partner intake (whole system)', () => {
       eventId,
       duplicate: true,
     });
+    // Nor the id of an event the gateway itself published (a station's announcement).
+    const announced = stationCreatedEvent({ id: fi.stationIds[0], tenantId: fi.tenantId });
+    expectProblem(
+      await send({ ...bookingBody('B-ANNOUNCED'), eventId: announced.eventId }),
+      422,
+      'eventId',
+      'taken',
+    );
 
     const visit = await eventually(async () => {
       const page = await fi.worker.expect<VisitPage>(200, 'GET', '/api/v1/visits');

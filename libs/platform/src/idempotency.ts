@@ -34,12 +34,18 @@ export function idempotencyKeyReused(): RpcProblem {
   });
 }
 
-/** An optional `idempotencyKey` in a create command: 1-200 printable ASCII characters, no spaces. */
+/** The longest Idempotency-Key, and what it may hold: printable ASCII without spaces. */
+export const IDEMPOTENCY_KEY_MAX = 200;
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]+$/;
+
+/** An optional `idempotencyKey` in a create command, by the same rule as the header. */
 export function IsIdempotencyKey(): PropertyDecorator {
   return applyDecorators(
     IsOptional(),
     IsString(),
-    Length(1, 200),
-    Matches(/^[\x21-\x7e]+$/, { message: 'idempotencyKey must be printable ASCII without spaces' }),
+    Length(1, IDEMPOTENCY_KEY_MAX),
+    Matches(IDEMPOTENCY_KEY_PATTERN, {
+      message: 'idempotencyKey must be printable ASCII without spaces',
+    }),
   );
 }

@@ -1,6 +1,4 @@
-import { ProblemError } from '@kanta/platform';
-
-const IDEMPOTENCY_KEY_MAX = 200;
+import { IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_PATTERN, ProblemError } from '@kanta/platform';
 
 /**
  * The `Idempotency-Key` header of a create, checked before anything is sent on: 1–200 printable
@@ -15,7 +13,7 @@ export function checkIdempotencyKey(key: string | undefined): void {
       `Idempotency-Key must be 1-${IDEMPOTENCY_KEY_MAX} characters`,
     );
   }
-  if (!/^[\x21-\x7e]+$/.test(key)) {
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
     throw ProblemError.field(
       'Idempotency-Key',
       'invalid_format',

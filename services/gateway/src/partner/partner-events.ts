@@ -78,16 +78,26 @@ export class PartnerEvents {
       );
     }
     const eventId = body.eventId?.toLowerCase() ?? uuidv7();
-    const accepted = await this.dataSource
+    const taken = () =>
+      ProblemError.field('eventId', 'taken', 'eventId is already in use; send a new one');
+    const duplicate = await this.dataSource
       .transaction(async (manager) => {
         // One tenant's for good: the services' inboxes know an event id, not its tenant. A
         // concurrent request with the same id waits here for the first one's commit.
         const kept = await manager.query<unknown[]>(
           `INSERT INTO gateway.partner_event_ids (event_id, tenant_id) VALUES ($1, $2)
-         ON CONFLICT (event_id) DO NOTHING RETURNING 1`,
+           ON CONFLICT (event_id) DO NOTHING RETURNING 1`,
           [eventId, partner.tenant.id],
         );
-        if (kept.length === 0) return false;
+        if (kept.length === 0) {
+          // A statement of its own: it sees the row a concurrent request just committed.
+          const [owner] = await manager.query<{ tenant_id: string }[]>(
+            'SELECT tenant_id FROM gateway.partner_event_ids WHERE event_id = $1',
+            [eventId],
+          );
+          if (owner?.tenant_id !== partner.tenant.id) throw taken();
+          return true;
+        }
         await this.outbox.enqueue(manager, [
           {
             type: body.type as EventType,
@@ -99,25 +109,13 @@ export class PartnerEvents {
             producer: `partner:${partner.partner}`,
           },
         ]);
-        return true;
+        return false;
       })
       .catch((error: unknown) => {
         // An id the gateway itself used (a station announcement's): not the partner's to take.
-        if (violatedUniqueConstraint(error) === 'outbox_event_id_key') return null;
-        throw error;
+        throw violatedUniqueConstraint(error) === 'outbox_event_id_key' ? taken() : error;
       });
-    if (accepted) return { eventId, type: body.type, duplicate: false };
-    const [earlier] =
-      accepted === false
-        ? await this.dataSource.query<{ tenant_id: string }[]>(
-            'SELECT tenant_id FROM gateway.partner_event_ids WHERE event_id = $1',
-            [eventId],
-          )
-        : [];
-    if (earlier?.tenant_id !== partner.tenant.id) {
-      throw ProblemError.field('eventId', 'taken', 'eventId is already in use; send a new one');
-    }
-    return { eventId, type: body.type, duplicate: true };
+    return { eventId, type: body.type, duplicate };
   }
 
   /**
