@@ -1,8 +1,8 @@
 import type { OutboxEvent } from '@kanta/messaging';
 import type { ConsentsGiven, VisitView } from '@kanta/contracts';
-import type { VisitRow } from './visits.repository';
+import type { VisitRow, VisitViewRow } from './visits.repository';
 
-export function toVisitView(row: VisitRow): VisitView {
+export function toVisitView(row: VisitViewRow): VisitView {
   return {
     id: row.id,
     stationId: row.station_id,

@@ -34,17 +34,15 @@ export interface VisitRow {
   external_id: string | null;
   source: string | null;
   cancel_reason: string | null;
-  /** The vehicle's plate as entered, read with the visit. */
-  registration: string | null;
   version: number;
   created_at: Date;
   updated_at: Date;
 }
 
-export type VisitInsert = Omit<
-  VisitRow,
-  'cancel_reason' | 'registration' | 'version' | 'created_at' | 'updated_at'
->;
+/** A visit as its view shows it: with its vehicle's plate, read with it. */
+export type VisitViewRow = VisitRow & { registration: string | null };
+
+export type VisitInsert = Omit<VisitRow, 'cancel_reason' | 'version' | 'created_at' | 'updated_at'>;
 
 export interface VisitFilter {
   tenantId: string;
@@ -60,14 +58,14 @@ export interface VisitFilter {
   limit: number;
 }
 
-/**
- * A visit's columns, of the table named `v` in the statement, with its vehicle's plate as it is
- * now (as entered).
- */
+/** A visit's columns, of the table named `v` in the statement. */
 export const VISIT_COLUMNS = `v.id, v.station_id, v.customer_id, v.vehicle_id, v.kind, v.channel,
   v.status, v.scheduled_at, v.staff_user_id, v.notes, v.special_requests, v.prepaid_minor,
   v.prepaid_currency, v.partner_link, v.external_id, v.source, v.cancel_reason, v.version,
-  v.created_at, v.updated_at,
+  v.created_at, v.updated_at`;
+
+/** What a view of the visit shows besides: its vehicle's plate as it is now (as entered). */
+const VISIT_VIEW_COLUMNS = `${VISIT_COLUMNS},
   (SELECT x.registration FROM vehicles.vehicles x
     WHERE x.tenant_id = v.tenant_id AND x.id = v.vehicle_id) AS registration`;
 
@@ -79,13 +77,13 @@ type Runner = Pick<EntityManager, 'query'>;
 export class VisitsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insert(manager: Runner, tenantId: string, v: VisitInsert): Promise<VisitRow> {
-    const rows = await manager.query<VisitRow[]>(
+  async insert(manager: Runner, tenantId: string, v: VisitInsert): Promise<VisitViewRow> {
+    const rows = await manager.query<VisitViewRow[]>(
       `INSERT INTO vehicles.visits AS v (tenant_id, id, station_id, customer_id, vehicle_id, kind,
          channel, status, scheduled_at, staff_user_id, notes, special_requests, prepaid_minor,
          prepaid_currency, partner_link, external_id, source)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-       RETURNING ${VISIT_COLUMNS}`,
+       RETURNING ${VISIT_VIEW_COLUMNS}`,
       [
         tenantId,
         v.id,
@@ -114,9 +112,9 @@ export class VisitsRepository {
     id: string,
     manager: Runner = this.dataSource,
     forUpdate = false,
-  ): Promise<VisitRow | null> {
-    const rows = await manager.query<VisitRow[]>(
-      `SELECT ${VISIT_COLUMNS} FROM vehicles.visits v WHERE v.tenant_id = $1 AND v.id = $2
+  ): Promise<VisitViewRow | null> {
+    const rows = await manager.query<VisitViewRow[]>(
+      `SELECT ${VISIT_VIEW_COLUMNS} FROM vehicles.visits v WHERE v.tenant_id = $1 AND v.id = $2
        ${forUpdate ? 'FOR UPDATE' : ''}`,
       [tenantId, id],
     );
@@ -128,8 +126,8 @@ export class VisitsRepository {
     tenantId: string,
     id: string,
     set: VisitChanges,
-  ): Promise<VisitRow> {
-    const [rows] = await manager.query<[VisitRow[], number]>(
+  ): Promise<VisitViewRow> {
+    const [rows] = await manager.query<[VisitViewRow[], number]>(
       `UPDATE vehicles.visits v
           SET status = $3, scheduled_at = $4, notes = $5, special_requests = $6,
               staff_user_id = $7, customer_id = $8, vehicle_id = $9, partner_link = $10,
@@ -141,7 +139,7 @@ export class VisitsRepository {
               schedule_event_at = CASE WHEN v.scheduled_at IS DISTINCT FROM $4 THEN now()
                                        ELSE v.schedule_event_at END
         WHERE v.tenant_id = $1 AND v.id = $2
-        RETURNING ${VISIT_COLUMNS}`,
+        RETURNING ${VISIT_VIEW_COLUMNS}`,
       [
         tenantId,
         id,
@@ -210,7 +208,7 @@ export class VisitsRepository {
   }
 
   /** Ordered by scheduled time, then id (the keyset). */
-  list(f: VisitFilter): Promise<VisitRow[]> {
+  list(f: VisitFilter): Promise<VisitViewRow[]> {
     const values: unknown[] = [f.tenantId];
     const param = (value: unknown): string => `$${values.push(value)}`;
     const where: string[] = [];
@@ -226,8 +224,8 @@ export class VisitsRepository {
         `(scheduled_at, id) > (${param(f.after.at)}::timestamptz, ${param(f.after.id)}::uuid)`,
       );
     }
-    return this.dataSource.query<VisitRow[]>(
-      `SELECT ${VISIT_COLUMNS} FROM vehicles.visits v
+    return this.dataSource.query<VisitViewRow[]>(
+      `SELECT ${VISIT_VIEW_COLUMNS} FROM vehicles.visits v
         WHERE tenant_id = $1 ${where.map((w) => `AND ${w}`).join(' ')}
         ORDER BY scheduled_at, id LIMIT ${param(f.limit)}`,
       values,

@@ -30,11 +30,7 @@ import { KnownCustomers } from '../known-customers/known-customers';
 import { VehiclesRepository, type VehicleRow } from '../vehicles/vehicles.repository';
 import { correlationOf } from '../vehicles/vehicle-view';
 import { textOrNull, toVisitView, visitEvent } from './visit-view';
-import {
-  VISIT_EXTERNAL_ID_UNIQUE,
-  VisitsRepository,
-  type VisitChanges,
-} from './visits.repository';
+import { VISIT_EXTERNAL_ID_UNIQUE, VisitsRepository, type VisitChanges } from './visits.repository';
 
 /**
  * Visits (bookings, inspections, work orders, appointments) at a station. A worker sees and
