@@ -202,7 +202,10 @@ export class VehiclesRepository {
     return manager.query(`SELECT ${SELECT}, v.tenant_id FROM vehicles.vehicles v ${join}`, params);
   }
 
-  /** The vehicles of the tenants with these normalised plates. */
+  /**
+   * The vehicles of the tenants with these normalised plates, row-locked (in id order) for the
+   * partner sighting that fills them in.
+   */
   async findManyByRegistration(
     manager: Runner,
     keys: { tenantId: string; norm: string }[],
@@ -210,7 +213,8 @@ export class VehiclesRepository {
     return manager.query(
       `SELECT ${SELECT}, v.tenant_id FROM vehicles.vehicles v
          JOIN unnest($1::uuid[], $2::text[]) AS k(tenant_id, norm)
-           ON v.tenant_id = k.tenant_id AND v.registration_norm = k.norm`,
+           ON v.tenant_id = k.tenant_id AND v.registration_norm = k.norm
+        ORDER BY v.id FOR UPDATE OF v`,
       [keys.map((k) => k.tenantId), keys.map((k) => k.norm)],
     );
   }
@@ -244,13 +248,15 @@ export class VehiclesRepository {
     return this.findMany(manager, keys);
   }
 
+  /** The tenant's vehicle with this normalised plate, row-locked for the sighting. */
   async findByRegistration(
     manager: Runner,
     tenantId: string,
     norm: string,
   ): Promise<VehicleRow | null> {
     const rows = await manager.query<VehicleRow[]>(
-      `SELECT ${SELECT} FROM vehicles.vehicles v WHERE v.tenant_id = $1 AND v.registration_norm = $2`,
+      `SELECT ${SELECT} FROM vehicles.vehicles v WHERE v.tenant_id = $1 AND v.registration_norm = $2
+       FOR UPDATE OF v`,
       [tenantId, norm],
     );
     return rows[0] ?? null;

@@ -214,19 +214,17 @@ export class VehiclesService {
   }
 
   /**
-   * A vehicle the tenant has, found under its plate's lock: what it lacks filled in, seen then.
-   * Read again under its row lock first: a staff edit committed since the plate was looked up
-   * (in a batch, since the batch began) is what is filled in, not written over.
+   * A vehicle the tenant has, read under its plate's lock and its row lock (so a staff edit is
+   * waited for, then filled in, not written over): what it lacks filled in, seen then.
    */
   private async refreshFromPartner(
     manager: EntityManager,
     tenantId: string,
-    found: VehicleRow,
+    current: VehicleRow,
     vehicle: PartnerVehicle,
     seenAt: string,
     correlationId: string | null,
   ): Promise<string> {
-    const current = (await this.repository.findById(tenantId, found.id, manager, true)) ?? found;
     const vin =
       current.vin ??
       (vehicle.vin && !(await this.vinTaken(manager, tenantId, vehicle.vin)) ? vehicle.vin : null);
