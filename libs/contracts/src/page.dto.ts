@@ -4,7 +4,12 @@ import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 
 /** `limit` and `cursor` of a keyset-paged list. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 100,
+    description:
+      'Rows per page; without it 25, or 50 for visits, sales and rejected partner events',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -64,7 +64,11 @@ export class PartnerEventDto {
   @Length(1, 100)
   type: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'When it happened; default now' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description:
+      'When it happened, with a zone; default now; at most a day ahead (422 too_far_ahead)',
+  })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'occurredAt must be a date-time' })
   @Matches(ZONED_DATE_TIME, { message: 'occurredAt must be a date-time with a zone' })

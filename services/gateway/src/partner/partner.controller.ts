@@ -104,7 +104,7 @@ export class PartnerController {
   @ApiOperation({
     summary: 'Partner events refused as invalid on the broker path, newest first (admin)',
     description:
-      'With the reason; personal fields of the payload are replaced. Includes events only the ' +
+      'With the reason; of the payload only references, stations, times, kinds and amounts are kept, every other field is replaced. Includes events only the ' +
       'consents service refused (reason "consents service: …", no payload).',
   })
   @ApiOkResponse({ type: RejectedPartnerEventPage })

@@ -70,7 +70,9 @@ export class VehiclesController {
   @Get()
   @ApiOperation({
     summary: 'Find vehicles by plate or VIN (or their beginning), typed any way',
-    description: 'Case, spaces and hyphens are ignored; results are ordered by plate.',
+    description:
+      'Case, spaces and hyphens are ignored; the vehicles found by plate come first, by plate, ' +
+      'then those found only by their VIN, by VIN.',
   })
   @ApiOkResponse({ type: VehiclePage })
   search(
