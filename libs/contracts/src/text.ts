@@ -13,3 +13,8 @@ export function IsNotBlank(options?: ValidationOptions): PropertyDecorator {
     options,
   );
 }
+
+/** Free text as kept: trimmed, and null when there is none. */
+export function textOrNull(value: string | null | undefined): string | null {
+  return value === null || value === undefined || value.trim() === '' ? null : value.trim();
+}

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { uuidv7 } from '@kanta/platform';
-import type { VisitChannel, VisitKind, VisitStatus } from '@kanta/contracts';
+import { textOrNull, type VisitChannel, type VisitKind, type VisitStatus } from '@kanta/contracts';
 import { millisecondTime } from '../cursor';
-import { textOrNull } from '../visits/visit-view';
 import { VISIT_COLUMNS, type VisitRow } from '../visits/visits.repository';
 
 /** What one partner event says about a visit; null parts say nothing. */

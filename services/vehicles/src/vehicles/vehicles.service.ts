@@ -18,6 +18,7 @@ import {
   type VehiclePage,
   type VehicleRole,
   type VehicleView,
+  textOrNull,
 } from '@kanta/contracts';
 import { Outbox } from '@kanta/messaging';
 import { RpcProblem, uuidv7 } from '@kanta/platform';
@@ -105,19 +106,10 @@ export class VehiclesService {
 
   async search(context: CallerContext, query: SearchVehiclesQueryDto): Promise<VehiclePage> {
     const tenant = requireTenant(context);
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     if (query.customerId && !(await this.customers.visible(context, tenant.id, query.customerId))) {
       return { items: [], nextCursor: null };
     }
-    const prefix = query.q !== undefined ? normaliseRegistration(query.q) : '';
-    const rows = await this.repository.search({
-      tenantId: tenant.id,
-      prefix: prefix === '' ? null : prefix,
-      customerId: query.customerId ?? null,
-      after: query.cursor ? searchPosition(query.cursor) : null,
-      limit: limit + 1,
-    });
-    return pageOf(rows, limit, toVehicleView, (row) => [row.found_by, row.search_key]);
+    return this.page(tenant.id, query);
   }
 
   /** The vehicles of a customer the caller can see (404 otherwise), by plate, in pages. */
@@ -128,7 +120,21 @@ export class VehiclesService {
   ): Promise<VehiclePage> {
     const tenant = requireTenant(context);
     await this.customers.requireVisible(context, tenant.id, customerId);
-    return this.search(context, { ...page, customerId });
+    return this.page(tenant.id, { ...page, customerId });
+  }
+
+  /** A page of the search, whose customer (if any) the caller may see. */
+  private async page(tenantId: string, query: SearchVehiclesQueryDto): Promise<VehiclePage> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const prefix = query.q !== undefined ? normaliseRegistration(query.q) : '';
+    const rows = await this.repository.search({
+      tenantId,
+      prefix: prefix === '' ? null : prefix,
+      customerId: query.customerId ?? null,
+      after: query.cursor ? searchPosition(query.cursor) : null,
+      limit: limit + 1,
+    });
+    return pageOf(rows, limit, toVehicleView, (row) => [row.found_by, row.search_key]);
   }
 
   async link(
@@ -496,15 +502,13 @@ interface VehicleFields {
 }
 
 function buildWrite(registration: string, fields: VehicleFields): VehicleWrite {
-  const text = (value: string | null | undefined): string | null =>
-    value === null || value === undefined || value.trim() === '' ? null : value.trim();
   return {
     registration: registration.trim(),
     registration_norm: normaliseRegistration(registration),
-    make: text(fields.make),
-    model: text(fields.model),
+    make: textOrNull(fields.make),
+    model: textOrNull(fields.model),
     year: fields.year ?? null,
-    vin: text(fields.vin),
+    vin: textOrNull(fields.vin),
     last_seen_at: fields.lastSeenAt ? new Date(fields.lastSeenAt).toISOString() : null,
   };
 }

@@ -30,11 +30,6 @@ export function toVisitView(row: VisitViewRow): VisitView {
   };
 }
 
-/** Free text as kept: trimmed, and null when there is none. */
-export function textOrNull(value: string | null | undefined): string | null {
-  return value === null || value === undefined || value.trim() === '' ? null : value.trim();
-}
-
 export type VisitEventType = 'vehicles.visit.recorded.v1' | 'vehicles.visit.updated.v1';
 
 /** Ids, classification and status: no notes, no requests. */

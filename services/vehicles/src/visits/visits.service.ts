@@ -12,6 +12,7 @@ import {
   type VisitPage,
   type VisitRangeQueryDto,
   type VisitView,
+  textOrNull,
 } from '@kanta/contracts';
 import { Outbox } from '@kanta/messaging';
 import { RpcProblem, fingerprintOf, idempotencyKeyReused, uuidv7 } from '@kanta/platform';
@@ -29,7 +30,7 @@ import { isUuid, timeKeysetPage, transactionWithConflicts } from '../cursor';
 import { KnownCustomers } from '../known-customers/known-customers';
 import { VehiclesRepository, type VehicleRow } from '../vehicles/vehicles.repository';
 import { correlationOf } from '../vehicles/vehicle-view';
-import { textOrNull, toVisitView, visitEvent } from './visit-view';
+import { toVisitView, visitEvent } from './visit-view';
 import { VISIT_EXTERNAL_ID_UNIQUE, VisitsRepository, type VisitChanges } from './visits.repository';
 
 /**
@@ -229,7 +230,9 @@ export class VisitsService {
     if (patch.customerId) await this.customers.require(context, tenant.id, patch.customerId);
     // A vehicle named for a visit without a customer brings its default customer.
     const arriving =
-      patch.customerId === undefined
+      patch.customerId === undefined &&
+      visible.customer_id === null &&
+      patch.vehicleId !== visible.vehicle_id
         ? await this.arrivingCustomer(context, tenant.id, vehicle.row)
         : null;
     return this.dataSource.transaction(async (manager) => {
