@@ -1,5 +1,6 @@
 import { STATION_CREATED_V1 } from '@kanta/contracts';
 import { InvalidEventError, type EventConsumer, type EventHandlerContext } from './event-consumer';
+import type { KnownEventEnvelope } from './event-validation';
 
 /** The projection table a service that checks partner events keeps in its own schema. */
 export function knownStationsTableUp(schema: string): string[] {
@@ -50,9 +51,10 @@ export class KnownStations {
   /**
    * Learns the stations the gateway announces, and refuses partner events naming a station their
    * tenant does not have, through the service's consumer: call it before registering the
-   * service's partner handlers.
+   * service's partner handlers. `acts` says which partner events the service acts on: the others
+   * it acks as they are, unchecked (the customers service does nothing with a cancel).
    */
-  register(events: EventConsumer): void {
+  register(events: EventConsumer, acts: (event: KnownEventEnvelope) => boolean = () => true): void {
     events.onBatch(STATION_CREATED_V1, async (announced, { manager }) => {
       await manager.query(
         `INSERT INTO "${this.schema}".known_stations (station_id, tenant_id)
@@ -64,7 +66,7 @@ export class KnownStations {
     // statement per batch for every partner event's station.
     events.onBatchPattern('partner.#', (partnerEvents, context) =>
       this.refuseForeign(
-        partnerEvents.map((e) => ({
+        partnerEvents.filter(acts).map((e) => ({
           tenantId: e.tenantId as string,
           stationId: (e.payload as { stationId: string }).stationId,
         })),

@@ -131,6 +131,13 @@ describe('partner contact details to customers (real Postgres and RabbitMQ)', ()
     // Another tenant's station (one nobody announced is retried first: see KnownStations).
     const foreign = booking(t.tenantId, other.stationA, contact(2));
     publish(foreign);
+    // A cancel is not this service's to act on: acked as it is, whatever station it names.
+    const cancel: EventEnvelope = {
+      ...booking(t.tenantId, other.stationA, contact(4)),
+      type: 'partner.booking.cancelled.v1',
+      payload: { bookingId: 'B-CANCEL', stationId: other.stationA },
+    };
+    publish(cancel);
     const known = booking(t.tenantId, t.stationA.toUpperCase(), contact(3));
     await deliver(known);
     const dead = await eventually(async () => {
@@ -143,6 +150,20 @@ describe('partner contact details to customers (real Postgres and RabbitMQ)', ()
         'payload.stationId unknown_station: stationId must be a station of the tenant',
     });
     expect(await resolution(foreign.eventId)).toEqual([]);
+    // Taken (its inbox row: handled, by nothing), not refused.
+    await eventually(async () =>
+      (
+        await h.dataSource.query<unknown[]>('SELECT 1 FROM customers.inbox WHERE event_id = $1', [
+          cancel.eventId,
+        ])
+      ).length
+        ? true
+        : undefined,
+    );
+    let rest;
+    while ((rest = await channel.get(`${h.queuePrefix}customers.events.dlq`, { noAck: true }))) {
+      expect(rest.content.toString()).not.toContain(cancel.eventId);
+    }
     const made = await h.dataSource.query<{ phone: string }[]>(
       'SELECT phone FROM customers.customers WHERE tenant_id = $1 ORDER BY phone',
       [t.tenantId],

@@ -80,7 +80,8 @@ export class PartnerContactsConsumer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.stations.register(this.events);
+    // Only the events with contact details are this service's to check (and to act on).
+    this.stations.register(this.events, (e) => Boolean((e.payload as ContactPayload).customer));
     this.events.onBatchPattern('partner.#', async (events, { manager }) => {
       const contacts = events.flatMap((event) => {
         const payload = event.payload as ContactPayload;
