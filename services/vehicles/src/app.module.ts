@@ -9,7 +9,7 @@ import { KnownCustomers } from './known-customers/known-customers';
 import { PartnerIntake } from './partner/partner-intake';
 import { PartnerVisitsRepository } from './partner/partner-visits.repository';
 import { RejectedPartnerEvents, RejectedPartnerEventsController } from './partner/rejected-events';
-import { SalesRepository } from './sales/sales.repository';
+import { SalesRepository, WAITING_RECEIPTS } from './sales/sales.repository';
 import { SalesService } from './sales/sales.service';
 import { VehiclesController } from './vehicles/vehicles.controller';
 import { VehiclesRepository } from './vehicles/vehicles.repository';
@@ -46,17 +46,7 @@ export class AppModule {
             { table: 'contact_resolutions', since: 'resolved_at' },
             { table: 'pending_vehicle_links', since: 'waiting_since' },
             { table: 'visit_contact_waits', since: 'waiting_since' },
-            // A receipt waits from its insert; given up, it is its visit's customer's (if any).
-            {
-              table: 'sales',
-              since: 'created_at',
-              kept: {
-                waiting: 'contact_event_id IS NOT NULL',
-                giveUp: `contact_event_id = NULL,
-                  customer_id = coalesce(customer_id, (SELECT v.customer_id FROM vehicles.visits v
-                                  WHERE v.tenant_id = sales.tenant_id AND v.id = sales.visit_id))`,
-              },
-            },
+            WAITING_RECEIPTS,
           ],
         }),
       ],

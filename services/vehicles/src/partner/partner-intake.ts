@@ -22,7 +22,7 @@ import { uuidv7 } from '@kanta/platform';
 import { millisecondTime } from '../cursor';
 import { KnownCustomers } from '../known-customers/known-customers';
 import { saleEvent } from '../sales/sales.service';
-import { SalesRepository } from '../sales/sales.repository';
+import { SalesRepository, visitCustomerOf } from '../sales/sales.repository';
 import { VehiclesService, type PartnerLink } from '../vehicles/vehicles.service';
 import { visitEvent } from '../visits/visit-view';
 import {
@@ -525,9 +525,7 @@ export class PartnerIntake implements OnModuleInit {
     // Receipts waiting for these answers: their own customer, or with nobody their visit's.
     await manager.query(
       `UPDATE vehicles.sales s
-          SET customer_id = coalesce(k.k_customer, (SELECT v.customer_id FROM vehicles.visits v
-                                                     WHERE v.tenant_id = s.tenant_id
-                                                       AND v.id = s.visit_id)),
+          SET customer_id = coalesce(k.k_customer, ${visitCustomerOf('s')}),
               contact_event_id = NULL
          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(k_tenant, k_event, k_customer)
         WHERE s.tenant_id = k.k_tenant AND s.contact_event_id = k.k_event AND s.customer_id IS NULL`,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { SaleLineDto } from '@kanta/contracts';
+import type { WaitingTable } from '@kanta/messaging';
 
 export interface SaleRow {
   id: string;
@@ -57,6 +58,26 @@ export interface SaleFilter {
   after: { at: string; id: string } | null;
   limit: number;
 }
+
+/** The customer of the visit of the sale named `sale` in the statement (null without either). */
+export const visitCustomerOf = (sale: string): string =>
+  `(SELECT v.customer_id FROM vehicles.visits v
+     WHERE v.tenant_id = ${sale}.tenant_id AND v.id = ${sale}.visit_id)`;
+
+/**
+ * Receipts waiting for the answer about their own contact (`contact_event_id`), as the relay's
+ * clean-up of waiting rows gives up on them: after the retention from their insert, they wait
+ * no more and take their visit's customer, if any.
+ */
+export const WAITING_RECEIPTS: WaitingTable = {
+  table: 'sales',
+  since: 'created_at',
+  kept: {
+    waiting: 'contact_event_id IS NOT NULL',
+    giveUp: `contact_event_id = NULL,
+      customer_id = coalesce(customer_id, ${visitCustomerOf('sales')})`,
+  },
+};
 
 export const SALE_COLUMNS = `id, station_id, customer_id, visit_id, receipt_number, receipt_url,
   sold_at, currency, total_minor, lines, source, created_at`;
