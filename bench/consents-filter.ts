@@ -11,7 +11,7 @@ import { Client, Pool } from 'pg';
 import type { MarketingConsentFilter } from '@kanta/contracts';
 import {
   runSearch,
-  type CustomerSearch,
+  type CustomerSearchCriteria,
 } from '../services/customers/src/customers/customers.repository';
 import { containsPattern, tokeniseSearch } from '../services/customers/src/customers/search-query';
 import {
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
         const params = new URLSearchParams({ marketingConsent: c.consent });
         if (station) params.set('stationIds', station);
         if (c.q) params.set('q', c.q);
-        const search: CustomerSearch = {
+        const search: CustomerSearchCriteria = {
           tenantId,
           patterns: tokeniseSearch(c.q).map(containsPattern),
           includePassive: false,

@@ -8,7 +8,7 @@ import 'reflect-metadata';
 import { Client, Pool } from 'pg';
 import {
   runSearch,
-  type CustomerSearch,
+  type CustomerSearchCriteria,
 } from '../services/customers/src/customers/customers.repository';
 import { containsPattern, tokeniseSearch } from '../services/customers/src/customers/search-query';
 import {
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       { label: 'accented name "wisniewski"', q: 'wisniewski' },
     ];
 
-    const rawSearch = (q: string): CustomerSearch => ({
+    const rawSearch = (q: string): CustomerSearchCriteria => ({
       tenantId,
       patterns: tokeniseSearch(q).map(containsPattern),
       includePassive: false,

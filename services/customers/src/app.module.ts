@@ -12,7 +12,12 @@ import { jobsRootOptions } from '@kanta/platform';
 import type { CustomersAppOptions } from './app-options';
 import { CustomersController } from './customers/customers.controller';
 import { CustomersRepository } from './customers/customers.repository';
-import { CustomersService } from './customers/customers.service';
+import { CustomerCardRules } from './customers/card-rules';
+import { CustomerCards } from './customers/customer-cards';
+import { CustomerCreation } from './customers/creation/customer-creation';
+import { CustomerSearch } from './customers/search/customer-search';
+import { CustomerUpdate } from './customers/update/customer-update';
+import { GroupMembership } from './customers/update/group-membership';
 import { CUSTOMERS_SCHEMA, customersSchema } from './database/schema';
 import { DUPLICATE_SCAN_QUEUE } from './duplicates/duplicate-scan.job';
 import { DuplicateScanProcessor } from './duplicates/duplicate-scan.processor';
@@ -77,7 +82,12 @@ export class AppModule {
         CustomersRepository,
         LabelsRepository,
         LabelsService,
-        CustomersService,
+        CustomerCardRules,
+        CustomerCards,
+        CustomerCreation,
+        CustomerUpdate,
+        GroupMembership,
+        CustomerSearch,
         DuplicatesRepository,
         DuplicatesService,
         DuplicateScanProcessor,
@@ -87,7 +97,7 @@ export class AppModule {
         VehicleSearchConsumer,
         PartnerContactsConsumer,
       ],
-      exports: [CustomersService, FieldRulesService],
+      exports: [FieldRulesService],
     };
   }
 }

@@ -1,4 +1,7 @@
-import { CustomersRepository, type CustomerSearch } from '../src/customers/customers.repository';
+import {
+  CustomersRepository,
+  type CustomerSearchCriteria,
+} from '../src/customers/customers.repository';
 import { containsPattern } from '../src/customers/search-query';
 import { startCustomers, tenantFixture, type CustomersHarness } from './support';
 
@@ -27,7 +30,11 @@ describe('customer search in two steps (real Postgres)', () => {
     await h.close();
   });
 
-  const search = (words: string[], limit: number, after: string | null = null): CustomerSearch => ({
+  const search = (
+    words: string[],
+    limit: number,
+    after: string | null = null,
+  ): CustomerSearchCriteria => ({
     tenantId: t.admin.tenant!.id,
     patterns: words.map(containsPattern),
     includePassive: false,

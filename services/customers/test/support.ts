@@ -8,7 +8,10 @@ import type { CustomersAppOptions } from '../src/app-options';
 
 export { problemOf } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
-import { CustomersService } from '../src/customers/customers.service';
+import { CustomerCards } from '../src/customers/customer-cards';
+import { CustomerCreation } from '../src/customers/creation/customer-creation';
+import { CustomerSearch } from '../src/customers/search/customer-search';
+import { CustomerUpdate } from '../src/customers/update/customer-update';
 import { FieldRulesService } from '../src/field-rules/field-rules.service';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -34,6 +37,13 @@ export function deleteJobKeys(prefix: string): Promise<number> {
   return deleteRedisKeys(`${prefix}:`);
 }
 
+export interface CustomerUseCases {
+  create: CustomerCreation['create'];
+  get: CustomerCards['get'];
+  update: CustomerUpdate['update'];
+  search: CustomerSearch['search'];
+}
+
 export interface CustomersHarness {
   /** Prefix of this harness's event queues (`<prefix>customers.events.dlq`). */
   queuePrefix: string;
@@ -41,7 +51,8 @@ export interface CustomersHarness {
   eventsExchange: string;
   db: TestDatabase;
   app: INestApplication;
-  customers: CustomersService;
+  /** The card's use cases, as the RPC handlers call them. */
+  customers: CustomerUseCases;
   fieldRules: FieldRulesService;
   dataSource: DataSource;
   jobsPrefix: string;
@@ -80,7 +91,7 @@ export async function startCustomers(
     queuePrefix: `test.${suffix}.`,
     db,
     app,
-    customers: app.get(CustomersService),
+    customers: customerUseCases(app),
     fieldRules: app.get(FieldRulesService),
     dataSource: app.get(DataSource),
     jobsPrefix: jobs.jobsPrefix,
@@ -92,6 +103,19 @@ export async function startCustomers(
         if (!keepDatabase) await db.drop();
       }
     },
+  };
+}
+
+function customerUseCases(app: INestApplication): CustomerUseCases {
+  const creation = app.get(CustomerCreation);
+  const cards = app.get(CustomerCards);
+  const updates = app.get(CustomerUpdate);
+  const searches = app.get(CustomerSearch);
+  return {
+    create: (...args) => creation.create(...args),
+    get: (...args) => cards.get(...args),
+    update: (...args) => updates.update(...args),
+    search: (...args) => searches.search(...args),
   };
 }
 

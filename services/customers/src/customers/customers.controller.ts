@@ -9,7 +9,11 @@ import {
   type CustomerView,
 } from '@kanta/contracts';
 import { RpcCaller, RpcData } from '@kanta/platform';
-import { CustomersService } from './customers.service';
+import { CustomerCards } from './customer-cards';
+import { CustomerCreation } from './creation/customer-creation';
+import { CustomerSearch } from './search/customer-search';
+import { CustomerUpdate } from './update/customer-update';
+import { GroupMembership } from './update/group-membership';
 import {
   CreateCustomerCommandDto,
   GetCustomerQueryDto,
@@ -19,14 +23,20 @@ import {
 
 @Controller()
 export class CustomersController {
-  constructor(private readonly customers: CustomersService) {}
+  constructor(
+    private readonly creation: CustomerCreation,
+    private readonly cards: CustomerCards,
+    private readonly updates: CustomerUpdate,
+    private readonly groupMembership: GroupMembership,
+    private readonly searches: CustomerSearch,
+  ) {}
 
   @MessagePattern(CUSTOMERS_RPC.create)
   create(
     @RpcCaller() caller: CallerContext,
     @RpcData() data: CreateCustomerCommandDto,
   ): Promise<CreateCustomerResult> {
-    return this.customers.create(caller, data.customer, data.idempotencyKey, {
+    return this.creation.create(caller, data.customer, data.idempotencyKey, {
       allowDuplicate: data.allowDuplicate ?? false,
     });
   }
@@ -36,7 +46,7 @@ export class CustomersController {
     @RpcCaller() caller: CallerContext,
     @RpcData() data: GetCustomerQueryDto,
   ): Promise<CustomerView> {
-    return this.customers.get(caller, data.id);
+    return this.cards.get(caller, data.id);
   }
 
   @MessagePattern(CUSTOMERS_RPC.update)
@@ -44,7 +54,7 @@ export class CustomersController {
     @RpcCaller() caller: CallerContext,
     @RpcData() data: UpdateCustomerCommandDto,
   ): Promise<CustomerView> {
-    return this.customers.update(caller, data.id, data.expectedVersion, data.patch);
+    return this.updates.update(caller, data.id, data.expectedVersion, data.patch);
   }
 
   @MessagePattern(CUSTOMERS_RPC.setGroupMembership)
@@ -52,7 +62,7 @@ export class CustomersController {
     @RpcCaller() caller: CallerContext,
     @RpcData() data: GroupMembershipCommandDto,
   ): Promise<CustomerView> {
-    return this.customers.setGroupMembership(caller, data.customerId, data.groupId, data.member);
+    return this.groupMembership.set(caller, data.customerId, data.groupId, data.member);
   }
 
   @MessagePattern(CUSTOMERS_RPC.search)
@@ -60,6 +70,6 @@ export class CustomersController {
     @RpcCaller() caller: CallerContext,
     @RpcData() data: SearchCustomersQueryDto,
   ): Promise<CustomerPage> {
-    return this.customers.search(caller, data);
+    return this.searches.search(caller, data);
   }
 }

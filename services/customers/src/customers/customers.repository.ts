@@ -77,7 +77,7 @@ export function openRow(sensitive: SensitiveData, s: StoredCustomerRow): Custome
   };
 }
 
-export interface CustomerSearch {
+export interface CustomerSearchCriteria {
   tenantId: string;
   /** LIKE patterns, each already escaped; folded in SQL the way search_text is. */
   patterns: string[];
@@ -244,7 +244,7 @@ export class CustomersRepository {
    *    instead, which is what makes rare words slow at a million customers.
    * Results run newest first (ids are UUIDv7), the keyset is the id.
    */
-  async search(search: CustomerSearch, window = SEARCH_WINDOW): Promise<CustomerRow[]> {
+  async search(search: CustomerSearchCriteria, window = SEARCH_WINDOW): Promise<CustomerRow[]> {
     const rows = await runSearch(
       (text, values) => this.dataSource.query(text, values),
       search,
@@ -259,7 +259,7 @@ export type QueryRunnerFn = <T>(text: string, values: unknown[]) => Promise<T[]>
 /** The search's decision between its two steps, over any way of running SQL (the benchmark uses pg). */
 export async function runSearch(
   query: QueryRunnerFn,
-  search: CustomerSearch,
+  search: CustomerSearchCriteria,
   window = SEARCH_WINDOW,
 ): Promise<StoredCustomerRow[]> {
   const { recent, selective } = searchStatements(search, window);
@@ -299,7 +299,7 @@ export interface SqlStatement {
 
 /** The two statements of a search (see CustomersRepository.search and runSearch). */
 function searchStatements(
-  search: CustomerSearch,
+  search: CustomerSearchCriteria,
   window: number,
 ): { recent: SqlStatement; selective: SqlStatement } {
   const values: unknown[] = [search.tenantId];
