@@ -6,7 +6,15 @@ import { VEHICLES_OPTIONS, type VehiclesAppOptions } from './app-options';
 import { VEHICLES_SCHEMA, vehiclesSchema } from './database/schema';
 import { HealthController } from './health/health.controller';
 import { KnownCustomers } from './known-customers/known-customers';
+import { PartnerBookings } from './partner/bookings';
+import { CustomerCheckIns } from './partner/check-ins';
+import { CompletedWork } from './partner/completed-work';
+import { ContactResolution } from './partner/contact-resolution';
 import { PartnerIntake } from './partner/partner-intake';
+import { PartnerVehicleLinks } from './partner/partner-vehicle-links';
+import { PartnerVisits } from './partner/partner-visits';
+import { PartnerReceipts } from './partner/receipts';
+import { VehicleSightings } from './partner/vehicle-sightings';
 import { PartnerVisitsRepository } from './partner/partner-visits.repository';
 import { RejectedPartnerEvents, RejectedPartnerEventsController } from './partner/rejected-events';
 import { SalesRepository, WAITING_RECEIPTS } from './sales/sales.repository';
@@ -67,6 +75,14 @@ export class AppModule {
         SalesRepository,
         SalesService,
         PartnerVisitsRepository,
+        VehicleSightings,
+        PartnerVehicleLinks,
+        PartnerVisits,
+        PartnerBookings,
+        CompletedWork,
+        PartnerReceipts,
+        CustomerCheckIns,
+        ContactResolution,
         PartnerIntake,
         RejectedPartnerEvents,
       ],

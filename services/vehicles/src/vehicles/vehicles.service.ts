@@ -1,4 +1,3 @@
-import { lockKeys } from '@kanta/database';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
@@ -7,18 +6,14 @@ import {
   VEHICLE_UNLINKED_V1,
   VEHICLE_UPDATED_V1,
   normaliseRegistration,
-  normaliseVin,
   type CallerContext,
   type CreateVehicleDto,
   type LinkVehicleCustomerDto,
-  type PartnerVehicle,
   type PageQueryDto,
   type SearchVehiclesQueryDto,
   type UpdateVehicleDto,
   type VehiclePage,
-  type VehicleRole,
   type VehicleView,
-  textOrNull,
 } from '@kanta/contracts';
 import { Outbox } from '@kanta/messaging';
 import { RpcProblem, uuidv7 } from '@kanta/platform';
@@ -31,8 +26,8 @@ import {
   VehiclesRepository,
   type SearchPosition,
   type VehicleRow,
-  type VehicleWrite,
 } from './vehicles.repository';
+import { buildVehicleWrite, unchanged } from './vehicle-write';
 
 const DEFAULT_PAGE_SIZE = 25;
 
@@ -51,7 +46,7 @@ export class VehiclesService {
 
   async create(context: CallerContext, input: CreateVehicleDto): Promise<VehicleView> {
     const tenant = requireTenant(context);
-    const write = buildWrite(input.registration, input);
+    const write = buildVehicleWrite(input.registration, input);
     return this.write(async (manager) => {
       const row = await this.repository.insert(manager, tenant.id, uuidv7(), write);
       await this.publish(manager, VEHICLE_CREATED_V1, tenant.id, row, correlationOf(context));
@@ -88,7 +83,7 @@ export class VehiclesService {
           { field: 'registration', reason: 'required', message: 'registration cannot be cleared' },
         ]);
       }
-      const write = buildWrite(patch.registration ?? current.registration, {
+      const write = buildVehicleWrite(patch.registration ?? current.registration, {
         make: has('make') ? patch.make : current.make,
         model: has('model') ? patch.model : current.model,
         year: has('year') ? patch.year : current.year,
@@ -191,260 +186,6 @@ export class VehiclesService {
     });
   }
 
-  /**
-   * A vehicle a partner event names, found by plate or created; what the partner knows and the
-   * record lacks (make, model, year, VIN) is filled in, and it was seen at `seenAt`.
-   */
-  async fromPartner(
-    manager: EntityManager,
-    tenantId: string,
-    vehicle: PartnerVehicle,
-    seenAt: string,
-    correlationId: string | null,
-  ): Promise<string> {
-    vehicle = asSighted(vehicle);
-    const norm = normaliseRegistration(vehicle.registration);
-    // Two partner events bringing the same new plate at once make one vehicle, not a conflict.
-    await lockKeys(manager, [`vehicles:${tenantId}:plate:${norm}`]);
-    const current = await this.repository.findByRegistration(manager, tenantId, norm);
-    if (!current) {
-      const vinFree = vehicle.vin ? !(await this.vinTaken(manager, tenantId, vehicle.vin)) : false;
-      const row = await this.repository.insert(manager, tenantId, uuidv7(), {
-        ...buildWrite(vehicle.registration, { ...vehicle, vin: vinFree ? vehicle.vin : null }),
-        last_seen_at: seenAt,
-      });
-      await this.publish(manager, VEHICLE_CREATED_V1, tenantId, row, correlationId);
-      return row.id;
-    }
-    return this.refreshFromPartner(manager, tenantId, current, vehicle, seenAt, correlationId);
-  }
-
-  /**
-   * A vehicle the tenant has, read under its plate's lock and its row lock (so a staff edit is
-   * waited for, then filled in, not written over): what it lacks filled in, seen then.
-   */
-  private async refreshFromPartner(
-    manager: EntityManager,
-    tenantId: string,
-    current: VehicleRow,
-    vehicle: PartnerVehicle,
-    seenAt: string,
-    correlationId: string | null,
-  ): Promise<string> {
-    const vin =
-      current.vin ??
-      (vehicle.vin && !(await this.vinTaken(manager, tenantId, vehicle.vin)) ? vehicle.vin : null);
-    const lastSeen =
-      current.last_seen_at && new Date(current.last_seen_at) > new Date(seenAt)
-        ? new Date(current.last_seen_at).toISOString()
-        : seenAt;
-    const write: VehicleWrite = {
-      registration: current.registration,
-      registration_norm: current.registration_norm,
-      make: current.make ?? vehicle.make ?? null,
-      model: current.model ?? vehicle.model ?? null,
-      year: current.year ?? vehicle.year ?? null,
-      vin,
-      last_seen_at: lastSeen,
-    };
-    if (!unchanged(current, write)) {
-      const row = await this.repository.update(manager, tenantId, current.id, write);
-      if (row.vin !== current.vin) {
-        await this.publish(manager, VEHICLE_UPDATED_V1, tenantId, row, correlationId);
-      }
-    }
-    return current.id;
-  }
-
-  /**
-   * `fromPartner` for the vehicles of a batch of partner events, answered in the order given:
-   * the plates locked and looked up in one statement each, the new ones inserted in one, their
-   * events in one outbox insert. A plate the tenant has, or one an earlier sighting of the batch
-   * brings too, is filled in after the inserts, one vehicle at a time (what it fills in is per
-   * vehicle), from the row already read where there is one.
-   */
-  async fromPartnerMany(manager: EntityManager, sightings: PartnerSighting[]): Promise<string[]> {
-    if (sightings.length === 0) return [];
-    const keyed = sightings.map((s) => {
-      const norm = normaliseRegistration(s.vehicle.registration);
-      return { ...s, vehicle: asSighted(s.vehicle), norm, key: `${s.tenantId}:${norm}` };
-    });
-    await lockKeys(
-      manager,
-      keyed.map((s) => `vehicles:${s.tenantId}:plate:${s.norm}`),
-    );
-    const stored = new Map(
-      (await this.repository.findManyByRegistration(manager, keyed)).map((row) => [
-        `${row.tenant_id}:${row.registration_norm}`,
-        row,
-      ]),
-    );
-    const firsts = new Map<string, (typeof keyed)[number]>();
-    for (const s of keyed) if (!stored.has(s.key) && !firsts.has(s.key)) firsts.set(s.key, s);
-    const taken = await this.repository.takenVins(
-      manager,
-      [...firsts.values()].flatMap((s) =>
-        s.vehicle.vin ? [{ tenantId: s.tenantId, vin: s.vehicle.vin }] : [],
-      ),
-    );
-    const inserts = [...firsts.values()].map((s) => {
-      // A VIN the tenant has, or an earlier new vehicle of the batch took, is left out.
-      const vin =
-        s.vehicle.vin && !taken.has(`${s.tenantId}:${s.vehicle.vin}`) ? s.vehicle.vin : null;
-      if (vin) taken.add(`${s.tenantId}:${vin}`);
-      return {
-        sighting: s,
-        tenantId: s.tenantId,
-        id: uuidv7(),
-        write: {
-          ...buildWrite(s.vehicle.registration, { ...s.vehicle, vin }),
-          last_seen_at: s.seenAt,
-        },
-      };
-    });
-    const made = new Map<(typeof keyed)[number], string>();
-    if (inserts.length > 0) {
-      const rows = await this.repository.insertMany(manager, inserts);
-      await this.outbox.enqueue(
-        manager,
-        rows.map((row, i) =>
-          vehicleEvent(
-            VEHICLE_CREATED_V1,
-            inserts[i].tenantId,
-            row,
-            inserts[i].sighting.correlationId,
-          ),
-        ),
-      );
-      for (const insert of inserts) made.set(insert.sighting, insert.id);
-    }
-    const ids: string[] = [];
-    for (const s of keyed) {
-      const id = made.get(s);
-      if (id) {
-        ids.push(id);
-        continue;
-      }
-      // The row read above serves the plate's first sighting; a later one of the same plate
-      // reads it again, as the earlier one may have changed it (the lock is held either way).
-      const read = stored.get(s.key);
-      stored.delete(s.key);
-      const current =
-        read ?? (await this.repository.findByRegistration(manager, s.tenantId, s.norm));
-      ids.push(
-        current
-          ? await this.refreshFromPartner(
-              manager,
-              s.tenantId,
-              current,
-              s.vehicle,
-              s.seenAt,
-              s.correlationId,
-            )
-          : await this.fromPartner(manager, s.tenantId, s.vehicle, s.seenAt, s.correlationId),
-      );
-    }
-    return ids;
-  }
-
-  /**
-   * Links a customer a partner named: in the role the partner gave, or else as owner when the
-   * vehicle has none and as proxy when it has; the default customer when it has none. An existing
-   * link is left as staff set it.
-   */
-  async linkFromPartner(
-    manager: EntityManager,
-    tenantId: string,
-    vehicleId: string,
-    customerId: string,
-    correlationId: string | null,
-    role?: VehicleRole,
-  ): Promise<void> {
-    const current = await this.repository.findById(tenantId, vehicleId, manager, true);
-    if (!current || current.customers.some((l) => l.customer_id === customerId)) return;
-    role ??= partnerRole(current.customers);
-    const isDefault = !current.customers.some((l) => l.is_default);
-    await this.repository.link(manager, tenantId, vehicleId, customerId, role, isDefault);
-    const row = await this.repository.touch(manager, tenantId, vehicleId);
-    await this.publish(manager, VEHICLE_LINKED_V1, tenantId, row, correlationId);
-  }
-
-  /**
-   * `linkFromPartner` for several vehicles at once: the vehicles locked and read in one
-   * statement each, the links written in one or two, the vehicles touched in one, their events
-   * in one outbox insert. A vehicle named twice is linked the second time through
-   * `linkFromPartner` (its links have changed in between).
-   */
-  async linkManyFromPartner(manager: EntityManager, links: PartnerLink[]): Promise<void> {
-    const firsts = new Map<string, PartnerLink>();
-    const again: PartnerLink[] = [];
-    for (const link of links) {
-      const key = `${link.tenantId}:${link.vehicleId}`;
-      if (firsts.has(key)) again.push(link);
-      else firsts.set(key, link);
-    }
-    const keys = [...firsts.values()].map((l) => ({ tenantId: l.tenantId, id: l.vehicleId }));
-    if (keys.length > 0) {
-      const current = new Map(
-        (await this.repository.findMany(manager, keys, true)).map((row) => [
-          `${row.tenant_id}:${row.id}`,
-          row,
-        ]),
-      );
-      const writes = [...firsts.entries()].flatMap(([key, link]) => {
-        const row = current.get(key);
-        if (!row || row.customers.some((l) => l.customer_id === link.customerId)) return [];
-        return [
-          {
-            ...link,
-            role: link.role ?? partnerRole(row.customers),
-            isDefault: !row.customers.some((l) => l.is_default),
-          },
-        ];
-      });
-      if (writes.length > 0) {
-        await this.repository.linkMany(manager, writes);
-        const touched = new Map(
-          (
-            await this.repository.touchMany(
-              manager,
-              writes.map((w) => ({ tenantId: w.tenantId, id: w.vehicleId })),
-            )
-          ).map((row) => [`${row.tenant_id}:${row.id}`, row]),
-        );
-        await this.outbox.enqueue(
-          manager,
-          writes.map((w) =>
-            vehicleEvent(
-              VEHICLE_LINKED_V1,
-              w.tenantId,
-              touched.get(`${w.tenantId}:${w.vehicleId}`)!,
-              w.correlationId,
-            ),
-          ),
-        );
-      }
-    }
-    for (const link of again) {
-      await this.linkFromPartner(
-        manager,
-        link.tenantId,
-        link.vehicleId,
-        link.customerId,
-        link.correlationId,
-        link.role,
-      );
-    }
-  }
-
-  private async vinTaken(manager: EntityManager, tenantId: string, vin: string): Promise<boolean> {
-    const rows = await manager.query<unknown[]>(
-      'SELECT 1 FROM vehicles.vehicles WHERE tenant_id = $1 AND vin = $2',
-      [tenantId, vin],
-    );
-    return rows.length > 0;
-  }
-
   private async publish(
     manager: EntityManager,
     type: VehicleEventType,
@@ -468,66 +209,6 @@ export class VehiclesService {
         taken('vin-taken', 'vin', 'Another vehicle of this tenant has this VIN.'),
     });
   }
-}
-
-/** A vehicle a partner event names, seen at the event's time. */
-export interface PartnerSighting {
-  tenantId: string;
-  vehicle: PartnerVehicle;
-  seenAt: string;
-  correlationId: string | null;
-}
-
-/** A customer a partner event's contact resolved to, for a vehicle the event named. */
-export interface PartnerLink {
-  tenantId: string;
-  vehicleId: string;
-  customerId: string;
-  correlationId: string | null;
-  /** As the partner said (`vehicle.customerRole`); absent, see `partnerRole`. */
-  role?: VehicleRole;
-}
-
-/** The role of a customer a partner named without one: owner of a vehicle that has none. */
-function partnerRole(links: { role: VehicleRole }[]): VehicleRole {
-  return links.some((l) => l.role === 'owner') ? 'proxy' : 'owner';
-}
-
-interface VehicleFields {
-  make?: string | null;
-  model?: string | null;
-  year?: number | null;
-  vin?: string | null;
-  lastSeenAt?: string | null;
-}
-
-function buildWrite(registration: string, fields: VehicleFields): VehicleWrite {
-  return {
-    registration: registration.trim(),
-    registration_norm: normaliseRegistration(registration),
-    make: textOrNull(fields.make),
-    model: textOrNull(fields.model),
-    year: fields.year ?? null,
-    vin: textOrNull(fields.vin),
-    last_seen_at: fields.lastSeenAt ? new Date(fields.lastSeenAt).toISOString() : null,
-  };
-}
-
-function unchanged(current: VehicleRow, write: VehicleWrite): boolean {
-  const seen = current.last_seen_at ? new Date(current.last_seen_at).toISOString() : null;
-  return (
-    current.registration === write.registration &&
-    current.make === write.make &&
-    current.model === write.model &&
-    current.year === write.year &&
-    current.vin === write.vin &&
-    seen === write.last_seen_at
-  );
-}
-
-/** A partner's vehicle with its VIN as stored: partners may send it in any case, with hyphens. */
-function asSighted(vehicle: PartnerVehicle): PartnerVehicle {
-  return vehicle.vin === undefined ? vehicle : { ...vehicle, vin: normaliseVin(vehicle.vin) };
 }
 
 /** Where a search's page ended, from its cursor (a 422 for one this API did not issue). */
