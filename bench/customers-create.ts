@@ -6,9 +6,9 @@
  */
 import 'reflect-metadata';
 import { Pool } from 'pg';
-import { CUSTOMER_CREATED_V1 } from '@kanta/contracts';
-import { Outbox } from '@kanta/messaging';
-import { uuidv7 } from '@kanta/platform';
+import { CUSTOMERS, CUSTOMER_CREATED_V1 } from '@kanta/contracts';
+import { Outbox, commandStatementPart } from '@kanta/messaging';
+import { WriteCommand, uuidv7 } from '@kanta/platform';
 import { blankCard, type CustomerWrite } from '../services/customers/src/customers/customer-row';
 import { insertCustomerStatement } from '../services/customers/src/customers/customers.repository';
 import { candidatesStatement } from '../services/customers/src/duplicates/duplicates.repository';
@@ -118,7 +118,21 @@ async function main(): Promise<void> {
           id,
           origin: 'reception',
           write,
-          idempotency: null,
+          // The service records each create's command with it: so does the floor.
+          command: (firstParam) =>
+            commandStatementPart(
+              CUSTOMERS_SCHEMA,
+              new WriteCommand(
+                tenantId,
+                uuidv7(),
+                false,
+                new Date(Date.now() + 10_000),
+                CUSTOMERS.create.pattern,
+                '',
+              ),
+              firstParam,
+              '$2',
+            ),
           events: (firstParam) =>
             outbox.statementPart(
               [

@@ -26,9 +26,3 @@ export interface CallerContext {
   currentStationId: string | null;
   correlationId: string;
 }
-
-/** Every RPC carries the caller's context beside its data. */
-export interface RpcRequest<TData> {
-  context: CallerContext;
-  data: TData;
-}

@@ -1,6 +1,13 @@
+import { applyDecorators } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsDefined, IsObject, ValidateNested } from 'class-validator';
+import type { CallerContext } from './context';
+
 /**
  * Request/response between the gateway and the services. One durable command queue per service;
- * message patterns are defined here once and nowhere else.
+ * each service's operations are one typed contract in its folder (`CUSTOMERS`, `CONSENTS`,
+ * `VEHICLES`): pattern, data class and answer type together, used by both the gateway's calls and
+ * the service's handlers, so the compiler checks both ends.
  */
 export const RPC_QUEUES = {
   customers: 'kanta.rpc.customers',
@@ -10,72 +17,130 @@ export const RPC_QUEUES = {
 export type RpcService = keyof typeof RPC_QUEUES;
 export const RPC_SERVICES = Object.keys(RPC_QUEUES) as RpcService[];
 
-/** Every service answers `<service>.health` with a ServiceHealth. */
-export const healthPattern = (service: RpcService): string => `${service}.health`;
+/** The class an operation's data is validated with at the service's edge. */
+export type RpcDataClass<T> = new () => T;
 
-export const CUSTOMERS_RPC = {
-  health: 'customers.health',
-  create: 'customers.customer.create',
-  get: 'customers.customer.get',
-  update: 'customers.customer.update',
-  search: 'customers.customer.search',
-  getFieldRules: 'customers.field-rules.get',
-  putFieldRules: 'customers.field-rules.put',
-  listLabels: 'customers.label.list',
-  createLabel: 'customers.label.create',
-  renameLabel: 'customers.label.rename',
-  deleteLabel: 'customers.label.delete',
-  setGroupMembership: 'customers.customer.group-membership',
-  createReminder: 'customers.reminder.create',
-  getReminder: 'customers.reminder.get',
-  listReminders: 'customers.reminder.list',
-  updateReminder: 'customers.reminder.update',
-  deleteReminder: 'customers.reminder.delete',
-  listDuplicates: 'customers.duplicates.list',
-  dismissDuplicate: 'customers.duplicates.dismiss',
-  scanDuplicates: 'customers.duplicates.scan',
-  getDuplicateScan: 'customers.duplicates.scan.get',
-} as const;
+declare const ANSWER: unique symbol;
 
-export const CONSENTS_RPC = {
-  health: 'consents.health',
-  publishText: 'consents.text.publish',
-  listTexts: 'consents.text.list',
-  getText: 'consents.text.get',
-  customerConsents: 'consents.customer.get',
-  record: 'consents.customer.record',
-  refresh: 'consents.customer.refresh',
-  validate: 'consents.decisions.validate',
-  getPreferences: 'consents.preferences.get',
-  setPreferences: 'consents.preferences.set',
-  contactability: 'consents.contactability.get',
-} as const;
+/** What an operation answers, as a type only: `answers<CustomerView>()`. */
+export interface RpcAnswer<T> {
+  readonly [ANSWER]?: () => T;
+}
 
-export const VEHICLES_RPC = {
-  health: 'vehicles.health',
-  createVehicle: 'vehicles.vehicle.create',
-  getVehicle: 'vehicles.vehicle.get',
-  updateVehicle: 'vehicles.vehicle.update',
-  searchVehicles: 'vehicles.vehicle.search',
-  linkCustomer: 'vehicles.vehicle.link',
-  unlinkCustomer: 'vehicles.vehicle.unlink',
-  customerVehicles: 'vehicles.customer.vehicles',
-  createVisit: 'vehicles.visit.create',
-  getVisit: 'vehicles.visit.get',
-  updateVisit: 'vehicles.visit.update',
-  listVisits: 'vehicles.visit.list',
-  customerVisits: 'vehicles.customer.visits',
-  createSale: 'vehicles.sale.create',
-  getSale: 'vehicles.sale.get',
-  listSales: 'vehicles.sale.list',
-  customerSales: 'vehicles.customer.sales',
-  customerSummary: 'vehicles.customer.summary',
-  rejectedPartnerEvents: 'vehicles.partner.rejected',
-} as const;
+/** Marks the answer type of an operation; it exists for the compiler only. */
+export function answers<T>(): RpcAnswer<T> {
+  return {};
+}
 
-/** What a service answers to its `<service>.health` pattern. */
+/**
+ * One operation a service offers. A `write` changes state: the gateway gives it a command id (the
+ * client's Idempotency-Key, or a fresh one) and a deadline, and the service records the id with
+ * the effect in the same transaction, so a redelivered command answers what the first delivery
+ * did instead of running again (libs/platform CommandLog). A `query` only reads.
+ */
+export interface RpcOperation<TData, TResult> extends RpcAnswer<TResult> {
+  readonly service: RpcService;
+  readonly pattern: string;
+  readonly kind: 'query' | 'write';
+  readonly data: RpcDataClass<TData>;
+}
+
+/** The data an operation is called with. */
+export type RpcDataOf<Op> = Op extends RpcOperation<infer TData, unknown> ? TData : never;
+/** What an operation answers. */
+export type RpcResultOf<Op> = Op extends RpcOperation<unknown, infer TResult> ? TResult : never;
+
+/** The two kinds of operation of one service, for its contract. */
+export function rpcOperationsOf(service: RpcService): {
+  query<TData, TResult>(
+    pattern: string,
+    data: RpcDataClass<TData>,
+    answer: RpcAnswer<TResult>,
+  ): RpcOperation<TData, TResult>;
+  write<TData, TResult>(
+    pattern: string,
+    data: RpcDataClass<TData>,
+    answer: RpcAnswer<TResult>,
+  ): RpcOperation<TData, TResult>;
+} {
+  const operation =
+    (kind: 'query' | 'write') =>
+    <TData, TResult>(
+      pattern: string,
+      data: RpcDataClass<TData>,
+      // The answer marker is a type; nothing of it is kept.
+      _answer: RpcAnswer<TResult>,
+    ): RpcOperation<TData, TResult> => {
+      if (!pattern.startsWith(`${service}.`)) {
+        throw new Error(`${pattern}: a ${service} pattern starts with "${service}."`);
+      }
+      return Object.freeze({ service, pattern, kind, data });
+    };
+  return { query: operation('query'), write: operation('write') };
+}
+
+/** What a write command carries beside its data. */
+export interface RpcCommandId {
+  /** Recorded with the effect: the client's Idempotency-Key, or one the gateway made. */
+  id: string;
+  /** True when `id` is the client's Idempotency-Key: a replay then says so (200, not 201). */
+  fromClient: boolean;
+}
+
+/** Every RPC carries the caller's context beside its data. */
+export interface RpcRequest<TData> {
+  context: CallerContext;
+  data: TData;
+  /**
+   * Epoch milliseconds after which nobody waits for the answer: the service neither starts the
+   * work nor commits it then, so a gateway timeout means "not written". Absent from old callers.
+   */
+  deadline?: number;
+  /** Present on write operations. */
+  command?: RpcCommandId;
+}
+
+/** The data of an operation that takes none. */
+export class NoData {}
+
+/** What a service answers to its `<service>.health` operation. */
 export interface ServiceHealth {
   service: string;
   status: 'ok' | 'degraded';
   checks: Record<string, 'up' | 'down'>;
 }
+
+const FIELD_ROOT = Symbol('kanta:rpc-field-root');
+
+/**
+ * Marks a property of an RPC data class as the body the caller sent (e.g. `customer` of a create
+ * command), so field errors inside it are named as the caller knows them (`addresses.0.country`,
+ * not `customer.addresses.0.country`).
+ */
+export function RpcFieldRoot(): PropertyDecorator {
+  return (target, property) => {
+    const roots = (Reflect.getMetadata(FIELD_ROOT, target) as Set<string | symbol>) ?? new Set();
+    roots.add(property);
+    Reflect.defineMetadata(FIELD_ROOT, roots, target);
+  };
+}
+
+/**
+ * The body the caller sent, inside an operation's data (`customer` of a create): required, an
+ * object, validated with its own class, and the root its field errors are named from.
+ */
+export function RpcBody(body: () => RpcDataClass<object>): PropertyDecorator {
+  return applyDecorators(RpcFieldRoot(), IsDefined(), IsObject(), ValidateNested(), Type(body));
+}
+
+/** The properties of an RPC data class marked with RpcFieldRoot. */
+export function rpcFieldRootsOf(type: RpcDataClass<unknown>): ReadonlySet<string | symbol> {
+  return (
+    (Reflect.getMetadata(FIELD_ROOT, type.prototype as object) as
+      Set<string | symbol> | undefined) ?? new Set<string | symbol>()
+  );
+}
+
+/** The longest Idempotency-Key, and what it may hold: printable ASCII without spaces. */
+export const IDEMPOTENCY_KEY_MAX = 200;
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]+$/;

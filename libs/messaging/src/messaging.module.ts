@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createLogger, readConfig, readInfrastructureConfig } from '@kanta/platform';
+import { CommandLog } from './command-log';
 import { BrokerConnection, type BrokerHealth, type MessagingLogger } from './broker-connection';
 import { EventConsumer } from './event-consumer';
 import { Outbox } from './outbox';
@@ -45,6 +46,11 @@ export interface MessagingModuleOptions {
    * `EVENTS_WAIT_RETENTION_DAYS` (see OutboxRelayOptions.waiting).
    */
   waiting?: WaitingTable[];
+  /**
+   * The service handles write commands over RPC: provide its CommandLog (the `commands` table of
+   * its schema, created by `commandLogTableV1Up`) and clean up the log's expired rows.
+   */
+  commandLog?: boolean;
   /** How long bootstrap waits for the broker before going on without it (it reconnects). */
   startupTimeoutMs?: number;
   logger?: MessagingLogger;
@@ -170,6 +176,7 @@ export class MessagingModule {
               logger: o.logger,
               waiting: o.waiting,
               waitRetentionMs: o.waitRetentionMs,
+              commandLog: o.commandLog,
               ...(o.relay === false ? {} : o.relay),
             });
             outbox.onCommitted(() => relay.wake());
@@ -195,6 +202,11 @@ export class MessagingModule {
               ...o.consumer,
             }),
         },
+        {
+          provide: CommandLog,
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) => new CommandLog(dataSource, options.schema),
+        },
         MessagingHealth,
         MessagingLifecycle,
       ],
@@ -204,6 +216,7 @@ export class MessagingModule {
         Outbox,
         OutboxRelay,
         EventConsumer,
+        CommandLog,
         MessagingHealth,
       ],
     };

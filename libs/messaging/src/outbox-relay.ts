@@ -51,6 +51,11 @@ export interface OutboxRelayOptions {
    */
   waiting?: WaitingTable[];
   waitRetentionMs?: number;
+  /**
+   * The schema has a command log (CommandLog): the same clean-up deletes the rows of
+   * gateway-made command ids an hour after their deadline, when no delivery of theirs can run.
+   */
+  commandLog?: boolean;
 }
 
 /** A table of rows that wait for another event, and its column saying since when. */
@@ -68,6 +73,9 @@ export interface WaitingTable {
 
 /** Rows one clean-up statement deletes, so no statement holds many locks for long. */
 const CLEANUP_BATCH = 5000;
+
+/** How long a gateway-made command id is kept after its deadline: for looking into, nothing else. */
+const COMMAND_RETENTION_MS = 3600 * 1000;
 
 interface OutboxRow {
   id: string;
@@ -149,7 +157,11 @@ export class OutboxRelay {
     this.options.dataSource.subscribers.push(this.commitWatcher);
     // Rows committed before the start are picked up by the first pass.
     this.loop = this.run();
-    if (this.retentionMs > 0 || (this.options.waiting ?? []).length > 0) {
+    if (
+      this.retentionMs > 0 ||
+      (this.options.waiting ?? []).length > 0 ||
+      this.options.commandLog === true
+    ) {
       this.cleanupTimer = setInterval(() => {
         this.cleanup ??= this.deleteExpired()
           .catch((error: unknown) => {
@@ -171,7 +183,7 @@ export class OutboxRelay {
       this.retentionMs > 0 ? await this.expireOlder('outbox', 'published_at', this.retentionMs) : 0;
     for (const { table, since, kept } of this.options.waiting ?? []) {
       if (this.stopping) break;
-      const expired = await this.expireOlder(table, since, this.waitRetentionMs, kept);
+      const expired = await this.expireOlder(table, since, this.waitRetentionMs, { kept });
       if (expired > 0) {
         this.options.logger.warn(
           { table: `${this.options.schema}.${table}`, [kept ? 'givenUp' : 'deleted']: expired },
@@ -180,21 +192,30 @@ export class OutboxRelay {
       }
       total += expired;
     }
+    if (this.options.commandLog === true && !this.stopping) {
+      total += await this.expireOlder('commands', 'deadline', COMMAND_RETENTION_MS, {
+        where: 'NOT from_client',
+      });
+    }
     return total;
   }
 
-  /** Deletes the rows older than ageMs by `column` (or, for kept rows, gives up on them). */
+  /**
+   * Deletes the rows older than ageMs by `column` (only those matching `where`, when given), or,
+   * for kept rows, gives up on them.
+   */
   private async expireOlder(
     table: string,
     column: string,
     ageMs: number,
-    kept?: WaitingTable['kept'],
+    { kept, where }: { kept?: WaitingTable['kept']; where?: string } = {},
   ): Promise<number> {
     const from = `"${this.options.schema}"."${table}"`;
     const old = `"${column}" < now() - $1 * interval '1 millisecond'`;
+    const condition = kept ? kept.waiting : where;
     // By ctid, so a table without a one-column key is cleaned the same way.
-    const batch = kept
-      ? `SELECT ctid FROM ${from} WHERE (${kept.waiting}) AND ${old} LIMIT ${CLEANUP_BATCH}`
+    const batch = condition
+      ? `SELECT ctid FROM ${from} WHERE (${condition}) AND ${old} LIMIT ${CLEANUP_BATCH}`
       : `SELECT ctid FROM ${from} WHERE ${old} LIMIT ${CLEANUP_BATCH}`;
     const statement = kept
       ? `UPDATE ${from} SET ${kept.giveUp} WHERE ctid = ANY(ARRAY(${batch}))`

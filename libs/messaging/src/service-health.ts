@@ -1,8 +1,8 @@
 import { Controller, Get, Injectable, Res, type Type } from '@nestjs/common';
-import { MessagePattern } from '@nestjs/microservices';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { healthPattern, type RpcService, type ServiceHealth } from '@kanta/contracts';
+import { HEALTH_OPERATIONS, type RpcService, type ServiceHealth } from '@kanta/contracts';
+import { Handles } from '@kanta/platform';
 import { MessagingHealth } from './messaging.module';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -68,7 +68,7 @@ export function serviceHealthController(service: RpcService): Type {
       response.status(health.status === 'ok' ? 200 : 503).json(health);
     }
 
-    @MessagePattern(healthPattern(service))
+    @Handles(HEALTH_OPERATIONS[service])
     rpc(): Promise<ServiceHealth> {
       return this.health.check(service);
     }

@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { applyDecorators } from '@nestjs/common';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
 import { problemType } from '@kanta/contracts';
 import { RpcProblem } from './rpc-problem';
 
@@ -32,20 +30,4 @@ export function idempotencyKeyReused(): RpcProblem {
     status: 422,
     detail: 'This Idempotency-Key was used before for another request; send a new key.',
   });
-}
-
-/** The longest Idempotency-Key, and what it may hold: printable ASCII without spaces. */
-export const IDEMPOTENCY_KEY_MAX = 200;
-export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]+$/;
-
-/** An optional `idempotencyKey` in a create command, by the same rule as the header. */
-export function IsIdempotencyKey(): PropertyDecorator {
-  return applyDecorators(
-    IsOptional(),
-    IsString(),
-    Length(1, IDEMPOTENCY_KEY_MAX),
-    Matches(IDEMPOTENCY_KEY_PATTERN, {
-      message: 'idempotencyKey must be printable ASCII without spaces',
-    }),
-  );
 }

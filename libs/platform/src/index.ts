@@ -4,6 +4,7 @@ export * from './rpc-problem';
 export * from './http';
 export * from './rpc/rpc-client';
 export * from './rpc/rpc-server';
+export * from './rpc/write-command';
 export * from './ids';
 export * from './jobs';
 export * from './nest-logger';

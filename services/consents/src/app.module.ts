@@ -39,6 +39,7 @@ export class AppModule {
           schema: CONSENTS_SCHEMA,
           amqpUrl: options.amqpUrl,
           relay: options.relay === false ? false : undefined,
+          commandLog: true,
           waiting: [
             { table: 'partner_pending', since: 'received_at' },
             { table: 'partner_resolutions', since: 'received_at' },

@@ -1,34 +1,32 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern } from '@nestjs/microservices';
 import {
-  CONSENTS_RPC,
-  ListConsentTextsQueryDto,
+  CONSENTS,
+  type ByIdQuery,
   type CallerContext,
   type CommunicationPreferencesView,
   type ConsentTextPage,
   type ConsentTextView,
+  type ContactabilityQuery,
   type ContactabilityView,
+  type CustomerConsentsQuery,
   type CustomerConsentsView,
+  type CustomerRef,
   type FieldError,
+  type ListConsentTextsQueryDto,
+  type PublishConsentTextCommand,
+  type PublishConsentTextResult,
+  type RecordConsentsCommand,
+  type RefreshConsentsCommand,
+  type SetPreferencesCommand,
+  type ValidateConsentsCommand,
 } from '@kanta/contracts';
-import { RpcCaller, RpcData } from '@kanta/platform';
-import {
-  ContactabilityQueryCommandDto,
-  CustomerConsentsQueryCommandDto,
-  CustomerPreferencesQueryDto,
-  GetConsentTextQueryDto,
-  PublishConsentTextCommandDto,
-  RecordConsentsCommandDto,
-  RefreshConsentsCommandDto,
-  SetPreferencesCommandDto,
-  ValidateConsentsCommandDto,
-} from './consents.commands';
+import { Handles, type WriteCommand } from '@kanta/platform';
 import { Contactability } from './contactability/contactability.service';
 import { ConsentLedger } from './ledger/consent-ledger.service';
 import { CommunicationPreferences } from './preferences/communication-preferences.service';
-import { ConsentTextsService, type PublishResult } from './texts/consent-texts.service';
+import { ConsentTextsService } from './texts/consent-texts.service';
 
-/** The consents service's RPC patterns: thin, each hands over to its service. */
+/** The consents service's RPC operations: thin, each hands over to its service. */
 @Controller()
 export class ConsentsController {
   constructor(
@@ -38,83 +36,78 @@ export class ConsentsController {
     private readonly contactability: Contactability,
   ) {}
 
-  @MessagePattern(CONSENTS_RPC.publishText)
+  @Handles(CONSENTS.publishText)
   publishText(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: PublishConsentTextCommandDto,
-  ): Promise<PublishResult> {
-    return this.texts.publish(caller, data.text);
+    caller: CallerContext,
+    data: PublishConsentTextCommand,
+    command: WriteCommand,
+  ): Promise<PublishConsentTextResult> {
+    return this.texts.publish(caller, data.text, command);
   }
 
-  @MessagePattern(CONSENTS_RPC.listTexts)
-  listTexts(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: ListConsentTextsQueryDto,
-  ): Promise<ConsentTextPage> {
+  @Handles(CONSENTS.listTexts)
+  listTexts(caller: CallerContext, data: ListConsentTextsQueryDto): Promise<ConsentTextPage> {
     return this.texts.list(caller, data);
   }
 
-  @MessagePattern(CONSENTS_RPC.getText)
-  getText(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: GetConsentTextQueryDto,
-  ): Promise<ConsentTextView> {
+  @Handles(CONSENTS.getText)
+  getText(caller: CallerContext, data: ByIdQuery): Promise<ConsentTextView> {
     return this.texts.get(caller, data.id);
   }
 
-  @MessagePattern(CONSENTS_RPC.customerConsents)
+  @Handles(CONSENTS.customerConsents)
   customerConsents(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: CustomerConsentsQueryCommandDto,
+    caller: CallerContext,
+    data: CustomerConsentsQuery,
   ): Promise<CustomerConsentsView> {
     return this.ledger.view(caller, data.customerId, data.history ?? false);
   }
 
-  @MessagePattern(CONSENTS_RPC.record)
+  @Handles(CONSENTS.record)
   record(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: RecordConsentsCommandDto,
+    caller: CallerContext,
+    data: RecordConsentsCommand,
+    command: WriteCommand,
   ): Promise<CustomerConsentsView> {
-    return this.ledger.record(caller, data.customerId, data.consents);
+    return this.ledger.record(caller, data.customerId, data.consents, command);
   }
 
-  @MessagePattern(CONSENTS_RPC.refresh)
+  @Handles(CONSENTS.refresh)
   refresh(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: RefreshConsentsCommandDto,
+    caller: CallerContext,
+    data: RefreshConsentsCommand,
+    command: WriteCommand,
   ): Promise<CustomerConsentsView> {
-    return this.ledger.refresh(caller, data.customerId, data.refresh);
+    return this.ledger.refresh(caller, data.customerId, data.refresh, command);
   }
 
-  @MessagePattern(CONSENTS_RPC.validate)
-  validate(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: ValidateConsentsCommandDto,
-  ): Promise<FieldError[]> {
+  @Handles(CONSENTS.validate)
+  validate(caller: CallerContext, data: ValidateConsentsCommand): Promise<FieldError[]> {
     return this.ledger.check(caller, data.consents);
   }
 
-  @MessagePattern(CONSENTS_RPC.getPreferences)
-  getPreferences(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: CustomerPreferencesQueryDto,
-  ): Promise<CommunicationPreferencesView> {
+  @Handles(CONSENTS.getPreferences)
+  getPreferences(caller: CallerContext, data: CustomerRef): Promise<CommunicationPreferencesView> {
     return this.preferences.get(caller, data.customerId);
   }
 
-  @MessagePattern(CONSENTS_RPC.setPreferences)
+  @Handles(CONSENTS.setPreferences)
   setPreferences(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: SetPreferencesCommandDto,
+    caller: CallerContext,
+    data: SetPreferencesCommand,
+    command: WriteCommand,
   ): Promise<CommunicationPreferencesView> {
-    return this.preferences.set(caller, data.customerId, data.preferences, data.expectedVersion);
+    return this.preferences.set(
+      caller,
+      data.customerId,
+      data.preferences,
+      data.expectedVersion,
+      command,
+    );
   }
 
-  @MessagePattern(CONSENTS_RPC.contactability)
-  contactabilityOf(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: ContactabilityQueryCommandDto,
-  ): Promise<ContactabilityView> {
+  @Handles(CONSENTS.contactability)
+  contactabilityOf(caller: CallerContext, data: ContactabilityQuery): Promise<ContactabilityView> {
     return this.contactability.check(caller, data.customerId, data.purpose, data.channel);
   }
 }

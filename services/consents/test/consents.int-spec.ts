@@ -4,6 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { DataSource } from 'typeorm';
 import {
+  CONSENTS,
   CONTACT_RESOLVED_V1,
   CUSTOMER_CREATED_V1,
   CUSTOMER_UPDATED_V1,
@@ -15,9 +16,11 @@ import {
   type CustomerUpdatedV1,
   type PartnerBookingCreatedV1,
   type PartnerCustomerSubmittedV1,
+  type PublishConsentTextDto,
 } from '@kanta/contracts';
 import { HEADERS, OutboxRelay, eventTopologyNames, serviceQueueNames } from '@kanta/messaging';
 import {
+  commandFor,
   createTestDatabase,
   eventuallyPasses,
   inOneHeldBatch,
@@ -141,6 +144,12 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
       )
     )[0];
 
+  /** Publishes a text as the RPC handler does, with a command of its own. */
+  const publishConsentText = (context: CallerContext, text: PublishConsentTextDto) =>
+    app
+      .get(ConsentTextsService)
+      .publish(context, text, commandFor(CONSENTS.publishText, context, { text }));
+
   const ledgerRows = (customerId: string) =>
     dataSource.query<{ id: string; purpose: string; decision: string }[]>(
       'SELECT id, purpose, decision FROM consents.ledger WHERE customer_id = $1 ORDER BY id',
@@ -148,7 +157,7 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
     );
 
   it('keeps the ledger append-only in the database itself', async () => {
-    const text = await app.get(ConsentTextsService).publish(admin, {
+    const text = await publishConsentText(admin, {
       purpose: 'marketing_email',
       locale: 'fi',
       body: 'Tarjouksia sähköpostilla.',
@@ -156,9 +165,19 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
     const customerId = randomUUID();
     await publish(CUSTOMER_CREATED_V1, created(customerId));
     await eventuallyPasses(async () => expect(await known(customerId)).toBeDefined());
-    await app.get(ConsentLedger).record(admin, customerId, {
-      decisions: [{ purpose: 'marketing_email', decision: 'granted', textId: text.text.id }],
-    });
+    const consents = {
+      decisions: [
+        { purpose: 'marketing_email' as const, decision: 'granted' as const, textId: text.text.id },
+      ],
+    };
+    await app
+      .get(ConsentLedger)
+      .record(
+        admin,
+        customerId,
+        consents,
+        commandFor(CONSENTS.record, admin, { customerId, consents }),
+      );
     const [entry] = await ledgerRows(customerId);
 
     for (const sql of [
@@ -188,7 +207,7 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
   });
 
   it('records consents given at creation once, however often the event is delivered', async () => {
-    const text = await app.get(ConsentTextsService).publish(admin, {
+    const text = await publishConsentText(admin, {
       purpose: 'marketing_sms',
       locale: 'fi',
       body: 'Tekstiviestejä.',
@@ -252,8 +271,7 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
 
     beforeAll(async () => {
       const publishText = async (purpose: 'marketing_email' | 'marketing_sms', body: string) =>
-        (await app.get(ConsentTextsService).publish(admin, { purpose, locale: 'fi', body })).text
-          .id;
+        (await publishConsentText(admin, { purpose, locale: 'fi', body })).text.id;
       emailText = await publishText('marketing_email', 'Sähköposti.');
       smsText = await publishText('marketing_sms', 'Tekstiviesti.');
     });

@@ -59,6 +59,7 @@ export class AppModule {
           schema: CUSTOMERS_SCHEMA,
           amqpUrl: options.amqpUrl,
           relay: options.relay === false ? false : undefined,
+          commandLog: true,
           ...options.messaging,
         }),
         SensitiveDataModule.forRoot(options.sensitiveDataKeys),

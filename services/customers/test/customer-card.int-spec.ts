@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateCustomerDto, CustomerView } from '@kanta/contracts';
-import { LabelsService } from '../src/labels/labels.service';
 import {
+  labelsOf,
   problemOf,
   startCustomers,
   superadmin,
@@ -12,10 +12,10 @@ import {
 
 describe('the customer card (real Postgres)', () => {
   let h: CustomersHarness;
-  let labels: LabelsService;
+  let labels: ReturnType<typeof labelsOf>;
   beforeAll(async () => {
     h = await startCustomers('card');
-    labels = h.app.get(LabelsService);
+    labels = labelsOf(h.app);
   });
   afterAll(async () => {
     await h.close();

@@ -547,18 +547,20 @@ describe('customers service (real Postgres)', () => {
 
   it('answers 403 to a caller without a tenant for every pattern', async () => {
     const id = randomUUID();
+    // One at a time: a call made while another is awaited would reject unheard.
     for (const action of [
-      h.customers.create(superadmin, { firstName: 'A', lastName: 'B' }),
-      h.customers.get(superadmin, id),
-      h.customers.update(superadmin, id, 1, { notes: 'x' }),
-      h.customers.search(superadmin, {}),
-      h.fieldRules.get(superadmin),
-      h.fieldRules.put(superadmin, {
-        person: { required: [], atLeastOneOf: [] },
-        company: { required: [], atLeastOneOf: [] },
-      }),
+      () => h.customers.create(superadmin, { firstName: 'A', lastName: 'B' }),
+      () => h.customers.get(superadmin, id),
+      () => h.customers.update(superadmin, id, 1, { notes: 'x' }),
+      () => h.customers.search(superadmin, {}),
+      () => h.fieldRules.get(superadmin),
+      () =>
+        h.fieldRules.put(superadmin, {
+          person: { required: [], atLeastOneOf: [] },
+          company: { required: [], atLeastOneOf: [] },
+        }),
     ]) {
-      expect((await problemOf(action)).status).toBe(403);
+      expect((await problemOf(action())).status).toBe(403);
     }
   });
 });

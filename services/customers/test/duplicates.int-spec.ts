@@ -8,8 +8,8 @@ import type {
 } from '@kanta/contracts';
 import { blankCard } from '../src/customers/customer-row';
 import { candidatesStatement } from '../src/duplicates/duplicates.repository';
-import { DuplicatesService } from '../src/duplicates/duplicates.service';
 import {
+  duplicatesOf,
   problemOf,
   startCustomers,
   superadmin,
@@ -30,10 +30,10 @@ jest.setTimeout(30_000);
 
 describe('duplicate detection (real Postgres and Redis)', () => {
   let h: CustomersHarness;
-  let duplicates: DuplicatesService;
+  let duplicates: ReturnType<typeof duplicatesOf>;
   beforeAll(async () => {
     h = await startCustomers('duplicates');
-    duplicates = h.app.get(DuplicatesService);
+    duplicates = duplicatesOf(h.app);
   });
   afterAll(async () => {
     await h.close();
@@ -570,9 +570,11 @@ describe('duplicate detection (real Postgres and Redis)', () => {
       // Birthdays are sealed by the service, so these two come through it (each alone is no match).
       const x = await create(t.admin, { firstName: 'Synty', lastName: 'Päiväinen' });
       const y = await create(t.admin, { firstName: 'Synty', lastName: 'Paivainen' });
-      const lookup = h.app
-        .get(DuplicatesService)
-        .keysOf(t.tenantId, { birthday: '1985-06-07' } as never, false).birthdayLookup;
+      const lookup = duplicates.keysOf(
+        t.tenantId,
+        { birthday: '1985-06-07' } as never,
+        false,
+      ).birthdayLookup;
       await h.dataSource.query(
         'UPDATE customers.customers SET birthday_lookup = $2 WHERE tenant_id = $1 AND id = ANY($3::uuid[])',
         [t.tenantId, lookup, [x.id, y.id]],

@@ -1,15 +1,20 @@
 import { reminderJobId, ReminderJobs, SKIP_AFTER_FAILURE_MS } from '../src/reminders/reminder-jobs';
-import { RemindersService } from '../src/reminders/reminders.service';
 import { RedisGate } from './redis-gate';
 import { assigneeOf, dueEvents, inMs, sleep, storedReminder, waitFor } from './reminder-support';
-import { deleteJobKeys, startCustomers, tenantFixture, type CustomersHarness } from './support';
+import {
+  deleteJobKeys,
+  remindersOf,
+  startCustomers,
+  tenantFixture,
+  type CustomersHarness,
+} from './support';
 
 jest.setTimeout(30_000);
 
 describe('reminders while Redis is down (real Postgres; Redis behind a gate of this test)', () => {
   let gate: RedisGate;
   let h: CustomersHarness;
-  let reminders: RemindersService;
+  let reminders: ReturnType<typeof remindersOf>;
   const t = tenantFixture('FI');
 
   beforeAll(async () => {
@@ -18,7 +23,7 @@ describe('reminders while Redis is down (real Postgres; Redis behind a gate of t
     h = await startCustomers('remredisdown', {
       jobs: { redisUrl: gate.url, reminderSweepIntervalMs: 300 },
     });
-    reminders = h.app.get(RemindersService);
+    reminders = remindersOf(h.app);
   });
   afterAll(async () => {
     await h?.close();

@@ -4,7 +4,14 @@ import { Test } from '@nestjs/testing';
 import { ClientRMQ } from '@nestjs/microservices';
 import { connect } from 'amqplib';
 import { firstValueFrom } from 'rxjs';
-import { CUSTOMERS_RPC, type CreateCustomerResult, type ProblemDetails } from '@kanta/contracts';
+import { DataSource } from 'typeorm';
+import {
+  CUSTOMERS,
+  type CreateCustomerResult,
+  type ProblemDetails,
+  type RpcCommandId,
+  type RpcOperation,
+} from '@kanta/contracts';
 import { connectRpcServer, createLogger } from '@kanta/platform';
 import { createTestDatabase, type TestDatabase } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
@@ -50,15 +57,28 @@ describe('customers over the real RMQ command queue', () => {
     await db?.drop();
   });
 
-  const call = <T>(pattern: string, context: unknown, data: unknown): Promise<T> =>
-    firstValueFrom(client.send<T>(pattern, { context, data }));
-  const problemOf = async (
-    pattern: string,
+  // As the gateway sends them: a write carries its command id (a fresh one unless given).
+  const call = <T>(
+    operation: RpcOperation<unknown, T>,
     context: unknown,
     data: unknown,
+    command: RpcCommandId | null = { id: randomUUID(), fromClient: false },
+  ): Promise<T> =>
+    firstValueFrom(
+      client.send<T>(operation.pattern, {
+        context,
+        data,
+        ...(operation.kind === 'write' && command ? { command } : {}),
+      }),
+    );
+  const problemOf = async (
+    operation: RpcOperation<unknown, unknown>,
+    context: unknown,
+    data: unknown,
+    command?: RpcCommandId | null,
   ): Promise<ProblemDetails> => {
     try {
-      await call(pattern, context, data);
+      await call(operation, context, data, command);
     } catch (error) {
       return error as ProblemDetails;
     }
@@ -66,19 +86,21 @@ describe('customers over the real RMQ command queue', () => {
   };
 
   it('creates and reads a customer through the queue', async () => {
-    const created = await call<CreateCustomerResult>(CUSTOMERS_RPC.create, t.admin, {
-      customer: { firstName: 'Rpc', lastName: 'Person', phone: '040 123 4567' },
-      idempotencyKey: 'rpc-key-1',
-    });
+    const created = await call<CreateCustomerResult>(
+      CUSTOMERS.create,
+      t.admin,
+      { customer: { firstName: 'Rpc', lastName: 'Person', phone: '040 123 4567' } },
+      { id: 'rpc-key-1', fromClient: true },
+    );
     expect(created.customer.phone).toBe('+358401234567');
-    const read = await call<{ id: string }>(CUSTOMERS_RPC.get, t.admin, {
+    const read = await call<{ id: string }>(CUSTOMERS.get, t.admin, {
       id: created.customer.id,
     });
     expect(read.id).toBe(created.customer.id);
   });
 
   it('answers validation failures as a 422 problem with one error per field, unknown fields named', async () => {
-    const problem = await problemOf(CUSTOMERS_RPC.create, t.admin, {
+    const problem = await problemOf(CUSTOMERS.create, t.admin, {
       customer: {
         firstName: 'A',
         lastName: 'B',
@@ -99,10 +121,10 @@ describe('customers over the real RMQ command queue', () => {
 
   it('keeps answering after handlers fail: every delivery is acked, success or error', async () => {
     for (let i = 0; i < 3; i++) {
-      expect((await problemOf(CUSTOMERS_RPC.get, t.admin, { id: randomUUID() })).status).toBe(404);
-      expect((await problemOf(CUSTOMERS_RPC.update, t.admin, { id: 'x' })).status).toBe(422);
+      expect((await problemOf(CUSTOMERS.get, t.admin, { id: randomUUID() })).status).toBe(404);
+      expect((await problemOf(CUSTOMERS.update, t.admin, { id: 'x' })).status).toBe(422);
     }
-    const health = await call<{ status: string }>(CUSTOMERS_RPC.health, t.admin, {});
+    const health = await call<{ status: string }>(CUSTOMERS.health, t.admin, {});
     expect(health.status).toBe('ok');
     const connection = await connect(AMQP_URL);
     const channel = await connection.createChannel();
@@ -111,10 +133,20 @@ describe('customers over the real RMQ command queue', () => {
     expect(state.messageCount).toBe(0);
   });
 
+  it('refuses a write that carries no command id with a 400, writing nothing', async () => {
+    const data = { customer: { firstName: 'Without', lastName: 'Command' } };
+    const problem = await problemOf(CUSTOMERS.create, t.admin, data, null);
+    expect(problem).toMatchObject({ status: 400, title: 'A write carries no command id' });
+    const rows = await app
+      .get(DataSource)
+      .query(`SELECT 1 FROM customers.customers WHERE first_name = 'Without'`);
+    expect(rows).toEqual([]);
+  });
+
   it('answers 403 to a caller without a tenant and 400 to a request without a context', async () => {
-    expect((await problemOf(CUSTOMERS_RPC.search, superadmin, {})).status).toBe(403);
-    expect((await problemOf(CUSTOMERS_RPC.getFieldRules, superadmin, {})).status).toBe(403);
-    expect((await problemOf(CUSTOMERS_RPC.search, undefined, {})).status).toBe(400);
+    expect((await problemOf(CUSTOMERS.search, superadmin, {})).status).toBe(403);
+    expect((await problemOf(CUSTOMERS.getFieldRules, superadmin, {})).status).toBe(403);
+    expect((await problemOf(CUSTOMERS.search, undefined, {})).status).toBe(400);
   });
 
   it('accepts "name plus phone or e-mail" field rules over the wire and applies them', async () => {
@@ -122,19 +154,19 @@ describe('customers over the real RMQ command queue', () => {
       person: { required: ['firstName', 'lastName'], atLeastOneOf: [['phone', 'email']] },
       company: { required: ['companyName'], atLeastOneOf: [] },
     };
-    await expect(call(CUSTOMERS_RPC.putFieldRules, t.admin, rules)).resolves.toEqual(rules);
-    const problem = await problemOf(CUSTOMERS_RPC.create, t.admin, {
+    await expect(call(CUSTOMERS.putFieldRules, t.admin, rules)).resolves.toEqual(rules);
+    const problem = await problemOf(CUSTOMERS.create, t.admin, {
       customer: { firstName: 'No', lastName: 'Contact' },
     });
     expect(problem.errors?.map((e) => e.field).sort()).toEqual(['email', 'phone']);
-    expect((await problemOf(CUSTOMERS_RPC.putFieldRules, t.worker, rules)).status).toBe(403);
+    expect((await problemOf(CUSTOMERS.putFieldRules, t.worker, rules)).status).toBe(403);
   });
 
   it('hides internals of unexpected failures behind a 500 problem', async () => {
     // The caller context is trusted, not validated: a tenant id Postgres cannot parse makes
     // the query itself fail, an error the service did not foresee.
     const problem = await problemOf(
-      CUSTOMERS_RPC.search,
+      CUSTOMERS.search,
       { ...t.admin, tenant: { ...t.admin.tenant!, id: 'not-a-uuid' } },
       {},
     );
@@ -145,7 +177,7 @@ describe('customers over the real RMQ command queue', () => {
   // Last: it takes the database away.
   it('answers a 503 problem, not a 500, when its database is gone', async () => {
     await db.drop();
-    const problem = await problemOf(CUSTOMERS_RPC.get, t.admin, { id: randomUUID() });
+    const problem = await problemOf(CUSTOMERS.get, t.admin, { id: randomUUID() });
     expect(problem).toMatchObject({ status: 503, title: 'Service unavailable' });
     expect(JSON.stringify(problem)).not.toContain('kanta_t_');
   });

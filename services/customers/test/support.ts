@@ -2,8 +2,19 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { CallerContext } from '@kanta/contracts';
-import { createTestDatabase, deleteRedisKeys, type TestDatabase } from '@kanta/testing';
+import {
+  CUSTOMERS,
+  type CallerContext,
+  type CreateCustomerDto,
+  type CreateCustomerResult,
+  type CreateReminderCommand,
+  type CustomerLabelList,
+  type CustomerView,
+  type FieldRulesDto,
+  type UpdateCustomerDto,
+  type UpdateReminderCommand,
+} from '@kanta/contracts';
+import { commandFor, createTestDatabase, deleteRedisKeys, type TestDatabase } from '@kanta/testing';
 import type { CustomersAppOptions } from '../src/app-options';
 
 export { problemOf } from '@kanta/testing';
@@ -12,7 +23,10 @@ import { CustomerCards } from '../src/customers/customer-cards';
 import { CustomerCreation } from '../src/customers/creation/customer-creation';
 import { CustomerSearch } from '../src/customers/search/customer-search';
 import { CustomerUpdate } from '../src/customers/update/customer-update';
+import { DuplicatesService } from '../src/duplicates/duplicates.service';
 import { FieldRulesService } from '../src/field-rules/field-rules.service';
+import { LabelsService } from '../src/labels/labels.service';
+import { RemindersService } from '../src/reminders/reminders.service';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -37,10 +51,24 @@ export function deleteJobKeys(prefix: string): Promise<number> {
   return deleteRedisKeys(`${prefix}:`);
 }
 
+/**
+ * The card's use cases as the RPC handlers call them, each write with a command of its own as
+ * the RPC edge makes it (`idempotencyKey`: the client's key instead of a fresh id).
+ */
 export interface CustomerUseCases {
-  create: CustomerCreation['create'];
+  create(
+    context: CallerContext,
+    input: CreateCustomerDto,
+    idempotencyKey?: string,
+    options?: { allowDuplicate?: boolean },
+  ): Promise<CreateCustomerResult>;
   get: CustomerCards['get'];
-  update: CustomerUpdate['update'];
+  update(
+    context: CallerContext,
+    id: string,
+    expectedVersion: number,
+    patch: UpdateCustomerDto,
+  ): Promise<CustomerView>;
   search: CustomerSearch['search'];
 }
 
@@ -53,7 +81,7 @@ export interface CustomersHarness {
   app: INestApplication;
   /** The card's use cases, as the RPC handlers call them. */
   customers: CustomerUseCases;
-  fieldRules: FieldRulesService;
+  fieldRules: ReturnType<typeof fieldRulesOf>;
   dataSource: DataSource;
   jobsPrefix: string;
   /** Closes the app; deletes its Redis keys and drops the database unless `keepDatabase`. */
@@ -92,7 +120,7 @@ export async function startCustomers(
     db,
     app,
     customers: customerUseCases(app),
-    fieldRules: app.get(FieldRulesService),
+    fieldRules: fieldRulesOf(app),
     dataSource: app.get(DataSource),
     jobsPrefix: jobs.jobsPrefix,
     close: async ({ keepDatabase = false } = {}) => {
@@ -112,9 +140,27 @@ function customerUseCases(app: INestApplication): CustomerUseCases {
   const updates = app.get(CustomerUpdate);
   const searches = app.get(CustomerSearch);
   return {
-    create: (...args) => creation.create(...args),
+    create: (context, input, idempotencyKey, options = {}) =>
+      creation.create(
+        context,
+        input,
+        commandFor(
+          CUSTOMERS.create,
+          context,
+          { customer: input, ...options },
+          { key: idempotencyKey },
+        ),
+        options,
+      ),
     get: (...args) => cards.get(...args),
-    update: (...args) => updates.update(...args),
+    update: (context, id, expectedVersion, patch) =>
+      updates.update(
+        context,
+        id,
+        expectedVersion,
+        patch,
+        commandFor(CUSTOMERS.update, context, { id, expectedVersion, patch }),
+      ),
     search: (...args) => searches.search(...args),
   };
 }
@@ -164,3 +210,63 @@ export const superadmin: CallerContext = {
   currentStationId: null,
   correlationId: 'superadmin-test',
 };
+
+/** The tenant's groups and sources as the RPC handlers call them, each change a command of its own. */
+export function labelsOf(app: INestApplication) {
+  const labels = app.get(LabelsService);
+  return {
+    list: labels.list.bind(labels),
+    create: (context: CallerContext, list: CustomerLabelList, name: string) =>
+      labels.create(
+        context,
+        list,
+        name,
+        commandFor(CUSTOMERS.createLabel, context, { list, name }),
+      ),
+    rename: (context: CallerContext, list: CustomerLabelList, id: string, name: string) =>
+      labels.rename(
+        context,
+        list,
+        id,
+        name,
+        commandFor(CUSTOMERS.renameLabel, context, { list, id, name }),
+      ),
+    delete: (context: CallerContext, list: CustomerLabelList, id: string) =>
+      labels.delete(context, list, id, commandFor(CUSTOMERS.deleteLabel, context, { list, id })),
+  };
+}
+
+/** Reminders as the RPC handlers call them, each change a command of its own. */
+export function remindersOf(app: INestApplication) {
+  const reminders = app.get(RemindersService);
+  return {
+    get: reminders.get.bind(reminders),
+    list: reminders.list.bind(reminders),
+    create: (context: CallerContext, data: CreateReminderCommand) =>
+      reminders.create(context, data, commandFor(CUSTOMERS.createReminder, context, data)),
+    update: (context: CallerContext, data: UpdateReminderCommand) =>
+      reminders.update(context, data, commandFor(CUSTOMERS.updateReminder, context, data)),
+    delete: (context: CallerContext, id: string) =>
+      reminders.delete(context, id, commandFor(CUSTOMERS.deleteReminder, context, { id })),
+  };
+}
+
+/** The field rules as the RPC handlers call them, a change a command of its own. */
+export function fieldRulesOf(app: INestApplication) {
+  const fieldRules = app.get(FieldRulesService);
+  return {
+    get: fieldRules.get.bind(fieldRules),
+    rulesFor: fieldRules.rulesFor.bind(fieldRules),
+    put: (context: CallerContext, rules: FieldRulesDto) =>
+      fieldRules.put(context, rules, commandFor(CUSTOMERS.putFieldRules, context, rules)),
+  };
+}
+
+/** Duplicates as the RPC handlers call them: the scan request a command of its own. */
+export function duplicatesOf(app: INestApplication) {
+  const duplicates = app.get(DuplicatesService);
+  return Object.assign(Object.create(duplicates) as DuplicatesService, {
+    requestScan: (context: CallerContext) =>
+      duplicates.requestScan(context, commandFor(CUSTOMERS.scanDuplicates, context, {})),
+  });
+}

@@ -47,7 +47,6 @@ import { PartnerEvents } from './partner/partner-events';
 import { PartnerKeys } from './partner/partner-keys';
 import { CustomerRecordsController } from './vehicles/customer-records.controller';
 import { VehiclesController } from './vehicles/vehicles.controller';
-import { VehiclesGateway } from './vehicles/vehicles-gateway';
 import { VisitsController } from './vehicles/visits.controller';
 
 /** The gateway as one module, built from a configuration so tests can boot it in-process. */
@@ -121,7 +120,6 @@ export class AppModule {
         CustomersService,
         ConsentsService,
         RemindersService,
-        VehiclesGateway,
         PartnerKeys,
         PartnerEvents,
         HealthService,

@@ -3,13 +3,13 @@ import { NestFactory } from '@nestjs/core';
 import { MessagePattern, Payload, RpcException, Transport } from '@nestjs/microservices';
 import { createServer } from 'node:net';
 import {
-  CUSTOMERS_RPC,
+  CUSTOMERS,
   problemType,
+  type ByIdQuery,
   type CallerContext,
   type CreateCustomerCommand,
   type CreateCustomerResult,
   type CustomerView,
-  type GetCustomerQuery,
   type RpcRequest,
   type UpdateCustomerCommand,
 } from '@kanta/contracts';
@@ -69,10 +69,10 @@ function customer(id: string, version: number, fields: Partial<CustomerView> = {
 /** A tiny stand-in for the customers service, answering over the real broker. */
 @Controller()
 class FakeCustomersController {
-  @MessagePattern(CUSTOMERS_RPC.create)
+  @MessagePattern(CUSTOMERS.create.pattern)
   create(@Payload() request: RpcRequest<CreateCustomerCommand>): CreateCustomerResult {
-    received.push({ pattern: CUSTOMERS_RPC.create, request });
-    const key = request.data.idempotencyKey;
+    received.push({ pattern: CUSTOMERS.create.pattern, request });
+    const key = request.command?.fromClient ? request.command.id : undefined;
     const earlier = key ? idempotencyKeys.get(key) : undefined;
     if (earlier) return { customer: earlier, replayed: true };
     const created = customer('0190a000-0000-7000-8000-000000000001', 1, {
@@ -82,9 +82,9 @@ class FakeCustomersController {
     return { customer: created, replayed: false };
   }
 
-  @MessagePattern(CUSTOMERS_RPC.get)
-  get(@Payload() request: RpcRequest<GetCustomerQuery>): CustomerView {
-    received.push({ pattern: CUSTOMERS_RPC.get, request });
+  @MessagePattern(CUSTOMERS.get.pattern)
+  get(@Payload() request: RpcRequest<ByIdQuery>): CustomerView {
+    received.push({ pattern: CUSTOMERS.get.pattern, request });
     if (request.data.id !== '0190a000-0000-7000-8000-000000000001') {
       throw new RpcException({
         type: problemType('not-found'),
@@ -95,9 +95,9 @@ class FakeCustomersController {
     return customer(request.data.id, 7);
   }
 
-  @MessagePattern(CUSTOMERS_RPC.update)
+  @MessagePattern(CUSTOMERS.update.pattern)
   update(@Payload() request: RpcRequest<UpdateCustomerCommand>): CustomerView {
-    received.push({ pattern: CUSTOMERS_RPC.update, request });
+    received.push({ pattern: CUSTOMERS.update.pattern, request });
     if (request.data.id === STALE_ID) {
       throw new RpcException({
         type: problemType('precondition-failed'),
@@ -184,10 +184,35 @@ describe('customers endpoints relayed over RPC', () => {
     const replay = await send();
     expect(replay.status).toBe(200);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
-    const forwarded = received.filter(
-      (r) => (r.request.data as CreateCustomerCommand).idempotencyKey === 'key-42',
-    );
+    const forwarded = received.filter((r) => r.request.command?.id === 'key-42');
     expect(forwarded).toHaveLength(2);
+    expect(forwarded.every((r) => r.request.command?.fromClient === true)).toBe(true);
+  });
+
+  it('gives every write a command id of its own and a deadline, and reads none', async () => {
+    const before = Date.now();
+    for (let i = 0; i < 2; i++) {
+      await h.call('POST', '/api/v1/customers', {
+        token: t.adminToken,
+        body: { firstName: 'Ilman', lastName: 'Avainta' },
+      });
+    }
+    const creates = received
+      .filter((r) => r.pattern === CUSTOMERS.create.pattern)
+      .filter((r) => (r.request.data as CreateCustomerCommand).customer.firstName === 'Ilman');
+    expect(creates).toHaveLength(2);
+    const [first, second] = creates.map((r) => r.request);
+    expect(first.command).toEqual({ id: expect.any(String), fromClient: false });
+    expect(second.command?.id).not.toBe(first.command?.id);
+    // The deadline comes before the gateway gives up, leaving time for the answer to travel.
+    expect(first.deadline).toBeGreaterThan(before);
+    expect(first.deadline).toBeLessThan(Date.now() + h.config.rpcTimeoutMs);
+    await h.call('GET', '/api/v1/customers/0190a000-0000-7000-8000-000000000001', {
+      token: t.adminToken,
+    });
+    const read = received.filter((r) => r.pattern === CUSTOMERS.get.pattern).at(-1);
+    expect(read?.request.command).toBeUndefined();
+    expect(read?.request.deadline).toEqual(expect.any(Number));
   });
 
   it('refuses an Idempotency-Key longer than 200 characters with a 422 naming the header', async () => {
@@ -260,7 +285,7 @@ describe('customers endpoints relayed over RPC', () => {
     });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('etag')).toBe('"4"');
-    const sent = received.filter((r) => r.pattern === CUSTOMERS_RPC.update).at(-1);
+    const sent = received.filter((r) => r.pattern === CUSTOMERS.update.pattern).at(-1);
     expect(sent?.request.data).toEqual({
       id: '0190a000-0000-7000-8000-000000000001',
       expectedVersion: 3,

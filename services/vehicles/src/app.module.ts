@@ -1,10 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createServiceDataSource } from '@kanta/database';
-import { KnownStations, MessagingModule } from '@kanta/messaging';
+import {
+  KnownStations,
+  MessagingModule,
+  ServiceHealthCheck,
+  serviceHealthController,
+} from '@kanta/messaging';
 import { VEHICLES_OPTIONS, type VehiclesAppOptions } from './app-options';
 import { VEHICLES_SCHEMA, vehiclesSchema } from './database/schema';
-import { HealthController } from './health/health.controller';
 import { KnownCustomers } from './known-customers/known-customers';
 import { PartnerBookings } from './partner/bookings';
 import { CustomerCheckIns } from './partner/check-ins';
@@ -50,6 +54,7 @@ export class AppModule {
           queuePrefix: options.queuePrefix,
           consumer: options.consumer,
           relay: options.relay === false ? false : undefined,
+          commandLog: true,
           waiting: [
             { table: 'contact_resolutions', since: 'resolved_at' },
             { table: 'pending_vehicle_links', since: 'waiting_since' },
@@ -62,7 +67,7 @@ export class AppModule {
         VehiclesController,
         VisitsController,
         RejectedPartnerEventsController,
-        HealthController,
+        serviceHealthController('vehicles'),
       ],
       providers: [
         { provide: KnownStations, useValue: new KnownStations(VEHICLES_SCHEMA) },
@@ -85,6 +90,7 @@ export class AppModule {
         ContactResolution,
         PartnerIntake,
         RejectedPartnerEvents,
+        ServiceHealthCheck,
       ],
     };
   }

@@ -3,8 +3,6 @@ import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import type { EventEnvelope } from '@kanta/contracts';
 import { OutboxRelay } from '@kanta/messaging';
 import { RejectedPartnerEvents } from '../src/partner/rejected-events';
-import { VehiclesService } from '../src/vehicles/vehicles.service';
-import { VisitsService } from '../src/visits/visits.service';
 import { SalesService } from '../src/sales/sales.service';
 import {
   AMQP_URL,
@@ -12,6 +10,8 @@ import {
   inOneHeldBatch,
   startVehicles,
   tenantFixture,
+  vehiclesOf,
+  visitsOf,
   type VehiclesHarness,
 } from './support';
 
@@ -25,12 +25,12 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
   let h: VehiclesHarness;
   let connection: ChannelModel;
   let channel: Channel;
-  let visits: VisitsService;
-  let vehicles: VehiclesService;
+  let visits: ReturnType<typeof visitsOf>;
+  let vehicles: ReturnType<typeof vehiclesOf>;
   beforeAll(async () => {
     h = await startVehicles('partner', { consumer: { retryDelayMs: 200, maxAttempts: 2 } });
-    visits = h.app.get(VisitsService);
-    vehicles = h.app.get(VehiclesService);
+    visits = visitsOf(h.app);
+    vehicles = vehiclesOf(h.app);
     connection = await amqp.connect(AMQP_URL);
     channel = await connection.createChannel();
   });

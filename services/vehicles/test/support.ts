@@ -2,13 +2,26 @@ import { randomUUID } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { CallerContext } from '@kanta/contracts';
-import { createTestDatabase, type TestDatabase } from '@kanta/testing';
+import {
+  VEHICLES,
+  type CallerContext,
+  type CreateSaleDto,
+  type CreateVehicleDto,
+  type CreateVisitDto,
+  type LinkVehicleCustomerDto,
+  type UpdateVehicleDto,
+  type UpdateVisitDto,
+  type VisitView,
+} from '@kanta/contracts';
+import { commandFor, createTestDatabase, type TestDatabase } from '@kanta/testing';
 
 export { eventually, inOneHeldBatch, problemOf } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
 import type { VehiclesAppOptions } from '../src/app-options';
 import { KnownCustomers } from '../src/known-customers/known-customers';
+import { SalesService } from '../src/sales/sales.service';
+import { VehiclesService } from '../src/vehicles/vehicles.service';
+import { VisitsService } from '../src/visits/visits.service';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -113,4 +126,84 @@ export function tenantFixture(): TenantFixture {
     admin: caller('admin', [stationA, stationB]),
     worker: caller('worker', [stationA]),
   };
+}
+
+/** A service with some of its methods called another way. */
+function withWrites<T extends object, W extends object>(
+  service: T,
+  writes: W,
+): Omit<T, keyof W> & W {
+  return Object.assign(Object.create(service) as Omit<T, keyof W>, writes);
+}
+
+/** The staff's vehicle register as the RPC handlers call it, each change a command of its own. */
+export function vehiclesOf(app: INestApplication) {
+  const vehicles = app.get(VehiclesService);
+  return withWrites(vehicles, {
+    create: (context: CallerContext, vehicle: CreateVehicleDto) =>
+      vehicles.create(context, vehicle, commandFor(VEHICLES.createVehicle, context, { vehicle })),
+    update: (
+      context: CallerContext,
+      id: string,
+      expectedVersion: number,
+      patch: UpdateVehicleDto,
+    ) =>
+      vehicles.update(
+        context,
+        id,
+        expectedVersion,
+        patch,
+        commandFor(VEHICLES.updateVehicle, context, { id, expectedVersion, patch }),
+      ),
+    link: (context: CallerContext, vehicleId: string, link: LinkVehicleCustomerDto) =>
+      vehicles.link(
+        context,
+        vehicleId,
+        link,
+        commandFor(VEHICLES.linkCustomer, context, { vehicleId, link }),
+      ),
+    unlink: (context: CallerContext, vehicleId: string, customerId: string) =>
+      vehicles.unlink(
+        context,
+        vehicleId,
+        customerId,
+        commandFor(VEHICLES.unlinkCustomer, context, { vehicleId, customerId }),
+      ),
+  });
+}
+
+/**
+ * Visits as the RPC handlers call them, each change a command of its own (`idempotencyKey`: the
+ * client's key instead of a fresh id); a create answers the visit.
+ */
+export function visitsOf(app: INestApplication) {
+  const visits = app.get(VisitsService);
+  return withWrites(visits, {
+    create: async (context: CallerContext, visit: CreateVisitDto): Promise<VisitView> =>
+      (await visits.create(context, visit, commandFor(VEHICLES.createVisit, context, { visit })))
+        .visit,
+    createOnce: (context: CallerContext, visit: CreateVisitDto, idempotencyKey?: string) =>
+      visits.create(
+        context,
+        visit,
+        commandFor(VEHICLES.createVisit, context, { visit }, { key: idempotencyKey }),
+      ),
+    update: (context: CallerContext, id: string, expectedVersion: number, patch: UpdateVisitDto) =>
+      visits.update(
+        context,
+        id,
+        expectedVersion,
+        patch,
+        commandFor(VEHICLES.updateVisit, context, { id, expectedVersion, patch }),
+      ),
+  });
+}
+
+/** Sales as the RPC handlers call them, a receipt a command of its own. */
+export function salesOf(app: INestApplication) {
+  const sales = app.get(SalesService);
+  return withWrites(sales, {
+    create: (context: CallerContext, sale: CreateSaleDto) =>
+      sales.create(context, sale, commandFor(VEHICLES.createSale, context, { sale })),
+  });
 }

@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { VehiclesService } from '../src/vehicles/vehicles.service';
-import { problemOf, startVehicles, tenantFixture, type VehiclesHarness } from './support';
+import {
+  problemOf,
+  startVehicles,
+  tenantFixture,
+  vehiclesOf,
+  type VehiclesHarness,
+} from './support';
 
 describe('vehicles and their customers (real Postgres)', () => {
   let h: VehiclesHarness;
-  let vehicles: VehiclesService;
+  let vehicles: ReturnType<typeof vehiclesOf>;
   beforeAll(async () => {
     h = await startVehicles('vehicles');
-    vehicles = h.app.get(VehiclesService);
+    vehicles = vehiclesOf(h.app);
   });
   afterAll(async () => {
     await h.close();

@@ -1,20 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { CallerContext, CreateSaleDto, CreateVisitDto } from '@kanta/contracts';
-import { SalesService } from '../src/sales/sales.service';
-import { VehiclesService } from '../src/vehicles/vehicles.service';
-import { VisitsService } from '../src/visits/visits.service';
-import { problemOf, startVehicles, tenantFixture, type VehiclesHarness } from './support';
+import {
+  problemOf,
+  salesOf,
+  startVehicles,
+  tenantFixture,
+  vehiclesOf,
+  visitsOf,
+  type VehiclesHarness,
+} from './support';
 
 describe('visits, sales and the customer summary (real Postgres)', () => {
   let h: VehiclesHarness;
-  let visits: VisitsService;
-  let sales: SalesService;
-  let vehicles: VehiclesService;
+  let visits: ReturnType<typeof visitsOf>;
+  let sales: ReturnType<typeof salesOf>;
+  let vehicles: ReturnType<typeof vehiclesOf>;
   beforeAll(async () => {
     h = await startVehicles('visits');
-    visits = h.app.get(VisitsService);
-    sales = h.app.get(SalesService);
-    vehicles = h.app.get(VehiclesService);
+    visits = visitsOf(h.app);
+    sales = salesOf(h.app);
+    vehicles = vehiclesOf(h.app);
   });
   afterAll(async () => {
     await h.close();

@@ -1,2 +1,3 @@
 export * from './consent.dto';
 export * from './events';
+export * from './rpc';

@@ -491,32 +491,6 @@ export class CustomerPage {
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
 }
 
-/** RPC data for create: the body plus the optional Idempotency-Key header. */
-export interface CreateCustomerCommand {
-  customer: CreateCustomerDto;
-  idempotencyKey?: string;
-  /** The caller has seen the possible duplicates and creates the customer anyway. */
-  allowDuplicate?: boolean;
-}
-
-/** Puts a customer into a group (`member: true`) or takes it out, without a full patch. */
-export interface GroupMembershipCommand {
-  customerId: string;
-  groupId: string;
-  member: boolean;
-}
-
-export interface GetCustomerQuery {
-  id: string;
-}
-
-export interface UpdateCustomerCommand {
-  id: string;
-  /** The version from If-Match; a different current version is a 412. */
-  expectedVersion: number;
-  patch: UpdateCustomerDto;
-}
-
 /** What create answers: `replayed` is true when an Idempotency-Key matched an earlier create. */
 export interface CreateCustomerResult {
   customer: CustomerView;

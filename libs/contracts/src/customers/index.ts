@@ -5,3 +5,4 @@ export * from './labels.dto';
 export * from './reminder.dto';
 export * from './reminder-events';
 export * from './duplicates.dto';
+export * from './rpc';

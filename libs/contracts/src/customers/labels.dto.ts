@@ -42,27 +42,6 @@ export class CustomerLabelPage {
   @ApiProperty({ type: [CustomerLabelView] }) items: CustomerLabelView[];
 }
 
-export interface ListLabelsCommand {
-  list: CustomerLabelList;
-  withCounts?: boolean;
-}
-
-export interface CreateLabelCommand {
-  list: CustomerLabelList;
-  name: string;
-}
-
-export interface RenameLabelCommand {
-  list: CustomerLabelList;
-  id: string;
-  name: string;
-}
-
-export interface DeleteLabelCommand {
-  list: CustomerLabelList;
-  id: string;
-}
-
 /** What deleting a label answers: how many customers it was taken from. */
 export interface DeleteLabelResult {
   released: number;

@@ -4,3 +4,4 @@ export * from './vehicle.dto';
 export * from './visit.dto';
 export * from './sale.dto';
 export * from './events';
+export * from './rpc';

@@ -1,4 +1,3 @@
-import { PageQueryDto } from '../page.dto';
 import { IsNotBlank } from '../text';
 import { OptionalId } from './fields';
 import { TimeRangeQueryDto } from './visit.dto';
@@ -178,8 +177,4 @@ export class ListSalesQueryDto extends TimeRangeQueryDto {
 
   @OptionalId('visitId', 'visit', "The visit's receipts")
   visitId?: string;
-}
-
-export interface CustomerPageQuery extends PageQueryDto {
-  customerId: string;
 }

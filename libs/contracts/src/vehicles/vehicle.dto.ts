@@ -174,27 +174,3 @@ export class VehiclePage {
   @ApiProperty({ type: [VehicleView] }) items: VehicleView[];
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
 }
-
-export interface GetByIdQuery {
-  id: string;
-}
-
-export interface UpdateVehicleCommand {
-  id: string;
-  expectedVersion: number;
-  patch: UpdateVehicleDto;
-}
-
-export interface LinkVehicleCommand {
-  vehicleId: string;
-  link: LinkVehicleCustomerDto;
-}
-
-export interface UnlinkVehicleCommand {
-  vehicleId: string;
-  customerId: string;
-}
-
-export interface CustomerRecordsQuery {
-  customerId: string;
-}

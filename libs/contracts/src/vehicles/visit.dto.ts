@@ -251,16 +251,6 @@ export class VisitPage {
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
 }
 
-export interface UpdateVisitCommand {
-  id: string;
-  expectedVersion: number;
-  patch: UpdateVisitDto;
-}
-
-export interface CustomerVisitsQuery extends VisitRangeQueryDto {
-  customerId: string;
-}
-
 /** The answer to a visit create: `replayed` when an Idempotency-Key repeated an earlier one. */
 export interface CreatedVisitResult {
   visit: VisitView;

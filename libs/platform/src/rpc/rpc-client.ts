@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { connect, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
-import type { RpcRequest } from '@kanta/contracts';
+import type { CallerContext, RpcOperation, RpcRequest } from '@kanta/contracts';
 import { ProblemError } from '../http/problem-error';
 import { coalesceBrokerWrites } from '../amqp-writes';
 import { AMQP_SOCKET_OPTIONS } from '../config';
@@ -22,8 +22,14 @@ export interface RpcClientOptions {
   amqpUrl: string;
   /** The service's command queue (RPC_QUEUES with the configured prefix). */
   queue: string;
-  /** How long a call waits for its answer; also the message TTL in the broker. */
+  /**
+   * How long a call waits for its answer. The request's deadline comes `replyGraceMs` earlier:
+   * the service neither starts nor commits work after it, and the grace is for its answer to
+   * travel back, so that a call that times out has had nothing done behind it.
+   */
   timeoutMs: number;
+  /** Default: a fifth of the timeout, at most a second. */
+  replyGraceMs?: number;
   /** How long a first connection attempt may take before calls answer 503. */
   connectTimeoutMs?: number;
 }
@@ -44,6 +50,14 @@ interface PendingCall {
   timer: NodeJS.Timeout;
   /** Resolve with the answer's JSON text (a JsonText) instead of the parsed value. */
   asText: boolean;
+}
+
+/** How one call is made. */
+export interface RpcCallOptions {
+  /** For a write: the client's Idempotency-Key, recorded as its command id instead of a new one. */
+  idempotencyKey?: string;
+  /** Instead of the client's timeout (a health check asks for less). */
+  timeoutMs?: number;
 }
 
 /**
@@ -104,44 +118,62 @@ export class RpcClient {
   }
 
   /**
-   * Sends `request` to `pattern` and resolves the answer. Rejects with a ProblemError: the
-   * service's own problem (answered unchanged), 503 when the broker is not there, 504 when the
-   * service does not answer within the timeout.
+   * Calls `operation` of this client's service for `context` and resolves its answer. A write
+   * carries a command id (the Idempotency-Key when given, else a new one) under which the service
+   * records its effect once. Rejects with a ProblemError: the service's own problem (answered
+   * unchanged), 503 when the broker is not there, 504 when no answer came in time (then nothing
+   * was done: the request's deadline had passed for the service too).
    */
-  send<TResult, TData = unknown>(
-    pattern: string,
-    request: RpcRequest<TData>,
-    timeoutMs = this.options.timeoutMs,
+  call<TData, TResult>(
+    operation: RpcOperation<TData, TResult>,
+    context: CallerContext,
+    data: NoInfer<TData>,
+    options: RpcCallOptions = {},
   ): Promise<TResult> {
-    return this.call<TResult, TData>(pattern, request, timeoutMs, false);
+    return this.request<TData, TResult, TResult>(operation, context, data, options, false);
   }
 
   /**
-   * As `send`, for an answer the caller passes on unchanged (a search page): it resolves the
+   * As `call`, for an answer the caller passes on unchanged (a search page): it resolves the
    * answer's JSON text, saving a parse here and a serialisation in the HTTP reply.
    */
-  relay<TResult, TData = unknown>(
-    pattern: string,
-    request: RpcRequest<TData>,
-    timeoutMs = this.options.timeoutMs,
+  relay<TData, TResult>(
+    operation: RpcOperation<TData, TResult>,
+    context: CallerContext,
+    data: NoInfer<TData>,
+    options: RpcCallOptions = {},
   ): Promise<JsonText<TResult>> {
-    return this.call<JsonText<TResult>, TData>(pattern, request, timeoutMs, true);
+    return this.request<TData, TResult, JsonText<TResult>>(operation, context, data, options, true);
   }
 
-  private async call<TResult, TData>(
-    pattern: string,
-    request: RpcRequest<TData>,
-    timeoutMs: number,
+  private async request<TData, TResult, TAnswer>(
+    operation: RpcOperation<TData, TResult>,
+    context: CallerContext,
+    data: NoInfer<TData>,
+    options: RpcCallOptions,
     asText: boolean,
-  ): Promise<TResult> {
+  ): Promise<TAnswer> {
+    if (operation.service !== this.options.service) {
+      throw new Error(`${operation.pattern} is not an operation of ${this.options.service}`);
+    }
     if (!this.channel) {
       if (this.connecting === null) await this.connect();
       if (!this.channel) throw this.unavailable();
     }
     const channel = this.channel;
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
+    const grace = this.options.replyGraceMs ?? Math.min(1000, Math.floor(timeoutMs / 5));
+    const deadline = Date.now() + timeoutMs - grace;
+    const request: RpcRequest<TData> = { context, data, deadline };
+    if (operation.kind === 'write') {
+      request.command =
+        options.idempotencyKey === undefined
+          ? { id: randomUUID(), fromClient: false }
+          : { id: options.idempotencyKey, fromClient: true };
+    }
     const id = randomUUID();
-    const content = Buffer.from(JSON.stringify({ pattern, data: request, id }));
-    return new Promise<TResult>((resolve, reject) => {
+    const content = Buffer.from(JSON.stringify({ pattern: operation.pattern, data: request, id }));
+    return new Promise<TAnswer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(ProblemError.gatewayTimeout(`${this.options.service} did not answer in time.`));
@@ -151,13 +183,13 @@ export class RpcClient {
         channel.sendToQueue(this.options.queue, content, {
           replyTo: DIRECT_REPLY_QUEUE,
           correlationId: id,
-          // A request outlives its caller by at most timeoutMs (the broker drops it then);
-          // surviving a broker restart would only deliver work nobody waits for.
+          // The broker drops a request nobody waits for any more; surviving a broker restart
+          // would only deliver work past its deadline, which the service refuses anyway.
           persistent: false,
-          expiration: String(timeoutMs),
+          expiration: String(timeoutMs - grace),
           messageId: randomUUID(),
           timestamp: Math.floor(Date.now() / 1000),
-          headers: { 'x-correlation-id': request.context.correlationId },
+          headers: { 'x-correlation-id': context.correlationId },
         });
       } catch {
         // The channel closed under us: its replies can no longer arrive.

@@ -1,18 +1,23 @@
 import { HttpException, type INestApplication, type INestMicroservice } from '@nestjs/common';
 import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
-import { NO_MESSAGE_HANDLER, PATTERN_METADATA } from '@nestjs/microservices/constants';
+import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { connect, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
 import type { Logger } from 'pino';
 import {
+  IDEMPOTENCY_KEY_MAX,
+  NoData,
   RPC_QUEUES,
   problemType,
+  rpcFieldRootsOf,
   type CallerContext,
   type FieldError,
   type ProblemDetails,
+  type RpcDataClass,
+  type RpcOperation,
   type RpcRequest,
   type RpcService,
 } from '@kanta/contracts';
@@ -22,6 +27,7 @@ import { AMQP_SOCKET_OPTIONS } from '../config';
 import { VALIDATION_ERROR_OPTIONS, fieldFailure } from '../http/validation';
 import { RpcProblem, isProblemDetails } from '../rpc-problem';
 import { RPC_QUEUE_OPTIONS } from './rpc-client';
+import { WriteCommand, deadlinePassed, isDeadlinePassed } from './write-command';
 
 export interface RpcServerSettings {
   amqpUrl: string;
@@ -54,11 +60,37 @@ export function connectRpcServer(
   );
 }
 
-/** One @MessagePattern handler and how its arguments are found in a request. */
+/** A handler of one operation: what it answers for the caller, its data and its command. */
+type RpcHandlerOf<TData, TResult> = (
+  caller: CallerContext,
+  data: TData,
+  command: WriteCommand,
+) => Promise<TResult> | TResult;
+
+const RPC_OPERATION = Symbol('kanta:rpc-operation');
+
+/**
+ * Makes a controller method the service's handler of `operation` (one of its contract in
+ * libs/contracts). The method gets the caller's context, the data validated with the
+ * operation's class and, for a write, its WriteCommand; the compiler holds its data and answer
+ * to the operation's types.
+ */
+export function Handles<TData, TResult>(
+  operation: RpcOperation<TData, TResult>,
+): <M extends RpcHandlerOf<TData, TResult>>(
+  target: object,
+  key: string | symbol,
+  descriptor: TypedPropertyDescriptor<M>,
+) => void {
+  return (_target, _key, descriptor) => {
+    if (descriptor.value) Reflect.defineMetadata(RPC_OPERATION, operation, descriptor.value);
+  };
+}
+
+/** One operation's handler, found on a controller. */
 interface RpcRoute {
-  pattern: string;
-  invoke: (...args: unknown[]) => unknown;
-  params: { index: number; kind: RpcParamKind; metatype: unknown }[];
+  operation: RpcOperation<unknown, unknown>;
+  invoke: RpcHandlerOf<unknown, unknown>;
 }
 
 /**
@@ -146,7 +178,7 @@ export class RpcServer extends Server implements CustomTransportStrategy {
     return this.manager as T;
   }
 
-  /** Every @MessagePattern method of the app's controllers, by pattern. */
+  /** Every @Handles method of the app's controllers, by its operation's pattern. */
   private collectRoutes(): void {
     this.routes.clear();
     const scanner = new MetadataScanner();
@@ -156,21 +188,19 @@ export class RpcServer extends Server implements CustomTransportStrategy {
         if (!instance) continue;
         const prototype = Object.getPrototypeOf(instance) as object;
         for (const name of scanner.getAllMethodNames(prototype)) {
-          const method = instance[name] as (...args: unknown[]) => unknown;
-          const patterns = Reflect.getMetadata(PATTERN_METADATA, method) as unknown[] | undefined;
-          for (const pattern of patterns ?? []) {
-            if (typeof pattern !== 'string') {
-              throw new Error(`${wrapper.name}.${name}: RPC patterns are strings`);
-            }
-            if (this.routes.has(pattern)) throw new Error(`two handlers for ${pattern}`);
-            const types = (Reflect.getMetadata('design:paramtypes', prototype, name) ??
-              []) as unknown[];
-            const params = rpcParamsOf(prototype, name).map((param) => ({
-              ...param,
-              metatype: types[param.index],
-            }));
-            this.routes.set(pattern, { pattern, invoke: method.bind(instance), params });
+          const method = instance[name] as RpcHandlerOf<unknown, unknown>;
+          const operation = Reflect.getMetadata(RPC_OPERATION, method) as
+            RpcOperation<unknown, unknown> | undefined;
+          if (!operation) continue;
+          if (operation.service !== this.service) {
+            throw new Error(
+              `${wrapper.name}.${name}: ${operation.pattern} is not ${this.service}'s`,
+            );
           }
+          if (this.routes.has(operation.pattern)) {
+            throw new Error(`two handlers for ${operation.pattern}`);
+          }
+          this.routes.set(operation.pattern, { operation, invoke: method.bind(instance) });
         }
       }
     }
@@ -199,16 +229,24 @@ export class RpcServer extends Server implements CustomTransportStrategy {
     }
     let answer: object;
     try {
-      const args: unknown[] = [];
-      for (const param of route.params) {
-        args[param.index] =
-          param.kind === 'caller'
-            ? callerOf(packet.data)
-            : await validateRpcData(param.metatype, dataOf(packet.data));
+      const request = packet.data as Partial<RpcRequest<unknown>> | null | undefined;
+      // Nobody waits for an answer after the deadline: the work is not started (and a write
+      // that gets this far is not committed after it either, see CommandLog).
+      if (typeof request?.deadline === 'number' && Date.now() > request.deadline) {
+        throw deadlinePassed();
       }
-      answer = { response: await route.invoke(...args), isDisposed: true };
+      const { operation } = route;
+      const caller = callerOf(request);
+      const raw = dataOf(request);
+      const data = await validateRpcData(operation.data, raw);
+      const command =
+        operation.kind === 'write' ? writeCommandOf(request, caller, operation, raw) : undefined;
+      answer = {
+        response: await route.invoke(caller, data, command as WriteCommand),
+        isDisposed: true,
+      };
     } catch (error) {
-      answer = { err: this.toProblem(error, route.pattern), isDisposed: true };
+      answer = { err: this.toProblem(error, route.operation.pattern), isDisposed: true };
     }
     settle(channel, message, true);
     reply(answer);
@@ -216,6 +254,7 @@ export class RpcServer extends Server implements CustomTransportStrategy {
 
   private toProblem(exception: unknown, pattern: string): ProblemDetails {
     if (exception instanceof RpcProblem) return exception.problem;
+    if (isDeadlinePassed(exception)) return deadlinePassed().problem;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       if (status < 500) {
@@ -293,35 +332,28 @@ function settle(channel: Channel, message: ConsumeMessage, ack: boolean): void {
   }
 }
 
-const FIELD_ROOT = Symbol('kanta:rpc-field-root');
-
 /**
- * Marks a property of an RPC data class as the body the caller sent (e.g. `customer` of a create
- * command), so field errors inside it are named as the caller knows them (`addresses.0.country`,
- * not `customer.addresses.0.country`).
- */
-export function RpcFieldRoot(): PropertyDecorator {
-  return (target, property) => {
-    const roots = (Reflect.getMetadata(FIELD_ROOT, target) as Set<string | symbol>) ?? new Set();
-    roots.add(property);
-    Reflect.defineMetadata(FIELD_ROOT, roots, target);
-  };
-}
-
-// Types the pipe cannot validate: they carry no class-validator metadata.
-const PRIMITIVES: unknown[] = [String, Boolean, Number, Array, Object];
-
-/**
- * Validates the `data` of an RPC against its parameter's class: unknown fields are refused
+ * Validates the `data` of an RPC against its operation's class: unknown fields are refused
  * (whitelist + forbidNonWhitelisted), and every failure becomes one FieldError per field in a 422
- * problem. Data of a type without a class (an interface, a record) passes as it is.
+ * problem.
  */
-async function validateRpcData(metatype: unknown, value: unknown): Promise<unknown> {
-  if (typeof metatype !== 'function' || PRIMITIVES.includes(metatype)) return value;
-  if (typeof value !== 'object' || value === null) {
+async function validateRpcData(metatype: RpcDataClass<unknown>, value: unknown): Promise<unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw RpcProblem.validation([
       { field: '', reason: 'invalid_type', message: 'the request data must be an object' },
     ]);
+  }
+  // A class without fields has no validation metadata, which forbidUnknownValues would refuse.
+  if (metatype === NoData) {
+    const unknown = Object.keys(value);
+    if (unknown.length === 0) return new NoData();
+    throw RpcProblem.validation(
+      unknown.map((field) => ({
+        field,
+        reason: 'unknown_field',
+        message: `property ${field} should not exist`,
+      })),
+    );
   }
   const type = metatype as new () => object;
   const instance: object = plainToInstance(type, value);
@@ -331,12 +363,7 @@ async function validateRpcData(metatype: unknown, value: unknown): Promise<unkno
     forbidUnknownValues: true,
     validationError: VALIDATION_ERROR_OPTIONS,
   });
-  if (errors.length > 0) {
-    const roots =
-      (Reflect.getMetadata(FIELD_ROOT, type.prototype as object) as
-        Set<string | symbol> | undefined) ?? new Set<string | symbol>();
-    throw RpcProblem.validation(fieldErrorsOf(errors, roots));
-  }
+  if (errors.length > 0) throw RpcProblem.validation(fieldErrorsOf(errors, rpcFieldRootsOf(type)));
   return instance;
 }
 
@@ -369,33 +396,6 @@ function fieldErrorsOf(
   return out;
 }
 
-type RpcParamKind = 'caller' | 'data';
-
-const RPC_PARAMS = Symbol('kanta:rpc-params');
-
-function rpcParam(kind: RpcParamKind): ParameterDecorator {
-  return (target, property, index) => {
-    if (property === undefined) return;
-    const params =
-      (Reflect.getMetadata(RPC_PARAMS, target, property) as
-        { index: number; kind: RpcParamKind }[] | undefined) ?? [];
-    Reflect.defineMetadata(RPC_PARAMS, [...params, { index, kind }], target, property);
-  };
-}
-
-function rpcParamsOf(prototype: object, method: string): { index: number; kind: RpcParamKind }[] {
-  const params =
-    (Reflect.getMetadata(RPC_PARAMS, prototype, method) as
-      { index: number; kind: RpcParamKind }[] | undefined) ?? [];
-  return [...params].sort((a, b) => a.index - b.index);
-}
-
-/** The caller's context of an RPC (`{ context, data }`); a request without one is a 400. */
-export const RpcCaller = (): ParameterDecorator => rpcParam('caller');
-
-/** The `data` of an RPC, validated against the parameter's class. */
-export const RpcData = (): ParameterDecorator => rpcParam('data');
-
 function callerOf(request: unknown): CallerContext {
   const context = (request as Partial<RpcRequest<unknown>> | null | undefined)?.context;
   if (
@@ -416,4 +416,33 @@ function callerOf(request: unknown): CallerContext {
 
 function dataOf(request: unknown): unknown {
   return (request as Partial<RpcRequest<unknown>> | null | undefined)?.data ?? {};
+}
+
+/**
+ * The WriteCommand of a write operation's request. The gateway always sends its id; one missing
+ * is a caller that predates the command log, refused rather than run without once-only.
+ */
+function writeCommandOf(
+  request: Partial<RpcRequest<unknown>> | null | undefined,
+  caller: CallerContext,
+  operation: RpcOperation<unknown, unknown>,
+  data: unknown,
+): WriteCommand {
+  const command = request?.command;
+  if (
+    typeof command !== 'object' ||
+    command === null ||
+    typeof command.id !== 'string' ||
+    command.id.length === 0 ||
+    command.id.length > IDEMPOTENCY_KEY_MAX ||
+    typeof command.fromClient !== 'boolean'
+  ) {
+    throw new RpcProblem({
+      type: problemType('bad-request'),
+      title: 'A write carries no command id',
+      status: 400,
+    });
+  }
+  const deadline = typeof request?.deadline === 'number' ? request.deadline : null;
+  return WriteCommand.of(operation, caller, data, command, deadline);
 }

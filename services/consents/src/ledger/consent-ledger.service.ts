@@ -11,8 +11,8 @@ import {
   type RecordConsentsDto,
   type RefreshConsentsDto,
 } from '@kanta/contracts';
-import { Outbox, type OutboxEvent } from '@kanta/messaging';
-import { RpcProblem, requireTenant, uuidv7 } from '@kanta/platform';
+import { CommandLog, Outbox, type OutboxEvent } from '@kanta/messaging';
+import { RpcProblem, requireTenant, uuidv7, type WriteCommand } from '@kanta/platform';
 import { CustomerDirectory } from '../customers/customer-directory';
 import { ConsentTextsRepository, type TextIdentity } from '../texts/consent-texts.repository';
 import {
@@ -36,6 +36,7 @@ export class ConsentLedger {
     private readonly texts: ConsentTextsRepository,
     private readonly customers: CustomerDirectory,
     private readonly outbox: Outbox,
+    private readonly commands: CommandLog,
   ) {}
 
   async view(
@@ -69,30 +70,43 @@ export class ConsentLedger {
     return (await this.resolve(runner, tenantId, decisions)).errors;
   }
 
+  /**
+   * Appends the decisions reception took from the customer. The command delivered again (after a
+   * crash between the commit and its answer) appends nothing and answers the ledger as it is.
+   */
   async record(
     context: CallerContext,
     customerId: string,
     input: RecordConsentsDto,
+    command: WriteCommand,
   ): Promise<CustomerConsentsView> {
-    const tenant = requireTenant(context);
-    await this.customers.require(context, tenant.id, customerId);
-    const { errors, texts } = await this.resolve(this.dataSource, tenant.id, input.decisions);
-    if (errors.length > 0) throw RpcProblem.validation(errors);
-    await this.dataSource.transaction((manager) =>
-      this.append(
-        manager,
-        context.correlationId ?? null,
-        tenant.id,
-        customerId,
-        {
-          source: input.source ?? 'reception',
-          recorder: { userId: context.userId },
-          decisions: input.decisions,
-        },
-        texts,
-      ),
+    requireTenant(context);
+    return this.commands.once(
+      command,
+      async () => {
+        const tenant = requireTenant(context);
+        await this.customers.require(context, tenant.id, customerId);
+        const { errors, texts } = await this.resolve(this.dataSource, tenant.id, input.decisions);
+        if (errors.length > 0) throw RpcProblem.validation(errors);
+        await this.dataSource.transaction(async (manager) => {
+          await this.append(
+            manager,
+            context.correlationId ?? null,
+            tenant.id,
+            customerId,
+            {
+              source: input.source ?? 'reception',
+              recorder: { userId: context.userId },
+              decisions: input.decisions,
+            },
+            texts,
+          );
+          await this.commands.record(manager, command, { id: customerId });
+        });
+        return this.view(context, customerId);
+      },
+      () => this.view(context, customerId),
     );
-    return this.view(context, customerId);
   }
 
   /**
@@ -104,6 +118,21 @@ export class ConsentLedger {
     context: CallerContext,
     customerId: string,
     input: RefreshConsentsDto,
+    command: WriteCommand,
+  ): Promise<CustomerConsentsView> {
+    requireTenant(context);
+    return this.commands.once(
+      command,
+      () => this.refreshOnce(context, customerId, input, command),
+      () => this.view(context, customerId),
+    );
+  }
+
+  private async refreshOnce(
+    context: CallerContext,
+    customerId: string,
+    input: RefreshConsentsDto,
+    command: WriteCommand,
   ): Promise<CustomerConsentsView> {
     const tenant = requireTenant(context);
     await this.customers.require(context, tenant.id, customerId);
@@ -154,6 +183,7 @@ export class ConsentLedger {
         { source: input.source ?? 'reception', recorder: { userId: context.userId }, decisions },
         texts,
       );
+      await this.commands.record(manager, command, { id: customerId });
     });
     return this.view(context, customerId);
   }

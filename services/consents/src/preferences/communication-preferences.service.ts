@@ -7,8 +7,8 @@ import {
   type CommunicationPreferencesView,
   type PreferredChannel,
 } from '@kanta/contracts';
-import { Outbox } from '@kanta/messaging';
-import { RpcProblem, requireTenant } from '@kanta/platform';
+import { CommandLog, Outbox } from '@kanta/messaging';
+import { RpcProblem, requireTenant, type WriteCommand } from '@kanta/platform';
 import { CustomerDirectory } from '../customers/customer-directory';
 import type { Recorder } from '../ledger/consent-ledger.service';
 
@@ -38,6 +38,7 @@ export class CommunicationPreferences {
     private readonly dataSource: DataSource,
     private readonly customers: CustomerDirectory,
     private readonly outbox: Outbox,
+    private readonly commands: CommandLog,
   ) {}
 
   async get(context: CallerContext, customerId: string): Promise<CommunicationPreferencesView> {
@@ -46,11 +47,28 @@ export class CommunicationPreferences {
     return toView(customerId, await this.find(this.dataSource.manager, tenant.id, customerId));
   }
 
+  /** Changes the settings; the command delivered again answers them as they are now. */
   async set(
     context: CallerContext,
     customerId: string,
     input: CommunicationPreferencesDto,
-    expectedVersion?: number,
+    expectedVersion: number | undefined,
+    command: WriteCommand,
+  ): Promise<CommunicationPreferencesView> {
+    requireTenant(context);
+    return this.commands.once(
+      command,
+      () => this.setOnce(context, customerId, input, expectedVersion, command),
+      () => this.get(context, customerId),
+    );
+  }
+
+  private async setOnce(
+    context: CallerContext,
+    customerId: string,
+    input: CommunicationPreferencesDto,
+    expectedVersion: number | undefined,
+    command: WriteCommand,
   ): Promise<CommunicationPreferencesView> {
     const tenant = requireTenant(context);
     await this.customers.require(context, tenant.id, customerId);
@@ -67,12 +85,18 @@ export class CommunicationPreferences {
         },
       ]);
     }
-    const row = await this.dataSource.transaction((manager) =>
-      this.apply(manager, context.correlationId ?? null, tenant.id, customerId, input, {
-        recorder: { userId: context.userId },
-        expectedVersion,
-      }),
-    );
+    const row = await this.dataSource.transaction(async (manager) => {
+      const applied = await this.apply(
+        manager,
+        context.correlationId ?? null,
+        tenant.id,
+        customerId,
+        input,
+        { recorder: { userId: context.userId }, expectedVersion },
+      );
+      await this.commands.record(manager, command, { id: customerId });
+      return applied;
+    });
     return toView(customerId, row);
   }
 

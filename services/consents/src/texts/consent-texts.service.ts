@@ -8,16 +8,11 @@ import {
   type ConsentTextView,
   type ListConsentTextsQueryDto,
   type PublishConsentTextDto,
+  type PublishConsentTextResult,
 } from '@kanta/contracts';
-import { Outbox } from '@kanta/messaging';
-import { RpcProblem, requireTenant, uuidv7 } from '@kanta/platform';
+import { CommandLog, Outbox } from '@kanta/messaging';
+import { RpcProblem, requireTenant, uuidv7, type WriteCommand } from '@kanta/platform';
 import { ConsentTextsRepository, type ConsentTextRow } from './consent-texts.repository';
-
-export interface PublishResult {
-  text: ConsentTextView;
-  /** false when the body equals the text in force: nothing new was published. */
-  published: boolean;
-}
 
 /**
  * The texts customers are shown when they decide. Publishing creates a new version; no version
@@ -30,9 +25,35 @@ export class ConsentTextsService {
     private readonly dataSource: DataSource,
     private readonly repository: ConsentTextsRepository,
     private readonly outbox: Outbox,
+    private readonly commands: CommandLog,
   ) {}
 
-  async publish(context: CallerContext, input: PublishConsentTextDto): Promise<PublishResult> {
+  /**
+   * Publishes a new version of a text, unless it says what the one in force says. The command
+   * delivered again answers the version it published (as not newly published), not another.
+   */
+  async publish(
+    context: CallerContext,
+    input: PublishConsentTextDto,
+    command: WriteCommand,
+  ): Promise<PublishConsentTextResult> {
+    requireTenant(context);
+    return this.commands.once(
+      command,
+      () => this.publishOnce(context, input, command),
+      async (earlier) => ({
+        text: await this.get(context, earlier.resultId ?? ''),
+        // A redelivery answers as the first delivery did; the client's own retry, as a replay.
+        published: !command.fromClient && (earlier.answer as { published: boolean }).published,
+      }),
+    );
+  }
+
+  private async publishOnce(
+    context: CallerContext,
+    input: PublishConsentTextDto,
+    command: WriteCommand,
+  ): Promise<PublishConsentTextResult> {
     const tenant = requireTenant(context);
     if (context.role !== 'admin') {
       throw RpcProblem.forbidden('Only an admin may publish consent texts.');
@@ -45,6 +66,10 @@ export class ConsentTextsService {
       const current = await this.repository.latest(manager, tenant.id, input.purpose, input.locale);
       // The same words again would make every decision look outdated for nothing.
       if (current && current.content_hash === contentHash && current.title === title) {
+        await this.commands.record(manager, command, {
+          id: current.id,
+          answer: { published: false },
+        });
         return { text: toTextView(current), published: false };
       }
       const text = await this.repository.insert(manager, tenant.id, {
@@ -71,6 +96,7 @@ export class ConsentTextsService {
           },
         },
       ]);
+      await this.commands.record(manager, command, { id: text.id, answer: { published: true } });
       return { text: toTextView(text), published: true };
     });
   }

@@ -1,25 +1,22 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern } from '@nestjs/microservices';
 import {
-  CUSTOMERS_RPC,
-  SearchCustomersQueryDto,
+  CUSTOMERS,
+  type ByIdQuery,
   type CallerContext,
+  type CreateCustomerCommand,
   type CreateCustomerResult,
   type CustomerPage,
   type CustomerView,
+  type GroupMembershipCommand,
+  type SearchCustomersQueryDto,
+  type UpdateCustomerCommand,
 } from '@kanta/contracts';
-import { RpcCaller, RpcData } from '@kanta/platform';
+import { Handles, type WriteCommand } from '@kanta/platform';
 import { CustomerCards } from './customer-cards';
 import { CustomerCreation } from './creation/customer-creation';
 import { CustomerSearch } from './search/customer-search';
 import { CustomerUpdate } from './update/customer-update';
 import { GroupMembership } from './update/group-membership';
-import {
-  CreateCustomerCommandDto,
-  GetCustomerQueryDto,
-  GroupMembershipCommandDto,
-  UpdateCustomerCommandDto,
-} from './dto/customer-commands.dto';
 
 @Controller()
 export class CustomersController {
@@ -31,45 +28,42 @@ export class CustomersController {
     private readonly searches: CustomerSearch,
   ) {}
 
-  @MessagePattern(CUSTOMERS_RPC.create)
+  @Handles(CUSTOMERS.create)
   create(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: CreateCustomerCommandDto,
+    caller: CallerContext,
+    data: CreateCustomerCommand,
+    command: WriteCommand,
   ): Promise<CreateCustomerResult> {
-    return this.creation.create(caller, data.customer, data.idempotencyKey, {
+    return this.creation.create(caller, data.customer, command, {
       allowDuplicate: data.allowDuplicate ?? false,
     });
   }
 
-  @MessagePattern(CUSTOMERS_RPC.get)
-  get(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: GetCustomerQueryDto,
-  ): Promise<CustomerView> {
+  @Handles(CUSTOMERS.get)
+  get(caller: CallerContext, data: ByIdQuery): Promise<CustomerView> {
     return this.cards.get(caller, data.id);
   }
 
-  @MessagePattern(CUSTOMERS_RPC.update)
+  @Handles(CUSTOMERS.update)
   update(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: UpdateCustomerCommandDto,
+    caller: CallerContext,
+    data: UpdateCustomerCommand,
+    command: WriteCommand,
   ): Promise<CustomerView> {
-    return this.updates.update(caller, data.id, data.expectedVersion, data.patch);
+    return this.updates.update(caller, data.id, data.expectedVersion, data.patch, command);
   }
 
-  @MessagePattern(CUSTOMERS_RPC.setGroupMembership)
+  @Handles(CUSTOMERS.setGroupMembership)
   setGroupMembership(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: GroupMembershipCommandDto,
+    caller: CallerContext,
+    data: GroupMembershipCommand,
+    command: WriteCommand,
   ): Promise<CustomerView> {
-    return this.groupMembership.set(caller, data.customerId, data.groupId, data.member);
+    return this.groupMembership.set(caller, data.customerId, data.groupId, data.member, command);
   }
 
-  @MessagePattern(CUSTOMERS_RPC.search)
-  search(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: SearchCustomersQueryDto,
-  ): Promise<CustomerPage> {
+  @Handles(CUSTOMERS.search)
+  search(caller: CallerContext, data: SearchCustomersQueryDto): Promise<CustomerPage> {
     return this.searches.search(caller, data);
   }
 }

@@ -100,11 +100,6 @@ export interface CustomerSearchCriteria {
   limit: number;
 }
 
-export interface IdempotencyRecord {
-  fingerprint: string;
-  customerId: string;
-}
-
 /** Postgres' unique_violation, and the constraint that raised it. */
 export function uniqueViolation(error: unknown): string | null {
   const e = error as { code?: string; constraint?: string; driverError?: unknown };
@@ -115,7 +110,6 @@ export function uniqueViolation(error: unknown): string | null {
 export const CONSTRAINTS = {
   customerNumber: 'customers_number_unique',
   externalId: 'customer_external_ids_pkey',
-  idempotencyKey: 'idempotency_keys_pkey',
 } as const;
 
 @Injectable()
@@ -136,7 +130,7 @@ export class CustomersRepository {
   }
 
   /**
-   * A new customer with its external ids, its idempotency key and its events, as one statement:
+   * A new customer with its external ids, its command and its events, as one statement:
    * atomic without an explicit transaction and one round trip instead of six (each round trip
    * costs the service a socket write, which dominated create latency). A unique violation in any
    * part undoes all of it.
@@ -222,14 +216,6 @@ export class CustomersRepository {
         WHERE x.tenant_id = $1 AND x.customer_id IS DISTINCT FROM $3::uuid`,
       [tenantId, JSON.stringify(ids), exceptCustomerId],
     );
-  }
-
-  async findIdempotencyKey(tenantId: string, key: string): Promise<IdempotencyRecord | null> {
-    const rows = await this.dataSource.query<{ fingerprint: string; customer_id: string }[]>(
-      'SELECT fingerprint, customer_id FROM customers.idempotency_keys WHERE tenant_id = $1 AND key = $2',
-      [tenantId, key],
-    );
-    return rows[0] ? { fingerprint: rows[0].fingerprint, customerId: rows[0].customer_id } : null;
   }
 
   /**
@@ -474,7 +460,12 @@ export interface CustomerInsert {
   id: string;
   origin: CustomerOrigin;
   write: CustomerWrite;
-  idempotency: { key: string; fingerprint: string } | null;
+  /**
+   * The command log's part of the statement (CommandLog.statementPart with `$2`, the customer's
+   * id, as its result), given the number of its first parameter; null in the benchmark's raw
+   * floor.
+   */
+  command: ((firstParam: number) => { sql: string; params: unknown[] }) | null;
   /** The outbox part of the statement, given the number of its first parameter. */
   events: (firstParam: number) => { sql: string; params: unknown[] };
 }
@@ -494,7 +485,7 @@ function insertParams(
 }
 
 /**
- * A new customer with its external ids, its idempotency key and its events, as one statement:
+ * A new customer with its external ids, its command and its events, as one statement:
  * atomic without an explicit transaction and one round trip instead of six (each round trip
  * costs the service a socket write, which dominated create latency). A unique violation in any
  * part undoes all of it. The benchmark runs the same statement raw.
@@ -506,8 +497,8 @@ export function insertCustomerStatement(
   const params = insertParams(insert, sensitive);
   const p = (value: unknown): string => `$${params.push(value)}`;
   const externalIds = p(JSON.stringify(insert.write.external_ids));
-  const key = p(insert.idempotency?.key ?? null);
-  const fingerprint = p(insert.idempotency?.fingerprint ?? null);
+  const command = insert.command?.(params.length + 1) ?? null;
+  if (command) params.push(...command.params);
   const events = insert.events(params.length + 1);
   const placeholders = WRITE_COLUMNS.map((_, i) => `$${i + 4}`).join(', ');
   return {
@@ -519,10 +510,7 @@ export function insertCustomerStatement(
              INSERT INTO customers.customer_external_ids (tenant_id, system, external_id, customer_id)
              SELECT $1, e.system, e.id, $2
                FROM jsonb_to_recordset(${externalIds}::jsonb) AS e(system text, id text)
-           ), idempotency AS (
-             INSERT INTO customers.idempotency_keys (tenant_id, key, fingerprint, customer_id)
-             SELECT $1, ${key}, ${fingerprint}, $2 WHERE ${key}::text IS NOT NULL
-           ), events AS (
+           )${command ? `, command AS (${command.sql})` : ''}, events AS (
              ${events.sql}
            )
            SELECT * FROM inserted`,
@@ -536,7 +524,7 @@ export function insertCustomerStatement(
  * as one JSON recordset; a unique violation in any part undoes all of it.
  */
 export function insertCustomersStatement(
-  inserts: Omit<CustomerInsert, 'idempotency' | 'events'>[],
+  inserts: Omit<CustomerInsert, 'command' | 'events'>[],
   events: (firstParam: number) => { sql: string; params: unknown[] },
   sensitive: SensitiveData,
 ): SqlStatement {

@@ -1,44 +1,38 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern } from '@nestjs/microservices';
 import {
-  CUSTOMERS_RPC,
-  DismissDuplicateDto,
-  ListDuplicatesQueryDto,
+  CUSTOMERS,
   type CallerContext,
+  type DismissDuplicateDto,
   type DismissedDuplicateView,
   type DuplicatePairPage,
   type DuplicateScanView,
+  type ListDuplicatesQueryDto,
+  type NoData,
 } from '@kanta/contracts';
-import { RpcCaller, RpcData } from '@kanta/platform';
+import { Handles, type WriteCommand } from '@kanta/platform';
 import { DuplicatesService } from './duplicates.service';
 
 @Controller()
 export class DuplicatesController {
   constructor(private readonly duplicates: DuplicatesService) {}
 
-  @MessagePattern(CUSTOMERS_RPC.listDuplicates)
-  list(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() query: ListDuplicatesQueryDto,
-  ): Promise<DuplicatePairPage> {
+  @Handles(CUSTOMERS.listDuplicates)
+  list(caller: CallerContext, query: ListDuplicatesQueryDto): Promise<DuplicatePairPage> {
     return this.duplicates.list(caller, query);
   }
 
-  @MessagePattern(CUSTOMERS_RPC.dismissDuplicate)
-  dismiss(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: DismissDuplicateDto,
-  ): Promise<DismissedDuplicateView> {
+  @Handles(CUSTOMERS.dismissDuplicate)
+  dismiss(caller: CallerContext, data: DismissDuplicateDto): Promise<DismissedDuplicateView> {
     return this.duplicates.dismiss(caller, data.customerIds);
   }
 
-  @MessagePattern(CUSTOMERS_RPC.scanDuplicates)
-  scan(@RpcCaller() caller: CallerContext): Promise<DuplicateScanView> {
-    return this.duplicates.requestScan(caller);
+  @Handles(CUSTOMERS.scanDuplicates)
+  scan(caller: CallerContext, _data: NoData, command: WriteCommand): Promise<DuplicateScanView> {
+    return this.duplicates.requestScan(caller, command);
   }
 
-  @MessagePattern(CUSTOMERS_RPC.getDuplicateScan)
-  getScan(@RpcCaller() caller: CallerContext): Promise<DuplicateScanView> {
+  @Handles(CUSTOMERS.getDuplicateScan)
+  getScan(caller: CallerContext, _data: NoData): Promise<DuplicateScanView> {
     return this.duplicates.getScan(caller);
   }
 }

@@ -343,8 +343,12 @@ export class DuplicatesRepository {
    * Marks the tenant's scan as queued, unless one is already queued or running. Returns the row
    * and whether it was newly queued.
    */
-  async queueScan(tenantId: string, userId: string): Promise<{ scan: ScanRow; queued: boolean }> {
-    const rows = await this.dataSource.query<(ScanRow & { queued: boolean })[]>(
+  async queueScan(
+    manager: EntityManager,
+    tenantId: string,
+    userId: string,
+  ): Promise<{ scan: ScanRow; queued: boolean }> {
+    const rows = await manager.query<(ScanRow & { queued: boolean })[]>(
       `INSERT INTO customers.duplicate_scans (tenant_id, status, requested_by)
        VALUES ($1, 'queued', $2)
        ON CONFLICT (tenant_id) DO UPDATE
@@ -355,12 +359,15 @@ export class DuplicatesRepository {
       [tenantId, userId],
     );
     if (rows[0]) return { scan: rows[0], queued: true };
-    const current = await this.findScan(tenantId);
+    const current = await this.findScan(tenantId, manager);
     return { scan: current!, queued: false };
   }
 
-  async findScan(tenantId: string): Promise<ScanRow | null> {
-    const rows = await this.dataSource.query<ScanRow[]>(
+  async findScan(
+    tenantId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<ScanRow | null> {
+    const rows = await manager.query<ScanRow[]>(
       `SELECT ${SCAN_COLUMNS} FROM customers.duplicate_scans WHERE tenant_id = $1`,
       [tenantId],
     );

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import {
   problemType,
   type CallerContext,
@@ -12,7 +12,14 @@ import {
   type FieldError,
   type ListDuplicatesQueryDto,
 } from '@kanta/contracts';
-import { RpcProblem, canSee, requireTenant, visibleStations } from '@kanta/platform';
+import { CommandLog } from '@kanta/messaging';
+import {
+  RpcProblem,
+  canSee,
+  requireTenant,
+  visibleStations,
+  type WriteCommand,
+} from '@kanta/platform';
 import type { CustomerWrite } from '../customers/customer-row';
 import { SensitiveData } from '../sensitive/sensitive-data';
 import {
@@ -56,8 +63,10 @@ export class DuplicatesService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Duplicates');
 
   constructor(
+    private readonly dataSource: DataSource,
     private readonly repository: DuplicatesRepository,
     private readonly sensitive: SensitiveData,
+    private readonly commands: CommandLog,
     @InjectQueue(DUPLICATE_SCAN_QUEUE) private readonly queue: Queue<DuplicateScanJob>,
   ) {
     queue.on(
@@ -184,6 +193,10 @@ export class DuplicatesService implements OnApplicationBootstrap {
     };
   }
 
+  /**
+   * Idempotent by its own key: dismissing a pair again (a redelivery, a second click) keeps the
+   * first dismissal and answers it, so it needs no command log.
+   */
   async dismiss(context: CallerContext, customerIds: string[]): Promise<DismissedDuplicateView> {
     const tenant = requireTenant(context);
     requireAdmin(context, 'dismiss suggested duplicates');
@@ -204,11 +217,30 @@ export class DuplicatesService implements OnApplicationBootstrap {
     return { customerIds: [a, b], dismissedAt: dismissedAt.toISOString() };
   }
 
-  /** Queues the tenant's full scan; a scan already queued or running is answered as it is. */
-  async requestScan(context: CallerContext): Promise<DuplicateScanView> {
+  /**
+   * Queues the tenant's full scan; a scan already queued or running is answered as it is. The
+   * command delivered again answers the scan as it is then, rather than starting another.
+   */
+  async requestScan(context: CallerContext, command: WriteCommand): Promise<DuplicateScanView> {
+    requireTenant(context);
+    return this.commands.once(
+      command,
+      () => this.requestScanOnce(context, command),
+      () => this.getScan(context),
+    );
+  }
+
+  private async requestScanOnce(
+    context: CallerContext,
+    command: WriteCommand,
+  ): Promise<DuplicateScanView> {
     const tenant = requireTenant(context);
     requireAdmin(context, 'scan for duplicates');
-    const { scan, queued } = await this.repository.queueScan(tenant.id, context.userId);
+    const { scan, queued } = await this.dataSource.transaction(async (manager) => {
+      const requested = await this.repository.queueScan(manager, tenant.id, context.userId);
+      await this.commands.record(manager, command, { answer: null });
+      return requested;
+    });
     if (queued) {
       try {
         await this.enqueue(tenant.id);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { FieldRulesDto } from '@kanta/contracts';
 
 @Injectable()
@@ -14,8 +14,13 @@ export class FieldRulesRepository {
     return rows[0]?.rules ?? null;
   }
 
-  async save(tenantId: string, rules: FieldRulesDto, userId: string): Promise<void> {
-    await this.dataSource.query(
+  async save(
+    manager: EntityManager,
+    tenantId: string,
+    rules: FieldRulesDto,
+    userId: string,
+  ): Promise<void> {
+    await manager.query(
       `INSERT INTO customers.tenant_field_rules (tenant_id, rules, updated_by)
        VALUES ($1, $2, $3)
        ON CONFLICT (tenant_id) DO UPDATE

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { DEFAULT_FIELD_RULES, type CallerContext, type FieldRulesDto } from '@kanta/contracts';
-import { RpcProblem } from '@kanta/platform';
-import { requireTenant } from '@kanta/platform';
+import { CommandLog } from '@kanta/messaging';
+import { RpcProblem, requireTenant, type WriteCommand } from '@kanta/platform';
 import { FieldRulesRepository } from './field-rules.repository';
 
 /*
@@ -14,7 +15,11 @@ const RULES_TTL_MS = 5_000;
 export class FieldRulesService {
   private readonly cache = new Map<string, { rules: FieldRulesDto; until: number }>();
 
-  constructor(private readonly repository: FieldRulesRepository) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repository: FieldRulesRepository,
+    private readonly commands: CommandLog,
+  ) {}
 
   /** The tenant's rules, or the defaults when it has set none. */
   async rulesFor(tenantId: string): Promise<FieldRulesDto> {
@@ -30,15 +35,29 @@ export class FieldRulesService {
     return this.rulesFor(tenant.id);
   }
 
-  async put(context: CallerContext, rules: FieldRulesDto): Promise<FieldRulesDto> {
+  /** Replaces the rules; the command delivered again answers the rules in force then. */
+  async put(
+    context: CallerContext,
+    rules: FieldRulesDto,
+    command: WriteCommand,
+  ): Promise<FieldRulesDto> {
     const tenant = requireAdmin(context);
     const stored: FieldRulesDto = {
       person: { required: rules.person.required, atLeastOneOf: rules.person.atLeastOneOf },
       company: { required: rules.company.required, atLeastOneOf: rules.company.atLeastOneOf },
     };
-    await this.repository.save(tenant.id, stored, context.userId);
-    this.cache.set(tenant.id, { rules: stored, until: Date.now() + RULES_TTL_MS });
-    return stored;
+    return this.commands.once(
+      command,
+      async () => {
+        await this.dataSource.transaction(async (manager) => {
+          await this.repository.save(manager, tenant.id, stored, context.userId);
+          await this.commands.record(manager, command, { answer: null });
+        });
+        this.cache.set(tenant.id, { rules: stored, until: Date.now() + RULES_TTL_MS });
+        return stored;
+      },
+      async () => (await this.repository.find(tenant.id)) ?? DEFAULT_FIELD_RULES,
+    );
   }
 }
 

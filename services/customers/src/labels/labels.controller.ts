@@ -1,54 +1,51 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern } from '@nestjs/microservices';
 import {
-  CUSTOMERS_RPC,
+  CUSTOMERS,
   type CallerContext,
+  type CreateLabelCommand,
   type CustomerLabelPage,
   type CustomerLabelView,
+  type DeleteLabelCommand,
   type DeleteLabelResult,
+  type ListLabelsQuery,
+  type RenameLabelCommand,
 } from '@kanta/contracts';
-import { RpcCaller, RpcData } from '@kanta/platform';
-import {
-  CreateLabelCommandDto,
-  DeleteLabelCommandDto,
-  ListLabelsCommandDto,
-  RenameLabelCommandDto,
-} from './label-commands.dto';
+import { Handles, type WriteCommand } from '@kanta/platform';
 import { LabelsService } from './labels.service';
 
 @Controller()
 export class LabelsController {
   constructor(private readonly labels: LabelsService) {}
 
-  @MessagePattern(CUSTOMERS_RPC.listLabels)
-  list(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: ListLabelsCommandDto,
-  ): Promise<CustomerLabelPage> {
+  @Handles(CUSTOMERS.listLabels)
+  list(caller: CallerContext, data: ListLabelsQuery): Promise<CustomerLabelPage> {
     return this.labels.list(caller, data.list, data.withCounts);
   }
 
-  @MessagePattern(CUSTOMERS_RPC.createLabel)
+  @Handles(CUSTOMERS.createLabel)
   create(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: CreateLabelCommandDto,
+    caller: CallerContext,
+    data: CreateLabelCommand,
+    command: WriteCommand,
   ): Promise<CustomerLabelView> {
-    return this.labels.create(caller, data.list, data.name);
+    return this.labels.create(caller, data.list, data.name, command);
   }
 
-  @MessagePattern(CUSTOMERS_RPC.renameLabel)
+  @Handles(CUSTOMERS.renameLabel)
   rename(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: RenameLabelCommandDto,
+    caller: CallerContext,
+    data: RenameLabelCommand,
+    command: WriteCommand,
   ): Promise<CustomerLabelView> {
-    return this.labels.rename(caller, data.list, data.id, data.name);
+    return this.labels.rename(caller, data.list, data.id, data.name, command);
   }
 
-  @MessagePattern(CUSTOMERS_RPC.deleteLabel)
+  @Handles(CUSTOMERS.deleteLabel)
   delete(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: DeleteLabelCommandDto,
+    caller: CallerContext,
+    data: DeleteLabelCommand,
+    command: WriteCommand,
   ): Promise<DeleteLabelResult> {
-    return this.labels.delete(caller, data.list, data.id);
+    return this.labels.delete(caller, data.list, data.id, command);
   }
 }

@@ -61,13 +61,23 @@ export class LabelsRepository {
     );
   }
 
+  async findById(tenantId: string, list: CustomerLabelList, id: string): Promise<LabelRow | null> {
+    const rows = await this.dataSource.query<LabelRow[]>(
+      `SELECT ${LABEL_COLUMNS} FROM customers.customer_labels
+        WHERE tenant_id = $1 AND list = $2 AND id = $3`,
+      [tenantId, list, id],
+    );
+    return rows[0] ?? null;
+  }
+
   async insert(
+    manager: EntityManager,
     tenantId: string,
     list: CustomerLabelList,
     id: string,
     name: string,
   ): Promise<LabelRow> {
-    const rows = await this.dataSource.query<LabelRow[]>(
+    const rows = await manager.query<LabelRow[]>(
       `INSERT INTO customers.customer_labels (tenant_id, id, list, name) VALUES ($1, $2, $3, $4)
        RETURNING ${LABEL_COLUMNS}`,
       [tenantId, id, list, name],
@@ -76,12 +86,13 @@ export class LabelsRepository {
   }
 
   async rename(
+    manager: EntityManager,
     tenantId: string,
     list: CustomerLabelList,
     id: string,
     name: string,
   ): Promise<LabelRow | null> {
-    const [rows] = await this.dataSource.query<[LabelRow[], number]>(
+    const [rows] = await manager.query<[LabelRow[], number]>(
       `UPDATE customers.customer_labels SET name = $4, updated_at = now()
         WHERE tenant_id = $1 AND list = $2 AND id = $3
        RETURNING ${LABEL_COLUMNS}`,

@@ -8,9 +8,8 @@ import type {
   DeleteLabelResult,
   FieldError,
 } from '@kanta/contracts';
-import { Outbox } from '@kanta/messaging';
-import { RpcProblem, uuidv7 } from '@kanta/platform';
-import { requireTenant } from '@kanta/platform';
+import { CommandLog, Outbox, type EarlierCommand } from '@kanta/messaging';
+import { RpcProblem, requireTenant, uuidv7, type WriteCommand } from '@kanta/platform';
 import { customerUpdatedEvent } from '../customers/customer-events';
 import { uniqueViolation } from '../customers/customers.repository';
 import { isUuid } from '../customers/search-query';
@@ -20,13 +19,16 @@ const TITLE: Record<CustomerLabelList, string> = {
   group: 'Customer group',
   source: 'Customer source',
 };
+/** The unique index of a list's names. */
+const LABEL_NAME_UNIQUE = 'customer_labels_name_unique';
 /** The customer field each list fills. */
 const FIELD: Record<CustomerLabelList, string> = { group: 'groupIds', source: 'sourceId' };
 
 /**
  * The tenant's customer groups and sources. Everyone in the tenant reads them; admins keep them.
  * Deleting one takes it off its customers (each gets a new version and an update event), so no
- * customer is left pointing at a label that is gone.
+ * customer is left pointing at a label that is gone. Each change is a command that runs once (a
+ * redelivery answers the label as it is now, or the count the delete released).
  */
 @Injectable()
 export class LabelsService {
@@ -34,6 +36,7 @@ export class LabelsService {
     private readonly dataSource: DataSource,
     private readonly repository: LabelsRepository,
     private readonly outbox: Outbox,
+    private readonly commands: CommandLog,
   ) {}
 
   async list(
@@ -50,15 +53,28 @@ export class LabelsService {
     context: CallerContext,
     list: CustomerLabelList,
     name: string,
+    command: WriteCommand,
   ): Promise<CustomerLabelView> {
     const tenant = requireTenant(context);
     requireAdmin(context, list);
-    try {
-      return toView(await this.repository.insert(tenant.id, list, uuidv7(), name.trim()));
-    } catch (error) {
-      if (uniqueViolation(error) !== null) throw nameTaken(list);
-      throw error;
-    }
+    return this.commands.once(
+      command,
+      () =>
+        this.named(list, () =>
+          this.dataSource.transaction(async (manager) => {
+            const row = await this.repository.insert(
+              manager,
+              tenant.id,
+              list,
+              uuidv7(),
+              name.trim(),
+            );
+            await this.commands.record(manager, command, { id: row.id });
+            return toView(row);
+          }),
+        ),
+      (earlier) => this.again(tenant.id, list, earlier),
+    );
   }
 
   async rename(
@@ -66,42 +82,78 @@ export class LabelsService {
     list: CustomerLabelList,
     id: string,
     name: string,
+    command: WriteCommand,
   ): Promise<CustomerLabelView> {
     const tenant = requireTenant(context);
     requireAdmin(context, list);
-    try {
-      const row = isUuid(id)
-        ? await this.repository.rename(tenant.id, list, id, name.trim())
-        : null;
-      if (!row) throw RpcProblem.notFound(TITLE[list]);
-      return toView(row);
-    } catch (error) {
-      if (uniqueViolation(error) !== null) throw nameTaken(list);
-      throw error;
-    }
+    if (!isUuid(id)) throw RpcProblem.notFound(TITLE[list]);
+    return this.commands.once(
+      command,
+      () =>
+        this.named(list, () =>
+          this.dataSource.transaction(async (manager) => {
+            const row = await this.repository.rename(manager, tenant.id, list, id, name.trim());
+            if (!row) throw RpcProblem.notFound(TITLE[list]);
+            await this.commands.record(manager, command, { id });
+            return toView(row);
+          }),
+        ),
+      (earlier) => this.again(tenant.id, list, earlier),
+    );
   }
 
   async delete(
     context: CallerContext,
     list: CustomerLabelList,
     id: string,
+    command: WriteCommand,
   ): Promise<DeleteLabelResult> {
     const tenant = requireTenant(context);
     requireAdmin(context, list);
     if (!isUuid(id)) throw RpcProblem.notFound(TITLE[list]);
-    return this.dataSource.transaction(async (manager) => {
-      if (!(await this.repository.delete(manager, tenant.id, list, id))) {
-        throw RpcProblem.notFound(TITLE[list]);
-      }
-      const released = await this.repository.release(manager, tenant.id, list, id);
-      await this.outbox.enqueue(
-        manager,
-        released.map((customer) =>
-          customerUpdatedEvent(context, tenant.id, customer, [FIELD[list]]),
-        ),
-      );
-      return { released: released.length };
-    });
+    return this.commands.once(
+      command,
+      () =>
+        this.dataSource.transaction(async (manager) => {
+          if (!(await this.repository.delete(manager, tenant.id, list, id))) {
+            throw RpcProblem.notFound(TITLE[list]);
+          }
+          const released = await this.repository.release(manager, tenant.id, list, id);
+          await this.outbox.enqueue(
+            manager,
+            released.map((customer) =>
+              customerUpdatedEvent(context, tenant.id, customer, [FIELD[list]]),
+            ),
+          );
+          const answer: DeleteLabelResult = { released: released.length };
+          await this.commands.record(manager, command, { answer });
+          return answer;
+        }),
+      async (earlier) => earlier.answer as DeleteLabelResult,
+    );
+  }
+
+  /** A name another label of the list has is a 409. */
+  private async named<T>(list: CustomerLabelList, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (uniqueViolation(error) === LABEL_NAME_UNIQUE) throw nameTaken(list);
+      throw error;
+    }
+  }
+
+  /** The label an earlier delivery of the command made or renamed, as it is now. */
+  private async again(
+    tenantId: string,
+    list: CustomerLabelList,
+    earlier: EarlierCommand,
+  ): Promise<CustomerLabelView> {
+    const row = earlier.resultId
+      ? await this.repository.findById(tenantId, list, earlier.resultId)
+      : null;
+    if (!row) throw RpcProblem.notFound(TITLE[list]);
+    return toView(row);
   }
 
   /** Field errors for ids that are not labels of the tenant's list. */

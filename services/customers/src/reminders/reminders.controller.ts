@@ -1,60 +1,57 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern } from '@nestjs/microservices';
 import {
-  CUSTOMERS_RPC,
+  CUSTOMERS,
+  type ByIdQuery,
   type CallerContext,
+  type CreateReminderCommand,
+  type ListRemindersQuery,
   type ReminderPage,
   type ReminderView,
+  type UpdateReminderCommand,
 } from '@kanta/contracts';
-import { RpcCaller, RpcData } from '@kanta/platform';
-import {
-  CreateReminderCommandDto,
-  ListRemindersQueryCommandDto,
-  ReminderIdDto,
-  UpdateReminderCommandDto,
-} from './dto/reminder-commands.dto';
+import { Handles, type WriteCommand } from '@kanta/platform';
 import { RemindersService } from './reminders.service';
 
 @Controller()
 export class RemindersController {
   constructor(private readonly reminders: RemindersService) {}
 
-  @MessagePattern(CUSTOMERS_RPC.createReminder)
+  @Handles(CUSTOMERS.createReminder)
   create(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: CreateReminderCommandDto,
+    caller: CallerContext,
+    data: CreateReminderCommand,
+    command: WriteCommand,
   ): Promise<ReminderView> {
-    return this.reminders.create(caller, data);
+    return this.reminders.create(caller, data, command);
   }
 
-  @MessagePattern(CUSTOMERS_RPC.getReminder)
-  get(@RpcCaller() caller: CallerContext, @RpcData() data: ReminderIdDto): Promise<ReminderView> {
+  @Handles(CUSTOMERS.getReminder)
+  get(caller: CallerContext, data: ByIdQuery): Promise<ReminderView> {
     return this.reminders.get(caller, data.id);
   }
 
-  @MessagePattern(CUSTOMERS_RPC.listReminders)
-  list(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: ListRemindersQueryCommandDto,
-  ): Promise<ReminderPage> {
+  @Handles(CUSTOMERS.listReminders)
+  list(caller: CallerContext, data: ListRemindersQuery): Promise<ReminderPage> {
     return this.reminders.list(caller, data);
   }
 
-  @MessagePattern(CUSTOMERS_RPC.updateReminder)
+  @Handles(CUSTOMERS.updateReminder)
   update(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: UpdateReminderCommandDto,
+    caller: CallerContext,
+    data: UpdateReminderCommand,
+    command: WriteCommand,
   ): Promise<ReminderView> {
-    return this.reminders.update(caller, data);
+    return this.reminders.update(caller, data, command);
   }
 
   /** Answers an empty object: the gateway only needs to know that it worked. */
-  @MessagePattern(CUSTOMERS_RPC.deleteReminder)
+  @Handles(CUSTOMERS.deleteReminder)
   async delete(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: ReminderIdDto,
+    caller: CallerContext,
+    data: ByIdQuery,
+    command: WriteCommand,
   ): Promise<Record<string, never>> {
-    await this.reminders.delete(caller, data.id);
+    await this.reminders.delete(caller, data.id, command);
     return {};
   }
 }

@@ -52,8 +52,8 @@ const STATUS_CONDITION: Record<ReminderStatus, string> = {
 export class RemindersRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insert(insert: ReminderInsert): Promise<ReminderRow> {
-    const rows = await this.dataSource.query<ReminderRow[]>(
+  async insert(manager: EntityManager, insert: ReminderInsert): Promise<ReminderRow> {
+    const rows = await manager.query<ReminderRow[]>(
       `INSERT INTO customers.reminders AS r (tenant_id, id, customer_id, assignee_user_id, due_at,
          comment, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -118,8 +118,13 @@ export class RemindersRepository {
   }
 
   /** Deletes a reminder of a customer the caller can see; false when there was none. */
-  async delete(tenantId: string, id: string, visibleStations: Visibility): Promise<boolean> {
-    const [, affected] = await this.dataSource.query<[unknown[], number]>(
+  async delete(
+    manager: EntityManager,
+    tenantId: string,
+    id: string,
+    visibleStations: Visibility,
+  ): Promise<boolean> {
+    const [, affected] = await manager.query<[unknown[], number]>(
       `DELETE FROM customers.reminders r
         USING customers.customers c
         WHERE r.tenant_id = $1 AND r.id = $2

@@ -10,7 +10,15 @@ import type {
   ReminderView,
   UpdateReminderCommand,
 } from '@kanta/contracts';
-import { RpcProblem, canSee, requireTenant, uuidv7, visibleStations } from '@kanta/platform';
+import { CommandLog } from '@kanta/messaging';
+import {
+  RpcProblem,
+  canSee,
+  requireTenant,
+  uuidv7,
+  visibleStations,
+  type WriteCommand,
+} from '@kanta/platform';
 import { CustomersRepository } from '../customers/customers.repository';
 import { isUuid } from '../customers/search-query';
 import { parseDateTime } from './local-time';
@@ -30,7 +38,8 @@ export const MAX_AHEAD_MS = 5 * 366 * 24 * 3600_000;
 
 /**
  * Reminders on customers: who sees them is who sees the customer (a worker, the customers of
- * their stations; an admin, the whole tenant). Everything else is a 404, never a 403.
+ * their stations; an admin, the whole tenant). Everything else is a 404, never a 403. Each change
+ * is a command that runs once: delivered again, it answers the reminder as it is now.
  */
 @Injectable()
 export class RemindersService {
@@ -39,25 +48,41 @@ export class RemindersService {
     private readonly repository: RemindersRepository,
     private readonly customers: CustomersRepository,
     private readonly jobs: ReminderJobs,
+    private readonly commands: CommandLog,
   ) {}
 
-  async create(context: CallerContext, command: CreateReminderCommand): Promise<ReminderView> {
-    const tenant = requireTenant(context);
-    const customer = await this.visibleCustomer(context, command.customerId);
-    const parsed = dueAtOf(command.reminder.dueAt, tenant.timeZone);
-    const errors = [...parsed.errors, ...assigneeErrors(command.assignee, customer.station_ids)];
-    if (errors.length > 0) throw RpcProblem.validation(errors);
-    const row = await this.repository.insert({
-      tenantId: tenant.id,
-      id: uuidv7(),
-      customerId: customer.id,
-      assigneeUserId: command.assignee.userId,
-      dueAt: parsed.dueAt as Date,
-      comment: command.reminder.comment.trim(),
-      createdBy: context.userId,
-    });
-    await this.jobs.schedule(row);
-    return toReminderView(row, tenant.timeZone);
+  async create(
+    context: CallerContext,
+    data: CreateReminderCommand,
+    command: WriteCommand,
+  ): Promise<ReminderView> {
+    requireTenant(context);
+    return this.commands.once(
+      command,
+      async () => {
+        const tenant = requireTenant(context);
+        const customer = await this.visibleCustomer(context, data.customerId);
+        const parsed = dueAtOf(data.reminder.dueAt, tenant.timeZone);
+        const errors = [...parsed.errors, ...assigneeErrors(data.assignee, customer.station_ids)];
+        if (errors.length > 0) throw RpcProblem.validation(errors);
+        const row = await this.dataSource.transaction(async (manager) => {
+          const inserted = await this.repository.insert(manager, {
+            tenantId: tenant.id,
+            id: uuidv7(),
+            customerId: customer.id,
+            assigneeUserId: data.assignee.userId,
+            dueAt: parsed.dueAt as Date,
+            comment: data.reminder.comment.trim(),
+            createdBy: context.userId,
+          });
+          await this.commands.record(manager, command, { id: inserted.id });
+          return inserted;
+        });
+        await this.jobs.schedule(row);
+        return toReminderView(row, tenant.timeZone);
+      },
+      (earlier) => this.get(context, earlier.resultId ?? ''),
+    );
   }
 
   async get(context: CallerContext, id: string): Promise<ReminderView> {
@@ -100,10 +125,27 @@ export class RemindersService {
    * opens a done reminder again (scheduled; due again at once if its time has passed, and
    * announced again). A patch that changes nothing answers the reminder as it is.
    */
-  async update(context: CallerContext, command: UpdateReminderCommand): Promise<ReminderView> {
+  async update(
+    context: CallerContext,
+    data: UpdateReminderCommand,
+    command: WriteCommand,
+  ): Promise<ReminderView> {
+    requireTenant(context);
+    return this.commands.once(
+      command,
+      () => this.updateOnce(context, data, command),
+      () => this.get(context, data.id),
+    );
+  }
+
+  private async updateOnce(
+    context: CallerContext,
+    data: UpdateReminderCommand,
+    command: WriteCommand,
+  ): Promise<ReminderView> {
     const tenant = requireTenant(context);
-    if (!isUuid(command.id)) throw reminderNotFound();
-    const { patch, assignee } = command;
+    if (!isUuid(data.id)) throw reminderNotFound();
+    const { patch, assignee } = data;
     if (
       patch.dueAt === undefined &&
       patch.comment === undefined &&
@@ -124,14 +166,14 @@ export class RemindersService {
     const result = await this.dataSource.transaction(async (manager) => {
       const current = await this.repository.findVisible(
         tenant.id,
-        command.id,
+        data.id,
         visibleStations(context),
         { manager, forUpdate: true },
       );
       if (!current) throw reminderNotFound();
-      if (command.expectedVersion !== undefined && current.version !== command.expectedVersion) {
+      if (data.expectedVersion !== undefined && current.version !== data.expectedVersion) {
         throw RpcProblem.preconditionFailed(
-          `The reminder is at version ${current.version}, not ${command.expectedVersion}; read it again.`,
+          `The reminder is at version ${current.version}, not ${data.expectedVersion}; read it again.`,
         );
       }
       if (assignee) {
@@ -145,21 +187,30 @@ export class RemindersService {
         assigneeUserId: assignee?.userId,
       });
       if (!change) return { row: current, changed: false };
-      return {
-        row: await this.repository.update(manager, tenant.id, current.id, change),
-        changed: true,
-      };
+      const row = await this.repository.update(manager, tenant.id, current.id, change);
+      await this.commands.record(manager, command, { id: row.id });
+      return { row, changed: true };
     });
     if (result.changed) await this.jobs.schedule(result.row);
     return toReminderView(result.row, tenant.timeZone);
   }
 
-  async delete(context: CallerContext, id: string): Promise<void> {
+  /** Delivered again, a delete answers as the first did (the reminder is gone either way). */
+  async delete(context: CallerContext, id: string, command: WriteCommand): Promise<void> {
     const tenant = requireTenant(context);
-    // Its job, if any, finds no row and does nothing.
-    const deleted =
-      isUuid(id) && (await this.repository.delete(tenant.id, id, visibleStations(context)));
-    if (!deleted) throw reminderNotFound();
+    if (!isUuid(id)) throw reminderNotFound();
+    return this.commands.once(
+      command,
+      () =>
+        this.dataSource.transaction(async (manager) => {
+          // Its job, if any, finds no row and does nothing.
+          if (!(await this.repository.delete(manager, tenant.id, id, visibleStations(context)))) {
+            throw reminderNotFound();
+          }
+          await this.commands.record(manager, command, { answer: null });
+        }),
+      async () => undefined,
+    );
   }
 
   private async visibleCustomer(context: CallerContext, customerId: string) {

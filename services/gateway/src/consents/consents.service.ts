@@ -1,70 +1,46 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
-  CONSENTS_RPC,
+  CONSENTS,
   type CallerContext,
   type CommunicationPreferencesDto,
   type CommunicationPreferencesView,
   type ConsentTextPage,
   type ConsentTextView,
-  type ContactabilityQuery,
   type ContactabilityQueryDto,
   type ContactabilityView,
-  type CustomerConsentsQuery,
   type CustomerConsentsView,
-  type CustomerPreferencesQuery,
-  type FieldError,
-  type GetConsentTextQuery,
   type ListConsentTextsQueryDto,
-  type PublishConsentTextCommand,
   type PublishConsentTextDto,
-  type RecordConsentsCommand,
   type RecordConsentsDto,
-  type RefreshConsentsCommand,
   type RefreshConsentsDto,
-  type SetPreferencesCommand,
-  type ValidateConsentsCommand,
 } from '@kanta/contracts';
-import { ProblemError, type RpcClient } from '@kanta/platform';
+import { ProblemError } from '@kanta/platform';
 import type { Caller } from '../auth/auth.decorators';
-import type { RpcClients } from '../core/core.module';
-import { RPC_CLIENTS } from '../core/tokens';
+import { Rpc } from '../core/rpc';
 import { HttpResult } from '../http/http-result';
 import { versionFromIfMatch } from '../http/if-match';
 
 /** The gateway's half of the consents API: HTTP concerns here, consents in the consents service. */
 @Injectable()
 export class ConsentsService {
-  private readonly rpc: RpcClient;
-
-  constructor(@Inject(RPC_CLIENTS) clients: RpcClients) {
-    this.rpc = clients.consents;
-  }
+  constructor(private readonly rpc: Rpc) {}
 
   async publishText(
     caller: Caller,
     text: PublishConsentTextDto,
   ): Promise<HttpResult<ConsentTextView>> {
-    const result = await this.rpc.send<
-      { text: ConsentTextView; published: boolean },
-      PublishConsentTextCommand
-    >(CONSENTS_RPC.publishText, { context: caller.context, data: { text } });
+    const result = await this.rpc.call(CONSENTS.publishText, caller.context, { text });
     return new HttpResult(result.text, result.published ? 201 : 200, {
       Location: `/api/v1/consent-texts/${result.text.id}`,
     });
   }
 
   listTexts(caller: Caller, query: ListConsentTextsQueryDto): Promise<ConsentTextPage> {
-    return this.rpc.send<ConsentTextPage, ListConsentTextsQueryDto>(CONSENTS_RPC.listTexts, {
-      context: caller.context,
-      data: { ...query },
-    });
+    return this.rpc.call(CONSENTS.listTexts, caller.context, { ...query });
   }
 
   getText(caller: Caller, id: string): Promise<ConsentTextView> {
-    return this.rpc.send<ConsentTextView, GetConsentTextQuery>(CONSENTS_RPC.getText, {
-      context: caller.context,
-      data: { id },
-    });
+    return this.rpc.call(CONSENTS.getText, caller.context, { id });
   }
 
   customerConsents(
@@ -72,10 +48,7 @@ export class ConsentsService {
     customerId: string,
     history: boolean,
   ): Promise<CustomerConsentsView> {
-    return this.rpc.send<CustomerConsentsView, CustomerConsentsQuery>(
-      CONSENTS_RPC.customerConsents,
-      { context: caller.context, data: { customerId, history } },
-    );
+    return this.rpc.call(CONSENTS.customerConsents, caller.context, { customerId, history });
   }
 
   async record(
@@ -83,10 +56,7 @@ export class ConsentsService {
     customerId: string,
     consents: RecordConsentsDto,
   ): Promise<HttpResult<CustomerConsentsView>> {
-    const view = await this.rpc.send<CustomerConsentsView, RecordConsentsCommand>(
-      CONSENTS_RPC.record,
-      { context: caller.context, data: { customerId, consents } },
-    );
+    const view = await this.rpc.call(CONSENTS.record, caller.context, { customerId, consents });
     return new HttpResult(view, 201);
   }
 
@@ -95,10 +65,7 @@ export class ConsentsService {
     customerId: string,
     refresh: RefreshConsentsDto,
   ): Promise<HttpResult<CustomerConsentsView>> {
-    const view = await this.rpc.send<CustomerConsentsView, RefreshConsentsCommand>(
-      CONSENTS_RPC.refresh,
-      { context: caller.context, data: { customerId, refresh } },
-    );
+    const view = await this.rpc.call(CONSENTS.refresh, caller.context, { customerId, refresh });
     return new HttpResult(view, 201);
   }
 
@@ -114,10 +81,7 @@ export class ConsentsService {
     decisionsField = 'consents.decisions',
   ): Promise<void> {
     if (!consents) return;
-    const errors = await this.rpc.send<FieldError[], ValidateConsentsCommand>(
-      CONSENTS_RPC.validate,
-      { context, data: { consents } },
-    );
+    const errors = await this.rpc.call(CONSENTS.validate, context, { consents });
     if (errors.length > 0) {
       throw ProblemError.validation(
         errors.map((e) => ({ ...e, field: e.field.replace(/^decisions/, decisionsField) })),
@@ -129,11 +93,9 @@ export class ConsentsService {
     caller: Caller,
     customerId: string,
   ): Promise<HttpResult<CommunicationPreferencesView>> {
-    const view = await this.rpc.send<CommunicationPreferencesView, CustomerPreferencesQuery>(
-      CONSENTS_RPC.getPreferences,
-      { context: caller.context, data: { customerId } },
+    return HttpResult.versioned(
+      await this.rpc.call(CONSENTS.getPreferences, caller.context, { customerId }),
     );
-    return new HttpResult(view, 200, { ETag: `"${view.version}"` });
   }
 
   async setPreferences(
@@ -144,18 +106,13 @@ export class ConsentsService {
   ): Promise<HttpResult<CommunicationPreferencesView>> {
     // If-Match is optional here: preferences are a few switches, last write wins without it.
     const expectedVersion = ifMatch === undefined ? undefined : versionFromIfMatch(ifMatch);
-    const view = await this.rpc.send<CommunicationPreferencesView, SetPreferencesCommand>(
-      CONSENTS_RPC.setPreferences,
-      {
-        context: caller.context,
-        data: {
-          customerId,
-          preferences,
-          ...(expectedVersion !== undefined ? { expectedVersion } : {}),
-        },
-      },
+    return HttpResult.versioned(
+      await this.rpc.call(CONSENTS.setPreferences, caller.context, {
+        customerId,
+        preferences,
+        ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+      }),
     );
-    return new HttpResult(view, 200, { ETag: `"${view.version}"` });
   }
 
   contactability(
@@ -163,9 +120,10 @@ export class ConsentsService {
     customerId: string,
     query: ContactabilityQueryDto,
   ): Promise<ContactabilityView> {
-    return this.rpc.send<ContactabilityView, ContactabilityQuery>(CONSENTS_RPC.contactability, {
-      context: caller.context,
-      data: { customerId, purpose: query.purpose, channel: query.channel },
+    return this.rpc.call(CONSENTS.contactability, caller.context, {
+      customerId,
+      purpose: query.purpose,
+      channel: query.channel,
     });
   }
 }

@@ -9,12 +9,11 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import Redis from 'ioredis';
-import { RPC_SERVICES, type RpcService } from '@kanta/contracts';
+import { RPC_SERVICES } from '@kanta/contracts';
 import { RpcClient } from '@kanta/platform';
 import type { GatewayConfig } from '../config';
-import { CUSTOMERS_RPC_CLIENT, GATEWAY_CONFIG, REDIS, RPC_CLIENTS } from './tokens';
-
-export type RpcClients = Record<RpcService, RpcClient>;
+import { Rpc, type RpcClients } from './rpc';
+import { GATEWAY_CONFIG, REDIS, RPC_CLIENTS } from './tokens';
 
 /**
  * Connects Redis and the broker at start without making either a condition of starting: the
@@ -89,14 +88,10 @@ export class CoreModule {
               ]),
             ) as RpcClients,
         },
-        {
-          provide: CUSTOMERS_RPC_CLIENT,
-          useFactory: (clients: RpcClients) => clients.customers,
-          inject: [RPC_CLIENTS],
-        },
+        Rpc,
         InfrastructureLifecycle,
       ],
-      exports: [GATEWAY_CONFIG, REDIS, RPC_CLIENTS, CUSTOMERS_RPC_CLIENT],
+      exports: [GATEWAY_CONFIG, REDIS, RPC_CLIENTS, Rpc],
     };
   }
 }

@@ -3,5 +3,3 @@ export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 export const REDIS = Symbol('REDIS');
 /** `RpcClients`: one RPC client per service the gateway calls. */
 export const RPC_CLIENTS = Symbol('RPC_CLIENTS');
-/** The customers service's client out of RPC_CLIENTS. */
-export const CUSTOMERS_RPC_CLIENT = Symbol('CUSTOMERS_RPC_CLIENT');

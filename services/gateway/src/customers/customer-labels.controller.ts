@@ -1,14 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Inject,
-  Patch,
-  Post,
-  Query,
-  type Type,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, Patch, Post, Query, type Type } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -17,21 +7,16 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import {
-  CUSTOMERS_RPC,
+  CUSTOMERS,
   CustomerLabelPage,
   CustomerLabelView,
   LabelNameDto,
   ListLabelsQueryDto,
-  type CreateLabelCommand,
   type CustomerLabelList,
-  type DeleteLabelCommand,
   type DeleteLabelResult,
-  type ListLabelsCommand,
-  type RenameLabelCommand,
 } from '@kanta/contracts';
-import type { RpcClient } from '@kanta/platform';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
-import { CUSTOMERS_RPC_CLIENT } from '../core/tokens';
+import { Rpc } from '../core/rpc';
 import { UuidParam } from '../http/uuid-param';
 
 /**
@@ -44,7 +29,7 @@ function customerLabelsController(list: CustomerLabelList, path: string, what: s
   @TenantScoped()
   @Controller(path)
   class CustomerLabelsController {
-    constructor(@Inject(CUSTOMERS_RPC_CLIENT) readonly rpc: RpcClient) {}
+    constructor(readonly rpc: Rpc) {}
 
     @Get()
     @ApiOperation({ summary: `The tenant's ${what}s, by name; withCounts adds customer counts` })
@@ -53,9 +38,9 @@ function customerLabelsController(list: CustomerLabelList, path: string, what: s
       @CurrentCaller() caller: Caller,
       @Query() query: ListLabelsQueryDto,
     ): Promise<CustomerLabelPage> {
-      return this.rpc.send<CustomerLabelPage, ListLabelsCommand>(CUSTOMERS_RPC.listLabels, {
-        context: caller.context,
-        data: { list, withCounts: query.withCounts ?? false },
+      return this.rpc.call(CUSTOMERS.listLabels, caller.context, {
+        list,
+        withCounts: query.withCounts ?? false,
       });
     }
 
@@ -67,10 +52,7 @@ function customerLabelsController(list: CustomerLabelList, path: string, what: s
       @CurrentCaller() caller: Caller,
       @Body() body: LabelNameDto,
     ): Promise<CustomerLabelView> {
-      return this.rpc.send<CustomerLabelView, CreateLabelCommand>(CUSTOMERS_RPC.createLabel, {
-        context: caller.context,
-        data: { list, name: body.name },
-      });
+      return this.rpc.call(CUSTOMERS.createLabel, caller.context, { list, name: body.name });
     }
 
     @Patch(':id')
@@ -82,10 +64,7 @@ function customerLabelsController(list: CustomerLabelList, path: string, what: s
       @UuidParam(what) id: string,
       @Body() body: LabelNameDto,
     ): Promise<CustomerLabelView> {
-      return this.rpc.send<CustomerLabelView, RenameLabelCommand>(CUSTOMERS_RPC.renameLabel, {
-        context: caller.context,
-        data: { list, id, name: body.name },
-      });
+      return this.rpc.call(CUSTOMERS.renameLabel, caller.context, { list, id, name: body.name });
     }
 
     @Delete(':id')
@@ -98,10 +77,7 @@ function customerLabelsController(list: CustomerLabelList, path: string, what: s
       @CurrentCaller() caller: Caller,
       @UuidParam(what) id: string,
     ): Promise<DeleteLabelResult> {
-      return this.rpc.send<DeleteLabelResult, DeleteLabelCommand>(CUSTOMERS_RPC.deleteLabel, {
-        context: caller.context,
-        data: { list, id },
-      });
+      return this.rpc.call(CUSTOMERS.deleteLabel, caller.context, { list, id });
     }
   }
   return CustomerLabelsController;

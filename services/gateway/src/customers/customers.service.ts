@@ -1,28 +1,20 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
-  CUSTOMERS_RPC,
-  type CreateCustomerCommand,
+  CUSTOMERS,
   type CreateCustomerDto,
-  type CreateCustomerResult,
   type CustomerPage,
   type CustomerView,
   type FieldRulesDto,
-  type GetCustomerQuery,
-  type GroupMembershipCommand,
   type SearchCustomersQueryDto,
-  type UpdateCustomerCommand,
   type UpdateCustomerDto,
 } from '@kanta/contracts';
-import { ProblemError, type JsonText, type RpcClient } from '@kanta/platform';
+import { ProblemError, type JsonText } from '@kanta/platform';
 import type { Caller } from '../auth/auth.decorators';
-import { CUSTOMERS_RPC_CLIENT } from '../core/tokens';
+import { Rpc } from '../core/rpc';
 import { ConsentsService } from '../consents/consents.service';
 import { TenantUsers } from '../identity/tenant-users';
 import { HttpResult } from '../http/http-result';
-import { checkIdempotencyKey } from '../http/idempotency-key';
 import { versionFromIfMatch } from '../http/if-match';
-
-const etagOf = (customer: CustomerView): string => `"${customer.version}"`;
 
 /**
  * The gateway's half of the customers API: the HTTP concerns (headers, station ids the caller
@@ -31,7 +23,7 @@ const etagOf = (customer: CustomerView): string => `"${customer.version}"`;
 @Injectable()
 export class CustomersService {
   constructor(
-    @Inject(CUSTOMERS_RPC_CLIENT) private readonly rpc: RpcClient,
+    private readonly rpc: Rpc,
     private readonly tenantUsers: TenantUsers,
     private readonly consents: ConsentsService,
   ) {}
@@ -42,43 +34,28 @@ export class CustomersService {
     idempotencyKey: string | undefined,
     allowDuplicate = false,
   ): Promise<HttpResult<CustomerView>> {
-    checkIdempotencyKey(idempotencyKey);
     this.checkStations(caller, customer.stationIds);
     await this.checkRegularOf(caller, customer.regularOfUserId);
     await this.consents.checkDecisions(caller.context, customer.consents);
-    const result = await this.rpc.send<CreateCustomerResult, CreateCustomerCommand>(
-      CUSTOMERS_RPC.create,
-      {
-        context: caller.context,
-        data: {
-          customer,
-          ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
-          ...(allowDuplicate ? { allowDuplicate } : {}),
-        },
-      },
+    const result = await this.rpc.call(
+      CUSTOMERS.create,
+      caller.context,
+      { customer, ...(allowDuplicate ? { allowDuplicate } : {}) },
+      { idempotencyKey },
     );
-    return HttpResult.created(
-      result.customer,
-      result.replayed,
-      `/api/v1/customers/${result.customer.id}`,
-      etagOf(result.customer),
-    );
+    return HttpResult.versioned(result.customer, {
+      location: `/api/v1/customers/${result.customer.id}`,
+      replayed: result.replayed,
+    });
   }
 
   async search(caller: Caller, query: SearchCustomersQueryDto): Promise<JsonText<CustomerPage>> {
     this.checkStations(caller, query.stationIds);
-    return this.rpc.relay<CustomerPage, SearchCustomersQueryDto>(CUSTOMERS_RPC.search, {
-      context: caller.context,
-      data: { ...query },
-    });
+    return this.rpc.relay(CUSTOMERS.search, caller.context, { ...query });
   }
 
   async get(caller: Caller, id: string): Promise<HttpResult<CustomerView>> {
-    const customer = await this.rpc.send<CustomerView, GetCustomerQuery>(CUSTOMERS_RPC.get, {
-      context: caller.context,
-      data: { id },
-    });
-    return new HttpResult(customer, 200, { ETag: etagOf(customer) });
+    return HttpResult.versioned(await this.rpc.call(CUSTOMERS.get, caller.context, { id }));
   }
 
   async update(
@@ -90,14 +67,9 @@ export class CustomersService {
     const expectedVersion = versionFromIfMatch(ifMatch);
     this.checkStations(caller, patch.stationIds);
     await this.checkRegularOf(caller, patch.regularOfUserId);
-    const customer = await this.rpc.send<CustomerView, UpdateCustomerCommand>(
-      CUSTOMERS_RPC.update,
-      {
-        context: caller.context,
-        data: { id, expectedVersion, patch },
-      },
+    return HttpResult.versioned(
+      await this.rpc.call(CUSTOMERS.update, caller.context, { id, expectedVersion, patch }),
     );
-    return new HttpResult(customer, 200, { ETag: etagOf(customer) });
   }
 
   async setGroupMembership(
@@ -106,25 +78,21 @@ export class CustomersService {
     groupId: string,
     member: boolean,
   ): Promise<HttpResult<CustomerView>> {
-    const customer = await this.rpc.send<CustomerView, GroupMembershipCommand>(
-      CUSTOMERS_RPC.setGroupMembership,
-      { context: caller.context, data: { customerId, groupId, member } },
+    return HttpResult.versioned(
+      await this.rpc.call(CUSTOMERS.setGroupMembership, caller.context, {
+        customerId,
+        groupId,
+        member,
+      }),
     );
-    return new HttpResult(customer, 200, { ETag: etagOf(customer) });
   }
 
   getFieldRules(caller: Caller): Promise<FieldRulesDto> {
-    return this.rpc.send<FieldRulesDto, Record<string, never>>(CUSTOMERS_RPC.getFieldRules, {
-      context: caller.context,
-      data: {},
-    });
+    return this.rpc.call(CUSTOMERS.getFieldRules, caller.context, {});
   }
 
   putFieldRules(caller: Caller, rules: FieldRulesDto): Promise<FieldRulesDto> {
-    return this.rpc.send<FieldRulesDto, FieldRulesDto>(CUSTOMERS_RPC.putFieldRules, {
-      context: caller.context,
-      data: rules,
-    });
+    return this.rpc.call(CUSTOMERS.putFieldRules, caller.context, rules);
   }
 
   private async checkRegularOf(caller: Caller, userId: string | null | undefined): Promise<void> {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -7,16 +7,15 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import {
-  CUSTOMERS_RPC,
+  CUSTOMERS,
   DismissDuplicateDto,
   DismissedDuplicateView,
   DuplicatePairPage,
   DuplicateScanView,
   ListDuplicatesQueryDto,
 } from '@kanta/contracts';
-import type { RpcClient } from '@kanta/platform';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
-import { CUSTOMERS_RPC_CLIENT } from '../core/tokens';
+import { Rpc } from '../core/rpc';
 
 /**
  * `/customers/duplicates…`: suggested duplicate pairs, their dismissal and the full scan. Registered
@@ -27,7 +26,7 @@ import { CUSTOMERS_RPC_CLIENT } from '../core/tokens';
 @TenantScoped()
 @Controller('customers/duplicates')
 export class DuplicatesController {
-  constructor(@Inject(CUSTOMERS_RPC_CLIENT) private readonly rpc: RpcClient) {}
+  constructor(private readonly rpc: Rpc) {}
 
   @Get()
   @ApiOperation({
@@ -43,7 +42,7 @@ export class DuplicatesController {
     @CurrentCaller() caller: Caller,
     @Query() query: ListDuplicatesQueryDto,
   ): Promise<DuplicatePairPage> {
-    return this.rpc.send(CUSTOMERS_RPC.listDuplicates, { context: caller.context, data: query });
+    return this.rpc.call(CUSTOMERS.listDuplicates, caller.context, query);
   }
 
   @Post('dismiss')
@@ -55,7 +54,7 @@ export class DuplicatesController {
     @CurrentCaller() caller: Caller,
     @Body() body: DismissDuplicateDto,
   ): Promise<DismissedDuplicateView> {
-    return this.rpc.send(CUSTOMERS_RPC.dismissDuplicate, { context: caller.context, data: body });
+    return this.rpc.call(CUSTOMERS.dismissDuplicate, caller.context, body);
   }
 
   @Post('scan')
@@ -68,7 +67,7 @@ export class DuplicatesController {
   })
   @ApiAcceptedResponse({ type: DuplicateScanView })
   scan(@CurrentCaller() caller: Caller): Promise<DuplicateScanView> {
-    return this.rpc.send(CUSTOMERS_RPC.scanDuplicates, { context: caller.context, data: {} });
+    return this.rpc.call(CUSTOMERS.scanDuplicates, caller.context, {});
   }
 
   @Get('scan')
@@ -76,6 +75,6 @@ export class DuplicatesController {
   @ApiOperation({ summary: 'The latest duplicate scan: status and progress (admin)' })
   @ApiOkResponse({ type: DuplicateScanView })
   getScan(@CurrentCaller() caller: Caller): Promise<DuplicateScanView> {
-    return this.rpc.send(CUSTOMERS_RPC.getDuplicateScan, { context: caller.context, data: {} });
+    return this.rpc.call(CUSTOMERS.getDuplicateScan, caller.context, {});
   }
 }

@@ -2,14 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import {
+  HEALTH_OPERATIONS,
   RPC_SERVICES,
-  healthPattern,
   type CallerContext,
   type RpcService,
   type ServiceHealth,
 } from '@kanta/contracts';
 import { ProblemError } from '@kanta/platform';
-import type { RpcClients } from '../core/core.module';
+import type { RpcClients } from '../core/rpc';
 import { REDIS, RPC_CLIENTS } from '../core/tokens';
 import { HttpResult } from '../http/http-result';
 
@@ -95,10 +95,11 @@ export class HealthService {
       correlationId,
     };
     try {
-      const health = await this.clients[service].send<ServiceHealth>(
-        healthPattern(service),
-        { context, data: {} },
-        CHECK_TIMEOUT_MS,
+      const health = await this.clients[service].call(
+        HEALTH_OPERATIONS[service],
+        context,
+        {},
+        { timeoutMs: CHECK_TIMEOUT_MS },
       );
       return { status: health.status === 'ok' ? 'up' : 'down', service: health };
     } catch (error) {

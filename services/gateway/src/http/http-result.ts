@@ -14,13 +14,19 @@ export class HttpResult<T> {
   ) {}
 
   /**
-   * The answer to a create with an Idempotency-Key: 201 with Location and ETag, or, when the key
-   * replayed an earlier create, 200 with the same headers and `Idempotent-Replayed: true`.
+   * A record with a version, answered with the version as its ETag: 200, or for a create
+   * (`created`) 201 with its Location — 200 with `Idempotent-Replayed: true` when the client's
+   * Idempotency-Key replayed an earlier create.
    */
-  static created<T>(body: T, replayed: boolean, location: string, etag: string): HttpResult<T> {
-    const headers: Record<string, string> = { Location: location, ETag: etag };
-    if (replayed) headers['Idempotent-Replayed'] = 'true';
-    return new HttpResult(body, replayed ? 200 : 201, headers);
+  static versioned<T extends { version: number }>(
+    record: T,
+    created?: { location: string; replayed?: boolean },
+  ): HttpResult<T> {
+    const headers: Record<string, string> = { ETag: `"${record.version}"` };
+    if (!created) return new HttpResult(record, 200, headers);
+    headers.Location = created.location;
+    if (created.replayed) headers['Idempotent-Replayed'] = 'true';
+    return new HttpResult(record, created.replayed ? 200 : 201, headers);
   }
 }
 

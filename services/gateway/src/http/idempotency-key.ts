@@ -1,4 +1,5 @@
-import { IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_PATTERN, ProblemError } from '@kanta/platform';
+import { IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_PATTERN } from '@kanta/contracts';
+import { ProblemError } from '@kanta/platform';
 
 /**
  * The `Idempotency-Key` header of a create, checked before anything is sent on: 1–200 printable

@@ -29,11 +29,11 @@ import {
   isPartnerEventType,
   RejectedEventsQueryDto,
   RejectedPartnerEventPage,
-  VEHICLES_RPC,
+  VEHICLES,
 } from '@kanta/contracts';
 import { CurrentCaller, Public, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { UuidParam } from '../http/uuid-param';
-import { VehiclesGateway } from '../vehicles/vehicles-gateway';
+import { Rpc } from '../core/rpc';
 import { PartnerEvents } from './partner-events';
 import { PartnerKeys } from './partner-keys';
 import { partnerPayloadSchema } from './partner-payloads';
@@ -45,7 +45,7 @@ export class PartnerController {
   constructor(
     private readonly keys: PartnerKeys,
     private readonly events: PartnerEvents,
-    private readonly vehicles: VehiclesGateway,
+    private readonly rpc: Rpc,
   ) {}
 
   @Post('partner/events')
@@ -112,7 +112,7 @@ export class PartnerController {
     @CurrentCaller() caller: Caller,
     @Query() query: RejectedEventsQueryDto,
   ): Promise<RejectedPartnerEventPage> {
-    return this.vehicles.send(VEHICLES_RPC.rejectedPartnerEvents, caller, { ...query });
+    return this.rpc.call(VEHICLES.rejectedPartnerEvents, caller.context, { ...query });
   }
 
   @Post('partner-keys')

@@ -1,10 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
-  CUSTOMERS_RPC,
-  type CreateReminderCommand,
+  CUSTOMERS,
   type CreateReminderDto,
-  type DeleteReminderCommand,
-  type GetReminderQuery,
   type ListRemindersQuery,
   type ListRemindersQueryDto,
   type ReminderPage,
@@ -12,14 +9,11 @@ import {
   type UpdateReminderCommand,
   type UpdateReminderDto,
 } from '@kanta/contracts';
-import type { RpcClient } from '@kanta/platform';
 import type { Caller } from '../auth/auth.decorators';
-import { CUSTOMERS_RPC_CLIENT } from '../core/tokens';
+import { Rpc } from '../core/rpc';
 import { versionFromIfMatch } from '../http/if-match';
 import { HttpResult } from '../http/http-result';
 import { TenantUsers } from '../identity/tenant-users';
-
-const etagOf = (reminder: ReminderView): string => `"${reminder.version}"`;
 
 /**
  * The gateway's half of reminders: `me` and user ids become checked assignees (only the gateway
@@ -28,7 +22,7 @@ const etagOf = (reminder: ReminderView): string => `"${reminder.version}"`;
 @Injectable()
 export class RemindersService {
   constructor(
-    @Inject(CUSTOMERS_RPC_CLIENT) private readonly rpc: RpcClient,
+    private readonly rpc: Rpc,
     private readonly users: TenantUsers,
   ) {}
 
@@ -42,17 +36,12 @@ export class RemindersService {
       'assigneeUserId',
       body.assigneeUserId ?? 'me',
     );
-    const reminder = await this.rpc.send<ReminderView, CreateReminderCommand>(
-      CUSTOMERS_RPC.createReminder,
-      {
-        context: caller.context,
-        data: { customerId, reminder: { dueAt: body.dueAt, comment: body.comment }, assignee },
-      },
-    );
-    return new HttpResult(reminder, 201, {
-      Location: `/api/v1/reminders/${reminder.id}`,
-      ETag: etagOf(reminder),
+    const reminder = await this.rpc.call(CUSTOMERS.createReminder, caller.context, {
+      customerId,
+      reminder: { dueAt: body.dueAt, comment: body.comment },
+      assignee,
     });
+    return HttpResult.versioned(reminder, { location: `/api/v1/reminders/${reminder.id}` });
   }
 
   async list(caller: Caller, query: ListRemindersQueryDto): Promise<ReminderPage> {
@@ -61,18 +50,11 @@ export class RemindersService {
     if (assignee !== undefined) {
       data.assigneeUserId = await this.users.resolve(caller, 'assignee', assignee);
     }
-    return this.rpc.send<ReminderPage, ListRemindersQuery>(CUSTOMERS_RPC.listReminders, {
-      context: caller.context,
-      data,
-    });
+    return this.rpc.call(CUSTOMERS.listReminders, caller.context, data);
   }
 
   async get(caller: Caller, id: string): Promise<HttpResult<ReminderView>> {
-    const reminder = await this.rpc.send<ReminderView, GetReminderQuery>(
-      CUSTOMERS_RPC.getReminder,
-      { context: caller.context, data: { id } },
-    );
-    return new HttpResult(reminder, 200, { ETag: etagOf(reminder) });
+    return HttpResult.versioned(await this.rpc.call(CUSTOMERS.getReminder, caller.context, { id }));
   }
 
   /** If-Match is optional here: when sent, a stale version is a 412 from the service. */
@@ -92,17 +74,12 @@ export class RemindersService {
         assigneeUserId,
       );
     }
-    const reminder = await this.rpc.send<ReminderView, UpdateReminderCommand>(
-      CUSTOMERS_RPC.updateReminder,
-      { context: caller.context, data },
+    return HttpResult.versioned(
+      await this.rpc.call(CUSTOMERS.updateReminder, caller.context, data),
     );
-    return new HttpResult(reminder, 200, { ETag: etagOf(reminder) });
   }
 
   async delete(caller: Caller, id: string): Promise<void> {
-    await this.rpc.send<unknown, DeleteReminderCommand>(CUSTOMERS_RPC.deleteReminder, {
-      context: caller.context,
-      data: { id },
-    });
+    await this.rpc.call(CUSTOMERS.deleteReminder, caller.context, { id });
   }
 }

@@ -4,17 +4,14 @@ import {
   CustomerSummaryView,
   PageQueryDto,
   SalePage,
-  VEHICLES_RPC,
+  VEHICLES,
   VehiclePage,
   VisitPage,
   VisitRangeQueryDto,
-  type CustomerPageQuery,
-  type CustomerRecordsQuery,
-  type CustomerVisitsQuery,
 } from '@kanta/contracts';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { UuidParam } from '../http/uuid-param';
-import { VehiclesGateway } from './vehicles-gateway';
+import { Rpc } from '../core/rpc';
 
 /** A customer's vehicles, visits, sales and summary: kept by the vehicles service. */
 @ApiTags('customers')
@@ -23,7 +20,7 @@ import { VehiclesGateway } from './vehicles-gateway';
 @Roles('admin', 'worker')
 @Controller('customers/:id')
 export class CustomerRecordsController {
-  constructor(private readonly vehicles: VehiclesGateway) {}
+  constructor(private readonly rpc: Rpc) {}
 
   @Get('vehicles')
   @ApiOperation({
@@ -35,11 +32,7 @@ export class CustomerRecordsController {
     @UuidParam('Customer') id: string,
     @Query() query: PageQueryDto,
   ): Promise<VehiclePage> {
-    return this.vehicles.send<VehiclePage, CustomerPageQuery>(
-      VEHICLES_RPC.customerVehicles,
-      caller,
-      { ...query, customerId: id },
-    );
+    return this.rpc.call(VEHICLES.customerVehicles, caller.context, { ...query, customerId: id });
   }
 
   @Get('visits')
@@ -53,7 +46,7 @@ export class CustomerRecordsController {
     @UuidParam('Customer') id: string,
     @Query() query: VisitRangeQueryDto,
   ): Promise<VisitPage> {
-    return this.vehicles.send<VisitPage, CustomerVisitsQuery>(VEHICLES_RPC.customerVisits, caller, {
+    return this.rpc.call(VEHICLES.customerVisits, caller.context, {
       ...query,
       customerId: id,
     });
@@ -67,7 +60,7 @@ export class CustomerRecordsController {
     @UuidParam('Customer') id: string,
     @Query() query: PageQueryDto,
   ): Promise<SalePage> {
-    return this.vehicles.send<SalePage, CustomerPageQuery>(VEHICLES_RPC.customerSales, caller, {
+    return this.rpc.call(VEHICLES.customerSales, caller.context, {
       ...query,
       customerId: id,
     });
@@ -83,10 +76,6 @@ export class CustomerRecordsController {
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,
   ): Promise<CustomerSummaryView> {
-    return this.vehicles.send<CustomerSummaryView, CustomerRecordsQuery>(
-      VEHICLES_RPC.customerSummary,
-      caller,
-      { customerId: id },
-    );
+    return this.rpc.call(VEHICLES.customerSummary, caller.context, { customerId: id });
   }
 }

@@ -25,20 +25,16 @@ import {
   LinkVehicleCustomerDto,
   SearchVehiclesQueryDto,
   UpdateVehicleDto,
-  VEHICLES_RPC,
+  VEHICLES,
   VehiclePage,
   VehicleView,
-  type GetByIdQuery,
-  type LinkVehicleCommand,
-  type UnlinkVehicleCommand,
-  type UpdateVehicleCommand,
 } from '@kanta/contracts';
 import { ProblemError, type JsonText } from '@kanta/platform';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { versionFromIfMatch } from '../http/if-match';
 import { HttpResult } from '../http/http-result';
 import { UuidParam } from '../http/uuid-param';
-import { VehiclesGateway } from './vehicles-gateway';
+import { Rpc } from '../core/rpc';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -48,23 +44,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Roles('admin', 'worker')
 @Controller('vehicles')
 export class VehiclesController {
-  constructor(private readonly vehicles: VehiclesGateway) {}
+  constructor(private readonly rpc: Rpc) {}
 
   @Post()
   @ApiOperation({
     summary: 'Register a vehicle; the plate is kept as entered and compared normalised',
   })
   @ApiCreatedResponse({ type: VehicleView, description: 'With Location and ETag' })
-  create(
+  async create(
     @CurrentCaller() caller: Caller,
     @Body() body: CreateVehicleDto,
   ): Promise<HttpResult<VehicleView>> {
-    return this.vehicles.sendVersioned<VehicleView, { vehicle: CreateVehicleDto }>(
-      VEHICLES_RPC.createVehicle,
-      caller,
-      { vehicle: body },
-      '/api/v1/vehicles',
-    );
+    const vehicle = await this.rpc.call(VEHICLES.createVehicle, caller.context, { vehicle: body });
+    return HttpResult.versioned(vehicle, { location: `/api/v1/vehicles/${vehicle.id}` });
   }
 
   @Get()
@@ -79,19 +71,17 @@ export class VehiclesController {
     @CurrentCaller() caller: Caller,
     @Query() query: SearchVehiclesQueryDto,
   ): Promise<JsonText<VehiclePage>> {
-    return this.vehicles.relay(VEHICLES_RPC.searchVehicles, caller, { ...query });
+    return this.rpc.relay(VEHICLES.searchVehicles, caller.context, { ...query });
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Get a vehicle with its customers; the ETag is its version' })
   @ApiOkResponse({ type: VehicleView })
-  get(
+  async get(
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,
   ): Promise<HttpResult<VehicleView>> {
-    return this.vehicles.sendVersioned<VehicleView, GetByIdQuery>(VEHICLES_RPC.getVehicle, caller, {
-      id,
-    });
+    return HttpResult.versioned(await this.rpc.call(VEHICLES.getVehicle, caller.context, { id }));
   }
 
   @Patch(':id')
@@ -100,17 +90,15 @@ export class VehiclesController {
   @ApiBody({ type: UpdateVehicleDto })
   @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag you read, e.g. "3"' })
   @ApiOkResponse({ type: VehicleView })
-  update(
+  async update(
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,
     @Body() patch: UpdateVehicleDto,
     @Headers('if-match') ifMatch?: string,
   ): Promise<HttpResult<VehicleView>> {
     const expectedVersion = versionFromIfMatch(ifMatch);
-    return this.vehicles.sendVersioned<VehicleView, UpdateVehicleCommand>(
-      VEHICLES_RPC.updateVehicle,
-      caller,
-      { id, expectedVersion, patch },
+    return HttpResult.versioned(
+      await this.rpc.call(VEHICLES.updateVehicle, caller.context, { id, expectedVersion, patch }),
     );
   }
 
@@ -120,31 +108,30 @@ export class VehiclesController {
     summary: 'Link a customer to the vehicle as owner or proxy (again: change role or default)',
   })
   @ApiOkResponse({ type: VehicleView })
-  link(
+  async link(
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,
     @Body() body: LinkVehicleCustomerDto,
   ): Promise<HttpResult<VehicleView>> {
-    return this.vehicles.sendVersioned<VehicleView, LinkVehicleCommand>(
-      VEHICLES_RPC.linkCustomer,
-      caller,
-      { vehicleId: id, link: body },
+    return HttpResult.versioned(
+      await this.rpc.call(VEHICLES.linkCustomer, caller.context, { vehicleId: id, link: body }),
     );
   }
 
   @Delete(':id/customers/:customerId')
   @ApiOperation({ summary: 'Unlink a customer from the vehicle' })
   @ApiOkResponse({ type: VehicleView })
-  unlink(
+  async unlink(
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,
     @Param('customerId') customerId: string,
   ): Promise<HttpResult<VehicleView>> {
     if (!UUID.test(customerId)) throw ProblemError.notFound('Vehicle link');
-    return this.vehicles.sendVersioned<VehicleView, UnlinkVehicleCommand>(
-      VEHICLES_RPC.unlinkCustomer,
-      caller,
-      { vehicleId: id, customerId: customerId.toLowerCase() },
+    return HttpResult.versioned(
+      await this.rpc.call(VEHICLES.unlinkCustomer, caller.context, {
+        vehicleId: id,
+        customerId: customerId.toLowerCase(),
+      }),
     );
   }
 }

@@ -16,21 +16,18 @@ import {
   SalePage,
   SaleView,
   UpdateVisitDto,
-  VEHICLES_RPC,
+  VEHICLES,
   VisitPage,
   VisitView,
-  type CreatedVisitResult,
-  type GetByIdQuery,
-  type UpdateVisitCommand,
 } from '@kanta/contracts';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { ConsentsService } from '../consents/consents.service';
-import { checkIdempotencyKey, idempotencyKeyHeader } from '../http/idempotency-key';
+import { Rpc } from '../core/rpc';
+import { idempotencyKeyHeader } from '../http/idempotency-key';
 import { versionFromIfMatch } from '../http/if-match';
 import { HttpResult } from '../http/http-result';
 import { UuidParam } from '../http/uuid-param';
 import { TenantUsers } from '../identity/tenant-users';
-import { VehiclesGateway } from './vehicles-gateway';
 
 @ApiTags('visits')
 @ApiBearerAuth()
@@ -39,7 +36,7 @@ import { VehiclesGateway } from './vehicles-gateway';
 @Controller()
 export class VisitsController {
   constructor(
-    private readonly vehicles: VehiclesGateway,
+    private readonly rpc: Rpc,
     private readonly tenantUsers: TenantUsers,
     private readonly consents: ConsentsService,
   ) {}
@@ -63,19 +60,17 @@ export class VisitsController {
     @Body() body: CreateVisitDto,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<HttpResult<VisitView>> {
-    checkIdempotencyKey(idempotencyKey);
     if (body.staffUserId) await this.tenantUsers.resolve(caller, 'staffUserId', body.staffUserId);
     // Consents without a customer are the vehicles service's 422 (consents, requires_customer):
     // no consents call for a request that fails anyway.
     if (body.customerId) await this.consents.checkDecisions(caller.context, body.consents);
-    const { visit, replayed } = await this.vehicles.send<
-      CreatedVisitResult,
-      { visit: CreateVisitDto; idempotencyKey?: string }
-    >(VEHICLES_RPC.createVisit, caller, {
-      visit: body,
-      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
-    });
-    return HttpResult.created(visit, replayed, `/api/v1/visits/${visit.id}`, `"${visit.version}"`);
+    const { visit, replayed } = await this.rpc.call(
+      VEHICLES.createVisit,
+      caller.context,
+      { visit: body },
+      { idempotencyKey },
+    );
+    return HttpResult.versioned(visit, { location: `/api/v1/visits/${visit.id}`, replayed });
   }
 
   @Get('visits')
@@ -85,19 +80,17 @@ export class VisitsController {
   })
   @ApiOkResponse({ type: VisitPage })
   list(@CurrentCaller() caller: Caller, @Query() query: ListVisitsQueryDto): Promise<VisitPage> {
-    return this.vehicles.send(VEHICLES_RPC.listVisits, caller, { ...query });
+    return this.rpc.call(VEHICLES.listVisits, caller.context, { ...query });
   }
 
   @Get('visits/:id')
   @ApiOperation({ summary: 'Get a visit; the ETag is its version' })
   @ApiOkResponse({ type: VisitView })
-  get(
+  async get(
     @CurrentCaller() caller: Caller,
     @UuidParam('Visit') id: string,
   ): Promise<HttpResult<VisitView>> {
-    return this.vehicles.sendVersioned<VisitView, GetByIdQuery>(VEHICLES_RPC.getVisit, caller, {
-      id,
-    });
+    return HttpResult.versioned(await this.rpc.call(VEHICLES.getVisit, caller.context, { id }));
   }
 
   @Patch('visits/:id')
@@ -119,10 +112,8 @@ export class VisitsController {
     if (patch.staffUserId) {
       await this.tenantUsers.resolve(caller, 'staffUserId', patch.staffUserId);
     }
-    return this.vehicles.sendVersioned<VisitView, UpdateVisitCommand>(
-      VEHICLES_RPC.updateVisit,
-      caller,
-      { id, expectedVersion, patch },
+    return HttpResult.versioned(
+      await this.rpc.call(VEHICLES.updateVisit, caller.context, { id, expectedVersion, patch }),
     );
   }
 
@@ -132,9 +123,7 @@ export class VisitsController {
   })
   @ApiCreatedResponse({ type: SaleView })
   createSale(@CurrentCaller() caller: Caller, @Body() body: CreateSaleDto): Promise<SaleView> {
-    return this.vehicles.send<SaleView, { sale: CreateSaleDto }>(VEHICLES_RPC.createSale, caller, {
-      sale: body,
-    });
+    return this.rpc.call(VEHICLES.createSale, caller.context, { sale: body });
   }
 
   @Get('sales')
@@ -144,13 +133,13 @@ export class VisitsController {
   })
   @ApiOkResponse({ type: SalePage })
   listSales(@CurrentCaller() caller: Caller, @Query() query: ListSalesQueryDto): Promise<SalePage> {
-    return this.vehicles.send(VEHICLES_RPC.listSales, caller, { ...query });
+    return this.rpc.call(VEHICLES.listSales, caller.context, { ...query });
   }
 
   @Get('sales/:id')
   @ApiOperation({ summary: 'Get a receipt with its lines' })
   @ApiOkResponse({ type: SaleView })
   getSale(@CurrentCaller() caller: Caller, @UuidParam('Sale') id: string): Promise<SaleView> {
-    return this.vehicles.send<SaleView, GetByIdQuery>(VEHICLES_RPC.getSale, caller, { id });
+    return this.rpc.call(VEHICLES.getSale, caller.context, { id });
   }
 }

@@ -1,18 +1,17 @@
 import { Controller, Injectable, type OnModuleInit } from '@nestjs/common';
-import { MessagePattern } from '@nestjs/microservices';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
   PARTNER_EVENT_REFUSED_V1,
   PARTNER_KEPT_FIELDS,
   PARTNER_KEPT_OBJECTS,
   RejectedEventsQueryDto,
-  VEHICLES_RPC,
+  VEHICLES,
   type CallerContext,
   type RejectedPartnerEventPage,
   type RejectedPartnerEventView,
 } from '@kanta/contracts';
 import { EventConsumer, type InvalidMessage } from '@kanta/messaging';
-import { RpcCaller, RpcData, RpcProblem, uuidv7 } from '@kanta/platform';
+import { Handles, RpcProblem, uuidv7 } from '@kanta/platform';
 import { requireTenant } from '../caller-access';
 import { decodeCursor, isUuid, pageOf } from '../cursor';
 
@@ -135,11 +134,8 @@ export class RejectedPartnerEvents implements OnModuleInit {
 export class RejectedPartnerEventsController {
   constructor(private readonly rejected: RejectedPartnerEvents) {}
 
-  @MessagePattern(VEHICLES_RPC.rejectedPartnerEvents)
-  list(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: RejectedEventsQueryDto,
-  ): Promise<RejectedPartnerEventPage> {
+  @Handles(VEHICLES.rejectedPartnerEvents)
+  list(caller: CallerContext, data: RejectedEventsQueryDto): Promise<RejectedPartnerEventPage> {
     return this.rejected.list(caller, data);
   }
 }

@@ -13,9 +13,8 @@ import {
   type SaleView,
   type TimeRangeQueryDto,
 } from '@kanta/contracts';
-import type { OutboxEvent } from '@kanta/messaging';
-import { Outbox } from '@kanta/messaging';
-import { RpcProblem, uuidv7 } from '@kanta/platform';
+import { CommandLog, Outbox, type OutboxEvent } from '@kanta/messaging';
+import { RpcProblem, uuidv7, type WriteCommand } from '@kanta/platform';
 import {
   notFound,
   requireTenant,
@@ -93,9 +92,28 @@ export class SalesService {
     private readonly visits: VisitsRepository,
     private readonly customers: KnownCustomers,
     private readonly outbox: Outbox,
+    private readonly commands: CommandLog,
   ) {}
 
-  async create(context: CallerContext, input: CreateSaleDto): Promise<SaleView> {
+  /** Records a receipt; the command delivered again answers the receipt it recorded. */
+  async create(
+    context: CallerContext,
+    input: CreateSaleDto,
+    command: WriteCommand,
+  ): Promise<SaleView> {
+    requireTenant(context);
+    return this.commands.once(
+      command,
+      () => this.createOnce(context, input, command),
+      (earlier) => this.get(context, earlier.resultId ?? ''),
+    );
+  }
+
+  private async createOnce(
+    context: CallerContext,
+    input: CreateSaleDto,
+    command: WriteCommand,
+  ): Promise<SaleView> {
     const tenant = requireTenant(context);
     const stationId = input.stationId ?? context.currentStationId;
     const errors: FieldError[] = [...stationProblem(context, stationId), ...totalsErrors(input)];
@@ -142,6 +160,7 @@ export class SalesService {
           contact_event_id: null,
         }))!;
         await this.outbox.enqueue(manager, [saleEvent(tenant.id, row, correlationOf(context))]);
+        await this.commands.record(manager, command, { id: row.id });
         return toSaleView(row);
       },
       {

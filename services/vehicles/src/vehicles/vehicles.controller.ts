@@ -1,77 +1,72 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern } from '@nestjs/microservices';
 import {
-  SearchVehiclesQueryDto,
-  VEHICLES_RPC,
+  VEHICLES,
+  type ByIdQuery,
   type CallerContext,
+  type CreateVehicleCommand,
+  type CustomerPageQuery,
+  type LinkVehicleCommand,
+  type SearchVehiclesQueryDto,
+  type UnlinkVehicleCommand,
+  type UpdateVehicleCommand,
   type VehiclePage,
   type VehicleView,
 } from '@kanta/contracts';
-import { RpcCaller, RpcData } from '@kanta/platform';
-import {
-  ByIdQueryDto,
-  CreateVehicleCommandDto,
-  CustomerPageQueryDto,
-  LinkVehicleCommandDto,
-  UnlinkVehicleCommandDto,
-  UpdateVehicleCommandDto,
-} from './vehicle-commands.dto';
+import { Handles, type WriteCommand } from '@kanta/platform';
 import { VehiclesService } from './vehicles.service';
 
 @Controller()
 export class VehiclesController {
   constructor(private readonly vehicles: VehiclesService) {}
 
-  @MessagePattern(VEHICLES_RPC.createVehicle)
+  @Handles(VEHICLES.createVehicle)
   create(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: CreateVehicleCommandDto,
+    caller: CallerContext,
+    data: CreateVehicleCommand,
+    command: WriteCommand,
   ): Promise<VehicleView> {
-    return this.vehicles.create(caller, data.vehicle);
+    return this.vehicles.create(caller, data.vehicle, command);
   }
 
-  @MessagePattern(VEHICLES_RPC.getVehicle)
-  get(@RpcCaller() caller: CallerContext, @RpcData() data: ByIdQueryDto): Promise<VehicleView> {
+  @Handles(VEHICLES.getVehicle)
+  get(caller: CallerContext, data: ByIdQuery): Promise<VehicleView> {
     return this.vehicles.get(caller, data.id);
   }
 
-  @MessagePattern(VEHICLES_RPC.updateVehicle)
+  @Handles(VEHICLES.updateVehicle)
   update(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: UpdateVehicleCommandDto,
+    caller: CallerContext,
+    data: UpdateVehicleCommand,
+    command: WriteCommand,
   ): Promise<VehicleView> {
-    return this.vehicles.update(caller, data.id, data.expectedVersion, data.patch);
+    return this.vehicles.update(caller, data.id, data.expectedVersion, data.patch, command);
   }
 
-  @MessagePattern(VEHICLES_RPC.searchVehicles)
-  search(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: SearchVehiclesQueryDto,
-  ): Promise<VehiclePage> {
+  @Handles(VEHICLES.searchVehicles)
+  search(caller: CallerContext, data: SearchVehiclesQueryDto): Promise<VehiclePage> {
     return this.vehicles.search(caller, data);
   }
 
-  @MessagePattern(VEHICLES_RPC.linkCustomer)
+  @Handles(VEHICLES.linkCustomer)
   link(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: LinkVehicleCommandDto,
+    caller: CallerContext,
+    data: LinkVehicleCommand,
+    command: WriteCommand,
   ): Promise<VehicleView> {
-    return this.vehicles.link(caller, data.vehicleId, data.link);
+    return this.vehicles.link(caller, data.vehicleId, data.link, command);
   }
 
-  @MessagePattern(VEHICLES_RPC.unlinkCustomer)
+  @Handles(VEHICLES.unlinkCustomer)
   unlink(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: UnlinkVehicleCommandDto,
+    caller: CallerContext,
+    data: UnlinkVehicleCommand,
+    command: WriteCommand,
   ): Promise<VehicleView> {
-    return this.vehicles.unlink(caller, data.vehicleId, data.customerId);
+    return this.vehicles.unlink(caller, data.vehicleId, data.customerId, command);
   }
 
-  @MessagePattern(VEHICLES_RPC.customerVehicles)
-  ofCustomer(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: CustomerPageQueryDto,
-  ): Promise<VehiclePage> {
+  @Handles(VEHICLES.customerVehicles)
+  ofCustomer(caller: CallerContext, data: CustomerPageQuery): Promise<VehiclePage> {
     const { customerId, ...page } = data;
     return this.vehicles.ofCustomer(caller, customerId, page);
   }

@@ -15,8 +15,8 @@ import {
   type VehiclePage,
   type VehicleView,
 } from '@kanta/contracts';
-import { Outbox } from '@kanta/messaging';
-import { RpcProblem, uuidv7 } from '@kanta/platform';
+import { CommandLog, Outbox } from '@kanta/messaging';
+import { RpcProblem, uuidv7, type WriteCommand } from '@kanta/platform';
 import { notFound, requireTenant, taken } from '../caller-access';
 import { decodeCursor, isUuid, pageOf, transactionWithConflicts } from '../cursor';
 import { KnownCustomers } from '../known-customers/known-customers';
@@ -42,12 +42,17 @@ export class VehiclesService {
     private readonly repository: VehiclesRepository,
     private readonly customers: KnownCustomers,
     private readonly outbox: Outbox,
+    private readonly commands: CommandLog,
   ) {}
 
-  async create(context: CallerContext, input: CreateVehicleDto): Promise<VehicleView> {
+  async create(
+    context: CallerContext,
+    input: CreateVehicleDto,
+    command: WriteCommand,
+  ): Promise<VehicleView> {
     const tenant = requireTenant(context);
     const write = buildVehicleWrite(input.registration, input);
-    return this.write(async (manager) => {
+    return this.write(context, command, async (manager) => {
       const row = await this.repository.insert(manager, tenant.id, uuidv7(), write);
       await this.publish(manager, VEHICLE_CREATED_V1, tenant.id, row, correlationOf(context));
       return toVehicleView(row);
@@ -66,10 +71,11 @@ export class VehiclesService {
     id: string,
     expectedVersion: number,
     patch: UpdateVehicleDto,
+    command: WriteCommand,
   ): Promise<VehicleView> {
     const tenant = requireTenant(context);
     if (!isUuid(id)) throw notFound('Vehicle');
-    return this.write(async (manager) => {
+    return this.write(context, command, async (manager) => {
       const current = await this.repository.findById(tenant.id, id, manager, true);
       if (!current) throw notFound('Vehicle');
       if (current.version !== expectedVersion) {
@@ -136,6 +142,7 @@ export class VehiclesService {
     context: CallerContext,
     vehicleId: string,
     link: LinkVehicleCustomerDto,
+    command: WriteCommand,
   ): Promise<VehicleView> {
     const tenant = requireTenant(context);
     // The vehicle first: another tenant's vehicle is a 404 whatever the customer.
@@ -143,7 +150,7 @@ export class VehiclesService {
       throw notFound('Vehicle');
     }
     await this.customers.require(context, tenant.id, link.customerId);
-    return this.write(async (manager) => {
+    return this.write(context, command, async (manager) => {
       const current = await this.repository.findById(tenant.id, vehicleId, manager, true);
       if (!current) throw notFound('Vehicle');
       const existing = current.customers.find((l) => l.customer_id === link.customerId);
@@ -169,10 +176,11 @@ export class VehiclesService {
     context: CallerContext,
     vehicleId: string,
     customerId: string,
+    command: WriteCommand,
   ): Promise<VehicleView> {
     const tenant = requireTenant(context);
     if (!isUuid(vehicleId) || !isUuid(customerId)) throw notFound('Vehicle');
-    return this.write(async (manager) => {
+    return this.write(context, command, async (manager) => {
       const current = await this.repository.findById(tenant.id, vehicleId, manager, true);
       if (!current) throw notFound('Vehicle');
       // A customer the caller cannot see is not theirs to unlink: as if it were not linked.
@@ -196,18 +204,39 @@ export class VehiclesService {
     await this.outbox.enqueue(manager, [vehicleEvent(type, tenantId, row, correlationId)]);
   }
 
-  /** A transaction whose unique violations become 409s naming the field. */
-  private write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return transactionWithConflicts(this.dataSource, work, {
-      [VEHICLE_CONSTRAINTS.registration]: () =>
-        taken(
-          'registration-taken',
-          'registration',
-          'Another vehicle of this tenant has this registration.',
+  /**
+   * A change of one vehicle, run once per command: a transaction that records the command with the
+   * vehicle, whose unique violations become 409s naming the field. The command delivered again
+   * answers the vehicle as it is now.
+   */
+  private write(
+    context: CallerContext,
+    command: WriteCommand,
+    work: (manager: EntityManager) => Promise<VehicleView>,
+  ): Promise<VehicleView> {
+    return this.commands.once(
+      command,
+      () =>
+        transactionWithConflicts(
+          this.dataSource,
+          async (manager) => {
+            const vehicle = await work(manager);
+            await this.commands.record(manager, command, { id: vehicle.id });
+            return vehicle;
+          },
+          {
+            [VEHICLE_CONSTRAINTS.registration]: () =>
+              taken(
+                'registration-taken',
+                'registration',
+                'Another vehicle of this tenant has this registration.',
+              ),
+            [VEHICLE_CONSTRAINTS.vin]: () =>
+              taken('vin-taken', 'vin', 'Another vehicle of this tenant has this VIN.'),
+          },
         ),
-      [VEHICLE_CONSTRAINTS.vin]: () =>
-        taken('vin-taken', 'vin', 'Another vehicle of this tenant has this VIN.'),
-    });
+      (earlier) => this.get(context, earlier.resultId ?? ''),
+    );
   }
 }
 

@@ -1,30 +1,25 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern } from '@nestjs/microservices';
 import {
-  ListSalesQueryDto,
-  ListVisitsQueryDto,
-  VEHICLES_RPC,
+  VEHICLES,
+  type ByIdQuery,
   type CallerContext,
+  type CreateSaleCommand,
+  type CreateVisitCommand,
   type CreatedVisitResult,
+  type CustomerPageQuery,
+  type CustomerRef,
   type CustomerSummaryView,
+  type CustomerVisitsQuery,
+  type ListSalesQueryDto,
+  type ListVisitsQueryDto,
   type SalePage,
   type SaleView,
+  type UpdateVisitCommand,
   type VisitPage,
   type VisitView,
 } from '@kanta/contracts';
-import { RpcCaller, RpcData } from '@kanta/platform';
+import { Handles, type WriteCommand } from '@kanta/platform';
 import { SalesService } from '../sales/sales.service';
-import {
-  ByIdQueryDto,
-  CustomerPageQueryDto,
-  CustomerRecordsQueryDto,
-} from '../vehicles/vehicle-commands.dto';
-import {
-  CreateSaleCommandDto,
-  CreateVisitCommandDto,
-  CustomerVisitsQueryDto,
-  UpdateVisitCommandDto,
-} from './visit-commands.dto';
 import { VisitsService } from './visits.service';
 
 @Controller()
@@ -34,79 +29,67 @@ export class VisitsController {
     private readonly sales: SalesService,
   ) {}
 
-  @MessagePattern(VEHICLES_RPC.createVisit)
+  @Handles(VEHICLES.createVisit)
   create(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: CreateVisitCommandDto,
+    caller: CallerContext,
+    data: CreateVisitCommand,
+    command: WriteCommand,
   ): Promise<CreatedVisitResult> {
-    return this.visits.createOnce(caller, data.visit, data.idempotencyKey);
+    return this.visits.create(caller, data.visit, command);
   }
 
-  @MessagePattern(VEHICLES_RPC.getVisit)
-  get(@RpcCaller() caller: CallerContext, @RpcData() data: ByIdQueryDto): Promise<VisitView> {
+  @Handles(VEHICLES.getVisit)
+  get(caller: CallerContext, data: ByIdQuery): Promise<VisitView> {
     return this.visits.get(caller, data.id);
   }
 
-  @MessagePattern(VEHICLES_RPC.updateVisit)
+  @Handles(VEHICLES.updateVisit)
   update(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: UpdateVisitCommandDto,
+    caller: CallerContext,
+    data: UpdateVisitCommand,
+    command: WriteCommand,
   ): Promise<VisitView> {
-    return this.visits.update(caller, data.id, data.expectedVersion, data.patch);
+    return this.visits.update(caller, data.id, data.expectedVersion, data.patch, command);
   }
 
-  @MessagePattern(VEHICLES_RPC.listVisits)
-  list(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: ListVisitsQueryDto,
-  ): Promise<VisitPage> {
+  @Handles(VEHICLES.listVisits)
+  list(caller: CallerContext, data: ListVisitsQueryDto): Promise<VisitPage> {
     return this.visits.list(caller, data);
   }
 
-  @MessagePattern(VEHICLES_RPC.customerVisits)
-  ofCustomer(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: CustomerVisitsQueryDto,
-  ): Promise<VisitPage> {
+  @Handles(VEHICLES.customerVisits)
+  ofCustomer(caller: CallerContext, data: CustomerVisitsQuery): Promise<VisitPage> {
     const { customerId, ...range } = data;
     return this.visits.ofCustomer(caller, customerId, range);
   }
 
-  @MessagePattern(VEHICLES_RPC.createSale)
+  @Handles(VEHICLES.createSale)
   createSale(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: CreateSaleCommandDto,
+    caller: CallerContext,
+    data: CreateSaleCommand,
+    command: WriteCommand,
   ): Promise<SaleView> {
-    return this.sales.create(caller, data.sale);
+    return this.sales.create(caller, data.sale, command);
   }
 
-  @MessagePattern(VEHICLES_RPC.getSale)
-  getSale(@RpcCaller() caller: CallerContext, @RpcData() data: ByIdQueryDto): Promise<SaleView> {
+  @Handles(VEHICLES.getSale)
+  getSale(caller: CallerContext, data: ByIdQuery): Promise<SaleView> {
     return this.sales.get(caller, data.id);
   }
 
-  @MessagePattern(VEHICLES_RPC.listSales)
-  listSales(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: ListSalesQueryDto,
-  ): Promise<SalePage> {
+  @Handles(VEHICLES.listSales)
+  listSales(caller: CallerContext, data: ListSalesQueryDto): Promise<SalePage> {
     return this.sales.list(caller, data);
   }
 
-  @MessagePattern(VEHICLES_RPC.customerSales)
-  salesOf(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: CustomerPageQueryDto,
-  ): Promise<SalePage> {
+  @Handles(VEHICLES.customerSales)
+  salesOf(caller: CallerContext, data: CustomerPageQuery): Promise<SalePage> {
     const { customerId, ...page } = data;
     return this.sales.ofCustomer(caller, customerId, page);
   }
 
-  @MessagePattern(VEHICLES_RPC.customerSummary)
-  summary(
-    @RpcCaller() caller: CallerContext,
-    @RpcData() data: CustomerRecordsQueryDto,
-  ): Promise<CustomerSummaryView> {
+  @Handles(VEHICLES.customerSummary)
+  summary(caller: CallerContext, data: CustomerRef): Promise<CustomerSummaryView> {
     return this.sales.summary(caller, data.customerId);
   }
 }

@@ -177,36 +177,6 @@ export class VisitsRepository {
     );
   }
 
-  /** The visit an Idempotency-Key made, and the fingerprint of the request it came with. */
-  async findIdempotencyKey(
-    tenantId: string,
-    key: string,
-  ): Promise<{ fingerprint: string; visit_id: string } | null> {
-    const rows = await this.dataSource.query<{ fingerprint: string; visit_id: string }[]>(
-      'SELECT fingerprint, visit_id FROM vehicles.idempotency_keys WHERE tenant_id = $1 AND key = $2',
-      [tenantId, key],
-    );
-    return rows[0] ?? null;
-  }
-
-  /**
-   * Keeps the key for the visit being made; false when another request holds it (a concurrent
-   * insert of the same key is waited for first).
-   */
-  async keepIdempotencyKey(
-    manager: Runner,
-    tenantId: string,
-    key: { key: string; fingerprint: string },
-    visitId: string,
-  ): Promise<boolean> {
-    const kept = await manager.query<unknown[]>(
-      `INSERT INTO vehicles.idempotency_keys (tenant_id, key, fingerprint, visit_id)
-       VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`,
-      [tenantId, key.key, key.fingerprint, visitId],
-    );
-    return kept.length > 0;
-  }
-
   /** Ordered by scheduled time, then id (the keyset). */
   list(f: VisitFilter): Promise<VisitViewRow[]> {
     const values: unknown[] = [f.tenantId];

@@ -14,8 +14,8 @@ import {
   type VisitView,
   textOrNull,
 } from '@kanta/contracts';
-import { Outbox } from '@kanta/messaging';
-import { RpcProblem, fingerprintOf, idempotencyKeyReused, uuidv7 } from '@kanta/platform';
+import { CommandLog, Outbox } from '@kanta/messaging';
+import { RpcProblem, idempotencyKeyReused, uuidv7, type WriteCommand } from '@kanta/platform';
 import {
   invalidTransition,
   notFound,
@@ -45,56 +45,38 @@ export class VisitsService {
     private readonly vehicles: VehiclesRepository,
     private readonly customers: KnownCustomers,
     private readonly outbox: Outbox,
+    private readonly commands: CommandLog,
   ) {}
 
   /**
-   * A create with an `Idempotency-Key`: the same key with the same request answers the visit it
-   * made (`replayed`), with another request (or for a visit the caller may not see) a 422.
+   * Books a visit. The command delivered again (a redelivery, or the client's Idempotency-Key sent
+   * again: a double click at reception books once) answers the visit the first delivery made.
    */
-  async createOnce(
-    context: CallerContext,
-    input: CreateVisitDto,
-    idempotencyKey?: string,
-  ): Promise<CreatedVisitResult> {
-    if (idempotencyKey === undefined) {
-      return { visit: await this.create(context, input), replayed: false };
-    }
-    const tenant = requireTenant(context);
-    // With what the caller's context fills in: the same body from another station is another request.
-    const fingerprint = fingerprintOf({
-      ...input,
-      stationId: input.stationId ?? context.currentStationId,
-      staffUserId: input.staffUserId ?? context.userId,
-    });
-    const replay = async (): Promise<CreatedVisitResult | null> => {
-      const kept = await this.repository.findIdempotencyKey(tenant.id, idempotencyKey);
-      if (!kept) return null;
-      const row = await this.repository.findById(tenant.id, kept.visit_id);
-      if (kept.fingerprint !== fingerprint || !row || !seesStation(context, row.station_id)) {
-        throw idempotencyKeyReused();
-      }
-      return { visit: toVisitView(row), replayed: true };
-    };
-    const earlier = await replay();
-    if (earlier) return earlier;
-    try {
-      return {
-        visit: await this.create(context, input, { key: idempotencyKey, fingerprint }),
-        replayed: false,
-      };
-    } catch (error) {
-      // The same key at the same moment: the other request made the visit.
-      if (!(error instanceof KeyTakenMeanwhile)) throw error;
-      const made = await replay();
-      if (!made) throw error;
-      return made;
-    }
-  }
-
   async create(
     context: CallerContext,
     input: CreateVisitDto,
-    idempotency?: { key: string; fingerprint: string },
+    command: WriteCommand,
+  ): Promise<CreatedVisitResult> {
+    requireTenant(context);
+    return this.commands.once(
+      command,
+      async () => ({ visit: await this.createOnce(context, input, command), replayed: false }),
+      async (earlier) => {
+        const tenant = requireTenant(context);
+        const row = earlier.resultId
+          ? await this.repository.findById(tenant.id, earlier.resultId)
+          : null;
+        // Keys are the tenant's; a caller who cannot see the first visit must not get it back.
+        if (!row || !seesStation(context, row.station_id)) throw idempotencyKeyReused();
+        return { visit: toVisitView(row), replayed: command.fromClient };
+      },
+    );
+  }
+
+  private async createOnce(
+    context: CallerContext,
+    input: CreateVisitDto,
+    command: WriteCommand,
   ): Promise<VisitView> {
     const tenant = requireTenant(context);
     const stationId = input.stationId ?? context.currentStationId;
@@ -116,13 +98,9 @@ export class VisitsService {
       this.dataSource,
       async (manager) => {
         const id = uuidv7();
-        if (idempotency) {
-          // The key first: a concurrent request with it waits here, then finds it taken (before
-          // it could trip over the visit's own unique external id).
-          if (!(await this.repository.keepIdempotencyKey(manager, tenant.id, idempotency, id))) {
-            throw new KeyTakenMeanwhile();
-          }
-        }
+        // The command first: a concurrent delivery of it waits here, then fails on it (before it
+        // could trip over the visit's own unique external id) and is answered with this visit.
+        await this.commands.record(manager, command, { id });
         const row = await this.repository.insert(manager, tenant.id, {
           id,
           station_id: stationId!,
@@ -218,6 +196,22 @@ export class VisitsService {
     id: string,
     expectedVersion: number,
     patch: UpdateVisitDto,
+    command: WriteCommand,
+  ): Promise<VisitView> {
+    requireTenant(context);
+    return this.commands.once(
+      command,
+      () => this.updateOnce(context, id, expectedVersion, patch, command),
+      () => this.get(context, id),
+    );
+  }
+
+  private async updateOnce(
+    context: CallerContext,
+    id: string,
+    expectedVersion: number,
+    patch: UpdateVisitDto,
+    command: WriteCommand,
   ): Promise<VisitView> {
     const tenant = requireTenant(context);
     // A visit the caller may not see is a 404 before anything the patch names is looked at.
@@ -315,6 +309,7 @@ export class VisitsService {
       await this.outbox.enqueue(manager, [
         visitEvent(VISIT_UPDATED_V1, tenant.id, row, correlationOf(context)),
       ]);
+      await this.commands.record(manager, command, { id });
       return toVisitView(row);
     });
   }
@@ -364,6 +359,3 @@ export class VisitsService {
 }
 
 type VisitFilterPart = Parameters<VisitsRepository['list']>[0];
-
-/** Rolls a create back when its Idempotency-Key was taken by a concurrent one. */
-class KeyTakenMeanwhile extends Error {}

@@ -6,15 +6,15 @@ import {
   type CreateCustomerResult,
   type FieldError,
 } from '@kanta/contracts';
-import { Outbox } from '@kanta/messaging';
+import { CommandLog, Outbox, type EarlierCommand } from '@kanta/messaging';
 import {
   RpcProblem,
   canSee,
-  fingerprintOf,
   idempotencyKeyReused,
   requireTenant,
   uuidv7,
   type CallerTenant,
+  type WriteCommand,
 } from '@kanta/platform';
 import { DuplicatesService } from '../../duplicates/duplicates.service';
 import type { FoundCandidate } from '../../duplicates/duplicates.repository';
@@ -29,8 +29,9 @@ const NUMBER_ATTEMPTS = 3;
 
 /**
  * A new customer card: checked, held back as a possible duplicate unless the caller allows one,
- * numbered, and written with its created event; an `Idempotency-Key` answers a retry with the
- * customer the first request made.
+ * numbered, and written with its command and its created event in one statement; the command
+ * delivered again (a redelivery, or the client's Idempotency-Key sent again) answers the customer
+ * the first delivery made.
  */
 @Injectable()
 export class CustomerCreation {
@@ -39,20 +40,30 @@ export class CustomerCreation {
     private readonly rules: CustomerCardRules,
     private readonly outbox: Outbox,
     private readonly duplicates: DuplicatesService,
+    private readonly commands: CommandLog,
   ) {}
 
   async create(
     context: CallerContext,
     input: CreateCustomerDto,
-    idempotencyKey?: string,
+    command: WriteCommand,
     options: { allowDuplicate?: boolean } = {},
   ): Promise<CreateCustomerResult> {
+    requireTenant(context);
+    return this.commands.once(
+      command,
+      () => this.createOnce(context, input, command, options),
+      (earlier) => this.replay(context, command, earlier),
+    );
+  }
+
+  private async createOnce(
+    context: CallerContext,
+    input: CreateCustomerDto,
+    command: WriteCommand,
+    options: { allowDuplicate?: boolean },
+  ): Promise<CreateCustomerResult> {
     const tenant = requireTenant(context);
-    const fingerprint = idempotencyKey ? fingerprintOf(input) : '';
-    if (idempotencyKey) {
-      const replay = await this.replay(context, idempotencyKey, fingerprint);
-      if (replay) return replay;
-    }
     const stationIds =
       input.stationIds ?? (context.currentStationId ? [context.currentStationId] : []);
     const write = buildCustomerWrite(tenant, {
@@ -90,12 +101,9 @@ export class CustomerCreation {
       tenant.id,
       this.duplicates.keysOf(tenant.id, write.row, explicitNumber),
     );
+    // (A concurrent delivery of the same command may have just made this very customer: the
+    // command log answers with it instead of this 409.)
     if (found.length > 0 && !options.allowDuplicate) {
-      if (idempotencyKey) {
-        // A concurrent request with the same key may have just created this very customer.
-        const replay = await this.replay(context, idempotencyKey, fingerprint);
-        if (replay) return replay;
-      }
       throw this.duplicates.possibleDuplicate(
         context,
         found,
@@ -110,20 +118,14 @@ export class CustomerCreation {
           : await this.repository.allocateCustomerNumber(tenant.id),
       };
       try {
-        const created = await this.insertCustomer(context, tenant, row, input, {
-          key: idempotencyKey,
-          fingerprint,
-        });
+        const created = await this.insertCustomer(context, tenant, row, input, command);
         if (found.length > 0) await this.duplicates.pairsCreated(tenant.id, created.id, found);
         return { customer: toCustomerView(created, context), replayed: false };
       } catch (error) {
+        // A concurrent delivery of the same command may have won, and this customer then
+        // collides on the number or an external id before the command itself: the command log
+        // answers with the winner's.
         const constraint = uniqueViolation(error);
-        if (constraint !== null && idempotencyKey) {
-          // A concurrent request with the same key may have won, and its customer then collides
-          // on the number or an external id before the key itself: answer as its replay.
-          const replay = await this.replay(context, idempotencyKey, fingerprint);
-          if (replay) return replay;
-        }
         if (constraint === CONSTRAINTS.customerNumber) {
           if (explicitNumber) throw customerNumberTaken();
           if (attempt < NUMBER_ATTEMPTS) continue;
@@ -141,7 +143,7 @@ export class CustomerCreation {
     tenant: CallerTenant,
     row: CustomerWrite,
     input: CreateCustomerDto,
-    idempotency: { key: string | undefined; fingerprint: string },
+    command: WriteCommand,
   ): Promise<CustomerRow> {
     const id = uuidv7();
     const origin = input.origin ?? 'reception';
@@ -183,28 +185,26 @@ export class CustomerCreation {
       id,
       origin,
       write: row,
-      idempotency: idempotency.key
-        ? { key: idempotency.key, fingerprint: idempotency.fingerprint }
-        : null,
+      command: (firstParam) => this.commands.statementPart(command, firstParam, '$2'),
       events,
     });
     this.outbox.committed();
     return created;
   }
 
+  /** The customer an earlier delivery of the command made, as the caller may see it now. */
   private async replay(
     context: CallerContext,
-    key: string,
-    fingerprint: string,
-  ): Promise<CreateCustomerResult | null> {
+    command: WriteCommand,
+    earlier: EarlierCommand,
+  ): Promise<CreateCustomerResult> {
     const tenantId = requireTenant(context).id;
-    const record = await this.repository.findIdempotencyKey(tenantId, key);
-    if (!record) return null;
-    if (record.fingerprint !== fingerprint) throw idempotencyKeyReused();
-    const row = await this.repository.findById(tenantId, record.customerId);
+    const row = earlier.resultId
+      ? await this.repository.findById(tenantId, earlier.resultId)
+      : null;
     // Keys are the tenant's; a caller who cannot see the first customer must not get it back.
     if (!row || !canSee(context, row.station_ids)) throw idempotencyKeyReused();
-    return { customer: toCustomerView(row, context), replayed: true };
+    return { customer: toCustomerView(row, context), replayed: command.fromClient };
   }
 
   /**

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CallerContext, CustomerView, UpdateCustomerDto } from '@kanta/contracts';
-import { Outbox } from '@kanta/messaging';
-import { RpcProblem, canSee, requireTenant } from '@kanta/platform';
+import { CommandLog, Outbox } from '@kanta/messaging';
+import { RpcProblem, canSee, requireTenant, type WriteCommand } from '@kanta/platform';
 import { DuplicatesService, KEY_FIELDS } from '../../duplicates/duplicates.service';
 import { CustomerCardRules, customerNotFound, customerNumberTaken } from '../card-rules';
+import { CustomerCards } from '../customer-cards';
 import { customerUpdatedEvent } from '../customer-events';
 import { toCustomerView } from '../customer-view';
 import { CONSTRAINTS, CustomersRepository, uniqueViolation } from '../customers.repository';
@@ -13,8 +14,9 @@ import { changedFields, mergePatch, minus } from './merge-patch';
 
 /**
  * A patch of a customer card at the version the caller read (412 otherwise): merged, checked,
- * and written with its updated event naming the changed fields. A patch that changes nothing
- * writes nothing and keeps the version.
+ * and written with its command and its updated event naming the changed fields. A patch that
+ * changes nothing writes nothing and keeps the version. The command delivered again answers the
+ * card as it is now.
  */
 @Injectable()
 export class CustomerUpdate {
@@ -24,6 +26,8 @@ export class CustomerUpdate {
     private readonly rules: CustomerCardRules,
     private readonly outbox: Outbox,
     private readonly duplicates: DuplicatesService,
+    private readonly cards: CustomerCards,
+    private readonly commands: CommandLog,
   ) {}
 
   async update(
@@ -31,6 +35,23 @@ export class CustomerUpdate {
     id: string,
     expectedVersion: number,
     patch: UpdateCustomerDto,
+    command: WriteCommand,
+  ): Promise<CustomerView> {
+    requireTenant(context);
+    return this.commands.once(
+      command,
+      () => this.apply(context, id, expectedVersion, patch, command),
+      () => this.cards.get(context, id),
+    );
+  }
+
+  /** The update itself, for a caller that runs the command once around it (GroupMembership). */
+  async apply(
+    context: CallerContext,
+    id: string,
+    expectedVersion: number,
+    patch: UpdateCustomerDto,
+    command: WriteCommand,
   ): Promise<CustomerView> {
     const tenant = requireTenant(context);
     if (!isUuid(id)) throw customerNotFound();
@@ -69,6 +90,7 @@ export class CustomerUpdate {
         await this.outbox.enqueue(manager, [
           customerUpdatedEvent(context, tenant.id, updated, changed),
         ]);
+        await this.commands.record(manager, command, { id });
         return toCustomerView(updated, context);
       });
     } catch (error) {

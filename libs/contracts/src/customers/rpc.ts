@@ -1,0 +1,230 @@
+import { PickType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { ByIdQuery, CustomerRef, VersionedCommand } from '../rpc-data';
+import { NoData, RpcBody, answers, rpcOperationsOf, type ServiceHealth } from '../rpc';
+import {
+  CreateCustomerDto,
+  SearchCustomersQueryDto,
+  UpdateCustomerDto,
+  type CreateCustomerResult,
+  type CustomerPage,
+  type CustomerView,
+} from './customer.dto';
+import {
+  DismissDuplicateDto,
+  ListDuplicatesQueryDto,
+  type DismissedDuplicateView,
+  type DuplicatePairPage,
+  type DuplicateScanView,
+} from './duplicates.dto';
+import { FieldRulesDto } from './field-rules.dto';
+import {
+  CUSTOMER_LABEL_LISTS,
+  LabelNameDto,
+  type CustomerLabelList,
+  type CustomerLabelPage,
+  type CustomerLabelView,
+  type DeleteLabelResult,
+} from './labels.dto';
+import {
+  CreateReminderDto,
+  ListRemindersQueryDto,
+  UpdateReminderDto,
+  type ReminderPage,
+  type ReminderView,
+} from './reminder.dto';
+
+/*
+ * The customers service's RPC contract: the data of each operation as a class (validated again at
+ * the service's edge; the caller's body is the field root, so its field errors read as the caller
+ * sent them), and the operations themselves in CUSTOMERS.
+ */
+
+export class CreateCustomerCommand {
+  @RpcBody(() => CreateCustomerDto)
+  customer: CreateCustomerDto;
+
+  /** The caller has seen the possible duplicates and creates the customer anyway. */
+  @IsOptional()
+  @IsBoolean({ message: 'allowDuplicate must be true or false' })
+  allowDuplicate?: boolean;
+}
+
+export class UpdateCustomerCommand extends VersionedCommand {
+  @RpcBody(() => UpdateCustomerDto)
+  patch: UpdateCustomerDto;
+}
+
+/** Puts a customer into a group (`member: true`) or takes it out, without a full patch. */
+export class GroupMembershipCommand extends CustomerRef {
+  @IsString()
+  @Length(1, 100)
+  groupId: string;
+
+  @IsBoolean()
+  member: boolean;
+}
+
+export class ListLabelsQuery {
+  @IsIn(CUSTOMER_LABEL_LISTS)
+  list: CustomerLabelList;
+
+  @IsOptional()
+  @IsBoolean()
+  withCounts?: boolean;
+}
+
+export class CreateLabelCommand extends LabelNameDto {
+  @IsIn(CUSTOMER_LABEL_LISTS)
+  list: CustomerLabelList;
+}
+
+export class RenameLabelCommand extends LabelNameDto {
+  @IsIn(CUSTOMER_LABEL_LISTS)
+  list: CustomerLabelList;
+
+  @IsString()
+  @Length(1, 100)
+  id: string;
+}
+
+export class DeleteLabelCommand {
+  @IsIn(CUSTOMER_LABEL_LISTS)
+  list: CustomerLabelList;
+
+  @IsString()
+  @Length(1, 100)
+  id: string;
+}
+
+/**
+ * Whom a reminder is for, resolved and checked by the gateway (which knows the users): their id
+ * and the stations they work at, or null for an admin who sees the whole tenant. The customers
+ * service refuses an assignee who could not see the customer.
+ */
+export class ReminderAssignee {
+  @IsUUID('all')
+  userId: string;
+
+  /** null (or absent): an admin, who sees the whole tenant. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsUUID('all', { each: true })
+  stationIds: string[] | null;
+}
+
+class ReminderBody extends PickType(CreateReminderDto, ['dueAt', 'comment'] as const) {}
+
+class ReminderPatch extends PickType(UpdateReminderDto, ['dueAt', 'comment', 'done'] as const) {}
+
+/** The gateway has turned `me` into an assignee with ids. */
+export class CreateReminderCommand extends CustomerRef {
+  @RpcBody(() => ReminderBody)
+  reminder: ReminderBody;
+
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ReminderAssignee)
+  assignee: ReminderAssignee;
+}
+
+export class ListRemindersQuery extends PickType(ListRemindersQueryDto, [
+  'status',
+  'limit',
+  'cursor',
+] as const) {
+  @IsOptional()
+  @IsUUID('all')
+  assigneeUserId?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  customerId?: string;
+}
+
+export class UpdateReminderCommand extends ByIdQuery {
+  /** From If-Match when the client sent one; another current version is a 412. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(2_147_483_647)
+  expectedVersion?: number;
+
+  @RpcBody(() => ReminderPatch)
+  patch: ReminderPatch;
+
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ReminderAssignee)
+  assignee?: ReminderAssignee;
+}
+
+const { query, write } = rpcOperationsOf('customers');
+
+export const CUSTOMERS = {
+  health: query('customers.health', NoData, answers<ServiceHealth>()),
+  create: write(
+    'customers.customer.create',
+    CreateCustomerCommand,
+    answers<CreateCustomerResult>(),
+  ),
+  get: query('customers.customer.get', ByIdQuery, answers<CustomerView>()),
+  update: write('customers.customer.update', UpdateCustomerCommand, answers<CustomerView>()),
+  search: query('customers.customer.search', SearchCustomersQueryDto, answers<CustomerPage>()),
+  setGroupMembership: write(
+    'customers.customer.group-membership',
+    GroupMembershipCommand,
+    answers<CustomerView>(),
+  ),
+  getFieldRules: query('customers.field-rules.get', NoData, answers<FieldRulesDto>()),
+  putFieldRules: write('customers.field-rules.put', FieldRulesDto, answers<FieldRulesDto>()),
+  listLabels: query('customers.label.list', ListLabelsQuery, answers<CustomerLabelPage>()),
+  createLabel: write('customers.label.create', CreateLabelCommand, answers<CustomerLabelView>()),
+  renameLabel: write('customers.label.rename', RenameLabelCommand, answers<CustomerLabelView>()),
+  deleteLabel: write('customers.label.delete', DeleteLabelCommand, answers<DeleteLabelResult>()),
+  createReminder: write(
+    'customers.reminder.create',
+    CreateReminderCommand,
+    answers<ReminderView>(),
+  ),
+  getReminder: query('customers.reminder.get', ByIdQuery, answers<ReminderView>()),
+  listReminders: query('customers.reminder.list', ListRemindersQuery, answers<ReminderPage>()),
+  updateReminder: write(
+    'customers.reminder.update',
+    UpdateReminderCommand,
+    answers<ReminderView>(),
+  ),
+  deleteReminder: write('customers.reminder.delete', ByIdQuery, answers<Record<string, never>>()),
+  listDuplicates: query(
+    'customers.duplicates.list',
+    ListDuplicatesQueryDto,
+    answers<DuplicatePairPage>(),
+  ),
+  dismissDuplicate: write(
+    'customers.duplicates.dismiss',
+    DismissDuplicateDto,
+    answers<DismissedDuplicateView>(),
+  ),
+  scanDuplicates: write('customers.duplicates.scan', NoData, answers<DuplicateScanView>()),
+  getDuplicateScan: query('customers.duplicates.scan.get', NoData, answers<DuplicateScanView>()),
+} as const;
