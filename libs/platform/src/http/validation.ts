@@ -1,5 +1,7 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import type { ValidatorOptions } from 'class-validator';
 import type { FieldError } from '@kanta/contracts';
+import { inputRuleProblems } from './input-rules';
 import { ProblemError } from './problem-error';
 
 /** class-validator constraint names, folded into the reasons our problem documents use. */
@@ -107,11 +109,38 @@ export function validationFieldErrors(errors: ValidationError[], parent = ''): F
 }
 
 /**
+ * Nest's ValidationPipe with the input rules (`inputRuleProblems`: control characters, explicit
+ * nulls, numbers in exponent form) checked on the transformed instance first. Their problems come
+ * with class-validator's for the other fields, unless a value they refuse makes one of its checks
+ * throw (class-validator's decimal check on 1e-7 does): then they are answered alone.
+ */
+class RuledValidationPipe extends ValidationPipe {
+  protected override async validate(
+    object: object,
+    validatorOptions?: ValidatorOptions,
+  ): Promise<ValidationError[]> {
+    const problems = inputRuleProblems(object);
+    if (problems.length === 0) return super.validate(object, validatorOptions);
+    let others: FieldError[] = [];
+    try {
+      others = validationFieldErrors(await super.validate(object, validatorOptions));
+    } catch {
+      // A check that cannot take a refused value; the rules' problems say enough.
+    }
+    const named = new Set(problems.map((problem) => problem.field));
+    throw ProblemError.validation([
+      ...problems,
+      ...others.filter((error) => !named.has(error.field)),
+    ]);
+  }
+}
+
+/**
  * The validation every HTTP edge uses: unknown fields are refused and named, values are
- * transformed into the DTO classes, and failures become one 422 problem.
+ * transformed into the DTO classes, the input rules hold, and failures become one 422 problem.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new RuledValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
