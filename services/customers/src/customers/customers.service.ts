@@ -14,6 +14,7 @@ import {
   type NameDayDto,
   type SearchCustomersQueryDto,
   type UpdateCustomerDto,
+  invalidPhoneMessage,
   normalisePhone,
 } from '@kanta/contracts';
 import { Outbox } from '@kanta/messaging';
@@ -459,7 +460,7 @@ export class CustomersService {
         errors.push({
           field: 'phone',
           reason: 'invalid_phone',
-          message: `phone is not a valid phone number (country ${tenant.country} assumed without a +code)`,
+          message: invalidPhoneMessage('phone', rawPhone, tenant.country),
         });
       }
     }
