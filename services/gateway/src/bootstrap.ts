@@ -21,7 +21,7 @@ import { requireJsonBody, useJsonBodies } from './http/json-body';
 import { assignRequestId } from './http/request-id';
 import { logAbort, logResponse } from './http/request-log';
 import { useResponseEtags } from './http/response-etag';
-import { useRouteEdges } from './http/route-edge';
+import { closeUnreadBodies, useRouteEdges } from './http/route-edge';
 import { AccessTokens } from './auth/access-tokens';
 import type { AuthenticatedRequest } from './auth/auth.decorators';
 import { LoginThrottle } from './auth/login-throttle';
@@ -88,6 +88,7 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
     login: (request) => loginThrottle.beforeBody(request.ip),
     partner: (request) => partnerGate.admit(request),
   });
+  closeUnreadBodies(fastify);
   useJsonBodies(fastify, config.bodyLimitBytes);
   useResponseEtags(fastify);
   app.setGlobalPrefix('api/v1', { exclude: ['health'] });

@@ -47,6 +47,18 @@ export const BeforeBody = (check: NonNullable<RouteEdge['beforeBody']>): MethodD
 /** A route anyone may call: no bearer token is checked before its body (unless it names a check). */
 export const NoTokenBeforeBody = (): MethodDecorator => edgeDecorator({ beforeBody: 'none' }, true);
 
+/**
+ * An answer sent before the request's body has fully arrived (a refusal before the body, a 413
+ * by Content-Length) closes the connection: otherwise Node reads the rest of the body, up to a
+ * megabyte or more the gateway already refused, just to reuse the connection.
+ */
+export function closeUnreadBodies(fastify: FastifyInstance): void {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (!request.raw.complete) reply.header('connection', 'close');
+    done(null, payload);
+  });
+}
+
 /** The API's own routes: the bearer pre-check applies to these only (not to /health or docs). */
 const API_PREFIX = '/api/v1/';
 
