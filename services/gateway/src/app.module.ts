@@ -12,6 +12,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
 import { IdentityService } from './auth/identity.service';
 import { LoginThrottle } from './auth/login-throttle';
+import { PartnerGate } from './partner/partner-gate';
 import { PasswordHasher } from './auth/password-hasher';
 import type { GatewayConfig } from './config';
 import { ConsentsController } from './consents/consents.controller';
@@ -121,6 +122,7 @@ export class AppModule {
         ConsentsService,
         RemindersService,
         PartnerKeys,
+        PartnerGate,
         PartnerEvents,
         HealthService,
       ],

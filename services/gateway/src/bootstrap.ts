@@ -21,6 +21,11 @@ import { requireJsonBody, useJsonBodies } from './http/json-body';
 import { assignRequestId } from './http/request-id';
 import { logAbort, logResponse } from './http/request-log';
 import { useResponseEtags } from './http/response-etag';
+import { closeUnreadBodies, useRouteEdges } from './http/route-edge';
+import { AccessTokens } from './auth/access-tokens';
+import type { AuthenticatedRequest } from './auth/auth.decorators';
+import { LoginThrottle } from './auth/login-throttle';
+import { PartnerGate } from './partner/partner-gate';
 
 /** Builds the gateway's HTTP app (not yet listening) from a configuration. */
 export async function createGatewayApp(config: GatewayConfig): Promise<NestFastifyApplication> {
@@ -69,6 +74,21 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
     logAbort(logger, request);
     done();
   });
+  // Each route's body limit and the check that runs before its body is read (a token, the login
+  // rate limit, the partner key): until a caller passes it, no body is read or parsed.
+  const tokens = app.get(AccessTokens);
+  const loginThrottle = app.get(LoginThrottle);
+  const partnerGate = app.get(PartnerGate);
+  useRouteEdges(fastify, config.bodyLimitBytes, {
+    bearer: async (request) => {
+      (request as AuthenticatedRequest).tokenClaims = await tokens.fromHeader(
+        request.headers.authorization,
+      );
+    },
+    login: (request) => loginThrottle.beforeBody(request.ip),
+    partner: (request) => partnerGate.admit(request),
+  });
+  closeUnreadBodies(fastify);
   useJsonBodies(fastify, config.bodyLimitBytes);
   useResponseEtags(fastify);
   app.setGlobalPrefix('api/v1', { exclude: ['health'] });

@@ -29,11 +29,20 @@ export interface GatewayConfig {
   rpcTimeoutMs: number;
   /** Command queue of each service the gateway calls. */
   rpcQueues: Record<RpcService, string>;
-  /** Login attempts allowed per minute, per client IP and per e-mail address. */
+  /** Requests to the login route allowed per minute and client IP (counted before the body). */
   loginAttemptsPerMinute: number;
-  /** How long a verified user's identity (tenant, role, stations) is reused without a query. */
+  /** Wrong passwords for an account before each further attempt has to wait. */
+  loginFreeFailures: number;
+  /** The longest wait the per-account login back-off imposes. */
+  loginBackoffMaxSeconds: number;
+  /** Partner event requests allowed per minute and API key (counted before the body). */
+  partnerRequestsPerMinute: number;
+  /**
+   * How long a verified user's identity (tenant, role, stations, token version) is reused without
+   * a query: also how long another instance may still take a token a password change ended.
+   */
   identityCacheMs: number;
-  /** Largest accepted JSON body, in bytes. */
+  /** Largest accepted JSON body, in bytes, on routes that do not set a smaller one. */
   bodyLimitBytes: number;
   /**
    * Express's `trust proxy`: which hops' X-Forwarded-For to believe for the client IP (the
@@ -54,6 +63,34 @@ function trustProxyFromEnv(raw: string | undefined, problems: string[]): boolean
   return false;
 }
 
+/** Passwords published in this repository (demo data, examples): never a production password. */
+const PUBLISHED_PASSWORDS = new Set(['demo-password', 'e2e-password-1', 'correct-horse-battery']);
+const MIN_PRODUCTION_PASSWORD = 12;
+
+/**
+ * Production starts only with a bootstrap superadmin password of its own: without one, or with
+ * one from the demo data, it refuses to start. The password creates the superadmin once; change
+ * it through `POST /api/v1/me/password` after the first login.
+ */
+function productionPasswordProblems(password: string): string[] {
+  if (password === '') {
+    return [
+      'GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD is required when NODE_ENV is production (the first superadmin is created with it; change it after the first login)',
+    ];
+  }
+  if (PUBLISHED_PASSWORDS.has(password)) {
+    return [
+      'GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD is a published demo password; choose your own for production',
+    ];
+  }
+  if (password.length < MIN_PRODUCTION_PASSWORD) {
+    return [
+      `GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD must be at least ${MIN_PRODUCTION_PASSWORD} characters long in production`,
+    ];
+  }
+  return [];
+}
+
 export const readGatewayEnv: EnvReader<GatewayConfig> = (env, problems) => {
   const infrastructure = readInfrastructureConfig(env, problems);
   const production = env.NODE_ENV === 'production';
@@ -70,6 +107,7 @@ export const readGatewayEnv: EnvReader<GatewayConfig> = (env, problems) => {
       'GATEWAY_BOOTSTRAP_SUPERADMIN_EMAIL and GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD go together',
     );
   }
+  if (production) problems.push(...productionPasswordProblems(bootstrapPassword));
   let postgres: PostgresSettings | undefined;
   try {
     postgres = postgresSettingsFromEnv(env);
@@ -111,8 +149,18 @@ export const readGatewayEnv: EnvReader<GatewayConfig> = (env, problems) => {
       min: 1,
       max: 10_000,
     }),
-    identityCacheMs: intFromEnv(env, problems, 'IDENTITY_CACHE_MS', 5000, { min: 0, max: 60_000 }),
-    bodyLimitBytes: intFromEnv(env, problems, 'HTTP_BODY_LIMIT_BYTES', 1024 * 1024, {
+    loginFreeFailures: intFromEnv(env, problems, 'LOGIN_FREE_FAILURES', 5, { min: 1, max: 100 }),
+    loginBackoffMaxSeconds: intFromEnv(env, problems, 'LOGIN_BACKOFF_MAX_SECONDS', 900, {
+      min: 1,
+      max: 86_400,
+    }),
+    partnerRequestsPerMinute: intFromEnv(env, problems, 'PARTNER_REQUESTS_PER_MINUTE', 6000, {
+      min: 1,
+      max: 1_000_000,
+    }),
+    // At most 10 s: a token that a password change ended must not live longer on another instance.
+    identityCacheMs: intFromEnv(env, problems, 'IDENTITY_CACHE_MS', 5000, { min: 0, max: 10_000 }),
+    bodyLimitBytes: intFromEnv(env, problems, 'HTTP_BODY_LIMIT_BYTES', 256 * 1024, {
       min: 1024,
       max: 50 * 1024 * 1024,
     }),

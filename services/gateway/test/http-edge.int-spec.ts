@@ -1,11 +1,21 @@
 import { get as httpGet } from 'node:http';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { readGatewayConfig } from '../src/config';
-import { bootGateway, fieldsOf, PASSWORD, ROOT_EMAIL, type Harness } from './gateway-harness';
+import {
+  bootGateway,
+  createTenantFixture,
+  fieldsOf,
+  PASSWORD,
+  ROOT_EMAIL,
+  type Harness,
+} from './gateway-harness';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await bootGateway('edge', { LOGIN_ATTEMPTS_PER_MINUTE: '3', HTTP_BODY_LIMIT_BYTES: '2048' });
+  h = await bootGateway('edge', {
+    LOGIN_ATTEMPTS_PER_MINUTE: '1000',
+    HTTP_BODY_LIMIT_BYTES: '2048',
+  });
 });
 afterAll(async () => h?.close());
 
@@ -144,26 +154,86 @@ describe('the HTTP edge', () => {
   });
 });
 
-describe('login rate limit', () => {
-  it('answers 429 with Retry-After after too many attempts for one e-mail address', async () => {
-    const attempt = () =>
-      h.call('POST', '/api/v1/auth/login', {
-        body: { email: ROOT_EMAIL, password: 'wrong-password' },
-      });
-    const statuses: number[] = [];
-    for (let i = 0; i < 3; i++) statuses.push((await attempt()).status);
-    expect(statuses).toEqual([401, 401, 401]);
-    const limited = await attempt();
-    expect(limited.status).toBe(429);
-    expect(isProblem(limited.headers)).toBe(true);
-    const retryAfter = Number(limited.headers.get('retry-after'));
-    expect(retryAfter).toBeGreaterThan(0);
-    expect(retryAfter).toBeLessThanOrEqual(60);
-    // Even the right password waits: the limit is on attempts, not failures.
-    const right = await h.call('POST', '/api/v1/auth/login', {
-      body: { email: ROOT_EMAIL, password: PASSWORD },
+describe('before the body is read', () => {
+  const deep = (depth: number): string => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+
+  it('refuses JSON nested too deep with a 422 naming the path: on login, and on partner events', async () => {
+    const tooDeep = Array(32).fill('a').join('.');
+    const login = await h.call('POST', '/api/v1/auth/login', {
+      // Within this gateway's 2 KiB body limit.
+      rawBody: deep(300),
+      headers: { 'content-type': 'application/json' },
     });
-    expect(right.status).toBe(429);
+    expect(login.status).toBe(422);
+    expect(login.body.errors).toEqual([
+      expect.objectContaining({ field: tooDeep, reason: 'too_deep' }),
+    ]);
+    const root = await h.login(ROOT_EMAIL);
+    const tenant = await createTenantFixture(h, root, 'edge-deep');
+    const key = await h.call('POST', '/api/v1/partner-keys', {
+      token: tenant.adminToken,
+      body: { partner: 'deep-portal' },
+    });
+    expect(key.status).toBe(201);
+    const partner = (apiKey: string) =>
+      h.call('POST', '/api/v1/partner/events', {
+        rawBody: `{"type":"partner.booking.created.v1","payload":${'['.repeat(900)}${']'.repeat(900)}}`,
+        headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+      });
+    const deepEvent = await partner(key.body.key as string);
+    expect(deepEvent.status).toBe(422);
+    expect(deepEvent.body.errors).toEqual([
+      expect.objectContaining({
+        field: `payload.${Array(31).fill('0').join('.')}`,
+        reason: 'too_deep',
+      }),
+    ]);
+    // An unknown key is refused before the body is even looked at.
+    expect((await partner('kpk_nobody')).status).toBe(401);
+  });
+
+  it('refuses a body without a valid token before reading it, on every protected route', async () => {
+    const reply = await h.call('POST', '/api/v1/stations', {
+      rawBody: '{"name": ',
+      headers: {
+        'content-type': 'application/json',
+      },
+    });
+    // Malformed JSON would be a 400: the body was never parsed.
+    expect(reply.status).toBe(401);
+    expect(isProblem(reply.headers)).toBe(true);
+  });
+
+  it('counts every request to login per client IP, malformed or right, before its body', async () => {
+    const g = await bootGateway('loginip', { LOGIN_ATTEMPTS_PER_MINUTE: '3' });
+    try {
+      const post = (rawBody: string) =>
+        g.call('POST', '/api/v1/auth/login', {
+          rawBody,
+          headers: { 'content-type': 'application/json' },
+        });
+      expect((await post('{"email": ')).status).toBe(400);
+      expect((await post(deep(100))).status).toBe(422);
+      expect((await post(JSON.stringify({ email: ROOT_EMAIL, password: 'wrong' }))).status).toBe(
+        401,
+      );
+      // Over the limit: neither a malformed nor a too-deep body is parsed any more, and the
+      // right password is not checked.
+      for (const body of [
+        '{"email": ',
+        deep(100),
+        JSON.stringify({ email: ROOT_EMAIL, password: PASSWORD }),
+      ]) {
+        const limited = await post(body);
+        expect(limited.status).toBe(429);
+        expect(isProblem(limited.headers)).toBe(true);
+        const retryAfter = Number(limited.headers.get('retry-after'));
+        expect(retryAfter).toBeGreaterThan(0);
+        expect(retryAfter).toBeLessThanOrEqual(60);
+      }
+    } finally {
+      await g.close();
+    }
   });
 });
 

@@ -14,6 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { LOCALES, type Locale } from '../context';
+import { MultiLineText } from '../text';
 
 /** Purposes every tenant has; a tenant may publish texts for purposes of its own as well. */
 export const BUILT_IN_PURPOSES = [
@@ -70,6 +71,7 @@ export class PublishConsentTextDto {
   @IsString()
   @Matches(/\S/, { message: 'body must not be blank' })
   @MaxLength(20000)
+  @MultiLineText()
   body: string;
 }
 
@@ -123,6 +125,7 @@ export class ConsentEvidenceDto {
   @IsOptional()
   @IsString()
   @MaxLength(500)
+  @MultiLineText()
   note?: string;
 }
 

@@ -21,6 +21,7 @@ import {
 } from 'class-validator';
 import { RecordConsentsDto } from '../consents/consent.dto';
 import { PageQueryDto } from '../page.dto';
+import { MultiLineText, Nullable } from '../text';
 
 /** Station ids compare as text downstream, so they are lower-cased at the edge. */
 const lowerCaseIds = (value: unknown): unknown =>
@@ -68,23 +69,27 @@ export class AddressDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @Nullable()
   street?: string | null;
 
   @ApiPropertyOptional({ maxLength: 20 })
   @IsOptional()
   @IsString()
   @MaxLength(20)
+  @Nullable()
   postalCode?: string | null;
 
   @ApiPropertyOptional({ maxLength: 100 })
   @IsOptional()
   @IsString()
   @MaxLength(100)
+  @Nullable()
   city?: string | null;
 
   @ApiPropertyOptional({ description: 'ISO 3166-1 alpha-2', example: 'FI' })
   @IsOptional()
   @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as FI' })
+  @Nullable()
   country?: string | null;
 }
 
@@ -114,6 +119,7 @@ export class IdentityDocumentDto {
   @ApiPropertyOptional({ description: 'Series, if the document has one', example: 'AB' })
   @IsOptional()
   @Matches(/^[\p{L}\p{N}]{1,10}$/u, { message: 'series must be 1-10 letters or digits' })
+  @Nullable()
   series?: string | null;
 
   @ApiProperty({ example: '1234567' })
@@ -145,24 +151,28 @@ export class CustomerFieldsDto {
   @IsOptional()
   @IsString()
   @MaxLength(100)
+  @Nullable()
   firstName?: string | null;
 
   @ApiPropertyOptional({ maxLength: 100 })
   @IsOptional()
   @IsString()
   @MaxLength(100)
+  @Nullable()
   lastName?: string | null;
 
   @ApiPropertyOptional({ maxLength: 200 })
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @Nullable()
   companyName?: string | null;
 
   @ApiPropertyOptional({ description: 'Business id (Y-tunnus, NIP, SIREN, ЄДРПОУ)', maxLength: 40 })
   @IsOptional()
   @IsString()
   @MaxLength(40)
+  @Nullable()
   businessId?: string | null;
 
   @ApiPropertyOptional({
@@ -173,12 +183,14 @@ export class CustomerFieldsDto {
   @IsOptional()
   @IsString()
   @MaxLength(40)
+  @Nullable()
   phone?: string | null;
 
   @ApiPropertyOptional({ example: 'someone@example.test' })
   @IsOptional()
   @IsEmail({}, { message: 'email must be a valid e-mail address' })
   @MaxLength(254)
+  @Nullable()
   email?: string | null;
 
   @ApiPropertyOptional({ type: [AddressDto] })
@@ -187,12 +199,15 @@ export class CustomerFieldsDto {
   @ArrayMaxSize(10)
   @ValidateNested({ each: true })
   @Type(() => AddressDto)
+  @Nullable()
   addresses?: AddressDto[] | null;
 
   @ApiPropertyOptional({ maxLength: 4000 })
   @IsOptional()
   @IsString()
   @MaxLength(4000)
+  @Nullable()
+  @MultiLineText()
   notes?: string | null;
 
   @ApiPropertyOptional({ enum: CUSTOMER_STATUSES })
@@ -208,6 +223,7 @@ export class CustomerFieldsDto {
   @Matches(/^[A-Za-z0-9][A-Za-z0-9-]{0,29}$/, {
     message: 'customerNumber must be 1-30 letters, digits or hyphens',
   })
+  @Nullable()
   customerNumber?: string;
 
   @ApiPropertyOptional({
@@ -233,6 +249,8 @@ export class CustomerFieldsDto {
   @IsOptional()
   @IsString()
   @MaxLength(4000)
+  @Nullable()
+  @MultiLineText()
   description?: string | null;
 
   @ApiPropertyOptional({ type: [String], description: 'Customer groups of the tenant' })
@@ -294,6 +312,7 @@ export class CustomerFieldsDto {
   @ArrayMaxSize(DOCUMENT_TYPES.length)
   @ValidateNested({ each: true })
   @Type(() => IdentityDocumentDto)
+  @Nullable()
   documents?: IdentityDocumentDto[] | null;
 
   @ApiPropertyOptional({ description: "The business's own staff or company" })

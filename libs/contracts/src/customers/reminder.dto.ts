@@ -16,7 +16,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { IsNotBlank } from '../text';
+import { IsNotBlank, MultiLineText } from '../text';
 
 /**
  * A date-time with a zone (`2026-12-01T09:00:00Z`, `…+02:00`), or without one
@@ -74,6 +74,7 @@ export class CreateReminderDto {
   @IsString()
   @IsNotBlank()
   @MaxLength(REMINDER_COMMENT_MAX)
+  @MultiLineText()
   comment: string;
 }
 
@@ -90,6 +91,7 @@ export class UpdateReminderDto {
   @IsString()
   @IsNotBlank()
   @MaxLength(REMINDER_COMMENT_MAX)
+  @MultiLineText()
   comment?: string;
 
   @ApiPropertyOptional({ example: 'me', description: '`me` or the id of a user of your tenant' })

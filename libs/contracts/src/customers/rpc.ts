@@ -17,6 +17,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ByIdQuery, CustomerRef, VersionedCommand } from '../rpc-data';
+import { Nullable } from '../text';
 import { NoData, RpcBody, answers, rpcOperationsOf, type ServiceHealth } from '../rpc';
 import {
   CreateCustomerDto,
@@ -123,6 +124,7 @@ export class ReminderAssignee {
   userId: string;
 
   /** null (or absent): an admin, who sees the whole tenant. */
+  @Nullable()
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(1000)

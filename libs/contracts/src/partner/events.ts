@@ -5,7 +5,7 @@ import {
   type ConsentDecision,
   type PreferredChannel,
 } from '../consents/consent.dto';
-import { normalisePhone } from '../phone';
+import { invalidPhoneMessage, normalisePhone } from '../phone';
 import {
   MIN_VEHICLE_YEAR,
   VIN_PATTERN,
@@ -418,7 +418,7 @@ const contactProblems = (contact: PartnerContact | undefined): PayloadProblem[] 
         {
           field: 'customer.phone',
           reason: 'invalid_phone',
-          message: 'customer.phone is not a phone number that can exist',
+          message: invalidPhoneMessage('customer.phone', contact.phone, 'FI'),
         },
       ]
     : [];

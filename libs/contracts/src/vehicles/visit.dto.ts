@@ -1,6 +1,6 @@
 import { RecordConsentsDto } from '../consents/consent.dto';
 import { PageQueryDto } from '../page.dto';
-import { IsNotBlank } from '../text';
+import { IsNotBlank, MultiLineText, Nullable } from '../text';
 import { OptionalId } from './fields';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
@@ -57,15 +57,18 @@ export class VisitFieldsDto {
   @IsOptional()
   @IsString()
   @MaxLength(2000)
+  @MultiLineText()
   notes?: string | null;
 
   @ApiPropertyOptional({ maxLength: 2000, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
+  @MultiLineText()
   specialRequests?: string | null;
 
   @OptionalId('staffUserId', 'user', 'The staff user')
+  @Nullable()
   staffUserId?: string | null;
 
   @ApiPropertyOptional({
@@ -143,6 +146,7 @@ export class UpdateVisitDto extends VisitFieldsDto {
     'The customer, when reception learns who it was (a walk-in identified later), or null; ' +
       "the visit's sales follow",
   )
+  @Nullable()
   customerId?: string | null;
 
   @OptionalId(
@@ -150,6 +154,7 @@ export class UpdateVisitDto extends VisitFieldsDto {
     'vehicle',
     "The vehicle that came, or null; a visit without a customer then gets the vehicle's default customer",
   )
+  @Nullable()
   vehicleId?: string | null;
 
   @ApiPropertyOptional({

@@ -1,5 +1,7 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { validate, type ValidatorOptions } from 'class-validator';
 import type { FieldError } from '@kanta/contracts';
+import { inputRuleProblems } from './input-rules';
 import { ProblemError } from './problem-error';
 
 /** class-validator constraint names, folded into the reasons our problem documents use. */
@@ -88,10 +90,19 @@ export const VALIDATION_ERROR_OPTIONS = { target: false, value: true } as const;
  * One FieldError per field, named by its path (`addresses.0.postalCode`), so a client can put
  * each message beside its input.
  */
-export function validationFieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
+export function validationFieldErrors(
+  errors: ValidationError[],
+  parent = '',
+  roots: ReadonlySet<string | symbol> = new Set(),
+): FieldError[] {
   const out: FieldError[] = [];
   for (const error of errors) {
     const field = parent ? `${parent}.${error.property}` : error.property;
+    // The caller's body inside an RPC's data (RpcBody): its fields are named from it.
+    if (parent === '' && roots.has(error.property) && error.children?.length) {
+      out.push(...validationFieldErrors(error.children));
+      continue;
+    }
     if (error.constraints && Object.keys(error.constraints).length > 0) {
       const { name, reason, message } = fieldFailure(error);
       out.push({
@@ -107,11 +118,48 @@ export function validationFieldErrors(errors: ValidationError[], parent = ''): F
 }
 
 /**
+ * Every field error of a transformed DTO instance: the input rules' (`inputRuleProblems`: control
+ * characters, explicit nulls, numbers in exponent form) first, then class-validator's for the
+ * other fields, unless a value the rules refuse makes one of its checks throw (class-validator's
+ * decimal check on 1e-7 does): then the rules' alone. `roots`: the RPC data properties holding
+ * the caller's body (see RpcBody), whose fields are named from it.
+ */
+export async function fieldErrorsOfInstance(
+  instance: object,
+  options: ValidatorOptions,
+  roots?: ReadonlySet<string | symbol>,
+): Promise<FieldError[]> {
+  const problems = inputRuleProblems(instance);
+  let others: FieldError[];
+  try {
+    others = validationFieldErrors(await validate(instance, options), '', roots);
+  } catch (error) {
+    // A check that cannot take a refused value; the rules' problems say enough.
+    if (problems.length === 0) throw error;
+    others = [];
+  }
+  const named = new Set(problems.map((problem) => problem.field));
+  return [...problems, ...others.filter((error) => !named.has(error.field))];
+}
+
+/** Nest's ValidationPipe with the input rules, its failures one 422 problem. */
+class RuledValidationPipe extends ValidationPipe {
+  protected override async validate(
+    object: object,
+    validatorOptions?: ValidatorOptions,
+  ): Promise<ValidationError[]> {
+    const errors = await fieldErrorsOfInstance(object, validatorOptions ?? {});
+    if (errors.length > 0) throw ProblemError.validation(errors);
+    return [];
+  }
+}
+
+/**
  * The validation every HTTP edge uses: unknown fields are refused and named, values are
- * transformed into the DTO classes, and failures become one 422 problem.
+ * transformed into the DTO classes, the input rules hold, and failures become one 422 problem.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new RuledValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -5,7 +5,6 @@ import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { connect, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import { plainToInstance } from 'class-transformer';
-import { validate, type ValidationError } from 'class-validator';
 import type { Logger } from 'pino';
 import {
   IDEMPOTENCY_KEY_MAX,
@@ -14,7 +13,6 @@ import {
   problemType,
   rpcFieldRootsOf,
   type CallerContext,
-  type FieldError,
   type ProblemDetails,
   type RpcDataClass,
   type RpcOperation,
@@ -24,7 +22,7 @@ import {
 import { isDatabaseUnavailable } from '@kanta/database';
 import { coalesceBrokerWrites } from '../amqp-writes';
 import { AMQP_SOCKET_OPTIONS } from '../config';
-import { VALIDATION_ERROR_OPTIONS, fieldFailure } from '../http/validation';
+import { VALIDATION_ERROR_OPTIONS, fieldErrorsOfInstance } from '../http/validation';
 import { RpcProblem, isProblemDetails } from '../rpc-problem';
 import { RPC_QUEUE_OPTIONS } from './rpc-client';
 import { WriteCommand, deadlinePassed, isDeadlinePassed } from './write-command';
@@ -351,51 +349,27 @@ async function validateRpcData(metatype: RpcDataClass<unknown>, value: unknown):
       unknown.map((field) => ({
         field,
         reason: 'unknown_field',
-        message: `property ${field} should not exist`,
+        message: `${field} is not a known field`,
       })),
     );
   }
   const type = metatype as new () => object;
   const instance: object = plainToInstance(type, value);
-  const errors = await validate(instance, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-    validationError: VALIDATION_ERROR_OPTIONS,
-  });
-  if (errors.length > 0) throw RpcProblem.validation(fieldErrorsOf(errors, rpcFieldRootsOf(type)));
+  const errors = await fieldErrorsOfInstance(
+    instance,
+    {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      validationError: VALIDATION_ERROR_OPTIONS,
+    },
+    rpcFieldRootsOf(type),
+  );
+  if (errors.length > 0) throw RpcProblem.validation(errors);
   return instance;
 }
 
-/** One FieldError per failing field, its path dotted through nested objects and arrays. */
-function fieldErrorsOf(
-  errors: ValidationError[],
-  roots: ReadonlySet<string | symbol> = new Set(),
-): FieldError[] {
-  const out: FieldError[] = [];
-  const walk = (list: ValidationError[], prefix: string, top: boolean): void => {
-    for (const error of list) {
-      const here =
-        top && roots.has(error.property)
-          ? ''
-          : prefix === ''
-            ? error.property
-            : `${prefix}.${error.property}`;
-      if (error.constraints && Object.keys(error.constraints).length > 0) {
-        const { reason, message } = fieldFailure(error);
-        const field = here === '' ? error.property : here;
-        const readable = message.startsWith(error.property)
-          ? `${field}${message.slice(error.property.length)}`
-          : message;
-        out.push({ field, reason, message: readable });
-      }
-      if (error.children?.length) walk(error.children, here, false);
-    }
-  };
-  walk(errors, '', true);
-  return out;
-}
-
+/** The caller's context of an RPC (`{ context, data }`); a request without one is a 400. */
 function callerOf(request: unknown): CallerContext {
   const context = (request as Partial<RpcRequest<unknown>> | null | undefined)?.context;
   if (

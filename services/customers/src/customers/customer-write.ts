@@ -4,6 +4,7 @@ import {
   type FieldError,
   type IdentityDocumentDto,
   type NameDayDto,
+  invalidPhoneMessage,
   normalisePhone,
 } from '@kanta/contracts';
 import type { CallerTenant } from '@kanta/platform';
@@ -61,7 +62,7 @@ export function buildCustomerWrite(tenant: CallerTenant, fields: WriteFields): B
       errors.push({
         field: 'phone',
         reason: 'invalid_phone',
-        message: `phone is not a valid phone number (country ${tenant.country} assumed without a +code)`,
+        message: invalidPhoneMessage('phone', rawPhone, tenant.country),
       });
     }
   }

@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   SetMetadata,
   createParamDecorator,
   type CustomDecorator,
@@ -6,14 +7,19 @@ import {
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { CallerContext, Role } from '@kanta/contracts';
-import type { Identity } from './identity';
+import { NoTokenBeforeBody } from '../http/route-edge';
+import type { AccessTokenClaims, Identity } from './identity';
 
 export const PUBLIC_KEY = 'kanta:public';
 export const ROLES_KEY = 'kanta:roles';
 export const TENANT_SCOPED_KEY = 'kanta:tenant-scoped';
 
-/** The handler needs no token (login, health). */
-export const Public = (): CustomDecorator => SetMetadata(PUBLIC_KEY, true);
+/**
+ * The handler needs no token (login, health): neither the guard nor the check before the body
+ * asks for one. On handlers only: the check before the body is per route.
+ */
+export const Public = (): MethodDecorator =>
+  applyDecorators(SetMetadata(PUBLIC_KEY, true), NoTokenBeforeBody());
 
 /** Only these roles may call the handler; others get 403. */
 export const Roles = (...roles: Role[]): CustomDecorator => SetMetadata(ROLES_KEY, roles);
@@ -29,6 +35,8 @@ export interface Caller {
 
 export interface AuthenticatedRequest extends FastifyRequest {
   caller?: Caller;
+  /** The bearer token's claims, verified before the body was read. */
+  tokenClaims?: AccessTokenClaims;
 }
 
 /** The verified caller of the current request. */

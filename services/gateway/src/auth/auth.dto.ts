@@ -24,6 +24,20 @@ export class LoginDto {
   stationId?: string;
 }
 
+export class ChangePasswordDto {
+  @ApiProperty({ description: 'The password you sign in with now' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  currentPassword: string;
+
+  @ApiProperty({ minLength: 10, maxLength: 200 })
+  @IsString()
+  @MinLength(10)
+  @MaxLength(200)
+  newPassword: string;
+}
+
 export class AccessTokenView {
   @ApiProperty() accessToken: string;
   @ApiProperty({ enum: ['Bearer'] }) tokenType: 'Bearer';

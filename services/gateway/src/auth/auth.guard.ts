@@ -9,13 +9,14 @@ import {
   type AuthenticatedRequest,
 } from './auth.decorators';
 import { AccessTokens } from './access-tokens';
-import type { AccessTokenClaims } from './identity';
 import { IdentityService } from './identity.service';
 import { requestIdOf } from '../http/request-id';
 
 /**
  * Every handler is protected unless marked @Public(): the bearer token must verify, its user
- * must exist and be active, and the user's role must be one the handler allows.
+ * must exist and be active, the token must be of the user's current token version (a password
+ * change ends older tokens), and the user's role must be one the handler allows. The token was
+ * usually verified already, before the body was read (`tokenClaims`, see bootstrap.ts).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -29,10 +30,16 @@ export class AuthGuard implements CanActivate {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
-    const claims = await this.verify(request.headers.authorization);
+    const claims =
+      request.tokenClaims ?? (await this.tokens.fromHeader(request.headers.authorization));
     const identity = await this.identities.load(claims.sub);
     if (!identity || !identity.user.active) {
       throw ProblemError.unauthorized('The token belongs to no active user.');
+    }
+    if (claims.ver !== identity.user.tokenVersion) {
+      throw ProblemError.unauthorized(
+        'The token was issued before the password was changed; sign in again.',
+      );
     }
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
     if (roles && !roles.includes(identity.user.role)) {
@@ -46,15 +53,5 @@ export class AuthGuard implements CanActivate {
       context: this.identities.contextOf(identity, claims.sid, requestIdOf(request)),
     };
     return true;
-  }
-
-  private async verify(header: string | undefined): Promise<AccessTokenClaims> {
-    const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(header ?? '');
-    if (!match) throw ProblemError.unauthorized();
-    try {
-      return await this.tokens.verify(match[1]);
-    } catch {
-      throw ProblemError.unauthorized('The token is invalid or has expired.');
-    }
   }
 }

@@ -1,17 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { Inject } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { ProblemError } from '@kanta/platform';
 import type { GatewayConfig } from '../config';
 import { GATEWAY_CONFIG } from '../core/tokens';
 import { StationsRepository } from '../identity/stations.repository';
 import { UsersRepository } from '../identity/users.repository';
+import { AccessTokens } from './access-tokens';
 import type { Caller } from './auth.decorators';
-import type { AccessTokenView, LoginDto, MeView } from './auth.dto';
-import type { AccessTokenClaims } from './identity';
+import type { AccessTokenView, ChangePasswordDto, LoginDto, MeView } from './auth.dto';
 import { IdentityService } from './identity.service';
 import { LoginThrottle } from './login-throttle';
 import { PasswordHasher } from './password-hasher';
+
+const wrongCredentials = (): ProblemError =>
+  ProblemError.unauthorized('The e-mail address or password is wrong.');
 
 @Injectable()
 export class AuthService {
@@ -21,21 +23,23 @@ export class AuthService {
     private readonly identities: IdentityService,
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
-    private readonly jwt: JwtService,
+    private readonly tokens: AccessTokens,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   /**
    * Unknown e-mail, wrong password and inactive account all get the same 401, so the answer
-   * does not tell which e-mail addresses have accounts.
+   * does not tell which e-mail addresses have accounts; all three count as failures.
    */
   async login(dto: LoginDto, ip: string): Promise<AccessTokenView> {
-    await this.throttle.attempt(ip, dto.email);
+    await this.throttle.check(dto.email, ip);
     const user = await this.users.findByEmail(dto.email);
     const valid = await this.hasher.verify(user?.passwordHash ?? null, dto.password);
     if (!user || !valid || !user.active) {
-      throw ProblemError.unauthorized('The e-mail address or password is wrong.');
+      await this.throttle.failed(dto.email, ip);
+      throw wrongCredentials();
     }
+    await this.throttle.succeeded(dto.email, ip);
     const identity = await this.identities.load(user.id);
     if (dto.stationId !== undefined && !identity?.stationIds.includes(dto.stationId)) {
       throw ProblemError.field(
@@ -44,12 +48,35 @@ export class AuthService {
         'stationId must be a station you work at',
       );
     }
-    const claims: AccessTokenClaims = { sub: user.id, sid: dto.stationId ?? null };
-    return {
-      accessToken: await this.jwt.signAsync(claims),
-      tokenType: 'Bearer',
-      expiresIn: this.config.jwtExpiresInSeconds,
-    };
+    return this.accessToken(user.id, dto.stationId ?? null, user.tokenVersion);
+  }
+
+  /**
+   * Any user, a superadmin too, changes their own password by giving the current one (a wrong one
+   * counts as a failed login). Every token issued before, the one used here included, stops
+   * working; the answer is a new token for the same station.
+   */
+  async changePassword(
+    { identity, context }: Caller,
+    dto: ChangePasswordDto,
+    ip: string,
+  ): Promise<AccessTokenView> {
+    const email = identity.user.email;
+    await this.throttle.check(email, ip);
+    const user = await this.users.findByEmail(email);
+    if (!user || !(await this.hasher.verify(user.passwordHash, dto.currentPassword))) {
+      await this.throttle.failed(email, ip);
+      throw ProblemError.field(
+        'currentPassword',
+        'wrong_password',
+        'currentPassword is not your current password',
+      );
+    }
+    user.passwordHash = await this.hasher.hash(dto.newPassword);
+    user.tokenVersion += 1;
+    await this.users.save(user, undefined);
+    this.identities.forget(user.id);
+    return this.accessToken(user.id, context.currentStationId, user.tokenVersion);
   }
 
   async me({ identity, context }: Caller): Promise<MeView> {
@@ -63,6 +90,18 @@ export class AuthService {
       tenant: identity.tenant,
       stations: stations.map((s) => ({ id: s.id, name: s.name })),
       currentStation: current ? { id: current.id, name: current.name } : null,
+    };
+  }
+
+  private async accessToken(
+    userId: string,
+    stationId: string | null,
+    version: number,
+  ): Promise<AccessTokenView> {
+    return {
+      accessToken: await this.tokens.issue({ sub: userId, sid: stationId, ver: version }),
+      tokenType: 'Bearer',
+      expiresIn: this.config.jwtExpiresInSeconds,
     };
   }
 }

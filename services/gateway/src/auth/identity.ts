@@ -2,7 +2,7 @@ import type { Locale, Role } from '@kanta/contracts';
 
 /** A user as the gateway knows them while answering one request. */
 export interface Identity {
-  user: { id: string; email: string; role: Role; active: boolean };
+  user: { id: string; email: string; role: Role; active: boolean; tokenVersion: number };
   tenant: {
     id: string;
     slug: string;
@@ -22,4 +22,6 @@ export interface AccessTokenClaims {
   sub: string;
   /** The station chosen at login, or null. */
   sid: string | null;
+  /** The user's token version at issue (0 for tokens issued before versions existed). */
+  ver: number;
 }

@@ -7,6 +7,13 @@ const JSON_MEDIA_TYPE = /^application\/(?:[^\s/;]+\+)?json$/i;
 const JSON_CONTENT_TYPE = /^application\/(?:[^\s/;]+\+)?json(?:;|$)/i;
 /** Whitespace JSON allows before the first token: space, tab, line feed, carriage return. */
 const JSON_WHITESPACE = ' \t\n\r';
+/**
+ * How deep objects and arrays may nest in a body. Our deepest document (a partner event's
+ * payload) nests five levels; 3,000 levels made the validation overflow its stack (a 500).
+ */
+export const MAX_JSON_DEPTH = 32;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 
 const tooLarge = (): ProblemError =>
   new ProblemError(problemOfStatus(413, 'The body is larger than this endpoint accepts.'));
@@ -64,10 +71,66 @@ function decompressed(raw: Buffer, encoding: string, limit: number): Buffer {
   }
 }
 
+/** The key a raw JSON string (quotes included) names, or the raw text when it does not decode. */
+function keyOf(raw: string): string {
+  try {
+    return String(JSON.parse(raw));
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * The path (`customer.addresses.0`) of the first object or array nested deeper than `maxDepth`,
+ * or null. One pass over the text before it is parsed, so a deep body costs a scan, not a parse
+ * and a validation; malformed text is left for JSON.parse to refuse.
+ */
+export function tooDeepPath(text: string, maxDepth: number): string | null {
+  // Per open container: the key (raw, quotes included) or index of the member being read.
+  const members: (string | number)[] = [];
+  const inObject: boolean[] = [];
+  let expectingKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      let end = i + 1;
+      for (;;) {
+        end = text.indexOf('"', end);
+        if (end < 0) return null;
+        let slashes = 0;
+        while (text.charCodeAt(end - 1 - slashes) === BACKSLASH) slashes++;
+        if (slashes % 2 === 0) break;
+        end++;
+      }
+      if (expectingKey) {
+        members[members.length - 1] = text.slice(i, end + 1);
+        expectingKey = false;
+      }
+      i = end;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (members.length >= maxDepth) {
+        return members.map((m) => (typeof m === 'number' ? String(m) : keyOf(m))).join('.');
+      }
+      inObject.push(c === 0x7b);
+      members.push(0);
+      expectingKey = c === 0x7b;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      inObject.pop();
+      members.pop();
+      expectingKey = false;
+    } else if (c === 0x2c /* , */ && members.length > 0) {
+      if (inObject[inObject.length - 1]) expectingKey = true;
+      else members[members.length - 1] = (members[members.length - 1] as number) + 1;
+    }
+  }
+  return null;
+}
+
 /**
  * JSON bodies read as the gateway has always read them (Express's JSON parser before): UTF
  * charsets only, gzip/deflate/br bodies inflated within the limit, an empty body as `{}`, and
- * only an object or an array at the top.
+ * only an object or an array at the top; nesting deeper than MAX_JSON_DEPTH is a 422 naming the
+ * path, found before the text is parsed.
  */
 export function parseJsonBody(request: FastifyRequest, raw: Buffer, limit: number): unknown {
   const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase();
@@ -85,6 +148,14 @@ export function parseJsonBody(request: FastifyRequest, raw: Buffer, limit: numbe
   while (start < text.length && JSON_WHITESPACE.includes(text[start])) start++;
   const first = text.charAt(start);
   if (first !== '{' && first !== '[') throw notJson();
+  const deep = tooDeepPath(text, MAX_JSON_DEPTH);
+  if (deep !== null) {
+    throw ProblemError.field(
+      deep,
+      'too_deep',
+      `${deep} nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep`,
+    );
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -100,7 +171,8 @@ export function useJsonBodies(fastify: FastifyInstance, limit: number): void {
     { parseAs: 'buffer', bodyLimit: limit },
     (request, body, done) => {
       try {
-        done(null, parseJsonBody(request, body as Buffer, limit));
+        // Inflated bodies too are held to the route's own limit (useRouteEdges).
+        done(null, parseJsonBody(request, body as Buffer, request.routeOptions.bodyLimit ?? limit));
       } catch (error) {
         done(error as Error, undefined);
       }

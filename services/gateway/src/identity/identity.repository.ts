@@ -8,6 +8,7 @@ interface IdentityRow {
   email: string;
   role: Role;
   active: boolean;
+  token_version: number;
   tenant_id: string | null;
   slug: string | null;
   name: string | null;
@@ -25,7 +26,7 @@ export class IdentityRepository {
 
   async findIdentity(userId: string): Promise<Identity | null> {
     const rows: IdentityRow[] = await this.dataSource.query(
-      `SELECT u.id, u.email, u.role, u.active, u.tenant_id, t.slug, t.name, t.locale, t.country,
+      `SELECT u.id, u.email, u.role, u.active, u.token_version, u.tenant_id, t.slug, t.name, t.locale, t.country,
               t.time_zone,
               ARRAY(SELECT s.id::text FROM gateway.user_stations us
                       JOIN gateway.stations s ON s.tenant_id = us.tenant_id AND s.id = us.station_id
@@ -40,7 +41,13 @@ export class IdentityRepository {
     const row = rows[0];
     if (!row) return null;
     return {
-      user: { id: row.id, email: row.email, role: row.role, active: row.active },
+      user: {
+        id: row.id,
+        email: row.email,
+        role: row.role,
+        active: row.active,
+        tokenVersion: row.token_version,
+      },
       tenant:
         row.tenant_id && row.slug && row.name && row.locale && row.country && row.time_zone
           ? {

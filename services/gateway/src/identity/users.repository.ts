@@ -15,6 +15,7 @@ interface UserRow {
   role: Role;
   tenant_id: string | null;
   active: boolean;
+  token_version: number;
   created_at: Date;
   updated_at: Date;
   station_ids: string[];
@@ -33,6 +34,7 @@ function toUser(row: UserRow): UserWithStations {
     role: row.role,
     tenantId: row.tenant_id,
     active: row.active,
+    tokenVersion: row.token_version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   });

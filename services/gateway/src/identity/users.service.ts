@@ -98,7 +98,11 @@ export class UsersService {
         : await this.checkedStations(user.tenantId, dto.stationIds);
     if (dto.role !== undefined) user.role = dto.role;
     if (dto.active !== undefined) user.active = dto.active;
-    if (dto.password !== undefined) user.passwordHash = await this.hasher.hash(dto.password);
+    if (dto.password !== undefined) {
+      user.passwordHash = await this.hasher.hash(dto.password);
+      // The user's sessions end with the old password.
+      user.tokenVersion += 1;
+    }
     await this.users.save(user, stationIds);
     this.identities.forget(user.id);
     return userView(await this.found(user.id, user.tenantId));

@@ -35,7 +35,12 @@ import { CurrentCaller, Public, Roles, TenantScoped, type Caller } from '../auth
 import { UuidParam } from '../http/uuid-param';
 import { Rpc } from '../core/rpc';
 import { PartnerEvents } from './partner-events';
-import { PartnerKeys } from './partner-keys';
+import { BeforeBody, BodyLimit } from '../http/route-edge';
+import { CurrentPartner } from './partner-gate';
+import { PartnerKeys, type PartnerIdentity } from './partner-keys';
+
+/** A partner event is one booking, visit or sale; a sale of 200 lines with long names fits. */
+const PARTNER_EVENT_BODY_LIMIT_BYTES = 128 * 1024;
 import { partnerPayloadSchema } from './partner-payloads';
 import { ProblemError } from '@kanta/platform';
 
@@ -50,6 +55,8 @@ export class PartnerController {
 
   @Post('partner/events')
   @Public()
+  @BeforeBody('partner')
+  @BodyLimit(PARTNER_EVENT_BODY_LIMIT_BYTES)
   @HttpCode(202)
   @ApiOperation({
     summary: 'A partner system sends an event (booking, completed work, sale, kiosk details)',
@@ -58,17 +65,16 @@ export class PartnerController {
       'payload is checked against the JSON Schema of its type (422 with field errors), consent ' +
       'decisions it carries against the texts your tenant published (422 on ' +
       'payload.consents.N.textId), then published for the services; 202 with the event id. ' +
-      'Resending the same eventId counts once.',
+      'Resending the same eventId counts once. The key is checked, and the requests per key ' +
+      'counted (429 with Retry-After over the limit), before the body is read; at most 128 KiB.',
   })
   @ApiHeader({ name: 'X-Api-Key', required: false })
   @ApiAcceptedResponse({ type: AcceptedPartnerEventView })
-  async receive(
+  receive(
     @Body() body: PartnerEventDto,
-    @Headers('x-api-key') apiKey: string | undefined,
-    @Headers('authorization') authorization: string | undefined,
+    @CurrentPartner() partner: PartnerIdentity,
     @Headers('x-request-id') requestId: string,
   ): Promise<AcceptedPartnerEventView> {
-    const partner = await this.keys.authenticate({ apiKey, authorization });
     return this.events.accept(partner, body, requestId);
   }
 

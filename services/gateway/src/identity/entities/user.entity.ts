@@ -9,6 +9,8 @@ export class User {
   @Column('text') role: Role;
   @Column('uuid', { name: 'tenant_id', nullable: true }) tenantId: string | null;
   @Column('boolean') active: boolean;
+  /** Bumped by every password change: tokens of an older version no longer work. */
+  @Column('integer', { name: 'token_version', default: 0 }) tokenVersion: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }
