@@ -3,12 +3,12 @@ import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CallerContext } from '@kanta/contracts';
+import { KnownCustomers } from '@kanta/messaging';
 import { createTestDatabase, type TestDatabase } from '@kanta/testing';
 
 export { eventually, inOneHeldBatch, problemOf } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
 import type { VehiclesAppOptions } from '../src/app-options';
-import { KnownCustomers } from '../src/known-customers/known-customers';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -60,8 +60,8 @@ export async function startVehicles(
     dataSource,
     knowCustomer: async (tenantId, stationIds, id = randomUUID()) => {
       await dataSource.transaction((manager) =>
-        known.rememberMany(manager, [
-          { tenantId, customer: { customerId: id, stationIds, status: 'active', version: 1 } },
+        known.remember(manager, [
+          { tenantId, facts: { customerId: id, stationIds, status: 'active', version: 1 } },
         ]),
       );
       return id;

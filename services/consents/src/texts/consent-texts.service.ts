@@ -8,6 +8,7 @@ import {
   type ConsentTextView,
   type ListConsentTextsQueryDto,
   type PublishConsentTextDto,
+  isUuid,
 } from '@kanta/contracts';
 import { Outbox } from '@kanta/messaging';
 import { RpcProblem, requireTenant, uuidv7 } from '@kanta/platform';
@@ -91,10 +92,6 @@ export class ConsentTextsService {
     if (!row) throw RpcProblem.notFound('Consent text');
     return toTextView(row);
   }
-}
-
-export function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value);
 }
 
 export function toTextView(row: ConsentTextRow): ConsentTextView {

@@ -11,8 +11,16 @@ import {
   type DuplicateScanView,
   type FieldError,
   type ListDuplicatesQueryDto,
+  isUuid,
 } from '@kanta/contracts';
-import { RpcProblem, canSee, requireTenant, visibleStations } from '@kanta/platform';
+import {
+  RpcProblem,
+  canSee,
+  requireTenant,
+  visibleStations,
+  encodeKeysetCursor,
+  decodeKeysetCursor,
+} from '@kanta/platform';
 import type { CustomerWrite } from '../customers/customer-row';
 import { SensitiveData } from '../sensitive/sensitive-data';
 import {
@@ -313,39 +321,17 @@ function scanView(row: ScanRow): DuplicateScanView {
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SCORE = /^(0|1)(\.\d{1,9})?$/;
 
-/** Opaque to callers: base64url of the last pair's key (score as Postgres printed it, ids). */
+/** Opaque to callers: the last pair's key (score as Postgres printed it, ids). */
 export function encodePairCursor(cursor: PairCursor): string {
-  return Buffer.from(
-    JSON.stringify([cursor.score, cursor.customerA, cursor.customerB]),
-    'utf8',
-  ).toString('base64url');
+  return encodeKeysetCursor([cursor.score, cursor.customerA, cursor.customerB]);
 }
 
 export function decodePairCursor(raw: string): PairCursor {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 3 &&
-      value.every((v) => typeof v === 'string') &&
-      SCORE.test(value[0]) &&
-      UUID.test(value[1]) &&
-      UUID.test(value[2])
-    ) {
-      const [score, customerA, customerB] = value;
-      return { score, customerA, customerB };
-    }
-  } catch {
-    // falls through to the problem below
-  }
-  throw RpcProblem.validation([
-    {
-      field: 'cursor',
-      reason: 'invalid_format',
-      message: 'cursor must be a nextCursor this API gave out',
-    },
-  ]);
+  const [score, customerA, customerB] = decodeKeysetCursor(
+    raw,
+    (parts) => parts.length === 3 && SCORE.test(parts[0]) && isUuid(parts[1]) && isUuid(parts[2]),
+  );
+  return { score, customerA, customerB };
 }

@@ -1,3 +1,5 @@
+import { uniqueViolation } from '@kanta/database';
+import { isUuid } from '@kanta/contracts';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type {
@@ -12,8 +14,6 @@ import { Outbox } from '@kanta/messaging';
 import { RpcProblem, uuidv7 } from '@kanta/platform';
 import { requireTenant } from '@kanta/platform';
 import { customerUpdatedEvent } from '../customers/customer-events';
-import { uniqueViolation } from '../customers/customers.repository';
-import { isUuid } from '../customers/search-query';
 import { LabelsRepository, type LabelRow } from './labels.repository';
 
 const TITLE: Record<CustomerLabelList, string> = {

@@ -1,3 +1,4 @@
+import { isUuid } from '@kanta/contracts';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type {
@@ -12,7 +13,6 @@ import type {
 } from '@kanta/contracts';
 import { RpcProblem, canSee, requireTenant, uuidv7, visibleStations } from '@kanta/platform';
 import { CustomersRepository } from '../customers/customers.repository';
-import { isUuid } from '../customers/search-query';
 import { parseDateTime } from './local-time';
 import { ReminderJobs } from './reminder-jobs';
 import { toReminderView, type ReminderRow } from './reminder-row';

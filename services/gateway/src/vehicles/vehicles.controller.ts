@@ -32,6 +32,7 @@ import {
   type LinkVehicleCommand,
   type UnlinkVehicleCommand,
   type UpdateVehicleCommand,
+  isUuid,
 } from '@kanta/contracts';
 import { ProblemError, type JsonText } from '@kanta/platform';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
@@ -39,8 +40,6 @@ import { versionFromIfMatch } from '../http/if-match';
 import { HttpResult } from '../http/http-result';
 import { UuidParam } from '../http/uuid-param';
 import { VehiclesGateway } from './vehicles-gateway';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @ApiTags('vehicles')
 @ApiBearerAuth()
@@ -140,7 +139,7 @@ export class VehiclesController {
     @UuidParam('Vehicle') id: string,
     @Param('customerId') customerId: string,
   ): Promise<HttpResult<VehicleView>> {
-    if (!UUID.test(customerId)) throw ProblemError.notFound('Vehicle link');
+    if (!isUuid(customerId)) throw ProblemError.notFound('Vehicle link');
     return this.vehicles.sendVersioned<VehicleView, UnlinkVehicleCommand>(
       VEHICLES_RPC.unlinkCustomer,
       caller,

@@ -1,3 +1,4 @@
+import { uniqueViolation } from '@kanta/database';
 import { Injectable } from '@nestjs/common';
 import {
   CUSTOMER_CREATED_V1,
@@ -22,7 +23,7 @@ import { CustomerCardRules, customerNumberTaken } from '../card-rules';
 import type { CustomerRow, CustomerWrite } from '../customer-row';
 import { toCustomerView } from '../customer-view';
 import { buildCustomerWrite } from '../customer-write';
-import { CONSTRAINTS, CustomersRepository, uniqueViolation } from '../customers.repository';
+import { CONSTRAINTS, CustomersRepository } from '../customers.repository';
 
 /** Attempts at a generated customer number that someone took between allocation and insert. */
 const NUMBER_ATTEMPTS = 3;

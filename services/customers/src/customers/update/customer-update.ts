@@ -1,3 +1,5 @@
+import { uniqueViolation } from '@kanta/database';
+import { isUuid } from '@kanta/contracts';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CallerContext, CustomerView, UpdateCustomerDto } from '@kanta/contracts';
@@ -7,8 +9,7 @@ import { DuplicatesService, KEY_FIELDS } from '../../duplicates/duplicates.servi
 import { CustomerCardRules, customerNotFound, customerNumberTaken } from '../card-rules';
 import { customerUpdatedEvent } from '../customer-events';
 import { toCustomerView } from '../customer-view';
-import { CONSTRAINTS, CustomersRepository, uniqueViolation } from '../customers.repository';
-import { isUuid } from '../search-query';
+import { CONSTRAINTS, CustomersRepository } from '../customers.repository';
 import { changedFields, mergePatch, minus } from './merge-patch';
 
 /**
