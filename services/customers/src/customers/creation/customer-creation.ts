@@ -1,7 +1,6 @@
 import { uniqueViolation } from '@kanta/database';
 import { Injectable } from '@nestjs/common';
 import {
-  CUSTOMER_CREATED_V1,
   type CallerContext,
   type CreateCustomerDto,
   type CreateCustomerResult,
@@ -20,6 +19,7 @@ import {
 import { DuplicatesService } from '../../duplicates/duplicates.service';
 import type { FoundCandidate } from '../../duplicates/duplicates.repository';
 import { CustomerCardRules, customerNumberTaken } from '../card-rules';
+import { customerCreatedEvent } from '../customer-events';
 import type { CustomerRow, CustomerWrite } from '../customer-row';
 import { toCustomerView } from '../customer-view';
 import { buildCustomerWrite } from '../customer-write';
@@ -148,35 +148,14 @@ export class CustomerCreation {
     const origin = input.origin ?? 'reception';
     // The number is allocated before the insert, so the event can be written in the same
     // statement as the customer.
+    const consents = input.consents && {
+      source: input.consents.source ?? 'reception',
+      recordedBy: context.userId,
+      decisions: input.consents.decisions,
+    };
     const events = (firstParam: number): { sql: string; params: unknown[] } =>
       this.outbox.statementPart(
-        [
-          {
-            type: CUSTOMER_CREATED_V1,
-            tenantId: tenant.id,
-            correlationId: context.correlationId ?? null,
-            payload: {
-              customerId: id,
-              customerNumber: row.customer_number,
-              kind: row.kind,
-              status: row.status,
-              origin,
-              stationIds: row.station_ids,
-              version: 1,
-              hasEmail: row.email !== null,
-              hasPhone: row.phone !== null,
-              ...(input.consents
-                ? {
-                    consents: {
-                      source: input.consents.source ?? 'reception',
-                      recordedBy: context.userId,
-                      decisions: input.consents.decisions,
-                    },
-                  }
-                : {}),
-            },
-          },
-        ],
+        [customerCreatedEvent(tenant.id, id, row, origin, context.correlationId ?? null, consents)],
         firstParam,
       );
     const created = await this.repository.insertCustomer({
