@@ -8,6 +8,7 @@ import {
   type DismissedDuplicateView,
   type DuplicateCandidate,
   type DuplicatePairPage,
+  type DuplicateReason,
   type DuplicateScanView,
   type FieldError,
   type ListDuplicatesQueryDto,
@@ -22,6 +23,7 @@ import {
   decodeKeysetCursor,
 } from '@kanta/platform';
 import type { CustomerWrite } from '../customers/customer-row';
+import { seesSensitiveData } from '../customers/customer-view';
 import { SensitiveData } from '../sensitive/sensitive-data';
 import {
   DUPLICATE_SCAN_QUEUE,
@@ -59,6 +61,13 @@ export const KEY_FIELDS = [
   'customerNumber',
 ];
 
+/**
+ * The reasons that compare a value the caller may not read (the birthday, masked to workers).
+ * Whether a guess of it is right must not show in what such a caller is told, so their creates
+ * are checked without it, and their list of pairs leaves it out (and scores without it).
+ */
+const SENSITIVE_REASONS: DuplicateReason[] = ['nameAndBirthday'];
+
 @Injectable()
 export class DuplicatesService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Duplicates');
@@ -91,6 +100,17 @@ export class DuplicatesService implements OnApplicationBootstrap {
           ? null
           : this.sensitive.lookup(tenantId, 'birthday', write.birthday),
     };
+  }
+
+  /**
+   * The keys a caller's create is checked by: all of them for one who sees sensitive data;
+   * without the birthday for one who does not, whose answer must read the same whether the
+   * birthday they typed is the one on file or not. Their customer's pairs are still found with
+   * every key (`pairsCreated`), for those who may see why.
+   */
+  keysShownTo(context: CallerContext, keys: DuplicateKeys): DuplicateKeys {
+    if (seesSensitiveData(context) || keys.birthdayLookup === null) return keys;
+    return { ...keys, birthdayLookup: null };
   }
 
   /** Existing customers of the tenant (any status, any station) that these keys match. */
@@ -166,6 +186,7 @@ export class DuplicatesService implements OnApplicationBootstrap {
       tenantId: tenant.id,
       minScore: query.minScore ?? 0,
       stationIds: visibleStations(context),
+      hiddenReasons: seesSensitiveData(context) ? [] : SENSITIVE_REASONS,
       after: query.cursor ? decodePairCursor(query.cursor) : null,
       limit: limit + 1,
     });

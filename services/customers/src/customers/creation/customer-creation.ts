@@ -87,10 +87,9 @@ export class CustomerCreation {
 
     // null, like an absent number, asks for a generated one.
     const explicitNumber = input.customerNumber != null;
-    const found = await this.duplicates.candidatesFor(
-      tenant.id,
-      this.duplicates.keysOf(tenant.id, write.row, explicitNumber),
-    );
+    const keys = this.duplicates.keysOf(tenant.id, write.row, explicitNumber);
+    const shownKeys = this.duplicates.keysShownTo(context, keys);
+    const found = await this.duplicates.candidatesFor(tenant.id, shownKeys);
     if (found.length > 0 && !options.allowDuplicate) {
       if (idempotencyKey) {
         // A concurrent request with the same key may have just created this very customer.
@@ -115,7 +114,10 @@ export class CustomerCreation {
           key: idempotencyKey,
           fingerprint,
         });
-        if (found.length > 0) await this.duplicates.pairsCreated(tenant.id, created.id, found);
+        // The pairs by every key, also those the caller was not told of.
+        const pairs =
+          shownKeys === keys ? found : await this.duplicates.candidatesFor(tenant.id, keys);
+        if (pairs.length > 0) await this.duplicates.pairsCreated(tenant.id, created.id, pairs);
         return { customer: toCustomerView(created, context), replayed: false };
       } catch (error) {
         const constraint = uniqueViolation(error);

@@ -8,7 +8,7 @@ import { RpcProblem, canSee, requireTenant } from '@kanta/platform';
 import { DuplicatesService, KEY_FIELDS } from '../../duplicates/duplicates.service';
 import { CustomerCardRules, customerNotFound, customerNumberTaken } from '../card-rules';
 import { customerUpdatedEvent } from '../customer-events';
-import { toCustomerView } from '../customer-view';
+import { seesSensitiveData, toCustomerView } from '../customer-view';
 import { CONSTRAINTS, CustomersRepository } from '../customers.repository';
 import { changedFields, mergePatch, minus } from './merge-patch';
 
@@ -49,7 +49,10 @@ export class CustomerUpdate {
         }
         const merged = mergePatch(tenant, current, patch);
         if (merged.errors.length > 0) throw RpcProblem.validation(merged.errors);
-        const changed = changedFields(current, merged.row);
+        const changed = changedFields(current, merged.row, {
+          patch,
+          seesMasked: seesSensitiveData(context),
+        });
         if (changed.length === 0) return toCustomerView(current, context);
         const errors = await this.rules.violations(context, tenant.id, merged, {
           stationIds: current.station_ids,
