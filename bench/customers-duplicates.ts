@@ -145,6 +145,7 @@ async function main(): Promise<void> {
             tenantId,
             minScore: c.query.includes('minScore') ? 0.9 : 0,
             stationIds: null,
+            hiddenReasons: [],
             after: c.after ? decodePairCursor(c.after) : null,
             limit: 26,
           });

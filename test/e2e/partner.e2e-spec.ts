@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import type {
   CommunicationPreferencesView,
   ConsentTextView,
+  ContactabilityView,
   CreatedPartnerKeyView,
   CustomerConsentsView,
   CustomerPage,
@@ -671,6 +672,18 @@ describe('partner keys and partner intake (whole system)', () => {
         `/api/v1/customers/${customerId}/communication-preferences`,
       ),
     ).toMatchObject({ preferredChannel: 'sms', blocked: false, version: 1 });
+    // Made from the booking, its e-mail and phone on file: reachable as it consented, never
+    // 'no_address' (its created event tells the consents service they are there).
+    expect(
+      await eventually(async () => {
+        const answer = await fi.admin.expect<ContactabilityView>(
+          200,
+          'GET',
+          `/api/v1/customers/${customerId}/contactability?purpose=marketing&channel=email`,
+        );
+        return answer.allowed ? answer : undefined;
+      }),
+    ).toMatchObject({ allowed: true, reasons: [] });
 
     // At the kiosk the customer withdraws the SMS consent and blocks messages altogether.
     expect(

@@ -13,3 +13,4 @@ export * from './phone';
 export * from './stations';
 export * from './text';
 export * from './rpc-health';
+export * from './uuid';

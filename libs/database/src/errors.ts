@@ -38,3 +38,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * The constraint a PostgreSQL unique violation (23505) names ('' when it names none), or null
+ * for any other error; TypeORM's wrapper or the driver's own error alike.
+ */
+export function uniqueViolation(error: unknown): string | null {
+  const e = error as { code?: string; constraint?: string; driverError?: unknown };
+  const driver = (e.driverError ?? e) as { code?: string; constraint?: string };
+  return driver.code === '23505' ? (driver.constraint ?? '') : null;
+}

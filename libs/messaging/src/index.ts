@@ -10,3 +10,4 @@ export * from './messaging.module';
 export * from './service-health';
 export * from './known-stations';
 export * from './command-log';
+export * from './known-customers';

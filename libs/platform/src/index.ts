@@ -12,3 +12,4 @@ export * from './caller-access';
 export * from './service-main';
 export * from './amqp-writes';
 export * from './idempotency';
+export * from './keyset-cursor';

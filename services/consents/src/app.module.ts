@@ -1,12 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createServiceDataSource } from '@kanta/database';
-import { MessagingModule, ServiceHealthCheck, serviceHealthController } from '@kanta/messaging';
+import {
+  KnownCustomers,
+  MessagingModule,
+  ServiceHealthCheck,
+  serviceHealthController,
+} from '@kanta/messaging';
 import type { ConsentsAppOptions } from './app-options';
 import { ConsentsController } from './consents.controller';
 import { Contactability } from './contactability/contactability.service';
 import { CUSTOMER_WAIT_MS, CustomerDirectory } from './customers/customer-directory';
-import { CustomerEventsConsumer } from './customers/customer-events.consumer';
 import { CONSENTS_SCHEMA, consentsSchema } from './database/schema';
 import { ConsentLedgerRepository } from './ledger/consent-ledger.repository';
 import { ConsentLedger } from './ledger/consent-ledger.service';
@@ -50,8 +54,8 @@ export class AppModule {
       controllers: [ConsentsController, serviceHealthController('consents')],
       providers: [
         { provide: CUSTOMER_WAIT_MS, useValue: options.customerWaitMs ?? 2000 },
+        { provide: KnownCustomers, useValue: new KnownCustomers(CONSENTS_SCHEMA) },
         CustomerDirectory,
-        CustomerEventsConsumer,
         ConsentTextsRepository,
         ConsentTextsService,
         ConsentLedgerRepository,

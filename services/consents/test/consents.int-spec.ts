@@ -139,7 +139,7 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
   const known = async (customerId: string) =>
     (
       await dataSource.query<{ version: number; has_email: boolean; has_phone: boolean }[]>(
-        'SELECT version, has_email, has_phone FROM consents.customers WHERE customer_id = $1',
+        'SELECT version, has_email, has_phone FROM consents.known_customers WHERE customer_id = $1',
         [customerId],
       )
     )[0];

@@ -94,6 +94,39 @@ describe('partner contact details to customers (real Postgres and RabbitMQ)', ()
     expect(created).toHaveLength(1);
   });
 
+  it('publishes a customer it creates with whether an e-mail address and a phone are on file', async () => {
+    // Without them the consents service takes the customer for one it cannot reach.
+    const t = tenantFixture();
+    const byPhone = booking(t.tenantId, t.stationA, {
+      firstName: 'Vain',
+      lastName: 'Puhelin',
+      phone: '+358401110031',
+    });
+    const byEmail = booking(t.tenantId, t.stationA, {
+      firstName: 'Vain',
+      lastName: 'Sähköposti',
+      email: 'vain.sahkoposti@example.test',
+    });
+    await deliver(byPhone);
+    await deliver(byEmail);
+    const createdEvent = async (eventId: string) => {
+      const [answer] = await resolution(eventId);
+      const [row] = await h.dataSource.query<{ payload: Record<string, unknown> }[]>(
+        `SELECT envelope->'payload' AS payload FROM customers.outbox
+          WHERE type = 'customers.customer.created.v1' AND envelope->'payload'->>'customerId' = $1`,
+        [answer.customerId],
+      );
+      return row.payload;
+    };
+    expect(await createdEvent(byPhone.eventId)).toMatchObject({
+      status: 'active',
+      version: 1,
+      hasEmail: false,
+      hasPhone: true,
+    });
+    expect(await createdEvent(byEmail.eventId)).toMatchObject({ hasEmail: true, hasPhone: false });
+  });
+
   it('refuses an event naming a station its tenant does not have, once the tenant’s stations are known', async () => {
     const t = tenantFixture();
     const contact = (n: number): PartnerContact => ({

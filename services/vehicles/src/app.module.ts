@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createServiceDataSource } from '@kanta/database';
 import {
+  KnownCustomers,
   KnownStations,
   MessagingModule,
   ServiceHealthCheck,
@@ -9,7 +10,7 @@ import {
 } from '@kanta/messaging';
 import { VEHICLES_OPTIONS, type VehiclesAppOptions } from './app-options';
 import { VEHICLES_SCHEMA, vehiclesSchema } from './database/schema';
-import { KnownCustomers } from './known-customers/known-customers';
+import { CustomerAccess } from './known-customers/customer-access';
 import { PartnerBookings } from './partner/bookings';
 import { CustomerCheckIns } from './partner/check-ins';
 import { CompletedWork } from './partner/completed-work';
@@ -72,7 +73,8 @@ export class AppModule {
       providers: [
         { provide: KnownStations, useValue: new KnownStations(VEHICLES_SCHEMA) },
         { provide: VEHICLES_OPTIONS, useValue: options },
-        KnownCustomers,
+        { provide: KnownCustomers, useValue: new KnownCustomers(VEHICLES_SCHEMA) },
+        CustomerAccess,
         VehiclesRepository,
         VehiclesService,
         VisitsRepository,

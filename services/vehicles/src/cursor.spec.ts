@@ -1,5 +1,5 @@
-import { RpcProblem } from '@kanta/platform';
-import { decodeTimeCursor, encodeCursor, millisecondTime } from './cursor';
+import { RpcProblem, encodeKeysetCursor } from '@kanta/platform';
+import { decodeTimeCursor, millisecondTime } from './cursor';
 
 describe('list times and their cursors', () => {
   it('stores a time to the millisecond in UTC, whatever fraction and offset it came with', () => {
@@ -10,15 +10,15 @@ describe('list times and their cursors', () => {
 
   it('takes back the cursors it issues and refuses a time in any other form', () => {
     const id = '0190a0b0-0000-7000-8000-000000000001';
-    expect(decodeTimeCursor(encodeCursor(['2026-07-01T09:00:00.123Z', id]))).toEqual({
+    expect(decodeTimeCursor(encodeKeysetCursor(['2026-07-01T09:00:00.123Z', id]))).toEqual({
       at: '2026-07-01T09:00:00.123Z',
       id,
     });
     expect(decodeTimeCursor(undefined)).toBeNull();
     for (const at of ['1', '2026-07-01', '2026-07-01T09:00:00Z', '2026-07-01T09:00:00.123+00:00']) {
-      expect(() => decodeTimeCursor(encodeCursor([at, id]))).toThrow(RpcProblem);
+      expect(() => decodeTimeCursor(encodeKeysetCursor([at, id]))).toThrow(RpcProblem);
     }
-    expect(() => decodeTimeCursor(encodeCursor(['2026-07-01T09:00:00.123Z', 'x']))).toThrow(
+    expect(() => decodeTimeCursor(encodeKeysetCursor(['2026-07-01T09:00:00.123Z', 'x']))).toThrow(
       RpcProblem,
     );
   });

@@ -1,35 +1,10 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { RpcProblem } from '@kanta/platform';
+import { isUuid } from '@kanta/contracts';
+import { uniqueViolation } from '@kanta/database';
+import { RpcProblem, decodeKeysetCursor, encodeKeysetCursor } from '@kanta/platform';
 
 /** Rows per page when the query does not say. */
 const DEFAULT_PAGE_SIZE = 50;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export const isUuid = (value: string): boolean => UUID.test(value);
-
-/** Opaque to callers: base64url of the last row's keyset values. */
-export function encodeCursor(values: string[]): string {
-  return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
-}
-
-export function decodeCursor(raw: string, size: number): string[] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === size &&
-      value.every((v) => typeof v === 'string' && v.length <= 200)
-    ) {
-      return value as string[];
-    }
-  } catch {
-    // falls through to the problem below
-  }
-  throw RpcProblem.validation([
-    { field: 'cursor', reason: 'invalid_format', message: 'cursor is not one this API issued' },
-  ]);
-}
 
 /** A time as cursors carry it: ISO 8601 in UTC, to the millisecond. */
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -47,10 +22,14 @@ export function millisecondTime(value: string): string {
 /** A (time, id) keyset cursor, as pages ordered by a time and then the id issue them. */
 export function decodeTimeCursor(raw: string | undefined): { at: string; id: string } | null {
   if (raw === undefined) return null;
-  const [at, id] = decodeCursor(raw, 2);
-  if (!CURSOR_TIME.test(at) || Number.isNaN(Date.parse(at)) || !isUuid(id)) {
-    decodeCursor('', 2); // the same 422 as any cursor this API did not issue
-  }
+  const [at, id] = decodeKeysetCursor(
+    raw,
+    (parts) =>
+      parts.length === 2 &&
+      CURSOR_TIME.test(parts[0]) &&
+      !Number.isNaN(Date.parse(parts[0])) &&
+      isUuid(parts[1]),
+  );
   return { at, id };
 }
 
@@ -93,7 +72,7 @@ export function pageOf<TRow, TView>(
   const last = page[page.length - 1];
   return {
     items: page.map(view),
-    nextCursor: rows.length > limit && last ? encodeCursor(key(last)) : null,
+    nextCursor: rows.length > limit && last ? encodeKeysetCursor(key(last)) : null,
   };
 }
 
@@ -113,13 +92,6 @@ export async function transactionWithConflicts<T>(
     const conflict = constraint !== null ? conflicts[constraint] : undefined;
     throw conflict ? conflict() : error;
   }
-}
-
-/** Postgres' unique_violation, and the constraint that raised it. */
-export function uniqueViolation(error: unknown): string | null {
-  const e = error as { code?: string; constraint?: string; driverError?: unknown };
-  const driver = (e.driverError ?? e) as { code?: string; constraint?: string };
-  return driver.code === '23505' ? (driver.constraint ?? '') : null;
 }
 
 /**

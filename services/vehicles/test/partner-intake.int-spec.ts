@@ -268,7 +268,7 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
       ].sort(),
     );
     const [known] = await h.dataSource.query<{ version: number }[]>(
-      'SELECT version FROM vehicles.known_customers WHERE tenant_id = $1 AND id = $2',
+      'SELECT version FROM vehicles.known_customers WHERE tenant_id = $1 AND customer_id = $2',
       [t.tenantId, first],
     );
     expect(known.version).toBe(1);

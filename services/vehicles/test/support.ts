@@ -14,11 +14,11 @@ import {
   type VisitView,
 } from '@kanta/contracts';
 import { commandFor, createTestDatabase, type TestDatabase } from '@kanta/testing';
+import { KnownCustomers } from '@kanta/messaging';
 
 export { eventually, inOneHeldBatch, problemOf } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
 import type { VehiclesAppOptions } from '../src/app-options';
-import { KnownCustomers } from '../src/known-customers/known-customers';
 import { SalesService } from '../src/sales/sales.service';
 import { VehiclesService } from '../src/vehicles/vehicles.service';
 import { VisitsService } from '../src/visits/visits.service';
@@ -73,8 +73,8 @@ export async function startVehicles(
     dataSource,
     knowCustomer: async (tenantId, stationIds, id = randomUUID()) => {
       await dataSource.transaction((manager) =>
-        known.rememberMany(manager, [
-          { tenantId, customer: { customerId: id, stationIds, status: 'active', version: 1 } },
+        known.remember(manager, [
+          { tenantId, facts: { customerId: id, stationIds, status: 'active', version: 1 } },
         ]),
       );
       return id;

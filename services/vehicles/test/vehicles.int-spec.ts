@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { uuidv7 } from '@kanta/platform';
 import {
   problemOf,
   startVehicles,
@@ -148,7 +149,8 @@ describe('vehicles and their customers (real Postgres)', () => {
   it('waits briefly for a customer created a moment ago, then refuses an unknown one', async () => {
     const t = tenantFixture();
     const car = await vehicles.create(t.admin, { registration: 'TST-020' });
-    const late = randomUUID();
+    // A customer created a moment ago has a UUIDv7 minted then: only such an id is waited for.
+    const late = uuidv7();
     setTimeout(() => void h.knowCustomer(t.tenantId, [t.stationA], late), 100);
     expect(
       (await vehicles.link(t.admin, car.id, { customerId: late, role: 'owner' })).customers,

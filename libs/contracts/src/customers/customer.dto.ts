@@ -22,6 +22,7 @@ import {
 import { RecordConsentsDto } from '../consents/consent.dto';
 import { PageQueryDto } from '../page.dto';
 import { MultiLineText, Nullable } from '../text';
+import { ME_OR_UUID } from '../uuid';
 
 /** Station ids compare as text downstream, so they are lower-cased at the edge. */
 const lowerCaseIds = (value: unknown): unknown =>
@@ -424,7 +425,7 @@ export class SearchCustomersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: "`me` or a user id: that staff user's regular customers" })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => lowerCaseId(value))
-  @Matches(/^(me|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/, {
+  @Matches(ME_OR_UUID, {
     message: 'regularOf must be me or a user id',
   })
   regularOf?: string;

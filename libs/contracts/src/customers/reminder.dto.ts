@@ -17,6 +17,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { IsNotBlank, MultiLineText } from '../text';
+import { ME_OR_UUID } from '../uuid';
 
 /**
  * A date-time with a zone (`2026-12-01T09:00:00Z`, `…+02:00`), or without one
@@ -26,8 +27,6 @@ import { IsNotBlank, MultiLineText } from '../text';
 const DUE_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?$/;
 const DUE_AT_MESSAGE =
   'dueAt must be a date-time such as 2026-12-01T09:00 (in the tenant’s time zone) or 2026-12-01T09:00:00Z';
-/** `me` (the caller) or a user id. */
-const ASSIGNEE = /^(me|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
 export const REMINDER_COMMENT_MAX = 1000;
 
@@ -66,7 +65,7 @@ export class CreateReminderDto {
   })
   @Omissible()
   @IsString()
-  @Matches(ASSIGNEE, { message: 'assigneeUserId must be me or a user id' })
+  @Matches(ME_OR_UUID, { message: 'assigneeUserId must be me or a user id' })
   assigneeUserId?: string;
 
   @ApiProperty({ example: 'Call about the maintenance', maxLength: REMINDER_COMMENT_MAX })
@@ -97,7 +96,7 @@ export class UpdateReminderDto {
   @ApiPropertyOptional({ example: 'me', description: '`me` or the id of a user of your tenant' })
   @Omissible()
   @IsString()
-  @Matches(ASSIGNEE, { message: 'assigneeUserId must be me or a user id' })
+  @Matches(ME_OR_UUID, { message: 'assigneeUserId must be me or a user id' })
   assigneeUserId?: string;
 
   @ApiPropertyOptional({ description: 'true marks it done; false opens it again' })
@@ -115,7 +114,7 @@ export class ReminderPageQueryDto {
   @ApiPropertyOptional({ example: 'me', description: '`me` or a user id of your tenant' })
   @IsOptional()
   @IsString()
-  @Matches(ASSIGNEE, { message: 'assignee must be me or a user id' })
+  @Matches(ME_OR_UUID, { message: 'assignee must be me or a user id' })
   assignee?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })

@@ -8,7 +8,8 @@ import type {
   ContactabilityView,
 } from '@kanta/contracts';
 import { requireTenant } from '@kanta/platform';
-import { CustomerDirectory, type KnownCustomer } from '../customers/customer-directory';
+import type { KnownCustomer } from '@kanta/messaging';
+import { CustomerDirectory } from '../customers/customer-directory';
 import { ConsentLedgerRepository } from '../ledger/consent-ledger.repository';
 import { CommunicationPreferences } from '../preferences/communication-preferences.service';
 
@@ -74,5 +75,5 @@ export class Contactability {
 }
 
 function hasAddress(customer: KnownCustomer, channel: ContactChannel): boolean {
-  return channel === 'email' ? customer.has_email : customer.has_phone;
+  return channel === 'email' ? customer.hasEmail : customer.hasPhone;
 }

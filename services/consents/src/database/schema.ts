@@ -3,6 +3,7 @@ import { Messaging1763900000000 } from './migrations/1763900000000-messaging';
 import { Consents1764500000000 } from './migrations/1764500000000-consents';
 import { PartnerConsents1764800000000 } from './migrations/1764800000000-partner-consents';
 import { CommandLog1766100000000 } from './migrations/1766100000000-command-log';
+import { KnownCustomersShared1766400000000 } from './migrations/1766400000000-known-customers-shared';
 
 export const CONSENTS_SCHEMA = 'consents';
 
@@ -15,5 +16,6 @@ export const consentsSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     Consents1764500000000,
     PartnerConsents1764800000000,
     CommandLog1766100000000,
+    KnownCustomersShared1766400000000,
   ],
 };

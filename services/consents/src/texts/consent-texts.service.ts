@@ -9,6 +9,7 @@ import {
   type ListConsentTextsQueryDto,
   type PublishConsentTextDto,
   type PublishConsentTextResult,
+  isUuid,
 } from '@kanta/contracts';
 import { CommandLog, Outbox } from '@kanta/messaging';
 import { RpcProblem, requireTenant, uuidv7, type WriteCommand } from '@kanta/platform';
@@ -117,10 +118,6 @@ export class ConsentTextsService {
     if (!row) throw RpcProblem.notFound('Consent text');
     return toTextView(row);
   }
-}
-
-export function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value);
 }
 
 export function toTextView(row: ConsentTextRow): ConsentTextView {

@@ -1,10 +1,10 @@
+import { isUuid } from '@kanta/contracts';
 import { Injectable } from '@nestjs/common';
 import type { CallerContext, CustomerView } from '@kanta/contracts';
 import { canSee, requireTenant } from '@kanta/platform';
 import { customerNotFound } from './card-rules';
 import { toCustomerView } from './customer-view';
 import { CustomersRepository } from './customers.repository';
-import { isUuid } from './search-query';
 
 /** One customer's card, as the caller may see it: another station's customer is not found. */
 @Injectable()

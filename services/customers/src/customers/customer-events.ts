@@ -2,6 +2,7 @@ import {
   CUSTOMER_CREATED_V1,
   CUSTOMER_UPDATED_V1,
   type CallerContext,
+  type ConsentsGiven,
   type CustomerOrigin,
 } from '@kanta/contracts';
 import type { OutboxEvent } from '@kanta/messaging';
@@ -41,15 +42,23 @@ export function customerUpdatedEvent(
   };
 }
 
-/** `customers.customer.created.v1` of a customer just written (its first version). */
+/**
+ * `customers.customer.created.v1` of a customer just written (its first version), however it
+ * was made (reception, a partner's contact details): whether an e-mail address and a phone are
+ * on file always told, as the consents service answers by them.
+ */
 export function customerCreatedEvent(
   tenantId: string,
   customerId: string,
-  customer: Pick<UpdatedCustomerFacts, 'customer_number' | 'station_ids'> & {
+  customer: Pick<
+    UpdatedCustomerFacts,
+    'customer_number' | 'station_ids' | 'status' | 'email' | 'phone'
+  > & {
     kind: 'person' | 'company';
   },
   origin: CustomerOrigin,
   correlationId: string | null,
+  consents?: ConsentsGiven,
 ): OutboxEvent<typeof CUSTOMER_CREATED_V1> {
   return {
     type: CUSTOMER_CREATED_V1,
@@ -59,10 +68,13 @@ export function customerCreatedEvent(
       customerId,
       customerNumber: customer.customer_number,
       kind: customer.kind,
-      status: 'active',
+      status: customer.status,
       origin,
       stationIds: customer.station_ids,
       version: 1,
+      hasEmail: customer.email !== null,
+      hasPhone: customer.phone !== null,
+      ...(consents ? { consents } : {}),
     },
   };
 }

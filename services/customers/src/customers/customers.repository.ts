@@ -100,13 +100,6 @@ export interface CustomerSearchCriteria {
   limit: number;
 }
 
-/** Postgres' unique_violation, and the constraint that raised it. */
-export function uniqueViolation(error: unknown): string | null {
-  const e = error as { code?: string; constraint?: string; driverError?: unknown };
-  const driver = (e.driverError ?? e) as { code?: string; constraint?: string };
-  return driver.code === '23505' ? (driver.constraint ?? '') : null;
-}
-
 export const CONSTRAINTS = {
   customerNumber: 'customers_number_unique',
   externalId: 'customer_external_ids_pkey',

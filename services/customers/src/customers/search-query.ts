@@ -1,4 +1,5 @@
-import { RpcProblem } from '@kanta/platform';
+import { isUuid } from '@kanta/contracts';
+import { decodeKeysetCursor, encodeKeysetCursor } from '@kanta/platform';
 
 // Characters people put inside phone numbers as they type them.
 const PHONE_PART = /^\+?[\d()\-./]*\d[\d()\-./]*$/;
@@ -45,38 +46,12 @@ export interface SearchCursor {
   id: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Opaque to callers: base64url of the last row's key, for keyset pagination. */
+/** Opaque to callers: the last row's key, for keyset pagination. */
 export function encodeCursor(cursor: SearchCursor): string {
   return encodeKeysetCursor([cursor.id]);
 }
 
 export function decodeCursor(raw: string): SearchCursor {
-  const [id] = decodeKeysetCursor(raw, (parts) => parts.length === 1 && UUID.test(parts[0]));
+  const [id] = decodeKeysetCursor(raw, (parts) => parts.length === 1 && isUuid(parts[0]));
   return { id };
-}
-
-/** A keyset (the sort values of the last row of a page) as an opaque cursor. */
-export function encodeKeysetCursor(parts: string[]): string {
-  return Buffer.from(JSON.stringify(parts), 'utf8').toString('base64url');
-}
-
-/** The keyset of a cursor this API issued; anything else is a 422 on `cursor`. */
-export function decodeKeysetCursor(raw: string, valid: (parts: string[]) => boolean): string[] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.every((part) => typeof part === 'string') && valid(value)) {
-      return value;
-    }
-  } catch {
-    // falls through to the problem below
-  }
-  throw RpcProblem.validation([
-    { field: 'cursor', reason: 'invalid_format', message: 'cursor is not one this API issued' },
-  ]);
-}
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
 }

@@ -284,32 +284,60 @@ export class DuplicatesRepository {
     tenantId: string;
     minScore: number;
     stationIds: string[] | null;
+    /** Reasons the caller may not be told: left out, and the score taken without them. */
+    hiddenReasons: DuplicateReason[];
     after: PairCursor | null;
     limit: number;
   }): Promise<StoredPair[]> {
     const values: unknown[] = [query.tenantId, query.minScore, query.limit];
-    let filters = '';
+    let stations = '';
+    let after = '';
     if (query.after) {
       values.push(query.after.score, query.after.customerA, query.after.customerB);
-      filters += ' AND (d.score, d.customer_a, d.customer_b) < ($4::real, $5::uuid, $6::uuid)';
+      after = ' AND (p.score, p.customer_a, p.customer_b) < ($4::real, $5::uuid, $6::uuid)';
     }
     if (query.stationIds) {
       values.push(query.stationIds);
       const p = `$${values.length}::uuid[]`;
-      filters += ` AND a.station_ids && ${p} AND b.station_ids && ${p}`;
+      stations = ` AND a.station_ids && ${p} AND b.station_ids && ${p}`;
     }
+    // Reasons or a score computed without the hidden reasons, computed the way the stored ones
+    // are (the names' similarity now is what it was when the pair was found: a name change
+    // recomputes the pair), and pairs left with no reason are not shown at all. Ordered and
+    // paged by that score, so neither the order nor minScore tells what was left out.
+    let pair = 'd.reasons, d.score';
+    if (query.hiddenReasons.length > 0) {
+      values.push(query.hiddenReasons);
+      pair = `r.reasons, r.score`;
+      stations += ` AND r.reasons IS NOT NULL`;
+    }
+    const shown =
+      query.hiddenReasons.length > 0
+        ? `CROSS JOIN LATERAL (
+             SELECT array_agg(x ORDER BY x) AS reasons,
+                    round(least(1, sum(customers.duplicate_reason_weight(x,
+                      public.similarity(a.name_fold, b.name_fold))))::numeric, 2)::real AS score
+               FROM unnest(d.reasons) AS x WHERE x <> ALL($${values.length}::text[])) r`
+        : '';
     return this.dataSource.query<StoredPair[]>(
-      `SELECT d.customer_a AS "customerA", d.customer_b AS "customerB",
-              a.customer_number AS "aNumber", ${DISPLAY_NAME('a')} AS "aName",
-              a.station_ids AS "aStations",
-              b.customer_number AS "bNumber", ${DISPLAY_NAME('b')} AS "bName",
-              b.station_ids AS "bStations",
-              d.reasons, d.score::text AS score, d.found_at AS "foundAt"
-         FROM customers.duplicate_pairs d
-         JOIN customers.customers a ON a.tenant_id = d.tenant_id AND a.id = d.customer_a
-         JOIN customers.customers b ON b.tenant_id = d.tenant_id AND b.id = d.customer_b
-        WHERE d.tenant_id = $1 AND d.dismissed_at IS NULL AND d.score >= $2::real ${filters}
-        ORDER BY d.score DESC, d.customer_a DESC, d.customer_b DESC
+      `SELECT p."customerA", p."customerB", p."aNumber", p."aName", p."aStations", p."bNumber",
+              p."bName", p."bStations", p.reasons, p.score::text AS score, p."foundAt"
+         FROM (
+           SELECT d.customer_a AS "customerA", d.customer_b AS "customerB",
+                  d.customer_a, d.customer_b,
+                  a.customer_number AS "aNumber", ${DISPLAY_NAME('a')} AS "aName",
+                  a.station_ids AS "aStations",
+                  b.customer_number AS "bNumber", ${DISPLAY_NAME('b')} AS "bName",
+                  b.station_ids AS "bStations",
+                  ${pair}, d.found_at AS "foundAt"
+             FROM customers.duplicate_pairs d
+             JOIN customers.customers a ON a.tenant_id = d.tenant_id AND a.id = d.customer_a
+             JOIN customers.customers b ON b.tenant_id = d.tenant_id AND b.id = d.customer_b
+             ${shown}
+            WHERE d.tenant_id = $1 AND d.dismissed_at IS NULL ${stations}
+         ) p
+        WHERE p.score >= $2::real ${after}
+        ORDER BY p.score DESC, p.customer_a DESC, p.customer_b DESC
         LIMIT $3`,
       values,
     );

@@ -8,9 +8,11 @@ import {
   type DismissedDuplicateView,
   type DuplicateCandidate,
   type DuplicatePairPage,
+  type DuplicateReason,
   type DuplicateScanView,
   type FieldError,
   type ListDuplicatesQueryDto,
+  isUuid,
 } from '@kanta/contracts';
 import { CommandLog } from '@kanta/messaging';
 import {
@@ -19,8 +21,11 @@ import {
   requireTenant,
   visibleStations,
   type WriteCommand,
+  encodeKeysetCursor,
+  decodeKeysetCursor,
 } from '@kanta/platform';
 import type { CustomerWrite } from '../customers/customer-row';
+import { seesSensitiveData } from '../customers/customer-view';
 import { SensitiveData } from '../sensitive/sensitive-data';
 import {
   DUPLICATE_SCAN_QUEUE,
@@ -58,6 +63,13 @@ export const KEY_FIELDS = [
   'customerNumber',
 ];
 
+/**
+ * The reasons that compare a value the caller may not read (the birthday, masked to workers).
+ * Whether a guess of it is right must not show in what such a caller is told, so their creates
+ * are checked without it, and their list of pairs leaves it out (and scores without it).
+ */
+const SENSITIVE_REASONS: DuplicateReason[] = ['nameAndBirthday'];
+
 @Injectable()
 export class DuplicatesService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Duplicates');
@@ -92,6 +104,17 @@ export class DuplicatesService implements OnApplicationBootstrap {
           ? null
           : this.sensitive.lookup(tenantId, 'birthday', write.birthday),
     };
+  }
+
+  /**
+   * The keys a caller's create is checked by: all of them for one who sees sensitive data;
+   * without the birthday for one who does not, whose answer must read the same whether the
+   * birthday they typed is the one on file or not. Their customer's pairs are still found with
+   * every key (`pairsCreated`), for those who may see why.
+   */
+  keysShownTo(context: CallerContext, keys: DuplicateKeys): DuplicateKeys {
+    if (seesSensitiveData(context) || keys.birthdayLookup === null) return keys;
+    return { ...keys, birthdayLookup: null };
   }
 
   /** Existing customers of the tenant (any status, any station) that these keys match. */
@@ -167,6 +190,7 @@ export class DuplicatesService implements OnApplicationBootstrap {
       tenantId: tenant.id,
       minScore: query.minScore ?? 0,
       stationIds: visibleStations(context),
+      hiddenReasons: seesSensitiveData(context) ? [] : SENSITIVE_REASONS,
       after: query.cursor ? decodePairCursor(query.cursor) : null,
       limit: limit + 1,
     });
@@ -345,39 +369,17 @@ function scanView(row: ScanRow): DuplicateScanView {
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SCORE = /^(0|1)(\.\d{1,9})?$/;
 
-/** Opaque to callers: base64url of the last pair's key (score as Postgres printed it, ids). */
+/** Opaque to callers: the last pair's key (score as Postgres printed it, ids). */
 export function encodePairCursor(cursor: PairCursor): string {
-  return Buffer.from(
-    JSON.stringify([cursor.score, cursor.customerA, cursor.customerB]),
-    'utf8',
-  ).toString('base64url');
+  return encodeKeysetCursor([cursor.score, cursor.customerA, cursor.customerB]);
 }
 
 export function decodePairCursor(raw: string): PairCursor {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 3 &&
-      value.every((v) => typeof v === 'string') &&
-      SCORE.test(value[0]) &&
-      UUID.test(value[1]) &&
-      UUID.test(value[2])
-    ) {
-      const [score, customerA, customerB] = value;
-      return { score, customerA, customerB };
-    }
-  } catch {
-    // falls through to the problem below
-  }
-  throw RpcProblem.validation([
-    {
-      field: 'cursor',
-      reason: 'invalid_format',
-      message: 'cursor must be a nextCursor this API gave out',
-    },
-  ]);
+  const [score, customerA, customerB] = decodeKeysetCursor(
+    raw,
+    (parts) => parts.length === 3 && SCORE.test(parts[0]) && isUuid(parts[1]) && isUuid(parts[2]),
+  );
+  return { score, customerA, customerB };
 }

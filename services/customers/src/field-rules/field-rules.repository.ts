@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { FieldRulesDto } from '@kanta/contracts';
+import { isUuid, type FieldRulesDto } from '@kanta/contracts';
 
 @Injectable()
 export class FieldRulesRepository {
@@ -29,6 +29,3 @@ export class FieldRulesRepository {
     );
   }
 }
-
-const isUuid = (value: string): boolean =>
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);

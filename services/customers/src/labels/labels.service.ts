@@ -1,3 +1,5 @@
+import { uniqueViolation } from '@kanta/database';
+import { isUuid } from '@kanta/contracts';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type {
@@ -11,8 +13,6 @@ import type {
 import { CommandLog, Outbox, type EarlierCommand } from '@kanta/messaging';
 import { RpcProblem, requireTenant, uuidv7, type WriteCommand } from '@kanta/platform';
 import { customerUpdatedEvent } from '../customers/customer-events';
-import { uniqueViolation } from '../customers/customers.repository';
-import { isUuid } from '../customers/search-query';
 import { LabelsRepository, type LabelRow } from './labels.repository';
 
 const TITLE: Record<CustomerLabelList, string> = {

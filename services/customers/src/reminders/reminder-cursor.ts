@@ -1,4 +1,5 @@
-import { decodeKeysetCursor, encodeKeysetCursor, isUuid } from '../customers/search-query';
+import { isUuid } from '@kanta/contracts';
+import { decodeKeysetCursor, encodeKeysetCursor } from '@kanta/platform';
 
 /** The last reminder of a page: lists run by due_at, then id. */
 export interface ReminderCursor {

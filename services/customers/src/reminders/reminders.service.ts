@@ -1,3 +1,4 @@
+import { isUuid } from '@kanta/contracts';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type {
@@ -20,7 +21,6 @@ import {
   type WriteCommand,
 } from '@kanta/platform';
 import { CustomersRepository } from '../customers/customers.repository';
-import { isUuid } from '../customers/search-query';
 import { parseDateTime } from './local-time';
 import { ReminderJobs } from './reminder-jobs';
 import { toReminderView, type ReminderRow } from './reminder-row';

@@ -1,14 +1,13 @@
 import { Param, type PipeTransform } from '@nestjs/common';
+import { isUuid } from '@kanta/contracts';
 import { ProblemError } from '@kanta/platform';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An id that cannot exist is simply not found: a 404, never a 400 or a database error. */
 class UuidOrNotFound implements PipeTransform<string, string> {
   constructor(private readonly what: string) {}
 
   transform(value: string): string {
-    if (!UUID.test(value)) throw ProblemError.notFound(this.what);
+    if (!isUuid(value)) throw ProblemError.notFound(this.what);
     return value.toLowerCase();
   }
 }

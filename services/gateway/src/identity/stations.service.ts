@@ -16,7 +16,7 @@ import type {
 import type { Station } from './entities/station.entity';
 import { DEFAULT_PAGE_SIZE, pageOf } from './page';
 import { StationsRepository } from './stations.repository';
-import { violatedUniqueConstraint } from './unique-violation';
+import { uniqueViolation } from '@kanta/database';
 
 function stationView(station: Station): StationView {
   return {
@@ -65,7 +65,7 @@ export class StationsService {
       this.identities.forget();
       return stationView(station);
     } catch (error) {
-      if (violatedUniqueConstraint(error) === 'stations_tenant_name_key') throw nameTaken();
+      if (uniqueViolation(error) === 'stations_tenant_name_key') throw nameTaken();
       throw error;
     }
   }
@@ -76,7 +76,7 @@ export class StationsService {
     try {
       return stationView(await this.stations.save(Object.assign(station, dto)));
     } catch (error) {
-      if (violatedUniqueConstraint(error) === 'stations_tenant_name_key') throw nameTaken();
+      if (uniqueViolation(error) === 'stations_tenant_name_key') throw nameTaken();
       throw error;
     }
   }

@@ -4,7 +4,7 @@ import { PasswordHasher } from '../auth/password-hasher';
 import type { GatewayConfig } from '../config';
 import { GATEWAY_CONFIG } from '../core/tokens';
 import { User } from './entities/user.entity';
-import { violatedUniqueConstraint } from './unique-violation';
+import { uniqueViolation } from '@kanta/database';
 import { UsersRepository } from './users.repository';
 
 /**
@@ -37,7 +37,7 @@ export class SuperadminBootstrap implements OnApplicationBootstrap {
       this.logger.log('Created the bootstrap superadmin');
     } catch (error) {
       // Another instance starting at the same moment created it first.
-      if (violatedUniqueConstraint(error) !== 'users_email_key') throw error;
+      if (uniqueViolation(error) !== 'users_email_key') throw error;
     }
   }
 }

@@ -12,7 +12,7 @@ import { defaultTimeZone } from './time-zone';
 import type { Tenant } from './entities/tenant.entity';
 import { DEFAULT_PAGE_SIZE, pageOf } from './page';
 import { TenantsRepository } from './tenants.repository';
-import { violatedUniqueConstraint } from './unique-violation';
+import { uniqueViolation } from '@kanta/database';
 import { IdentityService } from '../auth/identity.service';
 
 export function tenantView(tenant: Tenant): TenantView {
@@ -55,7 +55,7 @@ export class TenantsService {
         }),
       );
     } catch (error) {
-      if (violatedUniqueConstraint(error) === 'tenants_slug_key') {
+      if (uniqueViolation(error) === 'tenants_slug_key') {
         throw ProblemError.conflict('slug-taken', 'Another tenant has this slug.', [
           { field: 'slug', reason: 'taken', message: 'slug is already used by another tenant' },
         ]);

@@ -15,7 +15,7 @@ import { User } from './entities/user.entity';
 import { DEFAULT_PAGE_SIZE, pageOf } from './page';
 import { StationsRepository } from './stations.repository';
 import { TenantsRepository } from './tenants.repository';
-import { violatedUniqueConstraint } from './unique-violation';
+import { uniqueViolation } from '@kanta/database';
 import { UsersRepository, type UserWithStations } from './users.repository';
 
 function userView({ user, stationIds }: UserWithStations): UserView {
@@ -72,7 +72,7 @@ export class UsersService {
     try {
       await this.users.save(user, stationIds);
     } catch (error) {
-      if (violatedUniqueConstraint(error) === 'users_email_key') throw emailTaken();
+      if (uniqueViolation(error) === 'users_email_key') throw emailTaken();
       throw error;
     }
     return userView(await this.found(user.id, tenantId));

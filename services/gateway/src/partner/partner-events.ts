@@ -12,7 +12,7 @@ import {
 import { Outbox } from '@kanta/messaging';
 import { ProblemError, uuidv7 } from '@kanta/platform';
 import { ConsentsService } from '../consents/consents.service';
-import { violatedUniqueConstraint } from '../identity/unique-violation';
+import { uniqueViolation } from '@kanta/database';
 import type { PartnerIdentity } from './partner-keys';
 import { PartnerPayloads } from './partner-payloads';
 
@@ -113,7 +113,7 @@ export class PartnerEvents {
       })
       .catch((error: unknown) => {
         // An id the gateway itself used (a station announcement's): not the partner's to take.
-        throw violatedUniqueConstraint(error) === 'outbox_event_id_key' ? taken() : error;
+        throw uniqueViolation(error) === 'outbox_event_id_key' ? taken() : error;
       });
     return { eventId, type: body.type, duplicate };
   }

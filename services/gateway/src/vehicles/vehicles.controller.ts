@@ -28,6 +28,7 @@ import {
   VEHICLES,
   VehiclePage,
   VehicleView,
+  isUuid,
 } from '@kanta/contracts';
 import { ProblemError, type JsonText } from '@kanta/platform';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
@@ -35,8 +36,6 @@ import { versionFromIfMatch } from '../http/if-match';
 import { HttpResult } from '../http/http-result';
 import { UuidParam } from '../http/uuid-param';
 import { Rpc } from '../core/rpc';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @ApiTags('vehicles')
 @ApiBearerAuth()
@@ -126,7 +125,7 @@ export class VehiclesController {
     @UuidParam('Vehicle') id: string,
     @Param('customerId') customerId: string,
   ): Promise<HttpResult<VehicleView>> {
-    if (!UUID.test(customerId)) throw ProblemError.notFound('Vehicle link');
+    if (!isUuid(customerId)) throw ProblemError.notFound('Vehicle link');
     return HttpResult.versioned(
       await this.rpc.call(VEHICLES.unlinkCustomer, caller.context, {
         vehicleId: id,

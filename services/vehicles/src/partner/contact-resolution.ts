@@ -1,8 +1,7 @@
 import { lockKeys } from '@kanta/database';
 import { Injectable } from '@nestjs/common';
 import { VISIT_UPDATED_V1, type ContactResolvedV1, type VehicleRole } from '@kanta/contracts';
-import { Outbox } from '@kanta/messaging';
-import { KnownCustomers } from '../known-customers/known-customers';
+import { KnownCustomers, Outbox } from '@kanta/messaging';
 import { visitCustomerOf } from '../sales/sales.repository';
 import { visitEvent } from '../visits/visit-view';
 import { lockKey, type Intake } from './intake';
@@ -66,11 +65,11 @@ export class ContactResolution {
     );
     const resolved = answers.filter((a) => a.r.customerId !== null);
     // Known at once: the customer's own created event may still be on its way.
-    await this.customers.rememberMany(
+    await this.customers.remember(
       manager,
       resolved.map(({ i, r }) => ({
         tenantId: i.tenantId,
-        customer: {
+        facts: {
           customerId: r.customerId!,
           stationIds: r.stationIds,
           status: 'active',

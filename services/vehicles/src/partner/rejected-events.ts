@@ -9,11 +9,12 @@ import {
   type CallerContext,
   type RejectedPartnerEventPage,
   type RejectedPartnerEventView,
+  isUuid,
 } from '@kanta/contracts';
 import { EventConsumer, type InvalidMessage } from '@kanta/messaging';
-import { Handles, RpcProblem, uuidv7 } from '@kanta/platform';
+import { Handles, RpcProblem, decodeKeysetCursor, uuidv7 } from '@kanta/platform';
 import { requireTenant } from '../caller-access';
-import { decodeCursor, isUuid, pageOf } from '../cursor';
+import { pageOf } from '../cursor';
 
 const MAX_KEPT_PAYLOAD = 64 * 1024;
 
@@ -117,8 +118,9 @@ export class RejectedPartnerEvents implements OnModuleInit {
     if (context.role !== 'admin')
       throw RpcProblem.forbidden('Rejected partner events are for admins.');
     const limit = query.limit ?? 50;
-    const after = query.cursor ? decodeCursor(query.cursor, 1)[0] : null;
-    if (after !== null && !isUuid(after)) decodeCursor('', 1);
+    const after = query.cursor
+      ? decodeKeysetCursor(query.cursor, (parts) => parts.length === 1 && isUuid(parts[0]))[0]
+      : null;
     const rows = await this.dataSource.query<RejectedRow[]>(
       `SELECT id, event_id, type, producer, reason, payload, received_at
          FROM vehicles.rejected_partner_events

@@ -12,6 +12,7 @@ import {
   type SalePage,
   type SaleView,
   type TimeRangeQueryDto,
+  isUuid,
 } from '@kanta/contracts';
 import { CommandLog, Outbox, type OutboxEvent } from '@kanta/messaging';
 import { RpcProblem, uuidv7, type WriteCommand } from '@kanta/platform';
@@ -24,8 +25,8 @@ import {
   taken,
   visibleStations,
 } from '../caller-access';
-import { isUuid, millisecondTime, timeKeysetPage, transactionWithConflicts } from '../cursor';
-import { KnownCustomers } from '../known-customers/known-customers';
+import { millisecondTime, timeKeysetPage, transactionWithConflicts } from '../cursor';
+import { CustomerAccess } from '../known-customers/customer-access';
 import { correlationOf } from '../vehicles/vehicle-view';
 import { VisitsRepository } from '../visits/visits.repository';
 import {
@@ -90,7 +91,7 @@ export class SalesService {
     private readonly dataSource: DataSource,
     private readonly repository: SalesRepository,
     private readonly visits: VisitsRepository,
-    private readonly customers: KnownCustomers,
+    private readonly customers: CustomerAccess,
     private readonly outbox: Outbox,
     private readonly commands: CommandLog,
   ) {}

@@ -14,12 +14,13 @@ import {
   type UpdateVehicleDto,
   type VehiclePage,
   type VehicleView,
+  isUuid,
 } from '@kanta/contracts';
 import { CommandLog, Outbox } from '@kanta/messaging';
-import { RpcProblem, uuidv7, type WriteCommand } from '@kanta/platform';
+import { RpcProblem, decodeKeysetCursor, uuidv7, type WriteCommand } from '@kanta/platform';
 import { notFound, requireTenant, taken } from '../caller-access';
-import { decodeCursor, isUuid, pageOf, transactionWithConflicts } from '../cursor';
-import { KnownCustomers } from '../known-customers/known-customers';
+import { pageOf, transactionWithConflicts } from '../cursor';
+import { CustomerAccess } from '../known-customers/customer-access';
 import { correlationOf, toVehicleView, vehicleEvent, type VehicleEventType } from './vehicle-view';
 import {
   VEHICLE_CONSTRAINTS,
@@ -40,7 +41,7 @@ export class VehiclesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repository: VehiclesRepository,
-    private readonly customers: KnownCustomers,
+    private readonly customers: CustomerAccess,
     private readonly outbox: Outbox,
     private readonly commands: CommandLog,
   ) {}
@@ -242,7 +243,9 @@ export class VehiclesService {
 
 /** Where a search's page ended, from its cursor (a 422 for one this API did not issue). */
 function searchPosition(cursor: string): SearchPosition {
-  const [by, key] = decodeCursor(cursor, 2);
-  if (by !== 'plate' && by !== 'vin') decodeCursor('', 2);
+  const [by, key] = decodeKeysetCursor(
+    cursor,
+    (parts) => parts.length === 2 && (parts[0] === 'plate' || parts[0] === 'vin'),
+  );
   return { by: by as SearchPosition['by'], key };
 }

@@ -13,6 +13,7 @@ import {
   type VisitRangeQueryDto,
   type VisitView,
   textOrNull,
+  isUuid,
 } from '@kanta/contracts';
 import { CommandLog, Outbox } from '@kanta/messaging';
 import { RpcProblem, idempotencyKeyReused, uuidv7, type WriteCommand } from '@kanta/platform';
@@ -26,8 +27,8 @@ import {
   taken,
   visibleStations,
 } from '../caller-access';
-import { isUuid, timeKeysetPage, transactionWithConflicts } from '../cursor';
-import { KnownCustomers } from '../known-customers/known-customers';
+import { timeKeysetPage, transactionWithConflicts } from '../cursor';
+import { CustomerAccess } from '../known-customers/customer-access';
 import { VehiclesRepository, type VehicleRow } from '../vehicles/vehicles.repository';
 import { correlationOf } from '../vehicles/vehicle-view';
 import { toVisitView, visitEvent } from './visit-view';
@@ -43,7 +44,7 @@ export class VisitsService {
     private readonly dataSource: DataSource,
     private readonly repository: VisitsRepository,
     private readonly vehicles: VehiclesRepository,
-    private readonly customers: KnownCustomers,
+    private readonly customers: CustomerAccess,
     private readonly outbox: Outbox,
     private readonly commands: CommandLog,
   ) {}

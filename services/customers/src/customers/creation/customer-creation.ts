@@ -1,6 +1,6 @@
+import { uniqueViolation } from '@kanta/database';
 import { Injectable } from '@nestjs/common';
 import {
-  CUSTOMER_CREATED_V1,
   type CallerContext,
   type CreateCustomerDto,
   type CreateCustomerResult,
@@ -19,10 +19,11 @@ import {
 import { DuplicatesService } from '../../duplicates/duplicates.service';
 import type { FoundCandidate } from '../../duplicates/duplicates.repository';
 import { CustomerCardRules, customerNumberTaken } from '../card-rules';
+import { customerCreatedEvent } from '../customer-events';
 import type { CustomerRow, CustomerWrite } from '../customer-row';
 import { toCustomerView } from '../customer-view';
 import { buildCustomerWrite } from '../customer-write';
-import { CONSTRAINTS, CustomersRepository, uniqueViolation } from '../customers.repository';
+import { CONSTRAINTS, CustomersRepository } from '../customers.repository';
 
 /** Attempts at a generated customer number that someone took between allocation and insert. */
 const NUMBER_ATTEMPTS = 3;
@@ -97,10 +98,9 @@ export class CustomerCreation {
 
     // null, like an absent number, asks for a generated one.
     const explicitNumber = input.customerNumber != null;
-    const found = await this.duplicates.candidatesFor(
-      tenant.id,
-      this.duplicates.keysOf(tenant.id, write.row, explicitNumber),
-    );
+    const keys = this.duplicates.keysOf(tenant.id, write.row, explicitNumber);
+    const shownKeys = this.duplicates.keysShownTo(context, keys);
+    const found = await this.duplicates.candidatesFor(tenant.id, shownKeys);
     // (A concurrent delivery of the same command may have just made this very customer: the
     // command log answers with it instead of this 409.)
     if (found.length > 0 && !options.allowDuplicate) {
@@ -119,7 +119,10 @@ export class CustomerCreation {
       };
       try {
         const created = await this.insertCustomer(context, tenant, row, input, command);
-        if (found.length > 0) await this.duplicates.pairsCreated(tenant.id, created.id, found);
+        // The pairs by every key, also those the caller was not told of.
+        const pairs =
+          shownKeys === keys ? found : await this.duplicates.candidatesFor(tenant.id, keys);
+        if (pairs.length > 0) await this.duplicates.pairsCreated(tenant.id, created.id, pairs);
         return { customer: toCustomerView(created, context), replayed: false };
       } catch (error) {
         // A concurrent delivery of the same command may have won, and this customer then
@@ -149,35 +152,14 @@ export class CustomerCreation {
     const origin = input.origin ?? 'reception';
     // The number is allocated before the insert, so the event can be written in the same
     // statement as the customer.
+    const consents = input.consents && {
+      source: input.consents.source ?? 'reception',
+      recordedBy: context.userId,
+      decisions: input.consents.decisions,
+    };
     const events = (firstParam: number): { sql: string; params: unknown[] } =>
       this.outbox.statementPart(
-        [
-          {
-            type: CUSTOMER_CREATED_V1,
-            tenantId: tenant.id,
-            correlationId: context.correlationId ?? null,
-            payload: {
-              customerId: id,
-              customerNumber: row.customer_number,
-              kind: row.kind,
-              status: row.status,
-              origin,
-              stationIds: row.station_ids,
-              version: 1,
-              hasEmail: row.email !== null,
-              hasPhone: row.phone !== null,
-              ...(input.consents
-                ? {
-                    consents: {
-                      source: input.consents.source ?? 'reception',
-                      recordedBy: context.userId,
-                      decisions: input.consents.decisions,
-                    },
-                  }
-                : {}),
-            },
-          },
-        ],
+        [customerCreatedEvent(tenant.id, id, row, origin, context.correlationId ?? null, consents)],
         firstParam,
       );
     const created = await this.repository.insertCustomer({

@@ -1,3 +1,5 @@
+import { uniqueViolation } from '@kanta/database';
+import { isUuid } from '@kanta/contracts';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CallerContext, CustomerView, UpdateCustomerDto } from '@kanta/contracts';
@@ -7,9 +9,8 @@ import { DuplicatesService, KEY_FIELDS } from '../../duplicates/duplicates.servi
 import { CustomerCardRules, customerNotFound, customerNumberTaken } from '../card-rules';
 import { CustomerCards } from '../customer-cards';
 import { customerUpdatedEvent } from '../customer-events';
-import { toCustomerView } from '../customer-view';
-import { CONSTRAINTS, CustomersRepository, uniqueViolation } from '../customers.repository';
-import { isUuid } from '../search-query';
+import { seesSensitiveData, toCustomerView } from '../customer-view';
+import { CONSTRAINTS, CustomersRepository } from '../customers.repository';
 import { changedFields, mergePatch, minus } from './merge-patch';
 
 /**
@@ -69,7 +70,10 @@ export class CustomerUpdate {
         }
         const merged = mergePatch(tenant, current, patch);
         if (merged.errors.length > 0) throw RpcProblem.validation(merged.errors);
-        const changed = changedFields(current, merged.row);
+        const changed = changedFields(current, merged.row, {
+          patch,
+          seesMasked: seesSensitiveData(context),
+        });
         if (changed.length === 0) return toCustomerView(current, context);
         const errors = await this.rules.violations(context, tenant.id, merged, {
           stationIds: current.station_ids,

@@ -120,13 +120,31 @@ export function mergePatch(
   return built;
 }
 
-/** The fields whose stored value the merged card changes, in PATCHABLE's order. */
-export function changedFields(before: CustomerRow, after: CustomerWrite): string[] {
-  return PATCHABLE.filter((field) =>
-    COLUMN_OF[field].some(
-      // jsonb hands objects back with its own key order, so compare key-sorted.
-      (column) => stableJson(before[column]) !== stableJson(after[column]),
-    ),
+/** The fields shown masked to a caller who may not see sensitive data. */
+const MASKED_FIELDS = ['birthday', 'documents'] as const satisfies readonly PatchableField[];
+
+/**
+ * The fields a patch changes, in PATCHABLE's order: those whose stored value the merged card
+ * changes, and every masked field the patch names when the caller cannot see it. Such a caller
+ * sending the value on file would otherwise learn it was right from a version that stays the same,
+ * so for them writing a masked field is always a change (a new version and an update event).
+ */
+export function changedFields(
+  before: CustomerRow,
+  after: CustomerWrite,
+  blindTo: { patch: UpdateCustomerDto; seesMasked: boolean },
+): string[] {
+  const blindlyWritten = (field: PatchableField): boolean =>
+    !blindTo.seesMasked &&
+    (MASKED_FIELDS as readonly string[]).includes(field) &&
+    blindTo.patch[field] !== undefined;
+  return PATCHABLE.filter(
+    (field) =>
+      blindlyWritten(field) ||
+      COLUMN_OF[field].some(
+        // jsonb hands objects back with its own key order, so compare key-sorted.
+        (column) => stableJson(before[column]) !== stableJson(after[column]),
+      ),
   );
 }
 

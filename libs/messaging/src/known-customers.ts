@@ -1,0 +1,232 @@
+import type { EntityManager } from 'typeorm';
+import {
+  CUSTOMER_CREATED_V1,
+  CUSTOMER_UPDATED_V1,
+  isUuid,
+  type CustomerStatus,
+} from '@kanta/contracts';
+import type { EventConsumer } from './event-consumer';
+
+/** What the customers service's events tell of a customer, and all another service keeps. */
+export interface CustomerFacts {
+  customerId: string;
+  stationIds: string[];
+  status: CustomerStatus;
+  version: number;
+  /** Left out by producers older than the field: the stored value then stands. */
+  hasEmail?: boolean;
+  hasPhone?: boolean;
+}
+
+/** A customer as another service knows it: never a name, an address or a number. */
+export interface KnownCustomer {
+  customerId: string;
+  stationIds: string[];
+  status: CustomerStatus;
+  hasEmail: boolean;
+  hasPhone: boolean;
+  version: number;
+}
+
+/** Anything that runs SQL: the service's DataSource, or a transaction's manager. */
+interface Queryable {
+  query<T = unknown>(sql: string, parameters?: unknown[]): Promise<T>;
+}
+
+/** The projection table, for a service's migration (the same shape in every schema). */
+export function knownCustomersTableUp(schema: string): string[] {
+  return [
+    `CREATE TABLE "${schema}".known_customers (
+       tenant_id uuid NOT NULL,
+       customer_id uuid NOT NULL,
+       station_ids uuid[] NOT NULL DEFAULT '{}',
+       status text NOT NULL DEFAULT 'active',
+       has_email boolean NOT NULL DEFAULT false,
+       has_phone boolean NOT NULL DEFAULT false,
+       version integer NOT NULL DEFAULT 0,
+       PRIMARY KEY (tenant_id, customer_id)
+     )`,
+  ];
+}
+
+export function knownCustomersTableDown(schema: string): string[] {
+  return [`DROP TABLE "${schema}".known_customers`];
+}
+
+const POLL_MS = 25;
+
+/** How recent a customer id's own timestamp must be for a call about it to wait for it. */
+const IN_FLIGHT_MS = 30_000;
+
+/**
+ * Customer ids are UUIDv7: their first 48 bits are the creation time in milliseconds. Only an id
+ * made in the last moments can belong to a customer whose created event is still on its way;
+ * any other unknown id is answered at once, so unknown ids cannot hold a service up.
+ */
+function mintedJustNow(id: string): boolean {
+  if (id[14] !== '7') return false;
+  const created = parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+  const age = Date.now() - created;
+  return age > -5_000 && age < IN_FLIGHT_MS;
+}
+
+/**
+ * The customers another service knows, learnt from the customers service's events
+ * (`customers.customer.created.v1`, `…updated.v1`) into its own schema's `known_customers`: ids,
+ * stations (who may see them), status, whether an e-mail address and a phone number are on file,
+ * and the version. The rules, the same in every service:
+ *
+ * - The newest version wins, whatever order events arrive in; a version at or below the stored
+ *   one changes nothing (the same version is the same card: a redelivery, or the same event from
+ *   another path). A batch has the effect of its events handled one by one, in delivery order.
+ * - Stations and status are the newest version's, whole.
+ * - `hasEmail` / `hasPhone` are as the newest applied event that told them left them; an event
+ *   that leaves them out (an older producer) keeps what is stored, and a customer never told has
+ *   none.
+ * - A service that learns of a customer before its created event (the vehicles service, from a
+ *   contact answer) remembers it at version 0, which any event of the customer replaces.
+ * - Nothing personal is kept, so an erasure has nothing to clear here: it arrives, like any
+ *   change of the card, as a newer version (no address on file) and is applied by the same rule.
+ */
+export class KnownCustomers {
+  constructor(private readonly schema: string) {}
+
+  /** Learns customers from the events the service's consumer receives. */
+  register(events: EventConsumer): void {
+    const learn = (
+      batch: { tenantId: string | null; payload: CustomerFacts }[],
+      manager: EntityManager,
+    ): Promise<void> =>
+      this.remember(
+        manager,
+        batch.flatMap((e) => (e.tenantId ? [{ tenantId: e.tenantId, facts: e.payload }] : [])),
+      );
+    events.onBatch(CUSTOMER_CREATED_V1, (batch, { manager }) => learn(batch, manager));
+    events.onBatch(CUSTOMER_UPDATED_V1, (batch, { manager }) => learn(batch, manager));
+  }
+
+  /**
+   * Applies what a batch tells, as if one fact after another: new customers in one statement,
+   * known ones in a second. A row another transaction inserts meanwhile is updated by the second
+   * like any other (READ COMMITTED sees it once committed), and a row inserted by the first has
+   * the batch's version already, so the second leaves it alone.
+   */
+  async remember(
+    manager: EntityManager,
+    customers: { tenantId: string; facts: CustomerFacts }[],
+  ): Promise<void> {
+    const rows = newestOfEach(customers);
+    if (rows.length === 0) return;
+    const table = `"${this.schema}".known_customers`;
+    const batch = `unnest($1::uuid[], $2::uuid[], $3::jsonb[], $4::text[], $5::int[],
+                          $6::boolean[], $7::int[], $8::boolean[], $9::int[])
+                     AS k(tenant_id, customer_id, stations, status, version,
+                          has_email, email_version, has_phone, phone_version)`;
+    const values = [
+      rows.map((r) => r.tenantId),
+      rows.map((r) => r.facts.customerId),
+      // Arrays of different lengths do not make one 2-D array: each travels as JSON.
+      rows.map((r) => JSON.stringify(r.facts.stationIds)),
+      rows.map((r) => r.facts.status),
+      rows.map((r) => r.facts.version),
+      rows.map((r) => r.email?.value ?? null),
+      rows.map((r) => r.email?.version ?? null),
+      rows.map((r) => r.phone?.value ?? null),
+      rows.map((r) => r.phone?.version ?? null),
+    ];
+    await manager.query(
+      `INSERT INTO ${table} (tenant_id, customer_id, station_ids, status, has_email, has_phone,
+         version)
+       SELECT k.tenant_id, k.customer_id,
+              ARRAY(SELECT jsonb_array_elements_text(k.stations))::uuid[], k.status,
+              coalesce(k.has_email, false), coalesce(k.has_phone, false), k.version
+         FROM ${batch}
+       ON CONFLICT (tenant_id, customer_id) DO NOTHING`,
+      values,
+    );
+    await manager.query(
+      `UPDATE ${table} c SET
+         station_ids = ARRAY(SELECT jsonb_array_elements_text(k.stations))::uuid[],
+         status = k.status,
+         has_email = CASE WHEN k.email_version > c.version THEN k.has_email ELSE c.has_email END,
+         has_phone = CASE WHEN k.phone_version > c.version THEN k.has_phone ELSE c.has_phone END,
+         version = k.version
+         FROM ${batch}
+        WHERE c.tenant_id = k.tenant_id AND c.customer_id = k.customer_id
+          AND c.version < k.version`,
+      values,
+    );
+  }
+
+  /** The customer of the tenant, if known; an id that cannot be one is not looked up. */
+  async find(db: Queryable, tenantId: string, customerId: string): Promise<KnownCustomer | null> {
+    if (!isUuid(customerId)) return null;
+    const rows = await db.query<KnownCustomer[]>(
+      `SELECT customer_id AS "customerId", station_ids AS "stationIds", status,
+              has_email AS "hasEmail", has_phone AS "hasPhone", version
+         FROM "${this.schema}".known_customers WHERE tenant_id = $1 AND customer_id = $2`,
+      [tenantId, customerId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * The customer, waiting up to `waitMs` for one created a moment ago (its created event is
+   * milliseconds behind the create); any other unknown id is null at once.
+   */
+  async await(
+    db: Queryable,
+    tenantId: string,
+    customerId: string,
+    waitMs: number,
+  ): Promise<KnownCustomer | null> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const found = await this.find(db, tenantId, customerId);
+      if (found) return found;
+      if (Date.now() + POLL_MS > deadline || !mintedJustNow(customerId)) return null;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+}
+
+/** What a batch tells of one customer, as if its facts were applied in turn. */
+interface Newest {
+  tenantId: string;
+  facts: CustomerFacts;
+  /** The last applied fact that told `hasEmail`: its value and version. */
+  email: Told;
+  phone: Told;
+}
+
+/**
+ * One row per customer, as if the facts were applied in turn (a version not above the one
+ * before is refused): the newest version, the first of equals; `hasEmail` and `hasPhone` as the
+ * last applied fact that told them left them, to be taken only where that fact's version is
+ * above the table's too.
+ */
+function newestOfEach(customers: { tenantId: string; facts: CustomerFacts }[]): Newest[] {
+  const byCustomer = new Map<string, Newest>();
+  for (const { tenantId, facts } of customers) {
+    const key = `${tenantId}:${facts.customerId}`;
+    const seen = byCustomer.get(key);
+    // Refused, as the table refuses it when events come one by one: a batch has the effect
+    // of its events handled in turn, whichever way the consumer handles them.
+    if (seen && seen.facts.version >= facts.version) continue;
+    byCustomer.set(key, {
+      tenantId,
+      facts,
+      email: told(facts.hasEmail, facts.version) ?? seen?.email ?? null,
+      phone: told(facts.hasPhone, facts.version) ?? seen?.phone ?? null,
+    });
+  }
+  // Sorted, so the writes of two batches take their keys in one order. A deadlock between
+  // batches fails one of them, which is then handled one by one: nothing is lost.
+  return [...byCustomer.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, c]) => c);
+}
+
+type Told = { value: boolean; version: number } | null;
+
+function told(value: boolean | undefined, version: number): Told {
+  return value === undefined ? null : { value, version };
+}
