@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
 import { bootstrapDatabase } from './bootstrap';
-import { postgresSettingsFromEnv, type PostgresSettings } from './config';
+import { NO_SESSION_LIMITS, postgresSettingsFromEnv, type PostgresSettings } from './config';
 
 export interface ServiceDataSourceOptions {
   /** The Postgres schema this service owns; its migrations table lives there too. */
@@ -37,8 +37,12 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
     extra: {
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 5000,
-      // Nothing a request does should outlive the caller's wait by much (RPC timeout 5 s).
+      // The session's limits, set at connect (0: PostgreSQL's default, none). Nothing a request
+      // does should outlive the caller's wait by much (RPC timeout 5 s); a lock wait fails as
+      // such before that; a transaction left open without a statement is ended with its locks.
       statement_timeout: settings.statementTimeoutMs,
+      lock_timeout: settings.lockTimeoutMs,
+      idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs,
     },
   });
 }
@@ -60,9 +64,13 @@ export async function migrateServiceSchema(dataSource: DataSource): Promise<stri
     await lock.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     const initializedHere = !dataSource.isInitialized;
     if (initializedHere) {
-      // A migration may rightly run for minutes (an index on a large table): no request timeout.
+      // A migration may rightly run for minutes (an index on a large table): no request limits.
       const extra = (dataSource.options as { extra?: Record<string, unknown> }).extra;
-      if (extra) extra.statement_timeout = 0;
+      if (extra) {
+        extra.statement_timeout = NO_SESSION_LIMITS.statementTimeoutMs;
+        extra.lock_timeout = NO_SESSION_LIMITS.lockTimeoutMs;
+        extra.idle_in_transaction_session_timeout = NO_SESSION_LIMITS.idleInTransactionTimeoutMs;
+      }
       await dataSource.initialize();
     }
     try {
@@ -91,6 +99,6 @@ function settingsOf(dataSource: DataSource): PostgresSettings {
     user: o.username ?? 'postgres',
     password: o.password,
     database: o.database ?? 'kanta',
-    statementTimeoutMs: 0,
+    ...NO_SESSION_LIMITS,
   };
 }

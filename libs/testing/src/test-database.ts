@@ -17,6 +17,8 @@ export interface TestDatabase {
   settings: PostgresSettings;
   /** Environment variables that point a service process at this database. */
   env: Record<string, string>;
+  /** One statement as the administrator, on a connection of its own: set-up beyond a service. */
+  query<T = Record<string, unknown>>(sql: string, values?: unknown[]): Promise<T[]>;
   drop(): Promise<void>;
 }
 
@@ -45,6 +47,15 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
   return {
     settings,
     env: postgresEnv(settings),
+    query: async <T>(sql: string, values?: unknown[]) => {
+      const client = new Client(settings);
+      await client.connect();
+      try {
+        return (await client.query(sql, values)).rows as T[];
+      } finally {
+        await client.end();
+      }
+    },
     drop: () => dropDatabase(name),
   };
 }
