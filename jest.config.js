@@ -19,7 +19,7 @@ module.exports = {
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{services,libs}/**/*.int-spec.ts'],
+      testMatch: ['<rootDir>/{services,libs}/**/*.int-spec.ts', '<rootDir>/test/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
       // Many start a service or a gateway on a database of their own (and hash passwords with
       // argon2): seconds on a busy two-core machine. Tests that promise speed ("a 503 at once")

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import { postgresEnv, postgresSettingsFromEnv } from '@kanta/database';
 import { KantaApi, LOCAL_SERVICES, startLocalSystem, type LocalSystem } from '@kanta/local';
 import { deleteRedisKeys, dropDatabase, eventually, StartingGate } from '@kanta/testing';
@@ -6,8 +7,8 @@ import { deleteRedisKeys, dropDatabase, eventually, StartingGate } from '@kanta/
 jest.setTimeout(300_000);
 
 /*
- * Replicas of a fresh installation start together: each service bootstraps the database and its
- * extensions, then migrates, while its twin and every other service do
+ * Replicas of a fresh installation start together: each service bootstraps the database, its
+ * extensions, its roles and its schema, then migrates, while its twin and every other service do
  * the same (a consents instance once exited on a CREATE DATABASE a twin had just made). The
  * services reach PostgreSQL through a gate that holds their connections until all of them have
  * knocked, so their first statements meet every time, however differently each took to load.
@@ -74,6 +75,24 @@ describe('two of every service starting at once on a database that does not exis
       }
       const root = await new KantaApi(system.gatewayUrl).login(`root-${id}@kanta.test`, password);
       await root.expect(200, 'GET', '/api/v1/tenants');
+    }
+
+    // Each service works as its own runtime role, none as the administrator that provisioned.
+    const admin = new Client({ ...base, database });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ application: string; role: string }>(
+        `SELECT DISTINCT application_name AS application, usename AS role FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY 1`,
+      );
+      expect(rows).toEqual(
+        LOCAL_SERVICES.map((s) => ({
+          application: `kanta-${s.name}`,
+          role: `kanta_${s.name}`,
+        })).sort((a, b) => a.application.localeCompare(b.application)),
+      );
+    } finally {
+      await admin.end();
     }
   });
 });

@@ -44,16 +44,6 @@ export function postgresSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): P
   };
 }
 
-/** For a service's config reader: a bad variable joins the list of problems, defaults stand in. */
-export function readPostgresSettings(env: NodeJS.ProcessEnv, problems: string[]): PostgresSettings {
-  try {
-    return postgresSettingsFromEnv(env);
-  } catch (error) {
-    problems.push((error as Error).message);
-    return postgresSettingsFromEnv({});
-  }
-}
-
 function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;

@@ -1,4 +1,5 @@
 export * from './config';
+export * from './roles';
 export * from './bootstrap';
 export * from './data-source';
 export * from './errors';

@@ -10,4 +10,7 @@ export const consentsSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
   schema: CONSENTS_SCHEMA,
   entities: [],
   migrations: [Messaging1763900000000, Consents1764500000000, PartnerConsents1764800000000],
+  // Triggers refuse changes to both; without the privilege the service's own role cannot even
+  // try, nor take the erasure path (`consents.erasure`) the ledger's trigger leaves open.
+  appendOnly: ['ledger', 'consent_texts'],
 };
