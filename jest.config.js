@@ -15,7 +15,11 @@ const common = {
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{services,libs}/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{services,libs}/**/*.spec.ts', '<rootDir>/test/*.spec.ts'],
+    },
     {
       ...common,
       displayName: 'integration',

@@ -5,8 +5,8 @@ import { gatewaySchema } from '../services/gateway/src/database/schema';
 import { vehiclesSchema } from '../services/vehicles/src/database/schema';
 
 /**
- * Every service's schema, for building the test template database. The schema's name is the
- * service's name. Add new services here.
+ * Every service's schema, for building the test template database and checking the migrations'
+ * manifest. The schema's name is the service's name. Add new services here.
  */
 export const SERVICE_SCHEMAS: ServiceSchema[] = [
   gatewaySchema,

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
 import { provisionServiceDatabase, quoteIdent } from './bootstrap';
 import { postgresSettingsFromEnv, type PostgresSettings } from './config';
+import { checkAppliedMigrations, recordMigrationChecksums } from './migration-checksums';
 import type { ServiceDatabaseSettings } from './roles';
 
 export interface ServiceDataSourceOptions {
@@ -59,8 +60,8 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
 /**
  * Readies a service's schema before the service starts: provisions it (when `database.admin`
  * is given), then as the owner role and under an advisory lock named after the schema (several
- * instances may start together) applies the pending migrations and grants the runtime role what
- * it may do. Migrations
+ * instances may start together) checks that no applied migration has changed, applies the
+ * pending ones, records their checksums and grants the runtime role what it may do. Migrations
  * run without session limits. Answers the names of the migrations applied.
  */
 export async function migrateServiceSchema(
@@ -74,8 +75,8 @@ export async function migrateServiceSchema(
       runtime: { user: runtime.user, password: runtime.password },
     });
   }
-  // The lock is held on a connection of its own, which also makes the grants; the DataSource's
-  // one connection runs the migrations.
+  // The lock is held on a connection of its own, which also does the bookkeeping; the
+  // DataSource's one connection runs the migrations.
   const lock = new Client(owner);
   await lock.connect();
   try {
@@ -84,7 +85,9 @@ export async function migrateServiceSchema(
     const dataSource = createServiceDataSource({ ...schema, settings: owner, poolSize: 1 });
     await dataSource.initialize();
     try {
+      await checkAppliedMigrations(lock, schema.schema, dataSource.migrations);
       const applied = await dataSource.runMigrations({ transaction: 'each' });
+      await recordMigrationChecksums(lock, schema.schema, dataSource.migrations);
       await grantRuntimePrivileges(lock, schema, runtime.user);
       return applied.map((m) => m.name);
     } finally {
@@ -147,7 +150,7 @@ async function grantRuntimePrivileges(
     // at once.
     `ALTER DEFAULT PRIVILEGES IN SCHEMA ${name} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${to}`,
     `ALTER DEFAULT PRIVILEGES IN SCHEMA ${name} GRANT USAGE, SELECT ON SEQUENCES TO ${to}`,
-    `REVOKE ALL ON ${name}.migrations FROM ${to}`,
+    `REVOKE ALL ON ${name}.migrations, ${name}.migration_checksums FROM ${to}`,
     ...(schema.appendOnly ?? []).map(
       (table) => `REVOKE UPDATE, DELETE, TRUNCATE ON ${name}.${quoteIdent(table)} FROM ${to}`,
     ),

@@ -102,7 +102,7 @@ describe('a service readying its database (real PostgreSQL)', () => {
         ).rows,
     );
     expect(owners).toEqual(
-      ['journal', 'migrations', 'probe', 'things'].map((name) => ({
+      ['journal', 'migration_checksums', 'migrations', 'probe', 'things'].map((name) => ({
         name,
         owner: 'kanta_probe_owner',
       })),
@@ -126,6 +126,10 @@ describe('a service readying its database (real PostgreSQL)', () => {
         ['ALTER TABLE probe.things ADD COLUMN extra int', /must be owner of table things/],
         ['DROP TABLE probe.things', /must be owner of table things/],
         [`DELETE FROM probe.migrations`, /permission denied for table migrations/],
+        [
+          `DELETE FROM probe.migration_checksums`,
+          /permission denied for table migration_checksums/,
+        ],
       ] as const) {
         await expect(runtime.query(sql)).rejects.toThrow(refusal);
       }
@@ -207,6 +211,39 @@ describe('a service readying its database (real PostgreSQL)', () => {
         ).rows,
     );
     expect(notOwned).toEqual([]);
+    // The existing migration got its checksum as the baseline.
+    const recorded = await asAdministrator(
+      settings,
+      async (client) =>
+        (await client.query<{ name: string }>('SELECT name FROM probe.migration_checksums')).rows,
+    );
+    expect(recorded).toEqual([{ name: 'Probe1700000000000' }]);
+  });
+
+  it('refuses to migrate when an applied migration has changed or is gone, before applying any', async () => {
+    const settings = freshDatabase();
+    await migrateServiceSchema(schemaOf(FIRST), settings);
+    const edited = migration('Probe1700000000000', [
+      'CREATE TABLE probe.things (id bigserial PRIMARY KEY, name text NOT NULL, extra int)',
+      'CREATE TABLE probe.journal (id bigserial PRIMARY KEY, entry text NOT NULL)',
+    ]);
+    const next = migration('Probe1700000000001', ['CREATE TABLE probe.later (id int)']);
+    await expect(migrateServiceSchema(schemaOf(edited, next), settings)).rejects.toThrow(
+      /Probe1700000000000 has changed since it was applied/,
+    );
+    await expect(migrateServiceSchema(schemaOf(next), settings)).rejects.toThrow(
+      /Probe1700000000000 was applied but is no longer one of the service's migrations/,
+    );
+    const later = await asAdministrator(
+      settings,
+      async (client) =>
+        (await client.query<{ t: string | null }>(`SELECT to_regclass('probe.later') AS t`)).rows,
+    );
+    expect(later).toEqual([{ t: null }]);
+    // Unchanged, it goes on.
+    expect(await migrateServiceSchema(schemaOf(FIRST, next), settings)).toEqual([
+      'Probe1700000000001',
+    ]);
   });
 
   it('runs migrations without the session limits of requests', async () => {
