@@ -15,11 +15,15 @@ const common = {
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{services,libs}/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{services,libs}/**/*.spec.ts', '<rootDir>/test/*.spec.ts'],
+    },
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{services,libs}/**/*.int-spec.ts'],
+      testMatch: ['<rootDir>/{services,libs}/**/*.int-spec.ts', '<rootDir>/test/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
       // Many start a service or a gateway on a database of their own (and hash passwords with
       // argon2): seconds on a busy two-core machine. Tests that promise speed ("a 503 at once")

@@ -3,10 +3,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
-  createServiceDataSource,
   migrateServiceSchema,
   postgresSettingsFromEnv,
   quoteIdent,
+  serviceDatabaseSettingsFromEnv,
 } from '@kanta/database';
 import { TEMPLATE_DATABASE } from '@kanta/testing';
 import { SERVICE_SCHEMAS } from './service-schemas';
@@ -15,8 +15,10 @@ const root = join(__dirname, '..');
 const MIGRATION_SOURCES = ['libs/database/src', 'libs/messaging/src', 'services'];
 
 /**
- * Migrates the template database that every test file copies. It is rebuilt only when a file
- * that can change the schema has changed since it was built (the hash is kept as its comment).
+ * Migrates the template database that every test file copies, as the services do: provisioned
+ * by the administrator (which creates the services' roles, cluster-wide, shared by every copy),
+ * migrated by each owner role. It is rebuilt only when a file that can change the schema has
+ * changed since it was built (the hash is kept as its comment).
  */
 export default async function globalSetup(): Promise<void> {
   const fingerprint = schemaFingerprint();
@@ -31,12 +33,18 @@ export default async function globalSetup(): Promise<void> {
     if (current.rows[0]?.comment === fingerprint) return;
     await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(TEMPLATE_DATABASE)} WITH (FORCE)`);
     for (const schema of SERVICE_SCHEMAS) {
-      const dataSource = createServiceDataSource({
-        ...schema,
-        settings: { ...base, database: TEMPLATE_DATABASE },
-        poolSize: 2,
-      });
-      await migrateServiceSchema(dataSource);
+      await migrateServiceSchema(
+        schema,
+        // The template is provisioned whatever DB_PROVISION says: nothing else would.
+        serviceDatabaseSettingsFromEnv(
+          schema.schema,
+          { ...process.env, DB_PROVISION: 'on' },
+          {
+            ...base,
+            database: TEMPLATE_DATABASE,
+          },
+        ),
+      );
     }
     await admin.query(`COMMENT ON DATABASE ${quoteIdent(TEMPLATE_DATABASE)} IS '${fingerprint}'`);
   } finally {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts PostgreSQL, RabbitMQ and Redis on this machine when they are not already answering,
 # and waits until each one does. For machines without Docker (docker-compose.yml does the same
-# with containers).
+# with containers). The services' database roles are not made here: `npm start`, `npm run migrate`,
+# the tests and each service at start create them as postgres (README.md, "Configuration").
 set -euo pipefail
 
 wait_for() { # name, command

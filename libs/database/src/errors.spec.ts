@@ -7,6 +7,8 @@ describe('isDatabaseUnavailable', () => {
     [{ code: '08006', message: 'connection failure' }],
     [{ code: '3D000', message: 'database "x" does not exist' }],
     [{ code: '57014', message: 'canceling statement due to statement timeout' }],
+    [{ code: '55P03', message: 'canceling statement due to lock timeout' }],
+    [{ code: '25P03', message: 'terminating connection due to idle-in-transaction timeout' }],
     [new Error('timeout exceeded when trying to connect')],
     [{ name: 'QueryFailedError', driverError: { code: '57P03' } }],
   ])('says the database cannot serve for %p', (error) => {

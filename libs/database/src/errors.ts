@@ -14,6 +14,8 @@ const UNAVAILABLE_CODES = new Set([
   '53300', // too_many_connections
   '3D000', // invalid_catalog_name: the database is gone
   '57014', // query_canceled: statement_timeout
+  '55P03', // lock_not_available: lock_timeout (nothing of ours asks for NOWAIT)
+  '25P03', // idle_in_transaction_session_timeout: the session was ended
 ]);
 
 const UNAVAILABLE_MESSAGES = [

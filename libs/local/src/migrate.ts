@@ -1,26 +1,28 @@
 import { join } from 'node:path';
 import {
-  createServiceDataSource,
   migrateServiceSchema,
+  serviceDatabaseSettingsFromEnv,
   type PostgresSettings,
-  type ServiceDataSourceOptions,
+  type ServiceSchema,
 } from '@kanta/database';
 import { LOCAL_SERVICES, REPO_ROOT } from './services';
 
-/** Applies every service's pending migrations, from the compiled schemas in dist/. */
+/**
+ * Provisions (unless DB_PROVISION=off) and migrates every service's schema, from the compiled
+ * schemas in dist/, with each service's roles as the environment names them. `admin` stands in
+ * for the PG* settings (another database, say).
+ */
 export async function migrateAll(
-  settings?: PostgresSettings,
+  admin?: PostgresSettings,
   log: (line: string) => void = () => undefined,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
   for (const service of LOCAL_SERVICES) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const module = require(join(REPO_ROOT, service.schemaModule)) as Record<
-      string,
-      Omit<ServiceDataSourceOptions, 'settings'>
-    >;
-    const schema = module[service.schemaExport];
+    const module = require(join(REPO_ROOT, service.schemaModule)) as Record<string, ServiceSchema>;
     const applied = await migrateServiceSchema(
-      createServiceDataSource({ ...schema, settings, poolSize: 2 }),
+      module[service.schemaExport],
+      serviceDatabaseSettingsFromEnv(service.name, env, admin),
     );
     log(`${service.name}: ${applied.length > 0 ? `applied ${applied.join(', ')}` : 'up to date'}`);
   }

@@ -1,11 +1,10 @@
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
-  createServiceDataSource,
   migrateServiceSchema,
-  readPostgresSettings,
-  type PostgresSettings,
-  type ServiceDataSourceOptions,
+  readServiceDatabaseSettings,
+  type ServiceDatabaseSettings,
+  type ServiceSchema,
 } from '@kanta/database';
 import type { RpcService } from '@kanta/contracts';
 import {
@@ -20,8 +19,8 @@ import { DEFAULT_RPC_PREFETCH, connectRpcServer } from './rpc/rpc-server';
 
 /** What every service's main.ts has read from its configuration. */
 export interface ServiceStart {
-  schema: Omit<ServiceDataSourceOptions, 'settings'>;
-  postgres: PostgresSettings;
+  schema: ServiceSchema;
+  database: ServiceDatabaseSettings;
   amqpUrl: string;
   rpcQueue: string;
   rpcPrefetch: number;
@@ -39,9 +38,7 @@ export function runService(service: RpcService, start: () => ServiceStart): void
   const logger = createLogger(service);
   const run = async (): Promise<void> => {
     const options = start();
-    const applied = await migrateServiceSchema(
-      createServiceDataSource({ ...options.schema, settings: options.postgres, poolSize: 1 }),
-    );
+    const applied = await migrateServiceSchema(options.schema, options.database);
     logger.info({ migrations: applied }, 'migrations applied');
     const app = await NestFactory.create(options.module, { logger: nestLogger(logger) });
     app.enableShutdownHooks();
@@ -64,7 +61,8 @@ export function runService(service: RpcService, start: () => ServiceStart): void
 /** What every service reads the same way, under its own variable names. */
 export interface ServiceBaseConfig {
   port: number;
-  postgres: PostgresSettings;
+  /** Its roles on the database (runtime, owner, and the administrator when it provisions). */
+  database: ServiceDatabaseSettings;
   dbPoolSize: number;
   infrastructure: InfrastructureConfig;
   rpcQueue: string;
@@ -72,7 +70,8 @@ export interface ServiceBaseConfig {
 }
 
 /**
- * `<SERVICE>_PORT`, `<SERVICE>_DB_POOL`, `<SERVICE>_RPC_PREFETCH`, the PG* settings and the shared
+ * `<SERVICE>_PORT`, `<SERVICE>_DB_POOL`, `<SERVICE>_RPC_PREFETCH`, the PG* settings with the
+ * service's roles (`<SERVICE>_DB_USER`, `<SERVICE>_DB_OWNER`, their passwords) and the shared
  * infrastructure (AMQP_URL, REDIS_URL, EVENTS_EXCHANGE, the prefixes), with every problem
  * collected in `problems`.
  */
@@ -86,7 +85,7 @@ export function readServiceBaseConfig(
   const infrastructure = readInfrastructureConfig(env, problems);
   return {
     port: intFromEnv(env, problems, `${prefix}_PORT`, defaults.port, { min: 1, max: 65535 }),
-    postgres: readPostgresSettings(env, problems),
+    database: readServiceDatabaseSettings(env, problems, service),
     dbPoolSize: intFromEnv(env, problems, `${prefix}_DB_POOL`, defaults.dbPool, {
       min: 1,
       max: 200,

@@ -4,3 +4,4 @@ export * from './problem-of';
 export * from './eventually';
 export * from './held-batch';
 export * from './write-command';
+export * from './starting-gate';

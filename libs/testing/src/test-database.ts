@@ -4,6 +4,7 @@ import {
   postgresEnv,
   postgresSettingsFromEnv,
   quoteIdent,
+  serviceDatabaseSettingsFromEnv,
   type PostgresSettings,
 } from '@kanta/database';
 
@@ -14,8 +15,18 @@ import {
 export const TEMPLATE_DATABASE = process.env.KANTA_TEST_TEMPLATE ?? 'kanta_test_template';
 
 export interface TestDatabase {
+  /** As the administrator (PGUSER): for a test that sets up or inspects data. */
   settings: PostgresSettings;
-  /** Environment variables that point a service process at this database. */
+  /** As a service's runtime role, as the service itself connects (its roles exist cluster-wide). */
+  runtime(service: string): PostgresSettings;
+  /** As the role that owns a service's schema, as its migrations connect. */
+  owner(service: string): PostgresSettings;
+  /** One statement as the administrator, on a connection of its own: set-up beyond a service. */
+  query<T = Record<string, unknown>>(sql: string, values?: unknown[]): Promise<T[]>;
+  /**
+   * Environment variables that point a service process at this database; it connects as its
+   * own roles, which the variables leave at their defaults.
+   */
   env: Record<string, string>;
   drop(): Promise<void>;
 }
@@ -44,6 +55,17 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
   const settings = { ...base, database: name };
   return {
     settings,
+    runtime: (service) => serviceDatabaseSettingsFromEnv(service, process.env, settings).runtime,
+    owner: (service) => serviceDatabaseSettingsFromEnv(service, process.env, settings).owner,
+    query: async <T>(sql: string, values?: unknown[]) => {
+      const client = new Client(settings);
+      await client.connect();
+      try {
+        return (await client.query(sql, values)).rows as T[];
+      } finally {
+        await client.end();
+      }
+    },
     env: postgresEnv(settings),
     drop: () => dropDatabase(name),
   };

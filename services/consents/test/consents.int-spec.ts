@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import {
   CONSENTS,
@@ -64,7 +65,7 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         AppModule.forRoot({
-          postgres: db.settings,
+          postgres: db.runtime('consents'),
           amqpUrl: AMQP_URL,
           dbPoolSize: 4,
           relay: false,
@@ -156,7 +157,8 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
       [customerId],
     );
 
-  it('keeps the ledger append-only in the database itself', async () => {
+  /** A granted marketing consent of a new customer, and its text. */
+  const grantedConsent = async (): Promise<{ customerId: string; id: string; textId: string }> => {
     const text = await publishConsentText(admin, {
       purpose: 'marketing_email',
       locale: 'fi',
@@ -179,31 +181,76 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
         commandFor(CONSENTS.record, admin, { customerId, consents }),
       );
     const [entry] = await ledgerRows(customerId);
+    return { customerId, id: entry.id, textId: text.text.id };
+  };
 
-    for (const sql of [
-      `UPDATE consents.ledger SET decision = 'withdrawn' WHERE id = '${entry.id}'`,
-      `DELETE FROM consents.ledger WHERE id = '${entry.id}'`,
-      'TRUNCATE consents.ledger',
-      `UPDATE consents.consent_texts SET body = 'changed' WHERE id = '${text.text.id}'`,
-      `DELETE FROM consents.consent_texts WHERE id = '${text.text.id}'`,
-    ]) {
-      await expect(dataSource.query(sql)).rejects.toThrow(/append-only/);
+  it('keeps the ledger append-only in the database itself, even for the role owning the schema', async () => {
+    const { customerId, id, textId } = await grantedConsent();
+    const owner = new Client(db.owner('consents'));
+    await owner.connect();
+    try {
+      for (const sql of [
+        `UPDATE consents.ledger SET decision = 'withdrawn' WHERE id = '${id}'`,
+        `DELETE FROM consents.ledger WHERE id = '${id}'`,
+        'TRUNCATE consents.ledger',
+        `UPDATE consents.consent_texts SET body = 'changed' WHERE id = '${textId}'`,
+        `DELETE FROM consents.consent_texts WHERE id = '${textId}'`,
+      ]) {
+        await expect(owner.query(sql)).rejects.toThrow(/append-only/);
+      }
+      expect(await ledgerRows(customerId)).toEqual([
+        { id, purpose: 'marketing_email', decision: 'granted' },
+      ]);
+
+      // Only an erasure, which says so in its own transaction, may remove a customer's entries.
+      await owner.query('BEGIN');
+      await owner.query(`SET LOCAL consents.erasure = 'on'`);
+      await owner.query('DELETE FROM consents.ledger WHERE customer_id = $1', [customerId]);
+      await owner.query('COMMIT');
+      expect(await ledgerRows(customerId)).toEqual([]);
+      await expect(
+        owner.query(`UPDATE consents.consent_texts SET body = 'x' WHERE id = $1`, [textId]),
+      ).rejects.toThrow(/append-only/);
+    } finally {
+      await owner.end();
     }
-    expect(await ledgerRows(customerId)).toEqual([
-      { id: entry.id, purpose: 'marketing_email', decision: 'granted' },
-    ]);
+  });
 
-    // Only an erasure, which says so in its own transaction, may remove a customer's entries.
-    await dataSource.transaction(async (manager) => {
-      await manager.query(`SET LOCAL consents.erasure = 'on'`);
-      await manager.query('DELETE FROM consents.ledger WHERE customer_id = $1', [customerId]);
-    });
-    expect(await ledgerRows(customerId)).toEqual([]);
+  it('gives the service’s own role no way around the ledger’s trigger', async () => {
+    const { customerId, id, textId } = await grantedConsent();
+    // The service's own connection, not one of the test's.
+    expect(await dataSource.query('SELECT current_user AS role')).toEqual([
+      { role: db.runtime('consents').user },
+    ]);
+    for (const [sql, refusal] of [
+      [`UPDATE consents.ledger SET decision = 'withdrawn' WHERE id = '${id}'`, /permission denied/],
+      [`DELETE FROM consents.ledger WHERE id = '${id}'`, /permission denied/],
+      ['TRUNCATE consents.ledger', /permission denied/],
+      [`UPDATE consents.consent_texts SET body = 'x' WHERE id = '${textId}'`, /permission denied/],
+      [`DELETE FROM consents.consent_texts WHERE id = '${textId}'`, /permission denied/],
+      ['ALTER TABLE consents.ledger DISABLE TRIGGER ledger_append_only', /must be owner/],
+      ['ALTER TABLE consents.ledger DISABLE TRIGGER ALL', /must be owner/],
+      ['DROP TRIGGER ledger_append_only ON consents.ledger', /must be owner/],
+      [
+        `CREATE OR REPLACE FUNCTION consents.refuse_change() RETURNS trigger LANGUAGE plpgsql
+           AS $$ BEGIN RETURN NEW; END $$`,
+        /permission denied|must be owner/,
+      ],
+      // Triggers do not fire for a replica's session: only a superuser may claim to be one.
+      ['SET session_replication_role = replica', /permission denied/],
+    ] as const) {
+      await expect(dataSource.query(sql)).rejects.toThrow(refusal);
+    }
+    // Nor the erasure's way, which its trigger lets through: that is not the service's to take.
     await expect(
-      dataSource.query(`UPDATE consents.consent_texts SET body = 'x' WHERE id = $1`, [
-        text.text.id,
-      ]),
-    ).rejects.toThrow(/append-only/);
+      dataSource.transaction(async (manager) => {
+        await manager.query(`SET LOCAL consents.erasure = 'on'`);
+        await manager.query('DELETE FROM consents.ledger WHERE customer_id = $1', [customerId]);
+      }),
+    ).rejects.toThrow(/permission denied/);
+    expect(await ledgerRows(customerId)).toEqual([
+      { id, purpose: 'marketing_email', decision: 'granted' },
+    ]);
   });
 
   it('records consents given at creation once, however often the event is delivered', async () => {

@@ -29,7 +29,12 @@ describe('customers over the real RMQ command queue', () => {
     db = await createTestDatabase('custrpc');
     const moduleRef = await Test.createTestingModule({
       imports: [
-        AppModule.forRoot({ postgres: db.settings, amqpUrl: AMQP_URL, relay: false, ...jobs }),
+        AppModule.forRoot({
+          postgres: db.runtime('customers'),
+          amqpUrl: AMQP_URL,
+          relay: false,
+          ...jobs,
+        }),
       ],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });

@@ -99,7 +99,7 @@ export async function startCustomers(
   const moduleRef = await Test.createTestingModule({
     imports: [
       AppModule.forRoot({
-        postgres: db.settings,
+        postgres: db.runtime('customers'),
         amqpUrl: AMQP_URL,
         dbPoolSize: 5,
         relay: false,

@@ -56,7 +56,7 @@ export class AppModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     const dataSource = createServiceDataSource({
       ...gatewaySchema,
-      settings: config.postgres,
+      settings: config.database.runtime,
       poolSize: 10,
       applicationName: 'kanta-gateway',
     });

@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { createServiceDataSource, migrateServiceSchema } from '@kanta/database';
+import { migrateServiceSchema } from '@kanta/database';
 import { Logger } from '@nestjs/common';
 import {
   createLogger,
@@ -119,9 +119,7 @@ export interface RunningGateway {
 
 /** Applies the gateway's migrations, builds the app and listens on the configured port. */
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
-  await migrateServiceSchema(
-    createServiceDataSource({ ...gatewaySchema, settings: config.postgres, poolSize: 2 }),
-  );
+  await migrateServiceSchema(gatewaySchema, config.database);
   const app = await createGatewayApp(config);
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address() as AddressInfo;

@@ -1,5 +1,5 @@
 import { RPC_SERVICES, type RpcService } from '@kanta/contracts';
-import { postgresSettingsFromEnv, type PostgresSettings } from '@kanta/database';
+import { readServiceDatabaseSettings, type ServiceDatabaseSettings } from '@kanta/database';
 import {
   intFromEnv,
   readConfig,
@@ -17,7 +17,8 @@ export interface GatewayConfig {
   host: string;
   production: boolean;
   logLevel: string;
-  postgres: PostgresSettings;
+  /** Its roles on the database (GATEWAY_DB_USER, GATEWAY_DB_OWNER, …; see README.md). */
+  database: ServiceDatabaseSettings;
   amqpUrl: string;
   /** Where partner events are published (EVENTS_EXCHANGE). */
   eventsExchange: string;
@@ -108,12 +109,6 @@ export const readGatewayEnv: EnvReader<GatewayConfig> = (env, problems) => {
     );
   }
   if (production) problems.push(...productionPasswordProblems(bootstrapPassword));
-  let postgres: PostgresSettings | undefined;
-  try {
-    postgres = postgresSettingsFromEnv(env);
-  } catch (error) {
-    problems.push((error as Error).message);
-  }
   return {
     port: intFromEnv(env, problems, 'GATEWAY_PORT', 3000, { min: 0, max: 65535 }),
     host: stringFromEnv(env, problems, 'GATEWAY_HOST', '0.0.0.0'),
@@ -125,7 +120,7 @@ export const readGatewayEnv: EnvReader<GatewayConfig> = (env, problems) => {
       'info',
       /^(fatal|error|warn|info|debug|trace|silent)$/,
     ),
-    postgres: postgres ?? postgresSettingsFromEnv({}),
+    database: readServiceDatabaseSettings(env, problems, 'gateway'),
     amqpUrl: infrastructure.amqpUrl,
     eventsExchange: infrastructure.eventsExchange,
     redisUrl: infrastructure.redisUrl,

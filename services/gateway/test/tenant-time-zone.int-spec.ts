@@ -1,4 +1,5 @@
-import { DataSource } from 'typeorm';
+import { createServiceDataSource } from '@kanta/database';
+import { gatewaySchema } from '../src/database/schema';
 import { TenantTimeZone1764200000000 } from '../src/database/migrations/1764200000000-tenant-time-zone';
 import { isTimeZone } from '../src/identity/time-zone';
 import { bootGateway, fieldsOf, idOf, PASSWORD, ROOT_EMAIL, type Harness } from './gateway-harness';
@@ -83,7 +84,14 @@ describe('a tenant’s time zone', () => {
   });
 
   it('is backfilled from the country for tenants that existed before the migration', async () => {
-    const runner = h.gateway.app.get(DataSource).createQueryRunner();
+    // As migrations run: as the owner of the schema (the gateway's own role may not alter it).
+    const owner = createServiceDataSource({
+      ...gatewaySchema,
+      settings: h.db.owner('gateway'),
+      poolSize: 1,
+    });
+    await owner.initialize();
+    const runner = owner.createQueryRunner();
     try {
       const ids = {
         fi: '00000000-0000-7000-8000-00000000f100',
@@ -108,6 +116,7 @@ describe('a tenant’s time zone', () => {
       await runner.rollbackTransaction();
     } finally {
       await runner.release();
+      await owner.destroy();
     }
   });
 });

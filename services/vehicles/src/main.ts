@@ -8,13 +8,13 @@ runService('vehicles', () => {
   const config = readConfig(readVehiclesConfig);
   return {
     schema: vehiclesSchema,
-    postgres: config.postgres,
+    database: config.database,
     amqpUrl: config.infrastructure.amqpUrl,
     rpcQueue: config.rpcQueue,
     rpcPrefetch: config.rpcPrefetch,
     port: config.port,
     module: AppModule.forRoot({
-      postgres: config.postgres,
+      postgres: config.database.runtime,
       dbPoolSize: config.dbPoolSize,
       amqpUrl: config.infrastructure.amqpUrl,
       customerWaitMs: config.customerWaitMs,

@@ -50,7 +50,7 @@ export async function startVehicles(
   const moduleRef = await Test.createTestingModule({
     imports: [
       AppModule.forRoot({
-        postgres: db.settings,
+        postgres: db.runtime('vehicles'),
         amqpUrl: AMQP_URL,
         dbPoolSize: 5,
         relay: false,

@@ -18,4 +18,7 @@ export const consentsSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     CommandLog1766100000000,
     KnownCustomersShared1766400000000,
   ],
+  // Triggers refuse changes to both; without the privilege the service's own role cannot even
+  // try, nor take the erasure path (`consents.erasure`) the ledger's trigger leaves open.
+  appendOnly: ['ledger', 'consent_texts'],
 };
