@@ -18,6 +18,7 @@ import type { GatewayConfig } from './config';
 import { gatewaySchema } from './database/schema';
 import { GatewayFastifyAdapter } from './http/http-result';
 import { requireJsonBody, useJsonBodies } from './http/json-body';
+import { useMethodNotAllowed } from './http/method-not-allowed';
 import { assignRequestId } from './http/request-id';
 import { logAbort, logResponse } from './http/request-log';
 import { useResponseEtags } from './http/response-etag';
@@ -50,11 +51,14 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  // Before routing, in this order: every answer (even a refused body) carries the request id,
-  // and a body that is not JSON is refused before it is read.
+  const refuseOtherMethods = useMethodNotAllowed(fastify);
+  // First, in this order: every answer (even a refused body) carries the request id, a known
+  // path asked with a method it does not take is a 405, and a body that is not JSON is refused
+  // before it is read.
   fastify.addHook('onRequest', (request, reply, done) => {
     assignRequestId(request, reply);
     try {
+      refuseOtherMethods(request, reply);
       requireJsonBody(request);
       done();
     } catch (error) {
