@@ -1,7 +1,15 @@
 import { ProblemError } from '@kanta/platform';
 
-/** `"7"` (or weak `W/"7"`) to 7; anything else is not a version this API gave out. */
-export function versionFromIfMatch(ifMatch: string | undefined): number {
+/** A version as this API gives it out in ETag, strong or weak: `"7"` or `W/"7"`. */
+const VERSION_ETAG = /^(?:W\/)?"(\d{1,10})"$/;
+const MAX_VERSION = 2_147_483_647;
+
+/**
+ * `"7"` (or weak `W/"7"`) to 7; anything else is not a version this API gave out. A version below
+ * `first` (the first one records of this kind get) names no state the record was ever in: it is
+ * stale like any other old version, a 412.
+ */
+export function versionFromIfMatch(ifMatch: string | undefined, first = 1): number {
   if (ifMatch === undefined || ifMatch.trim() === '') {
     throw ProblemError.of(
       428,
@@ -10,11 +18,21 @@ export function versionFromIfMatch(ifMatch: string | undefined): number {
       'Send If-Match with the ETag of the record you read, so that no one else’s edit is lost.',
     );
   }
-  const match = /^(?:W\/)?"(\d{1,10})"$/.exec(ifMatch.trim());
-  if (!match || Number(match[1]) > 2_147_483_647) {
+  const match = VERSION_ETAG.exec(ifMatch.trim());
+  if (!match || Number(match[1]) > MAX_VERSION) {
     throw ProblemError.badRequest('If-Match must be an ETag this API gave out, such as "3".', [
       { field: 'If-Match', reason: 'invalid_format', message: 'If-Match must look like "3"' },
     ]);
   }
-  return Number(match[1]);
+  const version = Number(match[1]);
+  if (version < first) {
+    throw ProblemError.of(
+      412,
+      'precondition-failed',
+      'The resource has changed',
+      `No record is ever at version ${version}; read it again.`,
+    );
+  }
+  return version;
 }
+
