@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { createServiceDataSource, migrateServiceSchema } from '@kanta/database';
@@ -19,6 +19,7 @@ import { gatewaySchema } from './database/schema';
 import { GatewayFastifyAdapter } from './http/http-result';
 import { requireJsonBody, useJsonBodies } from './http/json-body';
 import { useMethodNotAllowed } from './http/method-not-allowed';
+import { createOpenApiDocument } from './http/openapi';
 import { assignRequestId } from './http/request-id';
 import { logAbort, logResponse } from './http/request-log';
 import { useResponseEtags } from './http/response-etag';
@@ -79,18 +80,9 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Kanta API')
-      .setDescription(
-        'Customer registry for service businesses. Errors are RFC 9457 application/problem+json.',
-      )
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup('api/docs', app, createOpenApiDocument(app), {
+    jsonDocumentUrl: 'api/docs-json',
+  });
   return app;
 }
 

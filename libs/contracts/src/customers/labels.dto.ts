@@ -64,6 +64,6 @@ export interface DeleteLabelCommand {
 }
 
 /** What deleting a label answers: how many customers it was taken from. */
-export interface DeleteLabelResult {
-  released: number;
+export class DeleteLabelResult {
+  @ApiProperty({ type: 'integer', description: 'Customers it was taken from' }) released: number;
 }

@@ -19,19 +19,20 @@ import {
 import {
   CUSTOMERS_RPC,
   CustomerLabelPage,
+  DeleteLabelResult,
   CustomerLabelView,
   LabelNameDto,
   ListLabelsQueryDto,
   type CreateLabelCommand,
   type CustomerLabelList,
   type DeleteLabelCommand,
-  type DeleteLabelResult,
   type ListLabelsCommand,
   type RenameLabelCommand,
 } from '@kanta/contracts';
 import type { RpcClient } from '@kanta/platform';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { CUSTOMERS_RPC_CLIENT } from '../core/tokens';
+import { ApiProblems } from '../http/api-problems';
 import { UuidParam } from '../http/uuid-param';
 
 /**
@@ -41,6 +42,7 @@ import { UuidParam } from '../http/uuid-param';
 function customerLabelsController(list: CustomerLabelList, path: string, what: string): Type {
   @ApiTags('customers')
   @ApiBearerAuth()
+  @ApiProblems(401, 503, 504)
   @TenantScoped()
   @Controller(path)
   class CustomerLabelsController {
@@ -63,6 +65,7 @@ function customerLabelsController(list: CustomerLabelList, path: string, what: s
     @Roles('admin')
     @ApiOperation({ summary: `Create a ${what} (admin); names are unique ignoring case` })
     @ApiCreatedResponse({ type: CustomerLabelView })
+    @ApiProblems([409, `${list}-name-taken: the tenant has a ${list} of this name`])
     create(
       @CurrentCaller() caller: Caller,
       @Body() body: LabelNameDto,
@@ -77,6 +80,7 @@ function customerLabelsController(list: CustomerLabelList, path: string, what: s
     @Roles('admin')
     @ApiOperation({ summary: `Rename a ${what} (admin)` })
     @ApiOkResponse({ type: CustomerLabelView })
+    @ApiProblems([409, `${list}-name-taken: the tenant has a ${list} of this name`])
     rename(
       @CurrentCaller() caller: Caller,
       @UuidParam(what) id: string,
@@ -94,6 +98,7 @@ function customerLabelsController(list: CustomerLabelList, path: string, what: s
       summary: `Delete a ${what} (admin); its customers are released from it`,
       description: 'Answers how many customers it was taken from; each gets a new version.',
     })
+    @ApiOkResponse({ type: DeleteLabelResult })
     delete(
       @CurrentCaller() caller: Caller,
       @UuidParam(what) id: string,

@@ -17,6 +17,7 @@ import {
 import type { RpcClient } from '@kanta/platform';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { CUSTOMERS_RPC_CLIENT } from '../core/tokens';
+import { ApiProblems } from '../http/api-problems';
 
 /**
  * `/customers/duplicates…`: suggested duplicate pairs, their dismissal and the full scan. Registered
@@ -24,6 +25,7 @@ import { CUSTOMERS_RPC_CLIENT } from '../core/tokens';
  */
 @ApiTags('customers')
 @ApiBearerAuth()
+@ApiProblems(401, 503, 504)
 @TenantScoped()
 @Controller('customers/duplicates')
 export class DuplicatesController {
@@ -51,6 +53,7 @@ export class DuplicatesController {
   @Roles('admin')
   @ApiOperation({ summary: 'Mark two customers as not duplicates; never suggested again (admin)' })
   @ApiOkResponse({ type: DismissedDuplicateView })
+  @ApiProblems([404, 'One of the customers not found, or not visible to you'])
   dismiss(
     @CurrentCaller() caller: Caller,
     @Body() body: DismissDuplicateDto,
@@ -75,6 +78,7 @@ export class DuplicatesController {
   @Roles('admin')
   @ApiOperation({ summary: 'The latest duplicate scan: status and progress (admin)' })
   @ApiOkResponse({ type: DuplicateScanView })
+  @ApiProblems([404, 'No scan was requested yet'])
   getScan(@CurrentCaller() caller: Caller): Promise<DuplicateScanView> {
     return this.rpc.send(CUSTOMERS_RPC.getDuplicateScan, { context: caller.context, data: {} });
   }

@@ -1,4 +1,7 @@
+import { Headers } from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
 import { ProblemError } from '@kanta/platform';
+import { ApiProblems, DocumentedParameter } from './api-problems';
 
 /** A version as this API gives it out in ETag, strong or weak: `"7"` or `W/"7"`. */
 const VERSION_ETAG = /^(?:W\/)?"(\d{1,10})"$/;
@@ -36,3 +39,21 @@ export function versionFromIfMatch(ifMatch: string | undefined, first = 1): numb
   return version;
 }
 
+/**
+ * The If-Match header of an edit, as a handler parameter: documented once, with its form and the
+ * answers it brings (400 malformed, 412 stale, and 428 missing when it is required).
+ */
+export function IfMatch(required: boolean): ParameterDecorator {
+  return DocumentedParameter(
+    Headers('If-Match'),
+    ApiHeader({
+      name: 'If-Match',
+      required,
+      description: required
+        ? 'The ETag of the record you read, e.g. "3"'
+        : 'The ETag of the record you read, e.g. "3"; when sent, a changed record is a 412',
+      schema: { type: 'string', pattern: VERSION_ETAG.source, example: '"3"' },
+    }),
+    ApiProblems(400, 412, ...(required ? ([428] as const) : [])),
+  );
+}

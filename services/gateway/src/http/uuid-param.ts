@@ -1,5 +1,7 @@
 import { Param, type PipeTransform } from '@nestjs/common';
+import { ApiParam } from '@nestjs/swagger';
 import { ProblemError } from '@kanta/platform';
+import { ApiProblems, DocumentedParameter } from './api-problems';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -13,6 +15,13 @@ class UuidOrNotFound implements PipeTransform<string, string> {
   }
 }
 
-/** The `:id` route parameter (or another, by name), which must be a UUID. */
+/**
+ * The `:id` route parameter (or another, by name), which must be a UUID; documented as one, with
+ * the 404 of a record that is not there (or not yours to see).
+ */
 export const UuidParam = (what: string, name = 'id'): ParameterDecorator =>
-  Param(name, new UuidOrNotFound(what));
+  DocumentedParameter(
+    Param(name, new UuidOrNotFound(what)),
+    ApiParam({ name, format: 'uuid', description: `The ${what.toLowerCase()}'s id` }),
+    ApiProblems([404, `${what} not found, or not visible to you`]),
+  );

@@ -1,28 +1,20 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  HttpCode,
-  Param,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
   ApiCreatedResponse,
-  ApiHeader,
   ApiOkResponse,
   ApiOperation,
+  ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import {
   AcceptedPartnerEventView,
   CreatedPartnerKeyView,
   CreatePartnerKeyDto,
   PartnerEventDto,
+  PartnerEventTypeList,
   PartnerKeyPage,
   PartnerKeyView,
   PARTNER_EVENT_TYPES,
@@ -32,6 +24,9 @@ import {
   VEHICLES_RPC,
 } from '@kanta/contracts';
 import { CurrentCaller, Public, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
+import { ApiProblems } from '../http/api-problems';
+import { PARTNER_KEY_SCHEME } from '../http/openapi';
+import { requestIdOf } from '../http/request-id';
 import { UuidParam } from '../http/uuid-param';
 import { VehiclesGateway } from '../vehicles/vehicles-gateway';
 import { PartnerEvents } from './partner-events';
@@ -60,16 +55,20 @@ export class PartnerController {
       'payload.consents.N.textId), then published for the services; 202 with the event id. ' +
       'Resending the same eventId counts once.',
   })
-  @ApiHeader({ name: 'X-Api-Key', required: false })
+  @ApiSecurity(PARTNER_KEY_SCHEME)
   @ApiAcceptedResponse({ type: AcceptedPartnerEventView })
+  @ApiProblems([401, 'No partner API key, or one unknown or revoked'], 503, 504)
   async receive(
     @Body() body: PartnerEventDto,
-    @Headers('x-api-key') apiKey: string | undefined,
-    @Headers('authorization') authorization: string | undefined,
-    @Headers('x-request-id') requestId: string,
+    @Req() request: FastifyRequest,
   ): Promise<AcceptedPartnerEventView> {
-    const partner = await this.keys.authenticate({ apiKey, authorization });
-    return this.events.accept(partner, body, requestId);
+    // Read from the request, not as header parameters: the key is the operation's security.
+    const apiKey = request.headers['x-api-key'];
+    const partner = await this.keys.authenticate({
+      apiKey: typeof apiKey === 'string' ? apiKey : undefined,
+      authorization: request.headers.authorization,
+    });
+    return this.events.accept(partner, body, requestIdOf(request));
   }
 
   @Get('partner/schemas')
@@ -78,7 +77,8 @@ export class PartnerController {
     summary: 'The partner event types, each with the address of its JSON Schema',
     description: 'No key needed: the schemas say what a valid event is, nothing about a tenant.',
   })
-  schemas(): { items: { type: string; schema: string }[] } {
+  @ApiOkResponse({ type: PartnerEventTypeList })
+  schemas(): PartnerEventTypeList {
     return {
       items: PARTNER_EVENT_TYPES.map((type) => ({
         type,
@@ -90,6 +90,11 @@ export class PartnerController {
   @Get('partner/schemas/:type')
   @Public()
   @ApiOperation({ summary: "The JSON Schema (draft-07) of a partner event type's payload" })
+  @ApiOkResponse({
+    description: 'A JSON Schema (draft-07)',
+    schema: { type: 'object', additionalProperties: true },
+  })
+  @ApiProblems([404, 'Not a partner event type'])
   schema(@Param('type') type: string): object {
     if (!isPartnerEventType(type)) {
       throw ProblemError.notFound('Partner event type', `${type} is not a partner event type`);
@@ -108,6 +113,7 @@ export class PartnerController {
       'consents service refused (reason "consents service: …", no payload).',
   })
   @ApiOkResponse({ type: RejectedPartnerEventPage })
+  @ApiProblems(401, 503, 504)
   rejected(
     @CurrentCaller() caller: Caller,
     @Query() query: RejectedEventsQueryDto,
@@ -121,6 +127,7 @@ export class PartnerController {
   @Roles('admin')
   @ApiOperation({ summary: 'Issue an API key for a partner system (admin); the key is shown once' })
   @ApiCreatedResponse({ type: CreatedPartnerKeyView })
+  @ApiProblems(401, 503)
   create(
     @CurrentCaller() caller: Caller,
     @Body() body: CreatePartnerKeyDto,
@@ -134,6 +141,7 @@ export class PartnerController {
   @Roles('admin')
   @ApiOperation({ summary: "Your tenant's partner keys, without the keys themselves (admin)" })
   @ApiOkResponse({ type: PartnerKeyPage })
+  @ApiProblems(401, 503)
   async list(@CurrentCaller() caller: Caller): Promise<PartnerKeyPage> {
     return { items: await this.keys.list(caller) };
   }
@@ -144,6 +152,7 @@ export class PartnerController {
   @Roles('admin')
   @ApiOperation({ summary: 'Revoke a partner key (admin); it stops working at once' })
   @ApiOkResponse({ type: PartnerKeyView })
+  @ApiProblems(401, 503)
   revoke(
     @CurrentCaller() caller: Caller,
     @UuidParam('Partner key') id: string,

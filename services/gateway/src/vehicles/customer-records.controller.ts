@@ -13,6 +13,7 @@ import {
   type CustomerVisitsQuery,
 } from '@kanta/contracts';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
+import { ApiProblems } from '../http/api-problems';
 import { UuidParam } from '../http/uuid-param';
 import { VehiclesGateway } from './vehicles-gateway';
 
@@ -21,6 +22,7 @@ import { VehiclesGateway } from './vehicles-gateway';
 @ApiBearerAuth()
 @TenantScoped()
 @Roles('admin', 'worker')
+@ApiProblems(401, 503, 504)
 @Controller('customers/:id')
 export class CustomerRecordsController {
   constructor(private readonly vehicles: VehiclesGateway) {}

@@ -1,21 +1,8 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
   ApiConsumes,
-  ApiCreatedResponse,
-  ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -33,19 +20,19 @@ import {
   type UnlinkVehicleCommand,
   type UpdateVehicleCommand,
 } from '@kanta/contracts';
-import { ProblemError, type JsonText } from '@kanta/platform';
+import type { JsonText } from '@kanta/platform';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
-import { versionFromIfMatch } from '../http/if-match';
-import { HttpResult } from '../http/http-result';
+import { ApiProblems } from '../http/api-problems';
+import { ApiCreated, type HttpResult } from '../http/http-result';
+import { IfMatch, versionFromIfMatch } from '../http/if-match';
 import { UuidParam } from '../http/uuid-param';
 import { VehiclesGateway } from './vehicles-gateway';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @ApiTags('vehicles')
 @ApiBearerAuth()
 @TenantScoped()
 @Roles('admin', 'worker')
+@ApiProblems(401, 503, 504)
 @Controller('vehicles')
 export class VehiclesController {
   constructor(private readonly vehicles: VehiclesGateway) {}
@@ -54,7 +41,8 @@ export class VehiclesController {
   @ApiOperation({
     summary: 'Register a vehicle; the plate is kept as entered and compared normalised',
   })
-  @ApiCreatedResponse({ type: VehicleView, description: 'With Location and ETag' })
+  @ApiCreated(VehicleView, { replayable: false })
+  @ApiProblems([409, 'registration-taken or vin-taken: `errors` names the field'])
   create(
     @CurrentCaller() caller: Caller,
     @Body() body: CreateVehicleDto,
@@ -98,13 +86,13 @@ export class VehiclesController {
   @ApiOperation({ summary: 'Change a vehicle (merge patch; null clears); If-Match required' })
   @ApiConsumes('application/merge-patch+json', 'application/json')
   @ApiBody({ type: UpdateVehicleDto })
-  @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag you read, e.g. "3"' })
   @ApiOkResponse({ type: VehicleView })
+  @ApiProblems([409, 'registration-taken or vin-taken: `errors` names the field'])
   update(
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,
     @Body() patch: UpdateVehicleDto,
-    @Headers('if-match') ifMatch?: string,
+    @IfMatch(true) ifMatch?: string,
   ): Promise<HttpResult<VehicleView>> {
     const expectedVersion = versionFromIfMatch(ifMatch);
     return this.vehicles.sendVersioned<VehicleView, UpdateVehicleCommand>(
@@ -138,13 +126,12 @@ export class VehiclesController {
   unlink(
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,
-    @Param('customerId') customerId: string,
+    @UuidParam('Vehicle link', 'customerId') customerId: string,
   ): Promise<HttpResult<VehicleView>> {
-    if (!UUID.test(customerId)) throw ProblemError.notFound('Vehicle link');
     return this.vehicles.sendVersioned<VehicleView, UnlinkVehicleCommand>(
       VEHICLES_RPC.unlinkCustomer,
       caller,
-      { vehicleId: id, customerId: customerId.toLowerCase() },
+      { vehicleId: id, customerId },
     );
   }
 }
