@@ -187,6 +187,17 @@ describe('bad input through the gateway (whole system)', () => {
     },
   );
 
+  it('answers If-Match "0", a version no customer is ever at, with 412 naming no internal field', async () => {
+    const response = await fi.admin.request(
+      'PATCH',
+      `/api/v1/customers/${customer.id}`,
+      { notes: 'x' },
+      { 'if-match': '"0"' },
+    );
+    expectProblem(response, 412);
+    expect(JSON.stringify(response.body)).not.toMatch(/expectedVersion/);
+  });
+
   it('refuses an edit whose body is not an object', async () => {
     const response = await fi.admin.request('PATCH', `/api/v1/customers/${customer.id}`, '[1,2]', {
       'if-match': `"${customer.version}"`,

@@ -610,6 +610,14 @@ describe('consents (whole system)', () => {
         await fi.admin.request('PATCH', path, { blocked: true }, { 'if-match': '"7"' }),
         412,
       );
+      // Never set, the preferences are at version 0: the ETag read, "0", is a current one.
+      const first = await fi.admin.request<{ version: number }>(
+        'PATCH',
+        path,
+        { serviceNotifications: false },
+        { 'if-match': '"0"' },
+      );
+      expect([first.status, first.body.version]).toEqual([200, 1]);
       expectProblem(
         await fi.admin.request('PATCH', path, { blocked: true }, { 'if-match': 'seven' }),
         400,

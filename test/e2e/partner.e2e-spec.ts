@@ -79,7 +79,7 @@ describe('partner keys and partner intake (whole system)', () => {
       partner: 'booking-portal',
       label: 'Online booking',
     });
-    partner = new KantaApi(e2e.system.gatewayUrl);
+    partner = e2e.api;
   });
   afterAll(async () => {
     await e2e?.stop();

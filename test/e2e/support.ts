@@ -1,12 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'amqplib';
 import type { ProblemDetails } from '@kanta/contracts';
-import { createTestDatabase, deleteRedisKeys, type TestDatabase } from '@kanta/testing';
+import {
+  createTestDatabase,
+  deleteRedisKeys,
+  OpenApiConformance,
+  type OpenApiDocument,
+  type TestDatabase,
+} from '@kanta/testing';
 import { KantaApi, startLocalSystem, type LocalSystem } from '@kanta/local';
 
 export const PASSWORD = 'e2e-password-1';
 
 export interface E2eSystem {
+  /** Anonymous client; it and every client made from it check each answer against `openApi`. */
   api: KantaApi;
   superadmin: KantaApi;
   system: LocalSystem;
@@ -17,6 +24,8 @@ export interface E2eSystem {
   logs: string[];
   /** JOBS_PREFIX of this run. */
   jobsPrefix: string;
+  /** The gateway's OpenAPI document, which every answer the clients get is checked against. */
+  openApi: OpenApiConformance;
   stop(): Promise<void>;
 }
 
@@ -60,7 +69,17 @@ export async function startE2eSystem(
     const said = logs.filter((line) => !line.includes('"path":"/health"'));
     throw new Error(`${error.message}\n${said.slice(-40).join('\n')}`);
   });
-  const api = new KantaApi(system.gatewayUrl);
+  const openApi = new OpenApiConformance(
+    (await (await fetch(`${system.gatewayUrl}/api/docs-json`)).json()) as OpenApiDocument,
+  );
+  // Departures are also kept, so that one a test caught (an expected rejection) still fails.
+  const departures: string[] = [];
+  const api = new KantaApi(system.gatewayUrl, null, (exchange) => {
+    const found = openApi.check(exchange);
+    if (found.length === 0) return;
+    departures.push(...found);
+    throw new Error(`The answer departs from the OpenAPI document:\n${found.join('\n')}`);
+  });
   const superadmin = await api.login(superEmail, PASSWORD);
   return {
     api,
@@ -70,10 +89,14 @@ export async function startE2eSystem(
     eventsExchange,
     logs,
     jobsPrefix,
+    openApi,
     stop: async () => {
       await system.stop();
       await deleteRedisKeys(`${jobsPrefix}:`);
       await database.drop();
+      if (departures.length > 0) {
+        throw new Error(`Answers departed from the OpenAPI document:\n${departures.join('\n')}`);
+      }
     },
   };
 }

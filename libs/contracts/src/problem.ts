@@ -1,20 +1,38 @@
-/** RFC 9457 problem details, with field-level errors for validation failures. */
-export interface FieldError {
-  /** JSON-pointer-like path of the field: `email`, `addresses.0.postalCode`. */
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/** One refused field of a request, in a problem document's `errors`. */
+export class FieldError {
+  @ApiProperty({
+    description: 'Path of the field (`email`, `addresses.0.postalCode`) or the header name',
+    example: 'addresses.0.postalCode',
+  })
   field: string;
-  /** Machine-readable reason: `required`, `invalid_format`, `too_long`, `taken`, … */
+
+  @ApiProperty({
+    description: 'Machine-readable reason: `required`, `invalid_format`, `too_long`, `taken`, …',
+    example: 'invalid_format',
+  })
   reason: string;
-  /** A sentence a person can read. */
+
+  @ApiProperty({ description: 'A sentence a person can read' })
   message: string;
 }
 
-export interface ProblemDetails {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  errors?: FieldError[];
+/**
+ * RFC 9457 problem details, with field-level errors for validation failures: the body of every
+ * error the API answers (as application/problem+json).
+ */
+export class ProblemDetails {
+  @ApiProperty({ example: 'https://kanta.dev/problems/validation' }) type: string;
+  @ApiProperty({ example: 'Validation failed' }) title: string;
+  @ApiProperty({ type: 'integer', minimum: 400, maximum: 599, example: 422 }) status: number;
+  @ApiPropertyOptional() detail?: string;
+  @ApiPropertyOptional({ description: 'The path that was requested' }) instance?: string;
+  @ApiPropertyOptional({ type: [FieldError] }) errors?: FieldError[];
+  @ApiPropertyOptional({ description: 'The X-Request-Id of the request, for support' })
+  requestId?: string;
+  @ApiPropertyOptional({ type: 'integer', description: '429: also sent as Retry-After' })
+  retryAfterSeconds?: number;
   [extension: string]: unknown;
 }
 

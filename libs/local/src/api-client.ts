@@ -6,15 +6,33 @@ export interface ApiResponse<T = unknown> {
   body: T;
 }
 
+/** One request as sent and the answer as it came, before the body is parsed. */
+export interface ApiExchange {
+  method: string;
+  /** The path with its query string. */
+  path: string;
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/**
+ * Sees every answer the client gets, and may throw to fail the request (the e2e suite checks
+ * each one against the OpenAPI document this way).
+ */
+export type AnswerCheck = (exchange: ApiExchange) => void;
+
 /** A small HTTP client for the gateway, used by the demo seed, the e2e tests and the benchmarks. */
 export class KantaApi {
   constructor(
     readonly baseUrl: string,
     readonly token: string | null = null,
+    /** Passed on to the clients made from this one (withToken, login). */
+    readonly checkAnswer?: AnswerCheck,
   ) {}
 
   withToken(token: string): KantaApi {
-    return new KantaApi(this.baseUrl, token);
+    return new KantaApi(this.baseUrl, token, this.checkAnswer);
   }
 
   async login(email: string, password: string, stationId?: string): Promise<KantaApi> {
@@ -45,6 +63,7 @@ export class KantaApi {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
+    this.checkAnswer?.({ method, path, status: response.status, headers: response.headers, text });
     let parsed: unknown = text;
     if (text && /json/.test(response.headers.get('content-type') ?? '')) parsed = JSON.parse(text);
     return { status: response.status, headers: response.headers, body: parsed as T };

@@ -5,3 +5,4 @@ export * from './eventually';
 export * from './held-batch';
 export * from './write-command';
 export * from './starting-gate';
+export * from './openapi-conformance';

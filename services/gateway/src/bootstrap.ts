@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { migrateServiceSchema } from '@kanta/database';
@@ -18,6 +18,8 @@ import type { GatewayConfig } from './config';
 import { gatewaySchema } from './database/schema';
 import { GatewayFastifyAdapter } from './http/http-result';
 import { requireJsonBody, useJsonBodies } from './http/json-body';
+import { useMethodNotAllowed } from './http/method-not-allowed';
+import { createOpenApiDocument } from './http/openapi';
 import { assignRequestId } from './http/request-id';
 import { logAbort, logResponse } from './http/request-log';
 import { useResponseEtags } from './http/response-etag';
@@ -55,11 +57,14 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  // Before routing, in this order: every answer (even a refused body) carries the request id,
-  // and a body that is not JSON is refused before it is read.
+  const refuseOtherMethods = useMethodNotAllowed(fastify);
+  // First, in this order: every answer (even a refused body) carries the request id, a known
+  // path asked with a method it does not take is a 405, and a body that is not JSON is refused
+  // before it is read.
   fastify.addHook('onRequest', (request, reply, done) => {
     assignRequestId(request, reply);
     try {
+      refuseOtherMethods(request, reply);
       requireJsonBody(request);
       done();
     } catch (error) {
@@ -95,18 +100,9 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Kanta API')
-      .setDescription(
-        'Customer registry for service businesses. Errors are RFC 9457 application/problem+json.',
-      )
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup('api/docs', app, createOpenApiDocument(app), {
+    jsonDocumentUrl: 'api/docs-json',
+  });
   return app;
 }
 

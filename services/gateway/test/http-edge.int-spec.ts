@@ -30,6 +30,20 @@ describe('the HTTP edge', () => {
     expect(reply.body).toMatchObject({ status: 404, type: expect.stringContaining('not-found') });
   });
 
+  it('answers a known path asked with a method it does not take with 405 and Allow', async () => {
+    const reply = await h.call('DELETE', '/api/v1/customers');
+    expect(reply.status).toBe(405);
+    expect(isProblem(reply.headers)).toBe(true);
+    expect(reply.headers.get('allow')).toBe('GET, HEAD, POST');
+    expect(reply.body).toMatchObject({ status: 405, type: expect.stringContaining('method-not') });
+    // A parameter matches any id, a trailing slash and another case change nothing.
+    const byId = await h.call('PUT', '/API/v1/customers/anything/');
+    expect(byId.status).toBe(405);
+    expect(byId.headers.get('allow')).toBe('GET, HEAD, PATCH');
+    // A path no route has stays a 404.
+    expect((await h.call('DELETE', '/api/v1/customers/a/b/c')).status).toBe(404);
+  });
+
   it('answers malformed JSON with a 400 problem', async () => {
     const reply = await h.call('POST', '/api/v1/auth/login', {
       rawBody: '{"email": ',

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -128,6 +128,13 @@ export class IdentityDocumentDto {
   number: string;
 }
 
+/** An identity document as a customer answers it: masked for those who may not see it. */
+export class IdentityDocumentView {
+  @ApiProperty({ enum: DOCUMENT_TYPES }) type: DocumentType;
+  @ApiPropertyOptional({ nullable: true, type: String, example: 'AB' }) series?: string | null;
+  @ApiProperty({ example: '1234567' }) number: string;
+}
+
 /** A name day: a day of the year, without a year. */
 export class NameDayDto {
   @ApiProperty({ minimum: 1, maximum: 12 })
@@ -218,7 +225,7 @@ export class CustomerFieldsDto {
 
   @ApiPropertyOptional({
     description: 'Unique in the tenant; generated when omitted',
-    maxLength: 30,
+    example: 'C-1001',
   })
   @IsOptional()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9-]{0,29}$/, {
@@ -333,6 +340,11 @@ export class CustomerFieldsDto {
   leasingCompanyId?: string | null;
 }
 
+@ApiSchema({
+  description:
+    'Which fields a customer needs is the tenant’s choice (GET /customer-field-rules); unless ' +
+    'it changed them, a person needs firstName and lastName, a company companyName.',
+})
 export class CreateCustomerDto extends CustomerFieldsDto {
   @ApiPropertyOptional({
     type: RecordConsentsDto,
@@ -492,10 +504,10 @@ export class CustomerView {
   })
   birthday: string | null;
   @ApiProperty({
-    type: [IdentityDocumentDto],
+    type: [IdentityDocumentView],
     description: 'Workers get series and number masked (the last two characters shown)',
   })
-  documents: IdentityDocumentDto[];
+  documents: IdentityDocumentView[];
   @ApiProperty() internal: boolean;
   @ApiProperty() leasingCompany: boolean;
   @ApiProperty({ nullable: true, type: String }) leasingCompanyId: string | null;

@@ -12,6 +12,7 @@ import {
   Min,
 } from 'class-validator';
 import { PageQueryDto } from '../page.dto';
+import { ProblemDetails } from '../problem';
 
 /**
  * Why two customers may be the same person or company. Exact business keys, or a close name
@@ -39,12 +40,10 @@ export class DuplicateCandidate {
 }
 
 /**
- * The extra members of the 409 `possible-duplicate` problem that a create answers when it
- * matches existing customers and `allowDuplicate` was not set.
+ * The 409 `possible-duplicate` problem that a create answers when it matches existing customers
+ * and `allowDuplicate` was not set.
  */
-export class PossibleDuplicateProblem {
-  @ApiProperty({ example: 'https://kanta.dev/problems/possible-duplicate' }) type: string;
-  @ApiProperty({ example: 409 }) status: number;
+export class PossibleDuplicateProblem extends ProblemDetails {
   @ApiProperty({ type: [DuplicateCandidate], description: 'The candidates the caller may see' })
   candidates: DuplicateCandidate[];
   @ApiProperty({ description: 'Candidates at stations the caller does not work at' })

@@ -43,6 +43,6 @@ export class CustomerLabelPage {
 }
 
 /** What deleting a label answers: how many customers it was taken from. */
-export interface DeleteLabelResult {
-  released: number;
+export class DeleteLabelResult {
+  @ApiProperty({ type: 'integer', description: 'Customers it was taken from' }) released: number;
 }

@@ -1,5 +1,6 @@
 import { ZONED_DATE_TIME } from '../vehicles/rules';
 import { PageQueryDto } from '../page.dto';
+import { PARTNER_EVENT_TYPES } from './events';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsDefined,
@@ -59,7 +60,7 @@ export class PartnerEventDto {
   @IsUUID('all', { message: 'eventId must be a UUID' })
   eventId?: string;
 
-  @ApiProperty({ example: 'partner.booking.created.v1' })
+  @ApiProperty({ enum: PARTNER_EVENT_TYPES, example: 'partner.booking.created.v1' })
   @IsString()
   @Length(1, 100)
   type: string;
@@ -74,7 +75,11 @@ export class PartnerEventDto {
   @Matches(ZONED_DATE_TIME, { message: 'occurredAt must be a date-time with a zone' })
   occurredAt?: string;
 
-  @ApiProperty({ type: Object, description: 'Validated against the JSON Schema of the type' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Validated against the JSON Schema of the type (GET /partner/schemas/{type})',
+  })
   @IsDefined()
   @IsObject({ message: 'payload must be an object' })
   payload: Record<string, unknown>;
@@ -94,7 +99,12 @@ export class RejectedPartnerEventView {
   @ApiProperty({ nullable: true, type: String }) producer: string | null;
   @ApiProperty({ description: 'Why it was refused: paths and rules, never values' }) reason: string;
   @ApiProperty({ format: 'date-time' }) receivedAt: string;
-  @ApiProperty({ nullable: true, type: Object, description: 'Personal fields replaced' })
+  @ApiProperty({
+    nullable: true,
+    type: 'object',
+    additionalProperties: true,
+    description: 'Personal fields replaced',
+  })
   payload: unknown;
 }
 
@@ -104,3 +114,13 @@ export class RejectedPartnerEventPage {
 }
 
 export class RejectedEventsQueryDto extends PageQueryDto {}
+
+/** A partner event type and where the JSON Schema of its payload is. */
+export class PartnerEventTypeView {
+  @ApiProperty({ enum: PARTNER_EVENT_TYPES }) type: string;
+  @ApiProperty({ example: '/api/v1/partner/schemas/partner.booking.created.v1' }) schema: string;
+}
+
+export class PartnerEventTypeList {
+  @ApiProperty({ type: [PartnerEventTypeView] }) items: PartnerEventTypeView[];
+}

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BeforeBody, BodyLimit } from '../http/route-edge';
+import { ApiProblems } from '../http/api-problems';
 import { CurrentCaller, Public, type Caller } from './auth.decorators';
 import { AccessTokenView, ChangePasswordDto, LoginDto, MeView } from './auth.dto';
 import { AuthService } from './auth.service';
@@ -25,6 +26,7 @@ export class AuthController {
       'repeated wrong passwords for an account make the next attempt wait (429 with Retry-After).',
   })
   @ApiOkResponse({ type: AccessTokenView })
+  @ApiProblems([401, 'The e-mail address or password is wrong'], 429, 503)
   login(@Body() dto: LoginDto, @Ip() ip: string): Promise<AccessTokenView> {
     return this.auth.login(dto, ip);
   }
@@ -33,6 +35,7 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'The signed-in user, their tenant and stations' })
   @ApiOkResponse({ type: MeView })
+  @ApiProblems(401, 503)
   me(@CurrentCaller() caller: Caller): Promise<MeView> {
     return this.auth.me(caller);
   }

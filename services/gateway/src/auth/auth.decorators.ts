@@ -2,11 +2,11 @@ import {
   applyDecorators,
   SetMetadata,
   createParamDecorator,
-  type CustomDecorator,
   type ExecutionContext,
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { CallerContext, Role } from '@kanta/contracts';
+import { ApiProblems } from '../http/api-problems';
 import { NoTokenBeforeBody } from '../http/route-edge';
 import type { AccessTokenClaims, Identity } from './identity';
 
@@ -22,10 +22,18 @@ export const Public = (): MethodDecorator =>
   applyDecorators(SetMetadata(PUBLIC_KEY, true), NoTokenBeforeBody());
 
 /** Only these roles may call the handler; others get 403. */
-export const Roles = (...roles: Role[]): CustomDecorator => SetMetadata(ROLES_KEY, roles);
+export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator =>
+  applyDecorators(
+    SetMetadata(ROLES_KEY, roles),
+    ApiProblems([403, `Only for the role ${roles.join(' or ')}`]),
+  );
 
 /** The handler works on one tenant's data: a superadmin outside any tenant gets 403. */
-export const TenantScoped = (): CustomDecorator => SetMetadata(TENANT_SCOPED_KEY, true);
+export const TenantScoped = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(
+    SetMetadata(TENANT_SCOPED_KEY, true),
+    ApiProblems([403, 'Only for the users of a tenant']),
+  );
 
 /** What the auth guard attaches to a request it lets through. */
 export interface Caller {

@@ -1,8 +1,7 @@
-import { Body, Controller, Get, Headers, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
-  ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -23,11 +22,14 @@ import {
 } from '@kanta/contracts';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import type { HttpResult } from '../http/http-result';
+import { ApiProblems } from '../http/api-problems';
+import { IfMatch } from '../http/if-match';
 import { UuidParam } from '../http/uuid-param';
 import { ConsentsService } from './consents.service';
 
 @ApiTags('consents')
 @ApiBearerAuth()
+@ApiProblems(401, 503, 504)
 @TenantScoped()
 @Controller()
 export class ConsentsController {
@@ -52,6 +54,7 @@ export class ConsentsController {
     description: 'The same body as the text in force publishes nothing and answers it (200).',
   })
   @ApiCreatedResponse({ type: ConsentTextView })
+  @ApiOkResponse({ type: ConsentTextView, description: 'The text in force already says this' })
   publishText(
     @CurrentCaller() caller: Caller,
     @Body() body: PublishConsentTextDto,
@@ -116,13 +119,12 @@ export class ConsentsController {
 
   @Patch('customers/:id/communication-preferences')
   @ApiOperation({ summary: 'Change communication preferences (absent fields are kept)' })
-  @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag you read, e.g. "2"' })
   @ApiOkResponse({ type: CommunicationPreferencesView })
   setPreferences(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,
     @Body() body: CommunicationPreferencesDto,
-    @Headers('if-match') ifMatch?: string,
+    @IfMatch(false) ifMatch?: string,
   ): Promise<HttpResult<CommunicationPreferencesView>> {
     return this.consents.setPreferences(caller, id, body, ifMatch);
   }

@@ -105,7 +105,8 @@ export class ConsentsService {
     ifMatch: string | undefined,
   ): Promise<HttpResult<CommunicationPreferencesView>> {
     // If-Match is optional here: preferences are a few switches, last write wins without it.
-    const expectedVersion = ifMatch === undefined ? undefined : versionFromIfMatch(ifMatch);
+    // Never-set preferences are at version 0.
+    const expectedVersion = ifMatch === undefined ? undefined : versionFromIfMatch(ifMatch, 0);
     return HttpResult.versioned(
       await this.rpc.call(CONSENTS.setPreferences, caller.context, {
         customerId,

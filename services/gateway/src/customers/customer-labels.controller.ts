@@ -9,14 +9,15 @@ import {
 import {
   CUSTOMERS,
   CustomerLabelPage,
+  DeleteLabelResult,
   CustomerLabelView,
   LabelNameDto,
   ListLabelsQueryDto,
   type CustomerLabelList,
-  type DeleteLabelResult,
 } from '@kanta/contracts';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { Rpc } from '../core/rpc';
+import { ApiProblems } from '../http/api-problems';
 import { UuidParam } from '../http/uuid-param';
 
 /**
@@ -26,6 +27,7 @@ import { UuidParam } from '../http/uuid-param';
 function customerLabelsController(list: CustomerLabelList, path: string, what: string): Type {
   @ApiTags('customers')
   @ApiBearerAuth()
+  @ApiProblems(401, 503, 504)
   @TenantScoped()
   @Controller(path)
   class CustomerLabelsController {
@@ -48,6 +50,7 @@ function customerLabelsController(list: CustomerLabelList, path: string, what: s
     @Roles('admin')
     @ApiOperation({ summary: `Create a ${what} (admin); names are unique ignoring case` })
     @ApiCreatedResponse({ type: CustomerLabelView })
+    @ApiProblems([409, `${list}-name-taken: the tenant has a ${list} of this name`])
     create(
       @CurrentCaller() caller: Caller,
       @Body() body: LabelNameDto,
@@ -59,6 +62,7 @@ function customerLabelsController(list: CustomerLabelList, path: string, what: s
     @Roles('admin')
     @ApiOperation({ summary: `Rename a ${what} (admin)` })
     @ApiOkResponse({ type: CustomerLabelView })
+    @ApiProblems([409, `${list}-name-taken: the tenant has a ${list} of this name`])
     rename(
       @CurrentCaller() caller: Caller,
       @UuidParam(what) id: string,
@@ -73,6 +77,7 @@ function customerLabelsController(list: CustomerLabelList, path: string, what: s
       summary: `Delete a ${what} (admin); its customers are released from it`,
       description: 'Answers how many customers it was taken from; each gets a new version.',
     })
+    @ApiOkResponse({ type: DeleteLabelResult })
     delete(
       @CurrentCaller() caller: Caller,
       @UuidParam(what) id: string,

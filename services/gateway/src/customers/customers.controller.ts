@@ -1,14 +1,14 @@
-import { Body, Controller, Delete, Get, Headers, Patch, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Patch, Post, Put, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
   ApiConsumes,
   ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiHeader,
+  ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import {
   CreateCustomerDto,
@@ -17,18 +17,22 @@ import {
   CustomerPage,
   CustomerView,
   FieldRulesDto,
+  ProblemDetails,
   SearchCustomersQueryDto,
   UpdateCustomerDto,
 } from '@kanta/contracts';
 import type { JsonText } from '@kanta/platform';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
-import type { HttpResult } from '../http/http-result';
+import { ApiProblems } from '../http/api-problems';
+import { ApiCreated, type HttpResult } from '../http/http-result';
+import { IfMatch } from '../http/if-match';
 import { UuidParam } from '../http/uuid-param';
-import { idempotencyKeyHeader } from '../http/idempotency-key';
+import { IdempotencyKey } from '../http/idempotency-key';
 import { CustomersService } from './customers.service';
 
 @ApiTags('customers')
 @ApiBearerAuth()
+@ApiProblems(401, 503, 504)
 @TenantScoped()
 @Controller()
 export class CustomersController {
@@ -38,10 +42,19 @@ export class CustomersController {
   @ApiOperation({
     summary: 'Create a customer; a repeated Idempotency-Key answers the first result (200)',
   })
-  @ApiHeader(idempotencyKeyHeader('a repeat with the same request answers the first result (200)'))
-  @ApiCreatedResponse({ type: CustomerView, description: 'With Location and ETag' })
+  @ApiCreated(CustomerView, { replayable: true })
+  @ApiExtraModels(PossibleDuplicateProblem)
   @ApiConflictResponse({
-    type: PossibleDuplicateProblem,
+    content: {
+      'application/problem+json': {
+        schema: {
+          oneOf: [
+            { $ref: getSchemaPath(PossibleDuplicateProblem) },
+            { $ref: getSchemaPath(ProblemDetails) },
+          ],
+        },
+      },
+    },
     description:
       'possible-duplicate: existing customers share a phone, e-mail, external id or customer ' +
       'number, or a close name with a birthday or postal code; repeat with allowDuplicate=true ' +
@@ -51,7 +64,8 @@ export class CustomersController {
     @CurrentCaller() caller: Caller,
     @Body() body: CreateCustomerDto,
     @Query() query: CreateCustomerQueryDto,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @IdempotencyKey('a repeat with the same request answers the first result (200)')
+    idempotencyKey?: string,
   ): Promise<HttpResult<CustomerView>> {
     return this.customers.create(caller, body, idempotencyKey, query.allowDuplicate ?? false);
   }
@@ -88,13 +102,13 @@ export class CustomersController {
   })
   @ApiConsumes('application/merge-patch+json', 'application/json')
   @ApiBody({ type: UpdateCustomerDto })
-  @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag you read, e.g. "3"' })
   @ApiOkResponse({ type: CustomerView })
+  @ApiProblems([409, 'customer-number-taken or external-id-taken: `errors` names the field'])
   update(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,
     @Body() patch: UpdateCustomerDto,
-    @Headers('if-match') ifMatch?: string,
+    @IfMatch(true) ifMatch?: string,
   ): Promise<HttpResult<CustomerView>> {
     return this.customers.update(caller, id, patch, ifMatch);
   }
@@ -104,6 +118,7 @@ export class CustomersController {
     summary: 'Put the customer into a group (no If-Match needed; already a member: unchanged)',
   })
   @ApiOkResponse({ type: CustomerView })
+  @ApiProblems([422, 'The group is not one of your tenant'])
   assignGroup(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,

@@ -16,6 +16,7 @@ import {
 } from '@kanta/contracts';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { Rpc } from '../core/rpc';
+import { ApiProblems } from '../http/api-problems';
 
 /**
  * `/customers/duplicates…`: suggested duplicate pairs, their dismissal and the full scan. Registered
@@ -23,6 +24,7 @@ import { Rpc } from '../core/rpc';
  */
 @ApiTags('customers')
 @ApiBearerAuth()
+@ApiProblems(401, 503, 504)
 @TenantScoped()
 @Controller('customers/duplicates')
 export class DuplicatesController {
@@ -50,6 +52,7 @@ export class DuplicatesController {
   @Roles('admin')
   @ApiOperation({ summary: 'Mark two customers as not duplicates; never suggested again (admin)' })
   @ApiOkResponse({ type: DismissedDuplicateView })
+  @ApiProblems([404, 'One of the customers not found, or not visible to you'])
   dismiss(
     @CurrentCaller() caller: Caller,
     @Body() body: DismissDuplicateDto,
@@ -74,6 +77,7 @@ export class DuplicatesController {
   @Roles('admin')
   @ApiOperation({ summary: 'The latest duplicate scan: status and progress (admin)' })
   @ApiOkResponse({ type: DuplicateScanView })
+  @ApiProblems([404, 'No scan was requested yet'])
   getScan(@CurrentCaller() caller: Caller): Promise<DuplicateScanView> {
     return this.rpc.call(CUSTOMERS.getDuplicateScan, caller.context, {});
   }

@@ -6,23 +6,12 @@ import {
   RPC_SERVICES,
   type CallerContext,
   type RpcService,
-  type ServiceHealth,
 } from '@kanta/contracts';
 import { ProblemError } from '@kanta/platform';
 import type { RpcClients } from '../core/rpc';
 import { REDIS, RPC_CLIENTS } from '../core/tokens';
 import { HttpResult } from '../http/http-result';
-
-export interface CheckResult {
-  status: 'up' | 'down';
-  detail?: string;
-  service?: ServiceHealth;
-}
-
-export interface HealthReport {
-  status: 'ok' | 'error';
-  checks: Record<string, CheckResult>;
-}
+import type { CheckResult, HealthReport } from './health-report';
 
 const CHECK_TIMEOUT_MS = 2000;
 

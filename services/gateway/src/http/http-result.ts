@@ -1,4 +1,6 @@
+import { applyDecorators, type Type } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { JsonText } from '@kanta/platform';
 
@@ -28,6 +30,41 @@ export class HttpResult<T> {
     if (created.replayed) headers['Idempotent-Replayed'] = 'true';
     return new HttpResult(record, created.replayed ? 200 : 201, headers);
   }
+}
+
+const header = (description: string) => ({
+  description,
+  required: true,
+  schema: { type: 'string' },
+});
+const LOCATION = header('The address of the record');
+const ETAG = header('The version of the record, for If-Match');
+
+/**
+ * Documents the answers of a create: 201 with the record, its Location and ETag, and, when the
+ * create takes an Idempotency-Key (HttpResult.created), the 200 a repeat of it answers.
+ */
+export function ApiCreated(
+  type: Type<unknown>,
+  options: { replayable: boolean },
+): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiResponse({ status: 201, type, headers: { Location: LOCATION, ETag: ETAG } }),
+    ...(options.replayable
+      ? [
+          ApiResponse({
+            status: 200,
+            type,
+            description: 'The Idempotency-Key was used before with this request: its record',
+            headers: {
+              Location: LOCATION,
+              ETag: ETAG,
+              'Idempotent-Replayed': header('true'),
+            },
+          }),
+        ]
+      : []),
+  );
 }
 
 /**

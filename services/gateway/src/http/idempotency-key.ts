@@ -1,5 +1,8 @@
+import { Headers } from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
 import { IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_PATTERN } from '@kanta/contracts';
 import { ProblemError } from '@kanta/platform';
+import { ApiProblems, DocumentedParameter } from './api-problems';
 
 /**
  * The `Idempotency-Key` header of a create, checked before anything is sent on: 1–200 printable
@@ -23,15 +26,27 @@ export function checkIdempotencyKey(key: string | undefined): void {
   }
 }
 
-/** The OpenAPI text of the header, with what it means for the operation. */
-export function idempotencyKeyHeader(meaning: string): {
-  name: string;
-  required: false;
-  description: string;
-} {
-  return {
-    name: 'Idempotency-Key',
-    required: false,
-    description: `1-${IDEMPOTENCY_KEY_MAX} printable ASCII characters without spaces; ${meaning}`,
-  };
+/**
+ * The optional Idempotency-Key header of a create, as a handler parameter: documented once, with
+ * its form, what a repeat means for the operation, and the 422 of a malformed or reused key.
+ */
+export function IdempotencyKey(meaning: string): ParameterDecorator {
+  return DocumentedParameter(
+    Headers('Idempotency-Key'),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description: `1-${IDEMPOTENCY_KEY_MAX} printable ASCII characters without spaces; ${meaning}`,
+      schema: {
+        type: 'string',
+        minLength: 1,
+        maxLength: IDEMPOTENCY_KEY_MAX,
+        pattern: IDEMPOTENCY_KEY_PATTERN.source,
+      },
+    }),
+    ApiProblems([
+      422,
+      'Invalid fields (`errors` names each), a malformed Idempotency-Key, or a key used before with another request',
+    ]),
+  );
 }

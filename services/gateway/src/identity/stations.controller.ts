@@ -7,6 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
+import { ApiProblems } from '../http/api-problems';
 import { UuidParam } from '../http/uuid-param';
 import {
   CreateStationDto,
@@ -19,6 +20,7 @@ import { StationsService } from './stations.service';
 
 @ApiTags('stations')
 @ApiBearerAuth()
+@ApiProblems(401, 503)
 @TenantScoped()
 @Controller('stations')
 export class StationsController {
@@ -36,6 +38,7 @@ export class StationsController {
   @Roles('admin')
   @ApiOperation({ summary: 'Create a station in your tenant (admin)' })
   @ApiCreatedResponse({ type: StationView })
+  @ApiProblems([409, 'station-name-taken: the tenant has a station with this name'])
   create(@CurrentCaller() caller: Caller, @Body() dto: CreateStationDto): Promise<StationView> {
     return this.stations.create(caller, dto);
   }
@@ -44,6 +47,7 @@ export class StationsController {
   @Roles('admin')
   @ApiOperation({ summary: 'Rename a station of your tenant (admin)' })
   @ApiOkResponse({ type: StationView })
+  @ApiProblems([409, 'station-name-taken: the tenant has a station with this name'])
   update(
     @CurrentCaller() caller: Caller,
     @UuidParam('Station') id: string,

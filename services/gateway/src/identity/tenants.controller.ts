@@ -7,6 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Roles } from '../auth/auth.decorators';
+import { ApiProblems } from '../http/api-problems';
 import { UuidParam } from '../http/uuid-param';
 import {
   CreateTenantDto,
@@ -19,6 +20,7 @@ import { TenantsService } from './tenants.service';
 
 @ApiTags('tenants')
 @ApiBearerAuth()
+@ApiProblems(401, 503)
 @Roles('superadmin')
 @Controller('tenants')
 export class TenantsController {
@@ -34,6 +36,7 @@ export class TenantsController {
   @Post()
   @ApiOperation({ summary: 'Create a tenant (superadmin)' })
   @ApiCreatedResponse({ type: TenantView })
+  @ApiProblems([409, 'slug-taken: another tenant has this slug'])
   create(@Body() dto: CreateTenantDto): Promise<TenantView> {
     return this.tenants.create(dto);
   }

@@ -7,6 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentCaller, Roles, type Caller } from '../auth/auth.decorators';
+import { ApiProblems } from '../http/api-problems';
 import { UuidParam } from '../http/uuid-param';
 import {
   CreateUserDto,
@@ -19,6 +20,7 @@ import { UsersService } from './users.service';
 
 @ApiTags('users')
 @ApiBearerAuth()
+@ApiProblems(401, 503)
 @Roles('admin', 'superadmin')
 @Controller('users')
 export class UsersController {
@@ -27,6 +29,7 @@ export class UsersController {
   @Get()
   @ApiOperation({ summary: 'List the users of your tenant (a superadmin names the tenant)' })
   @ApiOkResponse({ type: UserPage })
+  @ApiProblems([404, 'No such tenant, or not yours'])
   list(@CurrentCaller() caller: Caller, @Query() query: ListUsersQueryDto): Promise<UserPage> {
     return this.users.list(caller, query);
   }
@@ -36,6 +39,7 @@ export class UsersController {
     summary: 'Create a user in your tenant (a superadmin may create any tenant’s first admin)',
   })
   @ApiCreatedResponse({ type: UserView })
+  @ApiProblems([404, 'No such tenant, or not yours'], [409, 'email-taken: a user has this e-mail'])
   create(@CurrentCaller() caller: Caller, @Body() dto: CreateUserDto): Promise<UserView> {
     return this.users.create(caller, dto);
   }

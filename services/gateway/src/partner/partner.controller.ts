@@ -1,28 +1,20 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  HttpCode,
-  Param,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
   ApiCreatedResponse,
-  ApiHeader,
   ApiOkResponse,
   ApiOperation,
+  ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import {
   AcceptedPartnerEventView,
   CreatedPartnerKeyView,
   CreatePartnerKeyDto,
   PartnerEventDto,
+  PartnerEventTypeList,
   PartnerKeyPage,
   PartnerKeyView,
   PARTNER_EVENT_TYPES,
@@ -32,6 +24,9 @@ import {
   VEHICLES,
 } from '@kanta/contracts';
 import { CurrentCaller, Public, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
+import { ApiProblems } from '../http/api-problems';
+import { PARTNER_KEY_SCHEME } from '../http/openapi';
+import { requestIdOf } from '../http/request-id';
 import { UuidParam } from '../http/uuid-param';
 import { Rpc } from '../core/rpc';
 import { PartnerEvents } from './partner-events';
@@ -68,14 +63,21 @@ export class PartnerController {
       'Resending the same eventId counts once. The key is checked, and the requests per key ' +
       'counted (429 with Retry-After over the limit), before the body is read; at most 128 KiB.',
   })
-  @ApiHeader({ name: 'X-Api-Key', required: false })
+  @ApiSecurity(PARTNER_KEY_SCHEME)
   @ApiAcceptedResponse({ type: AcceptedPartnerEventView })
+  @ApiProblems(
+    [401, 'No partner API key, or one unknown or revoked'],
+    [429, 'Too many requests for this key; Retry-After says when to send again'],
+    503,
+    504,
+  )
   receive(
     @Body() body: PartnerEventDto,
+    // The key was checked before the body (BeforeBody); it is the operation's security.
     @CurrentPartner() partner: PartnerIdentity,
-    @Headers('x-request-id') requestId: string,
+    @Req() request: FastifyRequest,
   ): Promise<AcceptedPartnerEventView> {
-    return this.events.accept(partner, body, requestId);
+    return this.events.accept(partner, body, requestIdOf(request));
   }
 
   @Get('partner/schemas')
@@ -84,7 +86,8 @@ export class PartnerController {
     summary: 'The partner event types, each with the address of its JSON Schema',
     description: 'No key needed: the schemas say what a valid event is, nothing about a tenant.',
   })
-  schemas(): { items: { type: string; schema: string }[] } {
+  @ApiOkResponse({ type: PartnerEventTypeList })
+  schemas(): PartnerEventTypeList {
     return {
       items: PARTNER_EVENT_TYPES.map((type) => ({
         type,
@@ -96,6 +99,11 @@ export class PartnerController {
   @Get('partner/schemas/:type')
   @Public()
   @ApiOperation({ summary: "The JSON Schema (draft-07) of a partner event type's payload" })
+  @ApiOkResponse({
+    description: 'A JSON Schema (draft-07)',
+    schema: { type: 'object', additionalProperties: true },
+  })
+  @ApiProblems([404, 'Not a partner event type'])
   schema(@Param('type') type: string): object {
     if (!isPartnerEventType(type)) {
       throw ProblemError.notFound('Partner event type', `${type} is not a partner event type`);
@@ -114,6 +122,7 @@ export class PartnerController {
       'consents service refused (reason "consents service: …", no payload).',
   })
   @ApiOkResponse({ type: RejectedPartnerEventPage })
+  @ApiProblems(401, 503, 504)
   rejected(
     @CurrentCaller() caller: Caller,
     @Query() query: RejectedEventsQueryDto,
@@ -127,6 +136,7 @@ export class PartnerController {
   @Roles('admin')
   @ApiOperation({ summary: 'Issue an API key for a partner system (admin); the key is shown once' })
   @ApiCreatedResponse({ type: CreatedPartnerKeyView })
+  @ApiProblems(401, 503)
   create(
     @CurrentCaller() caller: Caller,
     @Body() body: CreatePartnerKeyDto,
@@ -140,6 +150,7 @@ export class PartnerController {
   @Roles('admin')
   @ApiOperation({ summary: "Your tenant's partner keys, without the keys themselves (admin)" })
   @ApiOkResponse({ type: PartnerKeyPage })
+  @ApiProblems(401, 503)
   async list(@CurrentCaller() caller: Caller): Promise<PartnerKeyPage> {
     return { items: await this.keys.list(caller) };
   }
@@ -150,6 +161,7 @@ export class PartnerController {
   @Roles('admin')
   @ApiOperation({ summary: 'Revoke a partner key (admin); it stops working at once' })
   @ApiOkResponse({ type: PartnerKeyView })
+  @ApiProblems(401, 503)
   revoke(
     @CurrentCaller() caller: Caller,
     @UuidParam('Partner key') id: string,

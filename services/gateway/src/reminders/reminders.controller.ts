@@ -1,18 +1,6 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  HttpCode,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -27,7 +15,9 @@ import {
   UpdateReminderDto,
 } from '@kanta/contracts';
 import { CurrentCaller, TenantScoped, type Caller } from '../auth/auth.decorators';
-import type { HttpResult } from '../http/http-result';
+import { ApiProblems } from '../http/api-problems';
+import { ApiCreated, type HttpResult } from '../http/http-result';
+import { IfMatch } from '../http/if-match';
 import { UuidParam } from '../http/uuid-param';
 import { RemindersService } from './reminders.service';
 
@@ -38,6 +28,7 @@ const STATUS_NOTE =
 
 @ApiTags('reminders')
 @ApiBearerAuth()
+@ApiProblems(401, 503, 504)
 @TenantScoped()
 @Controller()
 export class RemindersController {
@@ -51,7 +42,7 @@ export class RemindersController {
       'change is moved forward by the gap, a time that happens twice is the first one. ' +
       'The assignee must work at one of the customer’s stations (or be an admin).',
   })
-  @ApiCreatedResponse({ type: ReminderView, description: 'With Location and ETag' })
+  @ApiCreated(ReminderView, { replayable: false })
   create(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') customerId: string,
@@ -74,6 +65,7 @@ export class RemindersController {
   @Get('reminders')
   @ApiOperation({ summary: 'Reminders, e.g. ?assignee=me&status=due', description: STATUS_NOTE })
   @ApiOkResponse({ type: ReminderPage })
+  @ApiProblems([404, 'customerId names a customer that is not there, or not visible to you'])
   list(
     @CurrentCaller() caller: Caller,
     @Query() query: ListRemindersQueryDto,
@@ -95,17 +87,12 @@ export class RemindersController {
   @ApiOperation({
     summary: 'Reschedule (dueAt), mark done (done: true) or open again, change comment or assignee',
   })
-  @ApiHeader({
-    name: 'If-Match',
-    required: false,
-    description: 'The ETag you read, e.g. "3"; when sent, a changed reminder is a 412',
-  })
   @ApiOkResponse({ type: ReminderView })
   update(
     @CurrentCaller() caller: Caller,
     @UuidParam('Reminder') id: string,
     @Body() body: UpdateReminderDto,
-    @Headers('if-match') ifMatch?: string,
+    @IfMatch(false) ifMatch?: string,
   ): Promise<HttpResult<ReminderView>> {
     return this.reminders.update(caller, id, body, ifMatch);
   }

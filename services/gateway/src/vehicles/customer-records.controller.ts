@@ -10,6 +10,7 @@ import {
   VisitRangeQueryDto,
 } from '@kanta/contracts';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
+import { ApiProblems } from '../http/api-problems';
 import { UuidParam } from '../http/uuid-param';
 import { Rpc } from '../core/rpc';
 
@@ -18,6 +19,7 @@ import { Rpc } from '../core/rpc';
 @ApiBearerAuth()
 @TenantScoped()
 @Roles('admin', 'worker')
+@ApiProblems(401, 503, 504)
 @Controller('customers/:id')
 export class CustomerRecordsController {
   constructor(private readonly rpc: Rpc) {}

@@ -1,21 +1,8 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
   ApiConsumes,
-  ApiCreatedResponse,
-  ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -28,12 +15,12 @@ import {
   VEHICLES,
   VehiclePage,
   VehicleView,
-  isUuid,
 } from '@kanta/contracts';
-import { ProblemError, type JsonText } from '@kanta/platform';
+import type { JsonText } from '@kanta/platform';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
-import { versionFromIfMatch } from '../http/if-match';
-import { HttpResult } from '../http/http-result';
+import { ApiProblems } from '../http/api-problems';
+import { ApiCreated, HttpResult } from '../http/http-result';
+import { IfMatch, versionFromIfMatch } from '../http/if-match';
 import { UuidParam } from '../http/uuid-param';
 import { Rpc } from '../core/rpc';
 
@@ -41,6 +28,7 @@ import { Rpc } from '../core/rpc';
 @ApiBearerAuth()
 @TenantScoped()
 @Roles('admin', 'worker')
+@ApiProblems(401, 503, 504)
 @Controller('vehicles')
 export class VehiclesController {
   constructor(private readonly rpc: Rpc) {}
@@ -49,7 +37,8 @@ export class VehiclesController {
   @ApiOperation({
     summary: 'Register a vehicle; the plate is kept as entered and compared normalised',
   })
-  @ApiCreatedResponse({ type: VehicleView, description: 'With Location and ETag' })
+  @ApiCreated(VehicleView, { replayable: false })
+  @ApiProblems([409, 'registration-taken or vin-taken: `errors` names the field'])
   async create(
     @CurrentCaller() caller: Caller,
     @Body() body: CreateVehicleDto,
@@ -87,13 +76,13 @@ export class VehiclesController {
   @ApiOperation({ summary: 'Change a vehicle (merge patch; null clears); If-Match required' })
   @ApiConsumes('application/merge-patch+json', 'application/json')
   @ApiBody({ type: UpdateVehicleDto })
-  @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag you read, e.g. "3"' })
   @ApiOkResponse({ type: VehicleView })
+  @ApiProblems([409, 'registration-taken or vin-taken: `errors` names the field'])
   async update(
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,
     @Body() patch: UpdateVehicleDto,
-    @Headers('if-match') ifMatch?: string,
+    @IfMatch(true) ifMatch?: string,
   ): Promise<HttpResult<VehicleView>> {
     const expectedVersion = versionFromIfMatch(ifMatch);
     return HttpResult.versioned(
@@ -123,14 +112,10 @@ export class VehiclesController {
   async unlink(
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,
-    @Param('customerId') customerId: string,
+    @UuidParam('Vehicle link', 'customerId') customerId: string,
   ): Promise<HttpResult<VehicleView>> {
-    if (!isUuid(customerId)) throw ProblemError.notFound('Vehicle link');
     return HttpResult.versioned(
-      await this.rpc.call(VEHICLES.unlinkCustomer, caller.context, {
-        vehicleId: id,
-        customerId: customerId.toLowerCase(),
-      }),
+      await this.rpc.call(VEHICLES.unlinkCustomer, caller.context, { vehicleId: id, customerId }),
     );
   }
 }

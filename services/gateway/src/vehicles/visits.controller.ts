@@ -1,9 +1,8 @@
-import { Body, Controller, Get, Headers, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
   ApiCreatedResponse,
-  ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -23,14 +22,16 @@ import {
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { ConsentsService } from '../consents/consents.service';
 import { Rpc } from '../core/rpc';
-import { idempotencyKeyHeader } from '../http/idempotency-key';
-import { versionFromIfMatch } from '../http/if-match';
-import { HttpResult } from '../http/http-result';
+import { ApiProblems } from '../http/api-problems';
+import { IdempotencyKey } from '../http/idempotency-key';
+import { IfMatch, versionFromIfMatch } from '../http/if-match';
+import { ApiCreated, HttpResult } from '../http/http-result';
 import { UuidParam } from '../http/uuid-param';
 import { TenantUsers } from '../identity/tenant-users';
 
 @ApiTags('visits')
 @ApiBearerAuth()
+@ApiProblems(401, 503, 504)
 @TenantScoped()
 @Roles('admin', 'worker')
 @Controller()
@@ -49,16 +50,15 @@ export class VisitsController {
       '`customerId`): checked first (422 on consents.decisions.N…, nothing recorded), then ' +
       "recorded in the customer's consent ledger with the visit.",
   })
-  @ApiHeader(
-    idempotencyKeyHeader(
-      'the same key with the same request answers the visit it made (200, Idempotent-Replayed: true): a double click books once',
-    ),
-  )
-  @ApiCreatedResponse({ type: VisitView, description: 'With Location and ETag' })
+  @ApiCreated(VisitView, { replayable: true })
+  @ApiProblems([409, 'external-id-taken: another visit has this externalId'])
   async create(
     @CurrentCaller() caller: Caller,
     @Body() body: CreateVisitDto,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @IdempotencyKey(
+      'the same key with the same request answers the visit it made (200, Idempotent-Replayed: true): a double click books once',
+    )
+    idempotencyKey?: string,
   ): Promise<HttpResult<VisitView>> {
     if (body.staffUserId) await this.tenantUsers.resolve(caller, 'staffUserId', body.staffUserId);
     // Consents without a customer are the vehicles service's 422 (consents, requires_customer):
@@ -100,13 +100,12 @@ export class VisitsController {
       'vehicle or partner link (If-Match required)',
   })
   @ApiBody({ type: UpdateVisitDto })
-  @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag you read, e.g. "3"' })
   @ApiOkResponse({ type: VisitView })
   async update(
     @CurrentCaller() caller: Caller,
     @UuidParam('Visit') id: string,
     @Body() patch: UpdateVisitDto,
-    @Headers('if-match') ifMatch?: string,
+    @IfMatch(true) ifMatch?: string,
   ): Promise<HttpResult<VisitView>> {
     const expectedVersion = versionFromIfMatch(ifMatch);
     if (patch.staffUserId) {
@@ -122,6 +121,7 @@ export class VisitsController {
     summary: 'Record a receipt at one of your stations (amounts in minor units, lines must add up)',
   })
   @ApiCreatedResponse({ type: SaleView })
+  @ApiProblems([409, 'receipt-taken: the station has a receipt with this number'])
   createSale(@CurrentCaller() caller: Caller, @Body() body: CreateSaleDto): Promise<SaleView> {
     return this.rpc.call(VEHICLES.createSale, caller.context, { sale: body });
   }
