@@ -188,6 +188,30 @@ describe('EventConsumer', () => {
     expect(handled).toEqual([event.eventId]);
   });
 
+  it("has the effect of two tenants' events that share an event id once each", async () => {
+    const handled: string[] = [];
+    const consumer = newConsumer().on(CUSTOMER_CREATED_V1, async (event, context) => {
+      handled.push(event.tenantId ?? 'none');
+      await recordEffect(event, context);
+    });
+    await consumer.start();
+    const first = customerCreated();
+    // Another tenant's producer derived the same id (a partner's booking number, say).
+    const second = { ...customerCreated(), eventId: first.eventId };
+
+    for (const event of [first, second, first, second]) {
+      await h.probe.publish(h.exchange, CUSTOMER_CREATED_V1, event, event.eventId);
+    }
+    await waitFor(
+      () => h.probe.messageCount(consumer.queues.main),
+      (n) => n === 0,
+    );
+    await sleep(300);
+
+    expect(handled.sort()).toEqual([first.tenantId, second.tenantId].sort());
+    expect(await effects()).toBe(2);
+  });
+
   it('runs concurrent duplicates of one event once', async () => {
     const consumer = newConsumer({ prefetch: 20 }).on(
       CUSTOMER_CREATED_V1,
@@ -487,6 +511,25 @@ describe('EventConsumer in batch mode', () => {
     ).toBe(events.length + 1);
   });
 
+  it("handles two tenants' events that share an event id in one batch, each once", async () => {
+    const held = gate();
+    const tenants: string[] = [];
+    const consumer = newConsumer().onBatch(CUSTOMER_CREATED_V1, async (events, { manager }) => {
+      await held.hold(events);
+      tenants.push(...events.map((e) => e.tenantId ?? 'none'));
+      await recordEffects(events, manager);
+    });
+    const first = customerCreated();
+    const second = { ...customerCreated(), eventId: first.eventId };
+
+    await held.run(consumer, [first, second, second, first]);
+    await waitFor(effects, (n) => n === 3);
+    await sleep(300);
+
+    expect(tenants.sort()).toEqual([held.event.tenantId, first.tenantId, second.tenantId].sort());
+    expect(await effects()).toBe(3);
+  });
+
   it('skips an event of the batch whose inbox row was committed earlier', async () => {
     const held = gate();
     const consumer = newConsumer().onBatch(CUSTOMER_CREATED_V1, async (events, { manager }) => {
@@ -495,8 +538,9 @@ describe('EventConsumer in batch mode', () => {
     });
     const seen = customerCreated();
     await h.database.dataSource.query(
-      `INSERT INTO "${SCHEMA}".inbox (event_id, consumer, event_type) VALUES ($1, $2, $3)`,
-      [seen.eventId, h.service, CUSTOMER_CREATED_V1],
+      `INSERT INTO "${SCHEMA}".inbox (tenant_id, event_id, consumer, event_type)
+       VALUES ($1, $2, $3, $4)`,
+      [seen.tenantId, seen.eventId, h.service, CUSTOMER_CREATED_V1],
     );
     const fresh = Array.from({ length: 5 }, () => customerCreated());
 

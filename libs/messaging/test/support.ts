@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from '@kanta/testing';
 import {
   BrokerConnection,
   eventTopologyNames,
+  inboxByTenantUp,
   messagingTablesUp,
   serviceQueueNames,
   type MessagingLogger,
@@ -46,7 +47,9 @@ export async function createMessagingDatabase(label: string): Promise<MessagingD
   });
   await dataSource.initialize();
   await dataSource.query(`CREATE SCHEMA "${SCHEMA}"`);
-  for (const sql of messagingTablesUp(SCHEMA)) await dataSource.query(sql);
+  for (const sql of [...messagingTablesUp(SCHEMA), ...inboxByTenantUp(SCHEMA)]) {
+    await dataSource.query(sql);
+  }
   await dataSource.query(
     `CREATE TABLE "${SCHEMA}".effects (
        id bigserial PRIMARY KEY,

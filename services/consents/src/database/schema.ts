@@ -2,6 +2,7 @@ import type { ServiceDataSourceOptions } from '@kanta/database';
 import { Messaging1763900000000 } from './migrations/1763900000000-messaging';
 import { Consents1764500000000 } from './migrations/1764500000000-consents';
 import { PartnerConsents1764800000000 } from './migrations/1764800000000-partner-consents';
+import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-tenant';
 
 export const CONSENTS_SCHEMA = 'consents';
 
@@ -9,5 +10,10 @@ export const CONSENTS_SCHEMA = 'consents';
 export const consentsSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
   schema: CONSENTS_SCHEMA,
   entities: [],
-  migrations: [Messaging1763900000000, Consents1764500000000, PartnerConsents1764800000000],
+  migrations: [
+    Messaging1763900000000,
+    Consents1764500000000,
+    PartnerConsents1764800000000,
+    InboxByTenant1766200000000,
+  ],
 };

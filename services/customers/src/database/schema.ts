@@ -10,6 +10,7 @@ import { VehicleSearch1764400000000 } from './migrations/1764400000000-vehicle-s
 import { PlpgsqlColumnFunctions1764900000000 } from './migrations/1764900000000-plpgsql-column-functions';
 import { KnownStations1765000200000 } from './migrations/1765000200000-known-stations';
 import { KnownStationsByStation1765200000000 } from './migrations/1765200000000-known-stations-by-station';
+import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-tenant';
 
 export const CUSTOMERS_SCHEMA = 'customers';
 
@@ -29,5 +30,6 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     PlpgsqlColumnFunctions1764900000000,
     KnownStations1765000200000,
     KnownStationsByStation1765200000000,
+    InboxByTenant1766200000000,
   ],
 };

@@ -12,6 +12,7 @@ import { VisitCancelReason1765000700000 } from './migrations/1765000700000-visit
 import { SalesLists1765000800000 } from './migrations/1765000800000-sales-lists';
 import { MillisecondTimes1765000900000 } from './migrations/1765000900000-millisecond-times';
 import { KnownStationsByStation1765200000000 } from './migrations/1765200000000-known-stations-by-station';
+import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-tenant';
 
 export const VEHICLES_SCHEMA = 'vehicles';
 
@@ -33,5 +34,6 @@ export const vehiclesSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     SalesLists1765000800000,
     MillisecondTimes1765000900000,
     KnownStationsByStation1765200000000,
+    InboxByTenant1766200000000,
   ],
 };
