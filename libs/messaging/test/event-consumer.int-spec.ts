@@ -448,19 +448,19 @@ describe('EventConsumer in batch mode', () => {
     event: ReturnType<typeof customerCreated>;
     /** Call first in the batch handler. */
     hold(events: { payload: { customerNumber: string } }[]): Promise<void>;
-    /** Starts the consumer, lets the gate in, publishes `events`, then opens the gate. */
+    /** Starts the consumer (if need be), lets the gate in, publishes `events`, then opens it. */
     run(consumer: EventConsumer, events: object[]): Promise<void>;
   }
-  const gate = (): Gate => {
+  const gate = (label = 'GATE'): Gate => {
     let entered: () => void = () => undefined;
     let open: () => void = () => undefined;
     const isEntered = new Promise<void>((resolve) => (entered = resolve));
     const isOpen = new Promise<void>((resolve) => (open = resolve));
-    const event = customerCreated({ customerNumber: 'GATE' });
+    const event = customerCreated({ customerNumber: label });
     return {
       event,
       async hold(events) {
-        if (!events.some((e) => e.payload.customerNumber === 'GATE')) return;
+        if (!events.some((e) => e.payload.customerNumber === label)) return;
         entered();
         await isOpen;
       },
@@ -480,8 +480,10 @@ describe('EventConsumer in batch mode', () => {
   it('hands the waiting messages to the batch handler together, in one transaction, each event once even when the batch holds it twice', async () => {
     const batches: number[] = [];
     const held = gate();
+    const heldAgain = gate('GATE-2');
     const consumer = newConsumer().onBatch(CUSTOMER_CREATED_V1, async (events, { manager }) => {
       await held.hold(events);
+      await heldAgain.hold(events);
       batches.push(events.length);
       await recordEffects(events, manager);
     });
@@ -489,26 +491,31 @@ describe('EventConsumer in batch mode', () => {
       customerCreated({ customerNumber: `B${i}` }),
     );
     const twice = events[7];
+    const later = customerCreated({ customerNumber: 'LATER' });
 
     await held.run(consumer, [...events.slice(0, 20), twice, ...events.slice(20), twice]);
     await waitFor(effects, (n) => n === events.length + 1);
+    // Once more in a later batch, beside a fresh event: skipped there by the inbox.
+    await heldAgain.run(consumer, [twice, later]);
+    await waitFor(effects, (n) => n === events.length + 3);
     await waitFor(
       () => h.probe.messageCount(consumer.queues.main),
       (n) => n === 0,
     );
     await sleep(300);
 
-    expect(await effects()).toBe(events.length + 1);
+    expect(await effects()).toBe(events.length + 3);
     const perEvent = await h.database.dataSource.query<{ n: string }[]>(
       `SELECT count(*) AS n FROM "${SCHEMA}".effects WHERE event_id = $1`,
       [twice.eventId],
     );
     expect(perEvent[0].n).toBe('1');
-    // The gate's batch, then the 32 messages that had gathered meanwhile: 30 events.
-    expect(batches).toEqual([1, events.length]);
+    // The gate's batch, then the 32 messages that had gathered meanwhile: 30 events; the second
+    // gate's, then its two messages: one event.
+    expect(batches).toEqual([1, events.length, 1, 1]);
     expect(
       await countRows(h.database.dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".inbox`),
-    ).toBe(events.length + 1);
+    ).toBe(events.length + 3);
   });
 
   it("handles two tenants' events that share an event id in one batch, each once", async () => {
