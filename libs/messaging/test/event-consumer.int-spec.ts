@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { CUSTOMER_CREATED_V1, CUSTOMER_UPDATED_V1 } from '@kanta/contracts';
 import {
   EventConsumer,
@@ -8,6 +9,8 @@ import {
   type BrokerConnection,
   type EventConsumerOptions,
 } from '@kanta/messaging';
+import { spawnTsChild } from '@kanta/testing';
+import type { KillableConsumerConfig } from './killable-consumer';
 import {
   SCHEMA,
   brokerConnection,
@@ -71,22 +74,41 @@ function consumerHarness(label: string, defaults: Partial<EventConsumerOptions> 
       await h.probe.channel.waitForConfirms();
     },
     /**
-     * Publishes `count` events, stops the consumer `make` gave once some have had their effect,
-     * lets a second one from `make` finish: every event has its effect, none twice.
+     * Publishes `count` events to a consumer in a child process that stops dead when about to ack
+     * its 40th message (its transaction committed, the ack not sent), kills it with SIGKILL, lets
+     * `replacement` finish: every event has its effect, none twice, though the broker hands the
+     * replacement again what the dead one had committed.
      */
-    async expectRestartLosesNothing(make: () => EventConsumer, count: number): Promise<void> {
-      const first = make();
-      await first.start();
-      const events = Array.from({ length: count }, (_, i) =>
-        customerCreated({ customerNumber: `R${i}` }),
-      );
-      await h.publishAll(events);
+    async expectKillLosesNothing(
+      batchSize: number,
+      count: number,
+      replacement: () => EventConsumer,
+    ): Promise<void> {
+      const stallAtAck = 40;
+      const child = spawnTsChild(join(__dirname, 'killable-consumer.ts'), {
+        KANTA_CHILD: JSON.stringify({
+          settings: h.database.db.settings,
+          service: h.service,
+          exchange: h.exchange,
+          batchSize,
+          retryDelayMs: 100,
+          stallAtAck,
+        } satisfies KillableConsumerConfig),
+      });
+      try {
+        await child.line('ready');
+        await h.publishAll(
+          Array.from({ length: count }, (_, i) => customerCreated({ customerNumber: `R${i}` })),
+        );
+        await child.line('stalled');
+      } finally {
+        await child.kill9();
+      }
+      const atKill = await h.effects();
+      expect(atKill).toBeGreaterThanOrEqual(stallAtAck);
+      expect(atKill).toBeLessThan(count);
 
-      await waitFor(h.effects, (n) => n >= 40, { intervalMs: 5 });
-      await first.stop();
-      expect(await h.effects()).toBeLessThan(count);
-
-      await make().start();
+      await replacement().start();
       await waitFor(h.effects, (n) => n >= count, { timeoutMs: 20_000 });
       await sleep(300);
 
@@ -409,17 +431,9 @@ describe('EventConsumer', () => {
     expect(calls).toEqual(['exact:email', `pattern:${CUSTOMER_UPDATED_V1}`]);
   });
 
-  it('loses nothing and repeats nothing when stopped mid-stream and replaced by a new consumer', async () => {
-    const handler = async (
-      event: { eventId: string },
-      context: { manager: import('typeorm').EntityManager },
-    ): Promise<void> => {
-      await sleep(5);
-      await recordEffect(event, context);
-    };
-    await h.expectRestartLosesNothing(
-      () => newConsumer({ prefetch: 10 }).on(CUSTOMER_CREATED_V1, handler),
-      300,
+  it('loses nothing and repeats nothing when killed (SIGKILL) between a commit and its ack, and replaced by a new consumer', async () => {
+    await h.expectKillLosesNothing(1, 300, () =>
+      newConsumer({ prefetch: 10 }).on(CUSTOMER_CREATED_V1, recordEffect),
     );
   });
 });
@@ -718,17 +732,11 @@ describe('EventConsumer in batch mode', () => {
     expect(transactions.size).toBe(1);
   });
 
-  it('loses nothing and repeats nothing when stopped mid-stream and replaced by a new consumer', async () => {
-    const handler = async (
-      events: { eventId: string }[],
-      { manager }: { manager: import('typeorm').EntityManager },
-    ): Promise<void> => {
-      await sleep(5);
-      await recordEffects(events, manager);
-    };
-    await h.expectRestartLosesNothing(
-      () => newConsumer({ batchSize: 10 }).onBatch(CUSTOMER_CREATED_V1, handler),
-      600,
+  it('loses nothing and repeats nothing when killed (SIGKILL) between a batch commit and its acks, and replaced by a new consumer', async () => {
+    await h.expectKillLosesNothing(10, 600, () =>
+      newConsumer({ batchSize: 10 }).onBatch(CUSTOMER_CREATED_V1, (events, { manager }) =>
+        recordEffects(events, manager),
+      ),
     );
   });
 });

@@ -3,3 +3,4 @@ export * from './redis-keys';
 export * from './problem-of';
 export * from './eventually';
 export * from './held-batch';
+export * from './ts-child';
