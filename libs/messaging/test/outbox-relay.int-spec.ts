@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { CUSTOMER_CREATED_V1, type EventEnvelope } from '@kanta/contracts';
 import {
+  BrokerConnection,
   HEADERS,
   Outbox,
   OutboxRelay,
-  type BrokerConnection,
   type MessagingLogger,
   type OutboxEvent,
 } from '@kanta/messaging';
@@ -16,6 +16,7 @@ import {
   createdOutboxEvent,
   openBrokerProbe,
   silentLogger,
+  startBrokerProxy,
   uniqueName,
   waitFor,
   type BrokerProbe,
@@ -157,6 +158,55 @@ describe('OutboxRelay', () => {
     );
 
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('marks events sent only after their confirms: published but unconfirmed, they stay unsent and go again', async () => {
+    const queue = await probe.bindProbeQueue(exchange, '#');
+    const proxy = await startBrokerProxy();
+    const proxied = new BrokerConnection({
+      url: proxy.url,
+      name: 'relay-proxied',
+      logger: silentLogger,
+    });
+    try {
+      await proxied.waitForConnect();
+      newRelay({
+        broker: proxied,
+        confirmTimeoutMs: 1000,
+        backoff: { initialMs: 100, maxMs: 200 },
+      }).start();
+      await enqueue([created('through')]);
+      await waitFor(unpublished, (n) => n === 0);
+      await probe.drain(queue);
+
+      proxy.holdReplies();
+      const envelopes = await enqueue([created('held-1'), created('held-2'), created('held-3')]);
+      // The broker has them (the probe queue does); their confirms are held back.
+      await waitFor(
+        () => probe.messageCount(queue),
+        (n) => n === envelopes.length,
+      );
+      await waitFor(
+        () =>
+          database.dataSource.query<{ last_error: string | null }[]>(
+            `SELECT last_error FROM "${SCHEMA}".outbox WHERE published_at IS NULL`,
+          ),
+        (rows) =>
+          rows.length === 3 && rows.every((r) => r.last_error === 'no publisher confirm in time'),
+      );
+
+      proxy.release();
+      await waitFor(unpublished, (n) => n === 0);
+      const ids = (await probe.drain(queue)).map((m) => String(m.properties.messageId));
+      // Published twice, at least once, never marked without a confirm.
+      for (const envelope of envelopes) {
+        expect(ids.filter((id) => id === envelope.eventId).length).toBeGreaterThanOrEqual(2);
+      }
+    } finally {
+      await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+      await proxied.close();
+      await proxy.close();
+    }
   });
 
   it('keeps an event that no queue is bound for in the unroutable queue', async () => {
