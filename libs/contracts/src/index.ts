@@ -11,3 +11,4 @@ export * from './page.dto';
 export * from './phone';
 export * from './stations';
 export * from './text';
+export * from './dead-letters';

@@ -13,6 +13,18 @@ export const RPC_SERVICES = Object.keys(RPC_QUEUES) as RpcService[];
 /** Every service answers `<service>.health` with a ServiceHealth. */
 export const healthPattern = (service: RpcService): string => `${service}.health`;
 
+/**
+ * Every service answers these about the dead letters kept in its schema (the gateway keeps its
+ * own): a page (DeadLetterQueryDto), one (`{ id }`), a replay and a purge (`{ id }`).
+ */
+export const deadLetterPatterns = (service: RpcService) =>
+  ({
+    list: `${service}.dead-letter.list`,
+    get: `${service}.dead-letter.get`,
+    replay: `${service}.dead-letter.replay`,
+    purge: `${service}.dead-letter.purge`,
+  }) as const;
+
 export const CUSTOMERS_RPC = {
   health: 'customers.health',
   create: 'customers.customer.create',

@@ -347,8 +347,13 @@ export class EventConsumer {
     for (const delivery of batch) {
       const { message } = delivery;
       const validation = this.validator.validate(message.content);
-      if (!validation.valid || numberHeader(message.properties.headers, HEADERS.attempts) > 0) {
-        // Invalid (dead-lettered at once) or retried: the one-message path says how.
+      const headers = message.properties.headers;
+      if (
+        !validation.valid ||
+        numberHeader(headers, HEADERS.attempts) > 0 ||
+        stringHeader(headers, HEADERS.replayOf) !== undefined
+      ) {
+        // Invalid (dead-lettered at once), retried or replayed: the one-message path says how.
         alone.push({ ...delivery, validation });
         continue;
       }
@@ -458,7 +463,7 @@ export class EventConsumer {
     const event = validation.event;
     let outcome: Outcome;
     try {
-      outcome = await this.handle(event, failedBefore + 1);
+      outcome = await this.handle(event, failedBefore + 1, stringHeader(headers, HEADERS.replayOf));
     } catch (error) {
       if (error instanceof InvalidEventError) {
         await this.refuse(ch, message, error.message, 'handler', failedBefore, routingKey);
@@ -517,11 +522,20 @@ export class EventConsumer {
     await this.deadLetter(ch, message, 'invalid-message', reason, failedBefore, routingKey);
   }
 
-  private async handle(event: KnownEventEnvelope, attempt: number): Promise<Outcome> {
+  /** `replayOf`: the dead letter this message was replayed from, deleted once it is handled. */
+  private async handle(
+    event: KnownEventEnvelope,
+    attempt: number,
+    replayOf: string | undefined,
+  ): Promise<Outcome> {
     const handlers = this.handlersOf(event.type);
     if (handlers.length === 0) return 'no-handler';
     const { schema } = this.options;
     return this.options.dataSource.transaction(async (manager) => {
+      if (replayOf !== undefined && UUID.test(replayOf)) {
+        // In the transaction: the dead letter goes if and only if the event has had its effect.
+        await manager.query(`DELETE FROM "${schema}".dead_letters WHERE id = $1`, [replayOf]);
+      }
       // A concurrent duplicate blocks here on the first one's uncommitted row and then sees
       // the conflict, so two deliveries of one event never both run the handler.
       const inserted = await manager.query<unknown[]>(
@@ -629,6 +643,8 @@ function publishConfirmed(
 const RECORDED_FOR_ANY_TENANT = (schema: string, eventId: string, consumer: string): string =>
   `SELECT 1 FROM "${schema}".inbox o
     WHERE o.event_id = ${eventId} AND o.consumer = ${consumer} AND o.any_tenant`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The inbox's key of an event: its id within its tenant (or within no tenant). */
 function inboxKey(eventId: string, tenantId: string | null): string {

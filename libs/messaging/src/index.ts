@@ -9,3 +9,4 @@ export * from './event-consumer';
 export * from './messaging.module';
 export * from './service-health';
 export * from './known-stations';
+export * from './dead-letters';

@@ -9,7 +9,9 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createLogger, readConfig, readInfrastructureConfig } from '@kanta/platform';
+import type { DeadLetterService } from '@kanta/contracts';
 import { BrokerConnection, type BrokerHealth, type MessagingLogger } from './broker-connection';
+import { DeadLetters } from './dead-letters';
 import { EventConsumer } from './event-consumer';
 import { Outbox } from './outbox';
 import { OutboxRelay, type WaitingTable } from './outbox-relay';
@@ -45,6 +47,11 @@ export interface MessagingModuleOptions {
    * `EVENTS_WAIT_RETENTION_DAYS` (see OutboxRelayOptions.waiting).
    */
   waiting?: WaitingTable[];
+  /**
+   * Keep the events exchange's unroutable queue as dead letters (reason `unroutable`) in this
+   * service's schema: one service does, the gateway.
+   */
+  keepUnroutable?: boolean;
   /** How long bootstrap waits for the broker before going on without it (it reconnects). */
   startupTimeoutMs?: number;
   logger?: MessagingLogger;
@@ -109,6 +116,7 @@ export class MessagingLifecycle
     private readonly broker: BrokerConnection,
     private readonly relay: OutboxRelay,
     private readonly consumer: EventConsumer,
+    private readonly deadLetters: DeadLetters,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -118,10 +126,12 @@ export class MessagingLifecycle
     });
     if (this.options.relay !== false) this.relay.start();
     if (this.consumer.patterns.length > 0) await this.consumer.start(timeout);
+    this.deadLetters.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.consumer.stop();
+    await this.deadLetters.stop();
     await this.relay.stop();
   }
 
@@ -195,6 +205,28 @@ export class MessagingModule {
               ...o.consumer,
             }),
         },
+        {
+          provide: DeadLetters,
+          inject: [MESSAGING_OPTIONS, DataSource, BrokerConnection, EventConsumer],
+          useFactory: (
+            o: ResolvedMessagingOptions,
+            dataSource: DataSource,
+            broker: BrokerConnection,
+            consumer: EventConsumer,
+          ) =>
+            new DeadLetters({
+              dataSource,
+              broker,
+              schema: o.schema,
+              service: o.service as DeadLetterService,
+              eventsExchange: o.eventsExchange,
+              queuePrefix: o.queuePrefix,
+              logger: o.logger,
+              // Read when it starts, after every handler has been registered.
+              keepDlq: () => consumer.patterns.length > 0,
+              keepUnroutable: o.keepUnroutable ?? false,
+            }),
+        },
         MessagingHealth,
         MessagingLifecycle,
       ],
@@ -204,6 +236,7 @@ export class MessagingModule {
         Outbox,
         OutboxRelay,
         EventConsumer,
+        DeadLetters,
         MessagingHealth,
       ],
     };

@@ -74,7 +74,7 @@ describe('OutboxRelay', () => {
       durable: true,
       alternateExchange: `${exchange}.unroutable`,
     });
-    await database.dataSource.query(`TRUNCATE "${SCHEMA}".outbox`);
+    await database.dataSource.query(`TRUNCATE "${SCHEMA}".outbox, "${SCHEMA}".dead_letters`);
   });
 
   afterEach(async () => {
@@ -207,6 +207,66 @@ describe('OutboxRelay', () => {
       await proxied.close();
       await proxy.close();
     }
+  });
+
+  it('sets aside a row the broker or the client refuses, parks it as a dead letter after its refusals, and holds up none behind it', async () => {
+    const queue = await probe.bindProbeQueue(exchange, 'customers.customer.created.v1');
+    // A real refusal by the broker: every message of this type goes to a full queue that
+    // rejects publishes, so the broker nacks it.
+    const refusedType = 'customers.customer.updated.v1';
+    const full = uniqueName('full');
+    await probe.channel.assertQueue(full, {
+      durable: false,
+      arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' },
+    });
+    await probe.channel.bindQueue(full, exchange, refusedType);
+    const nacked = { ...created('nacked'), type: refusedType } as unknown as OutboxEvent;
+    // And one the client cannot send: a correlation id longer than AMQP's short string.
+    const unsendable = created('unsendable', 'c'.repeat(300));
+    const good = Array.from({ length: 40 }, (_, i) => created(`g${i}`));
+    const envelopes = await enqueue([nacked, ...good.slice(0, 20), unsendable, ...good.slice(20)]);
+    const started = Date.now();
+    newRelay({ maxRefusals: 3, refusalBackoff: { initialMs: 100, maxMs: 200 } }).start();
+
+    await waitFor(
+      () => probe.messageCount(queue),
+      (n) => n === good.length,
+    );
+    const goodAt = Date.now() - started;
+    const parked = await waitFor(
+      () =>
+        database.dataSource.query<
+          {
+            event_id: string;
+            reason: string;
+            attempts: number;
+            last_error: string;
+            consumer: string;
+          }[]
+        >(
+          `SELECT event_id, reason, attempts, last_error, consumer FROM "${SCHEMA}".dead_letters ORDER BY event_id`,
+        ),
+      (rows) => rows.length === 2,
+    );
+
+    expect(goodAt).toBeLessThan(3000);
+    expect(parked).toEqual(
+      [
+        { event_id: envelopes[0].eventId, last_error: 'Error: message nacked' },
+        {
+          event_id: envelopes[21].eventId,
+          last_error: expect.stringContaining("Field 'correlationId' is the wrong type"),
+        },
+      ]
+        .map((r) => ({ ...r, reason: 'unpublishable', attempts: 3, consumer: 'outbox-relay' }))
+        .sort((a, b) => a.event_id.localeCompare(b.event_id)),
+    );
+    // Parked rows leave the outbox; the good ones are marked.
+    expect(
+      await countRows(database.dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".outbox`),
+    ).toBe(good.length);
+    expect(await unpublished()).toBe(0);
+    await probe.channel.deleteQueue(full);
   });
 
   it('keeps an event that no queue is bound for in the unroutable queue', async () => {

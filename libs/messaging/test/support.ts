@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from '@kanta/testing';
 import {
   BrokerConnection,
   eventTopologyNames,
+  deadLettersUp,
   inboxByTenantUp,
   messagingTablesUp,
   serviceQueueNames,
@@ -48,7 +49,11 @@ export async function createMessagingDatabase(label: string): Promise<MessagingD
   });
   await dataSource.initialize();
   await dataSource.query(`CREATE SCHEMA "${SCHEMA}"`);
-  for (const sql of [...messagingTablesUp(SCHEMA), ...inboxByTenantUp(SCHEMA)]) {
+  for (const sql of [
+    ...messagingTablesUp(SCHEMA),
+    ...inboxByTenantUp(SCHEMA),
+    ...deadLettersUp(SCHEMA),
+  ]) {
     await dataSource.query(sql);
   }
   await dataSource.query(

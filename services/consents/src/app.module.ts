@@ -1,7 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createServiceDataSource } from '@kanta/database';
-import { MessagingModule, ServiceHealthCheck, serviceHealthController } from '@kanta/messaging';
+import {
+  MessagingModule,
+  ServiceHealthCheck,
+  deadLettersController,
+  serviceHealthController,
+} from '@kanta/messaging';
 import type { ConsentsAppOptions } from './app-options';
 import { ConsentsController } from './consents.controller';
 import { Contactability } from './contactability/contactability.service';
@@ -46,7 +51,11 @@ export class AppModule {
           ...options.messaging,
         }),
       ],
-      controllers: [ConsentsController, serviceHealthController('consents')],
+      controllers: [
+        ConsentsController,
+        serviceHealthController('consents'),
+        deadLettersController('consents'),
+      ],
       providers: [
         { provide: CUSTOMER_WAIT_MS, useValue: options.customerWaitMs ?? 2000 },
         CustomerDirectory,

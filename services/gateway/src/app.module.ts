@@ -74,6 +74,8 @@ export class AppModule {
           logger: createLogger('gateway.messaging', config.logLevel),
           // Start soon without the broker (RPCs answer 503 meanwhile); the relay connects later.
           startupTimeoutMs: 2000,
+          // What no queue is bound for becomes a dead letter an admin can see (reason unroutable).
+          keepUnroutable: true,
         }),
         JwtModule.register({
           // A KeyObject, not the string: given a string, jsonwebtoken first tries to parse it as

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createServiceDataSource } from '@kanta/database';
-import { KnownStations, MessagingModule } from '@kanta/messaging';
+import { KnownStations, MessagingModule, deadLettersController } from '@kanta/messaging';
 import { VEHICLES_OPTIONS, type VehiclesAppOptions } from './app-options';
 import { VEHICLES_SCHEMA, vehiclesSchema } from './database/schema';
 import { HealthController } from './health/health.controller';
@@ -55,6 +55,7 @@ export class AppModule {
         VisitsController,
         RejectedPartnerEventsController,
         HealthController,
+        deadLettersController('vehicles'),
       ],
       providers: [
         { provide: KnownStations, useValue: new KnownStations(VEHICLES_SCHEMA) },

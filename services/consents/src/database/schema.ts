@@ -3,6 +3,7 @@ import { Messaging1763900000000 } from './migrations/1763900000000-messaging';
 import { Consents1764500000000 } from './migrations/1764500000000-consents';
 import { PartnerConsents1764800000000 } from './migrations/1764800000000-partner-consents';
 import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-tenant';
+import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letters';
 
 export const CONSENTS_SCHEMA = 'consents';
 
@@ -15,5 +16,6 @@ export const consentsSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     Consents1764500000000,
     PartnerConsents1764800000000,
     InboxByTenant1766200000000,
+    DeadLetters1766200100000,
   ],
 };

@@ -11,6 +11,7 @@ import { PlpgsqlColumnFunctions1764900000000 } from './migrations/1764900000000-
 import { KnownStations1765000200000 } from './migrations/1765000200000-known-stations';
 import { KnownStationsByStation1765200000000 } from './migrations/1765200000000-known-stations-by-station';
 import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-tenant';
+import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letters';
 
 export const CUSTOMERS_SCHEMA = 'customers';
 
@@ -31,5 +32,6 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     KnownStations1765000200000,
     KnownStationsByStation1765200000000,
     InboxByTenant1766200000000,
+    DeadLetters1766200100000,
   ],
 };

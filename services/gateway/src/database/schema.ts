@@ -10,6 +10,7 @@ import { StationAnnouncements1765000000000 } from './migrations/1765000000000-st
 import { PartnerEventIds1765100000000 } from './migrations/1765100000000-partner-event-ids';
 import { StationAnnouncedAtDropped1765200000000 } from './migrations/1765200000000-station-announced-at-dropped';
 import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-tenant';
+import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letters';
 
 export const GATEWAY_SCHEMA = 'gateway';
 
@@ -26,5 +27,6 @@ export const gatewaySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     PartnerEventIds1765100000000,
     StationAnnouncedAtDropped1765200000000,
     InboxByTenant1766200000000,
+    DeadLetters1766200100000,
   ],
 };

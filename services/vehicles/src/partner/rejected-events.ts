@@ -3,8 +3,7 @@ import { MessagePattern } from '@nestjs/microservices';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
   PARTNER_EVENT_REFUSED_V1,
-  PARTNER_KEPT_FIELDS,
-  PARTNER_KEPT_OBJECTS,
+  redactedPartnerPayload,
   RejectedEventsQueryDto,
   VEHICLES_RPC,
   type CallerContext,
@@ -15,8 +14,6 @@ import { EventConsumer, type InvalidMessage } from '@kanta/messaging';
 import { RpcCaller, RpcData, RpcProblem, uuidv7 } from '@kanta/platform';
 import { requireTenant } from '../caller-access';
 import { decodeCursor, isUuid, pageOf } from '../cursor';
-
-const MAX_KEPT_PAYLOAD = 64 * 1024;
 
 interface RejectedRow {
   id: string;
@@ -73,7 +70,7 @@ export class RejectedPartnerEvents implements OnModuleInit {
       type: type.slice(0, 200),
       producer: text(envelope?.producer),
       reason: message.reason,
-      payload: redacted(envelope?.payload),
+      payload: redactedPartnerPayload(envelope?.payload),
     });
   }
 
@@ -165,35 +162,4 @@ function parseLoosely(content: Buffer): Record<string, unknown> | null {
   } catch {
     return null;
   }
-}
-
-const REDACTED = '[redacted]';
-const KEPT_FIELDS: ReadonlySet<string> = new Set(PARTNER_KEPT_FIELDS);
-const KEPT_OBJECTS: ReadonlySet<string> = new Set(PARTNER_KEPT_OBJECTS);
-
-/**
- * The payload with every field but references, times, kinds and amounts replaced (by name, so the
- * admin sees which), or null when it is not an object or too big.
- */
-function redacted(payload: unknown): unknown {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return null;
-  const copy = keptPart(payload);
-  return JSON.stringify(copy).length <= MAX_KEPT_PAYLOAD ? copy : null;
-}
-
-function keptPart(value: object): unknown {
-  if (Array.isArray(value)) {
-    return value.map((item: unknown) =>
-      typeof item === 'object' && item !== null ? keptPart(item) : REDACTED,
-    );
-  }
-  return Object.fromEntries(
-    Object.entries(value).map(([field, v]) => {
-      if (KEPT_FIELDS.has(field) && (typeof v !== 'object' || v === null)) return [field, v];
-      if (KEPT_OBJECTS.has(field) && typeof v === 'object' && v !== null) {
-        return [field, keptPart(v as object)];
-      }
-      return [field, REDACTED];
-    }),
-  );
 }
