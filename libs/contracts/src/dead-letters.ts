@@ -51,7 +51,7 @@ export class DeadLetterQueryDto extends TimeRangeQueryDto {
 
 export class DeadLetterView {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ enum: DEAD_LETTER_SERVICES }) service: DeadLetterService;
+  @ApiProperty({ enum: DEAD_LETTER_SERVICES, type: String }) service: string;
   @ApiProperty({
     description: 'The consumer that gave up (a service), or "unroutable" / "outbox-relay"',
   })

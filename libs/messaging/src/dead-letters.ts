@@ -12,7 +12,6 @@ import {
   type DeadLetterDetail,
   type DeadLetterPage,
   type DeadLetterReason,
-  type DeadLetterService,
   type DeadLetterView,
   type RpcService,
 } from '@kanta/contracts';
@@ -26,7 +25,8 @@ export interface DeadLettersOptions {
   broker: BrokerConnection;
   /** The service's schema, holding `dead_letters`. */
   schema: string;
-  service: DeadLetterService;
+  /** The service keeping them (DEAD_LETTER_SERVICES), which names its queues. */
+  service: string;
   eventsExchange: string;
   queuePrefix?: string;
   logger: MessagingLogger;
@@ -161,6 +161,11 @@ export class DeadLetters {
       this.setup(ch),
     );
     this.channel.on('closed', (ch: ConfirmChannel) => this.consumerTags.delete(ch));
+  }
+
+  /** Resolves once its queues are declared and drained (for tests and start-up checks). */
+  async ready(timeoutMs = 10_000): Promise<void> {
+    await this.channel?.ready(timeoutMs);
   }
 
   async stop(): Promise<void> {

@@ -9,7 +9,6 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createLogger, readConfig, readInfrastructureConfig } from '@kanta/platform';
-import type { DeadLetterService } from '@kanta/contracts';
 import { BrokerConnection, type BrokerHealth, type MessagingLogger } from './broker-connection';
 import { DeadLetters } from './dead-letters';
 import { EventConsumer } from './event-consumer';
@@ -218,7 +217,7 @@ export class MessagingModule {
               dataSource,
               broker,
               schema: o.schema,
-              service: o.service as DeadLetterService,
+              service: o.service,
               eventsExchange: o.eventsExchange,
               queuePrefix: o.queuePrefix,
               logger: o.logger,

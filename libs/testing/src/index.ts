@@ -4,3 +4,4 @@ export * from './problem-of';
 export * from './eventually';
 export * from './held-batch';
 export * from './ts-child';
+export * from './dead-letters';

@@ -23,6 +23,8 @@ import {
 } from './customers/customer-labels.controller';
 import { CustomersController } from './customers/customers.controller';
 import { CustomersService } from './customers/customers.service';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { DeadLettersGateway } from './dead-letters/dead-letters.service';
 import { DuplicatesController } from './customers/duplicates.controller';
 import { GATEWAY_SCHEMA, gatewaySchema } from './database/schema';
 import { HealthController } from './health/health.controller';
@@ -101,6 +103,7 @@ export class AppModule {
         VehiclesController,
         VisitsController,
         PartnerController,
+        DeadLettersController,
         HealthController,
       ],
       providers: [
@@ -126,6 +129,7 @@ export class AppModule {
         VehiclesGateway,
         PartnerKeys,
         PartnerEvents,
+        DeadLettersGateway,
         HealthService,
       ],
     };
