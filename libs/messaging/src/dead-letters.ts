@@ -406,7 +406,7 @@ export class DeadLetters {
 
   /** The superadmin acts on no customer: the envelope without its personal fields, no body. */
   private detail(row: DeadLetterRow, redacted: boolean): DeadLetterDetail {
-    const envelope = parseObject(row.body ?? Buffer.alloc(0));
+    const envelope = looseEnvelope(row.body ?? Buffer.alloc(0));
     if (redacted) {
       return {
         ...this.view(row),
@@ -528,7 +528,7 @@ function recordOf(
   const p = message.properties;
   const h = p.headers ?? {};
   const routingKey = stringHeader(h, HEADERS.originalRoutingKey) ?? message.fields.routingKey;
-  const envelope = parseObject(message.content);
+  const envelope = looseEnvelope(message.content);
   const uuidOf = (value: unknown): string | null =>
     typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : null;
   const headers: Record<string, string | number | boolean> = {};
@@ -575,7 +575,8 @@ function recordOf(
   };
 }
 
-function parseObject(content: Buffer): Record<string, unknown> | null {
+/** A message's body as a JSON object, or null: what a dead message may be is not known. */
+export function looseEnvelope(content: Buffer): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(content.toString('utf8'));
     return typeof value === 'object' && value !== null && !Array.isArray(value)

@@ -10,7 +10,7 @@ import {
   type RejectedPartnerEventPage,
   type RejectedPartnerEventView,
 } from '@kanta/contracts';
-import { EventConsumer, type InvalidMessage } from '@kanta/messaging';
+import { EventConsumer, looseEnvelope, type InvalidMessage } from '@kanta/messaging';
 import { RpcCaller, RpcData, RpcProblem, uuidv7 } from '@kanta/platform';
 import { requireTenant } from '../caller-access';
 import { decodeCursor, isUuid, pageOf } from '../cursor';
@@ -55,7 +55,7 @@ export class RejectedPartnerEvents implements OnModuleInit {
   }
 
   async record(message: InvalidMessage): Promise<void> {
-    const envelope = parseLoosely(message.content);
+    const envelope = looseEnvelope(message.content);
     const type = typeof envelope?.type === 'string' ? envelope.type : message.routingKey;
     if (!type.startsWith('partner.')) return;
     const tenantId =
@@ -151,15 +151,4 @@ function toView(row: RejectedRow): RejectedPartnerEventView {
     receivedAt: new Date(row.received_at).toISOString(),
     payload: row.payload,
   };
-}
-
-function parseLoosely(content: Buffer): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(content.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
-  }
 }
