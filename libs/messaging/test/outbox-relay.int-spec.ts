@@ -269,6 +269,45 @@ describe('OutboxRelay', () => {
     await probe.channel.deleteQueue(full);
   });
 
+  it('sets aside a row larger than the broker takes (its max_message_size, 128 MiB here) and publishes the rows behind it at once', async () => {
+    const queue = await probe.bindProbeQueue(exchange, 'customers.customer.created.v1');
+    const before = await enqueue(Array.from({ length: 10 }, (_, i) => created(`b${i}`)));
+    const [huge] = await enqueue([created('huge')]);
+    // Made in the database: 129 MiB of customer number, one byte past what the broker accepts.
+    await database.dataSource.query(
+      `UPDATE "${SCHEMA}".outbox
+          SET envelope = jsonb_set(envelope, '{payload,customerNumber}', to_jsonb(repeat('9', 129 * 1024 * 1024)))
+        WHERE event_id = $1`,
+      [huge.eventId],
+    );
+    const after = await enqueue(Array.from({ length: 10 }, (_, i) => created(`a${i}`)));
+    const started = Date.now();
+    newRelay({ refusalBackoff: { initialMs: 60_000, maxMs: 60_000 } }).start();
+
+    await waitFor(
+      () => probe.messageCount(queue),
+      (n) => n === before.length + after.length,
+      { timeoutMs: 60_000 },
+    );
+    const tookMs = Date.now() - started;
+    const [row] = await waitFor(
+      () =>
+        database.dataSource.query<{ last_error: string; refusals: number; aside: boolean }[]>(
+          `SELECT last_error, refusals, next_attempt_at IS NOT NULL AS aside
+             FROM "${SCHEMA}".outbox WHERE published_at IS NULL`,
+        ),
+      (rows) => rows.length === 1 && rows[0].refusals === 1,
+      { timeoutMs: 60_000 },
+    );
+
+    expect(row.aside).toBe(true);
+    expect(row.last_error).toMatch(/message size|channel closed/i);
+    expect(tookMs).toBeLessThan(20_000);
+    await database.dataSource.query(`DELETE FROM "${SCHEMA}".outbox WHERE event_id = $1`, [
+      huge.eventId,
+    ]);
+  }, 90_000);
+
   it('keeps an event that no queue is bound for in the unroutable queue', async () => {
     newRelay().start();
     const [envelope] = await enqueue([created('nobody-listens')]);
