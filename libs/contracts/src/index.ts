@@ -12,5 +12,6 @@ export * from './page.dto';
 export * from './phone';
 export * from './stations';
 export * from './text';
-export * from './rpc-health';
+export * from './rpc-services';
 export * from './uuid';
+export * from './dead-letters';

@@ -19,7 +19,6 @@ export const RPC_SERVICES = Object.keys(RPC_QUEUES) as RpcService[];
 
 /** The class an operation's data is validated with at the service's edge. */
 export type RpcDataClass<T> = new () => T;
-
 declare const ANSWER: unique symbol;
 
 /** What an operation answers, as a type only: `answers<CustomerView>()`. */

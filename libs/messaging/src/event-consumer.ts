@@ -125,7 +125,7 @@ export class InvalidEventError extends Error {
 /**
  * Consumes a service's event queue with manual acks. Per message: validate against the
  * contracts (invalid → DLQ at once, retrying cannot fix it); in one transaction record
- * (event_id, consumer) in the inbox and run the handlers (an event already in the inbox is
+ * (event_id, consumer, tenant) in the inbox and run the handlers (an event already in the inbox is
  * acked and skipped); ack only after the commit. A failed attempt is republished to the retry
  * queue with its attempt count and the original acked, so the main queue moves on at once: a
  * poison message never holds up the ones behind it. After `maxAttempts` it goes to the DLQ.
@@ -347,8 +347,13 @@ export class EventConsumer {
     for (const delivery of batch) {
       const { message } = delivery;
       const validation = this.validator.validate(message.content);
-      if (!validation.valid || numberHeader(message.properties.headers, HEADERS.attempts) > 0) {
-        // Invalid (dead-lettered at once) or retried: the one-message path says how.
+      const headers = message.properties.headers;
+      if (
+        !validation.valid ||
+        numberHeader(headers, HEADERS.attempts) > 0 ||
+        stringHeader(headers, HEADERS.replayOf) !== undefined
+      ) {
+        // Invalid (dead-lettered at once), retried or replayed: the one-message path says how.
         alone.push({ ...delivery, validation });
         continue;
       }
@@ -378,26 +383,40 @@ export class EventConsumer {
   /** One transaction for the batch: inbox rows for all, then every handler; throws to roll back. */
   private async handleBatch(batch: ValidDelivery[]): Promise<void> {
     const { schema } = this.options;
-    // Sorted, so two transactions inserting overlapping ids wait for each other, never deadlock.
-    const byId = new Map<string, ValidDelivery>();
+    // Sorted, so two transactions inserting overlapping keys wait for each other, never deadlock.
+    const byKey = new Map<string, ValidDelivery>();
     for (const delivery of batch) {
-      if (!byId.has(delivery.event.eventId)) byId.set(delivery.event.eventId, delivery);
+      const key = inboxKey(delivery.event.eventId, delivery.event.tenantId);
+      if (!byKey.has(key)) byKey.set(key, delivery);
     }
-    const ids = [...byId.keys()].sort();
+    const keys = [...byKey.keys()].sort();
+    const events = keys.map((key) => byKey.get(key)!.event);
     await this.options.dataSource.transaction(async (manager) => {
       // A duplicate, in this batch or committed or in flight elsewhere, returns no row (an
       // uncommitted one is waited for first), so each event's handlers run once.
-      const inserted = await manager.query<{ event_id: string }[]>(
-        `INSERT INTO "${schema}".inbox (event_id, consumer, event_type)
-         SELECT e.id, $2, e.type FROM unnest($1::uuid[], $3::text[]) AS e(id, type)
-         ON CONFLICT (event_id, consumer) DO NOTHING RETURNING event_id`,
-        [ids, this.consumer, ids.map((id) => byId.get(id)!.event.type)],
+      const inserted = await manager.query<{ event_id: string; tenant_id: string | null }[]>(
+        `INSERT INTO "${schema}".inbox (tenant_id, event_id, consumer, event_type)
+         SELECT e.tenant, e.id, $3, e.type
+           FROM unnest($1::uuid[], $2::uuid[], $4::text[]) WITH ORDINALITY AS e(tenant, id, type, n)
+          WHERE NOT EXISTS (${RECORDED_FOR_ANY_TENANT(schema, 'e.id', '$3')})
+          ORDER BY e.n
+         ON CONFLICT (event_id, consumer, tenant_id) DO NOTHING RETURNING event_id, tenant_id`,
+        [
+          events.map((e) => e.tenantId),
+          events.map((e) => e.eventId),
+          this.consumer,
+          events.map((e) => e.type),
+        ],
       );
-      const fresh = new Set(inserted.map((row) => row.event_id));
-      const events = [...byId.values()].filter((d) => fresh.has(d.event.eventId));
+      const fresh = new Set(inserted.map((row) => inboxKey(row.event_id, row.tenant_id)));
+      const deliveries = [...byKey.values()].filter((d) =>
+        fresh.has(inboxKey(d.event.eventId, d.event.tenantId)),
+      );
       const context = { manager, attempt: 1, lastAttempt: this.maxAttempts <= 1 };
       for (const registration of this.registrations) {
-        const mine = events.filter((d) => d.handlers.includes(registration)).map((d) => d.event);
+        const mine = deliveries
+          .filter((d) => d.handlers.includes(registration))
+          .map((d) => d.event);
         if (mine.length === 0) continue;
         if (registration.batch) await registration.handler(mine, context);
         else for (const event of mine) await registration.handler(event, context);
@@ -444,7 +463,7 @@ export class EventConsumer {
     const event = validation.event;
     let outcome: Outcome;
     try {
-      outcome = await this.handle(event, failedBefore + 1);
+      outcome = await this.handle(event, failedBefore + 1, stringHeader(headers, HEADERS.replayOf));
     } catch (error) {
       if (error instanceof InvalidEventError) {
         await this.refuse(ch, message, error.message, 'handler', failedBefore, routingKey);
@@ -503,17 +522,27 @@ export class EventConsumer {
     await this.deadLetter(ch, message, 'invalid-message', reason, failedBefore, routingKey);
   }
 
-  private async handle(event: KnownEventEnvelope, attempt: number): Promise<Outcome> {
+  /** `replayOf`: the dead letter this message was replayed from, deleted once it is handled. */
+  private async handle(
+    event: KnownEventEnvelope,
+    attempt: number,
+    replayOf: string | undefined,
+  ): Promise<Outcome> {
     const handlers = this.handlersOf(event.type);
     if (handlers.length === 0) return 'no-handler';
     const { schema } = this.options;
     return this.options.dataSource.transaction(async (manager) => {
+      if (replayOf !== undefined && UUID.test(replayOf)) {
+        // In the transaction: the dead letter goes if and only if the event has had its effect.
+        await manager.query(`DELETE FROM "${schema}".dead_letters WHERE id = $1`, [replayOf]);
+      }
       // A concurrent duplicate blocks here on the first one's uncommitted row and then sees
       // the conflict, so two deliveries of one event never both run the handler.
       const inserted = await manager.query<unknown[]>(
-        `INSERT INTO "${schema}".inbox (event_id, consumer, event_type) VALUES ($1, $2, $3)
-         ON CONFLICT (event_id, consumer) DO NOTHING RETURNING 1`,
-        [event.eventId, this.consumer, event.type],
+        `INSERT INTO "${schema}".inbox (tenant_id, event_id, consumer, event_type)
+         SELECT $1, $2, $3, $4 WHERE NOT EXISTS (${RECORDED_FOR_ANY_TENANT(schema, '$2', '$3')})
+         ON CONFLICT (event_id, consumer, tenant_id) DO NOTHING RETURNING 1`,
+        [event.tenantId, event.eventId, this.consumer, event.type],
       );
       if (inserted.length === 0) return 'duplicate';
       const context = { manager, attempt, lastAttempt: attempt >= this.maxAttempts };
@@ -605,6 +634,21 @@ function publishConfirmed(
       reject(error instanceof Error ? error : new Error(String(error)));
     }
   });
+}
+
+/**
+ * An inbox row recorded before the inbox kept tenants (`any_tenant`): it stands for its event id
+ * in every tenant, so an event handled before the migration is still skipped when it comes again.
+ */
+const RECORDED_FOR_ANY_TENANT = (schema: string, eventId: string, consumer: string): string =>
+  `SELECT 1 FROM "${schema}".inbox o
+    WHERE o.event_id = ${eventId} AND o.consumer = ${consumer} AND o.any_tenant`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The inbox's key of an event: its id within its tenant (or within no tenant). */
+function inboxKey(eventId: string, tenantId: string | null): string {
+  return `${eventId.toLowerCase()}/${tenantId?.toLowerCase() ?? ''}`;
 }
 
 function ack(ch: ConfirmChannel, message: ConsumeMessage): void {

@@ -11,3 +11,4 @@ export * from './service-health';
 export * from './known-stations';
 export * from './command-log';
 export * from './known-customers';
+export * from './dead-letters';

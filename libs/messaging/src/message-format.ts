@@ -18,6 +18,8 @@ export const HEADERS = {
   deadReason: 'x-kanta-dead-reason',
   consumer: 'x-kanta-consumer',
   deadAt: 'x-kanta-dead-at',
+  /** On a message replayed from a dead letter: the dead letter's id, deleted once it is handled. */
+  replayOf: 'x-kanta-replay-of',
 } as const;
 
 export type DeadReason = 'handler-failed' | 'invalid-message';

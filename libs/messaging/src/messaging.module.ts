@@ -11,6 +11,7 @@ import { DataSource } from 'typeorm';
 import { createLogger, readConfig, readInfrastructureConfig } from '@kanta/platform';
 import { CommandLog } from './command-log';
 import { BrokerConnection, type BrokerHealth, type MessagingLogger } from './broker-connection';
+import { DeadLetters } from './dead-letters';
 import { EventConsumer } from './event-consumer';
 import { Outbox } from './outbox';
 import { OutboxRelay, type WaitingTable } from './outbox-relay';
@@ -51,6 +52,11 @@ export interface MessagingModuleOptions {
    * its schema, created by `commandLogTableV1Up`) and clean up the log's expired rows.
    */
   commandLog?: boolean;
+  /**
+   * Keep the events exchange's unroutable queue as dead letters (reason `unroutable`) in this
+   * service's schema: one service does, the gateway.
+   */
+  keepUnroutable?: boolean;
   /** How long bootstrap waits for the broker before going on without it (it reconnects). */
   startupTimeoutMs?: number;
   logger?: MessagingLogger;
@@ -115,6 +121,7 @@ export class MessagingLifecycle
     private readonly broker: BrokerConnection,
     private readonly relay: OutboxRelay,
     private readonly consumer: EventConsumer,
+    private readonly deadLetters: DeadLetters,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -124,10 +131,12 @@ export class MessagingLifecycle
     });
     if (this.options.relay !== false) this.relay.start();
     if (this.consumer.patterns.length > 0) await this.consumer.start(timeout);
+    this.deadLetters.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.consumer.stop();
+    await this.deadLetters.stop();
     await this.relay.stop();
   }
 
@@ -207,6 +216,28 @@ export class MessagingModule {
           inject: [DataSource],
           useFactory: (dataSource: DataSource) => new CommandLog(dataSource, options.schema),
         },
+        {
+          provide: DeadLetters,
+          inject: [MESSAGING_OPTIONS, DataSource, BrokerConnection, EventConsumer],
+          useFactory: (
+            o: ResolvedMessagingOptions,
+            dataSource: DataSource,
+            broker: BrokerConnection,
+            consumer: EventConsumer,
+          ) =>
+            new DeadLetters({
+              dataSource,
+              broker,
+              schema: o.schema,
+              service: o.service,
+              eventsExchange: o.eventsExchange,
+              queuePrefix: o.queuePrefix,
+              logger: o.logger,
+              // Read when it starts, after every handler has been registered.
+              keepDlq: () => consumer.patterns.length > 0,
+              keepUnroutable: o.keepUnroutable ?? false,
+            }),
+        },
         MessagingHealth,
         MessagingLifecycle,
       ],
@@ -217,6 +248,7 @@ export class MessagingModule {
         OutboxRelay,
         EventConsumer,
         CommandLog,
+        DeadLetters,
         MessagingHealth,
       ],
     };

@@ -7,6 +7,7 @@ import type {
 } from 'typeorm';
 import type { BrokerConnection, ManagedChannel, MessagingLogger } from './broker-connection';
 import { errorText, eventPublishOptions, type OutgoingEvent } from './message-format';
+import { insertDeadLetter } from './dead-letters';
 import { OUTBOX_WRITTEN } from './outbox';
 import { assertEventExchange } from './topology';
 
@@ -36,6 +37,15 @@ export interface OutboxRelayOptions {
   confirmTimeoutMs?: number;
   /** Backoff after a failed batch: doubles from `initial` up to `max`, with jitter. */
   backoff?: { initialMs: number; maxMs: number };
+  /**
+   * A row the broker or the client refuses while the broker is up (a nack, a message the broker
+   * closes the channel on, one the client cannot encode) is set aside and tried alone, on a
+   * channel of its own, after this backoff (default 1 s doubling to 60 s); after `maxRefusals`
+   * (default 5) refusals it is parked as a dead letter (`unpublishable`). The rows behind it go
+   * on meanwhile.
+   */
+  refusalBackoff?: { initialMs: number; maxMs: number };
+  maxRefusals?: number;
   /**
    * Published rows are kept this long (default 7 days: enough to look into what was sent) and
    * then deleted, checked every `cleanupIntervalMs` (default 10 minutes), so the outbox stays
@@ -80,6 +90,8 @@ const COMMAND_RETENTION_MS = 3600 * 1000;
 interface OutboxRow {
   id: string;
   event_id: string;
+  tenant_id: string | null;
+  refusals: number;
   type: string;
   producer: string;
   correlation_id: string | null;
@@ -107,7 +119,13 @@ export class OutboxRelay {
   private cleanup: Promise<number> | undefined;
   private readonly confirmTimeoutMs: number;
   private readonly backoff: { initialMs: number; maxMs: number };
+  private readonly refusalBackoff: { initialMs: number; maxMs: number };
+  private readonly maxRefusals: number;
   private channel: ManagedChannel | undefined;
+  /** Publishes refused rows one at a time, so a row the broker closes a channel on harms no other. */
+  private aside: ManagedChannel | undefined;
+  private asideLoop: Promise<void> | undefined;
+  private wakeAside: (() => void) | undefined;
   /** Wakes the relay when a transaction that wrote to the outbox commits (see Outbox). */
   private readonly commitWatcher: EntitySubscriberInterface = {
     afterTransactionCommit: (event: TransactionCommitEvent) => {
@@ -135,6 +153,8 @@ export class OutboxRelay {
     this.waitRetentionMs = options.waitRetentionMs ?? 30 * 24 * 3600 * 1000;
     this.confirmTimeoutMs = options.confirmTimeoutMs ?? 15_000;
     this.backoff = options.backoff ?? { initialMs: 250, maxMs: 15_000 };
+    this.refusalBackoff = options.refusalBackoff ?? { initialMs: 1000, maxMs: 60_000 };
+    this.maxRefusals = options.maxRefusals ?? 5;
   }
 
   /** Events this instance has published and marked since it started. */
@@ -154,6 +174,12 @@ export class OutboxRelay {
     );
     this.channel.on('ready', () => this.wake('broker'));
     this.channel.on('return', (messageId: string) => this.returned.add(messageId));
+    this.aside = this.options.broker.openChannel(
+      `outbox-relay-aside:${this.options.schema}`,
+      (ch) => assertEventExchange(ch, this.options.eventsExchange).then(() => undefined),
+    );
+    this.aside.on('return', (messageId: string) => this.returned.add(messageId));
+    this.asideLoop = this.runAside();
     this.options.dataSource.subscribers.push(this.commitWatcher);
     // Rows committed before the start are picked up by the first pass.
     this.loop = this.run();
@@ -240,15 +266,20 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake('stop');
+    this.wakeAside?.();
     clearInterval(this.cleanupTimer);
     await this.cleanup;
     await this.loop;
+    await this.asideLoop;
     this.loop = undefined;
+    this.asideLoop = undefined;
     const subscribers = this.options.dataSource.subscribers;
     const index = subscribers.indexOf(this.commitWatcher);
     if (index >= 0) subscribers.splice(index, 1);
     await this.channel?.close();
+    await this.aside?.close();
     this.channel = undefined;
+    this.aside = undefined;
   }
 
   private async run(): Promise<void> {
@@ -293,10 +324,8 @@ export class OutboxRelay {
     let failure: string | undefined;
     const count = await dataSource.transaction(async (manager) => {
       const rows = await manager.query<OutboxRow[]>(
-        `SELECT id, event_id, type, envelope->>'producer' AS producer,
-                envelope->>'correlationId' AS correlation_id, envelope::text AS body
-           FROM "${schema}".outbox
-          WHERE published_at IS NULL
+        `SELECT ${ROW_COLUMNS} FROM "${schema}".outbox
+          WHERE published_at IS NULL AND next_attempt_at IS NULL
           ORDER BY id
           LIMIT $1
             FOR UPDATE SKIP LOCKED`,
@@ -309,6 +338,18 @@ export class OutboxRelay {
       const confirmed = rows.filter((_, i) => results[i] === null).map((row) => row.id);
       const failed = rows.filter((_, i) => results[i] !== null);
       await markPublished(manager, schema, confirmed);
+      if (failed.length > 0 && channel && !results.includes(NO_CONFIRM) && (await this.stillUp())) {
+        // Refused with the broker up: by the row itself, or by the channel one row closed. Which
+        // one is told apart aside, one row at a time; the batches behind go on meanwhile.
+        await manager.query(
+          `UPDATE "${schema}".outbox SET attempts = attempts + 1, last_error = $2,
+             next_attempt_at = now() WHERE id = ANY($1::bigint[])`,
+          [failed.map((row) => row.id), results.find((r) => r !== null)],
+        );
+        this.published += confirmed.length;
+        this.wakeAside?.();
+        return rows.length;
+      }
       if (failed.length > 0) {
         failure = results.find((r) => r !== null) ?? 'publish failed';
         await manager.query(
@@ -337,13 +378,7 @@ export class OutboxRelay {
     const confirms = rows.map(
       (row) =>
         new Promise<string | null>((resolve) => {
-          const event: OutgoingEvent = {
-            eventId: row.event_id,
-            type: row.type,
-            producer: row.producer,
-            correlationId: row.correlation_id,
-            body: Buffer.from(row.body, 'utf8'),
-          };
+          const event = outgoingEvent(row);
           try {
             // The return value only signals a full socket buffer; a batch is bounded, so the
             // buffer is allowed to grow by one batch rather than waiting for 'drain'.
@@ -364,8 +399,116 @@ export class OutboxRelay {
     });
     const settled = await Promise.race([Promise.all(confirms), timeout]);
     clearTimeout(timer);
-    if (settled === 'timeout') return rows.map(() => 'no publisher confirm in time');
+    if (settled === 'timeout') return rows.map(() => NO_CONFIRM);
     return settled;
+  }
+
+  private brokerUp(): boolean {
+    return this.options.broker.isConnected();
+  }
+
+  /**
+   * Whether the connection outlived a failed batch: a lost connection closes its channels a
+   * moment before it reports itself down, and an outage is nobody's refusal.
+   */
+  private async stillUp(): Promise<boolean> {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return this.brokerUp();
+  }
+
+  /** Rows set aside, each tried alone when its time comes, until published or parked. */
+  private async runAside(): Promise<void> {
+    while (!this.stopping) {
+      let tried = 0;
+      try {
+        tried = await this.relayAside();
+      } catch (error) {
+        this.options.logger.warn(
+          { schema: this.options.schema, err: errorText(error) },
+          'outbox rows set aside not tried',
+        );
+      }
+      if (tried === 0) await this.pause(this.pollIntervalMs);
+    }
+  }
+
+  private async relayAside(): Promise<number> {
+    const { dataSource, schema } = this.options;
+    return dataSource.transaction(async (manager) => {
+      const rows = await manager.query<OutboxRow[]>(
+        `SELECT ${ROW_COLUMNS} FROM "${schema}".outbox
+          WHERE published_at IS NULL AND next_attempt_at <= now()
+          ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED`,
+      );
+      let tried = 0;
+      for (const row of rows) {
+        if (this.stopping) break;
+        const channel = await this.aside?.ready(2000).catch(() => undefined);
+        if (!channel || !this.brokerUp()) break;
+        const [result] = await this.publishBatch(channel, [row]);
+        tried += 1;
+        if (result === null) {
+          await markPublished(manager, schema, [row.id]);
+          this.published += 1;
+        } else if (result === NO_CONFIRM || !this.brokerUp()) {
+          break;
+        } else if (row.refusals + 1 >= this.maxRefusals) {
+          await this.park(manager, row, result);
+        } else {
+          await manager.query(
+            `UPDATE "${schema}".outbox SET attempts = attempts + 1, refusals = refusals + 1,
+               last_error = $2, next_attempt_at = now() + $3 * interval '1 millisecond'
+             WHERE id = $1`,
+            [row.id, result, backoffDelay(row.refusals + 1, this.refusalBackoff)],
+          );
+        }
+      }
+      return tried;
+    });
+  }
+
+  /** A row refused `maxRefusals` times leaves the outbox for the dead letters. */
+  private async park(manager: EntityManager, row: OutboxRow, reason: string): Promise<void> {
+    const event = outgoingEvent(row);
+    const properties = eventPublishOptions(event);
+    await insertDeadLetter(manager, this.options.schema, {
+      tenantId: row.tenant_id,
+      consumer: 'outbox-relay',
+      reason: 'unpublishable',
+      eventId: row.event_id,
+      eventType: row.type,
+      routingKey: row.type,
+      lastError: reason,
+      attempts: row.refusals + 1,
+      body: event.body,
+      properties: {
+        messageId: properties.messageId,
+        correlationId: properties.correlationId,
+        appId: properties.appId,
+        type: properties.type,
+        contentType: properties.contentType,
+        contentEncoding: properties.contentEncoding,
+        headers: properties.headers as Record<string, string>,
+      },
+    });
+    await manager.query(`DELETE FROM "${this.options.schema}".outbox WHERE id = $1`, [row.id]);
+    this.options.logger.warn(
+      { schema: this.options.schema, eventId: row.event_id, type: row.type, err: reason },
+      'outbox row parked as a dead letter: it could not be published',
+    );
+  }
+
+  /** Waits, cut short by a stop or by rows set aside. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wakeAside = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeAside = done;
+    });
   }
 
   private sleep(ms: number, wakeOnNotify: boolean): Promise<void> {
@@ -393,6 +536,22 @@ export class OutboxRelay {
       };
     });
   }
+}
+
+const ROW_COLUMNS = `id, event_id, tenant_id, refusals, type, envelope->>'producer' AS producer,
+  envelope->>'correlationId' AS correlation_id, envelope::text AS body`;
+
+/** A batch's publishes whose confirms did not come in time: the broker's trouble, not a row's. */
+const NO_CONFIRM = 'no publisher confirm in time';
+
+function outgoingEvent(row: OutboxRow): OutgoingEvent {
+  return {
+    eventId: row.event_id,
+    type: row.type,
+    producer: row.producer,
+    correlationId: row.correlation_id,
+    body: Buffer.from(row.body, 'utf8'),
+  };
 }
 
 async function markPublished(

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { CUSTOMER_CREATED_V1, CUSTOMER_UPDATED_V1 } from '@kanta/contracts';
 import {
   EventConsumer,
@@ -8,6 +9,8 @@ import {
   type BrokerConnection,
   type EventConsumerOptions,
 } from '@kanta/messaging';
+import { spawnTsChild } from '@kanta/testing';
+import type { KillableConsumerConfig } from './killable-consumer';
 import {
   SCHEMA,
   brokerConnection,
@@ -71,22 +74,41 @@ function consumerHarness(label: string, defaults: Partial<EventConsumerOptions> 
       await h.probe.channel.waitForConfirms();
     },
     /**
-     * Publishes `count` events, stops the consumer `make` gave once some have had their effect,
-     * lets a second one from `make` finish: every event has its effect, none twice.
+     * Publishes `count` events to a consumer in a child process that stops dead when about to ack
+     * its 40th message (its transaction committed, the ack not sent), kills it with SIGKILL, lets
+     * `replacement` finish: every event has its effect, none twice, though the broker hands the
+     * replacement again what the dead one had committed.
      */
-    async expectRestartLosesNothing(make: () => EventConsumer, count: number): Promise<void> {
-      const first = make();
-      await first.start();
-      const events = Array.from({ length: count }, (_, i) =>
-        customerCreated({ customerNumber: `R${i}` }),
-      );
-      await h.publishAll(events);
+    async expectKillLosesNothing(
+      batchSize: number,
+      count: number,
+      replacement: () => EventConsumer,
+    ): Promise<void> {
+      const stallAtAck = 40;
+      const child = spawnTsChild(join(__dirname, 'killable-consumer.ts'), {
+        KANTA_CHILD: JSON.stringify({
+          settings: h.database.db.settings,
+          service: h.service,
+          exchange: h.exchange,
+          batchSize,
+          retryDelayMs: 100,
+          stallAtAck,
+        } satisfies KillableConsumerConfig),
+      });
+      try {
+        await child.line('ready');
+        await h.publishAll(
+          Array.from({ length: count }, (_, i) => customerCreated({ customerNumber: `R${i}` })),
+        );
+        await child.line('stalled');
+      } finally {
+        await child.kill9();
+      }
+      const atKill = await h.effects();
+      expect(atKill).toBeGreaterThanOrEqual(stallAtAck);
+      expect(atKill).toBeLessThan(count);
 
-      await waitFor(h.effects, (n) => n >= 40, { intervalMs: 5 });
-      await first.stop();
-      expect(await h.effects()).toBeLessThan(count);
-
-      await make().start();
+      await replacement().start();
       await waitFor(h.effects, (n) => n >= count, { timeoutMs: 20_000 });
       await sleep(300);
 
@@ -186,6 +208,30 @@ describe('EventConsumer', () => {
 
     expect(await effects()).toBe(1);
     expect(handled).toEqual([event.eventId]);
+  });
+
+  it("has the effect of two tenants' events that share an event id once each", async () => {
+    const handled: string[] = [];
+    const consumer = newConsumer().on(CUSTOMER_CREATED_V1, async (event, context) => {
+      handled.push(event.tenantId ?? 'none');
+      await recordEffect(event, context);
+    });
+    await consumer.start();
+    const first = customerCreated();
+    // Another tenant's producer derived the same id (a partner's booking number, say).
+    const second = { ...customerCreated(), eventId: first.eventId };
+
+    for (const event of [first, second, first, second]) {
+      await h.probe.publish(h.exchange, CUSTOMER_CREATED_V1, event, event.eventId);
+    }
+    await waitFor(
+      () => h.probe.messageCount(consumer.queues.main),
+      (n) => n === 0,
+    );
+    await sleep(300);
+
+    expect(handled.sort()).toEqual([first.tenantId, second.tenantId].sort());
+    expect(await effects()).toBe(2);
   });
 
   it('runs concurrent duplicates of one event once', async () => {
@@ -385,17 +431,9 @@ describe('EventConsumer', () => {
     expect(calls).toEqual(['exact:email', `pattern:${CUSTOMER_UPDATED_V1}`]);
   });
 
-  it('loses nothing and repeats nothing when stopped mid-stream and replaced by a new consumer', async () => {
-    const handler = async (
-      event: { eventId: string },
-      context: { manager: import('typeorm').EntityManager },
-    ): Promise<void> => {
-      await sleep(5);
-      await recordEffect(event, context);
-    };
-    await h.expectRestartLosesNothing(
-      () => newConsumer({ prefetch: 10 }).on(CUSTOMER_CREATED_V1, handler),
-      300,
+  it('loses nothing and repeats nothing when killed (SIGKILL) between a commit and its ack, and replaced by a new consumer', async () => {
+    await h.expectKillLosesNothing(1, 300, () =>
+      newConsumer({ prefetch: 10 }).on(CUSTOMER_CREATED_V1, recordEffect),
     );
   });
 });
@@ -424,19 +462,19 @@ describe('EventConsumer in batch mode', () => {
     event: ReturnType<typeof customerCreated>;
     /** Call first in the batch handler. */
     hold(events: { payload: { customerNumber: string } }[]): Promise<void>;
-    /** Starts the consumer, lets the gate in, publishes `events`, then opens the gate. */
+    /** Starts the consumer (if need be), lets the gate in, publishes `events`, then opens it. */
     run(consumer: EventConsumer, events: object[]): Promise<void>;
   }
-  const gate = (): Gate => {
+  const gate = (label = 'GATE'): Gate => {
     let entered: () => void = () => undefined;
     let open: () => void = () => undefined;
     const isEntered = new Promise<void>((resolve) => (entered = resolve));
     const isOpen = new Promise<void>((resolve) => (open = resolve));
-    const event = customerCreated({ customerNumber: 'GATE' });
+    const event = customerCreated({ customerNumber: label });
     return {
       event,
       async hold(events) {
-        if (!events.some((e) => e.payload.customerNumber === 'GATE')) return;
+        if (!events.some((e) => e.payload.customerNumber === label)) return;
         entered();
         await isOpen;
       },
@@ -456,8 +494,10 @@ describe('EventConsumer in batch mode', () => {
   it('hands the waiting messages to the batch handler together, in one transaction, each event once even when the batch holds it twice', async () => {
     const batches: number[] = [];
     const held = gate();
+    const heldAgain = gate('GATE-2');
     const consumer = newConsumer().onBatch(CUSTOMER_CREATED_V1, async (events, { manager }) => {
       await held.hold(events);
+      await heldAgain.hold(events);
       batches.push(events.length);
       await recordEffects(events, manager);
     });
@@ -465,26 +505,50 @@ describe('EventConsumer in batch mode', () => {
       customerCreated({ customerNumber: `B${i}` }),
     );
     const twice = events[7];
+    const later = customerCreated({ customerNumber: 'LATER' });
 
     await held.run(consumer, [...events.slice(0, 20), twice, ...events.slice(20), twice]);
     await waitFor(effects, (n) => n === events.length + 1);
+    // Once more in a later batch, beside a fresh event: skipped there by the inbox.
+    await heldAgain.run(consumer, [twice, later]);
+    await waitFor(effects, (n) => n === events.length + 3);
     await waitFor(
       () => h.probe.messageCount(consumer.queues.main),
       (n) => n === 0,
     );
     await sleep(300);
 
-    expect(await effects()).toBe(events.length + 1);
+    expect(await effects()).toBe(events.length + 3);
     const perEvent = await h.database.dataSource.query<{ n: string }[]>(
       `SELECT count(*) AS n FROM "${SCHEMA}".effects WHERE event_id = $1`,
       [twice.eventId],
     );
     expect(perEvent[0].n).toBe('1');
-    // The gate's batch, then the 32 messages that had gathered meanwhile: 30 events.
-    expect(batches).toEqual([1, events.length]);
+    // The gate's batch, then the 32 messages that had gathered meanwhile: 30 events; the second
+    // gate's, then its two messages: one event.
+    expect(batches).toEqual([1, events.length, 1, 1]);
     expect(
       await countRows(h.database.dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".inbox`),
-    ).toBe(events.length + 1);
+    ).toBe(events.length + 3);
+  });
+
+  it("handles two tenants' events that share an event id in one batch, each once", async () => {
+    const held = gate();
+    const tenants: string[] = [];
+    const consumer = newConsumer().onBatch(CUSTOMER_CREATED_V1, async (events, { manager }) => {
+      await held.hold(events);
+      tenants.push(...events.map((e) => e.tenantId ?? 'none'));
+      await recordEffects(events, manager);
+    });
+    const first = customerCreated();
+    const second = { ...customerCreated(), eventId: first.eventId };
+
+    await held.run(consumer, [first, second, second, first]);
+    await waitFor(effects, (n) => n === 3);
+    await sleep(300);
+
+    expect(tenants.sort()).toEqual([held.event.tenantId, first.tenantId, second.tenantId].sort());
+    expect(await effects()).toBe(3);
   });
 
   it('skips an event of the batch whose inbox row was committed earlier', async () => {
@@ -495,8 +559,9 @@ describe('EventConsumer in batch mode', () => {
     });
     const seen = customerCreated();
     await h.database.dataSource.query(
-      `INSERT INTO "${SCHEMA}".inbox (event_id, consumer, event_type) VALUES ($1, $2, $3)`,
-      [seen.eventId, h.service, CUSTOMER_CREATED_V1],
+      `INSERT INTO "${SCHEMA}".inbox (tenant_id, event_id, consumer, event_type)
+       VALUES ($1, $2, $3, $4)`,
+      [seen.tenantId, seen.eventId, h.service, CUSTOMER_CREATED_V1],
     );
     const fresh = Array.from({ length: 5 }, () => customerCreated());
 
@@ -667,17 +732,11 @@ describe('EventConsumer in batch mode', () => {
     expect(transactions.size).toBe(1);
   });
 
-  it('loses nothing and repeats nothing when stopped mid-stream and replaced by a new consumer', async () => {
-    const handler = async (
-      events: { eventId: string }[],
-      { manager }: { manager: import('typeorm').EntityManager },
-    ): Promise<void> => {
-      await sleep(5);
-      await recordEffects(events, manager);
-    };
-    await h.expectRestartLosesNothing(
-      () => newConsumer({ batchSize: 10 }).onBatch(CUSTOMER_CREATED_V1, handler),
-      600,
+  it('loses nothing and repeats nothing when killed (SIGKILL) between a batch commit and its acks, and replaced by a new consumer', async () => {
+    await h.expectKillLosesNothing(10, 600, () =>
+      newConsumer({ batchSize: 10 }).onBatch(CUSTOMER_CREATED_V1, (events, { manager }) =>
+        recordEffects(events, manager),
+      ),
     );
   });
 });

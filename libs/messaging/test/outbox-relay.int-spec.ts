@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { CUSTOMER_CREATED_V1, type EventEnvelope } from '@kanta/contracts';
 import {
+  BrokerConnection,
   HEADERS,
   Outbox,
   OutboxRelay,
-  type BrokerConnection,
   type MessagingLogger,
   type OutboxEvent,
 } from '@kanta/messaging';
@@ -16,6 +16,7 @@ import {
   createdOutboxEvent,
   openBrokerProbe,
   silentLogger,
+  startBrokerProxy,
   uniqueName,
   waitFor,
   type BrokerProbe,
@@ -73,7 +74,7 @@ describe('OutboxRelay', () => {
       durable: true,
       alternateExchange: `${exchange}.unroutable`,
     });
-    await database.dataSource.query(`TRUNCATE "${SCHEMA}".outbox`);
+    await database.dataSource.query(`TRUNCATE "${SCHEMA}".outbox, "${SCHEMA}".dead_letters`);
   });
 
   afterEach(async () => {
@@ -158,6 +159,154 @@ describe('OutboxRelay', () => {
 
     expect(Date.now() - started).toBeLessThan(3000);
   });
+
+  it('marks events sent only after their confirms: published but unconfirmed, they stay unsent and go again', async () => {
+    const queue = await probe.bindProbeQueue(exchange, '#');
+    const proxy = await startBrokerProxy();
+    const proxied = new BrokerConnection({
+      url: proxy.url,
+      name: 'relay-proxied',
+      logger: silentLogger,
+    });
+    try {
+      await proxied.waitForConnect();
+      newRelay({
+        broker: proxied,
+        confirmTimeoutMs: 1000,
+        backoff: { initialMs: 100, maxMs: 200 },
+      }).start();
+      await enqueue([created('through')]);
+      await waitFor(unpublished, (n) => n === 0);
+      await probe.drain(queue);
+
+      proxy.holdReplies();
+      const envelopes = await enqueue([created('held-1'), created('held-2'), created('held-3')]);
+      // The broker has them (the probe queue does); their confirms are held back.
+      await waitFor(
+        () => probe.messageCount(queue),
+        (n) => n === envelopes.length,
+      );
+      await waitFor(
+        () =>
+          database.dataSource.query<{ last_error: string | null }[]>(
+            `SELECT last_error FROM "${SCHEMA}".outbox WHERE published_at IS NULL`,
+          ),
+        (rows) =>
+          rows.length === 3 && rows.every((r) => r.last_error === 'no publisher confirm in time'),
+      );
+
+      proxy.release();
+      await waitFor(unpublished, (n) => n === 0);
+      const ids = (await probe.drain(queue)).map((m) => String(m.properties.messageId));
+      // Published twice, at least once, never marked without a confirm.
+      for (const envelope of envelopes) {
+        expect(ids.filter((id) => id === envelope.eventId).length).toBeGreaterThanOrEqual(2);
+      }
+    } finally {
+      await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+      await proxied.close();
+      await proxy.close();
+    }
+  });
+
+  it('sets aside a row the broker or the client refuses, parks it as a dead letter after its refusals, and holds up none behind it', async () => {
+    const queue = await probe.bindProbeQueue(exchange, 'customers.customer.created.v1');
+    // A real refusal by the broker: every message of this type goes to a full queue that
+    // rejects publishes, so the broker nacks it.
+    const refusedType = 'customers.customer.updated.v1';
+    const full = uniqueName('full');
+    await probe.channel.assertQueue(full, {
+      durable: false,
+      arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' },
+    });
+    await probe.channel.bindQueue(full, exchange, refusedType);
+    const nacked = { ...created('nacked'), type: refusedType } as unknown as OutboxEvent;
+    // And one the client cannot send: a correlation id longer than AMQP's short string.
+    const unsendable = created('unsendable', 'c'.repeat(300));
+    const good = Array.from({ length: 40 }, (_, i) => created(`g${i}`));
+    const envelopes = await enqueue([nacked, ...good.slice(0, 20), unsendable, ...good.slice(20)]);
+    const started = Date.now();
+    newRelay({ maxRefusals: 3, refusalBackoff: { initialMs: 100, maxMs: 200 } }).start();
+
+    await waitFor(
+      () => probe.messageCount(queue),
+      (n) => n === good.length,
+    );
+    const goodAt = Date.now() - started;
+    const parked = await waitFor(
+      () =>
+        database.dataSource.query<
+          {
+            event_id: string;
+            reason: string;
+            attempts: number;
+            last_error: string;
+            consumer: string;
+          }[]
+        >(
+          `SELECT event_id, reason, attempts, last_error, consumer FROM "${SCHEMA}".dead_letters ORDER BY event_id`,
+        ),
+      (rows) => rows.length === 2,
+    );
+
+    expect(goodAt).toBeLessThan(3000);
+    expect(parked).toEqual(
+      [
+        { event_id: envelopes[0].eventId, last_error: 'Error: message nacked' },
+        {
+          event_id: envelopes[21].eventId,
+          last_error: expect.stringContaining("Field 'correlationId' is the wrong type"),
+        },
+      ]
+        .map((r) => ({ ...r, reason: 'unpublishable', attempts: 3, consumer: 'outbox-relay' }))
+        .sort((a, b) => a.event_id.localeCompare(b.event_id)),
+    );
+    // Parked rows leave the outbox; the good ones are marked.
+    expect(
+      await countRows(database.dataSource, `SELECT count(*) AS n FROM "${SCHEMA}".outbox`),
+    ).toBe(good.length);
+    expect(await unpublished()).toBe(0);
+    await probe.channel.deleteQueue(full);
+  });
+
+  it('sets aside a row larger than the broker takes (its max_message_size, 128 MiB here) and publishes the rows behind it at once', async () => {
+    const queue = await probe.bindProbeQueue(exchange, 'customers.customer.created.v1');
+    const before = await enqueue(Array.from({ length: 10 }, (_, i) => created(`b${i}`)));
+    const [huge] = await enqueue([created('huge')]);
+    // Made in the database: 129 MiB of customer number, one byte past what the broker accepts.
+    await database.dataSource.query(
+      `UPDATE "${SCHEMA}".outbox
+          SET envelope = jsonb_set(envelope, '{payload,customerNumber}', to_jsonb(repeat('9', 129 * 1024 * 1024)))
+        WHERE event_id = $1`,
+      [huge.eventId],
+    );
+    const after = await enqueue(Array.from({ length: 10 }, (_, i) => created(`a${i}`)));
+    const started = Date.now();
+    newRelay({ refusalBackoff: { initialMs: 60_000, maxMs: 60_000 } }).start();
+
+    await waitFor(
+      () => probe.messageCount(queue),
+      (n) => n === before.length + after.length,
+      { timeoutMs: 60_000 },
+    );
+    const tookMs = Date.now() - started;
+    const [row] = await waitFor(
+      () =>
+        database.dataSource.query<{ last_error: string; refusals: number; aside: boolean }[]>(
+          `SELECT last_error, refusals, next_attempt_at IS NOT NULL AS aside
+             FROM "${SCHEMA}".outbox WHERE published_at IS NULL`,
+        ),
+      (rows) => rows.length === 1 && rows[0].refusals === 1,
+      { timeoutMs: 60_000 },
+    );
+
+    expect(row.aside).toBe(true);
+    expect(row.last_error).toMatch(/message size|channel closed/i);
+    expect(tookMs).toBeLessThan(20_000);
+    await database.dataSource.query(`DELETE FROM "${SCHEMA}".outbox WHERE event_id = $1`, [
+      huge.eventId,
+    ]);
+  }, 90_000);
 
   it('keeps an event that no queue is bound for in the unroutable queue', async () => {
     newRelay().start();

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, connect as connectTcp, type AddressInfo, type Socket } from 'node:net';
 import { connect, type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
@@ -8,6 +9,8 @@ import { createTestDatabase, type TestDatabase } from '@kanta/testing';
 import {
   BrokerConnection,
   eventTopologyNames,
+  deadLettersUp,
+  inboxByTenantUp,
   messagingTablesUp,
   serviceQueueNames,
   type MessagingLogger,
@@ -46,7 +49,13 @@ export async function createMessagingDatabase(label: string): Promise<MessagingD
   });
   await dataSource.initialize();
   await dataSource.query(`CREATE SCHEMA "${SCHEMA}"`);
-  for (const sql of messagingTablesUp(SCHEMA)) await dataSource.query(sql);
+  for (const sql of [
+    ...messagingTablesUp(SCHEMA),
+    ...inboxByTenantUp(SCHEMA),
+    ...deadLettersUp(SCHEMA),
+  ]) {
+    await dataSource.query(sql);
+  }
   await dataSource.query(
     `CREATE TABLE "${SCHEMA}".effects (
        id bigserial PRIMARY KEY,
@@ -203,4 +212,57 @@ export async function countRows(
 ): Promise<number> {
   const rows = await dataSource.query<{ n: string }[]>(sql, params);
   return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * A TCP proxy in front of the broker that can hold back everything the broker sends (replies,
+ * publisher confirms) while what the client sends still goes through: a connection whose
+ * publishes arrive and whose confirms never do, without touching the shared broker.
+ */
+export interface BrokerProxy {
+  url: string;
+  holdReplies(): void;
+  /** Sends on what was held and lets replies through again. */
+  release(): void;
+  close(): Promise<void>;
+}
+
+export async function startBrokerProxy(): Promise<BrokerProxy> {
+  const target = new URL(AMQP_URL);
+  let holding = false;
+  const links: { toClient: Socket; held: Buffer[] }[] = [];
+  const server = createServer((client) => {
+    const broker = connectTcp(Number(target.port || 5672), target.hostname);
+    const link = { toClient: client, held: [] as Buffer[] };
+    links.push(link);
+    client.on('data', (chunk) => broker.write(chunk));
+    broker.on('data', (chunk) => (holding ? link.held.push(chunk) : client.write(chunk)));
+    const end = (): void => {
+      client.destroy();
+      broker.destroy();
+    };
+    client.on('error', end).on('close', end);
+    broker.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = new URL(AMQP_URL);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return {
+    url: url.toString(),
+    holdReplies: () => {
+      holding = true;
+    },
+    release: () => {
+      holding = false;
+      for (const link of links) {
+        for (const chunk of link.held.splice(0)) link.toClient.write(chunk);
+      }
+    },
+    close: async () => {
+      for (const link of links) link.toClient.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }

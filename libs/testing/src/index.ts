@@ -6,3 +6,5 @@ export * from './held-batch';
 export * from './write-command';
 export * from './starting-gate';
 export * from './openapi-conformance';
+export * from './ts-child';
+export * from './dead-letters';

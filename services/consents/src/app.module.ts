@@ -5,6 +5,7 @@ import {
   KnownCustomers,
   MessagingModule,
   ServiceHealthCheck,
+  deadLettersController,
   serviceHealthController,
 } from '@kanta/messaging';
 import type { ConsentsAppOptions } from './app-options';
@@ -51,7 +52,11 @@ export class AppModule {
           ...options.messaging,
         }),
       ],
-      controllers: [ConsentsController, serviceHealthController('consents')],
+      controllers: [
+        ConsentsController,
+        serviceHealthController('consents'),
+        deadLettersController('consents'),
+      ],
       providers: [
         { provide: CUSTOMER_WAIT_MS, useValue: options.customerWaitMs ?? 2000 },
         { provide: KnownCustomers, useValue: new KnownCustomers(CONSENTS_SCHEMA) },

@@ -7,6 +7,7 @@ import {
   MessagingModule,
   ServiceHealthCheck,
   serviceHealthController,
+  deadLettersController,
 } from '@kanta/messaging';
 import { jobsRootOptions } from '@kanta/platform';
 import type { CustomersAppOptions } from './app-options';
@@ -76,6 +77,7 @@ export class AppModule {
         FieldRulesController,
         LabelsController,
         serviceHealthController('customers'),
+        deadLettersController('customers'),
       ],
       providers: [
         { provide: KnownStations, useValue: new KnownStations(CUSTOMERS_SCHEMA) },

@@ -197,17 +197,48 @@ describe('customers service (real Postgres)', () => {
       });
     });
 
-    it('leaves no outbox row behind when the create fails inside its transaction', async () => {
+    it('leaves no outbox row behind when the create fails after writing the customer and its event', async () => {
       const t = tenantFixture();
-      const before = await h.dataSource.query<{ n: string }[]>(
-        'SELECT count(*) AS n FROM customers.outbox',
+      // Fires at the commit, after the customer, its external ids and its event are written:
+      // the create fails as late as a create can. (DDL is the owner's: the test's own connection.)
+      await h.db.query(
+        `CREATE FUNCTION customers.fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'refused at commit'; END $$`,
       );
-      await create(t.admin, { firstName: 'A', lastName: 'B', customerNumber: 'DUP' });
-      await problemOf(create(t.admin, { firstName: 'C', lastName: 'D', customerNumber: 'DUP' }));
-      const after = await h.dataSource.query<{ n: string }[]>(
-        'SELECT count(*) AS n FROM customers.outbox',
+      await h.db.query(
+        `CREATE CONSTRAINT TRIGGER fail_at_commit AFTER INSERT ON customers.customers
+           DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+           WHEN (NEW.customer_number = 'FAIL-AT-COMMIT') EXECUTE FUNCTION customers.fail_at_commit()`,
       );
-      expect(Number(after[0].n) - Number(before[0].n)).toBe(1);
+      const events = async (): Promise<number> =>
+        Number(
+          (
+            await h.dataSource.query<{ n: string }[]>('SELECT count(*) AS n FROM customers.outbox')
+          )[0].n,
+        );
+      try {
+        const before = await events();
+        await expect(
+          create(t.admin, {
+            firstName: 'Late',
+            lastName: 'Failure',
+            customerNumber: 'FAIL-AT-COMMIT',
+            externalIds: [{ system: 'dms', id: 'late-1' }],
+          }),
+        ).rejects.toThrow('refused at commit');
+        const kept = await h.dataSource.query<unknown[]>(
+          `SELECT 1 FROM customers.customers WHERE tenant_id = $1`,
+          [t.tenantId],
+        );
+        expect(kept).toEqual([]);
+        expect(await events()).toBe(before);
+
+        await create(t.admin, { firstName: 'On', lastName: 'Time', customerNumber: 'ON-TIME' });
+        expect(await events()).toBe(before + 1);
+      } finally {
+        await h.db.query('DROP TRIGGER fail_at_commit ON customers.customers');
+        await h.db.query('DROP FUNCTION customers.fail_at_commit()');
+      }
     });
   });
 

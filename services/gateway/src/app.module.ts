@@ -24,6 +24,8 @@ import {
 } from './customers/customer-labels.controller';
 import { CustomersController } from './customers/customers.controller';
 import { CustomersService } from './customers/customers.service';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { DeadLettersGateway } from './dead-letters/dead-letters.service';
 import { DuplicatesController } from './customers/duplicates.controller';
 import { GATEWAY_SCHEMA, gatewaySchema } from './database/schema';
 import { HealthController } from './health/health.controller';
@@ -74,6 +76,8 @@ export class AppModule {
           logger: createLogger('gateway.messaging', config.logLevel),
           // Start soon without the broker (RPCs answer 503 meanwhile); the relay connects later.
           startupTimeoutMs: 2000,
+          // What no queue is bound for becomes a dead letter an admin can see (reason unroutable).
+          keepUnroutable: true,
         }),
         JwtModule.register({
           // A KeyObject, not the string: given a string, jsonwebtoken first tries to parse it as
@@ -99,6 +103,7 @@ export class AppModule {
         VehiclesController,
         VisitsController,
         PartnerController,
+        DeadLettersController,
         HealthController,
       ],
       providers: [
@@ -124,6 +129,7 @@ export class AppModule {
         PartnerKeys,
         PartnerGate,
         PartnerEvents,
+        DeadLettersGateway,
         HealthService,
       ],
     };

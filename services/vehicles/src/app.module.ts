@@ -6,6 +6,7 @@ import {
   KnownStations,
   MessagingModule,
   ServiceHealthCheck,
+  deadLettersController,
   serviceHealthController,
 } from '@kanta/messaging';
 import { VEHICLES_OPTIONS, type VehiclesAppOptions } from './app-options';
@@ -69,6 +70,7 @@ export class AppModule {
         VisitsController,
         RejectedPartnerEventsController,
         serviceHealthController('vehicles'),
+        deadLettersController('vehicles'),
       ],
       providers: [
         { provide: KnownStations, useValue: new KnownStations(VEHICLES_SCHEMA) },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import type { EventEnvelope } from '@kanta/contracts';
 import { OutboxRelay } from '@kanta/messaging';
+import { deadLetterOf } from '@kanta/testing';
 import { RejectedPartnerEvents } from '../src/partner/rejected-events';
 import { SalesService } from '../src/sales/sales.service';
 import {
@@ -319,18 +320,10 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
 
       await inOneBatch(t.tenantId, t.stationA, [good, poison, good, answer]);
       const visit = await visitByRef(t.tenantId, 'GOOD-P1', (v) => v.customer_id === customerId);
-      const dlq = `${h.queuePrefix}vehicles.events.dlq`;
-      const dead = await eventually(async () => {
-        const message = await channel.get(dlq, { noAck: true });
-        if (message && message.content.toString().includes(poison.eventId)) return message;
-        return undefined;
-      });
+      const dead = await deadLetterOf(h.dataSource, 'vehicles', poison.eventId);
 
-      expect(dead.properties.headers).toMatchObject({
-        'x-kanta-dead-reason': 'handler-failed',
-        'x-kanta-attempts': 2,
-      });
-      expect(String(dead.properties.headers?.['x-kanta-last-error'])).toContain('test_poison');
+      expect(dead).toMatchObject({ reason: 'handler-failed', attempts: 2 });
+      expect(dead.last_error).toContain('test_poison');
       expect(visit.version).toBe(2);
       // Nothing of the poison booking stayed: its vehicle went with the rolled-back attempts.
       expect((await vehicles.search(t.admin, { q: 'PSN001' })).items).toEqual([]);
@@ -1185,17 +1178,10 @@ describe('partner intake (real Postgres and RabbitMQ)', () => {
       bookingEvent(t.tenantId, t.stationA, 'GOOD-1', { customer: undefined, vehicle: undefined }),
     );
     await visitByRef(t.tenantId, 'GOOD-1');
-    const dlq = `${h.queuePrefix}vehicles.events.dlq`;
-    // The DLQ holds all four, in whatever order the consumer settled them.
-    const dead = await eventually(async () => {
-      const message = await channel.get(dlq, { noAck: true });
-      if (message && message.content.toString().includes(bad.eventId)) return message;
-      return undefined;
-    });
-    expect(dead.properties.headers?.['x-kanta-dead-reason']).toBe('invalid-message');
-    expect(String(dead.properties.headers?.['x-kanta-last-error'])).toContain(
-      '/stationId must match format "uuid"',
-    );
+    // Every one is kept as a dead letter, in whatever order the consumer settled them.
+    const dead = await deadLetterOf(h.dataSource, 'vehicles', bad.eventId);
+    expect(dead.reason).toBe('invalid-message');
+    expect(dead.last_error).toContain('/stationId must match format "uuid"');
     const admin = h.app.get(RejectedPartnerEvents);
     const page = await eventually(async () => {
       const p = await admin.list(t.admin, {});

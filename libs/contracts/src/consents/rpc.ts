@@ -1,5 +1,6 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { FieldError } from '../problem';
+import { deadLetterOperationsOf } from '../dead-letters';
 import { ByIdQuery, CustomerRef } from '../rpc-data';
 import { NoData, RpcBody, answers, rpcOperationsOf, type ServiceHealth } from '../rpc';
 import {
@@ -82,6 +83,7 @@ const { query, write } = rpcOperationsOf('consents');
 
 export const CONSENTS = {
   health: query('consents.health', NoData, answers<ServiceHealth>()),
+  deadLetters: deadLetterOperationsOf('consents'),
   publishText: write(
     'consents.text.publish',
     PublishConsentTextCommand,

@@ -16,6 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { deadLetterOperationsOf } from '../dead-letters';
 import { ByIdQuery, CustomerRef, VersionedCommand } from '../rpc-data';
 import { Nullable } from '../text';
 import { NoData, RpcBody, answers, rpcOperationsOf, type ServiceHealth } from '../rpc';
@@ -185,6 +186,7 @@ const { query, write } = rpcOperationsOf('customers');
 
 export const CUSTOMERS = {
   health: query('customers.health', NoData, answers<ServiceHealth>()),
+  deadLetters: deadLetterOperationsOf('customers'),
   create: write(
     'customers.customer.create',
     CreateCustomerCommand,

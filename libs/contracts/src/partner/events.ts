@@ -518,6 +518,39 @@ export const PARTNER_KEPT_FIELDS = [
 /** Objects of a partner payload whose kept fields are kept too (see PARTNER_KEPT_FIELDS). */
 export const PARTNER_KEPT_OBJECTS = ['prepaid', 'lines'] as const;
 
+const REDACTED = '[redacted]';
+const KEPT_FIELDS: ReadonlySet<string> = new Set(PARTNER_KEPT_FIELDS);
+const KEPT_OBJECTS: ReadonlySet<string> = new Set(PARTNER_KEPT_OBJECTS);
+const MAX_KEPT_PAYLOAD = 64 * 1024;
+
+/**
+ * A payload with every field but references, times, kinds and amounts replaced (by name, so the
+ * reader sees which), or null when it is not an object or too big: what is kept of an event for
+ * someone who may not see its personal data.
+ */
+export function redactedPartnerPayload(payload: unknown): unknown {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return null;
+  const copy = keptPart(payload);
+  return JSON.stringify(copy).length <= MAX_KEPT_PAYLOAD ? copy : null;
+}
+
+function keptPart(value: object): unknown {
+  if (Array.isArray(value)) {
+    return value.map((item: unknown) =>
+      typeof item === 'object' && item !== null ? keptPart(item) : REDACTED,
+    );
+  }
+  return Object.fromEntries(
+    Object.entries(value).map(([field, v]) => {
+      if (KEPT_FIELDS.has(field) && (typeof v !== 'object' || v === null)) return [field, v];
+      if (KEPT_OBJECTS.has(field) && typeof v === 'object' && v !== null) {
+        return [field, keptPart(v as object)];
+      }
+      return [field, REDACTED];
+    }),
+  );
+}
+
 const RULE_TEXT = {
   phone: 'customer.phone must be a number that can exist',
   vehicle:

@@ -1,6 +1,7 @@
 import { IsString, Length } from 'class-validator';
 import { PageQueryDto } from '../page.dto';
 import { RejectedEventsQueryDto, type RejectedPartnerEventPage } from '../partner/partner-keys.dto';
+import { deadLetterOperationsOf } from '../dead-letters';
 import { ByIdQuery, CustomerRef, VersionedCommand } from '../rpc-data';
 import { NoData, RpcBody, answers, rpcOperationsOf, type ServiceHealth } from '../rpc';
 import {
@@ -92,6 +93,7 @@ const { query, write } = rpcOperationsOf('vehicles');
 
 export const VEHICLES = {
   health: query('vehicles.health', NoData, answers<ServiceHealth>()),
+  deadLetters: deadLetterOperationsOf('vehicles'),
   createVehicle: write('vehicles.vehicle.create', CreateVehicleCommand, answers<VehicleView>()),
   getVehicle: query('vehicles.vehicle.get', ByIdQuery, answers<VehicleView>()),
   updateVehicle: write('vehicles.vehicle.update', UpdateVehicleCommand, answers<VehicleView>()),

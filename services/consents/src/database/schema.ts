@@ -3,6 +3,8 @@ import { Messaging1763900000000 } from './migrations/1763900000000-messaging';
 import { Consents1764500000000 } from './migrations/1764500000000-consents';
 import { PartnerConsents1764800000000 } from './migrations/1764800000000-partner-consents';
 import { CommandLog1766100000000 } from './migrations/1766100000000-command-log';
+import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-tenant';
+import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letters';
 import { KnownCustomersShared1766400000000 } from './migrations/1766400000000-known-customers-shared';
 
 export const CONSENTS_SCHEMA = 'consents';
@@ -16,6 +18,8 @@ export const consentsSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     Consents1764500000000,
     PartnerConsents1764800000000,
     CommandLog1766100000000,
+    InboxByTenant1766200000000,
+    DeadLetters1766200100000,
     KnownCustomersShared1766400000000,
   ],
   // Triggers refuse changes to both; without the privilege the service's own role cannot even

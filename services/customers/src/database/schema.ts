@@ -12,6 +12,8 @@ import { KnownStations1765000200000 } from './migrations/1765000200000-known-sta
 import { KnownStationsByStation1765200000000 } from './migrations/1765200000000-known-stations-by-station';
 import { CustomerNumberSequencesAsOwner1766000000000 } from './migrations/1766000000000-customer-number-sequences-as-owner';
 import { CommandLog1766100000000 } from './migrations/1766100000000-command-log';
+import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-tenant';
+import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letters';
 
 export const CUSTOMERS_SCHEMA = 'customers';
 
@@ -33,5 +35,7 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     KnownStationsByStation1765200000000,
     CustomerNumberSequencesAsOwner1766000000000,
     CommandLog1766100000000,
+    InboxByTenant1766200000000,
+    DeadLetters1766200100000,
   ],
 };

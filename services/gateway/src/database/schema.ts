@@ -9,6 +9,8 @@ import { PartnerKeys1764400000000 } from './migrations/1764400000000-partner-key
 import { StationAnnouncements1765000000000 } from './migrations/1765000000000-station-announcements';
 import { PartnerEventIds1765100000000 } from './migrations/1765100000000-partner-event-ids';
 import { StationAnnouncedAtDropped1765200000000 } from './migrations/1765200000000-station-announced-at-dropped';
+import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-tenant';
+import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letters';
 import { UserTokenVersion1766300000000 } from './migrations/1766300000000-user-token-version';
 
 export const GATEWAY_SCHEMA = 'gateway';
@@ -25,6 +27,8 @@ export const gatewaySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     StationAnnouncements1765000000000,
     PartnerEventIds1765100000000,
     StationAnnouncedAtDropped1765200000000,
+    InboxByTenant1766200000000,
+    DeadLetters1766200100000,
     UserTokenVersion1766300000000,
   ],
 };

@@ -82,7 +82,7 @@ export class PartnerEvents {
       ProblemError.field('eventId', 'taken', 'eventId is already in use; send a new one');
     const duplicate = await this.dataSource
       .transaction(async (manager) => {
-        // One tenant's for good: the services' inboxes know an event id, not its tenant. A
+        // One tenant's for good: the outbox holds an event id once, whatever its tenant. A
         // concurrent request with the same id waits here for the first one's commit.
         const kept = await manager.query<unknown[]>(
           `INSERT INTO gateway.partner_event_ids (event_id, tenant_id) VALUES ($1, $2)

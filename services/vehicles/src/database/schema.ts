@@ -13,6 +13,8 @@ import { SalesLists1765000800000 } from './migrations/1765000800000-sales-lists'
 import { MillisecondTimes1765000900000 } from './migrations/1765000900000-millisecond-times';
 import { KnownStationsByStation1765200000000 } from './migrations/1765200000000-known-stations-by-station';
 import { CommandLog1766100000000 } from './migrations/1766100000000-command-log';
+import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-tenant';
+import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letters';
 import { KnownCustomersShared1766400000000 } from './migrations/1766400000000-known-customers-shared';
 
 export const VEHICLES_SCHEMA = 'vehicles';
@@ -36,6 +38,8 @@ export const vehiclesSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     MillisecondTimes1765000900000,
     KnownStationsByStation1765200000000,
     CommandLog1766100000000,
+    InboxByTenant1766200000000,
+    DeadLetters1766200100000,
     KnownCustomersShared1766400000000,
   ],
 };

@@ -41,7 +41,10 @@ export class ContactResolution {
     await manager.query(
       `INSERT INTO vehicles.contact_resolutions (tenant_id, partner_event_id, customer_id)
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(t, e, c)
-        WHERE NOT EXISTS (SELECT 1 FROM vehicles.inbox i WHERE i.event_id = k.e)
+        WHERE NOT EXISTS (
+          SELECT 1 FROM vehicles.inbox i
+           WHERE i.event_id = k.e AND (i.tenant_id = k.t OR i.any_tenant)
+        )
        ON CONFLICT DO NOTHING`,
       keys,
     );

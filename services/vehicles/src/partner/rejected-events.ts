@@ -2,8 +2,7 @@ import { Controller, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
   PARTNER_EVENT_REFUSED_V1,
-  PARTNER_KEPT_FIELDS,
-  PARTNER_KEPT_OBJECTS,
+  redactedPartnerPayload,
   RejectedEventsQueryDto,
   VEHICLES,
   type CallerContext,
@@ -11,12 +10,10 @@ import {
   type RejectedPartnerEventView,
   isUuid,
 } from '@kanta/contracts';
-import { EventConsumer, type InvalidMessage } from '@kanta/messaging';
+import { EventConsumer, looseEnvelope, type InvalidMessage } from '@kanta/messaging';
 import { Handles, RpcProblem, decodeKeysetCursor, uuidv7 } from '@kanta/platform';
 import { requireTenant } from '../caller-access';
 import { pageOf } from '../cursor';
-
-const MAX_KEPT_PAYLOAD = 64 * 1024;
 
 interface RejectedRow {
   id: string;
@@ -58,7 +55,7 @@ export class RejectedPartnerEvents implements OnModuleInit {
   }
 
   async record(message: InvalidMessage): Promise<void> {
-    const envelope = parseLoosely(message.content);
+    const envelope = looseEnvelope(message.content);
     const type = typeof envelope?.type === 'string' ? envelope.type : message.routingKey;
     if (!type.startsWith('partner.')) return;
     const tenantId =
@@ -73,7 +70,7 @@ export class RejectedPartnerEvents implements OnModuleInit {
       type: type.slice(0, 200),
       producer: text(envelope?.producer),
       reason: message.reason,
-      payload: redacted(envelope?.payload),
+      payload: redactedPartnerPayload(envelope?.payload),
     });
   }
 
@@ -152,46 +149,4 @@ function toView(row: RejectedRow): RejectedPartnerEventView {
     receivedAt: new Date(row.received_at).toISOString(),
     payload: row.payload,
   };
-}
-
-function parseLoosely(content: Buffer): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(content.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-const REDACTED = '[redacted]';
-const KEPT_FIELDS: ReadonlySet<string> = new Set(PARTNER_KEPT_FIELDS);
-const KEPT_OBJECTS: ReadonlySet<string> = new Set(PARTNER_KEPT_OBJECTS);
-
-/**
- * The payload with every field but references, times, kinds and amounts replaced (by name, so the
- * admin sees which), or null when it is not an object or too big.
- */
-function redacted(payload: unknown): unknown {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return null;
-  const copy = keptPart(payload);
-  return JSON.stringify(copy).length <= MAX_KEPT_PAYLOAD ? copy : null;
-}
-
-function keptPart(value: object): unknown {
-  if (Array.isArray(value)) {
-    return value.map((item: unknown) =>
-      typeof item === 'object' && item !== null ? keptPart(item) : REDACTED,
-    );
-  }
-  return Object.fromEntries(
-    Object.entries(value).map(([field, v]) => {
-      if (KEPT_FIELDS.has(field) && (typeof v !== 'object' || v === null)) return [field, v];
-      if (KEPT_OBJECTS.has(field) && typeof v === 'object' && v !== null) {
-        return [field, keptPart(v as object)];
-      }
-      return [field, REDACTED];
-    }),
-  );
 }
