@@ -168,6 +168,10 @@ function report(runs: ReplicaRun[]): void {
       `    duplicates: ${r.problems.length === 0 ? 'none' : r.problems.join('; ')}; deadlocks ${r.deadlocks}; batches handled one by one: ${fallbacks || 'none'}`,
     );
     console.log(`    CPU seconds: ${cpu}`);
+    const batches = [...r.run.messaging.batches]
+      .map(([name, b]) => `${name} ${b.batches} × ${(b.rows / b.batches).toFixed(0)}`)
+      .join(', ');
+    console.log(`    transactions × mean messages (warm-up included): ${batches}`);
   }
   const [one, two] = runs;
   const ratio = one.run.toLastStep / two.run.toLastStep;

@@ -59,7 +59,7 @@ const VEHICLE_LINKED = 'vehicles.vehicle.linked.v1';
 const VISIT_RECORDED = 'vehicles.visit.recorded.v1';
 const VISIT_UPDATED = 'vehicles.visit.updated.v1';
 
-/** What each service's queue is bound to, in the order its handlers run in a batch. */
+/** The types each service's queue is bound to. */
 const BINDINGS: Record<Service, string[]> = {
   customers: [BOOKING, VEHICLE_CREATED, VEHICLE_LINKED],
   vehicles: [BOOKING, CONTACT_RESOLVED, CUSTOMER_CREATED],
@@ -108,262 +108,291 @@ const envelope = (
 /** `$1::uuid[], $2::text[], …` for unnest. */
 const arrays = (types: string[]): string => types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
 
+/**
+ * The vehicles service's customers, at a version: an answer knows a customer at 0, its created
+ * event at 1, and a newer version replaces an older (so a created event that comes after the
+ * answer updates the row, as in the service).
+ */
+const knowCustomers = (version: number): string =>
+  `INSERT INTO vehicles.known_customers (tenant_id, id, station_ids, status, version)
+   SELECT t, i, ARRAY(SELECT jsonb_array_elements_text(s))::uuid[], 'active', ${version}
+     FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[]) AS k(t, i, s)
+   ON CONFLICT (tenant_id, id) DO UPDATE SET station_ids = EXCLUDED.station_ids,
+     version = EXCLUDED.version WHERE known_customers.version <= EXCLUDED.version`;
+
 /** Customer numbers, as a tenant's sequence hands them out (from 1). */
 let customerNumber = 0;
 
-/** What each service writes for each type it takes; an absent type writes its inbox row only. */
-const HANDLERS: Record<Service, Partial<Record<string, Handler>>> = {
-  customers: {
-    [BOOKING]: async (db, events) => {
-      const bookings = events.map((e) => ({ e, b: e.payload as unknown as Booking }));
-      const customers = bookings.map(({ e, b }) => ({
-        e,
-        b,
-        id: uuidv7(),
-        number: String(++customerNumber),
-      }));
-      await db.query(
-        `INSERT INTO customers.customers (tenant_id, id, kind, first_name, last_name, phone,
-           phone_raw, phone_national, email, customer_number, station_ids, origin)
-         SELECT t, i, 'person', f, l, p, p, n, m, c, ARRAY[s], 'online_booking'
-           FROM unnest(${arrays(['uuid', 'uuid', 'text', 'text', 'text', 'text', 'text', 'text', 'uuid'])})
-             AS k(t, i, f, l, p, n, m, c, s)`,
-        [
-          customers.map((c) => c.e.tenantId),
-          customers.map((c) => c.id),
-          customers.map((c) => c.b.customer.firstName),
-          customers.map((c) => c.b.customer.lastName),
-          customers.map((c) => c.b.customer.phone),
-          customers.map((c) => `0${c.b.customer.phone.slice(4)}`),
-          customers.map((c) => c.b.customer.email.toLowerCase()),
-          customers.map((c) => c.number),
-          customers.map((c) => c.b.stationId),
-        ],
-      );
-      return [
-        ...customers.map((c) =>
-          envelope('customers', CUSTOMER_CREATED, c.e.tenantId, {
-            customerId: c.id,
-            customerNumber: c.number,
-            kind: 'person',
-            status: 'active',
-            origin: 'online_booking',
-            stationIds: [c.b.stationId],
-            version: 1,
-          }),
-        ),
-        ...customers.map((c) =>
-          envelope('customers', CONTACT_RESOLVED, c.e.tenantId, {
-            partnerEventId: c.e.eventId,
-            partnerEventType: c.e.type,
-            customerId: c.id,
-            outcome: 'created',
-            stationIds: [c.b.stationId],
-            carriesConsents: false,
-          }),
-        ),
-      ];
+/** customers ← a booking: its customer, and the customer's created event and the answer. */
+const resolveContacts: Handler = async (db, events) => {
+  const bookings = events.map((e) => ({ e, b: e.payload as unknown as Booking }));
+  const customers = bookings.map(({ e, b }) => ({
+    e,
+    b,
+    id: uuidv7(),
+    number: String(++customerNumber),
+  }));
+  await db.query(
+    `INSERT INTO customers.customers (tenant_id, id, kind, first_name, last_name, phone,
+       phone_raw, phone_national, email, customer_number, station_ids, origin)
+     SELECT t, i, 'person', f, l, p, p, n, m, c, ARRAY[s], 'online_booking'
+       FROM unnest(${arrays(['uuid', 'uuid', 'text', 'text', 'text', 'text', 'text', 'text', 'uuid'])})
+         AS k(t, i, f, l, p, n, m, c, s)`,
+    [
+      customers.map((c) => c.e.tenantId),
+      customers.map((c) => c.id),
+      customers.map((c) => c.b.customer.firstName),
+      customers.map((c) => c.b.customer.lastName),
+      customers.map((c) => c.b.customer.phone),
+      customers.map((c) => `0${c.b.customer.phone.slice(4)}`),
+      customers.map((c) => c.b.customer.email.toLowerCase()),
+      customers.map((c) => c.number),
+      customers.map((c) => c.b.stationId),
+    ],
+  );
+  return [
+    ...customers.map((c) =>
+      envelope('customers', CUSTOMER_CREATED, c.e.tenantId, {
+        customerId: c.id,
+        customerNumber: c.number,
+        kind: 'person',
+        status: 'active',
+        origin: 'online_booking',
+        stationIds: [c.b.stationId],
+        version: 1,
+      }),
+    ),
+    ...customers.map((c) =>
+      envelope('customers', CONTACT_RESOLVED, c.e.tenantId, {
+        partnerEventId: c.e.eventId,
+        partnerEventType: c.e.type,
+        customerId: c.id,
+        outcome: 'created',
+        stationIds: [c.b.stationId],
+        carriesConsents: false,
+      }),
+    ),
+  ];
+};
+
+/**
+ * vehicles ← a booking: the vehicle and the visit, each waiting for its customer, and their
+ * events.
+ */
+const recordBookings: Handler = async (db, events) => {
+  const bookings = events.map((e) => ({
+    e,
+    b: e.payload as unknown as Booking,
+    vehicleId: uuidv7(),
+    visitId: uuidv7(),
+    registration: normaliseRegistration((e.payload as unknown as Booking).vehicle.registration),
+  }));
+  const tenants = bookings.map((x) => x.e.tenantId);
+  await db.query(
+    `INSERT INTO vehicles.vehicles (tenant_id, id, registration, registration_norm, last_seen_at)
+     SELECT * FROM unnest(${arrays(['uuid', 'uuid', 'text', 'text', 'timestamptz'])})`,
+    [
+      tenants,
+      bookings.map((x) => x.vehicleId),
+      bookings.map((x) => x.b.vehicle.registration),
+      bookings.map((x) => x.registration),
+      bookings.map((x) => x.e.occurredAt),
+    ],
+  );
+  await db.query(
+    `INSERT INTO vehicles.pending_vehicle_links (tenant_id, partner_event_id, vehicle_id)
+     SELECT * FROM unnest(${arrays(['uuid', 'uuid', 'uuid'])})`,
+    [tenants, bookings.map((x) => x.e.eventId), bookings.map((x) => x.vehicleId)],
+  );
+  await db.query(
+    `INSERT INTO vehicles.visits (tenant_id, id, station_id, vehicle_id, kind, channel,
+       scheduled_at, external_id, source, schedule_event_at)
+     SELECT t, i, s, v, 'booking', c, a, x, p, o
+       FROM unnest(${arrays(['uuid', 'uuid', 'uuid', 'uuid', 'text', 'timestamptz', 'text', 'text', 'timestamptz'])})
+         AS k(t, i, s, v, c, a, x, p, o)`,
+    [
+      tenants,
+      bookings.map((x) => x.visitId),
+      bookings.map((x) => x.b.stationId),
+      bookings.map((x) => x.vehicleId),
+      bookings.map((x) => x.b.channel),
+      bookings.map((x) => x.b.scheduledAt),
+      bookings.map((x) => x.b.bookingId),
+      bookings.map((x) => x.e.producer),
+      bookings.map((x) => x.e.occurredAt),
+    ],
+  );
+  await db.query(
+    `INSERT INTO vehicles.visit_contact_waits (tenant_id, partner_event_id, visit_id)
+     SELECT * FROM unnest(${arrays(['uuid', 'uuid', 'uuid'])})`,
+    [tenants, bookings.map((x) => x.e.eventId), bookings.map((x) => x.visitId)],
+  );
+  return [
+    ...bookings.map((x) =>
+      envelope('vehicles', VEHICLE_CREATED, x.e.tenantId, {
+        vehicleId: x.vehicleId,
+        registration: x.registration,
+        vin: null,
+        customers: [],
+        version: 1,
+      }),
+    ),
+    ...bookings.map((x) =>
+      envelope('vehicles', VISIT_RECORDED, x.e.tenantId, {
+        visitId: x.visitId,
+        stationId: x.b.stationId,
+        customerId: null,
+        vehicleId: x.vehicleId,
+        kind: 'booking',
+        channel: x.b.channel,
+        status: 'booked',
+        scheduledAt: x.b.scheduledAt,
+        version: 1,
+      }),
+    ),
+  ];
+};
+
+/**
+ * vehicles ← an answer: both waits taken, the customer known, the vehicle linked, the visit's
+ * customer set, and their events.
+ */
+const attachCustomers: Handler = async (db, events) => {
+  const answers = events.map((e) => ({
+    e,
+    partnerEventId: e.payload.partnerEventId as string,
+    customerId: e.payload.customerId as string,
+    stationIds: e.payload.stationIds as string[],
+  }));
+  const tenants = answers.map((a) => a.e.tenantId);
+  const eventIds = answers.map((a) => a.partnerEventId);
+  const customerIds = answers.map((a) => a.customerId);
+  const parked = await db.query<{ partner_event_id: string; vehicle_id: string }>(
+    `DELETE FROM vehicles.pending_vehicle_links p
+      USING unnest(${arrays(['uuid', 'uuid'])}) AS k(t, e)
+      WHERE p.tenant_id = k.t AND p.partner_event_id = k.e
+     RETURNING p.partner_event_id, p.vehicle_id`,
+    [tenants, eventIds],
+  );
+  // The floor takes each booking before its answer, as one consumer of a FIFO queue does.
+  if (parked.rows.length !== answers.length)
+    throw new Error('floor: an answer overtook its booking');
+  const vehicleOf = new Map(parked.rows.map((r) => [r.partner_event_id, r.vehicle_id]));
+  const vehicleIds = eventIds.map((e) => vehicleOf.get(e)!);
+  await db.query(knowCustomers(0), [
+    tenants,
+    customerIds,
+    answers.map((a) => JSON.stringify(a.stationIds)),
+  ]);
+  await db.query(
+    `INSERT INTO vehicles.vehicle_customers (tenant_id, vehicle_id, customer_id, role, is_default)
+     SELECT t, v, c, 'owner', true FROM unnest(${arrays(['uuid', 'uuid', 'uuid'])}) AS k(t, v, c)`,
+    [tenants, vehicleIds, customerIds],
+  );
+  const vehicles = await db.query<{
+    tenant_id: string;
+    id: string;
+    registration_norm: string;
+    version: number;
+  }>(
+    `UPDATE vehicles.vehicles v SET version = v.version + 1, updated_at = now()
+       FROM unnest(${arrays(['uuid', 'uuid'])}) AS k(t, i)
+      WHERE v.tenant_id = k.t AND v.id = k.i
+     RETURNING v.tenant_id, v.id, v.registration_norm, v.version`,
+    [tenants, vehicleIds],
+  );
+  const visits = await db.query<{
+    tenant_id: string;
+    id: string;
+    station_id: string;
+    customer_id: string;
+    vehicle_id: string;
+    channel: string;
+    scheduled_at: Date;
+    version: number;
+  }>(
+    `WITH answered AS (
+       DELETE FROM vehicles.visit_contact_waits w
+        USING unnest(${arrays(['uuid', 'uuid', 'uuid'])}) AS k(t, e, c)
+        WHERE w.tenant_id = k.t AND w.partner_event_id = k.e
+       RETURNING w.tenant_id, w.visit_id, k.c)
+     UPDATE vehicles.visits v SET customer_id = a.c, version = v.version + 1, updated_at = now()
+       FROM answered a WHERE v.tenant_id = a.tenant_id AND v.id = a.visit_id
+     RETURNING v.tenant_id, v.id, v.station_id, v.customer_id, v.vehicle_id, v.channel,
+               v.scheduled_at, v.version`,
+    [tenants, eventIds, customerIds],
+  );
+  const customerOf = new Map(vehicleIds.map((v, i) => [v, customerIds[i]]));
+  return [
+    ...vehicles.rows.map((v) =>
+      envelope('vehicles', VEHICLE_LINKED, v.tenant_id, {
+        vehicleId: v.id,
+        registration: v.registration_norm,
+        vin: null,
+        customers: [{ customerId: customerOf.get(v.id), role: 'owner', isDefault: true }],
+        version: v.version,
+      }),
+    ),
+    ...visits.rows.map((v) =>
+      envelope('vehicles', VISIT_UPDATED, v.tenant_id, {
+        visitId: v.id,
+        stationId: v.station_id,
+        customerId: v.customer_id,
+        vehicleId: v.vehicle_id,
+        kind: 'booking',
+        channel: v.channel,
+        status: 'booked',
+        scheduledAt: v.scheduled_at.toISOString(),
+        version: v.version,
+      }),
+    ),
+  ];
+};
+
+/** vehicles ← a customer's created event: the customer known. */
+const knowCreatedCustomers: Handler = async (db, events) => {
+  await db.query(knowCustomers(1), [
+    events.map((e) => e.tenantId),
+    events.map((e) => e.payload.customerId),
+    events.map((e) => JSON.stringify(e.payload.stationIds)),
+  ]);
+  return [];
+};
+
+/** consents ← a customer's created event: the customer. */
+const learnCustomers: Handler = async (db, events) => {
+  await db.query(
+    `INSERT INTO consents.customers (tenant_id, customer_id, station_ids, status, version)
+     SELECT t, i, ARRAY(SELECT jsonb_array_elements_text(s))::uuid[], 'active', 1
+       FROM unnest(${arrays(['uuid', 'uuid', 'jsonb'])}) AS k(t, i, s)`,
+    [
+      events.map((e) => e.tenantId),
+      events.map((e) => e.payload.customerId),
+      events.map((e) => JSON.stringify(e.payload.stationIds)),
+    ],
+  );
+  return [];
+};
+
+/**
+ * What each service writes, by the types it handles, in the order its handlers run in a batch
+ * (the order the service registers them); a type bound but not handled writes its inbox row only.
+ */
+const HANDLERS: Record<Service, { types: string[]; handler: Handler }[]> = {
+  customers: [
+    // The plate projection takes both vehicle events of a batch together, as the service does.
+    {
+      types: [VEHICLE_CREATED, VEHICLE_LINKED],
+      handler: (db, events) => vehicleSearch(db, events),
     },
-    [VEHICLE_CREATED]: (db, events) => vehicleSearch(db, events),
-    [VEHICLE_LINKED]: (db, events) => vehicleSearch(db, events),
-  },
-  vehicles: {
-    [BOOKING]: async (db, events) => {
-      const bookings = events.map((e) => ({
-        e,
-        b: e.payload as unknown as Booking,
-        vehicleId: uuidv7(),
-        visitId: uuidv7(),
-        registration: normaliseRegistration((e.payload as unknown as Booking).vehicle.registration),
-      }));
-      const tenants = bookings.map((x) => x.e.tenantId);
-      await db.query(
-        `INSERT INTO vehicles.vehicles (tenant_id, id, registration, registration_norm, last_seen_at)
-         SELECT * FROM unnest(${arrays(['uuid', 'uuid', 'text', 'text', 'timestamptz'])})`,
-        [
-          tenants,
-          bookings.map((x) => x.vehicleId),
-          bookings.map((x) => x.b.vehicle.registration),
-          bookings.map((x) => x.registration),
-          bookings.map((x) => x.e.occurredAt),
-        ],
-      );
-      await db.query(
-        `INSERT INTO vehicles.pending_vehicle_links (tenant_id, partner_event_id, vehicle_id)
-         SELECT * FROM unnest(${arrays(['uuid', 'uuid', 'uuid'])})`,
-        [tenants, bookings.map((x) => x.e.eventId), bookings.map((x) => x.vehicleId)],
-      );
-      await db.query(
-        `INSERT INTO vehicles.visits (tenant_id, id, station_id, vehicle_id, kind, channel,
-           scheduled_at, external_id, source, schedule_event_at)
-         SELECT t, i, s, v, 'booking', c, a, x, p, o
-           FROM unnest(${arrays(['uuid', 'uuid', 'uuid', 'uuid', 'text', 'timestamptz', 'text', 'text', 'timestamptz'])})
-             AS k(t, i, s, v, c, a, x, p, o)`,
-        [
-          tenants,
-          bookings.map((x) => x.visitId),
-          bookings.map((x) => x.b.stationId),
-          bookings.map((x) => x.vehicleId),
-          bookings.map((x) => x.b.channel),
-          bookings.map((x) => x.b.scheduledAt),
-          bookings.map((x) => x.b.bookingId),
-          bookings.map((x) => x.e.producer),
-          bookings.map((x) => x.e.occurredAt),
-        ],
-      );
-      await db.query(
-        `INSERT INTO vehicles.visit_contact_waits (tenant_id, partner_event_id, visit_id)
-         SELECT * FROM unnest(${arrays(['uuid', 'uuid', 'uuid'])})`,
-        [tenants, bookings.map((x) => x.e.eventId), bookings.map((x) => x.visitId)],
-      );
-      return [
-        ...bookings.map((x) =>
-          envelope('vehicles', VEHICLE_CREATED, x.e.tenantId, {
-            vehicleId: x.vehicleId,
-            registration: x.registration,
-            vin: null,
-            customers: [],
-            version: 1,
-          }),
-        ),
-        ...bookings.map((x) =>
-          envelope('vehicles', VISIT_RECORDED, x.e.tenantId, {
-            visitId: x.visitId,
-            stationId: x.b.stationId,
-            customerId: null,
-            vehicleId: x.vehicleId,
-            kind: 'booking',
-            channel: x.b.channel,
-            status: 'booked',
-            scheduledAt: x.b.scheduledAt,
-            version: 1,
-          }),
-        ),
-      ];
-    },
-    [CONTACT_RESOLVED]: async (db, events) => {
-      const answers = events.map((e) => ({
-        e,
-        partnerEventId: e.payload.partnerEventId as string,
-        customerId: e.payload.customerId as string,
-        stationIds: e.payload.stationIds as string[],
-      }));
-      const tenants = answers.map((a) => a.e.tenantId);
-      const eventIds = answers.map((a) => a.partnerEventId);
-      const customerIds = answers.map((a) => a.customerId);
-      const parked = await db.query<{ partner_event_id: string; vehicle_id: string }>(
-        `DELETE FROM vehicles.pending_vehicle_links p
-          USING unnest(${arrays(['uuid', 'uuid'])}) AS k(t, e)
-          WHERE p.tenant_id = k.t AND p.partner_event_id = k.e
-         RETURNING p.partner_event_id, p.vehicle_id`,
-        [tenants, eventIds],
-      );
-      // The floor takes each booking before its answer, as one consumer of a FIFO queue does.
-      if (parked.rows.length !== answers.length)
-        throw new Error('floor: an answer overtook its booking');
-      const vehicleOf = new Map(parked.rows.map((r) => [r.partner_event_id, r.vehicle_id]));
-      const vehicleIds = eventIds.map((e) => vehicleOf.get(e)!);
-      await db.query(
-        `INSERT INTO vehicles.known_customers (tenant_id, id, station_ids, status, version)
-         SELECT t, i, ARRAY(SELECT jsonb_array_elements_text(s))::uuid[], 'active', 0
-           FROM unnest(${arrays(['uuid', 'uuid', 'jsonb'])}) AS k(t, i, s)
-         ON CONFLICT DO NOTHING`,
-        [tenants, customerIds, answers.map((a) => JSON.stringify(a.stationIds))],
-      );
-      await db.query(
-        `INSERT INTO vehicles.vehicle_customers (tenant_id, vehicle_id, customer_id, role, is_default)
-         SELECT t, v, c, 'owner', true FROM unnest(${arrays(['uuid', 'uuid', 'uuid'])}) AS k(t, v, c)`,
-        [tenants, vehicleIds, customerIds],
-      );
-      const vehicles = await db.query<{
-        tenant_id: string;
-        id: string;
-        registration_norm: string;
-        version: number;
-      }>(
-        `UPDATE vehicles.vehicles v SET version = v.version + 1, updated_at = now()
-           FROM unnest(${arrays(['uuid', 'uuid'])}) AS k(t, i)
-          WHERE v.tenant_id = k.t AND v.id = k.i
-         RETURNING v.tenant_id, v.id, v.registration_norm, v.version`,
-        [tenants, vehicleIds],
-      );
-      const visits = await db.query<{
-        tenant_id: string;
-        id: string;
-        station_id: string;
-        customer_id: string;
-        vehicle_id: string;
-        channel: string;
-        scheduled_at: Date;
-        version: number;
-      }>(
-        `WITH answered AS (
-           DELETE FROM vehicles.visit_contact_waits w
-            USING unnest(${arrays(['uuid', 'uuid', 'uuid'])}) AS k(t, e, c)
-            WHERE w.tenant_id = k.t AND w.partner_event_id = k.e
-           RETURNING w.tenant_id, w.visit_id, k.c)
-         UPDATE vehicles.visits v SET customer_id = a.c, version = v.version + 1, updated_at = now()
-           FROM answered a WHERE v.tenant_id = a.tenant_id AND v.id = a.visit_id
-         RETURNING v.tenant_id, v.id, v.station_id, v.customer_id, v.vehicle_id, v.channel,
-                   v.scheduled_at, v.version`,
-        [tenants, eventIds, customerIds],
-      );
-      const customerOf = new Map(vehicleIds.map((v, i) => [v, customerIds[i]]));
-      return [
-        ...vehicles.rows.map((v) =>
-          envelope('vehicles', VEHICLE_LINKED, v.tenant_id, {
-            vehicleId: v.id,
-            registration: v.registration_norm,
-            vin: null,
-            customers: [{ customerId: customerOf.get(v.id), role: 'owner', isDefault: true }],
-            version: v.version,
-          }),
-        ),
-        ...visits.rows.map((v) =>
-          envelope('vehicles', VISIT_UPDATED, v.tenant_id, {
-            visitId: v.id,
-            stationId: v.station_id,
-            customerId: v.customer_id,
-            vehicleId: v.vehicle_id,
-            kind: 'booking',
-            channel: v.channel,
-            status: 'booked',
-            scheduledAt: v.scheduled_at.toISOString(),
-            version: v.version,
-          }),
-        ),
-      ];
-    },
-    [CUSTOMER_CREATED]: async (db, events) => {
-      await db.query(
-        `INSERT INTO vehicles.known_customers (tenant_id, id, station_ids, status, version)
-         SELECT t, i, ARRAY(SELECT jsonb_array_elements_text(s))::uuid[], 'active', 1
-           FROM unnest(${arrays(['uuid', 'uuid', 'jsonb'])}) AS k(t, i, s)
-         ON CONFLICT DO NOTHING`,
-        [
-          events.map((e) => e.tenantId),
-          events.map((e) => e.payload.customerId),
-          events.map((e) => JSON.stringify(e.payload.stationIds)),
-        ],
-      );
-      return [];
-    },
-  },
-  consents: {
-    [CUSTOMER_CREATED]: async (db, events) => {
-      await db.query(
-        `INSERT INTO consents.customers (tenant_id, customer_id, station_ids, status, version)
-         SELECT t, i, ARRAY(SELECT jsonb_array_elements_text(s))::uuid[], 'active', 1
-           FROM unnest(${arrays(['uuid', 'uuid', 'jsonb'])}) AS k(t, i, s)`,
-        [
-          events.map((e) => e.tenantId),
-          events.map((e) => e.payload.customerId),
-          events.map((e) => JSON.stringify(e.payload.stationIds)),
-        ],
-      );
-      return [];
-    },
-  },
+    { types: [BOOKING], handler: resolveContacts },
+  ],
+  vehicles: [
+    { types: [CUSTOMER_CREATED], handler: knowCreatedCustomers },
+    { types: [BOOKING], handler: recordBookings },
+    { types: [CONTACT_RESOLVED], handler: attachCustomers },
+  ],
+  consents: [{ types: [CUSTOMER_CREATED], handler: learnCustomers }],
 };
 
 /**
@@ -558,10 +587,9 @@ class FloorConsumer {
           : [...ids, this.service],
       );
       const written: Envelope[] = [];
-      for (const type of BINDINGS[this.service]) {
-        const handler = HANDLERS[this.service][type];
-        const mine = events.filter((e) => e.type === type);
-        if (handler && mine.length > 0) written.push(...(await handler(db, mine)));
+      for (const { types, handler } of HANDLERS[this.service]) {
+        const mine = events.filter((e) => types.includes(e.type));
+        if (mine.length > 0) written.push(...(await handler(db, mine)));
       }
       if (written.length > 0) {
         await db.query(

@@ -172,7 +172,9 @@ export async function messagingCounts(
               (SELECT count(published_at) FROM "${schema}".outbox WHERE created_at >= $1) AS rn`,
       [since],
     );
-    batches.set(`${schema} consumer`, { batches: Number(rows[0].b), rows: Number(rows[0].n) });
+    if (Number(rows[0].n) > 0) {
+      batches.set(`${schema} consumer`, { batches: Number(rows[0].b), rows: Number(rows[0].n) });
+    }
     if (Number(rows[0].rn) > 0) {
       batches.set(`${schema} relay`, { batches: Number(rows[0].rb), rows: Number(rows[0].rn) });
     }
