@@ -31,11 +31,13 @@ import {
 const EVENTS = Number(process.env.BENCH_PARTNER_EVENTS ?? 3000);
 
 /**
- * Counts per booking closer than this are the same work: which of two events reaches a consumer
- * first varies from run to run (the customers relay has two batches in flight), and with it
- * whether the vehicles service's customer row is inserted and then updated or inserted once.
+ * Counts per booking closer than this are the same work. Each step is a whole count per booking
+ * (one row, two publishes), so a step left out differs by 1; but which of two events reaches a
+ * consumer first varies from run to run (a relay has two batches in flight), and with it whether
+ * the vehicles service's customer row is inserted and then updated or inserted once: 0 to 0.13
+ * updates a booking on either side.
  */
-const SAME_WORK = 0.05;
+const SAME_WORK = 0.2;
 
 /** The target of issue #13: the system's rate at least this share of the floor's. */
 const TARGET = 0.35;

@@ -66,8 +66,9 @@ const BINDINGS: Record<Service, string[]> = {
   consents: [BOOKING, CUSTOMER_CREATED, CONTACT_RESOLVED, VISIT_RECORDED],
 };
 
-/** The relay's rows per transaction, as the services' (OutboxRelay's default). */
+/** The relay's rows per transaction and batches in flight, as the services' (OutboxRelay's). */
 const RELAY_BATCH = 1000;
+const RELAY_CONCURRENCY = 2;
 
 interface Envelope<P = Record<string, unknown>> {
   eventId: string;
@@ -460,19 +461,25 @@ class FloorRelay {
   ) {}
 
   wake(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
+    this.again = true;
+    if (this.running) return;
     this.running = true;
-    void this.run().finally(() => (this.running = false));
+    void this.run().finally(() => {
+      this.running = false;
+      // A wake between the loop's last look and here.
+      if (this.again) this.wake();
+    });
   }
 
   private async run(): Promise<void> {
-    do {
+    let parallel = 1;
+    while (this.again || parallel > 1) {
       this.again = false;
-      while ((await this.batch()) === RELAY_BATCH);
-    } while (this.again);
+      // As OutboxRelay: a second batch in flight while a backlog fills whole batches (rows are
+      // locked SKIP LOCKED), which also lets a later batch's events overtake an earlier one's.
+      const counts = await Promise.all(Array.from({ length: parallel }, () => this.batch()));
+      parallel = counts.some((n) => n === RELAY_BATCH) ? RELAY_CONCURRENCY : 1;
+    }
   }
 
   private batch(): Promise<number> {
