@@ -7,38 +7,20 @@
  * RPC both ways and the service's RPC edge. Linux only (reads /proc).
  */
 import 'reflect-metadata';
-import { readFileSync, readdirSync } from 'node:fs';
 import { Client } from 'pg';
-import { httpLoad, ms, scratchDatabase, startBenchSystem, type Stats, runBench } from './support';
+import {
+  cpuSeconds,
+  httpLoad,
+  ms,
+  pidsNamed,
+  scratchDatabase,
+  startBenchSystem,
+  type Stats,
+  runBench,
+} from './support';
 
 const REQUESTS = Number(process.env.BENCH_HOP_REQUESTS ?? 4000);
 const CONCURRENCY = 20;
-const TICKS_PER_SECOND = 100;
-
-/** utime + stime of a process in clock ticks, or 0 when it is gone. */
-function cpuTicks(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return 0;
-  }
-}
-
-/** Pids whose command name is `name` (beam.smp for RabbitMQ). */
-function pidsNamed(name: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
-      } catch {
-        return false;
-      }
-    });
-}
 
 async function main(): Promise<void> {
   const db = await scratchDatabase('hop');
@@ -120,13 +102,13 @@ async function main(): Promise<void> {
       const before = Object.fromEntries(
         Object.entries(watched).map(([name, list]) => [
           name,
-          list.reduce((sum, pid) => sum + cpuTicks(pid), 0),
+          list.reduce((sum, pid) => sum + cpuSeconds(pid), 0),
         ]),
       );
       const stats = await c.load(REQUESTS);
       const perRequest = Object.entries(watched).map(([name, list]) => {
-        const ticks = list.reduce((sum, pid) => sum + cpuTicks(pid), 0) - before[name];
-        return `${name} ${((ticks / TICKS_PER_SECOND / stats.count) * 1000).toFixed(2)}`;
+        const seconds = list.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - before[name];
+        return `${name} ${((seconds / stats.count) * 1000).toFixed(2)}`;
       });
       console.log(
         `  ${c.label}: ${stats.perSecond.toFixed(0)}/s, p50 ${ms(stats.p50)}, p95 ${ms(stats.p95)}`,

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { connect, type Channel } from 'amqplib';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
+import { RPC_SERVICES } from '@kanta/contracts';
 import {
   bootstrapDatabase,
   postgresEnv,
@@ -8,7 +11,16 @@ import {
   quoteIdent,
   type PostgresSettings,
 } from '@kanta/database';
-import { KantaApi, NAMES, migrateAll, startLocalSystem, type LocalSystem } from '@kanta/local';
+import {
+  KantaApi,
+  LOCAL_SERVICES,
+  NAMES,
+  migrateAll,
+  startLocalSystem,
+  type LocalSystem,
+} from '@kanta/local';
+import { eventTopologyNames, serviceQueueNames } from '@kanta/messaging';
+import { readConfig, readInfrastructureConfig, rpcQueueName } from '@kanta/platform';
 
 export interface Stats {
   count: number;
@@ -150,39 +162,53 @@ export async function scratchDatabase(label: string): Promise<ScratchDatabase> {
 
 export interface BenchSystem {
   system: LocalSystem;
+  /** The environment the services run with: another replica of one starts with it too. */
+  env: Record<string, string>;
   /** The run's events exchange, for publishing to the services directly. */
   eventsExchange: string;
+  /** Prepended to the services' queue names (`<prefix>customers.events`, …). */
+  queuePrefix: string;
   admin: KantaApi;
   tenantId: string;
   stationIds: string[];
 }
 
-/** The whole system on a scratch database, with one tenant, one station and its admin. */
+/** BENCH_TRACE: the services' warnings too (a failed event batch, a retried event). */
+export const traceLine = process.env.BENCH_TRACE
+  ? (service: string, line: string): void => console.log(`[${service}] ${line}`)
+  : undefined;
+
 /** The whole system on its own names, with a tenant, its admin and `stations` stations. */
 export async function startBenchSystem(
   env: Record<string, string>,
   stations = 1,
+  options: { onLine?: (service: string, line: string) => void } = {},
 ): Promise<BenchSystem> {
   const id = randomBytes(3).toString('hex');
   const password = 'bench-password';
-  const system = await startLocalSystem({
+  const systemEnv = {
+    ...env,
+    RPC_QUEUE_PREFIX: `bench.${id}.`,
+    EVENTS_EXCHANGE: `kanta.bench.${id}.events`,
+    EVENTS_QUEUE_PREFIX: `bench.${id}.`,
+    REDIS_KEY_PREFIX: `bench:${id}:`,
+    JOBS_PREFIX: `bench:${id}:jobs`,
+    GATEWAY_BOOTSTRAP_SUPERADMIN_EMAIL: `root-${id}@kanta.test`,
+    GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD: password,
+    LOG_LEVEL: 'warn',
+  };
+  const started = await startLocalSystem({
     freePorts: true,
-    env: {
-      ...env,
-      RPC_QUEUE_PREFIX: `bench.${id}.`,
-      EVENTS_EXCHANGE: `kanta.bench.${id}.events`,
-      EVENTS_QUEUE_PREFIX: `bench.${id}.`,
-      REDIS_KEY_PREFIX: `bench:${id}:`,
-      JOBS_PREFIX: `bench:${id}:jobs`,
-      GATEWAY_BOOTSTRAP_SUPERADMIN_EMAIL: `root-${id}@kanta.test`,
-      GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD: password,
-      LOG_LEVEL: 'warn',
-    },
-    // BENCH_TRACE: the services' warnings too (a failed event batch, a retried event).
-    onLine: process.env.BENCH_TRACE
-      ? (service, line) => console.log(`[${service}] ${line}`)
-      : undefined,
+    env: systemEnv,
+    onLine: options.onLine ?? traceLine,
   });
+  const system: LocalSystem = {
+    ...started,
+    stop: async () => {
+      await started.stop();
+      await deleteBrokerNames({ ...process.env, ...systemEnv });
+    },
+  };
   const root = await new KantaApi(system.gatewayUrl).login(`root-${id}@kanta.test`, password);
   const tenant = await root.expect<{ id: string }>(201, 'POST', '/api/v1/tenants', {
     slug: `bench-${id}`,
@@ -209,11 +235,46 @@ export async function startBenchSystem(
   const admin = await root.login(email, password, stationIds[0]);
   return {
     system,
+    env: systemEnv,
     eventsExchange: `kanta.bench.${id}.events`,
+    queuePrefix: `bench.${id}.`,
     admin,
     tenantId: tenant.id,
     stationIds,
   };
+}
+
+/**
+ * Deletes the queues and exchanges a bench system's services declared (all named after its id):
+ * they are durable, and the unroutable queue keeps every event nobody binds, thousands a run.
+ */
+async function deleteBrokerNames(env: NodeJS.ProcessEnv): Promise<void> {
+  const config = readConfig(readInfrastructureConfig, env);
+  const topology = eventTopologyNames(config.eventsExchange);
+  const queues = [
+    ...LOCAL_SERVICES.flatMap((s): string[] => {
+      const { main, retry, dlq } = serviceQueueNames(s.name, config.eventsQueuePrefix);
+      return [main, retry, dlq];
+    }),
+    ...RPC_SERVICES.map((s) => rpcQueueName(s, config)),
+    topology.unroutableQueue,
+  ];
+  const connection = await connect(config.amqpUrl);
+  try {
+    // A channel each: deleting what a service never declared closes its channel.
+    const each = async (remove: (ch: Channel) => Promise<unknown>): Promise<void> => {
+      const ch = await connection.createChannel();
+      ch.on('error', () => undefined);
+      await remove(ch).catch(() => undefined);
+      await ch.close().catch(() => undefined);
+    };
+    for (const queue of queues) await each((ch) => ch.deleteQueue(queue));
+    for (const exchange of [topology.eventsExchange, topology.unroutableExchange]) {
+      await each((ch) => ch.deleteExchange(exchange));
+    }
+  } finally {
+    await connection.close();
+  }
 }
 
 export function printComparison(
@@ -367,6 +428,32 @@ export async function compareSearches(options: {
     `  target API p95 <= max(3 x raw p95, raw p95 + 15 ms): ${allMet ? 'met for every query' : 'NOT met for every query'}`,
   );
   return allMet;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc; 0 once it is gone. */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, in clock ticks of 1/100 s.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Pids whose command name is `name` (beam.smp for RabbitMQ). */
+export function pidsNamed(name: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** Runs a benchmark's main; a failure is printed and the process exits non-zero. */

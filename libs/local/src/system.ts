@@ -10,6 +10,8 @@ export interface LocalSystemOptions {
   /** Ports by service name; a missing one gets the service's default (or a free one if `freePorts`). */
   ports?: Record<string, number>;
   freePorts?: boolean;
+  /** Only these services (by name), e.g. a second replica of the consuming ones; default all. */
+  services?: string[];
   /** Receives each line a service prints. */
   onLine?: (service: string, line: string) => void;
   startTimeoutMs?: number;
@@ -39,8 +41,11 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const stop = async (): Promise<void> => {
     await Promise.all(Object.values(processes).reverse().map(stopProcess));
   };
+  const started = LOCAL_SERVICES.filter(
+    (s) => options.services === undefined || options.services.includes(s.name),
+  );
   try {
-    for (const service of LOCAL_SERVICES) {
+    for (const service of started) {
       const child = spawn(process.execPath, [join(REPO_ROOT, service.main)], {
         cwd: REPO_ROOT,
         env: { ...process.env, ...portEnv, ...options.env },
@@ -54,7 +59,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       }
     }
     const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
-    for (const service of LOCAL_SERVICES) {
+    for (const service of started) {
       await waitForHealth(service.name, ports[service.name], processes, deadline);
     }
   } catch (error) {
