@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
-import { connect, type Channel } from 'amqplib';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
-import { RPC_SERVICES } from '@kanta/contracts';
 import {
   bootstrapDatabase,
   postgresEnv,
@@ -11,16 +9,7 @@ import {
   quoteIdent,
   type PostgresSettings,
 } from '@kanta/database';
-import {
-  KantaApi,
-  LOCAL_SERVICES,
-  NAMES,
-  migrateAll,
-  startLocalSystem,
-  type LocalSystem,
-} from '@kanta/local';
-import { eventTopologyNames, serviceQueueNames } from '@kanta/messaging';
-import { readConfig, readInfrastructureConfig, rpcQueueName } from '@kanta/platform';
+import { KantaApi, NAMES, migrateAll, startLocalSystem, type LocalSystem } from '@kanta/local';
 
 export interface Stats {
   count: number;
@@ -197,18 +186,14 @@ export async function startBenchSystem(
     GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD: password,
     LOG_LEVEL: 'warn',
   };
-  const started = await startLocalSystem({
+  const system = await startLocalSystem({
     freePorts: true,
+    // Its queues and exchanges are named after its id; the unroutable queue alone keeps every
+    // event nobody binds, thousands a run.
+    disposableBroker: true,
     env: systemEnv,
     onLine: options.onLine ?? traceLine,
   });
-  const system: LocalSystem = {
-    ...started,
-    stop: async () => {
-      await started.stop();
-      await deleteBrokerNames({ ...process.env, ...systemEnv });
-    },
-  };
   const root = await new KantaApi(system.gatewayUrl).login(`root-${id}@kanta.test`, password);
   const tenant = await root.expect<{ id: string }>(201, 'POST', '/api/v1/tenants', {
     slug: `bench-${id}`,
@@ -242,39 +227,6 @@ export async function startBenchSystem(
     tenantId: tenant.id,
     stationIds,
   };
-}
-
-/**
- * Deletes the queues and exchanges a bench system's services declared (all named after its id):
- * they are durable, and the unroutable queue keeps every event nobody binds, thousands a run.
- */
-async function deleteBrokerNames(env: NodeJS.ProcessEnv): Promise<void> {
-  const config = readConfig(readInfrastructureConfig, env);
-  const topology = eventTopologyNames(config.eventsExchange);
-  const queues = [
-    ...LOCAL_SERVICES.flatMap((s): string[] => {
-      const { main, retry, dlq } = serviceQueueNames(s.name, config.eventsQueuePrefix);
-      return [main, retry, dlq];
-    }),
-    ...RPC_SERVICES.map((s) => rpcQueueName(s, config)),
-    topology.unroutableQueue,
-  ];
-  const connection = await connect(config.amqpUrl);
-  try {
-    // A channel each: deleting what a service never declared closes its channel.
-    const each = async (remove: (ch: Channel) => Promise<unknown>): Promise<void> => {
-      const ch = await connection.createChannel();
-      ch.on('error', () => undefined);
-      await remove(ch).catch(() => undefined);
-      await ch.close().catch(() => undefined);
-    };
-    for (const queue of queues) await each((ch) => ch.deleteQueue(queue));
-    for (const exchange of [topology.eventsExchange, topology.unroutableExchange]) {
-      await each((ch) => ch.deleteExchange(exchange));
-    }
-  } finally {
-    await connection.close();
-  }
 }
 
 export function printComparison(

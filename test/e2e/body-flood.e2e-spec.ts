@@ -2,9 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { RPC_QUEUES, RPC_SERVICES } from '@kanta/contracts';
+import { deleteBrokerObjects, systemBrokerNames } from '@kanta/messaging';
 import { createTestDatabase, deleteRedisKeys, type TestDatabase } from '@kanta/testing';
 import { freePort, KantaApi, REPO_ROOT } from '@kanta/local';
 import { PASSWORD } from './support';
+
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 jest.setTimeout(180_000);
 
@@ -68,9 +72,9 @@ describe('a flood of large anonymous bodies', () => {
   let url: string;
   let redisPrefix: string;
   const output: string[] = [];
+  const id = randomBytes(4).toString('hex');
 
   beforeAll(async () => {
-    const id = randomBytes(4).toString('hex');
     database = await createTestDatabase('e2eflood');
     redisPrefix = `e2e:flood:${id}:`;
     const port = await freePort();
@@ -84,6 +88,7 @@ describe('a flood of large anonymous bodies', () => {
         GATEWAY_HOST: '127.0.0.1',
         REDIS_KEY_PREFIX: redisPrefix,
         RPC_QUEUE_PREFIX: `e2e.flood.${id}.`,
+        EVENTS_QUEUE_PREFIX: `e2e.flood.${id}.`,
         EVENTS_EXCHANGE: `kanta.e2e.flood.${id}.events`,
         GATEWAY_BOOTSTRAP_SUPERADMIN_EMAIL: 'root@flood.test',
         GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD: PASSWORD,
@@ -117,6 +122,15 @@ describe('a flood of large anonymous bodies', () => {
       await exited;
     }
     await deleteRedisKeys(redisPrefix);
+    await deleteBrokerObjects(
+      AMQP_URL,
+      systemBrokerNames({
+        services: ['gateway'],
+        eventsExchange: `kanta.e2e.flood.${id}.events`,
+        eventsQueuePrefix: `e2e.flood.${id}.`,
+        rpcQueues: RPC_SERVICES.map((s) => `e2e.flood.${id}.${RPC_QUEUES[s]}`),
+      }),
+    );
     await database?.drop();
   });
 

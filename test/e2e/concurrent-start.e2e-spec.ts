@@ -44,6 +44,7 @@ describe('two of every service starting at once on a database that does not exis
     };
     const starting = ['a', 'b'].map((replica) =>
       startLocalSystem({
+        disposableBroker: true,
         freePorts: true,
         // Eight processes start at once beside other test files on two cores.
         startTimeoutMs: 240_000,

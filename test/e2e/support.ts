@@ -46,6 +46,7 @@ export async function startE2eSystem(
   const logs: string[] = [];
   const system = await startLocalSystem({
     freePorts: true,
+    disposableBroker: true,
     // Five services start at once beside other test files on two cores: give them time.
     startTimeoutMs: 90_000,
     env: {

@@ -33,6 +33,13 @@ export class ProblemDetails {
   requestId?: string;
   @ApiPropertyOptional({ type: 'integer', description: '429: also sent as Retry-After' })
   retryAfterSeconds?: number;
+  @ApiPropertyOptional({
+    description:
+      '503 or 504 of a write: the key it ran under (the Idempotency-Key sent, or one the gateway made). ' +
+      'Send the same request again with `Idempotency-Key: <retryKey>` (a key the gateway made: ' +
+      'within an hour): it answers the write if it was made, or makes it now, never twice.',
+  })
+  retryKey?: string;
   [extension: string]: unknown;
 }
 

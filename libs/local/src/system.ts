@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { LOCAL_SERVICES, REPO_ROOT } from './services';
+import { RPC_SERVICES } from '@kanta/contracts';
+import { deleteBrokerObjects, systemBrokerNames } from '@kanta/messaging';
+import { readConfig, readInfrastructureConfig, rpcQueueName } from '@kanta/platform';
+import { LOCAL_SERVICES, REPO_ROOT, type LocalService } from './services';
 
 export interface LocalSystemOptions {
   /** Extra environment for every service (database, prefixes, secrets). */
@@ -15,12 +18,25 @@ export interface LocalSystemOptions {
   /** Receives each line a service prints. */
   onLine?: (service: string, line: string) => void;
   startTimeoutMs?: number;
+  /**
+   * The run's broker names are its own (a test's or a benchmark's prefixes): delete its durable
+   * queues and exchanges when it stops, or they stay on the broker for good.
+   */
+  disposableBroker?: boolean;
 }
 
 export interface LocalSystem {
   gatewayUrl: string;
   ports: Record<string, number>;
   processes: Record<string, ChildProcess>;
+  /**
+   * Kills one service's process with `signal` (SIGKILL: no goodbye, as a crash), leaves it down
+   * for `downMs`, starts it again as it was started, and resolves when its /health answers again.
+   */
+  restart(
+    name: string,
+    options?: { signal?: NodeJS.Signals; downMs?: number; startTimeoutMs?: number },
+  ): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,24 +56,45 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const processes: Record<string, ChildProcess> = {};
   const stop = async (): Promise<void> => {
     await Promise.all(Object.values(processes).reverse().map(stopProcess));
+    if (options.disposableBroker) await deleteRunBrokerNames({ ...process.env, ...options.env });
   };
   const started = LOCAL_SERVICES.filter(
     (s) => options.services === undefined || options.services.includes(s.name),
   );
-  try {
-    for (const service of started) {
-      const child = spawn(process.execPath, [join(REPO_ROOT, service.main)], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, ...portEnv, ...options.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      processes[service.name] = child;
-      for (const stream of [child.stdout, child.stderr]) {
-        createInterface({ input: stream }).on('line', (line) =>
-          options.onLine?.(service.name, line),
-        );
-      }
+  const launch = (service: LocalService): void => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, service.main)], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...portEnv, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    processes[service.name] = child;
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => options.onLine?.(service.name, line));
     }
+  };
+  const restart = async (
+    name: string,
+    {
+      signal = 'SIGKILL',
+      downMs = 0,
+      startTimeoutMs = options.startTimeoutMs ?? 30_000,
+    }: { signal?: NodeJS.Signals; downMs?: number; startTimeoutMs?: number } = {},
+  ): Promise<void> => {
+    const service = started.find((s) => s.name === name);
+    const child = processes[name];
+    if (!service || !child) throw new Error(`${name} is not a service of this system`);
+    if (child.exitCode === null && child.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      });
+    }
+    if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+    launch(service);
+    await waitForHealth(name, ports[name], processes, Date.now() + startTimeoutMs);
+  };
+  try {
+    for (const service of started) launch(service);
     const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
     for (const service of started) {
       await waitForHealth(service.name, ports[service.name], processes, deadline);
@@ -66,7 +103,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     await stop();
     throw error;
   }
-  return { gatewayUrl: `http://127.0.0.1:${ports.gateway}`, ports, processes, stop };
+  return { gatewayUrl: `http://127.0.0.1:${ports.gateway}`, ports, processes, restart, stop };
 }
 
 /**
@@ -128,4 +165,18 @@ export function freePort(): Promise<number> {
       );
     });
   });
+}
+
+/** Deletes the durable queues and exchanges of a run whose broker names are its own. */
+async function deleteRunBrokerNames(env: NodeJS.ProcessEnv): Promise<void> {
+  const config = readConfig(readInfrastructureConfig, env);
+  await deleteBrokerObjects(
+    config.amqpUrl,
+    systemBrokerNames({
+      services: LOCAL_SERVICES.map((s) => s.name),
+      eventsExchange: config.eventsExchange,
+      eventsQueuePrefix: config.eventsQueuePrefix,
+      rpcQueues: RPC_SERVICES.map((s) => rpcQueueName(s, config)),
+    }),
+  );
 }

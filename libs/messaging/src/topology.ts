@@ -1,4 +1,4 @@
-import type { Channel } from 'amqplib';
+import { connect, type Channel } from 'amqplib';
 
 /**
  * Names and settings of the event topology. Every name is derived from two inputs (the events
@@ -128,4 +128,51 @@ export function topicMatches(pattern: string, routingKey: string): boolean {
     return result;
   };
   return match(0, 0);
+}
+
+/**
+ * Deletes durable queues and exchanges by name: a test's or a benchmark's own, which would
+ * otherwise stay on the broker for good (and every event nobody binds piles up in an unroutable
+ * queue). A name nobody declared is skipped. Never for a deployment's names.
+ */
+export async function deleteBrokerObjects(
+  amqpUrl: string,
+  names: { queues: string[]; exchanges: string[] },
+): Promise<void> {
+  const connection = await connect(amqpUrl);
+  try {
+    // A channel each: deleting what was never declared closes its channel.
+    const each = async (remove: (channel: Channel) => Promise<unknown>): Promise<void> => {
+      const channel = await connection.createChannel();
+      channel.on('error', () => undefined);
+      await remove(channel).catch(() => undefined);
+      await channel.close().catch(() => undefined);
+    };
+    for (const queue of names.queues) await each((channel) => channel.deleteQueue(queue));
+    for (const exchange of names.exchanges)
+      await each((channel) => channel.deleteExchange(exchange));
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
+
+/** The queues and exchanges of a system's services, named by its prefixes and exchange. */
+export function systemBrokerNames(options: {
+  services: string[];
+  eventsExchange: string;
+  eventsQueuePrefix: string;
+  rpcQueues: string[];
+}): { queues: string[]; exchanges: string[] } {
+  const topology = eventTopologyNames(options.eventsExchange);
+  return {
+    queues: [
+      ...options.services.flatMap((service): string[] => {
+        const { main, retry, dlq } = serviceQueueNames(service, options.eventsQueuePrefix);
+        return [main, retry, dlq];
+      }),
+      ...options.rpcQueues,
+      topology.unroutableQueue,
+    ],
+    exchanges: [topology.eventsExchange, topology.unroutableExchange],
+  };
 }

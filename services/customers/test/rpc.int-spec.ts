@@ -12,6 +12,7 @@ import {
   type RpcCommandId,
   type RpcOperation,
 } from '@kanta/contracts';
+import { deleteBrokerObjects, systemBrokerNames } from '@kanta/messaging';
 import { connectRpcServer, createLogger } from '@kanta/platform';
 import { createTestDatabase, type TestDatabase } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
@@ -34,6 +35,8 @@ describe('customers over the real RMQ command queue', () => {
           amqpUrl: AMQP_URL,
           relay: false,
           ...jobs,
+          // Broker names of this file's own: never the deployment's (kanta.events, customers.events).
+          messaging: { eventsExchange: `${queue}.events`, queuePrefix: `${queue}.` },
         }),
       ],
     }).compile();
@@ -58,6 +61,15 @@ describe('customers over the real RMQ command queue', () => {
     const channel = await connection.createChannel();
     await channel.deleteQueue(queue);
     await connection.close();
+    await deleteBrokerObjects(
+      AMQP_URL,
+      systemBrokerNames({
+        services: ['customers'],
+        eventsExchange: `${queue}.events`,
+        eventsQueuePrefix: `${queue}.`,
+        rpcQueues: [],
+      }),
+    );
     await deleteJobKeys(jobs.jobsPrefix);
     await db?.drop();
   });
@@ -68,12 +80,14 @@ describe('customers over the real RMQ command queue', () => {
     context: unknown,
     data: unknown,
     command: RpcCommandId | null = { id: randomUUID(), fromClient: false },
+    deadline?: number,
   ): Promise<T> =>
     firstValueFrom(
       client.send<T>(operation.pattern, {
         context,
         data,
         ...(operation.kind === 'write' && command ? { command } : {}),
+        ...(deadline !== undefined ? { deadline } : {}),
       }),
     );
   const problemOf = async (
@@ -136,6 +150,36 @@ describe('customers over the real RMQ command queue', () => {
     const state = await channel.checkQueue(queue);
     await connection.close();
     expect(state.messageCount).toBe(0);
+  });
+
+  it('answers a command delivered again with what it made the first time, making nothing', async () => {
+    const command = { id: randomUUID(), fromClient: false };
+    const data = { customer: { firstName: 'Twice', lastName: 'Delivered' } };
+    const first = await call<CreateCustomerResult>(CUSTOMERS.create, t.admin, data, command);
+    const again = await call<CreateCustomerResult>(CUSTOMERS.create, t.admin, data, command);
+    // A redelivery is not the client's retry: answered as the first delivery was.
+    expect(again).toEqual(first);
+    expect(first.replayed).toBe(false);
+    const rows = await app
+      .get(DataSource)
+      .query(`SELECT 1 FROM customers.customers WHERE first_name = 'Twice'`);
+    expect(rows).toHaveLength(1);
+  });
+
+  it('starts no write whose deadline has passed: 504, nothing written', async () => {
+    const data = { customer: { firstName: 'Too', lastName: 'Late' } };
+    const problem = await new Promise<ProblemDetails>((resolve, reject) => {
+      call(CUSTOMERS.create, t.admin, data, undefined, Date.now() - 1).then(
+        () => reject(new Error('expected a problem')),
+        (error: ProblemDetails) => resolve(error),
+      );
+    });
+    expect(problem).toMatchObject({ status: 504 });
+    expect(problem.type).toContain('deadline-passed');
+    const rows = await app
+      .get(DataSource)
+      .query(`SELECT 1 FROM customers.customers WHERE first_name = 'Too'`);
+    expect(rows).toEqual([]);
   });
 
   it('refuses a write that carries no command id with a 400, writing nothing', async () => {

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { deleteBrokerObjects, systemBrokerNames } from '@kanta/messaging';
 import {
   CUSTOMERS,
   type CallerContext,
@@ -126,6 +127,15 @@ export async function startCustomers(
     close: async ({ keepDatabase = false } = {}) => {
       try {
         await app.close();
+        await deleteBrokerObjects(
+          AMQP_URL,
+          systemBrokerNames({
+            services: ['customers'],
+            eventsExchange: `test.customers.${suffix}.events`,
+            eventsQueuePrefix: `test.${suffix}.`,
+            rpcQueues: [],
+          }),
+        );
         if (jobs.redisUrl === REDIS_URL) await deleteJobKeys(jobs.jobsPrefix);
       } finally {
         if (!keepDatabase) await db.drop();

@@ -1,5 +1,5 @@
+import { deleteBrokerObjects, systemBrokerNames } from '@kanta/messaging';
 import { randomBytes } from 'node:crypto';
-import amqp from 'amqplib';
 import { createTestDatabase, deleteRedisKeys, type TestDatabase } from '@kanta/testing';
 import { readGatewayConfig, type GatewayConfig } from '../src/config';
 import { startGateway, type RunningGateway } from '../src/bootstrap';
@@ -94,7 +94,16 @@ export async function bootGateway(
     try {
       await gateway.close();
       await deleteRedisKeys(config.redisKeyPrefix);
-      await deleteQueues([config.rpcQueues.customers]);
+      await deleteBrokerObjects(
+        AMQP_URL,
+        // The gateway declares no events queue of its own (it consumes none).
+        systemBrokerNames({
+          services: [],
+          eventsExchange: config.eventsExchange,
+          eventsQueuePrefix: '',
+          rpcQueues: Object.values(config.rpcQueues),
+        }),
+      );
     } finally {
       // Even when closing fails (the broker-down tests), the database copy must not be left.
       await db.drop();
@@ -102,17 +111,6 @@ export async function bootGateway(
   };
 
   return { url, config, db, gateway, call, login, close };
-}
-
-export async function deleteQueues(queues: string[]): Promise<void> {
-  const connection = await amqp.connect(AMQP_URL);
-  try {
-    const channel = await connection.createChannel();
-    for (const queue of queues) await channel.deleteQueue(queue);
-    await channel.close();
-  } finally {
-    await connection.close();
-  }
 }
 
 /** The field names of a validation problem, sorted. */

@@ -14,7 +14,7 @@ import {
   type VisitView,
 } from '@kanta/contracts';
 import { commandFor, createTestDatabase, type TestDatabase } from '@kanta/testing';
-import { KnownCustomers } from '@kanta/messaging';
+import { KnownCustomers, deleteBrokerObjects, systemBrokerNames } from '@kanta/messaging';
 
 export { eventually, inOneHeldBatch, problemOf } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
@@ -87,6 +87,15 @@ export async function startVehicles(
       ),
     close: async () => {
       await app.close();
+      await deleteBrokerObjects(
+        AMQP_URL,
+        systemBrokerNames({
+          services: ['vehicles'],
+          eventsExchange,
+          eventsQueuePrefix: queuePrefix,
+          rpcQueues: [],
+        }),
+      );
       await db.drop();
     },
   };

@@ -173,10 +173,18 @@ export class RpcClient {
     }
     const id = randomUUID();
     const content = Buffer.from(JSON.stringify({ pattern: operation.pattern, data: request, id }));
-    return new Promise<TAnswer>((resolve, reject) => {
+    const answer = new Promise<TAnswer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(ProblemError.gatewayTimeout(`${this.options.service} did not answer in time.`));
+        reject(
+          ProblemError.gatewayTimeout(
+            request.command
+              ? `${this.options.service} did not answer in time. The request was not carried ` +
+                  'out, unless the service stopped just as it was written: send it again with ' +
+                  'Idempotency-Key: retryKey to be sure it happens once.'
+              : `${this.options.service} did not answer in time.`,
+          ),
+        );
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer, asText });
       try {
@@ -195,6 +203,19 @@ export class RpcClient {
         // The channel closed under us: its replies can no longer arrive.
         this.settle(id)?.reject(this.unavailable());
       }
+    });
+    const command = request.command;
+    if (!command) return answer;
+    // A write left without its answer (timed out here or at the service, or the channel lost
+    // after it was sent) can be sent again safely under the key it ran under.
+    return answer.catch((error: unknown) => {
+      if (
+        error instanceof ProblemError &&
+        (error.problem.status === 504 || error.problem.status === 503)
+      ) {
+        error.problem.retryKey ??= command.id;
+      }
+      throw error;
     });
   }
 

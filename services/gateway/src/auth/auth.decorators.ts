@@ -39,6 +39,11 @@ export const TenantScoped = (): MethodDecorator & ClassDecorator =>
 export interface Caller {
   identity: Identity;
   context: CallerContext;
+  /**
+   * The request's Idempotency-Key header, as sent: every write the request makes runs under it
+   * (checked by Rpc), so sending the request again with it changes nothing twice.
+   */
+  idempotencyKey?: string;
 }
 
 export interface AuthenticatedRequest extends FastifyRequest {

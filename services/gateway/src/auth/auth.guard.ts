@@ -48,9 +48,11 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(TENANT_SCOPED_KEY, targets) && !identity.tenant) {
       throw ProblemError.forbidden('This works on a tenant’s data; your account has no tenant.');
     }
+    const idempotencyKey = request.headers['idempotency-key'];
     request.caller = {
       identity,
       context: this.identities.contextOf(identity, claims.sid, requestIdOf(request)),
+      ...(typeof idempotencyKey === 'string' ? { idempotencyKey } : {}),
     };
     return true;
   }

@@ -26,6 +26,7 @@ import { ApiProblems } from '../http/api-problems';
 import { IfMatch } from '../http/if-match';
 import { UuidParam } from '../http/uuid-param';
 import { ConsentsService } from './consents.service';
+import { IdempotencyKey } from '../http/idempotency-key';
 
 @ApiTags('consents')
 @ApiBearerAuth()
@@ -55,6 +56,7 @@ export class ConsentsController {
   })
   @ApiCreatedResponse({ type: ConsentTextView })
   @ApiOkResponse({ type: ConsentTextView, description: 'The text in force already says this' })
+  @IdempotencyKey()
   publishText(
     @CurrentCaller() caller: Caller,
     @Body() body: PublishConsentTextDto,
@@ -88,6 +90,7 @@ export class ConsentsController {
   @Post('customers/:id/consents')
   @ApiOperation({ summary: 'Record consent decisions (appended to the ledger, never changed)' })
   @ApiCreatedResponse({ type: CustomerConsentsView })
+  @IdempotencyKey()
   record(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,
@@ -99,6 +102,7 @@ export class ConsentsController {
   @Post('customers/:id/consents/refresh')
   @ApiOperation({ summary: 'Re-record the current decisions against the texts now in force' })
   @ApiCreatedResponse({ type: CustomerConsentsView })
+  @IdempotencyKey()
   refresh(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,
@@ -120,6 +124,7 @@ export class ConsentsController {
   @Patch('customers/:id/communication-preferences')
   @ApiOperation({ summary: 'Change communication preferences (absent fields are kept)' })
   @ApiOkResponse({ type: CommunicationPreferencesView })
+  @IdempotencyKey()
   setPreferences(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,

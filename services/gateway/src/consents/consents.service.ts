@@ -29,18 +29,18 @@ export class ConsentsService {
     caller: Caller,
     text: PublishConsentTextDto,
   ): Promise<HttpResult<ConsentTextView>> {
-    const result = await this.rpc.call(CONSENTS.publishText, caller.context, { text });
+    const result = await this.rpc.call(CONSENTS.publishText, caller, { text });
     return new HttpResult(result.text, result.published ? 201 : 200, {
       Location: `/api/v1/consent-texts/${result.text.id}`,
     });
   }
 
   listTexts(caller: Caller, query: ListConsentTextsQueryDto): Promise<ConsentTextPage> {
-    return this.rpc.call(CONSENTS.listTexts, caller.context, { ...query });
+    return this.rpc.call(CONSENTS.listTexts, caller, { ...query });
   }
 
   getText(caller: Caller, id: string): Promise<ConsentTextView> {
-    return this.rpc.call(CONSENTS.getText, caller.context, { id });
+    return this.rpc.call(CONSENTS.getText, caller, { id });
   }
 
   customerConsents(
@@ -48,7 +48,7 @@ export class ConsentsService {
     customerId: string,
     history: boolean,
   ): Promise<CustomerConsentsView> {
-    return this.rpc.call(CONSENTS.customerConsents, caller.context, { customerId, history });
+    return this.rpc.call(CONSENTS.customerConsents, caller, { customerId, history });
   }
 
   async record(
@@ -56,7 +56,7 @@ export class ConsentsService {
     customerId: string,
     consents: RecordConsentsDto,
   ): Promise<HttpResult<CustomerConsentsView>> {
-    const view = await this.rpc.call(CONSENTS.record, caller.context, { customerId, consents });
+    const view = await this.rpc.call(CONSENTS.record, caller, { customerId, consents });
     return new HttpResult(view, 201);
   }
 
@@ -65,7 +65,7 @@ export class ConsentsService {
     customerId: string,
     refresh: RefreshConsentsDto,
   ): Promise<HttpResult<CustomerConsentsView>> {
-    const view = await this.rpc.call(CONSENTS.refresh, caller.context, { customerId, refresh });
+    const view = await this.rpc.call(CONSENTS.refresh, caller, { customerId, refresh });
     return new HttpResult(view, 201);
   }
 
@@ -81,7 +81,7 @@ export class ConsentsService {
     decisionsField = 'consents.decisions',
   ): Promise<void> {
     if (!consents) return;
-    const errors = await this.rpc.call(CONSENTS.validate, context, { consents });
+    const errors = await this.rpc.call(CONSENTS.validate, { context }, { consents });
     if (errors.length > 0) {
       throw ProblemError.validation(
         errors.map((e) => ({ ...e, field: e.field.replace(/^decisions/, decisionsField) })),
@@ -94,7 +94,7 @@ export class ConsentsService {
     customerId: string,
   ): Promise<HttpResult<CommunicationPreferencesView>> {
     return HttpResult.versioned(
-      await this.rpc.call(CONSENTS.getPreferences, caller.context, { customerId }),
+      await this.rpc.call(CONSENTS.getPreferences, caller, { customerId }),
     );
   }
 
@@ -108,7 +108,7 @@ export class ConsentsService {
     // Never-set preferences are at version 0.
     const expectedVersion = ifMatch === undefined ? undefined : versionFromIfMatch(ifMatch, 0);
     return HttpResult.versioned(
-      await this.rpc.call(CONSENTS.setPreferences, caller.context, {
+      await this.rpc.call(CONSENTS.setPreferences, caller, {
         customerId,
         preferences,
         ...(expectedVersion !== undefined ? { expectedVersion } : {}),
@@ -121,7 +121,7 @@ export class ConsentsService {
     customerId: string,
     query: ContactabilityQueryDto,
   ): Promise<ContactabilityView> {
-    return this.rpc.call(CONSENTS.contactability, caller.context, {
+    return this.rpc.call(CONSENTS.contactability, caller, {
       customerId,
       purpose: query.purpose,
       channel: query.channel,

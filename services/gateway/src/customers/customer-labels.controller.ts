@@ -19,6 +19,7 @@ import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.de
 import { Rpc } from '../core/rpc';
 import { ApiProblems } from '../http/api-problems';
 import { UuidParam } from '../http/uuid-param';
+import { IdempotencyKey } from '../http/idempotency-key';
 
 /**
  * `/customer-groups` and `/customer-sources`: the same operations on the tenant's two lists,
@@ -40,7 +41,7 @@ function customerLabelsController(list: CustomerLabelList, path: string, what: s
       @CurrentCaller() caller: Caller,
       @Query() query: ListLabelsQueryDto,
     ): Promise<CustomerLabelPage> {
-      return this.rpc.call(CUSTOMERS.listLabels, caller.context, {
+      return this.rpc.call(CUSTOMERS.listLabels, caller, {
         list,
         withCounts: query.withCounts ?? false,
       });
@@ -51,11 +52,12 @@ function customerLabelsController(list: CustomerLabelList, path: string, what: s
     @ApiOperation({ summary: `Create a ${what} (admin); names are unique ignoring case` })
     @ApiCreatedResponse({ type: CustomerLabelView })
     @ApiProblems([409, `${list}-name-taken: the tenant has a ${list} of this name`])
+    @IdempotencyKey()
     create(
       @CurrentCaller() caller: Caller,
       @Body() body: LabelNameDto,
     ): Promise<CustomerLabelView> {
-      return this.rpc.call(CUSTOMERS.createLabel, caller.context, { list, name: body.name });
+      return this.rpc.call(CUSTOMERS.createLabel, caller, { list, name: body.name });
     }
 
     @Patch(':id')
@@ -63,12 +65,13 @@ function customerLabelsController(list: CustomerLabelList, path: string, what: s
     @ApiOperation({ summary: `Rename a ${what} (admin)` })
     @ApiOkResponse({ type: CustomerLabelView })
     @ApiProblems([409, `${list}-name-taken: the tenant has a ${list} of this name`])
+    @IdempotencyKey()
     rename(
       @CurrentCaller() caller: Caller,
       @UuidParam(what) id: string,
       @Body() body: LabelNameDto,
     ): Promise<CustomerLabelView> {
-      return this.rpc.call(CUSTOMERS.renameLabel, caller.context, { list, id, name: body.name });
+      return this.rpc.call(CUSTOMERS.renameLabel, caller, { list, id, name: body.name });
     }
 
     @Delete(':id')
@@ -78,11 +81,12 @@ function customerLabelsController(list: CustomerLabelList, path: string, what: s
       description: 'Answers how many customers it was taken from; each gets a new version.',
     })
     @ApiOkResponse({ type: DeleteLabelResult })
+    @IdempotencyKey()
     delete(
       @CurrentCaller() caller: Caller,
       @UuidParam(what) id: string,
     ): Promise<DeleteLabelResult> {
-      return this.rpc.call(CUSTOMERS.deleteLabel, caller.context, { list, id });
+      return this.rpc.call(CUSTOMERS.deleteLabel, caller, { list, id });
     }
   }
   return CustomerLabelsController;

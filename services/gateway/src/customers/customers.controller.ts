@@ -60,14 +60,13 @@ export class CustomersController {
       'number, or a close name with a birthday or postal code; repeat with allowDuplicate=true ' +
       'to create anyway (a taken customer number or external id stays a 409)',
   })
+  @IdempotencyKey('a repeat with the same request answers the first result (200)')
   create(
     @CurrentCaller() caller: Caller,
     @Body() body: CreateCustomerDto,
     @Query() query: CreateCustomerQueryDto,
-    @IdempotencyKey('a repeat with the same request answers the first result (200)')
-    idempotencyKey?: string,
   ): Promise<HttpResult<CustomerView>> {
-    return this.customers.create(caller, body, idempotencyKey, query.allowDuplicate ?? false);
+    return this.customers.create(caller, body, query.allowDuplicate ?? false);
   }
 
   @Get('customers')
@@ -104,6 +103,7 @@ export class CustomersController {
   @ApiBody({ type: UpdateCustomerDto })
   @ApiOkResponse({ type: CustomerView })
   @ApiProblems([409, 'customer-number-taken or external-id-taken: `errors` names the field'])
+  @IdempotencyKey()
   update(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,
@@ -119,6 +119,7 @@ export class CustomersController {
   })
   @ApiOkResponse({ type: CustomerView })
   @ApiProblems([422, 'The group is not one of your tenant'])
+  @IdempotencyKey()
   assignGroup(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,
@@ -130,6 +131,7 @@ export class CustomersController {
   @Delete('customers/:id/groups/:groupId')
   @ApiOperation({ summary: 'Take the customer out of a group (not a member: unchanged)' })
   @ApiOkResponse({ type: CustomerView })
+  @IdempotencyKey()
   unassignGroup(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,
@@ -150,6 +152,7 @@ export class CustomersController {
   @Roles('admin')
   @ApiOperation({ summary: 'Set which customer fields your tenant requires (admin)' })
   @ApiOkResponse({ type: FieldRulesDto })
+  @IdempotencyKey()
   putFieldRules(
     @CurrentCaller() caller: Caller,
     @Body() rules: FieldRulesDto,

@@ -31,18 +31,15 @@ export class CustomersService {
   async create(
     caller: Caller,
     customer: CreateCustomerDto,
-    idempotencyKey: string | undefined,
     allowDuplicate = false,
   ): Promise<HttpResult<CustomerView>> {
     this.checkStations(caller, customer.stationIds);
     await this.checkRegularOf(caller, customer.regularOfUserId);
     await this.consents.checkDecisions(caller.context, customer.consents);
-    const result = await this.rpc.call(
-      CUSTOMERS.create,
-      caller.context,
-      { customer, ...(allowDuplicate ? { allowDuplicate } : {}) },
-      { idempotencyKey },
-    );
+    const result = await this.rpc.call(CUSTOMERS.create, caller, {
+      customer,
+      ...(allowDuplicate ? { allowDuplicate } : {}),
+    });
     return HttpResult.versioned(result.customer, {
       location: `/api/v1/customers/${result.customer.id}`,
       replayed: result.replayed,
@@ -51,11 +48,11 @@ export class CustomersService {
 
   async search(caller: Caller, query: SearchCustomersQueryDto): Promise<JsonText<CustomerPage>> {
     this.checkStations(caller, query.stationIds);
-    return this.rpc.relay(CUSTOMERS.search, caller.context, { ...query });
+    return this.rpc.relay(CUSTOMERS.search, caller, { ...query });
   }
 
   async get(caller: Caller, id: string): Promise<HttpResult<CustomerView>> {
-    return HttpResult.versioned(await this.rpc.call(CUSTOMERS.get, caller.context, { id }));
+    return HttpResult.versioned(await this.rpc.call(CUSTOMERS.get, caller, { id }));
   }
 
   async update(
@@ -68,7 +65,7 @@ export class CustomersService {
     this.checkStations(caller, patch.stationIds);
     await this.checkRegularOf(caller, patch.regularOfUserId);
     return HttpResult.versioned(
-      await this.rpc.call(CUSTOMERS.update, caller.context, { id, expectedVersion, patch }),
+      await this.rpc.call(CUSTOMERS.update, caller, { id, expectedVersion, patch }),
     );
   }
 
@@ -79,7 +76,7 @@ export class CustomersService {
     member: boolean,
   ): Promise<HttpResult<CustomerView>> {
     return HttpResult.versioned(
-      await this.rpc.call(CUSTOMERS.setGroupMembership, caller.context, {
+      await this.rpc.call(CUSTOMERS.setGroupMembership, caller, {
         customerId,
         groupId,
         member,
@@ -88,11 +85,11 @@ export class CustomersService {
   }
 
   getFieldRules(caller: Caller): Promise<FieldRulesDto> {
-    return this.rpc.call(CUSTOMERS.getFieldRules, caller.context, {});
+    return this.rpc.call(CUSTOMERS.getFieldRules, caller, {});
   }
 
   putFieldRules(caller: Caller, rules: FieldRulesDto): Promise<FieldRulesDto> {
-    return this.rpc.call(CUSTOMERS.putFieldRules, caller.context, rules);
+    return this.rpc.call(CUSTOMERS.putFieldRules, caller, rules);
   }
 
   private async checkRegularOf(caller: Caller, userId: string | null | undefined): Promise<void> {

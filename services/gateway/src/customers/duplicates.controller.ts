@@ -17,6 +17,7 @@ import {
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { Rpc } from '../core/rpc';
 import { ApiProblems } from '../http/api-problems';
+import { IdempotencyKey } from '../http/idempotency-key';
 
 /**
  * `/customers/duplicates…`: suggested duplicate pairs, their dismissal and the full scan. Registered
@@ -44,7 +45,7 @@ export class DuplicatesController {
     @CurrentCaller() caller: Caller,
     @Query() query: ListDuplicatesQueryDto,
   ): Promise<DuplicatePairPage> {
-    return this.rpc.call(CUSTOMERS.listDuplicates, caller.context, query);
+    return this.rpc.call(CUSTOMERS.listDuplicates, caller, query);
   }
 
   @Post('dismiss')
@@ -53,11 +54,12 @@ export class DuplicatesController {
   @ApiOperation({ summary: 'Mark two customers as not duplicates; never suggested again (admin)' })
   @ApiOkResponse({ type: DismissedDuplicateView })
   @ApiProblems([404, 'One of the customers not found, or not visible to you'])
+  @IdempotencyKey()
   dismiss(
     @CurrentCaller() caller: Caller,
     @Body() body: DismissDuplicateDto,
   ): Promise<DismissedDuplicateView> {
-    return this.rpc.call(CUSTOMERS.dismissDuplicate, caller.context, body);
+    return this.rpc.call(CUSTOMERS.dismissDuplicate, caller, body);
   }
 
   @Post('scan')
@@ -69,8 +71,9 @@ export class DuplicatesController {
       'For data that arrived in bulk. A scan already queued or running is answered as is.',
   })
   @ApiAcceptedResponse({ type: DuplicateScanView })
+  @IdempotencyKey()
   scan(@CurrentCaller() caller: Caller): Promise<DuplicateScanView> {
-    return this.rpc.call(CUSTOMERS.scanDuplicates, caller.context, {});
+    return this.rpc.call(CUSTOMERS.scanDuplicates, caller, {});
   }
 
   @Get('scan')
@@ -79,6 +82,6 @@ export class DuplicatesController {
   @ApiOkResponse({ type: DuplicateScanView })
   @ApiProblems([404, 'No scan was requested yet'])
   getScan(@CurrentCaller() caller: Caller): Promise<DuplicateScanView> {
-    return this.rpc.call(CUSTOMERS.getDuplicateScan, caller.context, {});
+    return this.rpc.call(CUSTOMERS.getDuplicateScan, caller, {});
   }
 }

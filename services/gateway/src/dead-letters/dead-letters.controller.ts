@@ -28,6 +28,7 @@ import { ProblemError } from '@kanta/platform';
 import { CurrentCaller, Roles, type Caller } from '../auth/auth.decorators';
 import { UuidParam } from '../http/uuid-param';
 import { DeadLettersGateway } from './dead-letters.service';
+import { IdempotencyKey } from '../http/idempotency-key';
 
 /** A service that keeps no dead letters has none to find: 404, as an unknown id. */
 class KnownService implements PipeTransform<string, DeadLetterService> {
@@ -91,6 +92,7 @@ export class DeadLettersController {
       'both leave the list at once and come back if they fail again.',
   })
   @ApiOkResponse({ type: DeadLetterView })
+  @IdempotencyKey()
   replay(
     @CurrentCaller() caller: Caller,
     @Param('service', new KnownService()) service: DeadLetterService,
@@ -104,6 +106,7 @@ export class DeadLettersController {
   @serviceParam
   @ApiOperation({ summary: 'Delete a dead letter for good' })
   @ApiNoContentResponse()
+  @IdempotencyKey()
   async purge(
     @CurrentCaller() caller: Caller,
     @Param('service', new KnownService()) service: DeadLetterService,

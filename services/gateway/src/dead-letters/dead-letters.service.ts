@@ -43,7 +43,7 @@ export class DeadLettersGateway {
       services.map((s) =>
         s === 'gateway'
           ? this.ownAnswer(() => this.own.list(caller.context, filters))
-          : this.rpc.call(DEAD_LETTER_OPERATIONS[s].list, caller.context, filters),
+          : this.rpc.call(DEAD_LETTER_OPERATIONS[s].list, caller, filters),
       ),
     );
     // Each page is its service's newest after the cursor: the newest of them all are the page.
@@ -60,19 +60,19 @@ export class DeadLettersGateway {
   get(caller: Caller, service: DeadLetterService, id: string): Promise<DeadLetterDetail> {
     return service === 'gateway'
       ? this.ownAnswer(() => this.own.get(caller.context, id))
-      : this.rpc.call(DEAD_LETTER_OPERATIONS[service].get, caller.context, { id });
+      : this.rpc.call(DEAD_LETTER_OPERATIONS[service].get, caller, { id });
   }
 
   replay(caller: Caller, service: DeadLetterService, id: string): Promise<DeadLetterView> {
     return service === 'gateway'
       ? this.ownAnswer(() => this.own.replay(caller.context, id))
-      : this.rpc.call(DEAD_LETTER_OPERATIONS[service].replay, caller.context, { id });
+      : this.rpc.call(DEAD_LETTER_OPERATIONS[service].replay, caller, { id });
   }
 
   async purge(caller: Caller, service: DeadLetterService, id: string): Promise<void> {
     await (service === 'gateway'
       ? this.ownAnswer(() => this.own.purge(caller.context, id))
-      : this.rpc.call(DEAD_LETTER_OPERATIONS[service].purge, caller.context, { id }));
+      : this.rpc.call(DEAD_LETTER_OPERATIONS[service].purge, caller, { id }));
   }
 
   /** The gateway's own answer, its problems as HTTP ones. */

@@ -1,8 +1,8 @@
-import { Headers } from '@nestjs/common';
+import { applyDecorators } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import { IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_PATTERN } from '@kanta/contracts';
 import { ProblemError } from '@kanta/platform';
-import { ApiProblems, DocumentedParameter } from './api-problems';
+import { ApiProblems } from './api-problems';
 
 /**
  * The `Idempotency-Key` header of a create, checked before anything is sent on: 1–200 printable
@@ -26,13 +26,17 @@ export function checkIdempotencyKey(key: string | undefined): void {
   }
 }
 
+/** What sending a write again with the same Idempotency-Key does, unless an operation says more. */
+export const IDEMPOTENT_WRITE =
+  'the same request sent again with the same key is answered as the first was, and changes nothing twice';
+
 /**
- * The optional Idempotency-Key header of a create, as a handler parameter: documented once, with
- * its form, what a repeat means for the operation, and the 422 of a malformed or reused key.
+ * The optional Idempotency-Key header of an operation that writes through a service, documented
+ * once with its form, what a repeat means for the operation, and the 422 of a malformed or
+ * reused key. The auth guard reads the header into the caller, and Rpc runs the write under it.
  */
-export function IdempotencyKey(meaning: string): ParameterDecorator {
-  return DocumentedParameter(
-    Headers('Idempotency-Key'),
+export function IdempotencyKey(meaning = IDEMPOTENT_WRITE): MethodDecorator & ClassDecorator {
+  return applyDecorators(
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,

@@ -127,7 +127,7 @@ export class PartnerController {
     @CurrentCaller() caller: Caller,
     @Query() query: RejectedEventsQueryDto,
   ): Promise<RejectedPartnerEventPage> {
-    return this.rpc.call(VEHICLES.rejectedPartnerEvents, caller.context, { ...query });
+    return this.rpc.call(VEHICLES.rejectedPartnerEvents, caller, { ...query });
   }
 
   @Post('partner-keys')

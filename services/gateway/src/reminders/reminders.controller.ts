@@ -20,6 +20,7 @@ import { ApiCreated, type HttpResult } from '../http/http-result';
 import { IfMatch } from '../http/if-match';
 import { UuidParam } from '../http/uuid-param';
 import { RemindersService } from './reminders.service';
+import { IdempotencyKey } from '../http/idempotency-key';
 
 const STATUS_NOTE =
   'Statuses: upcoming (its time is to come), due (its time has come), done. Ordered by due time, ' +
@@ -43,6 +44,7 @@ export class RemindersController {
       'The assignee must work at one of the customer’s stations (or be an admin).',
   })
   @ApiCreated(ReminderView, { replayable: false })
+  @IdempotencyKey()
   create(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') customerId: string,
@@ -88,6 +90,7 @@ export class RemindersController {
     summary: 'Reschedule (dueAt), mark done (done: true) or open again, change comment or assignee',
   })
   @ApiOkResponse({ type: ReminderView })
+  @IdempotencyKey()
   update(
     @CurrentCaller() caller: Caller,
     @UuidParam('Reminder') id: string,
@@ -101,6 +104,7 @@ export class RemindersController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a reminder' })
   @ApiNoContentResponse()
+  @IdempotencyKey()
   delete(@CurrentCaller() caller: Caller, @UuidParam('Reminder') id: string): Promise<void> {
     return this.reminders.delete(caller, id);
   }

@@ -36,7 +36,7 @@ export class RemindersService {
       'assigneeUserId',
       body.assigneeUserId ?? 'me',
     );
-    const reminder = await this.rpc.call(CUSTOMERS.createReminder, caller.context, {
+    const reminder = await this.rpc.call(CUSTOMERS.createReminder, caller, {
       customerId,
       reminder: { dueAt: body.dueAt, comment: body.comment },
       assignee,
@@ -50,11 +50,11 @@ export class RemindersService {
     if (assignee !== undefined) {
       data.assigneeUserId = await this.users.resolve(caller, 'assignee', assignee);
     }
-    return this.rpc.call(CUSTOMERS.listReminders, caller.context, data);
+    return this.rpc.call(CUSTOMERS.listReminders, caller, data);
   }
 
   async get(caller: Caller, id: string): Promise<HttpResult<ReminderView>> {
-    return HttpResult.versioned(await this.rpc.call(CUSTOMERS.getReminder, caller.context, { id }));
+    return HttpResult.versioned(await this.rpc.call(CUSTOMERS.getReminder, caller, { id }));
   }
 
   /** If-Match is optional here: when sent, a stale version is a 412 from the service. */
@@ -74,12 +74,10 @@ export class RemindersService {
         assigneeUserId,
       );
     }
-    return HttpResult.versioned(
-      await this.rpc.call(CUSTOMERS.updateReminder, caller.context, data),
-    );
+    return HttpResult.versioned(await this.rpc.call(CUSTOMERS.updateReminder, caller, data));
   }
 
   async delete(caller: Caller, id: string): Promise<void> {
-    await this.rpc.call(CUSTOMERS.deleteReminder, caller.context, { id });
+    await this.rpc.call(CUSTOMERS.deleteReminder, caller, { id });
   }
 }

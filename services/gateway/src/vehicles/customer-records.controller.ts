@@ -34,7 +34,7 @@ export class CustomerRecordsController {
     @UuidParam('Customer') id: string,
     @Query() query: PageQueryDto,
   ): Promise<VehiclePage> {
-    return this.rpc.call(VEHICLES.customerVehicles, caller.context, { ...query, customerId: id });
+    return this.rpc.call(VEHICLES.customerVehicles, caller, { ...query, customerId: id });
   }
 
   @Get('visits')
@@ -48,7 +48,7 @@ export class CustomerRecordsController {
     @UuidParam('Customer') id: string,
     @Query() query: VisitRangeQueryDto,
   ): Promise<VisitPage> {
-    return this.rpc.call(VEHICLES.customerVisits, caller.context, {
+    return this.rpc.call(VEHICLES.customerVisits, caller, {
       ...query,
       customerId: id,
     });
@@ -62,7 +62,7 @@ export class CustomerRecordsController {
     @UuidParam('Customer') id: string,
     @Query() query: PageQueryDto,
   ): Promise<SalePage> {
-    return this.rpc.call(VEHICLES.customerSales, caller.context, {
+    return this.rpc.call(VEHICLES.customerSales, caller, {
       ...query,
       customerId: id,
     });
@@ -78,6 +78,6 @@ export class CustomerRecordsController {
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,
   ): Promise<CustomerSummaryView> {
-    return this.rpc.call(VEHICLES.customerSummary, caller.context, { customerId: id });
+    return this.rpc.call(VEHICLES.customerSummary, caller, { customerId: id });
   }
 }

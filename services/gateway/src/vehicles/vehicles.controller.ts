@@ -23,6 +23,7 @@ import { ApiCreated, HttpResult } from '../http/http-result';
 import { IfMatch, versionFromIfMatch } from '../http/if-match';
 import { UuidParam } from '../http/uuid-param';
 import { Rpc } from '../core/rpc';
+import { IdempotencyKey } from '../http/idempotency-key';
 
 @ApiTags('vehicles')
 @ApiBearerAuth()
@@ -39,11 +40,12 @@ export class VehiclesController {
   })
   @ApiCreated(VehicleView, { replayable: false })
   @ApiProblems([409, 'registration-taken or vin-taken: `errors` names the field'])
+  @IdempotencyKey()
   async create(
     @CurrentCaller() caller: Caller,
     @Body() body: CreateVehicleDto,
   ): Promise<HttpResult<VehicleView>> {
-    const vehicle = await this.rpc.call(VEHICLES.createVehicle, caller.context, { vehicle: body });
+    const vehicle = await this.rpc.call(VEHICLES.createVehicle, caller, { vehicle: body });
     return HttpResult.versioned(vehicle, { location: `/api/v1/vehicles/${vehicle.id}` });
   }
 
@@ -59,7 +61,7 @@ export class VehiclesController {
     @CurrentCaller() caller: Caller,
     @Query() query: SearchVehiclesQueryDto,
   ): Promise<JsonText<VehiclePage>> {
-    return this.rpc.relay(VEHICLES.searchVehicles, caller.context, { ...query });
+    return this.rpc.relay(VEHICLES.searchVehicles, caller, { ...query });
   }
 
   @Get(':id')
@@ -69,7 +71,7 @@ export class VehiclesController {
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,
   ): Promise<HttpResult<VehicleView>> {
-    return HttpResult.versioned(await this.rpc.call(VEHICLES.getVehicle, caller.context, { id }));
+    return HttpResult.versioned(await this.rpc.call(VEHICLES.getVehicle, caller, { id }));
   }
 
   @Patch(':id')
@@ -78,6 +80,7 @@ export class VehiclesController {
   @ApiBody({ type: UpdateVehicleDto })
   @ApiOkResponse({ type: VehicleView })
   @ApiProblems([409, 'registration-taken or vin-taken: `errors` names the field'])
+  @IdempotencyKey()
   async update(
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,
@@ -86,7 +89,7 @@ export class VehiclesController {
   ): Promise<HttpResult<VehicleView>> {
     const expectedVersion = versionFromIfMatch(ifMatch);
     return HttpResult.versioned(
-      await this.rpc.call(VEHICLES.updateVehicle, caller.context, { id, expectedVersion, patch }),
+      await this.rpc.call(VEHICLES.updateVehicle, caller, { id, expectedVersion, patch }),
     );
   }
 
@@ -96,26 +99,28 @@ export class VehiclesController {
     summary: 'Link a customer to the vehicle as owner or proxy (again: change role or default)',
   })
   @ApiOkResponse({ type: VehicleView })
+  @IdempotencyKey()
   async link(
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,
     @Body() body: LinkVehicleCustomerDto,
   ): Promise<HttpResult<VehicleView>> {
     return HttpResult.versioned(
-      await this.rpc.call(VEHICLES.linkCustomer, caller.context, { vehicleId: id, link: body }),
+      await this.rpc.call(VEHICLES.linkCustomer, caller, { vehicleId: id, link: body }),
     );
   }
 
   @Delete(':id/customers/:customerId')
   @ApiOperation({ summary: 'Unlink a customer from the vehicle' })
   @ApiOkResponse({ type: VehicleView })
+  @IdempotencyKey()
   async unlink(
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,
     @UuidParam('Vehicle link', 'customerId') customerId: string,
   ): Promise<HttpResult<VehicleView>> {
     return HttpResult.versioned(
-      await this.rpc.call(VEHICLES.unlinkCustomer, caller.context, { vehicleId: id, customerId }),
+      await this.rpc.call(VEHICLES.unlinkCustomer, caller, { vehicleId: id, customerId }),
     );
   }
 }

@@ -52,24 +52,18 @@ export class VisitsController {
   })
   @ApiCreated(VisitView, { replayable: true })
   @ApiProblems([409, 'external-id-taken: another visit has this externalId'])
+  @IdempotencyKey(
+    'the same key with the same request answers the visit it made (200, Idempotent-Replayed: true): a double click books once',
+  )
   async create(
     @CurrentCaller() caller: Caller,
     @Body() body: CreateVisitDto,
-    @IdempotencyKey(
-      'the same key with the same request answers the visit it made (200, Idempotent-Replayed: true): a double click books once',
-    )
-    idempotencyKey?: string,
   ): Promise<HttpResult<VisitView>> {
     if (body.staffUserId) await this.tenantUsers.resolve(caller, 'staffUserId', body.staffUserId);
     // Consents without a customer are the vehicles service's 422 (consents, requires_customer):
     // no consents call for a request that fails anyway.
     if (body.customerId) await this.consents.checkDecisions(caller.context, body.consents);
-    const { visit, replayed } = await this.rpc.call(
-      VEHICLES.createVisit,
-      caller.context,
-      { visit: body },
-      { idempotencyKey },
-    );
+    const { visit, replayed } = await this.rpc.call(VEHICLES.createVisit, caller, { visit: body });
     return HttpResult.versioned(visit, { location: `/api/v1/visits/${visit.id}`, replayed });
   }
 
@@ -80,7 +74,7 @@ export class VisitsController {
   })
   @ApiOkResponse({ type: VisitPage })
   list(@CurrentCaller() caller: Caller, @Query() query: ListVisitsQueryDto): Promise<VisitPage> {
-    return this.rpc.call(VEHICLES.listVisits, caller.context, { ...query });
+    return this.rpc.call(VEHICLES.listVisits, caller, { ...query });
   }
 
   @Get('visits/:id')
@@ -90,7 +84,7 @@ export class VisitsController {
     @CurrentCaller() caller: Caller,
     @UuidParam('Visit') id: string,
   ): Promise<HttpResult<VisitView>> {
-    return HttpResult.versioned(await this.rpc.call(VEHICLES.getVisit, caller.context, { id }));
+    return HttpResult.versioned(await this.rpc.call(VEHICLES.getVisit, caller, { id }));
   }
 
   @Patch('visits/:id')
@@ -101,6 +95,7 @@ export class VisitsController {
   })
   @ApiBody({ type: UpdateVisitDto })
   @ApiOkResponse({ type: VisitView })
+  @IdempotencyKey()
   async update(
     @CurrentCaller() caller: Caller,
     @UuidParam('Visit') id: string,
@@ -112,7 +107,7 @@ export class VisitsController {
       await this.tenantUsers.resolve(caller, 'staffUserId', patch.staffUserId);
     }
     return HttpResult.versioned(
-      await this.rpc.call(VEHICLES.updateVisit, caller.context, { id, expectedVersion, patch }),
+      await this.rpc.call(VEHICLES.updateVisit, caller, { id, expectedVersion, patch }),
     );
   }
 
@@ -122,8 +117,9 @@ export class VisitsController {
   })
   @ApiCreatedResponse({ type: SaleView })
   @ApiProblems([409, 'receipt-taken: the station has a receipt with this number'])
+  @IdempotencyKey()
   createSale(@CurrentCaller() caller: Caller, @Body() body: CreateSaleDto): Promise<SaleView> {
-    return this.rpc.call(VEHICLES.createSale, caller.context, { sale: body });
+    return this.rpc.call(VEHICLES.createSale, caller, { sale: body });
   }
 
   @Get('sales')
@@ -133,13 +129,13 @@ export class VisitsController {
   })
   @ApiOkResponse({ type: SalePage })
   listSales(@CurrentCaller() caller: Caller, @Query() query: ListSalesQueryDto): Promise<SalePage> {
-    return this.rpc.call(VEHICLES.listSales, caller.context, { ...query });
+    return this.rpc.call(VEHICLES.listSales, caller, { ...query });
   }
 
   @Get('sales/:id')
   @ApiOperation({ summary: 'Get a receipt with its lines' })
   @ApiOkResponse({ type: SaleView })
   getSale(@CurrentCaller() caller: Caller, @UuidParam('Sale') id: string): Promise<SaleView> {
-    return this.rpc.call(VEHICLES.getSale, caller.context, { id });
+    return this.rpc.call(VEHICLES.getSale, caller, { id });
   }
 }
