@@ -110,16 +110,50 @@ const envelope = (
 const arrays = (types: string[]): string => types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
 
 /**
- * The vehicles service's customers, at a version: an answer knows a customer at 0, its created
- * event at 1, and a newer version replaces an older (so a created event that comes after the
- * answer updates the row, as in the service).
+ * A service's customers projection (KnownCustomers.remember, libs/messaging), at a version: new
+ * customers in one statement, known ones of an older version updated by a second, as the services
+ * do. An answer knows a customer at 0 and its created event at 1, so a created event that comes
+ * after the answer updates the row.
  */
-const knowCustomers = (version: number): string =>
-  `INSERT INTO vehicles.known_customers (tenant_id, id, station_ids, status, version)
-   SELECT t, i, ARRAY(SELECT jsonb_array_elements_text(s))::uuid[], 'active', ${version}
-     FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[]) AS k(t, i, s)
-   ON CONFLICT (tenant_id, id) DO UPDATE SET station_ids = EXCLUDED.station_ids,
-     version = EXCLUDED.version WHERE known_customers.version <= EXCLUDED.version`;
+const rememberCustomers = async (
+  db: PoolClient,
+  schema: 'vehicles' | 'consents',
+  version: number,
+  rows: {
+    tenantId: string;
+    customerId: string;
+    stationIds: string[];
+    hasEmail: boolean;
+    hasPhone: boolean;
+  }[],
+): Promise<void> => {
+  const batch = `unnest($1::uuid[], $2::uuid[], $3::jsonb[], $4::boolean[], $5::boolean[])
+                   AS k(tenant_id, customer_id, stations, has_email, has_phone)`;
+  const values = [
+    rows.map((r) => r.tenantId),
+    rows.map((r) => r.customerId),
+    rows.map((r) => JSON.stringify(r.stationIds)),
+    rows.map((r) => r.hasEmail),
+    rows.map((r) => r.hasPhone),
+  ];
+  await db.query(
+    `INSERT INTO ${schema}.known_customers (tenant_id, customer_id, station_ids, status, has_email,
+       has_phone, version)
+     SELECT k.tenant_id, k.customer_id, ARRAY(SELECT jsonb_array_elements_text(k.stations))::uuid[],
+            'active', k.has_email, k.has_phone, ${version}
+       FROM ${batch}
+     ON CONFLICT (tenant_id, customer_id) DO NOTHING`,
+    values,
+  );
+  await db.query(
+    `UPDATE ${schema}.known_customers c SET
+       station_ids = ARRAY(SELECT jsonb_array_elements_text(k.stations))::uuid[], status = 'active',
+       has_email = k.has_email, has_phone = k.has_phone, version = ${version}
+       FROM ${batch}
+      WHERE c.tenant_id = k.tenant_id AND c.customer_id = k.customer_id AND c.version < ${version}`,
+    values,
+  );
+};
 
 /** Customer numbers, as a tenant's sequence hands them out (from 1). */
 let customerNumber = 0;
@@ -161,6 +195,8 @@ const resolveContacts: Handler = async (db, events) => {
         origin: 'online_booking',
         stationIds: [c.b.stationId],
         version: 1,
+        hasEmail: true,
+        hasPhone: true,
       }),
     ),
     ...customers.map((c) =>
@@ -280,11 +316,18 @@ const attachCustomers: Handler = async (db, events) => {
     throw new Error('floor: an answer overtook its booking');
   const vehicleOf = new Map(parked.rows.map((r) => [r.partner_event_id, r.vehicle_id]));
   const vehicleIds = eventIds.map((e) => vehicleOf.get(e)!);
-  await db.query(knowCustomers(0), [
-    tenants,
-    customerIds,
-    answers.map((a) => JSON.stringify(a.stationIds)),
-  ]);
+  await rememberCustomers(
+    db,
+    'vehicles',
+    0,
+    answers.map((a, i) => ({
+      tenantId: tenants[i],
+      customerId: customerIds[i],
+      stationIds: a.stationIds,
+      hasEmail: false,
+      hasPhone: false,
+    })),
+  );
   await db.query(
     `INSERT INTO vehicles.vehicle_customers (tenant_id, vehicle_id, customer_id, role, is_default)
      SELECT t, v, c, 'owner', true FROM unnest(${arrays(['uuid', 'uuid', 'uuid'])}) AS k(t, v, c)`,
@@ -352,27 +395,31 @@ const attachCustomers: Handler = async (db, events) => {
 
 /** vehicles ← a customer's created event: the customer known. */
 const knowCreatedCustomers: Handler = async (db, events) => {
-  await db.query(knowCustomers(1), [
-    events.map((e) => e.tenantId),
-    events.map((e) => e.payload.customerId),
-    events.map((e) => JSON.stringify(e.payload.stationIds)),
-  ]);
+  await rememberCustomers(db, 'vehicles', 1, events.map(customerFacts));
   return [];
 };
 
 /** consents ← a customer's created event: the customer. */
 const learnCustomers: Handler = async (db, events) => {
-  await db.query(
-    `INSERT INTO consents.customers (tenant_id, customer_id, station_ids, status, version)
-     SELECT t, i, ARRAY(SELECT jsonb_array_elements_text(s))::uuid[], 'active', 1
-       FROM unnest(${arrays(['uuid', 'uuid', 'jsonb'])}) AS k(t, i, s)`,
-    [
-      events.map((e) => e.tenantId),
-      events.map((e) => e.payload.customerId),
-      events.map((e) => JSON.stringify(e.payload.stationIds)),
-    ],
-  );
+  await rememberCustomers(db, 'consents', 1, events.map(customerFacts));
   return [];
+};
+
+/** What a created event tells a projection of its customer. */
+const customerFacts = (e: Envelope) => {
+  const p = e.payload as {
+    customerId: string;
+    stationIds: string[];
+    hasEmail?: boolean;
+    hasPhone?: boolean;
+  };
+  return {
+    tenantId: e.tenantId,
+    customerId: p.customerId,
+    stationIds: p.stationIds,
+    hasEmail: p.hasEmail ?? false,
+    hasPhone: p.hasPhone ?? false,
+  };
 };
 
 /**

@@ -50,3 +50,13 @@ export function uniqueViolation(error: unknown): string | null {
   const driver = (e.driverError ?? e) as { code?: string; constraint?: string };
   return driver.code === '23505' ? (driver.constraint ?? '') : null;
 }
+
+/**
+ * A deadlock (40P01) or a serialization failure (40001): PostgreSQL rolled the transaction back
+ * so that another could go on, and the same work tried again usually succeeds.
+ */
+export function isConflictVictim(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: unknown };
+  const code = ((e.driverError ?? e) as { code?: string }).code;
+  return code === '40P01' || code === '40001';
+}

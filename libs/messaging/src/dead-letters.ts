@@ -3,6 +3,7 @@ import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DEAD_LETTER_OPERATIONS,
+  EVENT_PAYLOAD_SCHEMAS,
   problemType,
   redactedPartnerPayload,
   type CallerContext,
@@ -192,8 +193,16 @@ export class DeadLetters {
     if (keepUnroutable) {
       const { unroutableQueue } = await assertEventExchange(ch, this.options.eventsExchange);
       tags.push(
-        (await ch.consume(unroutableQueue, (m) => m && void this.keep(ch, m, 'unroutable')))
-          .consumerTag,
+        (
+          await ch.consume(unroutableQueue, (m) => {
+            if (!m) return;
+            // An event of a known type that no service consumes (yet) is no one's failure:
+            // published durably and simply not needed. Only what no consumer can know (a
+            // version or type outside the catalogue) is kept for an admin to see.
+            if (Object.hasOwn(EVENT_PAYLOAD_SCHEMAS, m.fields.routingKey)) ch.ack(m);
+            else void this.keep(ch, m, 'unroutable');
+          })
+        ).consumerTag,
       );
     }
     this.consumerTags.set(ch, tags);

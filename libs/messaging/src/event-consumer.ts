@@ -1,6 +1,7 @@
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventEnvelope, EventPayloads, EventType } from '@kanta/contracts';
+import { isConflictVictim } from '@kanta/database';
 import type { BrokerConnection, ManagedChannel, MessagingLogger } from './broker-connection';
 import {
   EventValidator,
@@ -367,7 +368,7 @@ export class EventConsumer {
     if (together.length === 1) alone.push(together[0]);
     else if (together.length > 1) {
       try {
-        await this.handleBatch(together);
+        await this.handleBatchOnce(together);
         for (const { ch, message } of together) ack(ch, message);
       } catch (error) {
         this.options.logger.warn(
@@ -378,6 +379,24 @@ export class EventConsumer {
       }
     }
     for (const { ch, message, validation } of alone) await this.settle(ch, message, validation);
+  }
+
+  /**
+   * The batch, and once more whole when PostgreSQL picked it as a deadlock's victim: two replicas'
+   * batches locking the same rows in another order is no fault of any event, and one by one
+   * (the fallback for a failed batch) costs a transaction per event.
+   */
+  private async handleBatchOnce(batch: ValidDelivery[]): Promise<void> {
+    try {
+      await this.handleBatch(batch);
+    } catch (error) {
+      if (!isConflictVictim(error)) throw error;
+      this.options.logger.warn(
+        { queue: this.names.main, events: batch.length, err: errorText(error) },
+        'event batch lost a deadlock; trying it again whole',
+      );
+      await this.handleBatch(batch);
+    }
   }
 
   /** One transaction for the batch: inbox rows for all, then every handler; throws to roll back. */

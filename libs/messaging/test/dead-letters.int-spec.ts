@@ -212,6 +212,23 @@ describe('Dead letters', () => {
     expect(await rows()).toEqual([]);
   });
 
+  it('keeps no event of a known type that no service consumes: only versions no one knows', async () => {
+    const deadLetters = keeper({ keepDlq: false, keepUnroutable: true });
+    const known = customerCreated();
+    const unknown = { ...customerCreated(), type: 'customers.customer.created.v9' };
+    await deadLetters.ready();
+
+    // In this order: once the unknown one is kept, the known one before it was seen.
+    await probe.publish(exchange, known.type, known, known.eventId);
+    await probe.publish(exchange, unknown.type, unknown, unknown.eventId);
+    await waitFor(rows, (r) => r.length >= 1);
+    await sleep(200);
+    const kept = await database.dataSource.query<{ event_id: string; reason: string }[]>(
+      `SELECT event_id, reason FROM "${SCHEMA}".dead_letters`,
+    );
+    expect(kept).toEqual([{ event_id: unknown.eventId, reason: 'unroutable' }]);
+  });
+
   it('puts an unpublishable event back into the outbox when replayed', async () => {
     const deadLetters = keeper({ keepDlq: false });
     const event = customerCreated();

@@ -629,6 +629,51 @@ describe('EventConsumer in batch mode', () => {
     await expect(h.probe.messageCount(consumer.queues.main)).resolves.toBe(0);
   });
 
+  it('tries a batch that lost a real deadlock again whole, rather than one event at a time', async () => {
+    const { dataSource } = h.database;
+    await dataSource.query(
+      `CREATE TABLE IF NOT EXISTS "${SCHEMA}".locks (k text PRIMARY KEY);
+       INSERT INTO "${SCHEMA}".locks VALUES ('a'), ('b') ON CONFLICT DO NOTHING`,
+    );
+    // Another transaction (a replica's batch) holds b and will want a.
+    const other = dataSource.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    await other.query(`SELECT k FROM "${SCHEMA}".locks WHERE k = 'b' FOR UPDATE`);
+    let holdsA: () => void = () => undefined;
+    const aHeld = new Promise<void>((resolve) => (holdsA = resolve));
+    const sizes: number[] = [];
+    const held = gate('DEADLOCK');
+    const consumer = newConsumer().onBatch(CUSTOMER_CREATED_V1, async (events, { manager }) => {
+      await held.hold(events);
+      sizes.push(events.length);
+      await recordEffects(events, manager);
+      // The gate's own event only lets the others gather.
+      if (events.some((e) => e.payload.customerNumber === 'DEADLOCK')) return;
+      // a, then b: the other transaction takes b, then a. This one waits first, so its
+      // deadlock check runs first and PostgreSQL makes it the victim.
+      await manager.query(`SELECT k FROM "${SCHEMA}".locks WHERE k = 'a' FOR UPDATE`);
+      holdsA();
+      await manager.query(`SELECT k FROM "${SCHEMA}".locks WHERE k = 'b' FOR UPDATE`);
+    });
+    const rest = Array.from({ length: 5 }, (_, i) => customerCreated({ customerNumber: `D${i}` }));
+    const running = held.run(consumer, rest);
+    await aHeld;
+    await sleep(300);
+    const otherDone = other
+      .query(`SELECT k FROM "${SCHEMA}".locks WHERE k = 'a' FOR UPDATE`)
+      .then(() => other.commitTransaction())
+      .finally(() => other.release());
+    await running;
+    await otherDone;
+    await waitFor(effects, (n) => n === rest.length + 1);
+    await sleep(200);
+    // The gate's own batch, then the batch of five that lost the deadlock, then the same five
+    // again, whole: never one by one.
+    expect(sizes.slice(1)).toEqual([rest.length, rest.length]);
+    await expect(effects()).resolves.toBe(rest.length + 1);
+  });
+
   it('dead-letters an invalid message of a batch at once, telling the listener, and handles the rest as a batch', async () => {
     const batches: number[] = [];
     const refused: string[] = [];
