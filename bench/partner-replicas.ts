@@ -87,7 +87,7 @@ async function duplicates(client: Client, tenantId: string): Promise<string[]> {
   );
   await expect(
     'customers the consents service knows',
-    'SELECT count(*) AS n FROM consents.customers WHERE tenant_id = $1',
+    'SELECT count(*) AS n FROM consents.known_customers WHERE tenant_id = $1',
     contacts,
   );
   return problems;
