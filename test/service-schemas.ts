@@ -2,6 +2,7 @@ import type { ServiceSchema } from '@kanta/database';
 import { consentsSchema } from '../services/consents/src/database/schema';
 import { customersSchema } from '../services/customers/src/database/schema';
 import { gatewaySchema } from '../services/gateway/src/database/schema';
+import { privacySchema } from '../services/privacy/src/database/schema';
 import { vehiclesSchema } from '../services/vehicles/src/database/schema';
 
 /**
@@ -13,4 +14,5 @@ export const SERVICE_SCHEMAS: ServiceSchema[] = [
   customersSchema,
   consentsSchema,
   vehiclesSchema,
+  privacySchema,
 ];

@@ -19,7 +19,13 @@ export const DEAD_LETTER_REASONS = [
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
 /** Where dead letters are kept: each service in its own schema. */
-export const DEAD_LETTER_SERVICES = ['gateway', 'customers', 'consents', 'vehicles'] as const;
+export const DEAD_LETTER_SERVICES = [
+  'gateway',
+  'customers',
+  'consents',
+  'vehicles',
+  'privacy',
+] as const;
 export type DeadLetterService = (typeof DEAD_LETTER_SERVICES)[number];
 
 export class DeadLetterQueryDto extends TimeRangeQueryDto {

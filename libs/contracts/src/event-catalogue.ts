@@ -26,6 +26,14 @@ import {
   type ConsentTextPublishedV1,
   type PartnerEventRefusedV1,
 } from './consents';
+import {
+  ERASURE_COMPLETED_V1,
+  ERASURE_REQUESTED_V1,
+  erasureCompletedV1Schema,
+  erasureRequestedV1Schema,
+  type ErasureCompletedV1,
+  type ErasureRequestedV1,
+} from './privacy';
 import { STATION_CREATED_V1, stationCreatedV1Schema, type StationCreatedV1 } from './stations';
 import {
   PARTNER_BOOKING_CANCELLED_V1,
@@ -97,6 +105,8 @@ export interface EventPayloads {
   [PARTNER_WORK_COMPLETED_V1]: PartnerWorkCompletedV1;
   [PARTNER_SALE_COMPLETED_V1]: PartnerSaleCompletedV1;
   [PARTNER_CUSTOMER_SUBMITTED_V1]: PartnerCustomerSubmittedV1;
+  [ERASURE_REQUESTED_V1]: ErasureRequestedV1;
+  [ERASURE_COMPLETED_V1]: ErasureCompletedV1;
 }
 export type EventType = keyof EventPayloads;
 
@@ -125,6 +135,8 @@ export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
   [PARTNER_WORK_COMPLETED_V1]: partnerWorkCompletedV1Schema,
   [PARTNER_SALE_COMPLETED_V1]: partnerSaleCompletedV1Schema,
   [PARTNER_CUSTOMER_SUBMITTED_V1]: partnerCustomerSubmittedV1Schema,
+  [ERASURE_REQUESTED_V1]: erasureRequestedV1Schema,
+  [ERASURE_COMPLETED_V1]: erasureCompletedV1Schema,
 };
 
 /** Rules beyond a payload's schema (sums, dates relative to now), checked right after it. */

@@ -8,6 +8,7 @@ export * from './customers';
 export * from './consents';
 export * from './vehicles';
 export * from './partner';
+export * from './privacy';
 export * from './page.dto';
 export * from './phone';
 export * from './stations';

@@ -13,6 +13,7 @@ export const RPC_QUEUES = {
   customers: 'kanta.rpc.customers',
   consents: 'kanta.rpc.consents',
   vehicles: 'kanta.rpc.vehicles',
+  privacy: 'kanta.rpc.privacy',
 } as const;
 export type RpcService = keyof typeof RPC_QUEUES;
 export const RPC_SERVICES = Object.keys(RPC_QUEUES) as RpcService[];

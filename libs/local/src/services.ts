@@ -44,6 +44,14 @@ export const LOCAL_SERVICES: LocalService[] = [
     schemaExport: 'consentsSchema',
   },
   {
+    name: 'privacy',
+    portVariable: 'PRIVACY_PORT',
+    defaultPort: 3004,
+    main: 'dist/services/privacy/src/main.js',
+    schemaModule: 'dist/services/privacy/src/database/schema.js',
+    schemaExport: 'privacySchema',
+  },
+  {
     name: 'gateway',
     portVariable: 'GATEWAY_PORT',
     defaultPort: 3000,

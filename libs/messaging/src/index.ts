@@ -12,3 +12,4 @@ export * from './known-stations';
 export * from './command-log';
 export * from './known-customers';
 export * from './dead-letters';
+export * from './erasure-participant';

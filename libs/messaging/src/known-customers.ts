@@ -3,7 +3,7 @@ import {
   CUSTOMER_CREATED_V1,
   CUSTOMER_UPDATED_V1,
   isUuid,
-  type CustomerStatus,
+  type CustomerRecordStatus,
 } from '@kanta/contracts';
 import type { EventConsumer } from './event-consumer';
 
@@ -11,8 +11,9 @@ import type { EventConsumer } from './event-consumer';
 export interface CustomerFacts {
   customerId: string;
   stationIds: string[];
-  status: CustomerStatus;
+  status: CustomerRecordStatus;
   version: number;
+  customerNumber?: string;
   /** Left out by producers older than the field: the stored value then stands. */
   hasEmail?: boolean;
   hasPhone?: boolean;
@@ -22,7 +23,7 @@ export interface CustomerFacts {
 export interface KnownCustomer {
   customerId: string;
   stationIds: string[];
-  status: CustomerStatus;
+  status: CustomerRecordStatus;
   hasEmail: boolean;
   hasPhone: boolean;
   version: number;
@@ -89,7 +90,15 @@ function mintedJustNow(id: string): boolean {
  *   change of the card, as a newer version (no address on file) and is applied by the same rule.
  */
 export class KnownCustomers {
-  constructor(private readonly schema: string) {}
+  /**
+   * `customerNumbers`: the service also keeps each customer's number (its `known_customers`
+   * has a `customer_number` column): the privacy service, which checks the number an admin
+   * types to confirm an erasure.
+   */
+  constructor(
+    private readonly schema: string,
+    private readonly options: { customerNumbers?: boolean } = {},
+  ) {}
 
   /** Learns customers from the events the service's consumer receives. */
   register(events: EventConsumer): void {
@@ -118,10 +127,13 @@ export class KnownCustomers {
     const rows = newestOfEach(customers);
     if (rows.length === 0) return;
     const table = `"${this.schema}".known_customers`;
+    const numbers = this.options.customerNumbers === true;
     const batch = `unnest($1::uuid[], $2::uuid[], $3::jsonb[], $4::text[], $5::int[],
-                          $6::boolean[], $7::int[], $8::boolean[], $9::int[])
+                          $6::boolean[], $7::int[], $8::boolean[], $9::int[]
+                          ${numbers ? ', $10::text[]' : ''})
                      AS k(tenant_id, customer_id, stations, status, version,
-                          has_email, email_version, has_phone, phone_version)`;
+                          has_email, email_version, has_phone, phone_version
+                          ${numbers ? ', customer_number' : ''})`;
     const values = [
       rows.map((r) => r.tenantId),
       rows.map((r) => r.facts.customerId),
@@ -133,13 +145,15 @@ export class KnownCustomers {
       rows.map((r) => r.email?.version ?? null),
       rows.map((r) => r.phone?.value ?? null),
       rows.map((r) => r.phone?.version ?? null),
+      ...(numbers ? [rows.map((r) => r.facts.customerNumber ?? null)] : []),
     ];
     await manager.query(
       `INSERT INTO ${table} (tenant_id, customer_id, station_ids, status, has_email, has_phone,
-         version)
+         version${numbers ? ', customer_number' : ''})
        SELECT k.tenant_id, k.customer_id,
               ARRAY(SELECT jsonb_array_elements_text(k.stations))::uuid[], k.status,
               coalesce(k.has_email, false), coalesce(k.has_phone, false), k.version
+              ${numbers ? ', k.customer_number' : ''}
          FROM ${batch}
        ON CONFLICT (tenant_id, customer_id) DO NOTHING`,
       values,
@@ -151,6 +165,7 @@ export class KnownCustomers {
          has_email = CASE WHEN k.email_version > c.version THEN k.has_email ELSE c.has_email END,
          has_phone = CASE WHEN k.phone_version > c.version THEN k.has_phone ELSE c.has_phone END,
          version = k.version
+         ${numbers ? ', customer_number = coalesce(k.customer_number, c.customer_number)' : ''}
          FROM ${batch}
         WHERE c.tenant_id = k.tenant_id AND c.customer_id = k.customer_id
           AND c.version < k.version`,

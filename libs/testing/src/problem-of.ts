@@ -2,6 +2,7 @@
 export interface ThrownProblem {
   status: number;
   type: string;
+  detail?: string;
   errors?: { field: string; reason: string }[];
 }
 

@@ -46,6 +46,7 @@ import { UsersController } from './identity/users.controller';
 import { UsersRepository } from './identity/users.repository';
 import { UsersService } from './identity/users.service';
 import { PartnerController } from './partner/partner.controller';
+import { PrivacyController } from './privacy/privacy.controller';
 import { PartnerEvents } from './partner/partner-events';
 import { PartnerKeys } from './partner/partner-keys';
 import { CustomerRecordsController } from './vehicles/customer-records.controller';
@@ -95,6 +96,7 @@ export class AppModule {
         // Before CustomersController: its customers/:id would take "duplicates" for an id.
         DuplicatesController,
         CustomersController,
+        PrivacyController,
         CustomerGroupsController,
         CustomerSourcesController,
         ConsentsController,

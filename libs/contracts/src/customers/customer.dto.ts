@@ -47,6 +47,14 @@ export type CustomerKind = (typeof CUSTOMER_KINDS)[number];
 export const CUSTOMER_STATUSES = ['active', 'passive'] as const;
 export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
 
+/**
+ * What a customer record can be beyond the statuses a user sets: `erased` is the shell an
+ * erasure leaves (id, tenant, stations, dates and number; every personal field cleared). Events
+ * and views carry it; nobody sets it but the erasure.
+ */
+export const CUSTOMER_RECORD_STATUSES = [...CUSTOMER_STATUSES, 'erased'] as const;
+export type CustomerRecordStatus = (typeof CUSTOMER_RECORD_STATUSES)[number];
+
 /** How the record came to be. */
 export const CUSTOMER_ORIGINS = [
   'reception',

@@ -1,5 +1,5 @@
 import { consentsGivenSchema, type ConsentsGiven } from '../consents/events';
-import type { CustomerKind, CustomerOrigin, CustomerStatus } from './customer.dto';
+import type { CustomerKind, CustomerOrigin, CustomerRecordStatus } from './customer.dto';
 
 /*
  * Customer events carry identifiers and classification only: no names, phones, e-mails or
@@ -22,7 +22,7 @@ export interface CustomerCreatedV1 extends CustomerReachability {
   customerId: string;
   customerNumber: string;
   kind: CustomerKind;
-  status: CustomerStatus;
+  status: CustomerRecordStatus;
   origin: CustomerOrigin;
   stationIds: string[];
   version: number;
@@ -33,7 +33,7 @@ export interface CustomerCreatedV1 extends CustomerReachability {
 export interface CustomerUpdatedV1 extends CustomerReachability {
   customerId: string;
   customerNumber: string;
-  status: CustomerStatus;
+  status: CustomerRecordStatus;
   stationIds: string[];
   version: number;
   /** Names of the fields that changed (never their values). */
@@ -44,7 +44,7 @@ const uuid = { type: 'string', format: 'uuid' } as const;
 const common = {
   customerId: uuid,
   customerNumber: { type: 'string', minLength: 1 },
-  status: { type: 'string', enum: ['active', 'passive'] },
+  status: { type: 'string', enum: ['active', 'passive', 'erased'] },
   stationIds: { type: 'array', items: uuid },
   version: { type: 'integer', minimum: 1 },
   hasEmail: { type: 'boolean' },

@@ -1,0 +1,3 @@
+export * from './erasure.dto';
+export * from './events';
+export * from './rpc';

@@ -1,0 +1,26 @@
+import { deadLetterOperationsOf } from '../dead-letters';
+import { ByIdQuery, CustomerRef } from '../rpc-data';
+import { NoData, RpcBody, answers, rpcOperationsOf, type ServiceHealth } from '../rpc';
+import { EraseCustomerDto, type ErasureView } from './erasure.dto';
+
+/*
+ * The privacy service's RPC contract. It answers from its own records: whether the customer
+ * exists, its number and whether it is erased are what it learnt from the customers service's
+ * events.
+ */
+
+export class EraseCustomerCommand extends CustomerRef {
+  @RpcBody(() => EraseCustomerDto)
+  erase: EraseCustomerDto;
+}
+
+const { query, write } = rpcOperationsOf('privacy');
+
+export const PRIVACY = {
+  health: query('privacy.health', NoData, answers<ServiceHealth>()),
+  deadLetters: deadLetterOperationsOf('privacy'),
+  erase: write('privacy.erasure.request', EraseCustomerCommand, answers<ErasureView>()),
+  getErasure: query('privacy.erasure.get', ByIdQuery, answers<ErasureView>()),
+  /** Asks again the participants that have not answered (one that failed for good, now fixed). */
+  retryErasure: write('privacy.erasure.retry', ByIdQuery, answers<ErasureView>()),
+} as const;

@@ -1,0 +1,99 @@
+import type { EntityManager } from 'typeorm';
+import {
+  ERASURE_COMPLETED_V1,
+  ERASURE_REQUESTED_V1,
+  type ErasureParticipant as ParticipantName,
+} from '@kanta/contracts';
+import type { EventConsumer } from './event-consumer';
+import type { Outbox } from './outbox';
+
+/** What a service erased of one customer in its own tables, by kind: counts, never values. */
+export type ErasureCounts = Record<string, number>;
+
+/**
+ * What a service erased, and the ids of the messages that carried the customer's data without
+ * naming the customer (a partner booking's event, resolved to the customer later): their
+ * outbox rows and dead letters go too.
+ */
+export interface ServiceErasure {
+  counts: ErasureCounts;
+  messageIds?: string[];
+}
+
+/** Erases what the service holds of the customer, in the transaction of the request's inbox. */
+export type CustomerEraser = (
+  manager: EntityManager,
+  tenantId: string,
+  customerId: string,
+) => Promise<ServiceErasure>;
+
+/**
+ * A service's part in the privacy service's erasure saga, the same in every service: on
+ * `privacy.erasure.requested.v1` it runs the service's own eraser, then clears the customer's
+ * traces in the messaging tables every service has, and answers `privacy.erasure.completed.v1`
+ * with the counts — all in the one transaction that records the request in the inbox, so a
+ * redelivered request erases nothing twice and a crash leaves nothing half-erased.
+ *
+ * The messaging tables: dead letters whose message names the customer's id (or is one of the
+ * eraser's `messageIds`) are deleted; so are published outbox rows that name them (published:
+ * their consumers have them; the retention would delete them later anyway). An unpublished row
+ * stays, to be published: events carry ids, never values. Rows of the command log are kept: they
+ * hold ids, and the answer a replay gives is read again from the (erased) record.
+ */
+export class ErasureParticipant {
+  constructor(
+    private readonly participant: ParticipantName,
+    private readonly schema: string,
+  ) {}
+
+  register(consumer: EventConsumer, outbox: Outbox, eraser: CustomerEraser): void {
+    consumer.on(ERASURE_REQUESTED_V1, async (event, { manager }) => {
+      const tenantId = event.tenantId;
+      if (!tenantId) return;
+      const { erasureId, customerId } = event.payload;
+      const erased = await eraser(manager, tenantId, customerId);
+      const traces = await this.eraseMessages(manager, tenantId, [
+        customerId,
+        ...(erased.messageIds ?? []),
+      ]);
+      await outbox.enqueue(manager, [
+        {
+          type: ERASURE_COMPLETED_V1,
+          tenantId,
+          correlationId: event.correlationId,
+          payload: {
+            erasureId,
+            customerId,
+            participant: this.participant,
+            counts: { ...erased.counts, ...traces },
+            completedAt: new Date().toISOString(),
+          },
+        },
+      ]);
+    });
+  }
+
+  /** Deletes the dead letters and published outbox rows that name any of `ids`. */
+  async eraseMessages(
+    manager: EntityManager,
+    tenantId: string,
+    ids: string[],
+  ): Promise<ErasureCounts> {
+    const patterns = ids.map((id) => `%${id}%`);
+    const [, deadLetters] = await manager.query<[unknown, number]>(
+      `DELETE FROM "${this.schema}".dead_letters
+        WHERE tenant_id = $1
+          AND (event_id::text = ANY($2::text[])
+               OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS i(id)
+                           WHERE position(convert_to(i.id, 'UTF8') IN body) > 0))`,
+      [tenantId, ids],
+    );
+    const [, outbox] = await manager.query<[unknown, number]>(
+      `DELETE FROM "${this.schema}".outbox
+        WHERE tenant_id = $1 AND published_at IS NOT NULL
+          AND (event_id::text = ANY($2::text[]) OR envelope::text LIKE ANY($3::text[]))`,
+      [tenantId, ids, patterns],
+    );
+    return { deadLetters, outbox };
+  }
+}

@@ -1,0 +1,12 @@
+import type { PostgresSettings } from '@kanta/database';
+
+/** What the app module needs from outside; main.ts reads it from the environment, tests build it. */
+export interface PrivacyAppOptions {
+  postgres: PostgresSettings;
+  dbPoolSize?: number;
+  amqpUrl: string;
+  /** Broker names of its own (tests); default EVENTS_EXCHANGE / EVENTS_QUEUE_PREFIX. */
+  messaging?: { eventsExchange?: string; queuePrefix?: string };
+  /** How long a call about an unknown customer waits for its created event; default 2000 ms. */
+  customerWaitMs?: number;
+}

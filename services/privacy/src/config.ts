@@ -1,0 +1,19 @@
+import {
+  intFromEnv,
+  readServiceBaseConfig,
+  type EnvReader,
+  type ServiceBaseConfig,
+} from '@kanta/platform';
+
+export interface PrivacyConfig extends ServiceBaseConfig {
+  /** How long a request naming a just-created customer waits for its created event. */
+  customerWaitMs: number;
+}
+
+export const readPrivacyConfig: EnvReader<PrivacyConfig> = (env, problems) => ({
+  ...readServiceBaseConfig(env, problems, 'privacy', { port: 3004, dbPool: 5 }),
+  customerWaitMs: intFromEnv(env, problems, 'PRIVACY_CUSTOMER_WAIT_MS', 2000, {
+    min: 0,
+    max: 30_000,
+  }),
+});

@@ -1,0 +1,11 @@
+import type { ServiceDataSourceOptions } from '@kanta/database';
+import { Privacy1766500000000 } from './migrations/1766500000000-privacy';
+
+export const PRIVACY_SCHEMA = 'privacy';
+
+/** Everything the privacy DataSource needs but the connection settings. */
+export const privacySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
+  schema: PRIVACY_SCHEMA,
+  entities: [],
+  migrations: [Privacy1766500000000],
+};

@@ -1,0 +1,199 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import {
+  ERASURE_PARTICIPANTS,
+  ERASURE_REQUESTED_V1,
+  type CallerContext,
+  type EraseCustomerCommand,
+  type ErasureView,
+} from '@kanta/contracts';
+import { uniqueViolation } from '@kanta/database';
+import { CommandLog, EventConsumer, KnownCustomers, Outbox } from '@kanta/messaging';
+import { RpcProblem, requireTenant, uuidv7, type WriteCommand } from '@kanta/platform';
+import { ErasuresRepository } from './erasures.repository';
+
+export const CUSTOMER_WAIT_MS = Symbol('CUSTOMER_WAIT_MS');
+
+/**
+ * Erasure requests: checked against what this service knows of the customer (it exists in the
+ * tenant, it is not erased, the number typed to confirm is its number), recorded with one
+ * pending confirmation per participant, and announced by `privacy.erasure.requested.v1` in the
+ * same transaction. The participants' answers complete it (ErasureAnswers).
+ */
+@Injectable()
+export class Erasures implements OnModuleInit {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repository: ErasuresRepository,
+    private readonly commands: CommandLog,
+    private readonly outbox: Outbox,
+    private readonly events: EventConsumer,
+    private readonly known: KnownCustomers,
+    @Inject(CUSTOMER_WAIT_MS) private readonly waitMs: number,
+  ) {}
+
+  onModuleInit(): void {
+    this.known.register(this.events);
+  }
+
+  request(
+    context: CallerContext,
+    data: EraseCustomerCommand,
+    command: WriteCommand,
+  ): Promise<ErasureView> {
+    const tenant = requireTenant(context);
+    return this.commands.once(
+      command,
+      () => this.requestOnce(context, tenant.id, data, command),
+      async (earlier) => this.view(tenant.id, earlier.resultId as string),
+    );
+  }
+
+  private async requestOnce(
+    context: CallerContext,
+    tenantId: string,
+    data: EraseCustomerCommand,
+    command: WriteCommand,
+  ): Promise<ErasureView> {
+    const customer = await this.known.await(
+      this.dataSource,
+      tenantId,
+      data.customerId,
+      this.waitMs,
+    );
+    if (!customer) throw RpcProblem.notFound('Customer');
+    const earlier = await this.repository.ofCustomer(
+      this.dataSource.manager,
+      tenantId,
+      customer.customerId,
+    );
+    if (earlier || customer.status === 'erased') throw alreadyErased(earlier?.id);
+    const number = await this.repository.customerNumber(
+      this.dataSource.manager,
+      tenantId,
+      customer.customerId,
+    );
+    if (number !== data.erase.confirmCustomerNumber.trim()) {
+      throw RpcProblem.validation([
+        {
+          field: 'confirmCustomerNumber',
+          reason: 'mismatch',
+          message: "confirmCustomerNumber is not this customer's number",
+        },
+      ]);
+    }
+    const id = uuidv7();
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        const requestedAt = await this.repository.insert(manager, {
+          tenantId,
+          id,
+          customerId: customer.customerId,
+          reason: data.erase.reason,
+          requestedBy: context.userId,
+          correlationId: context.correlationId,
+          participants: ERASURE_PARTICIPANTS,
+        });
+        await this.announce(
+          manager,
+          tenantId,
+          context.correlationId,
+          id,
+          customer.customerId,
+          requestedAt,
+        );
+        await this.commands.record(manager, command, { id });
+      });
+    } catch (error) {
+      if (uniqueViolation(error) === 'erasures_customer_key') {
+        const winner = await this.repository.ofCustomer(
+          this.dataSource.manager,
+          tenantId,
+          customer.customerId,
+        );
+        throw alreadyErased(winner?.id);
+      }
+      throw error;
+    }
+    return this.view(tenantId, id);
+  }
+
+  async get(context: CallerContext, id: string): Promise<ErasureView> {
+    return this.view(requireTenant(context).id, id);
+  }
+
+  /**
+   * Asks again every participant that has not answered: one whose handler failed for good (its
+   * request is among its dead letters) and has been fixed since, or one whose queue was lost.
+   * A participant that answered already is not asked; one asked twice erases nothing twice (an
+   * erased customer has nothing left) and its second answer is ignored.
+   */
+  retry(context: CallerContext, id: string, command: WriteCommand): Promise<ErasureView> {
+    const tenantId = requireTenant(context).id;
+    return this.commands.once(
+      command,
+      () =>
+        this.dataSource.transaction(async (manager) => {
+          const erasure = await this.repository.lock(manager, tenantId, id);
+          if (!erasure) throw RpcProblem.notFound('Erasure');
+          if (erasure.completedAt !== null) {
+            throw RpcProblem.conflict(
+              'erasure-completed',
+              'Conflict',
+              'Every service has confirmed this erasure: there is nothing to retry.',
+            );
+          }
+          await this.repository.markAsked(manager, tenantId, id);
+          await this.announce(
+            manager,
+            tenantId,
+            (await this.repository.correlationOf(manager, tenantId, id)) ?? null,
+            id,
+            erasure.customerId,
+            erasure.requestedAt,
+          );
+          await this.commands.record(manager, command, { id });
+          return this.view(tenantId, id, manager);
+        }),
+      async (earlier) => this.view(tenantId, earlier.resultId as string),
+    );
+  }
+
+  private async announce(
+    manager: EntityManager,
+    tenantId: string,
+    correlationId: string | null,
+    erasureId: string,
+    customerId: string,
+    requestedAt: string,
+  ): Promise<void> {
+    await this.outbox.enqueue(manager, [
+      {
+        type: ERASURE_REQUESTED_V1,
+        tenantId,
+        correlationId,
+        payload: { erasureId, customerId, requestedAt },
+      },
+    ]);
+  }
+
+  private async view(
+    tenantId: string,
+    id: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<ErasureView> {
+    const found = await this.repository.view(manager, tenantId, id);
+    if (!found) throw RpcProblem.notFound('Erasure');
+    return found;
+  }
+}
+
+function alreadyErased(erasureId: string | undefined): RpcProblem {
+  return RpcProblem.conflict(
+    'customer-erased',
+    'Conflict',
+    erasureId
+      ? `The customer's erasure was requested already (erasure ${erasureId}).`
+      : 'The customer is erased already.',
+  );
+}
