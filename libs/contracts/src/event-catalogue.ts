@@ -27,10 +27,16 @@ import {
   type PartnerEventRefusedV1,
 } from './consents';
 import {
+  DELETION_CANCELLED_V1,
+  DELETION_REQUESTED_V1,
   ERASURE_COMPLETED_V1,
   ERASURE_REQUESTED_V1,
+  deletionCancelledV1Schema,
+  deletionRequestedV1Schema,
   erasureCompletedV1Schema,
   erasureRequestedV1Schema,
+  type DeletionCancelledV1,
+  type DeletionRequestedV1,
   type ErasureCompletedV1,
   type ErasureRequestedV1,
 } from './privacy';
@@ -107,6 +113,8 @@ export interface EventPayloads {
   [PARTNER_CUSTOMER_SUBMITTED_V1]: PartnerCustomerSubmittedV1;
   [ERASURE_REQUESTED_V1]: ErasureRequestedV1;
   [ERASURE_COMPLETED_V1]: ErasureCompletedV1;
+  [DELETION_REQUESTED_V1]: DeletionRequestedV1;
+  [DELETION_CANCELLED_V1]: DeletionCancelledV1;
 }
 export type EventType = keyof EventPayloads;
 
@@ -137,6 +145,8 @@ export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
   [PARTNER_CUSTOMER_SUBMITTED_V1]: partnerCustomerSubmittedV1Schema,
   [ERASURE_REQUESTED_V1]: erasureRequestedV1Schema,
   [ERASURE_COMPLETED_V1]: erasureCompletedV1Schema,
+  [DELETION_REQUESTED_V1]: deletionRequestedV1Schema,
+  [DELETION_CANCELLED_V1]: deletionCancelledV1Schema,
 };
 
 /** Rules beyond a payload's schema (sums, dates relative to now), checked right after it. */

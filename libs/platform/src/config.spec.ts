@@ -5,6 +5,7 @@ describe('readInfrastructureConfig', () => {
     expect(readConfig(readInfrastructureConfig, { EVENTS_QUEUE_PREFIX: 'e2e.1.' })).toEqual({
       amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
       redisUrl: 'redis://127.0.0.1:6379',
+      jobsPrefix: 'kanta:jobs',
       eventsExchange: 'kanta.events',
       rpcQueuePrefix: '',
       eventsQueuePrefix: 'e2e.1.',

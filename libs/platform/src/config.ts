@@ -52,6 +52,8 @@ export function stringFromEnv(
 export interface InfrastructureConfig {
   amqpUrl: string;
   redisUrl: string;
+  /** Key prefix of the BullMQ jobs in Redis (`JOBS_PREFIX`, default `kanta:jobs`). */
+  jobsPrefix: string;
   /** Name of the topic exchange for domain events. */
   eventsExchange: string;
   /**
@@ -84,6 +86,8 @@ export const readInfrastructureConfig: EnvReader<InfrastructureConfig> = (env, p
     /^amqps?:\/\//,
   ),
   redisUrl: stringFromEnv(env, problems, 'REDIS_URL', 'redis://127.0.0.1:6379', /^rediss?:\/\//),
+  // BullMQ joins prefix, queue and id with ':', and refuses a queue name containing one.
+  jobsPrefix: stringFromEnv(env, problems, 'JOBS_PREFIX', 'kanta:jobs', /^[\w.:-]{1,100}$/),
   eventsExchange: stringFromEnv(env, problems, 'EVENTS_EXCHANGE', 'kanta.events', /^[\w.-]+$/),
   rpcQueuePrefix: stringFromEnv(env, problems, 'RPC_QUEUE_PREFIX', '', /^[\w.-]*$/),
   eventsQueuePrefix: stringFromEnv(env, problems, 'EVENTS_QUEUE_PREFIX', '', /^[\w.-]*$/),

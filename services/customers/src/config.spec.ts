@@ -4,7 +4,7 @@ import { readCustomersConfig } from './config';
 describe('customers configuration', () => {
   it('has defaults for the reminder jobs', () => {
     const config = readConfig(readCustomersConfig, {});
-    expect(config.jobsPrefix).toBe('kanta:jobs');
+    expect(config.infrastructure.jobsPrefix).toBe('kanta:jobs');
     expect(config.reminderSweepIntervalMs).toBe(60_000);
     expect(config.infrastructure.redisUrl).toBe('redis://127.0.0.1:6379');
   });
@@ -14,7 +14,7 @@ describe('customers configuration', () => {
       JOBS_PREFIX: 'staging:jobs',
       REMINDER_SWEEP_INTERVAL_MS: '5000',
     });
-    expect([config.jobsPrefix, config.reminderSweepIntervalMs]).toEqual(['staging:jobs', 5000]);
+    expect([config.infrastructure.jobsPrefix, config.reminderSweepIntervalMs]).toEqual(['staging:jobs', 5000]);
   });
 
   it('refuses bad values, naming each', () => {

@@ -19,7 +19,7 @@ runService('customers', () => {
       amqpUrl: config.infrastructure.amqpUrl,
       sensitiveDataKeys: config.sensitiveDataKeys,
       redisUrl: config.infrastructure.redisUrl,
-      jobsPrefix: config.jobsPrefix,
+      jobsPrefix: config.infrastructure.jobsPrefix,
       reminderSweepIntervalMs: config.reminderSweepIntervalMs,
     }),
   };

@@ -5,6 +5,11 @@ export interface PrivacyAppOptions {
   postgres: PostgresSettings;
   dbPoolSize?: number;
   amqpUrl: string;
+  redisUrl: string;
+  /** BullMQ key prefix (JOBS_PREFIX). */
+  jobsPrefix?: string;
+  /** How often the sweep erases due deletion requests whose job was lost; default 60 s. */
+  deletionSweepIntervalMs?: number;
   /** Broker names of its own (tests); default EVENTS_EXCHANGE / EVENTS_QUEUE_PREFIX. */
   messaging?: { eventsExchange?: string; queuePrefix?: string };
   /** How long a call about an unknown customer waits for its created event; default 2000 ms. */

@@ -1,3 +1,4 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createServiceDataSource } from '@kanta/database';
@@ -8,8 +9,15 @@ import {
   deadLettersController,
   serviceHealthController,
 } from '@kanta/messaging';
+import { jobsRootOptions } from '@kanta/platform';
 import type { PrivacyAppOptions } from './app-options';
 import { PRIVACY_SCHEMA, privacySchema } from './database/schema';
+import { DeletionDueProcessor } from './deletions/deletion-due.processor';
+import { DELETIONS_QUEUE, DeletionJobs } from './deletions/deletion-jobs';
+import { DeletionRequestsRepository } from './deletions/deletion-requests.repository';
+import { DeletionRequests } from './deletions/deletion-requests.service';
+import { DELETION_SWEEP_INTERVAL, DeletionSweep } from './deletions/deletion-sweep';
+import { DueDeletions } from './deletions/due-deletions';
 import { ErasureAnswers } from './erasures/erasure-answers.consumer';
 import { ErasuresRepository } from './erasures/erasures.repository';
 import { CUSTOMER_WAIT_MS, Erasures } from './erasures/erasures.service';
@@ -29,6 +37,7 @@ export class AppModule {
       settings: options.postgres,
       poolSize: options.dbPoolSize,
     });
+    const jobs = jobsRootOptions(options.redisUrl, options.jobsPrefix);
     return {
       module: AppModule,
       imports: [
@@ -39,6 +48,13 @@ export class AppModule {
           amqpUrl: options.amqpUrl,
           commandLog: true,
           ...options.messaging,
+        }),
+        BullModule.forRoot(jobs),
+        BullModule.registerQueue({
+          name: DELETIONS_QUEUE,
+          // Requests only add jobs: while Redis is away an add fails at once (the sweep covers
+          // it) instead of waiting in ioredis' offline queue.
+          connection: { ...jobs.connection, enableOfflineQueue: false },
         }),
       ],
       controllers: [
@@ -55,6 +71,13 @@ export class AppModule {
         ErasuresRepository,
         Erasures,
         ErasureAnswers,
+        { provide: DELETION_SWEEP_INTERVAL, useValue: options.deletionSweepIntervalMs ?? 60_000 },
+        DeletionRequestsRepository,
+        DeletionRequests,
+        DeletionJobs,
+        DueDeletions,
+        DeletionDueProcessor,
+        DeletionSweep,
         ServiceHealthCheck,
       ],
     };

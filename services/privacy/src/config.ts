@@ -8,6 +8,7 @@ import {
 export interface PrivacyConfig extends ServiceBaseConfig {
   /** How long a request naming a just-created customer waits for its created event. */
   customerWaitMs: number;
+  deletionSweepIntervalMs: number;
 }
 
 export const readPrivacyConfig: EnvReader<PrivacyConfig> = (env, problems) => ({
@@ -15,5 +16,9 @@ export const readPrivacyConfig: EnvReader<PrivacyConfig> = (env, problems) => ({
   customerWaitMs: intFromEnv(env, problems, 'PRIVACY_CUSTOMER_WAIT_MS', 2000, {
     min: 0,
     max: 30_000,
+  }),
+  deletionSweepIntervalMs: intFromEnv(env, problems, 'PRIVACY_DELETION_SWEEP_INTERVAL_MS', 60_000, {
+    min: 100,
+    max: 3_600_000,
   }),
 });

@@ -18,6 +18,9 @@ runService('privacy', () => {
       dbPoolSize: config.dbPoolSize,
       amqpUrl: config.infrastructure.amqpUrl,
       customerWaitMs: config.customerWaitMs,
+      redisUrl: config.infrastructure.redisUrl,
+      jobsPrefix: config.infrastructure.jobsPrefix,
+      deletionSweepIntervalMs: config.deletionSweepIntervalMs,
     }),
   };
 });

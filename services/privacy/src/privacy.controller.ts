@@ -3,16 +3,25 @@ import {
   PRIVACY,
   type ByIdQuery,
   type CallerContext,
+  type CustomerRef,
+  type DeletionRequestPage,
+  type DeletionRequestView,
+  type ListDeletionRequestsQueryDto,
+  type RequestDeletionCommand,
   type EraseCustomerCommand,
   type ErasureView,
 } from '@kanta/contracts';
 import { Handles, type WriteCommand } from '@kanta/platform';
+import { DeletionRequests } from './deletions/deletion-requests.service';
 import { Erasures } from './erasures/erasures.service';
 
 /** The privacy service's RPC operations: thin, each hands over to its service. */
 @Controller()
 export class PrivacyController {
-  constructor(private readonly erasures: Erasures) {}
+  constructor(
+    private readonly erasures: Erasures,
+    private readonly deletions: DeletionRequests,
+  ) {}
 
   @Handles(PRIVACY.erase)
   erase(
@@ -35,5 +44,31 @@ export class PrivacyController {
     command: WriteCommand,
   ): Promise<ErasureView> {
     return this.erasures.retry(caller, data.id, command);
+  }
+
+  @Handles(PRIVACY.requestDeletion)
+  requestDeletion(
+    caller: CallerContext,
+    data: RequestDeletionCommand,
+    command: WriteCommand,
+  ): Promise<DeletionRequestView> {
+    return this.deletions.request(caller, data, command);
+  }
+
+  @Handles(PRIVACY.cancelDeletion)
+  cancelDeletion(
+    caller: CallerContext,
+    data: CustomerRef,
+    command: WriteCommand,
+  ): Promise<DeletionRequestView> {
+    return this.deletions.cancel(caller, data, command);
+  }
+
+  @Handles(PRIVACY.listDeletions)
+  listDeletions(
+    caller: CallerContext,
+    data: ListDeletionRequestsQueryDto,
+  ): Promise<DeletionRequestPage> {
+    return this.deletions.list(caller, data);
   }
 }

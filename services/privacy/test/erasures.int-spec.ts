@@ -1,34 +1,16 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Test } from '@nestjs/testing';
-import type { INestApplication } from '@nestjs/common';
-import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
-import { DataSource } from 'typeorm';
 import {
-  CUSTOMER_CREATED_V1,
   CUSTOMER_UPDATED_V1,
   ERASURE_COMPLETED_V1,
   ERASURE_PARTICIPANTS,
   ERASURE_REQUESTED_V1,
   PRIVACY,
   type CallerContext,
-  type CustomerCreatedV1,
-  type CustomerUpdatedV1,
   type EraseCustomerCommand,
-  type ErasureCompletedV1,
   type ErasureParticipant,
 } from '@kanta/contracts';
-import { eventTopologyNames, serviceQueueNames } from '@kanta/messaging';
-import {
-  commandFor,
-  createTestDatabase,
-  eventuallyPasses,
-  problemOf,
-  type TestDatabase,
-} from '@kanta/testing';
-import { AppModule } from '../src/app.module';
+import { commandFor, eventuallyPasses, problemOf } from '@kanta/testing';
 import { Erasures } from '../src/erasures/erasures.service';
-
-const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+import { startPrivacy, type PrivacyHarness } from './privacy-harness';
 
 /*
  * The privacy service on a database and broker names of its own: it learns customers from
@@ -36,115 +18,29 @@ const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
  * participants' answers, published here as the participants publish them.
  */
 describe('privacy service: erasures (real Postgres and RabbitMQ)', () => {
-  const id = randomBytes(4).toString('hex');
-  const exchange = `test.privacy.${id}.events`;
-  const queuePrefix = `test.privacy.${id}.`;
-  let db: TestDatabase;
-  let app: INestApplication;
-  let dataSource: DataSource;
-  let broker: ChannelModel;
-  let channel: ConfirmChannel;
-
-  const tenantId = randomUUID();
-  const station = randomUUID();
-  const admin: CallerContext = {
-    tenant: { id: tenantId, country: 'FI', locale: 'fi', timeZone: 'Europe/Helsinki' },
-    userId: randomUUID(),
-    role: 'admin',
-    stationIds: [station],
-    currentStationId: station,
-    correlationId: 'privacy-test',
-  };
-  const otherTenant: CallerContext = {
-    ...admin,
-    tenant: { ...admin.tenant!, id: randomUUID() },
-  };
+  let h: PrivacyHarness;
+  let admin: CallerContext;
+  let otherTenant: CallerContext;
 
   beforeAll(async () => {
-    db = await createTestDatabase('privacy');
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AppModule.forRoot({
-          postgres: db.runtime('privacy'),
-          amqpUrl: AMQP_URL,
-          dbPoolSize: 4,
-          customerWaitMs: 0,
-          messaging: { eventsExchange: exchange, queuePrefix },
-        }),
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
-    dataSource = app.get(DataSource);
-    broker = await connect(AMQP_URL);
-    channel = await broker.createConfirmChannel();
+    h = await startPrivacy('erasures');
+    ({ admin, otherTenant } = h);
   });
 
   afterAll(async () => {
-    await app?.close();
-    const { main, retry, dlq } = serviceQueueNames('privacy', queuePrefix);
-    for (const queue of [main, retry, dlq]) await channel.deleteQueue(queue).catch(() => undefined);
-    const names = eventTopologyNames(exchange);
-    await channel.deleteQueue(names.unroutableQueue).catch(() => undefined);
-    await channel.deleteExchange(names.eventsExchange).catch(() => undefined);
-    await channel.deleteExchange(names.unroutableExchange).catch(() => undefined);
-    await broker?.close();
-    await db?.drop();
+    await h?.close();
   });
 
-  const publish = async (
-    type: string,
-    payload: CustomerCreatedV1 | CustomerUpdatedV1 | ErasureCompletedV1,
-    tenant = tenantId,
-  ): Promise<void> => {
-    const eventId = randomUUID();
-    const envelope = {
-      eventId,
-      type,
-      occurredAt: new Date().toISOString(),
-      tenantId: tenant,
-      producer: 'test',
-      correlationId: 'privacy-test',
-      payload,
-    };
-    channel.publish(exchange, type, Buffer.from(JSON.stringify(envelope)), {
-      persistent: true,
-      contentType: 'application/json',
-      messageId: eventId,
-    });
-    await channel.waitForConfirms();
-  };
-
-  /** A customer the privacy service has learnt, with its number. */
-  const knownCustomer = async (customerNumber = String(Math.floor(Math.random() * 1e6))) => {
-    const customerId = randomUUID();
-    await publish(CUSTOMER_CREATED_V1, {
-      customerId,
-      customerNumber,
-      kind: 'person',
-      status: 'active',
-      origin: 'reception',
-      stationIds: [station],
-      version: 1,
-    });
-    await eventuallyPasses(async () => {
-      const rows = await dataSource.query<unknown[]>(
-        'SELECT 1 FROM privacy.known_customers WHERE customer_id = $1',
-        [customerId],
-      );
-      expect(rows).toHaveLength(1);
-    });
-    return { customerId, customerNumber };
-  };
-
+  const knownCustomer = () => h.knownCustomer();
   const erase = (
     context: CallerContext,
     data: EraseCustomerCommand,
     options: { key?: string } = {},
-  ) => app.get(Erasures).request(context, data, commandFor(PRIVACY.erase, context, data, options));
+  ) =>
+    h.app.get(Erasures).request(context, data, commandFor(PRIVACY.erase, context, data, options));
 
   const requestsOf = (erasureId: string) =>
-    dataSource.query<{ envelope: { payload: { customerId: string } } }[]>(
+    h.dataSource.query<{ envelope: { payload: { customerId: string } } }[]>(
       `SELECT envelope FROM privacy.outbox WHERE type = $1 AND envelope->'payload'->>'erasureId' = $2`,
       [ERASURE_REQUESTED_V1, erasureId],
     );
@@ -155,7 +51,7 @@ describe('privacy service: erasures (real Postgres and RabbitMQ)', () => {
     participant: ErasureParticipant,
     counts: Record<string, number> = { rows: 1 },
   ) =>
-    publish(ERASURE_COMPLETED_V1, {
+    h.publish(ERASURE_COMPLETED_V1, {
       erasureId,
       customerId,
       participant,
@@ -190,16 +86,16 @@ describe('privacy service: erasures (real Postgres and RabbitMQ)', () => {
     const [last, ...first] = ERASURE_PARTICIPANTS;
     for (const participant of first) await answer(erasure.id, customerId, participant);
     await eventuallyPasses(async () => {
-      const receipt = await app.get(Erasures).get(admin, erasure.id);
+      const receipt = await h.app.get(Erasures).get(admin, erasure.id);
       expect(receipt.confirmations.filter((c) => c.status === 'completed')).toHaveLength(
         first.length,
       );
     });
-    expect((await app.get(Erasures).get(admin, erasure.id)).status).toBe('pending');
+    expect((await h.app.get(Erasures).get(admin, erasure.id)).status).toBe('pending');
 
     await answer(erasure.id, customerId, last, { visits: 12, sales: 3 });
     await eventuallyPasses(async () => {
-      const receipt = await app.get(Erasures).get(admin, erasure.id);
+      const receipt = await h.app.get(Erasures).get(admin, erasure.id);
       expect(receipt.status).toBe('completed');
       expect(receipt.completedAt).not.toBeNull();
       expect(receipt.confirmations.find((c) => c.service === last)).toMatchObject({
@@ -237,11 +133,11 @@ describe('privacy service: erasures (real Postgres and RabbitMQ)', () => {
 
   it('refuses to erase a customer the customers service reports erased', async () => {
     const { customerId, customerNumber } = await knownCustomer();
-    await publish(CUSTOMER_UPDATED_V1, {
+    await h.publish(CUSTOMER_UPDATED_V1, {
       customerId,
       customerNumber,
       status: 'erased',
-      stationIds: [station],
+      stationIds: [h.station],
       version: 2,
       changedFields: ['status'],
     });
@@ -264,8 +160,8 @@ describe('privacy service: erasures (real Postgres and RabbitMQ)', () => {
     };
     expect((await problemOf(erase(otherTenant, data))).status).toBe(404);
     const erasure = await erase(admin, data);
-    expect((await problemOf(app.get(Erasures).get(otherTenant, erasure.id))).status).toBe(404);
-    expect((await problemOf(app.get(Erasures).get(admin, 'not-an-id'))).status).toBe(404);
+    expect((await problemOf(h.app.get(Erasures).get(otherTenant, erasure.id))).status).toBe(404);
+    expect((await problemOf(h.app.get(Erasures).get(admin, 'not-an-id'))).status).toBe(404);
   });
 
   it('runs a request once: the same command again answers the same erasure, and two at once make one', async () => {
@@ -276,11 +172,11 @@ describe('privacy service: erasures (real Postgres and RabbitMQ)', () => {
     };
     const command = commandFor(PRIVACY.erase, admin, data);
     const [a, b] = await Promise.all([
-      app.get(Erasures).request(admin, data, command),
-      app.get(Erasures).request(admin, data, command),
+      h.app.get(Erasures).request(admin, data, command),
+      h.app.get(Erasures).request(admin, data, command),
     ]);
     expect(a.id).toBe(b.id);
-    const rows = await dataSource.query<unknown[]>(
+    const rows = await h.dataSource.query<unknown[]>(
       'SELECT 1 FROM privacy.erasures WHERE customer_id = $1',
       [customerId],
     );
@@ -297,11 +193,11 @@ describe('privacy service: erasures (real Postgres and RabbitMQ)', () => {
       await answer(erasure.id, customerId, participant);
     }
     await eventuallyPasses(async () => {
-      const receipt = await app.get(Erasures).get(admin, erasure.id);
+      const receipt = await h.app.get(Erasures).get(admin, erasure.id);
       expect(receipt.confirmations.filter((c) => c.status === 'pending')).toHaveLength(1);
     });
     const retry = (key: string) =>
-      app
+      h.app
         .get(Erasures)
         .retry(
           admin,
@@ -314,9 +210,9 @@ describe('privacy service: erasures (real Postgres and RabbitMQ)', () => {
     // A late second answer of one that confirmed already changes nothing.
     await answer(erasure.id, customerId, 'customers', { rows: 99 });
     await eventuallyPasses(async () => {
-      expect((await app.get(Erasures).get(admin, erasure.id)).status).toBe('completed');
+      expect((await h.app.get(Erasures).get(admin, erasure.id)).status).toBe('completed');
     });
-    const receipt = await app.get(Erasures).get(admin, erasure.id);
+    const receipt = await h.app.get(Erasures).get(admin, erasure.id);
     expect(receipt.confirmations.find((c) => c.service === 'customers')?.counts).toEqual({
       rows: 1,
     });

@@ -6,6 +6,23 @@ import { ERASURE_PARTICIPANTS, type ErasureParticipant } from './erasure.dto';
  */
 export const ERASURE_REQUESTED_V1 = 'privacy.erasure.requested.v1';
 export const ERASURE_COMPLETED_V1 = 'privacy.erasure.completed.v1';
+export const DELETION_REQUESTED_V1 = 'privacy.deletion.requested.v1';
+export const DELETION_CANCELLED_V1 = 'privacy.deletion.cancelled.v1';
+
+/** A deletion request recorded: the customer card shows it until it is done or cancelled. */
+export interface DeletionRequestedV1 {
+  requestId: string;
+  customerId: string;
+  requestedAt: string;
+  dueAt: string;
+}
+
+/** A deletion request cancelled before its erasure ran. */
+export interface DeletionCancelledV1 {
+  requestId: string;
+  customerId: string;
+  cancelledAt: string;
+}
 
 /** Erase everything of the customer that you hold, and answer with ERASURE_COMPLETED_V1. */
 export interface ErasureRequestedV1 {
@@ -49,5 +66,30 @@ export const erasureCompletedV1Schema = {
     participant: { type: 'string', enum: [...ERASURE_PARTICIPANTS] },
     counts: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
     completedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const deletionRequestedV1Schema = {
+  $id: DELETION_REQUESTED_V1,
+  type: 'object',
+  additionalProperties: true,
+  required: ['requestId', 'customerId', 'requestedAt', 'dueAt'],
+  properties: {
+    requestId: uuid,
+    customerId: uuid,
+    requestedAt: { type: 'string', format: 'date-time' },
+    dueAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const deletionCancelledV1Schema = {
+  $id: DELETION_CANCELLED_V1,
+  type: 'object',
+  additionalProperties: true,
+  required: ['requestId', 'customerId', 'cancelledAt'],
+  properties: {
+    requestId: uuid,
+    customerId: uuid,
+    cancelledAt: { type: 'string', format: 'date-time' },
   },
 } as const;

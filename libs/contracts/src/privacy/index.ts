@@ -1,3 +1,4 @@
 export * from './erasure.dto';
 export * from './events';
 export * from './rpc';
+export * from './deletion.dto';

@@ -1,6 +1,14 @@
 import { deadLetterOperationsOf } from '../dead-letters';
 import { ByIdQuery, CustomerRef } from '../rpc-data';
 import { NoData, RpcBody, answers, rpcOperationsOf, type ServiceHealth } from '../rpc';
+import { IsInt, Max, Min } from 'class-validator';
+import {
+  DELETION_GRACE_DAYS,
+  ListDeletionRequestsQueryDto,
+  RequestDeletionDto,
+  type DeletionRequestPage,
+  type DeletionRequestView,
+} from './deletion.dto';
 import { EraseCustomerDto, type ErasureView } from './erasure.dto';
 
 /*
@@ -14,6 +22,17 @@ export class EraseCustomerCommand extends CustomerRef {
   erase: EraseCustomerDto;
 }
 
+export class RequestDeletionCommand extends CustomerRef {
+  @RpcBody(() => RequestDeletionDto)
+  request: RequestDeletionDto;
+
+  /** The tenant's grace period, from its settings (the gateway keeps them). */
+  @IsInt()
+  @Min(DELETION_GRACE_DAYS.min)
+  @Max(DELETION_GRACE_DAYS.max)
+  graceDays: number;
+}
+
 const { query, write } = rpcOperationsOf('privacy');
 
 export const PRIVACY = {
@@ -23,4 +42,16 @@ export const PRIVACY = {
   getErasure: query('privacy.erasure.get', ByIdQuery, answers<ErasureView>()),
   /** Asks again the participants that have not answered (one that failed for good, now fixed). */
   retryErasure: write('privacy.erasure.retry', ByIdQuery, answers<ErasureView>()),
+  requestDeletion: write(
+    'privacy.deletion.request',
+    RequestDeletionCommand,
+    answers<DeletionRequestView>(),
+  ),
+  /** Cancels the customer's pending deletion request. */
+  cancelDeletion: write('privacy.deletion.cancel', CustomerRef, answers<DeletionRequestView>()),
+  listDeletions: query(
+    'privacy.deletion.list',
+    ListDeletionRequestsQueryDto,
+    answers<DeletionRequestPage>(),
+  ),
 } as const;

@@ -1,5 +1,6 @@
 import type { ServiceDataSourceOptions } from '@kanta/database';
 import { Privacy1766500000000 } from './migrations/1766500000000-privacy';
+import { DeletionRequests1766500100000 } from './migrations/1766500100000-deletion-requests';
 
 export const PRIVACY_SCHEMA = 'privacy';
 
@@ -7,5 +8,5 @@ export const PRIVACY_SCHEMA = 'privacy';
 export const privacySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
   schema: PRIVACY_SCHEMA,
   entities: [],
-  migrations: [Privacy1766500000000],
+  migrations: [Privacy1766500000000, DeletionRequests1766500100000],
 };

@@ -14,7 +14,7 @@ export interface NewErasure {
   customerId: string;
   reason: ErasureReason;
   requestedBy: string;
-  correlationId: string;
+  correlationId: string | null;
   participants: readonly ErasureParticipant[];
 }
 

@@ -5,6 +5,7 @@ import {
   ERASURE_REQUESTED_V1,
   type CallerContext,
   type EraseCustomerCommand,
+  type ErasureReason,
   type ErasureView,
 } from '@kanta/contracts';
 import { uniqueViolation } from '@kanta/database';
@@ -82,28 +83,19 @@ export class Erasures implements OnModuleInit {
         },
       ]);
     }
-    const id = uuidv7();
     try {
-      await this.dataSource.transaction(async (manager) => {
-        const requestedAt = await this.repository.insert(manager, {
+      const id = await this.dataSource.transaction(async (manager) => {
+        const erasureId = await this.begin(manager, {
           tenantId,
-          id,
           customerId: customer.customerId,
           reason: data.erase.reason,
           requestedBy: context.userId,
           correlationId: context.correlationId,
-          participants: ERASURE_PARTICIPANTS,
         });
-        await this.announce(
-          manager,
-          tenantId,
-          context.correlationId,
-          id,
-          customer.customerId,
-          requestedAt,
-        );
-        await this.commands.record(manager, command, { id });
+        await this.commands.record(manager, command, { id: erasureId });
+        return erasureId;
       });
+      return await this.view(tenantId, id);
     } catch (error) {
       if (uniqueViolation(error) === 'erasures_customer_key') {
         const winner = await this.repository.ofCustomer(
@@ -115,7 +107,45 @@ export class Erasures implements OnModuleInit {
       }
       throw error;
     }
-    return this.view(tenantId, id);
+  }
+
+  /**
+   * Starts the erasure of a customer in the caller's transaction: the erasure with one pending
+   * confirmation per participant, its announcement, and the customer's pending deletion request
+   * (if any) done by it. The one way an erasure starts, whoever asks (an admin, a deletion
+   * request's due date, retention). A second erasure of the customer fails on the unique key
+   * `erasures_customer_key`.
+   */
+  async begin(
+    manager: EntityManager,
+    erasure: {
+      tenantId: string;
+      customerId: string;
+      reason: ErasureReason;
+      requestedBy: string;
+      correlationId: string | null;
+    },
+  ): Promise<string> {
+    const id = uuidv7();
+    const requestedAt = await this.repository.insert(manager, {
+      ...erasure,
+      id,
+      participants: ERASURE_PARTICIPANTS,
+    });
+    await this.announce(
+      manager,
+      erasure.tenantId,
+      erasure.correlationId,
+      id,
+      erasure.customerId,
+      requestedAt,
+    );
+    await manager.query(
+      `UPDATE privacy.deletion_requests SET status = 'done', erasure_id = $3
+        WHERE tenant_id = $1 AND customer_id = $2 AND status = 'pending'`,
+      [erasure.tenantId, erasure.customerId, id],
+    );
+    return id;
   }
 
   async get(context: CallerContext, id: string): Promise<ErasureView> {
