@@ -13,6 +13,7 @@ import { ConsentsController } from './consents.controller';
 import { Contactability } from './contactability/contactability.service';
 import { CUSTOMER_WAIT_MS, CustomerDirectory } from './customers/customer-directory';
 import { CONSENTS_SCHEMA, consentsSchema } from './database/schema';
+import { CustomerErasure } from './erasure/customer-erasure';
 import { ConsentLedgerRepository } from './ledger/consent-ledger.repository';
 import { ConsentLedger } from './ledger/consent-ledger.service';
 import { ReceptionConsentsConsumer } from './ledger/reception-consents.consumer';
@@ -69,6 +70,7 @@ export class AppModule {
         CommunicationPreferences,
         PartnerConsentsConsumer,
         Contactability,
+        CustomerErasure,
         ServiceHealthCheck,
       ],
     };

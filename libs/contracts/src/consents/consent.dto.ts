@@ -267,7 +267,9 @@ export class ContactabilityQueryDto {
   channel: ContactChannel;
 }
 
+/** Why a customer may not be contacted; `erased` (the customer is erased) stands alone. */
 export const CONTACTABILITY_REASONS = [
+  'erased',
   'blocked',
   'no_address',
   'notifications_off',

@@ -28,7 +28,7 @@ export const MARKETING_PURPOSE: Record<ContactChannel, string> = {
  * May the business contact this customer, for this purpose, on this channel — and if not, every
  * reason why. Service messages (booking confirmations, reminders) need no consent, only an
  * address, notifications on and no block; marketing also needs the channel's consent granted
- * against the text now in force.
+ * against the text now in force. An erased customer never: `erased` is then the one reason.
  */
 @Injectable()
 export class Contactability {
@@ -47,15 +47,26 @@ export class Contactability {
   ): Promise<ContactabilityView> {
     const tenant = requireTenant(context);
     const customer = await this.customers.require(context, tenant.id, customerId);
+    const consentPurpose = purpose === 'service' ? null : MARKETING_PURPOSE[channel];
+    if (customer.status === 'erased') {
+      // Nobody to contact: no address, no preferences, whatever the kept decisions say.
+      return {
+        customerId,
+        purpose,
+        channel,
+        allowed: false,
+        reasons: ['erased'],
+        consentPurpose,
+        preferredChannel: 'none',
+      };
+    }
     const preferences = await this.preferences.find(this.dataSource.manager, tenant.id, customerId);
     const reasons: ContactabilityReason[] = [];
     if (preferences?.blocked) reasons.push('blocked');
     if (!hasAddress(customer, channel)) reasons.push('no_address');
-    let consentPurpose: string | null = null;
-    if (purpose === 'service') {
+    if (consentPurpose === null) {
       if (preferences && !preferences.service_notifications) reasons.push('notifications_off');
     } else {
-      consentPurpose = MARKETING_PURPOSE[channel];
       const current = await this.ledger.current(this.dataSource, tenant.id, customerId);
       const decision = current.find((row) => row.purpose === consentPurpose);
       if (!decision) reasons.push('no_consent');

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { CallerContext } from '@kanta/contracts';
 import { EventConsumer, KnownCustomers, type KnownCustomer } from '@kanta/messaging';
 import { RpcProblem, canSee } from '@kanta/platform';
@@ -35,5 +35,34 @@ export class CustomerDirectory implements OnModuleInit {
     const found = await this.known.await(this.dataSource, tenantId, customerId, this.waitMs);
     if (!found || !canSee(context, found.stationIds)) throw RpcProblem.notFound('Customer');
     return found;
+  }
+
+  /**
+   * Whether the customer is erased, read in the transaction of a change about them and holding
+   * their row until it ends: an erasure (which marks the row) then either waits for the change,
+   * and erases it with the rest, or has committed, and the change sees it.
+   */
+  async isErased(manager: EntityManager, tenantId: string, customerId: string): Promise<boolean> {
+    const rows = await manager.query<{ status: string }[]>(
+      `SELECT status FROM consents.known_customers
+        WHERE tenant_id = $1 AND customer_id = $2 FOR SHARE`,
+      [tenantId, customerId],
+    );
+    return rows[0]?.status === 'erased';
+  }
+
+  /** Refuses a change about an erased customer (409 `customer-erased`); see `isErased`. */
+  async requireChangeable(
+    manager: EntityManager,
+    tenantId: string,
+    customerId: string,
+  ): Promise<void> {
+    if (await this.isErased(manager, tenantId, customerId)) {
+      throw RpcProblem.conflict(
+        'customer-erased',
+        'Conflict',
+        'The customer is erased: nothing more is recorded about them.',
+      );
+    }
   }
 }

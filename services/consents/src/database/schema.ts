@@ -6,6 +6,7 @@ import { CommandLog1766100000000 } from './migrations/1766100000000-command-log'
 import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-tenant';
 import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letters';
 import { KnownCustomersShared1766400000000 } from './migrations/1766400000000-known-customers-shared';
+import { LedgerErasure1766600000000 } from './migrations/1766600000000-ledger-erasure';
 
 export const CONSENTS_SCHEMA = 'consents';
 
@@ -21,8 +22,10 @@ export const consentsSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     InboxByTenant1766200000000,
     DeadLetters1766200100000,
     KnownCustomersShared1766400000000,
+    LedgerErasure1766600000000,
   ],
   // Triggers refuse changes to both; without the privilege the service's own role cannot even
-  // try, nor take the erasure path (`consents.erasure`) the ledger's trigger leaves open.
+  // try, nor take the erasure path (`consents.erasure`) the ledger's trigger leaves open: it
+  // erases through `consents.erase_ledger_evidence`, the owner's (migration 1766600000000).
   appendOnly: ['ledger', 'consent_texts'],
 };

@@ -89,6 +89,7 @@ export class ConsentLedger {
         const { errors, texts } = await this.resolve(this.dataSource, tenant.id, input.decisions);
         if (errors.length > 0) throw RpcProblem.validation(errors);
         await this.dataSource.transaction(async (manager) => {
+          await this.customers.requireChangeable(manager, tenant.id, customerId);
           await this.append(
             manager,
             context.correlationId ?? null,
@@ -137,6 +138,7 @@ export class ConsentLedger {
     const tenant = requireTenant(context);
     await this.customers.require(context, tenant.id, customerId);
     await this.dataSource.transaction(async (manager) => {
+      await this.customers.requireChangeable(manager, tenant.id, customerId);
       const current = await this.repository.current(manager, tenant.id, customerId);
       const chosen = input.purposes
         ? current.filter((row) => input.purposes?.includes(row.purpose))

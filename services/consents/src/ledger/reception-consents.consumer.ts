@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CUSTOMER_CREATED_V1, VISIT_RECORDED_V1, type ConsentsGiven } from '@kanta/contracts';
 import { EventConsumer } from '@kanta/messaging';
+import { CustomerDirectory } from '../customers/customer-directory';
 import { ConsentLedger } from './consent-ledger.service';
 
 interface Carrier {
@@ -23,6 +24,7 @@ export class ReceptionConsentsConsumer implements OnModuleInit {
   constructor(
     private readonly consumer: EventConsumer,
     private readonly ledger: ConsentLedger,
+    private readonly customers: CustomerDirectory,
   ) {}
 
   onModuleInit(): void {
@@ -42,6 +44,15 @@ export class ReceptionConsentsConsumer implements OnModuleInit {
     consents: ConsentsGiven | undefined,
   ): Promise<void> {
     if (!consents || customerId === null) return;
+    // A visit recorded just before the customer's erasure, its event handled after it: nothing
+    // of the person is recorded again.
+    if (await this.customers.isErased(manager, event.tenantId as string, customerId)) {
+      this.logger.warn(
+        `event ${event.eventId}: the customer is erased; ` +
+          `${consents.decisions.length} consent decision(s) not recorded`,
+      );
+      return;
+    }
     const rejected = await this.ledger.recordFromEvent(
       manager,
       event.tenantId as string,

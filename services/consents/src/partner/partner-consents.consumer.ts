@@ -20,6 +20,7 @@ import {
   type InvalidMessage,
   type KnownEventEnvelope,
 } from '@kanta/messaging';
+import { CustomerDirectory } from '../customers/customer-directory';
 import { ConsentLedger } from '../ledger/consent-ledger.service';
 import { CommunicationPreferences } from '../preferences/communication-preferences.service';
 
@@ -75,6 +76,7 @@ export class PartnerConsentsConsumer implements OnModuleInit {
     private readonly preferences: CommunicationPreferences,
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
+    private readonly customers: CustomerDirectory,
   ) {}
 
   onModuleInit(): void {
@@ -236,6 +238,15 @@ export class PartnerConsentsConsumer implements OnModuleInit {
       // so this is a contact with no match and no name: there is nobody to record them for.
       this.logger.warn(
         `partner event ${given.partnerEventId}: contact details resolved to no customer; ` +
+          `${given.decisions.length} consent decision(s) and the preferences not recorded`,
+      );
+      return;
+    }
+    // An answer published before the customer's erasure and handled after it: the waiting row
+    // is taken (so it goes too), and nothing of it is recorded for the erased customer.
+    if (await this.customers.isErased(manager, given.tenantId, customerId)) {
+      this.logger.warn(
+        `partner event ${given.partnerEventId}: the customer is erased; ` +
           `${given.decisions.length} consent decision(s) and the preferences not recorded`,
       );
       return;

@@ -86,6 +86,7 @@ export class CommunicationPreferences {
       ]);
     }
     const row = await this.dataSource.transaction(async (manager) => {
+      await this.customers.requireChangeable(manager, tenant.id, customerId);
       const applied = await this.apply(
         manager,
         context.correlationId ?? null,

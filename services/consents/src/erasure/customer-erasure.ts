@@ -1,0 +1,126 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { CONTACT_RESOLVED_V1, isUuid } from '@kanta/contracts';
+import { ErasureParticipant, EventConsumer, Outbox, type ServiceErasure } from '@kanta/messaging';
+import { CONSENTS_SCHEMA } from '../database/schema';
+
+/**
+ * This service's part in a customer's erasure (`privacy.erasure.requested.v1`, ErasureParticipant
+ * in libs/messaging), in the transaction of the request's inbox:
+ *
+ * - the customer is marked erased in `known_customers` at once, whenever the customers service's
+ *   event saying so arrives: a change about them is refused from here on (409), and one running
+ *   now is waited for and erased with the rest (CustomerDirectory.isErased);
+ * - ledger entries keep the proof that each decision was given, and lose their evidence (a
+ *   signed form's reference, a free-text note), through the owner's `erase_ledger_evidence`:
+ *   the service's own role still cannot change the ledger;
+ * - the communication preferences are deleted (a customer without a row has the defaults);
+ * - the partner events that carried the customer's consents, as far as this schema can tell them
+ *   (an answer naming the customer, waiting for its event or dead-lettered): their waiting rows
+ *   are deleted, and their ids returned so their dead letters and outbox rows go too.
+ *
+ * Counts: `ledgerEntries` (entries whose evidence was cleared), `preferences`, `partnerPending`,
+ * `partnerResolutions`; the participant adds `deadLetters` and `outbox`.
+ */
+@Injectable()
+export class CustomerErasure implements OnModuleInit {
+  constructor(
+    private readonly events: EventConsumer,
+    private readonly outbox: Outbox,
+  ) {}
+
+  onModuleInit(): void {
+    new ErasureParticipant('consents', CONSENTS_SCHEMA).register(
+      this.events,
+      this.outbox,
+      (manager, tenantId, customerId) => this.erase(manager, tenantId, customerId),
+    );
+  }
+
+  async erase(
+    manager: EntityManager,
+    tenantId: string,
+    customerId: string,
+  ): Promise<ServiceErasure> {
+    // First, and holding the row to the commit: a change about the customer that checked it
+    // before is waited for (its rows are then erased below), any later one is refused.
+    await manager.query(
+      `INSERT INTO consents.known_customers (tenant_id, customer_id, status)
+       VALUES ($1, $2, 'erased')
+       ON CONFLICT (tenant_id, customer_id) DO UPDATE
+         SET status = 'erased', has_email = false, has_phone = false`,
+      [tenantId, customerId],
+    );
+    const [{ cleared }] = await manager.query<{ cleared: number }[]>(
+      'SELECT consents.erase_ledger_evidence($1, $2) AS cleared',
+      [tenantId, customerId],
+    );
+    const [, preferences] = await manager.query<[unknown, number]>(
+      'DELETE FROM consents.preferences WHERE tenant_id = $1 AND customer_id = $2',
+      [tenantId, customerId],
+    );
+    const partner = await this.erasePartnerEvents(manager, tenantId, customerId);
+    return {
+      counts: {
+        ledgerEntries: cleared,
+        preferences,
+        partnerPending: partner.pending,
+        partnerResolutions: partner.resolutions,
+      },
+      messageIds: partner.eventIds,
+    };
+  }
+
+  /**
+   * The customer's partner events this schema can link to them: an answer that named the
+   * customer and waits for its event (`partner_resolutions`), or one that was dead-lettered
+   * while its event waits (`partner_pending`, linked through the answer's partner event id). A
+   * partner event whose answer has not come yet names nobody here; when the answer comes, the
+   * event's waiting row is taken and nothing recorded (PartnerConsentsConsumer).
+   */
+  private async erasePartnerEvents(
+    manager: EntityManager,
+    tenantId: string,
+    customerId: string,
+  ): Promise<{ eventIds: string[]; pending: number; resolutions: number }> {
+    const [resolved] = await manager.query<[{ partner_event_id: string }[], number]>(
+      `DELETE FROM consents.partner_resolutions WHERE tenant_id = $1 AND customer_id = $2
+       RETURNING partner_event_id`,
+      [tenantId, customerId],
+    );
+    const answers = await manager.query<{ body: Buffer }[]>(
+      `SELECT body FROM consents.dead_letters
+        WHERE tenant_id = $1 AND event_type = $2
+          AND position(convert_to($3, 'UTF8') IN body) > 0`,
+      [tenantId, CONTACT_RESOLVED_V1, customerId],
+    );
+    const eventIds = new Set(resolved.map((r) => r.partner_event_id));
+    for (const { body } of answers) {
+      const partnerEventId = answeredPartnerEvent(body, customerId);
+      if (partnerEventId) eventIds.add(partnerEventId);
+    }
+    const [, pending] = await manager.query<[unknown, number]>(
+      `DELETE FROM consents.partner_pending
+        WHERE tenant_id = $1 AND partner_event_id = ANY($2::uuid[])`,
+      [tenantId, [...eventIds]],
+    );
+    return { eventIds: [...eventIds], pending, resolutions: resolved.length };
+  }
+}
+
+/** The partner event a dead-lettered contact answer is about, if it names the customer. */
+function answeredPartnerEvent(body: Buffer, customerId: string): string | null {
+  try {
+    const { payload } = JSON.parse(body.toString('utf8')) as {
+      payload?: { customerId?: unknown; partnerEventId?: unknown };
+    };
+    return payload?.customerId === customerId &&
+      typeof payload.partnerEventId === 'string' &&
+      isUuid(payload.partnerEventId)
+      ? payload.partnerEventId.toLowerCase()
+      : null;
+  } catch {
+    // Not JSON (a message dead-lettered for that): no answer to follow.
+    return null;
+  }
+}
