@@ -11,6 +11,7 @@ import {
 } from '@kanta/messaging';
 import { VEHICLES_OPTIONS, type VehiclesAppOptions } from './app-options';
 import { VEHICLES_SCHEMA, vehiclesSchema } from './database/schema';
+import { CustomerErasure } from './erasure/customer-erasure';
 import { CustomerAccess } from './known-customers/customer-access';
 import { PartnerBookings } from './partner/bookings';
 import { CustomerCheckIns } from './partner/check-ins';
@@ -94,6 +95,7 @@ export class AppModule {
         ContactResolution,
         PartnerIntake,
         RejectedPartnerEvents,
+        CustomerErasure,
         ServiceHealthCheck,
       ],
     };

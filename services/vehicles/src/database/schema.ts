@@ -16,6 +16,7 @@ import { CommandLog1766100000000 } from './migrations/1766100000000-command-log'
 import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-tenant';
 import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letters';
 import { KnownCustomersShared1766400000000 } from './migrations/1766400000000-known-customers-shared';
+import { ErasedCustomersText1767000000000 } from './migrations/1767000000000-erased-customers-text';
 
 export const VEHICLES_SCHEMA = 'vehicles';
 
@@ -41,5 +42,6 @@ export const vehiclesSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     InboxByTenant1766200000000,
     DeadLetters1766200100000,
     KnownCustomersShared1766400000000,
+    ErasedCustomersText1767000000000,
   ],
 };

@@ -41,9 +41,15 @@ export class CustomerAccess implements OnModuleInit {
     if (!isUuid(id) || !(await this.visible(context, tenantId, id))) throw notFound('Customer');
   }
 
+  /** Whether the customer is erased (as far as this service has heard). */
+  async erased(tenantId: string, id: string): Promise<boolean> {
+    return (await this.known.find(this.dataSource, tenantId, id))?.status === 'erased';
+  }
+
   /**
    * A customer a write may reference: known here (waiting for one created a moment ago) and
-   * visible to the caller; otherwise a 422 on `field`.
+   * visible to the caller, otherwise a 422 on `field`; and not erased, otherwise a 409: nothing
+   * new is recorded for an erased customer (issue #14).
    */
   async require(
     context: CallerContext,
@@ -57,9 +63,21 @@ export class CustomerAccess implements OnModuleInit {
       id,
       this.options.customerWaitMs ?? 3000,
     );
-    if (customer && seesAnyStation(context, customer.stationIds)) return customer;
+    if (customer && seesAnyStation(context, customer.stationIds)) {
+      if (customer.status === 'erased') throw customerErased();
+      return customer;
+    }
     throw RpcProblem.validation([
       { field, reason: 'unknown_customer', message: `${field} is not a customer you can see` },
     ]);
   }
+}
+
+/** A write naming an erased customer: its records keep their history, and nothing new. */
+export function customerErased(): RpcProblem {
+  return RpcProblem.conflict(
+    'customer-erased',
+    'Conflict',
+    'The customer is erased: nothing new can be recorded for them.',
+  );
 }

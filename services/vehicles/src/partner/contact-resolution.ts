@@ -1,4 +1,5 @@
 import { lockKeys } from '@kanta/database';
+import type { EntityManager } from 'typeorm';
 import { Injectable } from '@nestjs/common';
 import { VISIT_UPDATED_V1, type ContactResolvedV1, type VehicleRole } from '@kanta/contracts';
 import { KnownCustomers, Outbox } from '@kanta/messaging';
@@ -80,13 +81,20 @@ export class ContactResolution {
         },
       })),
     );
+    // An answer sent before the customer's erasure and delivered after it links no vehicle to
+    // the erased customer; its visits and receipts still get it (their text is dropped by the
+    // tables' triggers), as the erased customer's business history.
+    const erased = await erasedAmong(
+      manager,
+      resolved.map(({ i, r }) => ({ tenantId: i.tenantId, customerId: r.customerId! })),
+    );
     // Vehicles before visits, as every partner handler takes their rows.
     const byEvent = new Map(resolved.map((a) => [`${a.i.tenantId}:${a.r.partnerEventId}`, a]));
     await this.links.linkMany(
       manager,
       pending.flatMap((p) => {
         const answer = byEvent.get(`${p.tenant_id}:${p.partner_event_id}`);
-        if (!answer) return [];
+        if (!answer || erased.has(`${p.tenant_id}:${answer.r.customerId}`)) return [];
         const { i, r } = answer;
         return [
           {
@@ -132,4 +140,21 @@ export class ContactResolution {
       ),
     );
   }
+}
+
+/** Which of these customers are erased, as `<tenant>:<customer>`. */
+async function erasedAmong(
+  manager: EntityManager,
+  keys: { tenantId: string; customerId: string }[],
+): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await manager.query<{ key: string }[]>(
+    `SELECT k.tenant_id || ':' || k.customer_id AS key
+       FROM vehicles.known_customers k
+       JOIN unnest($1::uuid[], $2::uuid[]) AS a(tenant_id, customer_id)
+         ON k.tenant_id = a.tenant_id AND k.customer_id = a.customer_id
+      WHERE k.status = 'erased'`,
+    [keys.map((k) => k.tenantId), keys.map((k) => k.customerId)],
+  );
+  return new Set(rows.map((r) => r.key));
 }

@@ -26,7 +26,7 @@ import {
   visibleStations,
 } from '../caller-access';
 import { millisecondTime, timeKeysetPage, transactionWithConflicts } from '../cursor';
-import { CustomerAccess } from '../known-customers/customer-access';
+import { CustomerAccess, customerErased } from '../known-customers/customer-access';
 import { correlationOf } from '../vehicles/vehicle-view';
 import { VisitsRepository } from '../visits/visits.repository';
 import {
@@ -120,8 +120,10 @@ export class SalesService {
     const errors: FieldError[] = [...stationProblem(context, stationId), ...totalsErrors(input)];
     // A sale of a visit is the visit's customer's, also when the receipt names only the visit.
     const customerId = input.customerId ?? null;
+    let visitCustomer: string | null = null;
     if (input.visitId) {
       const visit = await this.visits.findById(tenant.id, input.visitId);
+      visitCustomer = visit?.customer_id ?? null;
       if (!visit || !seesStation(context, visit.station_id)) {
         errors.push({
           field: 'visitId',
@@ -138,6 +140,14 @@ export class SalesService {
     }
     if (errors.length > 0) throw RpcProblem.validation(errors);
     if (input.customerId) await this.customers.require(context, tenant.id, input.customerId);
+    // A receipt naming only the visit would be the visit's customer's: not an erased one's.
+    if (
+      !input.customerId &&
+      visitCustomer &&
+      (await this.customers.erased(tenant.id, visitCustomer))
+    ) {
+      throw customerErased();
+    }
     return transactionWithConflicts(
       this.dataSource,
       async (manager) => {

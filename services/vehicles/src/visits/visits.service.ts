@@ -28,7 +28,7 @@ import {
   visibleStations,
 } from '../caller-access';
 import { timeKeysetPage, transactionWithConflicts } from '../cursor';
-import { CustomerAccess } from '../known-customers/customer-access';
+import { CustomerAccess, customerErased } from '../known-customers/customer-access';
 import { VehiclesRepository, type VehicleRow } from '../vehicles/vehicles.repository';
 import { correlationOf } from '../vehicles/vehicle-view';
 import { toVisitView, visitEvent } from './visit-view';
@@ -286,6 +286,16 @@ export class VisitsService {
         partner_link: has('partnerLink') ? (patch.partnerLink ?? null) : current.partner_link,
         cancel_reason: has('cancelReason') ? textOrNull(patch.cancelReason) : current.cancel_reason,
       };
+      // An erased customer's visit keeps its history without text about the person: a write
+      // that would give it some is refused (the trigger of the visits table would drop it).
+      const text = [next.notes, next.special_requests, next.cancel_reason, next.partner_link];
+      if (
+        next.customer_id !== null &&
+        text.some((t) => t !== null) &&
+        (await this.customers.erased(tenant.id, next.customer_id))
+      ) {
+        throw customerErased();
+      }
       const same = (field: keyof VisitChanges): boolean =>
         field === 'scheduled_at' ? !rescheduled : next[field] === current[field];
       if ((Object.keys(next) as (keyof VisitChanges)[]).every(same)) {
