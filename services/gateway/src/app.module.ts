@@ -46,6 +46,7 @@ import { UsersController } from './identity/users.controller';
 import { UsersRepository } from './identity/users.repository';
 import { UsersService } from './identity/users.service';
 import { PartnerController } from './partner/partner.controller';
+import { DeletionRequestsController } from './privacy/deletion-requests.controller';
 import { PrivacyController } from './privacy/privacy.controller';
 import { PartnerEvents } from './partner/partner-events';
 import { PartnerKeys } from './partner/partner-keys';
@@ -97,6 +98,7 @@ export class AppModule {
         DuplicatesController,
         CustomersController,
         PrivacyController,
+        DeletionRequestsController,
         CustomerGroupsController,
         CustomerSourcesController,
         ConsentsController,

@@ -12,6 +12,7 @@ import { StationAnnouncedAtDropped1765200000000 } from './migrations/17652000000
 import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-tenant';
 import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letters';
 import { UserTokenVersion1766300000000 } from './migrations/1766300000000-user-token-version';
+import { TenantDeletionGrace1766500200000 } from './migrations/1766500200000-tenant-deletion-grace';
 
 export const GATEWAY_SCHEMA = 'gateway';
 
@@ -30,5 +31,6 @@ export const gatewaySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     InboxByTenant1766200000000,
     DeadLetters1766200100000,
     UserTokenVersion1766300000000,
+    TenantDeletionGrace1766500200000,
   ],
 };

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DELETION_GRACE_DAYS } from '@kanta/contracts';
 import { uuidv7 } from '@kanta/platform';
 import { ProblemError } from '@kanta/platform';
 import type {
@@ -23,6 +24,7 @@ export function tenantView(tenant: Tenant): TenantView {
     locale: tenant.locale,
     country: tenant.country,
     timeZone: tenant.timeZone,
+    deletionGraceDays: tenant.deletionGraceDays,
     createdAt: tenant.createdAt.toISOString(),
     updatedAt: tenant.updatedAt.toISOString(),
   };
@@ -52,6 +54,7 @@ export class TenantsService {
           id: uuidv7(),
           ...dto,
           timeZone: dto.timeZone ?? defaultTimeZone(dto.country),
+          deletionGraceDays: dto.deletionGraceDays ?? DELETION_GRACE_DAYS.default,
         }),
       );
     } catch (error) {

@@ -17,7 +17,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { LOCALES, type Locale, type Role } from '@kanta/contracts';
+import { DELETION_GRACE_DAYS, LOCALES, type Locale, type Role } from '@kanta/contracts';
 import { IsTimeZone } from '../time-zone';
 
 const trim = ({ value }: { value: unknown }): unknown =>
@@ -80,6 +80,17 @@ export class CreateTenantDto {
   @IsString()
   @IsTimeZone()
   timeZone?: string;
+
+  @ApiPropertyOptional({
+    minimum: DELETION_GRACE_DAYS.min,
+    maximum: DELETION_GRACE_DAYS.max,
+    description: `Days between a customer's deletion request and its erasure; default ${DELETION_GRACE_DAYS.default}`,
+  })
+  @IsOptional()
+  @IsInt({ message: 'deletionGraceDays must be a whole number of days' })
+  @Min(DELETION_GRACE_DAYS.min, { message: 'deletionGraceDays must be 0 to 365' })
+  @Max(DELETION_GRACE_DAYS.max, { message: 'deletionGraceDays must be 0 to 365' })
+  deletionGraceDays?: number;
 }
 
 export class UpdateTenantDto {
@@ -106,6 +117,17 @@ export class UpdateTenantDto {
   @IsString()
   @IsTimeZone()
   timeZone?: string;
+
+  @ApiPropertyOptional({
+    minimum: DELETION_GRACE_DAYS.min,
+    maximum: DELETION_GRACE_DAYS.max,
+    description: `Days between a customer's deletion request and its erasure; default ${DELETION_GRACE_DAYS.default}`,
+  })
+  @IsOptional()
+  @IsInt({ message: 'deletionGraceDays must be a whole number of days' })
+  @Min(DELETION_GRACE_DAYS.min, { message: 'deletionGraceDays must be 0 to 365' })
+  @Max(DELETION_GRACE_DAYS.max, { message: 'deletionGraceDays must be 0 to 365' })
+  deletionGraceDays?: number;
 }
 
 export class TenantView {
@@ -115,6 +137,8 @@ export class TenantView {
   @ApiProperty({ enum: LOCALES }) locale: Locale;
   @ApiProperty() country: string;
   @ApiProperty({ example: 'Europe/Helsinki' }) timeZone: string;
+  @ApiProperty({ minimum: 0, maximum: 365, description: 'Days before a deletion request erases' })
+  deletionGraceDays: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }

@@ -11,6 +11,8 @@ export class Tenant {
   @Column('char', { length: 2 }) country: string;
   /** IANA time zone: dates are stored in UTC and shown (and typed without a zone) in this one. */
   @Column('text', { name: 'time_zone' }) timeZone: string;
+  /** Days between a deletion request and its erasure (0–365). */
+  @Column('int', { name: 'deletion_grace_days' }) deletionGraceDays: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }
