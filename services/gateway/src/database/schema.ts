@@ -12,6 +12,7 @@ import { StationAnnouncedAtDropped1765200000000 } from './migrations/17652000000
 import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-tenant';
 import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letters';
 import { UserTokenVersion1766300000000 } from './migrations/1766300000000-user-token-version';
+import { PublishedPartnerEventsForgotten1766600000000 } from './migrations/1766600000000-published-partner-events-forgotten';
 
 export const GATEWAY_SCHEMA = 'gateway';
 
@@ -30,5 +31,6 @@ export const gatewaySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     InboxByTenant1766200000000,
     DeadLetters1766200100000,
     UserTokenVersion1766300000000,
+    PublishedPartnerEventsForgotten1766600000000,
   ],
 };
