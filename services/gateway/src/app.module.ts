@@ -47,6 +47,7 @@ import { UsersRepository } from './identity/users.repository';
 import { UsersService } from './identity/users.service';
 import { PartnerController } from './partner/partner.controller';
 import { DeletionRequestsController } from './privacy/deletion-requests.controller';
+import { GatewayErasure } from './privacy/gateway-erasure';
 import { PrivacyController } from './privacy/privacy.controller';
 import { PartnerEvents } from './partner/partner-events';
 import { PartnerKeys } from './partner/partner-keys';
@@ -69,12 +70,14 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(config),
         TypeOrmModule.forRoot({ ...dataSource.options, retryAttempts: 1, retryDelay: 1000 }),
-        // The outbox and relay of partner events received over HTTP; the gateway consumes none.
+        // The outbox and relay of partner events received over HTTP; the one event the gateway
+        // consumes is the erasure request (GatewayErasure).
         MessagingModule.forRoot({
           service: 'gateway',
           schema: GATEWAY_SCHEMA,
           amqpUrl: config.amqpUrl,
           eventsExchange: config.eventsExchange,
+          queuePrefix: config.eventsQueuePrefix,
           logger: createLogger('gateway.messaging', config.logLevel),
           // Start soon without the broker (RPCs answer 503 meanwhile); the relay connects later.
           startupTimeoutMs: 2000,
@@ -134,6 +137,7 @@ export class AppModule {
         PartnerGate,
         PartnerEvents,
         DeadLettersGateway,
+        GatewayErasure,
         HealthService,
       ],
     };

@@ -21,7 +21,7 @@ import { requireJsonBody, useJsonBodies } from './http/json-body';
 import { useMethodNotAllowed } from './http/method-not-allowed';
 import { createOpenApiDocument } from './http/openapi';
 import { assignRequestId } from './http/request-id';
-import { logAbort, logResponse } from './http/request-log';
+import { RequestLog } from './http/request-log';
 import { useResponseEtags } from './http/response-etag';
 import { closeUnreadBodies, useRouteEdges } from './http/route-edge';
 import { AccessTokens } from './auth/access-tokens';
@@ -58,6 +58,8 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
   });
   const fastify = app.getHttpAdapter().getInstance();
   const refuseOtherMethods = useMethodNotAllowed(fastify);
+  const requestLog = new RequestLog(logger);
+  requestLog.watchRoutes(fastify);
   // First, in this order: every answer (even a refused body) carries the request id, a known
   // path asked with a method it does not take is a 405, and a body that is not JSON is refused
   // before it is read.
@@ -72,11 +74,11 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
     }
   });
   fastify.addHook('onResponse', (request, reply, done) => {
-    logResponse(logger, request, reply);
+    requestLog.response(request, reply);
     done();
   });
   fastify.addHook('onRequestAbort', (request, done) => {
-    logAbort(logger, request);
+    requestLog.abort(request);
     done();
   });
   // Each route's body limit and the check that runs before its body is read (a token, the login
@@ -100,9 +102,9 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
 
-  SwaggerModule.setup('api/docs', app, createOpenApiDocument(app), {
-    jsonDocumentUrl: 'api/docs-json',
-  });
+  const document = createOpenApiDocument(app);
+  requestLog.learnQueries(document);
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   return app;
 }
 

@@ -22,6 +22,8 @@ export interface GatewayConfig {
   amqpUrl: string;
   /** Where partner events are published (EVENTS_EXCHANGE). */
   eventsExchange: string;
+  /** Prefix of the gateway's events queues (EVENTS_QUEUE_PREFIX; tests give each file its own). */
+  eventsQueuePrefix: string;
   redisUrl: string;
   /** Every Redis key the gateway writes starts with this (tests give each file its own). */
   redisKeyPrefix: string;
@@ -123,6 +125,7 @@ export const readGatewayEnv: EnvReader<GatewayConfig> = (env, problems) => {
     database: readServiceDatabaseSettings(env, problems, 'gateway'),
     amqpUrl: infrastructure.amqpUrl,
     eventsExchange: infrastructure.eventsExchange,
+    eventsQueuePrefix: infrastructure.eventsQueuePrefix,
     redisUrl: infrastructure.redisUrl,
     redisKeyPrefix: stringFromEnv(
       env,

@@ -55,6 +55,7 @@ export async function bootGateway(
     REDIS_KEY_PREFIX: `test:gateway:${suffix}:`,
     RPC_QUEUE_PREFIX: `test.${label}.${suffix}.`,
     EVENTS_EXCHANGE: `test.gateway.${suffix}.events`,
+    EVENTS_QUEUE_PREFIX: `test.${label}.${suffix}.`,
     GATEWAY_BOOTSTRAP_SUPERADMIN_EMAIL: ROOT_EMAIL,
     GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD: PASSWORD,
     ...env,
@@ -96,11 +97,11 @@ export async function bootGateway(
       await deleteRedisKeys(config.redisKeyPrefix);
       await deleteBrokerObjects(
         AMQP_URL,
-        // The gateway declares no events queue of its own (it consumes none).
+        // Its events queues: it consumes the erasure requests.
         systemBrokerNames({
-          services: [],
+          services: ['gateway'],
           eventsExchange: config.eventsExchange,
-          eventsQueuePrefix: '',
+          eventsQueuePrefix: config.eventsQueuePrefix,
           rpcQueues: Object.values(config.rpcQueues),
         }),
       );

@@ -37,11 +37,13 @@ export class PrivacyController {
       'erasure at once; its receipt (GET /privacy/erasures/{id}) completes when every service ' +
       "has confirmed. confirmCustomerNumber must be the customer's number.",
   })
-  @ApiAcceptedResponse({ type: ErasureView })
+  @ApiAcceptedResponse({
+    type: ErasureView,
+    description: 'The erasure as recorded, pending until every service has confirmed',
+  })
   @ApiProblems(
-    [404, 'Customer not found'],
     [409, 'customer-erased: the customer is erased, or its erasure was requested already'],
-    [422, "confirmCustomerNumber is not the customer's number, or a field is invalid"],
+    [422, "confirmCustomerNumber is not the customer's number (reason mismatch)"],
   )
   @IdempotencyKey()
   erase(
@@ -58,8 +60,7 @@ export class PrivacyController {
     summary: "The erasure receipt: who asked when, and each service's confirmation (admin)",
     description: 'Times and counts only: a receipt holds no personal data.',
   })
-  @ApiOkResponse({ type: ErasureView })
-  @ApiProblems([404, 'Erasure not found'])
+  @ApiOkResponse({ type: ErasureView, description: 'The receipt' })
   getErasure(
     @CurrentCaller() caller: Caller,
     @UuidParam('Erasure') id: string,
@@ -76,8 +77,11 @@ export class PrivacyController {
       'For a service whose erasure failed for good (its request is among its dead letters) and ' +
       'has been fixed. Services that confirmed are not asked again.',
   })
-  @ApiAcceptedResponse({ type: ErasureView })
-  @ApiProblems([404, 'Erasure not found'], [409, 'erasure-completed: nothing to retry'])
+  @ApiAcceptedResponse({
+    type: ErasureView,
+    description: 'The erasure, the services that have not confirmed asked again',
+  })
+  @ApiProblems([409, 'erasure-completed: every service has confirmed, nothing to retry'])
   @IdempotencyKey()
   retryErasure(
     @CurrentCaller() caller: Caller,
