@@ -33,6 +33,8 @@ export interface MessagingModuleOptions {
         batchSize?: number;
         pollIntervalMs?: number;
         backoff?: { initialMs: number; maxMs: number };
+        /** OutboxRelayOptions.forgetPublished. */
+        forgetPublished?: string[];
       };
   consumer?: {
     prefetch?: number;

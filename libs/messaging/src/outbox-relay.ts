@@ -54,6 +54,13 @@ export interface OutboxRelayOptions {
   retentionMs?: number;
   cleanupIntervalMs?: number;
   /**
+   * Event types (prefixes, e.g. `partner.`) whose rows are deleted in the transaction that marks
+   * them published instead of being kept for `retentionMs`: events that carry a person's values
+   * (the gateway relays partner bookings with their contact details), which an erasure could
+   * not find later, since nothing in them names the customer.
+   */
+  forgetPublished?: string[];
+  /**
    * Tables of the schema whose rows wait for another event: one half of a pair whose other half
    * may never come (dead-lettered and not replayed). The same clean-up deletes those older than
    * `waitRetentionMs` (default 30 days), or gives up on the ones kept (`kept`), and warns with
@@ -143,7 +150,11 @@ export class OutboxRelay {
   private returned = new Set<string>();
   private published = 0;
 
+  /** `forgetPublished` as LIKE patterns. */
+  private readonly forgotten: string[];
+
   constructor(private readonly options: OutboxRelayOptions) {
+    this.forgotten = (options.forgetPublished ?? []).map((prefix) => `${prefix}%`);
     this.batchSize = options.batchSize ?? 1000;
     this.concurrency = Math.max(1, options.concurrency ?? 2);
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
@@ -337,7 +348,7 @@ export class OutboxRelay {
         : rows.map(() => 'broker unavailable');
       const confirmed = rows.filter((_, i) => results[i] === null).map((row) => row.id);
       const failed = rows.filter((_, i) => results[i] !== null);
-      await markPublished(manager, schema, confirmed);
+      await markPublished(manager, schema, confirmed, this.forgotten);
       if (failed.length > 0 && channel && !results.includes(NO_CONFIRM) && (await this.stillUp())) {
         // Refused with the broker up: by the row itself, or by the channel one row closed. Which
         // one is told apart aside, one row at a time; the batches behind go on meanwhile.
@@ -448,7 +459,7 @@ export class OutboxRelay {
         const [result] = await this.publishBatch(channel, [row]);
         tried += 1;
         if (result === null) {
-          await markPublished(manager, schema, [row.id]);
+          await markPublished(manager, schema, [row.id], this.forgotten);
           this.published += 1;
         } else if (result === NO_CONFIRM || !this.brokerUp()) {
           break;
@@ -554,12 +565,20 @@ function outgoingEvent(row: OutboxRow): OutgoingEvent {
   };
 }
 
+/** Marks rows published; rows of a type in `forgotten` (LIKE patterns) are deleted instead. */
 async function markPublished(
   manager: EntityManager,
   schema: string,
   ids: readonly string[],
+  forgotten: readonly string[],
 ): Promise<void> {
   if (ids.length === 0) return;
+  if (forgotten.length > 0) {
+    await manager.query(
+      `DELETE FROM "${schema}".outbox WHERE id = ANY($1::bigint[]) AND type LIKE ANY($2::text[])`,
+      [ids, forgotten],
+    );
+  }
   await manager.query(
     `UPDATE "${schema}".outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL
       WHERE id = ANY($1::bigint[])`,

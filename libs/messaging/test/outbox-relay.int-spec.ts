@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { CUSTOMER_CREATED_V1, type EventEnvelope } from '@kanta/contracts';
+import {
+  CUSTOMER_CREATED_V1,
+  PARTNER_BOOKING_CREATED_V1,
+  type EventEnvelope,
+} from '@kanta/contracts';
 import {
   BrokerConnection,
   HEADERS,
@@ -141,6 +145,33 @@ describe('OutboxRelay', () => {
     >(`SELECT published_at, attempts, last_error FROM "${SCHEMA}".outbox`);
     expect(row).toMatchObject({ attempts: 1, last_error: null });
     expect(row.published_at).toBeInstanceOf(Date);
+  });
+
+  it('deletes the rows of the types it forgets once they are confirmed, and keeps the others', async () => {
+    const queue = await probe.bindProbeQueue(exchange, '#');
+    newRelay({ forgetPublished: ['partner.'] }).start();
+    const [kept] = await enqueue([created('kept')]);
+    const [forgotten] = await enqueue([
+      {
+        type: PARTNER_BOOKING_CREATED_V1,
+        tenantId: null,
+        correlationId: null,
+        payload: { bookingId: 'B-1' } as never,
+      },
+    ]);
+
+    const messages = await waitFor(
+      () => probe.drain(queue),
+      (m) => m.length >= 2,
+    );
+    expect(messages.map((m) => String(m.properties.messageId)).sort()).toEqual(
+      [kept.eventId, forgotten.eventId].sort(),
+    );
+    await waitFor(unpublished, (n) => n === 0);
+    const rows = await database.dataSource.query<{ event_id: string }[]>(
+      `SELECT event_id FROM "${SCHEMA}".outbox`,
+    );
+    expect(rows.map((r) => r.event_id)).toEqual([kept.eventId]);
   });
 
   it('wakes when a transaction that wrote to the outbox commits, not at the poll', async () => {

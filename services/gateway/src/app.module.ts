@@ -83,6 +83,9 @@ export class AppModule {
           startupTimeoutMs: 2000,
           // What no queue is bound for becomes a dead letter an admin can see (reason unroutable).
           keepUnroutable: true,
+          // A partner's booking carries the person's contact details and nothing that names the
+          // customer: once the services have it, the gateway keeps no copy an erasure could miss.
+          relay: { forgetPublished: ['partner.'] },
         }),
         JwtModule.register({
           // A KeyObject, not the string: given a string, jsonwebtoken first tries to parse it as

@@ -13,7 +13,6 @@ import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-
 import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letters';
 import { UserTokenVersion1766300000000 } from './migrations/1766300000000-user-token-version';
 import { TenantDeletionGrace1766500200000 } from './migrations/1766500200000-tenant-deletion-grace';
-import { PublishedPartnerEventsForgotten1766600000000 } from './migrations/1766600000000-published-partner-events-forgotten';
 
 export const GATEWAY_SCHEMA = 'gateway';
 
@@ -33,6 +32,5 @@ export const gatewaySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     DeadLetters1766200100000,
     UserTokenVersion1766300000000,
     TenantDeletionGrace1766500200000,
-    PublishedPartnerEventsForgotten1766600000000,
   ],
 };
