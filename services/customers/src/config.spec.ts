@@ -14,7 +14,10 @@ describe('customers configuration', () => {
       JOBS_PREFIX: 'staging:jobs',
       REMINDER_SWEEP_INTERVAL_MS: '5000',
     });
-    expect([config.infrastructure.jobsPrefix, config.reminderSweepIntervalMs]).toEqual(['staging:jobs', 5000]);
+    expect([config.infrastructure.jobsPrefix, config.reminderSweepIntervalMs]).toEqual([
+      'staging:jobs',
+      5000,
+    ]);
   });
 
   it('refuses bad values, naming each', () => {
