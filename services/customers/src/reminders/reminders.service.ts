@@ -20,6 +20,7 @@ import {
   visibleStations,
   type WriteCommand,
 } from '@kanta/platform';
+import { customerErased } from '../customers/card-rules';
 import { CustomersRepository } from '../customers/customers.repository';
 import { parseDateTime } from './local-time';
 import { ReminderJobs } from './reminder-jobs';
@@ -62,10 +63,14 @@ export class RemindersService {
       async () => {
         const tenant = requireTenant(context);
         const customer = await this.visibleCustomer(context, data.customerId);
+        if (customer.status === 'erased') throw customerErased();
         const parsed = dueAtOf(data.reminder.dueAt, tenant.timeZone);
         const errors = [...parsed.errors, ...assigneeErrors(data.assignee, customer.station_ids)];
         if (errors.length > 0) throw RpcProblem.validation(errors);
         const row = await this.dataSource.transaction(async (manager) => {
+          // Erased since it was read: the erasure would not see a reminder added after it.
+          const status = await this.customers.lockedStatus(manager, tenant.id, customer.id);
+          if (status === 'erased') throw customerErased();
           const inserted = await this.repository.insert(manager, {
             tenantId: tenant.id,
             id: uuidv7(),
