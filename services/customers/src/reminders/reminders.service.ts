@@ -63,12 +63,11 @@ export class RemindersService {
       async () => {
         const tenant = requireTenant(context);
         const customer = await this.visibleCustomer(context, data.customerId);
-        if (customer.status === 'erased') throw customerErased();
         const parsed = dueAtOf(data.reminder.dueAt, tenant.timeZone);
         const errors = [...parsed.errors, ...assigneeErrors(data.assignee, customer.station_ids)];
         if (errors.length > 0) throw RpcProblem.validation(errors);
         const row = await this.dataSource.transaction(async (manager) => {
-          // Erased since it was read: the erasure would not see a reminder added after it.
+          // Under the lock an erasure takes: one in progress is waited for, and then refuses.
           const status = await this.customers.lockedStatus(manager, tenant.id, customer.id);
           if (status === 'erased') throw customerErased();
           const inserted = await this.repository.insert(manager, {
