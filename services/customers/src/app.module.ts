@@ -25,6 +25,8 @@ import { DuplicateScanProcessor } from './duplicates/duplicate-scan.processor';
 import { DuplicatesController } from './duplicates/duplicates.controller';
 import { DuplicatesRepository } from './duplicates/duplicates.repository';
 import { DuplicatesService } from './duplicates/duplicates.service';
+import { CustomerErasure } from './erasure/customer-erasure';
+import { ErasureRepository } from './erasure/erasure.repository';
 import { FieldRulesController } from './field-rules/field-rules.controller';
 import { FieldRulesRepository } from './field-rules/field-rules.repository';
 import { FieldRulesService } from './field-rules/field-rules.service';
@@ -99,6 +101,8 @@ export class AppModule {
         ServiceHealthCheck,
         VehicleSearchConsumer,
         PartnerContactsConsumer,
+        ErasureRepository,
+        CustomerErasure,
       ],
       exports: [FieldRulesService],
     };

@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import amqp from 'amqplib';
+import { ERASURE_REQUESTED_V1, type EventEnvelope } from '@kanta/contracts';
 import { reminderJobId, ReminderJobs, SKIP_AFTER_FAILURE_MS } from '../src/reminders/reminder-jobs';
 import { RedisGate } from './redis-gate';
 import { assigneeOf, dueEvents, inMs, sleep, storedReminder, waitFor } from './reminder-support';
 import {
+  AMQP_URL,
   deleteJobKeys,
   remindersOf,
   startCustomers,
@@ -63,6 +67,45 @@ describe('reminders while Redis is down (real Postgres; Redis behind a gate of t
         dueAt: rescheduled.dueAt,
       },
     ]);
+  });
+
+  it('erases a customer all the same: its reminders go, their jobs are not waited for', async () => {
+    const { customer } = await h.customers.create(t.admin, {
+      firstName: 'Erased',
+      lastName: 'Redis',
+    });
+    await reminders.create(t.admin, {
+      customerId: customer.id,
+      reminder: { dueAt: inMs(60_000), comment: 'call about the tyres' },
+      assignee: assigneeOf(t.admin),
+    });
+    const connection = await amqp.connect(AMQP_URL);
+    try {
+      const channel = await connection.createChannel();
+      const erasureId = randomUUID();
+      const request: EventEnvelope = {
+        eventId: randomUUID(),
+        type: ERASURE_REQUESTED_V1,
+        occurredAt: new Date().toISOString(),
+        tenantId: t.tenantId,
+        producer: 'privacy',
+        correlationId: null,
+        payload: { erasureId, customerId: customer.id, requestedAt: new Date().toISOString() },
+      };
+      channel.publish(h.eventsExchange, request.type, Buffer.from(JSON.stringify(request)));
+      const [answer] = await waitFor('the erasure', () =>
+        h.dataSource
+          .query<{ counts: Record<string, number> }[]>(
+            `SELECT envelope -> 'payload' -> 'counts' AS counts FROM customers.outbox
+            WHERE envelope -> 'payload' ->> 'erasureId' = $1`,
+            [erasureId],
+          )
+          .then((rows) => (rows.length > 0 ? rows : null)),
+      );
+      expect(answer.counts).toMatchObject({ customers: 1, reminders: 1, reminderJobs: 0 });
+    } finally {
+      await connection.close();
+    }
   });
 
   it('puts jobs on the queue again once Redis is back', async () => {

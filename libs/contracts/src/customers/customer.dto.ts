@@ -19,6 +19,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import type { Locale } from '../context';
 import { RecordConsentsDto } from '../consents/consent.dto';
 import { PageQueryDto } from '../page.dto';
 import { MultiLineText, Nullable } from '../text';
@@ -54,6 +55,26 @@ export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
  */
 export const CUSTOMER_RECORD_STATUSES = [...CUSTOMER_STATUSES, 'erased'] as const;
 export type CustomerRecordStatus = (typeof CUSTOMER_RECORD_STATUSES)[number];
+
+/**
+ * What an erased customer's name shows, in the tenant's language: `lastName` of a person,
+ * `companyName` of a company (every other personal field is null or empty). Nothing of the
+ * person is stored; the text is the view's.
+ */
+export const ERASED_CUSTOMER_NAME: Record<Locale, string> = {
+  fi: 'Tiedot pyyhitty',
+  pl: 'Dane usunięte',
+  fr: 'Données effacées',
+  uk: 'Дані видалено',
+  en: 'Data erased',
+};
+
+const ERASED_NAME_NOTE =
+  "An erased customer (status `erased`) shows the tenant's placeholder here (" +
+  Object.values(ERASED_CUSTOMER_NAME)
+    .map((name) => `"${name}"`)
+    .join(', ') +
+  ')';
 
 /** How the record came to be. */
 export const CUSTOMER_ORIGINS = [
@@ -486,15 +507,37 @@ export class CustomerView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: CUSTOMER_KINDS }) kind: CustomerKind;
   @ApiProperty({ nullable: true, type: String }) firstName: string | null;
-  @ApiProperty({ nullable: true, type: String }) lastName: string | null;
-  @ApiProperty({ nullable: true, type: String }) companyName: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: `${ERASED_NAME_NOTE} when it is a person.`,
+  })
+  lastName: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: `${ERASED_NAME_NOTE} when it is a company.`,
+  })
+  companyName: string | null;
   @ApiProperty({ nullable: true, type: String }) businessId: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'E.164' }) phone: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'As typed' }) phoneRaw: string | null;
   @ApiProperty({ nullable: true, type: String }) email: string | null;
   @ApiProperty({ type: [AddressDto] }) addresses: AddressDto[];
   @ApiProperty({ nullable: true, type: String }) notes: string | null;
-  @ApiProperty({ enum: CUSTOMER_STATUSES }) status: CustomerStatus;
+  @ApiProperty({
+    enum: CUSTOMER_RECORD_STATUSES,
+    description:
+      '`erased`: the shell an erasure left (id, number, kind, origin, stations and dates; ' +
+      'every personal field empty); it cannot be changed (409 customer-erased)',
+  })
+  status: CustomerRecordStatus;
+  @ApiPropertyOptional({
+    format: 'date-time',
+    type: String,
+    description: 'When the customer was erased; only on an erased customer',
+  })
+  erasedAt?: string;
   @ApiProperty() customerNumber: string;
   @ApiProperty({ type: [String] }) stationIds: string[];
   @ApiProperty({ enum: CUSTOMER_ORIGINS }) origin: CustomerOrigin;

@@ -22,10 +22,13 @@ export class MarketingConsentsConsumer implements OnModuleInit {
       // Decisions of one customer arrive side by side (one event per purpose) and each handler
       // sums all of them: the customer's row lock makes them take turns, so the later sum sees
       // the earlier decision (a new statement after the wait reads what was committed).
-      await manager.query(
-        'SELECT 1 FROM customers.customers WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
+      const [customer] = await manager.query<{ status: string }[]>(
+        'SELECT status FROM customers.customers WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
         [tenantId, customerId],
       );
+      // An erased customer keeps no consent flags: a decision arriving after the erasure (the
+      // ledger's own erasure, an event in flight) is not taken.
+      if (customer?.status === 'erased') return;
       await manager.query(
         `INSERT INTO customers.customer_marketing_consents
            (tenant_id, customer_id, purpose, granted, entry_id)

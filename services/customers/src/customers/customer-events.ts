@@ -1,9 +1,9 @@
 import {
   CUSTOMER_CREATED_V1,
   CUSTOMER_UPDATED_V1,
-  type CallerContext,
   type ConsentsGiven,
   type CustomerOrigin,
+  type CustomerRecordStatus,
 } from '@kanta/contracts';
 import type { OutboxEvent } from '@kanta/messaging';
 
@@ -11,7 +11,7 @@ import type { OutboxEvent } from '@kanta/messaging';
 export interface UpdatedCustomerFacts {
   id: string;
   customer_number: string;
-  status: 'active' | 'passive';
+  status: CustomerRecordStatus;
   station_ids: string[];
   version: number;
   email: string | null;
@@ -20,7 +20,7 @@ export interface UpdatedCustomerFacts {
 
 /** `customers.customer.updated.v1` for a change of these fields (their names, never values). */
 export function customerUpdatedEvent(
-  context: CallerContext,
+  context: { correlationId?: string | null },
   tenantId: string,
   customer: UpdatedCustomerFacts,
   changedFields: string[],

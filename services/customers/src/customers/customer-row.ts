@@ -2,7 +2,7 @@ import type {
   AddressDto,
   CustomerKind,
   CustomerOrigin,
-  CustomerStatus,
+  CustomerRecordStatus,
   ExternalIdDto,
   IdentityDocumentDto,
   NameDayDto,
@@ -26,7 +26,8 @@ export interface CustomerRow {
   email: string | null;
   addresses: AddressDto[];
   notes: string | null;
-  status: CustomerStatus;
+  /** `erased` only by the erasure (customer-erasure.ts): the write paths refuse an erased card. */
+  status: CustomerRecordStatus;
   customer_number: string;
   station_ids: string[];
   origin: CustomerOrigin;
@@ -46,12 +47,13 @@ export interface CustomerRow {
   version: number;
   created_at: Date;
   updated_at: Date;
+  erased_at: Date | null;
 }
 
 /** The columns a write sets; everything else has a default or is generated. */
 export type CustomerWrite = Omit<
   CustomerRow,
-  'id' | 'tenant_id' | 'origin' | 'version' | 'created_at' | 'updated_at'
+  'id' | 'tenant_id' | 'origin' | 'version' | 'created_at' | 'updated_at' | 'erased_at'
 >;
 
 /** The fields of the card nobody gave when a customer is made from a few contact details. */

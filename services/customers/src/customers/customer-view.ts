@@ -1,4 +1,9 @@
-import type { CallerContext, CustomerView, IdentityDocumentDto } from '@kanta/contracts';
+import {
+  ERASED_CUSTOMER_NAME,
+  type CallerContext,
+  type CustomerView,
+  type IdentityDocumentDto,
+} from '@kanta/contracts';
 import type { CustomerRow } from './customer-row';
 
 export const MASKED_BIRTHDAY = '****-**-**';
@@ -21,12 +26,16 @@ export function maskDocument(document: IdentityDocumentDto): IdentityDocumentDto
 
 export function toCustomerView(row: CustomerRow, context: CallerContext): CustomerView {
   const full = seesSensitiveData(context);
+  // An erased card keeps nothing of the person: its name is the placeholder of the caller's
+  // language, on the field a list shows for its kind.
+  const erasedName =
+    row.status === 'erased' ? ERASED_CUSTOMER_NAME[context.tenant?.locale ?? 'en'] : null;
   return {
     id: row.id,
     kind: row.kind,
     firstName: row.first_name,
-    lastName: row.last_name,
-    companyName: row.company_name,
+    lastName: erasedName !== null && row.kind === 'person' ? erasedName : row.last_name,
+    companyName: erasedName !== null && row.kind === 'company' ? erasedName : row.company_name,
     businessId: row.business_id,
     phone: row.phone,
     phoneRaw: row.phone_raw,
@@ -52,6 +61,7 @@ export function toCustomerView(row: CustomerRow, context: CallerContext): Custom
     sensitiveMasked: !full && (row.birthday !== null || row.documents.length > 0),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
+    ...(row.erased_at ? { erasedAt: row.erased_at.toISOString() } : {}),
     version: row.version,
   };
 }

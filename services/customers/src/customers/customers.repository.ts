@@ -16,7 +16,8 @@ const COLUMNS = `id, tenant_id, kind, first_name, last_name, company_name, busin
   phone_raw, phone_national, email, addresses, notes, status, customer_number, station_ids,
   origin, external_ids, description, group_ids, source_id, regular_of_user_id,
   discount_percent::float8 AS discount_percent, name_day_month, name_day_day, birthday_enc,
-  documents_enc, internal, leasing_company, leasing_company_id, version, created_at, updated_at`;
+  documents_enc, internal, leasing_company, leasing_company_id, version, created_at, updated_at,
+  erased_at`;
 
 /** A row as SQL returns it: the sensitive fields still sealed. */
 export type StoredCustomerRow = Omit<CustomerRow, 'name_day' | 'birthday' | 'documents'> & {
@@ -74,6 +75,7 @@ export function openRow(sensitive: SensitiveData, s: StoredCustomerRow): Custome
     version: s.version,
     created_at: s.created_at,
     updated_at: s.updated_at,
+    erased_at: s.erased_at,
   };
 }
 
@@ -163,6 +165,23 @@ export class CustomersRepository {
       [tenantId, id],
     );
     return rows[0] ? openRow(this.sensitive, rows[0]) : null;
+  }
+
+  /**
+   * The customer's status, read under a key-share lock until the caller's transaction ends: what
+   * is added to a customer (a reminder) waits for an erasure in progress and then sees the shell,
+   * and an erasure waits for the addition and then removes it. Null for no such customer.
+   */
+  async lockedStatus(
+    manager: EntityManager,
+    tenantId: string,
+    id: string,
+  ): Promise<CustomerRow['status'] | null> {
+    const rows = await manager.query<{ status: CustomerRow['status'] }[]>(
+      `SELECT status FROM customers.customers WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE`,
+      [tenantId, id],
+    );
+    return rows[0]?.status ?? null;
   }
 
   async addExternalIds(
@@ -286,8 +305,8 @@ function searchStatements(
     values.push(value);
     return `$${values.length}`;
   };
-  const filters: string[] = [];
-  if (!search.includePassive) filters.push(`status = 'active'`);
+  // An erased customer is never a search result, passive ones only when asked for.
+  const filters: string[] = [search.includePassive ? `status <> 'erased'` : `status = 'active'`];
   if (search.createdFrom) filters.push(`created_at >= ${param(search.createdFrom)}`);
   if (search.createdBefore) filters.push(`created_at < ${param(search.createdBefore)}`);
   // Through the tenant-qualified keys and their index (see the tenant-keys migration).

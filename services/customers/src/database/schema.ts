@@ -14,6 +14,7 @@ import { CustomerNumberSequencesAsOwner1766000000000 } from './migrations/176600
 import { CommandLog1766100000000 } from './migrations/1766100000000-command-log';
 import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-tenant';
 import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letters';
+import { ErasedCustomers1766300000000 } from './migrations/1766300000000-erased-customers';
 
 export const CUSTOMERS_SCHEMA = 'customers';
 
@@ -37,5 +38,6 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     CommandLog1766100000000,
     InboxByTenant1766200000000,
     DeadLetters1766200100000,
+    ErasedCustomers1766300000000,
   ],
 };

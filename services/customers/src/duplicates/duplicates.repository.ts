@@ -84,6 +84,9 @@ const DISPLAY_NAME = (alias: string): string =>
  * It runs as a prepared statement with a generic plan, so a branch whose key is missing is shut
  * by a condition on the parameters alone (a one-time filter, evaluated before any scan), never by
  * a join with the probe that the planner might order after a scan of the whole tenant.
+ *
+ * An erased customer is never a candidate: its shell keeps the customer number only, and a new
+ * customer typed with that number is told it is taken (409 customer-number-taken), not shown it.
  */
 export function candidatesStatement(
   tenantId: string,
@@ -139,7 +142,7 @@ export function candidatesStatement(
              ${DISPLAY_NAME('c')} AS "displayName", c.station_ids AS "stationIds",
              s.reasons, s.score::numeric::float8 AS score
         FROM scored s
-        JOIN customers.customers c ON c.tenant_id = $1 AND c.id = s.id
+        JOIN customers.customers c ON c.tenant_id = $1 AND c.id = s.id AND c.status <> 'erased'
        ORDER BY s.score DESC, s.id
        LIMIT $14`,
     values: [
@@ -334,7 +337,8 @@ export class DuplicatesRepository {
              JOIN customers.customers a ON a.tenant_id = d.tenant_id AND a.id = d.customer_a
              JOIN customers.customers b ON b.tenant_id = d.tenant_id AND b.id = d.customer_b
              ${shown}
-            WHERE d.tenant_id = $1 AND d.dismissed_at IS NULL ${stations}
+            WHERE d.tenant_id = $1 AND d.dismissed_at IS NULL
+              AND a.status <> 'erased' AND b.status <> 'erased' ${stations}
          ) p
         WHERE p.score >= $2::real ${after}
         ORDER BY p.score DESC, p.customer_a DESC, p.customer_b DESC
@@ -343,18 +347,31 @@ export class DuplicatesRepository {
     );
   }
 
-  /** How many of these ids are customers of the tenant. */
-  async countCustomers(tenantId: string, ids: string[]): Promise<number> {
-    const rows = await this.dataSource.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM customers.customers WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+  /**
+   * The statuses of those of these ids that are customers of the tenant, key-share locked until
+   * the transaction ends, so an erasure in progress is waited for (and then seen).
+   */
+  async lockedStatuses(
+    manager: EntityManager,
+    tenantId: string,
+    ids: string[],
+  ): Promise<{ id: string; status: string }[]> {
+    return manager.query<{ id: string; status: string }[]>(
+      `SELECT id, status FROM customers.customers WHERE tenant_id = $1 AND id = ANY($2::uuid[])
+        ORDER BY id FOR KEY SHARE`,
       [tenantId, ids],
     );
-    return rows[0].n;
   }
 
   /** Marks the pair as not duplicates, creating the row when no path had suggested it yet. */
-  async dismiss(tenantId: string, a: string, b: string, userId: string): Promise<Date> {
-    const rows = await this.dataSource.query<{ dismissed_at: Date }[]>(
+  async dismiss(
+    manager: EntityManager,
+    tenantId: string,
+    a: string,
+    b: string,
+    userId: string,
+  ): Promise<Date> {
+    const rows = await manager.query<{ dismissed_at: Date }[]>(
       `INSERT INTO customers.duplicate_pairs
          (tenant_id, customer_a, customer_b, reasons, score, dismissed_at, dismissed_by)
        VALUES ($1, least($2::uuid, $3::uuid), greatest($2::uuid, $3::uuid), '{}', 0, now(), $4)

@@ -24,6 +24,7 @@ import {
   encodeKeysetCursor,
   decodeKeysetCursor,
 } from '@kanta/platform';
+import { customerErased } from '../customers/card-rules';
 import type { CustomerWrite } from '../customers/customer-row';
 import { seesSensitiveData } from '../customers/customer-view';
 import { SensitiveData } from '../sensitive/sensitive-data';
@@ -234,10 +235,13 @@ export class DuplicatesService implements OnApplicationBootstrap {
         },
       ]);
     }
-    if ((await this.repository.countCustomers(tenant.id, [a, b])) !== 2) {
-      throw RpcProblem.notFound('Customer');
-    }
-    const dismissedAt = await this.repository.dismiss(tenant.id, a, b, context.userId);
+    const dismissedAt = await this.dataSource.transaction(async (manager) => {
+      const customers = await this.repository.lockedStatuses(manager, tenant.id, [a, b]);
+      if (customers.length !== 2) throw RpcProblem.notFound('Customer');
+      // An erased customer is in no pair, dismissed ones included.
+      if (customers.some((c) => c.status === 'erased')) throw customerErased();
+      return this.repository.dismiss(manager, tenant.id, a, b, context.userId);
+    });
     return { customerIds: [a, b], dismissedAt: dismissedAt.toISOString() };
   }
 

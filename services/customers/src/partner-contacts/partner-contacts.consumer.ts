@@ -110,9 +110,9 @@ export class PartnerContactsConsumer implements OnModuleInit {
   }
 
   private async resolve(manager: EntityManager, contacts: Contact[]): Promise<Resolution[]> {
-    await lockKeys(
+    await lockContactKeys(
       manager,
-      contacts.flatMap((c) => c.keys.map((key) => `customers:contact:${c.tenantId}:${key}`)),
+      contacts.flatMap((c) => c.keys.map((key) => ({ tenantId: c.tenantId, key }))),
     );
     const stored = await this.match(manager, contacts);
     // Customers this batch creates: newer than any stored, so they match first.
@@ -174,7 +174,9 @@ export class PartnerContactsConsumer implements OnModuleInit {
 
   /**
    * The stored customer for each identifier of the batch, keyed `<tenant>:<key>`: the one holding
-   * the external id, the newest with the phone, the newest with the e-mail. One statement.
+   * the external id, the newest with the phone, the newest with the e-mail. One statement. An
+   * erased customer has none of them left, and is ruled out besides: the person's details coming
+   * again make a new customer, never bring the erased one back.
    */
   private async match(manager: EntityManager, contacts: Contact[]): Promise<Map<string, Match>> {
     const ext = contacts.filter((c) => c.externalId);
@@ -187,18 +189,21 @@ export class PartnerContactsConsumer implements OnModuleInit {
          JOIN customers.customer_external_ids x
            ON x.tenant_id = k.tenant_id AND x.system = k.system AND x.external_id = k.value
          JOIN customers.customers c ON c.tenant_id = x.tenant_id AND c.id = x.customer_id
+        WHERE c.status <> 'erased'
        UNION ALL
        SELECT k.tenant_id, 'p:' || k.value, c.id, c.station_ids
          FROM unnest($4::uuid[], $5::text[]) AS k(tenant_id, value)
          CROSS JOIN LATERAL (
            SELECT id, station_ids FROM customers.customers
-            WHERE tenant_id = k.tenant_id AND phone = k.value ORDER BY id DESC LIMIT 1) c
+            WHERE tenant_id = k.tenant_id AND phone = k.value AND status <> 'erased'
+            ORDER BY id DESC LIMIT 1) c
        UNION ALL
        SELECT k.tenant_id, 'e:' || k.value, c.id, c.station_ids
          FROM unnest($6::uuid[], $7::text[]) AS k(tenant_id, value)
          CROSS JOIN LATERAL (
            SELECT id, station_ids FROM customers.customers
-            WHERE tenant_id = k.tenant_id AND email = k.value ORDER BY id DESC LIMIT 1) c`,
+            WHERE tenant_id = k.tenant_id AND email = k.value AND status <> 'erased'
+            ORDER BY id DESC LIMIT 1) c`,
       [
         ext.map((c) => c.tenantId),
         ext.map((c) => c.externalId!.system),
@@ -213,21 +218,66 @@ export class PartnerContactsConsumer implements OnModuleInit {
   }
 }
 
+/** A contact's identifiers as the resolution locks and looks them up: see `Contact.keys`. */
+export function contactKeys(identifiers: {
+  externalIds: { system: string; id: string }[];
+  /** E.164. */
+  phone: string | null;
+  /** Lower-cased. */
+  email: string | null;
+}): string[] {
+  return [
+    ...identifiers.externalIds.map((e) => `x:${e.system}:${e.id}`),
+    ...(identifiers.phone ? [`p:${identifiers.phone}`] : []),
+    ...(identifiers.email ? [`e:${identifiers.email}`] : []),
+  ];
+}
+
+/**
+ * The advisory locks of contact identifiers, held to the end of the transaction: two partner
+ * events with the same new contact make one customer, and an erasure clearing a customer's
+ * identifiers and a resolution looking them up take turns.
+ */
+export function lockContactKeys(
+  manager: EntityManager,
+  keys: { tenantId: string; key: string }[],
+): Promise<void> {
+  return lockKeys(
+    manager,
+    keys.map(({ tenantId, key }) => `customers:contact:${tenantId}:${key}`),
+  );
+}
+
+/**
+ * A partner event's contact details normalised as the resolution reads them (the phone in
+ * Finland's plan when it has no country code, the e-mail lower-cased), with their keys.
+ */
+function identifiersOf(
+  contact: PartnerContact,
+): Pick<Contact, 'phone' | 'email' | 'externalId' | 'keys'> {
+  const phone = contact.phone ? normalisePhone(contact.phone, 'FI') : null;
+  const email = contact.email?.trim().toLowerCase() || null;
+  const externalId = contact.externalId ?? null;
+  const keys = contactKeys({
+    externalIds: externalId ? [externalId] : [],
+    phone: phone?.e164 ?? null,
+    email,
+  });
+  return { phone, email, externalId, keys };
+}
+
+/** The keys of a partner event's contact details (`Contact.keys`). */
+export function partnerContactKeys(contact: PartnerContact): string[] {
+  return identifiersOf(contact).keys;
+}
+
 function contactOf(
   event: KnownEventEnvelope,
   tenantId: string,
   payload: ContactPayload,
   contact: PartnerContact,
 ): Contact {
-  const phone = contact.phone ? normalisePhone(contact.phone, 'FI') : null;
-  const email = contact.email?.trim().toLowerCase() || null;
-  const externalId = contact.externalId ?? null;
-  const keys = [
-    externalId && `x:${externalId.system}:${externalId.id}`,
-    phone && `p:${phone.e164}`,
-    email && `e:${email}`,
-  ].filter((k): k is string => Boolean(k));
-  return { event, tenantId, payload, contact, phone, email, externalId, keys };
+  return { event, tenantId, payload, contact, ...identifiersOf(contact) };
 }
 
 /** The customer a contact makes, or null without a name: a name alone never suffices either. */

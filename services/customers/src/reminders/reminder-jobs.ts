@@ -1,6 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import type { JobsOptions, Queue } from 'bullmq';
+import type { JobType, JobsOptions, Queue } from 'bullmq';
 import type { ReminderRow } from './reminder-row';
 
 /** The customers service's BullMQ queue of reminder jobs. */
@@ -28,6 +28,18 @@ const ENQUEUE_TIMEOUT_MS = 500;
 /** After Redis failed to take a job, requests this soon after do not wait for it at all. */
 export const SKIP_AFTER_FAILURE_MS = 5_000;
 const ERROR_LOG_INTERVAL_MS = 60_000;
+
+/** How long an erasure waits for Redis to remove a customer's reminder jobs. */
+const REMOVE_TIMEOUT_MS = 3_000;
+/** Where a job that is not running can be. */
+const REMOVABLE_STATES: JobType[] = [
+  'delayed',
+  'wait',
+  'prioritized',
+  'waiting-children',
+  'failed',
+  'completed',
+];
 
 const JOB_OPTIONS: JobsOptions = {
   // A job that ran before its time (clocks differ) is retried; see DueReminders.makeDue.
@@ -94,10 +106,43 @@ export class ReminderJobs {
     }
   }
 
+  /**
+   * Removes every job of these reminders that is not running (any due time: a rescheduled
+   * reminder left a job for each time it had), answering how many. For an erasure: the jobs
+   * carry ids only, but nothing of an erased customer's reminders is to stay behind. Reads the
+   * ids of the queue's jobs that are not running in one call (no job data); a running one
+   * finishes on its own and finds no reminder. Throws when Redis does not answer in time.
+   */
+  async removeJobsOf(reminderIds: string[]): Promise<number> {
+    if (reminderIds.length === 0) return 0;
+    const prefixes = reminderIds.map((id) => `${id}@`);
+    return withTimeout(REMOVE_TIMEOUT_MS, async () => {
+      const ids = await this.queue.getRanges(REMOVABLE_STATES, 0, -1);
+      const mine = [...new Set(ids)].filter((id) => prefixes.some((p) => id.startsWith(p)));
+      let removed = 0;
+      for (const id of mine) removed += await this.queue.remove(id);
+      return removed;
+    });
+  }
+
   logRedisError(error: Error): void {
     const now = Date.now();
     if (now - this.lastErrorLog < ERROR_LOG_INTERVAL_MS) return;
     this.lastErrorLog = now;
     this.logger.warn(`Redis for reminder jobs: ${error.message}`);
+  }
+}
+
+async function withTimeout<T>(ms: number, work: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Redis did not answer in ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }

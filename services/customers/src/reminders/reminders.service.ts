@@ -20,6 +20,7 @@ import {
   visibleStations,
   type WriteCommand,
 } from '@kanta/platform';
+import { customerErased } from '../customers/card-rules';
 import { CustomersRepository } from '../customers/customers.repository';
 import { parseDateTime } from './local-time';
 import { ReminderJobs } from './reminder-jobs';
@@ -66,6 +67,9 @@ export class RemindersService {
         const errors = [...parsed.errors, ...assigneeErrors(data.assignee, customer.station_ids)];
         if (errors.length > 0) throw RpcProblem.validation(errors);
         const row = await this.dataSource.transaction(async (manager) => {
+          // Under the lock an erasure takes: one in progress is waited for, and then refuses.
+          const status = await this.customers.lockedStatus(manager, tenant.id, customer.id);
+          if (status === 'erased') throw customerErased();
           const inserted = await this.repository.insert(manager, {
             tenantId: tenant.id,
             id: uuidv7(),

@@ -61,6 +61,7 @@ export class VehicleSearchConsumer implements OnModuleInit {
     );
     if (newer.length === 0) return;
     const applied = newer.map((r) => newest.get(`${r.tenant_id}:${r.vehicle_id}`)!);
+    const erased = await lockCustomers(manager, applied);
     // TypeORM answers a DELETE … RETURNING as [rows, affected].
     const [before] = await manager.query<[{ tenant_id: string; customer_id: string }[], number]>(
       `DELETE FROM customers.customer_vehicles v
@@ -70,7 +71,9 @@ export class VehicleSearchConsumer implements OnModuleInit {
       [applied.map((c) => c.tenantId), applied.map((c) => c.vehicle.vehicleId)],
     );
     const links = applied.flatMap(({ tenantId, vehicle }) =>
-      vehicle.customers.map((c) => ({ tenantId, vehicle, customerId: c.customerId })),
+      vehicle.customers
+        .filter((c) => !erased.has(`${tenantId}:${c.customerId}`))
+        .map((c) => ({ tenantId, vehicle, customerId: c.customerId })),
     );
     if (links.length > 0) {
       await manager.query(
@@ -105,4 +108,43 @@ export class VehicleSearchConsumer implements OnModuleInit {
       [affected.map(([tenantId]) => tenantId), affected.map(([, id]) => id)],
     );
   }
+}
+
+/**
+ * Key-share locks on every customer whose links these vehicles' changes touch (linked before or
+ * after), taken before the links are: an erasure in progress (which locks its customer, then
+ * deletes its links) is waited for, never deadlocked with. Answers the erased ones (as
+ * `<tenant>:<id>`): an erased customer gets no plates back from an event that still names it.
+ */
+async function lockCustomers(
+  manager: EntityManager,
+  changes: VehicleChange[],
+): Promise<Set<string>> {
+  const rows = await manager.query<{ tenant_id: string; id: string; status: string }[]>(
+    `WITH touched AS (
+       SELECT v.tenant_id, v.customer_id AS id
+         FROM customers.customer_vehicles v
+         JOIN unnest($1::uuid[], $2::uuid[]) AS k(tenant_id, vehicle_id)
+           ON v.tenant_id = k.tenant_id AND v.vehicle_id = k.vehicle_id
+       UNION
+       SELECT * FROM unnest($3::uuid[], $4::uuid[])
+     )
+     SELECT c.tenant_id, c.id, c.status FROM customers.customers c
+       JOIN touched t ON c.tenant_id = t.tenant_id AND c.id = t.id
+      ORDER BY c.tenant_id, c.id
+        FOR KEY SHARE OF c`,
+    [
+      changes.map((c) => c.tenantId),
+      changes.map((c) => c.vehicle.vehicleId),
+      ...linkedIds(changes),
+    ],
+  );
+  return new Set(rows.filter((r) => r.status === 'erased').map((r) => `${r.tenant_id}:${r.id}`));
+}
+
+function linkedIds(changes: VehicleChange[]): [string[], string[]] {
+  const links = changes.flatMap(({ tenantId, vehicle }) =>
+    vehicle.customers.map((c) => [tenantId, c.customerId] as const),
+  );
+  return [links.map(([tenantId]) => tenantId), links.map(([, id]) => id)];
 }

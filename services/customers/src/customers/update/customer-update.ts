@@ -6,7 +6,12 @@ import type { CallerContext, CustomerView, UpdateCustomerDto } from '@kanta/cont
 import { CommandLog, Outbox } from '@kanta/messaging';
 import { RpcProblem, canSee, requireTenant, type WriteCommand } from '@kanta/platform';
 import { DuplicatesService, KEY_FIELDS } from '../../duplicates/duplicates.service';
-import { CustomerCardRules, customerNotFound, customerNumberTaken } from '../card-rules';
+import {
+  CustomerCardRules,
+  customerErased,
+  customerNotFound,
+  customerNumberTaken,
+} from '../card-rules';
 import { CustomerCards } from '../customer-cards';
 import { customerUpdatedEvent } from '../customer-events';
 import { seesSensitiveData, toCustomerView } from '../customer-view';
@@ -63,6 +68,8 @@ export class CustomerUpdate {
           forUpdate: true,
         });
         if (!current || !canSee(context, current.station_ids)) throw customerNotFound();
+        // Read under the row lock the erasure takes too: an edit waiting for it sees the shell.
+        if (current.status === 'erased') throw customerErased();
         if (current.version !== expectedVersion) {
           throw RpcProblem.preconditionFailed(
             `The customer is at version ${current.version}, not ${expectedVersion}; read it again.`,
