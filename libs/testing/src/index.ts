@@ -8,3 +8,4 @@ export * from './starting-gate';
 export * from './openapi-conformance';
 export * from './ts-child';
 export * from './dead-letters';
+export * from './trace-scan';
