@@ -56,6 +56,16 @@ describe('deletion requests (whole system)', () => {
     const request = response.body;
     expect(request).toMatchObject({ customerId: c.id, status: 'pending', channel: 'phone' });
     expect((Date.parse(request.dueAt) - Date.parse(request.requestedAt)) / 86_400_000).toBe(30);
+    // The card says so: "deletion requested on …, due on …".
+    const card = await eventually(async () => {
+      const view = await fi.worker.expect<CustomerView>(200, 'GET', `/api/v1/customers/${c.id}`);
+      return view.deletionRequest ? view : undefined;
+    }, 15_000);
+    expect(card.deletionRequest).toEqual({
+      id: request.id,
+      requestedAt: request.requestedAt,
+      dueAt: request.dueAt,
+    });
 
     expectProblem(await record(fi.admin, c.id), 409);
     const pending = await fi.admin.expect<DeletionRequestPage>(
@@ -80,6 +90,10 @@ describe('deletion requests (whole system)', () => {
       `/api/v1/customers/${c.id}/deletion-request`,
     );
     expect(cancelled).toMatchObject({ id: request.id, status: 'cancelled' });
+    await eventually(async () => {
+      const view = await fi.admin.expect<CustomerView>(200, 'GET', `/api/v1/customers/${c.id}`);
+      return view.deletionRequest === undefined ? true : undefined;
+    }, 15_000);
     expectProblem(
       await fi.admin.request('DELETE', `/api/v1/customers/${c.id}/deletion-request`),
       409,
@@ -163,6 +177,7 @@ describe('deletion requests (whole system)', () => {
     expect(receipt).toMatchObject({ customerId: c.id, reason: 'deletion_request' });
     const shell = await pl.admin.expect<CustomerView>(200, 'GET', `/api/v1/customers/${c.id}`);
     expect(shell.status).toBe('erased');
+    expect(shell.deletionRequest).toBeUndefined();
     expectProblem(
       await pl.admin.request('DELETE', `/api/v1/customers/${c.id}/deletion-request`),
       409,

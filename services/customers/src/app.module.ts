@@ -31,6 +31,7 @@ import { FieldRulesController } from './field-rules/field-rules.controller';
 import { FieldRulesRepository } from './field-rules/field-rules.repository';
 import { FieldRulesService } from './field-rules/field-rules.service';
 import { MarketingConsentsConsumer } from './consents/marketing-consents.consumer';
+import { DeletionRequestsConsumer } from './erasure/deletion-requests.consumer';
 import { LabelsController } from './labels/labels.controller';
 import { LabelsRepository } from './labels/labels.repository';
 import { LabelsService } from './labels/labels.service';
@@ -84,6 +85,7 @@ export class AppModule {
       providers: [
         { provide: KnownStations, useValue: new KnownStations(CUSTOMERS_SCHEMA) },
         MarketingConsentsConsumer,
+        DeletionRequestsConsumer,
         CustomersRepository,
         LabelsRepository,
         LabelsService,

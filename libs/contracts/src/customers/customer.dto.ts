@@ -503,6 +503,12 @@ export class SearchCustomersQueryDto extends PageQueryDto {
   marketingConsent?: MarketingConsentFilter;
 }
 
+export class PendingDeletionView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'date-time' }) requestedAt: string;
+  @ApiProperty({ format: 'date-time' }) dueAt: string;
+}
+
 export class CustomerView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: CUSTOMER_KINDS }) kind: CustomerKind;
@@ -538,6 +544,13 @@ export class CustomerView {
     description: 'When the customer was erased; only on an erased customer',
   })
   erasedAt?: string;
+  @ApiPropertyOptional({
+    type: () => PendingDeletionView,
+    description:
+      'The pending deletion request: asked on requestedAt, the customer is erased on dueAt ' +
+      'unless an admin cancels it; only while one is pending',
+  })
+  deletionRequest?: PendingDeletionView;
   @ApiProperty() customerNumber: string;
   @ApiProperty({ type: [String] }) stationIds: string[];
   @ApiProperty({ enum: CUSTOMER_ORIGINS }) origin: CustomerOrigin;

@@ -48,12 +48,25 @@ export interface CustomerRow {
   created_at: Date;
   updated_at: Date;
   erased_at: Date | null;
+  /** The pending deletion request the privacy service announced (ids and dates). */
+  deletion_request_id?: string | null;
+  deletion_requested_at?: Date | null;
+  deletion_due_at?: Date | null;
 }
 
 /** The columns a write sets; everything else has a default or is generated. */
 export type CustomerWrite = Omit<
   CustomerRow,
-  'id' | 'tenant_id' | 'origin' | 'version' | 'created_at' | 'updated_at' | 'erased_at'
+  | 'id'
+  | 'tenant_id'
+  | 'origin'
+  | 'version'
+  | 'created_at'
+  | 'updated_at'
+  | 'erased_at'
+  | 'deletion_request_id'
+  | 'deletion_requested_at'
+  | 'deletion_due_at'
 >;
 
 /** The fields of the card nobody gave when a customer is made from a few contact details. */

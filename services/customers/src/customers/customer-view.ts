@@ -62,6 +62,15 @@ export function toCustomerView(row: CustomerRow, context: CallerContext): Custom
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     ...(row.erased_at ? { erasedAt: row.erased_at.toISOString() } : {}),
+    ...(row.deletion_request_id && row.deletion_requested_at && row.deletion_due_at
+      ? {
+          deletionRequest: {
+            id: row.deletion_request_id,
+            requestedAt: row.deletion_requested_at.toISOString(),
+            dueAt: row.deletion_due_at.toISOString(),
+          },
+        }
+      : {}),
     version: row.version,
   };
 }

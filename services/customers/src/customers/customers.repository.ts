@@ -17,7 +17,7 @@ const COLUMNS = `id, tenant_id, kind, first_name, last_name, company_name, busin
   origin, external_ids, description, group_ids, source_id, regular_of_user_id,
   discount_percent::float8 AS discount_percent, name_day_month, name_day_day, birthday_enc,
   documents_enc, internal, leasing_company, leasing_company_id, version, created_at, updated_at,
-  erased_at`;
+  erased_at, deletion_request_id, deletion_requested_at, deletion_due_at`;
 
 /** A row as SQL returns it: the sensitive fields still sealed. */
 export type StoredCustomerRow = Omit<CustomerRow, 'name_day' | 'birthday' | 'documents'> & {
@@ -76,6 +76,9 @@ export function openRow(sensitive: SensitiveData, s: StoredCustomerRow): Custome
     created_at: s.created_at,
     updated_at: s.updated_at,
     erased_at: s.erased_at,
+    deletion_request_id: s.deletion_request_id,
+    deletion_requested_at: s.deletion_requested_at,
+    deletion_due_at: s.deletion_due_at,
   };
 }
 

@@ -15,6 +15,7 @@ import { CommandLog1766100000000 } from './migrations/1766100000000-command-log'
 import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-tenant';
 import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letters';
 import { ErasedCustomers1766300000000 } from './migrations/1766300000000-erased-customers';
+import { DeletionRequested1766300100000 } from './migrations/1766300100000-deletion-requested';
 
 export const CUSTOMERS_SCHEMA = 'customers';
 
@@ -39,5 +40,6 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     InboxByTenant1766200000000,
     DeadLetters1766200100000,
     ErasedCustomers1766300000000,
+    DeletionRequested1766300100000,
   ],
 };

@@ -89,7 +89,8 @@ export class ErasureRepository {
               discount_percent = NULL, name_day_month = NULL, name_day_day = NULL,
               birthday_enc = NULL, birthday_lookup = NULL, documents_enc = NULL,
               internal = false, leasing_company = false, leasing_company_id = NULL,
-              vehicle_text = NULL, marketing_consents = 0,
+              vehicle_text = NULL, marketing_consents = 0, deletion_request_id = NULL,
+              deletion_requested_at = NULL, deletion_due_at = NULL,
               status = 'erased', erased_at = now(), version = version + 1, updated_at = now()
         WHERE tenant_id = $1 AND id = $2 AND status <> 'erased'
         RETURNING id, customer_number, status, station_ids, version, email, phone`,
