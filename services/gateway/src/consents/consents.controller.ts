@@ -22,7 +22,7 @@ import {
 } from '@kanta/contracts';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import type { HttpResult } from '../http/http-result';
-import { ApiProblems } from '../http/api-problems';
+import { ApiProblems, CUSTOMER_ERASED } from '../http/api-problems';
 import { IfMatch } from '../http/if-match';
 import { UuidParam } from '../http/uuid-param';
 import { ConsentsService } from './consents.service';
@@ -90,6 +90,7 @@ export class ConsentsController {
   @Post('customers/:id/consents')
   @ApiOperation({ summary: 'Record consent decisions (appended to the ledger, never changed)' })
   @ApiCreatedResponse({ type: CustomerConsentsView })
+  @ApiProblems([409, CUSTOMER_ERASED])
   @IdempotencyKey()
   record(
     @CurrentCaller() caller: Caller,
@@ -102,6 +103,7 @@ export class ConsentsController {
   @Post('customers/:id/consents/refresh')
   @ApiOperation({ summary: 'Re-record the current decisions against the texts now in force' })
   @ApiCreatedResponse({ type: CustomerConsentsView })
+  @ApiProblems([409, CUSTOMER_ERASED])
   @IdempotencyKey()
   refresh(
     @CurrentCaller() caller: Caller,
@@ -124,6 +126,7 @@ export class ConsentsController {
   @Patch('customers/:id/communication-preferences')
   @ApiOperation({ summary: 'Change communication preferences (absent fields are kept)' })
   @ApiOkResponse({ type: CommunicationPreferencesView })
+  @ApiProblems([409, CUSTOMER_ERASED])
   @IdempotencyKey()
   setPreferences(
     @CurrentCaller() caller: Caller,

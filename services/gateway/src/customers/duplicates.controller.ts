@@ -16,7 +16,7 @@ import {
 } from '@kanta/contracts';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { Rpc } from '../core/rpc';
-import { ApiProblems } from '../http/api-problems';
+import { ApiProblems, CUSTOMER_ERASED } from '../http/api-problems';
 import { IdempotencyKey } from '../http/idempotency-key';
 
 /**
@@ -53,7 +53,10 @@ export class DuplicatesController {
   @Roles('admin')
   @ApiOperation({ summary: 'Mark two customers as not duplicates; never suggested again (admin)' })
   @ApiOkResponse({ type: DismissedDuplicateView })
-  @ApiProblems([404, 'One of the customers not found, or not visible to you'])
+  @ApiProblems(
+    [404, 'One of the customers not found, or not visible to you'],
+    [409, CUSTOMER_ERASED],
+  )
   @IdempotencyKey()
   dismiss(
     @CurrentCaller() caller: Caller,

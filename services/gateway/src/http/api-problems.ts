@@ -23,6 +23,9 @@ const MEANINGS = {
 
 export type ProblemStatus = keyof typeof MEANINGS;
 
+/** The 409 of a write about a customer an erasure left as a shell. */
+export const CUSTOMER_ERASED = 'customer-erased: the customer is erased (its card cannot change)';
+
 /** An error response as the document gives it: a problem document, described. */
 export function problemResponse(description: string): {
   description: string;

@@ -15,7 +15,7 @@ import {
   UpdateReminderDto,
 } from '@kanta/contracts';
 import { CurrentCaller, TenantScoped, type Caller } from '../auth/auth.decorators';
-import { ApiProblems } from '../http/api-problems';
+import { ApiProblems, CUSTOMER_ERASED } from '../http/api-problems';
 import { ApiCreated, type HttpResult } from '../http/http-result';
 import { IfMatch } from '../http/if-match';
 import { UuidParam } from '../http/uuid-param';
@@ -44,6 +44,7 @@ export class RemindersController {
       'The assignee must work at one of the customer’s stations (or be an admin).',
   })
   @ApiCreated(ReminderView, { replayable: false })
+  @ApiProblems([409, CUSTOMER_ERASED])
   @IdempotencyKey()
   create(
     @CurrentCaller() caller: Caller,

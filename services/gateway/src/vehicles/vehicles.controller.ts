@@ -18,7 +18,7 @@ import {
 } from '@kanta/contracts';
 import type { JsonText } from '@kanta/platform';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
-import { ApiProblems } from '../http/api-problems';
+import { ApiProblems, CUSTOMER_ERASED } from '../http/api-problems';
 import { ApiCreated, HttpResult } from '../http/http-result';
 import { IfMatch, versionFromIfMatch } from '../http/if-match';
 import { UuidParam } from '../http/uuid-param';
@@ -99,6 +99,7 @@ export class VehiclesController {
     summary: 'Link a customer to the vehicle as owner or proxy (again: change role or default)',
   })
   @ApiOkResponse({ type: VehicleView })
+  @ApiProblems([409, CUSTOMER_ERASED])
   @IdempotencyKey()
   async link(
     @CurrentCaller() caller: Caller,

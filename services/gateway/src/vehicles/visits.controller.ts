@@ -22,7 +22,7 @@ import {
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { ConsentsService } from '../consents/consents.service';
 import { Rpc } from '../core/rpc';
-import { ApiProblems } from '../http/api-problems';
+import { ApiProblems, CUSTOMER_ERASED } from '../http/api-problems';
 import { IdempotencyKey } from '../http/idempotency-key';
 import { IfMatch, versionFromIfMatch } from '../http/if-match';
 import { ApiCreated, HttpResult } from '../http/http-result';
@@ -51,7 +51,7 @@ export class VisitsController {
       "recorded in the customer's consent ledger with the visit.",
   })
   @ApiCreated(VisitView, { replayable: true })
-  @ApiProblems([409, 'external-id-taken: another visit has this externalId'])
+  @ApiProblems([409, 'external-id-taken: another visit has this externalId; ' + CUSTOMER_ERASED])
   @IdempotencyKey(
     'the same key with the same request answers the visit it made (200, Idempotent-Replayed: true): a double click books once',
   )
@@ -95,6 +95,7 @@ export class VisitsController {
   })
   @ApiBody({ type: UpdateVisitDto })
   @ApiOkResponse({ type: VisitView })
+  @ApiProblems([409, CUSTOMER_ERASED + ' (a status change stays possible)'])
   @IdempotencyKey()
   async update(
     @CurrentCaller() caller: Caller,
@@ -116,7 +117,10 @@ export class VisitsController {
     summary: 'Record a receipt at one of your stations (amounts in minor units, lines must add up)',
   })
   @ApiCreatedResponse({ type: SaleView })
-  @ApiProblems([409, 'receipt-taken: the station has a receipt with this number'])
+  @ApiProblems([
+    409,
+    'receipt-taken: the station has a receipt with this number; ' + CUSTOMER_ERASED,
+  ])
   @IdempotencyKey()
   createSale(@CurrentCaller() caller: Caller, @Body() body: CreateSaleDto): Promise<SaleView> {
     return this.rpc.call(VEHICLES.createSale, caller, { sale: body });
