@@ -35,10 +35,13 @@ export type CustomerEraser = (
  * redelivered request erases nothing twice and a crash leaves nothing half-erased.
  *
  * The messaging tables: dead letters whose message names the customer's id (or is one of the
- * eraser's `messageIds`) are deleted; so are published outbox rows that name them (published:
- * their consumers have them; the retention would delete them later anyway). An unpublished row
- * stays, to be published: events carry ids, never values. Rows of the command log are kept: they
- * hold ids, and the answer a replay gives is read again from the (erased) record.
+ * eraser's `messageIds`) are deleted, the tenant's and those kept without a tenant (a message
+ * whose envelope could not be read: an id is unique across tenants); so are published outbox
+ * rows that name them (published: their consumers have them; the retention would delete them
+ * later anyway). An unpublished row stays, to be published, without the one value our events
+ * may carry: the `consents` reception gave with a create or a visit (their evidence is a
+ * signature reference and a note), which the consents service would refuse for an erased
+ * customer anyway. The eraser decides about its command log.
  */
 export class ErasureParticipant {
   constructor(
@@ -82,7 +85,7 @@ export class ErasureParticipant {
     const patterns = ids.map((id) => `%${id}%`);
     const [, deadLetters] = await manager.query<[unknown, number]>(
       `DELETE FROM "${this.schema}".dead_letters
-        WHERE tenant_id = $1
+        WHERE (tenant_id = $1 OR tenant_id IS NULL)
           AND (event_id::text = ANY($2::text[])
                OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS i(id)
                            WHERE position(convert_to(i.id, 'UTF8') IN body) > 0))`,
@@ -94,6 +97,17 @@ export class ErasureParticipant {
           AND (event_id::text = ANY($2::text[]) OR envelope::text LIKE ANY($3::text[]))`,
       [tenantId, ids, patterns],
     );
-    return { deadLetters, outbox };
+    const [, unpublished] = await manager.query<[unknown, number]>(
+      `UPDATE "${this.schema}".outbox
+          SET envelope = jsonb_set(envelope, '{payload}', (envelope -> 'payload') - 'consents')
+        WHERE tenant_id = $1 AND published_at IS NULL AND envelope -> 'payload' ? 'consents'
+          AND envelope::text LIKE ANY($2::text[])`,
+      [tenantId, patterns],
+    );
+    return {
+      deadLetters,
+      outbox,
+      ...(unpublished > 0 ? { unpublishedConsents: unpublished } : {}),
+    };
   }
 }

@@ -88,6 +88,9 @@ function mintedJustNow(id: string): boolean {
  *   contact answer) remembers it at version 0, which any event of the customer replaces.
  * - Nothing personal is kept, so an erasure has nothing to clear here: it arrives, like any
  *   change of the card, as a newer version (no address on file) and is applied by the same rule.
+ * - Erased is final: a service's own erasure marks the row erased at once (before the customers
+ *   service's event says so), and no event after it, newer version or not, makes it active
+ *   again or gives it an address (an edit in flight when the card was erased).
  */
 export class KnownCustomers {
   /**
@@ -161,9 +164,11 @@ export class KnownCustomers {
     await manager.query(
       `UPDATE ${table} c SET
          station_ids = ARRAY(SELECT jsonb_array_elements_text(k.stations))::uuid[],
-         status = k.status,
-         has_email = CASE WHEN k.email_version > c.version THEN k.has_email ELSE c.has_email END,
-         has_phone = CASE WHEN k.phone_version > c.version THEN k.has_phone ELSE c.has_phone END,
+         status = CASE WHEN c.status = 'erased' THEN c.status ELSE k.status END,
+         has_email = CASE WHEN c.status = 'erased' THEN false
+                          WHEN k.email_version > c.version THEN k.has_email ELSE c.has_email END,
+         has_phone = CASE WHEN c.status = 'erased' THEN false
+                          WHEN k.phone_version > c.version THEN k.has_phone ELSE c.has_phone END,
          version = k.version
          ${numbers ? ', customer_number = coalesce(k.customer_number, c.customer_number)' : ''}
          FROM ${batch}

@@ -76,6 +76,26 @@ describe('KnownCustomers: the customers projection every service keeps', () => {
     expect(await read(mixed)).toMatchObject({ version: 2, stationIds: [stationA, stationB] });
   });
 
+  it('keeps an erased customer erased, without addresses, whatever newer event comes after', async () => {
+    const customerId = randomUUID();
+    await apply([facts(customerId, 1, { hasEmail: true, hasPhone: true })]);
+    // The service's own erasure marks it at once, without a version of the card.
+    await database.dataSource.query(
+      `UPDATE "${SCHEMA}".known_customers SET status = 'erased', has_email = false,
+         has_phone = false WHERE tenant_id = $1 AND customer_id = $2`,
+      [tenantId, customerId],
+    );
+    // An edit made before the erasure, delivered after it, in a batch and alone.
+    await apply([facts(customerId, 2, { status: 'active', hasEmail: true, hasPhone: true })]);
+    await apply([facts(customerId, 3, { status: 'passive', hasEmail: true })]);
+    expect(await read(customerId)).toMatchObject({
+      version: 3,
+      status: 'erased',
+      hasEmail: false,
+      hasPhone: false,
+    });
+  });
+
   it('takes a version at or below the stored one as changing nothing', async () => {
     const customerId = randomUUID();
     await apply([facts(customerId, 2, { stationIds: [stationA] })]);

@@ -451,6 +451,8 @@ describe('consents service: erasure (real Postgres and RabbitMQ)', () => {
           preferences: 1,
           partnerPending: 1,
           partnerResolutions: 1,
+          // The two commands that recorded consents and set preferences lose their fingerprints.
+          commands: 2,
           // The refused booking and the dead-lettered answer.
           deadLetters: 2,
           // Two consents recorded, one preferences change, the refused booking's announcement.
@@ -469,6 +471,7 @@ describe('consents service: erasure (real Postgres and RabbitMQ)', () => {
         preferences: 0,
         partnerPending: 0,
         partnerResolutions: 0,
+        commands: 0,
         deadLetters: 0,
         outbox: 0,
       });

@@ -24,7 +24,7 @@ import { CUSTOMER_WAIT_MS, Erasures } from './erasures/erasures.service';
 import { PrivacyController } from './privacy.controller';
 
 /**
- * The privacy service: it records erasures (and, to come, deletion requests, merges, data
+ * The privacy service: it records erasures and deletion requests (and, to come, merges, data
  * hand-overs and the access audit), asks every service that holds something of the customer to
  * act in its own schema through events, and keeps each one's confirmation. It learns customers
  * (ids, numbers, stations, status) from the customers service's events.

@@ -142,14 +142,25 @@ describe('privacy service: erasures (real Postgres and RabbitMQ)', () => {
       changedFields: ['status'],
     });
     await eventuallyPasses(async () => {
-      const problem = await problemOf(
-        erase(admin, {
-          customerId,
-          erase: { reason: 'customer_request', confirmCustomerNumber: customerNumber },
-        }),
+      const [row] = await h.dataSource.query<{ status: string }[]>(
+        'SELECT status FROM privacy.known_customers WHERE customer_id = $1',
+        [customerId],
       );
-      expect(problem.status).toBe(409);
+      expect(row.status).toBe('erased');
     });
+    const problem = await problemOf(
+      erase(admin, {
+        customerId,
+        erase: { reason: 'customer_request', confirmCustomerNumber: customerNumber },
+      }),
+    );
+    expect(problem.status).toBe(409);
+    expect(problem.type).toContain('customer-erased');
+    expect(
+      await h.dataSource.query('SELECT 1 FROM privacy.erasures WHERE customer_id = $1', [
+        customerId,
+      ]),
+    ).toEqual([]);
   });
 
   it("answers another tenant's customer and erasure as not found", async () => {

@@ -40,7 +40,7 @@ export const PRIVACY = {
   deadLetters: deadLetterOperationsOf('privacy'),
   erase: write('privacy.erasure.request', EraseCustomerCommand, answers<ErasureView>()),
   getErasure: query('privacy.erasure.get', ByIdQuery, answers<ErasureView>()),
-  /** Asks again the participants that have not answered (one that failed for good, now fixed). */
+  /** Publishes the request again, for the participants that have not answered (failed, fixed). */
   retryErasure: write('privacy.erasure.retry', ByIdQuery, answers<ErasureView>()),
   requestDeletion: write(
     'privacy.deletion.request',

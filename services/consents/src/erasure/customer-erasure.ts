@@ -60,10 +60,19 @@ export class CustomerErasure implements OnModuleInit {
       [tenantId, customerId],
     );
     const partner = await this.erasePartnerEvents(manager, tenantId, customerId);
+    // A request's fingerprint is a SHA-256 of the whole request, evidence note included: it
+    // would let someone who guesses the request confirm it. The command id still answers its
+    // record (the customer's consents, now without evidence) when sent again.
+    const [, commands] = await manager.query<[unknown, number]>(
+      `UPDATE consents.commands SET fingerprint = NULL, answer = NULL
+        WHERE tenant_id = $1 AND result_id = $2 AND fingerprint IS NOT NULL`,
+      [tenantId, customerId],
+    );
     return {
       counts: {
         ledgerEntries: cleared,
         preferences,
+        commands,
         partnerPending: partner.pending,
         partnerResolutions: partner.resolutions,
       },

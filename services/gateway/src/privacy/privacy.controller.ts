@@ -72,7 +72,7 @@ export class PrivacyController {
   @HttpCode(202)
   @Roles('admin')
   @ApiOperation({
-    summary: 'Ask again the services that have not confirmed an erasure (admin)',
+    summary: 'Send an erasure again, for the services that have not confirmed it (admin)',
     description:
       'For a service whose erasure failed for good (its request is among its dead letters) and ' +
       'has been fixed. Services that confirmed are not asked again.',

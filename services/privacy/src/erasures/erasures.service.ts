@@ -153,10 +153,11 @@ export class Erasures implements OnModuleInit {
   }
 
   /**
-   * Asks again every participant that has not answered: one whose handler failed for good (its
-   * request is among its dead letters) and has been fixed since, or one whose queue was lost.
-   * A participant that answered already is not asked; one asked twice erases nothing twice (an
-   * erased customer has nothing left) and its second answer is ignored.
+   * Publishes the request again (a new event), for every participant that has not answered: one
+   * whose handler failed for good (its request is among its dead letters) and has been fixed
+   * since, or one whose queue was lost. Every participant takes it; one that answered already
+   * erases what is left, if anything (an erased customer has nothing left), and its second answer
+   * is ignored (ErasuresRepository.confirm keeps the first).
    */
   retry(context: CallerContext, id: string, command: WriteCommand): Promise<ErasureView> {
     const tenantId = requireTenant(context).id;
