@@ -16,6 +16,7 @@ import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-
 import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letters';
 import { ErasedCustomers1766300000000 } from './migrations/1766300000000-erased-customers';
 import { DeletionRequested1766300100000 } from './migrations/1766300100000-deletion-requested';
+import { CustomersAnnounced1766300200000 } from './migrations/1766300200000-customers-announced';
 
 export const CUSTOMERS_SCHEMA = 'customers';
 
@@ -41,5 +42,6 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     DeadLetters1766200100000,
     ErasedCustomers1766300000000,
     DeletionRequested1766300100000,
+    CustomersAnnounced1766300200000,
   ],
 };
