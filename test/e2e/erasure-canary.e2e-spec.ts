@@ -1,5 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
+import Redis from 'ioredis';
 import type {
   ConsentTextView,
   CreatedPartnerKeyView,
@@ -62,19 +63,23 @@ describe('erasure leaves no trace of the person (canary, whole system)', () => {
     await e2e?.stop();
   });
 
-  /** Every place the system writes, scanned for the needles. */
-  const traces = async (): Promise<TraceHit[]> => {
-    const run = e2e.eventsExchange.replace(/^kanta\.e2e\.|\.events$/g, '');
+  const run = (): string => e2e.eventsExchange.replace(/^kanta\.e2e\.|\.events$/g, '');
+  /** A queue of the run's, holding a message with the token: the queue scan's control. */
+  const controlQueue = (): string => `e2e.${run()}.canary-control`;
+
+  /** Every place the system writes, scanned for the needles; `extraQueues` as controls. */
+  const traces = async (extraQueues: string[] = []): Promise<TraceHit[]> => {
     const queues = [
+      ...extraQueues,
       ...LOCAL_SERVICES.flatMap((s) => {
-        const { main, retry, dlq } = serviceQueueNames(s.name, `e2e.${run}.`);
+        const { main, retry, dlq } = serviceQueueNames(s.name, `e2e.${run()}.`);
         return [main, retry, dlq];
       }),
       eventTopologyNames(e2e.eventsExchange).unroutableQueue,
     ];
     return [
       ...(await scanDatabase(e2e.database.settings, needles)),
-      ...(await scanRedis(REDIS_URL, `e2e:${run}:`, needles)),
+      ...(await scanRedis(REDIS_URL, `e2e:${run()}:`, needles)),
       ...(await scanQueues(AMQP_URL, queues, needles)),
       ...scanLines(e2e.logs, needles),
     ];
@@ -236,8 +241,26 @@ describe('erasure leaves no trace of the person (canary, whole system)', () => {
     await fi.admin.expect(200, 'GET', `/api/v1/customers?q=${encodeURIComponent(token('Suku'))}`);
 
     // The scan sees the person before: it can find what it looks for.
-    const before = await traces();
-    expect(before.length).toBeGreaterThan(0);
+    // The scan finds what it looks for: the person's rows, and a control of its own in Redis
+    // and in a queue, for the two places that hold nothing of the person before the erasure.
+    const redis = new Redis(REDIS_URL);
+    const control = await amqp.connect(AMQP_URL);
+    const controlChannel = await control.createChannel();
+    try {
+      await redis.set(`e2e:${run()}:canary-control`, token('Control'));
+      await controlChannel.assertQueue(controlQueue(), { durable: false });
+      controlChannel.sendToQueue(controlQueue(), Buffer.from(token('Control')));
+      const before = await traces([controlQueue()]);
+      const places = new Set(before.map((hit) => hit.where.split(/[ .]/)[0]));
+      expect([...places].sort()).toEqual(
+        ['"consents"', '"customers"', '"vehicles"', 'queue', 'redis'].sort(),
+      );
+    } finally {
+      await redis.del(`e2e:${run()}:canary-control`);
+      await controlChannel.deleteQueue(controlQueue());
+      await control.close();
+      redis.disconnect();
+    }
 
     const erasure = await fi.admin.expect<ErasureView>(
       202,

@@ -66,7 +66,10 @@ export async function scanDatabase(settings: ClientConfig, needles: string[]): P
   }
 }
 
-/** Every key under `prefix` and every value of it (any Redis type), searched for each needle. */
+/**
+ * Every key under `prefix` and every value of it (any Redis type), searched for each needle. No
+ * key under the prefix is an error: the scan would prove nothing (a wrong prefix).
+ */
 export async function scanRedis(
   url: string,
   prefix: string,
@@ -76,11 +79,13 @@ export async function scanRedis(
   await redis.connect();
   try {
     const hits: TraceHit[] = [];
+    let scanned = 0;
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
       cursor = next;
       for (const key of keys) {
+        scanned += 1;
         const text = `${key}\n${await redisValueText(redis, key)}`.toLowerCase();
         for (const needle of needles) {
           if (text.includes(needle.toLowerCase()))
@@ -88,6 +93,7 @@ export async function scanRedis(
         }
       }
     } while (cursor !== '0');
+    if (scanned === 0) throw new Error(`scanRedis found no key under ${prefix}`);
     return hits;
   } finally {
     redis.disconnect();
@@ -116,7 +122,7 @@ async function redisValueText(redis: Redis, key: string): Promise<string> {
 /**
  * Every message waiting in the queues, read without taking it (each is left unacknowledged and
  * goes back when the channel closes), searched for each needle. A queue that does not exist is
- * skipped.
+ * an error: the scan would prove nothing (a wrong name).
  */
 export async function scanQueues(
   amqpUrl: string,
@@ -132,7 +138,7 @@ export async function scanQueues(
       try {
         await channel.checkQueue(queue);
       } catch {
-        continue;
+        throw new Error(`scanQueues: no queue ${queue}`);
       }
       for (;;) {
         const message = await channel.get(queue, { noAck: false });
