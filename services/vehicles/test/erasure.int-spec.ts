@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import { Client } from 'pg';
 import {
   ERASURE_COMPLETED_V1,
   ERASURE_REQUESTED_V1,
   type CreateSaleDto,
   type ErasureCompletedV1,
   type EventEnvelope,
+  type VisitView,
 } from '@kanta/contracts';
 import { deadLetterOf } from '@kanta/testing';
 import {
@@ -559,6 +561,275 @@ describe('erasure of a customer (real Postgres and RabbitMQ)', () => {
       }),
     ).toEqual({ customer_id: customerId, total_minor: '100' });
     expect(await whereIs(token)).toEqual([]);
+  });
+
+  /*
+   * A write and an erasure of its customer at the same moment, made to overlap with real row
+   * locks: a transaction of the test holds a row the one or the other needs next, and
+   * pg_stat_activity tells who waits for a lock.
+   */
+  describe('a write running while its customer is erased', () => {
+    /**
+     * How many of this database's sessions wait for a lock now; asked on a connection of its
+     * own, as the holder below holds one: the service's pool is small, and busy waiting.
+     */
+    const lockWaiters = async (): Promise<number> => {
+      const [{ n }] = await h.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      return n;
+    };
+    /** Waits until `n` sessions wait for a lock, or `done` says there is no point. */
+    const untilWaiting = (n: number, done: () => boolean | Promise<boolean>) =>
+      eventually(async () => ((await lockWaiters()) >= n || (await done()) ? true : undefined));
+    const answerFor = async (customerId: string) =>
+      (await h.outbox(ERASURE_COMPLETED_V1))
+        .map((r) => r.payload as unknown as ErasureCompletedV1)
+        .find((a) => a.customerId === customerId);
+    /**
+     * A transaction of the test's own holding the row FOR UPDATE until `release`; released
+     * within the service's lock timeout (5 s), after which a waiter gives up.
+     */
+    const holdRow = async (table: string, id: string) => {
+      const holder = new Client(h.db.settings);
+      await holder.connect();
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM vehicles.${table} WHERE id = $1 FOR UPDATE`, [id]);
+      let released = false;
+      return {
+        /** A statement in the holding transaction. */
+        query: (sql: string, values: unknown[]) => holder.query(sql, values),
+        release: async () => {
+          if (released) return;
+          released = true;
+          await holder.query('COMMIT');
+          await holder.end();
+        },
+      };
+    };
+
+    it('waits for a vehicle link that checked the customer before the erasure, then removes the link', async () => {
+      const t = tenantFixture();
+      const customerId = await h.knowCustomer(t.tenantId, [t.stationA]);
+      const car = await vehicles.create(t.admin, {
+        registration: `ER-${randomUUID().slice(0, 4)}R`,
+      });
+      // The link checks the customer in its transaction, then waits here for the vehicle's row.
+      const vehicleRow = await holdRow('vehicles', car.id);
+      let linked = false;
+      try {
+        const link = vehicles.link(t.admin, car.id, { customerId, role: 'owner' }).finally(() => {
+          linked = true;
+        });
+        await untilWaiting(1, () => linked);
+        publish(erasureOf(t, customerId));
+        // The erasure waits for the link's transaction, which holds the customer's row.
+        await untilWaiting(2, async () => (await answerFor(customerId)) !== undefined);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(await answerFor(customerId)).toBeUndefined();
+        await vehicleRow.release();
+        expect(await link).toMatchObject({
+          customers: [expect.objectContaining({ customerId })],
+        });
+      } finally {
+        await vehicleRow.release();
+      }
+      // Then the erasure goes on, and finds the link to remove.
+      const answer = await eventually(() => answerFor(customerId));
+      expect(answer.counts.vehicleLinks).toBe(1);
+      expect(
+        await rows('SELECT * FROM vehicles.vehicle_customers WHERE customer_id = $1', [customerId]),
+      ).toEqual([]);
+    });
+
+    it('waits for a visit’s notes written after the check, then clears them', async () => {
+      const t = tenantFixture();
+      const token = `zq${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+      const customerId = await h.knowCustomer(t.tenantId, [t.stationA]);
+      const car = await vehicles.create(t.admin, {
+        registration: `ER-${randomUUID().slice(0, 4)}P`,
+      });
+      const visit = await visits.create(t.worker, {
+        customerId,
+        vehicleId: car.id,
+        kind: 'booking',
+        channel: 'phone',
+        scheduledAt: '2026-12-03T09:00:00+02:00',
+        notes: 'first notes',
+      });
+      // Completing the visit checks its customer, then waits here for its vehicle's row.
+      const vehicleRow = await holdRow('vehicles', car.id);
+      let settled = false;
+      let completion: Promise<VisitView> | undefined;
+      try {
+        completion = visits
+          .update(t.worker, visit.id, visit.version, {
+            status: 'completed',
+            notes: `notes ${token}`,
+          })
+          .finally(() => {
+            settled = true;
+          });
+        await untilWaiting(1, () => settled);
+        publish(erasureOf(t, customerId));
+        // The erasure waits for the visit's change, which holds the customer's row.
+        await untilWaiting(2, async () => (await answerFor(customerId)) !== undefined);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(await answerFor(customerId)).toBeUndefined();
+      } finally {
+        await vehicleRow.release();
+      }
+      expect(await completion).toMatchObject({ status: 'completed', notes: `notes ${token}` });
+      // Then the erasure goes on, and clears what the change wrote.
+      expect((await eventually(() => answerFor(customerId))).counts.visits).toBe(1);
+      expect(await whereIs(token)).toEqual([]);
+    });
+
+    it('makes a visit, a visit’s notes or a receipt that come while the erasure runs wait for it, then refuses them with 409', async () => {
+      const t = tenantFixture();
+      const token = `zq${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+      const customerId = await h.knowCustomer(t.tenantId, [t.stationA]);
+      const booked = await visits.create(t.worker, {
+        customerId,
+        kind: 'booking',
+        channel: 'phone',
+        scheduledAt: '2026-12-03T09:00:00+02:00',
+        notes: `notes ${token}`,
+      });
+      const plain = await visits.create(t.worker, {
+        customerId,
+        kind: 'booking',
+        channel: 'walk_in',
+        scheduledAt: '2026-12-04T09:00:00+02:00',
+      });
+      // The erasure marks the customer erased, then waits here to clear the booking's notes.
+      const visitRow = await holdRow('visits', booked.id);
+      let settled = 0;
+      let writes: Promise<unknown>[] = [];
+      try {
+        publish(erasureOf(t, customerId));
+        await untilWaiting(1, () => false);
+        writes = [
+          visits.create(t.worker, {
+            customerId,
+            kind: 'booking',
+            channel: 'phone',
+            scheduledAt: '2026-12-05T09:00:00+02:00',
+            notes: `late notes ${token}`,
+          }),
+          visits.update(t.worker, plain.id, plain.version, { notes: `late notes ${token}` }),
+          sales.create(t.worker, {
+            ...receipt({ receiptUrl: `https://pos.example.test/${token}` }),
+            visitId: plain.id,
+          }),
+        ].map((w) =>
+          w.finally(() => {
+            settled += 1;
+          }),
+        );
+        // Each waits for the erasure, which holds the customer's row.
+        await untilWaiting(4, () => settled === writes.length);
+        expect(settled).toBe(0);
+      } finally {
+        await visitRow.release();
+      }
+      const erased = { status: 409, type: expect.stringContaining('/customer-erased') };
+      for (const write of writes) expect(await problemOf(write)).toMatchObject(erased);
+      await eventually(() => answerFor(customerId));
+      expect(
+        await rows('SELECT id FROM vehicles.visits WHERE customer_id = $1 ORDER BY id', [
+          customerId,
+        ]),
+      ).toEqual([{ id: booked.id }, { id: plain.id }].sort((a, b) => a.id.localeCompare(b.id)));
+      expect(
+        await rows('SELECT id FROM vehicles.sales WHERE customer_id = $1', [customerId]),
+      ).toEqual([]);
+      expect(await whereIs(token)).toEqual([]);
+    });
+
+    it('keeps text off a visit booked for a vehicle while the vehicle’s default customer is erased', async () => {
+      const t = tenantFixture();
+      const token = `zq${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+      const customerId = await h.knowCustomer(t.tenantId, [t.stationA]);
+      const car = await vehicles.create(t.admin, {
+        registration: `ER-${randomUUID().slice(0, 4)}D`,
+      });
+      await vehicles.link(t.admin, car.id, { customerId, role: 'owner', isDefault: true });
+      const booked = await visits.create(t.worker, {
+        customerId,
+        kind: 'booking',
+        channel: 'phone',
+        scheduledAt: '2026-12-03T09:00:00+02:00',
+        notes: `notes ${token}`,
+      });
+      // The erasure marks the customer, unlinks the car, then waits here to clear the notes.
+      const visitRow = await holdRow('visits', booked.id);
+      let settled = false;
+      let arrival: Promise<VisitView> | undefined;
+      try {
+        publish(erasureOf(t, customerId));
+        await untilWaiting(1, () => false);
+        // Reception books the car, which still has its default customer as far as it can see.
+        arrival = visits
+          .create(t.worker, {
+            vehicleId: car.id,
+            kind: 'booking',
+            channel: 'walk_in',
+            scheduledAt: '2026-12-05T09:00:00+02:00',
+            notes: `late notes ${token}`,
+          })
+          .finally(() => {
+            settled = true;
+          });
+        await untilWaiting(2, () => settled);
+      } finally {
+        await visitRow.release();
+      }
+      // The customer's visit, made for the erased shell: its facts without its text.
+      expect(await arrival).toMatchObject({ customerId, vehicleId: car.id, notes: null });
+      await eventually(() => answerFor(customerId));
+      expect(await whereIs(token)).toEqual([]);
+    });
+
+    it('refuses a receipt naming only a visit that is given an erased customer while the receipt waits for it', async () => {
+      const t = tenantFixture();
+      const first = await h.knowCustomer(t.tenantId, [t.stationA]);
+      const erasedOne = await h.knowCustomer(t.tenantId, [t.stationA]);
+      publish(erasureOf(t, erasedOne));
+      await eventually(() => answerFor(erasedOne));
+      const visit = await visits.create(t.worker, {
+        customerId: first,
+        kind: 'booking',
+        channel: 'phone',
+        scheduledAt: '2026-12-06T09:00:00+02:00',
+      });
+      // The receipt reads the visit's first customer, holds their row, then waits for the
+      // visit's; meanwhile the visit is given the erased customer.
+      const visitRow = await holdRow('visits', visit.id);
+      let settled = false;
+      const sale = visitRow
+        .query('UPDATE vehicles.visits SET customer_id = $2, version = version + 1 WHERE id = $1', [
+          visit.id,
+          erasedOne,
+        ])
+        .then(() => sales.create(t.worker, { ...receipt(), visitId: visit.id }))
+        .finally(() => {
+          settled = true;
+        });
+      try {
+        await untilWaiting(1, () => settled);
+      } finally {
+        await visitRow.release();
+      }
+      expect(await problemOf(sale)).toMatchObject({
+        status: 409,
+        type: expect.stringContaining('/customer-erased'),
+      });
+      expect(await rows('SELECT id FROM vehicles.sales WHERE visit_id = $1', [visit.id])).toEqual(
+        [],
+      );
+    });
   });
 });
 

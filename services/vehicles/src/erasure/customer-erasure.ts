@@ -24,7 +24,9 @@ import { vehicleEvent } from '../vehicles/vehicle-view';
  * customer's vehicle links (the vehicle stays: it may have another owner), and what partner
  * intake keeps of the customer's partner events. The customer is marked erased in
  * `known_customers` at once, before the customers service's event says so: writes naming it are
- * refused from this moment, and the tables' triggers keep text off its rows.
+ * refused from this moment, and the tables' triggers keep text off its rows. A staff write about
+ * the customer holds that row (FOR SHARE, CustomerAccess.isErased) until it commits: the mark
+ * waits for one that checked before it, and then erases what it wrote with the rest.
  */
 @Injectable()
 export class CustomerErasure implements OnModuleInit {
@@ -47,8 +49,9 @@ export class CustomerErasure implements OnModuleInit {
     tenantId: string,
     customerId: string,
   ): Promise<ServiceErasure> {
+    // The customer's row first, then vehicles, visits, sales: the order every staff write takes
+    // them in, so that the one waits for the other and neither waits in a circle.
     await markErased(manager, tenantId, customerId);
-    // Vehicles first, then visits: the order every writer locks them in.
     const vehicleLinks = await this.unlinkVehicles(manager, tenantId, customerId);
     const visits = await clearVisits(manager, tenantId, customerId);
     const sales = await clearSales(manager, tenantId, customerId);
@@ -102,7 +105,9 @@ export class CustomerErasure implements OnModuleInit {
 
 /**
  * Known as erased from now on, whatever the order of this request and the customers service's
- * event; its event (a newer version, status erased) then changes nothing that matters.
+ * event; its event (a newer version, status erased) then changes nothing that matters. Held to
+ * the commit (the row update's lock): a write that reads the row FOR SHARE after this waits for
+ * the erasure and sees the mark; one that read it before is waited for here.
  */
 async function markErased(
   manager: EntityManager,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { isUuid, type CallerContext } from '@kanta/contracts';
 import { EventConsumer, KnownCustomers, type KnownCustomer } from '@kanta/messaging';
 import { RpcProblem } from '@kanta/platform';
@@ -41,15 +41,11 @@ export class CustomerAccess implements OnModuleInit {
     if (!isUuid(id) || !(await this.visible(context, tenantId, id))) throw notFound('Customer');
   }
 
-  /** Whether the customer is erased (as far as this service has heard). */
-  async erased(tenantId: string, id: string): Promise<boolean> {
-    return (await this.known.find(this.dataSource, tenantId, id))?.status === 'erased';
-  }
-
   /**
    * A customer a write may reference: known here (waiting for one created a moment ago) and
-   * visible to the caller, otherwise a 422 on `field`; and not erased, otherwise a 409: nothing
-   * new is recorded for an erased customer (issue #14).
+   * visible to the caller, otherwise a 422 on `field`. Whether they are erased is the write's
+   * transaction's question (`refuseErased`): asked here, the answer could change before it
+   * commits.
    */
   async require(
     context: CallerContext,
@@ -63,13 +59,36 @@ export class CustomerAccess implements OnModuleInit {
       id,
       this.options.customerWaitMs ?? 3000,
     );
-    if (customer && seesAnyStation(context, customer.stationIds)) {
-      if (customer.status === 'erased') throw customerErased();
-      return customer;
-    }
+    if (customer && seesAnyStation(context, customer.stationIds)) return customer;
     throw RpcProblem.validation([
       { field, reason: 'unknown_customer', message: `${field} is not a customer you can see` },
     ]);
+  }
+
+  /**
+   * Whether the customer is erased, read in the transaction of a write about them and holding
+   * their `known_customers` row (FOR SHARE) until it ends. The eraser marks that row first
+   * (CustomerErasure: an update, which waits for a share lock and makes one wait): a write that
+   * read the row before is waited for, and what it wrote is erased with the rest; a write after
+   * the mark waits for the erasure's commit and sees it. Read before any vehicle or visit lock
+   * of the write, the order the eraser takes them in (customer, vehicles, visits, sales), so
+   * neither waits for the other in a circle. An unknown customer is not erased.
+   */
+  async isErased(manager: EntityManager, tenantId: string, id: string): Promise<boolean> {
+    const rows = await manager.query<{ status: string }[]>(
+      `SELECT status FROM vehicles.known_customers
+        WHERE tenant_id = $1 AND customer_id = $2 FOR SHARE`,
+      [tenantId, id],
+    );
+    return rows[0]?.status === 'erased';
+  }
+
+  /**
+   * Refuses a write naming an erased customer (409): nothing new is recorded for them (issue
+   * #14); see `isErased`.
+   */
+  async refuseErased(manager: EntityManager, tenantId: string, id: string): Promise<void> {
+    if (await this.isErased(manager, tenantId, id)) throw customerErased();
   }
 }
 

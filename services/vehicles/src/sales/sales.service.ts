@@ -26,7 +26,7 @@ import {
   visibleStations,
 } from '../caller-access';
 import { millisecondTime, timeKeysetPage, transactionWithConflicts } from '../cursor';
-import { CustomerAccess, customerErased } from '../known-customers/customer-access';
+import { CustomerAccess } from '../known-customers/customer-access';
 import { correlationOf } from '../vehicles/vehicle-view';
 import { VisitsRepository } from '../visits/visits.repository';
 import {
@@ -140,25 +140,45 @@ export class SalesService {
     }
     if (errors.length > 0) throw RpcProblem.validation(errors);
     if (input.customerId) await this.customers.require(context, tenant.id, input.customerId);
-    // A receipt naming only the visit would be the visit's customer's: not an erased one's.
-    if (
-      !input.customerId &&
-      visitCustomer &&
-      (await this.customers.erased(tenant.id, visitCustomer))
-    ) {
-      throw customerErased();
+    // The customer the receipt will be for, as far as read so far: held before the visit.
+    let expected = customerId ?? visitCustomer;
+    for (;;) {
+      const recorded = await this.record(context, input, command, stationId!, expected);
+      if (recorded.sale) return recorded.sale;
+      // The visit was given another customer between the two reads: again with that one.
+      expected = recorded.owner;
     }
+  }
+
+  /**
+   * The receipt, in a transaction that reads the customer it expects first (in the eraser's
+   * order, CustomerAccess.isErased: an erased one is refused, one erased meanwhile waits), then
+   * the visit under its lock; a visit whose customer is no longer the expected one records
+   * nothing and answers its customer instead, rather than holding that one out of order.
+   */
+  private async record(
+    context: CallerContext,
+    input: CreateSaleDto,
+    command: WriteCommand,
+    stationId: string,
+    expected: string | null,
+  ): Promise<{ sale: SaleView; owner?: never } | { sale?: never; owner: string | null }> {
+    const tenant = requireTenant(context);
     return transactionWithConflicts(
       this.dataSource,
       async (manager) => {
+        // A receipt naming only the visit would be the visit's customer's: not an erased one's.
+        if (expected) await this.customers.refuseErased(manager, tenant.id, expected);
         // Read again under its lock: a visit whose customer changes meanwhile moves its sales.
         const visit = input.visitId
           ? await this.visits.findById(tenant.id, input.visitId, manager, true)
           : null;
+        const owner = input.customerId ?? visit?.customer_id ?? null;
+        if (owner !== expected) return { owner };
         const row = (await this.repository.insert(manager, tenant.id, {
           id: uuidv7(),
-          station_id: stationId!,
-          customer_id: customerId ?? visit?.customer_id ?? null,
+          station_id: stationId,
+          customer_id: owner,
           visit_id: input.visitId ?? null,
           booking_ref: null,
           receipt_number: input.receiptNumber,
@@ -172,7 +192,7 @@ export class SalesService {
         }))!;
         await this.outbox.enqueue(manager, [saleEvent(tenant.id, row, correlationOf(context))]);
         await this.commands.record(manager, command, { id: row.id });
-        return toSaleView(row);
+        return { sale: toSaleView(row) };
       },
       {
         [SALE_RECEIPT_UNIQUE]: () =>

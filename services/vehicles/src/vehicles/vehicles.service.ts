@@ -152,6 +152,8 @@ export class VehiclesService {
     }
     await this.customers.require(context, tenant.id, link.customerId);
     return this.write(context, command, async (manager) => {
+      // The customer before the vehicle, in the eraser's order (CustomerAccess.isErased).
+      await this.customers.refuseErased(manager, tenant.id, link.customerId);
       const current = await this.repository.findById(tenant.id, vehicleId, manager, true);
       if (!current) throw notFound('Vehicle');
       const existing = current.customers.find((l) => l.customer_id === link.customerId);

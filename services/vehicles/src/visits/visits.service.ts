@@ -98,8 +98,17 @@ export class VisitsService {
     return transactionWithConflicts(
       this.dataSource,
       async (manager) => {
+        // The customer first, in the eraser's order (CustomerAccess.isErased). One the caller
+        // named must not be erased. The vehicle's default customer is held only: erased
+        // meanwhile, the trigger of the visits table then keeps text off the visit (which it
+        // would not if it ran while the erasure was still to commit).
+        if (input.customerId) {
+          await this.customers.refuseErased(manager, tenant.id, input.customerId);
+        } else if (customerId) {
+          await this.customers.isErased(manager, tenant.id, customerId);
+        }
         const id = uuidv7();
-        // The command first: a concurrent delivery of it waits here, then fails on it (before it
+        // The command next: a concurrent delivery of it waits here, then fails on it (before it
         // could trip over the visit's own unique external id) and is answered with this visit.
         await this.commands.record(manager, command, { id });
         const row = await this.repository.insert(manager, tenant.id, {
@@ -231,6 +240,24 @@ export class VisitsService {
         ? await this.arrivingCustomer(context, tenant.id, vehicle.row)
         : null;
     return this.dataSource.transaction(async (manager) => {
+      // The customers the visit may end up with, before the vehicle and the visit, in the
+      // eraser's order (CustomerAccess.isErased): the one the patch names must not be erased.
+      const held = new Map<string, boolean>();
+      const hold = async (customerId: string): Promise<boolean> => {
+        if (!held.has(customerId)) {
+          held.set(customerId, await this.customers.isErased(manager, tenant.id, customerId));
+        }
+        return held.get(customerId)!;
+      };
+      if (patch.customerId) {
+        if (await hold(patch.customerId)) throw customerErased();
+      } else if (patch.customerId === undefined) {
+        // In one order, as the customers service's events update several rows.
+        const customers = [visible.customer_id, arriving].filter((c) => c !== null).sort();
+        for (const customerId of customers) {
+          await hold(customerId);
+        }
+      }
       // A vehicle this change may mark seen is locked before the visit, in the order partner
       // intake takes them (vehicle, then visit): a DMS completion of the same booking at the
       // same moment waits instead of deadlocking.
@@ -288,11 +315,14 @@ export class VisitsService {
       };
       // An erased customer's visit keeps its history without text about the person: a write
       // that would give it some is refused (the trigger of the visits table would drop it).
+      // Its customer was held above, unless the visit changed between the two reads; then its
+      // version did too (every change of customer_id counts one) and the 412 above answered.
+      // Held now, out of order, should one ever come here.
       const text = [next.notes, next.special_requests, next.cancel_reason, next.partner_link];
       if (
         next.customer_id !== null &&
         text.some((t) => t !== null) &&
-        (await this.customers.erased(tenant.id, next.customer_id))
+        (await hold(next.customer_id))
       ) {
         throw customerErased();
       }
