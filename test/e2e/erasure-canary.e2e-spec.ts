@@ -85,6 +85,38 @@ describe('erasure leaves no trace of the person (canary, whole system)', () => {
     ];
   };
 
+  /** A dealer system's booking published straight to the broker, made at `occurredAt`. */
+  const publishBooking = async (occurredAt: Date, payload: object): Promise<string> => {
+    const eventId = randomUUID();
+    const connection = await amqp.connect(AMQP_URL);
+    const channel = await connection.createConfirmChannel();
+    channel.publish(
+      e2e.eventsExchange,
+      'partner.booking.created.v1',
+      Buffer.from(
+        JSON.stringify({
+          eventId,
+          type: 'partner.booking.created.v1',
+          occurredAt: occurredAt.toISOString(),
+          tenantId: fi.tenantId,
+          producer: 'partner:dms',
+          correlationId: null,
+          payload: {
+            bookingId: `B-${letters(8)}`,
+            stationId: fi.stationIds[0],
+            scheduledAt: '2026-12-14T09:00:00Z',
+            channel: 'dms',
+            ...payload,
+          },
+        }),
+      ),
+      { persistent: true, messageId: eventId },
+    );
+    await channel.waitForConfirms();
+    await connection.close();
+    return eventId;
+  };
+
   it('finds the person everywhere before, and nowhere once the erasure receipt is complete', async () => {
     const [north] = fi.stationIds;
     const customer = await fi.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
@@ -188,35 +220,11 @@ describe('erasure leaves no trace of the person (canary, whole system)', () => {
     // A dealer system's booking straight on the broker, with a consent decision naming no text
     // of the tenant: the customers and vehicles services take it, the consents service refuses
     // it (a dead letter holding the whole message, and a rejected partner event).
-    const refusedId = randomUUID();
-    const connection = await amqp.connect(AMQP_URL);
-    const channel = await connection.createConfirmChannel();
-    channel.publish(
-      e2e.eventsExchange,
-      'partner.booking.created.v1',
-      Buffer.from(
-        JSON.stringify({
-          eventId: refusedId,
-          type: 'partner.booking.created.v1',
-          occurredAt: new Date().toISOString(),
-          tenantId: fi.tenantId,
-          producer: 'partner:dms',
-          correlationId: null,
-          payload: {
-            bookingId: `B-${letters(8)}`,
-            stationId: north,
-            scheduledAt: '2026-12-14T09:00:00Z',
-            channel: 'dms',
-            customer: { firstName: token('DmsEtu'), lastName: token('DmsSuku'), phone, email },
-            notes: token('DmsNotes'),
-            consents: [{ purpose: 'marketing_sms', decision: 'granted', textId: randomUUID() }],
-          },
-        }),
-      ),
-      { persistent: true, messageId: refusedId },
-    );
-    await channel.waitForConfirms();
-    await connection.close();
+    const refusedId = await publishBooking(new Date(), {
+      customer: { firstName: token('DmsEtu'), lastName: token('DmsSuku'), phone, email },
+      notes: token('DmsNotes'),
+      consents: [{ purpose: 'marketing_sms', decision: 'granted', textId: randomUUID() }],
+    });
     await eventually(async () => {
       const visits = await fi.admin.expect<VisitPage>(
         200,
@@ -301,5 +309,28 @@ describe('erasure leaves no trace of the person (canary, whole system)', () => {
       `/api/v1/customers/${customer.id}/visits`,
     );
     expect(visits.items).toHaveLength(3);
+
+    // A booking the person made before the erasure, handled after it (a retry queue, a broker
+    // that was down): it is the erased shell's, without its values, never the person again.
+    await publishBooking(new Date(Date.parse(receipt.requestedAt) - 60_000), {
+      customer: { firstName: token('LateEtu'), lastName: token('LateSuku'), phone, email },
+      notes: token('LateNotes'),
+      specialRequests: token('LateWish'),
+    });
+    await eventually(async () => {
+      const after = await fi.admin.expect<VisitPage>(
+        200,
+        'GET',
+        `/api/v1/customers/${customer.id}/visits`,
+      );
+      return after.items.length === 4 ? after : undefined;
+    }, 30_000);
+    const found = await fi.admin.expect<{ items: CustomerView[] }>(
+      200,
+      'GET',
+      `/api/v1/customers?q=${encodeURIComponent(token('LateSuku'))}`,
+    );
+    expect(found.items).toEqual([]);
+    expect(await traces()).toEqual([]);
   });
 });

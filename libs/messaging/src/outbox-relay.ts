@@ -86,6 +86,11 @@ export interface WaitingTable {
    * false). Without it a waiting row is deleted.
    */
   kept?: { waiting: string; giveUp: string };
+  /**
+   * Rows that wait for an event that usually never comes (an erased customer's tombstones wait
+   * for a late message naming its details): their expiry is the normal end, not worth a warning.
+   */
+  expiresQuietly?: boolean;
 }
 
 /** Rows one clean-up statement deletes, so no statement holds many locks for long. */
@@ -218,10 +223,10 @@ export class OutboxRelay {
   async deleteExpired(): Promise<number> {
     let total =
       this.retentionMs > 0 ? await this.expireOlder('outbox', 'published_at', this.retentionMs) : 0;
-    for (const { table, since, kept } of this.options.waiting ?? []) {
+    for (const { table, since, kept, expiresQuietly } of this.options.waiting ?? []) {
       if (this.stopping) break;
       const expired = await this.expireOlder(table, since, this.waitRetentionMs, { kept });
-      if (expired > 0) {
+      if (expired > 0 && expiresQuietly !== true) {
         this.options.logger.warn(
           { table: `${this.options.schema}.${table}`, [kept ? 'givenUp' : 'deleted']: expired },
           'waiting rows expired: the event they waited for never came',

@@ -64,6 +64,7 @@ export class AppModule {
           amqpUrl: options.amqpUrl,
           relay: options.relay === false ? false : undefined,
           commandLog: true,
+          waiting: [{ table: 'erased_contacts', since: 'erased_at', expiresQuietly: true }],
           ...options.messaging,
         }),
         SensitiveDataModule.forRoot(options.sensitiveDataKeys),

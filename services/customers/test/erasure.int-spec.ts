@@ -606,6 +606,25 @@ describe('erasure of a customer (real Postgres, RabbitMQ and Redis)', () => {
     );
   });
 
+  it('answers a partner booking made before the erasure but handled after it with the erased shell', async () => {
+    const late = {
+      ...booking(
+        t.tenantId,
+        { firstName: 'Myohastynyt', lastName: 'Varaus', phone: `+358${tokens.phone}` },
+        '2026-12-03T09:00:00Z',
+      ),
+      // Made an hour before the erasure (stuck in a retry queue, or the broker was down).
+      occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+    };
+    publish(late);
+    const answer = await resolutionOf(late.eventId);
+    expect(answer).toMatchObject({ outcome: 'matched', customerId: before.id });
+    const shell = await h.customers.get(t.admin, before.id);
+    expect(shell).toMatchObject({ status: 'erased', phone: null, firstName: null });
+    // The tombstones are keyed hashes: no value of the person.
+    expect(await occurrences([...Object.values(tokens), ...derived])).toEqual([]);
+  });
+
   it('is never matched by a partner booking with its former details: a new customer is made', async () => {
     const again = booking(
       t.tenantId,

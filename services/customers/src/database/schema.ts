@@ -17,6 +17,7 @@ import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letter
 import { ErasedCustomers1766300000000 } from './migrations/1766300000000-erased-customers';
 import { DeletionRequested1766300100000 } from './migrations/1766300100000-deletion-requested';
 import { CustomersAnnounced1766300200000 } from './migrations/1766300200000-customers-announced';
+import { ErasedContacts1766300300000 } from './migrations/1766300300000-erased-contacts';
 
 export const CUSTOMERS_SCHEMA = 'customers';
 
@@ -43,5 +44,6 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     ErasedCustomers1766300000000,
     DeletionRequested1766300100000,
     CustomersAnnounced1766300200000,
+    ErasedContacts1766300300000,
   ],
 };

@@ -12,9 +12,11 @@ import { customerUpdatedEvent } from '../customers/customer-events';
 import { CUSTOMERS_SCHEMA } from '../database/schema';
 import {
   contactKeys,
+  erasedContactHash,
   lockContactKeys,
   partnerContactKeys,
 } from '../partner-contacts/partner-contacts.consumer';
+import { SensitiveData } from '../sensitive/sensitive-data';
 import { ReminderJobs } from '../reminders/reminder-jobs';
 import { ErasureRepository, type ErasedTable } from './erasure.repository';
 
@@ -46,6 +48,7 @@ export class CustomerErasure implements OnModuleInit {
     private readonly outbox: Outbox,
     private readonly repository: ErasureRepository,
     private readonly reminderJobs: ReminderJobs,
+    private readonly sensitive: SensitiveData,
   ) {}
 
   onModuleInit(): void {
@@ -97,6 +100,16 @@ export class CustomerErasure implements OnModuleInit {
       counts[kind] = await this.repository.deleteRows(manager, table, tenantId, customerId);
     }
 
+    // What a partner event made before now but handled later is matched against (keyed hashes).
+    if (keys.length > 0) {
+      await manager.query(
+        `INSERT INTO customers.erased_contacts (tenant_id, key_hash, customer_id)
+         SELECT $1, unnest($2::bytea[]), $3
+         ON CONFLICT (tenant_id, key_hash) DO UPDATE
+           SET customer_id = EXCLUDED.customer_id, erased_at = EXCLUDED.erased_at`,
+        [tenantId, keys.map((key) => erasedContactHash(this.sensitive, tenantId, key)), customerId],
+      );
+    }
     const erased = await this.repository.clearCustomer(manager, tenantId, customerId);
     if (erased && customer) {
       counts.customers = 1;

@@ -115,6 +115,7 @@ export class PartnerContactsConsumer implements OnModuleInit {
       contacts.flatMap((c) => c.keys.map((key) => ({ tenantId: c.tenantId, key }))),
     );
     const stored = await this.match(manager, contacts);
+    const tombstones = await this.erasedMatches(manager, contacts);
     // Customers this batch creates: newer than any stored, so they match first.
     const created = new Map<string, Match>();
     const found = (tenantId: string, key: string): Match | undefined =>
@@ -123,7 +124,7 @@ export class PartnerContactsConsumer implements OnModuleInit {
     const resolutions: Resolution[] = [];
     const inserts: { contact: Contact; id: string; write: CustomerWrite }[] = [];
     for (const c of contacts) {
-      const match = c.keys.map((key) => found(c.tenantId, key)).find(Boolean);
+      const match = c.keys.map((key) => found(c.tenantId, key)).find(Boolean) ?? tombstones.get(c);
       if (match) {
         resolutions.push({
           customerId: match.id,
@@ -173,6 +174,45 @@ export class PartnerContactsConsumer implements OnModuleInit {
   }
 
   /**
+   * The erased customer a contact made before its erasure belongs to: a partner event whose time
+   * (its envelope's `occurredAt`) is not after the erasure of a customer that had one of its
+   * identifiers (`erased_contacts`, keyed hashes). It resolves to the erased shell, so the
+   * services drop its values, rather than making the person again; a contact made after the
+   * erasure makes a new customer. Only for contacts no live customer matches.
+   */
+  private async erasedMatches(
+    manager: EntityManager,
+    contacts: Contact[],
+  ): Promise<Map<Contact, Match>> {
+    const probes = contacts.flatMap((c) =>
+      c.keys.map((key) => ({
+        contact: c,
+        tenantId: c.tenantId,
+        hash: erasedContactHash(this.sensitive, c.tenantId, key),
+      })),
+    );
+    if (probes.length === 0) return new Map();
+    const rows = await manager.query<
+      { tenant_id: string; key_hash: Buffer; erased_at: Date; id: string; station_ids: string[] }[]
+    >(
+      `SELECT t.tenant_id, t.key_hash, t.erased_at, c.id, c.station_ids
+         FROM customers.erased_contacts t
+         JOIN customers.customers c ON c.tenant_id = t.tenant_id AND c.id = t.customer_id
+        WHERE (t.tenant_id, t.key_hash) IN (SELECT * FROM unnest($1::uuid[], $2::bytea[]))`,
+      [probes.map((p) => p.tenantId), probes.map((p) => p.hash)],
+    );
+    const found = new Map<Contact, Match>();
+    for (const probe of probes) {
+      const row = rows.find((r) => r.tenant_id === probe.tenantId && r.key_hash.equals(probe.hash));
+      const madeAt = Date.parse(probe.contact.event.occurredAt);
+      if (row && !found.has(probe.contact) && madeAt <= row.erased_at.getTime()) {
+        found.set(probe.contact, { id: row.id, station_ids: row.station_ids });
+      }
+    }
+    return found;
+  }
+
+  /**
    * The stored customer for each identifier of the batch, keyed `<tenant>:<key>`: the one holding
    * the external id, the newest with the phone, the newest with the e-mail. One statement. An
    * erased customer has none of them left, and is ruled out besides: the person's details coming
@@ -216,6 +256,11 @@ export class PartnerContactsConsumer implements OnModuleInit {
     );
     return new Map(rows.map((r) => [`${r.tenant_id}:${r.key}`, r]));
   }
+}
+
+/** The keyed hash an erased customer's contact identifier is kept as (`erased_contacts`). */
+export function erasedContactHash(sensitive: SensitiveData, tenantId: string, key: string): Buffer {
+  return sensitive.lookup(tenantId, 'erased-contact', key);
 }
 
 /** A contact's identifiers as the resolution locks and looks them up: see `Contact.keys`. */
