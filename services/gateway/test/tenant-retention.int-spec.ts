@@ -54,8 +54,12 @@ describe('tenant retention setting', () => {
     expect((await h.call('GET', `/api/v1/tenants/${id}`, { token: rootToken })).body).toMatchObject(
       { retentionYears: 6 },
     );
-    // A change of anything else announces nothing; retentionYears null turns it off.
+    // A change of anything else, or the same value again, announces nothing; null turns it off.
     await h.call('PATCH', `/api/v1/tenants/${id}`, { token: rootToken, body: { name: 'Kept' } });
+    await h.call('PATCH', `/api/v1/tenants/${id}`, {
+      token: rootToken,
+      body: { retentionYears: 6 },
+    });
     const off = await h.call('PATCH', `/api/v1/tenants/${id}`, {
       token: rootToken,
       body: { retentionYears: null },

@@ -85,9 +85,10 @@ export class TenantsService {
   async update(id: string, dto: UpdateTenantDto): Promise<TenantView> {
     const tenant = await this.found(id);
     const { retentionYears, ...rest } = dto;
+    const before = tenant.retentionYears;
     const saved = await this.dataSource.transaction(async (manager) => {
       await this.tenants.save(Object.assign(tenant, rest), manager);
-      if (retentionYears === undefined) return tenant;
+      if (retentionYears === undefined || retentionYears === before) return tenant;
       // An announced setting: changed and announced in one transaction (the outbox).
       await this.tenants.changeSettings(manager, id, { retentionYears });
       const changed = (await this.tenants.findIn(manager, id)) as Tenant;
