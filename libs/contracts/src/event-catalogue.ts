@@ -42,6 +42,11 @@ import {
 } from './privacy';
 import { STATION_CREATED_V1, stationCreatedV1Schema, type StationCreatedV1 } from './stations';
 import {
+  TENANT_SETTINGS_CHANGED_V1,
+  tenantSettingsChangedV1Schema,
+  type TenantSettingsChangedV1,
+} from './tenant-settings';
+import {
   PARTNER_BOOKING_CANCELLED_V1,
   PARTNER_BOOKING_NO_SHOW_V1,
   PARTNER_BOOKING_CREATED_V1,
@@ -95,6 +100,7 @@ export interface EventPayloads {
   [CONSENT_PREFERENCES_CHANGED_V1]: ConsentPreferencesChangedV1;
   [PARTNER_EVENT_REFUSED_V1]: PartnerEventRefusedV1;
   [STATION_CREATED_V1]: StationCreatedV1;
+  [TENANT_SETTINGS_CHANGED_V1]: TenantSettingsChangedV1;
   [REMINDER_DUE_V1]: ReminderDueV1;
   [CONTACT_RESOLVED_V1]: ContactResolvedV1;
   [VEHICLE_CREATED_V1]: VehicleStateV1;
@@ -127,6 +133,7 @@ export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
   [CONSENT_PREFERENCES_CHANGED_V1]: consentPreferencesChangedV1Schema,
   [PARTNER_EVENT_REFUSED_V1]: partnerEventRefusedV1Schema,
   [STATION_CREATED_V1]: stationCreatedV1Schema,
+  [TENANT_SETTINGS_CHANGED_V1]: tenantSettingsChangedV1Schema,
   [REMINDER_DUE_V1]: reminderDueV1Schema,
   [CONTACT_RESOLVED_V1]: contactResolvedV1Schema,
   [VEHICLE_CREATED_V1]: vehicleCreatedV1Schema,

@@ -12,6 +12,7 @@ export * from './privacy';
 export * from './page.dto';
 export * from './phone';
 export * from './stations';
+export * from './tenant-settings';
 export * from './text';
 export * from './rpc-services';
 export * from './uuid';

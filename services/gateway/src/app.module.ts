@@ -49,6 +49,7 @@ import { PartnerController } from './partner/partner.controller';
 import { DeletionRequestsController } from './privacy/deletion-requests.controller';
 import { GatewayErasure } from './privacy/gateway-erasure';
 import { PrivacyController } from './privacy/privacy.controller';
+import { RetentionController } from './privacy/retention.controller';
 import { PartnerEvents } from './partner/partner-events';
 import { PartnerKeys } from './partner/partner-keys';
 import { CustomerRecordsController } from './vehicles/customer-records.controller';
@@ -105,6 +106,7 @@ export class AppModule {
         CustomersController,
         PrivacyController,
         DeletionRequestsController,
+        RetentionController,
         CustomerGroupsController,
         CustomerSourcesController,
         ConsentsController,

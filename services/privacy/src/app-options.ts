@@ -10,6 +10,8 @@ export interface PrivacyAppOptions {
   jobsPrefix?: string;
   /** How often the sweep erases due deletion requests whose job was lost; default 60 s. */
   deletionSweepIntervalMs?: number;
+  /** How often the retention sweep runs; default 6 h. */
+  retentionSweepIntervalMs?: number;
   /** Broker names of its own (tests); default EVENTS_EXCHANGE / EVENTS_QUEUE_PREFIX. */
   messaging?: { eventsExchange?: string; queuePrefix?: string };
   /** How long a call about an unknown customer waits for its created event; default 2000 ms. */

@@ -21,7 +21,13 @@ import { DueDeletions } from './deletions/due-deletions';
 import { ErasureAnswers } from './erasures/erasure-answers.consumer';
 import { ErasuresRepository } from './erasures/erasures.repository';
 import { CUSTOMER_WAIT_MS, Erasures } from './erasures/erasures.service';
+import { RETENTION_SWEEP_DEFAULT_MS } from './config';
 import { PrivacyController } from './privacy.controller';
+import { DueRetention } from './retention/due-retention';
+import { RetentionFacts } from './retention/retention-facts.consumer';
+import { RetentionRepository } from './retention/retention.repository';
+import { Retention } from './retention/retention.service';
+import { RETENTION_SWEEP_INTERVAL, RetentionSweep } from './retention/retention-sweep';
 
 /**
  * The privacy service: it records erasures and deletion requests (and, to come, merges, data
@@ -78,6 +84,15 @@ export class AppModule {
         DueDeletions,
         DeletionDueProcessor,
         DeletionSweep,
+        {
+          provide: RETENTION_SWEEP_INTERVAL,
+          useValue: options.retentionSweepIntervalMs ?? RETENTION_SWEEP_DEFAULT_MS,
+        },
+        RetentionRepository,
+        RetentionFacts,
+        Retention,
+        DueRetention,
+        RetentionSweep,
         ServiceHealthCheck,
       ],
     };

@@ -5,10 +5,14 @@ import {
   type ServiceBaseConfig,
 } from '@kanta/platform';
 
+/** How often the retention sweep runs unless PRIVACY_RETENTION_SWEEP_INTERVAL_MS says: 6 h. */
+export const RETENTION_SWEEP_DEFAULT_MS = 6 * 3_600_000;
+
 export interface PrivacyConfig extends ServiceBaseConfig {
   /** How long a request naming a just-created customer waits for its created event. */
   customerWaitMs: number;
   deletionSweepIntervalMs: number;
+  retentionSweepIntervalMs: number;
 }
 
 export const readPrivacyConfig: EnvReader<PrivacyConfig> = (env, problems) => ({
@@ -21,4 +25,11 @@ export const readPrivacyConfig: EnvReader<PrivacyConfig> = (env, problems) => ({
     min: 100,
     max: 3_600_000,
   }),
+  retentionSweepIntervalMs: intFromEnv(
+    env,
+    problems,
+    'PRIVACY_RETENTION_SWEEP_INTERVAL_MS',
+    RETENTION_SWEEP_DEFAULT_MS,
+    { min: 100, max: 7 * 24 * 3_600_000 },
+  ),
 });

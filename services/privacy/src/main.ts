@@ -21,6 +21,7 @@ runService('privacy', () => {
       redisUrl: config.infrastructure.redisUrl,
       jobsPrefix: config.infrastructure.jobsPrefix,
       deletionSweepIntervalMs: config.deletionSweepIntervalMs,
+      retentionSweepIntervalMs: config.retentionSweepIntervalMs,
     }),
   };
 });

@@ -10,10 +10,15 @@ import {
   type RequestDeletionCommand,
   type EraseCustomerCommand,
   type ErasureView,
+  type PageQueryDto,
+  type RetentionPreview,
+  type RetentionPreviewQueryDto,
+  type RetentionRunPage,
 } from '@kanta/contracts';
 import { Handles, type WriteCommand } from '@kanta/platform';
 import { DeletionRequests } from './deletions/deletion-requests.service';
 import { Erasures } from './erasures/erasures.service';
+import { Retention } from './retention/retention.service';
 
 /** The privacy service's RPC operations: thin, each hands over to its service. */
 @Controller()
@@ -21,6 +26,7 @@ export class PrivacyController {
   constructor(
     private readonly erasures: Erasures,
     private readonly deletions: DeletionRequests,
+    private readonly retention: Retention,
   ) {}
 
   @Handles(PRIVACY.erase)
@@ -70,5 +76,18 @@ export class PrivacyController {
     data: ListDeletionRequestsQueryDto,
   ): Promise<DeletionRequestPage> {
     return this.deletions.list(caller, data);
+  }
+
+  @Handles(PRIVACY.retentionPreview)
+  retentionPreview(
+    caller: CallerContext,
+    data: RetentionPreviewQueryDto,
+  ): Promise<RetentionPreview> {
+    return this.retention.preview(caller, data);
+  }
+
+  @Handles(PRIVACY.retentionRuns)
+  retentionRuns(caller: CallerContext, data: PageQueryDto): Promise<RetentionRunPage> {
+    return this.retention.runs(caller, data);
   }
 }

@@ -36,7 +36,13 @@ export interface PrivacyHarness {
   admin: CallerContext;
   worker: CallerContext;
   otherTenant: CallerContext;
-  publish<T extends EventType>(type: T, payload: EventPayloads[T], tenant?: string): Promise<void>;
+  /** `occurredAt` (default now): the envelope's time, in the past to travel back in time. */
+  publish<T extends EventType>(
+    type: T,
+    payload: EventPayloads[T],
+    tenant?: string,
+    occurredAt?: Date,
+  ): Promise<void>;
   /** A customer the service has learnt, with its number. */
   knownCustomer(stationIds?: string[]): Promise<{ customerId: string; customerNumber: string }>;
   restart(): Promise<void>;
@@ -45,7 +51,7 @@ export interface PrivacyHarness {
 
 export async function startPrivacy(
   label: string,
-  options: { deletionSweepIntervalMs?: number } = {},
+  options: { deletionSweepIntervalMs?: number; retentionSweepIntervalMs?: number } = {},
 ): Promise<PrivacyHarness> {
   const id = randomBytes(4).toString('hex');
   const exchange = `test.privacy.${id}.events`;
@@ -83,6 +89,7 @@ export async function startPrivacy(
           redisUrl: REDIS_URL,
           jobsPrefix,
           deletionSweepIntervalMs: options.deletionSweepIntervalMs,
+          retentionSweepIntervalMs: options.retentionSweepIntervalMs,
           messaging: { eventsExchange: exchange, queuePrefix },
         }),
       ],
@@ -104,12 +111,12 @@ export async function startPrivacy(
     admin,
     worker,
     otherTenant,
-    async publish(type, payload, tenant = tenantId) {
+    async publish(type, payload, tenant = tenantId, occurredAt = new Date()) {
       const eventId = randomUUID();
       const envelope = {
         eventId,
         type,
-        occurredAt: new Date().toISOString(),
+        occurredAt: occurredAt.toISOString(),
         tenantId: tenant,
         producer: 'test',
         correlationId: 'privacy-test',

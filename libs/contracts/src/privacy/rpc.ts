@@ -10,6 +10,12 @@ import {
   type DeletionRequestView,
 } from './deletion.dto';
 import { EraseCustomerDto, type ErasureView } from './erasure.dto';
+import {
+  RetentionPreviewQueryDto,
+  type RetentionPreview,
+  type RetentionRunPage,
+} from './retention.dto';
+import { PageQueryDto } from '../page.dto';
 
 /*
  * The privacy service's RPC contract. It answers from its own records: whether the customer
@@ -54,4 +60,12 @@ export const PRIVACY = {
     ListDeletionRequestsQueryDto,
     answers<DeletionRequestPage>(),
   ),
+  /** Who retention would erase: with the tenant's setting, or `years` to try another. */
+  retentionPreview: query(
+    'privacy.retention.preview',
+    RetentionPreviewQueryDto,
+    answers<RetentionPreview>(),
+  ),
+  /** The retention sweep's runs for the tenant, newest first. */
+  retentionRuns: query('privacy.retention.runs', PageQueryDto, answers<RetentionRunPage>()),
 } as const;

@@ -13,6 +13,7 @@ import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-
 import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letters';
 import { UserTokenVersion1766300000000 } from './migrations/1766300000000-user-token-version';
 import { TenantDeletionGrace1766500200000 } from './migrations/1766500200000-tenant-deletion-grace';
+import { TenantRetention1766500500100 } from './migrations/1766500500100-tenant-retention';
 
 export const GATEWAY_SCHEMA = 'gateway';
 
@@ -32,5 +33,6 @@ export const gatewaySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     DeadLetters1766200100000,
     UserTokenVersion1766300000000,
     TenantDeletionGrace1766500200000,
+    TenantRetention1766500500100,
   ],
 };

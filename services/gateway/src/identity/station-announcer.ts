@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { STATION_CREATED_V1 } from '@kanta/contracts';
 import { Outbox, type OutboxEvent } from '@kanta/messaging';
 import { uuidv5 } from '@kanta/platform';
+import { tenantSettingsEvent } from './tenant-settings';
 
 /** The namespace of station announcements' event ids (a random UUID, fixed for good). */
 const STATION_EVENTS = '3f0c1a57-8f5e-4b0e-9d0c-5a1b2e6f7c41';
@@ -36,6 +37,11 @@ const ANNOUNCING = 'kanta.gateway.announce-stations';
  * event ids are the stations' own, so a service that has one already skips it (its inbox): an
  * announcement still in the outbox is sent again as it is, a missing one is written. Replicas
  * starting together announce once: the first takes a session lock, the others skip.
+ *
+ * Tenants' settings (gateway.tenant.settings.v1, their current version) are announced again the
+ * same way, for the same reason: the privacy service's retention sweep acts on them. A tenant
+ * whose settings never changed since before the announcements existed (version 0) has the
+ * defaults every service assumes, and is not announced.
  */
 @Injectable()
 export class StationAnnouncer implements OnApplicationBootstrap {
@@ -54,8 +60,8 @@ export class StationAnnouncer implements OnApplicationBootstrap {
   }
 
   /**
-   * Announces every station, a thousand per transaction; returns how many (0 when another
-   * gateway is announcing them at this moment).
+   * Announces every station, a thousand per transaction, then the tenants' settings; returns how
+   * many stations (0 when another gateway is announcing them at this moment).
    */
   async announce(): Promise<number> {
     const runner = this.dataSource.createQueryRunner();
@@ -69,7 +75,9 @@ export class StationAnnouncer implements OnApplicationBootstrap {
         return 0;
       }
       try {
-        return await this.announceAll();
+        const stations = await this.announceAll();
+        await this.announceTenantSettings();
+        return stations;
       } finally {
         await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [ANNOUNCING]);
       }
@@ -89,20 +97,52 @@ export class StationAnnouncer implements OnApplicationBootstrap {
       if (stations.length === 0) return total;
       after = stations[stations.length - 1].id;
       const events = stations.map((r) => stationCreatedEvent({ id: r.id, tenantId: r.tenant_id }));
-      await this.dataSource.transaction(async (manager) => {
-        // Still in the outbox: the relay sends it again, with its id.
-        const [again] = await manager.query<[{ event_id: string }[], number]>(
-          `UPDATE gateway.outbox SET published_at = NULL
-            WHERE event_id = ANY($1::uuid[])
-           RETURNING event_id`,
-          [events.map((e) => e.eventId)],
-        );
-        const present = new Set(again.map((r) => r.event_id));
-        const missing = events.filter((e) => !present.has(e.eventId!));
-        if (missing.length > 0) await this.outbox.enqueue(manager, missing);
-      });
+      await this.announceAgain(events);
       total += events.length;
       if (stations.length < BATCH) return total;
     }
+  }
+
+  private async announceTenantSettings(): Promise<number> {
+    let total = 0;
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const tenants = await this.dataSource.query<
+        { id: string; retention_years: number | null; settings_version: number }[]
+      >(
+        `SELECT id, retention_years, settings_version FROM gateway.tenants
+          WHERE id > $1 AND settings_version > 0 ORDER BY id LIMIT ${BATCH}`,
+        [after],
+      );
+      if (tenants.length === 0) return total;
+      after = tenants[tenants.length - 1].id;
+      await this.announceAgain(
+        tenants.map((t) =>
+          tenantSettingsEvent({
+            id: t.id,
+            retentionYears: t.retention_years,
+            settingsVersion: t.settings_version,
+          }),
+        ),
+      );
+      total += tenants.length;
+      if (tenants.length < BATCH) return total;
+    }
+  }
+
+  /** Events with ids of their own: sent again if still in the outbox, else written to it. */
+  private async announceAgain(events: OutboxEvent[]): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      // Still in the outbox: the relay sends it again, with its id.
+      const [again] = await manager.query<[{ event_id: string }[], number]>(
+        `UPDATE gateway.outbox SET published_at = NULL
+          WHERE event_id = ANY($1::uuid[])
+         RETURNING event_id`,
+        [events.map((e) => e.eventId)],
+      );
+      const present = new Set(again.map((r) => r.event_id));
+      const missing = events.filter((e) => !present.has(e.eventId!));
+      if (missing.length > 0) await this.outbox.enqueue(manager, missing);
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, MoreThan, type Repository } from 'typeorm';
+import { DataSource, MoreThan, type EntityManager, type Repository } from 'typeorm';
 import { Tenant } from './entities/tenant.entity';
 
 @Injectable()
@@ -23,11 +23,37 @@ export class TenantsRepository {
     return this.tenants.findOneBy({ id });
   }
 
-  insert(tenant: Omit<Tenant, 'createdAt' | 'updatedAt'>): Promise<Tenant> {
-    return this.tenants.save(this.tenants.create(tenant));
+  /** In `manager`'s transaction when given (the tenant is announced with it). */
+  insert(
+    tenant: Omit<Tenant, 'createdAt' | 'updatedAt'>,
+    manager?: EntityManager,
+  ): Promise<Tenant> {
+    const tenants = manager?.getRepository(Tenant) ?? this.tenants;
+    return tenants.save(tenants.create(tenant));
   }
 
-  save(tenant: Tenant): Promise<Tenant> {
-    return this.tenants.save(tenant);
+  save(tenant: Tenant, manager?: EntityManager): Promise<Tenant> {
+    return (manager?.getRepository(Tenant) ?? this.tenants).save(tenant);
+  }
+
+  /**
+   * Sets the announced settings and counts the change, in one statement: two changes at once
+   * get two versions, in the order they committed, each announced with its own values.
+   */
+  async changeSettings(
+    manager: EntityManager,
+    id: string,
+    settings: { retentionYears: number | null },
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE gateway.tenants
+          SET retention_years = $2, settings_version = settings_version + 1, updated_at = now()
+        WHERE id = $1`,
+      [id, settings.retentionYears],
+    );
+  }
+
+  findIn(manager: EntityManager, id: string): Promise<Tenant | null> {
+    return manager.getRepository(Tenant).findOneBy({ id });
   }
 }

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Outbox } from '@kanta/messaging';
 import { DELETION_GRACE_DAYS } from '@kanta/contracts';
 import { uuidv7 } from '@kanta/platform';
 import { ProblemError } from '@kanta/platform';
@@ -13,6 +15,7 @@ import { defaultTimeZone } from './time-zone';
 import type { Tenant } from './entities/tenant.entity';
 import { DEFAULT_PAGE_SIZE, pageOf } from './page';
 import { TenantsRepository } from './tenants.repository';
+import { tenantSettingsEvent } from './tenant-settings';
 import { uniqueViolation } from '@kanta/database';
 import { IdentityService } from '../auth/identity.service';
 
@@ -25,6 +28,7 @@ export function tenantView(tenant: Tenant): TenantView {
     country: tenant.country,
     timeZone: tenant.timeZone,
     deletionGraceDays: tenant.deletionGraceDays,
+    retentionYears: tenant.retentionYears,
     createdAt: tenant.createdAt.toISOString(),
     updatedAt: tenant.updatedAt.toISOString(),
   };
@@ -36,6 +40,8 @@ export class TenantsService {
   constructor(
     private readonly tenants: TenantsRepository,
     private readonly identities: IdentityService,
+    private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
   ) {}
 
   async list(query: PageQueryDto): Promise<TenantPage> {
@@ -49,14 +55,23 @@ export class TenantsService {
 
   async create(dto: CreateTenantDto): Promise<TenantView> {
     try {
-      return tenantView(
-        await this.tenants.insert({
-          id: uuidv7(),
-          ...dto,
-          timeZone: dto.timeZone ?? defaultTimeZone(dto.country),
-          deletionGraceDays: dto.deletionGraceDays ?? DELETION_GRACE_DAYS.default,
-        }),
-      );
+      // Announced with its creation: the services acting on its settings know them from the start.
+      const tenant = await this.dataSource.transaction(async (manager) => {
+        const created = await this.tenants.insert(
+          {
+            id: uuidv7(),
+            ...dto,
+            timeZone: dto.timeZone ?? defaultTimeZone(dto.country),
+            deletionGraceDays: dto.deletionGraceDays ?? DELETION_GRACE_DAYS.default,
+            retentionYears: dto.retentionYears ?? null,
+            settingsVersion: 1,
+          },
+          manager,
+        );
+        await this.outbox.enqueue(manager, [tenantSettingsEvent(created)]);
+        return created;
+      });
+      return tenantView(tenant);
     } catch (error) {
       if (uniqueViolation(error) === 'tenants_slug_key') {
         throw ProblemError.conflict('slug-taken', 'Another tenant has this slug.', [
@@ -69,7 +84,17 @@ export class TenantsService {
 
   async update(id: string, dto: UpdateTenantDto): Promise<TenantView> {
     const tenant = await this.found(id);
-    const saved = await this.tenants.save(Object.assign(tenant, dto));
+    const { retentionYears, ...rest } = dto;
+    const before = tenant.retentionYears;
+    const saved = await this.dataSource.transaction(async (manager) => {
+      await this.tenants.save(Object.assign(tenant, rest), manager);
+      if (retentionYears === undefined || retentionYears === before) return tenant;
+      // An announced setting: changed and announced in one transaction (the outbox).
+      await this.tenants.changeSettings(manager, id, { retentionYears });
+      const changed = (await this.tenants.findIn(manager, id)) as Tenant;
+      await this.outbox.enqueue(manager, [tenantSettingsEvent(changed)]);
+      return changed;
+    });
     // Locale, country and time zone travel in every caller context built from the cache.
     this.identities.forget();
     return tenantView(saved);

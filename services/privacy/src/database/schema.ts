@@ -1,6 +1,7 @@
 import type { ServiceDataSourceOptions } from '@kanta/database';
 import { Privacy1766500000000 } from './migrations/1766500000000-privacy';
 import { DeletionRequests1766500100000 } from './migrations/1766500100000-deletion-requests';
+import { Retention1766500500000 } from './migrations/1766500500000-retention';
 
 export const PRIVACY_SCHEMA = 'privacy';
 
@@ -8,5 +9,5 @@ export const PRIVACY_SCHEMA = 'privacy';
 export const privacySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
   schema: PRIVACY_SCHEMA,
   entities: [],
-  migrations: [Privacy1766500000000, DeletionRequests1766500100000],
+  migrations: [Privacy1766500000000, DeletionRequests1766500100000, Retention1766500500000],
 };

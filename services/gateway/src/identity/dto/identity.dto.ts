@@ -1,4 +1,5 @@
 import { getCountries } from 'libphonenumber-js/max';
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -17,7 +18,13 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { DELETION_GRACE_DAYS, LOCALES, type Locale, type Role } from '@kanta/contracts';
+import {
+  DELETION_GRACE_DAYS,
+  LOCALES,
+  RETENTION_YEARS,
+  type Locale,
+  type Role,
+} from '@kanta/contracts';
 import { IsTimeZone } from '../time-zone';
 
 const trim = ({ value }: { value: unknown }): unknown =>
@@ -31,6 +38,27 @@ export type AssignableRole = (typeof ASSIGNABLE_ROLES)[number];
 
 /** Countries whose phone numbers can be parsed: the tenant's default country is used for that. */
 const PHONE_COUNTRIES: string[] = getCountries();
+const RETENTION_MESSAGE = `retentionYears must be a whole number of years from ${RETENTION_YEARS.min} to ${RETENTION_YEARS.max}, or null (off)`;
+
+/** `retentionYears` of a tenant, on create and update alike: null (or left out on create) is off. */
+function RetentionYears(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: Number,
+      nullable: true,
+      minimum: RETENTION_YEARS.min,
+      maximum: RETENTION_YEARS.max,
+      description:
+        'Customers with no visit, sale or edit for this many years are erased by the privacy ' +
+        "service's sweep (reason retention); null, the default, is off",
+    }),
+    IsOptional(),
+    IsInt({ message: RETENTION_MESSAGE }),
+    Min(RETENTION_YEARS.min, { message: RETENTION_MESSAGE }),
+    Max(RETENTION_YEARS.max, { message: RETENTION_MESSAGE }),
+  );
+}
+
 const COUNTRY_MESSAGE = 'country must be an ISO 3166-1 alpha-2 code of a real country, such as FI';
 
 export class PageQueryDto {
@@ -91,6 +119,9 @@ export class CreateTenantDto {
   @Min(DELETION_GRACE_DAYS.min, { message: 'deletionGraceDays must be 0 to 365' })
   @Max(DELETION_GRACE_DAYS.max, { message: 'deletionGraceDays must be 0 to 365' })
   deletionGraceDays?: number;
+
+  @RetentionYears()
+  retentionYears?: number | null;
 }
 
 export class UpdateTenantDto {
@@ -128,6 +159,9 @@ export class UpdateTenantDto {
   @Min(DELETION_GRACE_DAYS.min, { message: 'deletionGraceDays must be 0 to 365' })
   @Max(DELETION_GRACE_DAYS.max, { message: 'deletionGraceDays must be 0 to 365' })
   deletionGraceDays?: number;
+
+  @RetentionYears()
+  retentionYears?: number | null;
 }
 
 export class TenantView {
@@ -139,6 +173,14 @@ export class TenantView {
   @ApiProperty({ example: 'Europe/Helsinki' }) timeZone: string;
   @ApiProperty({ minimum: 0, maximum: 365, description: 'Days before a deletion request erases' })
   deletionGraceDays: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    minimum: RETENTION_YEARS.min,
+    maximum: RETENTION_YEARS.max,
+    description: 'Years without a visit, sale or edit before a customer is erased; null: off',
+  })
+  retentionYears: number | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }

@@ -13,6 +13,10 @@ export class Tenant {
   @Column('text', { name: 'time_zone' }) timeZone: string;
   /** Days between a deletion request and its erasure (0–365). */
   @Column('int', { name: 'deletion_grace_days' }) deletionGraceDays: number;
+  /** Years without a visit, sale or edit before a customer is erased (1–30); null: off. */
+  @Column('int', { name: 'retention_years', nullable: true }) retentionYears: number | null;
+  /** Grows with each change of the announced settings (gateway.tenant.settings.v1). */
+  @Column('int', { name: 'settings_version', default: 0 }) settingsVersion: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

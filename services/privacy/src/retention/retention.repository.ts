@@ -1,0 +1,205 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { RetentionCandidateView, RetentionRunView } from '@kanta/contracts';
+
+/** A customer's activity at a moment: an edit of the card, a visit, a sale. */
+export interface Activity {
+  tenantId: string;
+  customerId: string;
+  at: string;
+}
+
+export interface RetentionRunRow {
+  id: string;
+  years: number;
+  cutoff: Date;
+  started_at: Date;
+  finished_at: Date | null;
+  erased: number;
+  erasure_ids: string[];
+}
+
+export function retentionRunView(row: RetentionRunRow): RetentionRunView {
+  return {
+    id: row.id,
+    years: row.years,
+    cutoff: row.cutoff.toISOString(),
+    startedAt: row.started_at.toISOString(),
+    finishedAt: row.finished_at?.toISOString() ?? null,
+    erased: row.erased,
+    erasureIds: row.erasure_ids,
+  };
+}
+
+/**
+ * Customers of the tenant whose last activity is before the cutoff, neither erased (by the
+ * customers service) nor with an erasure recorded here. `$1` tenant, `$2` cutoff.
+ */
+const DUE = `
+  FROM privacy.known_customers k
+  JOIN privacy.customer_activity a
+    ON a.tenant_id = k.tenant_id AND a.customer_id = k.customer_id
+ WHERE k.tenant_id = $1 AND k.status <> 'erased' AND a.last_activity_at < $2
+   AND NOT EXISTS (SELECT 1 FROM privacy.erasures e
+                    WHERE e.tenant_id = k.tenant_id AND e.customer_id = k.customer_id)`;
+
+const RUN_COLUMNS = 'id, years, cutoff, started_at, finished_at, erased, erasure_ids';
+
+/** Retention's tables in the privacy schema: settings, activity, runs. */
+@Injectable()
+export class RetentionRepository {
+  /**
+   * Records activities: the latest of each customer is kept, whatever order they arrive in.
+   * Sorted, so two batches take their keys in one order.
+   */
+  async recordActivity(manager: EntityManager, activities: Activity[]): Promise<void> {
+    const latest = new Map<string, Activity>();
+    for (const activity of activities) {
+      const key = `${activity.tenantId}:${activity.customerId}`;
+      const seen = latest.get(key);
+      if (!seen || Date.parse(seen.at) < Date.parse(activity.at)) latest.set(key, activity);
+    }
+    if (latest.size === 0) return;
+    const rows = [...latest.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => r);
+    await manager.query(
+      `INSERT INTO privacy.customer_activity AS c (tenant_id, customer_id, last_activity_at)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[])
+       ON CONFLICT (tenant_id, customer_id) DO UPDATE
+         SET last_activity_at = excluded.last_activity_at
+         WHERE c.last_activity_at < excluded.last_activity_at`,
+      [rows.map((r) => r.tenantId), rows.map((r) => r.customerId), rows.map((r) => r.at)],
+    );
+  }
+
+  /** Keeps a tenant's settings as announced; an older version than the stored one is ignored. */
+  async saveSettings(
+    manager: EntityManager,
+    tenantId: string,
+    retentionYears: number | null,
+    version: number,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO privacy.tenant_settings AS s (tenant_id, retention_years, version)
+       VALUES ($1, $2, $3)
+       ON CONFLICT (tenant_id) DO UPDATE
+         SET retention_years = excluded.retention_years, version = excluded.version
+         WHERE s.version < excluded.version`,
+      [tenantId, retentionYears, version],
+    );
+  }
+
+  /** The tenant's retention years; null when off or never announced (off is the default). */
+  async yearsOf(manager: EntityManager, tenantId: string): Promise<number | null> {
+    const rows = await manager.query<{ retention_years: number | null }[]>(
+      'SELECT retention_years FROM privacy.tenant_settings WHERE tenant_id = $1',
+      [tenantId],
+    );
+    return rows[0]?.retention_years ?? null;
+  }
+
+  /** The tenants with retention on. */
+  async tenantsOn(manager: EntityManager): Promise<{ tenantId: string; years: number }[]> {
+    const rows = await manager.query<{ tenant_id: string; retention_years: number }[]>(
+      `SELECT tenant_id, retention_years FROM privacy.tenant_settings
+        WHERE retention_years IS NOT NULL ORDER BY tenant_id`,
+    );
+    return rows.map((r) => ({ tenantId: r.tenant_id, years: r.retention_years }));
+  }
+
+  /** `now() - years`, by the database's clock, as every other due time in this schema. */
+  async cutoff(manager: EntityManager, years: number): Promise<Date> {
+    const [row] = await manager.query<{ cutoff: Date }[]>(
+      `SELECT date_trunc('milliseconds', now()) - make_interval(years => $1) AS cutoff`,
+      [years],
+    );
+    return row.cutoff;
+  }
+
+  async countDue(manager: EntityManager, tenantId: string, cutoff: Date): Promise<number> {
+    const [row] = await manager.query<{ total: number }[]>(`SELECT count(*)::int AS total ${DUE}`, [
+      tenantId,
+      cutoff,
+    ]);
+    return row.total;
+  }
+
+  /** A page of the due customers, by id, after the cursor's id. */
+  async pageDue(
+    manager: EntityManager,
+    tenantId: string,
+    cutoff: Date,
+    after: string | null,
+    limit: number,
+  ): Promise<RetentionCandidateView[]> {
+    return manager.query<RetentionCandidateView[]>(
+      `SELECT k.customer_id AS "customerId", k.customer_number AS "customerNumber" ${DUE}
+          AND ($3::uuid IS NULL OR k.customer_id > $3)
+        ORDER BY k.customer_id LIMIT $4`,
+      [tenantId, cutoff, after, limit],
+    );
+  }
+
+  /**
+   * Up to `limit` due customers, their rows locked for this transaction and skipped by another
+   * sweep's: instances running at once share the work.
+   */
+  async lockDue(
+    manager: EntityManager,
+    tenantId: string,
+    cutoff: Date,
+    limit: number,
+  ): Promise<string[]> {
+    const rows = await manager.query<{ customer_id: string }[]>(
+      `SELECT k.customer_id ${DUE} ORDER BY k.customer_id LIMIT $3 FOR UPDATE OF k SKIP LOCKED`,
+      [tenantId, cutoff, limit],
+    );
+    return rows.map((r) => r.customer_id);
+  }
+
+  async startRun(
+    manager: EntityManager,
+    run: { tenantId: string; id: string; years: number; cutoff: Date },
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO privacy.retention_runs (tenant_id, id, years, cutoff) VALUES ($1, $2, $3, $4)`,
+      [run.tenantId, run.id, run.years, run.cutoff],
+    );
+  }
+
+  /** Adds a batch's erasures to its run, in the batch's transaction: the summary never lies. */
+  async addToRun(
+    manager: EntityManager,
+    tenantId: string,
+    id: string,
+    erasureIds: string[],
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE privacy.retention_runs
+          SET erased = erased + cardinality($3::uuid[]), erasure_ids = erasure_ids || $3::uuid[]
+        WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id, erasureIds],
+    );
+  }
+
+  async finishRun(manager: EntityManager, tenantId: string, id: string): Promise<void> {
+    await manager.query(
+      `UPDATE privacy.retention_runs SET finished_at = date_trunc('milliseconds', now())
+        WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id],
+    );
+  }
+
+  /** The tenant's runs, newest first, after the cursor's id. */
+  async runs(
+    manager: EntityManager,
+    tenantId: string,
+    after: string | null,
+    limit: number,
+  ): Promise<RetentionRunRow[]> {
+    return manager.query<RetentionRunRow[]>(
+      `SELECT ${RUN_COLUMNS} FROM privacy.retention_runs
+        WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`,
+      [tenantId, after, limit],
+    );
+  }
+}
