@@ -11,6 +11,9 @@ import {
 } from '@kanta/messaging';
 import { jobsRootOptions } from '@kanta/platform';
 import type { PrivacyAppOptions } from './app-options';
+import { AccessLogRepository } from './audit/access-log.repository';
+import { AccessLog } from './audit/access-log.service';
+import { AccessRecords } from './audit/access-records.consumer';
 import { PRIVACY_SCHEMA, privacySchema } from './database/schema';
 import { DeletionDueProcessor } from './deletions/deletion-due.processor';
 import { DELETIONS_QUEUE, DeletionJobs } from './deletions/deletion-jobs';
@@ -78,6 +81,9 @@ export class AppModule {
         DueDeletions,
         DeletionDueProcessor,
         DeletionSweep,
+        AccessLogRepository,
+        AccessLog,
+        AccessRecords,
         ServiceHealthCheck,
       ],
     };

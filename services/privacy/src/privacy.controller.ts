@@ -1,6 +1,8 @@
 import { Controller } from '@nestjs/common';
 import {
   PRIVACY,
+  type AccessLogPage,
+  type AccessLogQuery,
   type ByIdQuery,
   type CallerContext,
   type CustomerRef,
@@ -12,6 +14,7 @@ import {
   type ErasureView,
 } from '@kanta/contracts';
 import { Handles, type WriteCommand } from '@kanta/platform';
+import { AccessLog } from './audit/access-log.service';
 import { DeletionRequests } from './deletions/deletion-requests.service';
 import { Erasures } from './erasures/erasures.service';
 
@@ -21,6 +24,7 @@ export class PrivacyController {
   constructor(
     private readonly erasures: Erasures,
     private readonly deletions: DeletionRequests,
+    private readonly accessLog: AccessLog,
   ) {}
 
   @Handles(PRIVACY.erase)
@@ -70,5 +74,10 @@ export class PrivacyController {
     data: ListDeletionRequestsQueryDto,
   ): Promise<DeletionRequestPage> {
     return this.deletions.list(caller, data);
+  }
+
+  @Handles(PRIVACY.listAccess)
+  listAccess(caller: CallerContext, data: AccessLogQuery): Promise<AccessLogPage> {
+    return this.accessLog.list(caller, data);
   }
 }

@@ -2,3 +2,4 @@ export * from './erasure.dto';
 export * from './events';
 export * from './rpc';
 export * from './deletion.dto';
+export * from './audit.dto';

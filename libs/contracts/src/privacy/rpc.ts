@@ -9,6 +9,7 @@ import {
   type DeletionRequestPage,
   type DeletionRequestView,
 } from './deletion.dto';
+import { AccessLogQuery, type AccessLogPage } from './audit.dto';
 import { EraseCustomerDto, type ErasureView } from './erasure.dto';
 
 /*
@@ -54,4 +55,6 @@ export const PRIVACY = {
     ListDeletionRequestsQueryDto,
     answers<DeletionRequestPage>(),
   ),
+  /** The access audit, newest first: the tenant's, or one customer's (`customerId`). */
+  listAccess: query('privacy.access.list', AccessLogQuery, answers<AccessLogPage>()),
 } as const;
