@@ -11,8 +11,9 @@ const ITEM_ID = /(?:^\{"items":\[|"version":\d+\},)\{"id":"([0-9a-fA-F-]{36})"/g
 
 /**
  * The ids of the customers a relayed page answered with, read from its JSON text without
- * parsing it: a tenth of what JSON.parse costs on a page of 25 (7 µs against 86 µs). A page the
- * pattern does not fit (another shape than the one above) is parsed instead.
+ * parsing it: a fifth of what JSON.parse costs (16 µs against 90 µs for a page of 25 cards,
+ * 20 kB; 58 µs against 330 µs for 100). A page the pattern does not fit (another shape than the
+ * one above) is parsed instead.
  */
 export function customerIdsOfPage(page: JsonText<CustomerPage>): string[] {
   const text = page.text;
