@@ -90,6 +90,26 @@ describe('access audit (whole system)', () => {
     expect(views.items.every((e) => e.action === 'view' && e.userId === workerId)).toBe(true);
   });
 
+  it('records the customers a list of duplicate pairs showed', async () => {
+    const first = await fi.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
+      firstName: 'Audit',
+      lastName: 'Kaksonen',
+      phone: '040 000 3099',
+    });
+    const second = await fi.admin.expect<CustomerView>(
+      201,
+      'POST',
+      '/api/v1/customers?allowDuplicate=true',
+      { firstName: 'Toinen', lastName: 'Kaksonen', phone: '+358400003099' },
+    );
+    await fi.admin.expect(200, 'GET', '/api/v1/customers/duplicates');
+    const log = await eventually(async () => {
+      const found = await accessLog(fi.admin, first.id, '?action=search');
+      return found.items.length > 0 ? found : undefined;
+    }, 15_000);
+    expect(log.items[0].customerIds).toEqual(expect.arrayContaining([first.id, second.id]));
+  });
+
   it('records an edit and an erasure, and pages the log with the cursor', async () => {
     const c = await customer('Muokattava');
     await fi.admin.expect(
