@@ -27,14 +27,17 @@ import {
   type PartnerEventRefusedV1,
 } from './consents';
 import {
+  ACCESS_RECORDED_V1,
   DELETION_CANCELLED_V1,
   DELETION_REQUESTED_V1,
   ERASURE_COMPLETED_V1,
   ERASURE_REQUESTED_V1,
+  accessRecordedV1Schema,
   deletionCancelledV1Schema,
   deletionRequestedV1Schema,
   erasureCompletedV1Schema,
   erasureRequestedV1Schema,
+  type AccessRecordedV1,
   type DeletionCancelledV1,
   type DeletionRequestedV1,
   type ErasureCompletedV1,
@@ -121,6 +124,7 @@ export interface EventPayloads {
   [ERASURE_COMPLETED_V1]: ErasureCompletedV1;
   [DELETION_REQUESTED_V1]: DeletionRequestedV1;
   [DELETION_CANCELLED_V1]: DeletionCancelledV1;
+  [ACCESS_RECORDED_V1]: AccessRecordedV1;
 }
 export type EventType = keyof EventPayloads;
 
@@ -154,6 +158,7 @@ export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
   [ERASURE_COMPLETED_V1]: erasureCompletedV1Schema,
   [DELETION_REQUESTED_V1]: deletionRequestedV1Schema,
   [DELETION_CANCELLED_V1]: deletionCancelledV1Schema,
+  [ACCESS_RECORDED_V1]: accessRecordedV1Schema,
 };
 
 /** Rules beyond a payload's schema (sums, dates relative to now), checked right after it. */

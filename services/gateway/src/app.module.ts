@@ -7,6 +7,8 @@ import { createServiceDataSource } from '@kanta/database';
 import { MessagingModule } from '@kanta/messaging';
 import { createLogger } from '@kanta/platform';
 import { AccessTokens } from './auth/access-tokens';
+import { AccessRecorder } from './audit/access-recorder';
+import { AuditController } from './audit/audit.controller';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
@@ -86,7 +88,9 @@ export class AppModule {
           keepUnroutable: true,
           // A partner's booking carries the person's contact details and nothing that names the
           // customer: once the services have it, the gateway keeps no copy an erasure could miss.
-          relay: { forgetPublished: ['partner.'] },
+          // Access records are ids only, but a copy of the audit in the gateway is of no use once
+          // the privacy service has it; nor are a few rows a second worth keeping for days.
+          relay: { forgetPublished: ['partner.', 'gateway.access.'] },
         }),
         JwtModule.register({
           // A KeyObject, not the string: given a string, jsonwebtoken first tries to parse it as
@@ -107,6 +111,7 @@ export class AppModule {
         PrivacyController,
         DeletionRequestsController,
         RetentionController,
+        AuditController,
         CustomerGroupsController,
         CustomerSourcesController,
         ConsentsController,
@@ -143,6 +148,7 @@ export class AppModule {
         PartnerEvents,
         DeadLettersGateway,
         GatewayErasure,
+        AccessRecorder,
         HealthService,
       ],
     };

@@ -53,6 +53,12 @@ export interface GatewayConfig {
    */
   trustProxy: boolean | number | string;
   bootstrapSuperadmin: { email: string; password: string } | null;
+  /**
+   * The access audit (src/audit): whether reads, searches and edits of customers are recorded
+   * (AUDIT_ACCESS, on by default; off only to measure what it costs), and how often and at what
+   * size the buffered records are flushed into the outbox.
+   */
+  accessAudit: { enabled: boolean; flushIntervalMs: number; maxBatch: number };
 }
 
 /** '' or unset: trust no proxy; a number: that many hops; else Express's list (loopback, CIDRs). */
@@ -167,6 +173,14 @@ export const readGatewayEnv: EnvReader<GatewayConfig> = (env, problems) => {
       bootstrapEmail && bootstrapPassword
         ? { email: bootstrapEmail.trim().toLowerCase(), password: bootstrapPassword }
         : null,
+    accessAudit: {
+      enabled: stringFromEnv(env, problems, 'AUDIT_ACCESS', 'on', /^(on|off)$/) === 'on',
+      flushIntervalMs: intFromEnv(env, problems, 'AUDIT_FLUSH_INTERVAL_MS', 200, {
+        min: 10,
+        max: 10_000,
+      }),
+      maxBatch: intFromEnv(env, problems, 'AUDIT_FLUSH_MAX_ENTRIES', 500, { min: 1, max: 5000 }),
+    },
   };
 };
 

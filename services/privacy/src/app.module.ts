@@ -11,6 +11,9 @@ import {
 } from '@kanta/messaging';
 import { jobsRootOptions } from '@kanta/platform';
 import type { PrivacyAppOptions } from './app-options';
+import { AccessLogRepository } from './audit/access-log.repository';
+import { AccessLog } from './audit/access-log.service';
+import { AccessRecords } from './audit/access-records.consumer';
 import { PRIVACY_SCHEMA, privacySchema } from './database/schema';
 import { DeletionDueProcessor } from './deletions/deletion-due.processor';
 import { DELETIONS_QUEUE, DeletionJobs } from './deletions/deletion-jobs';
@@ -93,6 +96,9 @@ export class AppModule {
         Retention,
         DueRetention,
         RetentionSweep,
+        AccessLogRepository,
+        AccessLog,
+        AccessRecords,
         ServiceHealthCheck,
       ],
     };

@@ -1,6 +1,8 @@
 import { Controller } from '@nestjs/common';
 import {
   PRIVACY,
+  type AccessLogPage,
+  type AccessLogQuery,
   type ByIdQuery,
   type CallerContext,
   type CustomerRef,
@@ -16,6 +18,7 @@ import {
   type RetentionRunPage,
 } from '@kanta/contracts';
 import { Handles, type WriteCommand } from '@kanta/platform';
+import { AccessLog } from './audit/access-log.service';
 import { DeletionRequests } from './deletions/deletion-requests.service';
 import { Erasures } from './erasures/erasures.service';
 import { Retention } from './retention/retention.service';
@@ -27,6 +30,7 @@ export class PrivacyController {
     private readonly erasures: Erasures,
     private readonly deletions: DeletionRequests,
     private readonly retention: Retention,
+    private readonly accessLog: AccessLog,
   ) {}
 
   @Handles(PRIVACY.erase)
@@ -89,5 +93,10 @@ export class PrivacyController {
   @Handles(PRIVACY.retentionRuns)
   retentionRuns(caller: CallerContext, data: PageQueryDto): Promise<RetentionRunPage> {
     return this.retention.runs(caller, data);
+  }
+
+  @Handles(PRIVACY.listAccess)
+  listAccess(caller: CallerContext, data: AccessLogQuery): Promise<AccessLogPage> {
+    return this.accessLog.list(caller, data);
   }
 }

@@ -1,3 +1,5 @@
+import { ROLES, type Role } from '../context';
+import { ACCESS_ACTIONS, ACCESS_ENTRY_MAX_CUSTOMERS, type AccessAction } from './audit.dto';
 import { ERASURE_PARTICIPANTS, type ErasureParticipant } from './erasure.dto';
 
 /*
@@ -8,6 +10,26 @@ export const ERASURE_REQUESTED_V1 = 'privacy.erasure.requested.v1';
 export const ERASURE_COMPLETED_V1 = 'privacy.erasure.completed.v1';
 export const DELETION_REQUESTED_V1 = 'privacy.deletion.requested.v1';
 export const DELETION_CANCELLED_V1 = 'privacy.deletion.cancelled.v1';
+/** The gateway's access records, a batch of one tenant's: the privacy service keeps them. */
+export const ACCESS_RECORDED_V1 = 'gateway.access.recorded.v1';
+
+/** One access: ids, a code and times, never a value of the person. */
+export interface AccessEntryV1 {
+  /** UUIDv7 made when the access was recorded: entries sort by it, a redelivery inserts none. */
+  id: string;
+  at: string;
+  action: AccessAction;
+  userId: string;
+  role: Role;
+  stationId: string | null;
+  customerIds: string[];
+  correlationId: string | null;
+}
+
+/** Accesses the gateway recorded in one flush (of one tenant, the envelope's). */
+export interface AccessRecordedV1 {
+  entries: AccessEntryV1[];
+}
 
 /** A deletion request recorded: the customer card shows it until it is done or cancelled. */
 export interface DeletionRequestedV1 {
@@ -91,5 +113,38 @@ export const deletionCancelledV1Schema = {
     requestId: uuid,
     customerId: uuid,
     cancelledAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const accessRecordedV1Schema = {
+  $id: ACCESS_RECORDED_V1,
+  type: 'object',
+  additionalProperties: true,
+  required: ['entries'],
+  properties: {
+    entries: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: true,
+        required: ['id', 'at', 'action', 'userId', 'role', 'stationId', 'customerIds'],
+        properties: {
+          id: uuid,
+          at: { type: 'string', format: 'date-time' },
+          action: { type: 'string', enum: [...ACCESS_ACTIONS] },
+          userId: uuid,
+          role: { type: 'string', enum: [...ROLES] },
+          stationId: { anyOf: [uuid, { type: 'null' }] },
+          customerIds: {
+            type: 'array',
+            minItems: 1,
+            maxItems: ACCESS_ENTRY_MAX_CUSTOMERS,
+            items: uuid,
+          },
+          correlationId: { type: ['string', 'null'], maxLength: 200 },
+        },
+      },
+    },
   },
 } as const;

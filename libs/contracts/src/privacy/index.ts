@@ -3,3 +3,4 @@ export * from './events';
 export * from './rpc';
 export * from './deletion.dto';
 export * from './retention.dto';
+export * from './audit.dto';

@@ -9,6 +9,7 @@ import {
   type DeletionRequestPage,
   type DeletionRequestView,
 } from './deletion.dto';
+import { AccessLogQuery, type AccessLogPage } from './audit.dto';
 import { EraseCustomerDto, type ErasureView } from './erasure.dto';
 import {
   RetentionPreviewQueryDto,
@@ -68,4 +69,6 @@ export const PRIVACY = {
   ),
   /** The retention sweep's runs for the tenant, newest first. */
   retentionRuns: query('privacy.retention.runs', PageQueryDto, answers<RetentionRunPage>()),
+  /** The access audit, newest first: the tenant's, or one customer's (`customerId`). */
+  listAccess: query('privacy.access.list', AccessLogQuery, answers<AccessLogPage>()),
 } as const;

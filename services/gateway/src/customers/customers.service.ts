@@ -9,6 +9,8 @@ import {
   type UpdateCustomerDto,
 } from '@kanta/contracts';
 import { ProblemError, type JsonText } from '@kanta/platform';
+import { AccessRecorder } from '../audit/access-recorder';
+import { customerIdsOfPage } from '../audit/customer-ids';
 import type { Caller } from '../auth/auth.decorators';
 import { Rpc } from '../core/rpc';
 import { ConsentsService } from '../consents/consents.service';
@@ -26,6 +28,7 @@ export class CustomersService {
     private readonly rpc: Rpc,
     private readonly tenantUsers: TenantUsers,
     private readonly consents: ConsentsService,
+    private readonly access: AccessRecorder,
   ) {}
 
   async create(
@@ -48,11 +51,15 @@ export class CustomersService {
 
   async search(caller: Caller, query: SearchCustomersQueryDto): Promise<JsonText<CustomerPage>> {
     this.checkStations(caller, query.stationIds);
-    return this.rpc.relay(CUSTOMERS.search, caller, { ...query });
+    const page = await this.rpc.relay(CUSTOMERS.search, caller, { ...query });
+    this.access.record(caller.context, 'search', customerIdsOfPage(page));
+    return page;
   }
 
   async get(caller: Caller, id: string): Promise<HttpResult<CustomerView>> {
-    return HttpResult.versioned(await this.rpc.call(CUSTOMERS.get, caller, { id }));
+    const customer = await this.rpc.call(CUSTOMERS.get, caller, { id });
+    this.access.record(caller.context, 'view', [customer.id]);
+    return HttpResult.versioned(customer);
   }
 
   async update(
@@ -64,9 +71,9 @@ export class CustomersService {
     const expectedVersion = versionFromIfMatch(ifMatch);
     this.checkStations(caller, patch.stationIds);
     await this.checkRegularOf(caller, patch.regularOfUserId);
-    return HttpResult.versioned(
-      await this.rpc.call(CUSTOMERS.update, caller, { id, expectedVersion, patch }),
-    );
+    const customer = await this.rpc.call(CUSTOMERS.update, caller, { id, expectedVersion, patch });
+    this.access.record(caller.context, 'edit', [customer.id]);
+    return HttpResult.versioned(customer);
   }
 
   async setGroupMembership(
@@ -75,13 +82,13 @@ export class CustomersService {
     groupId: string,
     member: boolean,
   ): Promise<HttpResult<CustomerView>> {
-    return HttpResult.versioned(
-      await this.rpc.call(CUSTOMERS.setGroupMembership, caller, {
-        customerId,
-        groupId,
-        member,
-      }),
-    );
+    const customer = await this.rpc.call(CUSTOMERS.setGroupMembership, caller, {
+      customerId,
+      groupId,
+      member,
+    });
+    this.access.record(caller.context, 'edit', [customer.id]);
+    return HttpResult.versioned(customer);
   }
 
   getFieldRules(caller: Caller): Promise<FieldRulesDto> {

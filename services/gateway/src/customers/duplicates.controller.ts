@@ -14,6 +14,7 @@ import {
   DuplicateScanView,
   ListDuplicatesQueryDto,
 } from '@kanta/contracts';
+import { AccessRecorder } from '../audit/access-recorder';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { Rpc } from '../core/rpc';
 import { ApiProblems, CUSTOMER_ERASED } from '../http/api-problems';
@@ -29,7 +30,10 @@ import { IdempotencyKey } from '../http/idempotency-key';
 @TenantScoped()
 @Controller('customers/duplicates')
 export class DuplicatesController {
-  constructor(private readonly rpc: Rpc) {}
+  constructor(
+    private readonly rpc: Rpc,
+    private readonly access: AccessRecorder,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -41,11 +45,15 @@ export class DuplicatesController {
       'two customers are both at their stations. Pass nextCursor as cursor for the next page.',
   })
   @ApiOkResponse({ type: DuplicatePairPage })
-  list(
+  async list(
     @CurrentCaller() caller: Caller,
     @Query() query: ListDuplicatesQueryDto,
   ): Promise<DuplicatePairPage> {
-    return this.rpc.call(CUSTOMERS.listDuplicates, caller, query);
+    const page = await this.rpc.call(CUSTOMERS.listDuplicates, caller, query);
+    // A list that shows customers (numbers, names): recorded as a search would be.
+    const shown = new Set(page.items.flatMap((pair) => pair.customers.map((c) => c.id)));
+    this.access.record(caller.context, 'search', [...shown]);
+    return page;
   }
 
   @Post('dismiss')

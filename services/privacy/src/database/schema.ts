@@ -2,6 +2,7 @@ import type { ServiceDataSourceOptions } from '@kanta/database';
 import { Privacy1766500000000 } from './migrations/1766500000000-privacy';
 import { DeletionRequests1766500100000 } from './migrations/1766500100000-deletion-requests';
 import { Retention1766500500000 } from './migrations/1766500500000-retention';
+import { AccessLog1766710000000 } from './migrations/1766710000000-access-log';
 
 export const PRIVACY_SCHEMA = 'privacy';
 
@@ -9,5 +10,13 @@ export const PRIVACY_SCHEMA = 'privacy';
 export const privacySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
   schema: PRIVACY_SCHEMA,
   entities: [],
-  migrations: [Privacy1766500000000, DeletionRequests1766500100000, Retention1766500500000],
+  migrations: [
+    Privacy1766500000000,
+    DeletionRequests1766500100000,
+    Retention1766500500000,
+    AccessLog1766710000000,
+  ],
+  // The access audit: its trigger refuses changes too; without the privilege the service's own
+  // role cannot even try.
+  appendOnly: ['access_log'],
 };

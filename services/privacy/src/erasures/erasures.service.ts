@@ -7,10 +7,12 @@ import {
   type EraseCustomerCommand,
   type ErasureReason,
   type ErasureView,
+  type Role,
 } from '@kanta/contracts';
 import { uniqueViolation } from '@kanta/database';
 import { CommandLog, EventConsumer, KnownCustomers, Outbox } from '@kanta/messaging';
 import { RpcProblem, requireTenant, uuidv7, type WriteCommand } from '@kanta/platform';
+import { AccessLogRepository } from '../audit/access-log.repository';
 import { ErasuresRepository } from './erasures.repository';
 
 export const CUSTOMER_WAIT_MS = Symbol('CUSTOMER_WAIT_MS');
@@ -30,6 +32,7 @@ export class Erasures implements OnModuleInit {
     private readonly outbox: Outbox,
     private readonly events: EventConsumer,
     private readonly known: KnownCustomers,
+    private readonly accessLog: AccessLogRepository,
     @Inject(CUSTOMER_WAIT_MS) private readonly waitMs: number,
   ) {}
 
@@ -91,6 +94,7 @@ export class Erasures implements OnModuleInit {
           reason: data.erase.reason,
           requestedBy: context.userId,
           correlationId: context.correlationId,
+          actor: { role: context.role, stationId: context.currentStationId },
         });
         await this.commands.record(manager, command, { id: erasureId });
         return erasureId;
@@ -111,8 +115,9 @@ export class Erasures implements OnModuleInit {
 
   /**
    * Starts the erasure of a customer in the caller's transaction: the erasure with one pending
-   * confirmation per participant, its announcement, and the customer's pending deletion request
-   * (if any) done by it. The one way an erasure starts, whoever asks (an admin, a deletion
+   * confirmation per participant, its announcement, its entry in the access log (`actor`: the
+   * role and station of the user who asked; none when the system acts for them), and the
+   * customer's pending deletion request (if any) done by it. The one way an erasure starts, whoever asks (an admin, a deletion
    * request's due date, retention). A second erasure of the customer fails on the unique key
    * `erasures_customer_key`.
    */
@@ -124,14 +129,28 @@ export class Erasures implements OnModuleInit {
       reason: ErasureReason;
       requestedBy: string;
       correlationId: string | null;
+      actor?: { role: Role; stationId: string | null };
     },
   ): Promise<string> {
     const id = uuidv7();
+    const { actor, ...record } = erasure;
     const requestedAt = await this.repository.insert(manager, {
-      ...erasure,
+      ...record,
       id,
       participants: ERASURE_PARTICIPANTS,
     });
+    await this.accessLog.insert(manager, erasure.tenantId, [
+      {
+        id: uuidv7(),
+        at: requestedAt,
+        action: 'erase',
+        userId: erasure.requestedBy,
+        role: actor?.role ?? null,
+        stationId: actor?.stationId ?? null,
+        customerIds: [erasure.customerId],
+        correlationId: erasure.correlationId,
+      },
+    ]);
     await this.announce(
       manager,
       erasure.tenantId,

@@ -1,0 +1,51 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AccessLogPage, ListAccessLogQueryDto, PRIVACY } from '@kanta/contracts';
+import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
+import { Rpc } from '../core/rpc';
+import { ApiProblems } from '../http/api-problems';
+import { UuidParam } from '../http/uuid-param';
+
+const FILTERS =
+  'Newest first; userId, action (view, search, edit, erase, merge, export, handover), ' +
+  'from (inclusive) and to (exclusive) narrow it; pass nextCursor as cursor for the next page. ' +
+  'Ids, roles, times and request ids only: an entry holds no personal data. Accesses reach the ' +
+  'log within a second.';
+
+/** The access audit, kept by the privacy service: what the gateway recorded, for admins. */
+@ApiTags('privacy')
+@ApiBearerAuth()
+@ApiProblems(401, 503, 504)
+@TenantScoped()
+@Roles('admin')
+@Controller()
+export class AuditController {
+  constructor(private readonly rpc: Rpc) {}
+
+  @Get('audit')
+  @ApiOperation({
+    summary: "Who viewed, searched into, edited or erased your tenant's customers (admin)",
+    description: FILTERS,
+  })
+  @ApiOkResponse({ type: AccessLogPage })
+  list(
+    @CurrentCaller() caller: Caller,
+    @Query() query: ListAccessLogQueryDto,
+  ): Promise<AccessLogPage> {
+    return this.rpc.call(PRIVACY.listAccess, caller, { ...query });
+  }
+
+  @Get('customers/:id/access-log')
+  @ApiOperation({
+    summary: 'Who viewed, found, edited or erased this customer (admin)',
+    description: `${FILTERS} A customer nobody accessed, or not of your tenant, has none.`,
+  })
+  @ApiOkResponse({ type: AccessLogPage })
+  ofCustomer(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Customer') customerId: string,
+    @Query() query: ListAccessLogQueryDto,
+  ): Promise<AccessLogPage> {
+    return this.rpc.call(PRIVACY.listAccess, caller, { ...query, customerId });
+  }
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
+import {
+  ACCESS_RECORDED_V1,
+  type AccessRecordedV1,
+  type CallerContext,
+  type EventEnvelope,
+} from '@kanta/contracts';
+import { eventuallyPasses } from '@kanta/testing';
+import { AccessRecorder } from '../src/audit/access-recorder';
+import { bootGateway, type Harness } from './gateway-harness';
+
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/*
+ * The gateway's side of the access audit: records buffered without I/O, flushed into the outbox
+ * as one event per tenant when the batch is full or the interval has passed, and on shutdown.
+ */
+describe('the access recorder (real Postgres and RabbitMQ)', () => {
+  let h: Harness;
+  let recorder: AccessRecorder;
+  let broker: ChannelModel;
+  let channel: ConfirmChannel;
+  const heard: EventEnvelope<AccessRecordedV1>[] = [];
+
+  const caller = (tenantId: string): CallerContext => ({
+    tenant: { id: tenantId, country: 'FI', locale: 'fi', timeZone: 'Europe/Helsinki' },
+    userId: randomUUID(),
+    role: 'worker',
+    stationIds: [],
+    currentStationId: randomUUID(),
+    correlationId: `req-${randomUUID()}`,
+  });
+  const heardOf = (tenantId: string) => heard.filter((e) => e.tenantId === tenantId);
+
+  beforeAll(async () => {
+    // An interval no test waits for: a flush in these tests is a full batch or a shutdown.
+    h = await bootGateway('access', {
+      AUDIT_FLUSH_INTERVAL_MS: '10000',
+      AUDIT_FLUSH_MAX_ENTRIES: '3',
+    });
+    recorder = h.gateway.app.get(AccessRecorder);
+    broker = await connect(AMQP_URL);
+    channel = await broker.createConfirmChannel();
+    const { queue } = await channel.assertQueue('', { exclusive: true });
+    await channel.bindQueue(queue, h.config.eventsExchange, ACCESS_RECORDED_V1);
+    await channel.consume(queue, (message) => {
+      if (message) heard.push(JSON.parse(message.content.toString()) as never);
+    });
+  });
+
+  afterAll(async () => {
+    await broker?.close();
+    await h?.close();
+  });
+
+  it('flushes a full batch at once, one event per tenant with who, role, station and request', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const reader = caller(a);
+    const customers = [randomUUID(), randomUUID()];
+    recorder.record(reader, 'view', [customers[0]]);
+    recorder.record(reader, 'search', customers);
+    expect(heard).toHaveLength(0);
+    recorder.record(caller(b), 'edit', [randomUUID()]);
+
+    await eventuallyPasses(
+      () => {
+        expect(heardOf(a)).toHaveLength(1);
+        expect(heardOf(b)).toHaveLength(1);
+        return Promise.resolve();
+      },
+      { timeoutMs: 3000 },
+    );
+    const [event] = heardOf(a);
+    expect(event.type).toBe(ACCESS_RECORDED_V1);
+    expect(event.payload.entries).toEqual([
+      expect.objectContaining({ action: 'view', customerIds: [customers[0]] }),
+      {
+        id: expect.any(String) as unknown,
+        at: expect.any(String) as unknown,
+        action: 'search',
+        userId: reader.userId,
+        role: 'worker',
+        stationId: reader.currentStationId,
+        customerIds: customers,
+        correlationId: reader.correlationId,
+      },
+    ]);
+    // Published, and gone from the outbox: the privacy service keeps the audit, not the gateway.
+    await eventuallyPasses(async () =>
+      expect(
+        await h.db.query('SELECT 1 FROM gateway.outbox WHERE type = $1', [ACCESS_RECORDED_V1]),
+      ).toHaveLength(0),
+    );
+  });
+
+  it('records nothing for an answer that showed no customer', async () => {
+    const tenant = randomUUID();
+    recorder.record(caller(tenant), 'search', []);
+    await recorder.flush();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(heardOf(tenant)).toHaveLength(0);
+  });
+
+  it('writes what is buffered into the outbox when the gateway shuts down', async () => {
+    const tenant = randomUUID();
+    const customer = randomUUID();
+    recorder.record(caller(tenant), 'view', [customer]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(heardOf(tenant)).toHaveLength(0);
+
+    await h.gateway.app.close();
+    h.gateway.close = () => Promise.resolve();
+    // Published before the relay stopped, or in the outbox for the next start to publish.
+    const kept = await h.db.query<{ envelope: EventEnvelope<AccessRecordedV1> }>(
+      'SELECT envelope FROM gateway.outbox WHERE tenant_id = $1',
+      [tenant],
+    );
+    const entries = [...heardOf(tenant), ...kept.map((row) => row.envelope)].flatMap(
+      (event) => event.payload.entries,
+    );
+    expect(entries.map((entry) => entry.customerIds)).toEqual([[customer]]);
+  });
+});
