@@ -76,38 +76,50 @@ export class ErasureParticipant {
     });
   }
 
-  /** Deletes the dead letters and published outbox rows that name any of `ids`. */
-  async eraseMessages(
-    manager: EntityManager,
-    tenantId: string,
-    ids: string[],
-  ): Promise<ErasureCounts> {
-    const patterns = ids.map((id) => `%${id}%`);
-    const [, deadLetters] = await manager.query<[unknown, number]>(
-      `DELETE FROM "${this.schema}".dead_letters
+  /** Deletes the dead letters and published outbox rows that name any of `ids` (see below). */
+  eraseMessages(manager: EntityManager, tenantId: string, ids: string[]): Promise<ErasureCounts> {
+    return eraseMessagesNaming(manager, this.schema, tenantId, ids);
+  }
+}
+
+/**
+ * What the messaging tables of `schema` hold that names any of `ids` (a customer's id, the ids of
+ * the messages that carried its data): dead letters are deleted (the tenant's, and those kept
+ * without a tenant), published outbox rows too, and unpublished rows lose the reception consents
+ * they carry. ErasureParticipant runs it for every participant; the privacy service, which is
+ * not one, runs it on its own tables when an erasure begins.
+ */
+export async function eraseMessagesNaming(
+  manager: EntityManager,
+  schema: string,
+  tenantId: string,
+  ids: string[],
+): Promise<ErasureCounts> {
+  const patterns = ids.map((id) => `%${id}%`);
+  const [, deadLetters] = await manager.query<[unknown, number]>(
+    `DELETE FROM "${schema}".dead_letters
         WHERE (tenant_id = $1 OR tenant_id IS NULL)
           AND (event_id::text = ANY($2::text[])
                OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS i(id)
                            WHERE position(convert_to(i.id, 'UTF8') IN body) > 0))`,
-      [tenantId, ids],
-    );
-    const [, outbox] = await manager.query<[unknown, number]>(
-      `DELETE FROM "${this.schema}".outbox
+    [tenantId, ids],
+  );
+  const [, outbox] = await manager.query<[unknown, number]>(
+    `DELETE FROM "${schema}".outbox
         WHERE tenant_id = $1 AND published_at IS NOT NULL
           AND (event_id::text = ANY($2::text[]) OR envelope::text LIKE ANY($3::text[]))`,
-      [tenantId, ids, patterns],
-    );
-    const [, unpublished] = await manager.query<[unknown, number]>(
-      `UPDATE "${this.schema}".outbox
+    [tenantId, ids, patterns],
+  );
+  const [, unpublished] = await manager.query<[unknown, number]>(
+    `UPDATE "${schema}".outbox
           SET envelope = jsonb_set(envelope, '{payload}', (envelope -> 'payload') - 'consents')
         WHERE tenant_id = $1 AND published_at IS NULL AND envelope -> 'payload' ? 'consents'
           AND envelope::text LIKE ANY($2::text[])`,
-      [tenantId, patterns],
-    );
-    return {
-      deadLetters,
-      outbox,
-      ...(unpublished > 0 ? { unpublishedConsents: unpublished } : {}),
-    };
-  }
+    [tenantId, patterns],
+  );
+  return {
+    deadLetters,
+    outbox,
+    ...(unpublished > 0 ? { unpublishedConsents: unpublished } : {}),
+  };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   CUSTOMER_UPDATED_V1,
   ERASURE_COMPLETED_V1,
@@ -8,6 +9,7 @@ import {
   type EraseCustomerCommand,
   type ErasureParticipant,
 } from '@kanta/contracts';
+import { insertDeadLetter } from '@kanta/messaging';
 import { commandFor, eventuallyPasses, problemOf } from '@kanta/testing';
 import { Erasures } from '../src/erasures/erasures.service';
 import { startPrivacy, type PrivacyHarness } from './privacy-harness';
@@ -161,6 +163,33 @@ describe('privacy service: erasures (real Postgres and RabbitMQ)', () => {
         customerId,
       ]),
     ).toEqual([]);
+  });
+
+  it('deletes its own dead letters naming the customer when the erasure begins', async () => {
+    const { customerId, customerNumber } = await knownCustomer();
+    await insertDeadLetter(h.dataSource, 'privacy', {
+      tenantId: h.tenantId,
+      consumer: 'privacy',
+      reason: 'handler-failed',
+      eventId: randomUUID(),
+      eventType: 'vehicles.visit.recorded.v1',
+      routingKey: 'vehicles.visit.recorded.v1',
+      lastError: 'database down',
+      attempts: 5,
+      body: Buffer.from(JSON.stringify({ payload: { customerId, consents: { note: 'x' } } })),
+      properties: {},
+    });
+    const named = () =>
+      h.dataSource.query<unknown[]>(
+        "SELECT 1 FROM privacy.dead_letters WHERE position(convert_to($1, 'UTF8') IN body) > 0",
+        [customerId],
+      );
+    expect(await named()).toHaveLength(1);
+    await erase(admin, {
+      customerId,
+      erase: { reason: 'customer_request', confirmCustomerNumber: customerNumber },
+    });
+    expect(await named()).toEqual([]);
   });
 
   it("answers another tenant's customer and erasure as not found", async () => {

@@ -10,9 +10,16 @@ import {
   type Role,
 } from '@kanta/contracts';
 import { uniqueViolation } from '@kanta/database';
-import { CommandLog, EventConsumer, KnownCustomers, Outbox } from '@kanta/messaging';
+import {
+  CommandLog,
+  eraseMessagesNaming,
+  EventConsumer,
+  KnownCustomers,
+  Outbox,
+} from '@kanta/messaging';
 import { RpcProblem, requireTenant, uuidv7, type WriteCommand } from '@kanta/platform';
 import { AccessLogRepository } from '../audit/access-log.repository';
+import { PRIVACY_SCHEMA } from '../database/schema';
 import { ErasuresRepository } from './erasures.repository';
 
 export const CUSTOMER_WAIT_MS = Symbol('CUSTOMER_WAIT_MS');
@@ -159,6 +166,9 @@ export class Erasures implements OnModuleInit {
       erasure.customerId,
       requestedAt,
     );
+    // What this service's own messaging tables hold of the customer: a visit event it gave up on
+    // may carry the consents reception gave, evidence included.
+    await eraseMessagesNaming(manager, PRIVACY_SCHEMA, erasure.tenantId, [erasure.customerId]);
     await manager.query(
       `UPDATE privacy.deletion_requests SET status = 'done', erasure_id = $3
         WHERE tenant_id = $1 AND customer_id = $2 AND status = 'pending'`,
