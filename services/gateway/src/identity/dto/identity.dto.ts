@@ -59,6 +59,22 @@ function RetentionYears(): PropertyDecorator {
   );
 }
 
+/** A tenant's `deletionGraceDays` as a create and a change take it (0–365, optional). */
+function DeletionGraceDays(): PropertyDecorator {
+  const message = 'deletionGraceDays must be a whole number of days, 0 to 365';
+  return applyDecorators(
+    ApiPropertyOptional({
+      minimum: DELETION_GRACE_DAYS.min,
+      maximum: DELETION_GRACE_DAYS.max,
+      description: `Days between a customer's deletion request and its erasure; default ${DELETION_GRACE_DAYS.default}`,
+    }),
+    IsOptional(),
+    IsInt({ message }),
+    Min(DELETION_GRACE_DAYS.min, { message }),
+    Max(DELETION_GRACE_DAYS.max, { message }),
+  );
+}
+
 const COUNTRY_MESSAGE = 'country must be an ISO 3166-1 alpha-2 code of a real country, such as FI';
 
 export class PageQueryDto {
@@ -109,15 +125,7 @@ export class CreateTenantDto {
   @IsTimeZone()
   timeZone?: string;
 
-  @ApiPropertyOptional({
-    minimum: DELETION_GRACE_DAYS.min,
-    maximum: DELETION_GRACE_DAYS.max,
-    description: `Days between a customer's deletion request and its erasure; default ${DELETION_GRACE_DAYS.default}`,
-  })
-  @IsOptional()
-  @IsInt({ message: 'deletionGraceDays must be a whole number of days' })
-  @Min(DELETION_GRACE_DAYS.min, { message: 'deletionGraceDays must be 0 to 365' })
-  @Max(DELETION_GRACE_DAYS.max, { message: 'deletionGraceDays must be 0 to 365' })
+  @DeletionGraceDays()
   deletionGraceDays?: number;
 
   @RetentionYears()
@@ -149,15 +157,7 @@ export class UpdateTenantDto {
   @IsTimeZone()
   timeZone?: string;
 
-  @ApiPropertyOptional({
-    minimum: DELETION_GRACE_DAYS.min,
-    maximum: DELETION_GRACE_DAYS.max,
-    description: `Days between a customer's deletion request and its erasure; default ${DELETION_GRACE_DAYS.default}`,
-  })
-  @IsOptional()
-  @IsInt({ message: 'deletionGraceDays must be a whole number of days' })
-  @Min(DELETION_GRACE_DAYS.min, { message: 'deletionGraceDays must be 0 to 365' })
-  @Max(DELETION_GRACE_DAYS.max, { message: 'deletionGraceDays must be 0 to 365' })
+  @DeletionGraceDays()
   deletionGraceDays?: number;
 
   @RetentionYears()
