@@ -94,6 +94,35 @@ describe('the access recorder (real Postgres and RabbitMQ)', () => {
     );
   });
 
+  it('keeps the records while the database refuses them, without a write per request, and flushes them after', async () => {
+    const tenant = randomUUID();
+    const reader = caller(tenant);
+    const runtime = h.db.runtime('gateway').user;
+    await h.db.query(`REVOKE INSERT ON gateway.outbox FROM ${runtime}`);
+    const flush = jest.spyOn(recorder, 'flush');
+    try {
+      // The third fills a batch: one flush, which fails and keeps them.
+      for (let i = 0; i < 3; i++) recorder.record(reader, 'view', [randomUUID()]);
+      expect(flush).toHaveBeenCalledTimes(1);
+      await flush.mock.results[0].value;
+      // Requests after it record into the full buffer without trying the database each time.
+      for (let i = 0; i < 5; i++) recorder.record(reader, 'view', [randomUUID()]);
+      expect(flush).toHaveBeenCalledTimes(1);
+    } finally {
+      flush.mockRestore();
+      await h.db.query(`GRANT INSERT ON gateway.outbox TO ${runtime}`);
+    }
+    await recorder.flush();
+    await eventuallyPasses(
+      () => {
+        const entries = heardOf(tenant).flatMap((e) => e.payload.entries);
+        expect(entries).toHaveLength(8);
+        return Promise.resolve();
+      },
+      { timeoutMs: 3000 },
+    );
+  });
+
   it('records nothing for an answer that showed no customer', async () => {
     const tenant = randomUUID();
     recorder.record(caller(tenant), 'search', []);

@@ -72,6 +72,7 @@ export class AccessRecorder implements OnModuleInit, BeforeApplicationShutdown {
    */
   record(context: CallerContext, action: AccessAction, customerIds: readonly string[]): void {
     if (!this.enabled || customerIds.length === 0 || !context.tenant) return;
+    const before = this.buffer.length;
     const at = new Date().toISOString();
     for (let i = 0; i < customerIds.length; i += ACCESS_ENTRY_MAX_CUSTOMERS) {
       this.buffer.push({
@@ -88,7 +89,9 @@ export class AccessRecorder implements OnModuleInit, BeforeApplicationShutdown {
         },
       });
     }
-    if (this.buffer.length >= this.maxBatch) void this.flush();
+    // At once only when this record fills a batch: while the database is down the buffer stays
+    // full, and the timer alone tries again (not every request that records).
+    if (before < this.maxBatch && this.buffer.length >= this.maxBatch) void this.flush();
   }
 
   /** Writes what is buffered into the outbox; one flush at a time. */
