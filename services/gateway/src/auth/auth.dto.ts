@@ -58,6 +58,8 @@ class MeTenantView {
   @ApiProperty({ description: 'Default phone country' }) country: string;
   @ApiProperty({ description: 'IANA time zone dates are shown in', example: 'Europe/Helsinki' })
   timeZone: string;
+  @ApiProperty({ description: "Days between a customer's deletion request and its erasure" })
+  deletionGraceDays: number;
 }
 
 export class MeStationView {

@@ -10,6 +10,7 @@ export interface Identity {
     locale: Locale;
     country: string;
     timeZone: string;
+    deletionGraceDays: number;
   } | null;
   /** Stations the user works at (for an admin: every station of the tenant), ordered by name. */
   stationIds: string[];

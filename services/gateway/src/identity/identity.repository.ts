@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Locale, Role } from '@kanta/contracts';
+import { DELETION_GRACE_DAYS, type Locale, type Role } from '@kanta/contracts';
 import type { Identity } from '../auth/identity';
 
 interface IdentityRow {
@@ -15,6 +15,7 @@ interface IdentityRow {
   locale: Locale | null;
   country: string | null;
   time_zone: string | null;
+  deletion_grace_days: number | null;
   user_station_ids: string[];
   tenant_station_ids: string[];
 }
@@ -27,7 +28,7 @@ export class IdentityRepository {
   async findIdentity(userId: string): Promise<Identity | null> {
     const rows: IdentityRow[] = await this.dataSource.query(
       `SELECT u.id, u.email, u.role, u.active, u.token_version, u.tenant_id, t.slug, t.name, t.locale, t.country,
-              t.time_zone,
+              t.time_zone, t.deletion_grace_days,
               ARRAY(SELECT s.id::text FROM gateway.user_stations us
                       JOIN gateway.stations s ON s.tenant_id = us.tenant_id AND s.id = us.station_id
                      WHERE us.user_id = u.id ORDER BY s.name, s.id) AS user_station_ids,
@@ -57,6 +58,7 @@ export class IdentityRepository {
               locale: row.locale,
               country: row.country,
               timeZone: row.time_zone,
+              deletionGraceDays: row.deletion_grace_days ?? DELETION_GRACE_DAYS.default,
             }
           : null,
       stationIds: row.role === 'admin' ? row.tenant_station_ids : row.user_station_ids,

@@ -13,13 +13,11 @@ import {
   PRIVACY,
   RequestDeletionDto,
 } from '@kanta/contracts';
-import { ProblemError } from '@kanta/platform';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { Rpc } from '../core/rpc';
 import { ApiProblems } from '../http/api-problems';
 import { IdempotencyKey } from '../http/idempotency-key';
 import { UuidParam } from '../http/uuid-param';
-import { TenantsRepository } from '../identity/tenants.repository';
 
 /**
  * Deletion requests (Timma's "Poistopyyntö"): reception records the customer's request, the
@@ -33,10 +31,7 @@ import { TenantsRepository } from '../identity/tenants.repository';
 @TenantScoped()
 @Controller()
 export class DeletionRequestsController {
-  constructor(
-    private readonly rpc: Rpc,
-    private readonly tenants: TenantsRepository,
-  ) {}
+  constructor(private readonly rpc: Rpc) {}
 
   @Post('customers/:id/deletion-request')
   @Roles('admin', 'worker')
@@ -53,18 +48,16 @@ export class DeletionRequestsController {
     [409, 'deletion-requested: one is pending already; customer-erased: the customer is erased'],
   )
   @IdempotencyKey()
-  async request(
+  request(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') customerId: string,
     @Body() body: RequestDeletionDto,
   ): Promise<DeletionRequestView> {
-    const tenantId = caller.context.tenant?.id;
-    const tenant = tenantId ? await this.tenants.findById(tenantId) : null;
-    if (!tenant) throw ProblemError.notFound('Tenant');
     return this.rpc.call(PRIVACY.requestDeletion, caller, {
       customerId,
       request: body,
-      graceDays: tenant.deletionGraceDays,
+      // @TenantScoped: the caller has a tenant. Its settings come with the cached identity.
+      graceDays: caller.identity.tenant!.deletionGraceDays,
     });
   }
 
