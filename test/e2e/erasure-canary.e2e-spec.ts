@@ -12,7 +12,7 @@ import type {
   VisitView,
 } from '@kanta/contracts';
 import { LOCAL_SERVICES } from '@kanta/local';
-import { serviceQueueNames, eventTopologyNames } from '@kanta/messaging';
+import { systemBrokerNames } from '@kanta/messaging';
 import {
   eventually,
   scanDatabase,
@@ -69,14 +69,14 @@ describe('erasure leaves no trace of the person (canary, whole system)', () => {
 
   /** Every place the system writes, scanned for the needles; `extraQueues` as controls. */
   const traces = async (extraQueues: string[] = []): Promise<TraceHit[]> => {
-    const queues = [
-      ...extraQueues,
-      ...LOCAL_SERVICES.flatMap((s) => {
-        const { main, retry, dlq } = serviceQueueNames(s.name, `e2e.${run()}.`);
-        return [main, retry, dlq];
-      }),
-      eventTopologyNames(e2e.eventsExchange).unroutableQueue,
-    ];
+    // The run's events queues (the RPC queues hold requests only while they are answered).
+    const { queues: runQueues } = systemBrokerNames({
+      services: LOCAL_SERVICES.map((s) => s.name),
+      eventsExchange: e2e.eventsExchange,
+      eventsQueuePrefix: `e2e.${run()}.`,
+      rpcQueues: [],
+    });
+    const queues = [...extraQueues, ...runQueues];
     return [
       ...(await scanDatabase(e2e.database.settings, needles)),
       ...(await scanRedis(REDIS_URL, `e2e:${run()}:`, needles)),

@@ -21,7 +21,7 @@ import {
   type ErasureCompletedV1,
   type PartnerBookingCreatedV1,
 } from '@kanta/contracts';
-import { eventTopologyNames, serviceQueueNames } from '@kanta/messaging';
+import { deleteBrokerObjects, systemBrokerNames } from '@kanta/messaging';
 import {
   commandFor,
   createTestDatabase,
@@ -91,13 +91,16 @@ describe('consents service: erasure (real Postgres and RabbitMQ)', () => {
 
   afterAll(async () => {
     await app?.close();
-    const { main, retry, dlq } = serviceQueueNames('consents', queuePrefix);
-    for (const queue of [main, retry, dlq]) await channel.deleteQueue(queue).catch(() => undefined);
-    const names = eventTopologyNames(exchange);
-    await channel.deleteQueue(names.unroutableQueue).catch(() => undefined);
-    await channel.deleteExchange(names.eventsExchange).catch(() => undefined);
-    await channel.deleteExchange(names.unroutableExchange).catch(() => undefined);
     await broker?.close();
+    await deleteBrokerObjects(
+      AMQP_URL,
+      systemBrokerNames({
+        services: ['consents'],
+        eventsExchange: exchange,
+        eventsQueuePrefix: queuePrefix,
+        rpcQueues: [],
+      }),
+    );
     await db?.drop();
   });
 

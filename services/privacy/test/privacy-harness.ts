@@ -9,7 +9,7 @@ import {
   type EventPayloads,
   type EventType,
 } from '@kanta/contracts';
-import { eventTopologyNames, serviceQueueNames } from '@kanta/messaging';
+import { deleteBrokerObjects, systemBrokerNames } from '@kanta/messaging';
 import {
   createTestDatabase,
   deleteRedisKeys,
@@ -157,15 +157,16 @@ export async function startPrivacy(
     },
     async close() {
       await harness.app?.close();
-      const { main, retry, dlq } = serviceQueueNames('privacy', queuePrefix);
-      for (const queue of [main, retry, dlq]) {
-        await channel.deleteQueue(queue).catch(() => undefined);
-      }
-      const names = eventTopologyNames(exchange);
-      await channel.deleteQueue(names.unroutableQueue).catch(() => undefined);
-      await channel.deleteExchange(names.eventsExchange).catch(() => undefined);
-      await channel.deleteExchange(names.unroutableExchange).catch(() => undefined);
       await broker.close();
+      await deleteBrokerObjects(
+        AMQP_URL,
+        systemBrokerNames({
+          services: ['privacy'],
+          eventsExchange: exchange,
+          eventsQueuePrefix: queuePrefix,
+          rpcQueues: [],
+        }),
+      );
       await deleteRedisKeys(`${jobsPrefix}:`);
       await db.drop();
     },
