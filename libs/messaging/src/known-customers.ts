@@ -178,6 +178,37 @@ export class KnownCustomers {
     );
   }
 
+  /**
+   * Whether the customer is erased, read in the transaction of a change about them and holding
+   * their row (FOR SHARE) until it ends: an erasure, which marks the row first (`markErased`),
+   * then either waits for the change and erases it with the rest, or has committed and the
+   * change sees it. Read it before the change's other locks, the order the erasure takes them
+   * in. An unknown customer is not erased.
+   */
+  async isErased(manager: EntityManager, tenantId: string, customerId: string): Promise<boolean> {
+    const rows = await manager.query<{ status: string }[]>(
+      `SELECT status FROM "${this.schema}".known_customers
+        WHERE tenant_id = $1 AND customer_id = $2 FOR SHARE`,
+      [tenantId, customerId],
+    );
+    return rows[0]?.status === 'erased';
+  }
+
+  /**
+   * Marks the customer erased, known before or not, in an erasure's transaction and first in
+   * it: from then on `isErased` says so (after the commit; a change holding the row is waited
+   * for), and no event makes it active again or gives it an address.
+   */
+  async markErased(manager: EntityManager, tenantId: string, customerId: string): Promise<void> {
+    await manager.query(
+      `INSERT INTO "${this.schema}".known_customers (tenant_id, customer_id, status)
+       VALUES ($1, $2, 'erased')
+       ON CONFLICT (tenant_id, customer_id) DO UPDATE
+         SET status = 'erased', has_email = false, has_phone = false`,
+      [tenantId, customerId],
+    );
+  }
+
   /** The customer of the tenant, if known; an id that cannot be one is not looked up. */
   async find(db: Queryable, tenantId: string, customerId: string): Promise<KnownCustomer | null> {
     if (!isUuid(customerId)) return null;

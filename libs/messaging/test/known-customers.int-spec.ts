@@ -80,11 +80,10 @@ describe('KnownCustomers: the customers projection every service keeps', () => {
     const customerId = randomUUID();
     await apply([facts(customerId, 1, { hasEmail: true, hasPhone: true })]);
     // The service's own erasure marks it at once, without a version of the card.
-    await database.dataSource.query(
-      `UPDATE "${SCHEMA}".known_customers SET status = 'erased', has_email = false,
-         has_phone = false WHERE tenant_id = $1 AND customer_id = $2`,
-      [tenantId, customerId],
-    );
+    await database.dataSource.transaction((m) => known.markErased(m, tenantId, customerId));
+    expect(
+      await database.dataSource.transaction((m) => known.isErased(m, tenantId, customerId)),
+    ).toBe(true);
     // An edit made before the erasure, delivered after it, in a batch and alone.
     await apply([facts(customerId, 2, { status: 'active', hasEmail: true, hasPhone: true })]);
     await apply([facts(customerId, 3, { status: 'passive', hasEmail: true })]);
@@ -94,6 +93,13 @@ describe('KnownCustomers: the customers projection every service keeps', () => {
       hasEmail: false,
       hasPhone: false,
     });
+    // One never known is marked too, and an unknown one is not erased.
+    const unknown = randomUUID();
+    await database.dataSource.transaction((m) => known.markErased(m, tenantId, unknown));
+    expect(await read(unknown)).toMatchObject({ status: 'erased', version: 0 });
+    expect(
+      await database.dataSource.transaction((m) => known.isErased(m, tenantId, randomUUID())),
+    ).toBe(false);
   });
 
   it('takes a version at or below the stored one as changing nothing', async () => {

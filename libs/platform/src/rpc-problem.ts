@@ -62,3 +62,16 @@ export function isProblemDetails(value: unknown): value is ProblemDetails {
     typeof (value as ProblemDetails).type === 'string'
   );
 }
+
+/**
+ * A write about an erased customer (issue #14), wherever it is refused: the shell keeps no
+ * personal data and nothing new is recorded for it. A new customer is made instead.
+ */
+export function customerErased(): RpcProblem {
+  return RpcProblem.conflict(
+    'customer-erased',
+    'Customer erased',
+    'The customer was erased: its card keeps no personal data, nothing can be changed or added ' +
+      'for it. Create a new customer instead.',
+  );
+}

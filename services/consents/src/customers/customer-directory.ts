@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { CallerContext } from '@kanta/contracts';
 import { EventConsumer, KnownCustomers, type KnownCustomer } from '@kanta/messaging';
-import { RpcProblem, canSee } from '@kanta/platform';
+import { RpcProblem, canSee, customerErased } from '@kanta/platform';
 
 export const CUSTOMER_WAIT_MS = Symbol('CUSTOMER_WAIT_MS');
 
@@ -42,13 +42,8 @@ export class CustomerDirectory implements OnModuleInit {
    * their row until it ends: an erasure (which marks the row) then either waits for the change,
    * and erases it with the rest, or has committed, and the change sees it.
    */
-  async isErased(manager: EntityManager, tenantId: string, customerId: string): Promise<boolean> {
-    const rows = await manager.query<{ status: string }[]>(
-      `SELECT status FROM consents.known_customers
-        WHERE tenant_id = $1 AND customer_id = $2 FOR SHARE`,
-      [tenantId, customerId],
-    );
-    return rows[0]?.status === 'erased';
+  isErased(manager: EntityManager, tenantId: string, customerId: string): Promise<boolean> {
+    return this.known.isErased(manager, tenantId, customerId);
   }
 
   /** Refuses a change about an erased customer (409 `customer-erased`); see `isErased`. */
@@ -57,12 +52,6 @@ export class CustomerDirectory implements OnModuleInit {
     tenantId: string,
     customerId: string,
   ): Promise<void> {
-    if (await this.isErased(manager, tenantId, customerId)) {
-      throw RpcProblem.conflict(
-        'customer-erased',
-        'Conflict',
-        'The customer is erased: nothing more is recorded about them.',
-      );
-    }
+    if (await this.isErased(manager, tenantId, customerId)) throw customerErased();
   }
 }

@@ -1,7 +1,13 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CONTACT_RESOLVED_V1, isUuid } from '@kanta/contracts';
-import { ErasureParticipant, EventConsumer, Outbox, type ServiceErasure } from '@kanta/messaging';
+import {
+  ErasureParticipant,
+  EventConsumer,
+  KnownCustomers,
+  Outbox,
+  type ServiceErasure,
+} from '@kanta/messaging';
 import { CONSENTS_SCHEMA } from '../database/schema';
 
 /**
@@ -27,6 +33,7 @@ export class CustomerErasure implements OnModuleInit {
   constructor(
     private readonly events: EventConsumer,
     private readonly outbox: Outbox,
+    private readonly known: KnownCustomers,
   ) {}
 
   onModuleInit(): void {
@@ -44,13 +51,7 @@ export class CustomerErasure implements OnModuleInit {
   ): Promise<ServiceErasure> {
     // First, and holding the row to the commit: a change about the customer that checked it
     // before is waited for (its rows are then erased below), any later one is refused.
-    await manager.query(
-      `INSERT INTO consents.known_customers (tenant_id, customer_id, status)
-       VALUES ($1, $2, 'erased')
-       ON CONFLICT (tenant_id, customer_id) DO UPDATE
-         SET status = 'erased', has_email = false, has_phone = false`,
-      [tenantId, customerId],
-    );
+    await this.known.markErased(manager, tenantId, customerId);
     const [{ cleared }] = await manager.query<{ cleared: number }[]>(
       'SELECT consents.erase_ledger_evidence($1, $2) AS cleared',
       [tenantId, customerId],

@@ -153,13 +153,3 @@ export function customerNumberTaken(): RpcProblem {
     [{ field: 'customerNumber', reason: 'taken', message: 'customerNumber is already in use' }],
   );
 }
-
-/** A write on an erased customer's shell: nothing of it may change, nothing be added to it. */
-export function customerErased(): RpcProblem {
-  return RpcProblem.conflict(
-    'customer-erased',
-    'Customer erased',
-    'The customer was erased: its card keeps no personal data and cannot be changed, and ' +
-      'nothing can be added to it. Create a new customer instead.',
-  );
-}

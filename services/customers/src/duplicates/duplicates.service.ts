@@ -16,15 +16,15 @@ import {
 } from '@kanta/contracts';
 import { CommandLog } from '@kanta/messaging';
 import {
-  RpcProblem,
   canSee,
+  customerErased,
+  decodeKeysetCursor,
+  encodeKeysetCursor,
   requireTenant,
+  RpcProblem,
   visibleStations,
   type WriteCommand,
-  encodeKeysetCursor,
-  decodeKeysetCursor,
 } from '@kanta/platform';
-import { customerErased } from '../customers/card-rules';
 import type { CustomerWrite } from '../customers/customer-row';
 import { seesSensitiveData } from '../customers/customer-view';
 import { SensitiveData } from '../sensitive/sensitive-data';

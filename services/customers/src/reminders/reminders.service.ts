@@ -13,14 +13,14 @@ import type {
 } from '@kanta/contracts';
 import { CommandLog } from '@kanta/messaging';
 import {
-  RpcProblem,
   canSee,
+  customerErased,
   requireTenant,
+  RpcProblem,
   uuidv7,
   visibleStations,
   type WriteCommand,
 } from '@kanta/platform';
-import { customerErased } from '../customers/card-rules';
 import { CustomersRepository } from '../customers/customers.repository';
 import { parseDateTime } from './local-time';
 import { ReminderJobs } from './reminder-jobs';

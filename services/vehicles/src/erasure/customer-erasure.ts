@@ -4,6 +4,7 @@ import { VEHICLE_UNLINKED_V1, isUuid } from '@kanta/contracts';
 import {
   ErasureParticipant,
   EventConsumer,
+  KnownCustomers,
   Outbox,
   looseEnvelope,
   type ServiceErasure,
@@ -36,6 +37,7 @@ export class CustomerErasure implements OnModuleInit {
     private readonly events: EventConsumer,
     private readonly outbox: Outbox,
     private readonly vehicles: VehiclesRepository,
+    private readonly known: KnownCustomers,
   ) {}
 
   onModuleInit(): void {
@@ -51,7 +53,8 @@ export class CustomerErasure implements OnModuleInit {
   ): Promise<ServiceErasure> {
     // The customer's row first, then vehicles, visits, sales: the order every staff write takes
     // them in, so that the one waits for the other and neither waits in a circle.
-    await markErased(manager, tenantId, customerId);
+    // First: writes holding the customer's row are waited for, later ones see the mark.
+    await this.known.markErased(manager, tenantId, customerId);
     const vehicleLinks = await this.unlinkVehicles(manager, tenantId, customerId);
     const visits = await clearVisits(manager, tenantId, customerId);
     const sales = await clearSales(manager, tenantId, customerId);
@@ -101,25 +104,6 @@ export class CustomerErasure implements OnModuleInit {
     );
     return removed.length;
   }
-}
-
-/**
- * Known as erased from now on, whatever the order of this request and the customers service's
- * event; its event (a newer version, status erased) then changes nothing that matters. Held to
- * the commit (the row update's lock): a write that reads the row FOR SHARE after this waits for
- * the erasure and sees the mark; one that read it before is waited for here.
- */
-async function markErased(
-  manager: EntityManager,
-  tenantId: string,
-  customerId: string,
-): Promise<void> {
-  await manager.query(
-    `INSERT INTO vehicles.known_customers (tenant_id, customer_id, status)
-     VALUES ($1, $2, 'erased')
-     ON CONFLICT (tenant_id, customer_id) DO UPDATE SET status = 'erased'`,
-    [tenantId, customerId],
-  );
 }
 
 /** The text of the customer's visits: answers how many had some. */

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { isUuid, type CallerContext } from '@kanta/contracts';
 import { EventConsumer, KnownCustomers, type KnownCustomer } from '@kanta/messaging';
-import { RpcProblem } from '@kanta/platform';
+import { RpcProblem, customerErased } from '@kanta/platform';
 import { VEHICLES_OPTIONS, type VehiclesAppOptions } from '../app-options';
 import { notFound, seesAnyStation } from '../caller-access';
 
@@ -74,13 +74,8 @@ export class CustomerAccess implements OnModuleInit {
    * of the write, the order the eraser takes them in (customer, vehicles, visits, sales), so
    * neither waits for the other in a circle. An unknown customer is not erased.
    */
-  async isErased(manager: EntityManager, tenantId: string, id: string): Promise<boolean> {
-    const rows = await manager.query<{ status: string }[]>(
-      `SELECT status FROM vehicles.known_customers
-        WHERE tenant_id = $1 AND customer_id = $2 FOR SHARE`,
-      [tenantId, id],
-    );
-    return rows[0]?.status === 'erased';
+  isErased(manager: EntityManager, tenantId: string, id: string): Promise<boolean> {
+    return this.known.isErased(manager, tenantId, id);
   }
 
   /**
@@ -90,13 +85,4 @@ export class CustomerAccess implements OnModuleInit {
   async refuseErased(manager: EntityManager, tenantId: string, id: string): Promise<void> {
     if (await this.isErased(manager, tenantId, id)) throw customerErased();
   }
-}
-
-/** A write naming an erased customer: its records keep their history, and nothing new. */
-export function customerErased(): RpcProblem {
-  return RpcProblem.conflict(
-    'customer-erased',
-    'Conflict',
-    'The customer is erased: nothing new can be recorded for them.',
-  );
 }

@@ -16,7 +16,13 @@ import {
   isUuid,
 } from '@kanta/contracts';
 import { CommandLog, Outbox } from '@kanta/messaging';
-import { RpcProblem, idempotencyKeyReused, uuidv7, type WriteCommand } from '@kanta/platform';
+import {
+  customerErased,
+  idempotencyKeyReused,
+  RpcProblem,
+  uuidv7,
+  type WriteCommand,
+} from '@kanta/platform';
 import {
   invalidTransition,
   notFound,
@@ -28,7 +34,7 @@ import {
   visibleStations,
 } from '../caller-access';
 import { timeKeysetPage, transactionWithConflicts } from '../cursor';
-import { CustomerAccess, customerErased } from '../known-customers/customer-access';
+import { CustomerAccess } from '../known-customers/customer-access';
 import { VehiclesRepository, type VehicleRow } from '../vehicles/vehicles.repository';
 import { correlationOf } from '../vehicles/vehicle-view';
 import { toVisitView, visitEvent } from './visit-view';

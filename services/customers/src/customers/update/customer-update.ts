@@ -4,14 +4,15 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CallerContext, CustomerView, UpdateCustomerDto } from '@kanta/contracts';
 import { CommandLog, Outbox } from '@kanta/messaging';
-import { RpcProblem, canSee, requireTenant, type WriteCommand } from '@kanta/platform';
-import { DuplicatesService, KEY_FIELDS } from '../../duplicates/duplicates.service';
 import {
-  CustomerCardRules,
+  canSee,
   customerErased,
-  customerNotFound,
-  customerNumberTaken,
-} from '../card-rules';
+  requireTenant,
+  RpcProblem,
+  type WriteCommand,
+} from '@kanta/platform';
+import { DuplicatesService, KEY_FIELDS } from '../../duplicates/duplicates.service';
+import { CustomerCardRules, customerNotFound, customerNumberTaken } from '../card-rules';
 import { CustomerCards } from '../customer-cards';
 import { customerUpdatedEvent } from '../customer-events';
 import { seesSensitiveData, toCustomerView } from '../customer-view';
