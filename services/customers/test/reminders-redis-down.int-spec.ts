@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import { ERASURE_REQUESTED_V1, type EventEnvelope } from '@kanta/contracts';
-import { reminderJobId, ReminderJobs, SKIP_AFTER_FAILURE_MS } from '../src/reminders/reminder-jobs';
+import { SKIP_AFTER_FAILURE_MS } from '@kanta/platform';
+import { reminderJobId, ReminderJobs } from '../src/reminders/reminder-jobs';
 import { RedisGate } from './redis-gate';
 import { assigneeOf, dueEvents, inMs, sleep, storedReminder, waitFor } from './reminder-support';
 import {

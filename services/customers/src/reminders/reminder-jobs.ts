@@ -1,5 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
+import { JobTrigger } from '@kanta/platform';
 import type { JobType, JobsOptions, Queue } from 'bullmq';
 import type { ReminderRow } from './reminder-row';
 
@@ -22,12 +23,6 @@ export interface ReminderDueJob {
 export function reminderJobId(reminderId: string, dueAt: Date): string {
   return `${reminderId}@${dueAt.getTime()}`;
 }
-
-/** How long a request waits for Redis before it answers anyway (the sweep covers the job). */
-const ENQUEUE_TIMEOUT_MS = 500;
-/** After Redis failed to take a job, requests this soon after do not wait for it at all. */
-export const SKIP_AFTER_FAILURE_MS = 5_000;
-const ERROR_LOG_INTERVAL_MS = 60_000;
 
 /** How long an erasure waits for Redis to remove a customer's reminder jobs. */
 const REMOVE_TIMEOUT_MS = 3_000;
@@ -58,52 +53,22 @@ const JOB_OPTIONS: JobsOptions = {
  */
 @Injectable()
 export class ReminderJobs {
-  private readonly logger = new Logger('ReminderJobs');
-  private lastErrorLog = 0;
-  private skipUntil = 0;
+  /** The timeout, the skip after a failure and the logging shared with every row's job. */
+  private readonly trigger: JobTrigger<ReminderDueJob>;
 
   constructor(@InjectQueue(REMINDERS_QUEUE) readonly queue: Queue<ReminderDueJob>) {
-    // Without a listener an 'error' event (Redis unreachable) would crash the process.
-    queue.on('error', (error: Error) => this.logRedisError(error));
+    this.trigger = new JobTrigger(queue, REMINDER_DUE_JOB, new Logger('ReminderJobs'), JOB_OPTIONS);
   }
 
+  /** The reminder's due job; the reminder id only in a log line (the comment may be personal). */
   async schedule(row: ReminderRow): Promise<void> {
     if (row.status !== 'scheduled') return;
-    if (Date.now() < this.skipUntil) {
-      this.logger.debug(
-        `reminder ${row.id} has no job (Redis failed just now); the sweep covers it`,
-      );
-      return;
-    }
-    const data: ReminderDueJob = {
-      tenantId: row.tenant_id,
-      reminderId: row.id,
-      dueAt: row.due_at.toISOString(),
-    };
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        this.queue.add(REMINDER_DUE_JOB, data, {
-          ...JOB_OPTIONS,
-          jobId: reminderJobId(row.id, row.due_at),
-          delay: Math.max(0, row.due_at.getTime() - Date.now()),
-        }),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`Redis did not take the job in ${ENQUEUE_TIMEOUT_MS} ms`)),
-            ENQUEUE_TIMEOUT_MS,
-          );
-        }),
-      ]);
-    } catch (error) {
-      this.skipUntil = Date.now() + SKIP_AFTER_FAILURE_MS;
-      // The reminder id only: the comment may be personal data.
-      this.logger.warn(
-        `reminder ${row.id} has no job (${(error as Error).message}); the sweep will make it due`,
-      );
-    } finally {
-      clearTimeout(timer);
-    }
+    await this.trigger.schedule(
+      `reminder ${row.id}`,
+      reminderJobId(row.id, row.due_at),
+      { tenantId: row.tenant_id, reminderId: row.id, dueAt: row.due_at.toISOString() },
+      row.due_at,
+    );
   }
 
   /**
@@ -126,10 +91,7 @@ export class ReminderJobs {
   }
 
   logRedisError(error: Error): void {
-    const now = Date.now();
-    if (now - this.lastErrorLog < ERROR_LOG_INTERVAL_MS) return;
-    this.lastErrorLog = now;
-    this.logger.warn(`Redis for reminder jobs: ${error.message}`);
+    this.trigger.logRedisError(error);
   }
 }
 
