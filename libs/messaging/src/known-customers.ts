@@ -27,6 +27,8 @@ export interface KnownCustomer {
   hasEmail: boolean;
   hasPhone: boolean;
   version: number;
+  /** Kept by a service that keeps numbers (`customerNumbers`), else absent. */
+  customerNumber?: string | null;
 }
 
 /** Anything that runs SQL: the service's DataSource, or a transaction's manager. */
@@ -215,6 +217,7 @@ export class KnownCustomers {
     const rows = await db.query<KnownCustomer[]>(
       `SELECT customer_id AS "customerId", station_ids AS "stationIds", status,
               has_email AS "hasEmail", has_phone AS "hasPhone", version
+              ${this.options.customerNumbers ? ', customer_number AS "customerNumber"' : ''}
          FROM "${this.schema}".known_customers WHERE tenant_id = $1 AND customer_id = $2`,
       [tenantId, customerId],
     );

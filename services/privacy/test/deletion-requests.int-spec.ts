@@ -55,8 +55,10 @@ describe('privacy service: deletion requests (real Postgres, RabbitMQ and Redis)
       [type, customerId],
     );
   const erasuresOf = (customerId: string) =>
-    h.dataSource.query<{ id: string; reason: string; requested_by: string }[]>(
-      'SELECT id, reason, requested_by FROM privacy.erasures WHERE customer_id = $1',
+    h.dataSource.query<
+      { id: string; reason: string; requested_by: string; correlation_id: string | null }[]
+    >(
+      'SELECT id, reason, requested_by, correlation_id FROM privacy.erasures WHERE customer_id = $1',
       [customerId],
     );
   /** Makes a pending request due now, as if its grace period had passed. */
@@ -141,7 +143,12 @@ describe('privacy service: deletion requests (real Postgres, RabbitMQ and Redis)
     await eventuallyPasses(
       async () => {
         const [erasure] = await erasuresOf(customerId);
-        expect(erasure).toMatchObject({ reason: 'deletion_request', requested_by: h.admin.userId });
+        // The request's correlation id goes on with its erasure.
+        expect(erasure).toMatchObject({
+          reason: 'deletion_request',
+          requested_by: h.admin.userId,
+          correlation_id: h.admin.correlationId,
+        });
         const listed = await h.app
           .get(DeletionRequests)
           .list(h.admin, { status: 'done', limit: 100 });

@@ -14,10 +14,12 @@ export interface DeletionRow {
   cancelled_at: Date | null;
   cancelled_by: string | null;
   erasure_id: string | null;
+  /** The request that recorded it: its erasure, when due, carries it on. */
+  correlation_id: string | null;
 }
 
 const COLUMNS = `tenant_id, id, customer_id, channel, requested_by, requested_at, due_at, status,
-  cancelled_at, cancelled_by, erasure_id`;
+  cancelled_at, cancelled_by, erasure_id, correlation_id`;
 
 export function deletionView(row: DeletionRow): DeletionRequestView {
   return {

@@ -62,7 +62,7 @@ export class DueDeletions {
       customerId: row.customer_id,
       reason: 'deletion_request',
       requestedBy: row.requested_by,
-      correlationId: null,
+      correlationId: row.correlation_id,
     });
   }
 }

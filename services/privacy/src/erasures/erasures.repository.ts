@@ -20,6 +20,7 @@ export interface NewErasure {
 
 export interface ErasureState {
   customerId: string;
+  correlationId: string | null;
   requestedAt: string;
   completedAt: string | null;
 }
@@ -64,26 +65,18 @@ export class ErasuresRepository {
     return rows[0] ?? null;
   }
 
-  async customerNumber(
-    manager: EntityManager,
-    tenantId: string,
-    customerId: string,
-  ): Promise<string | null> {
-    const rows = await manager.query<{ customer_number: string | null }[]>(
-      `SELECT customer_number FROM privacy.known_customers
-        WHERE tenant_id = $1 AND customer_id = $2`,
-      [tenantId, customerId],
-    );
-    return rows[0]?.customer_number ?? null;
-  }
-
   /** The erasure, locked for this transaction: its confirmations change one at a time. */
   async lock(manager: EntityManager, tenantId: string, id: string): Promise<ErasureState | null> {
     if (!isUuid(id)) return null;
     const rows = await manager.query<
-      { customer_id: string; requested_at: Date; completed_at: Date | null }[]
+      {
+        customer_id: string;
+        correlation_id: string | null;
+        requested_at: Date;
+        completed_at: Date | null;
+      }[]
     >(
-      `SELECT customer_id, requested_at, completed_at FROM privacy.erasures
+      `SELECT customer_id, correlation_id, requested_at, completed_at FROM privacy.erasures
         WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
       [tenantId, id],
     );
@@ -91,22 +84,11 @@ export class ErasuresRepository {
     return row
       ? {
           customerId: row.customer_id,
+          correlationId: row.correlation_id,
           requestedAt: row.requested_at.toISOString(),
           completedAt: iso(row.completed_at),
         }
       : null;
-  }
-
-  async correlationOf(
-    manager: EntityManager,
-    tenantId: string,
-    id: string,
-  ): Promise<string | null> {
-    const rows = await manager.query<{ correlation_id: string | null }[]>(
-      'SELECT correlation_id FROM privacy.erasures WHERE tenant_id = $1 AND id = $2',
-      [tenantId, id],
-    );
-    return rows[0]?.correlation_id ?? null;
   }
 
   /** The participants still to answer are asked again now. */

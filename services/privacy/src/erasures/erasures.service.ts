@@ -79,12 +79,7 @@ export class Erasures implements OnModuleInit {
       customer.customerId,
     );
     if (earlier || customer.status === 'erased') throw alreadyErased(earlier?.id);
-    const number = await this.repository.customerNumber(
-      this.dataSource.manager,
-      tenantId,
-      customer.customerId,
-    );
-    if (number !== data.erase.confirmCustomerNumber.trim()) {
+    if (customer.customerNumber !== data.erase.confirmCustomerNumber.trim()) {
       throw RpcProblem.validation([
         {
           field: 'confirmCustomerNumber',
@@ -207,7 +202,7 @@ export class Erasures implements OnModuleInit {
           await this.announce(
             manager,
             tenantId,
-            (await this.repository.correlationOf(manager, tenantId, id)) ?? null,
+            erasure.correlationId,
             id,
             erasure.customerId,
             erasure.requestedAt,
