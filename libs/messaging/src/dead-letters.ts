@@ -15,6 +15,7 @@ import {
   type DeadLetterReason,
   type DeadLetterView,
   type RpcService,
+  isUuid,
 } from '@kanta/contracts';
 import { Handles, RpcProblem, uuidv7, type WriteCommand } from '@kanta/platform';
 import { CommandLog } from './command-log';
@@ -85,7 +86,6 @@ interface DeadLetterRow {
 const LIST_COLUMNS = `id, tenant_id, consumer, reason, event_id, event_type, routing_key,
   last_error, attempts, dead_at, replayed_at, replays`;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const DEFAULT_PAGE_SIZE = 50;
 
@@ -346,7 +346,7 @@ export class DeadLetters {
     forUpdate: boolean,
   ): Promise<DeadLetterRow> {
     const tenantId = this.tenantScope(context);
-    const rows = UUID.test(id)
+    const rows = isUuid(id)
       ? await runner.query<DeadLetterRow[]>(
           `SELECT ${LIST_COLUMNS}, body, properties FROM ${this.table}
             WHERE id = $1 AND ($2::uuid IS NULL OR tenant_id = $2) ${forUpdate ? 'FOR UPDATE' : ''}`,
@@ -528,7 +528,7 @@ export function decodeDeadLetterCursor(raw: string): { at: string; id: string } 
       typeof value[1] === 'string' &&
       CURSOR_TIME.test(value[0]) &&
       !Number.isNaN(Date.parse(value[0])) &&
-      UUID.test(value[1])
+      isUuid(value[1])
     ) {
       return { at: value[0], id: value[1] };
     }
@@ -566,8 +566,7 @@ function recordOf(
   const h = p.headers ?? {};
   const routingKey = stringHeader(h, HEADERS.originalRoutingKey) ?? message.fields.routingKey;
   const envelope = looseEnvelope(message.content);
-  const uuidOf = (value: unknown): string | null =>
-    typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : null;
+  const uuidOf = (value: unknown): string | null => (isUuid(value) ? value.toLowerCase() : null);
   const headers: Record<string, string | number | boolean> = {};
   for (const [key, value] of Object.entries(h)) {
     if (key === 'x-death' || key.startsWith('x-first-death') || key.startsWith('x-last-death')) {

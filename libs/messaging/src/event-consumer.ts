@@ -1,6 +1,6 @@
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { EventEnvelope, EventPayloads, EventType } from '@kanta/contracts';
+import { isUuid, type EventEnvelope, type EventPayloads, type EventType } from '@kanta/contracts';
 import { isConflictVictim } from '@kanta/database';
 import type { BrokerConnection, ManagedChannel, MessagingLogger } from './broker-connection';
 import {
@@ -551,7 +551,7 @@ export class EventConsumer {
     if (handlers.length === 0) return 'no-handler';
     const { schema } = this.options;
     return this.options.dataSource.transaction(async (manager) => {
-      if (replayOf !== undefined && UUID.test(replayOf)) {
+      if (replayOf !== undefined && isUuid(replayOf)) {
         // In the transaction: the dead letter goes if and only if the event has had its effect.
         await manager.query(`DELETE FROM "${schema}".dead_letters WHERE id = $1`, [replayOf]);
       }
@@ -662,8 +662,6 @@ function publishConfirmed(
 const RECORDED_FOR_ANY_TENANT = (schema: string, eventId: string, consumer: string): string =>
   `SELECT 1 FROM "${schema}".inbox o
     WHERE o.event_id = ${eventId} AND o.consumer = ${consumer} AND o.any_tenant`;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The inbox's key of an event: its id within its tenant (or within no tenant). */
 function inboxKey(eventId: string, tenantId: string | null): string {

@@ -275,7 +275,7 @@ function newestOfEach(customers: { tenantId: string; facts: CustomerFacts }[]): 
     });
   }
   // Sorted, so the writes of two batches take their keys in one order. A deadlock between
-  // batches fails one of them, which is then handled one by one: nothing is lost.
+  // batches fails one of them, which is tried again whole once, then one by one: nothing is lost.
   return [...byCustomer.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, c]) => c);
 }
 
