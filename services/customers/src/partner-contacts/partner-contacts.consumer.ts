@@ -115,7 +115,11 @@ export class PartnerContactsConsumer implements OnModuleInit {
       contacts.flatMap((c) => c.keys.map((key) => ({ tenantId: c.tenantId, key }))),
     );
     const stored = await this.match(manager, contacts);
-    const tombstones = await this.erasedMatches(manager, contacts);
+    // Only the contacts no stored customer has: usually none, and then no query at all.
+    const tombstones = await this.erasedMatches(
+      manager,
+      contacts.filter((c) => !c.keys.some((key) => stored.has(`${c.tenantId}:${key}`))),
+    );
     // Customers this batch creates: newer than any stored, so they match first.
     const created = new Map<string, Match>();
     const found = (tenantId: string, key: string): Match | undefined =>
@@ -201,9 +205,10 @@ export class PartnerContactsConsumer implements OnModuleInit {
         WHERE (t.tenant_id, t.key_hash) IN (SELECT * FROM unnest($1::uuid[], $2::bytea[]))`,
       [probes.map((p) => p.tenantId), probes.map((p) => p.hash)],
     );
+    const byKey = new Map(rows.map((r) => [`${r.tenant_id}:${r.key_hash.toString('hex')}`, r]));
     const found = new Map<Contact, Match>();
     for (const probe of probes) {
-      const row = rows.find((r) => r.tenant_id === probe.tenantId && r.key_hash.equals(probe.hash));
+      const row = byKey.get(`${probe.tenantId}:${probe.hash.toString('hex')}`);
       const madeAt = Date.parse(probe.contact.event.occurredAt);
       if (row && !found.has(probe.contact) && madeAt <= row.erased_at.getTime()) {
         found.set(probe.contact, { id: row.id, station_ids: row.station_ids });
