@@ -23,10 +23,12 @@ import { CONSENTS_SCHEMA } from '../database/schema';
  * - the communication preferences are deleted (a customer without a row has the defaults);
  * - the partner events that carried the customer's consents, as far as this schema can tell them
  *   (an answer naming the customer, waiting for its event or dead-lettered): their waiting rows
- *   are deleted, and their ids returned so their dead letters and outbox rows go too.
+ *   are deleted, and their ids returned so their dead letters and outbox rows go too;
+ * - the customer's commands forget their fingerprints and answers.
  *
  * Counts: `ledgerEntries` (entries whose evidence was cleared), `preferences`, `partnerPending`,
- * `partnerResolutions`; the participant adds `deadLetters` and `outbox`.
+ * `partnerResolutions`, `commands`; the participant adds `deadLetters`, `outbox` and
+ * `unpublishedConsents`.
  */
 @Injectable()
 export class CustomerErasure implements OnModuleInit {
