@@ -195,6 +195,38 @@ describe('privacy service: deletion requests (real Postgres, RabbitMQ and Redis)
     expect(await outboxOf(ERASURE_REQUESTED_V1, customerId)).toHaveLength(1);
   });
 
+  it('leaves a request not yet due to a later try of its job, and one whose customer an erasure took to that erasure', async () => {
+    const early = await h.knownCustomer();
+    const notDue = await request(h.admin, early.customerId, 30);
+    expect(await h.app.get(DueDeletions).run(h.tenantId, notDue.id)).toBe('not-due');
+    expect(await erasuresOf(early.customerId)).toEqual([]);
+
+    // An erasure that began while the request was being recorded (the two raced): the request,
+    // when due, is done with that erasure instead of a second one.
+    const raced = await h.knownCustomer();
+    const pending = await request(h.admin, raced.customerId, 30);
+    const erasureId = await h.dataSource.transaction(async (manager) => {
+      const id = await h.app.get(Erasures).begin(manager, {
+        tenantId: h.tenantId,
+        customerId: raced.customerId,
+        reason: 'customer_request',
+        requestedBy: h.admin.userId,
+        correlationId: null,
+      });
+      // As if recorded after it, in the race: pending again.
+      await manager.query(
+        `UPDATE privacy.deletion_requests SET status = 'pending', erasure_id = NULL WHERE id = $1`,
+        [pending.id],
+      );
+      return id;
+    });
+    await makeDue(pending.id);
+    expect(await h.app.get(DueDeletions).run(h.tenantId, pending.id)).toBe('erased');
+    expect((await erasuresOf(raced.customerId)).map((e) => e.id)).toEqual([erasureId]);
+    const done = await h.app.get(DeletionRequests).list(h.admin, { status: 'done', limit: 100 });
+    expect(done.items.find((r) => r.id === pending.id)?.erasureId).toBe(erasureId);
+  });
+
   it("is done by an admin's erasure of the customer meanwhile", async () => {
     const { customerId, customerNumber } = await h.knownCustomer();
     const made = await request(h.admin, customerId, 30);
