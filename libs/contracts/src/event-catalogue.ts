@@ -32,16 +32,28 @@ import {
   DELETION_REQUESTED_V1,
   ERASURE_COMPLETED_V1,
   ERASURE_REQUESTED_V1,
+  MERGE_COMPLETED_V1,
+  MERGE_REQUESTED_V1,
+  MERGE_UNDO_REQUESTED_V1,
+  MERGE_UNDONE_V1,
   accessRecordedV1Schema,
   deletionCancelledV1Schema,
   deletionRequestedV1Schema,
   erasureCompletedV1Schema,
   erasureRequestedV1Schema,
+  mergeCompletedV1Schema,
+  mergeRequestedV1Schema,
+  mergeUndoRequestedV1Schema,
+  mergeUndoneV1Schema,
   type AccessRecordedV1,
   type DeletionCancelledV1,
   type DeletionRequestedV1,
   type ErasureCompletedV1,
   type ErasureRequestedV1,
+  type MergeCompletedV1,
+  type MergeRequestedV1,
+  type MergeUndoRequestedV1,
+  type MergeUndoneV1,
 } from './privacy';
 import { STATION_CREATED_V1, stationCreatedV1Schema, type StationCreatedV1 } from './stations';
 import {
@@ -122,6 +134,10 @@ export interface EventPayloads {
   [PARTNER_CUSTOMER_SUBMITTED_V1]: PartnerCustomerSubmittedV1;
   [ERASURE_REQUESTED_V1]: ErasureRequestedV1;
   [ERASURE_COMPLETED_V1]: ErasureCompletedV1;
+  [MERGE_REQUESTED_V1]: MergeRequestedV1;
+  [MERGE_COMPLETED_V1]: MergeCompletedV1;
+  [MERGE_UNDO_REQUESTED_V1]: MergeUndoRequestedV1;
+  [MERGE_UNDONE_V1]: MergeUndoneV1;
   [DELETION_REQUESTED_V1]: DeletionRequestedV1;
   [DELETION_CANCELLED_V1]: DeletionCancelledV1;
   [ACCESS_RECORDED_V1]: AccessRecordedV1;
@@ -156,6 +172,10 @@ export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
   [PARTNER_CUSTOMER_SUBMITTED_V1]: partnerCustomerSubmittedV1Schema,
   [ERASURE_REQUESTED_V1]: erasureRequestedV1Schema,
   [ERASURE_COMPLETED_V1]: erasureCompletedV1Schema,
+  [MERGE_REQUESTED_V1]: mergeRequestedV1Schema,
+  [MERGE_COMPLETED_V1]: mergeCompletedV1Schema,
+  [MERGE_UNDO_REQUESTED_V1]: mergeUndoRequestedV1Schema,
+  [MERGE_UNDONE_V1]: mergeUndoneV1Schema,
   [DELETION_REQUESTED_V1]: deletionRequestedV1Schema,
   [DELETION_CANCELLED_V1]: deletionCancelledV1Schema,
   [ACCESS_RECORDED_V1]: accessRecordedV1Schema,

@@ -29,7 +29,8 @@ export type CustomerEraser = (
 
 /**
  * A service's part in the privacy service's erasure saga, the same in every service: on
- * `privacy.erasure.requested.v1` it runs the service's own eraser, then clears the customer's
+ * `privacy.erasure.requested.v1` it runs the service's own eraser (for the customer, and for
+ * each customer merged into it: `mergedCustomerIds`), then clears the customer's
  * traces in the messaging tables every service has, and answers `privacy.erasure.completed.v1`
  * with the counts — all in the one transaction that records the request in the inbox, so a
  * redelivered request erases nothing twice and a crash leaves nothing half-erased.
@@ -54,11 +55,18 @@ export class ErasureParticipant {
       const tenantId = event.tenantId;
       if (!tenantId) return;
       const { erasureId, customerId } = event.payload;
-      const erased = await eraser(manager, tenantId, customerId);
-      const traces = await this.eraseMessages(manager, tenantId, [
-        customerId,
-        ...(erased.messageIds ?? []),
-      ]);
+      // The customers merged into this one are the same person: what the service still keeps
+      // under their ids (their own card, their consent history) goes with it.
+      const ids = [customerId, ...(event.payload.mergedCustomerIds ?? [])];
+      const counts: ErasureCounts = {};
+      const messageIds: string[] = [];
+      for (const id of ids) {
+        const erased = await eraser(manager, tenantId, id);
+        for (const [kind, n] of Object.entries(erased.counts))
+          counts[kind] = (counts[kind] ?? 0) + n;
+        messageIds.push(...(erased.messageIds ?? []));
+      }
+      const traces = await this.eraseMessages(manager, tenantId, [...ids, ...messageIds]);
       await outbox.enqueue(manager, [
         {
           type: ERASURE_COMPLETED_V1,
@@ -68,7 +76,7 @@ export class ErasureParticipant {
             erasureId,
             customerId,
             participant: this.participant,
-            counts: { ...erased.counts, ...traces },
+            counts: { ...counts, ...traces },
             completedAt: new Date().toISOString(),
           },
         },

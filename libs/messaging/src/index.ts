@@ -13,3 +13,4 @@ export * from './command-log';
 export * from './known-customers';
 export * from './dead-letters';
 export * from './erasure-participant';
+export * from './merge-participant';

@@ -29,6 +29,8 @@ export interface KnownCustomer {
   version: number;
   /** Kept by a service that keeps numbers (`customerNumbers`), else absent. */
   customerNumber?: string | null;
+  /** Status `merged`: the customer it was merged into (directly). */
+  mergedInto: string | null;
 }
 
 /** Anything that runs SQL: the service's DataSource, or a transaction's manager. */
@@ -55,6 +57,21 @@ export function knownCustomersTableUp(schema: string): string[] {
 export function knownCustomersTableDown(schema: string): string[] {
   return [`DROP TABLE "${schema}".known_customers`];
 }
+
+/**
+ * The merge pointer (issue #14), for a service's migration: the customer a merged duplicate was
+ * merged into, set and cleared by the merge and its undo only (`markMerged`, `unmarkMerged`).
+ */
+export function knownCustomersMergedIntoUp(schema: string): string[] {
+  return [`ALTER TABLE "${schema}".known_customers ADD COLUMN merged_into uuid`];
+}
+
+export function knownCustomersMergedIntoDown(schema: string): string[] {
+  return [`ALTER TABLE "${schema}".known_customers DROP COLUMN merged_into`];
+}
+
+/** How long a chain of merges may be followed (A into B into C …): far beyond any real one. */
+const MAX_MERGE_CHAIN = 50;
 
 const POLL_MS = 25;
 
@@ -93,6 +110,11 @@ function mintedJustNow(id: string): boolean {
  * - Erased is final: a service's own erasure marks the row erased at once (before the customers
  *   service's event says so), and no event after it, newer version or not, makes it active
  *   again or gives it an address (an edit in flight when the card was erased).
+ * - Merged is the merge's to set and clear: a service's merge marks the duplicate `merged` with
+ *   `merged_into` (`markMerged`) and its undo clears it (`unmarkMerged`). Events never do: an
+ *   edit in flight cannot make a merged duplicate active, and a late `merged` event cannot make
+ *   an unmerged one merged again; a customer first learnt from a `merged` event is kept active
+ *   until the merge itself comes.
  */
 export class KnownCustomers {
   /**
@@ -156,7 +178,8 @@ export class KnownCustomers {
       `INSERT INTO ${table} (tenant_id, customer_id, station_ids, status, has_email, has_phone,
          version${numbers ? ', customer_number' : ''})
        SELECT k.tenant_id, k.customer_id,
-              ARRAY(SELECT jsonb_array_elements_text(k.stations))::uuid[], k.status,
+              ARRAY(SELECT jsonb_array_elements_text(k.stations))::uuid[],
+              CASE WHEN k.status = 'merged' THEN 'active' ELSE k.status END,
               coalesce(k.has_email, false), coalesce(k.has_phone, false), k.version
               ${numbers ? ', k.customer_number' : ''}
          FROM ${batch}
@@ -166,7 +189,8 @@ export class KnownCustomers {
     await manager.query(
       `UPDATE ${table} c SET
          station_ids = ARRAY(SELECT jsonb_array_elements_text(k.stations))::uuid[],
-         status = CASE WHEN c.status = 'erased' THEN c.status ELSE k.status END,
+         status = CASE WHEN c.status = 'erased' OR c.merged_into IS NOT NULL THEN c.status
+                       WHEN k.status = 'merged' THEN c.status ELSE k.status END,
          has_email = CASE WHEN c.status = 'erased' THEN false
                           WHEN k.email_version > c.version THEN k.has_email ELSE c.has_email END,
          has_phone = CASE WHEN c.status = 'erased' THEN false
@@ -211,12 +235,67 @@ export class KnownCustomers {
     );
   }
 
+  /**
+   * Marks the duplicate merged into the survivor, known before or not, first in a merge's
+   * transaction (the order an erasure takes its lock in): from then on `survivorOf` sends
+   * whatever names the duplicate to the survivor.
+   */
+  async markMerged(
+    manager: EntityManager,
+    tenantId: string,
+    duplicateId: string,
+    survivorId: string,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO "${this.schema}".known_customers (tenant_id, customer_id, status, merged_into)
+       VALUES ($1, $2, 'merged', $3)
+       ON CONFLICT (tenant_id, customer_id) DO UPDATE
+         SET status = CASE WHEN known_customers.status = 'erased' THEN 'erased' ELSE 'merged' END,
+             merged_into = $3`,
+      [tenantId, duplicateId, survivorId],
+    );
+  }
+
+  /** The undo of `markMerged`: the duplicate is a customer of its own again (active). */
+  async unmarkMerged(manager: EntityManager, tenantId: string, duplicateId: string): Promise<void> {
+    await manager.query(
+      `UPDATE "${this.schema}".known_customers
+          SET merged_into = NULL,
+              status = CASE WHEN status = 'merged' THEN 'active' ELSE status END
+        WHERE tenant_id = $1 AND customer_id = $2`,
+      [tenantId, duplicateId],
+    );
+  }
+
+  /**
+   * The customer whatever names `customerId` belongs to now: itself, or the end of its chain of
+   * merges (A into B into C is C). Unknown customers are themselves.
+   */
+  async survivorOf(db: Queryable, tenantId: string, customerId: string): Promise<string> {
+    const rows = await db.query<{ customer_id: string }[]>(
+      `WITH RECURSIVE chain(customer_id, merged_into, depth) AS (
+         SELECT customer_id, merged_into, 0 FROM "${this.schema}".known_customers
+          WHERE tenant_id = $1 AND customer_id = $2
+         UNION ALL
+         SELECT k.customer_id, k.merged_into, chain.depth + 1
+           FROM chain JOIN "${this.schema}".known_customers k
+             ON k.tenant_id = $1 AND k.customer_id = chain.merged_into
+          WHERE chain.depth < ${MAX_MERGE_CHAIN}
+       )
+       SELECT customer_id FROM chain WHERE merged_into IS NULL OR depth = ${MAX_MERGE_CHAIN}
+        ORDER BY depth DESC LIMIT 1`,
+      [tenantId, customerId],
+    );
+    return rows[0]?.customer_id ?? customerId;
+  }
+
   /** The customer of the tenant, if known; an id that cannot be one is not looked up. */
   async find(db: Queryable, tenantId: string, customerId: string): Promise<KnownCustomer | null> {
     if (!isUuid(customerId)) return null;
     const rows = await db.query<KnownCustomer[]>(
       `SELECT customer_id AS "customerId", station_ids AS "stationIds", status,
-              has_email AS "hasEmail", has_phone AS "hasPhone", version
+              has_email AS "hasEmail", has_phone AS "hasPhone", version,
+              merged_into AS "mergedInto"
               ${this.options.customerNumbers ? ', customer_number AS "customerNumber"' : ''}
          FROM "${this.schema}".known_customers WHERE tenant_id = $1 AND customer_id = $2`,
       [tenantId, customerId],

@@ -75,3 +75,17 @@ export function customerErased(): RpcProblem {
       'for it. Create a new customer instead.',
   );
 }
+
+/**
+ * A write about a customer merged into another (issue #14): it goes to the survivor, which the
+ * problem names (`survivorId`, the end of the chain), so a client can send it there.
+ */
+export function customerMerged(survivorId: string): RpcProblem {
+  return new RpcProblem({
+    type: problemType('customer-merged'),
+    title: 'Customer merged',
+    status: 409,
+    detail: `The customer was merged into customer ${survivorId}: make the change there.`,
+    survivorId,
+  });
+}

@@ -50,10 +50,12 @@ export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
 
 /**
  * What a customer record can be beyond the statuses a user sets: `erased` is the shell an
- * erasure leaves (id, tenant, stations, dates and number; every personal field cleared). Events
- * and views carry it; nobody sets it but the erasure.
+ * erasure leaves (id, tenant, stations, dates and number; every personal field cleared);
+ * `merged` is a duplicate merged into another customer (`mergedInto`), kept as it was so the
+ * merge can be undone. Events and views carry them; nobody sets them but the erasure and the
+ * merge.
  */
-export const CUSTOMER_RECORD_STATUSES = [...CUSTOMER_STATUSES, 'erased'] as const;
+export const CUSTOMER_RECORD_STATUSES = [...CUSTOMER_STATUSES, 'erased', 'merged'] as const;
 export type CustomerRecordStatus = (typeof CUSTOMER_RECORD_STATUSES)[number];
 
 /**
@@ -535,9 +537,19 @@ export class CustomerView {
     enum: CUSTOMER_RECORD_STATUSES,
     description:
       '`erased`: the shell an erasure left (id, number, kind, origin, stations and dates; ' +
-      'every personal field empty); it cannot be changed (409 customer-erased)',
+      'every personal field empty); it cannot be changed (409 customer-erased). `merged`: ' +
+      'merged into the customer `mergedInto`; the card is shown as it was at the merge (so the ' +
+      'merge can be undone) and cannot be changed (409 customer-merged, naming the survivor)',
   })
   status: CustomerRecordStatus;
+  @ApiPropertyOptional({
+    format: 'uuid',
+    type: String,
+    description:
+      'Only on a merged customer: the customer it lives on as (the end of a chain of merges: ' +
+      'A merged into B, then B into C, is C). Read that one for its current card.',
+  })
+  mergedInto?: string;
   @ApiPropertyOptional({
     format: 'date-time',
     type: String,

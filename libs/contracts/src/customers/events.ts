@@ -38,13 +38,15 @@ export interface CustomerUpdatedV1 extends CustomerReachability {
   version: number;
   /** Names of the fields that changed (never their values). */
   changedFields: string[];
+  /** Status `merged`: the customer it was merged into (directly; a chain is followed by id). */
+  mergedInto?: string | null;
 }
 
 const uuid = { type: 'string', format: 'uuid' } as const;
 const common = {
   customerId: uuid,
   customerNumber: { type: 'string', minLength: 1 },
-  status: { type: 'string', enum: ['active', 'passive', 'erased'] },
+  status: { type: 'string', enum: ['active', 'passive', 'erased', 'merged'] },
   stationIds: { type: 'array', items: uuid },
   version: { type: 'integer', minimum: 1 },
   hasEmail: { type: 'boolean' },
@@ -75,6 +77,7 @@ export const customerUpdatedV1Schema = {
   properties: {
     ...common,
     changedFields: { type: 'array', items: { type: 'string' } },
+    mergedInto: { anyOf: [uuid, { type: 'null' }] },
   },
 } as const;
 

@@ -1,6 +1,7 @@
 import { ROLES, type Role } from '../context';
 import { ACCESS_ACTIONS, ACCESS_ENTRY_MAX_CUSTOMERS, type AccessAction } from './audit.dto';
 import { ERASURE_PARTICIPANTS, type ErasureParticipant } from './erasure.dto';
+import { MERGE_PARTICIPANTS, type MergeParticipant } from './merge.dto';
 
 /*
  * Privacy events carry ids and counts: never a value of the person. The request names the
@@ -8,6 +9,10 @@ import { ERASURE_PARTICIPANTS, type ErasureParticipant } from './erasure.dto';
  */
 export const ERASURE_REQUESTED_V1 = 'privacy.erasure.requested.v1';
 export const ERASURE_COMPLETED_V1 = 'privacy.erasure.completed.v1';
+export const MERGE_REQUESTED_V1 = 'privacy.merge.requested.v1';
+export const MERGE_COMPLETED_V1 = 'privacy.merge.completed.v1';
+export const MERGE_UNDO_REQUESTED_V1 = 'privacy.merge.undo.requested.v1';
+export const MERGE_UNDONE_V1 = 'privacy.merge.undone.v1';
 export const DELETION_REQUESTED_V1 = 'privacy.deletion.requested.v1';
 export const DELETION_CANCELLED_V1 = 'privacy.deletion.cancelled.v1';
 /** The gateway's access records, a batch of one tenant's: the privacy service keeps them. */
@@ -51,6 +56,62 @@ export interface ErasureRequestedV1 {
   erasureId: string;
   customerId: string;
   requestedAt: string;
+  /**
+   * The customers merged into this one (directly or along a chain) and not unmerged: the same
+   * person, whose rows a participant may still keep under their own ids (their card, their
+   * consent history). Erased with it. Absent from older requests: none.
+   */
+  mergedCustomerIds?: string[];
+}
+
+/**
+ * Merge the duplicate into the survivor: move what you hold of the duplicate to the survivor in
+ * your own schema (remembering what you moved, for an undo), redirect whatever names the
+ * duplicate from now on, and answer with MERGE_COMPLETED_V1.
+ */
+export interface MergeRequestedV1 {
+  mergeId: string;
+  survivorId: string;
+  duplicateId: string;
+  requestedAt: string;
+}
+
+/** A participant moved the duplicate's history to the survivor, in one transaction with its inbox. */
+export interface MergeCompletedV1 {
+  mergeId: string;
+  survivorId: string;
+  duplicateId: string;
+  participant: MergeParticipant;
+  /** What was moved, by kind ("visits", "reminders"): counts, never values. */
+  counts: Record<string, number>;
+  /**
+   * The customers service's answer only: the card fields both customers had with different
+   * values (the survivor's kept). Names, never values.
+   */
+  conflicts?: string[];
+  completedAt: string;
+}
+
+/**
+ * Undo the merge: move back exactly what the merge moved (history added since stays with the
+ * survivor), make the duplicate a customer of its own again, and answer with MERGE_UNDONE_V1.
+ */
+export interface MergeUndoRequestedV1 {
+  mergeId: string;
+  survivorId: string;
+  duplicateId: string;
+  requestedAt: string;
+}
+
+/** A participant undid its part of the merge. */
+export interface MergeUndoneV1 {
+  mergeId: string;
+  survivorId: string;
+  duplicateId: string;
+  participant: MergeParticipant;
+  /** What was moved back, by kind: counts, never values. */
+  counts: Record<string, number>;
+  undoneAt: string;
 }
 
 /** A participant erased what it held of the customer, in one transaction with its inbox. */
@@ -74,6 +135,60 @@ export const erasureRequestedV1Schema = {
     erasureId: uuid,
     customerId: uuid,
     requestedAt: { type: 'string', format: 'date-time' },
+    mergedCustomerIds: { type: 'array', items: uuid, maxItems: 1000 },
+  },
+} as const;
+
+const mergePair = {
+  mergeId: uuid,
+  survivorId: uuid,
+  duplicateId: uuid,
+} as const;
+const moveCounts = {
+  type: 'object',
+  additionalProperties: { type: 'integer', minimum: 0 },
+} as const;
+
+export const mergeRequestedV1Schema = {
+  $id: MERGE_REQUESTED_V1,
+  type: 'object',
+  additionalProperties: true,
+  required: ['mergeId', 'survivorId', 'duplicateId', 'requestedAt'],
+  properties: { ...mergePair, requestedAt: { type: 'string', format: 'date-time' } },
+} as const;
+
+export const mergeCompletedV1Schema = {
+  $id: MERGE_COMPLETED_V1,
+  type: 'object',
+  additionalProperties: true,
+  required: ['mergeId', 'survivorId', 'duplicateId', 'participant', 'counts', 'completedAt'],
+  properties: {
+    ...mergePair,
+    participant: { type: 'string', enum: [...MERGE_PARTICIPANTS] },
+    counts: moveCounts,
+    conflicts: { type: 'array', items: { type: 'string', maxLength: 100 }, maxItems: 100 },
+    completedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const mergeUndoRequestedV1Schema = {
+  $id: MERGE_UNDO_REQUESTED_V1,
+  type: 'object',
+  additionalProperties: true,
+  required: ['mergeId', 'survivorId', 'duplicateId', 'requestedAt'],
+  properties: { ...mergePair, requestedAt: { type: 'string', format: 'date-time' } },
+} as const;
+
+export const mergeUndoneV1Schema = {
+  $id: MERGE_UNDONE_V1,
+  type: 'object',
+  additionalProperties: true,
+  required: ['mergeId', 'survivorId', 'duplicateId', 'participant', 'counts', 'undoneAt'],
+  properties: {
+    ...mergePair,
+    participant: { type: 'string', enum: [...MERGE_PARTICIPANTS] },
+    counts: moveCounts,
+    undoneAt: { type: 'string', format: 'date-time' },
   },
 } as const;
 

@@ -4,3 +4,4 @@ export * from './rpc';
 export * from './deletion.dto';
 export * from './retention.dto';
 export * from './audit.dto';
+export * from './merge.dto';

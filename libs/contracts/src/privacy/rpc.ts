@@ -11,6 +11,7 @@ import {
 } from './deletion.dto';
 import { AccessLogQuery, type AccessLogPage } from './audit.dto';
 import { EraseCustomerDto, type ErasureView } from './erasure.dto';
+import { MergeCustomersDto, type MergeView } from './merge.dto';
 import {
   RetentionPreviewQueryDto,
   type RetentionPreview,
@@ -40,6 +41,12 @@ export class RequestDeletionCommand extends CustomerRef {
   graceDays: number;
 }
 
+/** `customerId` survives; `merge.duplicateId` is merged into it. */
+export class MergeCustomersCommand extends CustomerRef {
+  @RpcBody(() => MergeCustomersDto)
+  merge: MergeCustomersDto;
+}
+
 const { query, write } = rpcOperationsOf('privacy');
 
 export const PRIVACY = {
@@ -49,6 +56,14 @@ export const PRIVACY = {
   getErasure: query('privacy.erasure.get', ByIdQuery, answers<ErasureView>()),
   /** Publishes the request again, for the participants that have not answered (failed, fixed). */
   retryErasure: write('privacy.erasure.retry', ByIdQuery, answers<ErasureView>()),
+  /**
+   * Merges the duplicate into the customer: records the merge and announces it; answers the merge
+   * (with the customers service's conflicts when it answered within a moment).
+   */
+  merge: write('privacy.merge.request', MergeCustomersCommand, answers<MergeView>()),
+  getMerge: query('privacy.merge.get', ByIdQuery, answers<MergeView>()),
+  /** Undoes a completed merge within MERGE_UNDO_DAYS. */
+  undoMerge: write('privacy.merge.undo', ByIdQuery, answers<MergeView>()),
   requestDeletion: write(
     'privacy.deletion.request',
     RequestDeletionCommand,

@@ -7,6 +7,7 @@ import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-
 import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letters';
 import { KnownCustomersShared1766400000000 } from './migrations/1766400000000-known-customers-shared';
 import { LedgerErasure1766600000000 } from './migrations/1766600000000-ledger-erasure';
+import { KnownCustomersMerged1767100000000 } from './migrations/1767100000000-known-customers-merged';
 
 export const CONSENTS_SCHEMA = 'consents';
 
@@ -23,6 +24,7 @@ export const consentsSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     DeadLetters1766200100000,
     KnownCustomersShared1766400000000,
     LedgerErasure1766600000000,
+    KnownCustomersMerged1767100000000,
   ],
   // Triggers refuse changes to both; without the privilege the service's own role cannot even
   // try, nor take the erasure path (`consents.erasure`) the ledger's trigger leaves open: it

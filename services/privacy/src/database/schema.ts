@@ -3,6 +3,7 @@ import { Privacy1766500000000 } from './migrations/1766500000000-privacy';
 import { DeletionRequests1766500100000 } from './migrations/1766500100000-deletion-requests';
 import { Retention1766500500000 } from './migrations/1766500500000-retention';
 import { AccessLog1766710000000 } from './migrations/1766710000000-access-log';
+import { KnownCustomersMerged1767100000000 } from './migrations/1767100000000-known-customers-merged';
 
 export const PRIVACY_SCHEMA = 'privacy';
 
@@ -15,6 +16,7 @@ export const privacySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     DeletionRequests1766500100000,
     Retention1766500500000,
     AccessLog1766710000000,
+    KnownCustomersMerged1767100000000,
   ],
   // The access audit: its trigger refuses changes too; without the privilege the service's own
   // role cannot even try.

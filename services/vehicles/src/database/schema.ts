@@ -17,6 +17,7 @@ import { InboxByTenant1766200000000 } from './migrations/1766200000000-inbox-by-
 import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letters';
 import { KnownCustomersShared1766400000000 } from './migrations/1766400000000-known-customers-shared';
 import { ErasedCustomersText1767000000000 } from './migrations/1767000000000-erased-customers-text';
+import { KnownCustomersMerged1767100000000 } from './migrations/1767100000000-known-customers-merged';
 
 export const VEHICLES_SCHEMA = 'vehicles';
 
@@ -43,5 +44,6 @@ export const vehiclesSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     DeadLetters1766200100000,
     KnownCustomersShared1766400000000,
     ErasedCustomersText1767000000000,
+    KnownCustomersMerged1767100000000,
   ],
 };

@@ -1,0 +1,15 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { knownCustomersMergedIntoDown, knownCustomersMergedIntoUp } from '@kanta/messaging';
+
+/* A merged duplicate's pointer to its survivor (issue #14): see KnownCustomers.markMerged. */
+export class KnownCustomersMerged1767100000000 implements MigrationInterface {
+  name = 'KnownCustomersMerged1767100000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    for (const sql of knownCustomersMergedIntoUp('consents')) await queryRunner.query(sql);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    for (const sql of knownCustomersMergedIntoDown('consents')) await queryRunner.query(sql);
+  }
+}
