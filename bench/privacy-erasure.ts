@@ -7,12 +7,12 @@
  * per service and customer, timed end to end through the saga.
  */
 import 'reflect-metadata';
-import type { CustomerView, ErasureView, VisitView } from '@kanta/contracts';
+import type { CustomerView, ErasureView } from '@kanta/contracts';
 import {
+  customerWithHistory,
   ms,
   percentiles,
   runBench,
-  runConcurrently,
   scratchDatabase,
   startBenchSystem,
 } from './support';
@@ -24,49 +24,10 @@ runBench(async () => {
   const db = await scratchDatabase('erasure');
   const bench = await startBenchSystem(db.env);
   try {
-    const [station] = bench.stationIds;
     console.log(`Making ${CUSTOMERS} customers with ${HISTORY} visits and ${HISTORY} sales each…`);
     const customers: CustomerView[] = [];
     for (let c = 0; c < CUSTOMERS; c++) {
-      const customer = await bench.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
-        firstName: 'Pitkä',
-        lastName: `Historia${c}`,
-        phone: `+35840${String(1_000_000 + c)}`,
-        email: `historia${c}@example.test`,
-        notes: 'Kanta-asiakas vuodesta 2001',
-        stationIds: [station],
-      });
-      customers.push(customer);
-      await runConcurrently(8, HISTORY, async (i) => {
-        const visit = await bench.admin.expect<VisitView>(201, 'POST', '/api/v1/visits', {
-          customerId: customer.id,
-          stationId: station,
-          kind: 'inspection',
-          scheduledAt: new Date(Date.UTC(2020, 0, 1) + i * 86_400_000).toISOString(),
-          channel: 'phone',
-          notes: `Käynti ${i}: soittaa ennen`,
-          specialRequests: 'Odottaa paikalla',
-        });
-        await bench.admin.expect(201, 'POST', '/api/v1/sales', {
-          customerId: customer.id,
-          stationId: station,
-          visitId: visit.id,
-          receiptNumber: `R-${c}-${i}`,
-          soldAt: new Date(Date.UTC(2020, 0, 1) + i * 86_400_000 + 3_600_000).toISOString(),
-          currency: 'EUR',
-          lines: [
-            {
-              kind: 'service',
-              name: 'Katsastus',
-              quantity: 1,
-              unitPriceMinor: 5990,
-              vatRate: 25.5,
-              totalMinor: 5990,
-            },
-          ],
-          totalMinor: 5990,
-        });
-      });
+      customers.push(await customerWithHistory(bench, `Historia${c}`, c, HISTORY));
     }
     await db.analyze();
 

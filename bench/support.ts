@@ -10,6 +10,7 @@ import {
   type PostgresSettings,
 } from '@kanta/database';
 import { KantaApi, NAMES, migrateAll, startLocalSystem, type LocalSystem } from '@kanta/local';
+import type { CustomerView, VisitView } from '@kanta/contracts';
 
 export interface Stats {
   count: number;
@@ -414,4 +415,62 @@ export function runBench(main: () => Promise<void>): void {
     console.error(error);
     process.exit(1);
   });
+}
+
+/**
+ * A customer with a long history, made through the API: `history` visits (with notes and
+ * special requests) and a sale of each. `n` keeps phone numbers, e-mails and receipt numbers
+ * apart between customers of one run.
+ */
+export async function customerWithHistory(
+  bench: BenchSystem,
+  lastName: string,
+  n: number,
+  history: number,
+): Promise<CustomerView> {
+  const [station] = bench.stationIds;
+  const customer = await bench.admin.expect<CustomerView>(
+    201,
+    'POST',
+    '/api/v1/customers?allowDuplicate=true',
+    {
+      firstName: 'Pitkä',
+      lastName,
+      phone: `+35840${String(1_000_000 + n)}`,
+      email: `historia${n}@example.test`,
+      notes: 'Kanta-asiakas vuodesta 2001',
+      stationIds: [station],
+    },
+  );
+  await runConcurrently(8, history, async (i) => {
+    const visit = await bench.admin.expect<VisitView>(201, 'POST', '/api/v1/visits', {
+      customerId: customer.id,
+      stationId: station,
+      kind: 'inspection',
+      scheduledAt: new Date(Date.UTC(2020, 0, 1) + i * 86_400_000).toISOString(),
+      channel: 'phone',
+      notes: `Käynti ${i}: soittaa ennen`,
+      specialRequests: 'Odottaa paikalla',
+    });
+    await bench.admin.expect(201, 'POST', '/api/v1/sales', {
+      customerId: customer.id,
+      stationId: station,
+      visitId: visit.id,
+      receiptNumber: `R-${n}-${i}`,
+      soldAt: new Date(Date.UTC(2020, 0, 1) + i * 86_400_000 + 3_600_000).toISOString(),
+      currency: 'EUR',
+      lines: [
+        {
+          kind: 'service',
+          name: 'Katsastus',
+          quantity: 1,
+          unitPriceMinor: 5990,
+          vatRate: 25.5,
+          totalMinor: 5990,
+        },
+      ],
+      totalMinor: 5990,
+    });
+  });
+  return customer;
 }
