@@ -1,5 +1,12 @@
-import type { CallerContext, CustomerView, ReminderView } from '@kanta/contracts';
+import {
+  CUSTOMERS,
+  type CallerContext,
+  type CustomerView,
+  type ReminderView,
+} from '@kanta/contracts';
+import { commandFor } from '@kanta/testing';
 import { DueReminders } from '../src/reminders/due-reminders';
+import { RemindersService } from '../src/reminders/reminders.service';
 import { ReminderDueProcessor, ReminderNotYetDue } from '../src/reminders/reminder-due.processor';
 import { ReminderJobs, reminderJobId, type ReminderDueJob } from '../src/reminders/reminder-jobs';
 import type { Job, Queue } from 'bullmq';
@@ -340,6 +347,15 @@ describe('reminders (real Postgres and Redis)', () => {
       expect(past.errors).toEqual([
         expect.objectContaining({ field: 'dueAt', reason: 'in_the_past' }),
       ]);
+    });
+
+    it("answers whose reminder a delete took (for the gateway's access record), a repeat of the same command alike", async () => {
+      const reminder = await create(t.worker, customerA.id, inMs(60_000));
+      const command = commandFor(CUSTOMERS.deleteReminder, t.worker, { id: reminder.id });
+      const service = h.app.get(RemindersService);
+      const deleted = { customerId: customerA.id };
+      expect(await service.delete(t.worker, reminder.id, command)).toEqual(deleted);
+      expect(await service.delete(t.worker, reminder.id, command)).toEqual(deleted);
     });
 
     it('deletes: the reminder is gone, its job does nothing, a second delete is a 404', async () => {

@@ -164,6 +164,14 @@ export class ReminderView {
   @ApiProperty({ description: 'Optimistic-concurrency version; also the ETag' }) version: number;
 }
 
+/**
+ * What a reminder delete answers: whose reminder it was, for the gateway's access audit (null
+ * only for a repeat of a delete made before deletes answered it).
+ */
+export interface DeletedReminder {
+  customerId: string | null;
+}
+
 export class ReminderPage {
   @ApiProperty({ type: [ReminderView] }) items: ReminderView[];
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;

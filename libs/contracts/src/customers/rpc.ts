@@ -48,6 +48,7 @@ import {
   CreateReminderDto,
   ListRemindersQueryDto,
   UpdateReminderDto,
+  type DeletedReminder,
   type ReminderPage,
   type ReminderView,
 } from './reminder.dto';
@@ -218,7 +219,7 @@ export const CUSTOMERS = {
     UpdateReminderCommand,
     answers<ReminderView>(),
   ),
-  deleteReminder: write('customers.reminder.delete', ByIdQuery, answers<Record<string, never>>()),
+  deleteReminder: write('customers.reminder.delete', ByIdQuery, answers<DeletedReminder>()),
   listDuplicates: query(
     'customers.duplicates.list',
     ListDuplicatesQueryDto,

@@ -4,6 +4,7 @@ import {
   type ByIdQuery,
   type CallerContext,
   type CreateReminderCommand,
+  type DeletedReminder,
   type ListRemindersQuery,
   type ReminderPage,
   type ReminderView,
@@ -44,14 +45,9 @@ export class RemindersController {
     return this.reminders.update(caller, data, command);
   }
 
-  /** Answers an empty object: the gateway only needs to know that it worked. */
+  /** Answers whose reminder it was: the gateway records the delete as an edit of them. */
   @Handles(CUSTOMERS.deleteReminder)
-  async delete(
-    caller: CallerContext,
-    data: ByIdQuery,
-    command: WriteCommand,
-  ): Promise<Record<string, never>> {
-    await this.reminders.delete(caller, data.id, command);
-    return {};
+  delete(caller: CallerContext, data: ByIdQuery, command: WriteCommand): Promise<DeletedReminder> {
+    return this.reminders.delete(caller, data.id, command);
   }
 }

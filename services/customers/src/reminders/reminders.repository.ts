@@ -117,22 +117,23 @@ export class RemindersRepository {
     return rows[0];
   }
 
-  /** Deletes a reminder of a customer the caller can see; false when there was none. */
+  /** Deletes a reminder of a customer the caller can see: whose it was, or null when none. */
   async delete(
     manager: EntityManager,
     tenantId: string,
     id: string,
     visibleStations: Visibility,
-  ): Promise<boolean> {
-    const [, affected] = await manager.query<[unknown[], number]>(
+  ): Promise<string | null> {
+    const [rows] = await manager.query<[{ customer_id: string }[], number]>(
       `DELETE FROM customers.reminders r
         USING customers.customers c
         WHERE r.tenant_id = $1 AND r.id = $2
           AND c.tenant_id = r.tenant_id AND c.id = r.customer_id
-          AND ($3::uuid[] IS NULL OR c.station_ids && $3::uuid[])`,
+          AND ($3::uuid[] IS NULL OR c.station_ids && $3::uuid[])
+        RETURNING r.customer_id`,
       [tenantId, id, visibleStations],
     );
-    return affected > 0;
+    return rows[0]?.customer_id ?? null;
   }
 
   /** A page in the API's order, due_at then id, both the keyset. */

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type {
   CallerContext,
   CreateReminderCommand,
+  DeletedReminder,
   FieldError,
   ListRemindersQuery,
   ReminderAssignee,
@@ -199,8 +200,15 @@ export class RemindersService {
     return toReminderView(result.row, tenant.timeZone);
   }
 
-  /** Delivered again, a delete answers as the first did (the reminder is gone either way). */
-  async delete(context: CallerContext, id: string, command: WriteCommand): Promise<void> {
+  /**
+   * Answers whose reminder it was (an id, kept with the command). Delivered again, a delete
+   * answers as the first did (the reminder is gone either way).
+   */
+  async delete(
+    context: CallerContext,
+    id: string,
+    command: WriteCommand,
+  ): Promise<DeletedReminder> {
     const tenant = requireTenant(context);
     if (!isUuid(id)) throw reminderNotFound();
     return this.commands.once(
@@ -208,12 +216,21 @@ export class RemindersService {
       () =>
         this.dataSource.transaction(async (manager) => {
           // Its job, if any, finds no row and does nothing.
-          if (!(await this.repository.delete(manager, tenant.id, id, visibleStations(context)))) {
-            throw reminderNotFound();
-          }
-          await this.commands.record(manager, command, { answer: null });
+          const customerId = await this.repository.delete(
+            manager,
+            tenant.id,
+            id,
+            visibleStations(context),
+          );
+          if (!customerId) throw reminderNotFound();
+          const deleted: DeletedReminder = { customerId };
+          await this.commands.record(manager, command, { answer: deleted });
+          return deleted;
         }),
-      async () => undefined,
+      // A delete recorded before deletes answered their customer left null.
+      async (earlier) => ({
+        customerId: (earlier.answer as Partial<DeletedReminder> | null)?.customerId ?? null,
+      }),
     );
   }
 

@@ -1,5 +1,6 @@
-import type { CustomerPage } from '@kanta/contracts';
-import type { JsonText } from '@kanta/platform';
+import { problemType, type CustomerPage, type PossibleDuplicateProblem } from '@kanta/contracts';
+import { ProblemError, type JsonText } from '@kanta/platform';
+import type { CustomersConcerned } from './records-access';
 
 /**
  * The ids of the customers a relayed page answered with. Parsed as JSON (about 90 µs for a page
@@ -10,3 +11,72 @@ export function customerIdsOfPage(page: JsonText<CustomerPage>): string[] {
   const parsed = JSON.parse(page.text) as Partial<CustomerPage>;
   return (parsed.items ?? []).map((item) => item.id);
 }
+
+/**
+ * The customers a create's 409 possible-duplicate showed: its candidates (those the caller may
+ * see; `hiddenCandidates` is only a count). None for any other failure.
+ */
+export function candidatesShown(error: unknown): string[] {
+  if (
+    !(error instanceof ProblemError) ||
+    error.problem.type !== problemType('possible-duplicate')
+  ) {
+    return [];
+  }
+  const { candidates } = error.problem as Partial<PossibleDuplicateProblem>;
+  return Array.isArray(candidates) ? candidates.map((candidate) => candidate.customerId) : [];
+}
+
+/*
+ * Which customers an answer or a request names, for RecordsAccess: each reads only ids the
+ * answer carries (a visit's, a sale's or a reminder's customerId, a vehicle's links), once each.
+ */
+
+/** A record of at most one customer: a visit, a sale, a reminder. */
+interface OfCustomer {
+  customerId: string | null;
+}
+
+/** A vehicle: the customers linked to it. */
+interface WithCustomers {
+  customers: readonly OfCustomer[];
+}
+
+const distinct = (ids: Iterable<string | null>): string[] => {
+  const seen = new Set<string>();
+  for (const id of ids) if (id) seen.add(id.toLowerCase());
+  return [...seen];
+};
+
+/** The customer of the route `customers/:id/…`. */
+export const theRouteCustomer: CustomersConcerned<unknown> = (_answer, { params }) =>
+  distinct([params.id ?? null]);
+
+/** The customer a route parameter other than `:id` names (a link taken off a vehicle). */
+export const theRouteParam =
+  (name: string): CustomersConcerned<unknown> =>
+  (_answer, { params }) =>
+    distinct([params[name] ?? null]);
+
+/** The customer a request body names in `customerId` (a link put on a vehicle). */
+export const theCustomerSent: CustomersConcerned<unknown> = (_answer, { body }) => {
+  const id = (body as Partial<OfCustomer> | null)?.customerId;
+  return distinct([typeof id === 'string' ? id : null]);
+};
+
+/** The customer of a visit, sale or reminder, when it has one. */
+export const itsCustomer: CustomersConcerned<OfCustomer> = (record) =>
+  distinct([record.customerId]);
+
+/** The customers of a page of visits, sales or reminders. */
+export const customersOfItems: CustomersConcerned<{ items: readonly OfCustomer[] }> = (page) =>
+  distinct(page.items.map((item) => item.customerId));
+
+/** The customers linked to a vehicle. */
+export const customersOfVehicle: CustomersConcerned<WithCustomers> = (vehicle) =>
+  distinct(vehicle.customers.map((link) => link.customerId));
+
+/** The customers linked to the vehicles of a page. */
+export const customersOfVehicles: CustomersConcerned<{ items: readonly WithCustomers[] }> = (
+  page,
+) => distinct(page.items.flatMap((vehicle) => vehicle.customers.map((link) => link.customerId)));

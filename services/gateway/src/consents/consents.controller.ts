@@ -20,6 +20,8 @@ import {
   RecordConsentsDto,
   RefreshConsentsDto,
 } from '@kanta/contracts';
+import { theRouteCustomer } from '../audit/customer-ids';
+import { RecordsAccess } from '../audit/records-access';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import type { HttpResult } from '../http/http-result';
 import { ApiProblems, CUSTOMER_ERASED } from '../http/api-problems';
@@ -79,6 +81,7 @@ export class ConsentsController {
     summary: "The customer's current decision per purpose (outdated when a newer text exists)",
   })
   @ApiOkResponse({ type: CustomerConsentsView })
+  @RecordsAccess('view', theRouteCustomer)
   customerConsents(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,
@@ -92,6 +95,7 @@ export class ConsentsController {
   @ApiCreatedResponse({ type: CustomerConsentsView })
   @ApiProblems([409, CUSTOMER_ERASED])
   @IdempotencyKey()
+  @RecordsAccess('edit', theRouteCustomer)
   record(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,
@@ -105,6 +109,7 @@ export class ConsentsController {
   @ApiCreatedResponse({ type: CustomerConsentsView })
   @ApiProblems([409, CUSTOMER_ERASED])
   @IdempotencyKey()
+  @RecordsAccess('edit', theRouteCustomer)
   refresh(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,
@@ -116,6 +121,7 @@ export class ConsentsController {
   @Get('customers/:id/communication-preferences')
   @ApiOperation({ summary: 'Blocked, preferred channel, service notifications; ETag = version' })
   @ApiOkResponse({ type: CommunicationPreferencesView })
+  @RecordsAccess('view', theRouteCustomer)
   getPreferences(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,
@@ -128,6 +134,7 @@ export class ConsentsController {
   @ApiOkResponse({ type: CommunicationPreferencesView })
   @ApiProblems([409, CUSTOMER_ERASED])
   @IdempotencyKey()
+  @RecordsAccess('edit', theRouteCustomer)
   setPreferences(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,
@@ -142,6 +149,7 @@ export class ConsentsController {
     summary: 'May the customer be contacted for this purpose on this channel, and if not, why',
   })
   @ApiOkResponse({ type: ContactabilityView })
+  @RecordsAccess('view', theRouteCustomer)
   contactability(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import {
   CUSTOMERS,
   type CreateCustomerDto,
+  type CreateCustomerResult,
   type CustomerPage,
   type CustomerView,
   type FieldRulesDto,
@@ -10,7 +11,7 @@ import {
 } from '@kanta/contracts';
 import { ProblemError, type JsonText } from '@kanta/platform';
 import { AccessRecorder } from '../audit/access-recorder';
-import { customerIdsOfPage } from '../audit/customer-ids';
+import { candidatesShown, customerIdsOfPage } from '../audit/customer-ids';
 import type { Caller } from '../auth/auth.decorators';
 import { Rpc } from '../core/rpc';
 import { ConsentsService } from '../consents/consents.service';
@@ -39,10 +40,18 @@ export class CustomersService {
     this.checkStations(caller, customer.stationIds);
     await this.checkRegularOf(caller, customer.regularOfUserId);
     await this.consents.checkDecisions(caller.context, customer.consents);
-    const result = await this.rpc.call(CUSTOMERS.create, caller, {
-      customer,
-      ...(allowDuplicate ? { allowDuplicate } : {}),
-    });
+    let result: CreateCustomerResult;
+    try {
+      result = await this.rpc.call(CUSTOMERS.create, caller, {
+        customer,
+        ...(allowDuplicate ? { allowDuplicate } : {}),
+      });
+    } catch (error) {
+      // The one failure that shows customers: the possible duplicates the caller may see.
+      this.access.record(caller.context, 'search', candidatesShown(error));
+      throw error;
+    }
+    this.access.record(caller.context, 'edit', [result.customer.id]);
     return HttpResult.versioned(result.customer, {
       location: `/api/v1/customers/${result.customer.id}`,
       replayed: result.replayed,

@@ -8,12 +8,15 @@ import {
 } from '@nestjs/swagger';
 import {
   CreateReminderDto,
+  type DeletedReminder,
   ListRemindersQueryDto,
   ReminderPage,
   ReminderPageQueryDto,
   ReminderView,
   UpdateReminderDto,
 } from '@kanta/contracts';
+import { customersOfItems, itsCustomer, theRouteCustomer } from '../audit/customer-ids';
+import { RecordsAccess } from '../audit/records-access';
 import { CurrentCaller, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { ApiProblems, CUSTOMER_ERASED } from '../http/api-problems';
 import { ApiCreated, type HttpResult } from '../http/http-result';
@@ -46,6 +49,7 @@ export class RemindersController {
   @ApiCreated(ReminderView, { replayable: false })
   @ApiProblems([409, CUSTOMER_ERASED])
   @IdempotencyKey()
+  @RecordsAccess('edit', theRouteCustomer)
   create(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') customerId: string,
@@ -57,6 +61,7 @@ export class RemindersController {
   @Get('customers/:id/reminders')
   @ApiOperation({ summary: 'A customer’s reminders', description: STATUS_NOTE })
   @ApiOkResponse({ type: ReminderPage })
+  @RecordsAccess('view', theRouteCustomer)
   listOfCustomer(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') customerId: string,
@@ -69,6 +74,7 @@ export class RemindersController {
   @ApiOperation({ summary: 'Reminders, e.g. ?assignee=me&status=due', description: STATUS_NOTE })
   @ApiOkResponse({ type: ReminderPage })
   @ApiProblems([404, 'customerId names a customer that is not there, or not visible to you'])
+  @RecordsAccess('search', customersOfItems)
   list(
     @CurrentCaller() caller: Caller,
     @Query() query: ListRemindersQueryDto,
@@ -79,6 +85,7 @@ export class RemindersController {
   @Get('reminders/:id')
   @ApiOperation({ summary: 'A reminder; the ETag is its version' })
   @ApiOkResponse({ type: ReminderView })
+  @RecordsAccess('view', itsCustomer)
   get(
     @CurrentCaller() caller: Caller,
     @UuidParam('Reminder') id: string,
@@ -92,6 +99,7 @@ export class RemindersController {
   })
   @ApiOkResponse({ type: ReminderView })
   @IdempotencyKey()
+  @RecordsAccess('edit', itsCustomer)
   update(
     @CurrentCaller() caller: Caller,
     @UuidParam('Reminder') id: string,
@@ -106,7 +114,11 @@ export class RemindersController {
   @ApiOperation({ summary: 'Delete a reminder' })
   @ApiNoContentResponse()
   @IdempotencyKey()
-  delete(@CurrentCaller() caller: Caller, @UuidParam('Reminder') id: string): Promise<void> {
+  @RecordsAccess('edit', itsCustomer)
+  delete(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Reminder') id: string,
+  ): Promise<HttpResult<DeletedReminder>> {
     return this.reminders.delete(caller, id);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import {
   CUSTOMERS,
   type CreateReminderDto,
+  type DeletedReminder,
   type ListRemindersQuery,
   type ListRemindersQueryDto,
   type ReminderPage,
@@ -77,7 +78,8 @@ export class RemindersService {
     return HttpResult.versioned(await this.rpc.call(CUSTOMERS.updateReminder, caller, data));
   }
 
-  async delete(caller: Caller, id: string): Promise<void> {
-    await this.rpc.call(CUSTOMERS.deleteReminder, caller, { id });
+  /** A 204: its body, whose reminder it was, is for the access record and never sent. */
+  async delete(caller: Caller, id: string): Promise<HttpResult<DeletedReminder>> {
+    return new HttpResult(await this.rpc.call(CUSTOMERS.deleteReminder, caller, { id }), 204);
   }
 }

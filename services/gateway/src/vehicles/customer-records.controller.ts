@@ -9,12 +9,17 @@ import {
   VisitPage,
   VisitRangeQueryDto,
 } from '@kanta/contracts';
+import { theRouteCustomer } from '../audit/customer-ids';
+import { RecordsAccess } from '../audit/records-access';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { ApiProblems } from '../http/api-problems';
 import { UuidParam } from '../http/uuid-param';
 import { Rpc } from '../core/rpc';
 
-/** A customer's vehicles, visits, sales and summary: kept by the vehicles service. */
+/**
+ * A customer's vehicles, visits, sales and summary: kept by the vehicles service. Each answer is
+ * part of the card, so recorded as a view of the customer.
+ */
 @ApiTags('customers')
 @ApiBearerAuth()
 @TenantScoped()
@@ -29,6 +34,7 @@ export class CustomerRecordsController {
     summary: "The customer's vehicles by plate, in pages, with every linked customer and role",
   })
   @ApiOkResponse({ type: VehiclePage })
+  @RecordsAccess('view', theRouteCustomer)
   vehiclesOf(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,
@@ -43,6 +49,7 @@ export class CustomerRecordsController {
     description: 'A worker sees the visits at their stations.',
   })
   @ApiOkResponse({ type: VisitPage })
+  @RecordsAccess('view', theRouteCustomer)
   visitsOf(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,
@@ -57,6 +64,7 @@ export class CustomerRecordsController {
   @Get('sales')
   @ApiOperation({ summary: "The customer's receipts, newest first" })
   @ApiOkResponse({ type: SalePage })
+  @RecordsAccess('view', theRouteCustomer)
   salesOf(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,
@@ -74,6 +82,7 @@ export class CustomerRecordsController {
       'Spent on services and on products, visits, cancellations, no-shows, first and last visit',
   })
   @ApiOkResponse({ type: CustomerSummaryView })
+  @RecordsAccess('view', theRouteCustomer)
   summary(
     @CurrentCaller() caller: Caller,
     @UuidParam('Customer') id: string,

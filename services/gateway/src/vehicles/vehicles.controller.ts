@@ -17,6 +17,13 @@ import {
   VehicleView,
 } from '@kanta/contracts';
 import type { JsonText } from '@kanta/platform';
+import {
+  customersOfVehicle,
+  customersOfVehicles,
+  theCustomerSent,
+  theRouteParam,
+} from '../audit/customer-ids';
+import { RecordsAccess } from '../audit/records-access';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { ApiProblems, CUSTOMER_ERASED } from '../http/api-problems';
 import { ApiCreated, HttpResult } from '../http/http-result';
@@ -57,6 +64,7 @@ export class VehiclesController {
       'then those found only by their VIN, by VIN.',
   })
   @ApiOkResponse({ type: VehiclePage })
+  @RecordsAccess('search', customersOfVehicles)
   search(
     @CurrentCaller() caller: Caller,
     @Query() query: SearchVehiclesQueryDto,
@@ -67,6 +75,7 @@ export class VehiclesController {
   @Get(':id')
   @ApiOperation({ summary: 'Get a vehicle with its customers; the ETag is its version' })
   @ApiOkResponse({ type: VehicleView })
+  @RecordsAccess('view', customersOfVehicle)
   async get(
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,
@@ -101,6 +110,7 @@ export class VehiclesController {
   @ApiOkResponse({ type: VehicleView })
   @ApiProblems([409, CUSTOMER_ERASED])
   @IdempotencyKey()
+  @RecordsAccess('edit', theCustomerSent)
   async link(
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,
@@ -115,6 +125,7 @@ export class VehiclesController {
   @ApiOperation({ summary: 'Unlink a customer from the vehicle' })
   @ApiOkResponse({ type: VehicleView })
   @IdempotencyKey()
+  @RecordsAccess('edit', theRouteParam('customerId'))
   async unlink(
     @CurrentCaller() caller: Caller,
     @UuidParam('Vehicle') id: string,

@@ -19,6 +19,8 @@ import {
   VisitPage,
   VisitView,
 } from '@kanta/contracts';
+import { customersOfItems, itsCustomer } from '../audit/customer-ids';
+import { RecordsAccess } from '../audit/records-access';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { ConsentsService } from '../consents/consents.service';
 import { Rpc } from '../core/rpc';
@@ -55,6 +57,7 @@ export class VisitsController {
   @IdempotencyKey(
     'the same key with the same request answers the visit it made (200, Idempotent-Replayed: true): a double click books once',
   )
+  @RecordsAccess('edit', itsCustomer)
   async create(
     @CurrentCaller() caller: Caller,
     @Body() body: CreateVisitDto,
@@ -73,6 +76,7 @@ export class VisitsController {
     description: 'A worker sees the visits of their stations.',
   })
   @ApiOkResponse({ type: VisitPage })
+  @RecordsAccess('search', customersOfItems)
   list(@CurrentCaller() caller: Caller, @Query() query: ListVisitsQueryDto): Promise<VisitPage> {
     return this.rpc.call(VEHICLES.listVisits, caller, { ...query });
   }
@@ -80,6 +84,7 @@ export class VisitsController {
   @Get('visits/:id')
   @ApiOperation({ summary: 'Get a visit; the ETag is its version' })
   @ApiOkResponse({ type: VisitView })
+  @RecordsAccess('view', itsCustomer)
   async get(
     @CurrentCaller() caller: Caller,
     @UuidParam('Visit') id: string,
@@ -97,6 +102,7 @@ export class VisitsController {
   @ApiOkResponse({ type: VisitView })
   @ApiProblems([409, CUSTOMER_ERASED + ' (a status change stays possible)'])
   @IdempotencyKey()
+  @RecordsAccess('edit', itsCustomer)
   async update(
     @CurrentCaller() caller: Caller,
     @UuidParam('Visit') id: string,
@@ -122,6 +128,7 @@ export class VisitsController {
     'receipt-taken: the station has a receipt with this number; ' + CUSTOMER_ERASED,
   ])
   @IdempotencyKey()
+  @RecordsAccess('edit', itsCustomer)
   createSale(@CurrentCaller() caller: Caller, @Body() body: CreateSaleDto): Promise<SaleView> {
     return this.rpc.call(VEHICLES.createSale, caller, { sale: body });
   }
@@ -132,6 +139,7 @@ export class VisitsController {
     description: 'A worker sees the receipts of their stations.',
   })
   @ApiOkResponse({ type: SalePage })
+  @RecordsAccess('search', customersOfItems)
   listSales(@CurrentCaller() caller: Caller, @Query() query: ListSalesQueryDto): Promise<SalePage> {
     return this.rpc.call(VEHICLES.listSales, caller, { ...query });
   }
@@ -139,6 +147,7 @@ export class VisitsController {
   @Get('sales/:id')
   @ApiOperation({ summary: 'Get a receipt with its lines' })
   @ApiOkResponse({ type: SaleView })
+  @RecordsAccess('view', itsCustomer)
   getSale(@CurrentCaller() caller: Caller, @UuidParam('Sale') id: string): Promise<SaleView> {
     return this.rpc.call(VEHICLES.getSale, caller, { id });
   }
