@@ -600,8 +600,18 @@ describe('consents service: customer merge (real Postgres and RabbitMQ)', () => 
     ]) {
       const mergeId = randomUUID();
       await requestMerge({ mergeId, survivorId, duplicateId });
-      await answerTo(MERGE_COMPLETED_V1, mergeId);
+      // Neither had preferences: nothing stricter to take, no change of the survivor's.
+      expect((await answerTo<MergeCompletedV1>(MERGE_COMPLETED_V1, mergeId)).counts).toEqual({
+        ledgerEntries: 1,
+        preferences: 0,
+      });
     }
+    expect(
+      await dataSource.query(
+        'SELECT count(*)::int AS n FROM consents.preferences WHERE customer_id = ANY($1::uuid[])',
+        [[a, b, c]],
+      ),
+    ).toEqual([{ n: 0 }]);
     expect(await problemOf(setPreferences(a, { blocked: true }))).toMatchObject({
       status: 409,
       survivorId: c,
@@ -613,6 +623,24 @@ describe('consents service: customer merge (real Postgres and RabbitMQ)', () => 
     ]);
     // A's own entry, B's merge entry and C's.
     expect(view.history?.map((e) => e.customerId).sort()).toEqual([a, b, c].sort());
+  });
+
+  it('compares when decisions were given, not when they were merged (a chain)', async () => {
+    const [a, b, c] = [await newCustomer(), await newCustomer(), await newCustomer()];
+    await record(a, [decision('marketing_sms', 'granted')]);
+    // Given after A's, before A is merged into B.
+    await record(c, [decision('marketing_sms', 'withdrawn')]);
+    const first = { mergeId: randomUUID(), survivorId: b, duplicateId: a };
+    await requestMerge(first);
+    await answerTo(MERGE_COMPLETED_V1, first.mergeId);
+    const second = { mergeId: randomUUID(), survivorId: c, duplicateId: b };
+    await requestMerge(second);
+    // B's merge entry is newer than C's decision, but carries A's, which is older.
+    expect((await answerTo<MergeCompletedV1>(MERGE_COMPLETED_V1, second.mergeId)).counts).toEqual({
+      ledgerEntries: 0,
+      preferences: 0,
+    });
+    expect(await current(c)).toEqual({ marketing_sms: ['withdrawn', 'reception'] });
   });
 
   it('erases, with the survivor, the evidence of the merged-in customer and what the merge remembered', async () => {

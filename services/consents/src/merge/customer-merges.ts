@@ -111,20 +111,19 @@ export class CustomerMerges implements OnModuleInit, CustomerMerger {
     const theirs = await this.preferences.find(manager, tenantId, merge.duplicateId);
     const ours = settings(before);
     const other = settings(theirs);
-    const after = await this.preferences.apply(
-      manager,
-      null,
-      tenantId,
-      merge.survivorId,
-      {
-        blocked: ours.blocked || other.blocked,
-        serviceNotifications: ours.serviceNotifications && other.serviceNotifications,
-        preferredChannel:
-          ours.preferredChannel === 'none' ? other.preferredChannel : ours.preferredChannel,
-      },
-      { recorder: null },
-    );
-    const changed = after.version !== (before?.version ?? 0);
+    const stricter: PreferencesBefore = {
+      blocked: ours.blocked || other.blocked,
+      serviceNotifications: ours.serviceNotifications && other.serviceNotifications,
+      preferredChannel:
+        ours.preferredChannel === 'none' ? other.preferredChannel : ours.preferredChannel,
+    };
+    // Nothing stricter to take (two customers with the defaults, say): no change, no event.
+    const after = sameSettings(ours, stricter)
+      ? before
+      : await this.preferences.apply(manager, null, tenantId, merge.survivorId, stricter, {
+          recorder: null,
+        });
+    const changed = (after?.version ?? 0) !== (before?.version ?? 0);
     await manager.query(
       `UPDATE consents.customer_merges SET preferences_before = $3, preferences_version_after = $4
         WHERE tenant_id = $1 AND merge_id = $2`,
@@ -132,7 +131,7 @@ export class CustomerMerges implements OnModuleInit, CustomerMerger {
         tenantId,
         merge.mergeId,
         changed && before ? JSON.stringify(ours) : null,
-        changed ? after.version : null,
+        changed ? (after?.version ?? null) : null,
       ],
     );
     return { counts: { ledgerEntries: entries.length, preferences: changed ? 1 : 0 } };
@@ -220,6 +219,14 @@ function decidedAt(row: LedgerEntryRow): string {
 
 function byPurpose(rows: LedgerEntryRow[]): Map<string, LedgerEntryRow> {
   return new Map(rows.map((row) => [row.purpose, row]));
+}
+
+function sameSettings(a: PreferencesBefore, b: PreferencesBefore): boolean {
+  return (
+    a.blocked === b.blocked &&
+    a.preferredChannel === b.preferredChannel &&
+    a.serviceNotifications === b.serviceNotifications
+  );
 }
 
 function settings(row: PreferencesRow | null): PreferencesBefore {
