@@ -14,6 +14,7 @@ import { Contactability } from './contactability/contactability.service';
 import { CUSTOMER_WAIT_MS, CustomerDirectory } from './customers/customer-directory';
 import { CONSENTS_SCHEMA, consentsSchema } from './database/schema';
 import { CustomerErasure } from './erasure/customer-erasure';
+import { CustomerMerges } from './merge/customer-merges';
 import { ConsentLedgerRepository } from './ledger/consent-ledger.repository';
 import { ConsentLedger } from './ledger/consent-ledger.service';
 import { ReceptionConsentsConsumer } from './ledger/reception-consents.consumer';
@@ -71,6 +72,7 @@ export class AppModule {
         PartnerConsentsConsumer,
         Contactability,
         CustomerErasure,
+        CustomerMerges,
         ServiceHealthCheck,
       ],
     };

@@ -42,6 +42,14 @@ export const CONSENT_SOURCES = [
 ] as const;
 export type ConsentSource = (typeof CONSENT_SOURCES)[number];
 
+/**
+ * The sources of ledger entries: where a decision was given, and the two the consents service
+ * writes itself when customers are merged (issue #14): `merge` (the survivor takes the
+ * duplicate's newer decision) and `merge_undo` (the undo restores the survivor's own).
+ */
+export const LEDGER_SOURCES = [...CONSENT_SOURCES, 'merge', 'merge_undo'] as const;
+export type LedgerSource = (typeof LEDGER_SOURCES)[number];
+
 export const CONTACT_CHANNELS = ['email', 'sms', 'phone'] as const;
 export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
 export const PREFERRED_CHANNELS = [...CONTACT_CHANNELS, 'none'] as const;
@@ -205,15 +213,46 @@ export class ConsentRecorderView {
 
 export class ConsentEntryView {
   @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({
+    format: 'uuid',
+    description:
+      "The customer the entry was recorded for: a merged-in duplicate's id in its survivor's history",
+  })
+  customerId: string;
   @ApiProperty() purpose: string;
-  @ApiProperty({ enum: CONSENT_DECISIONS }) decision: ConsentDecision;
-  @ApiProperty({ format: 'uuid' }) textId: string;
-  @ApiProperty() textVersion: number;
-  @ApiProperty({ enum: LOCALES }) textLocale: Locale;
-  @ApiProperty({ enum: CONSENT_SOURCES }) source: ConsentSource;
+  @ApiProperty({
+    enum: CONSENT_DECISIONS,
+    nullable: true,
+    description: 'null only for a `merge_undo` entry restoring "no decision"',
+  })
+  decision: ConsentDecision | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) textId: string | null;
+  @ApiProperty({ nullable: true, type: Number }) textVersion: number | null;
+  @ApiProperty({ enum: LOCALES, nullable: true }) textLocale: Locale | null;
+  @ApiProperty({
+    enum: LEDGER_SOURCES,
+    description:
+      '`merge` / `merge_undo`: written by a merge of customers or its undo (no recorder, no evidence)',
+  })
+  source: LedgerSource;
   @ApiProperty({ type: ConsentRecorderView }) recordedBy: ConsentRecorderView;
   @ApiProperty({ format: 'date-time' }) recordedAt: string;
   @ApiProperty({ type: ConsentEvidenceDto, nullable: true }) evidence: ConsentEvidenceDto | null;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'The merge a `merge` or `merge_undo` entry belongs to',
+  })
+  mergeId: string | null;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description:
+      'A `merge` or `merge_undo` entry: the original entry whose decision it carries (its evidence stays there)',
+  })
+  mergedEntryId: string | null;
 }
 
 export class CurrentConsentView extends ConsentEntryView {
@@ -224,7 +263,11 @@ export class CurrentConsentView extends ConsentEntryView {
 }
 
 export class CustomerConsentsView {
-  @ApiProperty({ format: 'uuid' }) customerId: string;
+  @ApiProperty({
+    format: 'uuid',
+    description: 'Whose consents these are: the survivor when a merged duplicate was asked for',
+  })
+  customerId: string;
   @ApiProperty({ type: [CurrentConsentView], description: 'The current decision per purpose' })
   current: CurrentConsentView[];
   @ApiPropertyOptional({ type: [ConsentEntryView], description: 'With history=true' })

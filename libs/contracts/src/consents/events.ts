@@ -1,8 +1,10 @@
-import type {
-  ConsentDecision,
-  ConsentDecisionDto,
-  ConsentSource,
-  PreferredChannel,
+import {
+  LEDGER_SOURCES,
+  type ConsentDecision,
+  type ConsentDecisionDto,
+  type ConsentSource,
+  type LedgerSource,
+  type PreferredChannel,
 } from './consent.dto';
 
 /* Consent events carry ids, purposes and decisions: never the customer's contact data. */
@@ -29,11 +31,18 @@ export interface ConsentRecordedV1 {
   /** The ledger entry; entries of a customer and purpose sort by it (UUIDv7). */
   entryId: string;
   purpose: string;
-  decision: ConsentDecision;
-  textId: string;
-  textVersion: number;
-  source: ConsentSource;
+  /**
+   * The customer's decision from this entry on. null only from a `merge_undo` entry: the
+   * survivor had no decision of the purpose before the merge, and has none again.
+   */
+  decision: ConsentDecision | null;
+  textId: string | null;
+  textVersion: number | null;
+  /** `merge` / `merge_undo`: a merge of customers or its undo wrote the entry (issue #14). */
+  source: LedgerSource;
   recordedAt: string;
+  /** `merge` / `merge_undo` entries: the merge. */
+  mergeId?: string;
 }
 
 export interface ConsentTextPublishedV1 {
@@ -106,14 +115,12 @@ export const consentRecordedV1Schema = {
     customerId: uuid,
     entryId: uuid,
     purpose,
-    decision: { type: 'string', enum: ['granted', 'withdrawn'] },
-    textId: uuid,
-    textVersion: { type: 'integer', minimum: 1 },
-    source: {
-      type: 'string',
-      enum: ['reception', 'online_booking', 'kiosk', 'client_portal', 'import', 'api'],
-    },
+    decision: { type: ['string', 'null'], enum: ['granted', 'withdrawn', null] },
+    textId: { type: ['string', 'null'], format: 'uuid' },
+    textVersion: { type: ['integer', 'null'], minimum: 1 },
+    source: { type: 'string', enum: [...LEDGER_SOURCES] },
     recordedAt: { type: 'string', format: 'date-time' },
+    mergeId: uuid,
   },
 } as const;
 

@@ -46,12 +46,13 @@ export class Contactability {
     channel: ContactChannel,
   ): Promise<ContactabilityView> {
     const tenant = requireTenant(context);
-    const customer = await this.customers.require(context, tenant.id, customerId);
+    // A merged duplicate is reached as its survivor: the survivor's addresses, consents, block.
+    const customer = await this.customers.requireCurrent(context, tenant.id, customerId);
     const consentPurpose = purpose === 'service' ? null : MARKETING_PURPOSE[channel];
     if (customer.status === 'erased') {
       // Nobody to contact: no address, no preferences, whatever the kept decisions say.
       return {
-        customerId,
+        customerId: customer.customerId,
         purpose,
         channel,
         allowed: false,
@@ -60,21 +61,25 @@ export class Contactability {
         preferredChannel: 'none',
       };
     }
-    const preferences = await this.preferences.find(this.dataSource.manager, tenant.id, customerId);
+    const preferences = await this.preferences.find(
+      this.dataSource.manager,
+      tenant.id,
+      customer.customerId,
+    );
     const reasons: ContactabilityReason[] = [];
     if (preferences?.blocked) reasons.push('blocked');
     if (!hasAddress(customer, channel)) reasons.push('no_address');
     if (consentPurpose === null) {
       if (preferences && !preferences.service_notifications) reasons.push('notifications_off');
     } else {
-      const current = await this.ledger.current(this.dataSource, tenant.id, customerId);
+      const current = await this.ledger.current(this.dataSource, tenant.id, customer.customerId);
       const decision = current.find((row) => row.purpose === consentPurpose);
       if (!decision) reasons.push('no_consent');
       else if (decision.decision === 'withdrawn') reasons.push('consent_withdrawn');
       else if (decision.outdated) reasons.push('text_outdated');
     }
     return {
-      customerId,
+      customerId: customer.customerId,
       purpose,
       channel,
       allowed: reasons.length === 0,

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { CallerContext } from '@kanta/contracts';
 import { EventConsumer, KnownCustomers, type KnownCustomer } from '@kanta/messaging';
-import { RpcProblem, canSee, customerErased } from '@kanta/platform';
+import { RpcProblem, canSee, customerErased, customerMerged } from '@kanta/platform';
 
 export const CUSTOMER_WAIT_MS = Symbol('CUSTOMER_WAIT_MS');
 
@@ -38,6 +38,37 @@ export class CustomerDirectory implements OnModuleInit {
   }
 
   /**
+   * The customer whose consents a read about `customerId` answers: itself, or — for a duplicate
+   * merged into another — its survivor (the end of the chain), which the caller must be able to
+   * see too. The answer's `customerId` says whose they are.
+   */
+  async requireCurrent(
+    context: CallerContext,
+    tenantId: string,
+    customerId: string,
+  ): Promise<KnownCustomer> {
+    const found = await this.require(context, tenantId, customerId);
+    if (found.mergedInto === null) return found;
+    const survivorId = await this.known.survivorOf(this.dataSource, tenantId, customerId);
+    return this.require(context, tenantId, survivorId);
+  }
+
+  /**
+   * Who a decision or preference arriving with an event about `customerId` goes to, read in the
+   * handler's transaction: the customer, or the survivor a merge sent it to (KnownCustomers
+   * .survivorOf: a partner's late answer, a replayed event); null when that customer is erased
+   * (nothing of the person is recorded again). The row is held as `isErased` holds it.
+   */
+  async recipient(
+    manager: EntityManager,
+    tenantId: string,
+    customerId: string,
+  ): Promise<string | null> {
+    const survivorId = await this.known.survivorOf(manager, tenantId, customerId);
+    return (await this.isErased(manager, tenantId, survivorId)) ? null : survivorId;
+  }
+
+  /**
    * Whether the customer is erased, read in the transaction of a change about them and holding
    * their row until it ends: an erasure (which marks the row) then either waits for the change,
    * and erases it with the rest, or has committed, and the change sees it.
@@ -46,12 +77,19 @@ export class CustomerDirectory implements OnModuleInit {
     return this.known.isErased(manager, tenantId, customerId);
   }
 
-  /** Refuses a change about an erased customer (409 `customer-erased`); see `isErased`. */
+  /**
+   * Refuses a change about an erased customer (409 `customer-erased`; see `isErased`) or about
+   * one merged into another (409 `customer-merged` naming the survivor, the end of the chain:
+   * the change belongs there). The row held by `isErased` makes a merge marking it wait for the
+   * change, or the change see the mark.
+   */
   async requireChangeable(
     manager: EntityManager,
     tenantId: string,
     customerId: string,
   ): Promise<void> {
     if (await this.isErased(manager, tenantId, customerId)) throw customerErased();
+    const survivorId = await this.known.survivorOf(manager, tenantId, customerId);
+    if (survivorId !== customerId) throw customerMerged(survivorId);
   }
 }

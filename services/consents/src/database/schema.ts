@@ -8,6 +8,7 @@ import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letter
 import { KnownCustomersShared1766400000000 } from './migrations/1766400000000-known-customers-shared';
 import { LedgerErasure1766600000000 } from './migrations/1766600000000-ledger-erasure';
 import { KnownCustomersMerged1767100000000 } from './migrations/1767100000000-known-customers-merged';
+import { ConsentMerges1767400000000 } from './migrations/1767400000000-consent-merges';
 
 export const CONSENTS_SCHEMA = 'consents';
 
@@ -25,6 +26,7 @@ export const consentsSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     KnownCustomersShared1766400000000,
     LedgerErasure1766600000000,
     KnownCustomersMerged1767100000000,
+    ConsentMerges1767400000000,
   ],
   // Triggers refuse changes to both; without the privilege the service's own role cannot even
   // try, nor take the erasure path (`consents.erasure`) the ledger's trigger leaves open: it

@@ -20,14 +20,15 @@ import { CONSENTS_SCHEMA } from '../database/schema';
  * - ledger entries keep the proof that each decision was given, and lose their evidence (a
  *   signed form's reference, a free-text note), through the owner's `erase_ledger_evidence`:
  *   the service's own role still cannot change the ledger;
- * - the communication preferences are deleted (a customer without a row has the defaults);
+ * - the communication preferences are deleted (a customer without a row has the defaults), and
+ *   so are the settings a merge into the customer remembered for its undo;
  * - the partner events that carried the customer's consents, as far as this schema can tell them
  *   (an answer naming the customer, waiting for its event or dead-lettered): their waiting rows
  *   are deleted, and their ids returned so their dead letters and outbox rows go too;
  * - the customer's commands forget their fingerprints and answers.
  *
  * Counts: `ledgerEntries` (entries whose evidence was cleared), `preferences`, `partnerPending`,
- * `partnerResolutions`, `commands`; the participant adds `deadLetters`, `outbox` and
+ * `partnerResolutions`, `commands`, `mergePreferences` (when some); the participant adds `deadLetters`, `outbox` and
  * `unpublishedConsents`.
  */
 @Injectable()
@@ -62,6 +63,15 @@ export class CustomerErasure implements OnModuleInit {
       'DELETE FROM consents.preferences WHERE tenant_id = $1 AND customer_id = $2',
       [tenantId, customerId],
     );
+    // What a merge into the customer remembered of their preferences, for an undo (the merge
+    // record itself keeps ids and times only). Merge and undo entries of the ledger carry no
+    // evidence: it stays on the original entries, cleared above for each merged-in customer
+    // (the participant runs this for every id of `mergedCustomerIds` too).
+    const [, mergePreferences] = await manager.query<[unknown, number]>(
+      `UPDATE consents.customer_merges SET preferences_before = NULL
+        WHERE tenant_id = $1 AND survivor_id = $2 AND preferences_before IS NOT NULL`,
+      [tenantId, customerId],
+    );
     const partner = await this.erasePartnerEvents(manager, tenantId, customerId);
     // A request's fingerprint is a SHA-256 of the whole request, evidence note included: it
     // would let someone who guesses the request confirm it. The command id still answers its
@@ -78,6 +88,7 @@ export class CustomerErasure implements OnModuleInit {
         commands,
         partnerPending: partner.pending,
         partnerResolutions: partner.resolutions,
+        ...(mergePreferences > 0 ? { mergePreferences } : {}),
       },
       messageIds: partner.eventIds,
     };

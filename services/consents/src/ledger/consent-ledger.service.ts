@@ -45,13 +45,18 @@ export class ConsentLedger {
     history = false,
   ): Promise<CustomerConsentsView> {
     const tenant = requireTenant(context);
-    await this.customers.require(context, tenant.id, customerId);
-    const current = await this.repository.current(this.dataSource, tenant.id, customerId);
-    return {
+    // A merged duplicate's consents are its survivor's (the answer's customerId says so).
+    const { customerId: whose } = await this.customers.requireCurrent(
+      context,
+      tenant.id,
       customerId,
+    );
+    const current = await this.repository.current(this.dataSource, tenant.id, whose);
+    return {
+      customerId: whose,
       current: current.map((row) => ({ ...toEntryView(row), outdated: row.outdated })),
       ...(history
-        ? { history: (await this.repository.history(tenant.id, customerId)).map(toEntryView) }
+        ? { history: (await this.repository.history(tenant.id, whose)).map(toEntryView) }
         : {}),
     };
   }
@@ -236,20 +241,43 @@ export class ConsentLedger {
       recordedByPartner: 'partner' in given.recorder ? given.recorder.partner : null,
       evidence: d.evidence ?? null,
     }));
+    await this.write(
+      manager,
+      correlationId,
+      tenantId,
+      entries.map((entry) => ({
+        ...entry,
+        textVersion: (texts.get(entry.textId as string) as TextIdentity).version,
+      })),
+    );
+  }
+
+  /**
+   * Appends entries and publishes `consents.consent.recorded.v1` for each, in the caller's
+   * transaction: recording a decision, and a merge's or its undo's entries (CustomerMerges).
+   */
+  async write(
+    manager: EntityManager,
+    correlationId: string | null,
+    tenantId: string,
+    entries: (NewLedgerEntry & { textVersion: number | null })[],
+  ): Promise<void> {
+    if (entries.length === 0) return;
     const recordedAt = await this.repository.append(manager, tenantId, entries);
     const events: OutboxEvent[] = entries.map((entry) => ({
       type: CONSENT_RECORDED_V1,
       tenantId,
       correlationId,
       payload: {
-        customerId,
+        customerId: entry.customerId,
         entryId: entry.id,
         purpose: entry.purpose,
         decision: entry.decision,
         textId: entry.textId,
-        textVersion: (texts.get(entry.textId) as TextIdentity).version,
+        textVersion: entry.textVersion,
         source: entry.source,
         recordedAt: recordedAt.toISOString(),
+        ...(entry.mergeId ? { mergeId: entry.mergeId } : {}),
       },
     }));
     await this.outbox.enqueue(manager, events);
@@ -305,6 +333,7 @@ export class ConsentLedger {
 export function toEntryView(row: LedgerEntryRow): ConsentEntryView {
   return {
     id: row.id,
+    customerId: row.customer_id,
     purpose: row.purpose,
     decision: row.decision,
     textId: row.text_id,
@@ -314,5 +343,7 @@ export function toEntryView(row: LedgerEntryRow): ConsentEntryView {
     recordedBy: { userId: row.recorded_by_user, partner: row.recorded_by_partner },
     recordedAt: row.recorded_at.toISOString(),
     evidence: row.evidence,
+    mergeId: row.merge_id,
+    mergedEntryId: row.merged_entry_id,
   };
 }

@@ -44,9 +44,10 @@ export class ReceptionConsentsConsumer implements OnModuleInit {
     consents: ConsentsGiven | undefined,
   ): Promise<void> {
     if (!consents || customerId === null) return;
-    // A visit recorded just before the customer's erasure, its event handled after it: nothing
-    // of the person is recorded again.
-    if (await this.customers.isErased(manager, event.tenantId as string, customerId)) {
+    // A visit of a customer merged since goes to the survivor; one recorded just before the
+    // customer's erasure, its event handled after it, records nothing of the person again.
+    const recipient = await this.customers.recipient(manager, event.tenantId as string, customerId);
+    if (recipient === null) {
       this.logger.warn(
         `event ${event.eventId}: the customer is erased; ` +
           `${consents.decisions.length} consent decision(s) not recorded`,
@@ -56,7 +57,7 @@ export class ReceptionConsentsConsumer implements OnModuleInit {
     const rejected = await this.ledger.recordFromEvent(
       manager,
       event.tenantId as string,
-      customerId,
+      recipient,
       event.correlationId,
       {
         source: consents.source,

@@ -242,9 +242,11 @@ export class PartnerConsentsConsumer implements OnModuleInit {
       );
       return;
     }
-    // An answer published before the customer's erasure and handled after it: the waiting row
-    // is taken (so it goes too), and nothing of it is recorded for the erased customer.
-    if (await this.customers.isErased(manager, given.tenantId, customerId)) {
+    // An answer naming a customer merged since goes to the survivor (a late answer, a replay).
+    // One published before the customer's erasure and handled after it: the waiting row is
+    // taken (so it goes too), and nothing of it is recorded for the erased customer.
+    const recipient = await this.customers.recipient(manager, given.tenantId, customerId);
+    if (recipient === null) {
       this.logger.warn(
         `partner event ${given.partnerEventId}: the customer is erased; ` +
           `${given.decisions.length} consent decision(s) and the preferences not recorded`,
@@ -256,7 +258,7 @@ export class PartnerConsentsConsumer implements OnModuleInit {
       const rejected = await this.ledger.recordFromEvent(
         manager,
         given.tenantId,
-        customerId,
+        recipient,
         given.correlationId,
         { source: given.source, recorder, decisions: given.decisions },
       );
@@ -271,7 +273,7 @@ export class PartnerConsentsConsumer implements OnModuleInit {
         manager,
         given.correlationId,
         given.tenantId,
-        customerId,
+        recipient,
         given.preferences,
         { recorder },
       );

@@ -12,7 +12,7 @@ import { RpcProblem, requireTenant, type WriteCommand } from '@kanta/platform';
 import { CustomerDirectory } from '../customers/customer-directory';
 import type { Recorder } from '../ledger/consent-ledger.service';
 
-interface PreferencesRow {
+export interface PreferencesRow {
   customer_id: string;
   blocked: boolean;
   preferred_channel: PreferredChannel;
@@ -22,7 +22,7 @@ interface PreferencesRow {
 }
 
 /** What a customer who never said anything has: not blocked, no preferred channel, notified. */
-const DEFAULTS = {
+export const PREFERENCE_DEFAULTS = {
   blocked: false,
   preferred_channel: 'none',
   service_notifications: true,
@@ -43,8 +43,13 @@ export class CommunicationPreferences {
 
   async get(context: CallerContext, customerId: string): Promise<CommunicationPreferencesView> {
     const tenant = requireTenant(context);
-    await this.customers.require(context, tenant.id, customerId);
-    return toView(customerId, await this.find(this.dataSource.manager, tenant.id, customerId));
+    // A merged duplicate's preferences are its survivor's (the answer's customerId says so).
+    const { customerId: whose } = await this.customers.requireCurrent(
+      context,
+      tenant.id,
+      customerId,
+    );
+    return toView(whose, await this.find(this.dataSource.manager, tenant.id, whose));
   }
 
   /** Changes the settings; the command delivered again answers them as they are now. */
@@ -108,7 +113,8 @@ export class CommunicationPreferences {
     tenantId: string,
     customerId: string,
     input: CommunicationPreferencesDto,
-    options: { recorder: Recorder; expectedVersion?: number },
+    /** `recorder` null: a merge of customers or its undo changed them (CustomerMerges). */
+    options: { recorder: Recorder | null; expectedVersion?: number },
   ): Promise<PreferencesRow> {
     const current = await this.find(manager, tenantId, customerId, true);
     const version = current?.version ?? 0;
@@ -118,13 +124,15 @@ export class CommunicationPreferences {
       );
     }
     const next = {
-      blocked: input.blocked ?? current?.blocked ?? DEFAULTS.blocked,
+      blocked: input.blocked ?? current?.blocked ?? PREFERENCE_DEFAULTS.blocked,
       preferred_channel:
-        input.preferredChannel ?? current?.preferred_channel ?? DEFAULTS.preferred_channel,
+        input.preferredChannel ??
+        current?.preferred_channel ??
+        PREFERENCE_DEFAULTS.preferred_channel,
       service_notifications:
         input.serviceNotifications ??
         current?.service_notifications ??
-        DEFAULTS.service_notifications,
+        PREFERENCE_DEFAULTS.service_notifications,
     };
     if (
       current &&
@@ -134,8 +142,9 @@ export class CommunicationPreferences {
     ) {
       return current;
     }
-    const user = 'userId' in options.recorder ? options.recorder.userId : null;
-    const partner = 'partner' in options.recorder ? options.recorder.partner : null;
+    const recorder = options.recorder ?? {};
+    const user = 'userId' in recorder ? recorder.userId : null;
+    const partner = 'partner' in recorder ? recorder.partner : null;
     const rows = await manager.query<PreferencesRow[]>(
       `INSERT INTO consents.preferences (tenant_id, customer_id, blocked, preferred_channel,
          service_notifications, updated_by_user, updated_by_partner)
@@ -194,9 +203,9 @@ export class CommunicationPreferences {
 function toView(customerId: string, row: PreferencesRow | null): CommunicationPreferencesView {
   return {
     customerId,
-    blocked: row?.blocked ?? DEFAULTS.blocked,
-    preferredChannel: row?.preferred_channel ?? DEFAULTS.preferred_channel,
-    serviceNotifications: row?.service_notifications ?? DEFAULTS.service_notifications,
+    blocked: row?.blocked ?? PREFERENCE_DEFAULTS.blocked,
+    preferredChannel: row?.preferred_channel ?? PREFERENCE_DEFAULTS.preferred_channel,
+    serviceNotifications: row?.service_notifications ?? PREFERENCE_DEFAULTS.service_notifications,
     version: row?.version ?? 0,
     updatedAt: row?.updated_at ? row.updated_at.toISOString() : null,
   };
