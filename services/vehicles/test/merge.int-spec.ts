@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import { Client } from 'pg';
 import {
   ERASURE_COMPLETED_V1,
   ERASURE_REQUESTED_V1,
@@ -166,7 +167,7 @@ describe('merge of two customers (real Postgres and RabbitMQ)', () => {
 
   /**
    * Two customers of one person: the duplicate owns a car of its own (the default customer),
-   * drives the survivor's car (a link the survivor has too), has two visits and a receipt at
+   * drives the survivor's car (a link the survivor has too; the car's default customer), has two visits and a receipt at
    * reception, a partner booking answered as theirs, and an answer kept for a partner event
    * still to come.
    */
@@ -183,7 +184,11 @@ describe('merge of two customers (real Postgres and RabbitMQ)', () => {
       registration: `MS-${randomUUID().slice(0, 4)}`,
     });
     await vehicles.link(t.admin, shared.id, { customerId: survivorId, role: 'owner' });
-    await vehicles.link(t.admin, shared.id, { customerId: duplicateId, role: 'proxy' });
+    await vehicles.link(t.admin, shared.id, {
+      customerId: duplicateId,
+      role: 'proxy',
+      isDefault: true,
+    });
     const first = await visitFor(t, duplicateId, own.id);
     const second = await visitFor(t, duplicateId);
     const sale = await sales.create(t.worker, {
@@ -308,6 +313,14 @@ describe('merge of two customers (real Postgres and RabbitMQ)', () => {
     expect(await sales.summary(t.worker, c.duplicateId)).toMatchObject({
       customerId: c.survivorId,
     });
+    // The shared car's default link stayed on the duplicate: reception gets the survivor.
+    const arriving = await visits.create(t.worker, {
+      vehicleId: c.shared.id,
+      kind: 'booking',
+      channel: 'walk_in',
+      scheduledAt: '2026-12-20T09:00:00+02:00',
+    });
+    expect(arriving.customerId).toBe(c.survivorId);
   });
 
   it('gives late partner events and contact answers naming the duplicate to the survivor', async () => {
@@ -471,6 +484,64 @@ describe('merge of two customers (real Postgres and RabbitMQ)', () => {
     ).toEqual([{ n: 6 }]);
     // One undo still moves all of it back.
     expect((await undone(t, p)).counts).toMatchObject({ visits: 3, vehicleLinks: 1 });
+  });
+
+  it('waits for a vehicle link that checked the duplicate before the merge, then moves it', async () => {
+    const t = tenantFixture();
+    const survivorId = await h.knowCustomer(t.tenantId, [t.stationA]);
+    const duplicateId = await h.knowCustomer(t.tenantId, [t.stationA]);
+    const car = await vehicles.create(t.admin, { registration: `MR-${randomUUID().slice(0, 4)}` });
+    const p = pair(survivorId, duplicateId);
+    const answer = async () =>
+      (await h.outbox(MERGE_COMPLETED_V1)).find((r) => r.payload.mergeId === p.mergeId);
+    const lockWaiters = async (): Promise<number> => {
+      const [{ n }] = await h.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      return n;
+    };
+    const untilWaiting = (n: number, done: () => boolean | Promise<boolean>) =>
+      eventually(async () => ((await lockWaiters()) >= n || (await done()) ? true : undefined));
+    // The link checks the customer in its transaction (holding its row), then waits here for
+    // the vehicle's row, which a transaction of the test's own holds.
+    const holder = new Client(h.db.settings);
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM vehicles.vehicles WHERE id = $1 FOR UPDATE', [car.id]);
+    let released = false;
+    const release = async () => {
+      if (released) return;
+      released = true;
+      await holder.query('COMMIT');
+      await holder.end();
+    };
+    let linked = false;
+    try {
+      const link = vehicles
+        .link(t.admin, car.id, { customerId: duplicateId, role: 'owner' })
+        .finally(() => {
+          linked = true;
+        });
+      await untilWaiting(1, () => linked);
+      publish(mergeOf(t, p));
+      // The merge waits for the link's transaction, which holds the duplicate's row.
+      await untilWaiting(2, async () => (await answer()) !== undefined);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await answer()).toBeUndefined();
+      await release();
+      expect(await link).toMatchObject({
+        customers: [expect.objectContaining({ customerId: duplicateId })],
+      });
+    } finally {
+      await release();
+    }
+    // Then the merge goes on, and moves the link.
+    const [done] = await answersTo<MergeCompletedV1>(MERGE_COMPLETED_V1, p.mergeId);
+    expect(done.counts.vehicleLinks).toBe(1);
+    expect(await vehicles.get(t.admin, car.id)).toMatchObject({
+      customers: [expect.objectContaining({ customerId: survivorId })],
+    });
   });
 
   it('erasing the survivor deletes the merge records naming either customer', async () => {
