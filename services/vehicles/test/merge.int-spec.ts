@@ -227,7 +227,7 @@ describe('merge of two customers (real Postgres and RabbitMQ)', () => {
 
   const ids = (page: { items: { id: string }[] }) => page.items.map((i) => i.id).sort();
 
-  it('moves the duplicate’s links, visits, sales and kept answers to the survivor and answers with counts', async () => {
+  it('moves the duplicate’s links, visits and sales to the survivor and answers with counts', async () => {
     const t = tenantFixture();
     const c = await duplicateWithHistory(t);
     const p = pair(c.survivorId, c.duplicateId);
@@ -242,7 +242,6 @@ describe('merge of two customers (real Postgres and RabbitMQ)', () => {
         vehicleLinksKept: 1,
         visits: 3,
         sales: 1,
-        contactResolutions: 1,
       },
     });
     // The survivor's lists show the duplicate's history.
@@ -286,7 +285,6 @@ describe('merge of two customers (real Postgres and RabbitMQ)', () => {
         [p.mergeId],
       ),
     ).toEqual([
-      { kind: 'contact_resolution', n: 1 },
       { kind: 'sale', n: 1 },
       { kind: 'vehicle_link', n: 1 },
       { kind: 'visit', n: 3 },
@@ -429,7 +427,7 @@ describe('merge of two customers (real Postgres and RabbitMQ)', () => {
     expect(undo).toMatchObject({
       ...p,
       participant: 'vehicles',
-      counts: { vehicleLinks: 1, visits: 3, sales: 1, contactResolutions: 1 },
+      counts: { vehicleLinks: 1, visits: 3, sales: 1 },
     });
     expect(merge.counts.visits).toBe(3);
     expect(ids(await visits.ofCustomer(t.worker, c.duplicateId, {}))).toEqual(
@@ -481,7 +479,7 @@ describe('merge of two customers (real Postgres and RabbitMQ)', () => {
       await rows('SELECT count(*)::int AS n FROM vehicles.merge_moves WHERE merge_id = $1', [
         p.mergeId,
       ]),
-    ).toEqual([{ n: 6 }]);
+    ).toEqual([{ n: 5 }]);
     // One undo still moves all of it back.
     expect((await undone(t, p)).counts).toMatchObject({ visits: 3, vehicleLinks: 1 });
   });
@@ -566,7 +564,7 @@ describe('merge of two customers (real Postgres and RabbitMQ)', () => {
     );
 
     // The survivor's two links and the one the merge left on the duplicate.
-    expect(answer.counts).toMatchObject({ mergeMoves: 6, vehicleLinks: 3 });
+    expect(answer.counts).toMatchObject({ mergeMoves: 5, vehicleLinks: 3 });
     expect(
       await rows(
         `SELECT 1 FROM vehicles.merge_moves

@@ -15,7 +15,7 @@ import type { VisitRow } from '../visits/visits.repository';
 import { visitEvent } from '../visits/visit-view';
 
 /** What a merge moves here, as `merge_moves.kind` names it. */
-type MoveKind = 'vehicle_link' | 'visit' | 'sale' | 'contact_resolution';
+type MoveKind = 'vehicle_link' | 'visit' | 'sale';
 
 /** Links of the duplicate left where they are: the survivor had a link to the same vehicle. */
 const KEPT_LINKS = 'vehicleLinksKept';
@@ -27,11 +27,14 @@ const KEPT_LINKS = 'vehicleLinksKept';
  *
  * Moved to the survivor: the duplicate's vehicle links (role and default kept; a vehicle the
  * survivor is linked to already keeps the duplicate's link where it is, counted as
- * `vehicleLinksKept`, since a vehicle has one link per customer), visits (a new version each),
- * sales, and the answers about partner events' contact details kept for an event still to come
- * (`contact_resolutions`). The other waiting rows name no customer. Each moved row is recorded in
- * `merge_moves` (ids only), and the undo moves back exactly the recorded rows that still belong
- * to the survivor: what was added to the survivor since, or moved on by a later merge, stays.
+ * `vehicleLinksKept`, since a vehicle has one link per customer), visits (a new version each) and
+ * sales. Each moved row is recorded in `merge_moves` (ids only), and the undo moves back exactly
+ * the recorded rows that still belong to the survivor: what was added to the survivor since, or
+ * moved on by a later merge, stays. The answers about partner events' contact details kept for
+ * an event still to come (`contact_resolutions`) stay as they are: whoever takes one follows the
+ * merge then (takeAnswers), so an answer about the duplicate goes to the survivor while the
+ * merge stands and to the duplicate again after its undo, and the merge takes no lock of theirs.
+ * The other waiting rows name no customer.
  *
  * Locks in the eraser's order: the duplicate's `known_customers` row (MergeParticipant marks it
  * first; a staff write naming the duplicate holds it FOR SHARE, CustomerAccess.requireWritable,
@@ -74,17 +77,8 @@ export class CustomerMerge implements OnModuleInit {
     );
     const visits = await this.moveVisits(manager, tenantId, duplicateId, survivorId, moves);
     const sales = await moveSales(manager, tenantId, duplicateId, survivorId, moves);
-    const contactResolutions = await moveResolutions(
-      manager,
-      tenantId,
-      duplicateId,
-      survivorId,
-      moves,
-    );
     await moves.record();
-    return {
-      counts: { vehicleLinks, [KEPT_LINKS]: kept, visits, sales, contactResolutions },
-    };
+    return { counts: { vehicleLinks, [KEPT_LINKS]: kept, visits, sales } };
   }
 
   /**
@@ -125,15 +119,7 @@ export class CustomerMerge implements OnModuleInit {
       keys('visit'),
     );
     const sales = await moveSales(manager, tenantId, survivorId, duplicateId, null, keys('sale'));
-    const contactResolutions = await moveResolutions(
-      manager,
-      tenantId,
-      survivorId,
-      duplicateId,
-      null,
-      keys('contact_resolution'),
-    );
-    return { counts: { vehicleLinks, visits, sales, contactResolutions } };
+    return { counts: { vehicleLinks, visits, sales } };
   }
 
   /**
@@ -233,29 +219,6 @@ async function moveSales(
   moves?.add(
     'sale',
     moved.map((s) => s.id),
-  );
-  return moved.length;
-}
-
-/** The answers naming `from`, kept for partner events still to come, name `to` instead. */
-async function moveResolutions(
-  manager: EntityManager,
-  tenantId: string,
-  from: string,
-  to: string,
-  moves: Moves | null,
-  events?: string[],
-): Promise<number> {
-  const [moved] = await manager.query<[{ partner_event_id: string }[], number]>(
-    `UPDATE vehicles.contact_resolutions SET customer_id = $3
-      WHERE tenant_id = $1 AND customer_id = $2
-        AND ($4::uuid[] IS NULL OR partner_event_id = ANY($4::uuid[]))
-     RETURNING partner_event_id`,
-    [tenantId, from, to, events ?? null],
-  );
-  moves?.add(
-    'contact_resolution',
-    moved.map((r) => r.partner_event_id),
   );
   return moved.length;
 }

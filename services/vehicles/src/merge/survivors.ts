@@ -1,8 +1,11 @@
 import type { EntityManager } from 'typeorm';
-import type { KnownCustomers } from '@kanta/messaging';
+import { KnownCustomers } from '@kanta/messaging';
+import { VEHICLES_SCHEMA } from '../database/schema';
+
+const known = new KnownCustomers(VEHICLES_SCHEMA);
 
 /**
- * Where whatever an event names these customers for goes now (issue #14): for each merged one,
+ * Where whatever an answer names these customers for goes now (issue #14): for each merged one,
  * its survivor (the end of its chain of merges, KnownCustomers.survivorOf), as
  * `<tenant>:<customer>` → survivor; customers not merged are left out. The named customers'
  * rows are held (FOR SHARE, in key order) until the transaction ends, as a staff write holds
@@ -13,7 +16,6 @@ import type { KnownCustomers } from '@kanta/messaging';
  */
 export async function survivorsAmong(
   manager: EntityManager,
-  known: KnownCustomers,
   keys: { tenantId: string; customerId: string }[],
 ): Promise<Map<string, string>> {
   const survivors = new Map<string, string>();

@@ -133,7 +133,8 @@ export class ContactResolution {
   /**
    * The answers as they apply now: each customer is known at once (its own created event may
    * still be on its way), and an answer naming a customer merged into another (sent before the
-   * merge, or replayed from the dead letters) names the survivor instead (issue #14).
+   * merge, or replayed from the dead letters) names the survivor instead (issue #14), also
+   * where it is kept for its partner event.
    */
   private async toSurvivors(
     answers: { i: Intake; r: ContactResolvedV1 }[],
@@ -149,7 +150,7 @@ export class ContactResolution {
         facts: { customerId, stationIds: r.stationIds, status: 'active', version: 0 },
       })),
     );
-    const survivors = await survivorsAmong(manager, this.customers, named);
+    const survivors = await survivorsAmong(manager, named);
     if (survivors.size === 0) return answers;
     return answers.map(({ i, r }) => {
       const survivor = r.customerId && survivors.get(`${i.tenantId}:${r.customerId}`);

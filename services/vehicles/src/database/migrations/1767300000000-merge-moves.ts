@@ -3,15 +3,14 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /*
  * What each customer merge moved here (issue #14), so its undo moves back exactly that: one row
  * per moved row, by kind (`vehicle_link`: the vehicle's id, the link being the duplicate's to
- * it; `visit`, `sale`: their ids; `contact_resolution`: the partner event's id). Ids only, no
- * value of the person; the two customers are named so an erasure of either deletes the rows.
+ * it; `visit`, `sale`: their ids). Ids only, no value of the person; the two customers are
+ * named so an erasure of either deletes the rows.
  */
 const UP = [
   `CREATE TABLE vehicles.merge_moves (
      tenant_id uuid NOT NULL,
      merge_id uuid NOT NULL,
-     kind text NOT NULL
-       CHECK (kind IN ('vehicle_link', 'visit', 'sale', 'contact_resolution')),
+     kind text NOT NULL CHECK (kind IN ('vehicle_link', 'visit', 'sale')),
      row_key uuid NOT NULL,
      survivor_id uuid NOT NULL,
      duplicate_id uuid NOT NULL,
