@@ -12,6 +12,7 @@ import {
 import { VEHICLES_OPTIONS, type VehiclesAppOptions } from './app-options';
 import { VEHICLES_SCHEMA, vehiclesSchema } from './database/schema';
 import { CustomerErasure } from './erasure/customer-erasure';
+import { CustomerMerge } from './merge/customer-merge';
 import { CustomerAccess } from './known-customers/customer-access';
 import { PartnerBookings } from './partner/bookings';
 import { CustomerCheckIns } from './partner/check-ins';
@@ -96,6 +97,7 @@ export class AppModule {
         PartnerIntake,
         RejectedPartnerEvents,
         CustomerErasure,
+        CustomerMerge,
         ServiceHealthCheck,
       ],
     };

@@ -18,6 +18,7 @@ import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letter
 import { KnownCustomersShared1766400000000 } from './migrations/1766400000000-known-customers-shared';
 import { ErasedCustomersText1767000000000 } from './migrations/1767000000000-erased-customers-text';
 import { KnownCustomersMerged1767100000000 } from './migrations/1767100000000-known-customers-merged';
+import { MergeMoves1767300000000 } from './migrations/1767300000000-merge-moves';
 
 export const VEHICLES_SCHEMA = 'vehicles';
 
@@ -45,5 +46,6 @@ export const vehiclesSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     KnownCustomersShared1766400000000,
     ErasedCustomersText1767000000000,
     KnownCustomersMerged1767100000000,
+    MergeMoves1767300000000,
   ],
 };

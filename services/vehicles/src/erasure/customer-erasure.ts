@@ -10,6 +10,7 @@ import {
   type ServiceErasure,
 } from '@kanta/messaging';
 import { VEHICLES_SCHEMA } from '../database/schema';
+import { forgetMerges } from '../merge/customer-merge';
 import { VehiclesRepository } from '../vehicles/vehicles.repository';
 import { vehicleEvent } from '../vehicles/vehicle-view';
 
@@ -60,6 +61,7 @@ export class CustomerErasure implements OnModuleInit {
     const sales = await clearSales(manager, tenantId, customerId);
     const partner = await erasePartnerEvents(manager, tenantId, customerId);
     const commands = await forgetRequests(manager, tenantId, customerId);
+    const mergeMoves = await forgetMerges(manager, tenantId, customerId);
     return {
       counts: {
         visits,
@@ -67,6 +69,7 @@ export class CustomerErasure implements OnModuleInit {
         vehicleLinks,
         ...partner.counts,
         commands,
+        mergeMoves,
       },
       messageIds: partner.messageIds,
     };

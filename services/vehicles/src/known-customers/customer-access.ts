@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { isUuid, type CallerContext } from '@kanta/contracts';
 import { EventConsumer, KnownCustomers, type KnownCustomer } from '@kanta/messaging';
-import { RpcProblem, customerErased } from '@kanta/platform';
+import { RpcProblem, customerErased, customerMerged } from '@kanta/platform';
 import { VEHICLES_OPTIONS, type VehiclesAppOptions } from '../app-options';
 import { notFound, seesAnyStation } from '../caller-access';
 
@@ -36,15 +36,33 @@ export class CustomerAccess implements OnModuleInit {
     return customer && seesAnyStation(context, customer.stationIds) ? customer : null;
   }
 
-  /** A customer whose records the caller asks for: one they may see, else a 404 for it. */
-  async requireVisible(context: CallerContext, tenantId: string, id: string): Promise<void> {
-    if (!isUuid(id) || !(await this.visible(context, tenantId, id))) throw notFound('Customer');
+  /**
+   * Whose records a read of the customer's answers with, if the caller may see them: the
+   * customer's own, or, for a customer merged into another, the survivor's (the end of its chain
+   * of merges), which now hold its history; null for a customer the caller may not see.
+   */
+  async recordsOf(context: CallerContext, tenantId: string, id: string): Promise<string | null> {
+    if (!isUuid(id)) return null;
+    const owner = await this.survivorOf(tenantId, id);
+    return (await this.visible(context, tenantId, owner)) ? owner : null;
+  }
+
+  /** `recordsOf` a customer whose records the caller asks for: a 404 when there are none. */
+  async requireVisible(context: CallerContext, tenantId: string, id: string): Promise<string> {
+    const owner = await this.recordsOf(context, tenantId, id);
+    if (!owner) throw notFound('Customer');
+    return owner;
+  }
+
+  /** The customer whatever names `id` goes to: itself, or the survivor of its merges. */
+  survivorOf(tenantId: string, id: string): Promise<string> {
+    return this.known.survivorOf(this.dataSource, tenantId, id);
   }
 
   /**
    * A customer a write may reference: known here (waiting for one created a moment ago) and
    * visible to the caller, otherwise a 422 on `field`. Whether they are erased is the write's
-   * transaction's question (`refuseErased`): asked here, the answer could change before it
+   * transaction's question (`requireWritable`): asked here, the answer could change before it
    * commits.
    */
   async require(
@@ -79,10 +97,16 @@ export class CustomerAccess implements OnModuleInit {
   }
 
   /**
-   * Refuses a write naming an erased customer (409): nothing new is recorded for them (issue
-   * #14); see `isErased`.
+   * Refuses a write naming a customer nothing new may be recorded for (issue #14): an erased
+   * one (409 customer-erased), or one merged into another (409 customer-merged naming the
+   * survivor, the end of its chain of merges: the write belongs there). Holds the customer's
+   * row as `isErased` does, so a merge, which marks that row first (MergeParticipant), waits for
+   * a write that read it before and moves what it wrote; a write after the mark waits for the
+   * merge's commit and is refused. The one check every write naming a customer goes through.
    */
-  async refuseErased(manager: EntityManager, tenantId: string, id: string): Promise<void> {
+  async requireWritable(manager: EntityManager, tenantId: string, id: string): Promise<void> {
     if (await this.isErased(manager, tenantId, id)) throw customerErased();
+    const survivor = await this.known.survivorOf(manager, tenantId, id);
+    if (survivor !== id) throw customerMerged(survivor);
   }
 }

@@ -1,12 +1,17 @@
 import { lockKeys } from '@kanta/database';
 import type { EntityManager } from 'typeorm';
 import type { VehicleRole } from '@kanta/contracts';
+import { survivorsAmong } from '../merge/survivors';
 import { lockKey, type Intake } from './intake';
 
 /**
  * The answers that came before these events (the customer their contact details resolved to,
  * or null for nobody), taken from `contact_resolutions`: an event absent from the map waits for
- * its answer, which attaches its customer when it comes. Takes each event's lock first.
+ * its answer, which attaches its customer when it comes. Takes each event's lock first. A
+ * customer merged into another since its answer was kept is its survivor now (issue #14): the
+ * named customers' rows are held (survivorsAmong) before the event's vehicle and visit locks,
+ * so a merge committing meanwhile either waits for the event and moves what it made, or is
+ * seen by it.
  */
 export async function takeAnswers(
   manager: EntityManager,
@@ -17,6 +22,21 @@ export async function takeAnswers(
     manager,
     intakes.map((i) => lockKey(i, `partner-event:${i.eventId}`)),
   );
+  const keys = [intakes.map((i) => i.tenantId), intakes.map((i) => i.eventId)];
+  // The customers first, then the answers (deleted as taken): the order an erasure takes them
+  // in (the customer's row, then its answers), so neither waits for the other in a circle.
+  // Only an erasure deletes an answer meanwhile, and nothing changes one's customer.
+  const named = await manager.query<{ tenant_id: string; customer_id: string }[]>(
+    `SELECT r.tenant_id, r.customer_id FROM vehicles.contact_resolutions r
+       JOIN unnest($1::uuid[], $2::uuid[]) AS k(tenant_id, partner_event_id)
+         ON r.tenant_id = k.tenant_id AND r.partner_event_id = k.partner_event_id
+      WHERE r.customer_id IS NOT NULL`,
+    keys,
+  );
+  const survivors = await survivorsAmong(
+    manager,
+    named.map((r) => ({ tenantId: r.tenant_id, customerId: r.customer_id })),
+  );
   const [rows] = await manager.query<
     [{ tenant_id: string; partner_event_id: string; customer_id: string | null }[], number]
   >(
@@ -24,9 +44,14 @@ export async function takeAnswers(
       USING unnest($1::uuid[], $2::uuid[]) AS k(tenant_id, partner_event_id)
       WHERE r.tenant_id = k.tenant_id AND r.partner_event_id = k.partner_event_id
      RETURNING r.tenant_id, r.partner_event_id, r.customer_id`,
-    [intakes.map((i) => i.tenantId), intakes.map((i) => i.eventId)],
+    keys,
   );
-  const found = new Map(rows.map((r) => [`${r.tenant_id}:${r.partner_event_id}`, r.customer_id]));
+  const found = new Map(
+    rows.map((r) => [
+      `${r.tenant_id}:${r.partner_event_id}`,
+      r.customer_id && (survivors.get(`${r.tenant_id}:${r.customer_id}`) ?? r.customer_id),
+    ]),
+  );
   return new Map(
     intakes.flatMap((i) => {
       const key = `${i.tenantId}:${i.eventId}`;

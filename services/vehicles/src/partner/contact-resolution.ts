@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { Injectable } from '@nestjs/common';
 import { VISIT_UPDATED_V1, type ContactResolvedV1, type VehicleRole } from '@kanta/contracts';
 import { KnownCustomers, Outbox } from '@kanta/messaging';
+import { survivorsAmong } from '../merge/survivors';
 import { visitCustomerOf } from '../sales/sales.repository';
 import { visitEvent } from '../visits/visit-view';
 import { lockKey, type Intake } from './intake';
@@ -25,13 +26,14 @@ export class ContactResolution {
   ) {}
 
   /** The answers, each partner event once, in a few statements for all. */
-  async resolve(answers: { i: Intake; r: ContactResolvedV1 }[]): Promise<void> {
-    if (answers.length === 0) return;
-    const { manager } = answers[0].i;
+  async resolve(received: { i: Intake; r: ContactResolvedV1 }[]): Promise<void> {
+    if (received.length === 0) return;
+    const { manager } = received[0].i;
     await lockKeys(
       manager,
-      answers.map(({ i, r }) => lockKey(i, `partner-event:${r.partnerEventId}`)),
+      received.map(({ i, r }) => lockKey(i, `partner-event:${r.partnerEventId}`)),
     );
+    const answers = await this.toSurvivors(received);
     const keys = [
       answers.map((a) => a.i.tenantId),
       answers.map((a) => a.r.partnerEventId),
@@ -68,19 +70,6 @@ export class ContactResolution {
       keys.slice(0, 2),
     );
     const resolved = answers.filter((a) => a.r.customerId !== null);
-    // Known at once: the customer's own created event may still be on its way.
-    await this.customers.remember(
-      manager,
-      resolved.map(({ i, r }) => ({
-        tenantId: i.tenantId,
-        facts: {
-          customerId: r.customerId!,
-          stationIds: r.stationIds,
-          status: 'active',
-          version: 0,
-        },
-      })),
-    );
     // An answer sent before the customer's erasure and delivered after it links no vehicle to
     // the erased customer; its visits and receipts still get it (their text is dropped by the
     // tables' triggers), as the erased customer's business history.
@@ -139,6 +128,34 @@ export class ContactResolution {
         ),
       ),
     );
+  }
+
+  /**
+   * The answers as they apply now: each customer is known at once (its own created event may
+   * still be on its way), and an answer naming a customer merged into another (sent before the
+   * merge, or replayed from the dead letters) names the survivor instead (issue #14), also
+   * where it is kept for its partner event.
+   */
+  private async toSurvivors(
+    answers: { i: Intake; r: ContactResolvedV1 }[],
+  ): Promise<{ i: Intake; r: ContactResolvedV1 }[]> {
+    const { manager } = answers[0].i;
+    const named = answers.flatMap(({ i, r }) =>
+      r.customerId === null ? [] : [{ tenantId: i.tenantId, customerId: r.customerId, r }],
+    );
+    await this.customers.remember(
+      manager,
+      named.map(({ tenantId, customerId, r }) => ({
+        tenantId,
+        facts: { customerId, stationIds: r.stationIds, status: 'active', version: 0 },
+      })),
+    );
+    const survivors = await survivorsAmong(manager, named);
+    if (survivors.size === 0) return answers;
+    return answers.map(({ i, r }) => {
+      const survivor = r.customerId && survivors.get(`${i.tenantId}:${r.customerId}`);
+      return survivor ? { i, r: { ...r, customerId: survivor } } : { i, r };
+    });
   }
 }
 

@@ -168,7 +168,7 @@ export class SalesService {
       this.dataSource,
       async (manager) => {
         // A receipt naming only the visit would be the visit's customer's: not an erased one's.
-        if (expected) await this.customers.refuseErased(manager, tenant.id, expected);
+        if (expected) await this.customers.requireWritable(manager, tenant.id, expected);
         // Read again under its lock: a visit whose customer changes meanwhile moves its sales.
         const visit = input.visitId
           ? await this.visits.findById(tenant.id, input.visitId, manager, true)
@@ -219,7 +219,10 @@ export class SalesService {
     if (stationIds?.length === 0) return { items: [], nextCursor: null };
     return this.page(tenant.id, query, {
       stationIds,
-      customerId: query.customerId ?? null,
+      // A merged customer's history is its survivor's now.
+      customerId: query.customerId
+        ? await this.customers.survivorOf(tenant.id, query.customerId)
+        : null,
       visitId: query.visitId ?? null,
     });
   }
@@ -230,10 +233,10 @@ export class SalesService {
     page: PageQueryDto,
   ): Promise<SalePage> {
     const tenant = requireTenant(context);
-    await this.customers.requireVisible(context, tenant.id, customerId);
+    const owner = await this.customers.requireVisible(context, tenant.id, customerId);
     return this.page(tenant.id, page, {
       stationIds: visibleStations(context),
-      customerId,
+      customerId: owner,
       visitId: null,
     });
   }
@@ -254,11 +257,11 @@ export class SalesService {
   /** Spent on services and on products (per currency), visits by outcome, first and last visit. */
   async summary(context: CallerContext, customerId: string): Promise<CustomerSummaryView> {
     const tenant = requireTenant(context);
-    await this.customers.requireVisible(context, tenant.id, customerId);
-    const rows = await this.repository.summary(tenant.id, customerId, visibleStations(context));
+    const owner = await this.customers.requireVisible(context, tenant.id, customerId);
+    const rows = await this.repository.summary(tenant.id, owner, visibleStations(context));
     const first = rows[0];
     return {
-      customerId,
+      customerId: owner,
       spent: rows
         .filter((r) => r.currency !== null)
         .map((r) => ({

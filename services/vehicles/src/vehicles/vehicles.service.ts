@@ -108,10 +108,10 @@ export class VehiclesService {
 
   async search(context: CallerContext, query: SearchVehiclesQueryDto): Promise<VehiclePage> {
     const tenant = requireTenant(context);
-    if (query.customerId && !(await this.customers.visible(context, tenant.id, query.customerId))) {
-      return { items: [], nextCursor: null };
-    }
-    return this.page(tenant.id, query);
+    if (!query.customerId) return this.page(tenant.id, query);
+    const owner = await this.customers.recordsOf(context, tenant.id, query.customerId);
+    if (!owner) return { items: [], nextCursor: null };
+    return this.page(tenant.id, { ...query, customerId: owner });
   }
 
   /** The vehicles of a customer the caller can see (404 otherwise), by plate, in pages. */
@@ -121,8 +121,8 @@ export class VehiclesService {
     page: PageQueryDto = {},
   ): Promise<VehiclePage> {
     const tenant = requireTenant(context);
-    await this.customers.requireVisible(context, tenant.id, customerId);
-    return this.page(tenant.id, { ...page, customerId });
+    const owner = await this.customers.requireVisible(context, tenant.id, customerId);
+    return this.page(tenant.id, { ...page, customerId: owner });
   }
 
   /** A page of the search, whose customer (if any) the caller may see. */
@@ -153,7 +153,7 @@ export class VehiclesService {
     await this.customers.require(context, tenant.id, link.customerId);
     return this.write(context, command, async (manager) => {
       // The customer before the vehicle, in the eraser's order (CustomerAccess.isErased).
-      await this.customers.refuseErased(manager, tenant.id, link.customerId);
+      await this.customers.requireWritable(manager, tenant.id, link.customerId);
       const current = await this.repository.findById(tenant.id, vehicleId, manager, true);
       if (!current) throw notFound('Vehicle');
       const existing = current.customers.find((l) => l.customer_id === link.customerId);

@@ -109,7 +109,7 @@ export class VisitsService {
         // meanwhile, the trigger of the visits table then keeps text off the visit (which it
         // would not if it ran while the erasure was still to commit).
         if (input.customerId) {
-          await this.customers.refuseErased(manager, tenant.id, input.customerId);
+          await this.customers.requireWritable(manager, tenant.id, input.customerId);
         } else if (customerId) {
           await this.customers.isErased(manager, tenant.id, customerId);
         }
@@ -191,9 +191,10 @@ export class VisitsService {
   ): Promise<string | null> {
     const link = vehicle?.customers.find((l) => l.is_default);
     if (!link) return null;
-    return (await this.customers.visible(context, tenantId, link.customer_id))
-      ? link.customer_id
-      : null;
+    // A default link a merge left on the duplicate (the survivor had a link of its own to the
+    // car) brings the survivor.
+    const customerId = await this.customers.survivorOf(tenantId, link.customer_id);
+    return (await this.customers.visible(context, tenantId, customerId)) ? customerId : null;
   }
 
   async get(context: CallerContext, id: string): Promise<VisitView> {
@@ -256,7 +257,8 @@ export class VisitsService {
         return held.get(customerId)!;
       };
       if (patch.customerId) {
-        if (await hold(patch.customerId)) throw customerErased();
+        await this.customers.requireWritable(manager, tenant.id, patch.customerId);
+        held.set(patch.customerId, false);
       } else if (patch.customerId === undefined) {
         // In one order, as the customers service's events update several rows.
         const customers = [visible.customer_id, arriving].filter((c) => c !== null).sort();
@@ -367,7 +369,10 @@ export class VisitsService {
     if (stationIds?.length === 0) return { items: [], nextCursor: null };
     return this.page(tenant.id, query, {
       stationIds,
-      customerId: query.customerId ?? null,
+      // A merged customer's history is its survivor's now.
+      customerId: query.customerId
+        ? await this.customers.survivorOf(tenant.id, query.customerId)
+        : null,
       vehicleId: query.vehicleId ?? null,
       status: query.status ?? null,
       channel: query.channel ?? null,
@@ -381,10 +386,10 @@ export class VisitsService {
     range: VisitRangeQueryDto,
   ): Promise<VisitPage> {
     const tenant = requireTenant(context);
-    await this.customers.requireVisible(context, tenant.id, customerId);
+    const owner = await this.customers.requireVisible(context, tenant.id, customerId);
     return this.page(tenant.id, range, {
       stationIds: visibleStations(context),
-      customerId,
+      customerId: owner,
       vehicleId: null,
       status: null,
       channel: null,
