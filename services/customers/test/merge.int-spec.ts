@@ -336,6 +336,15 @@ describe('merge of two customers (real Postgres, RabbitMQ and Redis)', () => {
     it('never shows the duplicate in search, duplicate candidates or pairs', async () => {
       expect(await searchIds({})).not.toContain(duplicate.id);
       expect(await searchIds({ q: duplicate.customerNumber })).not.toContain(duplicate.id);
+      // The survivor took the duplicate's phone: a full scan would pair them were it not merged.
+      await duplicatesOf(h.app).runScan(t.tenantId, async () => {});
+      expect(
+        await h.dataSource.query(
+          `SELECT 1 FROM customers.duplicate_pairs
+            WHERE tenant_id = $1 AND $2 IN (customer_a, customer_b)`,
+          [t.tenantId, duplicate.id],
+        ),
+      ).toEqual([]);
       const page = await duplicatesOf(h.app).list(t.admin, {});
       expect(page.items.flatMap((p) => p.customers.map((c) => c.id))).not.toContain(duplicate.id);
       // A new customer with the phone both now have is a candidate of the survivor only.
