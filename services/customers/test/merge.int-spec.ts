@@ -311,6 +311,14 @@ describe('merge of two customers (real Postgres, RabbitMQ and Redis)', () => {
       expect(JSON.stringify([dup, surv])).not.toMatch(/Korhonen|Varasi|0401234567/);
     });
 
+    it('still names the merged pair by its id, so the same request reaches the merge again', async () => {
+      expect(await duplicatesOf(h.app).pairToMerge(t.admin, pairId)).toEqual({
+        pairId,
+        survivorId: survivor.id,
+        duplicateId: duplicate.id,
+      });
+    });
+
     it("moves the duplicate's reminders to the survivor", async () => {
       expect(await remindersOf(h.app).get(t.admin, reminderId)).toMatchObject({
         customerId: survivor.id,
@@ -475,6 +483,12 @@ describe('merge of two customers (real Postgres, RabbitMQ and Redis)', () => {
       });
       expect(await searchIds({ externalId: externalIdOf(duplicate) })).toEqual([duplicate.id]);
       expect(await searchIds({ q: 'MRG-101' })).toEqual([duplicate.id]);
+    });
+
+    it('names the pair no more (an undo does not bring the pair back)', async () => {
+      expect(await problemOf(duplicatesOf(h.app).pairToMerge(t.admin, pairId))).toMatchObject({
+        status: 404,
+      });
     });
 
     it('moves the reminders back; one added since stays with the survivor', async () => {

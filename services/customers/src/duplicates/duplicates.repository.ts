@@ -374,7 +374,10 @@ export class DuplicatesRepository {
 
   /**
    * A suggested pair (not dismissed) of the tenant, its customers in the order a merge takes
-   * them: the one created first survives, the later one is merged into it. Null for no such pair.
+   * them: the one created first survives, the later one is merged into it. A pair a merge (not
+   * undone) resolved names the merge's two customers still: the same request again reaches the
+   * privacy service, which answers it as it did (the same Idempotency-Key) or refuses it (409
+   * customer-merged). Null for no such pair.
    */
   async pairToMerge(
     tenantId: string,
@@ -389,7 +392,10 @@ export class DuplicatesRepository {
             ORDER BY c.created_at, c.id LIMIT 1) s
          JOIN customers.customers l ON l.tenant_id = d.tenant_id
           AND l.id IN (d.customer_a, d.customer_b) AND l.id <> s.id
-        WHERE d.tenant_id = $1 AND d.id = $2 AND d.dismissed_at IS NULL`,
+        WHERE d.tenant_id = $1 AND d.id = $2 AND d.dismissed_at IS NULL
+       UNION ALL
+       SELECT survivor_id, duplicate_id FROM customers.customer_merges
+        WHERE tenant_id = $1 AND pair_id = $2 AND undone_at IS NULL`,
       [tenantId, pairId],
     );
     return rows[0] ?? null;

@@ -93,7 +93,7 @@ export class CustomerMerge implements OnModuleInit, CustomerMerger {
       null,
     );
     await this.refreshProjections(manager, tenantId, pair, vehicles.length, consents.length);
-    const duplicatePairs = await this.repository.deletePairsOf(manager, tenantId, duplicate.id);
+    const pairs = await this.repository.deletePairsOf(manager, tenantId, duplicate.id, survivor.id);
     const merged = await this.repository.markMerged(manager, tenantId, duplicate.id, survivor.id);
     await this.repository.recordMerge(manager, tenantId, {
       merge_id: ref.mergeId,
@@ -104,6 +104,7 @@ export class CustomerMerge implements OnModuleInit, CustomerMerger {
       conflicts: card.conflicts,
       added: card.added,
       moved: { reminders, vehicles, marketingConsents: consents },
+      pair_id: pairs.pairId,
     });
     const gained = Object.entries({
       groupIds: card.added.groupIds,
@@ -128,7 +129,7 @@ export class CustomerMerge implements OnModuleInit, CustomerMerger {
         reminders: reminders.length,
         vehicleLinks: vehicles.length,
         marketingConsents: consents.length,
-        duplicatePairs,
+        duplicatePairs: pairs.deleted,
       },
       conflicts: card.conflicts,
     };

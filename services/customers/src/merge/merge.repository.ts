@@ -22,6 +22,8 @@ export interface CustomerMergeRecord {
   conflicts: string[];
   added: CardAdditions;
   moved: MovedRows;
+  /** The suggested pair of the two customers the merge resolved (deleted), if there was one. */
+  pair_id: string | null;
   undone_at: Date | null;
 }
 
@@ -40,7 +42,7 @@ export class MergeRepository {
   ): Promise<CustomerMergeRecord | null> {
     const rows = await manager.query<CustomerMergeRecord[]>(
       `SELECT merge_id, survivor_id, duplicate_id, duplicate_status, taken_fields, conflicts,
-              added, moved, undone_at
+              added, moved, pair_id, undone_at
          FROM customers.customer_merges WHERE tenant_id = $1 AND merge_id = $2 FOR UPDATE`,
       [tenantId, mergeId],
     );
@@ -54,8 +56,8 @@ export class MergeRepository {
   ): Promise<void> {
     await manager.query(
       `INSERT INTO customers.customer_merges (tenant_id, merge_id, survivor_id, duplicate_id,
-         duplicate_status, taken_fields, conflicts, added, moved)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+         duplicate_status, taken_fields, conflicts, added, moved, pair_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [
         tenantId,
         record.merge_id,
@@ -66,6 +68,7 @@ export class MergeRepository {
         record.conflicts,
         JSON.stringify(record.added),
         JSON.stringify(record.moved),
+        record.pair_id,
       ],
     );
   }
@@ -202,17 +205,25 @@ export class MergeRepository {
     return rows;
   }
 
-  /** Deletes the duplicate pairs naming the customer (dismissed ones too): see the README. */
+  /**
+   * Deletes the duplicate pairs naming the duplicate (dismissed ones too): see the README.
+   * Answers how many, and the id of the pair of the two (the one the merge resolves), if any.
+   */
   async deletePairsOf(
     manager: EntityManager,
     tenantId: string,
-    customerId: string,
-  ): Promise<number> {
-    const [, affected] = await manager.query<[unknown, number]>(
+    duplicateId: string,
+    survivorId: string,
+  ): Promise<{ deleted: number; pairId: string | null }> {
+    const [rows] = await manager.query<[{ id: string; other: string }[], number]>(
       `DELETE FROM customers.duplicate_pairs
-        WHERE tenant_id = $1 AND (customer_a = $2 OR customer_b = $2)`,
-      [tenantId, customerId],
+        WHERE tenant_id = $1 AND (customer_a = $2 OR customer_b = $2)
+        RETURNING id, CASE WHEN customer_a = $2 THEN customer_b ELSE customer_a END AS other`,
+      [tenantId, duplicateId],
     );
-    return affected;
+    return {
+      deleted: rows.length,
+      pairId: rows.find((r) => r.other === survivorId)?.id ?? null,
+    };
   }
 }

@@ -86,20 +86,20 @@ export class DuplicatesController {
       'duplicates); the other is merged into it, as POST /customers/{id}/merge would with ' +
       'duplicateId. Answers the merge record, with the fields both cards had different (the ' +
       "survivor's kept) once the customers service has answered; GET /privacy/merges/{id} " +
-      'follows it, POST /privacy/merges/{id}/undo undoes it. The pair itself is gone once merged.',
+      'follows it, POST /privacy/merges/{id}/undo undoes it. The pair leaves the list once ' +
+      'merged, but its id still names the two customers until the merge is undone: sent again, ' +
+      'the request is answered as the first was (same Idempotency-Key) or refused (409 ' +
+      'customer-merged).',
   })
   @ApiAcceptedResponse({
     type: MergeView,
     description: 'The merge as recorded, pending until every service has confirmed',
   })
   @ApiProblems(
-    [404, "No such suggested pair (unknown, dismissed, merged already, or another tenant's)"],
+    [404, "No such suggested pair (unknown, dismissed, undone, or another tenant's)"],
     [409, 'customer-erased, customer-merged, or a pending deletion request of either customer'],
   )
-  @IdempotencyKey(
-    'the same request sent again with the same key is answered as the first was while the pair ' +
-      'is there; once merged the pair is gone (404) and the merge is read at /privacy/merges/{id}',
-  )
+  @IdempotencyKey()
   async merge(
     @CurrentCaller() caller: Caller,
     @UuidParam('Duplicate pair', 'pairId') pairId: string,

@@ -10,7 +10,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * `customers.merge_chain_end` follows merged_into to the customer a merged one lives on as (A
  * into B, then B into C: C), at most 32 steps. Duplicate pairs get an id of their own, so a
- * suggested pair can be merged by it.
+ * suggested pair can be merged by it; a merge keeps the id of the pair of its two customers
+ * (`pair_id`, the pair itself is deleted), so the pair still names them when asked again.
  */
 const UP = [
   `ALTER TABLE customers.customers ADD COLUMN merged_into uuid`,
@@ -44,12 +45,15 @@ const UP = [
      conflicts text[] NOT NULL DEFAULT '{}',
      added jsonb NOT NULL DEFAULT '{}',
      moved jsonb NOT NULL DEFAULT '{}',
+     pair_id uuid,
      merged_at timestamptz NOT NULL DEFAULT now(),
      undone_at timestamptz,
      PRIMARY KEY (tenant_id, merge_id)
    )`,
   `CREATE INDEX customer_merges_survivor_idx ON customers.customer_merges (tenant_id, survivor_id)`,
   `CREATE INDEX customer_merges_duplicate_idx ON customers.customer_merges (tenant_id, duplicate_id)`,
+  `CREATE INDEX customer_merges_pair_idx ON customers.customer_merges (tenant_id, pair_id)
+     WHERE pair_id IS NOT NULL`,
   `ALTER TABLE customers.duplicate_pairs ADD COLUMN id uuid NOT NULL DEFAULT gen_random_uuid()`,
   `CREATE UNIQUE INDEX duplicate_pairs_id_idx ON customers.duplicate_pairs (tenant_id, id)`,
 ];
