@@ -151,6 +151,16 @@ describe('duplicate detection through the gateway (whole system)', () => {
     );
   });
 
+  it('merges a suggested pair for an admin only, and never another tenant’s', async () => {
+    const [pair] = (await list(fi.admin)).body.items;
+    const merge = (id: string) => `${DUPLICATES}/${id}/merge`;
+    expectProblem(await fi.worker.request('POST', merge(pair.id)), 403);
+    expectProblem(await other.admin.request('POST', merge(pair.id)), 404);
+    expectProblem(await fi.admin.request('POST', merge(UNKNOWN_ID)), 404);
+    expectProblem(await fi.admin.request('POST', merge('not-a-pair')), 404);
+    expect((await list(fi.admin)).body.items).toHaveLength(1);
+  });
+
   it('dismisses a pair for an admin only, and never another tenant’s', async () => {
     const body = { customerIds: [first.id, second.id] };
     expectProblem(await fi.worker.request('POST', `${DUPLICATES}/dismiss`, body), 403);

@@ -27,6 +27,8 @@ import { DuplicatesRepository } from './duplicates/duplicates.repository';
 import { DuplicatesService } from './duplicates/duplicates.service';
 import { CustomerErasure } from './erasure/customer-erasure';
 import { ErasureRepository } from './erasure/erasure.repository';
+import { CustomerMerge } from './merge/customer-merge';
+import { MergeRepository } from './merge/merge.repository';
 import { FieldRulesController } from './field-rules/field-rules.controller';
 import { FieldRulesRepository } from './field-rules/field-rules.repository';
 import { FieldRulesService } from './field-rules/field-rules.service';
@@ -106,6 +108,8 @@ export class AppModule {
         PartnerContactsConsumer,
         ErasureRepository,
         CustomerErasure,
+        MergeRepository,
+        CustomerMerge,
       ],
       exports: [FieldRulesService],
     };

@@ -83,11 +83,26 @@ export class DuplicatePairCustomer {
 }
 
 export class DuplicatePairView {
+  @ApiProperty({
+    format: 'uuid',
+    description: "The pair's id: POST /customers/duplicates/{pairId}/merge merges it",
+  })
+  id: string;
   @ApiProperty({ type: [DuplicatePairCustomer], description: 'Two customers, lower id first' })
   customers: DuplicatePairCustomer[];
   @ApiProperty({ enum: DUPLICATE_REASONS, isArray: true }) reasons: DuplicateReason[];
   @ApiProperty({ minimum: 0, maximum: 1 }) score: number;
   @ApiProperty({ format: 'date-time' }) foundAt: string;
+}
+
+/**
+ * A suggested pair as a merge takes it: the customer that survives (the one created first) and
+ * the duplicate merged into it.
+ */
+export interface DuplicatePairMerge {
+  pairId: string;
+  survivorId: string;
+  duplicateId: string;
 }
 
 export class DuplicatePairPage {

@@ -32,6 +32,7 @@ import {
   DismissDuplicateDto,
   ListDuplicatesQueryDto,
   type DismissedDuplicateView,
+  type DuplicatePairMerge,
   type DuplicatePairPage,
   type DuplicateScanView,
 } from './duplicates.dto';
@@ -225,6 +226,8 @@ export const CUSTOMERS = {
     ListDuplicatesQueryDto,
     answers<DuplicatePairPage>(),
   ),
+  /** A suggested pair as a merge takes it: who survives (the one created first). Admin only. */
+  duplicatePair: query('customers.duplicates.pair', ByIdQuery, answers<DuplicatePairMerge>()),
   dismissDuplicate: write(
     'customers.duplicates.dismiss',
     DismissDuplicateDto,

@@ -1,5 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { CONSENT_RECORDED_V1 } from '@kanta/contracts';
+import type { EntityManager } from 'typeorm';
 import { EventConsumer } from '@kanta/messaging';
 
 /** The consent purposes search can filter by: bit 1 and bit 2 of customers.marketing_consents. */
@@ -38,14 +39,26 @@ export class MarketingConsentsConsumer implements OnModuleInit {
          WHERE customer_marketing_consents.entry_id < EXCLUDED.entry_id`,
         [tenantId, customerId, purpose, decision === 'granted', entryId],
       );
-      await manager.query(
-        `UPDATE customers.customers c SET marketing_consents = coalesce((
-           SELECT sum(CASE m.purpose WHEN 'marketing_email' THEN 1 ELSE 2 END)
-             FROM customers.customer_marketing_consents m
-            WHERE m.tenant_id = c.tenant_id AND m.customer_id = c.id AND m.granted), 0)
-          WHERE c.tenant_id = $1 AND c.id = $2`,
-        [tenantId, customerId],
-      );
+      await refreshMarketingConsents(manager, tenantId, [customerId]);
     });
   }
+}
+
+/**
+ * Sets the customers' `marketing_consents` bits (what search filters on) from their rows in
+ * customer_marketing_consents: after a decision, or after a merge moved decisions.
+ */
+export async function refreshMarketingConsents(
+  manager: EntityManager,
+  tenantId: string,
+  customerIds: string[],
+): Promise<void> {
+  await manager.query(
+    `UPDATE customers.customers c SET marketing_consents = coalesce((
+       SELECT sum(CASE m.purpose WHEN 'marketing_email' THEN 1 ELSE 2 END)
+         FROM customers.customer_marketing_consents m
+        WHERE m.tenant_id = c.tenant_id AND m.customer_id = c.id AND m.granted), 0)
+      WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])`,
+    [tenantId, customerIds],
+  );
 }

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { CallerContext, ExternalIdDto, FieldError } from '@kanta/contracts';
-import { RpcProblem } from '@kanta/platform';
+import { customerErased, customerMerged, RpcProblem } from '@kanta/platform';
 import { fieldRuleViolations } from '../field-rules/field-rules';
 import { FieldRulesService } from '../field-rules/field-rules.service';
 import { LabelsService } from '../labels/labels.service';
-import type { CustomerWrite } from './customer-row';
+import type { CustomerRow, CustomerWrite } from './customer-row';
 import type { BuiltWrite } from './customer-write';
 import { CustomersRepository } from './customers.repository';
 
@@ -152,4 +152,16 @@ export function customerNumberTaken(): RpcProblem {
     'Another customer of this tenant has this customer number.',
     [{ field: 'customerNumber', reason: 'taken', message: 'customerNumber is already in use' }],
   );
+}
+
+/**
+ * A write about a customer that no longer takes changes: an erased shell (409 customer-erased)
+ * or a customer merged into another (409 customer-merged, naming the end of its chain). Read
+ * under the row lock the erasure and the merge take, so a write waiting for them sees the result.
+ */
+export function refuseClosedCustomer(customer: Pick<CustomerRow, 'status' | 'merged_into'>): void {
+  if (customer.status === 'erased') throw customerErased();
+  if (customer.status === 'merged' && customer.merged_into) {
+    throw customerMerged(customer.merged_into);
+  }
 }

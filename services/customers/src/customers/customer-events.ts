@@ -16,6 +16,8 @@ export interface UpdatedCustomerFacts {
   version: number;
   email: string | null;
   phone: string | null;
+  /** Status `merged`: the customer it was merged into (directly). */
+  merged_into?: string | null;
 }
 
 /** `customers.customer.updated.v1` for a change of these fields (their names, never values). */
@@ -38,6 +40,9 @@ export function customerUpdatedEvent(
       changedFields,
       hasEmail: customer.email !== null,
       hasPhone: customer.phone !== null,
+      ...(customer.status === 'merged' && customer.merged_into
+        ? { mergedInto: customer.merged_into }
+        : {}),
     },
   };
 }

@@ -48,6 +48,11 @@ export interface CustomerRow {
   created_at: Date;
   updated_at: Date;
   erased_at: Date | null;
+  /**
+   * Status `merged`: the customer it lives on as, the end of the chain of merges
+   * (customers.merge_chain_end); null otherwise.
+   */
+  merged_into: string | null;
   /** The pending deletion request the privacy service announced (ids and dates). */
   deletion_request_id?: string | null;
   deletion_requested_at?: Date | null;
@@ -64,6 +69,7 @@ export type CustomerWrite = Omit<
   | 'created_at'
   | 'updated_at'
   | 'erased_at'
+  | 'merged_into'
   | 'deletion_request_id'
   | 'deletion_requested_at'
   | 'deletion_due_at'

@@ -62,6 +62,7 @@ export function toCustomerView(row: CustomerRow, context: CallerContext): Custom
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     ...(row.erased_at ? { erasedAt: row.erased_at.toISOString() } : {}),
+    ...(row.merged_into ? { mergedInto: row.merged_into } : {}),
     ...(row.deletion_request_id && row.deletion_requested_at && row.deletion_due_at
       ? {
           deletionRequest: {

@@ -12,12 +12,16 @@ import type { CustomerRow, CustomerWrite } from './customer-row';
 import { wordsMatchCondition } from '../vehicle-search/search-condition';
 import type { SearchCursor } from './search-query';
 
+/** A merged customer's survivor, the end of its chain of merges (null unless merged). */
+export const MERGED_INTO = `CASE WHEN status = 'merged'
+  THEN customers.merge_chain_end(tenant_id, id) END AS merged_into`;
+
 const COLUMNS = `id, tenant_id, kind, first_name, last_name, company_name, business_id, phone,
   phone_raw, phone_national, email, addresses, notes, status, customer_number, station_ids,
   origin, external_ids, description, group_ids, source_id, regular_of_user_id,
   discount_percent::float8 AS discount_percent, name_day_month, name_day_day, birthday_enc,
   documents_enc, internal, leasing_company, leasing_company_id, version, created_at, updated_at,
-  erased_at, deletion_request_id, deletion_requested_at, deletion_due_at`;
+  erased_at, deletion_request_id, deletion_requested_at, deletion_due_at, ${MERGED_INTO}`;
 
 /** A row as SQL returns it: the sensitive fields still sealed. */
 export type StoredCustomerRow = Omit<CustomerRow, 'name_day' | 'birthday' | 'documents'> & {
@@ -76,6 +80,7 @@ export function openRow(sensitive: SensitiveData, s: StoredCustomerRow): Custome
     created_at: s.created_at,
     updated_at: s.updated_at,
     erased_at: s.erased_at,
+    merged_into: s.merged_into,
     deletion_request_id: s.deletion_request_id,
     deletion_requested_at: s.deletion_requested_at,
     deletion_due_at: s.deletion_due_at,
@@ -171,20 +176,22 @@ export class CustomersRepository {
   }
 
   /**
-   * The customer's status, read under a key-share lock until the caller's transaction ends: what
-   * is added to a customer (a reminder) waits for an erasure in progress and then sees the shell,
-   * and an erasure waits for the addition and then removes it. Null for no such customer.
+   * The customer's status (and, merged, whom it lives on as), read under a key-share lock until
+   * the caller's transaction ends: what is added to a customer (a reminder) waits for an erasure
+   * or a merge in progress and then sees the shell or the merged card, and an erasure waits for
+   * the addition and then removes it. Null for no such customer.
    */
   async lockedStatus(
     manager: EntityManager,
     tenantId: string,
     id: string,
-  ): Promise<CustomerRow['status'] | null> {
-    const rows = await manager.query<{ status: CustomerRow['status'] }[]>(
-      `SELECT status FROM customers.customers WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE`,
+  ): Promise<Pick<CustomerRow, 'status' | 'merged_into'> | null> {
+    const rows = await manager.query<Pick<CustomerRow, 'status' | 'merged_into'>[]>(
+      `SELECT status, ${MERGED_INTO} FROM customers.customers
+        WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE`,
       [tenantId, id],
     );
-    return rows[0]?.status ?? null;
+    return rows[0] ?? null;
   }
 
   async addExternalIds(
@@ -308,8 +315,10 @@ function searchStatements(
     values.push(value);
     return `$${values.length}`;
   };
-  // An erased customer is never a search result, passive ones only when asked for.
-  const filters: string[] = [search.includePassive ? `status <> 'erased'` : `status = 'active'`];
+  // An erased or merged customer is never a search result, passive ones only when asked for.
+  const filters: string[] = [
+    search.includePassive ? `status IN ('active', 'passive')` : `status = 'active'`,
+  ];
   if (search.createdFrom) filters.push(`created_at >= ${param(search.createdFrom)}`);
   if (search.createdBefore) filters.push(`created_at < ${param(search.createdBefore)}`);
   // Through the tenant-qualified keys and their index (see the tenant-keys migration).

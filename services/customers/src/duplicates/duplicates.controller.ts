@@ -3,7 +3,9 @@ import {
   CUSTOMERS,
   type CallerContext,
   type DismissDuplicateDto,
+  type ByIdQuery,
   type DismissedDuplicateView,
+  type DuplicatePairMerge,
   type DuplicatePairPage,
   type DuplicateScanView,
   type ListDuplicatesQueryDto,
@@ -19,6 +21,11 @@ export class DuplicatesController {
   @Handles(CUSTOMERS.listDuplicates)
   list(caller: CallerContext, query: ListDuplicatesQueryDto): Promise<DuplicatePairPage> {
     return this.duplicates.list(caller, query);
+  }
+
+  @Handles(CUSTOMERS.duplicatePair)
+  pair(caller: CallerContext, data: ByIdQuery): Promise<DuplicatePairMerge> {
+    return this.duplicates.pairToMerge(caller, data.id);
   }
 
   @Handles(CUSTOMERS.dismissDuplicate)

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { queryPrepared } from '@kanta/database';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { DuplicateReason, DuplicateScanStatus, ExternalIdDto } from '@kanta/contracts';
+import type { CustomerRow } from '../customers/customer-row';
+import { MERGED_INTO } from '../customers/customers.repository';
 
 /**
  * The least trigram similarity (pg_trgm) of two folded names for the name reasons. 0.6 keeps
@@ -40,6 +42,7 @@ export interface FoundCandidate {
 }
 
 export interface StoredPair {
+  id: string;
   customerA: string;
   customerB: string;
   aNumber: string;
@@ -87,6 +90,7 @@ const DISPLAY_NAME = (alias: string): string =>
  *
  * An erased customer is never a candidate: its shell keeps the customer number only, and a new
  * customer typed with that number is told it is taken (409 customer-number-taken), not shown it.
+ * Nor is a merged one: it lives on as its survivor, which is a candidate of its own.
  */
 export function candidatesStatement(
   tenantId: string,
@@ -142,7 +146,8 @@ export function candidatesStatement(
              ${DISPLAY_NAME('c')} AS "displayName", c.station_ids AS "stationIds",
              s.reasons, s.score::numeric::float8 AS score
         FROM scored s
-        JOIN customers.customers c ON c.tenant_id = $1 AND c.id = s.id AND c.status <> 'erased'
+        JOIN customers.customers c
+          ON c.tenant_id = $1 AND c.id = s.id AND c.status IN ('active', 'passive')
        ORDER BY s.score DESC, s.id
        LIMIT $14`,
     values: [
@@ -177,7 +182,7 @@ const exactKeyPairs = (reason: DuplicateReason, key: string, from: string): stri
   INSERT INTO duplicate_scan_hits (a, b, reason, sim)
   SELECT x, y, '${reason}', 1
     FROM (SELECT array_agg(id) AS ids FROM ${from}
-           WHERE tenant_id = $1 AND ${key} IS NOT NULL
+           WHERE tenant_id = $1 AND ${key} IS NOT NULL AND status <> 'merged'
            GROUP BY ${key} HAVING count(*) BETWEEN 2 AND $2) g,
          unnest(g.ids) x, unnest(g.ids) y
    WHERE x < y`;
@@ -204,8 +209,10 @@ export const SCAN_STEPS: { label: string; sql: string }[] = [
           ON y.tenant_id = x.tenant_id AND y.birthday_lookup = x.birthday_lookup AND x.id < y.id
        WHERE x.tenant_id = $1 AND x.birthday_lookup IS NOT NULL
          AND x.name_fold <> '' AND y.name_fold <> ''
+         AND x.status <> 'merged' AND y.status <> 'merged'
          AND x.birthday_lookup IN (SELECT birthday_lookup FROM customers.customers
                                     WHERE tenant_id = $1 AND birthday_lookup IS NOT NULL
+                                      AND status <> 'merged'
                                     GROUP BY birthday_lookup HAVING count(*) BETWEEN 2 AND $2)
          AND public.similarity(x.name_fold, y.name_fold) >= $3`,
   },
@@ -218,6 +225,7 @@ export const SCAN_STEPS: { label: string; sql: string }[] = [
                count(*) OVER (PARTITION BY code, left(name_fold, 3)) AS block
           FROM customers.customers, unnest(postal_codes) code
          WHERE tenant_id = $1 AND name_fold <> '' AND cardinality(postal_codes) > 0
+           AND status <> 'merged'
       )
       SELECT DISTINCT x.id, y.id, 'nameAndPostalCode', public.similarity(x.name_fold, y.name_fold)
         FROM keyed x
@@ -323,10 +331,10 @@ export class DuplicatesRepository {
                FROM unnest(d.reasons) AS x WHERE x <> ALL($${values.length}::text[])) r`
         : '';
     return this.dataSource.query<StoredPair[]>(
-      `SELECT p."customerA", p."customerB", p."aNumber", p."aName", p."aStations", p."bNumber",
+      `SELECT p.id, p."customerA", p."customerB", p."aNumber", p."aName", p."aStations", p."bNumber",
               p."bName", p."bStations", p.reasons, p.score::text AS score, p."foundAt"
          FROM (
-           SELECT d.customer_a AS "customerA", d.customer_b AS "customerB",
+           SELECT d.id, d.customer_a AS "customerA", d.customer_b AS "customerB",
                   d.customer_a, d.customer_b,
                   a.customer_number AS "aNumber", ${DISPLAY_NAME('a')} AS "aName",
                   a.station_ids AS "aStations",
@@ -338,7 +346,7 @@ export class DuplicatesRepository {
              JOIN customers.customers b ON b.tenant_id = d.tenant_id AND b.id = d.customer_b
              ${shown}
             WHERE d.tenant_id = $1 AND d.dismissed_at IS NULL
-              AND a.status <> 'erased' AND b.status <> 'erased' ${stations}
+              AND a.status IN ('active', 'passive') AND b.status IN ('active', 'passive') ${stations}
          ) p
         WHERE p.score >= $2::real ${after}
         ORDER BY p.score DESC, p.customer_a DESC, p.customer_b DESC
@@ -355,12 +363,42 @@ export class DuplicatesRepository {
     manager: EntityManager,
     tenantId: string,
     ids: string[],
-  ): Promise<{ id: string; status: string }[]> {
-    return manager.query<{ id: string; status: string }[]>(
-      `SELECT id, status FROM customers.customers WHERE tenant_id = $1 AND id = ANY($2::uuid[])
+  ): Promise<({ id: string } & Pick<CustomerRow, 'status' | 'merged_into'>)[]> {
+    return manager.query<({ id: string } & Pick<CustomerRow, 'status' | 'merged_into'>)[]>(
+      `SELECT id, status, ${MERGED_INTO} FROM customers.customers
+        WHERE tenant_id = $1 AND id = ANY($2::uuid[])
         ORDER BY id FOR KEY SHARE`,
       [tenantId, ids],
     );
+  }
+
+  /**
+   * A suggested pair (not dismissed) of the tenant, its customers in the order a merge takes
+   * them: the one created first survives, the later one is merged into it. A pair a merge (not
+   * undone) resolved names the merge's two customers still: the same request again reaches the
+   * privacy service, which answers it as it did (the same Idempotency-Key) or refuses it (409
+   * customer-merged). Null for no such pair.
+   */
+  async pairToMerge(
+    tenantId: string,
+    pairId: string,
+  ): Promise<{ survivor: string; duplicate: string } | null> {
+    const rows = await this.dataSource.query<{ survivor: string; duplicate: string }[]>(
+      `SELECT s.id AS survivor, l.id AS duplicate
+         FROM customers.duplicate_pairs d
+         CROSS JOIN LATERAL (
+           SELECT c.id, c.created_at FROM customers.customers c
+            WHERE c.tenant_id = d.tenant_id AND c.id IN (d.customer_a, d.customer_b)
+            ORDER BY c.created_at, c.id LIMIT 1) s
+         JOIN customers.customers l ON l.tenant_id = d.tenant_id
+          AND l.id IN (d.customer_a, d.customer_b) AND l.id <> s.id
+        WHERE d.tenant_id = $1 AND d.id = $2 AND d.dismissed_at IS NULL
+       UNION ALL
+       SELECT survivor_id, duplicate_id FROM customers.customer_merges
+        WHERE tenant_id = $1 AND pair_id = $2 AND undone_at IS NULL`,
+      [tenantId, pairId],
+    );
+    return rows[0] ?? null;
   }
 
   /** Marks the pair as not duplicates, creating the row when no path had suggested it yet. */

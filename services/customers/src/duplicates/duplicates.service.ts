@@ -7,6 +7,7 @@ import {
   type CallerContext,
   type DismissedDuplicateView,
   type DuplicateCandidate,
+  type DuplicatePairMerge,
   type DuplicatePairPage,
   type DuplicateReason,
   type DuplicateScanView,
@@ -17,7 +18,6 @@ import {
 import { CommandLog } from '@kanta/messaging';
 import {
   canSee,
-  customerErased,
   decodeKeysetCursor,
   encodeKeysetCursor,
   requireTenant,
@@ -25,6 +25,7 @@ import {
   visibleStations,
   type WriteCommand,
 } from '@kanta/platform';
+import { refuseClosedCustomer } from '../customers/card-rules';
 import type { CustomerWrite } from '../customers/customer-row';
 import { seesSensitiveData } from '../customers/customer-view';
 import { SensitiveData } from '../sensitive/sensitive-data';
@@ -199,6 +200,7 @@ export class DuplicatesService implements OnApplicationBootstrap {
     const last = page[page.length - 1];
     return {
       items: page.map((row) => ({
+        id: row.id,
         customers: [
           { id: row.customerA, customerNumber: row.aNumber, displayName: row.aName },
           { id: row.customerB, customerNumber: row.bNumber, displayName: row.bName },
@@ -216,6 +218,19 @@ export class DuplicatesService implements OnApplicationBootstrap {
             })
           : null,
     };
+  }
+
+  /**
+   * A suggested pair as a merge takes it: the customer created first survives (online bookings
+   * and partner events make the later duplicates of a customer the reception made), the later
+   * one is merged into it. 404 for an unknown, dismissed or another tenant's pair.
+   */
+  async pairToMerge(context: CallerContext, pairId: string): Promise<DuplicatePairMerge> {
+    const tenant = requireTenant(context);
+    requireAdmin(context, 'merge suggested duplicates');
+    const pair = isUuid(pairId) ? await this.repository.pairToMerge(tenant.id, pairId) : null;
+    if (!pair) throw RpcProblem.notFound('Duplicate pair');
+    return { pairId, survivorId: pair.survivor, duplicateId: pair.duplicate };
   }
 
   /**
@@ -238,8 +253,8 @@ export class DuplicatesService implements OnApplicationBootstrap {
     const dismissedAt = await this.dataSource.transaction(async (manager) => {
       const customers = await this.repository.lockedStatuses(manager, tenant.id, [a, b]);
       if (customers.length !== 2) throw RpcProblem.notFound('Customer');
-      // An erased customer is in no pair, dismissed ones included.
-      if (customers.some((c) => c.status === 'erased')) throw customerErased();
+      // An erased customer is in no pair, dismissed ones included; a merged one is its survivor.
+      for (const customer of customers) refuseClosedCustomer(customer);
       return this.repository.dismiss(manager, tenant.id, a, b, context.userId);
     });
     return { customerIds: [a, b], dismissedAt: dismissedAt.toISOString() };

@@ -26,6 +26,7 @@ const DELETED: [kind: string, table: ErasedTable][] = [
   ['marketingConsents', 'customer_marketing_consents'],
   ['vehicleLinks', 'customer_vehicles'],
   ['duplicatePairs', 'duplicate_pairs'],
+  ['merges', 'customer_merges'],
 ];
 
 /**

@@ -91,7 +91,8 @@ export class ErasureRepository {
               internal = false, leasing_company = false, leasing_company_id = NULL,
               vehicle_text = NULL, marketing_consents = 0, deletion_request_id = NULL,
               deletion_requested_at = NULL, deletion_due_at = NULL,
-              status = 'erased', erased_at = now(), version = version + 1, updated_at = now()
+              status = 'erased', erased_at = now(), merged_into = NULL,
+              version = version + 1, updated_at = now()
         WHERE tenant_id = $1 AND id = $2 AND status <> 'erased'
         RETURNING id, customer_number, status, station_ids, version, email, phone`,
       [tenantId, customerId],
@@ -135,7 +136,7 @@ export class ErasureRepository {
 
   /**
    * Deletes the customer's rows in one of the tables keyed by it (the projections, its external
-   * ids, its duplicate pairs on either side).
+   * ids, its duplicate pairs on either side, the merges it was either side of).
    */
   async deleteRows(
     manager: EntityManager,
@@ -189,5 +190,6 @@ const CUSTOMER_COLUMNS = {
   customer_marketing_consents: 'customer_id = $2',
   customer_vehicles: 'customer_id = $2',
   duplicate_pairs: '(customer_a = $2 OR customer_b = $2)',
+  customer_merges: '(survivor_id = $2 OR duplicate_id = $2)',
 } as const;
 export type ErasedTable = keyof typeof CUSTOMER_COLUMNS;

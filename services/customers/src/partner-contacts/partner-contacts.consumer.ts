@@ -221,7 +221,9 @@ export class PartnerContactsConsumer implements OnModuleInit {
    * The stored customer for each identifier of the batch, keyed `<tenant>:<key>`: the one holding
    * the external id, the newest with the phone, the newest with the e-mail. One statement. An
    * erased customer has none of them left, and is ruled out besides: the person's details coming
-   * again make a new customer, never bring the erased one back.
+   * again make a new customer, never bring the erased one back. A merged customer still holds its
+   * details (kept for an undo): a contact it matches resolves to its survivor, the end of its chain
+   * of merges, so a partner's late event about the duplicate lands on the survivor.
    */
   private async match(manager: EntityManager, contacts: Contact[]): Promise<Map<string, Match>> {
     const ext = contacts.filter((c) => c.externalId);
@@ -229,26 +231,34 @@ export class PartnerContactsConsumer implements OnModuleInit {
     const emails = contacts.filter((c) => c.email);
     if (ext.length + phones.length + emails.length === 0) return new Map();
     const rows = await manager.query<(Match & { tenant_id: string; key: string })[]>(
-      `SELECT k.tenant_id, 'x:' || k.system || ':' || k.value AS key, c.id, c.station_ids
-         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS k(tenant_id, system, value)
-         JOIN customers.customer_external_ids x
-           ON x.tenant_id = k.tenant_id AND x.system = k.system AND x.external_id = k.value
-         JOIN customers.customers c ON c.tenant_id = x.tenant_id AND c.id = x.customer_id
-        WHERE c.status <> 'erased'
-       UNION ALL
-       SELECT k.tenant_id, 'p:' || k.value, c.id, c.station_ids
-         FROM unnest($4::uuid[], $5::text[]) AS k(tenant_id, value)
-         CROSS JOIN LATERAL (
-           SELECT id, station_ids FROM customers.customers
-            WHERE tenant_id = k.tenant_id AND phone = k.value AND status <> 'erased'
-            ORDER BY id DESC LIMIT 1) c
-       UNION ALL
-       SELECT k.tenant_id, 'e:' || k.value, c.id, c.station_ids
-         FROM unnest($6::uuid[], $7::text[]) AS k(tenant_id, value)
-         CROSS JOIN LATERAL (
-           SELECT id, station_ids FROM customers.customers
-            WHERE tenant_id = k.tenant_id AND email = k.value AND status <> 'erased'
-            ORDER BY id DESC LIMIT 1) c`,
+      `WITH found AS (
+         SELECT k.tenant_id, 'x:' || k.system || ':' || k.value AS key, c.id, c.status
+           FROM unnest($1::uuid[], $2::text[], $3::text[]) AS k(tenant_id, system, value)
+           JOIN customers.customer_external_ids x
+             ON x.tenant_id = k.tenant_id AND x.system = k.system AND x.external_id = k.value
+           JOIN customers.customers c ON c.tenant_id = x.tenant_id AND c.id = x.customer_id
+          WHERE c.status <> 'erased'
+         UNION ALL
+         SELECT k.tenant_id, 'p:' || k.value, c.id, c.status
+           FROM unnest($4::uuid[], $5::text[]) AS k(tenant_id, value)
+           CROSS JOIN LATERAL (
+             SELECT id, status FROM customers.customers
+              WHERE tenant_id = k.tenant_id AND phone = k.value AND status <> 'erased'
+              ORDER BY id DESC LIMIT 1) c
+         UNION ALL
+         SELECT k.tenant_id, 'e:' || k.value, c.id, c.status
+           FROM unnest($6::uuid[], $7::text[]) AS k(tenant_id, value)
+           CROSS JOIN LATERAL (
+             SELECT id, status FROM customers.customers
+              WHERE tenant_id = k.tenant_id AND email = k.value AND status <> 'erased'
+              ORDER BY id DESC LIMIT 1) c
+       )
+       SELECT f.tenant_id, f.key, s.id, s.station_ids
+         FROM found f
+         JOIN customers.customers s ON s.tenant_id = f.tenant_id
+          AND s.id = CASE WHEN f.status = 'merged'
+                          THEN customers.merge_chain_end(f.tenant_id, f.id) ELSE f.id END
+        WHERE s.status <> 'erased'`,
       [
         ext.map((c) => c.tenantId),
         ext.map((c) => c.externalId!.system),

@@ -15,13 +15,13 @@ import type {
 import { CommandLog } from '@kanta/messaging';
 import {
   canSee,
-  customerErased,
   requireTenant,
   RpcProblem,
   uuidv7,
   visibleStations,
   type WriteCommand,
 } from '@kanta/platform';
+import { refuseClosedCustomer } from '../customers/card-rules';
 import { CustomersRepository } from '../customers/customers.repository';
 import { parseDateTime } from './local-time';
 import { ReminderJobs } from './reminder-jobs';
@@ -68,9 +68,10 @@ export class RemindersService {
         const errors = [...parsed.errors, ...assigneeErrors(data.assignee, customer.station_ids)];
         if (errors.length > 0) throw RpcProblem.validation(errors);
         const row = await this.dataSource.transaction(async (manager) => {
-          // Under the lock an erasure takes: one in progress is waited for, and then refuses.
-          const status = await this.customers.lockedStatus(manager, tenant.id, customer.id);
-          if (status === 'erased') throw customerErased();
+          // Under the lock an erasure or a merge takes: one in progress is waited for, and then
+          // refuses (a merged customer's reminders are its survivor's).
+          const locked = await this.customers.lockedStatus(manager, tenant.id, customer.id);
+          if (locked) refuseClosedCustomer(locked);
           const inserted = await this.repository.insert(manager, {
             tenantId: tenant.id,
             id: uuidv7(),

@@ -96,18 +96,29 @@ export class VehicleSearchConsumer implements OnModuleInit {
     ]
       .sort()
       .map((key) => key.split(':'));
-    if (affected.length === 0) return;
-    await manager.query(
-      `UPDATE customers.customers c
-          SET vehicle_text = (
-            SELECT customers.vehicle_fold(string_agg(v.registration || coalesce('|' || v.vin, ''), '|'))
-              FROM customers.customer_vehicles v
-             WHERE v.tenant_id = c.tenant_id AND v.customer_id = c.id)
-         FROM unnest($1::uuid[], $2::uuid[]) AS k(tenant_id, id)
-        WHERE c.tenant_id = k.tenant_id AND c.id = k.id`,
-      [affected.map(([tenantId]) => tenantId), affected.map(([, id]) => id)],
-    );
+    await refreshVehicleText(manager, affected);
   }
+}
+
+/**
+ * Sets `vehicle_text` (the plates and VINs search reads) of these customers, `[tenantId, id]`,
+ * from their rows in customer_vehicles: after their links changed (a vehicle event, a merge).
+ */
+export async function refreshVehicleText(
+  manager: EntityManager,
+  customers: string[][],
+): Promise<void> {
+  if (customers.length === 0) return;
+  await manager.query(
+    `UPDATE customers.customers c
+        SET vehicle_text = (
+          SELECT customers.vehicle_fold(string_agg(v.registration || coalesce('|' || v.vin, ''), '|'))
+            FROM customers.customer_vehicles v
+           WHERE v.tenant_id = c.tenant_id AND v.customer_id = c.id)
+       FROM unnest($1::uuid[], $2::uuid[]) AS k(tenant_id, id)
+      WHERE c.tenant_id = k.tenant_id AND c.id = k.id`,
+    [customers.map(([tenantId]) => tenantId), customers.map(([, id]) => id)],
+  );
 }
 
 /**

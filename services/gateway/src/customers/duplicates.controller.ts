@@ -13,12 +13,15 @@ import {
   DuplicatePairPage,
   DuplicateScanView,
   ListDuplicatesQueryDto,
+  MergeView,
+  PRIVACY,
 } from '@kanta/contracts';
 import { AccessRecorder } from '../audit/access-recorder';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { Rpc } from '../core/rpc';
 import { ApiProblems, CUSTOMER_ERASED } from '../http/api-problems';
 import { IdempotencyKey } from '../http/idempotency-key';
+import { UuidParam } from '../http/uuid-param';
 
 /**
  * `/customers/duplicates…`: suggested duplicate pairs, their dismissal and the full scan. Registered
@@ -71,6 +74,41 @@ export class DuplicatesController {
     @Body() body: DismissDuplicateDto,
   ): Promise<DismissedDuplicateView> {
     return this.rpc.call(CUSTOMERS.dismissDuplicate, caller, body);
+  }
+
+  @Post(':pairId/merge')
+  @HttpCode(202)
+  @Roles('admin')
+  @ApiOperation({
+    summary: 'Merge a suggested duplicate pair (admin)',
+    description:
+      'The customer created first survives (online bookings and partner events make the later ' +
+      'duplicates); the other is merged into it, as POST /customers/{id}/merge would with ' +
+      'duplicateId. Answers the merge record, with the fields both cards had different (the ' +
+      "survivor's kept) once the customers service has answered; GET /privacy/merges/{id} " +
+      'follows it, POST /privacy/merges/{id}/undo undoes it. The pair leaves the list once ' +
+      'merged, but its id still names the two customers until the merge is undone: sent again, ' +
+      'the request is answered as the first was (same Idempotency-Key) or refused (409 ' +
+      'customer-merged).',
+  })
+  @ApiAcceptedResponse({
+    type: MergeView,
+    description: 'The merge as recorded, pending until every service has confirmed',
+  })
+  @ApiProblems(
+    [404, "No such suggested pair (unknown, dismissed, undone, or another tenant's)"],
+    [409, 'customer-erased, customer-merged, or a pending deletion request of either customer'],
+  )
+  @IdempotencyKey()
+  async merge(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Duplicate pair', 'pairId') pairId: string,
+  ): Promise<MergeView> {
+    const pair = await this.rpc.call(CUSTOMERS.duplicatePair, caller, { id: pairId });
+    return this.rpc.call(PRIVACY.merge, caller, {
+      customerId: pair.survivorId,
+      merge: { duplicateId: pair.duplicateId },
+    });
   }
 
   @Post('scan')

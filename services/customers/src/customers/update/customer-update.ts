@@ -4,15 +4,14 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CallerContext, CustomerView, UpdateCustomerDto } from '@kanta/contracts';
 import { CommandLog, Outbox } from '@kanta/messaging';
-import {
-  canSee,
-  customerErased,
-  requireTenant,
-  RpcProblem,
-  type WriteCommand,
-} from '@kanta/platform';
+import { canSee, requireTenant, RpcProblem, type WriteCommand } from '@kanta/platform';
 import { DuplicatesService, KEY_FIELDS } from '../../duplicates/duplicates.service';
-import { CustomerCardRules, customerNotFound, customerNumberTaken } from '../card-rules';
+import {
+  CustomerCardRules,
+  customerNotFound,
+  customerNumberTaken,
+  refuseClosedCustomer,
+} from '../card-rules';
 import { CustomerCards } from '../customer-cards';
 import { customerUpdatedEvent } from '../customer-events';
 import { seesSensitiveData, toCustomerView } from '../customer-view';
@@ -69,8 +68,9 @@ export class CustomerUpdate {
           forUpdate: true,
         });
         if (!current || !canSee(context, current.station_ids)) throw customerNotFound();
-        // Read under the row lock the erasure takes too: an edit waiting for it sees the shell.
-        if (current.status === 'erased') throw customerErased();
+        // Read under the row lock the erasure and the merge take too: an edit waiting for one
+        // sees the shell or the merged card.
+        refuseClosedCustomer(current);
         if (current.version !== expectedVersion) {
           throw RpcProblem.preconditionFailed(
             `The customer is at version ${current.version}, not ${expectedVersion}; read it again.`,
