@@ -220,7 +220,7 @@ describe('privacy service: merges (real Postgres and RabbitMQ)', () => {
     expect(m.status).toBe('pending');
   });
 
-  it('answers 404 naming which customer is unknown (or of another tenant), and 422 for a merge with itself', async () => {
+  it('answers 404 naming which customer is unknown (or of another tenant, across tenants too), and 422 for a merge with itself', async () => {
     const known = await h.knownCustomer();
     const unknown = randomUUID();
     const noSurvivor = await problemOf(merge(admin, unknown, known.customerId));
@@ -234,6 +234,29 @@ describe('privacy service: merges (real Postgres and RabbitMQ)', () => {
     expect((await problemOf(merge(otherTenant, known.customerId, other.customerId))).status).toBe(
       404,
     );
+    // Across tenants: the other tenant's customer is not known in this one.
+    const theirs = randomUUID();
+    await h.publish(
+      CUSTOMER_CREATED_V1,
+      {
+        customerId: theirs,
+        customerNumber: 'T1',
+        kind: 'person',
+        status: 'active',
+        origin: 'reception',
+        stationIds: [h.station],
+        version: 1,
+      },
+      otherTenant.tenant!.id,
+    );
+    await eventuallyPasses(async () => {
+      expect(await knownRow(theirs)).toBeDefined();
+    });
+    const across = await problemOf(merge(admin, known.customerId, theirs));
+    expect(across.status).toBe(404);
+    expect(across.detail).toContain('duplicateId');
+    expect((await problemOf(merge(otherTenant, theirs, known.customerId))).status).toBe(404);
+    expect(await knownRow(theirs)).toEqual({ status: 'active', merged_into: null });
     const itself = await problemOf(merge(admin, known.customerId, known.customerId));
     expect(itself.status).toBe(422);
     expect(itself.errors).toEqual([
