@@ -3,6 +3,7 @@ import type {
   CreatedPartnerKeyView,
   CustomerView,
   ErasureView,
+  MergeView,
   ProblemDetails,
 } from '@kanta/contracts';
 import { eventuallyPasses } from '@kanta/testing';
@@ -212,6 +213,65 @@ describe('the privacy API (whole system)', () => {
     }
   });
 
+  describe('merge', () => {
+    const merge = (id: string, body: unknown, caller = fi.admin) =>
+      caller.request<MergeView & Partial<Pick<ProblemDetails, 'type' | 'detail'>>>(
+        'POST',
+        `/api/v1/customers/${id}/merge`,
+        body,
+      );
+
+    it('answers 404 for an unknown customer or duplicate, another tenant’s, and an unknown merge', async () => {
+      const c = await customer();
+      const other = await customer();
+      const unknown = randomUUID();
+      expectProblem(await merge(unknown, { duplicateId: c.id }), 404);
+      const noDuplicate = await merge(c.id, { duplicateId: unknown });
+      expectProblem(noDuplicate, 404);
+      expect(noDuplicate.body.detail).toContain('duplicateId');
+      expectProblem(await merge('not-an-id', { duplicateId: c.id }), 404);
+      expectProblem(await merge(c.id, { duplicateId: other.id }, pl.admin), 404);
+      for (const path of [`/api/v1/privacy/merges/${unknown}`, '/api/v1/privacy/merges/x']) {
+        expectProblem(await fi.admin.request('GET', path), 404);
+      }
+      expectProblem(await fi.admin.request('POST', `/api/v1/privacy/merges/${unknown}/undo`), 404);
+
+      const merged = await merge(c.id, { duplicateId: other.id });
+      expect(merged.status).toBe(202);
+      expect(merged.body).toMatchObject({ survivorId: c.id, duplicateId: other.id });
+      expect(
+        (await fi.admin.request('GET', `/api/v1/privacy/merges/${merged.body.id}`)).status,
+      ).toBe(200);
+      expectProblem(await pl.admin.request('GET', `/api/v1/privacy/merges/${merged.body.id}`), 404);
+      expectProblem(
+        await pl.admin.request('POST', `/api/v1/privacy/merges/${merged.body.id}/undo`),
+        404,
+      );
+    });
+
+    it('refuses a merge with itself, and a duplicateId that is not an id, with 422 on duplicateId', async () => {
+      const c = await customer();
+      const itself = await merge(c.id, { duplicateId: c.id });
+      expectProblem(itself, 422, 'duplicateId', 'same-customer');
+      expectProblem(await merge(c.id, { duplicateId: 'someone' }), 422, 'duplicateId');
+      expectProblem(await merge(c.id, {}), 422, 'duplicateId');
+    });
+
+    it('refuses a worker and the superadmin with 403', async () => {
+      const c = await customer();
+      const other = await customer();
+      for (const caller of [fi.worker, e2e.superadmin]) {
+        expectProblem(await merge(c.id, { duplicateId: other.id }, caller), 403);
+        expectProblem(await caller.request('GET', `/api/v1/privacy/merges/${randomUUID()}`), 403);
+        expectProblem(
+          await caller.request('POST', `/api/v1/privacy/merges/${randomUUID()}/undo`),
+          403,
+        );
+      }
+      expect((await merge(c.id, { duplicateId: other.id })).status).toBe(202);
+    });
+  });
+
   it('documents the privacy operations under their tag', async () => {
     const document = (await (await fetch(`${e2e.system.gatewayUrl}/api/docs-json`)).json()) as {
       paths: Record<string, Record<string, { tags?: string[]; summary?: string }>>;
@@ -221,6 +281,9 @@ describe('the privacy API (whole system)', () => {
       document.paths['/api/v1/customers/{id}/erase']?.post,
       document.paths['/api/v1/privacy/erasures/{id}']?.get,
       document.paths['/api/v1/privacy/erasures/{id}/retry']?.post,
+      document.paths['/api/v1/customers/{id}/merge']?.post,
+      document.paths['/api/v1/privacy/merges/{id}']?.get,
+      document.paths['/api/v1/privacy/merges/{id}/undo']?.post,
     ];
     for (const operation of operations) {
       expect(operation?.tags).toEqual(['privacy']);

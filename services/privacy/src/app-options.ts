@@ -16,4 +16,6 @@ export interface PrivacyAppOptions {
   messaging?: { eventsExchange?: string; queuePrefix?: string };
   /** How long a call about an unknown customer waits for its created event; default 2000 ms. */
   customerWaitMs?: number;
+  /** How long a merge request waits for the customers service's answer; default 3000 ms. */
+  mergeAnswerWaitMs?: number;
 }

@@ -25,6 +25,10 @@ import { ErasureAnswers } from './erasures/erasure-answers.consumer';
 import { ErasuresRepository } from './erasures/erasures.repository';
 import { CUSTOMER_WAIT_MS, Erasures } from './erasures/erasures.service';
 import { RETENTION_SWEEP_DEFAULT_MS } from './config';
+import { CustomerLocks } from './merges/customer-locks';
+import { MergeAnswers } from './merges/merge-answers.consumer';
+import { MergesRepository } from './merges/merges.repository';
+import { MERGE_ANSWER_WAIT_MS, Merges } from './merges/merges.service';
 import { PrivacyController } from './privacy.controller';
 import { DueRetention } from './retention/due-retention';
 import { RetentionFacts } from './retention/retention-facts.consumer';
@@ -33,8 +37,8 @@ import { Retention } from './retention/retention.service';
 import { RETENTION_SWEEP_INTERVAL, RetentionSweep } from './retention/retention-sweep';
 
 /**
- * The privacy service: it records erasures and deletion requests (and, to come, merges, data
- * hand-overs and the access audit), asks every service that holds something of the customer to
+ * The privacy service: it records erasures, deletion requests and merges (and, to come, data
+ * hand-overs), asks every service that holds something of the customer to
  * act in its own schema through events, and keeps each one's confirmation. It learns customers
  * (ids, numbers, stations, status) from the customers service's events.
  */
@@ -80,6 +84,11 @@ export class AppModule {
         ErasuresRepository,
         Erasures,
         ErasureAnswers,
+        { provide: MERGE_ANSWER_WAIT_MS, useValue: options.mergeAnswerWaitMs ?? 3000 },
+        MergesRepository,
+        CustomerLocks,
+        Merges,
+        MergeAnswers,
         { provide: DELETION_SWEEP_INTERVAL, useValue: options.deletionSweepIntervalMs ?? 60_000 },
         DeletionRequestsRepository,
         DeletionRequests,

@@ -12,6 +12,8 @@ import {
   type RequestDeletionCommand,
   type EraseCustomerCommand,
   type ErasureView,
+  type MergeCustomersCommand,
+  type MergeView,
   type PageQueryDto,
   type RetentionPreview,
   type RetentionPreviewQueryDto,
@@ -21,6 +23,7 @@ import { Handles, type WriteCommand } from '@kanta/platform';
 import { AccessLog } from './audit/access-log.service';
 import { DeletionRequests } from './deletions/deletion-requests.service';
 import { Erasures } from './erasures/erasures.service';
+import { Merges } from './merges/merges.service';
 import { Retention } from './retention/retention.service';
 
 /** The privacy service's RPC operations: thin, each hands over to its service. */
@@ -31,6 +34,7 @@ export class PrivacyController {
     private readonly deletions: DeletionRequests,
     private readonly retention: Retention,
     private readonly accessLog: AccessLog,
+    private readonly merges: Merges,
   ) {}
 
   @Handles(PRIVACY.erase)
@@ -54,6 +58,25 @@ export class PrivacyController {
     command: WriteCommand,
   ): Promise<ErasureView> {
     return this.erasures.retry(caller, data.id, command);
+  }
+
+  @Handles(PRIVACY.merge)
+  merge(
+    caller: CallerContext,
+    data: MergeCustomersCommand,
+    command: WriteCommand,
+  ): Promise<MergeView> {
+    return this.merges.request(caller, data, command);
+  }
+
+  @Handles(PRIVACY.getMerge)
+  getMerge(caller: CallerContext, data: ByIdQuery): Promise<MergeView> {
+    return this.merges.get(caller, data.id);
+  }
+
+  @Handles(PRIVACY.undoMerge)
+  undoMerge(caller: CallerContext, data: ByIdQuery, command: WriteCommand): Promise<MergeView> {
+    return this.merges.undo(caller, data.id, command);
   }
 
   @Handles(PRIVACY.requestDeletion)

@@ -83,6 +83,7 @@ describe('privacy service: erasures (real Postgres and RabbitMQ)', () => {
       erasureId: erasure.id,
       customerId,
       requestedAt: erasure.requestedAt,
+      mergedCustomerIds: [],
     });
 
     const [last, ...first] = ERASURE_PARTICIPANTS;

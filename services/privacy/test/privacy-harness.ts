@@ -51,7 +51,11 @@ export interface PrivacyHarness {
 
 export async function startPrivacy(
   label: string,
-  options: { deletionSweepIntervalMs?: number; retentionSweepIntervalMs?: number } = {},
+  options: {
+    deletionSweepIntervalMs?: number;
+    retentionSweepIntervalMs?: number;
+    mergeAnswerWaitMs?: number;
+  } = {},
 ): Promise<PrivacyHarness> {
   const id = randomBytes(4).toString('hex');
   const exchange = `test.privacy.${id}.events`;
@@ -90,6 +94,7 @@ export async function startPrivacy(
           jobsPrefix,
           deletionSweepIntervalMs: options.deletionSweepIntervalMs,
           retentionSweepIntervalMs: options.retentionSweepIntervalMs,
+          mergeAnswerWaitMs: options.mergeAnswerWaitMs,
           messaging: { eventsExchange: exchange, queuePrefix },
         }),
       ],

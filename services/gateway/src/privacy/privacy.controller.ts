@@ -6,7 +6,14 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { EraseCustomerDto, ErasureView, PRIVACY } from '@kanta/contracts';
+import {
+  EraseCustomerDto,
+  ErasureView,
+  MERGE_UNDO_DAYS,
+  MergeCustomersDto,
+  MergeView,
+  PRIVACY,
+} from '@kanta/contracts';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { Rpc } from '../core/rpc';
 import { ApiProblems } from '../http/api-problems';
@@ -15,8 +22,8 @@ import { UuidParam } from '../http/uuid-param';
 
 /**
  * The privacy actions on a customer and their receipts. The privacy service decides (the
- * customer exists, is not erased, the number confirms it) and runs the saga; the gateway checks
- * the role and routes.
+ * customer exists, is not erased or merged, the number confirms it) and runs the saga; the
+ * gateway checks the role and routes.
  */
 @ApiTags('privacy')
 @ApiBearerAuth()
@@ -88,5 +95,79 @@ export class PrivacyController {
     @UuidParam('Erasure') id: string,
   ): Promise<ErasureView> {
     return this.rpc.call(PRIVACY.retryErasure, caller, { id });
+  }
+
+  @Post('customers/:id/merge')
+  @HttpCode(202)
+  @Roles('admin')
+  @ApiOperation({
+    summary: 'Merge a duplicate customer into this one (admin)',
+    description:
+      "The customer {id} survives: it keeps its values, takes the duplicate's where its own are " +
+      "empty, and every service moves the duplicate's history (vehicle links, visits, sales, " +
+      'consent history, preferences, reminders) to it. The duplicate becomes `merged`, pointing ' +
+      'here. Answers the merge at once, usually with the conflicting fields (both cards had ' +
+      "different values; the survivor's kept); GET /privacy/merges/{id} shows it complete when " +
+      `every service has confirmed. It can be undone for ${MERGE_UNDO_DAYS} days.`,
+  })
+  @ApiAcceptedResponse({
+    type: MergeView,
+    description: 'The merge as recorded, pending until every service has confirmed',
+  })
+  @ApiProblems(
+    [404, 'The customer, or the duplicate (duplicateId), is not found: the detail says which'],
+    [
+      409,
+      'customer-erased: either customer is erased; customer-merged: either was merged into ' +
+        'another (survivorId names where it went); merge-in-progress: either is part of a merge ' +
+        'or an undo not complete yet; deletion-pending: either has a pending deletion request',
+    ],
+    [422, 'duplicateId is not a UUID, or is the customer itself (reason same-customer)'],
+  )
+  @IdempotencyKey()
+  merge(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Customer') customerId: string,
+    @Body() body: MergeCustomersDto,
+  ): Promise<MergeView> {
+    return this.rpc.call(PRIVACY.merge, caller, { customerId, merge: body });
+  }
+
+  @Get('privacy/merges/:id')
+  @Roles('admin')
+  @ApiOperation({
+    summary:
+      "The merge record: who merged which customers when, conflicts, each service's part (admin)",
+    description: 'Ids, times, field names and counts only: a merge record holds no personal data.',
+  })
+  @ApiOkResponse({ type: MergeView, description: 'The merge record' })
+  getMerge(@CurrentCaller() caller: Caller, @UuidParam('Merge') id: string): Promise<MergeView> {
+    return this.rpc.call(PRIVACY.getMerge, caller, { id });
+  }
+
+  @Post('privacy/merges/:id/undo')
+  @HttpCode(202)
+  @Roles('admin')
+  @ApiOperation({
+    summary: `Undo a merge within ${MERGE_UNDO_DAYS} days (admin)`,
+    description:
+      'The duplicate is a customer of its own again, and every service moves back exactly what ' +
+      'the merge moved (history added since stays with the survivor). The merge is `undoing` ' +
+      'until every service has confirmed, then `undone`.',
+  })
+  @ApiAcceptedResponse({
+    type: MergeView,
+    description: 'The merge, its undo pending until every service has confirmed',
+  })
+  @ApiProblems([
+    409,
+    'merge-pending: the merge is not complete yet; undo-window-closed: more than ' +
+      `${MERGE_UNDO_DAYS} days since the merge; merge-undone / undo-in-progress: undone ` +
+      'already; customer-erased: either customer is erased since; customer-merged: the survivor ' +
+      'has since been merged into another customer (undo that merge first)',
+  ])
+  @IdempotencyKey()
+  undoMerge(@CurrentCaller() caller: Caller, @UuidParam('Merge') id: string): Promise<MergeView> {
+    return this.rpc.call(PRIVACY.undoMerge, caller, { id });
   }
 }

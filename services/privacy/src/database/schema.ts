@@ -4,6 +4,7 @@ import { DeletionRequests1766500100000 } from './migrations/1766500100000-deleti
 import { Retention1766500500000 } from './migrations/1766500500000-retention';
 import { AccessLog1766710000000 } from './migrations/1766710000000-access-log';
 import { KnownCustomersMerged1767100000000 } from './migrations/1767100000000-known-customers-merged';
+import { Merges1767500000000 } from './migrations/1767500000000-merges';
 
 export const PRIVACY_SCHEMA = 'privacy';
 
@@ -17,6 +18,7 @@ export const privacySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     Retention1766500500000,
     AccessLog1766710000000,
     KnownCustomersMerged1767100000000,
+    Merges1767500000000,
   ],
   // The access audit: its trigger refuses changes too; without the privilege the service's own
   // role cannot even try.

@@ -24,6 +24,7 @@ import {
 } from '@kanta/platform';
 import { ErasuresRepository } from '../erasures/erasures.repository';
 import { CUSTOMER_WAIT_MS } from '../erasures/erasures.service';
+import { CustomerLocks } from '../merges/customer-locks';
 import { DeletionJobs } from './deletion-jobs';
 import {
   DeletionRequestsRepository,
@@ -36,7 +37,8 @@ const DEFAULT_PAGE_SIZE = 25;
 /**
  * Deletion requests (Timma's "Poistopyyntö"): recorded by reception for a customer it may see,
  * due when the tenant's grace period ends, cancellable until then by an admin. Its erasure is the
- * same saga as an admin's (DueDeletions). The customer card learns of it from its events.
+ * same saga as an admin's (DueDeletions). The customer card learns of it from its events. A
+ * customer merged into another has none (its history is the survivor's): the request goes there.
  */
 @Injectable()
 export class DeletionRequests {
@@ -48,6 +50,7 @@ export class DeletionRequests {
     private readonly outbox: Outbox,
     private readonly known: KnownCustomers,
     private readonly jobs: DeletionJobs,
+    private readonly locks: CustomerLocks,
     @Inject(CUSTOMER_WAIT_MS) private readonly waitMs: number,
   ) {}
 
@@ -98,6 +101,11 @@ export class DeletionRequests {
     }
     try {
       return await this.dataSource.transaction(async (manager) => {
+        // Under the customer's lock, the one a merge takes: a customer merged into another
+        // (409 customer-merged, naming the survivor) or part of a merge in progress is refused,
+        // and a merge after this one sees the pending request (409 deletion-pending).
+        await this.locks.lock(manager, tenantId, [customer.customerId]);
+        await this.locks.refuseMerged(manager, tenantId, customer.customerId);
         const row = await this.repository.insert(manager, {
           tenantId,
           id: uuidv7(),

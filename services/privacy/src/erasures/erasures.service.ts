@@ -20,6 +20,8 @@ import {
 import { RpcProblem, requireTenant, uuidv7, type WriteCommand } from '@kanta/platform';
 import { AccessLogRepository } from '../audit/access-log.repository';
 import { PRIVACY_SCHEMA } from '../database/schema';
+import { CustomerLocks } from '../merges/customer-locks';
+import { MergesRepository } from '../merges/merges.repository';
 import { ErasuresRepository } from './erasures.repository';
 
 export const CUSTOMER_WAIT_MS = Symbol('CUSTOMER_WAIT_MS');
@@ -40,6 +42,8 @@ export class Erasures implements OnModuleInit {
     private readonly events: EventConsumer,
     private readonly known: KnownCustomers,
     private readonly accessLog: AccessLogRepository,
+    private readonly locks: CustomerLocks,
+    private readonly merges: MergesRepository,
     @Inject(CUSTOMER_WAIT_MS) private readonly waitMs: number,
   ) {}
 
@@ -121,7 +125,10 @@ export class Erasures implements OnModuleInit {
    * role and station of the user who asked; none when the system acts for them), and the
    * customer's pending deletion request (if any) done by it. The one way an erasure starts, whoever asks (an admin, a deletion
    * request's due date, retention). A second erasure of the customer fails on the unique key
-   * `erasures_customer_key`.
+   * `erasures_customer_key`. It takes the customer's lock first (CustomerLocks, the lock a merge
+   * takes) and refuses a customer merged into another (409 customer-merged) or part of a merge in
+   * progress (409 merge-in-progress): of a merge and an erasure at once, one wins. The customers
+   * merged into this one are erased with it (`mergedCustomerIds`).
    */
   async begin(
     manager: EntityManager,
@@ -134,6 +141,8 @@ export class Erasures implements OnModuleInit {
       actor?: { role: Role; stationId: string | null };
     },
   ): Promise<string> {
+    await this.locks.lock(manager, erasure.tenantId, [erasure.customerId]);
+    await this.locks.refuseMerged(manager, erasure.tenantId, erasure.customerId);
     const id = uuidv7();
     const { actor, ...record } = erasure;
     const requestedAt = await this.repository.insert(manager, {
@@ -153,7 +162,7 @@ export class Erasures implements OnModuleInit {
         correlationId: erasure.correlationId,
       },
     ]);
-    await this.announce(
+    const merged = await this.announce(
       manager,
       erasure.tenantId,
       erasure.correlationId,
@@ -163,7 +172,10 @@ export class Erasures implements OnModuleInit {
     );
     // What this service's own messaging tables hold of the customer: a visit event it gave up on
     // may carry the consents reception gave, evidence included.
-    await eraseMessagesNaming(manager, PRIVACY_SCHEMA, erasure.tenantId, [erasure.customerId]);
+    await eraseMessagesNaming(manager, PRIVACY_SCHEMA, erasure.tenantId, [
+      erasure.customerId,
+      ...merged,
+    ]);
     await manager.query(
       `UPDATE privacy.deletion_requests SET status = 'done', erasure_id = $3
         WHERE tenant_id = $1 AND customer_id = $2 AND status = 'pending'`,
@@ -221,15 +233,20 @@ export class Erasures implements OnModuleInit {
     erasureId: string,
     customerId: string,
     requestedAt: string,
-  ): Promise<void> {
+  ): Promise<string[]> {
+    // Erased with it: the customers merged into it, whose rows a participant may still keep under
+    // their own ids. None can be merged in or out meanwhile (the erasure refuses merges in
+    // progress, a merge and an undo refuse an erased customer).
+    const mergedCustomerIds = await this.merges.mergedInto(manager, tenantId, customerId);
     await this.outbox.enqueue(manager, [
       {
         type: ERASURE_REQUESTED_V1,
         tenantId,
         correlationId,
-        payload: { erasureId, customerId, requestedAt },
+        payload: { erasureId, customerId, requestedAt, mergedCustomerIds },
       },
     ]);
+    return mergedCustomerIds;
   }
 
   private async view(

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { RETENTION_SYSTEM_USER_ID } from '@kanta/contracts';
+import { RETENTION_SYSTEM_USER_ID, problemType } from '@kanta/contracts';
 import { uniqueViolation } from '@kanta/database';
-import { uuidv7 } from '@kanta/platform';
+import { RpcProblem, uuidv7 } from '@kanta/platform';
 import { Erasures } from '../erasures/erasures.service';
 import { RetentionRepository } from './retention.repository';
 
@@ -59,8 +59,9 @@ export class DueRetention {
   }
 
   /**
-   * Begins the customer's erasure, unless an admin's or a deletion request's began meanwhile
-   * (it does not lock the customer's row): that one stands, and this batch goes on.
+   * Begins the customer's erasure, unless an admin's or a deletion request's began meanwhile:
+   * that one stands, and this batch goes on. A customer part of a merge in progress (begin
+   * refuses it) waits for a later run.
    */
   private async erase(
     manager: EntityManager,
@@ -79,7 +80,9 @@ export class DueRetention {
       await manager.query('RELEASE SAVEPOINT retention_erasure');
       return id;
     } catch (error) {
-      if (uniqueViolation(error) !== 'erasures_customer_key') throw error;
+      const mergeInProgress =
+        error instanceof RpcProblem && error.problem.type === problemType('merge-in-progress');
+      if (uniqueViolation(error) !== 'erasures_customer_key' && !mergeInProgress) throw error;
       await manager.query('ROLLBACK TO SAVEPOINT retention_erasure');
       return null;
     }

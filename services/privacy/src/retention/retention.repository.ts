@@ -33,13 +33,14 @@ export function retentionRunView(row: RetentionRunRow): RetentionRunView {
 
 /**
  * Customers of the tenant whose last activity is before the cutoff, neither erased (by the
- * customers service) nor with an erasure recorded here. `$1` tenant, `$2` cutoff.
+ * customers service) nor with an erasure recorded here, nor merged into another (their history
+ * is the survivor's, and goes with it). `$1` tenant, `$2` cutoff.
  */
 const DUE = `
   FROM privacy.known_customers k
   JOIN privacy.customer_activity a
     ON a.tenant_id = k.tenant_id AND a.customer_id = k.customer_id
- WHERE k.tenant_id = $1 AND k.status <> 'erased' AND a.last_activity_at < $2
+ WHERE k.tenant_id = $1 AND k.status NOT IN ('erased', 'merged') AND a.last_activity_at < $2
    AND NOT EXISTS (SELECT 1 FROM privacy.erasures e
                     WHERE e.tenant_id = k.tenant_id AND e.customer_id = k.customer_id)`;
 
@@ -68,6 +69,27 @@ export class RetentionRepository {
          SET last_activity_at = excluded.last_activity_at
          WHERE c.last_activity_at < excluded.last_activity_at`,
       [rows.map((r) => r.tenantId), rows.map((r) => r.customerId), rows.map((r) => r.at)],
+    );
+  }
+
+  /**
+   * The merged duplicate's last activity counts for the survivor (its history moved there): the
+   * survivor's becomes the later of the two.
+   */
+  async carryActivity(
+    manager: EntityManager,
+    tenantId: string,
+    fromCustomerId: string,
+    toCustomerId: string,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO privacy.customer_activity AS c (tenant_id, customer_id, last_activity_at)
+       SELECT tenant_id, $3, last_activity_at FROM privacy.customer_activity
+        WHERE tenant_id = $1 AND customer_id = $2
+       ON CONFLICT (tenant_id, customer_id) DO UPDATE
+         SET last_activity_at = excluded.last_activity_at
+         WHERE c.last_activity_at < excluded.last_activity_at`,
+      [tenantId, fromCustomerId, toCustomerId],
     );
   }
 
