@@ -40,6 +40,13 @@ export class ProblemDetails {
       'within an hour): it answers the write if it was made, or makes it now, never twice.',
   })
   retryKey?: string;
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      '409 customer-merged: the customer the named one was merged into (the end of a chain of ' +
+      'merges). Send the request about that customer instead.',
+  })
+  survivorId?: string;
   [extension: string]: unknown;
 }
 
