@@ -7,6 +7,7 @@ import type {
   CustomerView,
   DeadLetterPage,
   ErasureView,
+  MergeView,
   RejectedPartnerEventPage,
   VisitPage,
   VisitView,
@@ -37,7 +38,8 @@ const letters = (n: number): string =>
  * goes through every path the system has — the card, a reminder, a visit and a sale with notes,
  * consents with their evidence, a partner booking with contact details and special requests, a
  * dealer system's booking the consents service refuses (a rejected partner event, and a dead
- * letter holding the whole message), a search — and is then erased. When the receipt is complete, nothing of the person is left:
+ * letter holding the whole message), a duplicate card of the person with its own history merged
+ * into it, a search — and is then erased. When the receipt is complete, nothing of the person is left:
  * every text, JSON, array and bytea column of every table of every schema, every Redis key and
  * value under the run's prefix, every message in the run's queues and every line the services
  * logged are scanned for the tokens (the catalogue is read, so a new table cannot escape).
@@ -245,6 +247,56 @@ describe('erasure leaves no trace of the person (canary, whole system)', () => {
       const dead = await fi.admin.expect<DeadLetterPage>(200, 'GET', '/api/v1/dead-letters');
       return dead.items.some((d) => d.eventId === refusedId) ? true : undefined;
     }, 30_000);
+    // A duplicate card of the same person (an online booking's), with its own history, merged
+    // into the customer: the erasure of the survivor takes what the services keep of it too
+    // (its merged card kept for an undo, its consent history, the merge's records).
+    const duplicate = await fi.admin.expect<CustomerView>(
+      201,
+      'POST',
+      '/api/v1/customers?allowDuplicate=true',
+      {
+        firstName: token('DupEtu'),
+        lastName: token('DupSuku'),
+        phone,
+        email: `${token('dupmail').toLowerCase()}@example.test`,
+        notes: token('DupNotes'),
+        birthday: '1912-12-12',
+        externalIds: [{ system: 'booking', id: token('DupExt') }],
+        stationIds: [north],
+      },
+    );
+    await fi.admin.expect(201, 'POST', '/api/v1/visits', {
+      customerId: duplicate.id,
+      stationId: north,
+      kind: 'inspection',
+      scheduledAt: '2026-12-16T09:00:00Z',
+      channel: 'online_booking',
+      notes: token('DupVisit'),
+    });
+    await fi.admin.expect(201, 'POST', `/api/v1/customers/${duplicate.id}/reminders`, {
+      dueAt: '2027-02-15T09:00:00Z',
+      comment: token('DupReminder'),
+    });
+    await fi.admin.expect(201, 'POST', `/api/v1/customers/${duplicate.id}/consents`, {
+      decisions: [
+        {
+          purpose: 'marketing_email',
+          decision: 'withdrawn',
+          textId: text.id,
+          evidence: { signatureRef: token('DupSignature'), note: token('DupEvidence') },
+        },
+      ],
+    });
+    const merge = await fi.admin.expect<MergeView>(
+      202,
+      'POST',
+      `/api/v1/customers/${customer.id}/merge`,
+      { duplicateId: duplicate.id },
+    );
+    await eventually(async () => {
+      const m = await fi.admin.expect<MergeView>(200, 'GET', `/api/v1/privacy/merges/${merge.id}`);
+      return m.status === 'completed' ? m : undefined;
+    }, 30_000);
     // Reception looks the person up by name: a search the logs must not keep.
     await fi.admin.expect(200, 'GET', `/api/v1/customers?q=${encodeURIComponent(token('Suku'))}`);
 
@@ -308,7 +360,7 @@ describe('erasure leaves no trace of the person (canary, whole system)', () => {
       'GET',
       `/api/v1/customers/${customer.id}/visits`,
     );
-    expect(visits.items).toHaveLength(3);
+    expect(visits.items).toHaveLength(4);
 
     // A booking the person made before the erasure, handled after it (a retry queue, a broker
     // that was down): it is the erased shell's, without its values, never the person again.
@@ -323,7 +375,7 @@ describe('erasure leaves no trace of the person (canary, whole system)', () => {
         'GET',
         `/api/v1/customers/${customer.id}/visits`,
       );
-      return after.items.length === 4 ? after : undefined;
+      return after.items.length === 5 ? after : undefined;
     }, 30_000);
     const found = await fi.admin.expect<{ items: CustomerView[] }>(
       200,
