@@ -52,6 +52,8 @@ export interface HttpLoad {
   amount: number;
   /** A fresh JSON body per request (creates must differ), if any. */
   body?: () => unknown;
+  /** A path per request (reads of different records), instead of `url`'s. */
+  path?: () => string;
 }
 
 /**
@@ -73,9 +75,18 @@ export async function httpLoad(load: HttpLoad): Promise<Stats> {
         connections: load.connections,
         amount: load.amount,
         headers: { 'content-type': 'application/json', authorization: `Bearer ${load.token}` },
-        requests: load.body
-          ? [{ setupRequest: (request) => ({ ...request, body: JSON.stringify(load.body!()) }) }]
-          : undefined,
+        requests:
+          load.body || load.path
+            ? [
+                {
+                  setupRequest: (request) => ({
+                    ...request,
+                    ...(load.body ? { body: JSON.stringify(load.body()) } : {}),
+                    ...(load.path ? { path: load.path() } : {}),
+                  }),
+                },
+              ]
+            : undefined,
       },
       (error: unknown, finished) =>
         error

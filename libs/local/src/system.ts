@@ -31,11 +31,17 @@ export interface LocalSystem {
   processes: Record<string, ChildProcess>;
   /**
    * Kills one service's process with `signal` (SIGKILL: no goodbye, as a crash), leaves it down
-   * for `downMs`, starts it again as it was started, and resolves when its /health answers again.
+   * for `downMs`, starts it again as it was started (with `env` over its environment, for this
+   * start and the next restarts), and resolves when its /health answers again.
    */
   restart(
     name: string,
-    options?: { signal?: NodeJS.Signals; downMs?: number; startTimeoutMs?: number },
+    options?: {
+      signal?: NodeJS.Signals;
+      downMs?: number;
+      startTimeoutMs?: number;
+      env?: Record<string, string>;
+    },
   ): Promise<void>;
   stop(): Promise<void>;
 }
@@ -61,10 +67,12 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const started = LOCAL_SERVICES.filter(
     (s) => options.services === undefined || options.services.includes(s.name),
   );
+  /** What a restart changed of a service's environment (`restart`'s `env`). */
+  const ownEnv: Record<string, Record<string, string>> = {};
   const launch = (service: LocalService): void => {
     const child = spawn(process.execPath, [join(REPO_ROOT, service.main)], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...portEnv, ...options.env },
+      env: { ...process.env, ...portEnv, ...options.env, ...ownEnv[service.name] },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     processes[service.name] = child;
@@ -78,7 +86,13 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       signal = 'SIGKILL',
       downMs = 0,
       startTimeoutMs = options.startTimeoutMs ?? 30_000,
-    }: { signal?: NodeJS.Signals; downMs?: number; startTimeoutMs?: number } = {},
+      env,
+    }: {
+      signal?: NodeJS.Signals;
+      downMs?: number;
+      startTimeoutMs?: number;
+      env?: Record<string, string>;
+    } = {},
   ): Promise<void> => {
     const service = started.find((s) => s.name === name);
     const child = processes[name];
@@ -90,6 +104,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       });
     }
     if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+    if (env) ownEnv[name] = { ...ownEnv[name], ...env };
     launch(service);
     await waitForHealth(name, ports[name], processes, Date.now() + startTimeoutMs);
   };
