@@ -20,7 +20,10 @@ export class ConsentDataExports {
   async export(context: CallerContext, customerId: string): Promise<ConsentDataExport> {
     const consents = await this.ledger.view(context, customerId, true);
     const history = consents.history ?? [];
-    const textIds = [...new Set(history.map((entry) => entry.textId))];
+    // A merge's entries name no text of their own (the merged decision's entry does).
+    const textIds = [
+      ...new Set(history.flatMap((entry) => (entry.textId === null ? [] : [entry.textId]))),
+    ];
     const texts = [];
     for (const id of textIds) texts.push(await this.texts.get(context, id));
     return {
