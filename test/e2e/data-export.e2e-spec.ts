@@ -190,7 +190,7 @@ describe('the data hand-over (whole system)', () => {
       id: person.id,
       lastName: tokens.lastName,
       birthday: '1980-02-29',
-      documents: [expect.objectContaining({ number: tokens.document })],
+      documents: [expect.objectContaining({ number: tokens.document.toUpperCase() })],
       externalIds: [{ system: 'crm', id: 'CRM-1' }],
       sensitiveMasked: false,
     });
