@@ -7,6 +7,7 @@ import type {
   CustomerView,
   DataExportView,
   ErasureView,
+  MergeView,
   VisitView,
 } from '@kanta/contracts';
 import { DATA_EXPORT_FORMAT } from '@kanta/contracts';
@@ -145,6 +146,20 @@ describe('the data hand-over (whole system)', () => {
         },
       ],
     });
+    // A duplicate card of the person, merged into it: the merge is part of the hand-over.
+    const duplicate = await customer({ lastName: tokens.lastName });
+    const merge = await fi.admin.expect<MergeView>(
+      202,
+      'POST',
+      `/api/v1/customers/${person.id}/merge`,
+      { duplicateId: duplicate.id },
+      { 'Idempotency-Key': `merge-${duplicate.id}` },
+    );
+    await eventually(async () => {
+      const m = await fi.admin.expect<MergeView>(200, 'GET', `/api/v1/privacy/merges/${merge.id}`);
+      return m.status === 'completed' ? m : undefined;
+    }, 30_000);
+
     const response = await requestExport(person.id);
     expect(response.status).toBe(202);
     expect(response.body).toMatchObject({
@@ -230,7 +245,9 @@ describe('the data hand-over (whole system)', () => {
         expect.objectContaining({ action: 'export', customerIds: [person.id] }),
       ]),
     );
-    expect(json.privacy.merges).toEqual([]);
+    expect(json.privacy.merges).toEqual([
+      expect.objectContaining({ id: merge.id, survivorId: person.id, duplicateId: duplicate.id }),
+    ]);
 
     // The XLSX: a sheet per table, headed in the tenant's language (Finnish).
     const book = new ExcelJS.Workbook();
@@ -269,6 +286,10 @@ describe('the data hand-over (whole system)', () => {
     expect(values('Myyntirivit', 2)).toContain(tokens.saleLine);
     expect(values('Muistutukset', 2)).toContain(tokens.reminder);
     expect(values('Suostumustekstit', 2)).toContain(tokens.textBody);
+    expect(values('Yhdistämiset', 1)).toEqual(
+      expect.arrayContaining(['Säilynyt asiakas', 'Kaksoiskappale']),
+    );
+    expect(values('Yhdistämiset', 2)).toContain(duplicate.id);
 
     // Asking and each download are in the access audit: export once, handover per download.
     const audit = (action: string) =>

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { AccessEntryView } from './audit.dto';
+import type { MergeView } from './merge.dto';
 
 /**
  * The data hand-over (Timma's "Luovuta tiedot", GDPR Art. 15 and 20): a ZIP of everything the
@@ -74,6 +75,6 @@ export interface DataExportFile {
 /** The privacy service's own part: the access audit of the record and the merges it was in. */
 export interface PrivacyDataExport {
   accessLog: AccessEntryView[];
-  /** TODO(issue #14, merge): the merges the customer took part in, once merges are recorded. */
-  merges: unknown[];
+  /** The merges the customer was part of, as survivor or duplicate, oldest first. */
+  merges: MergeView[];
 }

@@ -62,7 +62,7 @@ async function workbook(document: ExportDocument, locale: Locale): Promise<Buffe
   tableSheet(book, 'consentTexts', consents.texts as unknown as Row[], locale);
   recordSheet(book, 'preferences', consents.preferences as unknown as Row, locale);
   tableSheet(book, 'accessLog', privacy.accessLog as unknown as Row[], locale);
-  tableSheet(book, 'merges', privacy.merges as Row[], locale);
+  tableSheet(book, 'merges', privacy.merges as unknown as Row[], locale);
   return Buffer.from(await book.xlsx.writeBuffer());
 }
 

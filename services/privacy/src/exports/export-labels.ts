@@ -173,6 +173,17 @@ export const FIELD_LABELS: Record<string, Localised> = {
   userId: l('Käyttäjä|Użytkownik|Utilisateur|Користувач|User'),
   role: l('Rooli|Rola|Rôle|Роль|Role'),
   customerIds: l('Asiakkaat|Klienci|Clients|Клієнти|Customers'),
+  survivorId: l('Säilynyt asiakas|Klient zachowany|Client conservé|Збережений клієнт|Survivor'),
+  duplicateId: l('Kaksoiskappale|Duplikat|Doublon|Дублікат|Duplicate'),
+  requestedBy: l('Pyytäjä|Zlecił|Demandé par|Запитав|Requested by'),
+  requestedAt: l('Pyydetty|Zlecono|Demandé le|Запитано|Requested at'),
+  completedAt: l('Valmis|Zakończono|Terminé le|Завершено|Completed at'),
+  undoableUntil: l(
+    'Peruttavissa asti|Można cofnąć do|Annulable jusqu’au|Можна скасувати до|Undoable until',
+  ),
+  conflicts: l('Ristiriidat|Konflikty|Conflits|Конфлікти|Conflicts'),
+  confirmations: l('Vahvistukset|Potwierdzenia|Confirmations|Підтвердження|Confirmations'),
+  undo: l('Peruutus|Cofnięcie|Annulation|Скасування|Undo'),
   correlationId: l(
     'Pyynnön tunniste|Identyfikator żądania|Identifiant de requête|Ідентифікатор запиту|Request id',
   ),

@@ -8,6 +8,7 @@ import {
 } from '@kanta/contracts';
 import { ProblemError } from '@kanta/platform';
 import { AccessLogRepository } from '../audit/access-log.repository';
+import { MergesRepository } from '../merges/merges.repository';
 import { DataExportsRepository } from './data-exports.repository';
 import { exportZip } from './export-file';
 import { ExportSources } from './export-sources';
@@ -44,6 +45,7 @@ export class ExportRun {
     private readonly repository: DataExportsRepository,
     private readonly sources: ExportSources,
     private readonly accessLog: AccessLogRepository,
+    private readonly merges: MergesRepository,
     @Inject(EXPORT_RETENTION_DAYS) private readonly retentionDays: number,
   ) {}
 
@@ -101,7 +103,10 @@ export class ExportRun {
     }
   }
 
-  /** This service's own part: every access audit entry naming the customer, newest first. */
+  /**
+   * This service's own part: every access audit entry naming the customer (newest first) and
+   * the merges they were part of.
+   */
   private async privacyPart(tenantId: string, customerId: string): Promise<PrivacyDataExport> {
     const accessLog: AccessEntryView[] = [];
     for (;;) {
@@ -113,7 +118,7 @@ export class ExportRun {
       accessLog.push(...page);
       if (page.length < ACCESS_PAGE) break;
     }
-    // TODO(issue #14, merge): the merges the customer took part in, once merges are recorded.
-    return { accessLog, merges: [] };
+    const merges = await this.merges.ofCustomer(this.dataSource.manager, tenantId, customerId);
+    return { accessLog, merges };
   }
 }
