@@ -1,5 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { PRIVACY, type CallerContext } from '@kanta/contracts';
+import { connect } from 'amqplib';
+import JSZip from 'jszip';
+import {
+  CONSENTS,
+  CUSTOMERS,
+  PRIVACY,
+  VEHICLES,
+  type CallerContext,
+  type ConsentDataExport,
+  type CustomerDataExport,
+  type VehicleDataExport,
+} from '@kanta/contracts';
+import { RPC_QUEUE_OPTIONS } from '@kanta/platform';
 import { commandFor, problemOf } from '@kanta/testing';
 import { Erasures } from '../src/erasures/erasures.service';
 import { DataExportsRepository } from '../src/exports/data-exports.repository';
@@ -172,6 +184,78 @@ describe('privacy service: data exports (real Postgres, RabbitMQ and Redis)', ()
       [customerId],
     );
     expect(handovers).toHaveLength(2);
+  });
+
+  it('runs an export whose job was lost once it has waited a minute (the sweep), into a ready ZIP', async () => {
+    const { customerId } = await h.knownCustomer();
+    // The three services' answers, from responders on their command queues.
+    const parts = {
+      [CUSTOMERS.exportCustomer.pattern]: {
+        customer: { id: customerId, lastName: 'Sweepinen' },
+        reminders: [],
+        marketingConsents: [],
+      } as unknown as CustomerDataExport,
+      [VEHICLES.exportCustomer.pattern]: {
+        vehicles: [],
+        visits: [],
+        sales: [],
+      } satisfies VehicleDataExport,
+      [CONSENTS.exportCustomer.pattern]: {
+        current: [],
+        history: [],
+        texts: [],
+        preferences: {
+          customerId,
+          blocked: false,
+          preferredChannel: 'email',
+          serviceNotifications: true,
+          version: 0,
+          updatedAt: null,
+        },
+      } satisfies ConsentDataExport,
+    };
+    const broker = await connect(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
+    try {
+      const channel = await broker.createChannel();
+      for (const service of ['customers', 'vehicles', 'consents']) {
+        const queue = `${h.queuePrefix}kanta.rpc.${service}`;
+        await channel.assertQueue(queue, RPC_QUEUE_OPTIONS);
+        await channel.consume(
+          queue,
+          (message) => {
+            if (!message) return;
+            const { pattern } = JSON.parse(message.content.toString()) as { pattern: string };
+            channel.sendToQueue(
+              message.properties.replyTo as string,
+              Buffer.from(JSON.stringify({ response: parts[pattern], isDisposed: true })),
+              { correlationId: message.properties.correlationId as string },
+            );
+          },
+          { noAck: true },
+        );
+      }
+      const waited = await recorded(customerId);
+      const fresh = await recorded(customerId);
+      await h.dataSource.query(
+        `UPDATE privacy.data_exports SET requested_at = now() - interval '2 minutes'
+          WHERE id = $1`,
+        [waited],
+      );
+      await h.app.get(ExportSweep).sweep.runOnce();
+
+      expect(await row(fresh)).toMatchObject({ status: 'pending' });
+      const ready = await row(waited);
+      expect(ready.status).toBe('ready');
+      const zip = await JSZip.loadAsync(ready.file!);
+      const json = JSON.parse(await zip.file('data.json')!.async('string')) as {
+        customers: CustomerDataExport;
+        privacy: { accessLog: unknown[]; merges: unknown[] };
+      };
+      expect(json.customers.customer.lastName).toBe('Sweepinen');
+      expect(json.privacy).toEqual({ accessLog: [], merges: [] });
+    } finally {
+      await broker.close();
+    }
   });
 
   it("deletes the customer's exports, files and all, when their erasure begins; others stay", async () => {

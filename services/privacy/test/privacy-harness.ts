@@ -31,6 +31,8 @@ export interface PrivacyHarness {
   dataSource: DataSource;
   db: TestDatabase;
   jobsPrefix: string;
+  /** The prefix of this run's broker names (its queues, the export's command queues). */
+  queuePrefix: string;
   tenantId: string;
   station: string;
   admin: CallerContext;
@@ -122,6 +124,7 @@ export async function startPrivacy(
     dataSource: undefined as unknown as DataSource,
     db,
     jobsPrefix,
+    queuePrefix,
     tenantId,
     station,
     admin,
