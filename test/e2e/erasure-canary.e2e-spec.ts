@@ -5,6 +5,7 @@ import type {
   ConsentTextView,
   CreatedPartnerKeyView,
   CustomerView,
+  DataExportView,
   DeadLetterPage,
   ErasureView,
   MergeView,
@@ -322,6 +323,22 @@ describe('erasure leaves no trace of the person (canary, whole system)', () => {
       redis.disconnect();
     }
 
+    // A data hand-over made before the erasure: its ZIP holds everything of the person, but
+    // compressed, so the scan could not see the tokens inside it; it is checked by itself below.
+    const handover = await fi.admin.expect<DataExportView>(
+      202,
+      'POST',
+      `/api/v1/customers/${customer.id}/data-export`,
+    );
+    await eventually(async () => {
+      const e = await fi.admin.expect<DataExportView>(
+        200,
+        'GET',
+        `/api/v1/privacy/exports/${handover.id}`,
+      );
+      return e.status === 'ready' ? e : undefined;
+    }, 60_000);
+
     const erasure = await fi.admin.expect<ErasureView>(
       202,
       'POST',
@@ -345,6 +362,15 @@ describe('erasure leaves no trace of the person (canary, whole system)', () => {
     expect(JSON.stringify(receipt)).not.toContain(prefix);
 
     expect(await traces()).toEqual([]);
+    // The hand-over went with the erasure, file and all.
+    expect((await fi.admin.request('GET', `/api/v1/privacy/exports/${handover.id}`)).status).toBe(
+      404,
+    );
+    expect(
+      await e2e.database.query('SELECT id FROM privacy.data_exports WHERE customer_id = $1', [
+        customer.id,
+      ]),
+    ).toEqual([]);
 
     // The shell stays, without the person: the tenant's placeholder, the number kept.
     const shell = await fi.admin.expect<CustomerView>(

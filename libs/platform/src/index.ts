@@ -13,3 +13,4 @@ export * from './service-main';
 export * from './amqp-writes';
 export * from './idempotency';
 export * from './keyset-cursor';
+export * from './all-pages';

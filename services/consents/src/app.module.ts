@@ -10,6 +10,7 @@ import {
 } from '@kanta/messaging';
 import type { ConsentsAppOptions } from './app-options';
 import { ConsentsController } from './consents.controller';
+import { ConsentDataExports } from './export/consent-data-export';
 import { Contactability } from './contactability/contactability.service';
 import { CUSTOMER_WAIT_MS, CustomerDirectory } from './customers/customer-directory';
 import { CONSENTS_SCHEMA, consentsSchema } from './database/schema';
@@ -69,6 +70,7 @@ export class AppModule {
         ConsentLedger,
         ReceptionConsentsConsumer,
         CommunicationPreferences,
+        ConsentDataExports,
         PartnerConsentsConsumer,
         Contactability,
         CustomerErasure,

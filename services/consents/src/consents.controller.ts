@@ -4,6 +4,7 @@ import {
   type ByIdQuery,
   type CallerContext,
   type CommunicationPreferencesView,
+  type ConsentDataExport,
   type ConsentTextPage,
   type ConsentTextView,
   type ContactabilityQuery,
@@ -22,6 +23,7 @@ import {
 } from '@kanta/contracts';
 import { Handles, type WriteCommand } from '@kanta/platform';
 import { Contactability } from './contactability/contactability.service';
+import { ConsentDataExports } from './export/consent-data-export';
 import { ConsentLedger } from './ledger/consent-ledger.service';
 import { CommunicationPreferences } from './preferences/communication-preferences.service';
 import { ConsentTextsService } from './texts/consent-texts.service';
@@ -34,6 +36,7 @@ export class ConsentsController {
     private readonly ledger: ConsentLedger,
     private readonly preferences: CommunicationPreferences,
     private readonly contactability: Contactability,
+    private readonly exports: ConsentDataExports,
   ) {}
 
   @Handles(CONSENTS.publishText)
@@ -109,5 +112,10 @@ export class ConsentsController {
   @Handles(CONSENTS.contactability)
   contactabilityOf(caller: CallerContext, data: ContactabilityQuery): Promise<ContactabilityView> {
     return this.contactability.check(caller, data.customerId, data.purpose, data.channel);
+  }
+
+  @Handles(CONSENTS.exportCustomer)
+  exportCustomer(caller: CallerContext, data: CustomerRef): Promise<ConsentDataExport> {
+    return this.exports.export(caller, data.customerId);
   }
 }

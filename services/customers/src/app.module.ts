@@ -15,6 +15,7 @@ import { CustomersController } from './customers/customers.controller';
 import { CustomersRepository } from './customers/customers.repository';
 import { CustomerCardRules } from './customers/card-rules';
 import { CustomerCards } from './customers/customer-cards';
+import { CustomerDataExports } from './customers/customer-data-export';
 import { CustomerCreation } from './customers/creation/customer-creation';
 import { CustomerSearch } from './customers/search/customer-search';
 import { CustomerUpdate } from './customers/update/customer-update';
@@ -94,6 +95,7 @@ export class AppModule {
         LabelsService,
         CustomerCardRules,
         CustomerCards,
+        CustomerDataExports,
         CustomerCreation,
         CustomerUpdate,
         GroupMembership,

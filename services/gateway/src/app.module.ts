@@ -51,6 +51,7 @@ import { PartnerController } from './partner/partner.controller';
 import { DeletionRequestsController } from './privacy/deletion-requests.controller';
 import { GatewayErasure } from './privacy/gateway-erasure';
 import { PrivacyController } from './privacy/privacy.controller';
+import { DataExportsController } from './privacy/data-exports.controller';
 import { RetentionController } from './privacy/retention.controller';
 import { PartnerEvents } from './partner/partner-events';
 import { PartnerKeys } from './partner/partner-keys';
@@ -109,6 +110,7 @@ export class AppModule {
         DuplicatesController,
         CustomersController,
         PrivacyController,
+        DataExportsController,
         DeletionRequestsController,
         RetentionController,
         AuditController,

@@ -1,4 +1,5 @@
 import type { PostgresSettings } from '@kanta/database';
+import type { ExportSourceQueues } from './config';
 
 /** What the app module needs from outside; main.ts reads it from the environment, tests build it. */
 export interface PrivacyAppOptions {
@@ -18,4 +19,10 @@ export interface PrivacyAppOptions {
   customerWaitMs?: number;
   /** How long a merge request waits for the customers service's answer; default 3000 ms. */
   mergeAnswerWaitMs?: number;
+  /** Data exports: days a file is kept (7), the sweep's interval (60 s), the RPC timeout (30 s). */
+  exportRetentionDays?: number;
+  exportSweepIntervalMs?: number;
+  exportRpcTimeoutMs?: number;
+  /** The command queues an export gathers from; default the services' queues without prefix. */
+  exportSources?: ExportSourceQueues;
 }

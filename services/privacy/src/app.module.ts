@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DATA_EXPORT_RETENTION_DAYS, RPC_QUEUES } from '@kanta/contracts';
 import { createServiceDataSource } from '@kanta/database';
 import {
   KnownCustomers,
@@ -29,6 +30,13 @@ import { CustomerLocks } from './merges/customer-locks';
 import { MergeAnswers } from './merges/merge-answers.consumer';
 import { MergesRepository } from './merges/merges.repository';
 import { MERGE_ANSWER_WAIT_MS, Merges } from './merges/merges.service';
+import { DataExportsRepository } from './exports/data-exports.repository';
+import { DataExports } from './exports/data-exports.service';
+import { EXPORTS_QUEUE, ExportJobs } from './exports/export-jobs';
+import { ExportProcessor } from './exports/export.processor';
+import { EXPORT_RETENTION_DAYS, ExportRun } from './exports/export-run';
+import { EXPORT_SOURCES_OPTIONS, ExportSources } from './exports/export-sources';
+import { EXPORT_SWEEP_INTERVAL, ExportSweep } from './exports/export-sweep';
 import { PrivacyController } from './privacy.controller';
 import { DueRetention } from './retention/due-retention';
 import { RetentionFacts } from './retention/retention-facts.consumer';
@@ -37,8 +45,8 @@ import { Retention } from './retention/retention.service';
 import { RETENTION_SWEEP_INTERVAL, RetentionSweep } from './retention/retention-sweep';
 
 /**
- * The privacy service: it records erasures, deletion requests and merges (and, to come, data
- * hand-overs), asks every service that holds something of the customer to
+ * The privacy service: it records erasures, deletion requests, merges and data hand-overs,
+ * asks every service that holds something of the customer to
  * act in its own schema through events, and keeps each one's confirmation. It learns customers
  * (ids, numbers, stations, status) from the customers service's events.
  */
@@ -67,6 +75,10 @@ export class AppModule {
           name: DELETIONS_QUEUE,
           // Requests only add jobs: while Redis is away an add fails at once (the sweep covers
           // it) instead of waiting in ioredis' offline queue.
+          connection: { ...jobs.connection, enableOfflineQueue: false },
+        }),
+        BullModule.registerQueue({
+          name: EXPORTS_QUEUE,
           connection: { ...jobs.connection, enableOfflineQueue: false },
         }),
       ],
@@ -108,6 +120,30 @@ export class AppModule {
         AccessLogRepository,
         AccessLog,
         AccessRecords,
+        {
+          provide: EXPORT_SOURCES_OPTIONS,
+          useValue: {
+            amqpUrl: options.amqpUrl,
+            queues: options.exportSources ?? {
+              customers: RPC_QUEUES.customers,
+              vehicles: RPC_QUEUES.vehicles,
+              consents: RPC_QUEUES.consents,
+            },
+            timeoutMs: options.exportRpcTimeoutMs ?? 30_000,
+          },
+        },
+        {
+          provide: EXPORT_RETENTION_DAYS,
+          useValue: options.exportRetentionDays ?? DATA_EXPORT_RETENTION_DAYS,
+        },
+        { provide: EXPORT_SWEEP_INTERVAL, useValue: options.exportSweepIntervalMs ?? 60_000 },
+        DataExportsRepository,
+        DataExports,
+        ExportSources,
+        ExportJobs,
+        ExportRun,
+        ExportProcessor,
+        ExportSweep,
         ServiceHealthCheck,
       ],
     };

@@ -22,6 +22,10 @@ runService('privacy', () => {
       jobsPrefix: config.infrastructure.jobsPrefix,
       deletionSweepIntervalMs: config.deletionSweepIntervalMs,
       retentionSweepIntervalMs: config.retentionSweepIntervalMs,
+      exportRetentionDays: config.exportRetentionDays,
+      exportSweepIntervalMs: config.exportSweepIntervalMs,
+      exportRpcTimeoutMs: config.exportRpcTimeoutMs,
+      exportSources: config.exportSources,
     }),
   };
 });

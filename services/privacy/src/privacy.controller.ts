@@ -6,6 +6,8 @@ import {
   type ByIdQuery,
   type CallerContext,
   type CustomerRef,
+  type DataExportFile,
+  type DataExportView,
   type DeletionRequestPage,
   type DeletionRequestView,
   type ListDeletionRequestsQueryDto,
@@ -24,6 +26,7 @@ import { AccessLog } from './audit/access-log.service';
 import { DeletionRequests } from './deletions/deletion-requests.service';
 import { Erasures } from './erasures/erasures.service';
 import { Merges } from './merges/merges.service';
+import { DataExports } from './exports/data-exports.service';
 import { Retention } from './retention/retention.service';
 
 /** The privacy service's RPC operations: thin, each hands over to its service. */
@@ -35,6 +38,7 @@ export class PrivacyController {
     private readonly retention: Retention,
     private readonly accessLog: AccessLog,
     private readonly merges: Merges,
+    private readonly exports: DataExports,
   ) {}
 
   @Handles(PRIVACY.erase)
@@ -121,5 +125,24 @@ export class PrivacyController {
   @Handles(PRIVACY.listAccess)
   listAccess(caller: CallerContext, data: AccessLogQuery): Promise<AccessLogPage> {
     return this.accessLog.list(caller, data);
+  }
+
+  @Handles(PRIVACY.requestExport)
+  requestExport(
+    caller: CallerContext,
+    data: CustomerRef,
+    command: WriteCommand,
+  ): Promise<DataExportView> {
+    return this.exports.request(caller, data, command);
+  }
+
+  @Handles(PRIVACY.getExport)
+  getExport(caller: CallerContext, data: ByIdQuery): Promise<DataExportView> {
+    return this.exports.get(caller, data.id);
+  }
+
+  @Handles(PRIVACY.exportFile)
+  exportFile(caller: CallerContext, data: ByIdQuery): Promise<DataExportFile> {
+    return this.exports.file(caller, data.id);
   }
 }

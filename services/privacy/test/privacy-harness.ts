@@ -31,6 +31,8 @@ export interface PrivacyHarness {
   dataSource: DataSource;
   db: TestDatabase;
   jobsPrefix: string;
+  /** The prefix of this run's broker names (its queues, the export's command queues). */
+  queuePrefix: string;
   tenantId: string;
   station: string;
   admin: CallerContext;
@@ -55,12 +57,20 @@ export async function startPrivacy(
     deletionSweepIntervalMs?: number;
     retentionSweepIntervalMs?: number;
     mergeAnswerWaitMs?: number;
+    exportSweepIntervalMs?: number;
+    exportRpcTimeoutMs?: number;
   } = {},
 ): Promise<PrivacyHarness> {
   const id = randomBytes(4).toString('hex');
   const exchange = `test.privacy.${id}.events`;
   const queuePrefix = `test.privacy.${id}.`;
   const jobsPrefix = `test:privacy:${id}:jobs`;
+  // The command queues a data export asks, of this run only: no service answers them here.
+  const exportSources = {
+    customers: `${queuePrefix}kanta.rpc.customers`,
+    vehicles: `${queuePrefix}kanta.rpc.vehicles`,
+    consents: `${queuePrefix}kanta.rpc.consents`,
+  };
   const db = await createTestDatabase(`privacy${label}`);
   const tenantId = randomUUID();
   const station = randomUUID();
@@ -95,6 +105,9 @@ export async function startPrivacy(
           deletionSweepIntervalMs: options.deletionSweepIntervalMs,
           retentionSweepIntervalMs: options.retentionSweepIntervalMs,
           mergeAnswerWaitMs: options.mergeAnswerWaitMs,
+          exportSweepIntervalMs: options.exportSweepIntervalMs,
+          exportRpcTimeoutMs: options.exportRpcTimeoutMs,
+          exportSources,
           messaging: { eventsExchange: exchange, queuePrefix },
         }),
       ],
@@ -111,6 +124,7 @@ export async function startPrivacy(
     dataSource: undefined as unknown as DataSource,
     db,
     jobsPrefix,
+    queuePrefix,
     tenantId,
     station,
     admin,
@@ -169,7 +183,7 @@ export async function startPrivacy(
           services: ['privacy'],
           eventsExchange: exchange,
           eventsQueuePrefix: queuePrefix,
-          rpcQueues: [],
+          rpcQueues: Object.values(exportSources),
         }),
       );
       await deleteRedisKeys(`${jobsPrefix}:`);

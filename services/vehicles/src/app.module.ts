@@ -27,6 +27,7 @@ import { PartnerVisitsRepository } from './partner/partner-visits.repository';
 import { RejectedPartnerEvents, RejectedPartnerEventsController } from './partner/rejected-events';
 import { SalesRepository, WAITING_RECEIPTS } from './sales/sales.repository';
 import { SalesService } from './sales/sales.service';
+import { VehicleDataExports } from './export/vehicle-data-export';
 import { VehiclesController } from './vehicles/vehicles.controller';
 import { VehiclesRepository } from './vehicles/vehicles.repository';
 import { VehiclesService } from './vehicles/vehicles.service';
@@ -85,6 +86,7 @@ export class AppModule {
         VisitsService,
         SalesRepository,
         SalesService,
+        VehicleDataExports,
         PartnerVisitsRepository,
         VehicleSightings,
         PartnerVehicleLinks,

@@ -16,7 +16,9 @@ import {
   type ConsentTextView,
   type ContactChannel,
   type ContactPurpose,
+  type ConsentEntryView,
   type ContactabilityView,
+  type CurrentConsentView,
   type CustomerConsentsView,
 } from './consent.dto';
 
@@ -79,6 +81,18 @@ export class ContactabilityQuery extends CustomerRef {
   channel: ContactChannel;
 }
 
+/**
+ * The consents service's part of a data hand-over (privacy, issue #14): the customer's current
+ * decisions and whole ledger history, the texts they were given (content and versions) and their
+ * communication preferences.
+ */
+export interface ConsentDataExport {
+  current: CurrentConsentView[];
+  history: ConsentEntryView[];
+  texts: ConsentTextView[];
+  preferences: CommunicationPreferencesView;
+}
+
 const { query, write } = rpcOperationsOf('consents');
 
 export const CONSENTS = {
@@ -118,4 +132,6 @@ export const CONSENTS = {
     ContactabilityQuery,
     answers<ContactabilityView>(),
   ),
+  /** Everything of the customer this service holds, for the privacy service's data hand-over. */
+  exportCustomer: query('consents.customer.export', CustomerRef, answers<ConsentDataExport>()),
 } as const;

@@ -184,6 +184,17 @@ export class UpdateReminderCommand extends ByIdQuery {
   assignee?: ReminderAssignee;
 }
 
+/**
+ * The customers service's part of a data hand-over (privacy, issue #14): the card with its
+ * sensitive fields in clear (it is for the person), the reminders about them and their current
+ * marketing flags. External ids are on the card.
+ */
+export interface CustomerDataExport {
+  customer: CustomerView;
+  reminders: ReminderView[];
+  marketingConsents: { purpose: string; granted: boolean }[];
+}
+
 const { query, write } = rpcOperationsOf('customers');
 
 export const CUSTOMERS = {
@@ -235,4 +246,6 @@ export const CUSTOMERS = {
   ),
   scanDuplicates: write('customers.duplicates.scan', NoData, answers<DuplicateScanView>()),
   getDuplicateScan: query('customers.duplicates.scan.get', NoData, answers<DuplicateScanView>()),
+  /** Everything of the customer this service holds, for the privacy service's data hand-over. */
+  exportCustomer: query('customers.customer.export', CustomerRef, answers<CustomerDataExport>()),
 } as const;

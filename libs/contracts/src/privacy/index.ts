@@ -5,3 +5,4 @@ export * from './deletion.dto';
 export * from './retention.dto';
 export * from './audit.dto';
 export * from './merge.dto';
+export * from './export.dto';

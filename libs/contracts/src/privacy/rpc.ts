@@ -12,6 +12,7 @@ import {
 import { AccessLogQuery, type AccessLogPage } from './audit.dto';
 import { EraseCustomerDto, type ErasureView } from './erasure.dto';
 import { MergeCustomersDto, type MergeView } from './merge.dto';
+import { type DataExportFile, type DataExportView } from './export.dto';
 import {
   RetentionPreviewQueryDto,
   type RetentionPreview,
@@ -86,4 +87,9 @@ export const PRIVACY = {
   retentionRuns: query('privacy.retention.runs', PageQueryDto, answers<RetentionRunPage>()),
   /** The access audit, newest first: the tenant's, or one customer's (`customerId`). */
   listAccess: query('privacy.access.list', AccessLogQuery, answers<AccessLogPage>()),
+  /** Records a data hand-over of the customer and starts its job; answers it pending. */
+  requestExport: write('privacy.export.request', CustomerRef, answers<DataExportView>()),
+  getExport: query('privacy.export.get', ByIdQuery, answers<DataExportView>()),
+  /** The ready export's ZIP; each download is recorded in the access audit ('handover'). */
+  exportFile: query('privacy.export.file', ByIdQuery, answers<DataExportFile>()),
 } as const;

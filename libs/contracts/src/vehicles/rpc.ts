@@ -89,6 +89,16 @@ export class CreateSaleCommand {
   sale: CreateSaleDto;
 }
 
+/**
+ * The vehicles service's part of a data hand-over (privacy, issue #14): the customer's vehicles,
+ * visits (notes and special requests included) and sales with their lines.
+ */
+export interface VehicleDataExport {
+  vehicles: VehicleView[];
+  visits: VisitView[];
+  sales: SaleView[];
+}
+
 const { query, write } = rpcOperationsOf('vehicles');
 
 export const VEHICLES = {
@@ -116,4 +126,6 @@ export const VEHICLES = {
     RejectedEventsQueryDto,
     answers<RejectedPartnerEventPage>(),
   ),
+  /** Everything of the customer this service holds, for the privacy service's data hand-over. */
+  exportCustomer: query('vehicles.customer.export', CustomerRef, answers<VehicleDataExport>()),
 } as const;

@@ -5,7 +5,9 @@ import {
   type CallerContext,
   type CreateCustomerCommand,
   type CreateCustomerResult,
+  type CustomerDataExport,
   type CustomerPage,
+  type CustomerRef,
   type CustomerView,
   type GroupMembershipCommand,
   type SearchCustomersQueryDto,
@@ -13,6 +15,7 @@ import {
 } from '@kanta/contracts';
 import { Handles, type WriteCommand } from '@kanta/platform';
 import { CustomerCards } from './customer-cards';
+import { CustomerDataExports } from './customer-data-export';
 import { CustomerCreation } from './creation/customer-creation';
 import { CustomerSearch } from './search/customer-search';
 import { CustomerUpdate } from './update/customer-update';
@@ -26,6 +29,7 @@ export class CustomersController {
     private readonly updates: CustomerUpdate,
     private readonly groupMembership: GroupMembership,
     private readonly searches: CustomerSearch,
+    private readonly exports: CustomerDataExports,
   ) {}
 
   @Handles(CUSTOMERS.create)
@@ -65,5 +69,10 @@ export class CustomersController {
   @Handles(CUSTOMERS.search)
   search(caller: CallerContext, data: SearchCustomersQueryDto): Promise<CustomerPage> {
     return this.searches.search(caller, data);
+  }
+
+  @Handles(CUSTOMERS.exportCustomer)
+  exportCustomer(caller: CallerContext, data: CustomerRef): Promise<CustomerDataExport> {
+    return this.exports.export(caller, data.customerId);
   }
 }

@@ -11,6 +11,7 @@ const MEANINGS = {
   404: 'Not found, or not visible to you',
   405: 'The path does not take this method; Allow lists the ones it takes',
   409: 'Conflicts with existing data',
+  410: 'It existed and was deleted since (a file whose days were over)',
   412: 'If-Match names a version that is not the current one: read the record again',
   413: 'The body is larger than the API accepts',
   415: 'The body is not application/json (or its encoding or charset is not supported)',

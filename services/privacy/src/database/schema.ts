@@ -5,6 +5,7 @@ import { Retention1766500500000 } from './migrations/1766500500000-retention';
 import { AccessLog1766710000000 } from './migrations/1766710000000-access-log';
 import { KnownCustomersMerged1767100000000 } from './migrations/1767100000000-known-customers-merged';
 import { Merges1767500000000 } from './migrations/1767500000000-merges';
+import { DataExports1767600000000 } from './migrations/1767600000000-data-exports';
 
 export const PRIVACY_SCHEMA = 'privacy';
 
@@ -19,6 +20,7 @@ export const privacySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     AccessLog1766710000000,
     KnownCustomersMerged1767100000000,
     Merges1767500000000,
+    DataExports1767600000000,
   ],
   // The access audit: its trigger refuses changes too; without the privilege the service's own
   // role cannot even try.

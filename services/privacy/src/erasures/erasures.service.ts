@@ -19,6 +19,7 @@ import {
 } from '@kanta/messaging';
 import { RpcProblem, requireTenant, uuidv7, type WriteCommand } from '@kanta/platform';
 import { AccessLogRepository } from '../audit/access-log.repository';
+import { DataExportsRepository } from '../exports/data-exports.repository';
 import { PRIVACY_SCHEMA } from '../database/schema';
 import { CustomerLocks } from '../merges/customer-locks';
 import { MergesRepository } from '../merges/merges.repository';
@@ -44,6 +45,7 @@ export class Erasures implements OnModuleInit {
     private readonly accessLog: AccessLogRepository,
     private readonly locks: CustomerLocks,
     private readonly merges: MergesRepository,
+    private readonly dataExports: DataExportsRepository,
     @Inject(CUSTOMER_WAIT_MS) private readonly waitMs: number,
   ) {}
 
@@ -173,6 +175,11 @@ export class Erasures implements OnModuleInit {
     // What this service's own messaging tables hold of the customer: a visit event it gave up on
     // may carry the consents reception gave, evidence included.
     await eraseMessagesNaming(manager, PRIVACY_SCHEMA, erasure.tenantId, [
+      erasure.customerId,
+      ...merged,
+    ]);
+    // Hand-overs made earlier hold everything of the person: they go with the erasure, at once.
+    await this.dataExports.deleteOfCustomers(manager, erasure.tenantId, [
       erasure.customerId,
       ...merged,
     ]);

@@ -272,6 +272,25 @@ export class MergesRepository {
     return rows.length > 0;
   }
 
+  /** Every merge the customer was part of (survivor or duplicate), oldest first: a hand-over's. */
+  async ofCustomer(
+    manager: EntityManager,
+    tenantId: string,
+    customerId: string,
+  ): Promise<MergeView[]> {
+    const rows = await manager.query<{ id: string }[]>(
+      `SELECT id FROM privacy.merges
+        WHERE tenant_id = $1 AND (survivor_id = $2 OR duplicate_id = $2) ORDER BY requested_at, id`,
+      [tenantId, customerId],
+    );
+    const views: MergeView[] = [];
+    for (const { id } of rows) {
+      const view = await this.view(manager, tenantId, id);
+      if (view) views.push(view);
+    }
+    return views;
+  }
+
   async view(manager: EntityManager, tenantId: string, id: string): Promise<MergeView | null> {
     if (!isUuid(id)) return null;
     const rows = await manager.query<MergeRow[]>(

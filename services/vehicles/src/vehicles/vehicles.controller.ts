@@ -5,19 +5,25 @@ import {
   type CallerContext,
   type CreateVehicleCommand,
   type CustomerPageQuery,
+  type CustomerRef,
   type LinkVehicleCommand,
   type SearchVehiclesQueryDto,
   type UnlinkVehicleCommand,
   type UpdateVehicleCommand,
+  type VehicleDataExport,
   type VehiclePage,
   type VehicleView,
 } from '@kanta/contracts';
 import { Handles, type WriteCommand } from '@kanta/platform';
+import { VehicleDataExports } from '../export/vehicle-data-export';
 import { VehiclesService } from './vehicles.service';
 
 @Controller()
 export class VehiclesController {
-  constructor(private readonly vehicles: VehiclesService) {}
+  constructor(
+    private readonly vehicles: VehiclesService,
+    private readonly exports: VehicleDataExports,
+  ) {}
 
   @Handles(VEHICLES.createVehicle)
   create(
@@ -69,5 +75,10 @@ export class VehiclesController {
   ofCustomer(caller: CallerContext, data: CustomerPageQuery): Promise<VehiclePage> {
     const { customerId, ...page } = data;
     return this.vehicles.ofCustomer(caller, customerId, page);
+  }
+
+  @Handles(VEHICLES.exportCustomer)
+  exportCustomer(caller: CallerContext, data: CustomerRef): Promise<VehicleDataExport> {
+    return this.exports.export(caller, data.customerId);
   }
 }
