@@ -3,6 +3,7 @@ import { CUSTOMER_UPDATED_V1 } from '@kanta/contracts';
 import {
   EventConsumer,
   KnownCustomers,
+  knownCustomersMergedIntoUp,
   knownCustomersTableUp,
   type BrokerConnection,
   type CustomerFacts,
@@ -32,7 +33,9 @@ describe('KnownCustomers: the customers projection every service keeps', () => {
 
   beforeAll(async () => {
     database = await createMessagingDatabase('known-customers');
-    for (const sql of knownCustomersTableUp(SCHEMA)) await database.dataSource.query(sql);
+    for (const sql of [...knownCustomersTableUp(SCHEMA), ...knownCustomersMergedIntoUp(SCHEMA)]) {
+      await database.dataSource.query(sql);
+    }
   });
   afterAll(() => database.close());
 
@@ -100,6 +103,41 @@ describe('KnownCustomers: the customers projection every service keeps', () => {
     expect(
       await database.dataSource.transaction((m) => known.isErased(m, tenantId, randomUUID())),
     ).toBe(false);
+  });
+
+  it('keeps a merged customer merged, pointing at its survivor, whatever event comes until the undo', async () => {
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    await apply([facts(a, 1), facts(b, 1), facts(c, 1)]);
+    const mark = (duplicate: string, survivor: string) =>
+      database.dataSource.transaction((m) => known.markMerged(m, tenantId, duplicate, survivor));
+    const survivorOf = (id: string) => known.survivorOf(database.dataSource, tenantId, id);
+    await mark(a, b);
+    expect(await read(a)).toMatchObject({ status: 'merged', mergedInto: b });
+    // An edit in flight when it was merged does not make it active again.
+    await apply([facts(a, 2, { status: 'active' })]);
+    expect(await read(a)).toMatchObject({ version: 2, status: 'merged', mergedInto: b });
+    // Chains resolve to their end; a customer not merged is its own survivor, so is an unknown.
+    await mark(b, c);
+    expect(await survivorOf(a)).toBe(c);
+    expect(await survivorOf(b)).toBe(c);
+    expect(await survivorOf(c)).toBe(c);
+    const stranger = randomUUID();
+    expect(await survivorOf(stranger)).toBe(stranger);
+    // The undo makes it a customer of its own; a late `merged` event does not merge it again.
+    await database.dataSource.transaction((m) => known.unmarkMerged(m, tenantId, b));
+    expect(await read(b)).toMatchObject({ status: 'active', mergedInto: null });
+    expect(await survivorOf(a)).toBe(b);
+    await apply([facts(b, 2, { status: 'merged' })]);
+    expect(await read(b)).toMatchObject({ version: 2, status: 'active', mergedInto: null });
+    // Learnt first from a `merged` event, a customer stays active until the merge itself comes.
+    const early = randomUUID();
+    await apply([facts(early, 3, { status: 'merged' })]);
+    expect(await read(early)).toMatchObject({ status: 'active', mergedInto: null });
+    // An erased customer stays erased when a merge marks it (a merge never names one; a race).
+    const erased = randomUUID();
+    await database.dataSource.transaction((m) => known.markErased(m, tenantId, erased));
+    await mark(erased, c);
+    expect(await read(erased)).toMatchObject({ status: 'erased' });
   });
 
   it('takes a version at or below the stored one as changing nothing', async () => {
