@@ -347,9 +347,10 @@ describe('merging two customers (whole system)', () => {
       ).blocked,
     ).toBe(false);
 
-    // Undo twice: refused, nothing moves.
+    // Undo twice: refused, nothing moves. Nor is there anything to retry.
     const again = await fi.admin.request('POST', `/api/v1/privacy/merges/${merged.id}/undo`);
     expectProblem(again, 409);
+    expectProblem(await fi.admin.request('POST', `/api/v1/privacy/merges/${merged.id}/retry`), 409);
   });
 
   it('resolves a chain of merges to its end, and erases the merged-in customers with the survivor', async () => {
@@ -472,11 +473,13 @@ describe('merging two customers (whole system)', () => {
       return r.status === 409 ? r : undefined;
     }, 10_000);
     expectProblem(pending, 409);
-    // Undo of an unknown merge.
-    expectProblem(
-      await fi.admin.request('POST', `/api/v1/privacy/merges/${randomUUID()}/undo`),
-      404,
-    );
+    // Undo, or retry, of an unknown merge.
+    for (const action of ['undo', 'retry']) {
+      expectProblem(
+        await fi.admin.request('POST', `/api/v1/privacy/merges/${randomUUID()}/${action}`),
+        404,
+      );
+    }
     expect((await card(one.id)).status).toBe('active');
     expect((await card(two.id)).status).toBe('active');
   });

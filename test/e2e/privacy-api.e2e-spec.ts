@@ -284,6 +284,7 @@ describe('the privacy API (whole system)', () => {
       document.paths['/api/v1/customers/{id}/merge']?.post,
       document.paths['/api/v1/privacy/merges/{id}']?.get,
       document.paths['/api/v1/privacy/merges/{id}/undo']?.post,
+      document.paths['/api/v1/privacy/merges/{id}/retry']?.post,
     ];
     for (const operation of operations) {
       expect(operation?.tags).toEqual(['privacy']);

@@ -32,6 +32,17 @@ export interface ServiceMerge {
 export interface CustomerMerger {
   merge(manager: EntityManager, tenantId: string, merge: MergeRef): Promise<ServiceMerge>;
   undo(manager: EntityManager, tenantId: string, merge: MergeRef): Promise<ServiceMerge>;
+  /**
+   * What the service's own merge table holds of the merge: null when it never ran here, else
+   * whether it was undone. A service with a customers projection has it, so that a request asked
+   * again (a retry beside a replayed dead letter) leaves the projection's mark as the first run
+   * and its undo left it: the merger itself moves nothing twice.
+   */
+  recorded?(
+    manager: EntityManager,
+    tenantId: string,
+    mergeId: string,
+  ): Promise<{ undone: boolean } | null>;
 }
 
 /**
@@ -43,6 +54,10 @@ export interface CustomerMerger {
  * `privacy.merge.undo.requested.v1` it runs the undo, clears the mark and answers
  * `privacy.merge.undone.v1`. All in the one transaction that records the request in the inbox:
  * a redelivered request moves nothing twice, a crash leaves nothing half-moved.
+ *
+ * A request that names its participants (a retry: only those that have not answered) is for
+ * them only; the others run nothing and answer nothing. Each merger is safe to ask twice for the
+ * same merge anyway (a replayed dead letter beside a retry): it moves nothing twice.
  *
  * `known`: the service's customers projection; none for the customers service, which keeps the
  * cards themselves.
@@ -56,10 +71,12 @@ export class MergeParticipant {
   register(consumer: EventConsumer, outbox: Outbox, merger: CustomerMerger): void {
     consumer.on(MERGE_REQUESTED_V1, async (event, { manager }) => {
       const tenantId = event.tenantId;
-      if (!tenantId) return;
+      if (!tenantId || !this.isAsked(event.payload.participants)) return;
       const { mergeId, survivorId, duplicateId } = event.payload;
       const ref = { mergeId, survivorId, duplicateId };
-      await this.known?.markMerged(manager, tenantId, duplicateId, survivorId);
+      // Asked again: the first run marked it, and an undo since unmarked it for good.
+      const earlier = await merger.recorded?.(manager, tenantId, mergeId);
+      if (!earlier) await this.known?.markMerged(manager, tenantId, duplicateId, survivorId);
       const moved = await merger.merge(manager, tenantId, ref);
       await outbox.enqueue(manager, [
         {
@@ -78,11 +95,13 @@ export class MergeParticipant {
     });
     consumer.on(MERGE_UNDO_REQUESTED_V1, async (event, { manager }) => {
       const tenantId = event.tenantId;
-      if (!tenantId) return;
+      if (!tenantId || !this.isAsked(event.payload.participants)) return;
       const { mergeId, survivorId, duplicateId } = event.payload;
       const ref = { mergeId, survivorId, duplicateId };
+      // Undone here already: the duplicate may have been merged again since (another merge).
+      const earlier = await merger.recorded?.(manager, tenantId, mergeId);
       const moved = await merger.undo(manager, tenantId, ref);
-      await this.known?.unmarkMerged(manager, tenantId, duplicateId);
+      if (!earlier?.undone) await this.known?.unmarkMerged(manager, tenantId, duplicateId);
       await outbox.enqueue(manager, [
         {
           type: MERGE_UNDONE_V1,
@@ -97,5 +116,10 @@ export class MergeParticipant {
         },
       ]);
     });
+  }
+
+  /** Whether a request naming `participants` (none: all) is for this service. */
+  private isAsked(participants: readonly ParticipantName[] | undefined): boolean {
+    return participants === undefined || participants.includes(this.participant);
   }
 }

@@ -569,6 +569,17 @@ describe('consents service: customer merge (real Postgres and RabbitMQ)', () => 
           { ledgerEntries: 0, preferences: 0 },
         ]);
       });
+
+      it('merges nothing again for a request with the same merge id after its undo, and leaves the duplicate its own', async () => {
+        const rows = (await ledgerRows()).length;
+        // A replayed dead letter of the first request, or a retry beside it: same merge id.
+        await requestMerge(merge);
+        await drained();
+        const answered = await answers<MergeCompletedV1>(MERGE_COMPLETED_V1, merge.mergeId);
+        expect(answered.at(-1)?.payload.counts).toEqual({ ledgerEntries: 0, preferences: 0 });
+        expect(await ledgerRows()).toHaveLength(rows);
+        expect(await statusOf(duplicateId)).toBe('active');
+      });
     });
   });
 

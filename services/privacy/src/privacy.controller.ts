@@ -78,6 +78,11 @@ export class PrivacyController {
     return this.merges.get(caller, data.id);
   }
 
+  @Handles(PRIVACY.retryMerge)
+  retryMerge(caller: CallerContext, data: ByIdQuery, command: WriteCommand): Promise<MergeView> {
+    return this.merges.retry(caller, data.id, command);
+  }
+
   @Handles(PRIVACY.undoMerge)
   undoMerge(caller: CallerContext, data: ByIdQuery, command: WriteCommand): Promise<MergeView> {
     return this.merges.undo(caller, data.id, command);

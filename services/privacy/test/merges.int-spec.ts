@@ -459,6 +459,102 @@ describe('privacy service: merges (real Postgres and RabbitMQ)', () => {
     expect(request.envelope.payload.mergedCustomerIds).toEqual([oldDuplicate]);
   });
 
+  describe('retry', () => {
+    const retry = (context: CallerContext, id: string, options: { key?: string } = {}) =>
+      merges().retry(context, id, commandFor(PRIVACY.retryMerge, context, { id }, options));
+    const requests = async (type: string, id: string) =>
+      (await outboxOf(type, 'mergeId', id)).map((r) => r.envelope.payload);
+
+    it('asks again only the participants that have not answered the merge, once per command, and then lets the erasure through', async () => {
+      const survivor = await h.knownCustomer();
+      const duplicate = await h.knownCustomer();
+      const m = await merge(admin, survivor.customerId, duplicate.customerId);
+      await answer(m, 'customers');
+      await answer(m, 'consents');
+      await eventuallyPasses(async () => {
+        const pending = (await merges().get(admin, m.id)).confirmations.filter(
+          (c) => c.status === 'pending',
+        );
+        expect(pending.map((c) => c.service)).toEqual(['vehicles']);
+      });
+      // Stuck: the survivor cannot be erased while the merge is pending.
+      expectConflict(await problemOf(erase(admin, survivor)), 'merge-in-progress');
+
+      const retried = await retry(admin, m.id, { key: 'retry-1' });
+      expect(retried.status).toBe('pending');
+      const again = await retry(admin, m.id, { key: 'retry-1' });
+      expect(again.id).toBe(m.id);
+      const asked = await requests(MERGE_REQUESTED_V1, m.id);
+      expect(asked).toHaveLength(2);
+      expect(asked[0].participants).toBeUndefined();
+      expect(asked[1]).toEqual({
+        mergeId: m.id,
+        survivorId: survivor.customerId,
+        duplicateId: duplicate.customerId,
+        requestedAt: m.requestedAt,
+        participants: ['vehicles'],
+      });
+
+      await answer(m, 'vehicles');
+      // A late second answer of one that confirmed already changes nothing.
+      await answer(m, 'customers', { counts: { rows: 99 } });
+      await statusIs(m.id, 'completed');
+      const completed = await merges().get(admin, m.id);
+      expect(completed.confirmations.find((c) => c.service === 'customers')?.counts).toEqual({
+        rows: 1,
+      });
+      expectConflict(await problemOf(retry(admin, m.id)), 'merge-completed');
+      expect(await requests(MERGE_REQUESTED_V1, m.id)).toHaveLength(2);
+      expect((await erase(admin, survivor)).status).toBe('pending');
+    });
+
+    it('asks again only the participants that have not answered the undo, and refuses (409) once it is undone', async () => {
+      const m = await completedMerge(
+        (await h.knownCustomer()).customerId,
+        (await h.knownCustomer()).customerId,
+      );
+      const undoing = await undo(admin, m.id);
+      await answer(m, 'customers', { undone: true });
+      await eventuallyPasses(async () => {
+        const pending = (await merges().get(admin, m.id)).undo?.confirmations.filter(
+          (c) => c.status === 'pending',
+        );
+        expect(pending?.map((c) => c.service)).toEqual(['consents', 'vehicles']);
+      });
+
+      expect((await retry(admin, m.id)).status).toBe('undoing');
+      const asked = await requests(MERGE_UNDO_REQUESTED_V1, m.id);
+      expect(asked).toHaveLength(2);
+      expect(asked[1]).toEqual({
+        mergeId: m.id,
+        survivorId: m.survivorId,
+        duplicateId: m.duplicateId,
+        requestedAt: undoing.undo?.requestedAt,
+        participants: ['consents', 'vehicles'],
+      });
+      // The merge phase is done: it is not asked again.
+      expect(await requests(MERGE_REQUESTED_V1, m.id)).toHaveLength(1);
+
+      await answer(m, 'consents', { undone: true });
+      await answer(m, 'vehicles', { undone: true });
+      await statusIs(m.id, 'undone');
+      expectConflict(await problemOf(retry(admin, m.id)), 'merge-undone');
+      expect(await requests(MERGE_UNDO_REQUESTED_V1, m.id)).toHaveLength(2);
+    });
+
+    it("answers an unknown merge, another tenant's and a malformed id as not found", async () => {
+      const m = await merge(
+        admin,
+        (await h.knownCustomer()).customerId,
+        (await h.knownCustomer()).customerId,
+      );
+      expect((await problemOf(retry(otherTenant, m.id))).status).toBe(404);
+      expect((await problemOf(retry(admin, randomUUID()))).status).toBe(404);
+      expect((await problemOf(retry(admin, 'not-an-id'))).status).toBe(404);
+      expect(await outboxOf(MERGE_REQUESTED_V1, 'mergeId', m.id)).toHaveLength(1);
+    });
+  });
+
   describe('undo', () => {
     it('undoes a completed merge: the duplicate is its own again at once, the undo is announced and logged, and it is undone when every participant has answered', async () => {
       const survivor = await h.knownCustomer();

@@ -466,15 +466,14 @@ describe('merge of two customers (real Postgres and RabbitMQ)', () => {
     const request = mergeOf(t, p);
     publish(request);
     publish(request);
-    // The privacy service asking again sends a new request: it finds nothing left to move.
+    // The privacy service asking again sends a new request: the merge is known, nothing moves.
     publish(mergeOf(t, p));
     const answers = await answersTo<MergeCompletedV1>(MERGE_COMPLETED_V1, p.mergeId, 2);
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     expect(await answersTo(MERGE_COMPLETED_V1, p.mergeId)).toHaveLength(2);
     expect(answers[0].counts.visits).toBe(3);
-    expect(Object.values(answers[1].counts).filter((n) => n > 0)).toEqual([1]);
-    expect(answers[1].counts.vehicleLinksKept).toBe(1);
+    expect(Object.values(answers[1].counts).every((n) => n === 0)).toBe(true);
     expect(
       await rows('SELECT count(*)::int AS n FROM vehicles.merge_moves WHERE merge_id = $1', [
         p.mergeId,
@@ -482,6 +481,35 @@ describe('merge of two customers (real Postgres and RabbitMQ)', () => {
     ).toEqual([{ n: 5 }]);
     // One undo still moves all of it back.
     expect((await undone(t, p)).counts).toMatchObject({ visits: 3, vehicleLinks: 1 });
+  });
+
+  it('changes nothing for a second request with the same merge id after its undo: the history stays the duplicate’s, and so does its mark', async () => {
+    const t = tenantFixture();
+    const c = await duplicateWithHistory(t);
+    const p = pair(c.survivorId, c.duplicateId);
+    await merged(t, p);
+    await undone(t, p);
+    const before = ids(await visits.ofCustomer(t.worker, c.duplicateId, {}));
+    expect(before).toHaveLength(3);
+
+    // A replayed dead letter of the first request, or a retry beside it: a new event, same id.
+    publish(mergeOf(t, p));
+    const [, again] = await answersTo<MergeCompletedV1>(MERGE_COMPLETED_V1, p.mergeId, 2);
+
+    expect(Object.values(again.counts).every((n) => n === 0)).toBe(true);
+    expect(ids(await visits.ofCustomer(t.worker, c.duplicateId, {}))).toEqual(before);
+    expect(ids(await sales.ofCustomer(t.worker, c.duplicateId, {}))).toEqual([c.sale.id]);
+    expect(
+      await rows('SELECT 1 FROM vehicles.merge_moves WHERE merge_id = $1', [p.mergeId]),
+    ).toEqual([]);
+    expect(
+      await rows(
+        'SELECT status, merged_into FROM vehicles.known_customers WHERE customer_id = $1',
+        [c.duplicateId],
+      ),
+    ).toEqual([{ status: 'active', merged_into: null }]);
+    // The duplicate is a customer of its own: a visit for it is its own.
+    expect(await visitFor(t, c.duplicateId)).toMatchObject({ customerId: c.duplicateId });
   });
 
   it('waits for a vehicle link that checked the duplicate before the merge, then moves it', async () => {
@@ -564,10 +592,17 @@ describe('merge of two customers (real Postgres and RabbitMQ)', () => {
     );
 
     // The survivor's two links and the one the merge left on the duplicate.
-    expect(answer.counts).toMatchObject({ mergeMoves: 5, vehicleLinks: 3 });
+    expect(answer.counts).toMatchObject({ mergeMoves: 5, customerMerges: 1, vehicleLinks: 3 });
     expect(
       await rows(
         `SELECT 1 FROM vehicles.merge_moves
+          WHERE tenant_id = $1 AND (survivor_id = ANY($2::uuid[]) OR duplicate_id = ANY($2::uuid[]))`,
+        [t.tenantId, [c.survivorId, c.duplicateId]],
+      ),
+    ).toEqual([]);
+    expect(
+      await rows(
+        `SELECT 1 FROM vehicles.customer_merges
           WHERE tenant_id = $1 AND (survivor_id = ANY($2::uuid[]) OR duplicate_id = ANY($2::uuid[]))`,
         [t.tenantId, [c.survivorId, c.duplicateId]],
       ),

@@ -74,6 +74,11 @@ export interface MergeRequestedV1 {
   survivorId: string;
   duplicateId: string;
   requestedAt: string;
+  /**
+   * The participants asked: a retry (PRIVACY.retryMerge) names those that have not answered;
+   * a participant not named does nothing. Absent: all of them.
+   */
+  participants?: MergeParticipant[];
 }
 
 /** A participant moved the duplicate's history to the survivor, in one transaction with its inbox. */
@@ -101,6 +106,8 @@ export interface MergeUndoRequestedV1 {
   survivorId: string;
   duplicateId: string;
   requestedAt: string;
+  /** The participants asked, as in MergeRequestedV1: absent, all of them. */
+  participants?: MergeParticipant[];
 }
 
 /** A participant undid its part of the merge. */
@@ -144,6 +151,13 @@ const mergePair = {
   survivorId: uuid,
   duplicateId: uuid,
 } as const;
+const askedParticipants = {
+  type: 'array',
+  items: { type: 'string', enum: [...MERGE_PARTICIPANTS] },
+  minItems: 1,
+  maxItems: MERGE_PARTICIPANTS.length,
+  uniqueItems: true,
+} as const;
 const moveCounts = {
   type: 'object',
   additionalProperties: { type: 'integer', minimum: 0 },
@@ -154,7 +168,11 @@ export const mergeRequestedV1Schema = {
   type: 'object',
   additionalProperties: true,
   required: ['mergeId', 'survivorId', 'duplicateId', 'requestedAt'],
-  properties: { ...mergePair, requestedAt: { type: 'string', format: 'date-time' } },
+  properties: {
+    ...mergePair,
+    requestedAt: { type: 'string', format: 'date-time' },
+    participants: askedParticipants,
+  },
 } as const;
 
 export const mergeCompletedV1Schema = {
@@ -176,7 +194,11 @@ export const mergeUndoRequestedV1Schema = {
   type: 'object',
   additionalProperties: true,
   required: ['mergeId', 'survivorId', 'duplicateId', 'requestedAt'],
-  properties: { ...mergePair, requestedAt: { type: 'string', format: 'date-time' } },
+  properties: {
+    ...mergePair,
+    requestedAt: { type: 'string', format: 'date-time' },
+    participants: askedParticipants,
+  },
 } as const;
 
 export const mergeUndoneV1Schema = {

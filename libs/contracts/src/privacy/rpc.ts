@@ -63,6 +63,11 @@ export const PRIVACY = {
    */
   merge: write('privacy.merge.request', MergeCustomersCommand, answers<MergeView>()),
   getMerge: query('privacy.merge.get', ByIdQuery, answers<MergeView>()),
+  /**
+   * Publishes the pending phase's request again (the merge's, or its undo's), for the
+   * participants that have not answered (failed, fixed).
+   */
+  retryMerge: write('privacy.merge.retry', ByIdQuery, answers<MergeView>()),
   /** Undoes a completed merge within MERGE_UNDO_DAYS. */
   undoMerge: write('privacy.merge.undo', ByIdQuery, answers<MergeView>()),
   requestDeletion: write(

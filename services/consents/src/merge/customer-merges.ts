@@ -137,6 +137,19 @@ export class CustomerMerges implements OnModuleInit, CustomerMerger {
     return { counts: { ledgerEntries: entries.length, preferences: changed ? 1 : 0 } };
   }
 
+  async recorded(
+    manager: EntityManager,
+    tenantId: string,
+    mergeId: string,
+  ): Promise<{ undone: boolean } | null> {
+    const [row] = await manager.query<{ undone: boolean }[]>(
+      `SELECT undone_at IS NOT NULL AS undone FROM consents.customer_merges
+        WHERE tenant_id = $1 AND merge_id = $2`,
+      [tenantId, mergeId],
+    );
+    return row ?? null;
+  }
+
   async undo(manager: EntityManager, tenantId: string, merge: MergeRef): Promise<ServiceMerge> {
     const [rows] = await manager.query<[MergeRow[], number]>(
       `UPDATE consents.customer_merges SET undone_at = now()

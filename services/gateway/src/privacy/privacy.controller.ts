@@ -145,6 +145,31 @@ export class PrivacyController {
     return this.rpc.call(PRIVACY.getMerge, caller, { id });
   }
 
+  @Post('privacy/merges/:id/retry')
+  @HttpCode(202)
+  @Roles('admin')
+  @ApiOperation({
+    summary: 'Send a merge, or its undo, again to the services that have not confirmed it (admin)',
+    description:
+      'For a service whose part failed for good (its request is among its dead letters) and has ' +
+      'been fixed: a pending merge or undo holds both customers (neither can be erased, merged ' +
+      'or undone meanwhile) until every service has confirmed. The pending phase is asked ' +
+      'again; services that confirmed are not asked again.',
+  })
+  @ApiAcceptedResponse({
+    type: MergeView,
+    description: 'The merge, the services that have not confirmed asked again',
+  })
+  @ApiProblems([
+    409,
+    'merge-completed: every service has confirmed the merge and no undo is in progress; ' +
+      'merge-undone: every service has confirmed its undo. Nothing to retry',
+  ])
+  @IdempotencyKey()
+  retryMerge(@CurrentCaller() caller: Caller, @UuidParam('Merge') id: string): Promise<MergeView> {
+    return this.rpc.call(PRIVACY.retryMerge, caller, { id });
+  }
+
   @Post('privacy/merges/:id/undo')
   @HttpCode(202)
   @Roles('admin')

@@ -256,6 +256,22 @@ export class MergesRepository {
     );
   }
 
+  /** The participants that have not confirmed the phase, sorted. */
+  async unanswered(
+    manager: EntityManager,
+    tenantId: string,
+    id: string,
+    phase: MergePhase,
+  ): Promise<MergeParticipant[]> {
+    const rows = await manager.query<{ participant: MergeParticipant }[]>(
+      `SELECT participant FROM privacy.merge_confirmations
+        WHERE tenant_id = $1 AND merge_id = $2 AND phase = $3 AND completed_at IS NULL
+        ORDER BY participant`,
+      [tenantId, id, phase],
+    );
+    return rows.map((r) => r.participant);
+  }
+
   /** Whether the participant has confirmed the merge (the customers service's conflicts). */
   async confirmedBy(
     manager: EntityManager,

@@ -303,6 +303,72 @@ export class Merges {
     );
   }
 
+  /**
+   * Publishes the pending phase's request again (a new event: the merge's, or its undo's), naming
+   * only the participants that have not answered: one whose handler failed for good (its request
+   * is among its dead letters) and has been fixed since, or one whose queue was lost. A merge or
+   * undo left pending holds both customers (neither can be erased, merged or undone meanwhile):
+   * this is how it is finished. The others skip the request (MergeParticipant); one asked twice
+   * anyway moves nothing twice, and a second answer is ignored (MergesRepository.confirm).
+   */
+  retry(context: CallerContext, id: string, command: WriteCommand): Promise<MergeView> {
+    const tenantId = requireTenant(context).id;
+    return this.commands.once(
+      command,
+      () =>
+        this.dataSource.transaction(async (manager) => {
+          const merge = await this.repository.find(manager, tenantId, id, true);
+          if (!merge) throw RpcProblem.notFound('Merge');
+          if (merge.undoneAt !== null) {
+            throw RpcProblem.conflict(
+              'merge-undone',
+              'Conflict',
+              'The merge was undone: every service has confirmed it, there is nothing to retry.',
+            );
+          }
+          if (merge.completedAt !== null && merge.undoRequestedAt === null) {
+            throw RpcProblem.conflict(
+              'merge-completed',
+              'Conflict',
+              'Every service has confirmed this merge and no undo is in progress: there is ' +
+                'nothing to retry.',
+            );
+          }
+          const undo = merge.completedAt !== null;
+          const participants = await this.repository.unanswered(
+            manager,
+            tenantId,
+            id,
+            undo ? 'undo' : 'merge',
+          );
+          const pair = {
+            mergeId: id,
+            survivorId: merge.survivorId,
+            duplicateId: merge.duplicateId,
+            participants,
+          };
+          await this.outbox.enqueue(manager, [
+            undo
+              ? {
+                  type: MERGE_UNDO_REQUESTED_V1,
+                  tenantId,
+                  correlationId: context.correlationId,
+                  payload: { ...pair, requestedAt: merge.undoRequestedAt! },
+                }
+              : {
+                  type: MERGE_REQUESTED_V1,
+                  tenantId,
+                  correlationId: context.correlationId,
+                  payload: { ...pair, requestedAt: merge.requestedAt },
+                },
+          ]);
+          await this.commands.record(manager, command, { id });
+          return this.view(tenantId, id, manager);
+        }),
+      async (earlier) => this.view(tenantId, earlier.resultId as string),
+    );
+  }
+
   private async awaitCustomersAnswer(tenantId: string, id: string): Promise<void> {
     const deadline = Date.now() + this.answerWaitMs;
     while (Date.now() + POLL_MS <= deadline) {

@@ -19,6 +19,7 @@ import { KnownCustomersShared1766400000000 } from './migrations/1766400000000-kn
 import { ErasedCustomersText1767000000000 } from './migrations/1767000000000-erased-customers-text';
 import { KnownCustomersMerged1767100000000 } from './migrations/1767100000000-known-customers-merged';
 import { MergeMoves1767300000000 } from './migrations/1767300000000-merge-moves';
+import { CustomerMerges1767500000000 } from './migrations/1767500000000-customer-merges';
 
 export const VEHICLES_SCHEMA = 'vehicles';
 
@@ -47,5 +48,6 @@ export const vehiclesSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     ErasedCustomersText1767000000000,
     KnownCustomersMerged1767100000000,
     MergeMoves1767300000000,
+    CustomerMerges1767500000000,
   ],
 };

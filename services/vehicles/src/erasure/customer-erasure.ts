@@ -61,7 +61,7 @@ export class CustomerErasure implements OnModuleInit {
     const sales = await clearSales(manager, tenantId, customerId);
     const partner = await erasePartnerEvents(manager, tenantId, customerId);
     const commands = await forgetRequests(manager, tenantId, customerId);
-    const mergeMoves = await forgetMerges(manager, tenantId, customerId);
+    const merges = await forgetMerges(manager, tenantId, customerId);
     return {
       counts: {
         visits,
@@ -69,7 +69,7 @@ export class CustomerErasure implements OnModuleInit {
         vehicleLinks,
         ...partner.counts,
         commands,
-        mergeMoves,
+        ...merges,
       },
       messageIds: partner.messageIds,
     };

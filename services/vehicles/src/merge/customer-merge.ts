@@ -63,11 +63,22 @@ export class CustomerMerge implements OnModuleInit {
     this.participant.register(this.events, this.outbox, {
       merge: (manager, tenantId, merge) => this.merge(manager, tenantId, merge),
       undo: (manager, tenantId, merge) => this.undo(manager, tenantId, merge),
+      recorded: (manager, tenantId, mergeId) => this.recorded(manager, tenantId, mergeId),
     });
   }
 
   async merge(manager: EntityManager, tenantId: string, merge: MergeRef): Promise<ServiceMerge> {
     const { survivorId, duplicateId } = merge;
+    // The same merge asked again (a new request event with its id): done the first time, and
+    // perhaps undone since, when the duplicate's history is its own again.
+    const first = await manager.query<unknown[]>(
+      `INSERT INTO vehicles.customer_merges (tenant_id, merge_id, survivor_id, duplicate_id)
+       VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING merge_id`,
+      [tenantId, merge.mergeId, survivorId, duplicateId],
+    );
+    if (first.length === 0) {
+      return { counts: { vehicleLinks: 0, [KEPT_LINKS]: 0, visits: 0, sales: 0 } };
+    }
     const moves = new Moves(manager, tenantId, merge);
     const vehicleLinks = await this.moveLinks(manager, tenantId, duplicateId, survivorId, moves);
     const [{ kept }] = await manager.query<[{ kept: number }]>(
@@ -79,6 +90,20 @@ export class CustomerMerge implements OnModuleInit {
     const sales = await moveSales(manager, tenantId, duplicateId, survivorId, moves);
     await moves.record();
     return { counts: { vehicleLinks, [KEPT_LINKS]: kept, visits, sales } };
+  }
+
+  /** What `customer_merges` holds of the merge (MergeParticipant asks before it runs either). */
+  async recorded(
+    manager: EntityManager,
+    tenantId: string,
+    mergeId: string,
+  ): Promise<{ undone: boolean } | null> {
+    const [row] = await manager.query<{ undone: boolean }[]>(
+      `SELECT undone_at IS NOT NULL AS undone FROM vehicles.customer_merges
+        WHERE tenant_id = $1 AND merge_id = $2`,
+      [tenantId, mergeId],
+    );
+    return row ?? null;
   }
 
   /**
@@ -94,6 +119,11 @@ export class CustomerMerge implements OnModuleInit {
       `SELECT 1 FROM vehicles.known_customers WHERE tenant_id = $1 AND customer_id = $2
        FOR UPDATE`,
       [tenantId, duplicateId],
+    );
+    await manager.query(
+      `UPDATE vehicles.customer_merges SET undone_at = now()
+        WHERE tenant_id = $1 AND merge_id = $2 AND undone_at IS NULL`,
+      [tenantId, merge.mergeId],
     );
     const [recorded] = await manager.query<[{ kind: MoveKind; row_key: string }[], number]>(
       `DELETE FROM vehicles.merge_moves WHERE tenant_id = $1 AND merge_id = $2
@@ -258,19 +288,26 @@ class Moves {
 }
 
 /**
- * An erasure of either customer of a merge deletes what this service recorded of it: ids only,
- * but nothing is to point at the person once erased. Answers how many rows went.
+ * An erasure of either customer of a merge deletes what this service recorded of it (`merge_moves`
+ * and `customer_merges`): ids only, but nothing is to point at the person once erased. Answers
+ * how many rows of each went.
  */
 export async function forgetMerges(
   manager: EntityManager,
   tenantId: string,
   customerId: string,
-): Promise<number> {
-  const [, forgotten] = await manager.query<[unknown[], number]>(
+): Promise<{ mergeMoves: number; customerMerges: number }> {
+  const [, mergeMoves] = await manager.query<[unknown[], number]>(
     `DELETE FROM vehicles.merge_moves
       WHERE tenant_id = $1 AND (survivor_id = $2 OR duplicate_id = $2)
      RETURNING merge_id`,
     [tenantId, customerId],
   );
-  return forgotten;
+  const [, customerMerges] = await manager.query<[unknown[], number]>(
+    `DELETE FROM vehicles.customer_merges
+      WHERE tenant_id = $1 AND (survivor_id = $2 OR duplicate_id = $2)
+     RETURNING merge_id`,
+    [tenantId, customerId],
+  );
+  return { mergeMoves, customerMerges };
 }
