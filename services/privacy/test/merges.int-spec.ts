@@ -9,6 +9,8 @@ import {
   MERGE_UNDONE_V1,
   MERGE_UNDO_REQUESTED_V1,
   PRIVACY,
+  SALE_RECORDED_V1,
+  VISIT_RECORDED_V1,
   type CallerContext,
   type MergeParticipant,
   type MergeView,
@@ -404,10 +406,11 @@ describe('privacy service: merges (real Postgres and RabbitMQ)', () => {
     expect(rows).toEqual([]);
   });
 
-  it("retention skips a merged duplicate and judges the survivor by the later of both customers' activity", async () => {
+  const yearsAgo = (years: number) => new Date(Date.now() - years * 366 * 86_400_000);
+  /** A tenant of its own for retention: its customers with their last activity, its merges. */
+  const retentionTenant = () => {
     const tenant: CallerContext = { ...admin, tenant: { ...admin.tenant!, id: randomUUID() } };
     const tenantId = tenant.tenant!.id;
-    const yearsAgo = (years: number) => new Date(Date.now() - years * 366 * 86_400_000);
     const customer = async (age: number) => {
       const customerId = randomUUID();
       await h.publish(
@@ -440,6 +443,18 @@ describe('privacy service: merges (real Postgres and RabbitMQ)', () => {
         expect((await merges().get(tenant, m.id)).status).toBe('completed');
       });
     };
+    return { tenant, tenantId, customer, complete };
+  };
+  const activityOf = async (customerId: string): Promise<Date | undefined> =>
+    (
+      await h.dataSource.query<{ last_activity_at: Date }[]>(
+        'SELECT last_activity_at FROM privacy.customer_activity WHERE customer_id = $1',
+        [customerId],
+      )
+    )[0]?.last_activity_at;
+
+  it("retention skips a merged duplicate and judges the survivor by the later of both customers' activity", async () => {
+    const { tenant, tenantId, customer, complete } = retentionTenant();
     // An idle survivor with a recent duplicate: not due.
     const idle = await customer(9);
     const recent = await customer(1);
@@ -457,6 +472,61 @@ describe('privacy service: merges (real Postgres and RabbitMQ)', () => {
     expect(erased.map((e) => e.customer_id)).toEqual([oldSurvivor]);
     const [request] = await outboxOf(ERASURE_REQUESTED_V1, 'erasureId', erased[0].id);
     expect(request.envelope.payload.mergedCustomerIds).toEqual([oldDuplicate]);
+  });
+
+  it('retention counts a late visit or sale naming a merged duplicate for its survivor, at the end of a chain', async () => {
+    const { tenant, tenantId, customer, complete } = retentionTenant();
+    const survivor = await customer(9);
+    const duplicate = await customer(8);
+    await complete(await merge(tenant, survivor, duplicate));
+    const lastYear = yearsAgo(1);
+    // A partner's late visit naming the duplicate (the vehicles service sends it to the
+    // survivor; a replay or an older event still names the duplicate).
+    await h.publish(
+      VISIT_RECORDED_V1,
+      {
+        visitId: randomUUID(),
+        stationId: h.station,
+        customerId: duplicate,
+        vehicleId: null,
+        kind: 'inspection',
+        channel: 'walk_in',
+        status: 'completed',
+        scheduledAt: lastYear.toISOString(),
+        version: 1,
+      },
+      tenantId,
+      lastYear,
+    );
+    await eventuallyPasses(async () => {
+      expect((await activityOf(survivor))?.toISOString()).toBe(lastYear.toISOString());
+    });
+    expect((await activityOf(duplicate))!.getTime()).toBeLessThan(yearsAgo(7).getTime());
+    expect(await h.app.get(DueRetention).runFor(tenantId, 5)).toBe(0);
+
+    // The survivor merged on into a third: a late sale naming the first duplicate is the third's.
+    const end = await customer(9);
+    await complete(await merge(tenant, end, survivor));
+    const lastMonth = new Date(Date.now() - 30 * 86_400_000);
+    await h.publish(
+      SALE_RECORDED_V1,
+      {
+        saleId: randomUUID(),
+        stationId: h.station,
+        customerId: duplicate,
+        visitId: null,
+        soldAt: lastMonth.toISOString(),
+        currency: 'EUR',
+        totalMinor: 4900,
+      },
+      tenantId,
+      lastMonth,
+    );
+    await eventuallyPasses(async () => {
+      expect((await activityOf(end))?.toISOString()).toBe(lastMonth.toISOString());
+    });
+    expect((await activityOf(survivor))?.toISOString()).toBe(lastYear.toISOString());
+    expect((await activityOf(duplicate))!.getTime()).toBeLessThan(yearsAgo(7).getTime());
   });
 
   describe('retry', () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { RetentionCandidateView, RetentionRunView } from '@kanta/contracts';
+import { KnownCustomers } from '@kanta/messaging';
 
 /** A customer's activity at a moment: an edit of the card, a visit, a sale. */
 export interface Activity {
@@ -49,13 +50,20 @@ const RUN_COLUMNS = 'id, years, cutoff, started_at, finished_at, erased, erasure
 /** Retention's tables in the privacy schema: settings, activity, runs. */
 @Injectable()
 export class RetentionRepository {
+  constructor(private readonly known: KnownCustomers) {}
+
   /**
    * Records activities: the latest of each customer is kept, whatever order they arrive in.
-   * Sorted, so two batches take their keys in one order.
+   * Sorted, so two batches take their keys in one order. An activity naming a merged duplicate
+   * (a late visit or sale event, a replay) is its survivor's: the duplicate's history moved there
+   * (`survivorsOf`).
    */
   async recordActivity(manager: EntityManager, activities: Activity[]): Promise<void> {
+    const survivors = await this.survivorsOf(manager, activities);
     const latest = new Map<string, Activity>();
-    for (const activity of activities) {
+    for (const named of activities) {
+      const survivor = survivors.get(`${named.tenantId}:${named.customerId}`);
+      const activity = survivor ? { ...named, customerId: survivor } : named;
       const key = `${activity.tenantId}:${activity.customerId}`;
       const seen = latest.get(key);
       if (!seen || Date.parse(seen.at) < Date.parse(activity.at)) latest.set(key, activity);
@@ -70,6 +78,41 @@ export class RetentionRepository {
          WHERE c.last_activity_at < excluded.last_activity_at`,
       [rows.map((r) => r.tenantId), rows.map((r) => r.customerId), rows.map((r) => r.at)],
     );
+  }
+
+  /**
+   * For each merged customer the activities name, the end of its chain of merges
+   * (KnownCustomers.survivorOf), as `<tenant>:<customer>` → survivor. The named customers' rows
+   * are held (FOR SHARE, in key order) until the transaction ends: a merge marks the duplicate's
+   * row before it carries the duplicate's activity to the survivor (Merges.request), so it waits
+   * for a batch that read the row before and then carries what the batch recorded, and a batch
+   * after the mark waits for the merge's commit and follows it. One query for the batch, and one
+   * more per merged customer only.
+   */
+  private async survivorsOf(
+    manager: EntityManager,
+    activities: Activity[],
+  ): Promise<Map<string, string>> {
+    const survivors = new Map<string, string>();
+    if (activities.length === 0) return survivors;
+    const rows = await manager.query<
+      { tenant_id: string; customer_id: string; merged_into: string | null }[]
+    >(
+      `SELECT k.tenant_id, k.customer_id, k.merged_into FROM privacy.known_customers k
+         JOIN (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[])) AS a(tenant_id, customer_id)
+           ON k.tenant_id = a.tenant_id AND k.customer_id = a.customer_id
+        ORDER BY k.tenant_id, k.customer_id
+        FOR SHARE OF k`,
+      [activities.map((a) => a.tenantId), activities.map((a) => a.customerId)],
+    );
+    for (const row of rows) {
+      if (row.merged_into === null) continue;
+      survivors.set(
+        `${row.tenant_id}:${row.customer_id}`,
+        await this.known.survivorOf(manager, row.tenant_id, row.customer_id),
+      );
+    }
+    return survivors;
   }
 
   /**
