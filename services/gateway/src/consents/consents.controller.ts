@@ -24,7 +24,7 @@ import { theRouteCustomer } from '../audit/customer-ids';
 import { RecordsAccess } from '../audit/records-access';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import type { HttpResult } from '../http/http-result';
-import { ApiProblems, CUSTOMER_ERASED } from '../http/api-problems';
+import { ApiProblems, CUSTOMER_ERASED_OR_MERGED, READS_FOLLOW_MERGES } from '../http/api-problems';
 import { IfMatch } from '../http/if-match';
 import { UuidParam } from '../http/uuid-param';
 import { ConsentsService } from './consents.service';
@@ -79,6 +79,7 @@ export class ConsentsController {
   @Get('customers/:id/consents')
   @ApiOperation({
     summary: "The customer's current decision per purpose (outdated when a newer text exists)",
+    description: READS_FOLLOW_MERGES,
   })
   @ApiOkResponse({ type: CustomerConsentsView })
   @RecordsAccess('view', theRouteCustomer)
@@ -93,7 +94,7 @@ export class ConsentsController {
   @Post('customers/:id/consents')
   @ApiOperation({ summary: 'Record consent decisions (appended to the ledger, never changed)' })
   @ApiCreatedResponse({ type: CustomerConsentsView })
-  @ApiProblems([409, CUSTOMER_ERASED])
+  @ApiProblems([409, CUSTOMER_ERASED_OR_MERGED])
   @IdempotencyKey()
   @RecordsAccess('edit', theRouteCustomer)
   record(
@@ -107,7 +108,7 @@ export class ConsentsController {
   @Post('customers/:id/consents/refresh')
   @ApiOperation({ summary: 'Re-record the current decisions against the texts now in force' })
   @ApiCreatedResponse({ type: CustomerConsentsView })
-  @ApiProblems([409, CUSTOMER_ERASED])
+  @ApiProblems([409, CUSTOMER_ERASED_OR_MERGED])
   @IdempotencyKey()
   @RecordsAccess('edit', theRouteCustomer)
   refresh(
@@ -119,7 +120,10 @@ export class ConsentsController {
   }
 
   @Get('customers/:id/communication-preferences')
-  @ApiOperation({ summary: 'Blocked, preferred channel, service notifications; ETag = version' })
+  @ApiOperation({
+    summary: 'Blocked, preferred channel, service notifications; ETag = version',
+    description: READS_FOLLOW_MERGES,
+  })
   @ApiOkResponse({ type: CommunicationPreferencesView })
   @RecordsAccess('view', theRouteCustomer)
   getPreferences(
@@ -132,7 +136,7 @@ export class ConsentsController {
   @Patch('customers/:id/communication-preferences')
   @ApiOperation({ summary: 'Change communication preferences (absent fields are kept)' })
   @ApiOkResponse({ type: CommunicationPreferencesView })
-  @ApiProblems([409, CUSTOMER_ERASED])
+  @ApiProblems([409, CUSTOMER_ERASED_OR_MERGED])
   @IdempotencyKey()
   @RecordsAccess('edit', theRouteCustomer)
   setPreferences(
@@ -147,6 +151,7 @@ export class ConsentsController {
   @Get('customers/:id/contactability')
   @ApiOperation({
     summary: 'May the customer be contacted for this purpose on this channel, and if not, why',
+    description: READS_FOLLOW_MERGES,
   })
   @ApiOkResponse({ type: ContactabilityView })
   @RecordsAccess('view', theRouteCustomer)

@@ -23,7 +23,7 @@ import {
 } from '@kanta/contracts';
 import type { JsonText } from '@kanta/platform';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
-import { ApiProblems, CUSTOMER_ERASED } from '../http/api-problems';
+import { ApiProblems, CUSTOMER_ERASED_OR_MERGED } from '../http/api-problems';
 import { ApiCreated, type HttpResult } from '../http/http-result';
 import { IfMatch } from '../http/if-match';
 import { UuidParam } from '../http/uuid-param';
@@ -104,7 +104,8 @@ export class CustomersController {
   @ApiOkResponse({ type: CustomerView })
   @ApiProblems([
     409,
-    'customer-number-taken or external-id-taken: `errors` names the field; ' + CUSTOMER_ERASED,
+    'customer-number-taken or external-id-taken: `errors` names the field; ' +
+      CUSTOMER_ERASED_OR_MERGED,
   ])
   @IdempotencyKey()
   update(
@@ -121,7 +122,7 @@ export class CustomersController {
     summary: 'Put the customer into a group (no If-Match needed; already a member: unchanged)',
   })
   @ApiOkResponse({ type: CustomerView })
-  @ApiProblems([409, CUSTOMER_ERASED], [422, 'The group is not one of your tenant'])
+  @ApiProblems([409, CUSTOMER_ERASED_OR_MERGED], [422, 'The group is not one of your tenant'])
   @IdempotencyKey()
   assignGroup(
     @CurrentCaller() caller: Caller,
@@ -134,7 +135,7 @@ export class CustomersController {
   @Delete('customers/:id/groups/:groupId')
   @ApiOperation({ summary: 'Take the customer out of a group (not a member: unchanged)' })
   @ApiOkResponse({ type: CustomerView })
-  @ApiProblems([409, CUSTOMER_ERASED])
+  @ApiProblems([409, CUSTOMER_ERASED_OR_MERGED])
   @IdempotencyKey()
   unassignGroup(
     @CurrentCaller() caller: Caller,

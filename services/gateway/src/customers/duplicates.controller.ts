@@ -19,7 +19,7 @@ import {
 import { AccessRecorder } from '../audit/access-recorder';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { Rpc } from '../core/rpc';
-import { ApiProblems, CUSTOMER_ERASED } from '../http/api-problems';
+import { ApiProblems, CUSTOMER_ERASED_OR_MERGED } from '../http/api-problems';
 import { IdempotencyKey } from '../http/idempotency-key';
 import { UuidParam } from '../http/uuid-param';
 
@@ -66,7 +66,7 @@ export class DuplicatesController {
   @ApiOkResponse({ type: DismissedDuplicateView })
   @ApiProblems(
     [404, 'One of the customers not found, or not visible to you'],
-    [409, CUSTOMER_ERASED],
+    [409, CUSTOMER_ERASED_OR_MERGED],
   )
   @IdempotencyKey()
   dismiss(

@@ -24,8 +24,25 @@ const MEANINGS = {
 
 export type ProblemStatus = keyof typeof MEANINGS;
 
-/** The 409 of a write about a customer an erasure left as a shell. */
-export const CUSTOMER_ERASED = 'customer-erased: the customer is erased (its card cannot change)';
+/**
+ * The 409s of a write about a customer that is not one of its own any more: an erasure left it
+ * as a shell, or a merge made it a duplicate of another (the answer's `survivorId` names that
+ * one). One text for every route that can answer them.
+ */
+export const CUSTOMER_ERASED_OR_MERGED =
+  'customer-erased: the customer is erased (its card cannot change); customer-merged: the ' +
+  'customer was merged into another, `survivorId` names it (the end of a chain of merges): send ' +
+  'the request about that customer instead';
+
+/**
+ * What a read of a customer's records (their vehicles, visits, consents…) answers for a
+ * customer merged into another: the services that keep them follow the merge. One text for
+ * every such route.
+ */
+export const READS_FOLLOW_MERGES =
+  'A customer merged into another answers with the records of its survivor (the end of its ' +
+  'chain of merges), which hold its history now; where the answer names a customer, it names ' +
+  'the survivor.';
 
 /** An error response as the document gives it: a problem document, described. */
 export function problemResponse(description: string): {

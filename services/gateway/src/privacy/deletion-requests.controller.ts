@@ -45,7 +45,13 @@ export class DeletionRequestsController {
   @ApiCreatedResponse({ type: DeletionRequestView })
   @ApiProblems(
     [404, 'Customer not found, or not visible to you'],
-    [409, 'deletion-requested: one is pending already; customer-erased: the customer is erased'],
+    [
+      409,
+      'deletion-requested: one is pending already; customer-erased: the customer is erased; ' +
+        'customer-merged: the customer was merged into another, `survivorId` names it (the ' +
+        'request belongs there); merge-in-progress: the customer is part of a merge or an undo ' +
+        'not complete yet',
+    ],
   )
   @IdempotencyKey()
   request(

@@ -49,7 +49,14 @@ export class PrivacyController {
     description: 'The erasure as recorded, pending until every service has confirmed',
   })
   @ApiProblems(
-    [409, 'customer-erased: the customer is erased, or its erasure was requested already'],
+    [
+      409,
+      'customer-erased: the customer is erased, or its erasure was requested already; ' +
+        'customer-merged: the customer was merged into another, `survivorId` names it (erase ' +
+        'that one: the customers merged into it go with it); merge-in-progress: the customer is ' +
+        'part of a merge or an undo not complete yet (POST /privacy/merges/{id}/retry finishes ' +
+        'one a service failed)',
+    ],
     [422, "confirmCustomerNumber is not the customer's number (reason mismatch)"],
   )
   @IdempotencyKey()

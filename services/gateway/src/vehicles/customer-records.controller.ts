@@ -12,13 +12,14 @@ import {
 import { theRouteCustomer } from '../audit/customer-ids';
 import { RecordsAccess } from '../audit/records-access';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
-import { ApiProblems } from '../http/api-problems';
+import { ApiProblems, READS_FOLLOW_MERGES } from '../http/api-problems';
 import { UuidParam } from '../http/uuid-param';
 import { Rpc } from '../core/rpc';
 
 /**
- * A customer's vehicles, visits, sales and summary: kept by the vehicles service. Each answer is
- * part of the card, so recorded as a view of the customer.
+ * A customer's vehicles, visits, sales and summary: kept by the vehicles service, which answers a
+ * merged customer's with its survivor's. Each answer is part of the card, so recorded as a view
+ * of the customer.
  */
 @ApiTags('customers')
 @ApiBearerAuth()
@@ -32,6 +33,7 @@ export class CustomerRecordsController {
   @Get('vehicles')
   @ApiOperation({
     summary: "The customer's vehicles by plate, in pages, with every linked customer and role",
+    description: READS_FOLLOW_MERGES,
   })
   @ApiOkResponse({ type: VehiclePage })
   @RecordsAccess('view', theRouteCustomer)
@@ -46,7 +48,7 @@ export class CustomerRecordsController {
   @Get('visits')
   @ApiOperation({
     summary: "The customer's visits, past and upcoming, by scheduled time (from, to)",
-    description: 'A worker sees the visits at their stations.',
+    description: `A worker sees the visits at their stations. ${READS_FOLLOW_MERGES}`,
   })
   @ApiOkResponse({ type: VisitPage })
   @RecordsAccess('view', theRouteCustomer)
@@ -62,7 +64,10 @@ export class CustomerRecordsController {
   }
 
   @Get('sales')
-  @ApiOperation({ summary: "The customer's receipts, newest first" })
+  @ApiOperation({
+    summary: "The customer's receipts, newest first",
+    description: READS_FOLLOW_MERGES,
+  })
   @ApiOkResponse({ type: SalePage })
   @RecordsAccess('view', theRouteCustomer)
   salesOf(
@@ -80,6 +85,7 @@ export class CustomerRecordsController {
   @ApiOperation({
     summary:
       'Spent on services and on products, visits, cancellations, no-shows, first and last visit',
+    description: READS_FOLLOW_MERGES,
   })
   @ApiOkResponse({ type: CustomerSummaryView })
   @RecordsAccess('view', theRouteCustomer)

@@ -25,7 +25,7 @@ import {
 } from '../audit/customer-ids';
 import { RecordsAccess } from '../audit/records-access';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
-import { ApiProblems, CUSTOMER_ERASED } from '../http/api-problems';
+import { ApiProblems, CUSTOMER_ERASED_OR_MERGED } from '../http/api-problems';
 import { ApiCreated, HttpResult } from '../http/http-result';
 import { IfMatch, versionFromIfMatch } from '../http/if-match';
 import { UuidParam } from '../http/uuid-param';
@@ -108,7 +108,7 @@ export class VehiclesController {
     summary: 'Link a customer to the vehicle as owner or proxy (again: change role or default)',
   })
   @ApiOkResponse({ type: VehicleView })
-  @ApiProblems([409, CUSTOMER_ERASED])
+  @ApiProblems([409, CUSTOMER_ERASED_OR_MERGED])
   @IdempotencyKey()
   @RecordsAccess('edit', theCustomerSent)
   async link(

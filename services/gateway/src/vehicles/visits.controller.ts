@@ -24,7 +24,7 @@ import { RecordsAccess } from '../audit/records-access';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { ConsentsService } from '../consents/consents.service';
 import { Rpc } from '../core/rpc';
-import { ApiProblems, CUSTOMER_ERASED } from '../http/api-problems';
+import { ApiProblems, CUSTOMER_ERASED_OR_MERGED } from '../http/api-problems';
 import { IdempotencyKey } from '../http/idempotency-key';
 import { IfMatch, versionFromIfMatch } from '../http/if-match';
 import { ApiCreated, HttpResult } from '../http/http-result';
@@ -53,7 +53,10 @@ export class VisitsController {
       "recorded in the customer's consent ledger with the visit.",
   })
   @ApiCreated(VisitView, { replayable: true })
-  @ApiProblems([409, 'external-id-taken: another visit has this externalId; ' + CUSTOMER_ERASED])
+  @ApiProblems([
+    409,
+    'external-id-taken: another visit has this externalId; ' + CUSTOMER_ERASED_OR_MERGED,
+  ])
   @IdempotencyKey(
     'the same key with the same request answers the visit it made (200, Idempotent-Replayed: true): a double click books once',
   )
@@ -100,7 +103,7 @@ export class VisitsController {
   })
   @ApiBody({ type: UpdateVisitDto })
   @ApiOkResponse({ type: VisitView })
-  @ApiProblems([409, CUSTOMER_ERASED + ' (a status change stays possible)'])
+  @ApiProblems([409, CUSTOMER_ERASED_OR_MERGED + ' (a status change stays possible)'])
   @IdempotencyKey()
   @RecordsAccess('edit', itsCustomer)
   async update(
@@ -125,7 +128,7 @@ export class VisitsController {
   @ApiCreatedResponse({ type: SaleView })
   @ApiProblems([
     409,
-    'receipt-taken: the station has a receipt with this number; ' + CUSTOMER_ERASED,
+    'receipt-taken: the station has a receipt with this number; ' + CUSTOMER_ERASED_OR_MERGED,
   ])
   @IdempotencyKey()
   @RecordsAccess('edit', itsCustomer)
