@@ -232,6 +232,9 @@ describe('merging two customers (whole system)', () => {
     expect((await remindersOf(survivor.id)).map((r) => r.comment)).toEqual([
       'Katsastus ensi vuonna',
     ]);
+    expect((await remindersOf(duplicate.id)).map((r) => r.comment)).toEqual([
+      'Katsastus ensi vuonna',
+    ]);
     const consents = await consentsOf(survivor.id);
     expect(decision(consents, 'marketing_email')).toBe('granted'); // the later of the two
     expect(decision(consents, 'marketing_sms')).toBe('granted');

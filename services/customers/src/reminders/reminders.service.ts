@@ -104,13 +104,16 @@ export class RemindersService {
     const tenant = requireTenant(context);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const after = query.cursor ? decodeReminderCursor(query.cursor) : null;
-    // A customer's list needs a customer the caller can see, so its ids cannot be probed.
-    if (query.customerId !== undefined) await this.visibleCustomer(context, query.customerId);
+    // A customer's list needs a customer the caller can see, so its ids cannot be probed. A
+    // merged customer's reminders moved to the customer it lives on as: the list is that one's,
+    // as a merged customer's visits and consents are (the survivor has its stations too).
+    const customer =
+      query.customerId !== undefined ? await this.visibleCustomer(context, query.customerId) : null;
     const rows = await this.repository.list({
       tenantId: tenant.id,
       visibleStations: visibleStations(context),
       assigneeUserId: query.assigneeUserId ?? null,
-      customerId: query.customerId?.toLowerCase() ?? null,
+      customerId: customer ? (customer.merged_into ?? customer.id) : null,
       status: query.status ?? null,
       after,
       limit: limit + 1,

@@ -18,7 +18,7 @@ import {
 import { customersOfItems, itsCustomer, theRouteCustomer } from '../audit/customer-ids';
 import { RecordsAccess } from '../audit/records-access';
 import { CurrentCaller, TenantScoped, type Caller } from '../auth/auth.decorators';
-import { ApiProblems, CUSTOMER_ERASED_OR_MERGED } from '../http/api-problems';
+import { ApiProblems, CUSTOMER_ERASED_OR_MERGED, READS_FOLLOW_MERGES } from '../http/api-problems';
 import { ApiCreated, type HttpResult } from '../http/http-result';
 import { IfMatch } from '../http/if-match';
 import { UuidParam } from '../http/uuid-param';
@@ -61,9 +61,7 @@ export class RemindersController {
   @Get('customers/:id/reminders')
   @ApiOperation({
     summary: 'A customer’s reminders',
-    description:
-      `${STATUS_NOTE} A customer merged into another has none of its own: the merge moved them ` +
-      'to the survivor (`mergedInto` on its card), whose list has them (its undo moves them back).',
+    description: `${STATUS_NOTE} ${READS_FOLLOW_MERGES}`,
   })
   @ApiOkResponse({ type: ReminderPage })
   @RecordsAccess('view', theRouteCustomer)
