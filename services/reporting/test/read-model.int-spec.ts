@@ -240,7 +240,7 @@ describe('reporting service: the read model (real Postgres and RabbitMQ)', () =>
       const freshness = async () =>
         (
           await dataSource.query<{ last_event_at: Date }[]>(
-            'SELECT last_event_at FROM reporting.freshness WHERE tenant_id = $1',
+            'SELECT max(last_event_at) AS last_event_at FROM reporting.freshness WHERE tenant_id = $1',
             [tenant],
           )
         )[0]?.last_event_at.toISOString();

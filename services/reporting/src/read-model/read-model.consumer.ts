@@ -32,14 +32,17 @@ export class ReadModelConsumer implements OnModuleInit {
   onModuleInit(): void {
     const feed =
       <P>(apply: (manager: EntityManager, events: Applied<P>[]) => Promise<void>) =>
-      async (batch: EventEnvelope<P>[], { manager }: { manager: EntityManager }): Promise<void> => {
+      async (
+        batch: EventEnvelope<P, string>[],
+        { manager }: { manager: EntityManager },
+      ): Promise<void> => {
         const applied = batch.flatMap((e) =>
           e.tenantId
             ? [{ tenantId: e.tenantId, occurredAt: e.occurredAt, payload: e.payload }]
             : [],
         );
         await apply(manager, applied);
-        await this.readModel.touch(manager, applied);
+        if (batch.length > 0) await this.readModel.touch(manager, batch[0].type, applied);
       };
     const m = this.readModel;
     this.events.onBatch(

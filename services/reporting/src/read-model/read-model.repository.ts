@@ -300,10 +300,16 @@ export class ReadModelRepository {
   }
 
   /**
-   * Records, per tenant, the time of the newest event applied (its occurredAt) and now: what
-   * each report states as its freshness. Tenants in one order, so two batches cannot deadlock.
+   * Records, per tenant and event type, the time of the newest event applied (its occurredAt)
+   * and now: each report states the tenant's newest as its freshness. A row per type: a
+   * transaction handling several types takes each one's row after that type's rows, so two
+   * batches never wait for each other on it; tenants in one order.
    */
-  async touch(manager: EntityManager, events: Applied<unknown>[]): Promise<void> {
+  async touch(
+    manager: EntityManager,
+    eventType: string,
+    events: Applied<unknown>[],
+  ): Promise<void> {
     const newest = new Map<string, string>();
     for (const { tenantId, occurredAt } of events) {
       const seen = newest.get(tenantId);
@@ -312,13 +318,13 @@ export class ReadModelRepository {
     if (newest.size === 0) return;
     const tenants = [...newest.keys()].sort();
     await manager.query(
-      `INSERT INTO reporting.freshness AS f (tenant_id, last_event_at, applied_at)
-       SELECT t.tenant_id, t.last_event_at, now()
+      `INSERT INTO reporting.freshness AS f (tenant_id, event_type, last_event_at, applied_at)
+       SELECT t.tenant_id, $3, t.last_event_at, now()
          FROM unnest($1::uuid[], $2::timestamptz[]) AS t(tenant_id, last_event_at)
-       ON CONFLICT (tenant_id) DO UPDATE SET
+       ON CONFLICT (tenant_id, event_type) DO UPDATE SET
          last_event_at = greatest(f.last_event_at, EXCLUDED.last_event_at),
          applied_at = EXCLUDED.applied_at`,
-      [tenants, tenants.map((t) => newest.get(t))],
+      [tenants, tenants.map((t) => newest.get(t)), eventType],
     );
   }
 }

@@ -120,12 +120,15 @@ const UP = [
      PRIMARY KEY (tenant_id, customer_id)
    )`,
 
-  // How fresh the read model is, per tenant: the time of the newest event applied (its
-  // occurredAt) and when it was applied. Every report states it.
+  // How fresh the read model is, per tenant and event type: the time of the newest event applied
+  // (its occurredAt) and when it was applied; a report states the tenant's newest. A row per
+  // type, so the batches of two types in flight never wait for each other here.
   `CREATE TABLE reporting.freshness (
-     tenant_id uuid PRIMARY KEY,
+     tenant_id uuid NOT NULL,
+     event_type text NOT NULL,
      last_event_at timestamptz NOT NULL,
-     applied_at timestamptz NOT NULL
+     applied_at timestamptz NOT NULL,
+     PRIMARY KEY (tenant_id, event_type)
    )`,
 
   // What this service's part of a merge moved (ids and counts, never values), for the undo:
