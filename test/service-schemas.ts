@@ -3,6 +3,7 @@ import { consentsSchema } from '../services/consents/src/database/schema';
 import { customersSchema } from '../services/customers/src/database/schema';
 import { gatewaySchema } from '../services/gateway/src/database/schema';
 import { privacySchema } from '../services/privacy/src/database/schema';
+import { reportingSchema } from '../services/reporting/src/database/schema';
 import { vehiclesSchema } from '../services/vehicles/src/database/schema';
 
 /**
@@ -15,4 +16,5 @@ export const SERVICE_SCHEMAS: ServiceSchema[] = [
   consentsSchema,
   vehiclesSchema,
   privacySchema,
+  reportingSchema,
 ];

@@ -314,7 +314,7 @@ describe('erasure leaves no trace of the person (canary, whole system)', () => {
       const before = await traces([controlQueue()]);
       const places = new Set(before.map((hit) => hit.where.split(/[ .]/)[0]));
       expect([...places].sort()).toEqual(
-        ['"consents"', '"customers"', '"vehicles"', 'queue', 'redis'].sort(),
+        ['"consents"', '"customers"', '"reporting"', '"vehicles"', 'queue', 'redis'].sort(),
       );
     } finally {
       await redis.del(`e2e:${run()}:canary-control`);
@@ -357,6 +357,7 @@ describe('erasure leaves no trace of the person (canary, whole system)', () => {
       'consents',
       'customers',
       'gateway',
+      'reporting',
       'vehicles',
     ]);
     expect(JSON.stringify(receipt)).not.toContain(prefix);

@@ -15,7 +15,7 @@ import type {
   VisitPage,
   VisitView,
 } from '@kanta/contracts';
-import { eventually } from '@kanta/testing';
+import { eventually, eventuallyPasses } from '@kanta/testing';
 import {
   createTenant,
   expectProblem,
@@ -61,6 +61,21 @@ describe('merging two customers (whole system)', () => {
       const m = await mergeRecord(id);
       return m.status === status ? m : undefined;
     }, 30_000);
+  /** The customer's visits or sales in the reporting read model. */
+  const reportingCount = async (table: 'visits' | 'sales', id: string): Promise<number> =>
+    Number(
+      (
+        await e2e.database.query<{ n: string }>(
+          `SELECT count(*) AS n FROM reporting.${table} WHERE customer_id = $1`,
+          [id],
+        )
+      )[0].n,
+    );
+  const eventuallyEquals = (
+    read: () => Promise<Record<string, unknown>>,
+    expected: Record<string, unknown>,
+  ): Promise<void> =>
+    eventuallyPasses(async () => expect(await read()).toEqual(expected), { timeoutMs: 30_000 });
   const visitsOf = async (id: string) =>
     (await fi.admin.expect<VisitPage>(200, 'GET', `/api/v1/customers/${id}/visits`)).items;
   const salesOf = async (id: string) =>
@@ -204,6 +219,7 @@ describe('merging two customers (whole system)', () => {
     expect(merged.confirmations.map((c) => c.service).sort()).toEqual([
       'consents',
       'customers',
+      'reporting',
       'vehicles',
     ]);
     expect(merged.confirmations.find((c) => c.service === 'vehicles')?.counts).toMatchObject({
@@ -309,6 +325,28 @@ describe('merging two customers (whole system)', () => {
       (await visitsOf(survivor.id)).map((v) => v.id).sort(),
     );
 
+    // The reporting read model folds the same: the survivor's visits and sale, the duplicate's
+    // card merged into it (as the customers service's reporting stream tells).
+    const reported = async (): Promise<Record<string, unknown>> => ({
+      survivorVisits: await reportingCount('visits', survivor.id),
+      duplicateVisits: await reportingCount('visits', duplicate.id),
+      survivorSales: await reportingCount('sales', survivor.id),
+      duplicateSales: await reportingCount('sales', duplicate.id),
+      duplicateCard: (
+        await e2e.database.query<{ status: string; merged_into: string | null }>(
+          'SELECT status, merged_into FROM reporting.customers WHERE customer_id = $1',
+          [duplicate.id],
+        )
+      )[0],
+    });
+    await eventuallyEquals(reported, {
+      survivorVisits: 4,
+      duplicateVisits: 0,
+      survivorSales: 1,
+      duplicateSales: 0,
+      duplicateCard: { status: 'merged', merged_into: survivor.id },
+    });
+
     // The undo: the duplicate is itself again with its own history; what came since stays.
     const undo = await fi.admin.request<MergeAnswer>(
       'POST',
@@ -334,6 +372,13 @@ describe('merging two customers (whole system)', () => {
     ]);
     expect(await salesOf(duplicate.id)).toHaveLength(1);
     expect(await salesOf(survivor.id)).toHaveLength(0);
+    await eventuallyEquals(reported, {
+      survivorVisits: 2,
+      duplicateVisits: 2,
+      survivorSales: 0,
+      duplicateSales: 1,
+      duplicateCard: { status: 'active', merged_into: null },
+    });
     expect(listCount(await vehiclesOf(duplicate.id))).toBe(1);
     expect(listCount(await vehiclesOf(survivor.id))).toBe(0);
     expect((await remindersOf(duplicate.id)).length).toBe(1);

@@ -69,6 +69,7 @@ describe('the privacy API (whole system)', () => {
       'consents',
       'customers',
       'gateway',
+      'reporting',
       'vehicles',
     ]);
     const receipt = await fi.admin.expect<ErasureView>(

@@ -25,6 +25,7 @@ export const DEAD_LETTER_SERVICES = [
   'consents',
   'vehicles',
   'privacy',
+  'reporting',
 ] as const;
 export type DeadLetterService = (typeof DEAD_LETTER_SERVICES)[number];
 

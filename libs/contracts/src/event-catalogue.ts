@@ -1,14 +1,17 @@
 import {
   CONTACT_RESOLVED_V1,
   CUSTOMER_CREATED_V1,
+  CUSTOMER_REPORTABLE_V1,
   CUSTOMER_UPDATED_V1,
   REMINDER_DUE_V1,
   contactResolvedV1Schema,
   customerCreatedV1Schema,
+  customerReportableV1Schema,
   customerUpdatedV1Schema,
   reminderDueV1Schema,
   type ContactResolvedV1,
   type CustomerCreatedV1,
+  type CustomerReportableV1,
   type CustomerUpdatedV1,
   type ReminderDueV1,
 } from './customers';
@@ -110,6 +113,7 @@ import {
 export interface EventPayloads {
   [CUSTOMER_CREATED_V1]: CustomerCreatedV1;
   [CUSTOMER_UPDATED_V1]: CustomerUpdatedV1;
+  [CUSTOMER_REPORTABLE_V1]: CustomerReportableV1;
   [CONSENT_RECORDED_V1]: ConsentRecordedV1;
   [CONSENT_TEXT_PUBLISHED_V1]: ConsentTextPublishedV1;
   [CONSENT_PREFERENCES_CHANGED_V1]: ConsentPreferencesChangedV1;
@@ -148,6 +152,7 @@ export type EventType = keyof EventPayloads;
 export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
   [CUSTOMER_CREATED_V1]: customerCreatedV1Schema,
   [CUSTOMER_UPDATED_V1]: customerUpdatedV1Schema,
+  [CUSTOMER_REPORTABLE_V1]: customerReportableV1Schema,
   [CONSENT_RECORDED_V1]: consentRecordedV1Schema,
   [CONSENT_TEXT_PUBLISHED_V1]: consentTextPublishedV1Schema,
   [CONSENT_PREFERENCES_CHANGED_V1]: consentPreferencesChangedV1Schema,

@@ -9,6 +9,7 @@ export * from './consents';
 export * from './vehicles';
 export * from './partner';
 export * from './privacy';
+export * from './reporting';
 export * from './page.dto';
 export * from './phone';
 export * from './stations';

@@ -14,6 +14,7 @@ export const RPC_QUEUES = {
   consents: 'kanta.rpc.consents',
   vehicles: 'kanta.rpc.vehicles',
   privacy: 'kanta.rpc.privacy',
+  reporting: 'kanta.rpc.reporting',
 } as const;
 export type RpcService = keyof typeof RPC_QUEUES;
 export const RPC_SERVICES = Object.keys(RPC_QUEUES) as RpcService[];

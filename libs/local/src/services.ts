@@ -52,6 +52,14 @@ export const LOCAL_SERVICES: LocalService[] = [
     schemaExport: 'privacySchema',
   },
   {
+    name: 'reporting',
+    portVariable: 'REPORTING_PORT',
+    defaultPort: 3005,
+    main: 'dist/services/reporting/src/main.js',
+    schemaModule: 'dist/services/reporting/src/database/schema.js',
+    schemaExport: 'reportingSchema',
+  },
+  {
     name: 'gateway',
     portVariable: 'GATEWAY_PORT',
     defaultPort: 3000,

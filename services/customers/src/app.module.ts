@@ -65,7 +65,12 @@ export class AppModule {
           service: 'customers',
           schema: CUSTOMERS_SCHEMA,
           amqpUrl: options.amqpUrl,
-          relay: options.relay === false ? false : undefined,
+          // The reporting stream carries the reportable fields of a card (names, contacts):
+          // once the reporting service has them, this outbox keeps no copy an erasure could miss.
+          relay:
+            options.relay === false
+              ? false
+              : { forgetPublished: ['customers.customer.reportable.'] },
           commandLog: true,
           waiting: [{ table: 'erased_contacts', since: 'erased_at', expiresQuietly: true }],
           ...options.messaging,

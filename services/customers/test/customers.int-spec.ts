@@ -177,7 +177,11 @@ describe('customers service (real Postgres)', () => {
         origin: 'kiosk',
       });
       const rows = await outboxRows(customer.id);
-      expect(rows.map((r) => r.type)).toEqual(['customers.customer.created.v1']);
+      // With the card's version on the reporting stream (reporting-stream.int-spec.ts).
+      expect(rows.map((r) => r.type)).toEqual([
+        'customers.customer.created.v1',
+        'customers.customer.reportable.v1',
+      ]);
       expect(rows[0].envelope).toMatchObject({
         tenantId: t.tenantId,
         producer: 'customers',
@@ -234,7 +238,8 @@ describe('customers service (real Postgres)', () => {
         expect(await events()).toBe(before);
 
         await create(t.admin, { firstName: 'On', lastName: 'Time', customerNumber: 'ON-TIME' });
-        expect(await events()).toBe(before + 1);
+        // Its event and its version on the reporting stream.
+        expect(await events()).toBe(before + 2);
       } finally {
         await h.db.query('DROP TRIGGER fail_at_commit ON customers.customers');
         await h.db.query('DROP FUNCTION customers.fail_at_commit()');
@@ -256,7 +261,8 @@ describe('customers service (real Postgres)', () => {
       expect(again.replayed).toBe(true);
       expect(again.customer.id).toBe(first.customer.id);
       expect((await h.customers.search(t.admin, { q: 'potent' })).items).toHaveLength(1);
-      expect(await outboxRows(first.customer.id)).toHaveLength(1);
+      // One created event and one reporting stream version: the replay wrote nothing.
+      expect(await outboxRows(first.customer.id)).toHaveLength(2);
     });
 
     it('refuses the same key with a different body as idempotency-key-reused', async () => {
@@ -343,15 +349,18 @@ describe('customers service (real Postgres)', () => {
         version: 2,
       });
       const rows = await outboxRows(customer.id);
+      // Each version also on the reporting stream (reporting-stream.int-spec.ts).
       expect(rows.map((r) => r.type)).toEqual([
         'customers.customer.created.v1',
+        'customers.customer.reportable.v1',
+        'customers.customer.reportable.v1',
         'customers.customer.updated.v1',
       ]);
-      expect(rows[1].envelope.payload).toMatchObject({
+      expect(rows[3].envelope.payload).toMatchObject({
         version: 2,
         changedFields: ['phone', 'email', 'notes'],
       });
-      expect(JSON.stringify(rows[1].envelope)).not.toContain('juha@example.test');
+      expect(JSON.stringify(rows[3].envelope)).not.toContain('juha@example.test');
     });
 
     it('refuses a stale expectedVersion with 412 and changes nothing', async () => {

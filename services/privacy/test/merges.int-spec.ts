@@ -185,6 +185,7 @@ describe('privacy service: merges (real Postgres and RabbitMQ)', () => {
       expect(view.conflicts).toEqual([{ field: 'birthday', kept: 'survivor' }]);
     });
     expect((await merges().get(admin, m.id)).status).toBe('pending');
+    await answer(m, 'reporting', { counts: { visits: 2, sales: 1 } });
     await answer(m, 'consents', { counts: { decisions: 3 } });
     // A second answer of one that confirmed already changes nothing.
     await answer(m, 'customers', { counts: { reminders: 9 }, conflicts: ['customerNumber'] });

@@ -3,8 +3,9 @@ import type { CustomerKind, CustomerOrigin, CustomerRecordStatus } from './custo
 
 /*
  * Customer events carry identifiers and classification only: no names, phones, e-mails or
- * addresses. Consumers that need to show a customer ask through the gateway; the ones that need
- * to search (reporting) will get their own additive fields when they exist.
+ * addresses. Consumers that need to show a customer ask through the gateway. The one exception
+ * is the reporting stream (`customers.customer.reportable.v1`, below), bound by the reporting
+ * service alone and forgotten from the outbox once published.
  */
 export const CUSTOMER_CREATED_V1 = 'customers.customer.created.v1';
 export const CUSTOMER_UPDATED_V1 = 'customers.customer.updated.v1';
@@ -115,5 +116,85 @@ export const contactResolvedV1Schema = {
     outcome: { type: 'string', enum: ['matched', 'created', 'insufficient'] },
     stationIds: { type: 'array', items: uuid },
     carriesConsents: { type: 'boolean' },
+  },
+} as const;
+
+/**
+ * The reporting stream (issue #15, docs/architecture.md "Reporting: where the report columns come
+ * from"): the fields the reports print and filter on, one event per version of a card, whatever
+ * changed it (create, update, groups, a partner's new customer, merge and its undo, erasure).
+ * Only the reporting service's queue binds it; the customers service forgets its published rows.
+ * An erased card's event is its shell: every personal field null.
+ */
+export const CUSTOMER_REPORTABLE_V1 = 'customers.customer.reportable.v1';
+
+export interface CustomerReportableV1 {
+  customerId: string;
+  version: number;
+  kind: CustomerKind;
+  status: CustomerRecordStatus;
+  customerNumber: string;
+  firstName: string | null;
+  lastName: string | null;
+  companyName: string | null;
+  phone: string | null;
+  email: string | null;
+  /** The card's first address. */
+  street: string | null;
+  postalCode: string | null;
+  city: string | null;
+  country: string | null;
+  notes: string | null;
+  stationIds: string[];
+  groupIds: string[];
+  regularOfUserId: string | null;
+  leasingCompany: boolean;
+  internal: boolean;
+  createdAt: string;
+  /** Status `merged`: the customer it was merged into (the end of the chain). */
+  mergedInto: string | null;
+}
+
+const text = { type: ['string', 'null'] } as const;
+
+export const customerReportableV1Schema = {
+  $id: CUSTOMER_REPORTABLE_V1,
+  type: 'object',
+  additionalProperties: true,
+  required: [
+    'customerId',
+    'version',
+    'kind',
+    'status',
+    'customerNumber',
+    'stationIds',
+    'groupIds',
+    'leasingCompany',
+    'internal',
+    'createdAt',
+  ],
+  properties: {
+    customerId: uuid,
+    version: common.version,
+    kind: { type: 'string', enum: ['person', 'company'] },
+    status: common.status,
+    customerNumber: common.customerNumber,
+    firstName: text,
+    lastName: text,
+    companyName: text,
+    phone: text,
+    email: text,
+    street: text,
+    postalCode: text,
+    city: text,
+    country: text,
+    notes: text,
+    stationIds: common.stationIds,
+    groupIds: { type: 'array', items: uuid },
+    regularOfUserId: { anyOf: [uuid, { type: 'null' }] },
+    leasingCompany: { type: 'boolean' },
+    internal: { type: 'boolean' },
+    createdAt: { type: 'string', format: 'date-time' },
+    mergedInto: { anyOf: [uuid, { type: 'null' }] },
   },
 } as const;

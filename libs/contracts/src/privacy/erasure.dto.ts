@@ -27,7 +27,13 @@ export const USER_ERASURE_REASONS = ERASURE_REASONS.filter(
  * The services that hold something of a customer and erase it in their own schema. The privacy
  * service waits for each one's answer before the erasure is complete.
  */
-export const ERASURE_PARTICIPANTS = ['customers', 'vehicles', 'consents', 'gateway'] as const;
+export const ERASURE_PARTICIPANTS = [
+  'customers',
+  'vehicles',
+  'consents',
+  'gateway',
+  'reporting',
+] as const;
 export type ErasureParticipant = (typeof ERASURE_PARTICIPANTS)[number];
 
 export class EraseCustomerDto {

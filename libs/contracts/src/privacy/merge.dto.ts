@@ -6,7 +6,7 @@ import { IsUUID } from 'class-validator';
  * customers are merged (and back when the merge is undone). The gateway keeps nothing a merge
  * moves: it is not one.
  */
-export const MERGE_PARTICIPANTS = ['customers', 'vehicles', 'consents'] as const;
+export const MERGE_PARTICIPANTS = ['customers', 'vehicles', 'consents', 'reporting'] as const;
 export type MergeParticipant = (typeof MERGE_PARTICIPANTS)[number];
 
 /** How long a merge can be undone, from its request. */

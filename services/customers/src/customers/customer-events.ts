@@ -7,6 +7,13 @@ import {
 } from '@kanta/contracts';
 import type { OutboxEvent } from '@kanta/messaging';
 
+/*
+ * The reporting stream (`customers.customer.reportable.v1`, the card's reportable fields) is not
+ * built here but by triggers on customers.customers, in the statement that writes each version
+ * (migration 1767800000000-reporting-stream): every write path, bulk ones included, gets it
+ * without knowing of it.
+ */
+
 /** What an update event says about the customer: identifiers and classification only. */
 export interface UpdatedCustomerFacts {
   id: string;

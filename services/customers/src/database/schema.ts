@@ -18,6 +18,7 @@ import { ErasedCustomers1766300000000 } from './migrations/1766300000000-erased-
 import { DeletionRequested1766300100000 } from './migrations/1766300100000-deletion-requested';
 import { CustomersAnnounced1766300200000 } from './migrations/1766300200000-customers-announced';
 import { ErasedContacts1766300300000 } from './migrations/1766300300000-erased-contacts';
+import { ReportingStream1767800000000 } from './migrations/1767800000000-reporting-stream';
 import { CustomerMerges1767200000000 } from './migrations/1767200000000-customer-merges';
 
 export const CUSTOMERS_SCHEMA = 'customers';
@@ -47,5 +48,6 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     CustomersAnnounced1766300200000,
     ErasedContacts1766300300000,
     CustomerMerges1767200000000,
+    ReportingStream1767800000000,
   ],
 };

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { PartnerContact } from '@kanta/contracts';
+import { CUSTOMER_REPORTABLE_V1, type PartnerContact } from '@kanta/contracts';
 import {
   ErasureParticipant,
   EventConsumer,
@@ -36,6 +36,8 @@ const DELETED: [kind: string, table: ErasedTable][] = [
  * cleared, by kind. The shell keeps what the business history of other services points at (id,
  * number, kind, origin, stations, dates); the write paths refuse it with 409 `customer-erased`,
  * search, duplicate detection and partner contacts never find it.
+ *
+ * Counts add `reportingEvents` when unpublished events of the reporting stream were deleted.
  *
  * A request delivered again is skipped by the inbox; a second request for an erased customer
  * (a retry of the saga) clears whatever is left and publishes nothing.
@@ -121,6 +123,18 @@ export class CustomerErasure implements OnModuleInit {
         ]),
       ]);
     }
+    // The reporting stream's versions of the card still waiting to be published carry its
+    // values (published ones are forgotten at once, and the participant deletes any left): they
+    // go. The shell's own event, written by the card's trigger just above, stays: it tells the
+    // reporting service the card is erased.
+    const [, reportingEvents] = await manager.query<[unknown, number]>(
+      `DELETE FROM customers.outbox
+        WHERE tenant_id = $1 AND type = $2 AND published_at IS NULL
+          AND envelope -> 'payload' ->> 'customerId' = $3
+          AND envelope -> 'payload' ->> 'status' <> 'erased'`,
+      [tenantId, CUSTOMER_REPORTABLE_V1, customerId],
+    );
+    if (reportingEvents > 0) counts.reportingEvents = reportingEvents;
     return { counts, messageIds };
   }
 

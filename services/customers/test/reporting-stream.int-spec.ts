@@ -1,0 +1,138 @@
+import { CUSTOMER_REPORTABLE_V1, type CustomerReportableV1 } from '@kanta/contracts';
+import { EventValidator } from '@kanta/messaging';
+import { CustomerErasure } from '../src/erasure/customer-erasure';
+import { startCustomers, tenantFixture, type CustomersHarness } from './support';
+
+/*
+ * The reporting stream (`customers.customer.reportable.v1`): one event per version of a card,
+ * written in the statement that makes the version, whichever path writes it.
+ */
+describe('customers service: the reporting stream (real Postgres)', () => {
+  let h: CustomersHarness;
+  beforeAll(async () => {
+    h = await startCustomers('reporting-stream');
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const reportable = async (customerId: string) =>
+    (
+      await h.dataSource.query<{ envelope: { payload: CustomerReportableV1 } }[]>(
+        `SELECT envelope FROM customers.outbox
+          WHERE type = $1 AND envelope -> 'payload' ->> 'customerId' = $2 ORDER BY id`,
+        [CUSTOMER_REPORTABLE_V1, customerId],
+      )
+    ).map((r) => r.envelope.payload);
+
+  it('publishes the reportable fields of each new version, valid by the event’s schema', async () => {
+    const t = tenantFixture('FI');
+    const { customer } = await h.customers.create(t.admin, {
+      firstName: 'Raportti',
+      lastName: 'Riikonen',
+      phone: '040 765 4321',
+      email: 'raportti@example.test',
+      notes: 'Soita aamulla',
+      addresses: [
+        {
+          type: 'home',
+          street: 'Kotikatu 1',
+          postalCode: '00100',
+          city: 'Helsinki',
+          country: 'FI',
+        },
+        { type: 'work', street: 'Työkatu 2', postalCode: '00200', city: 'Espoo', country: 'FI' },
+      ],
+    });
+    await h.customers.update(t.admin, customer.id, customer.version, { lastName: 'Rinne' });
+
+    const events = await reportable(customer.id);
+    expect(events).toEqual([
+      {
+        customerId: customer.id,
+        version: 1,
+        kind: 'person',
+        status: 'active',
+        customerNumber: customer.customerNumber,
+        firstName: 'Raportti',
+        lastName: 'Riikonen',
+        companyName: null,
+        phone: '+358407654321',
+        email: 'raportti@example.test',
+        street: 'Kotikatu 1',
+        postalCode: '00100',
+        city: 'Helsinki',
+        country: 'FI',
+        notes: 'Soita aamulla',
+        stationIds: [t.stationA],
+        groupIds: [],
+        regularOfUserId: null,
+        leasingCompany: false,
+        internal: false,
+        createdAt: expect.any(String),
+        mergedInto: null,
+      },
+      expect.objectContaining({ version: 2, lastName: 'Rinne', firstName: 'Raportti' }),
+    ]);
+    expect(Date.parse(events[0].createdAt)).toBe(Date.parse(customer.createdAt));
+    const validator = new EventValidator();
+    const [envelope] = await h.dataSource.query<{ envelope: unknown }[]>(
+      `SELECT envelope FROM customers.outbox WHERE type = $1 AND tenant_id = $2 LIMIT 1`,
+      [CUSTOMER_REPORTABLE_V1, t.tenantId],
+    );
+    expect(validator.validate(Buffer.from(JSON.stringify(envelope.envelope)))).toMatchObject({
+      valid: true,
+    });
+  });
+
+  it('gives a statement writing many cards their events in the same statement, and a write without a new version none', async () => {
+    const t = tenantFixture('FI');
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push(
+        (await h.customers.create(t.admin, { firstName: 'Joukko', lastName: `N${i}` })).customer.id,
+      );
+    }
+    // One UPDATE of five cards (as a label taken off every card that has it): five events.
+    await h.db.query(`UPDATE customers.customers SET version = version + 1 WHERE tenant_id = $1`, [
+      t.tenantId,
+    ]);
+    // No new version (the marketing flags, the vehicle search keys): nothing for reports.
+    await h.db.query(`UPDATE customers.customers SET updated_at = now() WHERE tenant_id = $1`, [
+      t.tenantId,
+    ]);
+    for (const id of ids) {
+      expect((await reportable(id)).map((e) => e.version)).toEqual([1, 2]);
+    }
+  });
+
+  it('sends an erased card as its shell: every personal field null', async () => {
+    const t = tenantFixture('FI');
+    const { customer } = await h.customers.create(t.admin, {
+      firstName: 'Pyyhittävä',
+      lastName: 'Henkilö',
+      email: 'pyyhittava@example.test',
+      notes: 'Muistiinpano',
+      addresses: [{ type: 'home', street: 'Katu 3', postalCode: '00300', city: 'Helsinki' }],
+    });
+    await h.dataSource.transaction((manager) =>
+      h.app.get(CustomerErasure).erase(manager, t.tenantId, customer.id),
+    );
+    const [, erased] = await reportable(customer.id);
+    expect(erased).toMatchObject({
+      version: 2,
+      status: 'erased',
+      customerNumber: customer.customerNumber,
+      firstName: null,
+      lastName: null,
+      companyName: null,
+      phone: null,
+      email: null,
+      street: null,
+      postalCode: null,
+      city: null,
+      country: null,
+      notes: null,
+    });
+  });
+});

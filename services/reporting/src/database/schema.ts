@@ -1,0 +1,11 @@
+import type { ServiceDataSourceOptions } from '@kanta/database';
+import { Reporting1767800000000 } from './migrations/1767800000000-reporting';
+
+export const REPORTING_SCHEMA = 'reporting';
+
+/** Everything the reporting DataSource needs but the connection settings. */
+export const reportingSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
+  schema: REPORTING_SCHEMA,
+  entities: [],
+  migrations: [Reporting1767800000000],
+};
