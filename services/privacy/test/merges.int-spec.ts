@@ -542,6 +542,7 @@ describe('privacy service: merges (real Postgres and RabbitMQ)', () => {
       const m = await merge(admin, survivor.customerId, duplicate.customerId);
       await answer(m, 'customers');
       await answer(m, 'consents');
+      await answer(m, 'reporting');
       await eventuallyPasses(async () => {
         const pending = (await merges().get(admin, m.id)).confirmations.filter(
           (c) => c.status === 'pending',
@@ -586,6 +587,7 @@ describe('privacy service: merges (real Postgres and RabbitMQ)', () => {
       );
       const undoing = await undo(admin, m.id);
       await answer(m, 'customers', { undone: true });
+      await answer(m, 'reporting', { undone: true });
       await eventuallyPasses(async () => {
         const pending = (await merges().get(admin, m.id)).undo?.confirmations.filter(
           (c) => c.status === 'pending',
