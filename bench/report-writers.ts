@@ -18,136 +18,35 @@ import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
-import ExcelJS from 'exceljs';
 import { Client } from 'pg';
 import { postgresEnv, postgresSettingsFromEnv, quoteIdent } from '@kanta/database';
-import { CsvWriter, XlsxWriter, type CellValue, type ReportColumn } from '@kanta/reports';
+import { CsvWriter } from '@kanta/reports';
+import {
+  COLUMNS,
+  FIRST,
+  LAST,
+  STATIONS,
+  TIME_ZONE,
+  type ChildResult,
+  type WriterName,
+} from './reports/report-rows';
 import { printComparison, runBench } from './support';
 
 const ROWS = Number(process.env.BENCH_REPORT_ROWS ?? 1_000_000);
 const SMALL = Math.min(100_000, ROWS);
 const PAGE = Number(process.env.BENCH_REPORT_PAGE ?? 10_000);
-const TIME_ZONE = 'Europe/Helsinki';
-
-const COLUMNS: ReportColumn[] = [
-  { header: 'Asiakasnumero', type: 'raw' },
-  { header: 'Etunimi', type: 'text' },
-  { header: 'Sukunimi', type: 'text' },
-  { header: 'Puhelin', type: 'phone' },
-  { header: 'Sähköposti', type: 'text', width: 32 },
-  { header: 'Luotu', type: 'datetime' },
-  { header: 'Viimeisin käynti', type: 'date' },
-  { header: 'Rekisterinumero', type: 'raw' },
-  { header: 'Asema', type: 'text' },
-  { header: 'Käyntejä', type: 'number' },
-  { header: 'Ostot yhteensä', type: 'money' },
-];
-
-const FIRST = ['Matti', 'Aino', 'Jääskeläinen', 'Łukasz', 'Élodie', 'Олена', 'Mikko', 'Zofia'];
-const LAST = ['Virtanen', 'Korhonen', 'Nowak', 'Wiśniewski', 'Lefèvre', 'Шевченко', 'Mäkinen'];
-const STATIONS = ['Helsinki Pasila', 'Espoo Kilo', 'Vantaa Tikkurila', 'Tampere Lakalaiva'];
-const START = Date.UTC(2020, 0, 1);
-
-/** Row `i` of the customers report's shape, made on the fly: memory is the writer's alone. */
-function customerRow(i: number): CellValue[] {
-  const first = FIRST[i % FIRST.length];
-  const last = LAST[(i >> 3) % LAST.length];
-  return [
-    String(100_000 + i),
-    first,
-    last,
-    `+35840${String(i).padStart(7, '0')}`,
-    `asiakas${i}@example.test`,
-    new Date(START + i * 60_000),
-    new Date(START + i * 90_000 + 86_400_000 * 30),
-    `ABC-${i % 1000}`,
-    STATIONS[i % STATIONS.length],
-    i % 17,
-    (i % 50_000) / 100,
-  ];
-}
-
-const EXCEL_FORMATS: Partial<Record<ReportColumn['type'], string>> = {
-  date: 'd.m.yyyy',
-  datetime: 'd.m.yyyy h:mm',
-  money: '#,##0.00\\ "€"',
-  text: '@',
-  phone: '@',
-  raw: '@',
-};
-
-/** The floor: exceljs's own streaming writer, as its documentation uses it. */
-async function writeRawExceljs(file: string, rows: number): Promise<void> {
-  const book = new ExcelJS.stream.xlsx.WorkbookWriter({
-    filename: file,
-    useStyles: true,
-    useSharedStrings: false,
-  });
-  const sheet = book.addWorksheet('Asiakkaat', {
-    views: [{ state: 'frozen', ySplit: 1, topLeftCell: 'A2' }],
-  });
-  sheet.columns = COLUMNS.map((c, i) => ({
-    header: c.header,
-    key: `c${i}`,
-    width: c.width ?? 18,
-    style: EXCEL_FORMATS[c.type] ? { numFmt: EXCEL_FORMATS[c.type] } : {},
-  }));
-  sheet.autoFilter = 'A1:K1';
-  for (let i = 0; i < rows; i++) sheet.addRow(customerRow(i)).commit();
-  sheet.commit();
-  await book.commit();
-}
-
-async function writeOurs(file: string, rows: number): Promise<void> {
-  const book = new XlsxWriter(createWriteStream(file), { locale: 'fi', timeZone: TIME_ZONE });
-  const sheet = book.addSheet('Asiakkaat', COLUMNS);
-  for (let i = 0; i < rows; i++) await sheet.addRow(customerRow(i));
-  await book.finish();
-}
-
-async function writeCsvFromMemory(file: string, rows: number): Promise<void> {
-  const csv = new CsvWriter(createWriteStream(file), COLUMNS, {
-    locale: 'fi',
-    timeZone: TIME_ZONE,
-  });
-  for (let i = 0; i < rows; i++) await csv.addRow(customerRow(i));
-  await csv.finish();
-}
-
-const WRITERS = {
-  'xlsx-raw-exceljs': writeRawExceljs,
-  'xlsx-ours': writeOurs,
-  'csv-ours': writeCsvFromMemory,
-};
-type WriterName = keyof typeof WRITERS;
-
-interface ChildResult {
-  seconds: number;
-  maxRssMb: number;
-  bytes: number;
-}
-
-/** In the child: one writer, one file; prints its time and peak RSS as JSON. */
-async function child(writer: WriterName, rows: number, file: string): Promise<void> {
-  const started = process.hrtime.bigint();
-  await WRITERS[writer](file, rows);
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const result: ChildResult = {
-    seconds,
-    // getrusage's ru_maxrss, in kilobytes on Linux.
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
-    bytes: statSync(file).size,
-  };
-  console.log(JSON.stringify(result));
-}
 
 function runChild(writer: WriterName, rows: number, dir: string): ChildResult {
   const file = join(dir, `${writer}-${rows}.out`);
-  const run = spawnSync(process.execPath, [__filename, 'child', writer, String(rows), file], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 1024 * 1024,
-  });
+  const run = spawnSync(
+    process.execPath,
+    [join(__dirname, 'reports', 'writer-child.js'), writer, String(rows), file],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1024 * 1024,
+    },
+  );
   if (run.status !== 0) throw new Error(`${writer} at ${rows} rows failed (${run.status})`);
   rmSync(file, { force: true });
   const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as ChildResult;
@@ -273,13 +172,6 @@ async function compareCsvWithCopy(dir: string, fromMemory: ChildResult): Promise
     const copySeconds = Number(process.hrtime.bigint() - copyStarted) / 1e9;
     const copyBytes = statSync(copyFile).size;
 
-    // Ours: keyset pages from the same table into the CsvWriter.
-    const oursFile = join(dir, 'ours.csv');
-    const oursStarted = process.hrtime.bigint();
-    const csv = new CsvWriter(createWriteStream(oursFile), COLUMNS, {
-      locale: 'fi',
-      timeZone: TIME_ZONE,
-    });
     // Instants as epoch milliseconds (float8, which pg parses cheaply; its timestamptz parser
     // took more than the whole writer), dates as text; the next page is asked for while this
     // one is written.
@@ -293,6 +185,22 @@ async function compareCsvWithCopy(dir: string, fromMemory: ChildResult): Promise
           [after, PAGE],
         )
         .then((result) => result.rows);
+    // The reading alone, for where the time goes: pg parses every field of every row in
+    // JavaScript, where psql's COPY only passes bytes on.
+    const readStarted = process.hrtime.bigint();
+    for (let page = await fetchPage(-1); ;) {
+      if (page.length < PAGE) break;
+      page = await fetchPage(Number(page[page.length - 1].id));
+    }
+    const readSeconds = Number(process.hrtime.bigint() - readStarted) / 1e9;
+
+    // Ours: keyset pages from the same table into the CsvWriter.
+    const oursFile = join(dir, 'ours.csv');
+    const oursStarted = process.hrtime.bigint();
+    const csv = new CsvWriter(createWriteStream(oursFile), COLUMNS, {
+      locale: 'fi',
+      timeZone: TIME_ZONE,
+    });
     let pending = fetchPage(-1);
     for (;;) {
       const page = await pending;
@@ -331,6 +239,10 @@ async function compareCsvWithCopy(dir: string, fromMemory: ChildResult): Promise
           value: `${(ROWS / oursSeconds).toFixed(0)} rows/s (${oursSeconds.toFixed(1)} s, ${(oursBytes / 1e6).toFixed(0)} MB)`,
         },
         {
+          label: `pg keyset pages alone (no writing)`,
+          value: `${(ROWS / readSeconds).toFixed(0)} rows/s (${readSeconds.toFixed(1)} s)`,
+        },
+        {
           label: 'CsvWriter from memory (child)',
           value: `${(ROWS / fromMemory.seconds).toFixed(0)} rows/s, peak RSS ${fromMemory.maxRssMb.toFixed(0)} MB`,
         },
@@ -344,8 +256,4 @@ async function compareCsvWithCopy(dir: string, fromMemory: ChildResult): Promise
   }
 }
 
-if (process.argv[2] === 'child') {
-  runBench(() => child(process.argv[3] as WriterName, Number(process.argv[4]), process.argv[5]));
-} else {
-  runBench(main);
-}
+runBench(main);
