@@ -56,6 +56,9 @@ export class CsvWriter {
   async addRow(values: readonly CellValue[]): Promise<void> {
     if (this.busy) throw new Error('await addRow before adding another row');
     if (this.finished) throw new Error('the CSV file is finished');
+    if (values.length > this.fields.length) {
+      throw new RangeError(`${values.length} values for ${this.fields.length} columns`);
+    }
     this.busy = true;
     try {
       const row = ++this.rows;

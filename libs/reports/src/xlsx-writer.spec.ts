@@ -147,6 +147,17 @@ describe('XlsxWriter', () => {
     expect(ws.getCell('F2').numFmt).toContain('"zł"');
   });
 
+  it("cuts a text longer than Excel's cell limit, and refuses a row wider than the sheet", async () => {
+    const file = join(dir, 'long.xlsx');
+    const book = new XlsxWriter(createWriteStream(file), { locale: 'en', timeZone: 'UTC' });
+    const sheet = book.addSheet('Notes', [{ header: 'Notes', type: 'text' }]);
+    await sheet.addRow(['x'.repeat(40_000)]);
+    await expect(sheet.addRow(['a', 'b'])).rejects.toThrow(/2 values for 1 columns/);
+    await book.finish();
+    const value = (await read(file)).getWorksheet('Notes')!.getCell('A2').value as string;
+    expect(value).toHaveLength(32_767);
+  });
+
   it('refuses sheet names Excel refuses', () => {
     const book = new XlsxWriter(new PassThrough(), { locale: 'en', timeZone: 'UTC' });
     book.addSheet('Customers', COLUMNS);

@@ -9,6 +9,8 @@ import { ZonedTime, calendarDate, excelDateSerial, instantOf } from './zoned-tim
 export const XLSX_MAX_ROWS = 1_048_576;
 const MAX_COLUMNS = 16_384;
 const MAX_SHEET_NAME = 31;
+/** Excel refuses (offers to "repair") a file with a longer cell text. */
+export const XLSX_MAX_CELL_TEXT = 32_767;
 /** Sheet XML is gathered into chunks of about this many characters before it is deflated. */
 const CHUNK_CHARS = 64 * 1024;
 
@@ -146,10 +148,14 @@ export class XlsxSheet {
       if (this.rows >= XLSX_MAX_ROWS) {
         throw new RangeError(`sheet "${this.name}": Excel holds at most ${XLSX_MAX_ROWS} rows`);
       }
+      if (values.length > this.cells.length) {
+        throw new RangeError(
+          `sheet "${this.name}": ${values.length} values for ${this.cells.length} columns`,
+        );
+      }
       const r = ++this.rows;
       let xml = `<row r="${r}">`;
-      const count = Math.min(values.length, this.cells.length);
-      for (let i = 0; i < count; i++) {
+      for (let i = 0; i < values.length; i++) {
         const value = values[i];
         if (value !== null && value !== undefined && value !== '') xml += this.cells[i](value, r);
       }
@@ -221,8 +227,19 @@ function cellWriter(
     case 'phone':
     case 'raw': {
       const type = column.type;
-      return (value, row) =>
-        `<c r="${letter}${row}" s="${STYLE.text}" t="inlineStr"><is>${textElement(cellText(type, typeof value === 'string' ? value : value instanceof Date ? value.toISOString() : String(value)))}</is></c>`;
+      return (value, row) => {
+        const text = cellText(
+          type,
+          typeof value === 'string'
+            ? value
+            : value instanceof Date
+              ? value.toISOString()
+              : String(value),
+        );
+        // A longer text is cut where Excel's limit is (a note pasted a book long).
+        const fitted = text.length > XLSX_MAX_CELL_TEXT ? text.slice(0, XLSX_MAX_CELL_TEXT) : text;
+        return `<c r="${letter}${row}" s="${STYLE.text}" t="inlineStr"><is>${textElement(fitted)}</is></c>`;
+      };
     }
     case 'number':
       return number(STYLE.general);
