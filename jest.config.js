@@ -2,8 +2,9 @@
 // in parallel and then the broker-outage project on its own, because that one stops RabbitMQ.
 const swc = ['@swc/jest', { swcrc: true }];
 const moduleNameMapper = {
-  '^@kanta/(contracts|messaging|database|platform|testing|local)$': '<rootDir>/libs/$1/src',
-  '^@kanta/(contracts|messaging|database|platform|testing|local)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@kanta/(contracts|messaging|database|platform|testing|local|reports)$': '<rootDir>/libs/$1/src',
+  '^@kanta/(contracts|messaging|database|platform|testing|local|reports)/(.*)$':
+    '<rootDir>/libs/$1/src/$2',
 };
 const common = {
   rootDir: __dirname,
