@@ -4,6 +4,9 @@ import type { ReportColumn } from './columns';
 import { CsvWriter } from './csv-writer';
 import type { ReportFormat } from './columns';
 
+// Tens of thousands of rows written and read back: seconds on a busy machine, not milliseconds.
+jest.setTimeout(30_000);
+
 const COLUMNS: ReportColumn[] = [
   { header: 'Nimi', type: 'text' },
   { header: 'Puhelin', type: 'phone' },

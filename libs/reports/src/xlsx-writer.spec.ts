@@ -8,6 +8,9 @@ import { StalledSink, rowsTakenWhileStalled } from '../test/stalled-sink';
 import type { ReportColumn } from './columns';
 import { XlsxWriter } from './xlsx-writer';
 
+// Tens of thousands of rows written and read back: seconds on a busy machine, not milliseconds.
+jest.setTimeout(30_000);
+
 const COLUMNS: ReportColumn[] = [
   { header: 'Nimi', type: 'text' },
   { header: 'Puhelin', type: 'phone' },
