@@ -378,6 +378,20 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
     expect(await run.run(tenantId, waiting)).toBe('done');
   });
 
+  it("puts a busy tenant's job back in the queue and runs it once the tenant's slot is free", async () => {
+    const running = await recorded(admin);
+    await dataSource.query(
+      `UPDATE reporting.report_jobs SET status = 'running', started_at = now() WHERE id = $1`,
+      [running],
+    );
+    const asked = await request(admin, { type: 'registry', format: 'csv' });
+    // Its job came up and found the tenant's one slot taken: delayed, not failed nor lost.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await status(asked.id)).toBe('queued');
+    await reports().delete(admin, running);
+    expect((await done(admin, asked.id)).rowCount).toBeGreaterThan(0);
+  });
+
   it('cancels a queued report (never run), and deletes a done one with its file', async () => {
     const queued = await recorded(admin);
     await reports().delete(admin, queued);
