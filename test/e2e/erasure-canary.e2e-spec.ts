@@ -1,4 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as amqp from 'amqplib';
 import Redis from 'ioredis';
 import type {
@@ -10,6 +13,7 @@ import type {
   ErasureView,
   MergeView,
   RejectedPartnerEventPage,
+  ReportView,
   VisitPage,
   VisitView,
 } from '@kanta/contracts';
@@ -339,6 +343,21 @@ describe('erasure leaves no trace of the person (canary, whole system)', () => {
       return e.status === 'ready' ? e : undefined;
     }, 60_000);
 
+    // A registry report made before the erasure: its CSV names the person (once the card reached
+    // the reporting service's read model); the erasure deletes the file.
+    const report = await eventually(async () => {
+      const asked = await fi.admin.expect<ReportView>(202, 'POST', '/api/v1/reports', {
+        type: 'registry',
+        format: 'csv',
+      });
+      const written = await eventually(async () => {
+        const r = await fi.admin.expect<ReportView>(200, 'GET', `/api/v1/reports/${asked.id}`);
+        return r.status === 'done' ? r : undefined;
+      }, 60_000);
+      const file = join(e2e.reportsDir, fi.tenantId, `${written.id}.csv`);
+      return (await readFile(file, 'utf8')).includes(prefix) ? { ...written, file } : undefined;
+    }, 60_000);
+
     const erasure = await fi.admin.expect<ErasureView>(
       202,
       'POST',
@@ -363,6 +382,9 @@ describe('erasure leaves no trace of the person (canary, whole system)', () => {
     expect(JSON.stringify(receipt)).not.toContain(prefix);
 
     expect(await traces()).toEqual([]);
+    // The registry report naming the person went with the erasure: its file is gone.
+    expect(existsSync(report.file)).toBe(false);
+    expect((await fi.admin.request('GET', `/api/v1/reports/${report.id}/file`)).status).toBe(410);
     // The hand-over went with the erasure, file and all.
     expect((await fi.admin.request('GET', `/api/v1/privacy/exports/${handover.id}`)).status).toBe(
       404,

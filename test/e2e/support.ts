@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'amqplib';
 import type { ProblemDetails } from '@kanta/contracts';
 import {
@@ -24,6 +27,8 @@ export interface E2eSystem {
   logs: string[];
   /** JOBS_PREFIX of this run. */
   jobsPrefix: string;
+  /** REPORTS_DIR of this run: the reporting service's files, deleted at stop. */
+  reportsDir: string;
   /** The gateway's OpenAPI document, which every answer the clients get is checked against. */
   openApi: OpenApiConformance;
   stop(): Promise<void>;
@@ -43,6 +48,7 @@ export async function startE2eSystem(
   const superEmail = `root-${id}@kanta.test`;
   // BullMQ keys of this run only, deleted at stop: the Redis is shared.
   const jobsPrefix = `e2e:${id}:jobs`;
+  const reportsDir = join(tmpdir(), `kanta-e2e-${id}-reports`);
   const logs: string[] = [];
   const system = await startLocalSystem({
     freePorts: true,
@@ -58,6 +64,7 @@ export async function startE2eSystem(
       GATEWAY_BOOTSTRAP_SUPERADMIN_EMAIL: superEmail,
       GATEWAY_BOOTSTRAP_SUPERADMIN_PASSWORD: PASSWORD,
       JOBS_PREFIX: jobsPrefix,
+      REPORTS_DIR: reportsDir,
       LOG_LEVEL: 'info',
       // How long the consents service waits for a just-created customer's event (default 2 s).
       CONSENTS_CUSTOMER_WAIT_MS: '500',
@@ -90,10 +97,12 @@ export async function startE2eSystem(
     eventsExchange,
     logs,
     jobsPrefix,
+    reportsDir,
     openApi,
     stop: async () => {
       await system.stop();
       await deleteRedisKeys(`${jobsPrefix}:`);
+      await rm(reportsDir, { recursive: true, force: true });
       await database.drop();
       if (departures.length > 0) {
         throw new Error(`Answers departed from the OpenAPI document:\n${departures.join('\n')}`);

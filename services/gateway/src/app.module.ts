@@ -53,6 +53,7 @@ import { GatewayErasure } from './privacy/gateway-erasure';
 import { PrivacyController } from './privacy/privacy.controller';
 import { DataExportsController } from './privacy/data-exports.controller';
 import { RetentionController } from './privacy/retention.controller';
+import { ReportsController } from './reporting/reports.controller';
 import { PartnerEvents } from './partner/partner-events';
 import { PartnerKeys } from './partner/partner-keys';
 import { CustomerRecordsController } from './vehicles/customer-records.controller';
@@ -113,6 +114,7 @@ export class AppModule {
         DataExportsController,
         DeletionRequestsController,
         RetentionController,
+        ReportsController,
         AuditController,
         CustomerGroupsController,
         CustomerSourcesController,

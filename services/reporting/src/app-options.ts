@@ -7,4 +7,14 @@ export interface ReportingAppOptions {
   amqpUrl: string;
   /** Broker names of its own (tests); default EVENTS_EXCHANGE / EVENTS_QUEUE_PREFIX. */
   messaging?: { eventsExchange?: string; queuePrefix?: string };
+  redisUrl: string;
+  /** BullMQ key prefix (JOBS_PREFIX). */
+  jobsPrefix?: string;
+  /** Report jobs: the files' directory, days kept (7), running per tenant (2), sweep (60 s). */
+  reportsDir: string;
+  reportRetentionDays?: number;
+  reportsPerTenant?: number;
+  reportSweepIntervalMs?: number;
+  /** How long a queued report waits for its job before the sweep runs it; default 1 minute. */
+  reportJobGrace?: string;
 }

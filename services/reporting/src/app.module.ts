@@ -1,5 +1,7 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { REPORT_RETENTION_DAYS } from '@kanta/contracts';
 import { createServiceDataSource } from '@kanta/database';
 import {
   MessagingModule,
@@ -7,18 +9,28 @@ import {
   deadLettersController,
   serviceHealthController,
 } from '@kanta/messaging';
+import { jobsRootOptions } from '@kanta/platform';
 import type { ReportingAppOptions } from './app-options';
 import { REPORTING_SCHEMA, reportingSchema } from './database/schema';
 import { CustomerErasure } from './erasure/customer-erasure';
 import { CustomerMerges } from './merge/customer-merges';
 import { ReadModelConsumer } from './read-model/read-model.consumer';
 import { ReadModelRepository } from './read-model/read-model.repository';
+import { RegistryReport } from './reports/registry-report';
+import { REPORTS_DIR, ReportFiles } from './reports/report-files';
+import { REPORTS_PER_TENANT, REPORTS_QUEUE, ReportJobs } from './reports/report-jobs';
+import { ReportJobsRepository } from './reports/report-jobs.repository';
+import { REPORT_RETENTION, ReportRun } from './reports/report-run';
+import { REPORT_JOB_GRACE, REPORT_SWEEP_INTERVAL, ReportSweep } from './reports/report-sweep';
+import { ReportProcessor } from './reports/report.processor';
+import { ReportsController } from './reports/reports.controller';
+import { Reports } from './reports/reports.service';
 
 /**
  * The reporting service (issue #15): a read model of what the back office's reports print and
  * filter on, fed by the other services' events (the customers service's reporting stream, the
  * vehicles and consents services' events) and following erasures and merges as a participant of
- * both sagas. Report jobs and files come next.
+ * both sagas; and the report jobs written from it into files (src/reports).
  */
 @Module({})
 export class AppModule {
@@ -28,6 +40,7 @@ export class AppModule {
       settings: options.postgres,
       poolSize: options.dbPoolSize,
     });
+    const jobs = jobsRootOptions(options.redisUrl, options.jobsPrefix);
     return {
       module: AppModule,
       imports: [
@@ -36,15 +49,43 @@ export class AppModule {
           service: 'reporting',
           schema: REPORTING_SCHEMA,
           amqpUrl: options.amqpUrl,
+          commandLog: true,
           ...options.messaging,
         }),
+        BullModule.forRoot(jobs),
+        BullModule.registerQueue({
+          name: REPORTS_QUEUE,
+          // Requests only add jobs: while Redis is away an add fails at once (the sweep covers
+          // it) instead of waiting in ioredis' offline queue.
+          connection: { ...jobs.connection, enableOfflineQueue: false },
+        }),
       ],
-      controllers: [serviceHealthController('reporting'), deadLettersController('reporting')],
+      controllers: [
+        ReportsController,
+        serviceHealthController('reporting'),
+        deadLettersController('reporting'),
+      ],
       providers: [
         ReadModelRepository,
         ReadModelConsumer,
         CustomerErasure,
         CustomerMerges,
+        { provide: REPORTS_DIR, useValue: options.reportsDir },
+        {
+          provide: REPORT_RETENTION,
+          useValue: options.reportRetentionDays ?? REPORT_RETENTION_DAYS,
+        },
+        { provide: REPORTS_PER_TENANT, useValue: options.reportsPerTenant ?? 2 },
+        { provide: REPORT_SWEEP_INTERVAL, useValue: options.reportSweepIntervalMs ?? 60_000 },
+        { provide: REPORT_JOB_GRACE, useValue: options.reportJobGrace ?? '1 minute' },
+        ReportFiles,
+        ReportJobsRepository,
+        ReportJobs,
+        RegistryReport,
+        ReportRun,
+        ReportProcessor,
+        ReportSweep,
+        Reports,
         ServiceHealthCheck,
       ],
     };

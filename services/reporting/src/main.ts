@@ -17,6 +17,12 @@ runService('reporting', () => {
       postgres: config.database.runtime,
       dbPoolSize: config.dbPoolSize,
       amqpUrl: config.infrastructure.amqpUrl,
+      redisUrl: config.infrastructure.redisUrl,
+      jobsPrefix: config.infrastructure.jobsPrefix,
+      reportsDir: config.reportsDir,
+      reportRetentionDays: config.reportRetentionDays,
+      reportsPerTenant: config.reportsPerTenant,
+      reportSweepIntervalMs: config.reportSweepIntervalMs,
     }),
   };
 });

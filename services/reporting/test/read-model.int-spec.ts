@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
@@ -62,6 +64,9 @@ describe('reporting service: the read model (real Postgres and RabbitMQ)', () =>
           amqpUrl: AMQP_URL,
           dbPoolSize: 4,
           messaging: { eventsExchange: exchange, queuePrefix },
+          redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+          jobsPrefix: `test:reporting:${id}:jobs`,
+          reportsDir: join(tmpdir(), `kanta-reports-${id}`),
         }),
       ],
     }).compile();

@@ -1,1 +1,2 @@
+export * from './report.dto';
 export * from './rpc';

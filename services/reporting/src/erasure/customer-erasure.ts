@@ -2,6 +2,8 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ErasureParticipant, EventConsumer, Outbox, type ServiceErasure } from '@kanta/messaging';
 import { REPORTING_SCHEMA } from '../database/schema';
+import { ReportFiles } from '../reports/report-files';
+import { ReportJobsRepository } from '../reports/report-jobs.repository';
 
 /**
  * This service's part in a customer's erasure (`privacy.erasure.requested.v1`, ErasureParticipant
@@ -15,9 +17,12 @@ import { REPORTING_SCHEMA } from '../database/schema';
  * - the decisions and preferences go (nobody is asked for consent after an erasure) and are not
  *   recorded again;
  * - visits, sales and vehicles stay: ids, dates, statuses, amounts and plates, nothing of the
- *   person (the vehicles service decides about the vehicle and tells by its events).
+ *   person (the vehicles service decides about the vehicle and tells by its events);
+ * - every report whose manifest names the person, done or being written, becomes `erased` and
+ *   its file is deleted (a run being written stops at its next batch and deletes its own).
  *
- * Counts: `customers` (0 or 1: a card with personal fields cleared), `consents`, `preferences`;
+ * Counts: `customers` (0 or 1: a card with personal fields cleared), `consents`, `preferences`,
+ * `reports`;
  * the participant adds `deadLetters` and `outbox`.
  */
 @Injectable()
@@ -25,6 +30,8 @@ export class CustomerErasure implements OnModuleInit {
   constructor(
     private readonly events: EventConsumer,
     private readonly outbox: Outbox,
+    private readonly reports: ReportJobsRepository,
+    private readonly files: ReportFiles,
   ) {}
 
   onModuleInit(): void {
@@ -58,6 +65,17 @@ export class CustomerErasure implements OnModuleInit {
       'DELETE FROM reporting.preferences WHERE tenant_id = $1 AND customer_id = $2',
       [tenantId, customerId],
     );
-    return { counts: { customers: cleared?.existed ? 1 : 0, consents, preferences } };
+    const reports = await this.reports.eraseNaming(manager, tenantId, [customerId]);
+    // Deleted before the transaction commits: were it to roll back, the erasure is delivered
+    // again and finds the reports erased already; a file deleted is never a person kept.
+    for (const report of reports) await this.files.remove(tenantId, report.id, report.format);
+    return {
+      counts: {
+        customers: cleared?.existed ? 1 : 0,
+        consents,
+        preferences,
+        reports: reports.length,
+      },
+    };
   }
 }

@@ -1,0 +1,156 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsObject, IsOptional, IsString, Length } from 'class-validator';
+import { LOCALES, type Locale } from '../context';
+import { PageQueryDto } from '../page.dto';
+
+/*
+ * Report jobs (issue #15): a report is asked for, written by a job of the reporting service into
+ * a file, and downloaded when done. The job's row is the truth; its view carries ids, counts,
+ * times and codes, never a value of the report.
+ */
+
+/** The reports that exist; `customers` and the others come later. */
+export const REPORT_TYPES = ['registry'] as const;
+export type ReportType = (typeof REPORT_TYPES)[number];
+
+export const REPORT_FORMATS = ['xlsx', 'csv'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/**
+ * queued (waiting for its job), running, done (the file can be downloaded), failed (see error),
+ * cancelled (DELETE before it was done), expired (the file was deleted after its days), erased
+ * (the file was deleted because a customer in it was erased).
+ */
+export const REPORT_STATUSES = [
+  'queued',
+  'running',
+  'done',
+  'failed',
+  'cancelled',
+  'expired',
+  'erased',
+] as const;
+export type ReportStatus = (typeof REPORT_STATUSES)[number];
+
+/** How many days a done report's file is kept unless REPORTS_RETENTION_DAYS says otherwise. */
+export const REPORT_RETENTION_DAYS = 7;
+
+export class RequestReportDto {
+  @ApiProperty({
+    enum: REPORT_TYPES,
+    description: 'registry: every customer (admin) or the worker’s regulars, with vehicles in XLSX',
+  })
+  @IsString()
+  @IsIn(REPORT_TYPES, { message: `type must be one of ${REPORT_TYPES.join(', ')}` })
+  type: ReportType;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'Criteria of the report type. registry: { regularOfUserId?: uuid } — only the customers ' +
+      'whose regular staff member that user is; a worker may name only themselves (and gets ' +
+      'their own regulars without it).',
+  })
+  @IsOptional()
+  @IsObject()
+  criteria?: Record<string, unknown>;
+
+  @ApiProperty({ enum: REPORT_FORMATS })
+  @IsString()
+  @IsIn(REPORT_FORMATS, { message: `format must be one of ${REPORT_FORMATS.join(', ')}` })
+  format: ReportFormat;
+
+  @ApiPropertyOptional({
+    enum: LOCALES,
+    description: "Language of the headers, sheet names and file name; default the tenant's",
+  })
+  @IsOptional()
+  @IsString()
+  @IsIn(LOCALES, { message: `locale must be one of ${LOCALES.join(', ')}` })
+  locale?: Locale;
+}
+
+/** The registry report's criteria (RequestReportDto.criteria of type registry). */
+export class RegistryCriteriaDto {
+  @IsOptional()
+  @IsString()
+  @Length(36, 36, { message: 'regularOfUserId must be a UUID' })
+  regularOfUserId?: string;
+}
+
+export class ReportProgressView {
+  @ApiProperty({ description: 'Rows written so far', minimum: 0 }) rows: number;
+  @ApiProperty({ description: 'Percent of the rows to write, 0–100', minimum: 0, maximum: 100 })
+  percent: number;
+}
+
+export class ReportView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: REPORT_TYPES }) type: ReportType;
+  @ApiProperty({ enum: REPORT_FORMATS }) format: ReportFormat;
+  @ApiProperty({ enum: LOCALES }) locale: Locale;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'As requested' })
+  criteria: Record<string, unknown>;
+  @ApiProperty({ enum: REPORT_STATUSES, description: REPORT_STATUSES.join(', ') })
+  status: ReportStatus;
+  @ApiProperty({ type: ReportProgressView }) progress: ReportProgressView;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'Rows in the report (customers and vehicles), once done',
+  })
+  rowCount: number | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Why it failed (a code)' })
+  error: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description:
+      'How fresh its data is: the time of the newest event the read model had applied when ' +
+      'the report was written (null before it runs, or when nothing was applied yet)',
+  })
+  freshness: string | null;
+  @ApiProperty({ format: 'uuid', description: 'The user who asked' }) requestedBy: string;
+  @ApiProperty({ format: 'date-time' }) requestedAt: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) completedAt: string | null;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'When the file is deleted (set when done)',
+  })
+  expiresAt: string | null;
+  @ApiProperty({ nullable: true, type: Number, description: "The file's size in bytes, once done" })
+  sizeBytes: number | null;
+}
+
+export class ReportPage {
+  @ApiProperty({ type: [ReportView] }) items: ReportView[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class ListReportsQueryDto extends PageQueryDto {}
+
+/** One chunk of a done report's file over RPC: the gateway streams the chunks in turn. */
+export class ReportFileChunkQuery {
+  @IsString()
+  @Length(1, 100)
+  id: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 20)
+  offset?: string;
+}
+
+export interface ReportFileChunk {
+  fileName: string;
+  contentType: string;
+  sizeBytes: number;
+  /** The bytes from the asked offset, base64 (an RPC answer is JSON). */
+  chunkBase64: string;
+  /** Where the next chunk starts; null after the last. */
+  nextOffset: string | null;
+}

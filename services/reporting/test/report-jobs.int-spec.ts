@@ -1,0 +1,479 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Test } from '@nestjs/testing';
+import type { INestApplication } from '@nestjs/common';
+import ExcelJS from 'exceljs';
+import { DataSource } from 'typeorm';
+import { REPORTING, type CallerContext, type RequestReportDto } from '@kanta/contracts';
+import { deleteBrokerObjects, systemBrokerNames } from '@kanta/messaging';
+import {
+  commandFor,
+  createTestDatabase,
+  deleteRedisKeys,
+  eventually,
+  problemOf,
+  type TestDatabase,
+} from '@kanta/testing';
+import { AppModule } from '../src/app.module';
+import { CustomerErasure } from '../src/erasure/customer-erasure';
+import { ReportFiles } from '../src/reports/report-files';
+import { ReportJobsRepository } from '../src/reports/report-jobs.repository';
+import { ReportRun } from '../src/reports/report-run';
+import { ReportSweep } from '../src/reports/report-sweep';
+import { Reports } from '../src/reports/reports.service';
+
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/*
+ * Report jobs in the reporting service, on a read model filled by hand: a request's job writes
+ * the file (BullMQ), the sweep runs a report whose job was lost or whose run stalled, a tenant's
+ * running reports make its next one wait while another tenant's runs, cancel and delete, expiry,
+ * and an erasure deleting the files that name the person.
+ */
+describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', () => {
+  const id = randomBytes(4).toString('hex');
+  const exchange = `test.reporting.${id}.events`;
+  const queuePrefix = `test.reporting.${id}.`;
+  const jobsPrefix = `test:reporting:${id}:jobs`;
+  const reportsDir = join(tmpdir(), `kanta-report-jobs-${id}`);
+  let db: TestDatabase;
+  let app: INestApplication;
+  let dataSource: DataSource;
+  const tenantId = randomUUID();
+  const admin: CallerContext = {
+    tenant: { id: tenantId, country: 'FI', locale: 'fi', timeZone: 'Europe/Helsinki' },
+    userId: randomUUID(),
+    role: 'admin',
+    stationIds: [],
+    currentStationId: null,
+    correlationId: 'report-jobs-test',
+  };
+  const worker: CallerContext = { ...admin, userId: randomUUID(), role: 'worker' };
+  const otherTenant: CallerContext = {
+    ...admin,
+    tenant: { ...admin.tenant!, id: randomUUID() },
+  };
+  const anna = randomUUID();
+  const bertil = randomUUID();
+  const cecilia = randomUUID();
+  const freshness = '2026-11-30T10:00:00.000Z';
+
+  beforeAll(async () => {
+    db = await createTestDatabase('reporting-report-jobs');
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AppModule.forRoot({
+          postgres: db.runtime('reporting'),
+          amqpUrl: AMQP_URL,
+          dbPoolSize: 6,
+          messaging: { eventsExchange: exchange, queuePrefix },
+          redisUrl: REDIS_URL,
+          jobsPrefix,
+          reportsDir,
+          reportsPerTenant: 1,
+          // A sweep that runs only when a test runs it.
+          reportSweepIntervalMs: 3_600_000,
+        }),
+      ],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    dataSource = app.get(DataSource);
+    const customer = `INSERT INTO reporting.customers (tenant_id, customer_id, version, kind,
+        status, first_name, last_name, company_name, phone, street, postal_code, city, notes,
+        regular_of_user_id, created_at)
+      VALUES ($1, $2, 1, $3, 'active', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
+    await dataSource.query(customer, [
+      tenantId,
+      anna,
+      'person',
+      'Anna',
+      'Aalto',
+      null,
+      '+358401234567',
+      'Kuja 1',
+      '00100',
+      'Helsinki',
+      '=HYPERLINK("x")',
+      worker.userId,
+      '2026-03-01T22:30:00Z',
+    ]);
+    await dataSource.query(customer, [
+      tenantId,
+      bertil,
+      'company',
+      null,
+      null,
+      'Bertil Oy',
+      '+358409999999',
+      'Tie 2',
+      '33100',
+      'Tampere',
+      null,
+      null,
+      '2026-04-02T08:00:00Z',
+    ]);
+    await dataSource.query(customer, [
+      tenantId,
+      cecilia,
+      'person',
+      'Cecilia',
+      'Carlsson',
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      '2026-05-03T08:00:00Z',
+    ]);
+    // Erased and merged cards are never in the registry.
+    await dataSource.query(
+      `INSERT INTO reporting.customers (tenant_id, customer_id, version, status)
+       VALUES ($1, $2, 1, 'erased'), ($1, $3, 1, 'merged')`,
+      [tenantId, randomUUID(), randomUUID()],
+    );
+    await dataSource.query(
+      `INSERT INTO reporting.consents (tenant_id, customer_id, purpose, entry_id, decision,
+         recorded_at)
+       VALUES ($1, $2, 'marketing_email', $3, 'granted', now()),
+              ($1, $2, 'marketing_sms', $4, 'withdrawn', now())`,
+      [tenantId, anna, randomUUID(), randomUUID()],
+    );
+    await dataSource.query(
+      `INSERT INTO reporting.vehicles (tenant_id, vehicle_id, version, registration, vin, customers)
+       VALUES ($1, $2, 1, 'ABC-123', 'WVWZZZ1JZXW000001', $3)`,
+      [
+        tenantId,
+        randomUUID(),
+        JSON.stringify([
+          { customerId: anna, role: 'owner', isDefault: true },
+          { customerId: bertil, role: 'proxy', isDefault: false },
+        ]),
+      ],
+    );
+    await dataSource.query(
+      `INSERT INTO reporting.freshness (tenant_id, event_type, last_event_at, applied_at)
+       VALUES ($1, 'customers.customer.reportable.v1', $2, now())`,
+      [tenantId, freshness],
+    );
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await deleteBrokerObjects(
+      AMQP_URL,
+      systemBrokerNames({
+        services: ['reporting'],
+        eventsExchange: exchange,
+        eventsQueuePrefix: queuePrefix,
+        rpcQueues: [],
+      }),
+    );
+    await deleteRedisKeys(`${jobsPrefix}:`);
+    await db?.drop();
+    await rm(reportsDir, { recursive: true, force: true });
+  });
+
+  const reports = () => app.get(Reports);
+  const request = (context: CallerContext, data: RequestReportDto) =>
+    reports().request(context, data, commandFor(REPORTING.requestReport, context, data));
+  const done = (context: CallerContext, reportId: string) =>
+    eventually(async () => {
+      const view = await reports().get(context, reportId);
+      return view.status === 'done' ? view : undefined;
+    }, 15_000);
+  /** The whole file, through the chunks the gateway streams. */
+  const download = async (context: CallerContext, reportId: string) => {
+    const parts: Buffer[] = [];
+    let offset: string | undefined;
+    let fileName: string;
+    do {
+      const chunk = await reports().file(context, reportId, offset);
+      fileName = chunk.fileName;
+      parts.push(Buffer.from(chunk.chunkBase64, 'base64'));
+      offset = chunk.nextOffset ?? undefined;
+    } while (offset !== undefined);
+    return { fileName, bytes: Buffer.concat(parts) };
+  };
+  const csvLines = (bytes: Buffer) =>
+    bytes
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
+  /** A report recorded without its job, as when Redis lost it. */
+  const recorded = async (
+    context: CallerContext,
+    format: 'csv' | 'xlsx' = 'csv',
+  ): Promise<string> => {
+    const reportId = randomUUID();
+    await app.get(ReportJobsRepository).insert(dataSource.manager, {
+      tenantId: context.tenant!.id,
+      id: reportId,
+      type: 'registry',
+      format,
+      locale: 'en',
+      timeZone: 'Europe/Helsinki',
+      criteria: {},
+      requestedBy: context.userId,
+      requestedRole: context.role,
+    });
+    return reportId;
+  };
+  const status = async (reportId: string, tenant = tenantId) =>
+    (
+      await dataSource.query<{ status: string }[]>(
+        'SELECT status FROM reporting.report_jobs WHERE tenant_id = $1 AND id = $2',
+        [tenant, reportId],
+      )
+    )[0]?.status;
+
+  it("writes an admin's registry CSV in its job: the tenant's headers, live cards only, freshness and manifest", async () => {
+    const queued = await request(admin, { type: 'registry', format: 'csv' });
+    expect(queued).toMatchObject({ status: 'queued', locale: 'fi', progress: { rows: 0 } });
+    const view = await done(admin, queued.id);
+    expect(view).toMatchObject({
+      rowCount: 3,
+      progress: { rows: 3, percent: 100 },
+      freshness,
+      error: null,
+    });
+    expect(view.expiresAt).not.toBeNull();
+
+    const { fileName, bytes } = await download(admin, view.id);
+    expect(fileName).toMatch(/^asiakasrekisteri-\d{4}-\d{2}-\d{2}\.csv$/);
+    const lines = csvLines(bytes);
+    expect(lines[0]).toBe(
+      'Nimi;Puhelin;Osoite;Postinumero;Postitoimipaikka;Muistiinpanot;Markkinointiluvat;Luotu;' +
+        'Asiakasnumero;Tunniste',
+    );
+    expect(lines).toHaveLength(4);
+    const annaLine = lines.find((line) => line.includes(anna));
+    // Phone as stored, notes neutralised, the date in Helsinki (22:30 UTC is the next day there),
+    // only the granted purpose.
+    expect(annaLine).toBe(
+      `Anna Aalto;+358401234567;Kuja 1;00100;Helsinki;"'=HYPERLINK(""x"")";marketing_email;` +
+        `2026-03-02;;${anna}`,
+    );
+    const manifest = await dataSource.query<{ customer_id: string }[]>(
+      'SELECT customer_id FROM reporting.report_customers WHERE report_id = $1 ORDER BY 1',
+      [view.id],
+    );
+    expect(manifest.map((row) => row.customer_id).sort()).toEqual([anna, bertil, cecilia].sort());
+  });
+
+  it('writes the XLSX in the requested locale with a sheet of vehicles and real dates', async () => {
+    const queued = await request(admin, { type: 'registry', format: 'xlsx', locale: 'en' });
+    const view = await done(admin, queued.id);
+    expect(view.rowCount).toBe(5);
+    const { fileName, bytes } = await download(admin, view.id);
+    expect(fileName).toMatch(/^customer-registry-.*\.xlsx$/);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(bytes as unknown as ArrayBuffer);
+    expect(book.worksheets.map((sheet) => sheet.name)).toEqual(['Customers', 'Vehicles']);
+    const customers = book.getWorksheet('Customers')!;
+    expect(customers.getRow(1).getCell(1).value).toBe('Name');
+    expect(customers.rowCount).toBe(4);
+    const annaRow = customers.getRows(2, 3)!.find((row) => row.getCell(10).value === anna)!;
+    expect(annaRow.getCell(2).value).toBe('+358401234567');
+    expect(annaRow.getCell(8).value).toBeInstanceOf(Date);
+    const vehicles = book.getWorksheet('Vehicles')!;
+    expect(vehicles.getRow(1).values).toEqual([undefined, 'Plate', 'VIN', 'Role', 'Name', 'Id']);
+    const roles = vehicles
+      .getRows(2, 2)!
+      .map((row) => [row.getCell(1).value, row.getCell(3).value, row.getCell(4).value]);
+    expect(roles).toEqual(
+      expect.arrayContaining([
+        ['ABC-123', 'Owner', 'Anna Aalto'],
+        ['ABC-123', 'Proxy', 'Bertil Oy'],
+      ]),
+    );
+  });
+
+  it('gives a worker only their regulars, and refuses criteria reaching wider (403) or unknown (422)', async () => {
+    const mine = await done(
+      worker,
+      (await request(worker, { type: 'registry', format: 'csv' })).id,
+    );
+    expect(mine).toMatchObject({ rowCount: 1, criteria: { regularOfUserId: worker.userId } });
+    const lines = csvLines((await download(worker, mine.id)).bytes);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(anna);
+
+    const wider = await problemOf(
+      request(worker, {
+        type: 'registry',
+        format: 'csv',
+        criteria: { regularOfUserId: admin.userId },
+      }),
+    );
+    expect(wider.status).toBe(403);
+    const unknown = await problemOf(
+      request(admin, { type: 'registry', format: 'csv', criteria: { stationId: 'x' } }),
+    );
+    expect(unknown).toMatchObject({ status: 422, errors: [{ field: 'criteria.stationId' }] });
+    const badId = await problemOf(
+      request(admin, { type: 'registry', format: 'csv', criteria: { regularOfUserId: 'nope' } }),
+    );
+    expect(badId).toMatchObject({ status: 422 });
+    expect(badId.errors?.[0].field).toBe('criteria.regularOfUserId');
+    // A worker does not see an admin's report; another tenant sees none.
+    const adminsReport = (await reports().list(admin, {})).items[0];
+    expect((await problemOf(reports().get(worker, adminsReport.id))).status).toBe(404);
+    expect((await problemOf(reports().get(otherTenant, adminsReport.id))).status).toBe(404);
+    expect((await problemOf(reports().file(otherTenant, adminsReport.id))).status).toBe(404);
+  });
+
+  it("lists the caller's own reports, newest first, in cursor pages", async () => {
+    const first = await reports().list(admin, { limit: 1 });
+    expect(first.items).toHaveLength(1);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await reports().list(admin, { limit: 1, cursor: first.nextCursor! });
+    expect(second.items[0].id < first.items[0].id).toBe(true);
+    const workers = await reports().list(worker, {});
+    expect(workers.items.every((item) => item.requestedBy === worker.userId)).toBe(true);
+  });
+
+  it('runs by the sweep a report whose job was lost, and one whose run stalled', async () => {
+    const lost = await recorded(admin);
+    const stalled = await recorded(admin);
+    // The sweep waits a minute for a job before it runs the report itself.
+    await dataSource.query(
+      `UPDATE reporting.report_jobs SET requested_at = now() - interval '2 minutes'
+        WHERE id = $1`,
+      [lost],
+    );
+    await dataSource.query(
+      `UPDATE reporting.report_jobs SET status = 'running',
+              started_at = now() - interval '10 minutes' WHERE id = $1`,
+      [stalled],
+    );
+    expect((await problemOf(reports().file(admin, lost))).status).toBe(409);
+    await app.get(ReportSweep).sweep.runOnce();
+    await app.get(ReportSweep).sweep.runOnce();
+    expect(await status(lost)).toBe('done');
+    expect(await status(stalled)).toBe('done');
+    expect(csvLines((await download(admin, lost)).bytes)[0]).toMatch(/^Name,Phone,/);
+  });
+
+  it("makes a tenant's next report wait while its share runs, and runs another tenant's meanwhile", async () => {
+    const running = await recorded(admin);
+    await dataSource.query(
+      `UPDATE reporting.report_jobs SET status = 'running', started_at = now() WHERE id = $1`,
+      [running],
+    );
+    const waiting = await recorded(admin);
+    const others = await recorded(otherTenant);
+    const run = app.get(ReportRun);
+    expect(await run.run(tenantId, waiting)).toBe('busy');
+    expect(await status(waiting)).toBe('queued');
+    expect(await run.run(otherTenant.tenant!.id, others)).toBe('done');
+    await reports().delete(admin, running);
+    expect(await run.run(tenantId, waiting)).toBe('done');
+  });
+
+  it("puts a busy tenant's job back in the queue and runs it once the tenant's slot is free", async () => {
+    const running = await recorded(admin);
+    await dataSource.query(
+      `UPDATE reporting.report_jobs SET status = 'running', started_at = now() WHERE id = $1`,
+      [running],
+    );
+    const asked = await request(admin, { type: 'registry', format: 'csv' });
+    // Its job came up and found the tenant's one slot taken: delayed, not failed nor lost.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await status(asked.id)).toBe('queued');
+    await reports().delete(admin, running);
+    expect((await done(admin, asked.id)).rowCount).toBeGreaterThan(0);
+  });
+
+  it('cancels a queued report (never run), and deletes a done one with its file', async () => {
+    const queued = await recorded(admin);
+    await reports().delete(admin, queued);
+    expect(await status(queued)).toBe('cancelled');
+    expect(await app.get(ReportRun).run(tenantId, queued)).toBe('skipped');
+    expect(await problemOf(reports().file(admin, queued))).toMatchObject({
+      status: 409,
+      type: expect.stringContaining('report-not-done'),
+    });
+
+    const finished = await recorded(admin);
+    expect(await app.get(ReportRun).run(tenantId, finished)).toBe('done');
+    const path = app.get(ReportFiles).path(tenantId, finished, 'csv');
+    expect(existsSync(path)).toBe(true);
+    await reports().delete(admin, finished);
+    expect(existsSync(path)).toBe(false);
+    expect((await problemOf(reports().get(admin, finished))).status).toBe(404);
+  });
+
+  it('stops a running report cancelled between batches and deletes its partial file', async () => {
+    const reportId = await recorded(admin);
+    const repository = app.get(ReportJobsRepository);
+    const progress = repository.progress.bind(repository);
+    // The cancel arrives while the first batch is being recorded.
+    const spy = jest.spyOn(repository, 'progress').mockImplementation(async (...args) => {
+      await reports().delete(admin, reportId);
+      return progress(...args);
+    });
+    try {
+      expect(await app.get(ReportRun).run(tenantId, reportId)).toBe('stopped');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await status(reportId)).toBe('cancelled');
+    const path = app.get(ReportFiles).path(tenantId, reportId, 'csv');
+    expect(existsSync(path)).toBe(false);
+    expect(existsSync(`${path}.part`)).toBe(false);
+  });
+
+  it('expires a done report after its days: the sweep deletes the file and the file answers 410', async () => {
+    const reportId = await recorded(admin, 'xlsx');
+    expect(await app.get(ReportRun).run(tenantId, reportId)).toBe('done');
+    const path = app.get(ReportFiles).path(tenantId, reportId, 'xlsx');
+    await dataSource.query(
+      `UPDATE reporting.report_jobs SET expires_at = now() - interval '1 second' WHERE id = $1`,
+      [reportId],
+    );
+    await app.get(ReportSweep).sweep.runOnce();
+    expect(await status(reportId)).toBe('expired');
+    expect(existsSync(path)).toBe(false);
+    expect(await problemOf(reports().file(admin, reportId))).toMatchObject({
+      status: 410,
+      type: expect.stringContaining('report-expired'),
+    });
+  });
+
+  it('deletes on erasure every report file naming the person, and counts them', async () => {
+    const naming = await recorded(admin);
+    expect(await app.get(ReportRun).run(tenantId, naming)).toBe('done');
+    const path = app.get(ReportFiles).path(tenantId, naming, 'csv');
+    expect((await readFile(path)).toString()).toContain(cecilia);
+    const counts = await dataSource.transaction((manager) =>
+      app.get(CustomerErasure).erase(manager, tenantId, cecilia),
+    );
+    expect(counts.counts.reports).toBeGreaterThanOrEqual(1);
+    expect(existsSync(path)).toBe(false);
+    expect(await status(naming)).toBe('erased');
+    expect((await problemOf(reports().file(admin, naming))).status).toBe(410);
+    const left = await dataSource.query(
+      `SELECT j.id FROM reporting.report_jobs j
+         JOIN reporting.report_customers m ON m.tenant_id = j.tenant_id AND m.report_id = j.id
+        WHERE m.customer_id = $1`,
+      [cecilia],
+    );
+    expect(left).toEqual([]);
+    // Nor is the person in a report written afterwards.
+    const after = await done(admin, (await request(admin, { type: 'registry', format: 'csv' })).id);
+    expect(after.rowCount).toBe(2);
+  });
+
+  it('answers 404 for an id that is not a report', async () => {
+    expect((await problemOf(reports().get(admin, 'not-a-uuid'))).status).toBe(404);
+    expect((await problemOf(reports().delete(admin, randomUUID()))).status).toBe(404);
+  });
+});

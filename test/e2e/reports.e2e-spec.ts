@@ -1,0 +1,153 @@
+import ExcelJS from 'exceljs';
+import type { CustomerView, ReportPage, ReportView } from '@kanta/contracts';
+import { eventually } from '@kanta/testing';
+import type { KantaApi } from '@kanta/local';
+import {
+  createTenant,
+  expectProblem,
+  startE2eSystem,
+  type E2eSystem,
+  type TenantFixture,
+} from './support';
+
+jest.setTimeout(180_000);
+
+/**
+ * Report jobs (issue #15) through the whole system: customers made through the API reach the
+ * reporting service's read model by events, a registry report is asked for, written by its job
+ * and downloaded as CSV and XLSX; and the bad inputs.
+ */
+describe('report jobs (whole system)', () => {
+  let e2e: E2eSystem;
+  let fi: TenantFixture;
+  let other: TenantFixture;
+  let workerId: string;
+  let anna: CustomerView;
+  let bertil: CustomerView;
+
+  beforeAll(async () => {
+    e2e = await startE2eSystem('reports');
+    fi = await createTenant(e2e, 'rep-fi');
+    other = await createTenant(e2e, 'rep-other');
+    workerId = (await fi.worker.expect<{ user: { id: string } }>(200, 'GET', '/api/v1/me')).user.id;
+    anna = await fi.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
+      firstName: 'Anna',
+      lastName: 'Raportti',
+      phone: '+358401234567',
+      stationIds: [fi.stationIds[0]],
+      regularOfUserId: workerId,
+    });
+    bertil = await fi.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
+      firstName: 'Bertil',
+      lastName: '=1+1',
+      stationIds: [fi.stationIds[0]],
+    });
+  });
+  afterAll(async () => {
+    await e2e?.stop();
+  });
+
+  const ask = (caller: KantaApi, body: Record<string, unknown>) =>
+    caller.expect<ReportView>(202, 'POST', '/api/v1/reports', body);
+  const done = (id: string, caller: KantaApi = fi.admin) =>
+    eventually(async () => {
+      const view = await caller.expect<ReportView>(200, 'GET', `/api/v1/reports/${id}`);
+      if (view.status === 'failed') throw new Error(`report failed: ${view.error}`);
+      return view.status === 'done' ? view : undefined;
+    }, 60_000);
+  /** A registry report once both customers are in the read model. */
+  const registry = (caller: KantaApi, body: Record<string, unknown>, rows: number) =>
+    eventually(async () => {
+      const view = await done((await ask(caller, body)).id, caller);
+      return view.rowCount === rows ? view : undefined;
+    }, 60_000);
+  const download = async (id: string, caller: KantaApi = fi.admin) => {
+    expect((await caller.request('GET', `/api/v1/reports/${id}/file`)).status).toBe(200);
+    const response = await fetch(`${caller.baseUrl}/api/v1/reports/${id}/file`, {
+      headers: { authorization: `Bearer ${caller.token}` },
+    });
+    expect(response.status).toBe(200);
+    return { headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
+  };
+
+  it("makes an admin's registry CSV in the tenant's language and downloads it", async () => {
+    const view = await registry(fi.admin, { type: 'registry', format: 'csv' }, 2);
+    expect(view.freshness).not.toBeNull();
+    const { headers, bytes } = await download(view.id);
+    expect(headers.get('content-type')).toContain('text/csv');
+    expect(headers.get('content-disposition')).toMatch(/filename="asiakasrekisteri-.*\.csv"/);
+    const lines = bytes
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
+    expect(lines[0].split(';').slice(0, 3)).toEqual(['Nimi', 'Puhelin', 'Osoite']);
+    expect(lines.find((line) => line.includes(anna.id))).toMatch(/^Anna Raportti;\+358401234567;/);
+    expect(lines.find((line) => line.includes(bertil.id))).toMatch(
+      /^'Bertil =1\+1;|^Bertil =1\+1;/,
+    );
+    const mine = await fi.admin.expect<ReportPage>(200, 'GET', '/api/v1/reports?limit=100');
+    expect(mine.items.map((item) => item.id)).toContain(view.id);
+  });
+
+  it('gives a worker an XLSX of their regulars only, in the locale asked for', async () => {
+    const view = await registry(fi.worker, { type: 'registry', format: 'xlsx', locale: 'en' }, 1);
+    const { headers, bytes } = await download(view.id, fi.worker);
+    expect(headers.get('content-disposition')).toMatch(/customer-registry-.*\.xlsx/);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(bytes as unknown as ArrayBuffer);
+    expect(book.worksheets.map((sheet) => sheet.name)).toEqual(['Customers', 'Vehicles']);
+    const sheet = book.getWorksheet('Customers')!;
+    expect(sheet.getRow(1).getCell(1).value).toBe('Name');
+    expect(sheet.rowCount).toBe(2);
+    expect(sheet.getRow(2).getCell(1).value).toBe('Anna Raportti');
+    expect(sheet.getRow(2).getCell(2).value).toBe('+358401234567');
+    expect(sheet.getRow(2).getCell(8).value).toBeInstanceOf(Date);
+  });
+
+  it('answers bad input with problems', async () => {
+    expectProblem(
+      await fi.admin.request('POST', '/api/v1/reports', { type: 'nope', format: 'csv' }),
+      422,
+      'type',
+    );
+    expectProblem(
+      await fi.admin.request('POST', '/api/v1/reports', { type: 'registry', format: 'pdf' }),
+      422,
+      'format',
+    );
+    expectProblem(
+      await fi.admin.request('POST', '/api/v1/reports', {
+        type: 'registry',
+        format: 'csv',
+        locale: 'de',
+      }),
+      422,
+      'locale',
+    );
+    expectProblem(
+      await fi.admin.request('POST', '/api/v1/reports', {
+        type: 'registry',
+        format: 'csv',
+        criteria: { stationId: fi.stationIds[0] },
+      }),
+      422,
+      'criteria.stationId',
+    );
+    expectProblem(
+      await fi.worker.request('POST', '/api/v1/reports', {
+        type: 'registry',
+        format: 'csv',
+        criteria: { regularOfUserId: anna.id },
+      }),
+      403,
+    );
+    const view = await ask(fi.admin, { type: 'registry', format: 'csv' });
+    expectProblem(await other.admin.request('GET', `/api/v1/reports/${view.id}`), 404);
+    expectProblem(await other.admin.request('GET', `/api/v1/reports/${view.id}/file`), 404);
+    expectProblem(await fi.admin.request('GET', '/api/v1/reports/not-an-id'), 404);
+    await done(view.id);
+    expect((await fi.admin.request('DELETE', `/api/v1/reports/${view.id}`)).status).toBe(204);
+    expectProblem(await fi.admin.request('GET', `/api/v1/reports/${view.id}/file`), 404);
+  });
+});
