@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { RPC_QUEUES } from '@kanta/contracts';
 import { createServiceDataSource } from '@kanta/database';
 import {
   MessagingModule,
@@ -13,6 +14,8 @@ import { CustomerErasure } from './erasure/customer-erasure';
 import { CustomerMerges } from './merge/customer-merges';
 import { ReadModelConsumer } from './read-model/read-model.consumer';
 import { ReadModelRepository } from './read-model/read-model.repository';
+import { REBUILD_OPTIONS, ReadModelRebuild } from './rebuild/read-model-rebuild';
+import { RebuildController } from './rebuild/rebuild.controller';
 
 /**
  * The reporting service (issue #15): a read model of what the back office's reports print and
@@ -20,6 +23,17 @@ import { ReadModelRepository } from './read-model/read-model.repository';
  * vehicles and consents services' events) and following erasures and merges as a participant of
  * both sagas. Report jobs and files come next.
  */
+/** The owners' queues without a prefix (tests that build the options themselves). */
+const defaultRebuild = {
+  queues: {
+    customers: RPC_QUEUES.customers,
+    vehicles: RPC_QUEUES.vehicles,
+    consents: RPC_QUEUES.consents,
+  },
+  timeoutMs: 30_000,
+  pageSize: 500,
+};
+
 @Module({})
 export class AppModule {
   static forRoot(options: ReportingAppOptions): DynamicModule {
@@ -39,13 +53,22 @@ export class AppModule {
           ...options.messaging,
         }),
       ],
-      controllers: [serviceHealthController('reporting'), deadLettersController('reporting')],
+      controllers: [
+        serviceHealthController('reporting'),
+        deadLettersController('reporting'),
+        RebuildController,
+      ],
       providers: [
         ReadModelRepository,
         ReadModelConsumer,
         CustomerErasure,
         CustomerMerges,
         ServiceHealthCheck,
+        {
+          provide: REBUILD_OPTIONS,
+          useValue: { amqpUrl: options.amqpUrl, ...(options.rebuild ?? defaultRebuild) },
+        },
+        ReadModelRebuild,
       ],
     };
   }

@@ -17,6 +17,7 @@ runService('reporting', () => {
       postgres: config.database.runtime,
       dbPoolSize: config.dbPoolSize,
       amqpUrl: config.infrastructure.amqpUrl,
+      rebuild: config.rebuild,
     }),
   };
 });
