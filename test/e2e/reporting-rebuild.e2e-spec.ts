@@ -371,6 +371,40 @@ describe('reporting read model rebuild (whole system)', () => {
     expect(await readModel(fi.tenantId)).toEqual(settled);
   });
 
+  it('rebuilds at start: every tenant when none was ever rebuilt, and a rebuild that stopped', async () => {
+    // A first start on a database where the owners hold data: no read model, no rebuild state.
+    await emptyReadModel();
+    await e2e.database.query('TRUNCATE reporting.rebuild_state');
+    await e2e.system.restart('reporting', { startTimeoutMs: 60_000 });
+    for (const t of [fi, pl]) {
+      await eventuallyPasses(() => expectOwnersRows(t.tenantId), {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      });
+    }
+    const state = await e2e.database.query<{ tenant_id: string; completed: boolean }>(
+      `SELECT tenant_id::text AS tenant_id, completed_at IS NOT NULL AS completed
+         FROM reporting.rebuild_state ORDER BY tenant_id`,
+    );
+    expect(state).toEqual(
+      [fi.tenantId, pl.tenantId].sort().map((tenant_id) => ({ tenant_id, completed: true })),
+    );
+
+    // A rebuild that stopped (its tenant's row not completed) runs again at the next start; the
+    // completed one does not.
+    await emptyReadModel();
+    await e2e.database.query(
+      'UPDATE reporting.rebuild_state SET completed_at = NULL WHERE tenant_id = $1',
+      [pl.tenantId],
+    );
+    await e2e.system.restart('reporting', { startTimeoutMs: 60_000 });
+    await eventuallyPasses(() => expectOwnersRows(pl.tenantId), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
+    expect((await readModel(fi.tenantId)).customers).toEqual([]);
+  });
+
   it('answers a problem for a caller that may not rebuild or page, and for a cursor it did not issue', async () => {
     await expect(
       reporting.call(REPORTING.rebuild, system(pl.tenantId, 'admin'), { tenantId: fi.tenantId }),
@@ -394,6 +428,9 @@ describe('reporting read model rebuild (whole system)', () => {
     await expect(
       customers.call(CUSTOMERS.reportableCards, system(fi.tenantId, 'admin'), { limit: 5000 }),
     ).rejects.toMatchObject({ problem: { status: 422 } });
+    await expect(
+      customers.call(CUSTOMERS.reportableTenants, system(fi.tenantId, 'admin'), {}),
+    ).rejects.toMatchObject({ problem: { status: 403 } });
     // A page and its cursor: the next page starts after the last id of this one.
     const first = await customers.call(CUSTOMERS.reportableCards, system(fi.tenantId, 'admin'), {
       limit: 2,

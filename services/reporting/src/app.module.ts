@@ -23,7 +23,7 @@ import { RebuildController } from './rebuild/rebuild.controller';
  * vehicles and consents services' events) and following erasures and merges as a participant of
  * both sagas. Report jobs and files come next.
  */
-/** The owners' queues without a prefix (tests that build the options themselves). */
+/** The owners' queues without a prefix, no rebuild at start (tests that build the options). */
 const defaultRebuild = {
   queues: {
     customers: RPC_QUEUES.customers,
@@ -32,6 +32,7 @@ const defaultRebuild = {
   },
   timeoutMs: 30_000,
   pageSize: 500,
+  atStart: false,
 };
 
 @Module({})

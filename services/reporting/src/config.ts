@@ -30,6 +30,7 @@ export const readReportingConfig: EnvReader<ReportingConfig> = (env, problems) =
         min: 1,
         max: 1000,
       }),
+      atStart: env.REPORTING_REBUILD_AT_START !== 'false',
     },
   };
 };

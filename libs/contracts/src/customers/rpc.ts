@@ -208,6 +208,12 @@ export const CUSTOMERS = {
     ReportablePageQuery,
     answers<ReportablePage<CustomerReportableV1>>(),
   ),
+  /** Internal: the tenants holding cards, for the reporting service's rebuild at its first start. */
+  reportableTenants: query(
+    'customers.reportable.tenants',
+    NoData,
+    answers<{ tenantIds: string[] }>(),
+  ),
   create: write(
     'customers.customer.create',
     CreateCustomerCommand,

@@ -7,7 +7,7 @@ import {
   type ReportablePage,
   type ReportablePageQuery,
 } from '@kanta/contracts';
-import { Handles, reportablePage } from '@kanta/platform';
+import { Handles, RpcProblem, reportablePage } from '@kanta/platform';
 
 /**
  * The reporting rebuild's pages of cards (services/reporting/README.md, "Rebuild"): each card's
@@ -53,5 +53,20 @@ export class ReportableCardsController {
       );
       return rows.map(({ payload }) => ({ item: payload, key: [payload.customerId] }));
     });
+  }
+
+  /**
+   * The tenants holding cards: where the reporting service's first start rebuilds. For a
+   * superadmin caller outside any tenant (the reporting service's system caller); else 403.
+   */
+  @Handles(CUSTOMERS.reportableTenants)
+  async tenants(caller: CallerContext): Promise<{ tenantIds: string[] }> {
+    if (caller.role !== 'superadmin' || caller.tenant !== null) {
+      throw RpcProblem.forbidden('The tenants holding cards are for the reporting service.');
+    }
+    const rows: { tenant_id: string }[] = await this.dataSource.query(
+      'SELECT DISTINCT tenant_id FROM customers.customers ORDER BY tenant_id',
+    );
+    return { tenantIds: rows.map((r) => r.tenant_id) };
   }
 }

@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
   CONSENTS,
@@ -24,6 +31,11 @@ export interface RebuildOptions {
   timeoutMs: number;
   /** Rows per page (REPORTING_REBUILD_PAGE_SIZE, default 500). */
   pageSize: number;
+  /**
+   * At start, rebuild the tenants whose rebuild stopped, and every tenant the customers service
+   * holds cards of when no tenant was ever rebuilt (REPORTING_REBUILD_AT_START, default true).
+   */
+  atStart: boolean;
 }
 
 /**
@@ -39,7 +51,7 @@ export interface RebuildOptions {
  * page of decisions already sees which customers are erased.
  */
 @Injectable()
-export class ReadModelRebuild implements BeforeApplicationShutdown {
+export class ReadModelRebuild implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ReadModelRebuild.name);
   private readonly clients: Record<keyof RebuildOptions['queues'], RpcClient>;
 
@@ -62,7 +74,43 @@ export class ReadModelRebuild implements BeforeApplicationShutdown {
     };
   }
 
+  /**
+   * In the background (the service answers meanwhile, the owners may still be starting): the
+   * tenants whose rebuild stopped, and — when no tenant was ever rebuilt (a first start on a
+   * database where the owners hold data, or the first start of this version) — every tenant the
+   * customers service holds cards of. A failure is logged; a tenant not completed is taken
+   * again at the next start.
+   */
+  onApplicationBootstrap(): void {
+    if (!this.options.atStart) return;
+    void this.rebuildAtStart().catch((error: Error) =>
+      this.logger.error({ msg: 'read model rebuild at start failed', error: error.message }),
+    );
+  }
+
+  private async rebuildAtStart(): Promise<void> {
+    const state: { tenant_id: string; completed_at: Date | null }[] = await this.dataSource.query(
+      'SELECT tenant_id, completed_at FROM reporting.rebuild_state ORDER BY tenant_id',
+    );
+    const tenants =
+      state.length > 0
+        ? state.filter((s) => s.completed_at === null).map((s) => s.tenant_id)
+        : (
+            await this.clients.customers.call(
+              CUSTOMERS.reportableTenants,
+              { ...systemContext(null, randomUUID()), role: 'superadmin' },
+              {},
+            )
+          ).tenantIds;
+    for (const tenantId of tenants) await this.rebuild(tenantId, randomUUID());
+  }
+
   async rebuild(tenantId: string, correlationId: string): Promise<RebuildResult> {
+    await this.dataSource.query(
+      `INSERT INTO reporting.rebuild_state (tenant_id, started_at) VALUES ($1, now())
+       ON CONFLICT (tenant_id) DO UPDATE SET started_at = now(), completed_at = NULL`,
+      [tenantId],
+    );
     const context = systemContext(tenantId, correlationId);
     const m = this.readModel;
     const { customers, vehicles, consents } = this.clients;
@@ -86,6 +134,10 @@ export class ReadModelRebuild implements BeforeApplicationShutdown {
         m.applyPreferences(x, e),
       ),
     };
+    await this.dataSource.query(
+      `UPDATE reporting.rebuild_state SET completed_at = now(), counts = $2 WHERE tenant_id = $1`,
+      [tenantId, JSON.stringify(counts)],
+    );
     this.logger.log({ msg: 'read model rebuilt', tenantId, ...counts });
     return { tenantId, counts };
   }
@@ -119,6 +171,7 @@ export class ReadModelRebuild implements BeforeApplicationShutdown {
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    // A rebuild in flight fails on the closed clients; its tenant is taken again at next start.
     await Promise.all(Object.values(this.clients).map((client) => client.close()));
   }
 }
@@ -127,11 +180,12 @@ export class ReadModelRebuild implements BeforeApplicationShutdown {
  * Who the rebuild asks as: REPORTING_SYSTEM_USER_ID, an admin of the tenant being rebuilt. The
  * owners scope each page to the context's tenant and read nothing else of it (its country,
  * locale and zone are placeholders: the reporting service does not know them, and the pages
- * print no dates in the tenant's zone).
+ * print no dates in the tenant's zone). Without a tenant (as a superadmin), it asks which tenants
+ * the customers service holds cards of.
  */
-export function systemContext(tenantId: string, correlationId: string): CallerContext {
+export function systemContext(tenantId: string | null, correlationId: string): CallerContext {
   return {
-    tenant: { id: tenantId, country: 'FI', locale: 'en', timeZone: 'UTC' },
+    tenant: tenantId ? { id: tenantId, country: 'FI', locale: 'en', timeZone: 'UTC' } : null,
     userId: REPORTING_SYSTEM_USER_ID,
     role: 'admin',
     stationIds: [],
