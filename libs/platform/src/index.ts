@@ -14,3 +14,4 @@ export * from './amqp-writes';
 export * from './idempotency';
 export * from './keyset-cursor';
 export * from './all-pages';
+export * from './reportable-pages';

@@ -1,3 +1,4 @@
+import { ReportablePagesController } from './reporting/reportable-pages';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createServiceDataSource } from '@kanta/database';
@@ -57,6 +58,7 @@ export class AppModule {
       ],
       controllers: [
         ConsentsController,
+        ReportablePagesController,
         serviceHealthController('consents'),
         deadLettersController('consents'),
       ],

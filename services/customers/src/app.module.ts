@@ -1,3 +1,4 @@
+import { ReportableCardsController } from './reporting/reportable-cards';
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -88,6 +89,7 @@ export class AppModule {
         DuplicatesController,
         FieldRulesController,
         LabelsController,
+        ReportableCardsController,
         serviceHealthController('customers'),
         deadLettersController('customers'),
       ],

@@ -1,4 +1,5 @@
 import type { PostgresSettings } from '@kanta/database';
+import type { RebuildOptions } from './rebuild/read-model-rebuild';
 
 /** What the app module needs from outside; main.ts reads it from the environment, tests build it. */
 export interface ReportingAppOptions {
@@ -17,4 +18,6 @@ export interface ReportingAppOptions {
   reportSweepIntervalMs?: number;
   /** How long a queued report waits for its job before the sweep runs it; default 1 minute. */
   reportJobGrace?: string;
+  /** The read model's rebuild (config `rebuild`); without it, the owners' default queues. */
+  rebuild?: Omit<RebuildOptions, 'amqpUrl'>;
 }

@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { REPORT_RETENTION_DAYS } from '@kanta/contracts';
+import { RPC_QUEUES } from '@kanta/contracts';
 import { createServiceDataSource } from '@kanta/database';
 import {
   MessagingModule,
@@ -25,6 +26,8 @@ import { REPORT_JOB_GRACE, REPORT_SWEEP_INTERVAL, ReportSweep } from './reports/
 import { ReportProcessor } from './reports/report.processor';
 import { ReportsController } from './reports/reports.controller';
 import { Reports } from './reports/reports.service';
+import { REBUILD_OPTIONS, ReadModelRebuild } from './rebuild/read-model-rebuild';
+import { RebuildController } from './rebuild/rebuild.controller';
 
 /**
  * The reporting service (issue #15): a read model of what the back office's reports print and
@@ -32,6 +35,18 @@ import { Reports } from './reports/reports.service';
  * vehicles and consents services' events) and following erasures and merges as a participant of
  * both sagas; and the report jobs written from it into files (src/reports).
  */
+/** The owners' queues without a prefix, no rebuild at start (tests that build the options). */
+const defaultRebuild = {
+  queues: {
+    customers: RPC_QUEUES.customers,
+    vehicles: RPC_QUEUES.vehicles,
+    consents: RPC_QUEUES.consents,
+  },
+  timeoutMs: 30_000,
+  pageSize: 500,
+  atStart: false,
+};
+
 @Module({})
 export class AppModule {
   static forRoot(options: ReportingAppOptions): DynamicModule {
@@ -62,6 +77,7 @@ export class AppModule {
       ],
       controllers: [
         ReportsController,
+        RebuildController,
         serviceHealthController('reporting'),
         deadLettersController('reporting'),
       ],
@@ -87,6 +103,11 @@ export class AppModule {
         ReportSweep,
         Reports,
         ServiceHealthCheck,
+        {
+          provide: REBUILD_OPTIONS,
+          useValue: { amqpUrl: options.amqpUrl, ...(options.rebuild ?? defaultRebuild) },
+        },
+        ReadModelRebuild,
       ],
     };
   }

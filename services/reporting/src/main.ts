@@ -23,6 +23,7 @@ runService('reporting', () => {
       reportRetentionDays: config.reportRetentionDays,
       reportsPerTenant: config.reportsPerTenant,
       reportSweepIntervalMs: config.reportSweepIntervalMs,
+      rebuild: config.rebuild,
     }),
   };
 });

@@ -1,3 +1,4 @@
+import { ReportablePagesController } from './reporting/reportable-pages';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createServiceDataSource } from '@kanta/database';
@@ -71,6 +72,7 @@ export class AppModule {
       controllers: [
         VehiclesController,
         VisitsController,
+        ReportablePagesController,
         RejectedPartnerEventsController,
         serviceHealthController('vehicles'),
         deadLettersController('vehicles'),

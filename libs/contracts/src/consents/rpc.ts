@@ -1,3 +1,5 @@
+import { ReportablePageQuery, type ReportablePage } from '../reporting/rebuild';
+import type { ConsentPreferencesChangedV1, ConsentRecordedV1 } from './events';
 import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { FieldError } from '../problem';
 import { deadLetterOperationsOf } from '../dead-letters';
@@ -98,6 +100,17 @@ const { query, write } = rpcOperationsOf('consents');
 export const CONSENTS = {
   health: query('consents.health', NoData, answers<ServiceHealth>()),
   deadLetters: deadLetterOperationsOf('consents'),
+  /** Internal (no gateway route): the reporting rebuild's pages (current decisions by customer and purpose). */
+  reportableConsents: query(
+    'consents.reportable.consents',
+    ReportablePageQuery,
+    answers<ReportablePage<ConsentRecordedV1>>(),
+  ),
+  reportablePreferences: query(
+    'consents.reportable.preferences',
+    ReportablePageQuery,
+    answers<ReportablePage<ConsentPreferencesChangedV1>>(),
+  ),
   publishText: write(
     'consents.text.publish',
     PublishConsentTextCommand,

@@ -1,3 +1,5 @@
+import { ReportablePageQuery, type ReportablePage } from '../reporting/rebuild';
+import type { CustomerReportableV1 } from './events';
 import { PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -200,6 +202,18 @@ const { query, write } = rpcOperationsOf('customers');
 export const CUSTOMERS = {
   health: query('customers.health', NoData, answers<ServiceHealth>()),
   deadLetters: deadLetterOperationsOf('customers'),
+  /** Internal (no gateway route): the reporting rebuild's pages of reportable cards. */
+  reportableCards: query(
+    'customers.reportable.cards',
+    ReportablePageQuery,
+    answers<ReportablePage<CustomerReportableV1>>(),
+  ),
+  /** Internal: the tenants holding cards, for the reporting service's rebuild at its first start. */
+  reportableTenants: query(
+    'customers.reportable.tenants',
+    NoData,
+    answers<{ tenantIds: string[] }>(),
+  ),
   create: write(
     'customers.customer.create',
     CreateCustomerCommand,

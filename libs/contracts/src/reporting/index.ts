@@ -1,2 +1,3 @@
 export * from './report.dto';
 export * from './rpc';
+export * from './rebuild';

@@ -9,6 +9,7 @@ import {
   type ReportPage,
   type ReportView,
 } from './report.dto';
+import { RebuildReadModelCommand, type RebuildResult } from './rebuild';
 
 /*
  * The reporting service's RPC contract: its health and dead letters like every service, and the
@@ -28,4 +29,9 @@ export const REPORTING = {
   reportFile: query('reporting.report.file', ReportFileChunkQuery, answers<ReportFileChunk>()),
   /** Cancels a queued or running report, or deletes a done one's file and the report. */
   deleteReport: write('reporting.report.delete', ByIdQuery, answers<{ deleted: true }>()),
+  /**
+   * Internal (no gateway route; `npm run reporting:rebuild`): pages one tenant's read model again
+   * from the owners while events keep arriving (services/reporting/README.md, "Rebuild").
+   */
+  rebuild: query('reporting.rebuild', RebuildReadModelCommand, answers<RebuildResult>()),
 };

@@ -1,3 +1,5 @@
+import { ReportablePageQuery, type ReportablePage } from '../reporting/rebuild';
+import type { SaleRecordedV1, VehicleStateV1, VisitEventV1 } from './events';
 import { IsString, Length } from 'class-validator';
 import { PageQueryDto } from '../page.dto';
 import { RejectedEventsQueryDto, type RejectedPartnerEventPage } from '../partner/partner-keys.dto';
@@ -104,6 +106,22 @@ const { query, write } = rpcOperationsOf('vehicles');
 export const VEHICLES = {
   health: query('vehicles.health', NoData, answers<ServiceHealth>()),
   deadLetters: deadLetterOperationsOf('vehicles'),
+  /** Internal (no gateway route): the reporting rebuild's pages. */
+  reportableVehicles: query(
+    'vehicles.reportable.vehicles',
+    ReportablePageQuery,
+    answers<ReportablePage<VehicleStateV1>>(),
+  ),
+  reportableVisits: query(
+    'vehicles.reportable.visits',
+    ReportablePageQuery,
+    answers<ReportablePage<VisitEventV1>>(),
+  ),
+  reportableSales: query(
+    'vehicles.reportable.sales',
+    ReportablePageQuery,
+    answers<ReportablePage<SaleRecordedV1>>(),
+  ),
   createVehicle: write('vehicles.vehicle.create', CreateVehicleCommand, answers<VehicleView>()),
   getVehicle: query('vehicles.vehicle.get', ByIdQuery, answers<VehicleView>()),
   updateVehicle: write('vehicles.vehicle.update', UpdateVehicleCommand, answers<VehicleView>()),

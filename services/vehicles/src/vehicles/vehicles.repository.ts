@@ -28,7 +28,7 @@ export interface VehicleWrite {
 }
 
 /** The vehicle's columns with its links as one JSON array, in one round trip. */
-const SELECT = `v.id, v.registration, v.registration_norm, v.make, v.model, v.year, v.vin,
+export const VEHICLE_SELECT = `v.id, v.registration, v.registration_norm, v.make, v.model, v.year, v.vin,
   v.last_seen_at, v.version, v.created_at, v.updated_at,
   (SELECT coalesce(json_agg(json_build_object('customer_id', l.customer_id, 'role', l.role,
             'is_default', l.is_default, 'linked_at', l.linked_at) ORDER BY l.linked_at, l.customer_id), '[]')
@@ -175,7 +175,7 @@ export class VehiclesRepository {
       );
     }
     const rows = await manager.query<VehicleRow[]>(
-      `SELECT ${SELECT} FROM vehicles.vehicles v WHERE v.tenant_id = $1 AND v.id = $2`,
+      `SELECT ${VEHICLE_SELECT} FROM vehicles.vehicles v WHERE v.tenant_id = $1 AND v.id = $2`,
       [tenantId, id],
     );
     return rows[0] ?? null;
@@ -199,7 +199,10 @@ export class VehiclesRepository {
         params,
       );
     }
-    return manager.query(`SELECT ${SELECT}, v.tenant_id FROM vehicles.vehicles v ${join}`, params);
+    return manager.query(
+      `SELECT ${VEHICLE_SELECT}, v.tenant_id FROM vehicles.vehicles v ${join}`,
+      params,
+    );
   }
 
   /**
@@ -211,7 +214,7 @@ export class VehiclesRepository {
     keys: { tenantId: string; norm: string }[],
   ): Promise<(VehicleRow & { tenant_id: string })[]> {
     return manager.query(
-      `SELECT ${SELECT}, v.tenant_id FROM vehicles.vehicles v
+      `SELECT ${VEHICLE_SELECT}, v.tenant_id FROM vehicles.vehicles v
          JOIN unnest($1::uuid[], $2::text[]) AS k(tenant_id, norm)
            ON v.tenant_id = k.tenant_id AND v.registration_norm = k.norm
         ORDER BY v.id FOR UPDATE OF v`,
@@ -255,7 +258,7 @@ export class VehiclesRepository {
     norm: string,
   ): Promise<VehicleRow | null> {
     const rows = await manager.query<VehicleRow[]>(
-      `SELECT ${SELECT} FROM vehicles.vehicles v WHERE v.tenant_id = $1 AND v.registration_norm = $2
+      `SELECT ${VEHICLE_SELECT} FROM vehicles.vehicles v WHERE v.tenant_id = $1 AND v.registration_norm = $2
        FOR UPDATE OF v`,
       [tenantId, norm],
     );
@@ -367,7 +370,7 @@ export function vehicleSearchStatement(s: VehicleSearch): { text: string; values
     s.after?.by === 'plate' ? `AND v.registration_norm > ${param(s.after.key)}` : '';
   if (s.prefix === null) {
     return {
-      text: `SELECT ${SELECT}, 'plate' AS found_by, v.registration_norm AS search_key
+      text: `SELECT ${VEHICLE_SELECT}, 'plate' AS found_by, v.registration_norm AS search_key
                FROM vehicles.vehicles v
               WHERE v.tenant_id = $1 ${afterPlate} ${linked}
               ORDER BY v.registration_norm LIMIT $2`,
@@ -380,12 +383,12 @@ export function vehicleSearchStatement(s: VehicleSearch): { text: string; values
   const afterVin = s.after?.by === 'vin' ? `AND v.vin > ${param(s.after.key)}` : '';
   return {
     text: `SELECT * FROM (
-             (SELECT ${SELECT}, 'plate' AS found_by, v.registration_norm AS search_key
+             (SELECT ${VEHICLE_SELECT}, 'plate' AS found_by, v.registration_norm AS search_key
                 FROM vehicles.vehicles v
                WHERE v.tenant_id = $1 AND v.registration_norm LIKE ${like} ${plates} ${linked}
                ORDER BY v.registration_norm LIMIT $2)
              UNION ALL
-             (SELECT ${SELECT}, 'vin' AS found_by, v.vin AS search_key
+             (SELECT ${VEHICLE_SELECT}, 'vin' AS found_by, v.vin AS search_key
                 FROM vehicles.vehicles v
                WHERE v.tenant_id = $1 AND v.vin LIKE ${like}
                  AND v.registration_norm NOT LIKE ${like} ${afterVin} ${linked}

@@ -65,7 +65,7 @@ export const VISIT_COLUMNS = `v.id, v.station_id, v.customer_id, v.vehicle_id, v
   v.created_at, v.updated_at`;
 
 /** What a view of the visit shows besides: its vehicle's plate as it is now (as entered). */
-const VISIT_VIEW_COLUMNS = `${VISIT_COLUMNS},
+export const VISIT_VIEW_COLUMNS = `${VISIT_COLUMNS},
   (SELECT x.registration FROM vehicles.vehicles x
     WHERE x.tenant_id = v.tenant_id AND x.id = v.vehicle_id) AS registration`;
 
