@@ -106,6 +106,25 @@ describe('customers service: the reporting stream (real Postgres)', () => {
     }
   });
 
+  it('gives each card of a many-row INSERT an event of its own (a partner batch, a bulk load)', async () => {
+    const t = tenantFixture('FI');
+    await h.db.query(
+      `INSERT INTO customers.customers (tenant_id, id, first_name, last_name, customer_number,
+         station_ids, status, created_at, updated_at)
+       SELECT $1, gen_random_uuid(), 'Erä', 'N' || n, 'ERA-' || n, ARRAY[$2::uuid], 'active',
+              now(), now()
+         FROM generate_series(1, 50) AS n`,
+      [t.tenantId, t.stationA],
+    );
+    const events = await h.dataSource.query<{ event_id: string; customer_id: string }[]>(
+      `SELECT event_id, envelope -> 'payload' ->> 'customerId' AS customer_id FROM customers.outbox
+        WHERE type = $1 AND tenant_id = $2`,
+      [CUSTOMER_REPORTABLE_V1, t.tenantId],
+    );
+    expect(new Set(events.map((e) => e.customer_id)).size).toBe(50);
+    expect(new Set(events.map((e) => e.event_id)).size).toBe(50);
+  });
+
   it('sends an erased card as its shell: every personal field null', async () => {
     const t = tenantFixture('FI');
     const { customer } = await h.customers.create(t.admin, {
