@@ -166,19 +166,30 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports a system of its own picks from (`freePorts`): below the kernel's ephemeral range
+ * (32768–60999 by default), which outgoing connections take theirs from. A port the kernel handed
+ * out as free (`listen(0)`) is itself ephemeral: between its check and the service's own listen,
+ * any of the hundreds of connections a test run opens to PostgreSQL and RabbitMQ could take it
+ * (a service then failed to start with EADDRINUSE now and then).
+ */
+const OWN_PORTS = { from: 20_000, to: 32_000 };
+
+/** A port in OWN_PORTS that nothing listens on now, on any address (tried as the services bind). */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = OWN_PORTS.from + Math.floor(Math.random() * (OWN_PORTS.to - OWN_PORTS.from));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port between ${OWN_PORTS.from} and ${OWN_PORTS.to}`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, () => server.close(() => resolve(true)));
   });
 }
 
