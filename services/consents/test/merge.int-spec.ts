@@ -392,19 +392,22 @@ describe('consents service: customer merge (real Postgres and RabbitMQ)', () => 
     });
 
     it('refuses a write about the duplicate with 409 customer-merged naming the survivor', async () => {
+      // Each write starts when its turn comes: all started at once, a refusal could come before
+      // its turn to be awaited, and jest would take it for an unhandled rejection.
       for (const write of [
-        record(duplicateId, [decision('marketing_email', 'granted')]),
-        setPreferences(duplicateId, { blocked: false }),
-        app
-          .get(ConsentLedger)
-          .refresh(
-            admin,
-            duplicateId,
-            {},
-            commandFor(CONSENTS.refresh, admin, { customerId: duplicateId, refresh: {} }),
-          ),
+        () => record(duplicateId, [decision('marketing_email', 'granted')]),
+        () => setPreferences(duplicateId, { blocked: false }),
+        () =>
+          app
+            .get(ConsentLedger)
+            .refresh(
+              admin,
+              duplicateId,
+              {},
+              commandFor(CONSENTS.refresh, admin, { customerId: duplicateId, refresh: {} }),
+            ),
       ]) {
-        expect(await problemOf(write)).toMatchObject({
+        expect(await problemOf(write())).toMatchObject({
           status: 409,
           type: expect.stringContaining('customer-merged'),
           survivorId,
