@@ -20,6 +20,7 @@ import { ReadModelRepository } from './read-model/read-model.repository';
 import { RegistryReport } from './reports/registry-report';
 import { REPORTS_DIR, ReportFiles } from './reports/report-files';
 import { REPORTS_PER_TENANT, REPORTS_QUEUE, ReportJobs } from './reports/report-jobs';
+import { REPORT_LEASE_DATABASE, ReportLeases } from './reports/report-leases';
 import { ReportJobsRepository } from './reports/report-jobs.repository';
 import { REPORT_RETENTION, ReportRun } from './reports/report-run';
 import { REPORT_JOB_GRACE, REPORT_SWEEP_INTERVAL, ReportSweep } from './reports/report-sweep';
@@ -95,6 +96,8 @@ export class AppModule {
         { provide: REPORT_SWEEP_INTERVAL, useValue: options.reportSweepIntervalMs ?? 60_000 },
         { provide: REPORT_JOB_GRACE, useValue: options.reportJobGrace ?? '1 minute' },
         ReportFiles,
+        { provide: REPORT_LEASE_DATABASE, useValue: options.postgres },
+        ReportLeases,
         ReportJobsRepository,
         ReportJobs,
         RegistryReport,

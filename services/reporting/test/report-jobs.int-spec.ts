@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
 import ExcelJS from 'exceljs';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { REPORTING, type CallerContext, type RequestReportDto } from '@kanta/contracts';
 import { deleteBrokerObjects, systemBrokerNames } from '@kanta/messaging';
@@ -21,6 +22,7 @@ import { AppModule } from '../src/app.module';
 import { CustomerErasure } from '../src/erasure/customer-erasure';
 import { ReportFiles } from '../src/reports/report-files';
 import { ReportJobsRepository } from '../src/reports/report-jobs.repository';
+import { REPORT_LEASE_SPACE } from '../src/reports/report-leases';
 import { ReportRun } from '../src/reports/report-run';
 import { ReportSweep } from '../src/reports/report-sweep';
 import { Reports } from '../src/reports/reports.service';
@@ -30,7 +32,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /*
  * Report jobs in the reporting service, on a read model filled by hand: a request's job writes
- * the file (BullMQ), the sweep runs a report whose job was lost or whose run stalled, a tenant's
+ * the file (BullMQ), the sweep runs a report whose job was lost or whose run died, a tenant's
  * running reports make its next one wait while another tenant's runs, cancel and delete, expiry,
  * and an erasure deleting the files that name the person.
  */
@@ -340,56 +342,92 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
     expect(workers.items.every((item) => item.requestedBy === worker.userId)).toBe(true);
   });
 
-  it('runs by the sweep a report whose job was lost, and one whose run stalled', async () => {
+  /**
+   * Another process's live run of the report: it holds the report's lease on a session of its
+   * own (ReportLeases); `die` ends the session, as a killed process's does.
+   */
+  const runElsewhere = async (reportId: string) => {
+    await dataSource.query(
+      `UPDATE reporting.report_jobs SET status = 'running', started_at = now() WHERE id = $1`,
+      [reportId],
+    );
+    const session = new Client(db.runtime('reporting'));
+    await session.connect();
+    await session.query(`SELECT pg_advisory_lock(${REPORT_LEASE_SPACE}, hashtext($1))`, [reportId]);
+    return { die: () => session.end() };
+  };
+
+  it('runs by the sweep a report whose job was lost, and one whose run died', async () => {
     const lost = await recorded(admin);
-    const stalled = await recorded(admin);
+    const died = await recorded(admin);
     // The sweep waits a minute for a job before it runs the report itself.
     await dataSource.query(
       `UPDATE reporting.report_jobs SET requested_at = now() - interval '2 minutes'
         WHERE id = $1`,
       [lost],
     );
+    // Running, just now, and nobody holds its lease: its process died.
     await dataSource.query(
-      `UPDATE reporting.report_jobs SET status = 'running',
-              started_at = now() - interval '10 minutes' WHERE id = $1`,
-      [stalled],
+      `UPDATE reporting.report_jobs SET status = 'running', started_at = now() WHERE id = $1`,
+      [died],
     );
     expect((await problemOf(reports().file(admin, lost))).status).toBe(409);
     await app.get(ReportSweep).sweep.runOnce();
     await app.get(ReportSweep).sweep.runOnce();
     expect(await status(lost)).toBe('done');
-    expect(await status(stalled)).toBe('done');
+    expect(await status(died)).toBe('done');
     expect(csvLines((await download(admin, lost)).bytes)[0]).toMatch(/^Name,Phone,/);
   });
 
   it("makes a tenant's next report wait while its share runs, and runs another tenant's meanwhile", async () => {
     const running = await recorded(admin);
-    await dataSource.query(
-      `UPDATE reporting.report_jobs SET status = 'running', started_at = now() WHERE id = $1`,
-      [running],
-    );
+    const elsewhere = await runElsewhere(running);
     const waiting = await recorded(admin);
     const others = await recorded(otherTenant);
     const run = app.get(ReportRun);
-    expect(await run.run(tenantId, waiting)).toBe('busy');
-    expect(await status(waiting)).toBe('queued');
-    expect(await run.run(otherTenant.tenant!.id, others)).toBe('done');
-    await reports().delete(admin, running);
-    expect(await run.run(tenantId, waiting)).toBe('done');
+    try {
+      expect(await run.run(tenantId, waiting)).toBe('busy');
+      expect(await status(waiting)).toBe('queued');
+      expect(await run.run(otherTenant.tenant!.id, others)).toBe('done');
+      await reports().delete(admin, running);
+      expect(await run.run(tenantId, waiting)).toBe('done');
+    } finally {
+      await elsewhere.die();
+    }
   });
 
   it("puts a busy tenant's job back in the queue and runs it once the tenant's slot is free", async () => {
     const running = await recorded(admin);
-    await dataSource.query(
-      `UPDATE reporting.report_jobs SET status = 'running', started_at = now() WHERE id = $1`,
-      [running],
-    );
-    const asked = await request(admin, { type: 'registry', format: 'csv' });
-    // Its job came up and found the tenant's one slot taken: delayed, not failed nor lost.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(await status(asked.id)).toBe('queued');
-    await reports().delete(admin, running);
-    expect((await done(admin, asked.id)).rowCount).toBeGreaterThan(0);
+    const elsewhere = await runElsewhere(running);
+    try {
+      const asked = await request(admin, { type: 'registry', format: 'csv' });
+      // Its job came up and found the tenant's one slot taken: delayed, not failed nor lost.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await status(asked.id)).toBe('queued');
+      await reports().delete(admin, running);
+      expect((await done(admin, asked.id)).rowCount).toBeGreaterThan(0);
+    } finally {
+      await elsewhere.die();
+    }
+  });
+
+  it("leaves a live run's report to it, and takes over at once one whose process died: its tenant slot is free", async () => {
+    const running = await recorded(admin);
+    const elsewhere = await runElsewhere(running);
+    const next = await recorded(admin);
+    const run = app.get(ReportRun);
+    const sweep = app.get(ReportSweep).sweep;
+    // Alive: neither its job nor the sweep runs it again, and it holds the tenant's one slot.
+    expect(await run.run(tenantId, running)).toBe('skipped');
+    await sweep.runOnce();
+    expect(await status(running)).toBe('running');
+    expect(await run.run(tenantId, next)).toBe('busy');
+    // Killed (its session ends with it): the slot is free and the report is run again now, not
+    // after a timeout.
+    await elsewhere.die();
+    expect(await run.run(tenantId, next)).toBe('done');
+    expect(await run.run(tenantId, running)).toBe('done');
+    expect(csvLines((await download(admin, running)).bytes)).toHaveLength(4);
   });
 
   it('cancels a queued report (never run), and deletes a done one with its file', async () => {

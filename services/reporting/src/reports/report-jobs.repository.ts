@@ -8,6 +8,7 @@ import {
   type ReportType,
   type ReportView,
 } from '@kanta/contracts';
+import { leaseHeld } from './report-leases';
 
 interface ReportRow {
   tenant_id: string;
@@ -48,9 +49,6 @@ export interface ReportJobRecord {
 const COLUMNS = `tenant_id, id, type, format, locale, time_zone, criteria, status, requested_by,
   requested_role, rows_written, rows_total, row_count, error, freshness, size_bytes, requested_at,
   completed_at, expires_at`;
-
-/** How long a running report may go without progress before the sweep runs it again. */
-export const STALE_RUN_INTERVAL = '5 minutes';
 
 export function reportView(row: ReportRow): ReportView {
   const total = row.rows_total ?? 0;
@@ -165,16 +163,19 @@ export class ReportJobsRepository {
   }
 
   /**
-   * Takes a queued report (or one whose run stopped without progress) to run it, unless the
-   * tenant already runs `perTenant` reports: then `busy`, and the job waits its turn while
-   * other tenants' reports run (per-tenant fairness). The tenant's advisory lock makes the count
-   * and the claim one step. The job and the sweep both claim; one of them runs it.
+   * Takes a queued report (or a running one whose run died: no other session holds its lease,
+   * ReportLeases) to run it, unless the tenant already runs `perTenant` reports (live runs:
+   * their leases held): then `busy`, and the job waits its turn while other tenants' reports
+   * run (per-tenant fairness). The tenant's advisory lock makes the count and the claim one step.
+   * The caller holds the report's lease from session `leasePid`. The job and the sweep both
+   * claim; one of them runs it.
    */
   async claim(
     manager: EntityManager,
     tenantId: string,
     id: string,
     perTenant: number,
+    leasePid: number,
   ): Promise<ClaimOutcome> {
     return manager.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext('reporting.report_jobs:' || $1))`, [
@@ -182,18 +183,16 @@ export class ReportJobsRepository {
       ]);
       const [running] = await tx.query<{ count: number }[]>(
         `SELECT count(*)::int AS count FROM reporting.report_jobs
-          WHERE tenant_id = $1 AND id <> $2 AND status = 'running'
-            AND started_at >= now() - interval '${STALE_RUN_INTERVAL}'`,
+          WHERE tenant_id = $1 AND id <> $2 AND status = 'running' AND ${leaseHeld('id')}`,
         [tenantId, id],
       );
       const [rows] = await tx.query<[ReportRow[], number]>(
         `UPDATE reporting.report_jobs
             SET status = 'running', started_at = now(), rows_written = 0
           WHERE tenant_id = $1 AND id = $2 AND $3
-            AND (status = 'queued'
-                 OR (status = 'running' AND started_at < now() - interval '${STALE_RUN_INTERVAL}'))
+            AND (status = 'queued' OR (status = 'running' AND NOT ${leaseHeld('id', '$4::int')}))
           RETURNING ${COLUMNS}`,
-        [tenantId, id, running.count < perTenant],
+        [tenantId, id, running.count < perTenant, leasePid],
       );
       if (rows[0]) return { claimed: record(rows[0]) };
       if (running.count < perTenant) return { gone: true };
@@ -206,7 +205,7 @@ export class ReportJobsRepository {
     });
   }
 
-  /** The reports the sweep runs: queued longer than `waitingFor`, or running without progress. */
+  /** The reports the sweep runs: queued longer than `waitingFor`, or running with no live run. */
   async waiting(
     manager: EntityManager,
     waitingFor: string,
@@ -215,7 +214,7 @@ export class ReportJobsRepository {
     return manager.query<{ tenantId: string; id: string }[]>(
       `SELECT tenant_id AS "tenantId", id FROM reporting.report_jobs
         WHERE (status = 'queued' AND requested_at < now() - $1::interval)
-           OR (status = 'running' AND started_at < now() - interval '${STALE_RUN_INTERVAL}')
+           OR (status = 'running' AND NOT ${leaseHeld('id')})
         ORDER BY requested_at LIMIT $2`,
       [waitingFor, limit],
     );
@@ -239,9 +238,8 @@ export class ReportJobsRepository {
   }
 
   /**
-   * Records a batch written: its customers in the manifest and the rows so far (which also keeps
-   * the run from looking stale). False when the report is no longer running (cancelled, or
-   * erased): the run stops.
+   * Records a batch written: its customers in the manifest and the rows so far. False when the
+   * report is no longer running (cancelled, or erased): the run stops.
    */
   async progress(
     manager: EntityManager,

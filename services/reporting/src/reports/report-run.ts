@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ReportFiles } from './report-files';
 import { REPORTS_PER_TENANT } from './report-jobs';
+import { ReportLeases } from './report-leases';
 import { ReportJobsRepository, type ReportJobRecord } from './report-jobs.repository';
 import { RegistryReport, ReportStopped } from './registry-report';
 
@@ -26,14 +27,37 @@ export class ReportRun {
     private readonly dataSource: DataSource,
     private readonly repository: ReportJobsRepository,
     private readonly files: ReportFiles,
+    private readonly leases: ReportLeases,
     private readonly registry: RegistryReport,
     @Inject(REPORTS_PER_TENANT) private readonly perTenant: number,
     @Inject(REPORT_RETENTION) private readonly retentionDays: number,
   ) {}
 
   async run(tenantId: string, reportId: string): Promise<ReportOutcome> {
+    // Held while it runs and dropped with the process (ReportLeases): another live run of the
+    // report makes this one skip it; a run that died leaves it to be claimed at once.
+    const lease = await this.leases.take(reportId);
+    if (!lease) return 'skipped';
+    try {
+      return await this.claimAndWrite(tenantId, reportId, lease.pid);
+    } finally {
+      await this.leases.release(reportId);
+    }
+  }
+
+  private async claimAndWrite(
+    tenantId: string,
+    reportId: string,
+    leasePid: number,
+  ): Promise<ReportOutcome> {
     const manager = this.dataSource.manager;
-    const claim = await this.repository.claim(manager, tenantId, reportId, this.perTenant);
+    const claim = await this.repository.claim(
+      manager,
+      tenantId,
+      reportId,
+      this.perTenant,
+      leasePid,
+    );
     if ('busy' in claim) return 'busy';
     if ('gone' in claim) return 'skipped';
     const job = claim.claimed;
