@@ -379,6 +379,38 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
     expect(csvLines((await download(admin, lost)).bytes)[0]).toMatch(/^Name,Phone,/);
   });
 
+  it("gives back to the queue the dead runs a sweep pass does not run itself, and a busy tenant's", async () => {
+    const died: string[] = [];
+    for (let i = 0; i < 5; i++) died.push(await recorded(admin));
+    await dataSource.query(
+      `UPDATE reporting.report_jobs SET status = 'running', started_at = now()
+        WHERE id = ANY($1::uuid[])`,
+      [died],
+    );
+    // The pass runs three itself, then hands the other two to the queue: its next pass is an
+    // hour away here, so their new jobs alone can run them.
+    await app.get(ReportSweep).sweep.runOnce();
+    for (const reportId of died) expect((await done(admin, reportId)).rowCount).toBe(3);
+
+    // One more, its tenant's one slot taken by a live run elsewhere: busy for the sweep, run by
+    // its new job once the slot is free.
+    const busy = await recorded(admin);
+    await dataSource.query(
+      `UPDATE reporting.report_jobs SET status = 'running', started_at = now() WHERE id = $1`,
+      [busy],
+    );
+    const running = await recorded(admin);
+    const elsewhere = await runElsewhere(running);
+    try {
+      await app.get(ReportSweep).sweep.runOnce();
+      expect(await status(busy)).toBe('running');
+      await reports().delete(admin, running);
+      expect((await done(admin, busy)).rowCount).toBe(3);
+    } finally {
+      await elsewhere.die();
+    }
+  });
+
   it("makes a tenant's next report wait while its share runs, and runs another tenant's meanwhile", async () => {
     const running = await recorded(admin);
     const elsewhere = await runElsewhere(running);

@@ -2,6 +2,9 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { DelayedError, type Job } from 'bullmq';
 import {
   BUSY_RETRY_MS,
+  REPORT_JOB_LOCK_MS,
+  REPORT_JOB_STALLS,
+  REPORT_STALL_CHECK_MS,
   REPORT_WORKER_CONCURRENCY,
   REPORTS_QUEUE,
   ReportJobs,
@@ -14,7 +17,12 @@ import { ReportRun, type ReportOutcome } from './report-run';
  * share of reports running goes back to wait (delayed BUSY_RETRY_MS) and frees the slot for
  * another tenant's.
  */
-@Processor(REPORTS_QUEUE, { concurrency: REPORT_WORKER_CONCURRENCY })
+@Processor(REPORTS_QUEUE, {
+  concurrency: REPORT_WORKER_CONCURRENCY,
+  lockDuration: REPORT_JOB_LOCK_MS,
+  stalledInterval: REPORT_STALL_CHECK_MS,
+  maxStalledCount: REPORT_JOB_STALLS,
+})
 export class ReportProcessor extends WorkerHost {
   constructor(
     private readonly reports: ReportRun,
