@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
@@ -499,6 +499,19 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
     const path = app.get(ReportFiles).path(tenantId, reportId, 'csv');
     expect(existsSync(path)).toBe(false);
     expect(existsSync(`${path}.part`)).toBe(false);
+  });
+
+  it('deletes the part file a killed run left when its report is cancelled', async () => {
+    const reportId = await recorded(admin);
+    await dataSource.query(
+      `UPDATE reporting.report_jobs SET status = 'running', started_at = now() WHERE id = $1`,
+      [reportId],
+    );
+    const part = await app.get(ReportFiles).partPath(tenantId, reportId, 'csv');
+    await writeFile(part, 'Name,Phone\r\nhalf a ro');
+    await reports().delete(admin, reportId);
+    expect(await status(reportId)).toBe('cancelled');
+    expect(existsSync(part)).toBe(false);
   });
 
   it('expires a done report after its days: the sweep deletes the file and the file answers 410', async () => {

@@ -213,7 +213,12 @@ export class Reports {
     const tenantId = requireTenant(context).id;
     const manager = this.dataSource.manager;
     const found = await this.visible(context, id);
-    if (await this.repository.cancel(manager, tenantId, id)) return { deleted: true };
+    if (await this.repository.cancel(manager, tenantId, id)) {
+      // The part file a killed run left (no run will come back for it); a live run's is gone
+      // from under it, and the run stops at its next batch.
+      await this.files.remove(tenantId, id, found.job.format);
+      return { deleted: true };
+    }
     await this.repository.delete(manager, tenantId, id);
     await this.files.remove(tenantId, id, found.job.format);
     return { deleted: true };
