@@ -40,7 +40,7 @@ export interface ReportKillsResult {
   /** Reports whose run a kill cut short (once or more), and those cut with rows written. */
   runsKilled: number;
   killedMidFile: number;
-  /** `.part` files a killed process left behind, counted right after each kill. */
+  /** `.part` files in REPORTS_DIR right after each kill (a killed run's, or one's not yet rerun), summed. */
   partFilesAfterKills: number;
   /** From the first request to the last report ended. */
   seconds: number;
