@@ -342,15 +342,19 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
     expect(workers.items.every((item) => item.requestedBy === worker.userId)).toBe(true);
   });
 
+  /** Running since now; with nobody holding their leases (see runElsewhere), a dead run. */
+  const markRunning = (reportIds: string[]) =>
+    dataSource.query(
+      `UPDATE reporting.report_jobs SET status = 'running', started_at = now()
+        WHERE id = ANY($1::uuid[])`,
+      [reportIds],
+    );
   /**
    * Another process's live run of the report: it holds the report's lease on a session of its
    * own (ReportLeases); `die` ends the session, as a killed process's does.
    */
   const runElsewhere = async (reportId: string) => {
-    await dataSource.query(
-      `UPDATE reporting.report_jobs SET status = 'running', started_at = now() WHERE id = $1`,
-      [reportId],
-    );
+    await markRunning([reportId]);
     const session = new Client(db.runtime('reporting'));
     await session.connect();
     await session.query(`SELECT pg_advisory_lock(${REPORT_LEASE_SPACE}, hashtext($1))`, [reportId]);
@@ -367,10 +371,7 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
       [lost],
     );
     // Running, just now, and nobody holds its lease: its process died.
-    await dataSource.query(
-      `UPDATE reporting.report_jobs SET status = 'running', started_at = now() WHERE id = $1`,
-      [died],
-    );
+    await markRunning([died]);
     expect((await problemOf(reports().file(admin, lost))).status).toBe(409);
     await app.get(ReportSweep).sweep.runOnce();
     await app.get(ReportSweep).sweep.runOnce();
@@ -382,11 +383,7 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
   it("gives back to the queue the dead runs a sweep pass does not run itself, and a busy tenant's", async () => {
     const died: string[] = [];
     for (let i = 0; i < 5; i++) died.push(await recorded(admin));
-    await dataSource.query(
-      `UPDATE reporting.report_jobs SET status = 'running', started_at = now()
-        WHERE id = ANY($1::uuid[])`,
-      [died],
-    );
+    await markRunning(died);
     // The pass runs three itself, then hands the other two to the queue: its next pass is an
     // hour away here, so their new jobs alone can run them.
     await app.get(ReportSweep).sweep.runOnce();
@@ -395,10 +392,7 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
     // One more, its tenant's one slot taken by a live run elsewhere: busy for the sweep, run by
     // its new job once the slot is free.
     const busy = await recorded(admin);
-    await dataSource.query(
-      `UPDATE reporting.report_jobs SET status = 'running', started_at = now() WHERE id = $1`,
-      [busy],
-    );
+    await markRunning([busy]);
     const running = await recorded(admin);
     const elsewhere = await runElsewhere(running);
     try {
@@ -503,10 +497,7 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
 
   it('deletes the part file a killed run left when its report is cancelled', async () => {
     const reportId = await recorded(admin);
-    await dataSource.query(
-      `UPDATE reporting.report_jobs SET status = 'running', started_at = now() WHERE id = $1`,
-      [reportId],
-    );
+    await markRunning([reportId]);
     const part = await app.get(ReportFiles).partPath(tenantId, reportId, 'csv');
     await writeFile(part, 'Name,Phone\r\nhalf a ro');
     await reports().delete(admin, reportId);
