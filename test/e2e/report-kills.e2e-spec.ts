@@ -53,8 +53,9 @@ describe('report jobs under kill -9 (whole system)', () => {
     expect(result.problems).toEqual([]);
     expect(result).toMatchObject({ reports: REPORTS, kills: KILLS, done: REPORTS });
     expect(result.wholeFiles).toBe(REPORTS);
-    // The kills came while reports were being written, some half-way through their file.
-    expect(result.runsKilled).toBeGreaterThanOrEqual(KILLS);
+    // The kills came while reports were being written, some half-way through their file (a
+    // report seen running may also end just before its kill lands).
+    expect(result.runsKilled).toBeGreaterThan(0);
     expect(result.killedMidFile).toBeGreaterThan(0);
   });
 });
