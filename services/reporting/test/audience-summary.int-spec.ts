@@ -389,6 +389,46 @@ describe('reporting service: marketing-audience and visits-summary reports', () 
       ]);
     });
 
+    it('writes a summary of more groups than a page holds, each once, in station and period order', async () => {
+      // Another tenant: 3 stations × 400 days, a visit and a sale of 1.00 € each day.
+      const tenant = randomUUID();
+      const stations = [stationA, stationB, otherStation];
+      await dataSource.query(
+        `INSERT INTO reporting.visits (tenant_id, visit_id, version, station_id, kind, channel,
+           status, scheduled_at)
+         SELECT $1, gen_random_uuid(), 1, s, 'inspection', 'walk_in', 'completed',
+                timestamptz '2025-01-01T10:00:00Z' + d * interval '1 day'
+           FROM unnest($2::uuid[]) s, generate_series(0, 399) d`,
+        [tenant, stations],
+      );
+      await dataSource.query(
+        `INSERT INTO reporting.sales (tenant_id, sale_id, station_id, sold_at, currency,
+           total_minor, services_minor, products_minor)
+         SELECT $1, gen_random_uuid(), s, timestamptz '2025-01-01T10:00:00Z' + d * interval '1 day',
+                'EUR', 100, 100, 0
+           FROM unnest($2::uuid[]) s, generate_series(0, 399) d`,
+        [tenant, stations],
+      );
+      const owner: CallerContext = { ...admin, tenant: { ...admin.tenant!, id: tenant } };
+      const queued = await request(owner, {
+        type: 'visits-summary',
+        format: 'csv',
+        locale: 'en',
+        criteria: { from: '2025-01-01', to: '2026-02-04', period: 'day' },
+      });
+      const view = await eventually(async () => {
+        const seen = await reports().get(owner, queued.id);
+        return seen.status === 'done' ? seen : undefined;
+      }, 30_000);
+      const rows = csvRows((await downloadReport(reports(), owner, view.id)).bytes, ',').slice(1);
+      expect(view.rowCount).toBe(1200);
+      expect(rows).toHaveLength(1200);
+      const keys = rows.map((row) => `${row[0]} ${row[1]}`);
+      expect(new Set(keys).size).toBe(1200);
+      expect(keys).toEqual([...keys].sort());
+      expect(rows.every((row) => row[2] === '1' && row[6] === '1' && row[9] === '1.00')).toBe(true);
+    });
+
     it('answers 422 naming the field for bad dates, a range the wrong way, one date alone, bad stations or period; 403 for a worker', async () => {
       const cases: [Record<string, unknown>, string][] = [
         [{ from: '2026-11-31', to: '2026-12-01' }, 'criteria.from'],
