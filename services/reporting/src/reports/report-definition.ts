@@ -1,6 +1,13 @@
 import type { Writable } from 'node:stream';
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import type { CallerContext, FieldError, ReportType } from '@kanta/contracts';
+import {
+  CsvWriter,
+  XlsxWriter,
+  type CellValue,
+  type ReportColumn,
+  type ReportFormat as WriterFormat,
+} from '@kanta/reports';
 import { RpcProblem, fieldErrorsOfInstance } from '@kanta/platform';
 import type { ReportJobRecord } from './report-jobs.repository';
 
@@ -87,4 +94,31 @@ export async function writeInPages<Row, Key>(
     if (batch.length < REPORT_BATCH) return rows;
     after = keyOf(batch[batch.length - 1]);
   }
+}
+
+/**
+ * A report whose file is one table: the whole CSV, or the XLSX's first sheet, named `sheet`
+ * (`more` adds the workbook's next sheets after it and answers the rows it wrote). `fill` hands
+ * each row to `add` and answers the rows written; so does this, in all.
+ */
+export async function writeTable(
+  job: ReportJobRecord,
+  out: Writable,
+  format: WriterFormat,
+  sheet: string,
+  columns: ReportColumn[],
+  fill: (add: (cells: CellValue[]) => Promise<void>) => Promise<number>,
+  more: (book: XlsxWriter) => Promise<number> = () => Promise.resolve(0),
+): Promise<number> {
+  if (job.format === 'csv') {
+    const csv = new CsvWriter(out, columns, format);
+    const rows = await fill((cells) => csv.addRow(cells));
+    await csv.finish();
+    return rows;
+  }
+  const book = new XlsxWriter(out, format);
+  const table = book.addSheet(sheet, columns);
+  const rows = (await fill((cells) => table.addRow(cells))) + (await more(book));
+  await book.finish();
+  return rows;
 }
