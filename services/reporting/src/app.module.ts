@@ -17,6 +17,8 @@ import { CustomerErasure } from './erasure/customer-erasure';
 import { CustomerMerges } from './merge/customer-merges';
 import { ReadModelConsumer } from './read-model/read-model.consumer';
 import { ReadModelRepository } from './read-model/read-model.repository';
+import { CustomersReport } from './reports/customers-report';
+import { OnlineBookingsPendingReport } from './reports/online-bookings-pending-report';
 import { RegistryReport } from './reports/registry-report';
 import { ReportCatalogue } from './reports/report-catalogue';
 import { REPORTS_DIR, ReportFiles } from './reports/report-files';
@@ -99,6 +101,8 @@ export class AppModule {
         ReportJobsRepository,
         ReportJobs,
         RegistryReport,
+        CustomersReport,
+        OnlineBookingsPendingReport,
         ReportCatalogue,
         ReportRun,
         ReportProcessor,

@@ -1,6 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsObject, IsOptional, IsString, Length } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+} from 'class-validator';
 import { LOCALES, type Locale } from '../context';
+import { CustomerSearchCriteriaDto } from '../customers/customer.dto';
 import { PageQueryDto } from '../page.dto';
 
 /*
@@ -9,8 +19,8 @@ import { PageQueryDto } from '../page.dto';
  * times and codes, never a value of the report.
  */
 
-/** The reports that exist; `customers` and the others come later. */
-export const REPORT_TYPES = ['registry'] as const;
+/** The reports that exist; the others come later. */
+export const REPORT_TYPES = ['registry', 'customers', 'online-bookings-pending'] as const;
 export type ReportType = (typeof REPORT_TYPES)[number];
 
 export const REPORT_FORMATS = ['xlsx', 'csv'] as const;
@@ -38,7 +48,14 @@ export const REPORT_RETENTION_DAYS = 7;
 export class RequestReportDto {
   @ApiProperty({
     enum: REPORT_TYPES,
-    description: 'registry: every customer (admin) or the worker’s regulars, with vehicles in XLSX',
+    description:
+      'registry: every customer (admin) or the worker’s regulars, with vehicles in XLSX. ' +
+      'customers (admins): the customers matching the customer search’s criteria — XLSX sheet ' +
+      '1 those who have had a (completed) visit, with the last one’s date, plate and station and ' +
+      'their visit count; sheet 2 all of them (every match added in createdFrom–createdTo); CSV ' +
+      'sheet 1’s rows. online-bookings-pending (admins): customers whose online or marketplace ' +
+      'booking is still booked (not completed, cancelled or a no-show), whatever its date, with ' +
+      'its date, station and plate.',
   })
   @IsString()
   @IsIn(REPORT_TYPES, { message: `type must be one of ${REPORT_TYPES.join(', ')}` })
@@ -50,7 +67,11 @@ export class RequestReportDto {
     description:
       'Criteria of the report type. registry: { regularOfUserId?: uuid } — only the customers ' +
       'whose regular staff member that user is; a worker may name only themselves (and gets ' +
-      'their own regulars without it).',
+      'their own regulars without it). customers: the customer search’s criteria (q, ' +
+      'createdFrom, createdTo, includePassive, stationIds, groupIds, sourceId, regularOf, ' +
+      'leasingCompany, internal, externalId, marketingConsent), as JSON values (arrays, ' +
+      'booleans). online-bookings-pending: { stationIds?: uuid[] } — bookings at these stations. ' +
+      'Any other field is 422 naming criteria.<field>.',
   })
   @IsOptional()
   @IsObject()
@@ -77,6 +98,21 @@ export class RegistryCriteriaDto {
   @IsString()
   @Length(36, 36, { message: 'regularOfUserId must be a UUID' })
   regularOfUserId?: string;
+}
+
+/**
+ * The customers report's criteria (RequestReportDto.criteria of type customers): exactly the
+ * customer search's, matched by the customers service (`customers.reportable.matches`).
+ */
+export class CustomersReportCriteriaDto extends CustomerSearchCriteriaDto {}
+
+/** The online-bookings-pending report's criteria: only the stations, the period is ignored. */
+export class OnlineBookingsPendingCriteriaDto {
+  @IsOptional()
+  @IsArray({ message: 'stationIds must be a list of station ids' })
+  @ArrayMaxSize(100)
+  @IsUUID('all', { each: true, message: 'stationIds must be station ids (UUIDs)' })
+  stationIds?: string[];
 }
 
 export class ReportProgressView {

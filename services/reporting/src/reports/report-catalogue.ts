@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { CallerContext, ReportType } from '@kanta/contracts';
 import { RpcProblem } from '@kanta/platform';
+import { CustomersReport } from './customers-report';
+import { OnlineBookingsPendingReport } from './online-bookings-pending-report';
 import { RegistryReport } from './registry-report';
 import type { ReportDefinition } from './report-definition';
 
@@ -12,8 +14,17 @@ import type { ReportDefinition } from './report-definition';
 export class ReportCatalogue {
   private readonly byType: ReadonlyMap<ReportType, ReportDefinition>;
 
-  constructor(registry: RegistryReport) {
-    this.byType = new Map([registry].map((definition) => [definition.type, definition]));
+  constructor(
+    registry: RegistryReport,
+    customers: CustomersReport,
+    onlineBookingsPending: OnlineBookingsPendingReport,
+  ) {
+    this.byType = new Map(
+      [registry, customers, onlineBookingsPending].map((definition) => [
+        definition.type,
+        definition,
+      ]),
+    );
   }
 
   of(type: ReportType): ReportDefinition {
