@@ -18,6 +18,7 @@ import {
   type CustomerSearchCriteriaDto,
 } from '@kanta/contracts';
 import { RpcClient } from '@kanta/platform';
+import { KEEP_MATCHES, pageMatches } from '../services/reporting/src/reports/customers-report';
 import { runBench, scratchDatabase, seedCustomers, startBenchSystem } from './support';
 
 const CUSTOMERS_SEEDED = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
@@ -62,24 +63,19 @@ async function main(): Promise<void> {
     for (const [label, criteria] of cases) {
       const page = async (store: boolean): Promise<{ ids: number; seconds: number }> => {
         const started = process.hrtime.bigint();
-        let ids = 0;
-        let cursor: string | undefined;
-        do {
-          const answer = await rpc.call(CUSTOMERS.reportableMatches, context, {
-            criteria,
-            limit: REPORTABLE_MATCHES_PAGE_MAX,
-            ...(cursor ? { cursor } : {}),
-          });
-          if (store) {
-            await client.query(
-              `INSERT INTO reporting.report_matches (tenant_id, report_id, customer_id)
-               SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING`,
-              [bench.tenantId, reportId, answer.items],
-            );
-          }
-          ids += answer.items.length;
-          cursor = answer.nextCursor ?? undefined;
-        } while (cursor);
+        // The report's own paging (CustomersReport), its inserts when `store`.
+        const ids = await pageMatches(
+          (cursor) =>
+            rpc.call(CUSTOMERS.reportableMatches, context, {
+              criteria,
+              limit: REPORTABLE_MATCHES_PAGE_MAX,
+              ...(cursor ? { cursor } : {}),
+            }),
+          (page) =>
+            store
+              ? client.query(KEEP_MATCHES, [bench.tenantId, reportId, page])
+              : Promise.resolve(),
+        );
         const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
         await client.query('DELETE FROM reporting.report_matches WHERE report_id = $1', [reportId]);
         return { ids, seconds: elapsed };

@@ -5,6 +5,8 @@ import {
   CustomersReportCriteriaDto,
   REPORTABLE_MATCHES_PAGE_MAX,
   type CallerContext,
+  type Locale,
+  type ReportablePage,
 } from '@kanta/contracts';
 import { CsvWriter, XlsxWriter, type ReportColumn } from '@kanta/reports';
 import { RpcClient } from '@kanta/platform';
@@ -40,6 +42,10 @@ interface AddedRow {
   customer_number: string | null;
   created_at: Date | null;
 }
+
+/** One page of a report's matches into report_matches: $1 tenant, $2 report, $3 the ids. */
+export const KEEP_MATCHES = `INSERT INTO reporting.report_matches (tenant_id, report_id, customer_id)
+  SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING`;
 
 /** A card the reports may print: not erased, not merged into another. */
 export const LIVE = `c.status NOT IN ('erased', 'merged')`;
@@ -121,12 +127,7 @@ export class CustomersReport implements ReportDefinition, BeforeApplicationShutd
     const { locale, timeZone } = job;
     const h = (key: keyof typeof REGISTRY_HEADERS) => REGISTRY_HEADERS[key][locale];
     const v = (key: keyof typeof VISIT_HEADERS) => VISIT_HEADERS[key][locale];
-    const contact: ReportColumn[] = [
-      { header: h('name'), type: 'text', width: 28 },
-      { header: h('phone'), type: 'phone' },
-      { header: v('email'), type: 'text', width: 28 },
-      { header: h('number'), type: 'raw', width: 14 },
-    ];
+    const contact = contactColumns(locale);
     const visitedColumns: ReportColumn[] = [
       ...contact,
       { header: v('lastVisit'), type: 'date' },
@@ -179,20 +180,15 @@ export class CustomersReport implements ReportDefinition, BeforeApplicationShutd
       [job.tenantId, job.id],
     );
     const context = callerOf(job);
-    let cursor: string | undefined;
-    do {
-      const page = await this.customers.call(CUSTOMERS.reportableMatches, context, {
-        criteria: job.criteria,
-        limit: REPORTABLE_MATCHES_PAGE_MAX,
-        ...(cursor ? { cursor } : {}),
-      });
-      await this.dataSource.query(
-        `INSERT INTO reporting.report_matches (tenant_id, report_id, customer_id)
-         SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING`,
-        [job.tenantId, job.id, page.items],
-      );
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor !== undefined);
+    await pageMatches(
+      (cursor) =>
+        this.customers.call(CUSTOMERS.reportableMatches, context, {
+          criteria: job.criteria,
+          limit: REPORTABLE_MATCHES_PAGE_MAX,
+          ...(cursor ? { cursor } : {}),
+        }),
+      (ids) => this.dataSource.query(KEEP_MATCHES, [job.tenantId, job.id, ids]),
+    );
   }
 
   /** Sheet 1: the matches with a completed visit, with its facts. */
@@ -278,6 +274,37 @@ export class CustomersReport implements ReportDefinition, BeforeApplicationShutd
       written,
     );
   }
+}
+
+/**
+ * Every page of a search's matches (`ask(cursor)`), each page's ids kept by `keep` while the next
+ * page is asked for (the customers service's query and the inserts overlap); answers the ids.
+ */
+export async function pageMatches(
+  ask: (cursor: string | undefined) => Promise<ReportablePage<string>>,
+  keep: (ids: string[]) => Promise<unknown>,
+): Promise<number> {
+  let keeping: Promise<unknown> = Promise.resolve();
+  let cursor: string | undefined;
+  let ids = 0;
+  do {
+    const [page] = await Promise.all([ask(cursor), keeping]);
+    keeping = keep(page.items);
+    ids += page.items.length;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  await keeping;
+  return ids;
+}
+
+/** Name, phone, e-mail and customer number: the columns the customer and booking reports open with. */
+export function contactColumns(locale: Locale): ReportColumn[] {
+  return [
+    { header: REGISTRY_HEADERS.name[locale], type: 'text', width: 28 },
+    { header: REGISTRY_HEADERS.phone[locale], type: 'phone' },
+    { header: VISIT_HEADERS.email[locale], type: 'text', width: 28 },
+    { header: REGISTRY_HEADERS.number[locale], type: 'raw', width: 14 },
+  ];
 }
 
 /**

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { OnlineBookingsPendingCriteriaDto, type CallerContext } from '@kanta/contracts';
 import { CsvWriter, XlsxWriter, type ReportColumn } from '@kanta/reports';
 import type { Writable } from 'node:stream';
-import { LIVE } from './customers-report';
+import { LIVE, contactColumns } from './customers-report';
 import { NAME } from './registry-report';
 import {
   checkedCriteria,
@@ -69,16 +69,11 @@ export class OnlineBookingsPendingReport implements ReportDefinition {
 
   async write(job: ReportJobRecord, out: Writable, written: BatchWritten): Promise<number> {
     const { locale, timeZone } = job;
-    const h = (key: keyof typeof REGISTRY_HEADERS) => REGISTRY_HEADERS[key][locale];
-    const v = (key: keyof typeof VISIT_HEADERS) => VISIT_HEADERS[key][locale];
     const columns: ReportColumn[] = [
-      { header: h('name'), type: 'text', width: 28 },
-      { header: h('phone'), type: 'phone' },
-      { header: v('email'), type: 'text', width: 28 },
-      { header: h('number'), type: 'raw', width: 14 },
-      { header: v('bookingDate'), type: 'date' },
-      { header: v('station'), type: 'raw', width: 38 },
-      { header: h('plate'), type: 'text', width: 14 },
+      ...contactColumns(locale),
+      { header: VISIT_HEADERS.bookingDate[locale], type: 'date' },
+      { header: VISIT_HEADERS.station[locale], type: 'raw', width: 38 },
+      { header: REGISTRY_HEADERS.plate[locale], type: 'text', width: 14 },
     ];
     const cells = (row: BookingRow) => [
       row.name,
