@@ -16,7 +16,7 @@ import {
   type RequestReportDto,
 } from '@kanta/contracts';
 import { deleteBrokerObjects, systemBrokerNames } from '@kanta/messaging';
-import { Handles, connectRpcServer, createLogger } from '@kanta/platform';
+import { Handles, RpcProblem, connectRpcServer, createLogger } from '@kanta/platform';
 import {
   commandFor,
   createTestDatabase,
@@ -41,10 +41,15 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 class MatchesStandIn {
   static matches: string[] = [];
   static asked: { caller: CallerContext; data: ReportableMatchesQuery }[] = [];
+  /** Answer this many pages, then fail (the service gone mid-way). */
+  static failAfterPages = Infinity;
 
   @Handles(CUSTOMERS.reportableMatches)
   matches(caller: CallerContext, data: ReportableMatchesQuery): ReportablePage<string> {
     MatchesStandIn.asked.push({ caller, data });
+    if (MatchesStandIn.asked.length > MatchesStandIn.failAfterPages) {
+      throw RpcProblem.conflict('going-away', 'Going away', 'The customers service is going away.');
+    }
     const limit = Math.min(data.limit ?? 500, 1000);
     const after = data.cursor ? (JSON.parse(data.cursor) as string) : '';
     const ids = [...MatchesStandIn.matches].sort().filter((id) => id > after);
@@ -381,6 +386,28 @@ describe('reporting service: the customers and online-bookings-pending reports',
         'Name,Phone,E-mail,Customer number,Last visit,Plate,Station,Visits',
         `Anna Aalto,+358401234567,anna@example.test,101,2026-02-11,ABC-123,${stationB},2`,
       ]);
+    });
+
+    it('fails, keeping no ids, when the customers service stops answering half-way', async () => {
+      MatchesStandIn.matches = await bulkIds();
+      MatchesStandIn.asked = [];
+      MatchesStandIn.failAfterPages = 1;
+      try {
+        const queued = await request(admin, { type: 'customers', format: 'xlsx' });
+        const view = await eventually(async () => {
+          const report = await reports().get(admin, queued.id);
+          return report.status === 'failed' ? report : undefined;
+        }, 30_000);
+        expect(view.error).toBe('write-failed');
+        expect(MatchesStandIn.asked).toHaveLength(2);
+        const left = await dataSource.query(
+          'SELECT 1 FROM reporting.report_matches WHERE tenant_id = $1',
+          [tenantId],
+        );
+        expect(left).toEqual([]);
+      } finally {
+        MatchesStandIn.failAfterPages = Infinity;
+      }
     });
 
     it('refuses criteria the customer search does not take, and a worker', async () => {

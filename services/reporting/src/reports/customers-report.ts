@@ -94,7 +94,12 @@ export class CustomersReport implements ReportDefinition, BeforeApplicationShutd
 
   /** Takes the matches from the customers service, then counts the rows of the file. */
   async count(job: ReportJobRecord): Promise<number> {
-    await this.takeMatches(job);
+    try {
+      await this.takeMatches(job);
+    } catch (error) {
+      await this.forgetMatches(job);
+      throw error;
+    }
     const [counts] = await this.dataSource.query<{ visited: number; added: number }[]>(
       `SELECT count(*)::int AS added,
               count(*) FILTER (WHERE EXISTS (
@@ -112,11 +117,15 @@ export class CustomersReport implements ReportDefinition, BeforeApplicationShutd
     try {
       return await this.writeFile(job, out, written);
     } finally {
-      await this.dataSource.query(
-        'DELETE FROM reporting.report_matches WHERE tenant_id = $1 AND report_id = $2',
-        [job.tenantId, job.id],
-      );
+      await this.forgetMatches(job);
     }
+  }
+
+  private async forgetMatches(job: ReportJobRecord): Promise<void> {
+    await this.dataSource.query(
+      'DELETE FROM reporting.report_matches WHERE tenant_id = $1 AND report_id = $2',
+      [job.tenantId, job.id],
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -288,7 +297,11 @@ export async function pageMatches(
   let cursor: string | undefined;
   let ids = 0;
   do {
-    const [page] = await Promise.all([ask(cursor), keeping]);
+    // Both settled before going on, failed or not: nothing is still inserting once this throws.
+    const [asked, kept] = await Promise.allSettled([ask(cursor), keeping]);
+    if (kept.status === 'rejected') throw kept.reason;
+    if (asked.status === 'rejected') throw asked.reason;
+    const page = asked.value;
     keeping = keep(page.items);
     ids += page.items.length;
     cursor = page.nextCursor ?? undefined;
