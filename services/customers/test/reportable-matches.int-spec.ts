@@ -1,10 +1,20 @@
-import type {
-  CreateCustomerDto,
-  CustomerSearchCriteriaDto,
-  ReportablePage,
+import { randomBytes } from 'node:crypto';
+import {
+  CUSTOMERS,
+  type CreateCustomerDto,
+  type CustomerSearchCriteriaDto,
+  type ReportablePage,
 } from '@kanta/contracts';
+import { deleteBrokerObjects } from '@kanta/messaging';
+import { RpcClient, connectRpcServer, createLogger } from '@kanta/platform';
 import { ReportableMatchesController } from '../src/reporting/reportable-matches';
-import { problemOf, startCustomers, tenantFixture, type CustomersHarness } from './support';
+import {
+  AMQP_URL,
+  problemOf,
+  startCustomers,
+  tenantFixture,
+  type CustomersHarness,
+} from './support';
 
 /*
  * `customers.reportable.matches`: the customers report's rows are the ids of the customers the
@@ -14,6 +24,8 @@ import { problemOf, startCustomers, tenantFixture, type CustomersHarness } from 
 describe('customers service: the customers report’s matches (real Postgres)', () => {
   let h: CustomersHarness;
   let matches: ReportableMatchesController;
+  const queue = `test.matches.${randomBytes(6).toString('hex')}`;
+  let rpc: RpcClient;
   const t = tenantFixture('FI');
   const other = tenantFixture('FI');
   const ids: Record<string, string> = {};
@@ -21,6 +33,14 @@ describe('customers service: the customers report’s matches (real Postgres)', 
   beforeAll(async () => {
     h = await startCustomers('reportable-matches');
     matches = h.app.get(ReportableMatchesController);
+    connectRpcServer(
+      h.app,
+      'customers',
+      { amqpUrl: AMQP_URL, queue, prefetchCount: 1 },
+      createLogger('customers-test', 'silent'),
+    );
+    await h.app.startAllMicroservices();
+    rpc = new RpcClient({ service: 'customers', amqpUrl: AMQP_URL, queue, timeoutMs: 10_000 });
     const add = async (name: string, body: CreateCustomerDto, ctx = t.admin) => {
       ids[name] = (await h.customers.create(ctx, body)).customer.id;
     };
@@ -37,7 +57,9 @@ describe('customers service: the customers report’s matches (real Postgres)', 
     await add('elsewhere', { firstName: 'Matti', lastName: 'Mäkinen' }, other.admin);
   });
   afterAll(async () => {
-    await h.close();
+    await rpc?.close();
+    await h?.close();
+    await deleteBrokerObjects(AMQP_URL, { queues: [queue], exchanges: [] });
   });
 
   /** Every page of the matches, `limit` ids at a time. */
@@ -96,6 +118,34 @@ describe('customers service: the customers report’s matches (real Postgres)', 
       })
     ).customer.id;
     expect(await allMatches({ regularOf: 'me' })).toEqual([mine]);
+  });
+
+  it('answers bad data over the real command queue with problems naming the field', async () => {
+    const page = await rpc.call(CUSTOMERS.reportableMatches, t.admin, {
+      criteria: { q: 'makinen' },
+      limit: 1,
+    });
+    expect(page.items).toHaveLength(1);
+    const bad = async (data: unknown, field: string) => {
+      const problem = await problemOf(
+        rpc.call(CUSTOMERS.reportableMatches, t.admin, data as { criteria: object }),
+      );
+      expect(problem.status).toBe(422);
+      expect(problem.errors?.map((e) => e.field)).toContain(field);
+    };
+    await bad({}, 'criteria');
+    await bad({ criteria: { q: 5 } }, 'q');
+    await bad({ criteria: { stationIds: ['nope'] } }, 'stationIds');
+    await bad({ criteria: { limit: 5 } }, 'limit');
+    await bad({ criteria: {}, limit: 10_001 }, 'limit');
+    const cursor = await problemOf(
+      rpc.call(CUSTOMERS.reportableMatches, t.admin, { criteria: {}, cursor: 'bm90LW91cnM' }),
+    );
+    expect(cursor.status).toBe(422);
+    const worker = await problemOf(
+      rpc.call(CUSTOMERS.reportableMatches, t.worker, { criteria: {} }),
+    );
+    expect(worker.status).toBe(403);
   });
 
   it('is for the tenant’s admin: a worker is refused', async () => {
