@@ -17,6 +17,8 @@ import { CustomerErasure } from './erasure/customer-erasure';
 import { CustomerMerges } from './merge/customer-merges';
 import { ReadModelConsumer } from './read-model/read-model.consumer';
 import { ReadModelRepository } from './read-model/read-model.repository';
+import { CustomersReport } from './reports/customers-report';
+import { OnlineBookingsPendingReport } from './reports/online-bookings-pending-report';
 import { RegistryReport } from './reports/registry-report';
 import { MarketingAudienceReport } from './reports/marketing-audience-report';
 import { VisitsSummaryReport } from './reports/visits-summary-report';
@@ -101,6 +103,8 @@ export class AppModule {
         ReportJobsRepository,
         ReportJobs,
         RegistryReport,
+        CustomersReport,
+        OnlineBookingsPendingReport,
         MarketingAudienceReport,
         VisitsSummaryReport,
         ReportCatalogue,
