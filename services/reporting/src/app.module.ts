@@ -17,7 +17,12 @@ import { CustomerErasure } from './erasure/customer-erasure';
 import { CustomerMerges } from './merge/customer-merges';
 import { ReadModelConsumer } from './read-model/read-model.consumer';
 import { ReadModelRepository } from './read-model/read-model.repository';
+import { CustomersReport } from './reports/customers-report';
+import { OnlineBookingsPendingReport } from './reports/online-bookings-pending-report';
 import { RegistryReport } from './reports/registry-report';
+import { MarketingAudienceReport } from './reports/marketing-audience-report';
+import { VisitsSummaryReport } from './reports/visits-summary-report';
+import { ReportCatalogue } from './reports/report-catalogue';
 import { REPORTS_DIR, ReportFiles } from './reports/report-files';
 import { REPORTS_PER_TENANT, REPORTS_QUEUE, ReportJobs } from './reports/report-jobs';
 import { REPORT_LEASE_DATABASE, ReportLeases } from './reports/report-leases';
@@ -101,6 +106,11 @@ export class AppModule {
         ReportJobsRepository,
         ReportJobs,
         RegistryReport,
+        CustomersReport,
+        OnlineBookingsPendingReport,
+        MarketingAudienceReport,
+        VisitsSummaryReport,
+        ReportCatalogue,
         ReportRun,
         ReportProcessor,
         ReportSweep,
