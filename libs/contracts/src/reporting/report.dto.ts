@@ -51,8 +51,8 @@ export const REPORT_STATUSES = [
 ] as const;
 export type ReportStatus = (typeof REPORT_STATUSES)[number];
 
-/** How many days a done report's file is kept unless REPORTS_RETENTION_DAYS says otherwise. */
-export const REPORT_RETENTION_DAYS = 7;
+/** How many days a done report's file is kept: the tenant's `reportRetentionDays` setting. */
+export const REPORT_RETENTION_DAYS = { min: 1, max: 365, default: 7 } as const;
 
 export class RequestReportDto {
   @ApiProperty({

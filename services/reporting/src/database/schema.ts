@@ -4,6 +4,7 @@ import { RebuildState1767860000000 } from './migrations/1767860000000-rebuild-st
 import { ReportJobs1767900000000 } from './migrations/1767900000000-report-jobs';
 import { ReportMatches1767930000000 } from './migrations/1767930000000-report-matches';
 import { AudienceAndSalesSplit1768030000000 } from './migrations/1768030000000-audience-and-sales-split';
+import { TenantSettings1768050000000 } from './migrations/1768050000000-tenant-settings';
 
 export const REPORTING_SCHEMA = 'reporting';
 
@@ -17,5 +18,6 @@ export const reportingSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     ReportJobs1767900000000,
     ReportMatches1767930000000,
     AudienceAndSalesSplit1768030000000,
+    TenantSettings1768050000000,
   ],
 };

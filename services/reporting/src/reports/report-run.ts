@@ -9,8 +9,6 @@ import { ReportJobsRepository, type ReportJobRecord } from './report-jobs.reposi
 import { ReportCatalogue } from './report-catalogue';
 import { ReportStopped } from './report-definition';
 
-export const REPORT_RETENTION = Symbol('REPORT_RETENTION');
-
 export type ReportOutcome = 'done' | 'failed' | 'stopped' | 'busy' | 'skipped';
 
 /**
@@ -31,7 +29,6 @@ export class ReportRun {
     private readonly leases: ReportLeases,
     private readonly catalogue: ReportCatalogue,
     @Inject(REPORTS_PER_TENANT) private readonly perTenant: number,
-    @Inject(REPORT_RETENTION) private readonly retentionDays: number,
   ) {}
 
   async run(tenantId: string, reportId: string): Promise<ReportOutcome> {
@@ -65,14 +62,7 @@ export class ReportRun {
     try {
       const rows = await this.write(job);
       const size = await this.files.complete(tenantId, reportId, job.format);
-      const done = await this.repository.done(
-        manager,
-        tenantId,
-        reportId,
-        rows,
-        size,
-        this.retentionDays,
-      );
+      const done = await this.repository.done(manager, tenantId, reportId, rows, size);
       if (done) return 'done';
       // Cancelled or erased between the last batch and now: the file goes.
       await this.files.remove(tenantId, reportId, job.format);
