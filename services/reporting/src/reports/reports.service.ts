@@ -160,6 +160,10 @@ export class Reports {
         detail: "The report's file is gone: request a new report.",
       });
     }
+    // A download begins with its first chunk: the audit records who took the file, once.
+    if (start === 0) {
+      await this.repository.recordDownload(this.dataSource.manager, tenantId, id, context);
+    }
     const next = start + chunk.bytes.length;
     const date = (view.completedAt ?? view.requestedAt).slice(0, 10);
     return {
