@@ -28,7 +28,10 @@ export const REPORTING = {
   listReports: query('reporting.report.list', ListReportsQueryDto, answers<ReportPage>()),
   /** One chunk of a done report's file (409 before done, 410 once expired or erased). */
   reportFile: query('reporting.report.file', ReportFileChunkQuery, answers<ReportFileChunk>()),
-  /** Cancels a queued or running report, or deletes a done one's file and the report. */
+  /**
+   * Cancels a queued or running report, or deletes a done one's file and the report (its row
+   * stays, `deleted`, for the report audit).
+   */
   deleteReport: write('reporting.report.delete', ByIdQuery, answers<{ deleted: true }>()),
   /**
    * The report audit (admin): the reports whose manifest names the customer, newest first, with
