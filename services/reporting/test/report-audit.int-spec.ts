@@ -1,28 +1,13 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Test } from '@nestjs/testing';
+import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { REPORTING, type CallerContext, type CustomerReportsQuery } from '@kanta/contracts';
-import { deleteBrokerObjects, systemBrokerNames } from '@kanta/messaging';
-import {
-  commandFor,
-  createTestDatabase,
-  deleteRedisKeys,
-  eventually,
-  problemOf,
-  type TestDatabase,
-} from '@kanta/testing';
-import { AppModule } from '../src/app.module';
+import { commandFor, eventually, problemOf } from '@kanta/testing';
 import { CustomerErasure } from '../src/erasure/customer-erasure';
 import { ReportAudit } from '../src/reports/report-audit';
 import { ReportSweep } from '../src/reports/report-sweep';
 import { Reports } from '../src/reports/reports.service';
-
-const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { startReportTestApp, type ReportTestApp } from './report-test-app';
 
 /*
  * The report audit (issue #15): for a customer, the reports whose manifest names them and who
@@ -30,12 +15,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
  * the customer's tenant only.
  */
 describe('reporting service: the report audit (real Postgres, RabbitMQ and Redis)', () => {
-  const id = randomBytes(4).toString('hex');
-  const exchange = `test.reporting-audit.${id}.events`;
-  const queuePrefix = `test.reporting-audit.${id}.`;
-  const jobsPrefix = `test:reporting-audit:${id}:jobs`;
-  const reportsDir = join(tmpdir(), `kanta-report-audit-${id}`);
-  let db: TestDatabase;
+  let service: ReportTestApp;
   let app: INestApplication;
   let dataSource: DataSource;
   const tenantId = randomUUID();
@@ -54,24 +34,8 @@ describe('reporting service: the report audit (real Postgres, RabbitMQ and Redis
   const bertil = randomUUID();
 
   beforeAll(async () => {
-    db = await createTestDatabase('reporting-report-audit');
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AppModule.forRoot({
-          postgres: db.runtime('reporting'),
-          amqpUrl: AMQP_URL,
-          dbPoolSize: 4,
-          messaging: { eventsExchange: exchange, queuePrefix },
-          redisUrl: REDIS_URL,
-          jobsPrefix,
-          reportsDir,
-          reportSweepIntervalMs: 3_600_000,
-        }),
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
-    dataSource = app.get(DataSource);
+    service = await startReportTestApp('report-audit');
+    ({ app, dataSource } = service);
     // Anna is the worker's regular: in the worker's reports and the admin's; Bertil in the admin's.
     await dataSource.query(
       `INSERT INTO reporting.customers (tenant_id, customer_id, version, kind, status, first_name,
@@ -83,19 +47,7 @@ describe('reporting service: the report audit (real Postgres, RabbitMQ and Redis
   });
 
   afterAll(async () => {
-    await app?.close();
-    await deleteBrokerObjects(
-      AMQP_URL,
-      systemBrokerNames({
-        services: ['reporting'],
-        eventsExchange: exchange,
-        eventsQueuePrefix: queuePrefix,
-        rpcQueues: [],
-      }),
-    );
-    await deleteRedisKeys(`${jobsPrefix}:`);
-    await db?.drop();
-    await rm(reportsDir, { recursive: true, force: true });
+    await service?.close();
   });
 
   const reports = () => app.get(Reports);

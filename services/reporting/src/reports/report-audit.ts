@@ -6,7 +6,7 @@ import {
   type CustomerReportPage,
   type CustomerReportsQuery,
 } from '@kanta/contracts';
-import { RpcProblem, decodeKeysetCursor, encodeKeysetCursor, requireTenant } from '@kanta/platform';
+import { RpcProblem, idBeforeCursor, pageById, requireTenant } from '@kanta/platform';
 import { ReportAuditRepository } from './report-audit.repository';
 
 const DEFAULT_PAGE_SIZE = 25;
@@ -33,9 +33,7 @@ export class ReportAudit {
       throw RpcProblem.forbidden('Only an admin may read the report audit.');
     }
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const before = query.cursor
-      ? decodeKeysetCursor(query.cursor, (parts) => parts.length === 1 && isUuid(parts[0]))[0]
-      : null;
+    const before = idBeforeCursor(query.cursor);
     if (!isUuid(query.customerId)) return { items: [], nextCursor: null };
     const rows = await this.repository.naming(
       this.dataSource.manager,
@@ -44,10 +42,6 @@ export class ReportAudit {
       before,
       limit + 1,
     );
-    const page = rows.slice(0, limit);
-    return {
-      items: page,
-      nextCursor: rows.length > limit ? encodeKeysetCursor([page[page.length - 1].id]) : null,
-    };
+    return pageById(rows, limit);
   }
 }
