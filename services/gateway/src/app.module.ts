@@ -53,7 +53,6 @@ import { GatewayErasure } from './privacy/gateway-erasure';
 import { PrivacyController } from './privacy/privacy.controller';
 import { DataExportsController } from './privacy/data-exports.controller';
 import { RetentionController } from './privacy/retention.controller';
-import { CustomerReportsController } from './reporting/customer-reports.controller';
 import { ReportsController } from './reporting/reports.controller';
 import { PartnerEvents } from './partner/partner-events';
 import { PartnerKeys } from './partner/partner-keys';
@@ -116,7 +115,6 @@ export class AppModule {
         DeletionRequestsController,
         RetentionController,
         ReportsController,
-        CustomerReportsController,
         AuditController,
         CustomerGroupsController,
         CustomerSourcesController,
