@@ -155,7 +155,8 @@ describe('reporting service: the report audit (real Postgres, RabbitMQ and Redis
       [adminsReport, 'deleted'],
     ]);
     expect(annas[3].downloads).toHaveLength(2);
-    // The erased customer leaves every manifest, the deleted report's too.
-    expect(await ids(bertil)).toEqual([]);
+    // The erased customer stays in the manifests (ids only, like the access log): the audit
+    // still answers which files named them.
+    expect(await ids(bertil)).toEqual([erasing, expiring, adminsReport]);
   });
 });

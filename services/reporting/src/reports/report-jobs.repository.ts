@@ -347,8 +347,9 @@ export class ReportJobsRepository {
 
   /**
    * The reports naming any of the customers (a manifest row), done or being written, made
-   * `erased`; answers them for their files. An erasure's part. The erased customers leave every
-   * manifest (any report's, expired and deleted ones too); the others named stay in the audit.
+   * `erased`; answers them for their files. An erasure's part. The manifests stay, the erased
+   * customers' rows too: ids only, like the access log's entries, so the report audit still
+   * answers that the person was in these files, when and who took them.
    */
   async eraseNaming(
     manager: EntityManager,
@@ -362,11 +363,6 @@ export class ReportJobsRepository {
           AND j.id IN (SELECT report_id FROM reporting.report_customers
                         WHERE tenant_id = $1 AND customer_id = ANY($2::uuid[]))
         RETURNING j.id, j.format`,
-      [tenantId, customerIds],
-    );
-    await manager.query(
-      `DELETE FROM reporting.report_customers
-        WHERE tenant_id = $1 AND customer_id = ANY($2::uuid[])`,
       [tenantId, customerIds],
     );
     return rows;
