@@ -24,6 +24,9 @@ import { VisitsSummaryReport } from './reports/visits-summary-report';
 import { ReportCatalogue } from './reports/report-catalogue';
 import { REPORTS_DIR, ReportFiles } from './reports/report-files';
 import { REPORTS_PER_TENANT, REPORTS_QUEUE, ReportJobs } from './reports/report-jobs';
+import { ReportAudit } from './reports/report-audit';
+import { ReportAuditController } from './reports/report-audit.controller';
+import { ReportAuditRepository } from './reports/report-audit.repository';
 import { REPORT_LEASE_DATABASE, ReportLeases } from './reports/report-leases';
 import { ReportJobsRepository } from './reports/report-jobs.repository';
 import { ReportRun } from './reports/report-run';
@@ -83,6 +86,7 @@ export class AppModule {
       ],
       controllers: [
         ReportsController,
+        ReportAuditController,
         RebuildController,
         serviceHealthController('reporting'),
         deadLettersController('reporting'),
@@ -112,6 +116,8 @@ export class AppModule {
         ReportProcessor,
         ReportSweep,
         Reports,
+        ReportAuditRepository,
+        ReportAudit,
         ServiceHealthCheck,
         {
           provide: REBUILD_OPTIONS,

@@ -5,6 +5,7 @@ import { ReportJobs1767900000000 } from './migrations/1767900000000-report-jobs'
 import { ReportMatches1767930000000 } from './migrations/1767930000000-report-matches';
 import { AudienceAndSalesSplit1768030000000 } from './migrations/1768030000000-audience-and-sales-split';
 import { TenantSettings1768050000000 } from './migrations/1768050000000-tenant-settings';
+import { ReportDownloads1768060000000 } from './migrations/1768060000000-report-downloads';
 
 export const REPORTING_SCHEMA = 'reporting';
 
@@ -19,5 +20,6 @@ export const reportingSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     ReportMatches1767930000000,
     AudienceAndSalesSplit1768030000000,
     TenantSettings1768050000000,
+    ReportDownloads1768060000000,
   ],
 };

@@ -43,7 +43,7 @@ export class ReportLeases implements OnApplicationShutdown {
   constructor(@Inject(REPORT_LEASE_DATABASE) private readonly settings: PostgresSettings) {}
 
   /**
-   * Takes the report's lease; false when a run holds it (in this process, or another live one).
+   * Takes the report's lease; null when a run holds it (in this process, or another live one).
    * Answers the session holding it, for the claim (`leaseHeld(…, pid)`: held by another).
    */
   async take(reportId: string): Promise<{ pid: number } | null> {
