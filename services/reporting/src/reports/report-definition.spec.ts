@@ -93,4 +93,26 @@ describe('writeInPages', () => {
       ),
     ).rejects.toThrow('disk full');
   });
+
+  it('fails only once the batch recorded in flight has ended', async () => {
+    let recording = false;
+    const failure = writeInPages(
+      pagesOf(3 * REPORT_BATCH, []),
+      (row) => row,
+      customersOf,
+      async (row) => {
+        if (row === REPORT_BATCH) throw new Error('disk full');
+      },
+      0,
+      async () => {
+        recording = true;
+        for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+        recording = false;
+        return true;
+      },
+    );
+    await expect(
+      failure.catch((error: Error) => (recording ? 'too soon' : error.message)),
+    ).resolves.toBe('disk full');
+  });
 });

@@ -94,24 +94,31 @@ export async function writeInPages<Row, Key>(
   let rows = rowsBefore;
   let next: Promise<Row[]> | null = handled(page(null, REPORT_BATCH));
   let recorded: Promise<boolean> = Promise.resolve(true);
-  while (next) {
-    const batch: Row[] = await next;
-    next =
-      batch.length < REPORT_BATCH
-        ? null
-        : handled(page(keyOf(batch[batch.length - 1]), REPORT_BATCH));
-    for (const row of batch) await add(row);
-    rows += batch.length;
+  try {
+    while (next) {
+      const batch: Row[] = await next;
+      next =
+        batch.length < REPORT_BATCH
+          ? null
+          : handled(page(keyOf(batch[batch.length - 1]), REPORT_BATCH));
+      for (const row of batch) await add(row);
+      rows += batch.length;
+      if (!(await recorded)) throw new ReportStopped();
+      recorded = handled(written(rows, [...new Set(customersOf(batch))]));
+    }
     if (!(await recorded)) throw new ReportStopped();
-    recorded = handled(written(rows, [...new Set(customersOf(batch))]));
+    return rows;
+  } catch (error) {
+    // A batch's record in flight ends before this throws: the run's clean-up after a failure
+    // (the job failed, its manifest forgotten) never races a record of its own.
+    await recorded.catch(() => undefined);
+    throw error;
   }
-  if (!(await recorded)) throw new ReportStopped();
-  return rows;
 }
 
 /**
- * `promise`, marked as handled: a read or a record in flight when a write fails is never
- * awaited, and its own failure then would be an unhandled rejection (which ends the process).
+ * `promise`, marked as handled: a read or a record in flight when a write fails is not awaited
+ * by the failure, and its own failure then would be an unhandled rejection (ending the process).
  */
 function handled<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined);
