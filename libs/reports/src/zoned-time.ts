@@ -12,7 +12,7 @@ const CACHE_LIMIT = 100_000;
  * million rows; the offset is remembered per UTC day, or per quarter of an hour (within which it
  * cannot change) on the few days it changes. Per day, because a report's rows come in the order
  * of their ids, not of their times: a cache of quarter hours was emptied and filled again all
- * the time by a registry whose cards span a few years (most of a CSV report's time).
+ * the time by a registry whose cards span a few years (a fifth of a million-row CSV's time).
  */
 export class ZonedTime {
   private readonly format: Intl.DateTimeFormat;
