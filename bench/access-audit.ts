@@ -17,10 +17,10 @@ import { Client } from 'pg';
 import {
   SEARCH_CONCURRENCY,
   SEARCH_REQUESTS,
-  cpuSeconds,
+  cpuOfGroups,
   httpLoad,
   ms,
-  pidsNamed,
+  processGroups,
   runBench,
   scratchDatabase,
   seedCustomers,
@@ -74,29 +74,6 @@ runBench(async () => {
     const p95s = new Map<string, { off: number[]; on: number[] }>(
       cases.map((c) => [c.label, { off: [], on: [] }]),
     );
-    // Read after each restart: the gateway's pid and its backends change.
-    const processGroups = async (): Promise<Record<string, number[]>> => ({
-      ...Object.fromEntries(
-        Object.entries(bench.system.processes).map(([name, child]) => [name, [child.pid!]]),
-      ),
-      ...(
-        await client.query<{ pid: number; name: string }>(
-          `SELECT pid, 'pg:' || application_name AS name FROM pg_stat_activity
-            WHERE datname = current_database() AND pid <> pg_backend_pid()`,
-        )
-      ).rows.reduce<Record<string, number[]>>((byName, row) => {
-        (byName[row.name] ??= []).push(row.pid);
-        return byName;
-      }, {}),
-      rabbitmq: pidsNamed('beam.smp'),
-    });
-    const cpuOf = (groups: Record<string, number[]>): Record<string, number> =>
-      Object.fromEntries(
-        Object.entries(groups).map(([name, pids]) => [
-          name,
-          pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0),
-        ]),
-      );
     for (let round = 1; round <= ROUNDS; round++) {
       for (const audit of ['off', 'on'] as const) {
         await bench.system.restart('gateway', { signal: 'SIGTERM', env: { AUDIT_ACCESS: audit } });
@@ -111,10 +88,10 @@ runBench(async () => {
               amount,
             });
           await load(WARMUP);
-          const groups = await processGroups();
-          const before = cpuOf(groups);
+          const groups = await processGroups(bench.system, client);
+          const before = cpuOfGroups(groups);
           const stats = await load(SEARCH_REQUESTS);
-          const after = cpuOf(groups);
+          const after = cpuOfGroups(groups);
           p95s.get(c.label)![audit].push(stats.p95);
           const perRequest = Object.keys(groups)
             .map((name) => ({ name, ms: ((after[name] - before[name]) / stats.count) * 1000 }))
