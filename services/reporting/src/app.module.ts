@@ -18,6 +18,9 @@ import { CustomerMerges } from './merge/customer-merges';
 import { ReadModelConsumer } from './read-model/read-model.consumer';
 import { ReadModelRepository } from './read-model/read-model.repository';
 import { RegistryReport } from './reports/registry-report';
+import { MarketingAudienceReport } from './reports/marketing-audience-report';
+import { VisitsSummaryReport } from './reports/visits-summary-report';
+import { ReportCatalogue } from './reports/report-catalogue';
 import { REPORTS_DIR, ReportFiles } from './reports/report-files';
 import { REPORTS_PER_TENANT, REPORTS_QUEUE, ReportJobs } from './reports/report-jobs';
 import { ReportJobsRepository } from './reports/report-jobs.repository';
@@ -98,6 +101,9 @@ export class AppModule {
         ReportJobsRepository,
         ReportJobs,
         RegistryReport,
+        MarketingAudienceReport,
+        VisitsSummaryReport,
+        ReportCatalogue,
         ReportRun,
         ReportProcessor,
         ReportSweep,

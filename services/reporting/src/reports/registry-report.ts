@@ -1,37 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Locale, ReportFormat } from '@kanta/contracts';
+import { isUuid, RegistryCriteriaDto, type CallerContext } from '@kanta/contracts';
 import { CsvWriter, XlsxWriter, type ReportColumn } from '@kanta/reports';
+import { RpcProblem } from '@kanta/platform';
 import type { Writable } from 'node:stream';
+import {
+  checkedCriteria,
+  writeInPages,
+  type BatchWritten,
+  type ReportDefinition,
+} from './report-definition';
+import type { ReportJobRecord } from './report-jobs.repository';
 import { REGISTRY_HEADERS, REGISTRY_SHEETS, VEHICLE_ROLES } from './report-labels';
 
-/** Rows read from Postgres at a time (keyset pages: never the whole registry in memory). */
-export const REGISTRY_BATCH = 1000;
-
 /** Whose registry: the tenant's, or only one staff member's regulars. */
-export interface RegistryScope {
+interface RegistryScope {
   tenantId: string;
   regularOfUserId: string | null;
-}
-
-export interface ReportOutput {
-  format: ReportFormat;
-  locale: Locale;
-  timeZone: string;
-}
-
-/**
- * Called after each batch written with the rows so far and the batch's customers; false stops the
- * report (it was cancelled, or a customer in it erased).
- */
-export type BatchWritten = (rowsWritten: number, customerIds: string[]) => Promise<boolean>;
-
-/** Thrown when BatchWritten said stop. */
-export class ReportStopped extends Error {
-  constructor() {
-    super('the report is no longer running');
-    this.name = 'ReportStopped';
-  }
 }
 
 interface CustomerRow {
@@ -59,7 +44,8 @@ interface VehicleRow {
 /** The registry's customers: live cards only (not erased, not merged into another). */
 const CUSTOMER_FILTER = `c.tenant_id = $1 AND c.status NOT IN ('erased', 'merged')
   AND ($2::uuid IS NULL OR c.regular_of_user_id = $2)`;
-const NAME = `COALESCE(c.company_name, NULLIF(trim(concat_ws(' ', c.first_name, c.last_name)), ''))`;
+/** A card's name: the company's, or first and last (alias `c`). */
+export const NAME = `COALESCE(c.company_name, NULLIF(trim(concat_ws(' ', c.first_name, c.last_name)), ''))`;
 
 /**
  * Timma's and FixIQ's registry: every customer (or a worker's regulars) with name, phone,
@@ -68,16 +54,49 @@ const NAME = `COALESCE(c.company_name, NULLIF(trim(concat_ws(' ', c.first_name, 
  * yet, so there are no such columns. Rows come from the read model in keyset pages.
  */
 @Injectable()
-export class RegistryReport {
+export class RegistryReport implements ReportDefinition {
+  readonly type = 'registry';
+  readonly forWorkers = true;
+
   constructor(private readonly dataSource: DataSource) {}
 
+  /**
+   * Unknown or invalid fields are 422 (named `criteria.…`); a worker sees only their own regulars
+   * (the default for them), naming another user is 403.
+   */
+  async criteria(
+    context: CallerContext,
+    raw: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    const criteria = await checkedCriteria(RegistryCriteriaDto, raw, (checked) =>
+      checked.regularOfUserId !== undefined && !isUuid(checked.regularOfUserId)
+        ? [
+            {
+              field: 'regularOfUserId',
+              reason: 'invalid_format',
+              message: 'regularOfUserId must be a UUID',
+            },
+          ]
+        : [],
+    );
+    if (context.role !== 'worker') return { ...criteria };
+    if (criteria.regularOfUserId !== undefined && criteria.regularOfUserId !== context.userId) {
+      throw RpcProblem.forbidden(
+        'A worker can report only the customers whose regular staff member they are: ' +
+          'criteria.regularOfUserId must be your own user id, or left out.',
+      );
+    }
+    return { regularOfUserId: context.userId };
+  }
+
   /** The rows the report will have (customers, and vehicle links in XLSX), for its progress. */
-  async count(scope: RegistryScope, format: ReportFormat): Promise<number> {
+  async count(job: ReportJobRecord): Promise<number> {
+    const scope = scopeOf(job);
     const [customers] = await this.dataSource.query<{ count: number }[]>(
       `SELECT count(*)::int AS count FROM reporting.customers c WHERE ${CUSTOMER_FILTER}`,
       [scope.tenantId, scope.regularOfUserId],
     );
-    if (format === 'csv') return customers.count;
+    if (job.format === 'csv') return customers.count;
     const [vehicles] = await this.dataSource.query<{ count: number }[]>(
       `SELECT count(*)::int AS count
          FROM reporting.vehicles v
@@ -90,14 +109,9 @@ export class RegistryReport {
     return customers.count + vehicles.count;
   }
 
-  /** Writes the report to `out` (ended when done); answers the rows written. */
-  async write(
-    scope: RegistryScope,
-    output: ReportOutput,
-    out: Writable,
-    written: BatchWritten,
-  ): Promise<number> {
-    const { locale, timeZone } = output;
+  async write(job: ReportJobRecord, out: Writable, written: BatchWritten): Promise<number> {
+    const scope = scopeOf(job);
+    const { locale, timeZone } = job;
     const h = (key: keyof typeof REGISTRY_HEADERS) => REGISTRY_HEADERS[key][locale];
     const customerColumns: ReportColumn[] = [
       { header: h('name'), type: 'text', width: 28 },
@@ -124,7 +138,7 @@ export class RegistryReport {
       row.customer_id,
     ];
     let rows = 0;
-    if (output.format === 'csv') {
+    if (job.format === 'csv') {
       const csv = new CsvWriter(out, customerColumns, { locale, timeZone });
       rows = await this.customers(scope, rows, written, async (row) =>
         csv.addRow(customerCells(row)),
@@ -157,74 +171,66 @@ export class RegistryReport {
     return rows;
   }
 
-  private async customers(
+  private customers(
     scope: RegistryScope,
     rowsBefore: number,
     written: BatchWritten,
     add: (row: CustomerRow) => Promise<void>,
   ): Promise<number> {
-    let rows = rowsBefore;
-    let after: string | null = null;
-    for (;;) {
-      const batch: CustomerRow[] = await this.dataSource.query<CustomerRow[]>(
-        `SELECT c.customer_id, c.customer_number, ${NAME} AS name, c.phone, c.street,
-                c.postal_code, c.city, c.notes, c.created_at,
-                (SELECT string_agg(k.purpose, ', ' ORDER BY k.purpose) FROM reporting.consents k
-                  WHERE k.tenant_id = c.tenant_id AND k.customer_id = c.customer_id
-                    AND k.decision = 'granted') AS marketing
-           FROM reporting.customers c
-          WHERE ${CUSTOMER_FILTER} AND ($3::uuid IS NULL OR c.customer_id > $3)
-          ORDER BY c.customer_id LIMIT $4`,
-        [scope.tenantId, scope.regularOfUserId, after, REGISTRY_BATCH],
-      );
-      for (const row of batch) await add(row);
-      rows += batch.length;
-      if (
-        !(await written(
-          rows,
-          batch.map((row) => row.customer_id),
-        ))
-      )
-        throw new ReportStopped();
-      if (batch.length < REGISTRY_BATCH) return rows;
-      after = batch[batch.length - 1].customer_id;
-    }
+    return writeInPages(
+      (after: string | null, limit) =>
+        this.dataSource.query<CustomerRow[]>(
+          `SELECT c.customer_id, c.customer_number, ${NAME} AS name, c.phone, c.street,
+                  c.postal_code, c.city, c.notes, c.created_at,
+                  (SELECT string_agg(k.purpose, ', ' ORDER BY k.purpose) FROM reporting.consents k
+                    WHERE k.tenant_id = c.tenant_id AND k.customer_id = c.customer_id
+                      AND k.decision = 'granted') AS marketing
+             FROM reporting.customers c
+            WHERE ${CUSTOMER_FILTER} AND ($3::uuid IS NULL OR c.customer_id > $3)
+            ORDER BY c.customer_id LIMIT $4`,
+          [scope.tenantId, scope.regularOfUserId, after, limit],
+        ),
+      (row) => row.customer_id,
+      (batch) => batch.map((row) => row.customer_id),
+      add,
+      rowsBefore,
+      written,
+    );
   }
 
-  private async vehicles(
+  private vehicles(
     scope: RegistryScope,
     rowsBefore: number,
     written: BatchWritten,
     add: (row: VehicleRow) => Promise<void>,
   ): Promise<number> {
-    let rows = rowsBefore;
-    let after: [string, string] | null = null;
-    for (;;) {
-      const batch: VehicleRow[] = await this.dataSource.query<VehicleRow[]>(
-        `SELECT v.vehicle_id, c.customer_id, ${NAME} AS name, v.registration, v.vin,
-                e->>'role' AS role
-           FROM reporting.vehicles v
-          CROSS JOIN LATERAL jsonb_array_elements(v.customers) e
-           JOIN reporting.customers c
-             ON c.tenant_id = v.tenant_id AND c.customer_id = (e->>'customerId')::uuid
-          WHERE v.tenant_id = $1 AND ${CUSTOMER_FILTER}
-            AND ($3::uuid IS NULL OR (v.vehicle_id, c.customer_id) > ($3::uuid, $4::uuid))
-          ORDER BY v.vehicle_id, c.customer_id LIMIT $5`,
-        [
-          scope.tenantId,
-          scope.regularOfUserId,
-          after?.[0] ?? null,
-          after?.[1] ?? null,
-          REGISTRY_BATCH,
-        ],
-      );
-      for (const row of batch) await add(row);
-      rows += batch.length;
-      const customerIds = [...new Set(batch.map((row) => row.customer_id))];
-      if (!(await written(rows, customerIds))) throw new ReportStopped();
-      if (batch.length < REGISTRY_BATCH) return rows;
-      const last = batch[batch.length - 1];
-      after = [last.vehicle_id, last.customer_id];
-    }
+    return writeInPages(
+      (after: [string, string] | null, limit) =>
+        this.dataSource.query<VehicleRow[]>(
+          `SELECT v.vehicle_id, c.customer_id, ${NAME} AS name, v.registration, v.vin,
+                  e->>'role' AS role
+             FROM reporting.vehicles v
+            CROSS JOIN LATERAL jsonb_array_elements(v.customers) e
+             JOIN reporting.customers c
+               ON c.tenant_id = v.tenant_id AND c.customer_id = (e->>'customerId')::uuid
+            WHERE v.tenant_id = $1 AND ${CUSTOMER_FILTER}
+              AND ($3::uuid IS NULL OR (v.vehicle_id, c.customer_id) > ($3::uuid, $4::uuid))
+            ORDER BY v.vehicle_id, c.customer_id LIMIT $5`,
+          [scope.tenantId, scope.regularOfUserId, after?.[0] ?? null, after?.[1] ?? null, limit],
+        ),
+      (row): [string, string] => [row.vehicle_id, row.customer_id],
+      (batch) => batch.map((row) => row.customer_id),
+      add,
+      rowsBefore,
+      written,
+    );
   }
+}
+
+/** Whose registry the job's criteria ask for: the tenant's, or one staff member's regulars. */
+function scopeOf(job: ReportJobRecord): RegistryScope {
+  return {
+    tenantId: job.tenantId,
+    regularOfUserId: (job.criteria.regularOfUserId as string | undefined) ?? null,
+  };
 }

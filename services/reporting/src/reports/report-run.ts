@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import { ReportFiles } from './report-files';
 import { REPORTS_PER_TENANT } from './report-jobs';
 import { ReportJobsRepository, type ReportJobRecord } from './report-jobs.repository';
-import { RegistryReport, ReportStopped } from './registry-report';
+import { ReportCatalogue } from './report-catalogue';
+import { ReportStopped } from './report-definition';
 
 export const REPORT_RETENTION = Symbol('REPORT_RETENTION');
 
@@ -26,7 +27,7 @@ export class ReportRun {
     private readonly dataSource: DataSource,
     private readonly repository: ReportJobsRepository,
     private readonly files: ReportFiles,
-    private readonly registry: RegistryReport,
+    private readonly catalogue: ReportCatalogue,
     @Inject(REPORTS_PER_TENANT) private readonly perTenant: number,
     @Inject(REPORT_RETENTION) private readonly retentionDays: number,
   ) {}
@@ -63,23 +64,16 @@ export class ReportRun {
   }
 
   private async write(job: ReportJobRecord): Promise<number> {
-    const scope = {
-      tenantId: job.tenantId,
-      regularOfUserId: (job.criteria.regularOfUserId as string | undefined) ?? null,
-    };
-    const total = await this.registry.count(scope, job.format);
+    const report = this.catalogue.of(job.type);
+    const total = await report.count(job);
     const manager = this.dataSource.manager;
     if (!(await this.repository.started(manager, job.tenantId, job.id, total))) {
       throw new ReportStopped();
     }
     const out = createWriteStream(await this.files.partPath(job.tenantId, job.id, job.format));
     try {
-      const rows = await this.registry.write(
-        scope,
-        { format: job.format, locale: job.locale, timeZone: job.timeZone },
-        out,
-        (written, customerIds) =>
-          this.repository.progress(manager, job.tenantId, job.id, written, customerIds),
+      const rows = await report.write(job, out, (written, customerIds) =>
+        this.repository.progress(manager, job.tenantId, job.id, written, customerIds),
       );
       await finished(out);
       return rows;

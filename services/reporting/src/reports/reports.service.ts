@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
 import { DataSource } from 'typeorm';
 import {
   isUuid,
   problemType,
-  RegistryCriteriaDto,
   type CallerContext,
   type ListReportsQueryDto,
   type ReportFileChunk,
@@ -17,11 +15,11 @@ import {
   RpcProblem,
   decodeKeysetCursor,
   encodeKeysetCursor,
-  fieldErrorsOfInstance,
   requireTenant,
   uuidv7,
   type WriteCommand,
 } from '@kanta/platform';
+import { ReportCatalogue } from './report-catalogue';
 import { reportFileName } from './report-labels';
 import { ReportFiles } from './report-files';
 import { ReportJobs } from './report-jobs';
@@ -46,6 +44,7 @@ export class Reports {
     private readonly files: ReportFiles,
     private readonly jobs: ReportJobs,
     private readonly commands: CommandLog,
+    private readonly catalogue: ReportCatalogue,
   ) {}
 
   request(
@@ -66,7 +65,7 @@ export class Reports {
     command: WriteCommand,
   ): Promise<ReportView> {
     const tenant = requireTenant(context);
-    const criteria = await this.registryCriteria(context, data.criteria ?? {});
+    const criteria = await this.catalogue.criteria(context, data.type, data.criteria ?? {});
     const view = await this.dataSource.transaction(async (manager) => {
       const id = uuidv7();
       const created = await this.repository.insert(manager, {
@@ -85,42 +84,6 @@ export class Reports {
     });
     await this.jobs.schedule(tenant.id, view.id);
     return view;
-  }
-
-  /**
-   * The registry's criteria, checked: unknown or invalid fields are 422 (named `criteria.…`); a
-   * worker sees only their own regulars (the default for them), naming another user is 403.
-   */
-  private async registryCriteria(
-    context: CallerContext,
-    raw: Record<string, unknown>,
-  ): Promise<Record<string, unknown>> {
-    const criteria = plainToInstance(RegistryCriteriaDto, raw);
-    const errors = await fieldErrorsOfInstance(criteria, {
-      whitelist: true,
-      forbidNonWhitelisted: true,
-    });
-    if (criteria.regularOfUserId !== undefined && !isUuid(criteria.regularOfUserId)) {
-      errors.push({
-        field: 'regularOfUserId',
-        reason: 'invalid_format',
-        message: 'regularOfUserId must be a UUID',
-      });
-    }
-    if (errors.length > 0) {
-      throw RpcProblem.validation(
-        errors.map((error) => ({ ...error, field: `criteria.${error.field}` })),
-        'The report criteria have invalid fields.',
-      );
-    }
-    if (context.role !== 'worker') return { ...criteria };
-    if (criteria.regularOfUserId !== undefined && criteria.regularOfUserId !== context.userId) {
-      throw RpcProblem.forbidden(
-        'A worker can report only the customers whose regular staff member they are: ' +
-          'criteria.regularOfUserId must be your own user id, or left out.',
-      );
-    }
-    return { regularOfUserId: context.userId };
   }
 
   async get(context: CallerContext, id: string): Promise<ReportView> {

@@ -1,0 +1,124 @@
+import type { Writable } from 'node:stream';
+import { plainToInstance, type ClassConstructor } from 'class-transformer';
+import type { CallerContext, FieldError, ReportType } from '@kanta/contracts';
+import {
+  CsvWriter,
+  XlsxWriter,
+  type CellValue,
+  type ReportColumn,
+  type ReportFormat as WriterFormat,
+} from '@kanta/reports';
+import { RpcProblem, fieldErrorsOfInstance } from '@kanta/platform';
+import type { ReportJobRecord } from './report-jobs.repository';
+
+/** Rows read from Postgres at a time (keyset pages: never a whole report in memory). */
+export const REPORT_BATCH = 1000;
+
+/**
+ * Called after each batch written with the rows so far and the batch's customers; false stops the
+ * report (it was cancelled, or a customer in it erased).
+ */
+export type BatchWritten = (rowsWritten: number, customerIds: string[]) => Promise<boolean>;
+
+/** Thrown when BatchWritten said stop. */
+export class ReportStopped extends Error {
+  constructor() {
+    super('the report is no longer running');
+    this.name = 'ReportStopped';
+  }
+}
+
+/**
+ * One report type. The catalogue (ReportCatalogue) holds one of each; the request checks the
+ * criteria with it, the run counts and writes with it. A definition reads the read model only.
+ */
+export interface ReportDefinition {
+  readonly type: ReportType;
+  /** Whether a worker may ask for it (only the registry, of their own regulars); else admins. */
+  readonly forWorkers: boolean;
+  /**
+   * The criteria to store, checked for this caller: 422 naming `criteria.<field>` for an unknown
+   * or invalid field, 403 for criteria beyond the caller's reach.
+   */
+  criteria(context: CallerContext, raw: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** The rows the report will have, for its progress. */
+  count(job: ReportJobRecord): Promise<number>;
+  /** Writes the file to `out` (ended when done); answers the rows written. */
+  write(job: ReportJobRecord, out: Writable, written: BatchWritten): Promise<number>;
+}
+
+/**
+ * Criteria through their DTO: the instance, or a 422 naming each bad field `criteria.<field>`
+ * (unknown fields included). `more` adds checks the decorators cannot express.
+ */
+export async function checkedCriteria<T extends object>(
+  dto: ClassConstructor<T>,
+  raw: Record<string, unknown>,
+  more: (criteria: T) => FieldError[] = () => [],
+): Promise<T> {
+  const criteria = plainToInstance(dto, raw);
+  const errors = await fieldErrorsOfInstance(criteria, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+  });
+  errors.push(...more(criteria));
+  if (errors.length > 0) {
+    throw RpcProblem.validation(
+      errors.map((error) => ({ ...error, field: `criteria.${error.field}` })),
+      'The report criteria have invalid fields.',
+    );
+  }
+  return criteria;
+}
+
+/**
+ * Reads rows in keyset pages of REPORT_BATCH, hands each to `add` and reports each batch to
+ * `written` (which may stop the report); answers the rows counted from `rowsBefore`.
+ * `page(after)` answers the rows after the key of the previous page's last row (null first).
+ */
+export async function writeInPages<Row, Key>(
+  page: (after: Key | null, limit: number) => Promise<Row[]>,
+  keyOf: (row: Row) => Key,
+  customersOf: (batch: Row[]) => string[],
+  add: (row: Row) => Promise<void>,
+  rowsBefore: number,
+  written: BatchWritten,
+): Promise<number> {
+  let rows = rowsBefore;
+  let after: Key | null = null;
+  for (;;) {
+    const batch = await page(after, REPORT_BATCH);
+    for (const row of batch) await add(row);
+    rows += batch.length;
+    if (!(await written(rows, [...new Set(customersOf(batch))]))) throw new ReportStopped();
+    if (batch.length < REPORT_BATCH) return rows;
+    after = keyOf(batch[batch.length - 1]);
+  }
+}
+
+/**
+ * A report whose file is one table: the whole CSV, or the XLSX's first sheet, named `sheet`
+ * (`more` adds the workbook's next sheets after it and answers the rows it wrote). `fill` hands
+ * each row to `add` and answers the rows written; so does this, in all.
+ */
+export async function writeTable(
+  job: ReportJobRecord,
+  out: Writable,
+  format: WriterFormat,
+  sheet: string,
+  columns: ReportColumn[],
+  fill: (add: (cells: CellValue[]) => Promise<void>) => Promise<number>,
+  more: (book: XlsxWriter) => Promise<number> = () => Promise.resolve(0),
+): Promise<number> {
+  if (job.format === 'csv') {
+    const csv = new CsvWriter(out, columns, format);
+    const rows = await fill((cells) => csv.addRow(cells));
+    await csv.finish();
+    return rows;
+  }
+  const book = new XlsxWriter(out, format);
+  const table = book.addSheet(sheet, columns);
+  const rows = (await fill((cells) => table.addRow(cells))) + (await more(book));
+  await book.finish();
+  return rows;
+}
