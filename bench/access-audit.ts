@@ -7,15 +7,20 @@
  * 25 and an e-mail search answering 1; 20 concurrent clients, BENCH_SEARCHES (2,000) requests
  * each after 1,500 of warm-up. Prints each case's p95 per round and the median of the rounds'
  * p95 on / off. The audit's whole pipeline runs while measured: the gateway's buffer and
- * flushes, the relay, the privacy service consuming the records into its access log.
+ * flushes, the relay, the privacy service consuming the records into its access log. For each
+ * round and side it also prints the CPU milliseconds per request each process spent (from /proc:
+ * the services, this run's PostgreSQL backends by the service that opened them, RabbitMQ), to
+ * show where what the audit costs goes. Linux only.
  */
 import 'reflect-metadata';
 import { Client } from 'pg';
 import {
   SEARCH_CONCURRENCY,
   SEARCH_REQUESTS,
+  cpuOfGroups,
   httpLoad,
   ms,
+  processGroups,
   runBench,
   scratchDatabase,
   seedCustomers,
@@ -83,10 +88,18 @@ runBench(async () => {
               amount,
             });
           await load(WARMUP);
+          const groups = await processGroups(bench.system, client);
+          const before = cpuOfGroups(groups);
           const stats = await load(SEARCH_REQUESTS);
+          const after = cpuOfGroups(groups);
           p95s.get(c.label)![audit].push(stats.p95);
+          const perRequest = Object.keys(groups)
+            .map((name) => ({ name, ms: ((after[name] - before[name]) / stats.count) * 1000 }))
+            .filter((cost) => cost.ms >= 0.005)
+            .map((cost) => `${cost.name} ${cost.ms.toFixed(2)}`);
           console.log(
-            `  round ${round}, audit ${audit.padEnd(3)} ${c.label.padEnd(24)} p95 ${ms(stats.p95)}`,
+            `  round ${round}, audit ${audit.padEnd(3)} ${c.label.padEnd(24)} p95 ${ms(stats.p95)}` +
+              `  CPU ms/request: ${perRequest.join(', ')}`,
           );
         }
       }

@@ -1,6 +1,6 @@
 /*
- * The fixed cost of one API request: CPU time per request of each process (gateway, the service
- * answering, PostgreSQL backends, RabbitMQ) read from /proc while autocannon drives a cheap
+ * The fixed cost of one API request: CPU time per request of each process (every service,
+ * PostgreSQL backends, RabbitMQ) read from /proc while autocannon drives a cheap
  * request (a plate search in an empty tenant, a customer create, a customer search answering a
  * page of 25) with 20 concurrent clients.
  * The SQL of these requests is trivial, so what is measured is the hop: HTTP, auth, validation,
@@ -9,10 +9,10 @@
 import 'reflect-metadata';
 import { Client } from 'pg';
 import {
-  cpuSeconds,
+  cpuOfGroups,
   httpLoad,
   ms,
-  pidsNamed,
+  processGroups,
   scratchDatabase,
   startBenchSystem,
   type Stats,
@@ -29,27 +29,6 @@ async function main(): Promise<void> {
   await client.connect();
   try {
     const { admin, stationIds } = bench;
-    const pids = Object.fromEntries(
-      Object.entries(bench.system.processes).map(([name, child]) => [name, child.pid!]),
-    );
-    const groups = async (): Promise<Record<string, number[]>> => ({
-      gateway: [pids.gateway],
-      vehicles: [pids.vehicles],
-      customers: [pids.customers],
-      consents: [pids.consents],
-      // Only this run's backends (other databases on the machine are someone else's load), by
-      // the service that opened them.
-      ...(
-        await client.query<{ pid: number; name: string }>(
-          `SELECT pid, 'pg:' || application_name AS name FROM pg_stat_activity
-          WHERE datname = current_database() AND pid <> pg_backend_pid()`,
-        )
-      ).rows.reduce<Record<string, number[]>>((byName, row) => {
-        (byName[row.name] ??= []).push(row.pid);
-        return byName;
-      }, {}),
-      rabbitmq: pidsNamed('beam.smp'),
-    });
     let next = 0;
     const cases: { label: string; load: (amount: number) => Promise<Stats> }[] = [
       {
@@ -98,18 +77,13 @@ async function main(): Promise<void> {
     for (const c of cases) {
       await c.load(400);
       await db.analyze();
-      const watched = await groups();
-      const before = Object.fromEntries(
-        Object.entries(watched).map(([name, list]) => [
-          name,
-          list.reduce((sum, pid) => sum + cpuSeconds(pid), 0),
-        ]),
-      );
+      const watched = await processGroups(bench.system, client);
+      const before = cpuOfGroups(watched);
       const stats = await c.load(REQUESTS);
-      const perRequest = Object.entries(watched).map(([name, list]) => {
-        const seconds = list.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - before[name];
-        return `${name} ${((seconds / stats.count) * 1000).toFixed(2)}`;
-      });
+      const after = cpuOfGroups(watched);
+      const perRequest = Object.keys(watched).map(
+        (name) => `${name} ${(((after[name] - before[name]) / stats.count) * 1000).toFixed(2)}`,
+      );
       console.log(
         `  ${c.label}: ${stats.perSecond.toFixed(0)}/s, p50 ${ms(stats.p50)}, p95 ${ms(stats.p95)}`,
       );

@@ -425,6 +425,37 @@ export function pidsNamed(name: string): number[] {
     });
 }
 
+/**
+ * The processes whose CPU a benchmark reads, by name: the system's services (read again after
+ * a restart: the pid changes), this run's PostgreSQL backends by the service that opened them
+ * (`pg:kanta-gateway`, …; other databases on the machine are someone else's load) and RabbitMQ.
+ */
+export async function processGroups(
+  system: LocalSystem,
+  client: Client,
+): Promise<Record<string, number[]>> {
+  const { rows } = await client.query<{ pid: number; name: string }>(
+    `SELECT pid, 'pg:' || application_name AS name FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+  );
+  const groups: Record<string, number[]> = Object.fromEntries(
+    Object.entries(system.processes).map(([name, child]) => [name, [child.pid!]]),
+  );
+  for (const row of rows) (groups[row.name] ??= []).push(row.pid);
+  groups.rabbitmq = pidsNamed('beam.smp');
+  return groups;
+}
+
+/** CPU seconds each group of processes has used so far. */
+export function cpuOfGroups(groups: Record<string, number[]>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(groups).map(([name, pids]) => [
+      name,
+      pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0),
+    ]),
+  );
+}
+
 /** Runs a benchmark's main; a failure is printed and the process exits non-zero. */
 export function runBench(main: () => Promise<void>): void {
   main().catch((error: unknown) => {

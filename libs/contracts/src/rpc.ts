@@ -44,6 +44,22 @@ export interface RpcOperation<TData, TResult> extends RpcAnswer<TResult> {
   readonly pattern: string;
   readonly kind: 'query' | 'write';
   readonly data: RpcDataClass<TData>;
+  /**
+   * The customers an answer shows, for the gateway's access audit: the service sends their ids
+   * beside the answer (RPC_SHOWN_CUSTOMERS_HEADER), read from the answer it serialises, so a
+   * gateway relaying a page as text need not parse it to learn them (a search answering 25 cards
+   * is 20 kB of JSON). A method, so an operation still passes for one of `unknown` answer.
+   */
+  shows?(answer: TResult): readonly string[];
+}
+
+/** The AMQP header of a reply carrying the customers its answer shows, comma-separated. */
+export const RPC_SHOWN_CUSTOMERS_HEADER = 'kanta-shown-customers';
+
+/** What an operation may declare beside its pattern, data and answer. */
+export interface RpcOperationOptions<TResult> {
+  /** See RpcOperation.shows. */
+  shows?: (answer: TResult) => readonly string[];
 }
 
 /** The data an operation is called with. */
@@ -57,11 +73,13 @@ export function rpcOperationsOf(service: RpcService): {
     pattern: string,
     data: RpcDataClass<TData>,
     answer: RpcAnswer<TResult>,
+    options?: RpcOperationOptions<TResult>,
   ): RpcOperation<TData, TResult>;
   write<TData, TResult>(
     pattern: string,
     data: RpcDataClass<TData>,
     answer: RpcAnswer<TResult>,
+    options?: RpcOperationOptions<TResult>,
   ): RpcOperation<TData, TResult>;
 } {
   const operation =
@@ -71,11 +89,12 @@ export function rpcOperationsOf(service: RpcService): {
       data: RpcDataClass<TData>,
       // The answer marker is a type; nothing of it is kept.
       _answer: RpcAnswer<TResult>,
+      { shows }: RpcOperationOptions<TResult> = {},
     ): RpcOperation<TData, TResult> => {
       if (!pattern.startsWith(`${service}.`)) {
         throw new Error(`${pattern}: a ${service} pattern starts with "${service}."`);
       }
-      return Object.freeze({ service, pattern, kind, data });
+      return Object.freeze({ service, pattern, kind, data, ...(shows ? { shows } : {}) });
     };
   return { query: operation('query'), write: operation('write') };
 }

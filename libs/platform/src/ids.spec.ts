@@ -13,6 +13,12 @@ describe('uuidv7', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('gives every id random bits of its own, across many refills of the random pool', () => {
+    // The 62 random bits after the variant: drawn from a pool refilled every 512 ids.
+    const tails = Array.from({ length: 5000 }, () => uuidv7().replace(/-/g, '').slice(17));
+    expect(new Set(tails).size).toBe(tails.length);
+  });
+
   it('puts the given time in the first 48 bits', () => {
     const id = uuidv7(0x0123456789ab);
     expect(id.replace(/-/g, '').slice(0, 12)).toBe('0123456789ab');

@@ -1,7 +1,34 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 
 let lastMs = 0;
 let sequence = 0;
+
+/*
+ * Random bytes drawn from the CSPRNG 4 kB at a time (as crypto.randomUUID does): a call into
+ * OpenSSL and a Buffer for each id cost more than the rest of making it, and the gateway makes
+ * one for every access it records.
+ */
+const POOL_SIZE = 4096;
+const pool = Buffer.alloc(POOL_SIZE);
+let poolAt = POOL_SIZE;
+
+/** Copies `length` fresh random bytes into `target` at `offset`. */
+function fillRandom(target: Buffer, offset: number, length: number): void {
+  if (poolAt + length > POOL_SIZE) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  pool.copy(target, offset, poolAt, poolAt + length);
+  poolAt += length;
+}
+
+/** Reused for every id: formatUuid makes the string from it before the next one is made. */
+const scratch = Buffer.alloc(16);
+
+const random16Bits = (): number => {
+  fillRandom(scratch, 0, 2);
+  return scratch.readUInt16BE(0);
+};
 
 /**
  * A UUIDv7 (RFC 9562): time-ordered, so new rows land at the right edge of an index and ids sort
@@ -14,13 +41,13 @@ export function uuidv7(now?: number): string {
   let counter: number;
   if (now !== undefined) {
     ms = now;
-    counter = randomBytes(2).readUInt16BE() & 0x7ff;
+    counter = random16Bits() & 0x7ff;
   } else {
     const current = Date.now();
     if (current > lastMs) {
       lastMs = current;
       // Start low in the 12-bit space so a burst has room to count up within the millisecond.
-      sequence = randomBytes(2).readUInt16BE() & 0x3ff;
+      sequence = random16Bits() & 0x3ff;
     } else if (++sequence > 0xfff) {
       lastMs += 1;
       sequence = 0;
@@ -28,7 +55,8 @@ export function uuidv7(now?: number): string {
     ms = lastMs;
     counter = sequence;
   }
-  const bytes = randomBytes(16);
+  const bytes = scratch;
+  fillRandom(bytes, 8, 8);
   bytes.writeUIntBE(ms, 0, 6);
   bytes[6] = 0x70 | (counter >> 8);
   bytes[7] = counter & 0xff;

@@ -8,12 +8,13 @@ import { DataSource } from 'typeorm';
 import {
   CUSTOMERS,
   type CreateCustomerResult,
+  type CustomerPage,
   type ProblemDetails,
   type RpcCommandId,
   type RpcOperation,
 } from '@kanta/contracts';
 import { deleteBrokerObjects, systemBrokerNames } from '@kanta/messaging';
-import { connectRpcServer, createLogger } from '@kanta/platform';
+import { RpcClient, connectRpcServer, createLogger } from '@kanta/platform';
 import { createTestDatabase, type TestDatabase } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
 import { AMQP_URL, deleteJobKeys, superadmin, tenantFixture, testJobsOptions } from './support';
@@ -116,6 +117,30 @@ describe('customers over the real RMQ command queue', () => {
       id: created.customer.id,
     });
     expect(read.id).toBe(created.customer.id);
+  });
+
+  it('sends the ids of the customers a search page shows beside it, as the page lists them', async () => {
+    for (const n of [1, 2, 3]) {
+      await call(CUSTOMERS.create, t.admin, {
+        customer: { firstName: `Shown${n}`, lastName: 'Relayed', email: `shown${n}@example.test` },
+      });
+    }
+    const rpc = new RpcClient({ service: 'customers', amqpUrl: AMQP_URL, queue, timeoutMs: 5000 });
+    try {
+      await rpc.connect();
+      const page = await rpc.relay(CUSTOMERS.search, t.admin, { q: 'relayed' });
+      const listed = (JSON.parse(page.text) as CustomerPage).items.map((item) => item.id);
+      expect(listed).toHaveLength(3);
+      // What the gateway's access audit records without parsing the page.
+      expect(page.shownCustomers).toEqual(listed);
+      const none = await rpc.relay(CUSTOMERS.search, t.admin, { q: 'nobody-by-this-name' });
+      expect(none.shownCustomers).toEqual([]);
+      // An operation that declares no `shows` sends none.
+      const rules = await rpc.relay(CUSTOMERS.getFieldRules, t.admin, {});
+      expect(rules.shownCustomers).toBeUndefined();
+    } finally {
+      await rpc.close();
+    }
   });
 
   it('answers validation failures as a 422 problem with one error per field, unknown fields named', async () => {

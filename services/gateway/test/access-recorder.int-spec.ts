@@ -7,6 +7,7 @@ import {
   type EventEnvelope,
 } from '@kanta/contracts';
 import { eventuallyPasses } from '@kanta/testing';
+import { DataSource } from 'typeorm';
 import { AccessRecorder } from '../src/audit/access-recorder';
 import { bootGateway, type Harness } from './gateway-harness';
 
@@ -120,6 +121,22 @@ describe('the access recorder (real Postgres and RabbitMQ)', () => {
         return Promise.resolve();
       },
       { timeoutMs: 3000 },
+    );
+  });
+
+  it('keeps the outbox envelopes (a flush of 100 searches is 125 kB) lz4-compressed, not pglz', async () => {
+    const db = h.gateway.app.get(DataSource);
+    const [{ lz4 }] = await db.query<{ lz4: boolean }[]>(
+      `SELECT 'lz4' = ANY (enumvals) AS lz4 FROM pg_settings
+        WHERE name = 'default_toast_compression'`,
+    );
+    const [column] = await db.query<{ compression: string; storage: string }[]>(
+      `SELECT attcompression AS compression, attstorage AS storage FROM pg_attribute
+        WHERE attrelid = 'gateway.outbox'::regclass AND attname = 'envelope'`,
+    );
+    // Without lz4 in the server: stored uncompressed.
+    expect(column).toEqual(
+      lz4 ? { compression: 'l', storage: 'x' } : { compression: '', storage: 'e' },
     );
   });
 

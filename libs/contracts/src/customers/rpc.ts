@@ -253,7 +253,9 @@ export const CUSTOMERS = {
   ),
   get: query('customers.customer.get', ByIdQuery, answers<CustomerView>()),
   update: write('customers.customer.update', UpdateCustomerCommand, answers<CustomerView>()),
-  search: query('customers.customer.search', SearchCustomersQueryDto, answers<CustomerPage>()),
+  search: query('customers.customer.search', SearchCustomersQueryDto, answers<CustomerPage>(), {
+    shows: (page) => page.items.map((customer) => customer.id),
+  }),
   setGroupMembership: write(
     'customers.customer.group-membership',
     GroupMembershipCommand,

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { connect, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
-import type { CallerContext, RpcOperation, RpcRequest } from '@kanta/contracts';
+import {
+  RPC_SHOWN_CUSTOMERS_HEADER,
+  type CallerContext,
+  type RpcOperation,
+  type RpcRequest,
+} from '@kanta/contracts';
 import { ProblemError } from '../http/problem-error';
 import { coalesceBrokerWrites } from '../amqp-writes';
 import { AMQP_SOCKET_OPTIONS } from '../config';
@@ -67,7 +72,22 @@ export interface RpcCallOptions {
 export class JsonText<T = unknown> {
   declare readonly _holds?: T;
 
-  constructor(readonly text: string) {}
+  /**
+   * @param shownCustomers the customers the answer shows, when the service said so beside it
+   *   (RpcOperation.shows); undefined when it did not (an operation without `shows`, an older
+   *   service): read them from the text then.
+   */
+  constructor(
+    readonly text: string,
+    readonly shownCustomers?: readonly string[],
+  ) {}
+}
+
+/** The customers a reply's answer shows, from its header (RpcOperation.shows). */
+function shownCustomersOf(message: ConsumeMessage): string[] | undefined {
+  const shown: unknown = message.properties.headers?.[RPC_SHOWN_CUSTOMERS_HEADER];
+  if (typeof shown !== 'string') return undefined;
+  return shown === '' ? [] : shown.split(',');
 }
 
 /** How our RpcServer (and Nest's ServerRMQ) write a successful reply around its answer. */
@@ -282,7 +302,12 @@ export class RpcClient {
     if (!call) return;
     const content = message.content.toString();
     if (call.asText && content.startsWith(ANSWER_START) && content.endsWith(ANSWER_END)) {
-      call.resolve(new JsonText(content.slice(ANSWER_START.length, -ANSWER_END.length)));
+      call.resolve(
+        new JsonText(
+          content.slice(ANSWER_START.length, -ANSWER_END.length),
+          shownCustomersOf(message),
+        ),
+      );
       return;
     }
     let packet: ReplyPacket;

@@ -10,6 +10,7 @@ import {
   IDEMPOTENCY_KEY_MAX,
   NoData,
   RPC_QUEUES,
+  RPC_SHOWN_CUSTOMERS_HEADER,
   problemType,
   rpcFieldRootsOf,
   type CallerContext,
@@ -211,10 +212,13 @@ export class RpcServer extends Server implements CustomTransportStrategy {
       replyTo?: string;
       correlationId?: string;
     };
-    const reply = (answer: object): void => {
+    const reply = (answer: object, headers?: Record<string, string>): void => {
       if (!replyTo || packet?.id === undefined) return;
       try {
-        channel.sendToQueue(replyTo, Buffer.from(JSON.stringify(answer)), { correlationId });
+        channel.sendToQueue(replyTo, Buffer.from(JSON.stringify(answer)), {
+          correlationId,
+          ...(headers ? { headers } : {}),
+        });
       } catch {
         // The channel is gone; the caller's own timeout or connection loss answers for us.
       }
@@ -226,6 +230,7 @@ export class RpcServer extends Server implements CustomTransportStrategy {
       return;
     }
     let answer: object;
+    let headers: Record<string, string> | undefined;
     try {
       const request = packet.data as Partial<RpcRequest<unknown>> | null | undefined;
       // Nobody waits for an answer after the deadline: the work is not started (and a write
@@ -239,15 +244,14 @@ export class RpcServer extends Server implements CustomTransportStrategy {
       const data = await validateRpcData(operation.data, raw);
       const command =
         operation.kind === 'write' ? writeCommandOf(request, caller, operation, raw) : undefined;
-      answer = {
-        response: await route.invoke(caller, data, command as WriteCommand),
-        isDisposed: true,
-      };
+      const response: unknown = await route.invoke(caller, data, command as WriteCommand);
+      answer = { response, isDisposed: true };
+      headers = shownCustomersHeader(operation, response);
     } catch (error) {
       answer = { err: this.toProblem(error, route.operation.pattern), isDisposed: true };
     }
     settle(channel, message, true);
-    reply(answer);
+    reply(answer, headers);
   }
 
   private toProblem(exception: unknown, pattern: string): ProblemDetails {
@@ -321,6 +325,22 @@ function parsePacket(content: Buffer): RequestPacket | null {
  * Acks (or, for a request nobody handles, rejects without requeueing) a delivery. A closed
  * channel has already returned it to the queue; acking it there would throw.
  */
+/**
+ * The customers an answer shows (the operation's `shows`), as the reply's header. None when the
+ * operation declares none, or when reading them fails: the gateway then parses the answer.
+ */
+function shownCustomersHeader(
+  operation: RpcOperation<unknown, unknown>,
+  response: unknown,
+): Record<string, string> | undefined {
+  if (!operation.shows) return undefined;
+  try {
+    return { [RPC_SHOWN_CUSTOMERS_HEADER]: operation.shows(response).join(',') };
+  } catch {
+    return undefined;
+  }
+}
+
 function settle(channel: Channel, message: ConsumeMessage, ack: boolean): void {
   try {
     if (ack) channel.ack(message);

@@ -72,6 +72,13 @@ describe('the customers a relayed search page answered with', () => {
     expect(customerIdsOfPage(pageOf([]))).toEqual([]);
   });
 
+  it('are those the customers service sent beside the page, without parsing it', () => {
+    const shown = [randomUUID(), randomUUID()];
+    // Not JSON: a parse would throw, so the ids can only have come from beside the text.
+    expect(customerIdsOfPage(new JsonText('{"items":[…]}', shown))).toEqual(shown);
+    expect(customerIdsOfPage(new JsonText('{"items":[]}', []))).toEqual([]);
+  });
+
   it('are read by parsing a page of another shape', () => {
     const ids = [randomUUID(), randomUUID()];
     const text = JSON.stringify({ nextCursor: null, items: ids.map((id) => ({ kind: 'x', id })) });

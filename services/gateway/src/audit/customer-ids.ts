@@ -3,11 +3,14 @@ import { ProblemError, type JsonText } from '@kanta/platform';
 import type { CustomersConcerned } from './records-access';
 
 /**
- * The ids of the customers a relayed page answered with. Parsed as JSON (about 90 µs for a page
- * of 25 cards): reading them out of the text with a pattern was five times cheaper but tied to
- * the key order the customers service writes, and silently missed items when it changed.
+ * The ids of the customers a relayed page answered with: as the customers service sent them
+ * beside the page (CUSTOMERS.search's `shows`, read from the page it serialised), else parsed
+ * from the text (about 60 µs for a page of 25 cards on the gateway's event loop, a tenth of what
+ * the gateway spends on the search). Reading them out of the text with a pattern was cheaper but
+ * tied to the key order the customers service writes, and silently missed items when it changed.
  */
 export function customerIdsOfPage(page: JsonText<CustomerPage>): string[] {
+  if (page.shownCustomers) return [...page.shownCustomers];
   const parsed = JSON.parse(page.text) as Partial<CustomerPage>;
   return (parsed.items ?? []).map((item) => item.id);
 }
