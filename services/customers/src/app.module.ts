@@ -9,6 +9,7 @@ import {
   ServiceHealthCheck,
   serviceHealthController,
   deadLettersController,
+  outboxMarkController,
 } from '@kanta/messaging';
 import { jobsRootOptions } from '@kanta/platform';
 import type { CustomersAppOptions } from './app-options';
@@ -92,6 +93,7 @@ export class AppModule {
         ReportableCardsController,
         serviceHealthController('customers'),
         deadLettersController('customers'),
+        outboxMarkController('customers'),
       ],
       providers: [
         { provide: KnownStations, useValue: new KnownStations(CUSTOMERS_SCHEMA) },
