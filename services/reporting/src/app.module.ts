@@ -13,6 +13,8 @@ import {
 import { jobsRootOptions } from '@kanta/platform';
 import type { ReportingAppOptions } from './app-options';
 import { REPORTING_SCHEMA, reportingSchema } from './database/schema';
+import { OutboxMarks } from './catch-up/outbox-marks';
+import { CATCH_UP_OPTIONS, ReportCatchUp } from './catch-up/report-catch-up';
 import { CustomerErasure } from './erasure/customer-erasure';
 import { CustomerMerges } from './merge/customer-merges';
 import { ReadModelConsumer } from './read-model/read-model.consumer';
@@ -110,6 +112,15 @@ export class AppModule {
           useValue: { amqpUrl: options.amqpUrl, ...(options.rebuild ?? defaultRebuild) },
         },
         ReadModelRebuild,
+        {
+          provide: CATCH_UP_OPTIONS,
+          useValue: {
+            amqpUrl: options.amqpUrl,
+            ...(options.catchUp ?? { sources: {}, timeoutMs: 30_000 }),
+          },
+        },
+        OutboxMarks,
+        ReportCatchUp,
       ],
     };
   }

@@ -2,6 +2,7 @@ import type { ServiceDataSourceOptions } from '@kanta/database';
 import { Reporting1767800000000 } from './migrations/1767800000000-reporting';
 import { RebuildState1767860000000 } from './migrations/1767860000000-rebuild-state';
 import { ReportJobs1767900000000 } from './migrations/1767900000000-report-jobs';
+import { ReportCatchUp1767960000000 } from './migrations/1767960000000-report-catch-up';
 
 export const REPORTING_SCHEMA = 'reporting';
 
@@ -9,5 +10,10 @@ export const REPORTING_SCHEMA = 'reporting';
 export const reportingSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
   schema: REPORTING_SCHEMA,
   entities: [],
-  migrations: [Reporting1767800000000, RebuildState1767860000000, ReportJobs1767900000000],
+  migrations: [
+    Reporting1767800000000,
+    RebuildState1767860000000,
+    ReportJobs1767900000000,
+    ReportCatchUp1767960000000,
+  ],
 };
