@@ -96,7 +96,7 @@ describe('report jobs (whole system)', () => {
     expect(headers.get('content-disposition')).toMatch(/customer-registry-.*\.xlsx/);
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(bytes as unknown as ArrayBuffer);
-    expect(book.worksheets.map((sheet) => sheet.name)).toEqual(['Customers', 'Vehicles']);
+    expect(book.worksheets.map((sheet) => sheet.name)).toEqual(['Customers', 'Vehicles', 'About']);
     const sheet = book.getWorksheet('Customers')!;
     expect(sheet.getRow(1).getCell(1).value).toBe('Name');
     expect(sheet.rowCount).toBe(2);
@@ -149,5 +149,24 @@ describe('report jobs (whole system)', () => {
     await done(view.id);
     expect((await fi.admin.request('DELETE', `/api/v1/reports/${view.id}`)).status).toBe(204);
     expectProblem(await fi.admin.request('GET', `/api/v1/reports/${view.id}/file`), 404);
+  });
+
+  it('includes a customer created just before the request: the report caught up with every source first', async () => {
+    const carl = await other.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
+      firstName: 'Carl',
+      lastName: 'Juuri',
+      stationIds: [other.stationIds[0]],
+    });
+    // No retry: the first report asked for already holds the customer.
+    const view = await done(
+      (await ask(other.admin, { type: 'registry', format: 'csv', locale: 'en' })).id,
+      other.admin,
+    );
+    expect(view.catchUp).toMatchObject({ caughtUp: true, behind: [] });
+    expect(view.rowCount).toBe(1);
+    const text = (await download(view.id, other.admin)).bytes.toString('utf8');
+    expect(text).toContain(carl.id);
+    expect(text).toContain('\r\n\r\nReport requested,');
+    expect(text).toContain('\r\nIncludes every change saved before the request,,yes\r\n');
   });
 });
