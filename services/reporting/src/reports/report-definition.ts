@@ -36,7 +36,11 @@ export interface ReportDefinition {
   criteria(context: CallerContext, raw: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** The rows the report will have, for its progress. */
   count(job: ReportJobRecord): Promise<number>;
-  /** Writes the file to `out` (ended when done); answers the rows written. */
+  /**
+   * Writes the file to `out` (ended when done); answers the rows written. The writer takes
+   * `reportFileFormat(job)` (report-about.ts): the language, the zone, and what the file says
+   * about itself (freshness, catch-up).
+   */
   write(job: ReportJobRecord, out: Writable, written: BatchWritten): Promise<number>;
 }
 
