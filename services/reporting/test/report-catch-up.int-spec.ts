@@ -35,6 +35,7 @@ import {
 } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
 import { Reports } from '../src/reports/reports.service';
+import { csvParts } from './support';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -230,13 +231,7 @@ describe('reporting service: a report catches up with its sources (real Postgres
   const csv = async (reportId: string) => {
     const chunk = await reports().file(admin, reportId, undefined);
     expect(chunk.nextOffset).toBeNull();
-    const lines = Buffer.from(chunk.chunkBase64, 'base64')
-      .toString('utf8')
-      .replace(/^\uFEFF/, '')
-      .trimEnd()
-      .split('\r\n');
-    const gap = lines.indexOf('');
-    return { table: lines.slice(0, gap), about: lines.slice(gap + 1) };
+    return csvParts(Buffer.from(chunk.chunkBase64, 'base64'));
   };
 
   it('includes a change committed just before the request: the report waits for each source’s mark', async () => {

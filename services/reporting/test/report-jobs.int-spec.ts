@@ -24,6 +24,7 @@ import { ReportJobsRepository } from '../src/reports/report-jobs.repository';
 import { ReportRun } from '../src/reports/report-run';
 import { ReportSweep } from '../src/reports/report-sweep';
 import { Reports } from '../src/reports/reports.service';
+import { csvParts } from './support';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -200,16 +201,6 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
       offset = chunk.nextOffset ?? undefined;
     } while (offset !== undefined);
     return { fileName, bytes: Buffer.concat(parts) };
-  };
-  /** The file's lines: the table, then (after an empty line) what the file says about itself. */
-  const csvParts = (bytes: Buffer) => {
-    const lines = bytes
-      .toString('utf8')
-      .replace(/^\uFEFF/, '')
-      .trimEnd()
-      .split('\r\n');
-    const gap = lines.indexOf('');
-    return { table: lines.slice(0, gap), about: lines.slice(gap + 1) };
   };
   const csvLines = (bytes: Buffer) => csvParts(bytes).table;
   /** A report recorded without its job, as when Redis lost it. */
