@@ -159,13 +159,16 @@ describe('reporting read model rebuild (whole system)', () => {
       [tenantId],
     ),
     sales: await e2e.database.query(
-      `SELECT id::text AS id, customer_id::text AS customer_id, total_minor::text AS total
+      `SELECT id::text AS id, customer_id::text AS customer_id, total_minor::text AS total,
+              services_minor::text AS services, products_minor::text AS products
          FROM vehicles.sales WHERE tenant_id = $1 ORDER BY id`,
       [tenantId],
     ),
     consents: await e2e.database.query(
       `SELECT DISTINCT ON (customer_id, purpose) customer_id::text AS customer_id, purpose,
-              id::text AS entry_id, decision
+              id::text AS entry_id, decision, text_id::text AS text_id,
+              (SELECT t.version FROM consents.consent_texts t
+                WHERE t.tenant_id = l.tenant_id AND t.id = l.text_id) AS text_version
          FROM consents.ledger l WHERE tenant_id = $1
           -- The ledger keeps an erased person's entries as proof; the read model does not.
           AND NOT EXISTS (SELECT 1 FROM customers.customers c
@@ -204,12 +207,14 @@ describe('reporting read model rebuild (whole system)', () => {
       [tenantId],
     ),
     sales: await e2e.database.query(
-      `SELECT sale_id::text AS id, customer_id::text AS customer_id, total_minor::text AS total
+      `SELECT sale_id::text AS id, customer_id::text AS customer_id, total_minor::text AS total,
+              services_minor::text AS services, products_minor::text AS products
          FROM reporting.sales WHERE tenant_id = $1 ORDER BY sale_id`,
       [tenantId],
     ),
     consents: await e2e.database.query(
-      `SELECT customer_id::text AS customer_id, purpose, entry_id::text AS entry_id, decision
+      `SELECT customer_id::text AS customer_id, purpose, entry_id::text AS entry_id, decision,
+              text_id::text AS text_id, text_version
          FROM reporting.consents WHERE tenant_id = $1 ORDER BY customer_id, purpose`,
       [tenantId],
     ),

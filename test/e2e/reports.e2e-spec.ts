@@ -142,6 +142,32 @@ describe('report jobs (whole system)', () => {
       }),
       403,
     );
+    expectProblem(
+      await fi.admin.request('POST', '/api/v1/reports', {
+        type: 'marketing-audience',
+        format: 'csv',
+        criteria: { consent: 'all' },
+      }),
+      422,
+      'criteria.consent',
+    );
+    expectProblem(
+      await fi.admin.request('POST', '/api/v1/reports', {
+        type: 'visits-summary',
+        format: 'xlsx',
+        criteria: { from: '2026-12-01', to: '2026-11-01' },
+      }),
+      422,
+      'criteria.to',
+    );
+    expectProblem(
+      await fi.worker.request('POST', '/api/v1/reports', {
+        type: 'marketing-audience',
+        format: 'csv',
+        criteria: { consent: 'both' },
+      }),
+      403,
+    );
     const view = await ask(fi.admin, { type: 'registry', format: 'csv' });
     expectProblem(await other.admin.request('GET', `/api/v1/reports/${view.id}`), 404);
     expectProblem(await other.admin.request('GET', `/api/v1/reports/${view.id}/file`), 404);

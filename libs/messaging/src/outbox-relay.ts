@@ -68,6 +68,14 @@ export interface OutboxRelayOptions {
    * the table and the count.
    */
   waiting?: WaitingTable[];
+  /**
+   * Also how long a dead letter no erasure can find is kept: a partner event's (it carries a
+   * person's contact details, and one refused before any service attributed it names no
+   * customer) or an unreadable message's (no type: nothing says what it holds). The clean-up
+   * deletes them after this and warns with the count; replaying one later would find its other
+   * halves given up anyway. Dead letters of the services' own events stay until replayed or
+   * purged: they carry ids, and an erasure deletes those naming the person.
+   */
   waitRetentionMs?: number;
   /**
    * The schema has a command log (CommandLog): the same clean-up deletes the rows of
@@ -99,6 +107,8 @@ const CLEANUP_BATCH = 5000;
 
 /** How long a gateway-made command id is kept after its deadline: for looking into, nothing else. */
 const COMMAND_RETENTION_MS = 3600 * 1000;
+/** The dead letters no erasure can find (OutboxRelayOptions.waitRetentionMs). */
+const UNFINDABLE_DEAD_LETTERS = `event_type IS NULL OR event_type LIKE 'partner.%'`;
 
 interface OutboxRow {
   id: string;
@@ -209,26 +219,20 @@ export class OutboxRelay {
     this.options.dataSource.subscribers.push(this.commitWatcher);
     // Rows committed before the start are picked up by the first pass.
     this.loop = this.run();
-    if (
-      this.retentionMs > 0 ||
-      (this.options.waiting ?? []).length > 0 ||
-      this.options.commandLog === true
-    ) {
-      this.cleanupTimer = setInterval(() => {
-        this.cleanup ??= this.deleteExpired()
-          .catch((error: unknown) => {
-            this.options.logger.warn({ err: errorText(error) }, 'outbox clean-up failed');
-            return 0;
-          })
-          .finally(() => (this.cleanup = undefined));
-      }, this.cleanupIntervalMs);
-      this.cleanupTimer.unref();
-    }
+    this.cleanupTimer = setInterval(() => {
+      this.cleanup ??= this.deleteExpired()
+        .catch((error: unknown) => {
+          this.options.logger.warn({ err: errorText(error) }, 'outbox clean-up failed');
+          return 0;
+        })
+        .finally(() => (this.cleanup = undefined));
+    }, this.cleanupIntervalMs);
+    this.cleanupTimer.unref();
   }
 
   /**
-   * Deletes published rows older than the retention, and waiting rows older than theirs, in
-   * bounded batches; returns how many rows went.
+   * Deletes published rows older than the retention, waiting rows and dead letters no erasure can
+   * find older than theirs, in bounded batches; returns how many rows went.
    */
   async deleteExpired(): Promise<number> {
     let total =
@@ -240,6 +244,18 @@ export class OutboxRelay {
         this.options.logger.warn(
           { table: `${this.options.schema}.${table}`, [kept ? 'givenUp' : 'deleted']: expired },
           'waiting rows expired: the event they waited for never came',
+        );
+      }
+      total += expired;
+    }
+    if (!this.stopping) {
+      const expired = await this.expireOlder('dead_letters', 'dead_at', this.waitRetentionMs, {
+        where: UNFINDABLE_DEAD_LETTERS,
+      });
+      if (expired > 0) {
+        this.options.logger.warn(
+          { table: `${this.options.schema}.dead_letters`, deleted: expired },
+          'dead letters of partner events or unreadable messages expired unreplayed',
         );
       }
       total += expired;

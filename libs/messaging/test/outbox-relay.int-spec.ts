@@ -492,6 +492,45 @@ describe('OutboxRelay', () => {
     expect(Number(published[0].n)).toBeGreaterThanOrEqual(1);
   });
 
+  it('deletes the dead letters no erasure can find (partner events, unreadable messages) after the wait retention, and keeps the rest', async () => {
+    const letter = (eventType: string | null, days: number) => ({
+      id: randomUUID(),
+      eventType,
+      days,
+    });
+    const letters = {
+      oldPartner: letter('partner.booking.created.v1', 31),
+      oldUnreadable: letter(null, 31),
+      freshPartner: letter('partner.booking.created.v1', 29),
+      oldOwn: letter('customers.customer.created.v1', 400),
+    };
+    for (const l of Object.values(letters)) {
+      await database.dataSource.query(
+        `INSERT INTO "${SCHEMA}".dead_letters (id, consumer, reason, event_id, event_type,
+           routing_key, last_error, attempts, body, properties, dead_at)
+         VALUES ($1, 'test', 'invalid-message', $1, $2, coalesce($2, 'x'), 'refused', 1, '\\x7b7d',
+           '{}', now() - make_interval(days => $3))`,
+        [l.id, l.eventType, l.days],
+      );
+    }
+    const warnings: unknown[] = [];
+    const logger = Object.assign(Object.create(silentLogger) as MessagingLogger, {
+      warn: (fields: unknown) => warnings.push(fields),
+    });
+    const relay = newRelay({ retentionMs: 0, waitRetentionMs: 30 * 24 * 3600 * 1000, logger });
+
+    expect(await relay.deleteExpired()).toBe(2);
+
+    const left = await database.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM "${SCHEMA}".dead_letters WHERE id = ANY($1::uuid[])`,
+      [Object.values(letters).map((l) => l.id)],
+    );
+    expect(left.map((r) => r.id).sort()).toEqual(
+      [letters.freshPartner.id, letters.oldOwn.id].sort(),
+    );
+    expect(warnings).toEqual([{ table: `${SCHEMA}.dead_letters`, deleted: 2 }]);
+  });
+
   it('finishes its batch and stops cleanly, leaving later events for the next start', async () => {
     const queue = await probe.bindProbeQueue(exchange, '#');
     const relay = newRelay();

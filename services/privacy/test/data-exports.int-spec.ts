@@ -16,6 +16,7 @@ import { commandFor, problemOf } from '@kanta/testing';
 import { Erasures } from '../src/erasures/erasures.service';
 import { DataExportsRepository } from '../src/exports/data-exports.repository';
 import { DataExports } from '../src/exports/data-exports.service';
+import { EXPORT_ATTEMPTS } from '../src/exports/export-jobs';
 import { ExportRun, ExportSourceUnavailable } from '../src/exports/export-run';
 import { ExportSweep } from '../src/exports/export-sweep';
 import { startPrivacy, type PrivacyHarness } from './privacy-harness';
@@ -129,17 +130,36 @@ describe('privacy service: data exports (real Postgres, RabbitMQ and Redis)', ()
     const id = await recorded(customerId);
     const run = h.app.get(ExportRun);
 
-    await expect(run.run(h.tenantId, id, false)).rejects.toBeInstanceOf(ExportSourceUnavailable);
-    expect(await row(id)).toMatchObject({ status: 'pending', failure: null });
+    for (let attempt = 1; attempt < EXPORT_ATTEMPTS; attempt += 1) {
+      await expect(run.run(h.tenantId, id)).rejects.toBeInstanceOf(ExportSourceUnavailable);
+      expect(await row(id)).toMatchObject({ status: 'pending', failure: null });
+    }
 
-    expect(await run.run(h.tenantId, id, true)).toBe('failed');
+    expect(await run.run(h.tenantId, id)).toBe('failed');
     expect(await row(id)).toMatchObject({ status: 'failed', failure: 'customers: 504' });
     // A failed export is not run again.
-    expect(await run.run(h.tenantId, id, true)).toBe('skipped');
+    expect(await run.run(h.tenantId, id)).toBe('skipped');
     expect(await problemOf(file(h.admin, id))).toMatchObject({
       status: 409,
       type: expect.stringContaining('export-failed'),
     });
+  });
+
+  it('fails an export whose job was lost once the sweep has run it its attempts while a service does not answer', async () => {
+    const { customerId } = await h.knownCustomer();
+    const id = await recorded(customerId);
+    await h.dataSource.query(
+      `UPDATE privacy.data_exports SET requested_at = now() - interval '2 minutes' WHERE id = $1`,
+      [id],
+    );
+    const sweep = h.app.get(ExportSweep).sweep;
+    for (let attempt = 1; attempt < EXPORT_ATTEMPTS; attempt += 1) {
+      await sweep.runOnce();
+      expect(await row(id)).toMatchObject({ status: 'pending', failure: null });
+    }
+    // The attempts are the row's: the sweep's runs count like the job's retries.
+    await sweep.runOnce();
+    expect(await row(id)).toMatchObject({ status: 'failed', failure: 'customers: 504' });
   });
 
   it('answers the file 409 while pending, 410 once expired, 404 for another tenant', async () => {
@@ -280,6 +300,6 @@ describe('privacy service: data exports (real Postgres, RabbitMQ and Redis)', ()
     expect(await row(mine)).toBeUndefined();
     expect(await row(theirs)).toMatchObject({ status: 'ready' });
     // A run that was gathering meanwhile finds its row gone and stores nothing.
-    expect(await h.app.get(ExportRun).run(h.tenantId, mine, true)).toBe('skipped');
+    expect(await h.app.get(ExportRun).run(h.tenantId, mine)).toBe('skipped');
   });
 });

@@ -20,6 +20,8 @@ import { CustomerMerges } from './merge/customer-merges';
 import { ReadModelConsumer } from './read-model/read-model.consumer';
 import { ReadModelRepository } from './read-model/read-model.repository';
 import { RegistryReport } from './reports/registry-report';
+import { MarketingAudienceReport } from './reports/marketing-audience-report';
+import { VisitsSummaryReport } from './reports/visits-summary-report';
 import { ReportCatalogue } from './reports/report-catalogue';
 import { REPORTS_DIR, ReportFiles } from './reports/report-files';
 import { REPORTS_PER_TENANT, REPORTS_QUEUE, ReportJobs } from './reports/report-jobs';
@@ -101,6 +103,8 @@ export class AppModule {
         ReportJobsRepository,
         ReportJobs,
         RegistryReport,
+        MarketingAudienceReport,
+        VisitsSummaryReport,
         ReportCatalogue,
         ReportRun,
         ReportProcessor,

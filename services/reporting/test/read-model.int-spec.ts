@@ -354,6 +354,82 @@ describe('reporting service: the read model (real Postgres and RabbitMQ)', () =>
       await drained();
       await eventuallyPasses(async () => expect(await decision()).toBeNull());
     });
+
+    it('keeps the consent text each decision was given under, and completes a decision kept without one', async () => {
+      const customerId = randomUUID();
+      const textId = randomUUID();
+      const olderEntryId = uuidv7();
+      const entry = {
+        customerId,
+        entryId: uuidv7(),
+        purpose: 'marketing_sms',
+        decision: 'granted',
+        textId,
+        textVersion: 3,
+        source: 'reception',
+        recordedAt: new Date().toISOString(),
+      };
+      const text = async () =>
+        (
+          await dataSource.query<{ text_id: string | null; text_version: number | null }[]>(
+            `SELECT text_id, text_version FROM reporting.consents
+              WHERE tenant_id = $1 AND customer_id = $2 AND purpose = 'marketing_sms'`,
+            [tenantId, customerId],
+          )
+        )[0];
+      await publish(CONSENT_RECORDED_V1, entry);
+      await drained();
+      await eventuallyPasses(async () =>
+        expect(await text()).toEqual({ text_id: textId, text_version: 3 }),
+      );
+      // A row kept before texts were (the migration's rows): the same entry again, as the
+      // rebuild's page brings it, fills the text in; an older entry still changes nothing.
+      await dataSource.query(
+        `UPDATE reporting.consents SET text_id = NULL, text_version = NULL
+          WHERE tenant_id = $1 AND customer_id = $2`,
+        [tenantId, customerId],
+      );
+      await publish(CONSENT_RECORDED_V1, { ...entry, entryId: olderEntryId, textVersion: 1 });
+      await drained();
+      expect(await text()).toEqual({ text_id: null, text_version: null });
+      await publish(CONSENT_RECORDED_V1, entry);
+      await drained();
+      await eventuallyPasses(async () =>
+        expect(await text()).toEqual({ text_id: textId, text_version: 3 }),
+      );
+    });
+
+    it('keeps a sale’s sums of services and products; one recorded without them takes them from a later delivery', async () => {
+      const customerId = randomUUID();
+      const { servicesMinor, productsMinor, ...unsplit } = {
+        ...sale(customerId, 7000),
+        servicesMinor: 5000,
+        productsMinor: 2000,
+      };
+      const amounts = async () =>
+        (
+          await dataSource.query<Record<string, number | null>[]>(
+            `SELECT total_minor::int AS total, services_minor::int AS services,
+                    products_minor::int AS products
+               FROM reporting.sales WHERE tenant_id = $1 AND sale_id = $2`,
+            [tenantId, unsplit.saleId],
+          )
+        )[0];
+      await publish(SALE_RECORDED_V1, unsplit);
+      await drained();
+      await eventuallyPasses(async () =>
+        expect(await amounts()).toEqual({ total: 7000, services: null, products: null }),
+      );
+      // The sale again with its split (the rebuild's page): the split is taken, the total stays.
+      await publish(SALE_RECORDED_V1, { ...unsplit, totalMinor: 1, servicesMinor, productsMinor });
+      await drained();
+      await eventuallyPasses(async () =>
+        expect(await amounts()).toEqual({ total: 7000, services: 5000, products: 2000 }),
+      );
+      await publish(SALE_RECORDED_V1, { ...unsplit, servicesMinor: 1, productsMinor: 1 });
+      await drained();
+      expect(await amounts()).toEqual({ total: 7000, services: 5000, products: 2000 });
+    });
   });
 
   describe('erasure', () => {

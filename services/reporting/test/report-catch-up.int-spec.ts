@@ -35,7 +35,7 @@ import {
 } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
 import { Reports } from '../src/reports/reports.service';
-import { csvParts } from './support';
+import { csvParts } from './report-test-app';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -1,33 +1,24 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Test } from '@nestjs/testing';
+import { readFile } from 'node:fs/promises';
 import type { INestApplication } from '@nestjs/common';
-import ExcelJS from 'exceljs';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { REPORTING, type CallerContext, type RequestReportDto } from '@kanta/contracts';
-import { deleteBrokerObjects, systemBrokerNames } from '@kanta/messaging';
-import {
-  commandFor,
-  createTestDatabase,
-  deleteRedisKeys,
-  eventually,
-  problemOf,
-  type TestDatabase,
-} from '@kanta/testing';
-import { AppModule } from '../src/app.module';
+import { commandFor, eventually, problemOf } from '@kanta/testing';
 import { CustomerErasure } from '../src/erasure/customer-erasure';
 import { ReportFiles } from '../src/reports/report-files';
 import { ReportJobsRepository } from '../src/reports/report-jobs.repository';
 import { ReportRun } from '../src/reports/report-run';
 import { ReportSweep } from '../src/reports/report-sweep';
 import { Reports } from '../src/reports/reports.service';
-import { csvParts } from './support';
-
-const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import {
+  csvLines,
+  downloadReport,
+  csvParts,
+  startReportTestApp,
+  workbookOf,
+  type ReportTestApp,
+} from './report-test-app';
 
 /*
  * Report jobs in the reporting service, on a read model filled by hand: a request's job writes
@@ -36,12 +27,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
  * and an erasure deleting the files that name the person.
  */
 describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', () => {
-  const id = randomBytes(4).toString('hex');
-  const exchange = `test.reporting.${id}.events`;
-  const queuePrefix = `test.reporting.${id}.`;
-  const jobsPrefix = `test:reporting:${id}:jobs`;
-  const reportsDir = join(tmpdir(), `kanta-report-jobs-${id}`);
-  let db: TestDatabase;
+  let service: ReportTestApp;
   let app: INestApplication;
   let dataSource: DataSource;
   const tenantId = randomUUID();
@@ -64,26 +50,8 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
   const freshness = '2026-11-30T10:00:00.000Z';
 
   beforeAll(async () => {
-    db = await createTestDatabase('reporting-report-jobs');
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AppModule.forRoot({
-          postgres: db.runtime('reporting'),
-          amqpUrl: AMQP_URL,
-          dbPoolSize: 6,
-          messaging: { eventsExchange: exchange, queuePrefix },
-          redisUrl: REDIS_URL,
-          jobsPrefix,
-          reportsDir,
-          reportsPerTenant: 1,
-          // A sweep that runs only when a test runs it.
-          reportSweepIntervalMs: 3_600_000,
-        }),
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
-    dataSource = app.get(DataSource);
+    service = await startReportTestApp('report-jobs', { reportsPerTenant: 1 });
+    ({ app, dataSource } = service);
     const customer = `INSERT INTO reporting.customers (tenant_id, customer_id, version, kind,
         status, first_name, last_name, company_name, phone, street, postal_code, city, notes,
         regular_of_user_id, created_at)
@@ -165,21 +133,7 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
     );
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await deleteBrokerObjects(
-      AMQP_URL,
-      systemBrokerNames({
-        services: ['reporting'],
-        eventsExchange: exchange,
-        eventsQueuePrefix: queuePrefix,
-        rpcQueues: [],
-      }),
-    );
-    await deleteRedisKeys(`${jobsPrefix}:`);
-    await db?.drop();
-    await rm(reportsDir, { recursive: true, force: true });
-  });
+  afterAll(() => service?.close());
 
   const reports = () => app.get(Reports);
   const request = (context: CallerContext, data: RequestReportDto) =>
@@ -189,20 +143,8 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
       const view = await reports().get(context, reportId);
       return view.status === 'done' ? view : undefined;
     }, 15_000);
-  /** The whole file, through the chunks the gateway streams. */
-  const download = async (context: CallerContext, reportId: string) => {
-    const parts: Buffer[] = [];
-    let offset: string | undefined;
-    let fileName: string;
-    do {
-      const chunk = await reports().file(context, reportId, offset);
-      fileName = chunk.fileName;
-      parts.push(Buffer.from(chunk.chunkBase64, 'base64'));
-      offset = chunk.nextOffset ?? undefined;
-    } while (offset !== undefined);
-    return { fileName, bytes: Buffer.concat(parts) };
-  };
-  const csvLines = (bytes: Buffer) => csvParts(bytes).table;
+  const download = (context: CallerContext, reportId: string) =>
+    downloadReport(reports(), context, reportId);
   /** A report recorded without its job, as when Redis lost it. */
   const recorded = async (
     context: CallerContext,
@@ -279,8 +221,7 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
     expect(view.rowCount).toBe(5);
     const { fileName, bytes } = await download(admin, view.id);
     expect(fileName).toMatch(/^customer-registry-.*\.xlsx$/);
-    const book = new ExcelJS.Workbook();
-    await book.xlsx.load(bytes as unknown as ArrayBuffer);
+    const book = await workbookOf(bytes);
     expect(book.worksheets.map((sheet) => sheet.name)).toEqual(['Customers', 'Vehicles', 'About']);
     const about = book.getWorksheet('About')!;
     expect(about.getRow(3).getCell(1).value).toBe('Data up to (last change applied)');

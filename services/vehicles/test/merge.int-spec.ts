@@ -8,6 +8,7 @@ import {
   MERGE_REQUESTED_V1,
   MERGE_UNDO_REQUESTED_V1,
   MERGE_UNDONE_V1,
+  PARTNER_SALE_COMPLETED_V1,
   type CreateSaleDto,
   type ErasureCompletedV1,
   type EventEnvelope,
@@ -26,6 +27,8 @@ import {
   type TenantFixture,
   type VehiclesHarness,
 } from './support';
+import type { TypedEvent } from '@kanta/messaging';
+import { PartnerReceipts } from '../src/partner/receipts';
 
 jest.setTimeout(30_000);
 
@@ -568,6 +571,62 @@ describe('merge of two customers (real Postgres and RabbitMQ)', () => {
     expect(await vehicles.get(t.admin, car.id)).toMatchObject({
       customers: [expect.objectContaining({ customerId: survivorId })],
     });
+  });
+
+  it('gives a partner receipt for the duplicate’s booking, written across the merge, to the survivor', async () => {
+    const t = tenantFixture();
+    const survivorId = await h.knowCustomer(t.tenantId, [t.stationA]);
+    const duplicateId = await h.knowCustomer(t.tenantId, [t.stationA]);
+    const ref = `MG-R-${randomUUID().slice(0, 8)}`;
+    const partnerBooking = booking(t, ref);
+    publish(partnerBooking);
+    publish(resolved(t, partnerBooking.eventId, duplicateId));
+    const visit = await visitByRef(t, ref, (v) => v.customer_id === duplicateId);
+    const receipt = envelope(t.tenantId, PARTNER_SALE_COMPLETED_V1, {
+      receiptNumber: `MG-R-${randomUUID().slice(0, 8)}`,
+      stationId: t.stationA,
+      bookingId: ref,
+      soldAt: '2026-07-01T12:00:00Z',
+      source: 'pos',
+      currency: 'EUR',
+      totalMinor: 100,
+      lines: [
+        {
+          kind: 'service',
+          name: 'Line',
+          quantity: 1,
+          unitPriceMinor: 100,
+          vatRate: 25.5,
+          totalMinor: 100,
+        },
+      ],
+    }) as TypedEvent<typeof PARTNER_SALE_COMPLETED_V1>;
+    const p = pair(survivorId, duplicateId);
+    // The receipt is written (its booking's customer read: the duplicate) in a transaction that
+    // stays open while the merge is delivered, as in another replica's consumer.
+    await h.dataSource.transaction(async (manager) => {
+      await h.app.get(PartnerReceipts).record(
+        {
+          manager,
+          tenantId: t.tenantId,
+          eventId: receipt.eventId,
+          source: 'pos',
+          occurredAt: receipt.occurredAt,
+          correlationId: null,
+        },
+        receipt,
+      );
+      publish(mergeOf(t, p));
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    });
+    const [done] = await answersTo<MergeCompletedV1>(MERGE_COMPLETED_V1, p.mergeId);
+    expect(done.counts.sales).toBe(1);
+    expect(
+      await rows(
+        'SELECT customer_id, visit_id FROM vehicles.sales WHERE tenant_id = $1 AND receipt_number = $2',
+        [t.tenantId, receipt.payload.receiptNumber],
+      ),
+    ).toEqual([{ customer_id: survivorId, visit_id: visit.id }]);
   });
 
   it('erasing the survivor deletes the merge records naming either customer', async () => {

@@ -1,5 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsObject, IsOptional, IsString, Length } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsDefined,
+  IsIn,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+} from 'class-validator';
 import { LOCALES, type Locale } from '../context';
 import { OUTBOX_MARK_SOURCES, type OutboxMarkSource } from '../outbox-mark';
 import { PageQueryDto } from '../page.dto';
@@ -11,7 +23,7 @@ import { PageQueryDto } from '../page.dto';
  */
 
 /** The reports that exist; `customers` and the others come later. */
-export const REPORT_TYPES = ['registry'] as const;
+export const REPORT_TYPES = ['registry', 'marketing-audience', 'visits-summary'] as const;
 export type ReportType = (typeof REPORT_TYPES)[number];
 
 export const REPORT_FORMATS = ['xlsx', 'csv'] as const;
@@ -39,7 +51,11 @@ export const REPORT_RETENTION_DAYS = 7;
 export class RequestReportDto {
   @ApiProperty({
     enum: REPORT_TYPES,
-    description: 'registry: every customer (admin) or the worker’s regulars, with vehicles in XLSX',
+    description:
+      'registry: every customer (admin) or the worker’s regulars, with vehicles in XLSX. ' +
+      'marketing-audience (admins): e-mail addresses and phone numbers by marketing consent, ' +
+      'never a blocked customer. visits-summary (admins): per station and period, visits, ' +
+      'cancelled, no-shows and the sales of services and products',
   })
   @IsString()
   @IsIn(REPORT_TYPES, { message: `type must be one of ${REPORT_TYPES.join(', ')}` })
@@ -51,7 +67,11 @@ export class RequestReportDto {
     description:
       'Criteria of the report type. registry: { regularOfUserId?: uuid } — only the customers ' +
       'whose regular staff member that user is; a worker may name only themselves (and gets ' +
-      'their own regulars without it).',
+      'their own regulars without it). marketing-audience: { consent: both|email|sms|either|' +
+      'neither } (required; email and sms mean that one only). visits-summary: { from?: date, ' +
+      'to?: date (both or neither; default the previous calendar month in the tenant’s zone), ' +
+      'period?: day|week|month (default month), stationIds?: uuid[], currency?: ISO 4217 ' +
+      '(default EUR) }.',
   })
   @IsOptional()
   @IsObject()
@@ -78,6 +98,52 @@ export class RegistryCriteriaDto {
   @IsString()
   @Length(36, 36, { message: 'regularOfUserId must be a UUID' })
   regularOfUserId?: string;
+}
+
+/**
+ * Whose marketing consents the audience takes: both e-mail and SMS marketing granted, e-mail
+ * only, SMS only, either (at least one), or neither granted.
+ */
+export const AUDIENCE_CONSENTS = ['both', 'email', 'sms', 'either', 'neither'] as const;
+export type AudienceConsent = (typeof AUDIENCE_CONSENTS)[number];
+
+/** The marketing-audience report's criteria. */
+export class MarketingAudienceCriteriaDto {
+  @IsIn(AUDIENCE_CONSENTS, { message: `consent must be one of ${AUDIENCE_CONSENTS.join(', ')}` })
+  @IsDefined({ message: 'consent is required' })
+  consent: AudienceConsent;
+}
+
+export const SUMMARY_PERIODS = ['day', 'week', 'month'] as const;
+export type SummaryPeriod = (typeof SUMMARY_PERIODS)[number];
+
+const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The visits-summary report's criteria; dates are calendar days of the tenant's time zone. */
+export class VisitsSummaryCriteriaDto {
+  @IsOptional()
+  @Matches(CALENDAR_DATE, { message: 'from must be a date such as 2026-11-01' })
+  @IsISO8601({ strict: true }, { message: 'from must be a real date' })
+  from?: string;
+
+  @IsOptional()
+  @Matches(CALENDAR_DATE, { message: 'to must be a date such as 2026-11-30' })
+  @IsISO8601({ strict: true }, { message: 'to must be a real date' })
+  to?: string;
+
+  @IsOptional()
+  @IsIn(SUMMARY_PERIODS, { message: `period must be one of ${SUMMARY_PERIODS.join(', ')}` })
+  period?: SummaryPeriod;
+
+  @IsOptional()
+  @IsArray({ message: 'stationIds must be a list of station ids' })
+  @ArrayMaxSize(200)
+  @IsUUID('all', { each: true, message: 'stationIds must be station ids (UUIDs)' })
+  stationIds?: string[];
+
+  @IsOptional()
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as EUR' })
+  currency?: string;
 }
 
 export class ReportProgressView {

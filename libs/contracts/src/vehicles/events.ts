@@ -47,6 +47,12 @@ export interface SaleRecordedV1 {
   soldAt: string;
   currency: string;
   totalMinor: number;
+  /**
+   * The sums of the receipt's `service` and `product` lines (minor units; they add up to
+   * totalMinor). Absent from events written before they were added.
+   */
+  servicesMinor?: number;
+  productsMinor?: number;
 }
 
 const uuid = { type: 'string', format: 'uuid' } as const;
@@ -128,5 +134,7 @@ export const saleRecordedV1Schema = {
     soldAt: { type: 'string', format: 'date-time' },
     currency: { type: 'string', pattern: '^[A-Z]{3}$' },
     totalMinor: { type: 'integer' },
+    servicesMinor: { type: 'integer' },
+    productsMinor: { type: 'integer' },
   },
 } as const;

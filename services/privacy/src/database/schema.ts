@@ -6,6 +6,7 @@ import { AccessLog1766710000000 } from './migrations/1766710000000-access-log';
 import { KnownCustomersMerged1767100000000 } from './migrations/1767100000000-known-customers-merged';
 import { Merges1767500000000 } from './migrations/1767500000000-merges';
 import { DataExports1767600000000 } from './migrations/1767600000000-data-exports';
+import { ExportAttempts1767950000000 } from './migrations/1767950000000-export-attempts';
 
 export const PRIVACY_SCHEMA = 'privacy';
 
@@ -21,6 +22,7 @@ export const privacySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     KnownCustomersMerged1767100000000,
     Merges1767500000000,
     DataExports1767600000000,
+    ExportAttempts1767950000000,
   ],
   // The access audit: its trigger refuses changes too; without the privilege the service's own
   // role cannot even try.

@@ -29,6 +29,8 @@ export interface ClaimedExport {
   id: string;
   customerId: string;
   context: CallerContext;
+  /** This run's number: 1 for the first claim, the job's retries and the sweep's runs counted. */
+  attempt: number;
 }
 
 const VIEW_COLUMNS = `tenant_id, id, customer_id, status, parts_done, failure, requested_by,
@@ -111,24 +113,39 @@ export class DataExportsRepository {
 
   /**
    * Takes a pending export (or one whose run stopped without finishing) to run it: the job and
-   * the sweep both claim, so one of them runs it.
+   * the sweep both claim, so one of them runs it. Each claim is an attempt, counted in the row.
    */
   async claim(manager: EntityManager, tenantId: string, id: string): Promise<ClaimedExport | null> {
     // TypeORM answers an UPDATE … RETURNING as [rows, affected].
     const [rows] = await manager.query<
-      [{ tenant_id: string; id: string; customer_id: string; context: CallerContext }[], number]
+      [
+        {
+          tenant_id: string;
+          id: string;
+          customer_id: string;
+          context: CallerContext;
+          attempts: number;
+        }[],
+        number,
+      ]
     >(
       `UPDATE privacy.data_exports
-          SET status = 'running', started_at = now(), parts_done = '{}'
+          SET status = 'running', started_at = now(), parts_done = '{}', attempts = attempts + 1
         WHERE tenant_id = $1 AND id = $2
           AND (status = 'pending'
                OR (status = 'running' AND started_at < now() - interval '${STALE_RUN_INTERVAL}'))
-        RETURNING tenant_id, id, customer_id, context`,
+        RETURNING tenant_id, id, customer_id, context, attempts`,
       [tenantId, id],
     );
     const row = rows[0];
     return row
-      ? { tenantId: row.tenant_id, id: row.id, customerId: row.customer_id, context: row.context }
+      ? {
+          tenantId: row.tenant_id,
+          id: row.id,
+          customerId: row.customer_id,
+          context: row.context,
+          attempt: row.attempts,
+        }
       : null;
   }
 

@@ -11,6 +11,7 @@ import { AccessLogRepository } from '../audit/access-log.repository';
 import { MergesRepository } from '../merges/merges.repository';
 import { DataExportsRepository } from './data-exports.repository';
 import { exportZip } from './export-file';
+import { EXPORT_ATTEMPTS } from './export-jobs';
 import { ExportSources } from './export-sources';
 
 export const EXPORT_RETENTION_DAYS = Symbol('EXPORT_RETENTION_DAYS');
@@ -32,7 +33,8 @@ export class ExportSourceUnavailable extends Error {
  * Runs one data export: claims its row (the job and the sweep both may try; one runs it), asks
  * each service for its part as the admin who requested it, adds this service's own (the access
  * audit of the record), writes the ZIP into the row and makes it ready. A service that is away
- * (503, 504) puts the export back to pending for another attempt, unless this was the last; any
+ * (503, 504) puts the export back to pending for another attempt, unless this was its
+ * EXPORT_ATTEMPTS-th (counted in the row, whether the job or the sweep ran it); any
  * other answer (the customer erased meanwhile: 404, 409) fails it, naming the part and status.
  * Log lines name the export's id only.
  */
@@ -49,11 +51,12 @@ export class ExportRun {
     @Inject(EXPORT_RETENTION_DAYS) private readonly retentionDays: number,
   ) {}
 
-  async run(tenantId: string, exportId: string, lastAttempt: boolean): Promise<ExportOutcome> {
+  async run(tenantId: string, exportId: string): Promise<ExportOutcome> {
     const manager = this.dataSource.manager;
     const claimed = await this.repository.claim(manager, tenantId, exportId);
     if (!claimed) return 'skipped';
     const { context, customerId } = claimed;
+    const lastAttempt = claimed.attempt >= EXPORT_ATTEMPTS;
     let part: DataExportPart = 'customers';
     const gathered = async <T>(next: DataExportPart, read: () => Promise<T>): Promise<T> => {
       part = next;

@@ -51,7 +51,7 @@ export class ExportSweep implements OnApplicationBootstrap, BeforeApplicationShu
     const waiting = await this.repository.waiting(this.dataSource.manager, JOB_GRACE, RUN_PER_PASS);
     for (const { tenantId, id } of waiting) {
       try {
-        if ((await this.exports.run(tenantId, id, false)) !== 'skipped') count += 1;
+        if ((await this.exports.run(tenantId, id)) !== 'skipped') count += 1;
       } catch (error) {
         this.logger.warn((error as Error).message);
       }

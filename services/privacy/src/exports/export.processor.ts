@@ -1,6 +1,6 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
-import { EXPORT_ATTEMPTS, EXPORTS_QUEUE, ExportJobs, type DataExportJob } from './export-jobs';
+import { EXPORTS_QUEUE, ExportJobs, type DataExportJob } from './export-jobs';
 import { ExportRun, type ExportOutcome } from './export-run';
 
 /** Gathers a data export when its job comes up; retried while a service is away. */
@@ -14,8 +14,7 @@ export class ExportProcessor extends WorkerHost {
   }
 
   process(job: Job<DataExportJob>): Promise<ExportOutcome> {
-    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? EXPORT_ATTEMPTS);
-    return this.exports.run(job.data.tenantId, job.data.exportId, lastAttempt);
+    return this.exports.run(job.data.tenantId, job.data.exportId);
   }
 
   /** Without a listener an 'error' event (Redis unreachable) would crash the process. */

@@ -158,7 +158,11 @@ export class ReadModelRepository {
     );
   }
 
-  /** Sales are recorded once: a second delivery changes nothing. */
+  /**
+   * Sales are recorded once: a second delivery changes nothing, but for the sums of services and
+   * products a sale recorded without them (an event from before they were added) takes from a
+   * later one (the rebuild's page).
+   */
   async applySales(manager: EntityManager, events: Applied<SaleRecordedV1>[]): Promise<void> {
     const rows = newestOf(
       events,
@@ -167,14 +171,16 @@ export class ReadModelRepository {
     );
     if (rows.length === 0) return;
     await manager.query(
-      `INSERT INTO reporting.sales (tenant_id, sale_id, customer_id, station_id, visit_id,
-         sold_at, currency, total_minor)
+      `INSERT INTO reporting.sales AS s (tenant_id, sale_id, customer_id, station_id, visit_id,
+         sold_at, currency, total_minor, services_minor, products_minor)
        SELECT r.tenant_id, r.sale_id, ${survivorOf('r')}, r.station_id, r.visit_id, r.sold_at,
-              r.currency, r.total_minor
+              r.currency, r.total_minor, r.services_minor, r.products_minor
          FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id uuid, sale_id uuid, customer_id uuid,
               station_id uuid, visit_id uuid, sold_at timestamptz, currency text,
-              total_minor bigint)
-       ON CONFLICT (tenant_id, sale_id) DO NOTHING`,
+              total_minor bigint, services_minor bigint, products_minor bigint)
+       ON CONFLICT (tenant_id, sale_id) DO UPDATE SET
+         services_minor = EXCLUDED.services_minor, products_minor = EXCLUDED.products_minor
+       WHERE s.services_minor IS NULL AND EXCLUDED.services_minor IS NOT NULL`,
       [
         JSON.stringify(
           rows.map(({ tenantId, payload: p }) => ({
@@ -186,6 +192,8 @@ export class ReadModelRepository {
             sold_at: p.soldAt,
             currency: p.currency,
             total_minor: p.totalMinor,
+            services_minor: p.servicesMinor ?? null,
+            products_minor: p.productsMinor ?? null,
           })),
         ),
       ],
@@ -227,8 +235,10 @@ export class ReadModelRepository {
 
   /**
    * The current decision per purpose: the newest ledger entry (UUIDv7 ids sort by time; the
-   * consents service's own rule), a merge's undo entry saying "no decision" included (null).
-   * An erased customer's decisions are not recorded again.
+   * consents service's own rule), a merge's undo entry saying "no decision" included (null),
+   * with the consent text it was given under. An erased customer's decisions are not recorded
+   * again. The same entry again completes a text the row lacks (a row from before texts were
+   * kept, refilled by the rebuild) and changes nothing else.
    */
   async applyConsents(manager: EntityManager, events: Applied<ConsentRecordedV1>[]): Promise<void> {
     const rows = newestOf(
@@ -239,15 +249,20 @@ export class ReadModelRepository {
     if (rows.length === 0) return;
     await manager.query(
       `INSERT INTO reporting.consents AS k (tenant_id, customer_id, purpose, entry_id, decision,
-         recorded_at)
-       SELECT r.tenant_id, r.customer_id, r.purpose, r.entry_id, r.decision, r.recorded_at
+         recorded_at, text_id, text_version)
+       SELECT r.tenant_id, r.customer_id, r.purpose, r.entry_id, r.decision, r.recorded_at,
+              r.text_id, r.text_version
          FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id uuid, customer_id uuid, purpose text,
-              entry_id uuid, decision text, recorded_at timestamptz)
+              entry_id uuid, decision text, recorded_at timestamptz, text_id uuid,
+              text_version integer)
         WHERE NOT ${erased('r')}
        ON CONFLICT (tenant_id, customer_id, purpose) DO UPDATE SET
          entry_id = EXCLUDED.entry_id, decision = EXCLUDED.decision,
-         recorded_at = EXCLUDED.recorded_at
-       WHERE k.entry_id < EXCLUDED.entry_id`,
+         recorded_at = EXCLUDED.recorded_at, text_id = EXCLUDED.text_id,
+         text_version = EXCLUDED.text_version
+       WHERE k.entry_id < EXCLUDED.entry_id
+          OR (k.entry_id = EXCLUDED.entry_id AND k.text_id IS NULL
+              AND EXCLUDED.text_id IS NOT NULL)`,
       [
         JSON.stringify(
           rows.map(({ tenantId, payload: p }) => ({
@@ -257,6 +272,8 @@ export class ReadModelRepository {
             entry_id: p.entryId,
             decision: p.decision,
             recorded_at: p.recordedAt,
+            text_id: p.textId,
+            text_version: p.textVersion,
           })),
         ),
       ],

@@ -45,7 +45,8 @@ interface VehicleRow {
 /** The registry's customers: live cards only (not erased, not merged into another). */
 const CUSTOMER_FILTER = `c.tenant_id = $1 AND c.status NOT IN ('erased', 'merged')
   AND ($2::uuid IS NULL OR c.regular_of_user_id = $2)`;
-const NAME = `COALESCE(c.company_name, NULLIF(trim(concat_ws(' ', c.first_name, c.last_name)), ''))`;
+/** A card's name: the company's, or first and last (alias `c`). */
+export const NAME = `COALESCE(c.company_name, NULLIF(trim(concat_ws(' ', c.first_name, c.last_name)), ''))`;
 
 /**
  * Timma's and FixIQ's registry: every customer (or a worker's regulars) with name, phone,

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { CallerContext, ReportType } from '@kanta/contracts';
 import { RpcProblem } from '@kanta/platform';
 import { RegistryReport } from './registry-report';
+import { MarketingAudienceReport } from './marketing-audience-report';
+import { VisitsSummaryReport } from './visits-summary-report';
 import type { ReportDefinition } from './report-definition';
 
 /**
@@ -12,8 +14,14 @@ import type { ReportDefinition } from './report-definition';
 export class ReportCatalogue {
   private readonly byType: ReadonlyMap<ReportType, ReportDefinition>;
 
-  constructor(registry: RegistryReport) {
-    this.byType = new Map([registry].map((definition) => [definition.type, definition]));
+  constructor(
+    registry: RegistryReport,
+    audience: MarketingAudienceReport,
+    summary: VisitsSummaryReport,
+  ) {
+    this.byType = new Map(
+      [registry, audience, summary].map((definition) => [definition.type, definition]),
+    );
   }
 
   of(type: ReportType): ReportDefinition {

@@ -1,7 +1,15 @@
 import type { Writable } from 'node:stream';
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import type { CallerContext, FieldError, ReportType } from '@kanta/contracts';
+import {
+  CsvWriter,
+  XlsxWriter,
+  type CellValue,
+  type ReportColumn,
+  type ReportFormat as WriterFormat,
+} from '@kanta/reports';
 import { RpcProblem, fieldErrorsOfInstance } from '@kanta/platform';
+import { reportAbout } from './report-about';
 import type { ReportJobRecord } from './report-jobs.repository';
 
 /** Rows read from Postgres at a time (keyset pages: never a whole report in memory). */
@@ -37,9 +45,9 @@ export interface ReportDefinition {
   /** The rows the report will have, for its progress. */
   count(job: ReportJobRecord): Promise<number>;
   /**
-   * Writes the file to `out` (ended when done); answers the rows written. The writer takes
-   * `reportFileFormat(job)` (report-about.ts): the language, the zone, and what the file says
-   * about itself (freshness, catch-up).
+   * Writes the file to `out` (ended when done); answers the rows written. The writer takes what
+   * the file says about itself (freshness, catch-up: report-about.ts): `writeTable` adds it, a
+   * definition that makes its own writer passes `reportFileFormat(job)`.
    */
   write(job: ReportJobRecord, out: Writable, written: BatchWritten): Promise<number>;
 }
@@ -91,4 +99,33 @@ export async function writeInPages<Row, Key>(
     if (batch.length < REPORT_BATCH) return rows;
     after = keyOf(batch[batch.length - 1]);
   }
+}
+
+/**
+ * A report whose file is one table: the whole CSV, or the XLSX's first sheet, named `sheet`
+ * (`more` adds the workbook's next sheets after it and answers the rows it wrote). `fill` hands
+ * each row to `add` and answers the rows written; so does this, in all.
+ */
+export async function writeTable(
+  job: ReportJobRecord,
+  out: Writable,
+  format: WriterFormat,
+  sheet: string,
+  columns: ReportColumn[],
+  fill: (add: (cells: CellValue[]) => Promise<void>) => Promise<number>,
+  more: (book: XlsxWriter) => Promise<number> = () => Promise.resolve(0),
+): Promise<number> {
+  // What the file says about itself (freshness, catch-up) goes with every table report.
+  const withAbout = { ...format, about: reportAbout(job) };
+  if (job.format === 'csv') {
+    const csv = new CsvWriter(out, columns, withAbout);
+    const rows = await fill((cells) => csv.addRow(cells));
+    await csv.finish();
+    return rows;
+  }
+  const book = new XlsxWriter(out, withAbout);
+  const table = book.addSheet(sheet, columns);
+  const rows = (await fill((cells) => table.addRow(cells))) + (await more(book));
+  await book.finish();
+  return rows;
 }

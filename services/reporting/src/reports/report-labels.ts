@@ -70,6 +70,20 @@ const FILE_STEMS: Record<ReportType, Localised> = {
     uk: 'реєстр-клієнтів',
     en: 'customer-registry',
   },
+  'marketing-audience': {
+    fi: 'markkinointiyleisö',
+    pl: 'odbiorcy-marketingu',
+    fr: 'audience-marketing',
+    uk: 'маркетингова-аудиторія',
+    en: 'marketing-audience',
+  },
+  'visits-summary': {
+    fi: 'käyntiyhteenveto',
+    pl: 'podsumowanie-wizyt',
+    fr: 'synthese-visites',
+    uk: 'підсумок-візитів',
+    en: 'visits-summary',
+  },
 };
 
 /** `asiakasrekisteri-2026-12-07.xlsx`: the type in the report's language and its date. */
@@ -81,3 +95,127 @@ export function reportFileName(
 ): string {
   return `${FILE_STEMS[type][locale]}-${date}.${format}`;
 }
+
+/** The marketing-audience report's headers (the name is REGISTRY_HEADERS'). */
+export const AUDIENCE_HEADERS = {
+  email: { fi: 'Sähköposti', pl: 'E-mail', fr: 'E-mail', uk: 'Ел. пошта', en: 'E-mail' },
+  preferredChannel: {
+    fi: 'Ensisijainen kanava',
+    pl: 'Preferowany kanał',
+    fr: 'Canal préféré',
+    uk: 'Бажаний канал',
+    en: 'Preferred channel',
+  },
+  emailConsent: {
+    fi: 'Sähköpostimarkkinointi',
+    pl: 'Marketing e-mail',
+    fr: 'Marketing par e-mail',
+    uk: 'Маркетинг ел. поштою',
+    en: 'E-mail marketing',
+  },
+  smsConsent: {
+    fi: 'Tekstiviestimarkkinointi',
+    pl: 'Marketing SMS',
+    fr: 'Marketing par SMS',
+    uk: 'SMS-маркетинг',
+    en: 'SMS marketing',
+  },
+  emailText: {
+    fi: 'Sähköpostiluvan tekstin versio',
+    pl: 'Wersja treści zgody e-mail',
+    fr: 'Version du texte (e-mail)',
+    uk: 'Версія тексту згоди (ел. пошта)',
+    en: 'E-mail consent text version',
+  },
+  smsText: {
+    fi: 'Tekstiviestiluvan tekstin versio',
+    pl: 'Wersja treści zgody SMS',
+    fr: 'Version du texte (SMS)',
+    uk: 'Версія тексту згоди (SMS)',
+    en: 'SMS consent text version',
+  },
+  purpose: { fi: 'Käyttötarkoitus', pl: 'Cel', fr: 'Finalité', uk: 'Мета', en: 'Purpose' },
+  decision: { fi: 'Päätös', pl: 'Decyzja', fr: 'Décision', uk: 'Рішення', en: 'Decision' },
+  textVersion: {
+    fi: 'Tekstin versio',
+    pl: 'Wersja treści',
+    fr: 'Version du texte',
+    uk: 'Версія тексту',
+    en: 'Text version',
+  },
+  textId: {
+    fi: 'Tekstin tunniste',
+    pl: 'Identyfikator treści',
+    fr: 'Identifiant du texte',
+    uk: 'Ідентифікатор тексту',
+    en: 'Text id',
+  },
+  customers: { fi: 'Asiakkaita', pl: 'Klientów', fr: 'Clients', uk: 'Клієнтів', en: 'Customers' },
+} satisfies Record<string, Localised>;
+
+export const AUDIENCE_SHEETS = {
+  audience: { fi: 'Yleisö', pl: 'Odbiorcy', fr: 'Audience', uk: 'Аудиторія', en: 'Audience' },
+  texts: {
+    fi: 'Lupatekstit',
+    pl: 'Treści zgód',
+    fr: 'Textes de consentement',
+    uk: 'Тексти згод',
+    en: 'Consent texts',
+  },
+} satisfies Record<string, Localised>;
+
+/** A marketing decision as the audience prints it. */
+export const CONSENT_DECISION_LABELS: Record<string, Localised> = {
+  granted: { fi: 'Annettu', pl: 'Udzielona', fr: 'Accordé', uk: 'Надано', en: 'Granted' },
+  withdrawn: { fi: 'Peruttu', pl: 'Wycofana', fr: 'Retiré', uk: 'Відкликано', en: 'Withdrawn' },
+};
+
+/** A preferred channel as the audience prints it. */
+export const CHANNEL_LABELS: Record<string, Localised> = {
+  email: { fi: 'Sähköposti', pl: 'E-mail', fr: 'E-mail', uk: 'Ел. пошта', en: 'E-mail' },
+  sms: { fi: 'Tekstiviesti', pl: 'SMS', fr: 'SMS', uk: 'SMS', en: 'SMS' },
+  phone: { fi: 'Puhelin', pl: 'Telefon', fr: 'Téléphone', uk: 'Телефон', en: 'Phone' },
+  none: { fi: 'Ei mikään', pl: 'Brak', fr: 'Aucun', uk: 'Жоден', en: 'None' },
+};
+
+/** The visits-summary report's headers. */
+export const SUMMARY_HEADERS = {
+  station: { fi: 'Toimipiste', pl: 'Stacja', fr: 'Station', uk: 'Станція', en: 'Station' },
+  period: {
+    fi: 'Jakso alkaen',
+    pl: 'Początek okresu',
+    fr: 'Début de période',
+    uk: 'Початок періоду',
+    en: 'Period from',
+  },
+  visits: { fi: 'Käynnit', pl: 'Wizyty', fr: 'Visites', uk: 'Візити', en: 'Visits' },
+  completed: {
+    fi: 'Toteutuneet',
+    pl: 'Zrealizowane',
+    fr: 'Effectuées',
+    uk: 'Завершені',
+    en: 'Completed',
+  },
+  cancelled: { fi: 'Peruutetut', pl: 'Odwołane', fr: 'Annulées', uk: 'Скасовані', en: 'Cancelled' },
+  noShows: {
+    fi: 'Saapumatta jääneet',
+    pl: 'Nieobecności',
+    fr: 'Absences',
+    uk: 'Неявки',
+    en: 'No-shows',
+  },
+  services: { fi: 'Palvelut', pl: 'Usługi', fr: 'Prestations', uk: 'Послуги', en: 'Services' },
+  products: { fi: 'Tuotteet', pl: 'Produkty', fr: 'Produits', uk: 'Товари', en: 'Products' },
+  total: {
+    fi: 'Myynti yhteensä',
+    pl: 'Sprzedaż razem',
+    fr: 'Ventes totales',
+    uk: 'Продажі разом',
+    en: 'Sales total',
+  },
+  sales: { fi: 'Myynnit', pl: 'Sprzedaże', fr: 'Ventes', uk: 'Продажі', en: 'Sales' },
+} satisfies Record<string, Localised>;
+
+export const SUMMARY_SHEETS = {
+  summary: { fi: 'Yhteenveto', pl: 'Podsumowanie', fr: 'Synthèse', uk: 'Підсумок', en: 'Summary' },
+} satisfies Record<string, Localised>;

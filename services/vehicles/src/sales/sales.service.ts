@@ -10,6 +10,7 @@ import {
   type ListSalesQueryDto,
   type PageQueryDto,
   type SalePage,
+  type SaleLineKind,
   type SaleView,
   type TimeRangeQueryDto,
   isUuid,
@@ -53,7 +54,10 @@ export function toSaleView(row: SaleRow): SaleView {
   };
 }
 
-/** Amounts and ids only: no line names (they can describe a person's purchase). */
+/**
+ * Amounts and ids only: no line names (they can describe a person's purchase); the lines' kinds
+ * only as the sums of services and of products (the visits summary reports them apart).
+ */
 export function saleEvent(
   tenantId: string,
   row: SaleRow,
@@ -71,8 +75,14 @@ export function saleEvent(
       soldAt: new Date(row.sold_at).toISOString(),
       currency: row.currency,
       totalMinor: Number(row.total_minor),
+      servicesMinor: sumOfLines(row, 'service'),
+      productsMinor: sumOfLines(row, 'product'),
     },
   };
+}
+
+function sumOfLines(row: SaleRow, kind: SaleLineKind): number {
+  return row.lines.filter((l) => l.kind === kind).reduce((total, l) => total + l.totalMinor, 0);
 }
 
 /** The totals rule as field errors: each line and the receipt must add up (see rules.ts). */
