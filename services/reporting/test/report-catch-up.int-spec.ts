@@ -1,7 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -16,29 +13,13 @@ import {
   type RequestReportDto,
 } from '@kanta/contracts';
 import { createServiceDataSource } from '@kanta/database';
-import {
-  MessagingModule,
-  Outbox,
-  OutboxRelay,
-  deleteBrokerObjects,
-  outboxMarkController,
-  systemBrokerNames,
-} from '@kanta/messaging';
+import { MessagingModule, Outbox, OutboxRelay, outboxMarkController } from '@kanta/messaging';
 import { RpcClient, connectRpcServer, createLogger } from '@kanta/platform';
-import {
-  commandFor,
-  createTestDatabase,
-  deleteRedisKeys,
-  eventually,
-  problemOf,
-  type TestDatabase,
-} from '@kanta/testing';
-import { AppModule } from '../src/app.module';
+import { commandFor, eventually, problemOf, type TestDatabase } from '@kanta/testing';
 import { Reports } from '../src/reports/reports.service';
-import { csvParts } from './report-test-app';
+import { csvParts, startReportTestApp, type ReportTestApp } from './report-test-app';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** How long a report waits for its sources here. */
 const CATCH_UP_MS = 3000;
 
@@ -90,15 +71,9 @@ class SourceModule {
  */
 describe('reporting service: a report catches up with its sources (real Postgres, RabbitMQ and Redis)', () => {
   const id = randomBytes(4).toString('hex');
-  const messaging = {
-    eventsExchange: `test.catchup.${id}.events`,
-    queuePrefix: `test.catchup.${id}.`,
-  };
   const rpcQueue = (source: string) => `test.catchup.${id}.rpc.${source}`;
-  const jobsPrefix = `test:catchup:${id}:jobs`;
-  const reportsDir = join(tmpdir(), `kanta-catch-up-${id}`);
+  let service: ReportTestApp;
   let db: TestDatabase;
-  let reporting: INestApplication;
   const sources = new Map<OutboxMarkSource, INestApplication>();
   const tenantId = randomUUID();
   const admin: CallerContext = {
@@ -112,7 +87,7 @@ describe('reporting service: a report catches up with its sources (real Postgres
 
   const startSource = async (source: OutboxMarkSource) => {
     const moduleRef = await Test.createTestingModule({
-      imports: [SourceModule.forRoot(source, db, messaging)],
+      imports: [SourceModule.forRoot(source, db, service.messaging)],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     connectRpcServer(
@@ -127,51 +102,25 @@ describe('reporting service: a report catches up with its sources (real Postgres
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase('reporting-catch-up');
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AppModule.forRoot({
-          postgres: db.runtime('reporting'),
-          amqpUrl: AMQP_URL,
-          dbPoolSize: 4,
-          messaging,
-          redisUrl: REDIS_URL,
-          jobsPrefix,
-          reportsDir,
-          reportSweepIntervalMs: 3_600_000,
-          catchUp: {
-            sources: { customers: rpcQueue('customers'), vehicles: rpcQueue('vehicles') },
-            timeoutMs: CATCH_UP_MS,
-          },
-        }),
-      ],
-    }).compile();
-    reporting = moduleRef.createNestApplication({ logger: false });
-    // The reporting consumer binds its queue (marks included) before any source publishes.
-    await reporting.init();
+    service = await startReportTestApp('catch-up', {
+      catchUp: {
+        sources: { customers: rpcQueue('customers'), vehicles: rpcQueue('vehicles') },
+        timeoutMs: CATCH_UP_MS,
+      },
+    });
+    db = service.db;
+    // The reporting consumer has bound its queue (marks included) before any source publishes.
     await startSource('customers');
     await startSource('vehicles');
   });
 
   afterAll(async () => {
     for (const app of sources.values()) await app.close();
-    await reporting?.close();
+    await service?.close();
     const connection = await connect(AMQP_URL);
     const channel = await connection.createChannel();
     for (const source of ['customers', 'vehicles']) await channel.deleteQueue(rpcQueue(source));
     await connection.close();
-    await deleteBrokerObjects(
-      AMQP_URL,
-      systemBrokerNames({
-        services: ['reporting', 'customers', 'vehicles'],
-        eventsExchange: messaging.eventsExchange,
-        eventsQueuePrefix: messaging.queuePrefix,
-        rpcQueues: [],
-      }),
-    );
-    await deleteRedisKeys(`${jobsPrefix}:`);
-    await db?.drop();
-    await rm(reportsDir, { recursive: true, force: true });
   });
 
   /**
@@ -220,7 +169,7 @@ describe('reporting service: a report catches up with its sources (real Postgres
     return customerId;
   };
 
-  const reports = () => reporting.get(Reports);
+  const reports = () => service.app.get(Reports);
   const request = (data: RequestReportDto) =>
     reports().request(admin, data, commandFor(REPORTING.requestReport, admin, data));
   const done = (reportId: string) =>

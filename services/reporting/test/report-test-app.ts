@@ -20,6 +20,10 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export interface ReportTestApp {
   app: INestApplication;
   dataSource: DataSource;
+  /** Its database, which holds every service's schema (for stand-ins of other services). */
+  db: TestDatabase;
+  /** Its broker names, for other services' stand-ins to publish to. */
+  messaging: { eventsExchange: string; queuePrefix: string };
   close(): Promise<void>;
 }
 
@@ -75,7 +79,13 @@ export async function startReportTestApp(
     await close();
     throw error;
   }
-  return { app, dataSource: app.get(DataSource), close };
+  return {
+    app,
+    dataSource: app.get(DataSource),
+    db,
+    messaging: { eventsExchange: exchange, queuePrefix },
+    close,
+  };
 }
 
 /** A report's whole file, through the chunks the gateway streams, and its name. */
