@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import type { CustomerView, ReportPage, ReportView } from '@kanta/contracts';
+import type { CustomerView, ReportPage, ReportView, VisitView } from '@kanta/contracts';
 import { eventually } from '@kanta/testing';
 import type { KantaApi } from '@kanta/local';
 import {
@@ -103,6 +103,68 @@ describe('report jobs (whole system)', () => {
     expect(sheet.getRow(2).getCell(1).value).toBe('Anna Raportti');
     expect(sheet.getRow(2).getCell(2).value).toBe('+358401234567');
     expect(sheet.getRow(2).getCell(8).value).toBeInstanceOf(Date);
+  });
+
+  it('makes the customers report by the search’s words, matched by the customers service', async () => {
+    const visit = await fi.worker.expect<VisitView>(201, 'POST', '/api/v1/visits', {
+      customerId: anna.id,
+      kind: 'inspection',
+      scheduledAt: '2026-01-10T22:30:00Z',
+      channel: 'phone',
+    });
+    await fi.worker.expect(
+      200,
+      'PATCH',
+      `/api/v1/visits/${visit.id}`,
+      { status: 'completed' },
+      { 'if-match': '"1"' },
+    );
+    // A phone number as typed: only the customers service's search finds Anna by it.
+    const criteria = { q: '040 123 4567' };
+    const view = await eventually(async () => {
+      const report = await done(
+        (await ask(fi.admin, { type: 'customers', format: 'csv', criteria })).id,
+      );
+      return report.rowCount === 1 ? report : undefined;
+    }, 60_000);
+    const lines = (await download(view.id)).bytes
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
+    expect(lines).toHaveLength(2);
+    // The visit's day in Helsinki, one completed visit.
+    expect(lines[1]).toMatch(/^Anna Raportti;\+358401234567;;\d+;2026-01-11;;[0-9a-f-]{36};1$/);
+    const xlsx = await done(
+      (await ask(fi.admin, { type: 'customers', format: 'xlsx', criteria })).id,
+    );
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load((await download(xlsx.id)).bytes as unknown as ArrayBuffer);
+    expect(book.worksheets.map((sheet) => [sheet.name, sheet.rowCount])).toEqual([
+      ['Käyneet asiakkaat', 2],
+      ['Lisätyt asiakkaat', 2],
+    ]);
+    expectProblem(
+      await fi.worker.request('POST', '/api/v1/reports', { type: 'customers', format: 'xlsx' }),
+      403,
+    );
+  });
+
+  it('lists the customers whose online booking is pending', async () => {
+    await fi.worker.expect<VisitView>(201, 'POST', '/api/v1/visits', {
+      customerId: bertil.id,
+      kind: 'inspection',
+      scheduledAt: '2027-01-10T08:00:00Z',
+      channel: 'online_booking',
+    });
+    const view = await eventually(async () => {
+      const report = await done(
+        (await ask(fi.admin, { type: 'online-bookings-pending', format: 'csv', locale: 'en' })).id,
+      );
+      return report.rowCount === 1 ? report : undefined;
+    }, 60_000);
+    const lines = (await download(view.id)).bytes.toString('utf8').trimEnd().split('\r\n');
+    expect(lines[1]).toMatch(/^'?Bertil =1\+1,,,\d+,2027-01-10,[0-9a-f-]{36},$/);
   });
 
   it('answers bad input with problems', async () => {

@@ -1,4 +1,5 @@
 import { ReportableCardsController } from './reporting/reportable-cards';
+import { ReportableMatchesController } from './reporting/reportable-matches';
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -91,6 +92,7 @@ export class AppModule {
         FieldRulesController,
         LabelsController,
         ReportableCardsController,
+        ReportableMatchesController,
         serviceHealthController('customers'),
         deadLettersController('customers'),
         outboxMarkController('customers'),

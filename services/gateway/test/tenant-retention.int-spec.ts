@@ -43,7 +43,9 @@ describe('tenant retention setting', () => {
     });
     expect(created.body.retentionYears).toBeNull();
     const id = idOf(created);
-    expect(await announcements(id)).toEqual([{ retentionYears: null, version: 1 }]);
+    expect(await announcements(id)).toEqual([
+      { retentionYears: null, reportRetentionDays: 7, version: 1 },
+    ]);
 
     const on = await h.call('PATCH', `/api/v1/tenants/${id}`, {
       token: rootToken,
@@ -66,9 +68,9 @@ describe('tenant retention setting', () => {
     });
     expect(off.body).toMatchObject({ retentionYears: null, name: 'Kept' });
     expect(await announcements(id)).toEqual([
-      { retentionYears: null, version: 1 },
-      { retentionYears: 6, version: 2 },
-      { retentionYears: null, version: 3 },
+      { retentionYears: null, reportRetentionDays: 7, version: 1 },
+      { retentionYears: 6, reportRetentionDays: 7, version: 2 },
+      { retentionYears: null, reportRetentionDays: 7, version: 3 },
     ]);
 
     const withIt = await h.call('POST', '/api/v1/tenants', {
@@ -76,7 +78,9 @@ describe('tenant retention setting', () => {
       body: { slug: 'keep-ten', name: 'Keep ten', locale: 'fi', country: 'FI', retentionYears: 10 },
     });
     expect(withIt.body.retentionYears).toBe(10);
-    expect(await announcements(idOf(withIt))).toEqual([{ retentionYears: 10, version: 1 }]);
+    expect(await announcements(idOf(withIt))).toEqual([
+      { retentionYears: 10, reportRetentionDays: 7, version: 1 },
+    ]);
   });
 
   it('announces the current settings again at start: the same event, sent again', async () => {
@@ -102,6 +106,50 @@ describe('tenant retention setting', () => {
     expect((await rows()).map((r) => r.event_id)).toEqual([first.event_id]);
   });
 
+  it('keeps report files 7 days by default, and announces a change of reportRetentionDays with a newer version', async () => {
+    const created = await h.call('POST', '/api/v1/tenants', {
+      token: rootToken,
+      body: { slug: 'reports-kept', name: 'Reports', locale: 'pl', country: 'PL' },
+    });
+    expect(created.body.reportRetentionDays).toBe(7);
+    const id = idOf(created);
+    const changed = await h.call('PATCH', `/api/v1/tenants/${id}`, {
+      token: rootToken,
+      body: { reportRetentionDays: 30 },
+    });
+    expect(changed.body).toMatchObject({ reportRetentionDays: 30, retentionYears: null });
+    // The same value again announces nothing.
+    await h.call('PATCH', `/api/v1/tenants/${id}`, {
+      token: rootToken,
+      body: { reportRetentionDays: 30 },
+    });
+    expect(await announcements(id)).toEqual([
+      { retentionYears: null, reportRetentionDays: 7, version: 1 },
+      { retentionYears: null, reportRetentionDays: 30, version: 2 },
+    ]);
+    const withIt = await h.call('POST', '/api/v1/tenants', {
+      token: rootToken,
+      body: {
+        slug: 'reports-one',
+        name: 'One',
+        locale: 'pl',
+        country: 'PL',
+        reportRetentionDays: 1,
+      },
+    });
+    expect(await announcements(idOf(withIt))).toEqual([
+      { retentionYears: null, reportRetentionDays: 1, version: 1 },
+    ]);
+    for (const reportRetentionDays of [0, 366, 2.5, '7', null]) {
+      const reply = await h.call('PATCH', `/api/v1/tenants/${id}`, {
+        token: rootToken,
+        body: { reportRetentionDays },
+      });
+      expect(reply.status).toBe(422);
+      expect(reply.body.errors[0].field).toBe('reportRetentionDays');
+    }
+  });
+
   it('refuses a value out of 1–30 years with a 422 naming retentionYears, and admins (403)', async () => {
     for (const retentionYears of [0, 31, 2.5, '5']) {
       const reply = await h.call('PATCH', `/api/v1/tenants/${a.tenantId}`, {
@@ -116,6 +164,8 @@ describe('tenant retention setting', () => {
       body: { retentionYears: 5 },
     });
     expect(admin.status).toBe(403);
-    expect(await announcements(a.tenantId)).toEqual([{ retentionYears: null, version: 1 }]);
+    expect(await announcements(a.tenantId)).toEqual([
+      { retentionYears: null, reportRetentionDays: 7, version: 1 },
+    ]);
   });
 });

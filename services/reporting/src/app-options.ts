@@ -12,9 +12,8 @@ export interface ReportingAppOptions {
   redisUrl: string;
   /** BullMQ key prefix (JOBS_PREFIX). */
   jobsPrefix?: string;
-  /** Report jobs: the files' directory, days kept (7), running per tenant (2), sweep (60 s). */
+  /** Report jobs: the files' directory, running per tenant (2), sweep (60 s). */
   reportsDir: string;
-  reportRetentionDays?: number;
   reportsPerTenant?: number;
   reportSweepIntervalMs?: number;
   /** How long a queued report waits for its job before the sweep runs it; default 1 minute. */

@@ -1,7 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { REPORT_RETENTION_DAYS } from '@kanta/contracts';
 import { RPC_QUEUES } from '@kanta/contracts';
 import { createServiceDataSource } from '@kanta/database';
 import {
@@ -19,6 +18,8 @@ import { CustomerErasure } from './erasure/customer-erasure';
 import { CustomerMerges } from './merge/customer-merges';
 import { ReadModelConsumer } from './read-model/read-model.consumer';
 import { ReadModelRepository } from './read-model/read-model.repository';
+import { CustomersReport } from './reports/customers-report';
+import { OnlineBookingsPendingReport } from './reports/online-bookings-pending-report';
 import { RegistryReport } from './reports/registry-report';
 import { MarketingAudienceReport } from './reports/marketing-audience-report';
 import { VisitsSummaryReport } from './reports/visits-summary-report';
@@ -26,7 +27,8 @@ import { ReportCatalogue } from './reports/report-catalogue';
 import { REPORTS_DIR, ReportFiles } from './reports/report-files';
 import { REPORTS_PER_TENANT, REPORTS_QUEUE, ReportJobs } from './reports/report-jobs';
 import { ReportJobsRepository } from './reports/report-jobs.repository';
-import { REPORT_RETENTION, ReportRun } from './reports/report-run';
+import { ReportRun } from './reports/report-run';
+import { ReportSettings } from './reports/report-settings';
 import { REPORT_JOB_GRACE, REPORT_SWEEP_INTERVAL, ReportSweep } from './reports/report-sweep';
 import { ReportProcessor } from './reports/report.processor';
 import { ReportsController } from './reports/reports.controller';
@@ -92,10 +94,6 @@ export class AppModule {
         CustomerErasure,
         CustomerMerges,
         { provide: REPORTS_DIR, useValue: options.reportsDir },
-        {
-          provide: REPORT_RETENTION,
-          useValue: options.reportRetentionDays ?? REPORT_RETENTION_DAYS,
-        },
         { provide: REPORTS_PER_TENANT, useValue: options.reportsPerTenant ?? 2 },
         { provide: REPORT_SWEEP_INTERVAL, useValue: options.reportSweepIntervalMs ?? 60_000 },
         { provide: REPORT_JOB_GRACE, useValue: options.reportJobGrace ?? '1 minute' },
@@ -103,10 +101,13 @@ export class AppModule {
         ReportJobsRepository,
         ReportJobs,
         RegistryReport,
+        CustomersReport,
+        OnlineBookingsPendingReport,
         MarketingAudienceReport,
         VisitsSummaryReport,
         ReportCatalogue,
         ReportRun,
+        ReportSettings,
         ReportProcessor,
         ReportSweep,
         Reports,

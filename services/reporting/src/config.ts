@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { REPORT_RETENTION_DAYS } from '@kanta/contracts';
 import {
   intFromEnv,
   readServiceBaseConfig,
@@ -14,8 +13,6 @@ import type { RebuildOptions } from './rebuild/read-model-rebuild';
 export interface ReportingConfig extends ServiceBaseConfig {
   /** Where report files are written (REPORTS_DIR, default `var/reports` of the working dir). */
   reportsDir: string;
-  /** Days a done report's file is kept (REPORTS_RETENTION_DAYS, default 7). */
-  reportRetentionDays: number;
   /** Reports one tenant may have running at once (REPORTS_PER_TENANT, default 2). */
   reportsPerTenant: number;
   /** How often the sweep deletes expired files and runs reports whose job was lost. */
@@ -31,16 +28,6 @@ export const readReportingConfig: EnvReader<ReportingConfig> = (env, problems) =
   return {
     ...base,
     reportsDir: resolve(stringFromEnv(env, problems, 'REPORTS_DIR', 'var/reports')),
-    reportRetentionDays: intFromEnv(
-      env,
-      problems,
-      'REPORTS_RETENTION_DAYS',
-      REPORT_RETENTION_DAYS,
-      {
-        min: 1,
-        max: 365,
-      },
-    ),
     reportsPerTenant: intFromEnv(env, problems, 'REPORTS_PER_TENANT', 2, { min: 1, max: 32 }),
     reportSweepIntervalMs: intFromEnv(env, problems, 'REPORTS_SWEEP_INTERVAL_MS', 60_000, {
       min: 100,

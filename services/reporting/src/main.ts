@@ -20,7 +20,6 @@ runService('reporting', () => {
       redisUrl: config.infrastructure.redisUrl,
       jobsPrefix: config.infrastructure.jobsPrefix,
       reportsDir: config.reportsDir,
-      reportRetentionDays: config.reportRetentionDays,
       reportsPerTenant: config.reportsPerTenant,
       reportSweepIntervalMs: config.reportSweepIntervalMs,
       rebuild: config.rebuild,

@@ -3,7 +3,13 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { INestApplication } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { REPORTING, type CallerContext, type RequestReportDto } from '@kanta/contracts';
+import {
+  REPORT_RETENTION_DAYS,
+  REPORTING,
+  TENANT_SETTINGS_CHANGED_V1,
+  type CallerContext,
+  type RequestReportDto,
+} from '@kanta/contracts';
 import { commandFor, eventually, problemOf } from '@kanta/testing';
 import { CustomerErasure } from '../src/erasure/customer-erasure';
 import { ReportFiles } from '../src/reports/report-files';
@@ -402,6 +408,51 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
       status: 410,
       type: expect.stringContaining('report-expired'),
     });
+  });
+
+  it("gives a done report's file the tenant's reportRetentionDays, the newest announcement winning", async () => {
+    const days = async (reportId: string) =>
+      (
+        await dataSource.query<{ days: number }[]>(
+          `SELECT extract(day FROM expires_at - completed_at)::int AS days
+             FROM reporting.report_jobs WHERE id = $1`,
+          [reportId],
+        )
+      )[0].days;
+    await service.publish(TENANT_SETTINGS_CHANGED_V1, tenantId, {
+      retentionYears: null,
+      reportRetentionDays: 30,
+      version: 3,
+    });
+    // An older announcement arriving late changes nothing.
+    await service.publish(TENANT_SETTINGS_CHANGED_V1, tenantId, {
+      retentionYears: null,
+      reportRetentionDays: 2,
+      version: 2,
+    });
+    await eventually(async () =>
+      (
+        await dataSource.query<{ version: number }[]>(
+          'SELECT version FROM reporting.tenant_settings WHERE tenant_id = $1',
+          [tenantId],
+        )
+      )[0]?.version === 3 &&
+      (
+        await dataSource.query<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM reporting.inbox WHERE event_type = $1`,
+          [TENANT_SETTINGS_CHANGED_V1],
+        )
+      )[0].n === 2
+        ? true
+        : undefined,
+    );
+    const kept = await recorded(admin);
+    expect(await app.get(ReportRun).run(tenantId, kept)).toBe('done');
+    expect(await days(kept)).toBe(30);
+    // A tenant never announced keeps the default.
+    const other = await recorded(otherTenant);
+    expect(await app.get(ReportRun).run(otherTenant.tenant!.id, other)).toBe('done');
+    expect(await days(other)).toBe(REPORT_RETENTION_DAYS.default);
   });
 
   it('deletes on erasure every report file naming the person, and counts them', async () => {

@@ -1,12 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
+import { connect, type ChannelModel } from 'amqplib';
 import ExcelJS from 'exceljs';
 import { DataSource } from 'typeorm';
-import type { CallerContext } from '@kanta/contracts';
+import type { CallerContext, EventPayloads, EventType } from '@kanta/contracts';
 import { deleteBrokerObjects, systemBrokerNames } from '@kanta/messaging';
 import { createTestDatabase, deleteRedisKeys, type TestDatabase } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
@@ -20,6 +21,8 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export interface ReportTestApp {
   app: INestApplication;
   dataSource: DataSource;
+  /** Publishes an event of another service to this service's exchange, persistent. */
+  publish<T extends EventType>(type: T, tenantId: string, payload: EventPayloads[T]): Promise<void>;
   /** Its database, which holds every service's schema (for stand-ins of other services). */
   db: TestDatabase;
   /** Its broker names, for other services' stand-ins to publish to. */
@@ -42,7 +45,9 @@ export async function startReportTestApp(
   const reportsDir = join(tmpdir(), `kanta-${name}-${id}`);
   const db: TestDatabase = await createTestDatabase(`reporting-${name}`);
   let app: INestApplication | undefined;
+  let broker: ChannelModel | undefined;
   const close = async () => {
+    await broker?.close();
     await app?.close();
     await deleteBrokerObjects(
       AMQP_URL,
@@ -79,11 +84,36 @@ export async function startReportTestApp(
     await close();
     throw error;
   }
+  const publish = async <T extends EventType>(
+    type: T,
+    tenantId: string,
+    payload: EventPayloads[T],
+  ): Promise<void> => {
+    broker ??= await connect(AMQP_URL);
+    const channel = await broker.createConfirmChannel();
+    const envelope = {
+      eventId: randomUUID(),
+      type,
+      occurredAt: new Date().toISOString(),
+      tenantId,
+      producer: type.split('.')[0],
+      correlationId: null,
+      payload,
+    };
+    channel.publish(exchange, type, Buffer.from(JSON.stringify(envelope)), {
+      persistent: true,
+      messageId: envelope.eventId,
+      contentType: 'application/json',
+    });
+    await channel.waitForConfirms();
+    await channel.close();
+  };
   return {
     app,
     dataSource: app.get(DataSource),
     db,
     messaging: { eventsExchange: exchange, queuePrefix },
+    publish,
     close,
   };
 }

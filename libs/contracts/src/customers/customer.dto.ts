@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema, OmitType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -504,6 +504,15 @@ export class SearchCustomersQueryDto extends PageQueryDto {
   @IsIn(MARKETING_CONSENT_FILTERS)
   marketingConsent?: MarketingConsentFilter;
 }
+
+/**
+ * The customer search's criteria without its page: the customers report takes exactly these
+ * (services/reporting/README.md), and the customers service matches them by the list's rules.
+ */
+export class CustomerSearchCriteriaDto extends OmitType(SearchCustomersQueryDto, [
+  'limit',
+  'cursor',
+] as const) {}
 
 export class PendingDeletionView {
   @ApiProperty({ format: 'uuid' }) id: string;

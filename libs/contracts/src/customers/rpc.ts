@@ -24,6 +24,7 @@ import { Nullable } from '../text';
 import { NoData, RpcBody, answers, rpcOperationsOf, type ServiceHealth } from '../rpc';
 import {
   CreateCustomerDto,
+  CustomerSearchCriteriaDto,
   SearchCustomersQueryDto,
   UpdateCustomerDto,
   type CreateCustomerResult,
@@ -197,6 +198,31 @@ export interface CustomerDataExport {
   marketingConsents: { purpose: string; granted: boolean }[];
 }
 
+/** The most ids a page of a search's matches holds. */
+export const REPORTABLE_MATCHES_PAGE_MAX = 10_000;
+
+/**
+ * One keyset page of the ids of the customers matching a search, by id, in the caller's tenant:
+ * the customers report's rows (services/reporting/README.md), matched here by the list's rules.
+ */
+export class ReportableMatchesQuery {
+  @RpcBody(() => CustomerSearchCriteriaDto)
+  criteria: CustomerSearchCriteriaDto;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(REPORTABLE_MATCHES_PAGE_MAX)
+  limit?: number;
+
+  /** From the previous page: the page starts after its last id. */
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  cursor?: string;
+}
+
 const { query, write } = rpcOperationsOf('customers');
 
 export const CUSTOMERS = {
@@ -207,6 +233,12 @@ export const CUSTOMERS = {
     'customers.reportable.cards',
     ReportablePageQuery,
     answers<ReportablePage<CustomerReportableV1>>(),
+  ),
+  /** Internal: the ids of a search's matches in keyset pages, for the customers report. */
+  reportableMatches: query(
+    'customers.reportable.matches',
+    ReportableMatchesQuery,
+    answers<ReportablePage<string>>(),
   ),
   /** Internal: the tenants holding cards, for the reporting service's rebuild at its first start. */
   reportableTenants: query(

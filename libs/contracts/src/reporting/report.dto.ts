@@ -13,6 +13,7 @@ import {
   Matches,
 } from 'class-validator';
 import { LOCALES, type Locale } from '../context';
+import { CustomerSearchCriteriaDto } from '../customers/customer.dto';
 import { OUTBOX_MARK_SOURCES, type OutboxMarkSource } from '../outbox-mark';
 import { PageQueryDto } from '../page.dto';
 
@@ -22,8 +23,14 @@ import { PageQueryDto } from '../page.dto';
  * times and codes, never a value of the report.
  */
 
-/** The reports that exist; `customers` and the others come later. */
-export const REPORT_TYPES = ['registry', 'marketing-audience', 'visits-summary'] as const;
+/** The reports that exist. */
+export const REPORT_TYPES = [
+  'registry',
+  'customers',
+  'online-bookings-pending',
+  'marketing-audience',
+  'visits-summary',
+] as const;
 export type ReportType = (typeof REPORT_TYPES)[number];
 
 export const REPORT_FORMATS = ['xlsx', 'csv'] as const;
@@ -45,15 +52,21 @@ export const REPORT_STATUSES = [
 ] as const;
 export type ReportStatus = (typeof REPORT_STATUSES)[number];
 
-/** How many days a done report's file is kept unless REPORTS_RETENTION_DAYS says otherwise. */
-export const REPORT_RETENTION_DAYS = 7;
+/** How many days a done report's file is kept: the tenant's `reportRetentionDays` setting. */
+export const REPORT_RETENTION_DAYS = { min: 1, max: 365, default: 7 } as const;
 
 export class RequestReportDto {
   @ApiProperty({
     enum: REPORT_TYPES,
     description:
       'registry: every customer (admin) or the worker’s regulars, with vehicles in XLSX. ' +
-      'marketing-audience (admins): e-mail addresses and phone numbers by marketing consent, ' +
+      'customers (admins): the customers matching the customer search’s criteria — XLSX sheet ' +
+      '1 those who have had a (completed) visit, with the last one’s date, plate and station and ' +
+      'their visit count; sheet 2 all of them (every match added in createdFrom–createdTo); CSV ' +
+      'sheet 1’s rows. online-bookings-pending (admins): customers whose online or marketplace ' +
+      'booking is still booked (not completed, cancelled or a no-show), whatever its date, with ' +
+      'its date, station and plate.' +
+      ' marketing-audience (admins): e-mail addresses and phone numbers by marketing consent, ' +
       'never a blocked customer. visits-summary (admins): per station and period, visits, ' +
       'cancelled, no-shows and the sales of services and products',
   })
@@ -67,7 +80,12 @@ export class RequestReportDto {
     description:
       'Criteria of the report type. registry: { regularOfUserId?: uuid } — only the customers ' +
       'whose regular staff member that user is; a worker may name only themselves (and gets ' +
-      'their own regulars without it). marketing-audience: { consent: both|email|sms|either|' +
+      'their own regulars without it). customers: the customer search’s criteria (q, ' +
+      'createdFrom, createdTo, includePassive, stationIds, groupIds, sourceId, regularOf, ' +
+      'leasingCompany, internal, externalId, marketingConsent), as JSON values (arrays, ' +
+      'booleans). online-bookings-pending: { stationIds?: uuid[] } — bookings at these stations. ' +
+      'Any other field is 422 naming criteria.<field>. ' +
+      'marketing-audience: { consent: both|email|sms|either|' +
       'neither } (required; email and sms mean that one only). visits-summary: { from?: date, ' +
       'to?: date (both or neither; default the previous calendar month in the tenant’s zone), ' +
       'period?: day|week|month (default month), stationIds?: uuid[], currency?: ISO 4217 ' +
@@ -98,6 +116,21 @@ export class RegistryCriteriaDto {
   @IsString()
   @Length(36, 36, { message: 'regularOfUserId must be a UUID' })
   regularOfUserId?: string;
+}
+
+/**
+ * The customers report's criteria (RequestReportDto.criteria of type customers): exactly the
+ * customer search's, matched by the customers service (`customers.reportable.matches`).
+ */
+export class CustomersReportCriteriaDto extends CustomerSearchCriteriaDto {}
+
+/** The online-bookings-pending report's criteria: only the stations, the period is ignored. */
+export class OnlineBookingsPendingCriteriaDto {
+  @IsOptional()
+  @IsArray({ message: 'stationIds must be a list of station ids' })
+  @ArrayMaxSize(100)
+  @IsUUID('all', { each: true, message: 'stationIds must be station ids (UUIDs)' })
+  stationIds?: string[];
 }
 
 /**

@@ -260,6 +260,31 @@ export class CustomersRepository {
     );
     return rows.map((row) => openRow(this.sensitive, row));
   }
+
+  /**
+   * The ids of the customers matching a search, by id ascending after `after`: the customers
+   * report's pages (services/reporting/README.md), by the same condition as the list.
+   */
+  async matchingIds(
+    search: CustomerMatchCriteria,
+    after: string | null,
+    limit: number,
+  ): Promise<string[]> {
+    const values: unknown[] = [search.tenantId];
+    const param = (value: unknown): string => {
+      values.push(value);
+      return `$${values.length}`;
+    };
+    const match = matchCondition(search, param);
+    const afterId = param(after);
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM customers.customers
+        WHERE tenant_id = $1 AND ${match} AND (${afterId}::uuid IS NULL OR id > ${afterId}::uuid)
+        ORDER BY id LIMIT ${param(limit)}`,
+      values,
+    );
+    return rows.map((row) => row.id);
+  }
 }
 
 export type QueryRunnerFn = <T>(text: string, values: unknown[]) => Promise<T[]>;
@@ -305,16 +330,15 @@ export interface SqlStatement {
   values: unknown[];
 }
 
-/** The two statements of a search (see CustomersRepository.search and runSearch). */
-function searchStatements(
-  search: CustomerSearchCriteria,
-  window: number,
-): { recent: SqlStatement; selective: SqlStatement } {
-  const values: unknown[] = [search.tenantId];
-  const param = (value: unknown): string => {
-    values.push(value);
-    return `$${values.length}`;
-  };
+/** The criteria of a search without its page: what the list and the customers report share. */
+export type CustomerMatchCriteria = Omit<CustomerSearchCriteria, 'after' | 'limit'>;
+
+/**
+ * The search's rules as one condition over `customers.customers` (which customers match), for
+ * both the list's statements and the customers report's pages of ids. `$1` is the tenant;
+ * `param` adds a value and returns its placeholder.
+ */
+function matchCondition(search: CustomerMatchCriteria, param: (value: unknown) => string): string {
   // An erased or merged customer is never a search result, passive ones only when asked for.
   const filters: string[] = [
     search.includePassive ? `status IN ('active', 'passive')` : `status = 'active'`,
@@ -348,8 +372,22 @@ function searchStatements(
   }
   // Every word in the customer's search text, or in the plates and VINs of their vehicles.
   if (search.patterns.length > 0) filters.push(wordsMatchCondition(search.patterns, param));
+  return filters.join(' AND ');
+}
+
+/** The two statements of a search (see CustomersRepository.search and runSearch). */
+function searchStatements(
+  search: CustomerSearchCriteria,
+  window: number,
+): { recent: SqlStatement; selective: SqlStatement } {
+  const values: unknown[] = [search.tenantId];
+  const param = (value: unknown): string => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  const match = matchCondition(search, param);
   const after = search.after ? `AND id < ${param(search.after.id)}::uuid` : '';
-  const where = filters.length > 0 ? `AND ${filters.join(' AND ')}` : '';
+  const where = `AND ${match}`;
   const limit = param(search.limit);
   const windowSize = param(window);
   return {

@@ -14,6 +14,7 @@ import { DeadLetters1766200100000 } from './migrations/1766200100000-dead-letter
 import { UserTokenVersion1766300000000 } from './migrations/1766300000000-user-token-version';
 import { TenantDeletionGrace1766500200000 } from './migrations/1766500200000-tenant-deletion-grace';
 import { TenantRetention1766500500100 } from './migrations/1766500500100-tenant-retention';
+import { TenantReportRetention1768040000000 } from './migrations/1768040000000-tenant-report-retention';
 
 export const GATEWAY_SCHEMA = 'gateway';
 
@@ -34,5 +35,6 @@ export const gatewaySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     UserTokenVersion1766300000000,
     TenantDeletionGrace1766500200000,
     TenantRetention1766500500100,
+    TenantReportRetention1768040000000,
   ],
 };

@@ -108,9 +108,14 @@ export class StationAnnouncer implements OnApplicationBootstrap {
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       const tenants = await this.dataSource.query<
-        { id: string; retention_years: number | null; settings_version: number }[]
+        {
+          id: string;
+          retention_years: number | null;
+          report_retention_days: number;
+          settings_version: number;
+        }[]
       >(
-        `SELECT id, retention_years, settings_version FROM gateway.tenants
+        `SELECT id, retention_years, report_retention_days, settings_version FROM gateway.tenants
           WHERE id > $1 AND settings_version > 0 ORDER BY id LIMIT ${BATCH}`,
         [after],
       );
@@ -121,6 +126,7 @@ export class StationAnnouncer implements OnApplicationBootstrap {
           tenantSettingsEvent({
             id: t.id,
             retentionYears: t.retention_years,
+            reportRetentionDays: t.report_retention_days,
             settingsVersion: t.settings_version,
           }),
         ),

@@ -43,13 +43,14 @@ export class TenantsRepository {
   async changeSettings(
     manager: EntityManager,
     id: string,
-    settings: { retentionYears: number | null },
+    settings: { retentionYears: number | null; reportRetentionDays: number },
   ): Promise<void> {
     await manager.query(
       `UPDATE gateway.tenants
-          SET retention_years = $2, settings_version = settings_version + 1, updated_at = now()
+          SET retention_years = $2, report_retention_days = $3,
+              settings_version = settings_version + 1, updated_at = now()
         WHERE id = $1`,
-      [id, settings.retentionYears],
+      [id, settings.retentionYears, settings.reportRetentionDays],
     );
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Outbox } from '@kanta/messaging';
-import { DELETION_GRACE_DAYS } from '@kanta/contracts';
+import { DELETION_GRACE_DAYS, REPORT_RETENTION_DAYS } from '@kanta/contracts';
 import { uuidv7 } from '@kanta/platform';
 import { ProblemError } from '@kanta/platform';
 import type {
@@ -29,6 +29,7 @@ export function tenantView(tenant: Tenant): TenantView {
     timeZone: tenant.timeZone,
     deletionGraceDays: tenant.deletionGraceDays,
     retentionYears: tenant.retentionYears,
+    reportRetentionDays: tenant.reportRetentionDays,
     createdAt: tenant.createdAt.toISOString(),
     updatedAt: tenant.updatedAt.toISOString(),
   };
@@ -64,6 +65,7 @@ export class TenantsService {
             timeZone: dto.timeZone ?? defaultTimeZone(dto.country),
             deletionGraceDays: dto.deletionGraceDays ?? DELETION_GRACE_DAYS.default,
             retentionYears: dto.retentionYears ?? null,
+            reportRetentionDays: dto.reportRetentionDays ?? REPORT_RETENTION_DAYS.default,
             settingsVersion: 1,
           },
           manager,
@@ -84,13 +86,21 @@ export class TenantsService {
 
   async update(id: string, dto: UpdateTenantDto): Promise<TenantView> {
     const tenant = await this.found(id);
-    const { retentionYears, ...rest } = dto;
-    const before = tenant.retentionYears;
+    const { retentionYears, reportRetentionDays, ...rest } = dto;
+    const announced = {
+      retentionYears: retentionYears === undefined ? tenant.retentionYears : retentionYears,
+      reportRetentionDays: reportRetentionDays ?? tenant.reportRetentionDays,
+    };
     const saved = await this.dataSource.transaction(async (manager) => {
       await this.tenants.save(Object.assign(tenant, rest), manager);
-      if (retentionYears === undefined || retentionYears === before) return tenant;
-      // An announced setting: changed and announced in one transaction (the outbox).
-      await this.tenants.changeSettings(manager, id, { retentionYears });
+      if (
+        announced.retentionYears === tenant.retentionYears &&
+        announced.reportRetentionDays === tenant.reportRetentionDays
+      ) {
+        return tenant;
+      }
+      // Announced settings: changed and announced in one transaction (the outbox).
+      await this.tenants.changeSettings(manager, id, announced);
       const changed = (await this.tenants.findIn(manager, id)) as Tenant;
       await this.outbox.enqueue(manager, [tenantSettingsEvent(changed)]);
       return changed;

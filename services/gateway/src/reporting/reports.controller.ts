@@ -56,12 +56,19 @@ export class ReportsController {
       'consents granted, created at (a date in the tenant’s time zone), customer number and id; ' +
       'the XLSX adds a sheet of their vehicles (plate, VIN, owner or proxy). An admin gets the ' +
       'whole tenant (or criteria.regularOfUserId’s regulars), a worker only the customers whose ' +
-      'regular staff member they are. Headers, sheet names and the file name are in `locale` ' +
-      "(default the tenant's). Answers the report at once, queued; GET /reports/{id} follows it.",
+      'regular staff member they are. The other types are for admins (see `type` and ' +
+      '`criteria`): customers (the customer search’s matches, with their visits), ' +
+      'online-bookings-pending, marketing-audience and visits-summary. Headers, sheet names and ' +
+      "the file name are in `locale` (default the tenant's). Answers the report at once, queued; " +
+      'GET /reports/{id} follows it.',
   })
   @ApiAcceptedResponse({ type: ReportView, description: 'The report, queued' })
   @ApiProblems(
-    [403, 'A worker naming another user in criteria.regularOfUserId'],
+    [
+      403,
+      'A worker naming another user in criteria.regularOfUserId, or asking for a type other ' +
+        'than registry',
+    ],
     [422, 'An unknown type, format or locale, or criteria the type does not take (criteria.…)'],
   )
   @IdempotencyKey()

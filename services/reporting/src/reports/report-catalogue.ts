@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { CallerContext, ReportType } from '@kanta/contracts';
 import { RpcProblem } from '@kanta/platform';
+import { CustomersReport } from './customers-report';
+import { OnlineBookingsPendingReport } from './online-bookings-pending-report';
 import { RegistryReport } from './registry-report';
 import { MarketingAudienceReport } from './marketing-audience-report';
 import { VisitsSummaryReport } from './visits-summary-report';
@@ -16,11 +18,16 @@ export class ReportCatalogue {
 
   constructor(
     registry: RegistryReport,
+    customers: CustomersReport,
+    onlineBookingsPending: OnlineBookingsPendingReport,
     audience: MarketingAudienceReport,
     summary: VisitsSummaryReport,
   ) {
     this.byType = new Map(
-      [registry, audience, summary].map((definition) => [definition.type, definition]),
+      [registry, customers, onlineBookingsPending, audience, summary].map((definition) => [
+        definition.type,
+        definition,
+      ]),
     );
   }
 

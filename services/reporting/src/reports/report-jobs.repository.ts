@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
   isUuid,
+  REPORT_RETENTION_DAYS,
   type Locale,
   type ReportFormat,
   type ReportCatchUpView,
@@ -287,15 +288,17 @@ export class ReportJobsRepository {
     id: string,
     rowCount: number,
     sizeBytes: number,
-    retentionDays: number,
   ): Promise<boolean> {
+    // Its file's days: the tenant's setting (ReportSettings), else the default.
     const [, affected] = await manager.query<[unknown, number]>(
       `UPDATE reporting.report_jobs
           SET status = 'done', row_count = $3, rows_written = $3, size_bytes = $4,
               completed_at = date_trunc('milliseconds', now()),
-              expires_at = date_trunc('milliseconds', now()) + make_interval(days => $5)
+              expires_at = date_trunc('milliseconds', now()) + make_interval(days => coalesce(
+                (SELECT report_retention_days FROM reporting.tenant_settings
+                  WHERE tenant_id = $1), $5))
         WHERE tenant_id = $1 AND id = $2 AND status = 'running'`,
-      [tenantId, id, rowCount, sizeBytes, retentionDays],
+      [tenantId, id, rowCount, sizeBytes, REPORT_RETENTION_DAYS.default],
     );
     return affected > 0;
   }

@@ -61,6 +61,58 @@ export const REGISTRY_SHEETS = {
   vehicles: { fi: 'Ajoneuvot', pl: 'Pojazdy', fr: 'Véhicules', uk: 'Транспорт', en: 'Vehicles' },
 } satisfies Record<string, Localised>;
 
+/** The headers the customers and online-bookings-pending reports add to the registry's. */
+export const VISIT_HEADERS = {
+  email: { fi: 'Sähköposti', pl: 'E-mail', fr: 'E-mail', uk: 'Ел. пошта', en: 'E-mail' },
+  lastVisit: {
+    fi: 'Viimeisin käynti',
+    pl: 'Ostatnia wizyta',
+    fr: 'Dernière visite',
+    uk: 'Останній візит',
+    en: 'Last visit',
+  },
+  station: { fi: 'Asema', pl: 'Stacja', fr: 'Station', uk: 'Станція', en: 'Station' },
+  visitCount: {
+    fi: 'Käyntejä',
+    pl: 'Liczba wizyt',
+    fr: 'Nombre de visites',
+    uk: 'Кількість візитів',
+    en: 'Visits',
+  },
+  bookingDate: {
+    fi: 'Varauksen päivä',
+    pl: 'Data rezerwacji',
+    fr: 'Date de réservation',
+    uk: 'Дата бронювання',
+    en: 'Booking date',
+  },
+} satisfies Record<string, Localised>;
+
+export const CUSTOMERS_REPORT_SHEETS = {
+  visited: {
+    fi: 'Käyneet asiakkaat',
+    pl: 'Klienci z wizytą',
+    fr: 'Clients venus',
+    uk: 'Клієнти з візитами',
+    en: 'Customers with visits',
+  },
+  added: {
+    fi: 'Lisätyt asiakkaat',
+    pl: 'Dodani klienci',
+    fr: 'Clients ajoutés',
+    uk: 'Додані клієнти',
+    en: 'Customers added',
+  },
+} satisfies Record<string, Localised>;
+
+export const ONLINE_BOOKINGS_SHEET: Localised = {
+  fi: 'Varanneet',
+  pl: 'Rezerwacje online',
+  fr: 'Réservations en ligne',
+  uk: 'Онлайн-бронювання',
+  en: 'Online bookings',
+};
+
 /** The file's name without date and extension, by report type. */
 const FILE_STEMS: Record<ReportType, Localised> = {
   registry: {
@@ -69,6 +121,20 @@ const FILE_STEMS: Record<ReportType, Localised> = {
     fr: 'registre-clients',
     uk: 'реєстр-клієнтів',
     en: 'customer-registry',
+  },
+  customers: {
+    fi: 'asiakasraportti',
+    pl: 'raport-klientow',
+    fr: 'rapport-clients',
+    uk: 'звіт-клієнтів',
+    en: 'customer-report',
+  },
+  'online-bookings-pending': {
+    fi: 'varanneet',
+    pl: 'oczekujace-rezerwacje',
+    fr: 'reservations-en-attente',
+    uk: 'очікувані-бронювання',
+    en: 'pending-online-bookings',
   },
   'marketing-audience': {
     fi: 'markkinointiyleisö',

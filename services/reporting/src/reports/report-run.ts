@@ -9,8 +9,6 @@ import { ReportCatalogue } from './report-catalogue';
 import { ReportStopped } from './report-definition';
 import { ReportCatchUp } from '../catch-up/report-catch-up';
 
-export const REPORT_RETENTION = Symbol('REPORT_RETENTION');
-
 export type ReportOutcome = 'done' | 'failed' | 'stopped' | 'busy' | 'skipped';
 
 /**
@@ -32,7 +30,6 @@ export class ReportRun {
     private readonly catalogue: ReportCatalogue,
     private readonly catchUp: ReportCatchUp,
     @Inject(REPORTS_PER_TENANT) private readonly perTenant: number,
-    @Inject(REPORT_RETENTION) private readonly retentionDays: number,
   ) {}
 
   async run(tenantId: string, reportId: string): Promise<ReportOutcome> {
@@ -44,14 +41,7 @@ export class ReportRun {
     try {
       const rows = await this.write(job);
       const size = await this.files.complete(tenantId, reportId, job.format);
-      const done = await this.repository.done(
-        manager,
-        tenantId,
-        reportId,
-        rows,
-        size,
-        this.retentionDays,
-      );
+      const done = await this.repository.done(manager, tenantId, reportId, rows, size);
       if (done) return 'done';
       // Cancelled or erased between the last batch and now: the file goes.
       await this.files.remove(tenantId, reportId, job.format);

@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type {
   CallerContext,
   CustomerPage,
+  CustomerSearchCriteriaDto,
   ExternalIdDto,
   SearchCustomersQueryDto,
 } from '@kanta/contracts';
 import { requireTenant, visibleStations } from '@kanta/platform';
 import { toCustomerView } from '../customer-view';
-import { CustomersRepository } from '../customers.repository';
+import { CustomersRepository, type CustomerMatchCriteria } from '../customers.repository';
 import { containsPattern, decodeCursor, encodeCursor, tokeniseSearch } from '../search-query';
 
 const DEFAULT_PAGE_SIZE = 25;
@@ -18,29 +19,12 @@ export class CustomerSearch {
   constructor(private readonly repository: CustomersRepository) {}
 
   async search(context: CallerContext, query: SearchCustomersQueryDto): Promise<CustomerPage> {
-    const tenant = requireTenant(context);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const after = query.cursor ? decodeCursor(query.cursor) : null;
-    const own = visibleStations(context);
-    let stationIds = query.stationIds ?? null;
-    if (own) stationIds = stationIds ? stationIds.filter((s) => own.includes(s)) : own;
-    if (stationIds && stationIds.length === 0) return { items: [], nextCursor: null };
-
+    const criteria = matchCriteria(context, query);
+    if (!criteria) return { items: [], nextCursor: null };
     const rows = await this.repository.search({
-      tenantId: tenant.id,
-      patterns: tokeniseSearch(query.q).map(containsPattern),
-      includePassive: query.includePassive ?? false,
-      createdFrom: query.createdFrom ? new Date(query.createdFrom) : null,
-      createdBefore: query.createdTo ? endOf(query.createdTo) : null,
-      stationIds,
-      groupIds: query.groupIds ?? null,
-      sourceId: query.sourceId ?? null,
-      regularOfUserId: query.regularOf === 'me' ? context.userId : (query.regularOf ?? null),
-      leasingCompany: query.leasingCompany ?? null,
-      internal: query.internal ?? null,
-      externalId: query.externalId ? parseExternalId(query.externalId) : null,
-      marketingConsent: query.marketingConsent ?? null,
-      after,
+      ...criteria,
+      after: query.cursor ? decodeCursor(query.cursor) : null,
       limit: limit + 1,
     });
     const page = rows.slice(0, limit);
@@ -50,6 +34,37 @@ export class CustomerSearch {
       nextCursor: rows.length > limit && last ? encodeCursor({ id: last.id }) : null,
     };
   }
+}
+
+/**
+ * The search's criteria as the repository takes them, within the stations the caller may see:
+ * the one translation of the list's query and of the customers report's criteria (null: the
+ * caller sees none of the stations asked for, so nothing matches).
+ */
+export function matchCriteria(
+  context: CallerContext,
+  query: CustomerSearchCriteriaDto,
+): CustomerMatchCriteria | null {
+  const tenant = requireTenant(context);
+  const own = visibleStations(context);
+  let stationIds = query.stationIds ?? null;
+  if (own) stationIds = stationIds ? stationIds.filter((s) => own.includes(s)) : own;
+  if (stationIds && stationIds.length === 0) return null;
+  return {
+    tenantId: tenant.id,
+    patterns: tokeniseSearch(query.q).map(containsPattern),
+    includePassive: query.includePassive ?? false,
+    createdFrom: query.createdFrom ? new Date(query.createdFrom) : null,
+    createdBefore: query.createdTo ? endOf(query.createdTo) : null,
+    stationIds,
+    groupIds: query.groupIds ?? null,
+    sourceId: query.sourceId ?? null,
+    regularOfUserId: query.regularOf === 'me' ? context.userId : (query.regularOf ?? null),
+    leasingCompany: query.leasingCompany ?? null,
+    internal: query.internal ?? null,
+    externalId: query.externalId ? parseExternalId(query.externalId) : null,
+    marketingConsent: query.marketingConsent ?? null,
+  };
 }
 
 /** `dms:DMS-1` to its system and id (the DTO checked the shape). */

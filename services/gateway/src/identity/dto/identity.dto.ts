@@ -21,6 +21,7 @@ import {
 import {
   DELETION_GRACE_DAYS,
   LOCALES,
+  REPORT_RETENTION_DAYS,
   RETENTION_YEARS,
   type Locale,
   type Role,
@@ -39,6 +40,27 @@ export type AssignableRole = (typeof ASSIGNABLE_ROLES)[number];
 /** Countries whose phone numbers can be parsed: the tenant's default country is used for that. */
 const PHONE_COUNTRIES: string[] = getCountries();
 const RETENTION_MESSAGE = `retentionYears must be a whole number of years from ${RETENTION_YEARS.min} to ${RETENTION_YEARS.max}, or null (off)`;
+
+const REPORT_RETENTION_MESSAGE = `reportRetentionDays must be a whole number of days from ${REPORT_RETENTION_DAYS.min} to ${REPORT_RETENTION_DAYS.max}`;
+
+/** `reportRetentionDays` of a tenant, on create and update alike. */
+function ReportRetentionDays(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: Number,
+      minimum: REPORT_RETENTION_DAYS.min,
+      maximum: REPORT_RETENTION_DAYS.max,
+      default: REPORT_RETENTION_DAYS.default,
+      description:
+        "Days a done report's file is kept before the reporting service deletes it (a report " +
+        'done before a change keeps its days)',
+    }),
+    IsOptional(),
+    IsInt({ message: REPORT_RETENTION_MESSAGE }),
+    Min(REPORT_RETENTION_DAYS.min, { message: REPORT_RETENTION_MESSAGE }),
+    Max(REPORT_RETENTION_DAYS.max, { message: REPORT_RETENTION_MESSAGE }),
+  );
+}
 
 /** `retentionYears` of a tenant, on create and update alike: null (or left out on create) is off. */
 function RetentionYears(): PropertyDecorator {
@@ -130,6 +152,9 @@ export class CreateTenantDto {
 
   @RetentionYears()
   retentionYears?: number | null;
+
+  @ReportRetentionDays()
+  reportRetentionDays?: number;
 }
 
 export class UpdateTenantDto {
@@ -162,6 +187,9 @@ export class UpdateTenantDto {
 
   @RetentionYears()
   retentionYears?: number | null;
+
+  @ReportRetentionDays()
+  reportRetentionDays?: number;
 }
 
 export class TenantView {
@@ -181,6 +209,12 @@ export class TenantView {
     description: 'Years without a visit, sale or edit before a customer is erased; null: off',
   })
   retentionYears: number | null;
+  @ApiProperty({
+    minimum: REPORT_RETENTION_DAYS.min,
+    maximum: REPORT_RETENTION_DAYS.max,
+    description: "Days a done report's file is kept",
+  })
+  reportRetentionDays: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }

@@ -15,6 +15,8 @@ export class Tenant {
   @Column('int', { name: 'deletion_grace_days' }) deletionGraceDays: number;
   /** Years without a visit, sale or edit before a customer is erased (1–30); null: off. */
   @Column('int', { name: 'retention_years', nullable: true }) retentionYears: number | null;
+  /** Days a done report's file is kept before the reporting service deletes it (1–365). */
+  @Column('int', { name: 'report_retention_days' }) reportRetentionDays: number;
   /** Grows with each change of the announced settings (gateway.tenant.settings.v1). */
   @Column('int', { name: 'settings_version', default: 0 }) settingsVersion: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
