@@ -132,7 +132,10 @@ describe('report jobs (whole system)', () => {
       .replace(/^\uFEFF/, '')
       .trimEnd()
       .split('\r\n');
-    expect(lines).toHaveLength(2);
+    // The table, an empty line, then what the file says about itself (three lines: caught up).
+    expect(lines).toHaveLength(6);
+    expect(lines[2]).toBe('');
+    expect(lines[5]).toBe('Sisältää kaikki ennen pyyntöä tallennetut muutokset;;kyllä');
     // The visit's day in Helsinki, one completed visit.
     expect(lines[1]).toMatch(/^Anna Raportti;\+358401234567;;\d+;2026-01-11;;[0-9a-f-]{36};1$/);
     const xlsx = await done(
@@ -143,6 +146,7 @@ describe('report jobs (whole system)', () => {
     expect(book.worksheets.map((sheet) => [sheet.name, sheet.rowCount])).toEqual([
       ['Käyneet asiakkaat', 2],
       ['Lisätyt asiakkaat', 2],
+      ['Tiedot', 4],
     ]);
     expectProblem(
       await fi.worker.request('POST', '/api/v1/reports', { type: 'customers', format: 'xlsx' }),
