@@ -1,5 +1,11 @@
 import ExcelJS from 'exceljs';
-import type { CustomerView, ReportPage, ReportView, VisitView } from '@kanta/contracts';
+import type {
+  CustomerReportPage,
+  CustomerView,
+  ReportPage,
+  ReportView,
+  VisitView,
+} from '@kanta/contracts';
 import { eventually } from '@kanta/testing';
 import type { KantaApi } from '@kanta/local';
 import {
@@ -22,6 +28,9 @@ describe('report jobs (whole system)', () => {
   let fi: TenantFixture;
   let other: TenantFixture;
   let workerId: string;
+  let adminId: string;
+  /** The reports the first two cases downloaded (twice each), by their requester's role. */
+  const downloaded: { admin?: string; worker?: string } = {};
   let anna: CustomerView;
   let bertil: CustomerView;
 
@@ -30,6 +39,7 @@ describe('report jobs (whole system)', () => {
     fi = await createTenant(e2e, 'rep-fi');
     other = await createTenant(e2e, 'rep-other');
     workerId = (await fi.worker.expect<{ user: { id: string } }>(200, 'GET', '/api/v1/me')).user.id;
+    adminId = (await fi.admin.expect<{ user: { id: string } }>(200, 'GET', '/api/v1/me')).user.id;
     anna = await fi.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
       firstName: 'Anna',
       lastName: 'Raportti',
@@ -74,6 +84,7 @@ describe('report jobs (whole system)', () => {
     const view = await registry(fi.admin, { type: 'registry', format: 'csv' }, 2);
     expect(view.freshness).not.toBeNull();
     const { headers, bytes } = await download(view.id);
+    downloaded.admin = view.id;
     expect(headers.get('content-type')).toContain('text/csv');
     expect(headers.get('content-disposition')).toMatch(/filename="asiakasrekisteri-.*\.csv"/);
     const lines = bytes
@@ -93,6 +104,7 @@ describe('report jobs (whole system)', () => {
   it('gives a worker an XLSX of their regulars only, in the locale asked for', async () => {
     const view = await registry(fi.worker, { type: 'registry', format: 'xlsx', locale: 'en' }, 1);
     const { headers, bytes } = await download(view.id, fi.worker);
+    downloaded.worker = view.id;
     expect(headers.get('content-disposition')).toMatch(/customer-registry-.*\.xlsx/);
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(bytes as unknown as ArrayBuffer);
@@ -169,6 +181,59 @@ describe('report jobs (whole system)', () => {
     }, 60_000);
     const lines = (await download(view.id)).bytes.toString('utf8').trimEnd().split('\r\n');
     expect(lines[1]).toMatch(/^'?Bertil =1\+1,,,\d+,2027-01-10,[0-9a-f-]{36},$/);
+  });
+
+  it('tells an admin which reports contained a customer and who downloaded them', async () => {
+    const path = `/api/v1/customers/${anna.id}/reports`;
+    const page = await fi.admin.expect<CustomerReportPage>(200, 'GET', `${path}?limit=100`);
+    const byId = new Map(page.items.map((item) => [item.id, item]));
+    expect(byId.get(downloaded.admin!)).toMatchObject({
+      type: 'registry',
+      format: 'csv',
+      status: 'done',
+      requestedBy: adminId,
+      requestedRole: 'admin',
+      downloads: [
+        { userId: adminId, role: 'admin' },
+        { userId: adminId, role: 'admin' },
+      ],
+    });
+    expect(byId.get(downloaded.worker!)).toMatchObject({
+      format: 'xlsx',
+      requestedBy: workerId,
+      downloads: [
+        { userId: workerId, role: 'worker' },
+        { userId: workerId, role: 'worker' },
+      ],
+    });
+    // The worker's report held their regulars only: Bertil was not in it.
+    const bertils = await fi.admin.expect<CustomerReportPage>(
+      200,
+      'GET',
+      `/api/v1/customers/${bertil.id}/reports?limit=100`,
+    );
+    expect(bertils.items.map((item) => item.id)).not.toContain(downloaded.worker);
+
+    const first = await fi.admin.expect<CustomerReportPage>(200, 'GET', `${path}?limit=1`);
+    expect(first.items).toHaveLength(1);
+    const next = await fi.admin.expect<CustomerReportPage>(
+      200,
+      'GET',
+      `${path}?limit=1&cursor=${first.nextCursor}`,
+    );
+    expect(next.items[0].id < first.items[0].id).toBe(true);
+
+    // Refused at the gateway by the role (the reporting service refuses a worker too).
+    const worker = await fi.worker.request('GET', path);
+    expectProblem(worker, 403);
+    expect((worker.body as { detail: string }).detail).toBe('This needs the role admin.');
+    expect(await other.admin.expect<CustomerReportPage>(200, 'GET', path)).toEqual({
+      items: [],
+      nextCursor: null,
+    });
+    expectProblem(await fi.admin.request('GET', `${path}?cursor=nope`), 422, 'cursor');
+    expectProblem(await fi.admin.request('GET', `${path}?limit=0`), 422, 'limit');
+    expectProblem(await fi.admin.request('GET', '/api/v1/customers/not-an-id/reports'), 404);
   });
 
   it('answers bad input with problems', async () => {

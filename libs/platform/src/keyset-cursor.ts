@@ -1,3 +1,4 @@
+import { isUuid } from '@kanta/contracts';
 import { RpcProblem } from './rpc-problem';
 
 /** Longer than any key a list pages by (ids, times, scores, plates): such a cursor was not ours. */
@@ -35,4 +36,29 @@ export function invalidCursor(): RpcProblem {
   return RpcProblem.validation([
     { field: 'cursor', reason: 'invalid_format', message: 'cursor is not one this API issued' },
   ]);
+}
+
+/**
+ * Where a list newest first by UUIDv7 id continues: the id its cursor names (a cursor of one
+ * id, else the 422 on `cursor`), or null for the first page.
+ */
+export function idBeforeCursor(cursor: string | undefined): string | null {
+  return cursor
+    ? decodeKeysetCursor(cursor, (parts) => parts.length === 1 && isUuid(parts[0]))[0]
+    : null;
+}
+
+/**
+ * A page of a list by id from the rows read with one more than `limit`: the first `limit`, and
+ * the cursor after the last of them when there were more.
+ */
+export function pageById<T extends { id: string }>(
+  rows: T[],
+  limit: number,
+): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  return {
+    items,
+    nextCursor: rows.length > limit ? encodeKeysetCursor([items[items.length - 1].id]) : null,
+  };
 }

@@ -25,6 +25,26 @@ describe('ZonedTime', () => {
     expect(wall('2026-04-04T15:00:00Z', lordHowe)).toBe('2026-04-05 01:30:00');
   });
 
+  it('asks Intl twice a day however the instants are ordered (rows come in id order)', () => {
+    const formatToParts = jest.spyOn(Intl.DateTimeFormat.prototype, 'formatToParts');
+    try {
+      const time = new ZonedTime('Europe/Helsinki');
+      const days = 1500;
+      const start = Date.UTC(2022, 0, 1);
+      // Every day of four years, ten times over, each pass in another order.
+      for (let pass = 0; pass < 10; pass++) {
+        for (let i = 0; i < days; i++) {
+          const day = (i * 7919 + pass * 104_729) % days;
+          time.wallClock(start + day * 86_400_000 + ((i * 37) % 96) * 900_000);
+        }
+      }
+      // Two a day, and the quarter hours of the eight days the clocks change.
+      expect(formatToParts.mock.calls.length).toBeLessThanOrEqual(2 * days + 8 * 96);
+    } finally {
+      formatToParts.mockRestore();
+    }
+  });
+
   it('gives Excel serials from 1899-12-30', () => {
     expect(new ZonedTime('UTC').excelSerial(Date.UTC(2026, 0, 1, 12))).toBe(46023.5);
   });

@@ -4,18 +4,22 @@ const DAY = 86_400_000;
 const EXCEL_EPOCH = Date.UTC(1899, 11, 30);
 /** Offsets change at most every 15 minutes of UTC (zones shift by 15, 30 or 60 minutes). */
 const BUCKET = 15 * MINUTE;
+/** Days remembered (about 270 years), and wall-clock days' texts. */
 const CACHE_LIMIT = 100_000;
 
 /**
  * Wall-clock time of one IANA time zone. Intl's conversion costs microseconds, too much for a
- * million rows; the offset is cached per quarter of an hour, within which it cannot change.
+ * million rows; the offset is remembered per UTC day, or per quarter of an hour (within which it
+ * cannot change) on the few days it changes. Per day, because a report's rows come in the order
+ * of their ids, not of their times: a cache of quarter hours was emptied and filled again all
+ * the time by a registry whose cards span a few years (a fifth of a million-row CSV's time).
  */
 export class ZonedTime {
   private readonly format: Intl.DateTimeFormat;
-  private readonly offsets = new Map<number, number>();
-  /** The last bucket asked for: rows of a report come mostly in time order. */
-  private lastBucket = NaN;
-  private lastOffset = 0;
+  /** The offset of each UTC day asked for; NaN for a day in which it changes. */
+  private readonly days = new Map<number, number>();
+  /** The offsets of the quarter hours of days in which it changes. */
+  private readonly transitions = new Map<number, number>();
 
   constructor(readonly timeZone: string) {
     // Throws a RangeError naming the zone when it is not one.
@@ -33,27 +37,25 @@ export class ZonedTime {
 
   /** The instant's wall clock in the zone, as milliseconds of a UTC date with the same fields. */
   wallClock(instant: number): number {
-    const bucket = Math.floor(instant / BUCKET);
-    if (bucket === this.lastBucket) return instant + this.lastOffset;
-    let offset = this.offsets.get(bucket);
+    const day = Math.floor(instant / DAY);
+    let offset = this.days.get(day);
     if (offset === undefined) {
-      if (this.offsets.size >= CACHE_LIMIT) this.offsets.clear();
+      if (this.days.size >= CACHE_LIMIT) this.days.clear();
       // The same offset at both ends of the UTC day holds for all of it (no zone changes twice
-      // in a day): the whole day's buckets are filled at once, two Intl calls a day.
-      const dayStart = Math.floor(instant / DAY) * DAY;
-      const atStart = this.offsetAt(dayStart);
-      if (atStart === this.offsetAt(dayStart + DAY - BUCKET)) {
-        for (let b = dayStart / BUCKET; b < (dayStart + DAY) / BUCKET; b++) {
-          this.offsets.set(b, atStart);
-        }
-        offset = atStart;
-      } else {
+      // in a day): two Intl calls a day.
+      const atStart = this.offsetAt(day * DAY);
+      offset = atStart === this.offsetAt(day * DAY + DAY - BUCKET) ? atStart : NaN;
+      this.days.set(day, offset);
+    }
+    if (Number.isNaN(offset)) {
+      const bucket = Math.floor(instant / BUCKET);
+      offset = this.transitions.get(bucket);
+      if (offset === undefined) {
+        if (this.transitions.size >= CACHE_LIMIT) this.transitions.clear();
         offset = this.offsetAt(bucket * BUCKET);
-        this.offsets.set(bucket, offset);
+        this.transitions.set(bucket, offset);
       }
     }
-    this.lastBucket = bucket;
-    this.lastOffset = offset;
     return instant + offset;
   }
 
@@ -109,25 +111,29 @@ export function instantOf(value: Date | number | string, where: () => string): n
 const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
 
 /**
- * `YYYY-MM-DD HH:MM:SS` of wall clocks (as `ZonedTime.wallClock` gives them), the date part
- * remembered from the last call: Date's own formatting took most of a CSV row's time.
+ * `YYYY-MM-DD HH:MM:SS` of wall clocks (as `ZonedTime.wallClock` gives them), each day's date
+ * text remembered: Date's own formatting took most of a CSV row's time.
  */
 export class WallClockText {
-  private day = NaN;
-  private dayText = '';
+  private readonly days = new Map<number, string>();
 
   format(wall: number): string {
     const day = Math.floor(wall / DAY);
-    if (day !== this.day) {
-      this.day = day;
-      this.dayText = new Date(day * DAY).toISOString().slice(0, 10);
-    }
     const seconds = Math.floor((wall - day * DAY) / 1000);
-    return `${this.dayText} ${TWO_DIGITS[Math.floor(seconds / 3600)]}:${TWO_DIGITS[Math.floor(seconds / 60) % 60]}:${TWO_DIGITS[seconds % 60]}`;
+    return `${this.dayText(day)} ${TWO_DIGITS[Math.floor(seconds / 3600)]}:${TWO_DIGITS[Math.floor(seconds / 60) % 60]}:${TWO_DIGITS[seconds % 60]}`;
   }
 
   date(wall: number): string {
-    this.format(wall);
-    return this.dayText;
+    return this.dayText(Math.floor(wall / DAY));
+  }
+
+  private dayText(day: number): string {
+    let text = this.days.get(day);
+    if (text === undefined) {
+      if (this.days.size >= CACHE_LIMIT) this.days.clear();
+      text = new Date(day * DAY).toISOString().slice(0, 10);
+      this.days.set(day, text);
+    }
+    return text;
   }
 }

@@ -12,7 +12,7 @@ import {
 import { jobsRootOptions } from '@kanta/platform';
 import type { ReportingAppOptions } from './app-options';
 import { REPORTING_SCHEMA, reportingSchema } from './database/schema';
-import { OutboxMarks } from './catch-up/outbox-marks';
+import { OutboxMarks, OutboxMarksConsumer } from './catch-up/outbox-marks';
 import { CATCH_UP_OPTIONS, ReportCatchUp } from './catch-up/report-catch-up';
 import { CustomerErasure } from './erasure/customer-erasure';
 import { CustomerMerges } from './merge/customer-merges';
@@ -26,6 +26,9 @@ import { VisitsSummaryReport } from './reports/visits-summary-report';
 import { ReportCatalogue } from './reports/report-catalogue';
 import { REPORTS_DIR, ReportFiles } from './reports/report-files';
 import { REPORTS_PER_TENANT, REPORTS_QUEUE, ReportJobs } from './reports/report-jobs';
+import { ReportAudit } from './reports/report-audit';
+import { ReportAuditController } from './reports/report-audit.controller';
+import { ReportAuditRepository } from './reports/report-audit.repository';
 import { ReportJobsRepository } from './reports/report-jobs.repository';
 import { ReportRun } from './reports/report-run';
 import { ReportSettings } from './reports/report-settings';
@@ -84,6 +87,7 @@ export class AppModule {
       ],
       controllers: [
         ReportsController,
+        ReportAuditController,
         RebuildController,
         serviceHealthController('reporting'),
         deadLettersController('reporting'),
@@ -111,6 +115,8 @@ export class AppModule {
         ReportProcessor,
         ReportSweep,
         Reports,
+        ReportAuditRepository,
+        ReportAudit,
         ServiceHealthCheck,
         {
           provide: REBUILD_OPTIONS,
@@ -125,6 +131,7 @@ export class AppModule {
           },
         },
         OutboxMarks,
+        OutboxMarksConsumer,
         ReportCatchUp,
       ],
     };

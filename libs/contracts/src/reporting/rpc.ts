@@ -10,6 +10,7 @@ import {
   type ReportView,
 } from './report.dto';
 import { RebuildReadModelCommand, type RebuildResult } from './rebuild';
+import { CustomerReportsQuery, type CustomerReportPage } from './report-audit.dto';
 
 /*
  * The reporting service's RPC contract: its health and dead letters like every service, and the
@@ -27,8 +28,20 @@ export const REPORTING = {
   listReports: query('reporting.report.list', ListReportsQueryDto, answers<ReportPage>()),
   /** One chunk of a done report's file (409 before done, 410 once expired or erased). */
   reportFile: query('reporting.report.file', ReportFileChunkQuery, answers<ReportFileChunk>()),
-  /** Cancels a queued or running report, or deletes a done one's file and the report. */
+  /**
+   * Cancels a queued or running report, or deletes a done one's file and the report (its row
+   * stays, `deleted`, for the report audit).
+   */
   deleteReport: write('reporting.report.delete', ByIdQuery, answers<{ deleted: true }>()),
+  /**
+   * The report audit (admin): the reports whose manifest names the customer, newest first, with
+   * who downloaded each when; another tenant's customer, an empty page.
+   */
+  customerReports: query(
+    'reporting.audit.customer-reports',
+    CustomerReportsQuery,
+    answers<CustomerReportPage>(),
+  ),
   /**
    * Internal (no gateway route; `npm run reporting:rebuild`): pages one tenant's read model again
    * from the owners while events keep arriving (services/reporting/README.md, "Rebuild").

@@ -7,25 +7,12 @@ import { EventConsumer } from '@kanta/messaging';
 const MARK_RETENTION = '1 hour';
 
 /**
- * The outbox marks that have arrived from the sources (`reporting.outbox_marks`). The consumer
- * records one in the transaction of its batch, after the events delivered before it, so a mark
- * recorded means the events its source delivered before it are applied (README, "Catching up",
- * for the limits).
+ * The outbox marks that have arrived from the sources (`reporting.outbox_marks`), recorded by
+ * OutboxMarksConsumer; a mark recorded means the events its source delivered before it are
+ * applied (README, "Catching up", for the limits).
  */
 @Injectable()
-export class OutboxMarks implements OnModuleInit {
-  constructor(private readonly events: EventConsumer) {}
-
-  onModuleInit(): void {
-    this.events.onBatch(OUTBOX_MARK_V1, async (marks, { manager }) => {
-      await manager.query(
-        `INSERT INTO reporting.outbox_marks (mark_id, source)
-         SELECT * FROM unnest($1::uuid[], $2::text[]) ON CONFLICT DO NOTHING`,
-        [marks.map((mark) => mark.payload.markId), marks.map((mark) => mark.producer)],
-      );
-    });
-  }
-
+export class OutboxMarks {
   /** The sources whose mark `markId` has arrived. */
   async arrived(manager: EntityManager, markId: string): Promise<Set<string>> {
     const rows = await manager.query<{ source: string }[]>(
@@ -42,5 +29,24 @@ export class OutboxMarks implements OnModuleInit {
         WHERE mark_id = $1 OR arrived_at < now() - interval '${MARK_RETENTION}'`,
       [markId],
     );
+  }
+}
+
+/**
+ * Records each outbox mark in the transaction of its batch, after the events delivered before
+ * it: the envelope's producer is the source.
+ */
+@Injectable()
+export class OutboxMarksConsumer implements OnModuleInit {
+  constructor(private readonly events: EventConsumer) {}
+
+  onModuleInit(): void {
+    this.events.onBatch(OUTBOX_MARK_V1, async (marks, { manager }) => {
+      await manager.query(
+        `INSERT INTO reporting.outbox_marks (mark_id, source)
+         SELECT * FROM unnest($1::uuid[], $2::text[]) ON CONFLICT DO NOTHING`,
+        [marks.map((mark) => mark.payload.markId), marks.map((mark) => mark.producer)],
+      );
+    });
   }
 }

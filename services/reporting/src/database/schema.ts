@@ -5,7 +5,8 @@ import { ReportJobs1767900000000 } from './migrations/1767900000000-report-jobs'
 import { ReportMatches1767930000000 } from './migrations/1767930000000-report-matches';
 import { AudienceAndSalesSplit1768030000000 } from './migrations/1768030000000-audience-and-sales-split';
 import { TenantSettings1768050000000 } from './migrations/1768050000000-tenant-settings';
-import { ReportCatchUp1768060000000 } from './migrations/1768060000000-report-catch-up';
+import { ReportDownloads1768060000000 } from './migrations/1768060000000-report-downloads';
+import { ReportCatchUp1768070000000 } from './migrations/1768070000000-report-catch-up';
 
 export const REPORTING_SCHEMA = 'reporting';
 
@@ -20,6 +21,7 @@ export const reportingSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     ReportMatches1767930000000,
     AudienceAndSalesSplit1768030000000,
     TenantSettings1768050000000,
-    ReportCatchUp1768060000000,
+    ReportDownloads1768060000000,
+    ReportCatchUp1768070000000,
   ],
 };

@@ -80,6 +80,13 @@ export async function checkedCriteria<T extends object>(
  * Reads rows in keyset pages of REPORT_BATCH, hands each to `add` and reports each batch to
  * `written` (which may stop the report); answers the rows counted from `rowsBefore`.
  * `page(after)` answers the rows after the key of the previous page's last row (null first).
+ *
+ * The three run side by side: the next page is read, and the previous batch recorded by
+ * `written`, while a batch is written — each a round trip to Postgres that, one after another,
+ * took most of a report's time (docs/benchmarks.md, "Registry CSV"). `written` is still called
+ * once per batch, in order, each call awaited before the next is made and before the rows are
+ * answered: so a stop is seen one batch later than it was said (the rows written meanwhile go
+ * with the unfinished file), and every batch in a finished file is in the manifest.
  */
 export async function writeInPages<Row, Key>(
   page: (after: Key | null, limit: number) => Promise<Row[]>,
@@ -90,15 +97,37 @@ export async function writeInPages<Row, Key>(
   written: BatchWritten,
 ): Promise<number> {
   let rows = rowsBefore;
-  let after: Key | null = null;
-  for (;;) {
-    const batch = await page(after, REPORT_BATCH);
-    for (const row of batch) await add(row);
-    rows += batch.length;
-    if (!(await written(rows, [...new Set(customersOf(batch))]))) throw new ReportStopped();
-    if (batch.length < REPORT_BATCH) return rows;
-    after = keyOf(batch[batch.length - 1]);
+  let next: Promise<Row[]> | null = handled(page(null, REPORT_BATCH));
+  let recorded: Promise<boolean> = Promise.resolve(true);
+  try {
+    while (next) {
+      const batch: Row[] = await next;
+      next =
+        batch.length < REPORT_BATCH
+          ? null
+          : handled(page(keyOf(batch[batch.length - 1]), REPORT_BATCH));
+      for (const row of batch) await add(row);
+      rows += batch.length;
+      if (!(await recorded)) throw new ReportStopped();
+      recorded = handled(written(rows, [...new Set(customersOf(batch))]));
+    }
+    if (!(await recorded)) throw new ReportStopped();
+    return rows;
+  } catch (error) {
+    // A batch's record in flight ends before this throws: the run's clean-up after a failure
+    // (the job failed, its manifest forgotten) never races a record of its own.
+    await recorded.catch(() => undefined);
+    throw error;
   }
+}
+
+/**
+ * `promise`, marked as handled: a read or a record in flight when a write fails is not awaited
+ * by the failure, and its own failure then would be an unhandled rejection (ending the process).
+ */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   type ReportType,
   type ReportView,
 } from '@kanta/contracts';
+import { uuidv7 } from '@kanta/platform';
 
 interface ReportRow {
   tenant_id: string;
@@ -150,7 +151,8 @@ export class ReportJobsRepository {
   ): Promise<{ view: ReportView; job: ReportJobRecord } | null> {
     if (!isUuid(id)) return null;
     const rows = await manager.query<ReportRow[]>(
-      `SELECT ${COLUMNS} FROM reporting.report_jobs WHERE tenant_id = $1 AND id = $2`,
+      `SELECT ${COLUMNS} FROM reporting.report_jobs
+        WHERE tenant_id = $1 AND id = $2 AND status <> 'deleted'`,
       [tenantId, id],
     );
     return rows[0] ? { view: reportView(rows[0]), job: record(rows[0]) } : null;
@@ -167,6 +169,7 @@ export class ReportJobsRepository {
     const rows = await manager.query<ReportRow[]>(
       `SELECT ${COLUMNS} FROM reporting.report_jobs
         WHERE tenant_id = $1 AND requested_by = $2 AND ($3::uuid IS NULL OR id < $3)
+          AND status <> 'deleted'
         ORDER BY id DESC LIMIT $4`,
       [tenantId, userId, before, limit],
     );
@@ -265,6 +268,11 @@ export class ReportJobsRepository {
     customerIds: string[],
   ): Promise<boolean> {
     return manager.transaction(async (tx) => {
+      // Not waiting for this commit's WAL flush (a disk flush per batch of a report): a crash
+      // may lose the last batches recorded, but only of a file not yet done, which is written
+      // again from its start; the commit that makes a file done (done()) is flushed, and the WAL
+      // is flushed in order, so every batch of a done file is durable in the manifest.
+      await tx.query('SET LOCAL synchronous_commit = off');
       const [, affected] = await tx.query<[unknown, number]>(
         `UPDATE reporting.report_jobs SET rows_written = $3, started_at = now()
           WHERE tenant_id = $1 AND id = $2 AND status = 'running'`,
@@ -325,16 +333,23 @@ export class ReportJobsRepository {
     return affected > 0;
   }
 
-  /** Deletes a report and its manifest (its file is deleted by the caller). */
+  /**
+   * Deletes a finished report for its users (its file is deleted by the caller): it no longer
+   * exists for them, but its row stays `deleted` with its manifest and downloads, so the report
+   * audit still answers who was in it and who took it.
+   */
   async delete(manager: EntityManager, tenantId: string, id: string): Promise<void> {
-    await this.forgetManifest(manager, tenantId, id);
-    await manager.query('DELETE FROM reporting.report_jobs WHERE tenant_id = $1 AND id = $2', [
-      tenantId,
-      id,
-    ]);
+    await manager.query(
+      `UPDATE reporting.report_jobs SET status = 'deleted', expires_at = NULL
+        WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id],
+    );
   }
 
-  /** Done reports whose days are over, made expired; answers them for their files. */
+  /**
+   * Done reports whose days are over, made expired; answers them for their files. The manifest
+   * stays: the file is gone, but the audit still says who was in it.
+   */
   async expire(
     manager: EntityManager,
   ): Promise<{ tenantId: string; id: string; format: string }[]> {
@@ -345,13 +360,14 @@ export class ReportJobsRepository {
         WHERE status = 'done' AND expires_at <= now()
         RETURNING tenant_id AS "tenantId", id, format`,
     );
-    for (const row of rows) await this.forgetManifest(manager, row.tenantId, row.id);
     return rows;
   }
 
   /**
    * The reports naming any of the customers (a manifest row), done or being written, made
-   * `erased`; answers them for their files. An erasure's part.
+   * `erased`; answers them for their files. An erasure's part. The manifests stay, the erased
+   * customers' rows too: ids only, like the access log's entries, so the report audit still
+   * answers that the person was in these files, when and who took them.
    */
   async eraseNaming(
     manager: EntityManager,
@@ -367,15 +383,24 @@ export class ReportJobsRepository {
         RETURNING j.id, j.format`,
       [tenantId, customerIds],
     );
-    await manager.query(
-      `DELETE FROM reporting.report_customers
-        WHERE tenant_id = $1 AND report_id = ANY($2::uuid[])`,
-      [tenantId, rows.map((row) => row.id)],
-    );
     return rows;
   }
 
-  /** A report without a file names nobody any more. */
+  /** A download of the report's file begins: who, when (ids and times only), for the audit. */
+  async recordDownload(
+    manager: EntityManager,
+    tenantId: string,
+    reportId: string,
+    by: { userId: string; role: string },
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO reporting.report_downloads (tenant_id, report_id, id, user_id, role)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [tenantId, reportId, uuidv7(), by.userId, by.role],
+    );
+  }
+
+  /** A report that never had a whole file (cancelled, failed) names nobody. */
   private async forgetManifest(manager: EntityManager, tenantId: string, id: string) {
     await manager.query(
       'DELETE FROM reporting.report_customers WHERE tenant_id = $1 AND report_id = $2',

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
-  isUuid,
   problemType,
   type CallerContext,
   type ListReportsQueryDto,
@@ -13,8 +12,8 @@ import {
 import { CommandLog } from '@kanta/messaging';
 import {
   RpcProblem,
-  decodeKeysetCursor,
-  encodeKeysetCursor,
+  idBeforeCursor,
+  pageById,
   requireTenant,
   uuidv7,
   type WriteCommand,
@@ -106,21 +105,14 @@ export class Reports {
   async list(context: CallerContext, query: ListReportsQueryDto): Promise<ReportPage> {
     const tenantId = requireTenant(context).id;
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const before = query.cursor
-      ? decodeKeysetCursor(query.cursor, (parts) => parts.length === 1 && isUuid(parts[0]))[0]
-      : null;
     const rows = await this.repository.listOf(
       this.dataSource.manager,
       tenantId,
       context.userId,
-      before,
+      idBeforeCursor(query.cursor),
       limit + 1,
     );
-    const page = rows.slice(0, limit);
-    return {
-      items: page,
-      nextCursor: rows.length > limit ? encodeKeysetCursor([page[page.length - 1].id]) : null,
-    };
+    return pageById(rows, limit);
   }
 
   /** A chunk of the done report's file: 409 while it is not done, 410 once its file is gone. */
@@ -159,6 +151,10 @@ export class Reports {
         status: 410,
         detail: "The report's file is gone: request a new report.",
       });
+    }
+    // A download begins with its first chunk: the audit records who took the file, once.
+    if (start === 0) {
+      await this.repository.recordDownload(this.dataSource.manager, tenantId, id, context);
     }
     const next = start + chunk.bytes.length;
     const date = (view.completedAt ?? view.requestedAt).slice(0, 10);

@@ -23,8 +23,8 @@ const DOWN = [
   'DROP TABLE reporting.outbox_marks',
 ];
 
-export class ReportCatchUp1768060000000 implements MigrationInterface {
-  name = 'ReportCatchUp1768060000000';
+export class ReportCatchUp1768070000000 implements MigrationInterface {
+  name = 'ReportCatchUp1768070000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     for (const sql of UP) await queryRunner.query(sql);
