@@ -23,6 +23,10 @@ export interface ReportTestApp {
   dataSource: DataSource;
   /** Publishes an event of another service to this service's exchange, persistent. */
   publish<T extends EventType>(type: T, tenantId: string, payload: EventPayloads[T]): Promise<void>;
+  /** Its database, which holds every service's schema (for stand-ins of other services). */
+  db: TestDatabase;
+  /** Its broker names, for other services' stand-ins to publish to. */
+  messaging: { eventsExchange: string; queuePrefix: string };
   close(): Promise<void>;
 }
 
@@ -104,7 +108,14 @@ export async function startReportTestApp(
     await channel.waitForConfirms();
     await channel.close();
   };
-  return { app, dataSource: app.get(DataSource), publish, close };
+  return {
+    app,
+    dataSource: app.get(DataSource),
+    db,
+    messaging: { eventsExchange: exchange, queuePrefix },
+    publish,
+    close,
+  };
 }
 
 /** A report's whole file, through the chunks the gateway streams, and its name. */
@@ -125,13 +136,25 @@ export async function downloadReport(
   return { fileName, bytes: Buffer.concat(parts) };
 }
 
-/** A CSV file's lines, without the BOM. */
-export function csvLines(bytes: Buffer): string[] {
-  return bytes
+/**
+ * A report CSV's lines without the BOM: the table, then (after an empty line) what the file says
+ * about itself (README, "Catching up").
+ */
+export function csvParts(bytes: Buffer): { table: string[]; about: string[] } {
+  const lines = bytes
     .toString('utf8')
     .replace(/^\uFEFF/, '')
     .trimEnd()
     .split('\r\n');
+  const gap = lines.indexOf('');
+  return gap < 0
+    ? { table: lines, about: [] }
+    : { table: lines.slice(0, gap), about: lines.slice(gap + 1) };
+}
+
+/** A CSV report's table: its lines without the BOM, up to what the file says about itself. */
+export function csvLines(bytes: Buffer): string[] {
+  return csvParts(bytes).table;
 }
 
 /** An XLSX file as exceljs reads it. */
