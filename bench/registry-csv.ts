@@ -26,6 +26,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { createServiceDataSource } from '@kanta/database';
+import { OutboxMarks } from '../services/reporting/src/catch-up/outbox-marks';
+import { ReportCatchUp } from '../services/reporting/src/catch-up/report-catch-up';
 import { reportingSchema } from '../services/reporting/src/database/schema';
 import { CustomersReport } from '../services/reporting/src/reports/customers-report';
 import { MarketingAudienceReport } from '../services/reporting/src/reports/marketing-audience-report';
@@ -96,7 +98,13 @@ async function main(): Promise<void> {
       new MarketingAudienceReport(dataSource),
       new VisitsSummaryReport(dataSource),
     );
-    const run = new ReportRun(dataSource, repository, files, leases, catalogue, 2);
+    // No source to catch up with: the bench fills the read model itself.
+    const catchUp = new ReportCatchUp(
+      { amqpUrl: '', sources: {}, timeoutMs: 0 },
+      dataSource,
+      new OutboxMarks(),
+    );
+    const run = new ReportRun(dataSource, repository, files, leases, catalogue, catchUp, 2);
 
     const copySeconds: number[] = [];
     const oursSeconds: number[] = [];

@@ -108,7 +108,7 @@ describe('report jobs (whole system)', () => {
     expect(headers.get('content-disposition')).toMatch(/customer-registry-.*\.xlsx/);
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(bytes as unknown as ArrayBuffer);
-    expect(book.worksheets.map((sheet) => sheet.name)).toEqual(['Customers', 'Vehicles']);
+    expect(book.worksheets.map((sheet) => sheet.name)).toEqual(['Customers', 'Vehicles', 'About']);
     const sheet = book.getWorksheet('Customers')!;
     expect(sheet.getRow(1).getCell(1).value).toBe('Name');
     expect(sheet.rowCount).toBe(2);
@@ -144,7 +144,10 @@ describe('report jobs (whole system)', () => {
       .replace(/^\uFEFF/, '')
       .trimEnd()
       .split('\r\n');
-    expect(lines).toHaveLength(2);
+    // The table, an empty line, then what the file says about itself (three lines: caught up).
+    expect(lines).toHaveLength(6);
+    expect(lines[2]).toBe('');
+    expect(lines[5]).toBe('Sisältää kaikki ennen pyyntöä tallennetut muutokset;;kyllä');
     // The visit's day in Helsinki, one completed visit.
     expect(lines[1]).toMatch(/^Anna Raportti;\+358401234567;;\d+;2026-01-11;;[0-9a-f-]{36};1$/);
     const xlsx = await done(
@@ -155,6 +158,7 @@ describe('report jobs (whole system)', () => {
     expect(book.worksheets.map((sheet) => [sheet.name, sheet.rowCount])).toEqual([
       ['Käyneet asiakkaat', 2],
       ['Lisätyt asiakkaat', 2],
+      ['Tiedot', 4],
     ]);
     expectProblem(
       await fi.worker.request('POST', '/api/v1/reports', { type: 'customers', format: 'xlsx' }),
@@ -302,5 +306,24 @@ describe('report jobs (whole system)', () => {
     await done(view.id);
     expect((await fi.admin.request('DELETE', `/api/v1/reports/${view.id}`)).status).toBe(204);
     expectProblem(await fi.admin.request('GET', `/api/v1/reports/${view.id}/file`), 404);
+  });
+
+  it('includes a customer created just before the request: the report caught up with every source first', async () => {
+    const carl = await other.admin.expect<CustomerView>(201, 'POST', '/api/v1/customers', {
+      firstName: 'Carl',
+      lastName: 'Juuri',
+      stationIds: [other.stationIds[0]],
+    });
+    // No retry: the first report asked for already holds the customer.
+    const view = await done(
+      (await ask(other.admin, { type: 'registry', format: 'csv', locale: 'en' })).id,
+      other.admin,
+    );
+    expect(view.catchUp).toMatchObject({ caughtUp: true, behind: [] });
+    expect(view.rowCount).toBe(1);
+    const text = (await download(view.id, other.admin)).bytes.toString('utf8');
+    expect(text).toContain(carl.id);
+    expect(text).toContain('\r\n\r\nReport requested,');
+    expect(text).toContain('\r\nIncludes every change saved before the request,,yes\r\n');
   });
 });

@@ -58,6 +58,7 @@ import {
   type MergeUndoRequestedV1,
   type MergeUndoneV1,
 } from './privacy';
+import { OUTBOX_MARK_V1, outboxMarkV1Schema, type OutboxMarkV1 } from './outbox-mark';
 import { STATION_CREATED_V1, stationCreatedV1Schema, type StationCreatedV1 } from './stations';
 import {
   TENANT_SETTINGS_CHANGED_V1,
@@ -145,6 +146,7 @@ export interface EventPayloads {
   [DELETION_REQUESTED_V1]: DeletionRequestedV1;
   [DELETION_CANCELLED_V1]: DeletionCancelledV1;
   [ACCESS_RECORDED_V1]: AccessRecordedV1;
+  [OUTBOX_MARK_V1]: OutboxMarkV1;
 }
 export type EventType = keyof EventPayloads;
 
@@ -184,6 +186,7 @@ export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
   [DELETION_REQUESTED_V1]: deletionRequestedV1Schema,
   [DELETION_CANCELLED_V1]: deletionCancelledV1Schema,
   [ACCESS_RECORDED_V1]: accessRecordedV1Schema,
+  [OUTBOX_MARK_V1]: outboxMarkV1Schema,
 };
 
 /** Rules beyond a payload's schema (sums, dates relative to now), checked right after it. */

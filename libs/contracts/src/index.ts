@@ -18,3 +18,4 @@ export * from './text';
 export * from './rpc-services';
 export * from './uuid';
 export * from './dead-letters';
+export * from './outbox-mark';

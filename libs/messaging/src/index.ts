@@ -14,3 +14,4 @@ export * from './known-customers';
 export * from './dead-letters';
 export * from './erasure-participant';
 export * from './merge-participant';
+export * from './outbox-mark';

@@ -8,6 +8,7 @@ import type {
 import type { BrokerConnection, ManagedChannel, MessagingLogger } from './broker-connection';
 import { errorText, eventPublishOptions, type OutgoingEvent } from './message-format';
 import { insertDeadLetter } from './dead-letters';
+import { OUTBOX_MARK_V1 } from '@kanta/contracts';
 import { OUTBOX_WRITTEN } from './outbox';
 import { assertEventExchange } from './topology';
 
@@ -128,6 +129,11 @@ type WakeReason = 'notify' | 'broker' | 'stop';
  * waiting), all published on a confirm channel, then marked published in the same transaction
  * once the broker has confirmed them. A row is marked only after its confirm, so a crash or an
  * outage can repeat an event but never lose one; consumers deduplicate with their inbox.
+ *
+ * Order is not promised in general (batches in parallel, instances skipping each other's locked
+ * rows, refused rows retried aside), with one exception: an outbox mark (OUTBOX_MARK_V1,
+ * `writeOutboxMark`) is published only after every row with a smaller id is confirmed, so a
+ * consumer that receives it has been sent everything its source committed before the mark.
  */
 export class OutboxRelay {
   private readonly batchSize: number;
@@ -169,7 +175,11 @@ export class OutboxRelay {
   private readonly forgotten: string[];
 
   constructor(private readonly options: OutboxRelayOptions) {
-    this.forgotten = (options.forgetPublished ?? []).map((prefix) => `${prefix}%`);
+    // Marks mean nothing once published (OUTBOX_MARK_V1): never kept.
+    this.forgotten = [
+      ...(options.forgetPublished ?? []).map((prefix) => `${prefix}%`),
+      OUTBOX_MARK_V1,
+    ];
     this.batchSize = options.batchSize ?? 1000;
     this.concurrency = Math.max(1, options.concurrency ?? 2);
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
@@ -364,11 +374,22 @@ export class OutboxRelay {
         [this.batchSize],
       );
       if (rows.length === 0) return 0;
-      const results = channel
-        ? await this.publishBatch(channel, rows)
-        : rows.map(() => 'broker unavailable');
-      const confirmed = rows.filter((_, i) => results[i] === null).map((row) => row.id);
-      const failed = rows.filter((_, i) => results[i] !== null);
+      const marks = rows.filter((row) => row.type === OUTBOX_MARK_V1);
+      let sent = marks.length === 0 ? rows : rows.filter((row) => row.type !== OUTBOX_MARK_V1);
+      let results = channel
+        ? await this.publishBatch(channel, sent)
+        : sent.map(() => 'broker unavailable');
+      if (marks.length > 0 && channel && !results.includes(NO_CONFIRM)) {
+        // Marks go after the batch's other rows are confirmed, and only those with nothing
+        // unpublished before them: a mark's arrival promises everything before it has arrived.
+        const due = await marksDue(manager, schema, rows, marks, sent, results);
+        if (due.length > 0) {
+          results = [...results, ...(await this.publishBatch(channel, due))];
+          sent = [...sent, ...due];
+        }
+      }
+      const confirmed = sent.filter((_, i) => results[i] === null).map((row) => row.id);
+      const failed = sent.filter((_, i) => results[i] !== null);
       await markPublished(manager, schema, confirmed, this.forgotten);
       if (failed.length > 0 && channel && !results.includes(NO_CONFIRM) && (await this.stillUp())) {
         // Refused with the broker up: by the row itself, or by the channel one row closed. Which
@@ -584,6 +605,34 @@ function outgoingEvent(row: OutboxRow): OutgoingEvent {
     correlationId: row.correlation_id,
     body: Buffer.from(row.body, 'utf8'),
   };
+}
+
+/**
+ * The marks of a batch that may be published now: those before which no outbox row is still
+ * unpublished — neither a row of this batch that was not confirmed, nor any row outside it (one
+ * another relay instance has locked and is publishing, one set aside after a refusal). A row
+ * committed before the mark was written has a smaller id (the sequence hands ids out in insert
+ * order, and the mark was inserted after that commit), so it is seen here. A mark held back stays
+ * in the outbox and is looked at again on a later pass.
+ */
+async function marksDue(
+  manager: EntityManager,
+  schema: string,
+  batch: readonly OutboxRow[],
+  marks: readonly OutboxRow[],
+  sent: readonly OutboxRow[],
+  results: readonly (string | null)[],
+): Promise<OutboxRow[]> {
+  const [{ first }] = await manager.query<{ first: string | null }[]>(
+    `SELECT min(id)::text AS first FROM "${schema}".outbox
+      WHERE published_at IS NULL AND NOT (id = ANY($1::bigint[]))`,
+    [batch.map((row) => row.id)],
+  );
+  const failed = sent.filter((_, i) => results[i] !== null).map((row) => BigInt(row.id));
+  const firstUnpublished = [...failed, ...(first === null ? [] : [BigInt(first)])].reduce<
+    bigint | null
+  >((min, id) => (min === null || id < min ? id : min), null);
+  return marks.filter((mark) => firstUnpublished === null || BigInt(mark.id) < firstUnpublished);
 }
 
 /** Marks rows published; rows of a type in `forgotten` (LIKE patterns) are deleted instead. */

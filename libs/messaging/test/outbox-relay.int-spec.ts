@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   CUSTOMER_CREATED_V1,
+  OUTBOX_MARK_V1,
   PARTNER_BOOKING_CREATED_V1,
   type EventEnvelope,
 } from '@kanta/contracts';
@@ -9,6 +10,7 @@ import {
   HEADERS,
   Outbox,
   OutboxRelay,
+  writeOutboxMark,
   type MessagingLogger,
   type OutboxEvent,
 } from '@kanta/messaging';
@@ -20,6 +22,7 @@ import {
   createdOutboxEvent,
   openBrokerProbe,
   silentLogger,
+  sleep,
   startBrokerProxy,
   uniqueName,
   waitFor,
@@ -62,6 +65,28 @@ describe('OutboxRelay', () => {
       database.dataSource,
       `SELECT count(*) AS n FROM "${SCHEMA}".outbox WHERE published_at IS NULL`,
     );
+
+  const mark = (markId: string) =>
+    database.dataSource.transaction((manager) =>
+      writeOutboxMark(
+        manager,
+        outbox,
+        SCHEMA,
+        { tenant: null, correlationId: 'outbox-mark-test' },
+        markId,
+      ),
+    );
+  /** The messages of the probe queue until there are `count` of them. */
+  const received = async (queue: string, count: number) => {
+    const messages: Awaited<ReturnType<BrokerProbe['drain']>> = [];
+    await waitFor(
+      async () => messages.push(...(await probe.drain(queue))),
+      () => messages.length >= count,
+    );
+    return messages;
+  };
+  const ids = (messages: { properties: { messageId?: unknown } }[]) =>
+    messages.map((m) => String(m.properties.messageId));
 
   beforeAll(async () => {
     database = await createMessagingDatabase('relay');
@@ -524,5 +549,60 @@ describe('OutboxRelay', () => {
       () => probe.messageCount(queue),
       (n) => n === 2,
     );
+  });
+
+  /*
+   * Outbox marks (OUTBOX_MARK_V1): published only once every row written before them is, so
+   * whoever receives a mark has received everything before it.
+   */
+  describe('outbox marks', () => {
+    it('holds a mark back while a row before it is being published elsewhere, then sends it after that row', async () => {
+      const queue = await probe.bindProbeQueue(exchange, '#');
+      const [before] = await enqueue([createdOutboxEvent('before the mark')]);
+      // Another relay instance's batch in flight: the row is locked, SKIP LOCKED passes it over.
+      const elsewhere = database.dataSource.createQueryRunner();
+      await elsewhere.startTransaction();
+      await elsewhere.query(`SELECT id FROM "${SCHEMA}".outbox WHERE event_id = $1 FOR UPDATE`, [
+        before.eventId,
+      ]);
+      const markId = randomUUID();
+      expect(await mark(markId)).toEqual({ markId, pendingBefore: 1 });
+      const [after] = await enqueue([createdOutboxEvent('after the mark')]);
+      newRelay({ pollIntervalMs: 100 }).start();
+
+      const early = await received(queue, 1);
+      await sleep(600);
+      early.push(...(await probe.drain(queue)));
+      // The row after the mark may go; the mark may not.
+      expect(ids(early)).toEqual([after.eventId]);
+
+      await elsewhere.commitTransaction();
+      await elsewhere.release();
+      const rest = await received(queue, 2);
+      expect(rest.map((m) => m.fields.routingKey)).toEqual([before.type, OUTBOX_MARK_V1]);
+      expect(JSON.parse(rest[1].content.toString())).toMatchObject({
+        type: OUTBOX_MARK_V1,
+        producer: 'customers',
+        payload: { markId },
+      });
+      // A published mark is not kept.
+      expect(
+        await countRows(
+          database.dataSource,
+          `SELECT count(*) AS n FROM "${SCHEMA}".outbox WHERE type = '${OUTBOX_MARK_V1}'`,
+        ),
+      ).toBe(0);
+    });
+
+    it('sends a mark in the same batch as the rows before it, after them', async () => {
+      const queue = await probe.bindProbeQueue(exchange, '#');
+      const rows = await enqueue([createdOutboxEvent('one'), createdOutboxEvent('two')]);
+      const markId = randomUUID();
+      await mark(markId);
+      newRelay({ pollIntervalMs: 100 }).start();
+      const messages = await received(queue, 3);
+      expect(ids(messages.slice(0, 2))).toEqual(rows.map((row) => row.eventId));
+      expect(messages[2].fields.routingKey).toBe(OUTBOX_MARK_V1);
+    });
   });
 });

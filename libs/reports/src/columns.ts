@@ -28,6 +28,28 @@ export interface ReportFormat {
   timeZone: string;
   /** ISO 4217 code of the `money` columns. Default EUR. */
   currency?: string;
+  /** What the file says about itself (how fresh its data is), written after the data. */
+  about?: FileAbout;
+}
+
+/**
+ * A few lines about the file itself, each a label, a time (or none) and a note: in an XLSX a last
+ * sheet of their own, under `headers`; in a CSV lines after the rows, after an empty line (a
+ * first line would be taken for the header by every program that imports the file).
+ */
+export interface FileAbout {
+  sheetName: string;
+  headers: readonly [label: string, time: string, note: string];
+  rows: readonly (readonly [label: string, time: Date | null, note: string | null])[];
+}
+
+/** The columns the lines about a file are written in. */
+export function fileAboutColumns(about: FileAbout): ReportColumn[] {
+  return [
+    { header: about.headers[0], type: 'text', width: 56 },
+    { header: about.headers[1], type: 'datetime', width: 20 },
+    { header: about.headers[2], type: 'text', width: 40 },
+  ];
 }
 
 const DEFAULT_WIDTH: Record<ColumnType, number> = {

@@ -50,6 +50,30 @@ describe('CsvWriter', () => {
     );
   });
 
+  it('writes what the file says about itself after the rows and an empty line', async () => {
+    const sink = new StalledSink();
+    sink.release();
+    const csv = new CsvWriter(sink, COLUMNS.slice(0, 1), {
+      locale: 'fi',
+      timeZone: 'Europe/Helsinki',
+      about: {
+        sheetName: 'Tiedot',
+        headers: ['Tieto', 'Aika', 'Huomautus'],
+        rows: [
+          ['Tiedot ajan tasalla', new Date('2026-11-30T10:00:00Z'), null],
+          ['Ei ajan tasalla; asiakkaat', null, '=kyllä'],
+        ],
+      },
+    });
+    await csv.addRow(['Jääskeläinen']);
+    await csv.finish();
+    expect(sink.bytes().subarray(3).toString('utf8')).toBe(
+      'Nimi\r\nJääskeläinen\r\n\r\n' +
+        'Tiedot ajan tasalla;2026-11-30 12:00:00;\r\n' +
+        `"Ei ajan tasalla; asiakkaat";;'=kyllä\r\n`,
+    );
+  });
+
   it.each([
     ['fi', ';'],
     ['pl', ';'],

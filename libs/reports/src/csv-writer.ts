@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { adoptErrors, endStream, writeDrained } from './backpressure';
 import { cellText } from './cell-safety';
-import type { CellValue, ReportColumn, ReportFormat } from './columns';
+import { fileAboutColumns, type CellValue, type ReportColumn, type ReportFormat } from './columns';
 import { LOCALE_FORMATS } from './number-formats';
 import { WallClockText, ZonedTime, instantOf, isCalendarDate } from './zoned-time';
 
@@ -33,7 +33,7 @@ export class CsvWriter {
   constructor(
     private readonly output: Writable,
     columns: readonly ReportColumn[],
-    format: ReportFormat,
+    private readonly format: ReportFormat,
   ) {
     adoptErrors(output);
     const formats = LOCALE_FORMATS[format.locale];
@@ -81,6 +81,19 @@ export class CsvWriter {
   async finish(): Promise<void> {
     if (this.finished) throw new Error('the CSV file is finished');
     this.finished = true;
+    const about = this.format.about;
+    if (about) {
+      const fields = fileAboutColumns(about).map((column, i) =>
+        fieldWriter(column, i, new ZonedTime(this.format.timeZone), '.'),
+      );
+      this.pending += '\r\n';
+      for (const row of about.rows) {
+        const line = row.map((value, i) =>
+          value === null || value === '' ? '' : this.quote(fields[i](value, 0)),
+        );
+        this.pending += line.join(this.separator) + '\r\n';
+      }
+    }
     await this.flush();
     await endStream(this.output);
   }

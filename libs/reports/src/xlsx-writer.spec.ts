@@ -150,6 +150,32 @@ describe('XlsxWriter', () => {
     expect(ws.getCell('F2').numFmt).toContain('"zł"');
   });
 
+  it('writes what the file says about itself as its last sheet, times as real dates', async () => {
+    const file = join(dir, 'about.xlsx');
+    const book = new XlsxWriter(createWriteStream(file), {
+      locale: 'en',
+      timeZone: 'Europe/Helsinki',
+      about: {
+        sheetName: 'About',
+        headers: ['Item', 'Time', 'Note'],
+        rows: [
+          ['Data up to', new Date('2026-11-30T10:00:00Z'), null],
+          ['=not a formula', null, 'no'],
+        ],
+      },
+    });
+    await book.addSheet('Customers', COLUMNS).addRow(['A', null, null, null, 1, 1]);
+    await book.finish();
+
+    const workbook = await read(file);
+    expect(workbook.worksheets.map((w) => w.name)).toEqual(['Customers', 'About']);
+    const about = workbook.getWorksheet('About')!;
+    expect(about.getRow(1).values).toEqual([undefined, 'Item', 'Time', 'Note']);
+    // 12:00 on Helsinki's wall clock, an Excel date.
+    expect(about.getCell('B2').value).toEqual(new Date('2026-11-30T12:00:00Z'));
+    expect(about.getRow(3).values).toEqual([undefined, "'=not a formula", undefined, 'no']);
+  });
+
   it("cuts a text longer than Excel's cell limit, and refuses a row wider than the sheet", async () => {
     const file = join(dir, 'long.xlsx');
     const book = new XlsxWriter(createWriteStream(file), { locale: 'en', timeZone: 'UTC' });

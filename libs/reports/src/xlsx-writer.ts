@@ -1,6 +1,12 @@
 import type { Writable } from 'node:stream';
 import { cellText } from './cell-safety';
-import { columnWidth, type CellValue, type ReportColumn, type ReportFormat } from './columns';
+import {
+  columnWidth,
+  fileAboutColumns,
+  type CellValue,
+  type ReportColumn,
+  type ReportFormat,
+} from './columns';
 import { LOCALE_FORMATS } from './number-formats';
 import { ZipStreamWriter, type ZipEntryWriter } from './zip-stream-writer';
 import { ZonedTime, calendarDate, excelDateSerial, instantOf } from './zoned-time';
@@ -63,8 +69,13 @@ export class XlsxWriter {
   /** Closes the last sheet, writes the workbook's parts and ends the output stream. */
   async finish(): Promise<void> {
     if (this.finished) throw new Error('the workbook is finished');
-    this.finished = true;
     if (this.sheets.length === 0) throw new Error('a workbook needs at least one sheet');
+    const about = this.options.about;
+    if (about) {
+      const sheet = this.addSheet(about.sheetName, fileAboutColumns(about));
+      for (const row of about.rows) await sheet.addRow(row);
+    }
+    this.finished = true;
     // A sheet that never took a row still gets its header.
     for (const sheet of this.sheets) if (!sheet.closed) await this.activate(sheet);
     await this.current?.close();

@@ -216,8 +216,9 @@ export async function runReportsUnderKills(
 }
 
 /**
- * Downloads a report through the gateway and reads it whole: the CSV's lines, or the XLSX by
- * exceljs; each customer once (their id is the last column), the vehicles sheet's links.
+ * Downloads a report through the gateway and reads it whole, to its end (what the file says about
+ * itself: the CSV's lines after its table, the XLSX's last sheet): the CSV's lines, or the XLSX
+ * by exceljs; each customer once (their id is the last column), the vehicles sheet's links.
  * Answers what is wrong, nothing when it is whole.
  */
 async function readReport(
@@ -248,9 +249,12 @@ async function readReport(
       .replace(/^\uFEFF/, '')
       .trimEnd()
       .split('\r\n');
+    // The table ends at an empty line; what the file says about itself follows.
+    const gap = lines.indexOf('');
+    if (gap < 0) problems.push('the CSV does not end with what it says about itself');
     once(
       'the CSV',
-      lines.slice(1).map((line) => line.slice(-36)),
+      lines.slice(1, gap < 0 ? undefined : gap).map((line) => line.slice(-36)),
     );
     return problems;
   }
@@ -260,8 +264,11 @@ async function readReport(
   } catch (error) {
     return [`the XLSX does not open: ${(error as Error).message}`];
   }
-  const [customerSheet, vehicleSheet] = book.worksheets;
-  if (!customerSheet || !vehicleSheet) return [`the XLSX has ${book.worksheets.length} sheets`];
+  // The customers, their vehicles, and what the file says about itself.
+  const [customerSheet, vehicleSheet, about] = book.worksheets;
+  if (!customerSheet || !vehicleSheet || !about) {
+    return [`the XLSX has ${book.worksheets.length} sheets`];
+  }
   const customerIds: string[] = [];
   customerSheet.eachRow((row, n) => {
     if (n > 1) customerIds.push(row.getCell(10).text);

@@ -7,6 +7,7 @@ import {
   MessagingModule,
   ServiceHealthCheck,
   deadLettersController,
+  outboxMarkController,
   serviceHealthController,
 } from '@kanta/messaging';
 import type { ConsentsAppOptions } from './app-options';
@@ -61,6 +62,7 @@ export class AppModule {
         ReportablePagesController,
         serviceHealthController('consents'),
         deadLettersController('consents'),
+        outboxMarkController('consents'),
       ],
       providers: [
         { provide: CUSTOMER_WAIT_MS, useValue: options.customerWaitMs ?? 2000 },

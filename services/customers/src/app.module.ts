@@ -10,6 +10,7 @@ import {
   ServiceHealthCheck,
   serviceHealthController,
   deadLettersController,
+  outboxMarkController,
 } from '@kanta/messaging';
 import { jobsRootOptions } from '@kanta/platform';
 import type { CustomersAppOptions } from './app-options';
@@ -94,6 +95,7 @@ export class AppModule {
         ReportableMatchesController,
         serviceHealthController('customers'),
         deadLettersController('customers'),
+        outboxMarkController('customers'),
       ],
       providers: [
         { provide: KnownStations, useValue: new KnownStations(CUSTOMERS_SCHEMA) },

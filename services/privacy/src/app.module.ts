@@ -8,6 +8,7 @@ import {
   MessagingModule,
   ServiceHealthCheck,
   deadLettersController,
+  outboxMarkController,
   serviceHealthController,
 } from '@kanta/messaging';
 import { jobsRootOptions } from '@kanta/platform';
@@ -86,6 +87,7 @@ export class AppModule {
         PrivacyController,
         serviceHealthController('privacy'),
         deadLettersController('privacy'),
+        outboxMarkController('privacy'),
       ],
       providers: [
         { provide: CUSTOMER_WAIT_MS, useValue: options.customerWaitMs ?? 2000 },

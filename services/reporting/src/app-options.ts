@@ -1,4 +1,5 @@
 import type { PostgresSettings } from '@kanta/database';
+import type { CatchUpOptions } from './catch-up/report-catch-up';
 import type { RebuildOptions } from './rebuild/read-model-rebuild';
 
 /** What the app module needs from outside; main.ts reads it from the environment, tests build it. */
@@ -19,4 +20,9 @@ export interface ReportingAppOptions {
   reportJobGrace?: string;
   /** The read model's rebuild (config `rebuild`); without it, the owners' default queues. */
   rebuild?: Omit<RebuildOptions, 'amqpUrl'>;
+  /**
+   * A report's catch-up (config `catchUp`); without it no source is asked and a report is
+   * written at once (tests that fill the read model by hand).
+   */
+  catchUp?: Omit<CatchUpOptions, 'amqpUrl'>;
 }

@@ -12,6 +12,8 @@ import {
 import { jobsRootOptions } from '@kanta/platform';
 import type { ReportingAppOptions } from './app-options';
 import { REPORTING_SCHEMA, reportingSchema } from './database/schema';
+import { OutboxMarks, OutboxMarksConsumer } from './catch-up/outbox-marks';
+import { CATCH_UP_OPTIONS, ReportCatchUp } from './catch-up/report-catch-up';
 import { CustomerErasure } from './erasure/customer-erasure';
 import { CustomerMerges } from './merge/customer-merges';
 import { ReadModelConsumer } from './read-model/read-model.consumer';
@@ -124,6 +126,16 @@ export class AppModule {
           useValue: { amqpUrl: options.amqpUrl, ...(options.rebuild ?? defaultRebuild) },
         },
         ReadModelRebuild,
+        {
+          provide: CATCH_UP_OPTIONS,
+          useValue: {
+            amqpUrl: options.amqpUrl,
+            ...(options.catchUp ?? { sources: {}, timeoutMs: 30_000 }),
+          },
+        },
+        OutboxMarks,
+        OutboxMarksConsumer,
+        ReportCatchUp,
       ],
     };
   }

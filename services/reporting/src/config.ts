@@ -7,6 +7,7 @@ import {
   type EnvReader,
   type ServiceBaseConfig,
 } from '@kanta/platform';
+import type { CatchUpOptions } from './catch-up/report-catch-up';
 import type { RebuildOptions } from './rebuild/read-model-rebuild';
 
 export interface ReportingConfig extends ServiceBaseConfig {
@@ -18,6 +19,8 @@ export interface ReportingConfig extends ServiceBaseConfig {
   reportSweepIntervalMs: number;
   /** The read model's rebuild: the owners' queues, a page's timeout and size. */
   rebuild: Omit<RebuildOptions, 'amqpUrl'>;
+  /** A report's catch-up: the sources asked for an outbox mark, and how long it waits. */
+  catchUp: Omit<CatchUpOptions, 'amqpUrl'>;
 }
 
 export const readReportingConfig: EnvReader<ReportingConfig> = (env, problems) => {
@@ -45,6 +48,18 @@ export const readReportingConfig: EnvReader<ReportingConfig> = (env, problems) =
         max: 1000,
       }),
       atStart: env.REPORTING_REBUILD_AT_START !== 'false',
+    },
+    catchUp: {
+      sources: {
+        customers: rpcQueueName('customers', base.infrastructure),
+        vehicles: rpcQueueName('vehicles', base.infrastructure),
+        consents: rpcQueueName('consents', base.infrastructure),
+        privacy: rpcQueueName('privacy', base.infrastructure),
+      },
+      timeoutMs: intFromEnv(env, problems, 'REPORT_CATCH_UP_MS', 30_000, {
+        min: 0,
+        max: 600_000,
+      }),
     },
   };
 };

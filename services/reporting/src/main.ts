@@ -23,6 +23,7 @@ runService('reporting', () => {
       reportsPerTenant: config.reportsPerTenant,
       reportSweepIntervalMs: config.reportSweepIntervalMs,
       rebuild: config.rebuild,
+      catchUp: config.catchUp,
     }),
   };
 });

@@ -6,6 +6,7 @@ import { Reports } from '../src/reports/reports.service';
 import { previousMonth } from '../src/reports/visits-summary-report';
 import {
   csvLines,
+  csvParts,
   downloadReport,
   startReportTestApp,
   workbookOf,
@@ -198,6 +199,10 @@ describe('reporting service: marketing-audience and visits-summary reports', () 
         criteria: { consent: 'either' },
       });
       expect(fileName).toMatch(/^markkinointiyleisö-\d{4}-\d{2}-\d{2}\.csv$/);
+      // After the table, what the file says about itself (writeTable adds it to every report).
+      expect(csvParts(bytes).about).toContain(
+        'Sisältää kaikki ennen pyyntöä tallennetut muutokset;;kyllä',
+      );
       const rows = csvRows(bytes, ';');
       expect(rows[0]).toEqual([
         'Nimi',
@@ -246,7 +251,11 @@ describe('reporting service: marketing-audience and visits-summary reports', () 
         criteria: { consent: 'either' },
       });
       const book = await workbookOf(bytes);
-      expect(book.worksheets.map((sheet) => sheet.name)).toEqual(['Audience', 'Consent texts']);
+      expect(book.worksheets.map((sheet) => sheet.name)).toEqual([
+        'Audience',
+        'Consent texts',
+        'About',
+      ]);
       const audience = book.getWorksheet('Audience')!;
       expect(audience.rowCount).toBe(4);
       const anna = audience.getRows(2, 3)!.find((row) => row.getCell(10).value === both)!;

@@ -27,6 +27,7 @@ import {
 } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
 import { Reports } from '../src/reports/reports.service';
+import { csvParts } from './report-test-app';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -316,6 +317,7 @@ describe('reporting service: the customers and online-bookings-pending reports',
       expect(book.worksheets.map((s) => s.name)).toEqual([
         'Käyneet asiakkaat',
         'Lisätyt asiakkaat',
+        'Tiedot',
       ]);
       const [visited, added] = book.worksheets.map(rowsOf);
       expect(visited[0]).toEqual([
@@ -377,12 +379,10 @@ describe('reporting service: the customers and online-bookings-pending reports',
       const queued = await request(admin, { type: 'customers', format: 'csv', locale: 'en' });
       const view = await done(queued.id);
       expect(view.rowCount).toBe(1);
-      const lines = (await download(view.id)).bytes
-        .toString('utf8')
-        .replace(/^\uFEFF/, '')
-        .trimEnd()
-        .split('\r\n');
-      expect(lines).toEqual([
+      const { table, about } = csvParts((await download(view.id)).bytes);
+      // After the table and an empty line, what the file says about itself.
+      expect(about).toContain('Includes every change saved before the request,,yes');
+      expect(table).toEqual([
         'Name,Phone,E-mail,Customer number,Last visit,Plate,Station,Visits',
         `Anna Aalto,+358401234567,anna@example.test,101,2026-02-11,ABC-123,${stationB},2`,
       ]);
@@ -438,7 +438,7 @@ describe('reporting service: the customers and online-bookings-pending reports',
       const { fileName, bytes } = await download(view.id);
       expect(fileName).toMatch(/^varanneet-\d{4}-\d{2}-\d{2}\.xlsx$/);
       const book = await workbook(bytes);
-      expect(book.worksheets.map((s) => s.name)).toEqual(['Varanneet']);
+      expect(book.worksheets.map((s) => s.name)).toEqual(['Varanneet', 'Tiedot']);
       expect(rowsOf(book.worksheets[0])).toEqual([
         [
           'Nimi',
@@ -478,12 +478,9 @@ describe('reporting service: the customers and online-bookings-pending reports',
         criteria: { stationIds: [stationA] },
       });
       const view = await done(queued.id);
-      const lines = (await download(view.id)).bytes
-        .toString('utf8')
-        .replace(/^\uFEFF/, '')
-        .trimEnd()
-        .split('\r\n');
-      expect(lines).toEqual([
+      const { table, about } = csvParts((await download(view.id)).bytes);
+      expect(about).toContain('Includes every change saved before the request,,yes');
+      expect(table).toEqual([
         'Name,Phone,E-mail,Customer number,Booking date,Station,Plate',
         `Cecilia Carlsson,+358409999999,cecilia@example.test,103,2026-12-02,${stationA},`,
       ]);

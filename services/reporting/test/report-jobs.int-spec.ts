@@ -22,6 +22,7 @@ import { Reports } from '../src/reports/reports.service';
 import {
   csvLines,
   downloadReport,
+  csvParts,
   startReportTestApp,
   workbookOf,
   type ReportTestApp,
@@ -187,6 +188,8 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
       rowCount: 3,
       progress: { rows: 3, percent: 100 },
       freshness,
+      // No source is configured here (the read model is filled by hand): nothing to wait for.
+      catchUp: { caughtUp: true, behind: [] },
       error: null,
     });
     expect(view.expiresAt).not.toBeNull();
@@ -206,6 +209,13 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
       `Anna Aalto;+358401234567;Kuja 1;00100;Helsinki;"'=HYPERLINK(""x"")";marketing_email;` +
         `2026-03-02;;${anna}`,
     );
+    // After the table and an empty line: when it was asked for, how fresh (12:00 in Helsinki),
+    // caught up.
+    expect(csvParts(bytes).about).toEqual([
+      expect.stringMatching(/^Raportti pyydetty;\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2};$/),
+      'Tiedot ajan tasalla (viimeisin käsitelty muutos);2026-11-30 12:00:00;',
+      'Sisältää kaikki ennen pyyntöä tallennetut muutokset;;kyllä',
+    ]);
     const manifest = await dataSource.query<{ customer_id: string }[]>(
       'SELECT customer_id FROM reporting.report_customers WHERE report_id = $1 ORDER BY 1',
       [view.id],
@@ -220,7 +230,17 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
     const { fileName, bytes } = await download(admin, view.id);
     expect(fileName).toMatch(/^customer-registry-.*\.xlsx$/);
     const book = await workbookOf(bytes);
-    expect(book.worksheets.map((sheet) => sheet.name)).toEqual(['Customers', 'Vehicles']);
+    expect(book.worksheets.map((sheet) => sheet.name)).toEqual(['Customers', 'Vehicles', 'About']);
+    const about = book.getWorksheet('About')!;
+    expect(about.getRow(3).getCell(1).value).toBe('Data up to (last change applied)');
+    // A real date: 10:00 UTC is 12:00 on Helsinki's wall clock.
+    expect(about.getRow(3).getCell(2).value).toEqual(new Date('2026-11-30T12:00:00Z'));
+    expect(about.getRow(4).values).toEqual([
+      undefined,
+      'Includes every change saved before the request',
+      undefined,
+      'yes',
+    ]);
     const customers = book.getWorksheet('Customers')!;
     expect(customers.getRow(1).getCell(1).value).toBe('Name');
     expect(customers.rowCount).toBe(4);
@@ -297,7 +317,7 @@ describe('reporting service: report jobs (real Postgres, RabbitMQ and Redis)', (
    */
   const runElsewhere = async (reportId: string) => {
     await markRunning([reportId]);
-    const session = new Client(service.postgres);
+    const session = new Client(service.db.runtime('reporting'));
     await session.connect();
     await session.query(`SELECT pg_advisory_lock(${REPORT_LEASE_SPACE}, hashtext($1))`, [reportId]);
     return { die: () => session.end() };

@@ -8,7 +8,6 @@ import { connect, type ChannelModel } from 'amqplib';
 import ExcelJS from 'exceljs';
 import { DataSource } from 'typeorm';
 import type { CallerContext, EventPayloads, EventType } from '@kanta/contracts';
-import type { PostgresSettings } from '@kanta/database';
 import { deleteBrokerObjects, systemBrokerNames } from '@kanta/messaging';
 import { createTestDatabase, deleteRedisKeys, type TestDatabase } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
@@ -22,10 +21,12 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export interface ReportTestApp {
   app: INestApplication;
   dataSource: DataSource;
-  /** The service's database as it connects, for a session of a test's own. */
-  postgres: PostgresSettings;
   /** Publishes an event of another service to this service's exchange, persistent. */
   publish<T extends EventType>(type: T, tenantId: string, payload: EventPayloads[T]): Promise<void>;
+  /** Its database, which holds every service's schema (for stand-ins of other services). */
+  db: TestDatabase;
+  /** Its broker names, for other services' stand-ins to publish to. */
+  messaging: { eventsExchange: string; queuePrefix: string };
   close(): Promise<void>;
 }
 
@@ -110,7 +111,8 @@ export async function startReportTestApp(
   return {
     app,
     dataSource: app.get(DataSource),
-    postgres: db.runtime('reporting'),
+    db,
+    messaging: { eventsExchange: exchange, queuePrefix },
     publish,
     close,
   };
@@ -134,13 +136,25 @@ export async function downloadReport(
   return { fileName, bytes: Buffer.concat(parts) };
 }
 
-/** A CSV file's lines, without the BOM. */
-export function csvLines(bytes: Buffer): string[] {
-  return bytes
+/**
+ * A report CSV's lines without the BOM: the table, then (after an empty line) what the file says
+ * about itself (README, "Catching up").
+ */
+export function csvParts(bytes: Buffer): { table: string[]; about: string[] } {
+  const lines = bytes
     .toString('utf8')
     .replace(/^\uFEFF/, '')
     .trimEnd()
     .split('\r\n');
+  const gap = lines.indexOf('');
+  return gap < 0
+    ? { table: lines, about: [] }
+    : { table: lines.slice(0, gap), about: lines.slice(gap + 1) };
+}
+
+/** A CSV report's table: its lines without the BOM, up to what the file says about itself. */
+export function csvLines(bytes: Buffer): string[] {
+  return csvParts(bytes).table;
 }
 
 /** An XLSX file as exceljs reads it. */

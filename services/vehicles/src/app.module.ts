@@ -8,6 +8,7 @@ import {
   MessagingModule,
   ServiceHealthCheck,
   deadLettersController,
+  outboxMarkController,
   serviceHealthController,
 } from '@kanta/messaging';
 import { VEHICLES_OPTIONS, type VehiclesAppOptions } from './app-options';
@@ -76,6 +77,7 @@ export class AppModule {
         RejectedPartnerEventsController,
         serviceHealthController('vehicles'),
         deadLettersController('vehicles'),
+        outboxMarkController('vehicles'),
       ],
       providers: [
         { provide: KnownStations, useValue: new KnownStations(VEHICLES_SCHEMA) },

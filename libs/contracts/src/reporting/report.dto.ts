@@ -14,6 +14,7 @@ import {
 } from 'class-validator';
 import { LOCALES, type Locale } from '../context';
 import { CustomerSearchCriteriaDto } from '../customers/customer.dto';
+import { OUTBOX_MARK_SOURCES, type OutboxMarkSource } from '../outbox-mark';
 import { PageQueryDto } from '../page.dto';
 
 /*
@@ -184,6 +185,53 @@ export class ReportProgressView {
   percent: number;
 }
 
+/**
+ * Why a source was not caught up with: it did not answer the request for a mark in time
+ * (`no-answer`), or its mark had not been applied when the wait ended (`not-arrived`).
+ */
+export const CATCH_UP_SHORTFALLS = ['no-answer', 'not-arrived'] as const;
+export type CatchUpShortfall = (typeof CATCH_UP_SHORTFALLS)[number];
+
+/** A source whose events committed before the report started may be missing from it. */
+export class ReportSourceBehindView {
+  @ApiProperty({ enum: OUTBOX_MARK_SOURCES, description: 'The service whose events feed it' })
+  source: OutboxMarkSource;
+  @ApiProperty({ enum: CATCH_UP_SHORTFALLS }) reason: CatchUpShortfall;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description:
+      "The time of the source's newest event applied for the tenant when the report was " +
+      'written: its events after it may be missing (null: none applied yet)',
+  })
+  appliedUntil: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description:
+      "Events in the source's outbox not yet sent when the mark was written (null: no answer)",
+  })
+  pendingAtMark: number | null;
+}
+
+/**
+ * Whether the report waited until the read model held everything committed before it started
+ * (services/reporting/README.md, "Catching up").
+ */
+export class ReportCatchUpView {
+  @ApiProperty({
+    description:
+      'True when every source had delivered all it committed before the report started ' +
+      "(each one's mark was applied) before it was written",
+  })
+  caughtUp: boolean;
+  @ApiProperty({ description: 'How long the report waited, in milliseconds', minimum: 0 })
+  waitedMs: number;
+  @ApiProperty({ type: [ReportSourceBehindView], description: 'Empty when caught up' })
+  behind: ReportSourceBehindView[];
+}
+
 export class ReportView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: REPORT_TYPES }) type: ReportType;
@@ -207,10 +255,18 @@ export class ReportView {
     type: String,
     format: 'date-time',
     description:
-      'How fresh its data is: the time of the newest event the read model had applied when ' +
-      'the report was written (null before it runs, or when nothing was applied yet)',
+      'How fresh its data is: the time of the newest event the read model had applied for the ' +
+      'tenant when the report was written, after it caught up (null before it runs, or when ' +
+      'nothing was applied yet)',
   })
   freshness: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: ReportCatchUpView,
+    description:
+      'Whether it caught up with its sources before it was written (null before it runs)',
+  })
+  catchUp: ReportCatchUpView | null;
   @ApiProperty({ format: 'uuid', description: 'The user who asked' }) requestedBy: string;
   @ApiProperty({ format: 'date-time' }) requestedAt: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) completedAt: string | null;

@@ -91,7 +91,9 @@ export class ReportsController {
     summary: "A report's status, progress and the freshness of its data",
     description:
       'An admin sees the tenant’s reports, a worker their own. freshness: the time of the ' +
-      'newest event the read model had applied when the report was written.',
+      'newest event the read model had applied when the report was written; catchUp: whether ' +
+      'it first caught up with everything committed before it started, and if not, which ' +
+      'sources it may lack and how far their events had been applied.',
   })
   @ApiOkResponse({ type: ReportView })
   @ApiProblems([404, 'Report not found'])

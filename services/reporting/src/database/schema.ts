@@ -6,6 +6,7 @@ import { ReportMatches1767930000000 } from './migrations/1767930000000-report-ma
 import { AudienceAndSalesSplit1768030000000 } from './migrations/1768030000000-audience-and-sales-split';
 import { TenantSettings1768050000000 } from './migrations/1768050000000-tenant-settings';
 import { ReportDownloads1768060000000 } from './migrations/1768060000000-report-downloads';
+import { ReportCatchUp1768070000000 } from './migrations/1768070000000-report-catch-up';
 
 export const REPORTING_SCHEMA = 'reporting';
 
@@ -21,5 +22,6 @@ export const reportingSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     AudienceAndSalesSplit1768030000000,
     TenantSettings1768050000000,
     ReportDownloads1768060000000,
+    ReportCatchUp1768070000000,
   ],
 };

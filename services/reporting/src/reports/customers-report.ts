@@ -21,6 +21,7 @@ import {
 import type { ReportJobRecord } from './report-jobs.repository';
 import { NAME } from './registry-report';
 import { CUSTOMERS_REPORT_SHEETS, REGISTRY_HEADERS, VISIT_HEADERS } from './report-labels';
+import { reportFileFormat } from './report-about';
 
 interface VisitedRow {
   customer_id: string;
@@ -133,7 +134,7 @@ export class CustomersReport implements ReportDefinition, BeforeApplicationShutd
   }
 
   private async writeFile(job: ReportJobRecord, out: Writable, written: BatchWritten) {
-    const { locale, timeZone } = job;
+    const { locale } = job;
     const h = (key: keyof typeof REGISTRY_HEADERS) => REGISTRY_HEADERS[key][locale];
     const v = (key: keyof typeof VISIT_HEADERS) => VISIT_HEADERS[key][locale];
     const contact = contactColumns(locale);
@@ -155,12 +156,12 @@ export class CustomersReport implements ReportDefinition, BeforeApplicationShutd
       row.visit_count,
     ];
     if (job.format === 'csv') {
-      const csv = new CsvWriter(out, visitedColumns, { locale, timeZone });
+      const csv = new CsvWriter(out, visitedColumns, reportFileFormat(job));
       const rows = await this.visited(job, 0, written, (row) => csv.addRow(visitedCells(row)));
       await csv.finish();
       return rows;
     }
-    const book = new XlsxWriter(out, { locale, timeZone });
+    const book = new XlsxWriter(out, reportFileFormat(job));
     const visited = book.addSheet(CUSTOMERS_REPORT_SHEETS.visited[locale], visitedColumns);
     let rows = await this.visited(job, 0, written, (row) => visited.addRow(visitedCells(row)));
     const added = book.addSheet(CUSTOMERS_REPORT_SHEETS.added[locale], [

@@ -13,6 +13,7 @@ import {
 } from './report-definition';
 import type { ReportJobRecord } from './report-jobs.repository';
 import { ONLINE_BOOKINGS_SHEET, REGISTRY_HEADERS, VISIT_HEADERS } from './report-labels';
+import { reportFileFormat } from './report-about';
 
 interface BookingRow {
   visit_id: string;
@@ -68,7 +69,7 @@ export class OnlineBookingsPendingReport implements ReportDefinition {
   }
 
   async write(job: ReportJobRecord, out: Writable, written: BatchWritten): Promise<number> {
-    const { locale, timeZone } = job;
+    const { locale } = job;
     const columns: ReportColumn[] = [
       ...contactColumns(locale),
       { header: VISIT_HEADERS.bookingDate[locale], type: 'date' },
@@ -109,12 +110,12 @@ export class OnlineBookingsPendingReport implements ReportDefinition {
         written,
       );
     if (job.format === 'csv') {
-      const csv = new CsvWriter(out, columns, { locale, timeZone });
+      const csv = new CsvWriter(out, columns, reportFileFormat(job));
       const rows = await pages((row) => csv.addRow(cells(row)));
       await csv.finish();
       return rows;
     }
-    const book = new XlsxWriter(out, { locale, timeZone });
+    const book = new XlsxWriter(out, reportFileFormat(job));
     const sheet = book.addSheet(ONLINE_BOOKINGS_SHEET[locale], columns);
     const rows = await pages((row) => sheet.addRow(cells(row)));
     await book.finish();

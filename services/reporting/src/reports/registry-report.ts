@@ -11,6 +11,7 @@ import {
   type ReportDefinition,
 } from './report-definition';
 import type { ReportJobRecord } from './report-jobs.repository';
+import { reportFileFormat } from './report-about';
 import { REGISTRY_HEADERS, REGISTRY_SHEETS, VEHICLE_ROLES } from './report-labels';
 
 /** Whose registry: the tenant's, or only one staff member's regulars. */
@@ -111,7 +112,8 @@ export class RegistryReport implements ReportDefinition {
 
   async write(job: ReportJobRecord, out: Writable, written: BatchWritten): Promise<number> {
     const scope = scopeOf(job);
-    const { locale, timeZone } = job;
+    const { locale } = job;
+    const format = reportFileFormat(job);
     const h = (key: keyof typeof REGISTRY_HEADERS) => REGISTRY_HEADERS[key][locale];
     const customerColumns: ReportColumn[] = [
       { header: h('name'), type: 'text', width: 28 },
@@ -139,14 +141,14 @@ export class RegistryReport implements ReportDefinition {
     ];
     let rows = 0;
     if (job.format === 'csv') {
-      const csv = new CsvWriter(out, customerColumns, { locale, timeZone });
+      const csv = new CsvWriter(out, customerColumns, format);
       rows = await this.customers(scope, rows, written, async (row) =>
         csv.addRow(customerCells(row)),
       );
       await csv.finish();
       return rows;
     }
-    const book = new XlsxWriter(out, { locale, timeZone });
+    const book = new XlsxWriter(out, format);
     const customers = book.addSheet(REGISTRY_SHEETS.customers[locale], customerColumns);
     rows = await this.customers(scope, rows, written, (row) =>
       customers.addRow(customerCells(row)),

@@ -9,6 +9,7 @@ import {
   type ReportFormat as WriterFormat,
 } from '@kanta/reports';
 import { RpcProblem, fieldErrorsOfInstance } from '@kanta/platform';
+import { reportAbout } from './report-about';
 import type { ReportJobRecord } from './report-jobs.repository';
 
 /** Rows read from Postgres at a time (keyset pages: never a whole report in memory). */
@@ -43,7 +44,11 @@ export interface ReportDefinition {
   criteria(context: CallerContext, raw: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** The rows the report will have, for its progress. */
   count(job: ReportJobRecord): Promise<number>;
-  /** Writes the file to `out` (ended when done); answers the rows written. */
+  /**
+   * Writes the file to `out` (ended when done); answers the rows written. The writer takes what
+   * the file says about itself (freshness, catch-up: report-about.ts): `writeTable` adds it, a
+   * definition that makes its own writer passes `reportFileFormat(job)`.
+   */
   write(job: ReportJobRecord, out: Writable, written: BatchWritten): Promise<number>;
 }
 
@@ -139,13 +144,15 @@ export async function writeTable(
   fill: (add: (cells: CellValue[]) => Promise<void>) => Promise<number>,
   more: (book: XlsxWriter) => Promise<number> = () => Promise.resolve(0),
 ): Promise<number> {
+  // What the file says about itself (freshness, catch-up) goes with every table report.
+  const withAbout = { ...format, about: reportAbout(job) };
   if (job.format === 'csv') {
-    const csv = new CsvWriter(out, columns, format);
+    const csv = new CsvWriter(out, columns, withAbout);
     const rows = await fill((cells) => csv.addRow(cells));
     await csv.finish();
     return rows;
   }
-  const book = new XlsxWriter(out, format);
+  const book = new XlsxWriter(out, withAbout);
   const table = book.addSheet(sheet, columns);
   const rows = (await fill((cells) => table.addRow(cells))) + (await more(book));
   await book.finish();

@@ -5,6 +5,7 @@ import {
   REPORT_RETENTION_DAYS,
   type Locale,
   type ReportFormat,
+  type ReportCatchUpView,
   type ReportStatus,
   type ReportType,
   type ReportView,
@@ -28,6 +29,7 @@ interface ReportRow {
   row_count: number | null;
   error: string | null;
   freshness: Date | null;
+  catch_up: ReportCatchUpView | null;
   size_bytes: string | null;
   requested_at: Date;
   completed_at: Date | null;
@@ -46,11 +48,14 @@ export interface ReportJobRecord {
   status: ReportStatus;
   requestedBy: string;
   requestedAt: Date;
+  /** Set when the run has caught up, for the file to say (ReportRun). */
+  freshness: Date | null;
+  catchUp: ReportCatchUpView | null;
 }
 
 const COLUMNS = `tenant_id, id, type, format, locale, time_zone, criteria, status, requested_by,
-  requested_role, rows_written, rows_total, row_count, error, freshness, size_bytes, requested_at,
-  completed_at, expires_at`;
+  requested_role, rows_written, rows_total, row_count, error, freshness, catch_up, size_bytes,
+  requested_at, completed_at, expires_at`;
 
 export function reportView(row: ReportRow): ReportView {
   const total = row.rows_total ?? 0;
@@ -73,6 +78,7 @@ export function reportView(row: ReportRow): ReportView {
     rowCount: row.row_count,
     error: row.error,
     freshness: row.freshness?.toISOString() ?? null,
+    catchUp: row.catch_up,
     requestedBy: row.requested_by,
     requestedAt: row.requested_at.toISOString(),
     completedAt: row.completed_at?.toISOString() ?? null,
@@ -93,6 +99,8 @@ function record(row: ReportRow): ReportJobRecord {
     status: row.status,
     requestedBy: row.requested_by,
     requestedAt: row.requested_at,
+    freshness: row.freshness,
+    catchUp: row.catch_up,
   };
 }
 
@@ -224,21 +232,26 @@ export class ReportJobsRepository {
     );
   }
 
-  /** Sets what the run found before writing: the rows to write and the data's freshness. */
+  /**
+   * Sets what the run found before writing: the rows to write, whether it caught up and the
+   * data's freshness, which it answers; null when the report is no longer running.
+   */
   async started(
     manager: EntityManager,
     tenantId: string,
     id: string,
     rowsTotal: number,
-  ): Promise<boolean> {
-    const [, affected] = await manager.query<[unknown, number]>(
+    catchUp: ReportCatchUpView,
+  ): Promise<{ freshness: Date | null } | null> {
+    const [rows] = await manager.query<[{ freshness: Date | null }[], number]>(
       `UPDATE reporting.report_jobs
-          SET rows_total = $3,
+          SET rows_total = $3, catch_up = $4,
               freshness = (SELECT max(last_event_at) FROM reporting.freshness WHERE tenant_id = $1)
-        WHERE tenant_id = $1 AND id = $2 AND status = 'running'`,
-      [tenantId, id, rowsTotal],
+        WHERE tenant_id = $1 AND id = $2 AND status = 'running'
+        RETURNING freshness`,
+      [tenantId, id, rowsTotal, JSON.stringify(catchUp)],
     );
-    return affected > 0;
+    return rows[0] ?? null;
   }
 
   /**

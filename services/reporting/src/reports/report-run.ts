@@ -8,15 +8,17 @@ import { ReportLeases } from './report-leases';
 import { ReportJobsRepository, type ReportJobRecord } from './report-jobs.repository';
 import { ReportCatalogue } from './report-catalogue';
 import { ReportStopped } from './report-definition';
+import { ReportCatchUp } from '../catch-up/report-catch-up';
 
 export type ReportOutcome = 'done' | 'failed' | 'stopped' | 'busy' | 'skipped';
 
 /**
  * Runs one report: claims its row (the job and the sweep both may try; one runs it, and a tenant
- * already running REPORTS_PER_TENANT reports makes it wait: `busy`), counts its rows, writes the
- * file under a temporary name batch by batch (each batch records its customers in the manifest
- * and checks the report is still running: a cancel or an erasure stops it), then renames it and
- * makes the report done. Log lines name the report's id only.
+ * already running REPORTS_PER_TENANT reports makes it wait: `busy`), catches up with its sources
+ * (ReportCatchUp), counts its rows, writes the file under a temporary name batch by batch (each
+ * batch records its customers in the manifest and checks the report is still running: a cancel
+ * or an erasure stops it), then renames it and makes the report done. Log lines name the
+ * report's id only.
  */
 @Injectable()
 export class ReportRun {
@@ -28,6 +30,7 @@ export class ReportRun {
     private readonly files: ReportFiles,
     private readonly leases: ReportLeases,
     private readonly catalogue: ReportCatalogue,
+    private readonly catchUp: ReportCatchUp,
     @Inject(REPORTS_PER_TENANT) private readonly perTenant: number,
   ) {}
 
@@ -79,15 +82,20 @@ export class ReportRun {
 
   private async write(job: ReportJobRecord): Promise<number> {
     const report = this.catalogue.of(job.type);
+    // Everything committed before the report started is in the read model, or the report says
+    // which sources it may lack (README, "Catching up").
+    const catchUp = await this.catchUp.catchUp(job.tenantId, job.id);
     const total = await report.count(job);
     const manager = this.dataSource.manager;
-    if (!(await this.repository.started(manager, job.tenantId, job.id, total))) {
-      throw new ReportStopped();
-    }
+    const started = await this.repository.started(manager, job.tenantId, job.id, total, catchUp);
+    if (!started) throw new ReportStopped();
     const out = createWriteStream(await this.files.partPath(job.tenantId, job.id, job.format));
     try {
-      const rows = await report.write(job, out, (written, customerIds) =>
-        this.repository.progress(manager, job.tenantId, job.id, written, customerIds),
+      const rows = await report.write(
+        { ...job, ...started, catchUp },
+        out,
+        (written, customerIds) =>
+          this.repository.progress(manager, job.tenantId, job.id, written, customerIds),
       );
       await finished(out);
       return rows;
