@@ -4,6 +4,7 @@ import ExcelJS from 'exceljs';
 import type { Client } from 'pg';
 import type { ReportFormat, ReportView } from '@kanta/contracts';
 import type { KantaApi, LocalSystem } from '@kanta/local';
+import { csvParts } from './report-csv';
 
 /*
  * Report jobs while the reporting process is killed (issue #15, "Reliability"): the experiment
@@ -244,17 +245,11 @@ async function readReport(
     }
   };
   if (format === 'csv') {
-    const lines = bytes
-      .toString('utf8')
-      .replace(/^\uFEFF/, '')
-      .trimEnd()
-      .split('\r\n');
-    // The table ends at an empty line; what the file says about itself follows.
-    const gap = lines.indexOf('');
-    if (gap < 0) problems.push('the CSV does not end with what it says about itself');
+    const { table, about } = csvParts(bytes);
+    if (about.length === 0) problems.push('the CSV does not end with what it says about itself');
     once(
       'the CSV',
-      lines.slice(1, gap < 0 ? undefined : gap).map((line) => line.slice(-36)),
+      table.slice(1).map((line) => line.slice(-36)),
     );
     return problems;
   }

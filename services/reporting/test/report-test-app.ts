@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import type { CallerContext, EventPayloads, EventType } from '@kanta/contracts';
 import { deleteBrokerObjects, systemBrokerNames } from '@kanta/messaging';
 import { createTestDatabase, deleteRedisKeys, type TestDatabase } from '@kanta/testing';
+import { csvParts } from '@kanta/testing/report-csv';
 import { AppModule } from '../src/app.module';
 import type { ReportingAppOptions } from '../src/app-options';
 import { Reports } from '../src/reports/reports.service';
@@ -136,21 +137,7 @@ export async function downloadReport(
   return { fileName, bytes: Buffer.concat(parts) };
 }
 
-/**
- * A report CSV's lines without the BOM: the table, then (after an empty line) what the file says
- * about itself (README, "Catching up").
- */
-export function csvParts(bytes: Buffer): { table: string[]; about: string[] } {
-  const lines = bytes
-    .toString('utf8')
-    .replace(/^\uFEFF/, '')
-    .trimEnd()
-    .split('\r\n');
-  const gap = lines.indexOf('');
-  return gap < 0
-    ? { table: lines, about: [] }
-    : { table: lines.slice(0, gap), about: lines.slice(gap + 1) };
-}
+export { csvParts };
 
 /** A CSV report's table: its lines without the BOM, up to what the file says about itself. */
 export function csvLines(bytes: Buffer): string[] {
