@@ -4,6 +4,7 @@
  * maxrss) is the report's alone: bench/report-customers.ts. The service's configuration is read
  * from the environment as its main.ts reads it; the module holds only what a run needs (no
  * consumers, HTTP, BullMQ worker or sweep), so nothing else in the process takes memory or work.
+ * The run's catch-up has no source to wait for: the benchmark seeds the read model directly.
  * Arguments: tenant id, report id. Prints the outcome, times and memory as JSON.
  */
 import 'reflect-metadata';
@@ -12,19 +13,24 @@ import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createServiceDataSource } from '@kanta/database';
 import { readConfig } from '@kanta/platform';
+import { OutboxMarks } from '../../services/reporting/src/catch-up/outbox-marks';
+import {
+  CATCH_UP_OPTIONS,
+  ReportCatchUp,
+  type CatchUpOptions,
+} from '../../services/reporting/src/catch-up/report-catch-up';
 import { readReportingConfig, type ReportingConfig } from '../../services/reporting/src/config';
 import { reportingSchema } from '../../services/reporting/src/database/schema';
 import { REBUILD_OPTIONS } from '../../services/reporting/src/rebuild/read-model-rebuild';
 import { CustomersReport } from '../../services/reporting/src/reports/customers-report';
-import { MarketingAudienceReport } from '../../services/reporting/src/reports/marketing-audience-report';
-import { OnlineBookingsPendingReport } from '../../services/reporting/src/reports/online-bookings-pending-report';
-import { RegistryReport } from '../../services/reporting/src/reports/registry-report';
-import { ReportCatalogue } from '../../services/reporting/src/reports/report-catalogue';
+import {
+  REPORT_DEFINITIONS,
+  ReportCatalogue,
+} from '../../services/reporting/src/reports/report-catalogue';
 import { REPORTS_DIR, ReportFiles } from '../../services/reporting/src/reports/report-files';
 import { REPORTS_PER_TENANT } from '../../services/reporting/src/reports/report-jobs';
 import { ReportJobsRepository } from '../../services/reporting/src/reports/report-jobs.repository';
 import { ReportRun } from '../../services/reporting/src/reports/report-run';
-import { VisitsSummaryReport } from '../../services/reporting/src/reports/visits-summary-report';
 
 export interface ReportChildResult {
   outcome: string;
@@ -36,6 +42,8 @@ export interface ReportChildResult {
   /** RSS after the module started, before the run. */
   restRssMb: number;
 }
+
+const NO_CATCH_UP: CatchUpOptions = { amqpUrl: '', sources: {}, timeoutMs: 0 };
 
 @Module({})
 class ReportRunModule {
@@ -55,13 +63,13 @@ class ReportRunModule {
           provide: REBUILD_OPTIONS,
           useValue: { amqpUrl: config.infrastructure.amqpUrl, ...config.rebuild },
         },
+        // No source to catch up with: the benchmark fills the read model itself (as registry-csv).
+        { provide: CATCH_UP_OPTIONS, useValue: NO_CATCH_UP },
+        OutboxMarks,
+        ReportCatchUp,
         ReportFiles,
         ReportJobsRepository,
-        RegistryReport,
-        CustomersReport,
-        OnlineBookingsPendingReport,
-        MarketingAudienceReport,
-        VisitsSummaryReport,
+        ...REPORT_DEFINITIONS,
         ReportCatalogue,
         ReportRun,
       ],
