@@ -18,12 +18,7 @@ import { CustomerErasure } from './erasure/customer-erasure';
 import { CustomerMerges } from './merge/customer-merges';
 import { ReadModelConsumer } from './read-model/read-model.consumer';
 import { ReadModelRepository } from './read-model/read-model.repository';
-import { CustomersReport } from './reports/customers-report';
-import { OnlineBookingsPendingReport } from './reports/online-bookings-pending-report';
-import { RegistryReport } from './reports/registry-report';
-import { MarketingAudienceReport } from './reports/marketing-audience-report';
-import { VisitsSummaryReport } from './reports/visits-summary-report';
-import { ReportCatalogue } from './reports/report-catalogue';
+import { REPORT_DEFINITIONS, ReportCatalogue } from './reports/report-catalogue';
 import { REPORTS_DIR, ReportFiles } from './reports/report-files';
 import { REPORTS_PER_TENANT, REPORTS_QUEUE, ReportJobs } from './reports/report-jobs';
 import { ReportAudit } from './reports/report-audit';
@@ -107,11 +102,7 @@ export class AppModule {
         ReportLeases,
         ReportJobsRepository,
         ReportJobs,
-        RegistryReport,
-        CustomersReport,
-        OnlineBookingsPendingReport,
-        MarketingAudienceReport,
-        VisitsSummaryReport,
+        ...REPORT_DEFINITIONS,
         ReportCatalogue,
         ReportRun,
         ReportSettings,

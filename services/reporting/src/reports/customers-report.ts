@@ -261,14 +261,7 @@ export class CustomersReport implements ReportDefinition, BeforeApplicationShutd
       const rows: Row[] = [];
       let from = after;
       while (rows.length < limit) {
-        const ids = (
-          await this.dataSource.query<{ customer_id: string }[]>(
-            `SELECT customer_id FROM reporting.report_matches
-              WHERE tenant_id = $1 AND report_id = $2 AND ($3::uuid IS NULL OR customer_id > $3)
-              ORDER BY customer_id LIMIT $4`,
-            [job.tenantId, job.id, from, limit],
-          )
-        ).map((row) => row.customer_id);
+        const ids = await nextMatchIds(this.dataSource, job, from, limit);
         if (ids.length > 0) rows.push(...(await read(ids)));
         if (ids.length < limit) break;
         from = ids[ids.length - 1];
@@ -284,6 +277,32 @@ export class CustomersReport implements ReportDefinition, BeforeApplicationShutd
       written,
     );
   }
+}
+
+/**
+ * The next `limit` ids of a report's matches after `after`, in id order, read along
+ * report_matches' primary key. Sorting is switched off for the statement: the table is filled
+ * and emptied by each run, so its statistics (which the runtime role cannot refresh: ANALYZE is
+ * its owner's) describe some other moment, and planned from them the page was a bitmap scan of
+ * every match after `after` and a sort of them, each page — quadratic in the matches (at
+ * 1,000,000, minutes of one core; docs/benchmarks.md, "Customers report, whole").
+ */
+export async function nextMatchIds(
+  dataSource: DataSource,
+  job: Pick<ReportJobRecord, 'tenantId' | 'id'>,
+  after: string | null,
+  limit: number,
+): Promise<string[]> {
+  const rows = await dataSource.transaction(async (manager) => {
+    await manager.query('SET LOCAL enable_sort = off');
+    return manager.query<{ customer_id: string }[]>(
+      `SELECT customer_id FROM reporting.report_matches
+        WHERE tenant_id = $1 AND report_id = $2 AND ($3::uuid IS NULL OR customer_id > $3)
+        ORDER BY customer_id LIMIT $4`,
+      [job.tenantId, job.id, after, limit],
+    );
+  });
+  return rows.map((row) => row.customer_id);
 }
 
 /**

@@ -12,6 +12,15 @@ import type { ReportDefinition } from './report-definition';
  * Every report type's definition, by type: the one place a new report is added (its class here
  * and in the module's providers, its type in REPORT_TYPES).
  */
+/** Every report type's definition, the catalogue's providers (the service's module lists them). */
+export const REPORT_DEFINITIONS = [
+  RegistryReport,
+  CustomersReport,
+  OnlineBookingsPendingReport,
+  MarketingAudienceReport,
+  VisitsSummaryReport,
+];
+
 @Injectable()
 export class ReportCatalogue {
   private readonly byType: ReadonlyMap<ReportType, ReportDefinition>;
