@@ -30,6 +30,10 @@ import {
 import { REPORTS_DIR, ReportFiles } from '../../services/reporting/src/reports/report-files';
 import { REPORTS_PER_TENANT } from '../../services/reporting/src/reports/report-jobs';
 import { ReportJobsRepository } from '../../services/reporting/src/reports/report-jobs.repository';
+import {
+  REPORT_LEASE_DATABASE,
+  ReportLeases,
+} from '../../services/reporting/src/reports/report-leases';
 import { ReportRun } from '../../services/reporting/src/reports/report-run';
 
 export interface ReportChildResult {
@@ -67,6 +71,9 @@ class ReportRunModule {
         { provide: CATCH_UP_OPTIONS, useValue: NO_CATCH_UP },
         OutboxMarks,
         ReportCatchUp,
+        // The run's lease, on a connection of its own, as in the service.
+        { provide: REPORT_LEASE_DATABASE, useValue: config.database.runtime },
+        ReportLeases,
         ReportFiles,
         ReportJobsRepository,
         ...REPORT_DEFINITIONS,
