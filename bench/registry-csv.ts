@@ -256,7 +256,11 @@ async function checkReport(
   reportId: string,
   file: string,
 ): Promise<void> {
-  const text = readFileSync(file, 'utf8');
+  // The table: what comes before the empty line after which the file says what it holds
+  // (when its data is from, catching up).
+  const whole = readFileSync(file, 'utf8');
+  const gap = whole.indexOf('\r\n\r\n');
+  const text = gap < 0 ? whole : whole.slice(0, gap + 2);
   let lines = 0;
   for (let at = text.indexOf('\r\n'); at >= 0; at = text.indexOf('\r\n', at + 2)) lines++;
   // Notes with a line break would be quoted lines of their own; the seed has none.
