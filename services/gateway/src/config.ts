@@ -175,11 +175,11 @@ export const readGatewayEnv: EnvReader<GatewayConfig> = (env, problems) => {
         : null,
     accessAudit: {
       enabled: stringFromEnv(env, problems, 'AUDIT_ACCESS', 'on', /^(on|off)$/) === 'on',
-      flushIntervalMs: intFromEnv(env, problems, 'AUDIT_FLUSH_INTERVAL_MS', 200, {
+      flushIntervalMs: intFromEnv(env, problems, 'AUDIT_FLUSH_INTERVAL_MS', 1000, {
         min: 10,
         max: 10_000,
       }),
-      maxBatch: intFromEnv(env, problems, 'AUDIT_FLUSH_MAX_ENTRIES', 500, { min: 1, max: 5000 }),
+      maxBatch: intFromEnv(env, problems, 'AUDIT_FLUSH_MAX_ENTRIES', 1000, { min: 1, max: 5000 }),
     },
   };
 };
