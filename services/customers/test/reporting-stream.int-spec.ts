@@ -1,5 +1,8 @@
 import { CUSTOMER_REPORTABLE_V1, type CustomerReportableV1 } from '@kanta/contracts';
+import { createServiceDataSource } from '@kanta/database';
 import { EventValidator } from '@kanta/messaging';
+import { createTestDatabase } from '@kanta/testing';
+import { customersSchema } from '../src/database/schema';
 import { CustomerErasure } from '../src/erasure/customer-erasure';
 import { startCustomers, tenantFixture, type CustomersHarness } from './support';
 
@@ -123,6 +126,48 @@ describe('customers service: the reporting stream (real Postgres)', () => {
     );
     expect(new Set(events.map((e) => e.customer_id)).size).toBe(50);
     expect(new Set(events.map((e) => e.event_id)).size).toBe(50);
+  });
+
+  it('applies the stream to a database that already holds cards: each announced with an id of its own', async () => {
+    // A database as it was before the reporting stream: its three migrations undone.
+    const db = await createTestDatabase('stream-upgrade');
+    const owner = createServiceDataSource({
+      ...customersSchema,
+      settings: db.owner('customers'),
+      poolSize: 1,
+    });
+    await owner.initialize();
+    try {
+      for (let i = 0; i < 3; i += 1) await owner.undoLastMigration({ transaction: 'each' });
+      const t = tenantFixture('FI');
+      const insertCards = (prefix: string, count: number) =>
+        db.query(
+          `INSERT INTO customers.customers (tenant_id, id, first_name, last_name, customer_number,
+             station_ids, status, created_at, updated_at)
+           SELECT $1, gen_random_uuid(), 'Vanha', 'N' || n, $3 || n, ARRAY[$2::uuid], 'active',
+                  now(), now()
+             FROM generate_series(1, $4::int) AS n`,
+          [t.tenantId, t.stationA, prefix, count],
+        );
+      await insertCards('OLD-', 2);
+      expect(await owner.runMigrations({ transaction: 'each' })).toHaveLength(3);
+      await insertCards('NEW-', 3);
+      const events = await db.query<{ event_id: string; envelope_id: string }>(
+        `SELECT event_id, envelope ->> 'eventId' AS envelope_id FROM customers.outbox
+          WHERE type = $1 AND tenant_id = $2`,
+        [CUSTOMER_REPORTABLE_V1, t.tenantId],
+      );
+      expect(events).toHaveLength(5);
+      expect(new Set(events.map((e) => e.event_id)).size).toBe(5);
+      for (const e of events) expect(e.envelope_id).toBe(e.event_id);
+      // The stand-in row trigger is gone: the statement triggers make an id per row themselves.
+      expect(
+        await db.query(`SELECT 1 FROM pg_trigger WHERE tgname = 'outbox_reportable_event_id'`),
+      ).toEqual([]);
+    } finally {
+      await owner.destroy();
+      await db.drop();
+    }
   });
 
   it('sends an erased card as its shell: every personal field null', async () => {

@@ -18,7 +18,9 @@ import { ErasedCustomers1766300000000 } from './migrations/1766300000000-erased-
 import { DeletionRequested1766300100000 } from './migrations/1766300100000-deletion-requested';
 import { CustomersAnnounced1766300200000 } from './migrations/1766300200000-customers-announced';
 import { ErasedContacts1766300300000 } from './migrations/1766300300000-erased-contacts';
+import { ReportableEventIds1767799000000 } from './migrations/1767799000000-reportable-event-ids';
 import { ReportingStream1767800000000 } from './migrations/1767800000000-reporting-stream';
+import { ReportableIdsPerRow1768080000000 } from './migrations/1768080000000-reportable-ids-per-row';
 import { CustomerMerges1767200000000 } from './migrations/1767200000000-customer-merges';
 
 export const CUSTOMERS_SCHEMA = 'customers';
@@ -48,6 +50,8 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     CustomersAnnounced1766300200000,
     ErasedContacts1766300300000,
     CustomerMerges1767200000000,
+    ReportableEventIds1767799000000,
     ReportingStream1767800000000,
+    ReportableIdsPerRow1768080000000,
   ],
 };
