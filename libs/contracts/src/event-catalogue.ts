@@ -3,16 +3,19 @@ import {
   CUSTOMER_CREATED_V1,
   CUSTOMER_REPORTABLE_V1,
   CUSTOMER_UPDATED_V1,
+  IMPORT_VEHICLES_V1,
   REMINDER_DUE_V1,
   contactResolvedV1Schema,
   customerCreatedV1Schema,
   customerReportableV1Schema,
   customerUpdatedV1Schema,
+  importVehiclesV1Schema,
   reminderDueV1Schema,
   type ContactResolvedV1,
   type CustomerCreatedV1,
   type CustomerReportableV1,
   type CustomerUpdatedV1,
+  type ImportVehiclesV1,
   type ReminderDueV1,
 } from './customers';
 import {
@@ -91,6 +94,7 @@ import {
   type PayloadProblem,
 } from './partner';
 import {
+  IMPORT_VEHICLES_DONE_V1,
   SALE_RECORDED_V1,
   VEHICLE_CREATED_V1,
   VEHICLE_LINKED_V1,
@@ -98,6 +102,7 @@ import {
   VEHICLE_UPDATED_V1,
   VISIT_RECORDED_V1,
   VISIT_UPDATED_V1,
+  importVehiclesDoneV1Schema,
   saleRecordedV1Schema,
   vehicleCreatedV1Schema,
   vehicleLinkedV1Schema,
@@ -105,6 +110,7 @@ import {
   vehicleUpdatedV1Schema,
   visitRecordedV1Schema,
   visitUpdatedV1Schema,
+  type ImportVehiclesDoneV1,
   type SaleRecordedV1,
   type VehicleStateV1,
   type VisitEventV1,
@@ -147,6 +153,8 @@ export interface EventPayloads {
   [DELETION_CANCELLED_V1]: DeletionCancelledV1;
   [ACCESS_RECORDED_V1]: AccessRecordedV1;
   [OUTBOX_MARK_V1]: OutboxMarkV1;
+  [IMPORT_VEHICLES_V1]: ImportVehiclesV1;
+  [IMPORT_VEHICLES_DONE_V1]: ImportVehiclesDoneV1;
 }
 export type EventType = keyof EventPayloads;
 
@@ -187,6 +195,8 @@ export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
   [DELETION_CANCELLED_V1]: deletionCancelledV1Schema,
   [ACCESS_RECORDED_V1]: accessRecordedV1Schema,
   [OUTBOX_MARK_V1]: outboxMarkV1Schema,
+  [IMPORT_VEHICLES_V1]: importVehiclesV1Schema,
+  [IMPORT_VEHICLES_DONE_V1]: importVehiclesDoneV1Schema,
 };
 
 /** Rules beyond a payload's schema (sums, dates relative to now), checked right after it. */

@@ -15,6 +15,7 @@ import { VEHICLES_OPTIONS, type VehiclesAppOptions } from './app-options';
 import { VEHICLES_SCHEMA, vehiclesSchema } from './database/schema';
 import { CustomerErasure } from './erasure/customer-erasure';
 import { CustomerMerge } from './merge/customer-merge';
+import { ImportedVehicles } from './import/imported-vehicles';
 import { CustomerAccess } from './known-customers/customer-access';
 import { PartnerBookings } from './partner/bookings';
 import { CustomerCheckIns } from './partner/check-ins';
@@ -104,6 +105,7 @@ export class AppModule {
         RejectedPartnerEvents,
         CustomerErasure,
         CustomerMerge,
+        ImportedVehicles,
         ServiceHealthCheck,
       ],
     };

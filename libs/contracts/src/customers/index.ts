@@ -6,3 +6,4 @@ export * from './reminder.dto';
 export * from './reminder-events';
 export * from './duplicates.dto';
 export * from './rpc';
+export * from './import-events';

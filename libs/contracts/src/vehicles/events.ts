@@ -138,3 +138,71 @@ export const saleRecordedV1Schema = {
     productsMinor: { type: 'integer' },
   },
 } as const;
+
+/**
+ * The vehicles service's answer to `customers.import.vehicles.v1`: what the batch made, once
+ * per batch. `refused` names rows and fields with a reason code, never a value.
+ */
+export const IMPORT_VEHICLES_DONE_V1 = 'vehicles.import.vehicles-done.v1';
+
+export type ImportVehicleRefusalReason =
+  | 'required'
+  | 'invalid'
+  | 'too-long'
+  | 'out-of-range'
+  | 'vin-taken'
+  | 'customer-erased'
+  | 'customer-merged';
+
+export interface ImportVehicleRefusalV1 {
+  rowNumber: number;
+  field: 'plate' | 'vin' | 'make' | 'model' | 'year' | 'customerId';
+  reason: ImportVehicleRefusalReason;
+}
+
+export interface ImportVehiclesDoneV1 {
+  importId: string;
+  batch: number;
+  /** New vehicles, each with the row's customer as its owner. */
+  created: number;
+  /** Rows whose plate the tenant had already: that vehicle got the row's customer as an owner. */
+  linked: number;
+  refused: ImportVehicleRefusalV1[];
+}
+
+export const importVehiclesDoneV1Schema = {
+  $id: IMPORT_VEHICLES_DONE_V1,
+  type: 'object',
+  additionalProperties: true,
+  required: ['importId', 'batch', 'created', 'linked', 'refused'],
+  properties: {
+    importId: uuid,
+    batch: { type: 'integer', minimum: 1 },
+    created: { type: 'integer', minimum: 0 },
+    linked: { type: 'integer', minimum: 0 },
+    refused: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['rowNumber', 'field', 'reason'],
+        properties: {
+          rowNumber: { type: 'integer', minimum: 1 },
+          field: { type: 'string', enum: ['plate', 'vin', 'make', 'model', 'year', 'customerId'] },
+          reason: {
+            type: 'string',
+            enum: [
+              'required',
+              'invalid',
+              'too-long',
+              'out-of-range',
+              'vin-taken',
+              'customer-erased',
+              'customer-merged',
+            ],
+          },
+        },
+      },
+    },
+  },
+} as const;

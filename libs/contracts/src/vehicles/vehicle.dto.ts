@@ -18,6 +18,7 @@ import {
 } from 'class-validator';
 import {
   MIN_VEHICLE_YEAR,
+  REGISTRATION_PATTERN,
   VIN_PATTERN,
   ZONED_DATE_TIME,
   maxVehicleYear,
@@ -26,9 +27,6 @@ import {
 
 export const VEHICLE_ROLES = ['owner', 'proxy'] as const;
 export type VehicleRole = (typeof VEHICLE_ROLES)[number];
-
-/** Letters and digits, single spaces, hyphens or dots between them; at most 20 characters. */
-const REGISTRATION = /^[\p{L}\p{N}](?:[\p{L}\p{N}]|[ .-](?=[\p{L}\p{N}])){0,19}$/u;
 
 const lowerCaseId = (value: unknown): unknown =>
   typeof value === 'string' ? value.toLowerCase() : value;
@@ -96,7 +94,7 @@ export class VehicleFieldsDto {
 export class CreateVehicleDto extends VehicleFieldsDto {
   @ApiProperty({ example: 'TST-001', description: 'As written on the plate; compared normalised' })
   @IsString()
-  @Matches(REGISTRATION, {
+  @Matches(REGISTRATION_PATTERN, {
     message: 'registration must be 1-20 letters and digits, with single spaces or hyphens between',
   })
   @IsDefined({ message: 'registration is required' })
@@ -107,7 +105,7 @@ export class UpdateVehicleDto extends VehicleFieldsDto {
   @ApiPropertyOptional({ example: 'TST-001' })
   @IsOptional()
   @IsString()
-  @Matches(REGISTRATION, {
+  @Matches(REGISTRATION_PATTERN, {
     message: 'registration must be 1-20 letters and digits, with single spaces or hyphens between',
   })
   registration?: string;

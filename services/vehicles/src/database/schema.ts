@@ -20,6 +20,7 @@ import { ErasedCustomersText1767000000000 } from './migrations/1767000000000-era
 import { KnownCustomersMerged1767100000000 } from './migrations/1767100000000-known-customers-merged';
 import { MergeMoves1767300000000 } from './migrations/1767300000000-merge-moves';
 import { CustomerMerges1767500000000 } from './migrations/1767500000000-customer-merges';
+import { ImportBatches1768310000000 } from './migrations/1768310000000-import-batches';
 
 export const VEHICLES_SCHEMA = 'vehicles';
 
@@ -49,5 +50,6 @@ export const vehiclesSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     KnownCustomersMerged1767100000000,
     MergeMoves1767300000000,
     CustomerMerges1767500000000,
+    ImportBatches1768310000000,
   ],
 };
