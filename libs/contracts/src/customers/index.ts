@@ -5,4 +5,5 @@ export * from './labels.dto';
 export * from './reminder.dto';
 export * from './reminder-events';
 export * from './duplicates.dto';
+export * from './imports.dto';
 export * from './rpc';
