@@ -5,5 +5,6 @@ export * from './labels.dto';
 export * from './reminder.dto';
 export * from './reminder-events';
 export * from './duplicates.dto';
+export * from './imports.dto';
 export * from './rpc';
 export * from './import-events';

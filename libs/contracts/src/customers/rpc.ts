@@ -41,6 +41,19 @@ import {
 } from './duplicates.dto';
 import { FieldRulesDto } from './field-rules.dto';
 import {
+  ImportFileChunkQuery,
+  ImportRowsQuery,
+  ImportTemplateQuery,
+  ListImportsQueryDto,
+  StartImportCommand,
+  UploadImportChunkCommand,
+  type ImportFileChunk,
+  type ImportPage,
+  type ImportRowPage,
+  type ImportUploadProgress,
+  type ImportView,
+} from './imports.dto';
+import {
   CUSTOMER_LABEL_LISTS,
   LabelNameDto,
   type CustomerLabelList,
@@ -296,4 +309,35 @@ export const CUSTOMERS = {
   getDuplicateScan: query('customers.duplicates.scan.get', NoData, answers<DuplicateScanView>()),
   /** Everything of the customer this service holds, for the privacy service's data hand-over. */
   exportCustomer: query('customers.customer.export', CustomerRef, answers<CustomerDataExport>()),
+  /*
+   * Imports (issue #16, docs/import.md), admins only. The commit (`commitImport`) is added with
+   * the commit job.
+   */
+  /** One chunk of an upload, written at its offset (the same chunk again: the same bytes). */
+  uploadImportChunk: write(
+    'customers.import.upload-chunk',
+    UploadImportChunkCommand,
+    answers<ImportUploadProgress>(),
+  ),
+  /** Opens the uploaded file (415/422 at once if it cannot be read) and starts its dry run. */
+  startImport: write('customers.import.start', StartImportCommand, answers<ImportView>()),
+  getImport: query('customers.import.get', ByIdQuery, answers<ImportView>()),
+  /** The tenant's imports, newest first. */
+  listImports: query('customers.import.list', ListImportsQueryDto, answers<ImportPage>()),
+  /** A page of an import's planned rows, by row number, of one outcome or all. */
+  importRows: query('customers.import.rows', ImportRowsQuery, answers<ImportRowPage>()),
+  /** One chunk of the import's errors.xlsx (409 before it is planned). */
+  importErrorsFile: query(
+    'customers.import.errors-file',
+    ImportFileChunkQuery,
+    answers<ImportFileChunk>(),
+  ),
+  /** The import template (XLSX) in a locale, whole in one answer (it is a few kB). */
+  importTemplate: query(
+    'customers.import.template',
+    ImportTemplateQuery,
+    answers<ImportFileChunk>(),
+  ),
+  /** Cancels a dry run or a running commit, or deletes a finished import's file and rows. */
+  deleteImport: write('customers.import.delete', ByIdQuery, answers<ImportView>()),
 } as const;

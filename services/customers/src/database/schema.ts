@@ -21,6 +21,7 @@ import { ErasedContacts1766300300000 } from './migrations/1766300300000-erased-c
 import { ReportableEventIds1767799000000 } from './migrations/1767799000000-reportable-event-ids';
 import { ReportingStream1767800000000 } from './migrations/1767800000000-reporting-stream';
 import { ReportableIdsPerRow1768080000000 } from './migrations/1768080000000-reportable-ids-per-row';
+import { Imports1768200000000 } from './migrations/1768200000000-imports';
 import { CustomerMerges1767200000000 } from './migrations/1767200000000-customer-merges';
 
 export const CUSTOMERS_SCHEMA = 'customers';
@@ -53,5 +54,6 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     ReportableEventIds1767799000000,
     ReportingStream1767800000000,
     ReportableIdsPerRow1768080000000,
+    Imports1768200000000,
   ],
 };
