@@ -6,3 +6,4 @@ export * from './migration-checksums';
 export * from './errors';
 export * from './prepared';
 export * from './locks';
+export * from './session-leases';

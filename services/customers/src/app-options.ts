@@ -16,6 +16,8 @@ export interface CustomersAppOptions {
   reminderSweepIntervalMs: number;
   /** false: do not publish the outbox (tests that read the outbox table themselves). */
   relay?: false;
+  /** Import commits: rows per batch (default 1000) and how often lost commits are resumed. */
+  importCommit?: { batchSize?: number; sweepIntervalMs?: number };
   /** Broker names of its own (tests); default EVENTS_EXCHANGE / EVENTS_QUEUE_PREFIX. */
   messaging?: { eventsExchange?: string; queuePrefix?: string };
 }

@@ -44,6 +44,7 @@ import { LabelsService } from './labels/labels.service';
 import { SensitiveDataModule } from './sensitive/sensitive-data';
 import { RemindersModule } from './reminders/reminders.module';
 import { PartnerContactsConsumer } from './partner-contacts/partner-contacts.consumer';
+import { ImportCommitModule } from './imports/commit/import-commit.module';
 import { VehicleSearchConsumer } from './vehicle-search/vehicle-search.consumer';
 
 /**
@@ -85,6 +86,11 @@ export class AppModule {
           sweepIntervalMs: options.reminderSweepIntervalMs,
         }),
         BullModule.registerQueue({ name: DUPLICATE_SCAN_QUEUE }),
+        ImportCommitModule.forRoot({
+          postgres: options.postgres,
+          sensitiveDataKeys: options.sensitiveDataKeys,
+          ...options.importCommit,
+        }),
       ],
       controllers: [
         CustomersController,

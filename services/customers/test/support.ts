@@ -92,7 +92,11 @@ export interface CustomersHarness {
 /** The service's module on a database of its own (or a given one), without the RMQ server. */
 export async function startCustomers(
   label: string,
-  options: { jobs?: Partial<JobsOptions>; db?: TestDatabase } = {},
+  options: {
+    jobs?: Partial<JobsOptions>;
+    db?: TestDatabase;
+    importCommit?: CustomersAppOptions['importCommit'];
+  } = {},
 ): Promise<CustomersHarness> {
   const db = options.db ?? (await createTestDatabase(label));
   const jobs = testJobsOptions(label, options.jobs);
@@ -104,6 +108,7 @@ export async function startCustomers(
         amqpUrl: AMQP_URL,
         dbPoolSize: 5,
         relay: false,
+        importCommit: options.importCommit,
         ...jobs,
         // Broker names of this file's own: its consumers must not meet another run's events.
         messaging: {

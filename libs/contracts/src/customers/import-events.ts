@@ -3,7 +3,7 @@ import { MAX_VEHICLE_TEXT } from '../vehicles/rules';
 /**
  * The vehicles of one committed batch of a customer import (issue #16): the customers service
  * writes it in the batch's transaction, the vehicles service creates the vehicles and the owner
- * links in one transaction of its own and answers `vehicles.import.vehicles-done.v1`. Only what
+ * links in one transaction of its own and answers `vehicles.import.vehicles_done.v1`. Only what
  * the vehicles service needs: the row (to name it in a refusal), the customer the row made or
  * updated, and the vehicle's fields as typed (the vehicles service normalises and checks them).
  */

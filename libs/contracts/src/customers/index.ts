@@ -8,3 +8,4 @@ export * from './duplicates.dto';
 export * from './imports.dto';
 export * from './rpc';
 export * from './import-events';
+export * from './import-commit.dto';

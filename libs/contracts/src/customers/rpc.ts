@@ -40,6 +40,7 @@ import {
   type DuplicateScanView,
 } from './duplicates.dto';
 import { FieldRulesDto } from './field-rules.dto';
+import { CommitImportCommand } from './import-commit.dto';
 import {
   ImportFileChunkQuery,
   ImportRowsQuery,
@@ -340,4 +341,9 @@ export const CUSTOMERS = {
   ),
   /** Cancels a dry run or a running commit, or deletes a finished import's file and rows. */
   deleteImport: write('customers.import.delete', ByIdQuery, answers<ImportView>()),
+  /**
+   * Starts the commit of a planned import (409 otherwise) with the policy for its duplicates;
+   * a job applies it in batches. Answers the import, `committing`.
+   */
+  commitImport: write('customers.import.commit', CommitImportCommand, answers<ImportView>()),
 } as const;

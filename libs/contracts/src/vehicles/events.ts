@@ -143,7 +143,7 @@ export const saleRecordedV1Schema = {
  * The vehicles service's answer to `customers.import.vehicles.v1`: what the batch made, once
  * per batch. `refused` names rows and fields with a reason code, never a value.
  */
-export const IMPORT_VEHICLES_DONE_V1 = 'vehicles.import.vehicles-done.v1';
+export const IMPORT_VEHICLES_DONE_V1 = 'vehicles.import.vehicles_done.v1';
 
 export type ImportVehicleRefusalReason =
   | 'required'

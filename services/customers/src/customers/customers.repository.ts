@@ -161,6 +161,21 @@ export class CustomersRepository {
     return openRow(this.sensitive, rows[0]);
   }
 
+  /** Several cards of the tenant, row-locked in id order (an import's batch of updates). */
+  async findManyForUpdate(
+    manager: EntityManager,
+    tenantId: string,
+    ids: string[],
+  ): Promise<CustomerRow[]> {
+    if (ids.length === 0) return [];
+    const rows = await manager.query<StoredCustomerRow[]>(
+      `SELECT ${COLUMNS} FROM customers.customers
+        WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
+      [tenantId, ids],
+    );
+    return rows.map((row) => openRow(this.sensitive, row));
+  }
+
   async findById(
     tenantId: string,
     id: string,
@@ -586,19 +601,20 @@ export function insertCustomerStatement(
  * as one JSON recordset; a unique violation in any part undoes all of it.
  */
 export function insertCustomersStatement(
-  inserts: Omit<CustomerInsert, 'command' | 'events'>[],
+  inserts: (Omit<CustomerInsert, 'command' | 'events'> & { importId?: string | null })[],
   events: (firstParam: number) => { sql: string; params: unknown[] },
   sensitive: SensitiveData,
 ): SqlStatement {
-  const columns = ['tenant_id', 'id', 'origin', ...WRITE_COLUMNS];
+  const columns = ['tenant_id', 'id', 'origin', ...WRITE_COLUMNS, 'import_id'];
   const types: Record<string, string> = {
     tenant_id: 'uuid',
     id: 'uuid',
     origin: 'text',
     ...WRITE_COLUMN_TYPES,
+    import_id: 'uuid',
   };
   const rows = inserts.map((insert) => {
-    const values = insertParams(insert, sensitive);
+    const values = [...insertParams(insert, sensitive), insert.importId ?? null];
     return Object.fromEntries(
       columns.map((column, i) => [column, recordsetValue(types[column], values[i])]),
     );
@@ -623,10 +639,89 @@ export function insertCustomersStatement(
   };
 }
 
+/**
+ * New versions of several cards as one statement (an import's updates and merges): each row's
+ * whole write from a JSON recordset, a new version each, answered with what the update events
+ * tell. The caller has locked the rows.
+ */
+export function updateCustomersStatement(
+  tenantId: string,
+  updates: { id: string; write: CustomerWrite }[],
+  sensitive: SensitiveData,
+): SqlStatement {
+  const columns = ['id', ...WRITE_COLUMNS];
+  const types: Record<string, string> = { id: 'uuid', ...WRITE_COLUMN_TYPES };
+  const rows = updates.map(({ id, write }) => {
+    const values = [id, ...writeParams(write, { tenantId, customerId: id }, sensitive)];
+    return Object.fromEntries(
+      columns.map((column, i) => [column, recordsetValue(types[column], values[i])]),
+    );
+  });
+  return {
+    text: `UPDATE customers.customers c
+              SET ${WRITE_COLUMNS.map((column) => `${column} = r.${column}`).join(', ')},
+                  version = c.version + 1, updated_at = now()
+             FROM jsonb_to_recordset($2::jsonb)
+               AS r(${columns.map((c) => `${c} ${types[c]}`).join(', ')})
+            WHERE c.tenant_id = $1 AND c.id = r.id
+        RETURNING c.id, c.customer_number, c.status, c.station_ids, c.version, c.email, c.phone`,
+    values: [tenantId, JSON.stringify(rows)],
+  };
+}
+
 /** A statement parameter as a JSON recordset field of the column's type reads it. */
 function recordsetValue(type: string, value: unknown): unknown {
   // bytea reads its hex form; jsonb columns were handed over as JSON text.
   if (Buffer.isBuffer(value)) return `\\x${value.toString('hex')}`;
   if (type === 'jsonb' && typeof value === 'string') return JSON.parse(value) as unknown;
   return value;
+}
+
+/**
+ * Customer numbers from the tenants' sequences, one per entry in order, on the caller's own
+ * connection (a batch's: partner contacts, an import's commit): taking a second connection from the pool while holding one would starve the pool
+ * when every handler does it. nextval is not rolled back with the transaction, as in a create
+ * (numbers may have gaps). Drawn for the whole batch in one statement; a number someone took
+ * by hand meanwhile is replaced through allocate_customer_number, which skips such numbers.
+ */
+export async function allocateCustomerNumbers(
+  manager: Pick<EntityManager, 'query'>,
+  tenantIds: string[],
+): Promise<string[]> {
+  const wanted = new Map<string, number>();
+  for (const tenantId of tenantIds) wanted.set(tenantId, (wanted.get(tenantId) ?? 0) + 1);
+  const drawn = await manager.query<{ tenant_id: string; n: string; taken: boolean }[]>(
+    `WITH wanted AS (
+       SELECT w.tenant_id, customers.customer_number_sequence(w.tenant_id) AS seq, w.count
+         FROM unnest($1::uuid[], $2::int[]) AS w(tenant_id, count)
+     ), drawn AS (
+       SELECT w.tenant_id, nextval(w.seq)::text AS n FROM wanted w, generate_series(1, w.count)
+     )
+     SELECT d.tenant_id, d.n, EXISTS (
+              SELECT 1 FROM customers.customers c
+               WHERE c.tenant_id = d.tenant_id AND c.customer_number = d.n) AS taken
+       FROM drawn d`,
+    [[...wanted.keys()], [...wanted.values()]],
+  );
+  const free = new Map<string, string[]>();
+  for (const { tenant_id, n, taken } of drawn) {
+    if (taken) continue;
+    const numbers = free.get(tenant_id) ?? [];
+    numbers.push(n);
+    free.set(tenant_id, numbers);
+  }
+  const numbers: string[] = [];
+  for (const tenantId of tenantIds) {
+    const n = free.get(tenantId)?.shift();
+    numbers.push(
+      n ??
+        (
+          await manager.query<{ n: string }[]>(
+            'SELECT customers.allocate_customer_number($1) AS n',
+            [tenantId],
+          )
+        )[0].n,
+    );
+  }
+  return numbers;
 }

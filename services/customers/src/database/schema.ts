@@ -22,6 +22,7 @@ import { ReportableEventIds1767799000000 } from './migrations/1767799000000-repo
 import { ReportingStream1767800000000 } from './migrations/1767800000000-reporting-stream';
 import { ReportableIdsPerRow1768080000000 } from './migrations/1768080000000-reportable-ids-per-row';
 import { Imports1768200000000 } from './migrations/1768200000000-imports';
+import { ImportCommit1768300000000 } from './migrations/1768300000000-import-commit';
 import { CustomerMerges1767200000000 } from './migrations/1767200000000-customer-merges';
 
 export const CUSTOMERS_SCHEMA = 'customers';
@@ -55,5 +56,6 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     ReportingStream1767800000000,
     ReportableIdsPerRow1768080000000,
     Imports1768200000000,
+    ImportCommit1768300000000,
   ],
 };

@@ -14,7 +14,10 @@ import { EventConsumer, KnownStations, Outbox, type KnownEventEnvelope } from '@
 import { uuidv7 } from '@kanta/platform';
 import { customerCreatedEvent } from '../customers/customer-events';
 import { blankCard, type CustomerWrite } from '../customers/customer-row';
-import { insertCustomersStatement } from '../customers/customers.repository';
+import {
+  allocateCustomerNumbers,
+  insertCustomersStatement,
+} from '../customers/customers.repository';
 import { SensitiveData } from '../sensitive/sensitive-data';
 
 interface ContactPayload extends PartnerConsentsPart {
@@ -151,7 +154,7 @@ export class PartnerContactsConsumer implements OnModuleInit {
     }
     if (inserts.length === 0) return resolutions;
 
-    const numbers = await allocateNumbers(
+    const numbers = await allocateCustomerNumbers(
       manager,
       inserts.map((i) => i.contact.tenantId),
     );
@@ -360,50 +363,4 @@ function newCustomer(c: Contact): CustomerWrite | null {
     station_ids: [c.payload.stationId],
     external_ids: c.externalId ? [c.externalId] : [],
   };
-}
-
-/**
- * Customer numbers from the tenants' sequences, one per entry in order, on the handler's own
- * connection: taking a second connection from the pool while holding one would starve the pool
- * when every handler does it. nextval is not rolled back with the transaction, as in a create
- * (numbers may have gaps). Drawn for the whole batch in one statement; a number someone took
- * by hand meanwhile is replaced through allocate_customer_number, which skips such numbers.
- */
-async function allocateNumbers(manager: EntityManager, tenantIds: string[]): Promise<string[]> {
-  const wanted = new Map<string, number>();
-  for (const tenantId of tenantIds) wanted.set(tenantId, (wanted.get(tenantId) ?? 0) + 1);
-  const drawn = await manager.query<{ tenant_id: string; n: string; taken: boolean }[]>(
-    `WITH wanted AS (
-       SELECT w.tenant_id, customers.customer_number_sequence(w.tenant_id) AS seq, w.count
-         FROM unnest($1::uuid[], $2::int[]) AS w(tenant_id, count)
-     ), drawn AS (
-       SELECT w.tenant_id, nextval(w.seq)::text AS n FROM wanted w, generate_series(1, w.count)
-     )
-     SELECT d.tenant_id, d.n, EXISTS (
-              SELECT 1 FROM customers.customers c
-               WHERE c.tenant_id = d.tenant_id AND c.customer_number = d.n) AS taken
-       FROM drawn d`,
-    [[...wanted.keys()], [...wanted.values()]],
-  );
-  const free = new Map<string, string[]>();
-  for (const { tenant_id, n, taken } of drawn) {
-    if (taken) continue;
-    const numbers = free.get(tenant_id) ?? [];
-    numbers.push(n);
-    free.set(tenant_id, numbers);
-  }
-  const numbers: string[] = [];
-  for (const tenantId of tenantIds) {
-    const n = free.get(tenantId)?.shift();
-    numbers.push(
-      n ??
-        (
-          await manager.query<{ n: string }[]>(
-            'SELECT customers.allocate_customer_number($1) AS n',
-            [tenantId],
-          )
-        )[0].n,
-    );
-  }
-  return numbers;
 }

@@ -25,7 +25,7 @@ interface Link {
 
 /**
  * The vehicles of a customer import's batch (issue #16): `customers.import.vehicles.v1` in, one
- * transaction with the inbox row, `vehicles.import.vehicles-done.v1` out through the outbox.
+ * transaction with the inbox row, `vehicles.import.vehicles_done.v1` out through the outbox.
  *
  * Each row is judged by the vehicles API's rules (`vehicleFieldProblems`, the plate and VIN
  * normalised as the API does). A plate the tenant has already (or an earlier row of the batch

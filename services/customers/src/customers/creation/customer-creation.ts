@@ -22,8 +22,45 @@ import { CustomerCardRules, customerNumberTaken } from '../card-rules';
 import { customerCreatedEvent } from '../customer-events';
 import type { CustomerRow, CustomerWrite } from '../customer-row';
 import { toCustomerView } from '../customer-view';
-import { buildCustomerWrite } from '../customer-write';
+import { buildCustomerWrite, type BuiltWrite } from '../customer-write';
 import { CONSTRAINTS, CustomersRepository } from '../customers.repository';
+
+/**
+ * A new card's write from the API's create body, with the create's defaults (a person, active,
+ * no groups…): the API's create and an import's commit build it with this one function.
+ */
+export function newCustomerWrite(
+  tenant: CallerTenant,
+  input: CreateCustomerDto,
+  stationIds: string[],
+): BuiltWrite {
+  return buildCustomerWrite(tenant, {
+    kind: input.kind ?? 'person',
+    firstName: input.firstName ?? null,
+    lastName: input.lastName ?? null,
+    companyName: input.companyName ?? null,
+    businessId: input.businessId ?? null,
+    phone: input.phone ?? null,
+    email: input.email ?? null,
+    addresses: input.addresses ?? [],
+    notes: input.notes ?? null,
+    status: input.status ?? 'active',
+    customerNumber: input.customerNumber ?? '',
+    stationIds,
+    externalIds: input.externalIds ?? [],
+    description: input.description ?? null,
+    groupIds: input.groupIds ?? [],
+    sourceId: input.sourceId ?? null,
+    regularOfUserId: input.regularOfUserId ?? null,
+    discountPercent: input.discountPercent ?? null,
+    nameDay: input.nameDay ?? null,
+    birthday: input.birthday ?? null,
+    documents: input.documents ?? [],
+    internal: input.internal ?? false,
+    leasingCompany: input.leasingCompany ?? false,
+    leasingCompanyId: input.leasingCompanyId ?? null,
+  });
+}
 
 /** Attempts at a generated customer number that someone took between allocation and insert. */
 const NUMBER_ATTEMPTS = 3;
@@ -67,32 +104,7 @@ export class CustomerCreation {
     const tenant = requireTenant(context);
     const stationIds =
       input.stationIds ?? (context.currentStationId ? [context.currentStationId] : []);
-    const write = buildCustomerWrite(tenant, {
-      kind: input.kind ?? 'person',
-      firstName: input.firstName ?? null,
-      lastName: input.lastName ?? null,
-      companyName: input.companyName ?? null,
-      businessId: input.businessId ?? null,
-      phone: input.phone ?? null,
-      email: input.email ?? null,
-      addresses: input.addresses ?? [],
-      notes: input.notes ?? null,
-      status: input.status ?? 'active',
-      customerNumber: input.customerNumber ?? '',
-      stationIds,
-      externalIds: input.externalIds ?? [],
-      description: input.description ?? null,
-      groupIds: input.groupIds ?? [],
-      sourceId: input.sourceId ?? null,
-      regularOfUserId: input.regularOfUserId ?? null,
-      discountPercent: input.discountPercent ?? null,
-      nameDay: input.nameDay ?? null,
-      birthday: input.birthday ?? null,
-      documents: input.documents ?? [],
-      internal: input.internal ?? false,
-      leasingCompany: input.leasingCompany ?? false,
-      leasingCompanyId: input.leasingCompanyId ?? null,
-    });
+    const write = newCustomerWrite(tenant, input, stationIds);
     const errors = [...write.errors, ...(await this.rules.violations(context, tenant.id, write))];
     if (errors.length > 0) throw RpcProblem.validation(errors);
 
