@@ -17,7 +17,7 @@ export interface SeedRow {
  * so the commit is tested on its own (the dry run has tests of its own).
  */
 export async function seedPlannedImport(
-  db: DataSource | { query: DataSource['query'] },
+  db: Pick<DataSource, 'query'> | { query(sql: string, values?: unknown[]): Promise<unknown> },
   tenantId: string,
   rows: SeedRow[],
   options: { consentTextId?: string } = {},
