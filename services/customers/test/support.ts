@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -92,7 +94,11 @@ export interface CustomersHarness {
 /** The service's module on a database of its own (or a given one), without the RMQ server. */
 export async function startCustomers(
   label: string,
-  options: { jobs?: Partial<JobsOptions>; db?: TestDatabase } = {},
+  options: {
+    jobs?: Partial<JobsOptions>;
+    db?: TestDatabase;
+    imports?: Pick<CustomersAppOptions, 'importFileReader' | 'importMaxBytes'>;
+  } = {},
 ): Promise<CustomersHarness> {
   const db = options.db ?? (await createTestDatabase(label));
   const jobs = testJobsOptions(label, options.jobs);
@@ -105,6 +111,8 @@ export async function startCustomers(
         dbPoolSize: 5,
         relay: false,
         ...jobs,
+        importsDir: join(tmpdir(), `kanta-imports-${label}-${suffix}`),
+        ...options.imports,
         // Broker names of this file's own: its consumers must not meet another run's events.
         messaging: {
           eventsExchange: `test.customers.${suffix}.events`,
