@@ -1,4 +1,5 @@
 import type { PostgresSettings } from '@kanta/database';
+import type { ImportFileReader } from './imports/import-reader';
 import type { SensitiveDataKeys } from './sensitive/sensitive-data';
 
 /** What the app module needs from outside; main.ts reads it from the environment, tests build it. */
@@ -14,6 +15,12 @@ export interface CustomersAppOptions {
   jobsPrefix: string;
   /** REMINDER_SWEEP_INTERVAL_MS. */
   reminderSweepIntervalMs: number;
+  /** Where uploaded import files and errors files are kept (IMPORTS_DIR; default var/imports). */
+  importsDir?: string;
+  /** The largest import file (IMPORT_MAX_BYTES; default 256 MiB). */
+  importMaxBytes?: number;
+  /** The import file reader; the service's own when absent (tests give rows of their own). */
+  importFileReader?: ImportFileReader;
   /** false: do not publish the outbox (tests that read the outbox table themselves). */
   relay?: false;
   /** Import commits: rows per batch (default 1000) and how often lost commits are resumed. */

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { ReportableCardsController } from './reporting/reportable-cards';
 import { ReportableMatchesController } from './reporting/reportable-matches';
 import { BullModule } from '@nestjs/bullmq';
@@ -46,11 +47,22 @@ import { RemindersModule } from './reminders/reminders.module';
 import { PartnerContactsConsumer } from './partner-contacts/partner-contacts.consumer';
 import { ImportCommitModule } from './imports/commit/import-commit.module';
 import { VehicleSearchConsumer } from './vehicle-search/vehicle-search.consumer';
+import { ImportDryRun } from './imports/dry-run/import-dry-run';
+import { ImportPlanner } from './imports/dry-run/import-planner';
+import { IMPORTS_DIR, ImportFiles } from './imports/import-files';
+import { IMPORTS_QUEUE, ImportJobs } from './imports/import-jobs';
+import { IMPORT_LEASE_DATABASE, ImportLeases } from './imports/import-leases';
+import { IMPORT_FILE_READER } from './imports/import-reader';
+import { importFileReader } from './imports/import-file-reader';
+import { ImportProcessor } from './imports/import.processor';
+import { ImportsController } from './imports/imports.controller';
+import { ImportsRepository } from './imports/imports.repository';
+import { DEFAULT_IMPORT_MAX_BYTES, IMPORT_MAX_BYTES, Imports } from './imports/imports.service';
 
 /**
  * The customers service: RPC handlers on its command queue, `GET /health` over HTTP, the
  * outbox relay that publishes its events, and the workers of its BullMQ queues (reminders,
- * duplicate scans) with the reminder sweep.
+ * duplicate scans, imports) with the reminder sweep.
  */
 @Module({})
 export class AppModule {
@@ -91,12 +103,14 @@ export class AppModule {
           sensitiveDataKeys: options.sensitiveDataKeys,
           ...options.importCommit,
         }),
+        BullModule.registerQueue({ name: IMPORTS_QUEUE }),
       ],
       controllers: [
         CustomersController,
         DuplicatesController,
         FieldRulesController,
         LabelsController,
+        ImportsController,
         ReportableCardsController,
         ReportableMatchesController,
         serviceHealthController('customers'),
@@ -129,6 +143,18 @@ export class AppModule {
         CustomerErasure,
         MergeRepository,
         CustomerMerge,
+        { provide: IMPORTS_DIR, useValue: options.importsDir ?? resolve('var/imports') },
+        { provide: IMPORT_MAX_BYTES, useValue: options.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES },
+        { provide: IMPORT_LEASE_DATABASE, useValue: options.postgres },
+        { provide: IMPORT_FILE_READER, useValue: options.importFileReader ?? importFileReader },
+        ImportFiles,
+        ImportJobs,
+        ImportLeases,
+        ImportsRepository,
+        ImportPlanner,
+        ImportDryRun,
+        ImportProcessor,
+        Imports,
       ],
       exports: [FieldRulesService],
     };

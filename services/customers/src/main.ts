@@ -21,6 +21,8 @@ runService('customers', () => {
       redisUrl: config.infrastructure.redisUrl,
       jobsPrefix: config.infrastructure.jobsPrefix,
       reminderSweepIntervalMs: config.reminderSweepIntervalMs,
+      importsDir: config.importsDir,
+      importMaxBytes: config.importMaxBytes,
     }),
   };
 });

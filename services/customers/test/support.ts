@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -96,6 +98,7 @@ export async function startCustomers(
     jobs?: Partial<JobsOptions>;
     db?: TestDatabase;
     importCommit?: CustomersAppOptions['importCommit'];
+    imports?: Pick<CustomersAppOptions, 'importFileReader' | 'importMaxBytes'>;
   } = {},
 ): Promise<CustomersHarness> {
   const db = options.db ?? (await createTestDatabase(label));
@@ -110,6 +113,8 @@ export async function startCustomers(
         relay: false,
         importCommit: options.importCommit,
         ...jobs,
+        importsDir: join(tmpdir(), `kanta-imports-${label}-${suffix}`),
+        ...options.imports,
         // Broker names of this file's own: its consumers must not meet another run's events.
         messaging: {
           eventsExchange: `test.customers.${suffix}.events`,

@@ -37,6 +37,7 @@ import {
 } from './duplicate-scan.job';
 import {
   DuplicatesRepository,
+  type BatchCandidate,
   type DuplicateKeys,
   type FoundCandidate,
   type PairCursor,
@@ -125,6 +126,14 @@ export class DuplicatesService implements OnApplicationBootstrap {
       excludeId: null,
       limit: PAIRS_PER_CUSTOMER,
     });
+  }
+
+  /**
+   * The best candidate of each of many customers (an import's batch), by the same keys and
+   * reasons as `candidatesFor`, in one round trip; `probe` is the index in `keys`.
+   */
+  bestCandidatesFor(tenantId: string, keys: readonly DuplicateKeys[]): Promise<BatchCandidate[]> {
+    return this.repository.findBestCandidates(tenantId, keys);
   }
 
   /**

@@ -1,0 +1,303 @@
+import { plainToInstance } from 'class-transformer';
+import {
+  CreateCustomerDto,
+  CreateVehicleDto,
+  normaliseVin,
+  type CreateCustomerDto as CreateCustomerInput,
+  type FieldError,
+  type FieldRulesDto,
+} from '@kanta/contracts';
+import {
+  VALIDATION_ERROR_OPTIONS,
+  fieldErrorsOfInstance,
+  type CallerTenant,
+} from '@kanta/platform';
+import type { CustomerWrite } from '../../customers/customer-row';
+import { buildCustomerWrite } from '../../customers/customer-write';
+import { fieldRuleViolations } from '../../field-rules/field-rules';
+
+/**
+ * One row as the file reader gives it (services/customers/src/imports/files): its number in the
+ * file (the header is row 1), its values by canonical field, its cells as uploaded, and what the
+ * reader found wrong with its cells (a code per field, made a message by `importMessage`).
+ */
+export interface ImportSourceRow {
+  rowNumber: number;
+  values: Partial<Record<string, string>>;
+  raw: string[];
+  problems: { field: string; code: string; params?: Record<string, unknown> }[];
+}
+
+/** What a row holds for the commit: the API's create body and what goes beside it. */
+export interface PlannedCustomer {
+  customer: CreateCustomerInput;
+  /** Consent columns: true granted, false refused; absent when the cell was empty. */
+  consents: { emailMarketing?: boolean; smsMarketing?: boolean };
+  /** The register's own creation date (YYYY-MM-DD), when the file has one. */
+  createdAt?: string;
+  /** The row's vehicle, as the vehicles API takes it. */
+  vehicle?: { registration: string; vin?: string; make?: string; model?: string; year?: number };
+}
+
+export interface CheckedRow {
+  errors: FieldError[];
+  planned: PlannedCustomer | null;
+  /** The card as it would be stored (phone E.164, e-mail lower case), when the row is valid. */
+  write: CustomerWrite | null;
+}
+
+/** What checking a row needs of its import and tenant. */
+export interface RowCheckContext {
+  tenant: CallerTenant;
+  externalIdSystem: string;
+  fieldRules: FieldRulesDto;
+  /** The reader's problem code made a sentence in the import's locale. */
+  message(code: string, params?: Record<string, unknown>): string;
+}
+
+const VALIDATOR_OPTIONS = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  validationError: VALIDATION_ERROR_OPTIONS,
+};
+
+/** A DTO path named as the import's column: `addresses.0.postalCode` is the `postalCode` column. */
+function columnOf(path: string): string {
+  if (path.startsWith('addresses.0.')) return path.slice('addresses.0.'.length);
+  if (path.startsWith('externalIds.')) return 'externalId';
+  if (path === 'registration') return 'plate';
+  return path;
+}
+
+const KINDS: Record<string, 'person' | 'company'> = {
+  person: 'person',
+  henkilö: 'person',
+  yksityinen: 'person',
+  osoba: 'person',
+  personne: 'person',
+  particulier: 'person',
+  особа: 'person',
+  company: 'company',
+  yritys: 'company',
+  firma: 'company',
+  entreprise: 'company',
+  société: 'company',
+  компанія: 'company',
+};
+
+const YES = new Set(['yes', '1', 'true', 'x', 'kyllä', 'k', 'tak', 'oui', 'так', 'y']);
+const NO = new Set(['no', '0', 'false', 'ei', 'e', 'nie', 'non', 'ні', 'n']);
+
+/** A consent cell: true, false, undefined when empty, null when it is neither. */
+export function consentValue(cell: string | undefined): boolean | undefined | null {
+  const value = cell?.trim().toLowerCase() ?? '';
+  if (value === '') return undefined;
+  if (YES.has(value)) return true;
+  if (NO.has(value)) return false;
+  return null;
+}
+
+/**
+ * A date cell as `YYYY-MM-DD`: `YYYY-MM-DD`, `DD.MM.YYYY` or `DD/MM/YYYY` (day first: a file's
+ * `MM/DD` is not guessed); a timestamp's date part; null when it is none of them or no real day.
+ */
+export function dateValue(cell: string): string | null {
+  const value = cell.trim();
+  let match = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$/.exec(value);
+  let [y, m, d] = match ? [match[1], match[2], match[3]] : ['', '', ''];
+  if (!match) {
+    match = /^(\d{1,2})[./](\d{1,2})[./](\d{4})(?: .*)?$/.exec(value);
+    if (!match) return null;
+    [d, m, y] = [match[1], match[2], match[3]];
+  }
+  const iso = `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
+  const date = new Date(`${iso}T00:00:00Z`);
+  return Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== iso ? null : iso;
+}
+
+const present = (value: string | undefined): value is string =>
+  value !== undefined && value.trim() !== '';
+
+/**
+ * A row checked by the rules of the API, from the same code: the row made the API's create body
+ * (`CreateCustomerDto`) and validated by its class-validator rules and input rules, then
+ * `buildCustomerWrite` (phone to E.164 in the tenant's country, the card's own rules) and the
+ * tenant's field rules, as a create is; a vehicle by the vehicles API's `CreateVehicleDto`. The
+ * reader's problems come first; a field with one is not judged again.
+ */
+export async function checkRow(
+  row: ImportSourceRow,
+  context: RowCheckContext,
+): Promise<CheckedRow> {
+  const errors: FieldError[] = row.problems.map((problem) => ({
+    field: problem.field,
+    reason: problem.code,
+    message: context.message(problem.code, problem.params),
+  }));
+  const refused = new Set(errors.map((error) => error.field));
+  const v = (field: string): string | undefined => {
+    const value = row.values[field];
+    return refused.has(field) || !present(value) ? undefined : value.trim();
+  };
+
+  const body: Record<string, unknown> = { origin: 'import' };
+  let firstName = v('firstName');
+  let lastName = v('lastName');
+  const fullName = v('fullName');
+  const companyName = v('companyName');
+  const kindCell = v('kind');
+  // A kind the words do not know goes to the DTO as typed, which names it.
+  let kind: string | undefined = kindCell ? (KINDS[kindCell.toLowerCase()] ?? kindCell) : undefined;
+  kind ??= companyName && !firstName && !lastName && !fullName ? 'company' : 'person';
+  body.kind = kind;
+  if (fullName && !firstName && !lastName) {
+    if (kind === 'company' && !companyName) {
+      body.companyName = fullName;
+    } else {
+      const space = fullName.lastIndexOf(' ');
+      if (space > 0) {
+        firstName = fullName.slice(0, space).trim();
+        lastName = fullName.slice(space + 1);
+      } else {
+        lastName = fullName;
+      }
+    }
+  }
+  const copy = (field: string, value: string | undefined): void => {
+    if (value !== undefined) body[field] = value;
+  };
+  copy('firstName', firstName);
+  copy('lastName', lastName);
+  copy('companyName', companyName);
+  for (const field of ['businessId', 'phone', 'email', 'notes', 'customerNumber']) {
+    copy(field, v(field));
+  }
+  const birthday = v('birthday');
+  if (birthday !== undefined) {
+    const day = dateValue(birthday);
+    if (day) body.birthday = day;
+    else
+      errors.push({
+        field: 'birthday',
+        reason: 'invalid_date',
+        message: 'birthday must be a date such as 1980-05-17, 17.05.1980 or 17/05/1980',
+      });
+  }
+  const address: Record<string, string> = {};
+  for (const field of ['street', 'postalCode', 'city']) {
+    const value = v(field);
+    if (value !== undefined) address[field] = value;
+  }
+  const country = v('country');
+  if (country !== undefined) address.country = country.toUpperCase();
+  if (Object.keys(address).length > 0) body.addresses = [{ type: 'home', ...address }];
+  const externalId = v('externalId');
+  if (externalId !== undefined) {
+    body.externalIds = [{ system: context.externalIdSystem, id: externalId }];
+  }
+
+  const consents: PlannedCustomer['consents'] = {};
+  for (const field of ['emailMarketing', 'smsMarketing'] as const) {
+    const value = consentValue(v(field));
+    if (value === null) {
+      errors.push({
+        field,
+        reason: 'invalid_consent',
+        message: `${field} must be yes or no (or empty: no decision)`,
+      });
+    } else if (value !== undefined) {
+      consents[field] = value;
+    }
+  }
+  let createdAt: string | undefined;
+  const createdCell = v('createdAt');
+  if (createdCell !== undefined) {
+    const day = dateValue(createdCell);
+    if (day) createdAt = day;
+    else
+      errors.push({
+        field: 'createdAt',
+        reason: 'invalid_date',
+        message: 'createdAt must be a date such as 2019-03-01, 01.03.2019 or 01/03/2019',
+      });
+  }
+
+  const vehicle = await checkVehicle(row, v, errors);
+
+  const instance = plainToInstance(CreateCustomerDto, body);
+  const dtoErrors = await fieldErrorsOfInstance(instance, VALIDATOR_OPTIONS);
+  for (const error of dtoErrors) errors.push({ ...error, field: columnOf(error.field) });
+  if (dtoErrors.length > 0) return { errors, planned: null, write: null };
+
+  const input = instance;
+  const built = buildCustomerWrite(context.tenant, {
+    kind: input.kind ?? 'person',
+    firstName: input.firstName ?? null,
+    lastName: input.lastName ?? null,
+    companyName: input.companyName ?? null,
+    businessId: input.businessId ?? null,
+    phone: input.phone ?? null,
+    email: input.email ?? null,
+    addresses: input.addresses ?? [],
+    notes: input.notes ?? null,
+    status: 'active',
+    customerNumber: input.customerNumber ?? '',
+    stationIds: [],
+    externalIds: input.externalIds ?? [],
+    description: null,
+    groupIds: [],
+    sourceId: null,
+    regularOfUserId: null,
+    discountPercent: null,
+    nameDay: null,
+    birthday: input.birthday ?? null,
+    documents: [],
+    internal: false,
+    leasingCompany: false,
+    leasingCompanyId: null,
+  });
+  // An import sets no stations, groups or source: of CustomerCardRules' checks only the tenant's
+  // field rules apply, and they are the same function.
+  for (const error of [
+    ...built.errors,
+    ...fieldRuleViolations(context.fieldRules, built.subject),
+  ]) {
+    errors.push({ ...error, field: columnOf(error.field) });
+  }
+  if (errors.length > 0) return { errors, planned: null, write: null };
+  return {
+    errors,
+    planned: {
+      customer: body as unknown as CreateCustomerInput,
+      consents,
+      ...(createdAt ? { createdAt } : {}),
+      ...(vehicle ? { vehicle } : {}),
+    },
+    write: built.row,
+  };
+}
+
+async function checkVehicle(
+  row: ImportSourceRow,
+  v: (field: string) => string | undefined,
+  errors: FieldError[],
+): Promise<PlannedCustomer['vehicle'] | undefined> {
+  const plate = v('plate');
+  const vin = v('vin');
+  const make = v('make');
+  const model = v('model');
+  const yearCell = v('year');
+  if (!plate && !vin && !make && !model && !yearCell) return undefined;
+  const body: Record<string, unknown> = {};
+  if (plate !== undefined) body.registration = plate;
+  if (vin !== undefined) body.vin = normaliseVin(vin);
+  if (make !== undefined) body.make = make;
+  if (model !== undefined) body.model = model;
+  if (yearCell !== undefined) body.year = /^\d{1,4}$/.test(yearCell) ? Number(yearCell) : yearCell;
+  const instance = plainToInstance(CreateVehicleDto, body);
+  const vehicleErrors = await fieldErrorsOfInstance(instance, VALIDATOR_OPTIONS);
+  for (const error of vehicleErrors) errors.push({ ...error, field: columnOf(error.field) });
+  if (vehicleErrors.length > 0 || row.problems.length > 0) return undefined;
+  return body as PlannedCustomer['vehicle'];
+}
