@@ -7,6 +7,7 @@ import {
   type ImportVehiclesV1,
 } from '@kanta/contracts';
 import { eventually } from '@kanta/testing';
+import { CustomerErasure } from '../src/erasure/customer-erasure';
 import { ImportCommit } from '../src/imports/commit/import-commit';
 import { personRow, seedPlannedImport } from './import-commit-support';
 import {
@@ -396,6 +397,26 @@ describe('commit of an import (real Postgres, Redis and RabbitMQ)', () => {
       [id],
     );
     expect(count).toBe(8);
+  });
+
+  it("an erasure deletes the erased customer's import rows, and only theirs", async () => {
+    const id = await seedPlannedImport(h.dataSource, t.tenantId, [personRow(1), personRow(2)]);
+    await commits.start(t.admin, id, 'skip');
+    await settled(id);
+    const [first] = await rows(
+      `SELECT customer_id FROM customers.import_rows WHERE tenant_id = $1 AND import_id = $2
+        AND row_number = 1`,
+      [t.tenantId, id],
+    );
+    const erasure = await h.dataSource.transaction((manager) =>
+      h.app.get(CustomerErasure).erase(manager, t.tenantId, first.customer_id as string),
+    );
+    expect(erasure.counts).toMatchObject({ customers: 1, importRows: 1 });
+    const left = await rows(
+      'SELECT row_number FROM customers.import_rows WHERE tenant_id = $1 AND import_id = $2',
+      [t.tenantId, id],
+    );
+    expect(left).toEqual([{ row_number: 2 }]);
   });
 
   it('refuses to commit an import that is not planned (409), another tenant’s (404), and a worker (403)', async () => {

@@ -27,6 +27,7 @@ const DELETED: [kind: string, table: ErasedTable][] = [
   ['vehicleLinks', 'customer_vehicles'],
   ['duplicatePairs', 'duplicate_pairs'],
   ['merges', 'customer_merges'],
+  ['importRows', 'import_rows'],
 ];
 
 /**

@@ -191,5 +191,8 @@ const CUSTOMER_COLUMNS = {
   customer_vehicles: 'customer_id = $2',
   duplicate_pairs: '(customer_a = $2 OR customer_b = $2)',
   customer_merges: '(survivor_id = $2 OR duplicate_id = $2)',
+  // An import's rows about the customer (the one it created or updated, or the duplicate's
+  // candidate): their planned values, cells and errors are the customer's (docs/import.md).
+  import_rows: 'customer_id = $2',
 } as const;
 export type ErasedTable = keyof typeof CUSTOMER_COLUMNS;
