@@ -54,6 +54,7 @@ import { PrivacyController } from './privacy/privacy.controller';
 import { DataExportsController } from './privacy/data-exports.controller';
 import { RetentionController } from './privacy/retention.controller';
 import { ReportsController } from './reporting/reports.controller';
+import { IMPORT_MAX_BYTES, ImportsController } from './customers/imports.controller';
 import { PartnerEvents } from './partner/partner-events';
 import { PartnerKeys } from './partner/partner-keys';
 import { CustomerRecordsController } from './vehicles/customer-records.controller';
@@ -115,6 +116,7 @@ export class AppModule {
         DeletionRequestsController,
         RetentionController,
         ReportsController,
+        ImportsController,
         AuditController,
         CustomerGroupsController,
         CustomerSourcesController,
@@ -129,6 +131,7 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: IMPORT_MAX_BYTES, useValue: config.importMaxBytes },
         AccessTokens,
         IdentityRepository,
         IdentityService,
