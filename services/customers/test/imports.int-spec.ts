@@ -160,7 +160,7 @@ describe('import dry run (real Postgres and Redis)', () => {
     });
     expect(by(6)).toMatchObject({ outcome: 'duplicate_in_file', firstRow: 2 });
     expect(by(7).outcome).toBe('error');
-    expect(by(8).errors.map((e) => e.field)).toEqual(['vin']);
+    expect(by(8).errors.map((e) => e.field)).toEqual(['make', 'model', 'vin']);
 
     // The same message as the API's for the same phone.
     const api = await problemOf(

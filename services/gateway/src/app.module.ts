@@ -55,6 +55,7 @@ import { DataExportsController } from './privacy/data-exports.controller';
 import { RetentionController } from './privacy/retention.controller';
 import { ReportsController } from './reporting/reports.controller';
 import { ImportCommitController } from './imports/import-commit.controller';
+import { IMPORT_MAX_BYTES, ImportsController } from './customers/imports.controller';
 import { PartnerEvents } from './partner/partner-events';
 import { PartnerKeys } from './partner/partner-keys';
 import { CustomerRecordsController } from './vehicles/customer-records.controller';
@@ -117,6 +118,7 @@ export class AppModule {
         RetentionController,
         ReportsController,
         ImportCommitController,
+        ImportsController,
         AuditController,
         CustomerGroupsController,
         CustomerSourcesController,
@@ -131,6 +133,7 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: IMPORT_MAX_BYTES, useValue: config.importMaxBytes },
         AccessTokens,
         IdentityRepository,
         IdentityService,

@@ -1,3 +1,4 @@
+import multipart from '@fastify/multipart';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -23,7 +24,7 @@ import { createOpenApiDocument } from './http/openapi';
 import { assignRequestId } from './http/request-id';
 import { RequestLog } from './http/request-log';
 import { useResponseEtags } from './http/response-etag';
-import { closeUnreadBodies, useRouteEdges } from './http/route-edge';
+import { closeUnreadBodies, isMultipartUpload, useRouteEdges } from './http/route-edge';
 import { AccessTokens } from './auth/access-tokens';
 import type { AuthenticatedRequest } from './auth/auth.decorators';
 import { LoginThrottle } from './auth/login-throttle';
@@ -57,6 +58,19 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // Multipart bodies (the import's upload, the only route that takes one: MultipartBody) are
+  // read by their route as a stream; the file's size is limited by IMPORT_MAX_BYTES.
+  await app.register(multipart, {
+    throwFileSizeLimit: true,
+    limits: {
+      fileSize: config.importMaxBytes,
+      files: 1,
+      fields: 10,
+      fieldSize: 64 * 1024,
+      parts: 11,
+      headerPairs: 100,
+    },
+  });
   const refuseOtherMethods = useMethodNotAllowed(fastify);
   const requestLog = new RequestLog(logger);
   requestLog.watchRoutes(fastify);
@@ -67,7 +81,7 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
     assignRequestId(request, reply);
     try {
       refuseOtherMethods(request, reply);
-      requireJsonBody(request);
+      if (!isMultipartUpload(request)) requireJsonBody(request);
       done();
     } catch (error) {
       done(error as Error);

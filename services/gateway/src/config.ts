@@ -47,6 +47,8 @@ export interface GatewayConfig {
   identityCacheMs: number;
   /** Largest accepted JSON body, in bytes, on routes that do not set a smaller one. */
   bodyLimitBytes: number;
+  /** Largest import file (IMPORT_MAX_BYTES, default 256 MiB), streamed to customers in chunks. */
+  importMaxBytes: number;
   /**
    * Express's `trust proxy`: which hops' X-Forwarded-For to believe for the client IP (the
    * login rate limit is per IP). false when the gateway faces clients directly.
@@ -167,6 +169,10 @@ export const readGatewayEnv: EnvReader<GatewayConfig> = (env, problems) => {
     bodyLimitBytes: intFromEnv(env, problems, 'HTTP_BODY_LIMIT_BYTES', 256 * 1024, {
       min: 1024,
       max: 50 * 1024 * 1024,
+    }),
+    importMaxBytes: intFromEnv(env, problems, 'IMPORT_MAX_BYTES', 256 * 1024 * 1024, {
+      min: 1024,
+      max: 4 * 1024 * 1024 * 1024,
     }),
     trustProxy: trustProxyFromEnv(env.GATEWAY_TRUST_PROXY, problems),
     bootstrapSuperadmin:

@@ -1,5 +1,5 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
-import { validate, type ValidatorOptions } from 'class-validator';
+import { validate, validateSync, type ValidatorOptions } from 'class-validator';
 import type { FieldError } from '@kanta/contracts';
 import { inputRuleProblems } from './input-rules';
 import { ProblemError } from './problem-error';
@@ -135,6 +135,26 @@ export async function fieldErrorsOfInstance(
     others = validationFieldErrors(await validate(instance, options), '', roots);
   } catch (error) {
     // A check that cannot take a refused value; the rules' problems say enough.
+    if (problems.length === 0) throw error;
+    others = [];
+  }
+  const named = new Set(problems.map((problem) => problem.field));
+  return [...problems, ...others.filter((error) => !named.has(error.field))];
+}
+
+/**
+ * `fieldErrorsOfInstance` without a promise per check (class-validator's validateSync; no DTO has
+ * an asynchronous check): for callers that validate many bodies in a row (an import's rows).
+ */
+export function fieldErrorsOfInstanceSync(
+  instance: object,
+  options: ValidatorOptions,
+): FieldError[] {
+  const problems = inputRuleProblems(instance);
+  let others: FieldError[];
+  try {
+    others = validationFieldErrors(validateSync(instance, options));
+  } catch (error) {
     if (problems.length === 0) throw error;
     others = [];
   }

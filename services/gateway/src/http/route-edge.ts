@@ -17,6 +17,8 @@ interface RouteEdge {
   bodyLimitBytes?: number;
   /** The check to run before the body; a route without one needs a bearer token. */
   beforeBody?: Exclude<keyof BeforeBodyChecks, 'bearer'> | 'none';
+  /** The route reads a multipart/form-data body itself, streaming (an upload). */
+  multipart?: boolean;
 }
 
 const EDGE = 'kantaEdge';
@@ -39,6 +41,23 @@ function edgeDecorator(edge: RouteEdge, asDefault = false): MethodDecorator {
 /** This route reads bodies of at most `bytes` (instead of HTTP_BODY_LIMIT_BYTES). */
 export const BodyLimit = (bytes: number): MethodDecorator =>
   edgeDecorator({ bodyLimitBytes: bytes });
+
+/**
+ * This route takes a multipart/form-data body and reads it itself, streaming (the import's
+ * upload): the JSON-only rule and the JSON body limit do not apply to that body.
+ */
+export const MultipartBody = (): MethodDecorator => edgeDecorator({ multipart: true });
+
+/** Whether the request is a multipart body sent to a route that takes one. */
+export function isMultipartUpload(request: FastifyRequest): boolean {
+  const edge = (request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[
+    EDGE
+  ] as RouteEdge | undefined;
+  return (
+    edge?.multipart === true &&
+    /^multipart\/form-data(?:;|$)/i.test(request.headers['content-type'] ?? '')
+  );
+}
 
 /** Run this check instead of the bearer token's before the body is read ('none': no check). */
 export const BeforeBody = (check: NonNullable<RouteEdge['beforeBody']>): MethodDecorator =>

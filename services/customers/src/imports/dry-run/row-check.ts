@@ -1,7 +1,8 @@
-import { plainToInstance } from 'class-transformer';
 import {
+  AddressDto,
   CreateCustomerDto,
   CreateVehicleDto,
+  ExternalIdDto,
   normaliseVin,
   type CreateCustomerDto as CreateCustomerInput,
   type FieldError,
@@ -9,12 +10,13 @@ import {
 } from '@kanta/contracts';
 import {
   VALIDATION_ERROR_OPTIONS,
-  fieldErrorsOfInstance,
+  fieldErrorsOfInstanceSync,
   type CallerTenant,
 } from '@kanta/platform';
 import type { CustomerWrite } from '../../customers/customer-row';
 import { buildCustomerWrite } from '../../customers/customer-write';
 import { fieldRuleViolations } from '../../field-rules/field-rules';
+import { fixedValueOf, isVehicleField, missingRequiredFields } from '../files/import-fields';
 
 /**
  * One row as the file reader gives it (services/customers/src/imports/files): its number in the
@@ -70,32 +72,13 @@ function columnOf(path: string): string {
   return path;
 }
 
-const KINDS: Record<string, 'person' | 'company'> = {
-  person: 'person',
-  henkilö: 'person',
-  yksityinen: 'person',
-  osoba: 'person',
-  personne: 'person',
-  particulier: 'person',
-  особа: 'person',
-  company: 'company',
-  yritys: 'company',
-  firma: 'company',
-  entreprise: 'company',
-  société: 'company',
-  компанія: 'company',
-};
-
-const YES = new Set(['yes', '1', 'true', 'x', 'kyllä', 'k', 'tak', 'oui', 'так', 'y']);
-const NO = new Set(['no', '0', 'false', 'ei', 'e', 'nie', 'non', 'ні', 'n']);
-
-/** A consent cell: true, false, undefined when empty, null when it is neither. */
-export function consentValue(cell: string | undefined): boolean | undefined | null {
-  const value = cell?.trim().toLowerCase() ?? '';
-  if (value === '') return undefined;
-  if (YES.has(value)) return true;
-  if (NO.has(value)) return false;
-  return null;
+/** A consent cell: true, false, undefined when empty, null for a word the reader does not know. */
+export function consentValue(
+  field: 'emailMarketing' | 'smsMarketing',
+  cell: string | undefined,
+): boolean | undefined | null {
+  const value = fixedValueOf(field, cell);
+  return value === null ? undefined : value === undefined ? null : value === 'yes';
 }
 
 /**
@@ -148,7 +131,9 @@ export async function checkRow(
   const companyName = v('companyName');
   const kindCell = v('kind');
   // A kind the words do not know goes to the DTO as typed, which names it.
-  let kind: string | undefined = kindCell ? (KINDS[kindCell.toLowerCase()] ?? kindCell) : undefined;
+  let kind: string | undefined = kindCell
+    ? (fixedValueOf('kind', kindCell) ?? kindCell)
+    : undefined;
   kind ??= companyName && !firstName && !lastName && !fullName ? 'company' : 'person';
   body.kind = kind;
   if (fullName && !firstName && !lastName) {
@@ -199,7 +184,7 @@ export async function checkRow(
 
   const consents: PlannedCustomer['consents'] = {};
   for (const field of ['emailMarketing', 'smsMarketing'] as const) {
-    const value = consentValue(v(field));
+    const value = consentValue(field, v(field));
     if (value === null) {
       errors.push({
         field,
@@ -225,8 +210,20 @@ export async function checkRow(
 
   const vehicle = await checkVehicle(row, v, errors);
 
-  const instance = plainToInstance(CreateCustomerDto, body);
-  const dtoErrors = await fieldErrorsOfInstance(instance, VALIDATOR_OPTIONS);
+  // The instance plainToInstance would make of the body (its transforms are of fields an import
+  // does not set), built directly: a million rows cannot pay class-transformer's walk each.
+  const instance = Object.assign(new CreateCustomerDto(), body);
+  if (body.addresses) {
+    instance.addresses = (body.addresses as object[]).map((a) =>
+      Object.assign(new AddressDto(), a),
+    );
+  }
+  if (body.externalIds) {
+    instance.externalIds = (body.externalIds as object[]).map((e) =>
+      Object.assign(new ExternalIdDto(), e),
+    );
+  }
+  const dtoErrors = fieldErrorsOfInstanceSync(instance, VALIDATOR_OPTIONS);
   for (const error of dtoErrors) errors.push({ ...error, field: columnOf(error.field) });
   if (dtoErrors.length > 0) return { errors, planned: null, write: null };
 
@@ -289,15 +286,21 @@ async function checkVehicle(
   const model = v('model');
   const yearCell = v('year');
   if (!plate && !vin && !make && !model && !yearCell) return undefined;
+  // A vehicle needs its plate, make and model (the template's rule, FixIQ's); who the owner is
+  // named by is the tenant's field rules', as for any customer.
+  const missing = missingRequiredFields((field) => v(field) !== undefined).filter(isVehicleField);
+  for (const field of missing) {
+    errors.push({ field, reason: 'required', message: `${field} is required with a vehicle` });
+  }
   const body: Record<string, unknown> = {};
   if (plate !== undefined) body.registration = plate;
   if (vin !== undefined) body.vin = normaliseVin(vin);
   if (make !== undefined) body.make = make;
   if (model !== undefined) body.model = model;
   if (yearCell !== undefined) body.year = /^\d{1,4}$/.test(yearCell) ? Number(yearCell) : yearCell;
-  const instance = plainToInstance(CreateVehicleDto, body);
-  const vehicleErrors = await fieldErrorsOfInstance(instance, VALIDATOR_OPTIONS);
+  const instance = Object.assign(new CreateVehicleDto(), body);
+  const vehicleErrors = fieldErrorsOfInstanceSync(instance, VALIDATOR_OPTIONS);
   for (const error of vehicleErrors) errors.push({ ...error, field: columnOf(error.field) });
-  if (vehicleErrors.length > 0 || row.problems.length > 0) return undefined;
+  if (vehicleErrors.length > 0 || missing.length > 0 || row.problems.length > 0) return undefined;
   return body as PlannedCustomer['vehicle'];
 }
