@@ -97,11 +97,12 @@ export class ImportDryRun {
         this.reader.message(code, locale, params),
     };
     const seen = new SeenKeys();
+    const previous = await this.planner.previousImport(tenantId, id, row.file_sha256);
     const started = Date.now();
     let rows = 0;
     let errors = 0;
     for await (const batch of opened.batches(PLAN_BATCH_ROWS)) {
-      const plans = await this.planner.planBatch(tenantId, batch, context, seen);
+      const plans = await this.planner.planBatch(tenantId, batch, context, seen, previous);
       if (!(await this.repository.savePlannedBatch(tenantId, id, plans, 0))) {
         return 'cancelled';
       }

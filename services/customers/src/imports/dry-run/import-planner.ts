@@ -93,6 +93,7 @@ export class ImportPlanner {
     rows: readonly ImportSourceRow[],
     context: RowCheckContext,
     seen: SeenKeys,
+    previousImportId: string | null = null,
   ): Promise<PlannedRow[]> {
     const checked: CheckedRow[] = [];
     for (const row of rows) checked.push(await checkRow(row, context));
@@ -130,6 +131,7 @@ export class ImportPlanner {
 
     const open = (): number[] => plans.flatMap((plan, i) => (plan.outcome === 'create' ? [i] : []));
     await this.matchExisting(tenantId, rows, plans, checked, open(), context.externalIdSystem);
+    if (previousImportId) await this.matchPreviousImport(tenantId, previousImportId, plans, open());
 
     const probes = open();
     const keys: DuplicateKeys[] = probes.map((i) => {
@@ -147,6 +149,58 @@ export class ImportPlanner {
       plan.duplicateReason = strongest(candidate.reasons);
     }
     return plans;
+  }
+
+  /**
+   * The tenant's latest committed import of the same file (same SHA-256), if any: uploading a
+   * file again after its commit plans its rows as updates of the customers it made, so it
+   * creates nothing new (docs/import.md, "The commit").
+   */
+  async previousImport(
+    tenantId: string,
+    importId: string,
+    sha256: string | null,
+  ): Promise<string | null> {
+    if (!sha256) return null;
+    const [found] = await this.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM customers.imports
+        WHERE tenant_id = $1 AND file_sha256 = $2 AND id <> $3 AND status = 'committed'
+        ORDER BY committed_at DESC LIMIT 1`,
+      [tenantId, sha256, importId],
+    );
+    return found?.id ?? null;
+  }
+
+  /**
+   * Rows the previous import of the same file committed (created, updated or merged a customer
+   * at the same row number): updates of that customer (of the survivor of a merged one). An
+   * erased customer's row is planned afresh.
+   */
+  private async matchPreviousImport(
+    tenantId: string,
+    previousImportId: string,
+    plans: PlannedRow[],
+    open: number[],
+  ): Promise<void> {
+    if (open.length === 0) return;
+    const byRow = new Map(open.map((i) => [plans[i].rowNumber, plans[i]]));
+    const found = await this.dataSource.query<
+      { row_number: number; id: string; status: string; survivor: string | null }[]
+    >(
+      `SELECT r.row_number, c.id, c.status,
+              CASE WHEN c.status = 'merged' THEN customers.merge_chain_end($1, c.id) END AS survivor
+         FROM customers.import_rows r
+         JOIN customers.customers c ON c.tenant_id = r.tenant_id AND c.id = r.customer_id
+        WHERE r.tenant_id = $1 AND r.import_id = $2 AND r.row_number = ANY($3::int[])
+          AND r.result IN ('created', 'updated', 'merged')`,
+      [tenantId, previousImportId, [...byRow.keys()]],
+    );
+    for (const match of found) {
+      if (match.status === 'erased') continue;
+      const plan = byRow.get(match.row_number)!;
+      plan.outcome = 'update';
+      plan.customerId = match.survivor ?? match.id;
+    }
   }
 
   /**
