@@ -167,8 +167,15 @@ export class ImportCommitView {
 export class ImportVehiclesView {
   @ApiProperty({ minimum: 0 }) batchesSent: number;
   @ApiProperty({ minimum: 0 }) batchesDone: number;
-  @ApiProperty({ minimum: 0 }) created: number;
-  @ApiProperty({ minimum: 0 }) refused: number;
+  @ApiProperty({ minimum: 0, description: 'New vehicles, the row’s customer their owner' })
+  created: number;
+  @ApiProperty({
+    minimum: 0,
+    description: 'Rows whose plate the tenant had: that vehicle got the row’s customer as owner',
+  })
+  linked: number;
+  @ApiProperty({ minimum: 0, description: 'Rows whose vehicle was refused (see their errors)' })
+  refused: number;
 }
 
 export class ImportView {

@@ -49,6 +49,8 @@ export interface ImportRow {
   vehicle_batches_sent: number;
   vehicle_batches_done: number;
   n_vehicles_created: number;
+  /** Added by the commit's migration (1768300000000-import-commit). */
+  n_vehicles_linked: number;
   n_vehicles_refused: number;
   created_at: Date;
   planned_at: Date | null;
@@ -109,6 +111,7 @@ export function toImportView(row: ImportRow): ImportView {
       batchesSent: row.vehicle_batches_sent,
       batchesDone: row.vehicle_batches_done,
       created: row.n_vehicles_created,
+      linked: row.n_vehicles_linked,
       refused: row.n_vehicles_refused,
     },
     createdBy: row.created_by,
