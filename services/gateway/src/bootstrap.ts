@@ -58,19 +58,6 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  // Multipart bodies (the import's upload, the only route that takes one: MultipartBody) are
-  // read by their route as a stream; the file's size is limited by IMPORT_MAX_BYTES.
-  await app.register(multipart, {
-    throwFileSizeLimit: true,
-    limits: {
-      fileSize: config.importMaxBytes,
-      files: 1,
-      fields: 10,
-      fieldSize: 64 * 1024,
-      parts: 11,
-      headerPairs: 100,
-    },
-  });
   const refuseOtherMethods = useMethodNotAllowed(fastify);
   const requestLog = new RequestLog(logger);
   requestLog.watchRoutes(fastify);
@@ -111,6 +98,20 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
   });
   closeUnreadBodies(fastify);
   useJsonBodies(fastify, config.bodyLimitBytes);
+  // Multipart bodies (the import's upload, the only route that takes one: MultipartBody) are read
+  // by their route as a stream, the file's size limited by IMPORT_MAX_BYTES. Registered after
+  // useJsonBodies, which removes every parser before it.
+  await app.register(multipart, {
+    throwFileSizeLimit: true,
+    limits: {
+      fileSize: config.importMaxBytes,
+      files: 1,
+      fields: 10,
+      fieldSize: 64 * 1024,
+      parts: 11,
+      headerPairs: 100,
+    },
+  });
   useResponseEtags(fastify);
   app.setGlobalPrefix('api/v1', { exclude: ['health'] });
   app.useGlobalPipes(createValidationPipe());

@@ -153,6 +153,8 @@ export class ImportsController {
     const chunkCaller = { context: caller.context };
     const fields: Record<string, string> = {};
     let upload: { uploadId: string; size: number } | null = null;
+    const uploadId = uuidv7();
+    let sending = false;
     try {
       for await (const part of request.parts()) {
         if (part.type === 'field') {
@@ -189,9 +191,16 @@ export class ImportsController {
           ]);
         }
         await this.options(fields);
-        upload = await this.streamFile(chunkCaller, file);
+        sending = true;
+        upload = await this.streamFile(chunkCaller, uploadId, file);
       }
     } catch (error) {
+      // What was sent of a refused upload is not left behind (best effort: it expires anyway).
+      if (sending) {
+        await this.rpc
+          .call(CUSTOMERS.deleteImport, chunkCaller, { id: uploadId })
+          .catch(() => null);
+      }
       if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw this.tooLarge();
       if (error instanceof ProblemError) throw error;
       const status = (error as { statusCode?: number }).statusCode;
@@ -365,9 +374,9 @@ export class ImportsController {
   /** Sends the file to the customers service in chunks of IMPORT_CHUNK_MAX_BYTES, in order. */
   private async streamFile(
     caller: Pick<Caller, 'context'>,
+    uploadId: string,
     file: MultipartFile,
   ): Promise<{ uploadId: string; size: number }> {
-    const uploadId = uuidv7();
     const fileName = (file.filename || 'import').slice(0, 255);
     let pending: Buffer[] = [];
     let pendingBytes = 0;
