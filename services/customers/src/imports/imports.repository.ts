@@ -74,7 +74,12 @@ export function toImportView(row: ImportRow): ImportView {
         ? size > 0
           ? Math.floor((bytes / size) * 100)
           : 0
-        : Math.floor((row.committed_through / Math.max(1, row.rows_read)) * 100);
+        : // Row numbers count the header (the first data row is 2): the rows committed are
+          // committed_through - 1, at most every row read.
+          Math.min(
+            100,
+            Math.floor((Math.max(0, row.committed_through - 1) / Math.max(1, row.rows_read)) * 100),
+          );
   return {
     id: row.id,
     status: row.status,
