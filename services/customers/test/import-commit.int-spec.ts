@@ -149,6 +149,14 @@ describe('commit of an import (real Postgres, Redis and RabbitMQ)', () => {
       },
     });
     expect(created[1].consents).toBeUndefined();
+    // Cards that came in bulk: the tenant's full duplicate scan runs after the commit.
+    await eventually(async () => {
+      const [scan] = await rows(
+        'SELECT status FROM customers.duplicate_scans WHERE tenant_id = $1',
+        [t.tenantId],
+      );
+      return scan?.status === 'completed' ? scan : undefined;
+    }, 15_000);
 
     // Run again (a job delivered twice, the sweep): nothing more.
     await importRowsBack(id);

@@ -30,8 +30,8 @@ import type { CustomerWrite } from '../customers/customer-row';
 import { seesSensitiveData } from '../customers/customer-view';
 import { SensitiveData } from '../sensitive/sensitive-data';
 import {
+  addDuplicateScanJob,
   DUPLICATE_SCAN_QUEUE,
-  duplicateScanJobId,
   redisErrorReporter,
   type DuplicateScanJob,
 } from './duplicate-scan.job';
@@ -49,8 +49,6 @@ export const PAIRS_PER_CUSTOMER = 50;
 /** Candidates a 409 lists. */
 const CANDIDATES_SHOWN = 10;
 const DEFAULT_PAGE_SIZE = 25;
-/** How long a scan request waits for Redis before answering 503. */
-const ENQUEUE_TIMEOUT_MS = 3000;
 
 /** The patch fields that change a customer's business keys, and so its pairs. */
 export const KEY_FIELDS = [
@@ -355,30 +353,8 @@ export class DuplicatesService implements OnApplicationBootstrap {
       );
   }
 
-  private async enqueue(tenantId: string): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('job queue timeout')), ENQUEUE_TIMEOUT_MS);
-    });
-    try {
-      await Promise.race([
-        this.queue.add(
-          'scan',
-          { tenantId },
-          {
-            jobId: duplicateScanJobId(tenantId),
-            attempts: 3,
-            backoff: { type: 'exponential', delay: 5000 },
-            // Gone when finished, so the same id can be queued again by the next request.
-            removeOnComplete: true,
-            removeOnFail: true,
-          },
-        ),
-        timeout,
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private enqueue(tenantId: string): Promise<void> {
+    return addDuplicateScanJob(this.queue, tenantId);
   }
 }
 

@@ -2,6 +2,8 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { PostgresSettings } from '@kanta/database';
 import { CustomersRepository } from '../../customers/customers.repository';
+import { DUPLICATE_SCAN_QUEUE } from '../../duplicates/duplicate-scan.job';
+import { DuplicatesRepository } from '../../duplicates/duplicates.repository';
 import { SensitiveDataModule, type SensitiveDataKeys } from '../../sensitive/sensitive-data';
 import {
   DEFAULT_IMPORT_COMMIT_BATCH_SIZE,
@@ -33,6 +35,8 @@ export class ImportCommitModule {
       module: ImportCommitModule,
       imports: [
         BullModule.registerQueue({ name: IMPORT_COMMITS_QUEUE }),
+        // The full duplicate scan's queue: a commit that brought cards queues the tenant's scan.
+        BullModule.registerQueue({ name: DUPLICATE_SCAN_QUEUE }),
         // The same keys as the service's: the cards it writes are sealed as any create seals them.
         SensitiveDataModule.forRoot(options.sensitiveDataKeys),
       ],
@@ -45,6 +49,7 @@ export class ImportCommitModule {
         },
         { provide: IMPORT_COMMIT_SWEEP_INTERVAL, useValue: options.sweepIntervalMs ?? 30_000 },
         CustomersRepository,
+        DuplicatesRepository,
         ImportCommit,
         ImportCommitJobs,
         ImportCommitLeases,

@@ -1,3 +1,5 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
@@ -24,6 +26,12 @@ import {
   updateCustomersStatement,
 } from '../../customers/customers.repository';
 import { changedFields, mergePatch } from '../../customers/update/merge-patch';
+import {
+  DUPLICATE_SCAN_QUEUE,
+  addDuplicateScanJob,
+  type DuplicateScanJob,
+} from '../../duplicates/duplicate-scan.job';
+import { DuplicatesRepository } from '../../duplicates/duplicates.repository';
 import { SensitiveData } from '../../sensitive/sensitive-data';
 import {
   actionOf,
@@ -51,6 +59,12 @@ export interface CommitContext {
 export type CommitOutcome = 'committed' | 'stopped' | 'skipped' | 'gone';
 
 type BatchOutcome = 'more' | 'done' | 'stopped' | 'gone';
+
+/** A batch's outcome, and whether it queued the tenant's duplicate scan (the last one may). */
+interface BatchResult {
+  outcome: BatchOutcome;
+  scanQueued?: boolean;
+}
 
 interface ImportState {
   status: string;
@@ -104,6 +118,8 @@ export class ImportCommit implements BeforeApplicationShutdown {
     private readonly sensitive: SensitiveData,
     private readonly leases: ImportCommitLeases,
     private readonly jobs: ImportCommitJobs,
+    private readonly duplicates: DuplicatesRepository,
+    @InjectQueue(DUPLICATE_SCAN_QUEUE) private readonly scans: Queue<DuplicateScanJob>,
     @Inject(IMPORT_COMMIT_BATCH_SIZE) private readonly batchSize: number,
   ) {}
 
@@ -147,8 +163,9 @@ export class ImportCommit implements BeforeApplicationShutdown {
     try {
       for (;;) {
         if (this.stopping) return 'skipped';
-        const outcome = await this.batch(tenantId, importId);
+        const { outcome, scanQueued } = await this.batch(tenantId, importId);
         if (outcome === 'more') continue;
+        if (scanQueued) await this.scanForDuplicates(tenantId, importId);
         return outcome === 'done' ? 'committed' : outcome;
       }
     } finally {
@@ -157,16 +174,16 @@ export class ImportCommit implements BeforeApplicationShutdown {
   }
 
   /** One batch in one transaction; see the class. */
-  private batch(tenantId: string, importId: string): Promise<BatchOutcome> {
-    return this.dataSource.transaction(async (manager) => {
+  private batch(tenantId: string, importId: string): Promise<BatchResult> {
+    return this.dataSource.transaction(async (manager): Promise<BatchResult> => {
       const [state] = await manager.query<ImportState[]>(
         `SELECT status, duplicates, committed_through, commit_context, options,
                 vehicle_batches_sent
            FROM customers.imports WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
         [tenantId, importId],
       );
-      if (!state) return 'gone';
-      if (state.status !== 'committing') return 'stopped';
+      if (!state) return { outcome: 'gone' };
+      if (state.status !== 'committing') return { outcome: 'stopped' };
       const rows = await manager.query<ImportRowRecord[]>(
         `SELECT row_number, outcome, customer_id, planned FROM customers.import_rows
           WHERE tenant_id = $1 AND import_id = $2 AND row_number > $3
@@ -175,17 +192,27 @@ export class ImportCommit implements BeforeApplicationShutdown {
       );
       if (rows.length === 0) {
         // Every row is committed: the import is, once every vehicles batch is answered too.
-        await manager.query(
+        const [[done]] = await manager.query<[{ first: boolean; cards: number }[], number]>(
           `UPDATE customers.imports
               SET customers_done_at = coalesce(customers_done_at, now()),
                   status = CASE WHEN vehicle_batches_done >= vehicle_batches_sent
                                 THEN 'committed' ELSE status END,
                   committed_at = CASE WHEN vehicle_batches_done >= vehicle_batches_sent
                                       THEN now() ELSE committed_at END
-            WHERE tenant_id = $1 AND id = $2`,
+            WHERE tenant_id = $1 AND id = $2
+        RETURNING (SELECT customers_done_at IS NULL FROM customers.imports
+                    WHERE tenant_id = $1 AND id = $2) AS first,
+                  n_created + n_updated + n_merged AS cards`,
           [tenantId, importId],
         );
-        return 'done';
+        // Cards that came in bulk were paired by no create or edit: the tenant's full duplicate
+        // scan finds their pairs (queued with the import's end, its job added after the commit).
+        const scanQueued =
+          done.first && done.cards > 0
+            ? (await this.duplicates.queueScan(manager, tenantId, state.commit_context.userId))
+                .queued
+            : false;
+        return { outcome: 'done', scanQueued };
       }
       await manager.query('SAVEPOINT import_batch');
       try {
@@ -197,7 +224,7 @@ export class ImportCommit implements BeforeApplicationShutdown {
         await manager.query('ROLLBACK TO SAVEPOINT import_batch');
         await this.apply(manager, tenantId, importId, state, rows, true);
       }
-      return 'more';
+      return { outcome: 'more' };
     });
   }
 
@@ -552,6 +579,17 @@ export class ImportCommit implements BeforeApplicationShutdown {
       await this.outbox.enqueue(manager, events);
     }
     return results;
+  }
+
+  /** The scan's job; without Redis the scan row stays queued and the next start queues it. */
+  private async scanForDuplicates(tenantId: string, importId: string): Promise<void> {
+    try {
+      await addDuplicateScanJob(this.scans, tenantId);
+    } catch (error) {
+      this.logger.warn(
+        `import ${importId}: the duplicate scan waits for the job queue (${(error as Error).message})`,
+      );
+    }
   }
 
   stop(): void {
