@@ -16,6 +16,10 @@ export interface CustomersConfig extends ServiceBaseConfig {
   importsDir: string;
   /** The largest import file in bytes (IMPORT_MAX_BYTES, default 256 MiB). */
   importMaxBytes: number;
+  /** Rows per transaction of an import's commit (IMPORT_COMMIT_BATCH_SIZE, default 1000). */
+  importCommitBatchSize: number;
+  /** How often commits whose run died are resumed (IMPORT_COMMIT_SWEEP_INTERVAL_MS, 30 s). */
+  importCommitSweepIntervalMs: number;
 }
 
 export const readCustomersConfig: EnvReader<CustomersConfig> = (env, problems) => ({
@@ -30,4 +34,16 @@ export const readCustomersConfig: EnvReader<CustomersConfig> = (env, problems) =
     min: 1024,
     max: 4 * 1024 * 1024 * 1024,
   }),
+  // At most what one vehicles event carries (IMPORT_VEHICLES_MAX_BATCH).
+  importCommitBatchSize: intFromEnv(env, problems, 'IMPORT_COMMIT_BATCH_SIZE', 1000, {
+    min: 1,
+    max: 5000,
+  }),
+  importCommitSweepIntervalMs: intFromEnv(
+    env,
+    problems,
+    'IMPORT_COMMIT_SWEEP_INTERVAL_MS',
+    30_000,
+    { min: 100, max: 24 * 3600_000 },
+  ),
 });

@@ -23,6 +23,10 @@ runService('customers', () => {
       reminderSweepIntervalMs: config.reminderSweepIntervalMs,
       importsDir: config.importsDir,
       importMaxBytes: config.importMaxBytes,
+      importCommit: {
+        batchSize: config.importCommitBatchSize,
+        sweepIntervalMs: config.importCommitSweepIntervalMs,
+      },
     }),
   };
 });

@@ -131,8 +131,8 @@ describe('customers service: the reporting stream (real Postgres)', () => {
   it('applies the stream to a database that already holds cards: each announced with an id of its own', async () => {
     // A database as it was before the reporting stream: its three migrations undone, and the
     // ones that came after them (they are undone first, and applied again with them).
-    const stream = customersSchema.migrations.filter(
-      (m) => Number(/(\d{13})$/.exec((m as { name: string }).name)?.[1]) >= 1767799000000,
+    const stream = (customersSchema.migrations as { name: string }[]).filter(
+      (m) => Number(/(\d{13})$/.exec(m.name)?.[1]) >= 1767799000000,
     ).length;
     const db = await createTestDatabase('stream-upgrade');
     const owner = createServiceDataSource({
