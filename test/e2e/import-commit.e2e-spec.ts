@@ -120,5 +120,13 @@ describe('import commit (whole system)', () => {
     );
     expect(card.origin).toBe('import');
     expect(card.customerNumber).toMatch(/^\d+$/);
+    // The batch's plates beside customer ids are not kept once published: an erasure could not
+    // find them there.
+    await eventually(async () => {
+      const [{ n }] = await e2e.database.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM customers.outbox WHERE type = 'customers.import.vehicles.v1'`,
+      );
+      return n === 0 ? true : undefined;
+    }, 20_000);
   });
 });

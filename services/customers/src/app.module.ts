@@ -86,7 +86,11 @@ export class AppModule {
           relay:
             options.relay === false
               ? false
-              : { forgetPublished: ['customers.customer.reportable.'] },
+              : // So do an import's vehicles batches (plates beside customer ids, nested where
+                // an erasure's search of the outbox by customerId would not find them).
+                {
+                  forgetPublished: ['customers.customer.reportable.', 'customers.import.vehicles.'],
+                },
           commandLog: true,
           waiting: [{ table: 'erased_contacts', since: 'erased_at', expiresQuietly: true }],
           ...options.messaging,
