@@ -109,6 +109,13 @@ const ZIP_TAIL_BYTES = 1024 * 1024;
 const XLS_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
+/**
+ * The CSV is read and scanned in chunks of this many bytes. Measured (bench/import-parse.ts):
+ * 64 KiB scans a million rows in under half the time 1 MiB takes, as a chunk's records die
+ * young instead of outliving the young generation; above 128 KiB it is slower again.
+ */
+const CSV_CHUNK_BYTES = 64 * 1024;
+
 /** A source of the file's records, each call from the start of the file. */
 interface RecordSource {
   records(): AsyncGenerator<SourceRecord[]>;
@@ -266,7 +273,10 @@ function csvSource(
       const decoder = new TextDecoder(encoding, { ignoreBOM: true });
       const scanner = new CsvScanner(separator);
       try {
-        for await (const chunk of createReadStream(path, { start, highWaterMark: 1 << 20 })) {
+        for await (const chunk of createReadStream(path, {
+          start,
+          highWaterMark: CSV_CHUNK_BYTES,
+        })) {
           const records: CsvRecord[] = [];
           scanner.push(decoder.decode(chunk as Buffer, { stream: true }), false, records);
           if (records.length > 0) yield records;
