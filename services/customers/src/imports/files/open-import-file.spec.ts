@@ -447,6 +447,26 @@ describe('CSV', () => {
     expect(rows.at(-1)!.values).toEqual({ fullName: 'Łucja Żak', city: 'Łódź' });
   });
 
+  it('keeps a UTF-8 file whose letters are cut by a read boundary as UTF-8', async () => {
+    const rows = Array.from({ length: 60_000 }, (_, i) => `Äiti€ ${i};Öljy€`);
+    // Padded until the encoding check's first 1 MiB read ends inside a character.
+    let padding = '';
+    let bytes = Buffer.from('');
+    for (let pad = 0; pad < 4; pad++, padding += 'x') {
+      bytes = Buffer.from(`Nimi;Lisätiedot${padding}\n${rows.join('\n')}\n`);
+      if ((bytes[1 << 20] & 0xc0) === 0x80) break;
+    }
+    expect(bytes[1 << 20] & 0xc0).toBe(0x80);
+    const opened = await openImportFile(file('cuts.csv', bytes), { mapping: {} });
+    expect(opened.encoding).toBe('utf-8');
+    expect(opened.warnings.map((w) => w.code)).not.toContain('import-encoding-detected');
+    const read = await rowsOf(opened, 10_000);
+    expect(read).toHaveLength(60_000);
+    expect(
+      read.every((row, i) => row.values.fullName === `Äiti€ ${i}` && row.raw[1] === 'Öljy€'),
+    ).toBe(true);
+  });
+
   it('takes the encoding the upload names, and refuses an unknown one on `encoding`', async () => {
     const bytes = encodeSingleByte('Nazwisko;Imię\nŻak;Łucja\n', 'iso-8859-2');
     const opened = await openImportFile(file('latin2.csv', bytes), { encoding: 'ISO-8859-2' });
