@@ -126,6 +126,11 @@ export class CsvScanner {
         let c = text.charCodeAt(i);
         // Spaces between a closing quote and the separator are tolerated (and dropped).
         while ((c === 32 || (c === 9 && sep !== 9)) && i + 1 < length) c = text.charCodeAt(++i);
+        if ((c === 32 || (c === 9 && sep !== 9)) && i + 1 >= length) {
+          // Spaces up to the end of the text: what follows them decides.
+          if (!final) return null;
+          return this.found(cells, false, length, lines);
+        }
         if (c === sep) {
           i++;
           continue;

@@ -520,6 +520,35 @@ describe('CSV', () => {
     expect(rows[2000]).toMatchObject({ rowNumber: 2002, values: { fullName: 'Testi 1999' } });
   });
 
+  it('drops spaces between a closing quote and the separator', async () => {
+    const rows = await rowsOf(
+      await openImportFile(
+        file('spaces.csv', 'Name,Phone\n"Testi Asiakas"  ,"1" \n"Testi Toinen",2  '),
+      ),
+    );
+    expect(rows.map((r) => [r.values, r.problems])).toEqual([
+      [{ fullName: 'Testi Asiakas', phone: '1' }, []],
+      [{ fullName: 'Testi Toinen', phone: '2' }, []],
+    ]);
+  });
+
+  it('stops with 422 import-row-too-long at a record longer than any row can be', async () => {
+    const opened = await openImportFile(
+      file('endless.csv', `Name,Notes\nTesti Asiakas,1\nTesti Toinen,${'x'.repeat(3_000_000)}\n`),
+    );
+    const error: unknown = await rowsOf(opened).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ImportFileProblem);
+    expect(error).toMatchObject({
+      status: 422,
+      code: 'import-row-too-long',
+      field: 'file',
+      params: { row: 3, max: 2_500_000 },
+    });
+  });
+
   it('reports a row with more cells than headers', async () => {
     const rows = await rowsOf(
       await openImportFile(
