@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
@@ -625,6 +632,26 @@ describe('CSV', () => {
     const second = await rowsOf(opened, 2);
     expect(second).toEqual(first);
     expect(first.map((r) => r.rowNumber)).toEqual([2, 3, 4]);
+  });
+  it('closes the file it opened when batches() is never called', async () => {
+    const path = file('closed.csv', `Name\n${'Testi Asiakas\n'.repeat(50_000)}`);
+    const holding = (): boolean =>
+      readdirSync('/proc/self/fd').some((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === path;
+        } catch {
+          return false; // the directory's own descriptor, gone by now
+        }
+      });
+    const opened = await openImportFile(path);
+    expect(holding()).toBe(true);
+    await opened.close();
+    for (let waited = 0; holding() && waited < 2000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(holding()).toBe(false);
+    // Reading afterwards opens the file again.
+    expect(await rowsOf(opened)).toHaveLength(50_000);
   });
 });
 

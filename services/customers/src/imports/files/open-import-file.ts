@@ -87,6 +87,11 @@ export interface ImportFile {
    * record longer than any row can be) throws an `ImportFileProblem`.
    */
   batches(size: number): AsyncIterable<ImportFileRow[]>;
+  /**
+   * Lets go of the file opened to read the header, if `batches()` was never called (a job
+   * cancelled between opening and reading): otherwise it stays open until collected.
+   */
+  close(): Promise<void>;
 }
 
 /** A file refused as a whole, with the status and code the API answers with. */
@@ -355,6 +360,11 @@ async function openSheet(
           reuse ? withPending([firstRow!, ...pending], reuse) : skipHeader(source, headerLine),
           readRows,
         );
+      },
+      async close(): Promise<void> {
+        const unused = opened;
+        opened = null;
+        await unused?.return(undefined);
       },
     };
   } catch (error) {

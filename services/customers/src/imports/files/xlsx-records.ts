@@ -33,7 +33,7 @@ interface CellText {
 export async function* xlsxRecords(path: string): AsyncGenerator<SheetRecord[]> {
   const input = createReadStream(path);
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
-    entries: 'emit',
+    entries: 'ignore',
     sharedStrings: 'cache',
     styles: 'cache',
     hyperlinks: 'ignore',
