@@ -396,10 +396,11 @@ describe('CSV', () => {
     expect((await rowsOf(opened))[0].values.fullName).toBe('Äiti Öljynen');
   });
 
-  it('reads UTF-16 with its BOM (Excel\'s "Unicode text")', async () => {
+  it('reads UTF-16 with its BOM (Excel\'s "Unicode text"), whatever encoding the upload names', async () => {
     const text = 'Name\tPhone\nTesti Äsiakas\t1\n';
     const opened = await openImportFile(
       file('unicode.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])),
+      { encoding: 'windows-1252' },
     );
     expect(opened.encoding).toBe('utf-16le');
     expect((await rowsOf(opened))[0].values).toEqual({ fullName: 'Testi Äsiakas', phone: '1' });

@@ -169,7 +169,9 @@ export async function openImportFile(
   const start = bom?.length ?? 0;
   const warnings: ImportFileMessage[] = [];
   let encoding: TextEncodingName;
-  if (encodingOverride) encoding = encodingOverride;
+  // A UTF-16 BOM is the bytes speaking: no single-byte encoding named at upload can read them.
+  if (bom && bom.encoding !== 'utf-8') encoding = bom.encoding;
+  else if (encodingOverride) encoding = encodingOverride;
   else if (bom) encoding = bom.encoding;
   else {
     encoding = await detectTextEncoding(path, start);
