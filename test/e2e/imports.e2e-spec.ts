@@ -156,6 +156,21 @@ describe('import dry run (whole system)', () => {
     expect(String(row[6])).toContain('phone');
   });
 
+  it('gives the template as an XLSX attachment in the asked locale', async () => {
+    const response = await fetch(
+      `${fi.admin.baseUrl}/api/v1/imports/template?locale=fr&vehicles=true`,
+      { headers: { authorization: `Bearer ${fi.admin.token}` } },
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toContain('attachment');
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(await response.arrayBuffer());
+    expect(book.worksheets.length).toBeGreaterThanOrEqual(2);
+    const bad = await fi.admin.request('GET', '/api/v1/imports/template?locale=xx');
+    expect(bad.status).toBe(422);
+    expect((await fi.worker.request('GET', '/api/v1/imports/template')).status).toBe(403);
+  });
+
   it('is for admins: a worker gets 403, another tenant 404 on every route', async () => {
     expectProblem(await upload(fi.worker, 'Etunimi;Sukunimi\nA;B'), 403);
     const { body } = await upload(fi.admin, 'Etunimi;Sukunimi\nToinen;Vuokralainen');

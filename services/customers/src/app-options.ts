@@ -19,6 +19,8 @@ export interface CustomersAppOptions {
   importsDir?: string;
   /** The largest import file (IMPORT_MAX_BYTES; default 256 MiB). */
   importMaxBytes?: number;
+  /** How often the imports' sweep runs (default a minute): lost dry runs, expired imports. */
+  importSweepIntervalMs?: number;
   /** The import file reader; the service's own when absent (tests give rows of their own). */
   importFileReader?: ImportFileReader;
   /** false: do not publish the outbox (tests that read the outbox table themselves). */

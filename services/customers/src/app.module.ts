@@ -49,6 +49,7 @@ import { ImportCommitModule } from './imports/commit/import-commit.module';
 import { VehicleSearchConsumer } from './vehicle-search/vehicle-search.consumer';
 import { ImportDryRun } from './imports/dry-run/import-dry-run';
 import { ImportPlanner } from './imports/dry-run/import-planner';
+import { IMPORT_PLAN_SWEEP_INTERVAL, ImportPlanSweep } from './imports/dry-run/import-plan.sweep';
 import { IMPORTS_DIR, ImportFiles } from './imports/import-files';
 import { IMPORTS_QUEUE, ImportJobs } from './imports/import-jobs';
 import { IMPORT_LEASE_DATABASE, ImportLeases } from './imports/import-leases';
@@ -158,6 +159,11 @@ export class AppModule {
         ImportPlanner,
         ImportDryRun,
         ImportProcessor,
+        {
+          provide: IMPORT_PLAN_SWEEP_INTERVAL,
+          useValue: options.importSweepIntervalMs ?? 60_000,
+        },
+        ImportPlanSweep,
         Imports,
       ],
       exports: [FieldRulesService],

@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import type { CallerContext, ImportView } from '@kanta/contracts';
 import { uuidv7 } from '@kanta/platform';
 import { Imports } from '../src/imports/imports.service';
@@ -96,6 +97,17 @@ describe('import dry run of real files (real Postgres and Redis)', () => {
     const garbage = Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 7919) % 256));
     expect(await problemOf(importFile(t.admin, garbage))).toMatchObject({ status: 422 });
     expect(await problemOf(importFile(t.admin, Buffer.alloc(0)))).toMatchObject({ status: 422 });
+  });
+
+  it('answers the template in the asked locale, for admins only', async () => {
+    const t = tenantFixture('FI');
+    const file = await imports.template(t.admin, 'pl', false);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(Buffer.from(file.chunkBase64, 'base64') as unknown as ArrayBuffer);
+    const headers = (book.worksheets[0].getRow(1).values as unknown[]).map(String);
+    expect(headers.join(' ')).toContain('Telefon');
+    expect(headers.join(' ')).not.toContain('VIN');
+    expect((await problemOf(imports.template(t.worker, 'fi', true))).status).toBe(403);
   });
 
   it('plans 20,000 rows in batches of 2,000, every row once', async () => {

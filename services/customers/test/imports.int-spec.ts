@@ -6,6 +6,7 @@ import { uuidv7 } from '@kanta/platform';
 import { candidatesStatement } from '../src/duplicates/duplicates.repository';
 import { DuplicatesService } from '../src/duplicates/duplicates.service';
 import { ImportDryRun } from '../src/imports/dry-run/import-dry-run';
+import { ImportPlanSweep } from '../src/imports/dry-run/import-plan.sweep';
 import type { ImportSourceRow } from '../src/imports/dry-run/row-check';
 import { IMPORT_LEASE_SPACE } from '../src/imports/import-leases';
 import type { ImportFileReader } from '../src/imports/import-reader';
@@ -35,6 +36,7 @@ const rowsReader: ImportFileReader = {
       async *batches(size: number) {
         for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
       },
+      close: () => Promise.resolve(),
     };
   },
   message: (code) => `message of ${code}`,
@@ -341,6 +343,48 @@ describe('import dry run (real Postgres and Redis)', () => {
       error: 0,
     });
     expect(again.progress.rowsRead).toBe(1);
+  });
+
+  it('the sweep plans an import whose job was lost, and deletes the imports whose days are over', async () => {
+    const t = tenantFixture('FI');
+    const lost = await startWith(t.admin, [row(2, { fullName: 'Kadonnut Työ' })]);
+    await planned(t.admin, lost.id);
+    // As if its job had been lost with Redis a while ago: planning, its file still there.
+    await h.dataSource.query(
+      `UPDATE customers.imports SET status = 'planning', created_at = now() - interval '5 minutes'
+        WHERE tenant_id = $1 AND id = $2`,
+      [t.tenantId, lost.id],
+    );
+    await imports['files'].writeChunk(
+      t.tenantId,
+      lost.id,
+      0,
+      Buffer.from(
+        JSON.stringify({ headers: HEADERS, rows: [row(2, { fullName: 'Kadonnut Työ' })] }),
+      ),
+    );
+    const old = await planned(
+      t.admin,
+      (await startWith(t.admin, [row(2, { fullName: 'Vanha Tuonti', phone: 'x' })])).id,
+    );
+    await h.dataSource.query(
+      `UPDATE customers.imports SET expires_at = now() - interval '1 second'
+        WHERE tenant_id = $1 AND id = $2`,
+      [t.tenantId, old.id],
+    );
+    const errorsFile = imports['files'].errorsPath(t.tenantId, old.id);
+    await readFile(errorsFile);
+
+    await h.app.get(ImportPlanSweep).pass();
+
+    expect((await imports.get(t.admin, lost.id)).status).toBe('planned');
+    expect((await problemOf(imports.get(t.admin, old.id))).status).toBe(404);
+    const [{ count }] = await h.dataSource.query(
+      `SELECT count(*)::int AS count FROM customers.import_rows WHERE tenant_id = $1 AND import_id = $2`,
+      [t.tenantId, old.id],
+    );
+    expect(count).toBe(0);
+    await expect(readFile(errorsFile)).rejects.toThrow();
   });
 
   it('cancels a planned import and deletes its rows', async () => {

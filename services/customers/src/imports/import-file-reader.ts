@@ -1,6 +1,10 @@
-import type { ImportField } from './files/import-fields';
-import { importMessage, isImportMessageCode } from './files/messages';
-import { openImportFile } from './files/open-import-file';
+import {
+  buildImportTemplate,
+  importMessage,
+  isImportMessageCode,
+  openImportFile,
+  type ImportField,
+} from './files';
 import type { ImportFileReader } from './import-reader';
 
 /**
@@ -25,6 +29,7 @@ export const importFileReader: ImportFileReader = {
         message: importMessage(warning.code, locale, warning.params),
       })),
       batches: (size) => file.batches(size),
+      close: () => file.close(),
     };
   },
   message(code, locale, params) {
@@ -32,7 +37,7 @@ export const importFileReader: ImportFileReader = {
       ? importMessage(code, locale, params as Record<string, string | number> | undefined)
       : code;
   },
-  template() {
-    return Promise.reject(new Error('the import template is not merged yet'));
+  template(locale, vehicles) {
+    return buildImportTemplate(locale, vehicles);
   },
 };

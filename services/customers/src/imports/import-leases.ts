@@ -6,6 +6,14 @@ export const IMPORT_LEASE_DATABASE = Symbol('IMPORT_LEASE_DATABASE');
 
 /** The first key of the import leases' two-key advisory locks; the second is hashtext(id). */
 export const IMPORT_LEASE_SPACE = 16_001;
+/** SQL: the dry-run lease of the import whose id is `id` (a column or expression) is held. */
+export function importPlanLeaseHeld(id: string): string {
+  return `EXISTS (SELECT 1 FROM pg_locks l
+     WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+       AND l.classid = ${IMPORT_LEASE_SPACE} AND l.objid = hashtext(${id}::text)::oid
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))`;
+}
+
 /** How long a shutdown keeps the leases of the runs the worker is still finishing. */
 const SHUTDOWN_WAIT_MS = 30_000;
 

@@ -10,6 +10,8 @@ export interface OpenedImportFile {
   headers: string[];
   warnings: ImportWarningView[];
   batches(size: number): AsyncIterable<ImportSourceRow[]>;
+  /** Lets go of the file when its rows are not read (the start only checks that it opens). */
+  close(): Promise<void>;
 }
 
 /**

@@ -146,6 +146,7 @@ export class Imports {
       await this.files.removeUpload(tenant.id, found.id);
       throw problem;
     }
+    await opened.close();
     const started = await this.repository.startPlanning(tenant.id, found.id, {
       sha256: await sha256Of(path),
       size,

@@ -18,7 +18,8 @@ const QUOTE = 34;
 const LF = 10;
 const CR = 13;
 
-type Scan = { kind: 'record'; record: CsvRecord; end: number; lines: number } | { kind: 'more' };
+/** What `scan` found: a record (its end and lines in `scanEnd`/`scanLines`), or null for more. */
+type Scan = CsvRecord | null;
 
 /**
  * An RFC 4180 scanner over decoded text: fed chunks, it gives back the records they complete.
@@ -34,6 +35,10 @@ export class CsvScanner {
   private text = '';
   private line = 1;
   private readonly separator: number;
+  // Where the last scanned record ends and how many lines it took: fields, not a result object
+  // per record, to spare the allocation a million times.
+  private scanEnd = 0;
+  private scanLines = 0;
 
   constructor(separator: CsvSeparator) {
     this.separator = separator.charCodeAt(0);
@@ -65,17 +70,17 @@ export class CsvScanner {
         text = '';
         break;
       }
-      const scan = this.scan(text, pos, final);
-      if (scan.kind === 'more') {
+      const record = this.scan(text, pos, final);
+      if (record === null) {
         if (text.length - pos > IMPORT_MAX_RECORD_CHARS) {
           throw new CsvRecordTooLong(this.line);
         }
         text = text.slice(pos);
         break;
       }
-      if (!isBlank(scan.record.cells)) into.push(scan.record);
-      this.line += scan.lines;
-      pos = scan.end;
+      if (!isBlank(record.cells)) into.push(record);
+      this.line += this.scanLines;
+      pos = this.scanEnd;
     }
     this.text = text;
   }
@@ -96,7 +101,7 @@ export class CsvScanner {
         for (;;) {
           const q = text.indexOf('"', search);
           if (q === -1 || (q === length - 1 && !final)) {
-            if (!final && !this.runaway(text, start, i)) return { kind: 'more' };
+            if (!final && !this.runaway(text, start, i)) return null;
             return this.broken(text, start, final);
           }
           if (q + 1 < length && text.charCodeAt(q + 1) === QUOTE) {
@@ -115,17 +120,17 @@ export class CsvScanner {
         cells.push(value);
         i = close + 1;
         if (i >= length) {
-          if (!final) return { kind: 'more' };
-          return {
-            kind: 'record',
-            record: { line: this.line, cells, broken: false },
-            end: i,
-            lines,
-          };
+          if (!final) return null;
+          return this.found(cells, false, i, lines);
         }
         let c = text.charCodeAt(i);
         // Spaces between a closing quote and the separator are tolerated (and dropped).
         while ((c === 32 || (c === 9 && sep !== 9)) && i + 1 < length) c = text.charCodeAt(++i);
+        if ((c === 32 || (c === 9 && sep !== 9)) && i + 1 >= length) {
+          // Spaces up to the end of the text: what follows them decides.
+          if (!final) return null;
+          return this.found(cells, false, length, lines);
+        }
         if (c === sep) {
           i++;
           continue;
@@ -139,16 +144,11 @@ export class CsvScanner {
           if (c === sep || c === LF || c === CR) break;
           k++;
         }
-        if (k >= length && !final) return { kind: 'more' };
+        if (k >= length && !final) return null;
         cells.push(text.slice(i, k));
         i = k;
         if (k >= length) {
-          return {
-            kind: 'record',
-            record: { line: this.line, cells, broken: false },
-            end: i,
-            lines,
-          };
+          return this.found(cells, false, i, lines);
         }
         if (c === sep) {
           i++;
@@ -157,16 +157,17 @@ export class CsvScanner {
       }
       // A line end: \n, \r\n or a lone \r.
       if (text.charCodeAt(i) === CR) {
-        if (i + 1 >= length && !final) return { kind: 'more' };
+        if (i + 1 >= length && !final) return null;
         if (i + 1 < length && text.charCodeAt(i + 1) === LF) i++;
       }
-      return {
-        kind: 'record',
-        record: { line: this.line, cells, broken: false },
-        end: i + 1,
-        lines,
-      };
+      return this.found(cells, false, i + 1, lines);
     }
+  }
+
+  private found(cells: string[], broken: boolean, end: number, lines: number): CsvRecord {
+    this.scanEnd = end;
+    this.scanLines = lines;
+    return { line: this.line, cells, broken };
   }
 
   /** An open quoted value that has run over a line end and past the cell limit is broken. */
@@ -178,23 +179,14 @@ export class CsvScanner {
   private broken(text: string, start: number, final: boolean): Scan {
     let end = text.indexOf('\n', start);
     if (end === -1) {
-      if (!final) return { kind: 'more' };
+      if (!final) return null;
       end = text.length;
     }
     const lineText = text.slice(
       start,
       end > start && text.charCodeAt(end - 1) === CR ? end - 1 : end,
     );
-    return {
-      kind: 'record',
-      record: {
-        line: this.line,
-        cells: lineText.split(String.fromCharCode(this.separator)),
-        broken: true,
-      },
-      end: end + 1,
-      lines: 1,
-    };
+    return this.found(lineText.split(String.fromCharCode(this.separator)), true, end + 1, 1);
   }
 }
 

@@ -263,4 +263,4 @@ export function importMessage(
 const localeTag = (locale: Locale): string => (locale === 'uk' ? 'uk-UA' : locale);
 
 export const isImportMessageCode = (code: string): code is ImportMessageCode =>
-  (MESSAGES.en as Record<string, string>)[code] !== undefined;
+  Object.hasOwn(MESSAGES.en, code);

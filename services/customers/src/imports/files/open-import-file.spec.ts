@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
@@ -389,10 +396,11 @@ describe('CSV', () => {
     expect((await rowsOf(opened))[0].values.fullName).toBe('Äiti Öljynen');
   });
 
-  it('reads UTF-16 with its BOM (Excel\'s "Unicode text")', async () => {
+  it('reads UTF-16 with its BOM (Excel\'s "Unicode text"), whatever encoding the upload names', async () => {
     const text = 'Name\tPhone\nTesti Äsiakas\t1\n';
     const opened = await openImportFile(
       file('unicode.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])),
+      { encoding: 'windows-1252' },
     );
     expect(opened.encoding).toBe('utf-16le');
     expect((await rowsOf(opened))[0].values).toEqual({ fullName: 'Testi Äsiakas', phone: '1' });
@@ -447,6 +455,26 @@ describe('CSV', () => {
     expect(rows.at(-1)!.values).toEqual({ fullName: 'Łucja Żak', city: 'Łódź' });
   });
 
+  it('keeps a UTF-8 file whose letters are cut by a read boundary as UTF-8', async () => {
+    const rows = Array.from({ length: 60_000 }, (_, i) => `Äiti€ ${i};Öljy€`);
+    // Padded until the encoding check's first 1 MiB read ends inside a character.
+    let padding = '';
+    let bytes = Buffer.from('');
+    for (let pad = 0; pad < 4; pad++, padding += 'x') {
+      bytes = Buffer.from(`Nimi;Lisätiedot${padding}\n${rows.join('\n')}\n`);
+      if ((bytes[1 << 20] & 0xc0) === 0x80) break;
+    }
+    expect(bytes[1 << 20] & 0xc0).toBe(0x80);
+    const opened = await openImportFile(file('cuts.csv', bytes), { mapping: {} });
+    expect(opened.encoding).toBe('utf-8');
+    expect(opened.warnings.map((w) => w.code)).not.toContain('import-encoding-detected');
+    const read = await rowsOf(opened, 10_000);
+    expect(read).toHaveLength(60_000);
+    expect(
+      read.every((row, i) => row.values.fullName === `Äiti€ ${i}` && row.raw[1] === 'Öljy€'),
+    ).toBe(true);
+  });
+
   it('takes the encoding the upload names, and refuses an unknown one on `encoding`', async () => {
     const bytes = encodeSingleByte('Nazwisko;Imię\nŻak;Łucja\n', 'iso-8859-2');
     const opened = await openImportFile(file('latin2.csv', bytes), { encoding: 'ISO-8859-2' });
@@ -498,6 +526,35 @@ describe('CSV', () => {
     });
     expect(rows).toHaveLength(2001);
     expect(rows[2000]).toMatchObject({ rowNumber: 2002, values: { fullName: 'Testi 1999' } });
+  });
+
+  it('drops spaces between a closing quote and the separator', async () => {
+    const rows = await rowsOf(
+      await openImportFile(
+        file('spaces.csv', 'Name,Phone\n"Testi Asiakas"  ,"1" \n"Testi Toinen",2  '),
+      ),
+    );
+    expect(rows.map((r) => [r.values, r.problems])).toEqual([
+      [{ fullName: 'Testi Asiakas', phone: '1' }, []],
+      [{ fullName: 'Testi Toinen', phone: '2' }, []],
+    ]);
+  });
+
+  it('stops with 422 import-row-too-long at a record longer than any row can be', async () => {
+    const opened = await openImportFile(
+      file('endless.csv', `Name,Notes\nTesti Asiakas,1\nTesti Toinen,${'x'.repeat(3_000_000)}\n`),
+    );
+    const error: unknown = await rowsOf(opened).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ImportFileProblem);
+    expect(error).toMatchObject({
+      status: 422,
+      code: 'import-row-too-long',
+      field: 'file',
+      params: { row: 3, max: 2_500_000 },
+    });
   });
 
   it('reports a row with more cells than headers', async () => {
@@ -576,6 +633,26 @@ describe('CSV', () => {
     const second = await rowsOf(opened, 2);
     expect(second).toEqual(first);
     expect(first.map((r) => r.rowNumber)).toEqual([2, 3, 4]);
+  });
+  it('closes the file it opened when batches() is never called', async () => {
+    const path = file('closed.csv', `Name\n${'Testi Asiakas\n'.repeat(50_000)}`);
+    const holding = (): boolean =>
+      readdirSync('/proc/self/fd').some((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === path;
+        } catch {
+          return false; // the directory's own descriptor, gone by now
+        }
+      });
+    const opened = await openImportFile(path);
+    expect(holding()).toBe(true);
+    await opened.close();
+    for (let waited = 0; holding() && waited < 2000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(holding()).toBe(false);
+    // Reading afterwards opens the file again.
+    expect(await rowsOf(opened)).toHaveLength(50_000);
   });
 });
 

@@ -75,14 +75,29 @@ export async function detectTextEncoding(
   for await (const read of createReadStream(path, { start, highWaterMark: 1 << 20 })) {
     const chunk = read as Buffer;
     if (!legacy) {
-      const bytes: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      const whole = completeUtf8Length(bytes);
-      if (isUtf8(bytes.subarray(0, whole))) {
-        carry = whole < bytes.length ? Buffer.from(bytes.subarray(whole)) : null;
+      // A character cut by the previous chunk's end is checked with the bytes that finish it:
+      // a few bytes copied, never the chunk.
+      let offset = 0;
+      if (carry !== null) {
+        const needed = utf8SequenceLength(carry[0]) - carry.length;
+        const joined = Buffer.concat([carry, chunk.subarray(0, needed)]);
+        carry = null;
+        if (needed > chunk.length) {
+          carry = joined;
+          continue;
+        }
+        offset = needed;
+        if (!isUtf8(joined)) legacy = true;
+      }
+      const body = chunk.subarray(offset);
+      const whole = completeUtf8Length(body);
+      if (!legacy && isUtf8(body.subarray(0, whole))) {
+        if (whole < body.length) carry = Buffer.from(body.subarray(whole));
         continue;
       }
       legacy = true;
-      sampled += countHighBytes(bytes, counts);
+      carry = null;
+      sampled += countHighBytes(chunk, counts);
     } else {
       sampled += countHighBytes(chunk, counts);
     }
@@ -105,6 +120,11 @@ function countHighBytes(bytes: Buffer, counts: Uint32Array): number {
     if (b >= 0x80) counts[b]++;
   }
   return bytes.length;
+}
+
+/** How many bytes the UTF-8 sequence a lead byte starts takes (1 for a stray byte). */
+function utf8SequenceLength(lead: number): number {
+  return lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
 }
 
 /** The length of `bytes` without a UTF-8 sequence cut off at its end. */

@@ -24,31 +24,40 @@ interface CellText {
 
 /**
  * The rows of the first worksheet of an XLSX file, read streaming with exceljs's
- * WorkbookReader: the sheet's XML is parsed as it is inflated, shared strings are cached (the
- * format puts them before the sheets), styles too (a number is a date only by its format).
+ * WorkbookReader: the sheet's XML is parsed as it is inflated, shared strings are cached, styles
+ * too (a number is a date only by its format). When the ZIP holds the sheet before its shared
+ * strings (Excel and exceljs's own writer both do), exceljs inflates the sheet into a temporary
+ * file first and reads it after them: the first row then comes after one pass over the ZIP.
  * Rows come in arrays of a few hundred to spare an await per row.
  */
 export async function* xlsxRecords(path: string): AsyncGenerator<SheetRecord[]> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(createReadStream(path), {
-    entries: 'emit',
+  const input = createReadStream(path);
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+    entries: 'ignore',
     sharedStrings: 'cache',
     styles: 'cache',
     hyperlinks: 'ignore',
     worksheets: 'emit',
   });
-  for await (const sheet of reader) {
-    let records: SheetRecord[] = [];
-    for await (const row of sheet) {
-      const record = sheetRecord(row);
-      if (record !== null) records.push(record);
-      if (records.length >= 512) {
-        yield records;
-        records = [];
+  try {
+    for await (const sheet of reader) {
+      let records: SheetRecord[] = [];
+      for await (const row of sheet) {
+        const record = sheetRecord(row);
+        if (record !== null) records.push(record);
+        if (records.length >= 512) {
+          yield records;
+          records = [];
+        }
       }
+      if (records.length > 0) yield records;
+      // Only the first worksheet is read.
+      return;
     }
-    if (records.length > 0) yield records;
-    // Only the first worksheet is read.
-    return;
+  } finally {
+    // Leaving early (the first sheet read, or a consumer that stops) leaves exceljs's unzip
+    // waiting on the file: closed here, not when the collector gets to it.
+    input.destroy();
   }
 }
 

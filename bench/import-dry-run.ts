@@ -1,0 +1,166 @@
+/*
+ * The dry run of an import (issue #16, "Performance": a 1,000,000-row CSV — name, phone, e-mail,
+ * address, notes; 30 % with a vehicle — planned at ≥ 100,000 rows/s, peak RSS ≤ 256 MB).
+ * BENCH_IMPORT_ROWS rows (default 1,000,000) are written to a CSV, uploaded in 1 MiB chunks and
+ * planned by the customers module in this process (its job through BullMQ, the real reader,
+ * checks and matcher) against a tenant holding BENCH_IMPORT_EXISTING customers (default 10,000,
+ * 1 % of the rows repeat one of their phones). Prints rows/s of the dry run (upload excluded), the
+ * outcomes, and the process's peak RSS (upload and dry run together).
+ */
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { NestFactory } from '@nestjs/core';
+import { Client } from 'pg';
+import type { CallerContext } from '@kanta/contracts';
+import { serviceDatabaseSettingsFromEnv } from '@kanta/database';
+import { uuidv7 } from '@kanta/platform';
+import { deleteRedisKeys } from '@kanta/testing';
+import { AppModule } from '../services/customers/src/app.module';
+import { Imports } from '../services/customers/src/imports/imports.service';
+import { runBench, scratchDatabase } from './support';
+
+const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
+const EXISTING = Number(process.env.BENCH_IMPORT_EXISTING ?? 10_000);
+const CHUNK = 1024 * 1024;
+
+const phoneOf = (n: number): string => `+35840${String(1_000_000 + n)}`;
+
+async function writeCsv(path: string): Promise<void> {
+  const out = createWriteStream(path);
+  const header =
+    'Etunimi;Sukunimi;Puhelin;Sähköposti;Katuosoite;Postinumero;Postitoimipaikka;Lisätiedot;' +
+    'Rekisterinumero;Merkki;Malli\n';
+  let text = header;
+  for (let i = 1; i <= ROWS; i++) {
+    // 1 % repeat an existing customer's phone (planned as duplicates).
+    const phone = i % 100 === 0 ? phoneOf(i % EXISTING) : phoneOf(EXISTING + i);
+    const vehicle = i % 10 < 3 ? `ABC-${i % 1000};Skoda;Octavia` : ';;';
+    text +=
+      `Etu${i};Suku${i};${phone};h${i}@example.test;Katu ${i % 500};` +
+      `${String(100 + (i % 900)).padStart(5, '0')};Helsinki;Tuotu rivi ${i};${vehicle}\n`;
+    if (text.length > 256 * 1024) {
+      if (!out.write(text))
+        await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      text = '';
+    }
+  }
+  out.end(text);
+  await finished(out);
+}
+
+runBench(async () => {
+  const db = await scratchDatabase('import_dry_run');
+  const jobsPrefix = `bench:import-dry-run:${randomBytes(4).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'kanta-bench-dry-run-'));
+  const suffix = randomBytes(4).toString('hex');
+  const app = await NestFactory.createApplicationContext(
+    AppModule.forRoot({
+      postgres: serviceDatabaseSettingsFromEnv('customers', process.env, db.settings).runtime,
+      amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+      dbPoolSize: 8,
+      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      jobsPrefix,
+      reminderSweepIntervalMs: 3_600_000,
+      relay: false,
+      importsDir: join(dir, 'imports'),
+      importMaxBytes: 2 * 1024 * 1024 * 1024,
+      messaging: {
+        eventsExchange: `bench.customers.${suffix}.events`,
+        queuePrefix: `bench.${suffix}.`,
+      },
+    }),
+    { logger: false },
+  );
+  try {
+    await app.init();
+    const tenantId = randomUUID();
+    const caller: CallerContext = {
+      tenant: { id: tenantId, country: 'FI', locale: 'fi', timeZone: 'Europe/Helsinki' },
+      userId: randomUUID(),
+      role: 'admin',
+      stationIds: [],
+      currentStationId: null,
+      correlationId: 'bench-import-dry-run',
+    };
+    const { DataSource } = await import('typeorm');
+    const dataSource = app.get(DataSource);
+    await dataSource.query(
+      `INSERT INTO customers.customers
+         (tenant_id, id, first_name, last_name, phone, customer_number, origin)
+       SELECT $1, gen_random_uuid(), 'Vanha', 'Asiakas' || n, '+35840' || (1000000 + n), 'OLD-' || n,
+              'reception'
+         FROM generate_series(0, $2 - 1) n`,
+      [tenantId, EXISTING],
+    );
+    // As on a running system, whose customers are older than the import: the GIN indexes'
+    // pending lists merged (each lookup of a fresh one reads all of it) and statistics taken.
+    // As the administrator: the runtime role may not VACUUM (PostgreSQL skips it with a warning).
+    const admin = new Client(db.settings);
+    await admin.connect();
+    await admin.query('VACUUM ANALYZE customers.customers');
+    await admin.end();
+    await db.analyze();
+
+    const csv = join(dir, 'register.csv');
+    await writeCsv(csv);
+    const imports = app.get(Imports);
+    const uploadId = uuidv7();
+    const file = await open(csv, 'r');
+    let size = 0;
+    try {
+      const buffer = Buffer.alloc(CHUNK);
+      for (;;) {
+        const { bytesRead } = await file.read(buffer, 0, CHUNK, size);
+        if (bytesRead === 0 && size > 0) break;
+        await imports.uploadChunk(caller, {
+          uploadId,
+          fileName: 'register.csv',
+          offset: size,
+          chunkBase64: buffer.subarray(0, bytesRead).toString('base64'),
+        });
+        size += bytesRead;
+        if (bytesRead < CHUNK) break;
+      }
+    } finally {
+      await file.close();
+    }
+
+    const started = process.hrtime.bigint();
+    await imports.start(caller, { uploadId, sizeBytes: size, options: {} });
+    let view;
+    for (;;) {
+      view = await imports.get(caller, uploadId);
+      if (view.status !== 'planning') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const rss = process.resourceUsage().maxRSS / 1024;
+    console.log(
+      JSON.stringify(
+        {
+          bench: 'import-dry-run',
+          rows: ROWS,
+          existingCustomers: EXISTING,
+          fileMiB: +(size / CHUNK).toFixed(1),
+          status: view.status,
+          seconds: +seconds.toFixed(1),
+          rowsPerSecond: Math.round(ROWS / seconds),
+          counts: view.counts,
+          peakRssMiB: Math.round(rss),
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    await app.close();
+    await deleteRedisKeys(`${jobsPrefix}:`);
+    rmSync(dir, { recursive: true, force: true });
+    await db.drop();
+  }
+});
