@@ -26,6 +26,7 @@ const rowsReader: ImportFileReader = {
       async *batches(size: number) {
         for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
       },
+      close: () => Promise.resolve(),
     };
   },
   message: (code) => `message of ${code}`,
