@@ -9,6 +9,7 @@ import {
 import { eventually } from '@kanta/testing';
 import { CustomerErasure } from '../src/erasure/customer-erasure';
 import { ImportCommit } from '../src/imports/commit/import-commit';
+import { Imports } from '../src/imports/imports.service';
 import { personRow, seedPlannedImport } from './import-commit-support';
 import {
   AMQP_URL,
@@ -405,6 +406,38 @@ describe('commit of an import (real Postgres, Redis and RabbitMQ)', () => {
       [id],
     );
     expect(count).toBe(8);
+  });
+
+  it('DELETE during a running commit stops it after the batch in flight; what was committed stays and is counted', async () => {
+    const id = await seedPlannedImport(
+      h.dataSource,
+      t.tenantId,
+      Array.from({ length: 600 }, (_, i) => personRow(i + 1)),
+    );
+    await commits.start(t.admin, id, 'skip');
+    await eventually(async () =>
+      Number((await importRow(id)).committed_through) > 0 ? true : undefined,
+    );
+    const answer = await h.app.get(Imports).delete(t.admin, id);
+    expect(answer.status).toBe('cancelled');
+    // The run sees it at its next batch and stops; nothing moves after.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const stopped = await importRow(id);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await importRow(id)).toMatchObject({
+      status: 'cancelled',
+      committed_through: stopped.committed_through,
+    });
+    expect(stopped.committed_through).toBeLessThan(600);
+    const [{ cards, results }] = await rows(
+      `SELECT (SELECT count(*)::int FROM customers.customers WHERE import_id = $2) AS cards,
+              (SELECT count(*)::int FROM customers.import_rows WHERE tenant_id = $1
+                 AND import_id = $2 AND result = 'created') AS results`,
+      [t.tenantId, id],
+    );
+    expect(cards).toBe(stopped.n_created);
+    expect(results).toBe(stopped.n_created);
+    expect(cards).toBe(stopped.committed_through);
   });
 
   it("an erasure deletes the erased customer's import rows, and only theirs", async () => {
