@@ -59,7 +59,14 @@ import {
   type MergeUndoneV1,
 } from './privacy';
 import { OUTBOX_MARK_V1, outboxMarkV1Schema, type OutboxMarkV1 } from './outbox-mark';
-import { STATION_CREATED_V1, stationCreatedV1Schema, type StationCreatedV1 } from './stations';
+import {
+  STATION_CREATED_V1,
+  STATION_NAMED_V1,
+  stationCreatedV1Schema,
+  stationNamedV1Schema,
+  type StationCreatedV1,
+  type StationNamedV1,
+} from './stations';
 import {
   TENANT_SETTINGS_CHANGED_V1,
   tenantSettingsChangedV1Schema,
@@ -120,6 +127,7 @@ export interface EventPayloads {
   [CONSENT_PREFERENCES_CHANGED_V1]: ConsentPreferencesChangedV1;
   [PARTNER_EVENT_REFUSED_V1]: PartnerEventRefusedV1;
   [STATION_CREATED_V1]: StationCreatedV1;
+  [STATION_NAMED_V1]: StationNamedV1;
   [TENANT_SETTINGS_CHANGED_V1]: TenantSettingsChangedV1;
   [REMINDER_DUE_V1]: ReminderDueV1;
   [CONTACT_RESOLVED_V1]: ContactResolvedV1;
@@ -160,6 +168,7 @@ export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
   [CONSENT_PREFERENCES_CHANGED_V1]: consentPreferencesChangedV1Schema,
   [PARTNER_EVENT_REFUSED_V1]: partnerEventRefusedV1Schema,
   [STATION_CREATED_V1]: stationCreatedV1Schema,
+  [STATION_NAMED_V1]: stationNamedV1Schema,
   [TENANT_SETTINGS_CHANGED_V1]: tenantSettingsChangedV1Schema,
   [REMINDER_DUE_V1]: reminderDueV1Schema,
   [CONTACT_RESOLVED_V1]: contactResolvedV1Schema,
