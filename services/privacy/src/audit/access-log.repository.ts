@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { AccessAction, AccessEntryV1, AccessEntryView, Role } from '@kanta/contracts';
+import {
+  customerIdsArrayLiteral,
+  type AccessAction,
+  type AccessEntryV1,
+  type AccessEntryView,
+  type AccessRecordedV2,
+  type Role,
+} from '@kanta/contracts';
 
 interface AccessRow {
   id: string;
@@ -60,6 +67,51 @@ export class AccessLogRepository {
               "correlationId" text)
        ON CONFLICT (tenant_id, id) DO NOTHING`,
       [tenantId, JSON.stringify(entries)],
+    );
+  }
+
+  /**
+   * Inserts a tenant's compact flushes (ACCESS_RECORDED_V2) in one statement, as columns: no
+   * JSON for PostgreSQL to parse, each entry's customers one uuid[] literal built from their
+   * bytes. An entry already there (its id) is skipped, as in `insert`.
+   */
+  async insertCompact(
+    manager: EntityManager,
+    tenantId: string,
+    flushes: readonly AccessRecordedV2[],
+  ): Promise<void> {
+    const ids: string[] = [];
+    const at: string[] = [];
+    const actions: string[] = [];
+    const users: string[] = [];
+    const roles: string[] = [];
+    const stations: (string | null)[] = [];
+    const customers: string[] = [];
+    const correlations: (string | null)[] = [];
+    for (const { callers, entries } of flushes) {
+      for (const entry of entries) {
+        const caller = callers[entry.caller];
+        ids.push(entry.id);
+        at.push(entry.at);
+        actions.push(entry.action);
+        users.push(caller.userId);
+        roles.push(caller.role);
+        stations.push(caller.stationId);
+        customers.push(customerIdsArrayLiteral(entry.customers));
+        correlations.push(entry.correlationId ?? null);
+      }
+    }
+    if (ids.length === 0) return;
+    await manager.query(
+      `INSERT INTO privacy.access_log
+         (tenant_id, id, at, action, user_id, role, station_id, customer_ids, correlation_id)
+       SELECT $1, e.id, e.at, e.action, e.user_id, e.role, e.station_id, e.customers::uuid[],
+              e.correlation_id
+         FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::uuid[], $6::text[],
+                     $7::uuid[], $8::text[], $9::text[])
+           AS e(id, at, action, user_id, role, station_id, customers, correlation_id)
+       ON CONFLICT (tenant_id, id) DO NOTHING`,
+      [tenantId, ids, at, actions, users, roles, stations, customers, correlations],
     );
   }
 
