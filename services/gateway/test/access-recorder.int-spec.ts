@@ -8,12 +8,7 @@ import {
   type CallerContext,
   type EventEnvelope,
 } from '@kanta/contracts';
-import {
-  BrokerConnection,
-  DirectEventPublisher,
-  Outbox,
-  OutboxRelay,
-} from '@kanta/messaging';
+import { BrokerConnection, DirectEventPublisher, Outbox, OutboxRelay } from '@kanta/messaging';
 import { eventuallyPasses } from '@kanta/testing';
 import { DataSource } from 'typeorm';
 import { AccessRecorder } from '../src/audit/access-recorder';

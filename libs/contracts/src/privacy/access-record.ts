@@ -142,7 +142,9 @@ export function decodeCustomerIds(customers: string): string[] {
   const ids: string[] = [];
   for (let at = 0; at < hex.length; at += 32) {
     const h = hex.slice(at, at + 32);
-    ids.push(`${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`);
+    ids.push(
+      `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`,
+    );
   }
   return ids;
 }
