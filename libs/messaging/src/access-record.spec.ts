@@ -52,6 +52,15 @@ describe('the compact access record', () => {
 
   it('refuses to encode what is not a UUID', () => {
     expect(() => encodeCustomerIds(['not-a-uuid'])).toThrow('not a UUID');
+    const id = randomUUID();
+    // The right length, but a letter beyond f, a character beyond ASCII, a dash missing.
+    for (const bad of [
+      `g${id.slice(1)}`,
+      `\u00e1${id.slice(1)}`,
+      `${id.slice(0, 8)}0${id.slice(9)}`,
+    ]) {
+      expect(() => encodeCustomerIds([id, bad])).toThrow('not a UUID: entry 1');
+    }
   });
 
   it('accepts a flush whose entries name its callers and whole ids', () => {

@@ -113,13 +113,45 @@ export function accessRecordedV2Problems(payload: AccessRecordedV2): PayloadProb
   return problems;
 }
 
-/** Customer ids (UUIDs, any case) as one base64 text of 16 bytes each. */
+/** Hex digit values by character code (-1: not a hex digit). */
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  NIBBLE['0123456789abcdef'.charCodeAt(i)] = i;
+  NIBBLE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+const nibble = (code: number): number => (code < 128 ? NIBBLE[code] : -1);
+
+/** Where the hex digits of a dashed UUID start, two at a time (its 16 bytes). */
+const BYTE_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+
+/**
+ * Customer ids (UUIDs with dashes, any case) as one base64 text of 16 bytes each. Runs in the
+ * request that records, so it reads the digits by hand: a few microseconds for a page of 25, where
+ * `Buffer.write(…, 'hex')` after removing the dashes took ten times as long.
+ */
 export function encodeCustomerIds(ids: readonly string[]): string {
   const bytes = Buffer.allocUnsafe(16 * ids.length);
-  ids.forEach((id, i) => {
-    const hex = id.length === 36 ? id.replace(/-/g, '') : id;
-    if (bytes.write(hex, 16 * i, 16, 'hex') !== 16) throw new Error(`not a UUID: entry ${i}`);
-  });
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (id.length !== 36) throw new Error(`not a UUID: entry ${i}`);
+    let bad = 0;
+    for (let b = 0; b < 16; b++) {
+      const high = nibble(id.charCodeAt(BYTE_AT[b]));
+      const low = nibble(id.charCodeAt(BYTE_AT[b] + 1));
+      bad |= high | low;
+      bytes[16 * i + b] = (high << 4) | low;
+    }
+    // Any -1 (not a hex digit) leaves `bad` negative.
+    if (
+      bad < 0 ||
+      id.charCodeAt(8) !== 45 ||
+      id.charCodeAt(13) !== 45 ||
+      id.charCodeAt(18) !== 45 ||
+      id.charCodeAt(23) !== 45
+    ) {
+      throw new Error(`not a UUID: entry ${i}`);
+    }
+  }
   return bytes.toString('base64');
 }
 
