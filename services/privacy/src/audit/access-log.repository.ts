@@ -48,6 +48,9 @@ export interface AccessLogFilter {
 /** An entry of the access log as written: the gateway's, or one this service makes. */
 export type AccessEntry = Omit<AccessEntryV1, 'role'> & { role: Role | null };
 
+/** An entry to insert: its customers as ids, or as a uuid[] literal. */
+type InsertRow = Omit<AccessEntry, 'customerIds'> & { customerIds: string[] | string };
+
 /** The access log in the privacy schema: insert and read, never change (the table refuses it). */
 @Injectable()
 export class AccessLogRepository {
@@ -56,6 +59,15 @@ export class AccessLogRepository {
    * a batch handled again inserts nothing twice.
    */
   async insert(manager: EntityManager, tenantId: string, entries: AccessEntry[]): Promise<void> {
+    await this.insertRows(manager, tenantId, entries);
+  }
+
+  /** Entries whose `customerIds` are an array of ids or a uuid[] literal (`{hex,hex}`). */
+  private async insertRows(
+    manager: EntityManager,
+    tenantId: string,
+    entries: readonly InsertRow[],
+  ): Promise<void> {
     if (entries.length === 0) return;
     await manager.query(
       `INSERT INTO privacy.access_log
@@ -71,48 +83,33 @@ export class AccessLogRepository {
   }
 
   /**
-   * Inserts a tenant's compact flushes (ACCESS_RECORDED_V2) in one statement, as columns: no
-   * JSON for PostgreSQL to parse, each entry's customers one uuid[] literal built from their
-   * bytes. An entry already there (its id) is skipped, as in `insert`.
+   * Inserts a tenant's compact flushes (ACCESS_RECORDED_V2) in one statement, as `insert` does,
+   * each entry's caller taken from its flush and its customers passed as one uuid[] literal
+   * (`{hex,hex}`, which PostgreSQL reads from a JSON string) instead of a JSON array of 25
+   * strings. An entry already there (its id) is skipped.
    */
   async insertCompact(
     manager: EntityManager,
     tenantId: string,
     flushes: readonly AccessRecordedV2[],
   ): Promise<void> {
-    const ids: string[] = [];
-    const at: string[] = [];
-    const actions: string[] = [];
-    const users: string[] = [];
-    const roles: string[] = [];
-    const stations: (string | null)[] = [];
-    const customers: string[] = [];
-    const correlations: (string | null)[] = [];
+    const rows: InsertRow[] = [];
     for (const { callers, entries } of flushes) {
       for (const entry of entries) {
         const caller = callers[entry.caller];
-        ids.push(entry.id);
-        at.push(entry.at);
-        actions.push(entry.action);
-        users.push(caller.userId);
-        roles.push(caller.role);
-        stations.push(caller.stationId);
-        customers.push(customerIdsArrayLiteral(entry.customers));
-        correlations.push(entry.correlationId ?? null);
+        rows.push({
+          id: entry.id,
+          at: entry.at,
+          action: entry.action,
+          userId: caller.userId,
+          role: caller.role,
+          stationId: caller.stationId,
+          customerIds: customerIdsArrayLiteral(entry.customers),
+          correlationId: entry.correlationId ?? null,
+        });
       }
     }
-    if (ids.length === 0) return;
-    await manager.query(
-      `INSERT INTO privacy.access_log
-         (tenant_id, id, at, action, user_id, role, station_id, customer_ids, correlation_id)
-       SELECT $1, e.id, e.at, e.action, e.user_id, e.role, e.station_id, e.customers::uuid[],
-              e.correlation_id
-         FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::uuid[], $6::text[],
-                     $7::uuid[], $8::text[], $9::text[])
-           AS e(id, at, action, user_id, role, station_id, customers, correlation_id)
-       ON CONFLICT (tenant_id, id) DO NOTHING`,
-      [tenantId, ids, at, actions, users, roles, stations, customers, correlations],
-    );
+    await this.insertRows(manager, tenantId, rows);
   }
 
   /** The tenant's entries matching the filter, newest first. */
