@@ -8,7 +8,13 @@ import {
   type CallerContext,
   type EventEnvelope,
 } from '@kanta/contracts';
-import { BrokerConnection, DirectEventPublisher, Outbox, OutboxRelay } from '@kanta/messaging';
+import {
+  BrokerConnection,
+  DirectEventPublisher,
+  NO_CONFIRM,
+  Outbox,
+  OutboxRelay,
+} from '@kanta/messaging';
 import { eventuallyPasses } from '@kanta/testing';
 import { DataSource } from 'typeorm';
 import { AccessRecorder } from '../src/audit/access-recorder';
@@ -206,6 +212,46 @@ describe('the access recorder (real Postgres and RabbitMQ)', () => {
       relay.start();
       await alone.close();
     }
+  });
+
+  it('writes a flush the broker did not confirm into the outbox under the same event id, so a copy that arrived after all is the same event', async () => {
+    const tenant = randomUUID();
+    const publisher = h.gateway.app.get(DirectEventPublisher);
+    const relay = h.gateway.app.get(OutboxRelay);
+    // Sent for real, its confirm "lost": what a confirm timeout after delivery looks like.
+    const publish = jest
+      .spyOn(publisher, 'publish')
+      .mockImplementationOnce(async (envelopes) =>
+        (await DirectEventPublisher.prototype.publish.call(publisher, envelopes)).map(
+          () => NO_CONFIRM,
+        ),
+      );
+    await relay.stop();
+    try {
+      for (let i = 0; i < 3; i++) recorder.record(caller(tenant), 'view', [randomUUID()]);
+      await recorder.flush();
+      expect(publish).toHaveBeenCalledTimes(1);
+      await eventuallyPasses(() => {
+        expect(heardOf(tenant)).toHaveLength(1);
+        return Promise.resolve();
+      });
+      const [row] = await outboxRowsOf(tenant);
+      expect(row).toEqual(
+        expect.objectContaining({ event_id: heardOf(tenant)[0].eventId, published_at: null }),
+      );
+    } finally {
+      publish.mockRestore();
+      relay.start();
+    }
+    // The relay's copy: the same event again, which the privacy service's inbox takes once.
+    await eventuallyPasses(
+      () => {
+        expect(heardOf(tenant)).toHaveLength(2);
+        return Promise.resolve();
+      },
+      { timeoutMs: 5000 },
+    );
+    expect(new Set(heardOf(tenant).map((event) => event.eventId)).size).toBe(1);
   });
 
   it('keeps the records while neither the broker nor the database takes them, without a write per request, and flushes them after', async () => {
