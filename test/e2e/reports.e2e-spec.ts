@@ -149,7 +149,7 @@ describe('report jobs (whole system)', () => {
     expect(lines[2]).toBe('');
     expect(lines[5]).toBe('Sisältää kaikki ennen pyyntöä tallennetut muutokset;;kyllä');
     // The visit's day in Helsinki, one completed visit.
-    expect(lines[1]).toMatch(/^Anna Raportti;\+358401234567;;\d+;2026-01-11;;[0-9a-f-]{36};1$/);
+    expect(lines[1]).toMatch(/^Anna Raportti;\+358401234567;;\d+;2026-01-11;;North rep-fi;1$/);
     const xlsx = await done(
       (await ask(fi.admin, { type: 'customers', format: 'xlsx', criteria })).id,
     );
@@ -180,7 +180,8 @@ describe('report jobs (whole system)', () => {
       return report.rowCount === 1 ? report : undefined;
     }, 60_000);
     const lines = (await download(view.id)).bytes.toString('utf8').trimEnd().split('\r\n');
-    expect(lines[1]).toMatch(/^'?Bertil =1\+1,,,\d+,2027-01-10,[0-9a-f-]{36},$/);
+    // The station by its name (gateway.station.named.v1), not its id.
+    expect(lines[1]).toMatch(/^'?Bertil =1\+1,,,\d+,2027-01-10,North rep-fi,$/);
   });
 
   it('tells an admin which reports contained a customer and who downloaded them', async () => {

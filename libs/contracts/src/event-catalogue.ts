@@ -61,8 +61,21 @@ import {
   type MergeUndoRequestedV1,
   type MergeUndoneV1,
 } from './privacy';
+import {
+  ACCESS_RECORDED_V2,
+  accessRecordedV2Problems,
+  accessRecordedV2Schema,
+  type AccessRecordedV2,
+} from './privacy/access-record';
 import { OUTBOX_MARK_V1, outboxMarkV1Schema, type OutboxMarkV1 } from './outbox-mark';
-import { STATION_CREATED_V1, stationCreatedV1Schema, type StationCreatedV1 } from './stations';
+import {
+  STATION_CREATED_V1,
+  STATION_NAMED_V1,
+  stationCreatedV1Schema,
+  stationNamedV1Schema,
+  type StationCreatedV1,
+  type StationNamedV1,
+} from './stations';
 import {
   TENANT_SETTINGS_CHANGED_V1,
   tenantSettingsChangedV1Schema,
@@ -126,6 +139,7 @@ export interface EventPayloads {
   [CONSENT_PREFERENCES_CHANGED_V1]: ConsentPreferencesChangedV1;
   [PARTNER_EVENT_REFUSED_V1]: PartnerEventRefusedV1;
   [STATION_CREATED_V1]: StationCreatedV1;
+  [STATION_NAMED_V1]: StationNamedV1;
   [TENANT_SETTINGS_CHANGED_V1]: TenantSettingsChangedV1;
   [REMINDER_DUE_V1]: ReminderDueV1;
   [CONTACT_RESOLVED_V1]: ContactResolvedV1;
@@ -152,6 +166,7 @@ export interface EventPayloads {
   [DELETION_REQUESTED_V1]: DeletionRequestedV1;
   [DELETION_CANCELLED_V1]: DeletionCancelledV1;
   [ACCESS_RECORDED_V1]: AccessRecordedV1;
+  [ACCESS_RECORDED_V2]: AccessRecordedV2;
   [OUTBOX_MARK_V1]: OutboxMarkV1;
   [IMPORT_VEHICLES_V1]: ImportVehiclesV1;
   [IMPORT_VEHICLES_DONE_V1]: ImportVehiclesDoneV1;
@@ -168,6 +183,7 @@ export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
   [CONSENT_PREFERENCES_CHANGED_V1]: consentPreferencesChangedV1Schema,
   [PARTNER_EVENT_REFUSED_V1]: partnerEventRefusedV1Schema,
   [STATION_CREATED_V1]: stationCreatedV1Schema,
+  [STATION_NAMED_V1]: stationNamedV1Schema,
   [TENANT_SETTINGS_CHANGED_V1]: tenantSettingsChangedV1Schema,
   [REMINDER_DUE_V1]: reminderDueV1Schema,
   [CONTACT_RESOLVED_V1]: contactResolvedV1Schema,
@@ -194,6 +210,7 @@ export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
   [DELETION_REQUESTED_V1]: deletionRequestedV1Schema,
   [DELETION_CANCELLED_V1]: deletionCancelledV1Schema,
   [ACCESS_RECORDED_V1]: accessRecordedV1Schema,
+  [ACCESS_RECORDED_V2]: accessRecordedV2Schema,
   [OUTBOX_MARK_V1]: outboxMarkV1Schema,
   [IMPORT_VEHICLES_V1]: importVehiclesV1Schema,
   [IMPORT_VEHICLES_DONE_V1]: importVehiclesDoneV1Schema,
@@ -201,7 +218,7 @@ export const EVENT_PAYLOAD_SCHEMAS: Record<EventType, object> = {
 
 /** Rules beyond a payload's schema (sums, dates relative to now), checked right after it. */
 export const EVENT_PAYLOAD_RULES: Partial<Record<EventType, (payload: never) => PayloadProblem[]>> =
-  PARTNER_PAYLOAD_RULES;
+  { ...PARTNER_PAYLOAD_RULES, [ACCESS_RECORDED_V2]: accessRecordedV2Problems };
 
 /** Events whose envelope must name a tenant (everything a partner sends is a tenant's). */
 export const requiresTenant = (type: string): boolean => type.startsWith('partner.');

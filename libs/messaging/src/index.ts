@@ -5,6 +5,7 @@ export * from './message-format';
 export * from './broker-connection';
 export * from './event-validation';
 export * from './outbox-relay';
+export * from './confirmed-publisher';
 export * from './event-consumer';
 export * from './messaging.module';
 export * from './service-health';

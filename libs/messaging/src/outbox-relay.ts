@@ -6,6 +6,7 @@ import type {
   TransactionCommitEvent,
 } from 'typeorm';
 import type { BrokerConnection, ManagedChannel, MessagingLogger } from './broker-connection';
+import { BROKER_UNAVAILABLE, ConfirmedPublisher, NO_CONFIRM } from './confirmed-publisher';
 import { errorText, eventPublishOptions, type OutgoingEvent } from './message-format';
 import { insertDeadLetter } from './dead-letters';
 import { OUTBOX_MARK_V1 } from '@kanta/contracts';
@@ -145,7 +146,6 @@ export class OutboxRelay {
   private readonly waitRetentionMs: number;
   private cleanupTimer: NodeJS.Timeout | undefined;
   private cleanup: Promise<number> | undefined;
-  private readonly confirmTimeoutMs: number;
   private readonly backoff: { initialMs: number; maxMs: number };
   private readonly refusalBackoff: { initialMs: number; maxMs: number };
   private readonly maxRefusals: number;
@@ -168,7 +168,7 @@ export class OutboxRelay {
   private stopping = false;
   private pendingNotify = false;
   private sleeper: { wake: (reason: WakeReason) => void } | undefined;
-  private returned = new Set<string>();
+  private readonly publisher: ConfirmedPublisher;
   private published = 0;
 
   /** `forgetPublished` as LIKE patterns. */
@@ -187,7 +187,10 @@ export class OutboxRelay {
     this.retentionMs = options.retentionMs ?? 7 * 24 * 3600 * 1000;
     this.cleanupIntervalMs = options.cleanupIntervalMs ?? 10 * 60 * 1000;
     this.waitRetentionMs = options.waitRetentionMs ?? 30 * 24 * 3600 * 1000;
-    this.confirmTimeoutMs = options.confirmTimeoutMs ?? 15_000;
+    this.publisher = new ConfirmedPublisher(
+      options.eventsExchange,
+      options.confirmTimeoutMs ?? 15_000,
+    );
     this.backoff = options.backoff ?? { initialMs: 250, maxMs: 15_000 };
     this.refusalBackoff = options.refusalBackoff ?? { initialMs: 1000, maxMs: 60_000 };
     this.maxRefusals = options.maxRefusals ?? 5;
@@ -209,12 +212,12 @@ export class OutboxRelay {
       assertEventExchange(ch, this.options.eventsExchange).then(() => undefined),
     );
     this.channel.on('ready', () => this.wake('broker'));
-    this.channel.on('return', (messageId: string) => this.returned.add(messageId));
+    this.publisher.watch(this.channel);
     this.aside = this.options.broker.openChannel(
       `outbox-relay-aside:${this.options.schema}`,
       (ch) => assertEventExchange(ch, this.options.eventsExchange).then(() => undefined),
     );
-    this.aside.on('return', (messageId: string) => this.returned.add(messageId));
+    this.publisher.watch(this.aside);
     this.asideLoop = this.runAside();
     this.options.dataSource.subscribers.push(this.commitWatcher);
     // Rows committed before the start are picked up by the first pass.
@@ -378,7 +381,7 @@ export class OutboxRelay {
       let sent = marks.length === 0 ? rows : rows.filter((row) => row.type !== OUTBOX_MARK_V1);
       let results = channel
         ? await this.publishBatch(channel, sent)
-        : sent.map(() => 'broker unavailable');
+        : sent.map(() => BROKER_UNAVAILABLE);
       if (marks.length > 0 && channel && !results.includes(NO_CONFIRM)) {
         // Marks go after the batch's other rows are confirmed, and only those with nothing
         // unpublished before them: a mark's arrival promises everything before it has arrived.
@@ -418,42 +421,12 @@ export class OutboxRelay {
     return count;
   }
 
-  /**
-   * Publishes every row without waiting in between, then waits for all the confirms together:
-   * one round trip per batch instead of one per event is what makes the relay fast. Returns,
-   * per row, null when confirmed or the reason it was not.
-   */
-  private async publishBatch(
+  /** Publishes the rows and waits for their confirms (ConfirmedPublisher). */
+  private publishBatch(
     channel: ConfirmChannel,
     rows: readonly OutboxRow[],
   ): Promise<(string | null)[]> {
-    const exchange = this.options.eventsExchange;
-    const confirms = rows.map(
-      (row) =>
-        new Promise<string | null>((resolve) => {
-          const event = outgoingEvent(row);
-          try {
-            // The return value only signals a full socket buffer; a batch is bounded, so the
-            // buffer is allowed to grow by one batch rather than waiting for 'drain'.
-            channel.publish(exchange, row.type, event.body, eventPublishOptions(event), (err) => {
-              if (err) resolve(errorText(err));
-              else if (this.returned.delete(row.event_id))
-                resolve('unroutable: returned by broker');
-              else resolve(null);
-            });
-          } catch (error) {
-            resolve(errorText(error));
-          }
-        }),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.confirmTimeoutMs);
-    });
-    const settled = await Promise.race([Promise.all(confirms), timeout]);
-    clearTimeout(timer);
-    if (settled === 'timeout') return rows.map(() => NO_CONFIRM);
-    return settled;
+    return this.publisher.publish(channel, rows.map(outgoingEvent));
   }
 
   private brokerUp(): boolean {
@@ -593,9 +566,6 @@ export class OutboxRelay {
 
 const ROW_COLUMNS = `id, event_id, tenant_id, refusals, type, envelope->>'producer' AS producer,
   envelope->>'correlationId' AS correlation_id, envelope::text AS body`;
-
-/** A batch's publishes whose confirms did not come in time: the broker's trouble, not a row's. */
-const NO_CONFIRM = 'no publisher confirm in time';
 
 function outgoingEvent(row: OutboxRow): OutgoingEvent {
   return {

@@ -35,7 +35,8 @@ export class Outbox {
 
   constructor(
     private readonly schema: string,
-    private readonly producer: string,
+    /** The service whose events these are (the envelopes' `producer`). */
+    readonly producer: string,
   ) {}
 
   /** Writes the events in the caller's transaction (TypeORM), to be published once it commits. */

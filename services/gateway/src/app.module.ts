@@ -4,7 +4,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { createServiceDataSource } from '@kanta/database';
-import { MessagingModule } from '@kanta/messaging';
+import { BrokerConnection, DirectEventPublisher, MessagingModule } from '@kanta/messaging';
 import { createLogger } from '@kanta/platform';
 import { AccessTokens } from './auth/access-tokens';
 import { AccessRecorder } from './audit/access-recorder';
@@ -158,6 +158,17 @@ export class AppModule {
         DeadLettersGateway,
         GatewayErasure,
         AccessRecorder,
+        {
+          // The access records' own confirm channel: they skip the outbox while the broker takes them.
+          provide: DirectEventPublisher,
+          inject: [BrokerConnection],
+          useFactory: (broker: BrokerConnection) =>
+            new DirectEventPublisher({
+              broker,
+              eventsExchange: config.eventsExchange,
+              name: 'gateway.access',
+            }),
+        },
         HealthService,
       ],
     };

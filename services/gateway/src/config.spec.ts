@@ -61,3 +61,11 @@ describe('docker-compose.yml', () => {
     ]);
   });
 });
+
+describe('the access audit settings', () => {
+  it('publishes access records directly unless told to go through the outbox, and names a bad value', () => {
+    expect(readGatewayConfig({}).accessAudit.publish).toBe('direct');
+    expect(readGatewayConfig({ AUDIT_PUBLISH: 'outbox' }).accessAudit.publish).toBe('outbox');
+    expect(() => readGatewayConfig({ AUDIT_PUBLISH: 'rabbit' })).toThrow(/AUDIT_PUBLISH/);
+  });
+});

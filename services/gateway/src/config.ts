@@ -58,9 +58,16 @@ export interface GatewayConfig {
   /**
    * The access audit (src/audit): whether reads, searches and edits of customers are recorded
    * (AUDIT_ACCESS, on by default; off only to measure what it costs), and how often and at what
-   * size the buffered records are flushed into the outbox.
+   * size the buffered records are flushed, and where to: published straight to the broker with
+   * confirms, into the outbox when that fails (AUDIT_PUBLISH=direct, the default), or always
+   * into the outbox (`outbox`, the path before; kept to compare the two).
    */
-  accessAudit: { enabled: boolean; flushIntervalMs: number; maxBatch: number };
+  accessAudit: {
+    enabled: boolean;
+    flushIntervalMs: number;
+    maxBatch: number;
+    publish: 'direct' | 'outbox';
+  };
 }
 
 /** '' or unset: trust no proxy; a number: that many hops; else Express's list (loopback, CIDRs). */
@@ -186,6 +193,10 @@ export const readGatewayEnv: EnvReader<GatewayConfig> = (env, problems) => {
         max: 10_000,
       }),
       maxBatch: intFromEnv(env, problems, 'AUDIT_FLUSH_MAX_ENTRIES', 1000, { min: 1, max: 5000 }),
+      publish:
+        stringFromEnv(env, problems, 'AUDIT_PUBLISH', 'direct', /^(direct|outbox)$/) === 'outbox'
+          ? 'outbox'
+          : 'direct',
     },
   };
 };

@@ -175,6 +175,39 @@ describe('stations', () => {
     expect(pluck(list.body.items, 'name').sort()).toEqual(['Alpha', 'Beta', 'Delta']);
   });
 
+  it('announces a station’s name with its creation and each rename, under a growing version, and every name again at start', async () => {
+    const db = h.gateway.app.get(DataSource);
+    const names = (stationId: string) =>
+      db.query<{ event_id: string; name: string; version: number }[]>(
+        `SELECT event_id, envelope -> 'payload' ->> 'name' AS name,
+                (envelope -> 'payload' ->> 'version')::int AS version
+           FROM gateway.outbox
+          WHERE type = 'gateway.station.named.v1' AND envelope -> 'payload' ->> 'stationId' = $1
+          ORDER BY version`,
+        [stationId],
+      );
+    const created = await h.call('POST', '/api/v1/stations', {
+      token: a.adminToken,
+      body: { name: 'Kappa' },
+    });
+    const id = idOf(created);
+    const rename = (name: string) =>
+      h.call('PATCH', `/api/v1/stations/${id}`, { token: a.adminToken, body: { name } });
+    expect((await rename('Lambda')).status).toBe(200);
+    expect((await rename('Lambda')).status).toBe(200); // the same name: nothing to announce
+    expect((await rename('Kappa')).status).toBe(200); // back to the first name: a new version
+    const announced = await names(id);
+    expect(announced.map(({ name, version }) => [name, version])).toEqual([
+      ['Kappa', 1],
+      ['Lambda', 2],
+      ['Kappa', 3],
+    ]);
+    expect(new Set(announced.map((a) => a.event_id)).size).toBe(3);
+    // At start, the current name again, under the same event as its rename.
+    await h.gateway.app.get(StationAnnouncer).announce();
+    expect(await names(id)).toEqual(announced);
+  });
+
   it('announces each station with its creation, and every station again at start under the same event id', async () => {
     const db = h.gateway.app.get(DataSource);
     const announcements = (stationId: string) =>

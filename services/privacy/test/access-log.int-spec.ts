@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import {
   ACCESS_RECORDED_V1,
+  ACCESS_RECORDED_V2,
   PRIVACY,
+  encodeCustomerIds,
+  type AccessRecordedV2,
   type AccessEntryV1,
   type AccessLogQuery,
   type CallerContext,
@@ -86,6 +89,90 @@ describe('privacy service: the access log (real Postgres and RabbitMQ)', () => {
       expect.objectContaining({ id: view.id, action: 'view', customerIds: [customer] }),
     ]);
     expect(page.nextCursor).toBeNull();
+  });
+
+  /** The entries as the gateway publishes them now: each caller once, customer ids as bytes. */
+  const compact = (entries: AccessEntryV1[]): AccessRecordedV2 => {
+    const callers: AccessRecordedV2['callers'] = [];
+    const index = (e: AccessEntryV1): number => {
+      const found = callers.findIndex(
+        (c) => c.userId === e.userId && c.role === e.role && c.stationId === e.stationId,
+      );
+      return found >= 0
+        ? found
+        : callers.push({ userId: e.userId, role: e.role, stationId: e.stationId }) - 1;
+    };
+    return {
+      callers,
+      entries: entries.map((e) => ({
+        id: e.id,
+        at: e.at,
+        action: e.action,
+        caller: index(e),
+        customers: encodeCustomerIds(e.customerIds),
+        correlationId: e.correlationId,
+      })),
+    };
+  };
+
+  it("keeps the gateway's compact flushes (v2) as it keeps v1's: each entry with its caller's user, role and station, its customers and request", async () => {
+    const customer = randomUUID();
+    const others = Array.from({ length: 24 }, () => randomUUID());
+    const worker = randomUUID();
+    const search = entry('search', [...others, customer], { userId: worker, role: 'worker' });
+    const view = entry('view', [customer], { userId: worker, role: 'worker' });
+    const edit = entry('edit', [customer], { stationId: null });
+    const flush = compact([search, view, edit]);
+    expect(flush.callers).toHaveLength(2);
+    await h.publish(ACCESS_RECORDED_V2, flush);
+    await eventuallyPasses(async () =>
+      expect(await stored([search.id, view.id, edit.id])).toHaveLength(3),
+    );
+
+    const page = await list(admin, { customerId: customer });
+    expect(page.items).toEqual([
+      {
+        id: edit.id,
+        at: edit.at,
+        action: 'edit',
+        userId: admin.userId,
+        role: 'admin',
+        stationId: null,
+        customerIds: [customer],
+        correlationId: edit.correlationId,
+      },
+      expect.objectContaining({
+        id: view.id,
+        userId: worker,
+        role: 'worker',
+        stationId: h.station,
+      }),
+      {
+        id: search.id,
+        at: search.at,
+        action: 'search',
+        userId: worker,
+        role: 'worker',
+        stationId: h.station,
+        customerIds: [...others, customer],
+        correlationId: search.correlationId,
+      },
+    ]);
+  });
+
+  it('inserts a compact flush delivered again once, beside a v1 flush of the same entries', async () => {
+    const customer = randomUUID();
+    const view = entry('view', [customer]);
+    const edit = entry('edit', [customer]);
+    await h.publish(ACCESS_RECORDED_V2, compact([view]));
+    // Again, as the gateway's outbox would after a publish it saw no confirm for, with more.
+    await h.publish(ACCESS_RECORDED_V2, compact([view, edit]));
+    await h.publish(ACCESS_RECORDED_V1, { entries: [edit] });
+    await eventuallyPasses(async () =>
+      expect((await list(admin, { customerId: customer })).items).toHaveLength(2),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await stored([view.id, edit.id])).toHaveLength(2);
   });
 
   it('inserts a batch delivered again once', async () => {

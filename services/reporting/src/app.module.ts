@@ -28,6 +28,7 @@ import { REPORT_LEASE_DATABASE, ReportLeases } from './reports/report-leases';
 import { ReportJobsRepository } from './reports/report-jobs.repository';
 import { ReportRun } from './reports/report-run';
 import { ReportSettings } from './reports/report-settings';
+import { StationNames } from './reports/station-names';
 import { REPORT_JOB_GRACE, REPORT_SWEEP_INTERVAL, ReportSweep } from './reports/report-sweep';
 import { ReportProcessor } from './reports/report.processor';
 import { ReportsController } from './reports/reports.controller';
@@ -106,6 +107,7 @@ export class AppModule {
         ReportCatalogue,
         ReportRun,
         ReportSettings,
+        StationNames,
         ReportProcessor,
         ReportSweep,
         Reports,

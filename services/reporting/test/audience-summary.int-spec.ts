@@ -311,6 +311,12 @@ describe('reporting service: marketing-audience and visits-summary reports', () 
     const november = { from: '2026-11-01', to: '2026-11-30' };
 
     it('sums per station and month in the tenant’s zone: visits by status, sales of services and products in euros', async () => {
+      // The gateway named station B (gateway.station.named.v1); the others are printed by id.
+      await dataSource.query(
+        `INSERT INTO reporting.stations (tenant_id, station_id, name, version)
+         VALUES ($1, $2, 'Asema B', 1)`,
+        [tenantId, stationB],
+      );
       const { view, fileName, bytes } = await written({
         type: 'visits-summary',
         format: 'xlsx',
@@ -351,7 +357,9 @@ describe('reporting service: marketing-audience and visits-summary reports', () 
           [stationA, '2026-11-01', 4, 2, 1, 1, 2, 74.9, 19.8, 94.7],
           [stationB, '2026-11-01', 1, 1, 0, 0, 1, undefined, undefined, 25],
           [otherStation, '2026-11-01', 1, 1, 0, 0, 0, undefined, undefined, undefined],
-        ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+        ]
+          .sort((a, b) => String(a[0]).localeCompare(String(b[0])))
+          .map(([station, ...rest]) => [station === stationB ? 'Asema B' : station, ...rest]),
       );
       expect(view.rowCount).toBe(3);
       expect(sheet.getRow(2).getCell(8).numFmt).toContain('€');

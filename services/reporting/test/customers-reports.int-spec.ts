@@ -212,6 +212,12 @@ describe('reporting service: the customers and online-bookings-pending reports',
         WHERE c.n % 7 = 0`,
       [tenantId, stationA],
     );
+    // The gateway named station B (gateway.station.named.v1); station A is printed by its id.
+    await dataSource.query(
+      `INSERT INTO reporting.stations (tenant_id, station_id, name, version)
+       VALUES ($1, $2, 'Keskusasema', 2)`,
+      [tenantId, stationB],
+    );
   });
 
   afterAll(async () => {
@@ -338,7 +344,7 @@ describe('reporting service: the customers and online-bookings-pending reports',
         '101',
         helsinkiDate('2026-02-11'),
         'ABC-123',
-        stationB,
+        'Keskusasema',
         2,
       ]);
       const names = (rows: ExcelJS.CellValue[][]) => rows.slice(1).map((row) => row[0]);
@@ -384,7 +390,7 @@ describe('reporting service: the customers and online-bookings-pending reports',
       expect(about).toContain('Includes every change saved before the request,,yes');
       expect(table).toEqual([
         'Name,Phone,E-mail,Customer number,Last visit,Plate,Station,Visits',
-        `Anna Aalto,+358401234567,anna@example.test,101,2026-02-11,ABC-123,${stationB},2`,
+        `Anna Aalto,+358401234567,anna@example.test,101,2026-02-11,ABC-123,Keskusasema,2`,
       ]);
     });
 
@@ -455,7 +461,7 @@ describe('reporting service: the customers and online-bookings-pending reports',
           'cecilia@example.test',
           '103',
           helsinkiDate('2026-11-01'),
-          stationB,
+          'Keskusasema',
           null,
         ],
         [

@@ -16,6 +16,7 @@ import {
   MERGE_UNDO_REQUESTED_V1,
   MERGE_UNDONE_V1,
   SALE_RECORDED_V1,
+  STATION_NAMED_V1,
   VEHICLE_CREATED_V1,
   VISIT_RECORDED_V1,
   VISIT_UPDATED_V1,
@@ -429,6 +430,30 @@ describe('reporting service: the read model (real Postgres and RabbitMQ)', () =>
       await publish(SALE_RECORDED_V1, { ...unsplit, servicesMinor: 1, productsMinor: 1 });
       await drained();
       expect(await amounts()).toEqual({ total: 7000, services: 5000, products: 2000 });
+    });
+  });
+
+  describe('station names', () => {
+    it('keeps the newest name of each station, whatever order the renames come in, per tenant', async () => {
+      const stationId = randomUUID();
+      const named = (name: string, version: number) => ({ stationId, name, version });
+      await publish(STATION_NAMED_V1, named('Vallila', 1));
+      await publish(STATION_NAMED_V1, named('Vallila Keskus', 3));
+      await publish(STATION_NAMED_V1, named('Vallila Uusi', 2)); // older rename, later delivery
+      const otherTenant = randomUUID();
+      await publish(STATION_NAMED_V1, named('Toisen asema', 9), { tenant: otherTenant });
+      await drained();
+      const names = () =>
+        dataSource.query<{ tenant_id: string; name: string; version: number }[]>(
+          'SELECT tenant_id, name, version FROM reporting.stations WHERE station_id = $1 ORDER BY version',
+          [stationId],
+        );
+      await eventuallyPasses(async () =>
+        expect(await names()).toEqual([
+          { tenant_id: tenantId, name: 'Vallila Keskus', version: 3 },
+          { tenant_id: otherTenant, name: 'Toisen asema', version: 9 },
+        ]),
+      );
     });
   });
 

@@ -1,5 +1,6 @@
 export * from './erasure.dto';
 export * from './events';
+export * from './access-record';
 export * from './rpc';
 export * from './deletion.dto';
 export * from './retention.dto';

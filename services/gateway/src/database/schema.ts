@@ -16,6 +16,7 @@ import { TenantDeletionGrace1766500200000 } from './migrations/1766500200000-ten
 import { TenantRetention1766500500100 } from './migrations/1766500500100-tenant-retention';
 import { OutboxEnvelopeLz41767700000000 } from './migrations/1767700000000-outbox-envelope-lz4';
 import { TenantReportRetention1768040000000 } from './migrations/1768040000000-tenant-report-retention';
+import { StationNameVersions1768090000000 } from './migrations/1768090000000-station-name-versions';
 
 export const GATEWAY_SCHEMA = 'gateway';
 
@@ -38,5 +39,6 @@ export const gatewaySchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     TenantRetention1766500500100,
     OutboxEnvelopeLz41767700000000,
     TenantReportRetention1768040000000,
+    StationNameVersions1768090000000,
   ],
 };

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { STATION_CREATED_V1 } from '@kanta/contracts';
+import { STATION_CREATED_V1, STATION_NAMED_V1 } from '@kanta/contracts';
 import { Outbox, type OutboxEvent } from '@kanta/messaging';
 import { uuidv5 } from '@kanta/platform';
 import { tenantSettingsEvent } from './tenant-settings';
@@ -25,6 +25,38 @@ export function stationCreatedEvent(station: {
   };
 }
 
+/** The namespace of station names' event ids (a random UUID, fixed for good). */
+const STATION_NAME_EVENTS = '9c2e4b71-5d3a-4f86-b0e9-71a4c8d2f513';
+
+/**
+ * A station's name as it is at `version` (gateway.station.named.v1), for the reports. Its event
+ * id comes from the station's and the version's: announced again, it is the same event.
+ */
+export function stationNamedEvent(station: {
+  id: string;
+  tenantId: string;
+  name: string;
+  nameVersion: number;
+}): OutboxEvent<typeof STATION_NAMED_V1> {
+  return {
+    eventId: uuidv5(STATION_NAME_EVENTS, `${station.id}:${station.nameVersion}`),
+    type: STATION_NAMED_V1,
+    tenantId: station.tenantId,
+    correlationId: null,
+    payload: { stationId: station.id, name: station.name, version: station.nameVersion },
+  };
+}
+
+/** A new station's announcements: that it exists, and its name. */
+export function newStationEvents(station: {
+  id: string;
+  tenantId: string;
+  name: string;
+  nameVersion: number;
+}): OutboxEvent[] {
+  return [stationCreatedEvent(station), stationNamedEvent(station)];
+}
+
 /** Stations announced per transaction. */
 const BATCH = 1000;
 
@@ -32,7 +64,7 @@ const BATCH = 1000;
 const ANNOUNCING = 'kanta.gateway.announce-stations';
 
 /**
- * Announces every station again at each start: a service first deployed later (its queue did
+ * Announces every station again at each start (that it exists, and its current name): a service first deployed later (its queue did
  * not exist when a station was announced), or one that lost an announcement, learns it then. The
  * event ids are the stations' own, so a service that has one already skips it (its inbox): an
  * announcement still in the outbox is sent again as it is, a missing one is written. Replicas
@@ -90,15 +122,25 @@ export class StationAnnouncer implements OnApplicationBootstrap {
     let total = 0;
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const stations = await this.dataSource.query<{ id: string; tenant_id: string }[]>(
-        `SELECT id, tenant_id FROM gateway.stations WHERE id > $1 ORDER BY id LIMIT ${BATCH}`,
+      const stations = await this.dataSource.query<
+        { id: string; tenant_id: string; name: string; name_version: number }[]
+      >(
+        `SELECT id, tenant_id, name, name_version FROM gateway.stations
+          WHERE id > $1 ORDER BY id LIMIT ${BATCH}`,
         [after],
       );
       if (stations.length === 0) return total;
       after = stations[stations.length - 1].id;
-      const events = stations.map((r) => stationCreatedEvent({ id: r.id, tenantId: r.tenant_id }));
+      const events = stations.flatMap((r) =>
+        newStationEvents({
+          id: r.id,
+          tenantId: r.tenant_id,
+          name: r.name,
+          nameVersion: r.name_version,
+        }),
+      );
       await this.announceAgain(events);
-      total += events.length;
+      total += stations.length;
       if (stations.length < BATCH) return total;
     }
   }

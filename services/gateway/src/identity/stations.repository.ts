@@ -43,7 +43,7 @@ export class StationsRepository {
     return stations.save(stations.create(station));
   }
 
-  save(station: Station): Promise<Station> {
-    return this.stations.save(station);
+  save(station: Station, manager?: EntityManager): Promise<Station> {
+    return (manager ? manager.getRepository(Station) : this.stations).save(station);
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Outbox } from '@kanta/messaging';
 import { uuidv7 } from '@kanta/platform';
-import { stationCreatedEvent } from './station-announcer';
+import { newStationEvents, stationNamedEvent } from './station-announcer';
 import { ProblemError } from '@kanta/platform';
 import type { Caller } from '../auth/auth.decorators';
 import { IdentityService } from '../auth/identity.service';
@@ -57,8 +57,9 @@ export class StationsService {
           id: uuidv7(),
           tenantId: tenantOf(caller),
           name: dto.name,
+          nameVersion: 1,
         });
-        await this.outbox.enqueue(manager, [stationCreatedEvent(created)]);
+        await this.outbox.enqueue(manager, newStationEvents(created));
         return created;
       });
       // Admins work at every station of their tenant: their cached identities are now stale.
@@ -74,7 +75,16 @@ export class StationsService {
     const station = await this.stations.findInTenant(tenantOf(caller), id);
     if (!station) throw ProblemError.notFound('Station');
     try {
-      return stationView(await this.stations.save(Object.assign(station, dto)));
+      // A new name is announced with the rename, under the next version (the reports print it).
+      const renamed = dto.name !== undefined && dto.name !== station.name;
+      const saved = await this.dataSource.transaction(async (manager) => {
+        Object.assign(station, dto);
+        if (renamed) station.nameVersion += 1;
+        const written = await this.stations.save(station, manager);
+        if (renamed) await this.outbox.enqueue(manager, [stationNamedEvent(written)]);
+        return written;
+      });
+      return stationView(saved);
     } catch (error) {
       if (uniqueViolation(error) === 'stations_tenant_name_key') throw nameTaken();
       throw error;

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { AccessAction, AccessEntryV1, AccessEntryView, Role } from '@kanta/contracts';
+import {
+  customerIdsArrayLiteral,
+  type AccessAction,
+  type AccessEntryV1,
+  type AccessEntryView,
+  type AccessRecordedV2,
+  type Role,
+} from '@kanta/contracts';
 
 interface AccessRow {
   id: string;
@@ -41,6 +48,9 @@ export interface AccessLogFilter {
 /** An entry of the access log as written: the gateway's, or one this service makes. */
 export type AccessEntry = Omit<AccessEntryV1, 'role'> & { role: Role | null };
 
+/** An entry to insert: its customers as ids, or as a uuid[] literal. */
+type InsertRow = Omit<AccessEntry, 'customerIds'> & { customerIds: string[] | string };
+
 /** The access log in the privacy schema: insert and read, never change (the table refuses it). */
 @Injectable()
 export class AccessLogRepository {
@@ -49,6 +59,15 @@ export class AccessLogRepository {
    * a batch handled again inserts nothing twice.
    */
   async insert(manager: EntityManager, tenantId: string, entries: AccessEntry[]): Promise<void> {
+    await this.insertRows(manager, tenantId, entries);
+  }
+
+  /** Entries whose `customerIds` are an array of ids or a uuid[] literal (`{hex,hex}`). */
+  private async insertRows(
+    manager: EntityManager,
+    tenantId: string,
+    entries: readonly InsertRow[],
+  ): Promise<void> {
     if (entries.length === 0) return;
     await manager.query(
       `INSERT INTO privacy.access_log
@@ -61,6 +80,36 @@ export class AccessLogRepository {
        ON CONFLICT (tenant_id, id) DO NOTHING`,
       [tenantId, JSON.stringify(entries)],
     );
+  }
+
+  /**
+   * Inserts a tenant's compact flushes (ACCESS_RECORDED_V2) in one statement, as `insert` does,
+   * each entry's caller taken from its flush and its customers passed as one uuid[] literal
+   * (`{hex,hex}`, which PostgreSQL reads from a JSON string) instead of a JSON array of 25
+   * strings. An entry already there (its id) is skipped.
+   */
+  async insertCompact(
+    manager: EntityManager,
+    tenantId: string,
+    flushes: readonly AccessRecordedV2[],
+  ): Promise<void> {
+    const rows: InsertRow[] = [];
+    for (const { callers, entries } of flushes) {
+      for (const entry of entries) {
+        const caller = callers[entry.caller];
+        rows.push({
+          id: entry.id,
+          at: entry.at,
+          action: entry.action,
+          userId: caller.userId,
+          role: caller.role,
+          stationId: caller.stationId,
+          customerIds: customerIdsArrayLiteral(entry.customers),
+          correlationId: entry.correlationId ?? null,
+        });
+      }
+    }
+    await this.insertRows(manager, tenantId, rows);
   }
 
   /** The tenant's entries matching the filter, newest first. */

@@ -7,6 +7,7 @@ import { AudienceAndSalesSplit1768030000000 } from './migrations/1768030000000-a
 import { TenantSettings1768050000000 } from './migrations/1768050000000-tenant-settings';
 import { ReportDownloads1768060000000 } from './migrations/1768060000000-report-downloads';
 import { ReportCatchUp1768070000000 } from './migrations/1768070000000-report-catch-up';
+import { StationNames1768095000000 } from './migrations/1768095000000-station-names';
 
 export const REPORTING_SCHEMA = 'reporting';
 
@@ -23,5 +24,6 @@ export const reportingSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     TenantSettings1768050000000,
     ReportDownloads1768060000000,
     ReportCatchUp1768070000000,
+    StationNames1768095000000,
   ],
 };

@@ -22,6 +22,7 @@ import type { ReportJobRecord } from './report-jobs.repository';
 import { NAME } from './registry-report';
 import { CUSTOMERS_REPORT_SHEETS, REGISTRY_HEADERS, VISIT_HEADERS } from './report-labels';
 import { reportFileFormat } from './report-about';
+import { stationLabel } from './station-names';
 
 interface VisitedRow {
   customer_id: string;
@@ -31,7 +32,8 @@ interface VisitedRow {
   customer_number: string | null;
   last_visit_at: Date;
   last_visit_plate: string | null;
-  last_visit_station_id: string;
+  /** The last visit's station: its name, or its id while its name is not known here. */
+  last_visit_station: string;
   visit_count: number;
 }
 
@@ -152,7 +154,7 @@ export class CustomersReport implements ReportDefinition, BeforeApplicationShutd
       row.customer_number,
       row.last_visit_at,
       row.last_visit_plate,
-      row.last_visit_station_id,
+      row.last_visit_station,
       row.visit_count,
     ];
     if (job.format === 'csv') {
@@ -211,7 +213,8 @@ export class CustomersReport implements ReportDefinition, BeforeApplicationShutd
     return this.inPagesOfMatches(job, rowsBefore, written, add, (ids) =>
       this.dataSource.query<VisitedRow[]>(
         `SELECT c.customer_id, ${NAME} AS name, c.phone, c.email, c.customer_number,
-                f.last_visit_at, f.last_visit_plate, f.last_visit_station_id,
+                f.last_visit_at, f.last_visit_plate,
+                ${stationLabel('$1', 'f.last_visit_station_id')} AS last_visit_station,
                 f.visit_count::int AS visit_count
            FROM reporting.customers c
            JOIN reporting.customer_visit_facts f

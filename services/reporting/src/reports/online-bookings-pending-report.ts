@@ -14,6 +14,7 @@ import {
 import type { ReportJobRecord } from './report-jobs.repository';
 import { ONLINE_BOOKINGS_SHEET, REGISTRY_HEADERS, VISIT_HEADERS } from './report-labels';
 import { reportFileFormat } from './report-about';
+import { stationLabel } from './station-names';
 
 interface BookingRow {
   visit_id: string;
@@ -25,7 +26,8 @@ interface BookingRow {
   scheduled_at: Date;
   /** The keyset's date as Postgres prints it: a Date would lose its microseconds. */
   scheduled_key: string;
-  station_id: string;
+  /** Its name, or its id while its name is not known here. */
+  station: string;
   registration: string | null;
 }
 
@@ -82,7 +84,7 @@ export class OnlineBookingsPendingReport implements ReportDefinition {
       row.email,
       row.customer_number,
       row.scheduled_at,
-      row.station_id,
+      row.station,
       row.registration,
     ];
     const stations = stationsOf(job);
@@ -92,7 +94,7 @@ export class OnlineBookingsPendingReport implements ReportDefinition {
           this.dataSource.query<BookingRow[]>(
             `SELECT v.visit_id, c.customer_id, ${NAME} AS name, c.phone, c.email,
                     c.customer_number, v.scheduled_at, v.scheduled_at::text AS scheduled_key,
-                    v.station_id, h.registration
+                    ${stationLabel('$1', 'v.station_id')} AS station, h.registration
                FROM reporting.visits v
                JOIN reporting.customers c
                  ON c.tenant_id = v.tenant_id AND c.customer_id = v.customer_id

@@ -17,6 +17,7 @@ import {
 } from './report-definition';
 import type { ReportJobRecord } from './report-jobs.repository';
 import { SUMMARY_HEADERS, SUMMARY_SHEETS } from './report-labels';
+import { stationLabel } from './station-names';
 
 /** The summary's criteria as stored: the dates always there (the default filled in). */
 interface SummaryCriteria {
@@ -29,6 +30,8 @@ interface SummaryCriteria {
 
 interface SummaryRow {
   station_id: string;
+  /** Its name, or its id while its name is not known here. */
+  station: string;
   period: string;
   visits: number;
   completed: number;
@@ -140,7 +143,7 @@ export class VisitsSummaryReport implements ReportDefinition {
     ];
     const major = majorUnits(currency);
     const cells = (row: SummaryRow) => [
-      row.station_id,
+      row.station,
       row.period,
       row.visits,
       row.completed,
@@ -170,7 +173,7 @@ export class VisitsSummaryReport implements ReportDefinition {
       (after: [string, string] | null, limit) =>
         this.dataSource.query<SummaryRow[]>(
           `${GROUPS}
-           SELECT * FROM g
+           SELECT g.*, ${stationLabel('$1', 'g.station_id')} AS station FROM g
             WHERE $8::uuid IS NULL OR (g.station_id, g.period) > ($8::uuid, $9::text)
             ORDER BY g.station_id, g.period LIMIT $10`,
           [...parameters(job), after?.[0] ?? null, after?.[1] ?? null, limit],
