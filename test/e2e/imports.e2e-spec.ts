@@ -141,6 +141,8 @@ describe('import dry run (whole system)', () => {
     expect(errors.items.map((r) => [r.rowNumber, r.errors.map((e) => e.field)])).toEqual([
       [4, ['phone']],
     ]);
+    // Said in the tenant's language, the column named by its Finnish header.
+    expect(errors.items[0].errors[0].message).toBe('"Puhelin" ei ole soitettava puhelinnumero.');
     const list = await fi.admin.expect<{ items: ImportView[] }>(200, 'GET', '/api/v1/imports');
     expect(list.items.map((i) => i.id)).toContain(view.id);
 

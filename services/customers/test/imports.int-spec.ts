@@ -9,6 +9,8 @@ import { ImportDryRun } from '../src/imports/dry-run/import-dry-run';
 import { ImportPlanSweep } from '../src/imports/dry-run/import-plan.sweep';
 import type { ImportSourceRow } from '../src/imports/dry-run/row-check';
 import { IMPORT_LEASE_SPACE } from '../src/imports/import-leases';
+import { importMessage } from '../src/imports/files';
+import { importFileReader } from '../src/imports/import-file-reader';
 import type { ImportFileReader } from '../src/imports/import-reader';
 import { Imports } from '../src/imports/imports.service';
 import { problemOf, startCustomers, tenantFixture, type CustomersHarness } from './support';
@@ -39,7 +41,8 @@ const rowsReader: ImportFileReader = {
       close: () => Promise.resolve(),
     };
   },
-  message: (code) => `message of ${code}`,
+  // The service's own sentences (localised), as the real reader gives them.
+  message: importFileReader.message,
   template: () => Promise.resolve(Buffer.from('PK template')),
 };
 
@@ -164,11 +167,14 @@ describe('import dry run (real Postgres and Redis)', () => {
     expect(by(7).outcome).toBe('error');
     expect(by(8).errors.map((e) => e.field)).toEqual(['make', 'model', 'vin']);
 
-    // The same message as the API's for the same phone.
+    // The same verdict as the API's for the same phone, said in the tenant's language.
     const api = await problemOf(
       h.customers.create(t.admin, { firstName: 'Väärä', lastName: 'Numero', phone: '12' }),
     );
-    expect(by(7).errors).toEqual(api.errors);
+    expect(by(7).errors.map(({ field, reason }) => ({ field, reason }))).toEqual(
+      api.errors!.map(({ field, reason }) => ({ field, reason })),
+    );
+    expect(by(7).errors[0].message).toBe('"Puhelin" ei ole soitettava puhelinnumero.');
 
     expect((await rowsOf(t.admin, view.id, 'error')).map((r) => r.rowNumber)).toEqual([7, 8]);
     // The file is gone once read; the plan holds what the commit needs.
@@ -205,7 +211,8 @@ describe('import dry run (real Postgres and Redis)', () => {
     const [only] = await rowsOf(t.admin, view.id);
     expect(only.outcome).toBe('error');
     expect(only.errors).toEqual([
-      { field: 'email', reason: 'required', message: 'email is required' },
+      // The API's reason, said in the tenant's language with the column's header.
+      { field: 'email', reason: 'required', message: '"Sähköposti" on pakollinen.' },
     ]);
   });
 
@@ -262,7 +269,7 @@ describe('import dry run (real Postgres and Redis)', () => {
     expect(problem).toMatchObject({
       status: 415,
       type: 'https://kanta.dev/problems/import-xls-unsupported',
-      detail: 'message of import-xls-unsupported',
+      detail: importMessage('import-xls-unsupported', 'fi'),
     });
     expect((await imports.get(t.admin, uploadId)).status).toBe('failed');
   });

@@ -1,5 +1,6 @@
 import {
   buildImportTemplate,
+  importFieldMessage,
   importMessage,
   isImportMessageCode,
   openImportFile,
@@ -33,9 +34,12 @@ export const importFileReader: ImportFileReader = {
     };
   },
   message(code, locale, params) {
-    return isImportMessageCode(code)
-      ? importMessage(code, locale, params as Record<string, string | number> | undefined)
-      : code;
+    if (isImportMessageCode(code)) {
+      return importMessage(code, locale, params as Record<string, string | number> | undefined);
+    }
+    // An API reason about a field (required, too_long, invalid_phone, …).
+    const field = params?.field;
+    return (typeof field === 'string' && importFieldMessage(code, field, locale)) || code;
   },
   template(locale, vehicles) {
     return buildImportTemplate(locale, vehicles);

@@ -17,6 +17,7 @@ import type { CustomerWrite } from '../../customers/customer-row';
 import { buildCustomerWrite } from '../../customers/customer-write';
 import { fieldRuleViolations } from '../../field-rules/field-rules';
 import { fixedValueOf, isVehicleField, missingRequiredFields } from '../files/import-fields';
+import { isImportMessageCode } from '../files/messages';
 
 /**
  * One row as the file reader gives it (services/customers/src/imports/files): its number in the
@@ -110,6 +111,22 @@ const present = (value: string | undefined): value is string =>
  * reader's problems come first; a field with one is not judged again.
  */
 export async function checkRow(
+  row: ImportSourceRow,
+  context: RowCheckContext,
+): Promise<CheckedRow> {
+  const checked = await checkRowByTheApi(row, context);
+  if (checked.errors.length === 0) return checked;
+  // The API's reasons in the import's locale, the column named by its header; a reason with no
+  // sentence of the import's keeps the API's own (English).
+  const errors = checked.errors.map((error) => {
+    if (isImportMessageCode(error.reason)) return error; // the reader's, in the locale already
+    const message = context.message(error.reason, { field: error.field });
+    return message === error.reason ? error : { ...error, message };
+  });
+  return { ...checked, errors };
+}
+
+async function checkRowByTheApi(
   row: ImportSourceRow,
   context: RowCheckContext,
 ): Promise<CheckedRow> {

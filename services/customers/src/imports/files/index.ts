@@ -49,3 +49,4 @@ export {
   type ImportWarningCode,
 } from './messages';
 export { IMPORT_ENCODINGS, importEncodingOf, type ImportEncoding } from './text-encoding';
+export { importFieldMessage, isImportFieldReason, type ImportFieldReason } from './field-reasons';
