@@ -13,6 +13,7 @@
  *   scanned.
  * - A BENCH_IMPORT_XLSX_ROWS (100,000) row XLSX of the same columns (written by exceljs's
  *   streaming writer, shared strings as Excel writes them) read the same way.
+ * - BENCH_IMPORT_CSV_ROWS=0 or BENCH_IMPORT_XLSX_ROWS=0 skips that part.
  * - Each parse runs in a fresh process; its peak RSS is the larger of the RSS sampled every
  *   20 ms and the process's maxRSS.
  */
@@ -186,52 +187,17 @@ async function main(): Promise<void> {
   try {
     const csv = join(dir, 'customers.csv');
     const xlsx = join(dir, 'customers.xlsx');
-    console.log(`Import parse: writing ${CSV_ROWS.toLocaleString('en')} CSV rows…`);
-    await writeCsv(csv);
-    console.log(
-      `  ${(statSync(csv).size / 2 ** 20).toFixed(1)} MiB; writing ${XLSX_ROWS.toLocaleString('en')} XLSX rows…`,
-    );
-    await writeXlsx(xlsx);
-    console.log(`  ${(statSync(xlsx).size / 2 ** 20).toFixed(1)} MiB`);
-
-    const floors: number[] = [];
-    for (const batchSize of BATCHES) {
-      const turns: Turn[] = [];
-      for (let t = 0; t < TURNS; t++) {
-        floors.push(await readAndDecode(csv));
-        const turn = parse(csv, batchSize);
-        if (turn.rows !== CSV_ROWS) throw new Error(`CSV: ${turn.rows} rows, not ${CSV_ROWS}`);
-        turns.push(turn);
-        console.log(
-          `  CSV batches(${batchSize}) turn ${t + 1}: ${rate(turn.rows, turn.seconds)} ` +
-            `(${turn.seconds.toFixed(2)} s), peak RSS ${turn.peakMb.toFixed(0)} MB`,
-        );
-      }
-      const best = turns.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-      console.log(
-        `CSV ${CSV_ROWS.toLocaleString('en')} rows, batches(${batchSize}): best ` +
-          `${rate(best.rows, best.seconds)} (aim >= 400,000); peak RSS ` +
-          `${Math.max(...turns.map((t) => t.peakMb)).toFixed(0)} MB (dry run budget 256 MB)`,
-      );
+    if (CSV_ROWS > 0) {
+      console.log(`Import parse: writing ${CSV_ROWS.toLocaleString('en')} CSV rows…`);
+      await writeCsv(csv);
+      console.log(`  ${(statSync(csv).size / 2 ** 20).toFixed(1)} MiB`);
+      await benchCsv(csv);
     }
-    console.log(
-      `CSV floor (the same bytes read and decoded, nothing scanned): ` +
-        `${rate(CSV_ROWS, Math.min(...floors))}`,
-    );
-
-    for (const batchSize of BATCHES) {
-      const turns: Turn[] = [];
-      for (let t = 0; t < TURNS; t++) {
-        const turn = parse(xlsx, batchSize);
-        if (turn.rows !== XLSX_ROWS) throw new Error(`XLSX: ${turn.rows} rows, not ${XLSX_ROWS}`);
-        turns.push(turn);
-      }
-      const best = turns.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-      console.log(
-        `XLSX ${XLSX_ROWS.toLocaleString('en')} rows, batches(${batchSize}): best ` +
-          `${rate(best.rows, best.seconds)} (whole dry run target >= 20,000); peak RSS ` +
-          `${Math.max(...turns.map((t) => t.peakMb)).toFixed(0)} MB`,
-      );
+    if (XLSX_ROWS > 0) {
+      console.log(`Import parse: writing ${XLSX_ROWS.toLocaleString('en')} XLSX rows…`);
+      await writeXlsx(xlsx);
+      console.log(`  ${(statSync(xlsx).size / 2 ** 20).toFixed(1)} MiB`);
+      benchXlsx(xlsx);
     }
     console.log(
       'Note: a batch is alive until its consumer lets go of it. 5,000 rows (about 0.85 KB each ' +
@@ -241,6 +207,51 @@ async function main(): Promise<void> {
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every CSV parse turn, then the floor: the same bytes read and decoded, nothing scanned. */
+async function benchCsv(csv: string): Promise<void> {
+  const floors: number[] = [];
+  for (const batchSize of BATCHES) {
+    const turns: Turn[] = [];
+    for (let t = 0; t < TURNS; t++) {
+      floors.push(await readAndDecode(csv));
+      const turn = parse(csv, batchSize);
+      if (turn.rows !== CSV_ROWS) throw new Error(`CSV: ${turn.rows} rows, not ${CSV_ROWS}`);
+      turns.push(turn);
+      console.log(
+        `  CSV batches(${batchSize}) turn ${t + 1}: ${rate(turn.rows, turn.seconds)} ` +
+          `(${turn.seconds.toFixed(2)} s), peak RSS ${turn.peakMb.toFixed(0)} MB`,
+      );
+    }
+    const best = turns.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+    console.log(
+      `CSV ${CSV_ROWS.toLocaleString('en')} rows, batches(${batchSize}): best ` +
+        `${rate(best.rows, best.seconds)} (aim >= 400,000); peak RSS ` +
+        `${Math.max(...turns.map((t) => t.peakMb)).toFixed(0)} MB (dry run budget 256 MB)`,
+    );
+  }
+  console.log(
+    `CSV floor (the same bytes read and decoded, nothing scanned): ` +
+      `${rate(CSV_ROWS, Math.min(...floors))}`,
+  );
+}
+
+function benchXlsx(xlsx: string): void {
+  for (const batchSize of BATCHES) {
+    const turns: Turn[] = [];
+    for (let t = 0; t < TURNS; t++) {
+      const turn = parse(xlsx, batchSize);
+      if (turn.rows !== XLSX_ROWS) throw new Error(`XLSX: ${turn.rows} rows, not ${XLSX_ROWS}`);
+      turns.push(turn);
+    }
+    const best = turns.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+    console.log(
+      `XLSX ${XLSX_ROWS.toLocaleString('en')} rows, batches(${batchSize}): best ` +
+        `${rate(best.rows, best.seconds)} (whole dry run target >= 20,000); peak RSS ` +
+        `${Math.max(...turns.map((t) => t.peakMb)).toFixed(0)} MB`,
+    );
   }
 }
 
