@@ -1,6 +1,6 @@
 import type { ImportMessageParams, ImportRowProblemCode } from './messages';
 import { ZipDirectory, ZipUnreadable, type ZipEntry } from './xlsx-zip';
-import { attribute, element, endsName, hasDoctype, textRuns, xmlText } from './xlsx-xml';
+import { attribute, element, endsName, hasDoctype, isSpace, textRuns, xmlText } from './xlsx-xml';
 
 /** One non-empty row of a worksheet: its cells as text, and what was wrong with some of them. */
 export interface SheetRecord {
@@ -71,13 +71,12 @@ export async function* xlsxRecords(
   try {
     const parts = await workbookParts(zip);
     const dateStyles = parts.styles ? dateStylesOf(await partText(zip, parts.styles)) : [];
-    const shared: string[] = [];
+    const shared = new SharedStrings();
     if (parts.sharedStrings) {
       const strings = new ElementStream('si', maxInflated);
+      const add = shared.add.bind(shared);
       for await (const text of entryText(zip, parts.sharedStrings, maxInflated, options)) {
-        strings.push(text, (_tag, content) => {
-          shared.push(content === '' ? '' : textRuns(content));
-        });
+        strings.push(text, add);
       }
     }
     const rows = new ElementStream('row', options.maxRowChars ?? XLSX_MAX_ROW_CHARS);
@@ -85,10 +84,10 @@ export async function* xlsxRecords(
     let records: SheetRecord[] = [];
     let line = 0;
     for await (const text of entryText(zip, parts.sheet, maxInflated, options)) {
-      rows.push(text, (tag, content) => {
-        const r = attribute(tag, 'r');
+      rows.push(text, (xml, tag, start, end) => {
+        const r = attribute(xml.slice(tag, start), 'r');
         line = Number(r) || line + 1;
-        const record = cells.record(line, content);
+        const record = cells.record(line, xml.slice(start, end));
         if (record !== null) records.push(record);
       });
       if (records.length >= RECORDS_PER_YIELD) {
@@ -209,7 +208,14 @@ class ElementStream {
     this.close = `</${name}>`;
   }
 
-  push(piece: string, onElement: (tag: string, content: string) => void): void {
+  /**
+   * Calls `onElement(text, tag, start, end)` for each complete element: its start tag begins at
+   * `tag`, its content is text[start, end) (empty for `<name/>`).
+   */
+  push(
+    piece: string,
+    onElement: (text: string, tag: number, start: number, end: number) => void,
+  ): void {
     const text = this.carry === '' ? piece : this.carry + piece;
     let closeFrom = this.closeFrom;
     this.carry = '';
@@ -234,14 +240,14 @@ class ElementStream {
       const gt = text.indexOf('>', after);
       if (gt < 0) return this.wait(text, lt, 0);
       if (text.charCodeAt(gt - 1) === 47) {
-        onElement(text.slice(lt, gt + 1), '');
+        onElement(text, lt, gt + 1, gt + 1);
         pos = gt + 1;
         continue;
       }
       const close = text.indexOf(this.close, Math.max(gt, lt + closeFrom));
       closeFrom = 0;
       if (close < 0) return this.wait(text, lt, gt);
-      onElement(text.slice(lt, gt + 1), text.slice(gt + 1, close));
+      onElement(text, lt, gt + 1, close);
       pos = close + this.close.length;
     }
   }
@@ -257,6 +263,74 @@ class ElementStream {
   }
 }
 
+/**
+ * The shared strings table, by index. A plain one (`<si><t>text</t></si>` with nothing to
+ * decode, nearly all of them) is kept as where it is in the XML text it came in, not as a string
+ * of its own: the text pieces are kept anyway by any string sliced from them, and the table then
+ * costs 12 bytes a string instead of an object each (a hundred thousand rows have hundreds of
+ * thousands of them). Other strings (rich text, entities) are decoded and kept as strings.
+ */
+class SharedStrings {
+  private readonly pieces: string[] = [];
+  private piece = new Int32Array(1024);
+  private starts = new Int32Array(1024);
+  private ends = new Int32Array(1024);
+  private readonly decoded = new Map<number, string>();
+  private count = 0;
+
+  get(index: number): string {
+    if (index < 0 || index >= this.count) return '';
+    const piece = this.piece[index];
+    if (piece < 0) return this.decoded.get(index) ?? '';
+    return this.pieces[piece].slice(this.starts[index], this.ends[index]);
+  }
+
+  add(xml: string, _tag: number, start: number, end: number): void {
+    const index = this.count++;
+    if (index === this.piece.length) this.grow();
+    const range = plainTextRange(xml, start, end);
+    if (range === null) {
+      this.piece[index] = -1;
+      this.decoded.set(index, start === end ? '' : textRuns(xml.slice(start, end)));
+      return;
+    }
+    if (this.pieces.at(-1) !== xml) this.pieces.push(xml);
+    this.piece[index] = this.pieces.length - 1;
+    this.starts[index] = range;
+    this.ends[index] = end - 4;
+  }
+
+  private grow(): void {
+    const grown = (from: Int32Array): Int32Array<ArrayBuffer> => {
+      const to = new Int32Array(from.length * 2);
+      to.set(from);
+      return to;
+    };
+    this.piece = grown(this.piece);
+    this.starts = grown(this.starts);
+    this.ends = grown(this.ends);
+  }
+}
+
+/**
+ * Where the text of `<t>text</t>` (or `<t xml:space="preserve">`) starts when that is all of
+ * xml[start, end) and the text has nothing to decode (no entity, no CR); else null.
+ */
+function plainTextRange(xml: string, start: number, end: number): number | null {
+  if (xml.charCodeAt(start) !== 60 || xml.charCodeAt(start + 1) !== 116) return null;
+  if (!endsName(xml.charCodeAt(start + 2))) return null;
+  const gt = xml.indexOf('>', start + 2);
+  const close = end - 4;
+  if (gt < 0 || gt >= close || xml.charCodeAt(gt - 1) === 47) return null;
+  if (!xml.startsWith('</t>', close)) return null;
+  for (let i = gt + 1; i < close; i++) {
+    const code = xml.charCodeAt(i);
+    // '<' (markup, CDATA), '&' (an entity), CR (a line end to normalise)
+    if (code === 60 || code === 38 || code === 13) return null;
+  }
+  return gt + 1;
+}
+
 interface CellText {
   text: string;
   problem?: { code: ImportRowProblemCode; params?: ImportMessageParams };
@@ -265,11 +339,15 @@ interface CellText {
 /** Turns a `<row>`'s cells into a record of text. */
 class CellReader {
   constructor(
-    private readonly shared: string[],
+    private readonly shared: SharedStrings,
     private readonly dateStyles: boolean[],
     private readonly date1904: boolean,
   ) {}
 
+  /**
+   * The row's cells, read by position in its XML: this runs for every cell of the file, so the
+   * common ones (a shared string, a number) are read without slicing their tags.
+   */
   record(line: number, xml: string): SheetRecord | null {
     const cells: string[] = [];
     let cellProblems: CellProblem[] | null = null;
@@ -285,9 +363,8 @@ class CellReader {
       }
       const gt = xml.indexOf('>', lt);
       if (gt < 0) break;
-      const tag = xml.slice(lt, gt + 1);
-      const r = attribute(tag, 'r');
-      column = r === null ? column + 1 : columnOf(r);
+      this.readAttributes(xml, lt + 2, gt);
+      column = this.ref >= 0 ? this.ref : column + 1;
       if (xml.charCodeAt(gt - 1) === 47) {
         pos = gt + 1;
         continue;
@@ -295,8 +372,8 @@ class CellReader {
       const close = xml.indexOf('</c>', gt);
       if (close < 0) break;
       pos = close + 4;
-      const value = this.cellText(tag, xml.slice(gt + 1, close));
-      if (value === null || column < 0) continue;
+      const value = this.cellText(xml, gt + 1, close);
+      if (value === null) continue;
       while (cells.length < column) cells.push('');
       cells[column] = value.text;
       if (blank && value.text.trim() !== '') blank = false;
@@ -306,47 +383,93 @@ class CellReader {
     return { line, cells, cellProblems };
   }
 
+  /** The cell's column (`r`), type (`t`) and style (`s`) from its start tag xml[from, to). */
+  private ref = -1;
+  private type = CellType.Number;
+  private style = -1;
+
+  private readAttributes(xml: string, from: number, to: number): void {
+    this.ref = -1;
+    this.type = CellType.Number;
+    this.style = -1;
+    let i = from;
+    for (;;) {
+      const eq = xml.indexOf('=', i);
+      if (eq < 0 || eq > to) return;
+      let nameEnd = eq;
+      while (isSpace(xml.charCodeAt(nameEnd - 1))) nameEnd--;
+      let q = eq + 1;
+      while (isSpace(xml.charCodeAt(q))) q++;
+      const quote = xml.charCodeAt(q);
+      if (quote !== 34 && quote !== 39) return;
+      const end = xml.indexOf(quote === 34 ? '"' : "'", q + 1);
+      if (end < 0 || end > to) return;
+      // One-letter names only: r, t, s (a prefixed x:r is not a cell's attribute).
+      if (isSpace(xml.charCodeAt(nameEnd - 2))) {
+        const name = xml.charCodeAt(nameEnd - 1);
+        if (name === 114) this.ref = columnAt(xml, q + 1, end);
+        else if (name === 116) this.type = typeAt(xml, q + 1, end);
+        else if (name === 115) this.style = integerAt(xml, q + 1, end);
+      }
+      i = end + 1;
+    }
+  }
+
   /**
    * A cell's value as the text an import reads: text as typed, rich text as its plain text,
    * numbers without float noise, dates as YYYY-MM-DD, a formula as its cached result (never
    * evaluated), an error value (#N/A) or a formula never calculated as a problem on the cell.
-   * Null for a cell with no value (only a style).
+   * Null for a cell with no value (only a style). The cell's content is xml[from, to).
    */
-  private cellText(tag: string, xml: string): CellText | null {
-    const type = attribute(tag, 't');
-    if (type === 'inlineStr') {
-      const inline = element(xml, 'is');
+  private cellText(xml: string, from: number, to: number): CellText | null {
+    const type = this.type;
+    if (type === CellType.Inline) {
+      const inline = element(xml.slice(from, to), 'is');
       if (inline !== null) return { text: textRuns(inline.content) };
     }
-    const v = element(xml, 'v');
-    if (v === null) {
-      const formula = element(xml, 'f');
+    // <v>, found by position (its content can hold no '<').
+    let v = xml.indexOf('<v', from);
+    let start = -1;
+    let end = -1;
+    while (v >= 0 && v < to) {
+      if (endsName(xml.charCodeAt(v + 2))) {
+        const gt = xml.indexOf('>', v);
+        if (xml.charCodeAt(gt - 1) === 47) start = end = gt;
+        else {
+          start = gt + 1;
+          end = xml.indexOf('</v>', gt);
+        }
+        break;
+      }
+      v = xml.indexOf('<v', v + 2);
+    }
+    if (start < 0 || end < 0 || end > to) {
+      const formula = element(xml.slice(from, to), 'f');
       if (formula === null) return null;
       return {
         text: `=${xmlText(formula.content)}`,
         problem: { code: 'import-formula-no-result' },
       };
     }
-    const raw = v.content;
     switch (type) {
-      case 's':
-        return { text: this.shared[Number(raw)] ?? '' };
-      case 'str':
-      case 'inlineStr':
-        return { text: xmlText(raw) };
-      case 'b':
-        return { text: raw.trim() === '0' ? 'false' : 'true' };
-      case 'e': {
-        const error = xmlText(raw);
+      case CellType.Shared:
+        return { text: this.shared.get(integerAt(xml, start, end)) };
+      case CellType.Text:
+      case CellType.Inline:
+        return { text: xmlText(xml.slice(start, end)) };
+      case CellType.Boolean:
+        return { text: xml.slice(start, end).trim() === '0' ? 'false' : 'true' };
+      case CellType.Error: {
+        const error = xmlText(xml.slice(start, end));
         return { text: error, problem: { code: 'import-cell-error', params: { error } } };
       }
-      case 'd':
-        return { text: isoDateText(raw) };
-      default: {
+      case CellType.Date:
+        return { text: isoDateText(xml.slice(start, end)) };
+      case CellType.Number: {
+        const raw = xml.slice(start, end);
         const n = parseFloat(raw);
         if (Number.isNaN(n)) return { text: xmlText(raw) };
-        const style = attribute(tag, 's');
-        if (style !== null && this.dateStyles[Number(style)]) {
+        if (this.style >= 0 && this.dateStyles[this.style]) {
           return { text: serialDateText(n, this.date1904) };
         }
         return { text: numberText(n) };
@@ -355,11 +478,48 @@ class CellReader {
   }
 }
 
-/** `B12` → 1 (0-based column); -1 when there are no letters. */
-function columnOf(ref: string): number {
+const enum CellType {
+  Number,
+  Shared,
+  Text,
+  Inline,
+  Boolean,
+  Error,
+  Date,
+}
+
+/** `t`: s, str, inlineStr, b, e, d, n (or anything else: a number). */
+function typeAt(xml: string, from: number, to: number): CellType {
+  const first = xml.charCodeAt(from);
+  const length = to - from;
+  if (first === 115) return length === 1 ? CellType.Shared : CellType.Text; // s, str
+  if (first === 105) return CellType.Inline; // inlineStr
+  if (length !== 1) return CellType.Number;
+  if (first === 98) return CellType.Boolean;
+  if (first === 101) return CellType.Error;
+  if (first === 100) return CellType.Date;
+  return CellType.Number;
+}
+
+/** Digits at xml[from, to) as a number; -1 when there are none. */
+function integerAt(xml: string, from: number, to: number): number {
+  let n = 0;
+  let digits = 0;
+  for (let i = from; i < to; i++) {
+    const code = xml.charCodeAt(i);
+    if (code >= 48 && code <= 57) {
+      n = n * 10 + (code - 48);
+      digits++;
+    } else if (!isSpace(code)) return -1;
+  }
+  return digits > 0 ? n : -1;
+}
+
+/** `B12` at xml[from, to) → 1 (0-based column); -1 when there are no letters. */
+function columnAt(xml: string, from: number, to: number): number {
   let column = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const code = ref.charCodeAt(i) & ~32; // upper case
+  for (let i = from; i < to; i++) {
+    const code = xml.charCodeAt(i) & ~32; // upper case
     if (code < 65 || code > 90) break;
     column = column * 26 + (code - 64);
   }

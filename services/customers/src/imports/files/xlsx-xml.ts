@@ -12,7 +12,8 @@ export function endsName(code: number): boolean {
   return code === 32 || code === 62 || code === 47 || code === 9 || code === 10 || code === 13;
 }
 
-const isSpace = (code: number): boolean => code === 32 || code === 9 || code === 10 || code === 13;
+export const isSpace = (code: number): boolean =>
+  code === 32 || code === 9 || code === 10 || code === 13;
 
 /**
  * The value of attribute `name` in a start tag, raw (not entity-decoded), or null. A prefixed
@@ -39,6 +40,18 @@ export function attribute(tag: string, name: string, local = false): string | nu
   }
 }
 
+const TAGS = new Map<string, { open: string; close: string }>();
+
+/** `<name` and `</name>`, made once: this runs for every cell. */
+function tagsOf(name: string): { open: string; close: string } {
+  let tags = TAGS.get(name);
+  if (tags === undefined) {
+    tags = { open: `<${name}`, close: `</${name}>` };
+    TAGS.set(name, tags);
+  }
+  return tags;
+}
+
 /**
  * The first element `name` in `text` from `from`: its start tag, its content (empty for
  * `<name/>`) and where it ends; null when there is none. Callers pass a slice of the text (a
@@ -49,7 +62,7 @@ export function element(
   name: string,
   from = 0,
 ): { tag: string; content: string; at: number; after: number } | null {
-  const open = `<${name}`;
+  const { open, close: closeTag } = tagsOf(name);
   let i = from;
   for (;;) {
     i = text.indexOf(open, i);
@@ -62,7 +75,7 @@ export function element(
   if (text.charCodeAt(gt - 1) === 47) {
     return { tag: text.slice(i, gt + 1), content: '', at: i, after: gt + 1 };
   }
-  const close = text.indexOf(`</${name}>`, gt);
+  const close = text.indexOf(closeTag, gt);
   if (close < 0) return null;
   return {
     tag: text.slice(i, gt + 1),
@@ -78,16 +91,33 @@ export function element(
  * `xml:space="preserve"` says so, as Excel shows it.
  */
 export function textRuns(xml: string): string {
+  const plain = plainText(xml);
+  if (plain !== null) return plain;
   const text = xml.includes('<rPh') ? xml.replace(/<rPh[\s>][\s\S]*?<\/rPh>/g, '') : xml;
-  const first = element(text, 't');
-  if (first === null) return '';
-  // One <t>, the common case: its text without building a new string.
-  let result = xmlText(first.content);
-  for (let t = element(text, 't', first.after); t !== null; t = element(text, 't', t.after)) {
+  let result = '';
+  for (let t = element(text, 't'); t !== null; t = element(text, 't', t.after)) {
     result += xmlText(t.content);
   }
   return result;
 }
+
+/**
+ * `<t>text</t>` (or `<t xml:space="preserve">`) and nothing else, the common case of a shared
+ * string: its text, found without building anything; null for anything else.
+ */
+function plainText(xml: string): string | null {
+  if (xml.charCodeAt(0) !== 60 || xml.charCodeAt(1) !== 116 || !endsName(xml.charCodeAt(2))) {
+    return null;
+  }
+  const gt = xml.indexOf('>', 2);
+  const close = xml.length - 4;
+  if (gt < 0 || xml.charCodeAt(gt - 1) === 47) return null;
+  if (xml.indexOf('<', gt) !== close || !xml.endsWith('</t>')) return null;
+  return xmlText(xml.slice(gt + 1, close));
+}
+
+/** What xmlText has to look at: entities, CR, markup (CDATA). */
+const SPECIAL = /[&\r<]/;
 
 const PREDEFINED: Record<string, string> = {
   amp: '&',
@@ -103,6 +133,7 @@ const PREDEFINED: Record<string, string> = {
  * entity is left as written: none is defined, none is ever resolved.
  */
 export function xmlText(raw: string): string {
+  if (!SPECIAL.test(raw)) return raw;
   let text = raw;
   if (text.includes('<![CDATA[')) {
     return text
