@@ -578,14 +578,16 @@ function dateStylesOf(styles: string): boolean[] {
 /**
  * A custom number format is a date when, outside quoted text, bracketed parts (`[$-409]`,
  * colours, conditions) and escaped characters, it has a day, month or year: `d` or `y`, or `m`
- * without `h` or `s` (then `m` is minutes: a time).
+ * without `h`, `s` or an elapsed `[h]` (then `m` is minutes: a time).
  */
 export function isDateFormat(code: string): boolean {
-  const format = code
-    .replace(/"[^"]*"/g, '')
+  const unquoted = code.replace(/"[^"]*"/g, '');
+  // [h], [mm], [ss]: elapsed time, a duration.
+  const elapsed = /\[(h+|m+|s+)\]/i.test(unquoted);
+  const format = unquoted
     .replace(/\[[^\]]*\]/g, '')
     .replace(/[\\_*]./g, '')
     .toLowerCase();
   if (/[dy]/.test(format)) return true;
-  return format.includes('m') && !/[hs]/.test(format);
+  return !elapsed && format.includes('m') && !/[hs]/.test(format);
 }
