@@ -331,9 +331,9 @@ function plainTextRange(xml: string, start: number, end: number): number | null 
   return gt + 1;
 }
 
-interface CellText {
-  text: string;
-  problem?: { code: ImportRowProblemCode; params?: ImportMessageParams };
+interface CellTextProblem {
+  code: ImportRowProblemCode;
+  params?: ImportMessageParams;
 }
 
 /** Turns a `<row>`'s cells into a record of text. */
@@ -372,12 +372,14 @@ class CellReader {
       const close = xml.indexOf('</c>', gt);
       if (close < 0) break;
       pos = close + 4;
-      const value = this.cellText(xml, gt + 1, close);
-      if (value === null) continue;
+      const text = this.cellText(xml, gt + 1, close);
+      if (text === null) continue;
       while (cells.length < column) cells.push('');
-      cells[column] = value.text;
-      if (blank && value.text.trim() !== '') blank = false;
-      if (value.problem) (cellProblems ??= []).push({ column, ...value.problem });
+      cells[column] = text;
+      if (blank && text.length > 0 && (text.charCodeAt(0) > 32 || text.trim() !== '')) {
+        blank = false;
+      }
+      if (this.problem) (cellProblems ??= []).push({ column, ...this.problem });
     }
     if (blank && cellProblems === null) return null;
     return { line, cells, cellProblems };
@@ -385,6 +387,8 @@ class CellReader {
 
   /** The cell's column (`r`), type (`t`) and style (`s`) from its start tag xml[from, to). */
   private ref = -1;
+  /** What was wrong with the cell cellText last read, if anything. */
+  private problem: CellTextProblem | null = null;
   private type = CellType.Number;
   private style = -1;
 
@@ -421,11 +425,12 @@ class CellReader {
    * evaluated), an error value (#N/A) or a formula never calculated as a problem on the cell.
    * Null for a cell with no value (only a style). The cell's content is xml[from, to).
    */
-  private cellText(xml: string, from: number, to: number): CellText | null {
+  private cellText(xml: string, from: number, to: number): string | null {
+    this.problem = null;
     const type = this.type;
     if (type === CellType.Inline) {
       const inline = element(xml.slice(from, to), 'is');
-      if (inline !== null) return { text: textRuns(inline.content) };
+      if (inline !== null) return textRuns(inline.content);
     }
     // <v>, found by position (its content can hold no '<').
     let v = xml.indexOf('<v', from);
@@ -446,33 +451,32 @@ class CellReader {
     if (start < 0 || end < 0 || end > to) {
       const formula = element(xml.slice(from, to), 'f');
       if (formula === null) return null;
-      return {
-        text: `=${xmlText(formula.content)}`,
-        problem: { code: 'import-formula-no-result' },
-      };
+      this.problem = { code: 'import-formula-no-result' };
+      return `=${xmlText(formula.content)}`;
     }
     switch (type) {
       case CellType.Shared:
-        return { text: this.shared.get(integerAt(xml, start, end)) };
+        return this.shared.get(integerAt(xml, start, end));
       case CellType.Text:
       case CellType.Inline:
-        return { text: xmlText(xml.slice(start, end)) };
+        return xmlText(xml.slice(start, end));
       case CellType.Boolean:
-        return { text: xml.slice(start, end).trim() === '0' ? 'false' : 'true' };
+        return xml.slice(start, end).trim() === '0' ? 'false' : 'true';
       case CellType.Error: {
         const error = xmlText(xml.slice(start, end));
-        return { text: error, problem: { code: 'import-cell-error', params: { error } } };
+        this.problem = { code: 'import-cell-error', params: { error } };
+        return error;
       }
       case CellType.Date:
-        return { text: isoDateText(xml.slice(start, end)) };
+        return isoDateText(xml.slice(start, end));
       case CellType.Number: {
         const raw = xml.slice(start, end);
         const n = parseFloat(raw);
-        if (Number.isNaN(n)) return { text: xmlText(raw) };
+        if (Number.isNaN(n)) return xmlText(raw);
         if (this.style >= 0 && this.dateStyles[this.style]) {
-          return { text: serialDateText(n, this.date1904) };
+          return serialDateText(n, this.date1904);
         }
-        return { text: numberText(n) };
+        return numberText(n);
       }
     }
   }
