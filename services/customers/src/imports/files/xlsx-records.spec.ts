@@ -29,6 +29,27 @@ interface Parts {
   prolog?: string;
 }
 
+/**
+ * A workbook of three parts (workbook, its relationships, a sheet of inline strings) zipped by
+ * Info-ZIP's `zip -fz` (ZIP64 forced), base64.
+ */
+const ZIP64_WORKBOOK =
+  'UEsDBC0AAAAIACKsh10wR5nd//////////8PABQAeGwvd29ya2Jvb2sueG1sAQAQAN8AAAAAAAAAjgAAAAAAAACNj0' +
+  'EOgkAMRa8y6QEsuHBBgI1uPMYIxZlAp5N2jB5fArJ31b78/Ne0fYvOD5HZfXhJ1kEoJTeINgRibyfJlNZkEmVfVtQn' +
+  'WlbyowWiwgueq+qC7GOC3dDoPw6ZpjjQTYYXUyq7RGnxJUqyELNB324X7Ddd8kwdXMFteB87qMFpE9dF72MN2Ld4NP' +
+  'B4qv8CUEsDBC0AAAAIACKsh12YIlAd//////////8aABQAeGwvX3JlbHMvd29ya2Jvb2sueG1sLnJlbHMBABAArAAA' +
+  'AAAAAAB9AAAAAAAAAFWOMQ7CMBAEvxL5AbmEggLZqWjSonzAcs6xReyzfIeA32NRoFCtZovZ1TfcrUTKHGLhSR+xm1' +
+  'ej6ryOqlveBY0KIuUCwC5gstxTwfxKu6earDSsG5D30eGV3CNhFjgNwxnqcQGeVO8cEKVJbd1QjPpVDN8Y+2ZVMGn4' +
+  'P/cBUEsDBC0AAAAIACKsh13yZRkQ//////////8YABQAeGwvd29ya3NoZWV0cy9zaGVldDEueG1sAQAQAPsAAAAAAA' +
+  'AAmgAAAAAAAAB1jzEKwzAMRa9ifIAqydChOIZA5y7pBUSqNiaxHSRBevw6GUKHdhDof/EfX27NPMlIpOYd5yStHVWX' +
+  'C4AMI0WUU14olcszc0Qtkl8gCxM+9lCcoamqM0QMyXq3e1dU9I7zari1dXGHbelqa7S1Ic0hUa9c/CDeqb9hJAfqHW' +
+  'wahjIlewCaA9D8AdxJNJhOAk4ov0jwVQuOf/0HUEsBAh4DLQAAAAgAIqyHXTBHmd2OAAAA/////w8ADAAAAAAAAQAA' +
+  'AKSBAAAAAHhsL3dvcmtib29rLnhtbAEACADfAAAAAAAAAFBLAQIeAy0AAAAIACKsh12YIlAdfQAAAP////8aAAwAAA' +
+  'AAAAEAAACkgc8AAAB4bC9fcmVscy93b3JrYm9vay54bWwucmVscwEACACsAAAAAAAAAFBLAQIeAy0AAAAIACKsh13y' +
+  'ZRkQmgAAAP////8YAAwAAAAAAAEAAACkgZgBAAB4bC93b3Jrc2hlZXRzL3NoZWV0MS54bWwBAAgA+wAAAAAAAABQSw' +
+  'YGLAAAAAAAAAAeAy0AAAAAAAAAAAADAAAAAAAAAAMAAAAAAAAA7wAAAAAAAAB8AgAAAAAAAFBLBgcAAAAAawMAAAAA' +
+  'AAABAAAAUEsFBgAAAAADAAMA7wAAAP////8AAA==';
+
 let n = 0;
 async function workbook(parts: Parts): Promise<string> {
   const zip = new JSZip();
@@ -221,6 +242,16 @@ describe('xlsxRecords', () => {
       rows: '<row r="1"><c r="A1" t="inlineStr"><is><t>Customers</t></is></c></row>',
     });
     expect((await recordsOf(path)).map((r) => r.cells)).toEqual([['Customers']]);
+  });
+
+  it('reads a ZIP64 workbook (its end record and sizes in the ZIP64 records)', async () => {
+    const bytes = Buffer.from(ZIP64_WORKBOOK, 'base64');
+    // The plain end record sends the reader to the ZIP64 one: its directory offset is saturated.
+    const end = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+    expect(bytes.readUInt32LE(end + 16)).toBe(0xffffffff);
+    const path = join(dir, 'zip64.xlsx');
+    writeFileSync(path, bytes);
+    expect((await recordsOf(path)).map((r) => r.cells)).toEqual([['Name'], ['Testi Asiakas']]);
   });
 
   it('stops a sheet that inflates beyond the limit (a ZIP bomb) as soon as it gets there', async () => {
