@@ -308,6 +308,14 @@ describe('openImportFile on XLSX made by hand', () => {
     });
   });
 
+  it('finds a DOCTYPE cut across pieces of the XML', async () => {
+    const path = await workbook({
+      prolog: '<!-- a comment --><!DOCTYPE worksheet [<!ENTITY a "b">]>',
+      rows: '<row r="1"><c r="A1" t="inlineStr"><is><t>&a;</t></is></c></row>',
+    });
+    await expect(recordsOf(path, { chunkChars: 5 })).rejects.toThrow('DOCTYPE');
+  });
+
   it('refuses with 422 import-file-unreadable a workbook whose first sheet is missing', async () => {
     const path = await customers({ sheets: [['Customers', 'worksheets/sheet1.xml']] });
     const zip = await JSZip.loadAsync(readFileSync(path));

@@ -57,7 +57,7 @@ const RECORDS_PER_YIELD = 512;
 /**
  * The rows of the first worksheet of an XLSX file (the first `<sheet>` of xl/workbook.xml),
  * read with our own small ZIP and XML reading: the central directory names the parts; the
- * shared strings are inflated and kept in an array first (the sheet refers to them by index),
+ * shared strings are inflated and kept first (the sheet refers to them by index),
  * the styles read for their date formats, then the sheet is inflated and scanned as a stream.
  * A file that is not a readable workbook throws `ZipUnreadable`; a row too long
  * `XlsxRowTooLong`.
@@ -167,15 +167,20 @@ async function* entryText(
 ): AsyncGenerator<string> {
   // The XML declaration names UTF-8 in every workbook Excel, LibreOffice or a library writes.
   const decoder = new TextDecoder('utf-8');
-  let first = true;
-  const pieces = function* (text: string): Generator<string> {
-    if (first) {
-      first = false;
-      if (hasDoctype(text.slice(0, 4096))) throw new ZipUnreadable(`${entry.name}: DOCTYPE`);
+  // The prolog, until the root element starts: a DOCTYPE can only be there.
+  let prolog: string | null = '';
+  const checked = (text: string): string => {
+    if (prolog !== null) {
+      prolog += text;
+      if (hasDoctype(prolog)) throw new ZipUnreadable(`${entry.name}: DOCTYPE`);
+      if (/<[A-Za-z]/.test(prolog) || prolog.length > 1024 * 1024) prolog = null;
     }
+    return text;
+  };
+  const pieces = function* (text: string): Generator<string> {
     const size = options.chunkChars;
-    if (size === undefined) yield text;
-    else for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
+    if (size === undefined) yield checked(text);
+    else for (let i = 0; i < text.length; i += size) yield checked(text.slice(i, i + size));
   };
   for await (const bytes of zip.bytes(entry, maxBytes)) {
     yield* pieces(decoder.decode(bytes, { stream: true }));
