@@ -111,7 +111,8 @@ async function problemOf(promise: Promise<unknown>): Promise<ImportFileProblem> 
     () => null,
     (e: unknown) => e,
   );
-  if (!(error instanceof ImportFileProblem)) throw new Error(`no ImportFileProblem: ${String(error)}`);
+  if (!(error instanceof ImportFileProblem))
+    throw new Error(`no ImportFileProblem: ${String(error)}`);
   return error;
 }
 
