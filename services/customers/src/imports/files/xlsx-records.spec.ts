@@ -133,7 +133,12 @@ describe('xlsxRecords', () => {
         `<row r="2">${s('A2', 1)}${s('B2', 2)}${s('C2', 3)}${s('D2', 4)}${s('E2', 9)}</row>`,
     });
     const [, row] = await recordsOf(path);
-    expect(row.cells).toEqual(['Testi Asiakas', '東京', `A & B <x> "q" 'a' AB &unknown;`, '', '']);
+    expect(row.cells).toEqual([
+      'Testi Asiakas',
+      '東京',
+      `A & B <x> "q" 'a' AB &unknown;`,
+      // D2 (<t/>) and E2 (no such string) are empty: no cells.
+    ]);
   });
 
   it('reads inline strings, booleans, numbers, errors and formulas, and keeps column gaps by r', async () => {
@@ -166,6 +171,19 @@ describe('xlsxRecords', () => {
       { column: 5, code: 'import-cell-error', params: { error: '#DIV/0!' } },
       { column: 7, code: 'import-formula-no-result' },
     ]);
+  });
+
+  it('reads an empty <v> as no value and empty strings at the end of a row as no cells (as exceljs did)', async () => {
+    const path = await workbook({
+      shared: ['<si><t>Name</t></si>', '<si><t></t></si>'],
+      rows:
+        `<row r="1">${s('A1', 0)}${s('B1', 1)}${s('C1', 1)}</row>` +
+        `<row r="2">${s('A2', 0)}<c r="B2" t="str"><f>A1</f><v></v></c><c r="C2"><v></v></c></row>`,
+    });
+    const [header, row] = await recordsOf(path);
+    expect(header.cells).toEqual(['Name']);
+    expect(row.cells).toEqual(['Name', '=A1']);
+    expect(row.cellProblems).toEqual([{ column: 1, code: 'import-formula-no-result' }]);
   });
 
   it('reads a date by its style: a built-in date format, a custom one, not a custom time or number', async () => {

@@ -378,7 +378,8 @@ class CellReader {
       if (close < 0) break;
       pos = close + 4;
       const text = this.cellText(xml, gt + 1, close);
-      if (text === null) continue;
+      // An empty string is no value, as exceljs read it: trailing ones do not lengthen the row.
+      if (text === null || (text === '' && this.problem === null)) continue;
       while (cells.length < column) cells.push('');
       cells[column] = text;
       if (blank && text.length > 0 && (text.charCodeAt(0) > 32 || text.trim() !== '')) {
@@ -453,7 +454,8 @@ class CellReader {
       }
       v = xml.indexOf('<v', v + 2);
     }
-    if (start < 0 || end < 0 || end > to) {
+    // An empty <v></v> is no value (a formula's result never calculated), as exceljs read it.
+    if (start < 0 || end <= start || end > to) {
       const formula = element(xml.slice(from, to), 'f');
       if (formula === null) return null;
       this.problem = { code: 'import-formula-no-result' };
