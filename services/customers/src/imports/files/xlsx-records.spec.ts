@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import JSZip from 'jszip';
 import { ImportFileProblem, openImportFile } from './open-import-file';
-import { isDateFormat, xlsxRecords, type SheetRecord, type XlsxReadOptions } from './xlsx-records';
+import {
+  XlsxRowTooLong,
+  isDateFormat,
+  xlsxRecords,
+  type SheetRecord,
+  type XlsxReadOptions,
+} from './xlsx-records';
 import { ZipEntryTooLarge } from './xlsx-zip';
 
 let dir: string;
@@ -333,6 +339,20 @@ describe('openImportFile on XLSX made by hand', () => {
       rows: '<row r="1"><c r="A1" t="inlineStr"><is><t>&a;</t></is></c></row>',
     });
     await expect(recordsOf(path, { chunkChars: 5 })).rejects.toThrow('DOCTYPE');
+  });
+
+  it('refuses a row whose XML is over 12,000,000 characters with 422 import-row-too-long', async () => {
+    const path = await customers({
+      rows:
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c></row>' +
+        `<row r="2"><c r="A2" t="inlineStr"><is><t>${'a'.repeat(12_000_001)}</t></is></c></row>`,
+    });
+    expect(await problemOf(openImportFile(path))).toMatchObject({
+      status: 422,
+      code: 'import-row-too-long',
+      params: { row: 2, max: 2_500_000 },
+    });
+    await expect(recordsOf(path, { maxRowChars: 1000 })).rejects.toBeInstanceOf(XlsxRowTooLong);
   });
 
   it('refuses with 422 import-file-unreadable a workbook whose first sheet is missing', async () => {

@@ -199,8 +199,14 @@ async function partText(zip: ZipDirectory, entry: ZipEntry): Promise<string> {
  * by a piece's end waits for the next piece. Everything between them is skipped.
  */
 class ElementStream {
-  private carry = '';
-  /** Where in `carry` the search for the closing tag resumes. */
+  /** The start of an element cut by a piece's end, and the pieces after it, not yet joined. */
+  private pending: string[] = [];
+  private pendingChars = 0;
+  /** The pending text starts with an element's whole start tag: only its closing tag ends it. */
+  private awaitingClose = false;
+  /** The last characters of the pending text: a closing tag may be cut across two pieces. */
+  private tail = '';
+  /** Where in the joined pending text the search for the closing tag resumes. */
   private closeFrom = 0;
   private readonly open: string;
   private readonly close: string;
@@ -221,29 +227,38 @@ class ElementStream {
     piece: string,
     onElement: (text: string, tag: number, start: number, end: number) => void,
   ): void {
-    const text = this.carry === '' ? piece : this.carry + piece;
-    let closeFrom = this.closeFrom;
-    this.carry = '';
-    this.closeFrom = 0;
+    let text = piece;
+    let closeFrom = 0;
+    if (this.pendingChars > 0) {
+      // A long element grows piece by piece: joined once its closing tag has come, not at
+      // every piece (that would copy it over and over).
+      const probe = this.tail + piece;
+      if (this.awaitingClose && probe.indexOf(this.close) < 0) {
+        this.hold(piece, probe);
+        return;
+      }
+      this.pending.push(piece);
+      text = this.pending.join('');
+      closeFrom = this.closeFrom;
+      this.pending = [];
+      this.pendingChars = 0;
+      this.tail = '';
+    }
     let pos = 0;
     for (;;) {
       const lt = text.indexOf(this.open, pos);
       if (lt < 0) {
         // Keep what could be the start of a tag cut by the piece's end.
-        this.carry = text.slice(Math.max(pos, text.length - this.open.length));
-        return;
+        return this.wait(text.slice(Math.max(pos, text.length - this.open.length)), 0);
       }
       const after = lt + this.open.length;
-      if (after >= text.length) {
-        this.carry = text.slice(lt);
-        return;
-      }
+      if (after >= text.length) return this.wait(text.slice(lt), 0);
       if (!endsName(text.charCodeAt(after))) {
         pos = after;
         continue;
       }
       const gt = text.indexOf('>', after);
-      if (gt < 0) return this.wait(text, lt, 0);
+      if (gt < 0) return this.wait(text.slice(lt), 0);
       if (text.charCodeAt(gt - 1) === 47) {
         onElement(text, lt, gt + 1, gt + 1);
         pos = gt + 1;
@@ -251,20 +266,43 @@ class ElementStream {
       }
       const close = text.indexOf(this.close, Math.max(gt, lt + closeFrom));
       closeFrom = 0;
-      if (close < 0) return this.wait(text, lt, gt);
+      if (close < 0) return this.wait(text.slice(lt), gt - lt);
+      if (close - lt > this.maxChars) {
+        throw new XlsxRowTooLong(
+          Number(attribute(text.slice(lt, gt + 1), 'r') ?? 0),
+          this.maxChars,
+        );
+      }
       onElement(text, lt, gt + 1, close);
       pos = close + this.close.length;
     }
   }
 
-  private wait(text: string, lt: number, gt: number): void {
-    this.carry = text.slice(lt);
-    if (this.carry.length > this.maxChars) {
-      const tag = gt > 0 ? text.slice(lt, gt + 1) : '';
+  /** Keeps `rest` (where the next element may start) for the next piece. */
+  private wait(rest: string, gt: number): void {
+    if (rest === '') return;
+    this.pending = [rest];
+    this.pendingChars = rest.length;
+    this.awaitingClose = gt > 0;
+    this.tail = rest.slice(-(this.close.length - 1));
+    this.closeFrom = Math.max(0, rest.length - this.close.length);
+    this.check(gt > 0 ? rest.slice(0, gt + 1) : rest.slice(0, 200));
+  }
+
+  private hold(piece: string, probe: string): void {
+    this.pending.push(piece);
+    this.pendingChars += piece.length;
+    this.tail = probe.slice(-(this.close.length - 1));
+    this.closeFrom = Math.max(0, this.pendingChars - this.close.length);
+    this.check(this.pending[0].slice(0, 200));
+  }
+
+  private check(start: string): void {
+    if (this.pendingChars > this.maxChars) {
+      const gt = start.indexOf('>');
+      const tag = gt > 0 ? start.slice(0, gt + 1) : '';
       throw new XlsxRowTooLong(Number(attribute(tag, 'r') ?? 0), this.maxChars);
     }
-    // The closing tag may be cut too: search again from a few characters before the end.
-    this.closeFrom = Math.max(0, this.carry.length - this.close.length);
   }
 }
 
