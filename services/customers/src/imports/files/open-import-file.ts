@@ -31,7 +31,7 @@ import {
   looksLikeText,
   type TextEncodingName,
 } from './text-encoding';
-import { xlsxRecords, type CellProblem } from './xlsx-records';
+import { XlsxRowTooLong, xlsxRecords, type CellProblem } from './xlsx-records';
 
 export { IMPORT_MAX_CELL_CHARS } from './csv-scanner';
 /** More columns than this and the file is refused. */
@@ -311,7 +311,14 @@ function xlsxSource(path: string): RecordSource {
         yield* xlsxRecords(path);
       } catch (error) {
         if (error instanceof ImportFileProblem) throw error;
-        // exceljs's own errors (a corrupt ZIP, bad XML) say nothing a user can act on.
+        if (error instanceof XlsxRowTooLong) {
+          throw new ImportFileProblem(422, 'import-row-too-long', 'file', {
+            row: error.line,
+            max: IMPORT_MAX_RECORD_CHARS,
+          });
+        }
+        // A corrupt ZIP, a part missing, a ZIP bomb, a DOCTYPE: nothing a user can act on
+        // beyond saving the file again from Excel.
         throw new ImportFileProblem(422, 'import-file-unreadable', 'file');
       }
     },
