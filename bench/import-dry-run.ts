@@ -10,7 +10,8 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -27,6 +28,30 @@ import { runBench, scratchDatabase } from './support';
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
 const EXISTING = Number(process.env.BENCH_IMPORT_EXISTING ?? 10_000);
 const CHUNK = 1024 * 1024;
+
+/**
+ * CPU seconds of this database's PostgreSQL backends (utime + stime of /proc/<pid>/stat, in
+ * clock ticks of 1/100 s), by pid: the server runs on this machine. On a machine shared with
+ * other work, CPU time says what the dry run costs where wall time only bounds it.
+ */
+async function backendCpu(dataSource: {
+  query(sql: string): Promise<{ pid: number }[]>;
+}): Promise<Map<number, number>> {
+  const pids = await dataSource.query(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`,
+  );
+  const out = new Map<number, number>();
+  for (const { pid } of pids) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // Not on this machine, or gone.
+    }
+  }
+  return out;
+}
 
 const phoneOf = (n: number): string => `+35840${String(1_000_000 + n)}`;
 
@@ -130,6 +155,9 @@ runBench(async () => {
       await file.close();
     }
 
+    const pgBefore = await backendCpu(dataSource);
+    const cpuBefore = process.cpuUsage();
+    const loadBefore = loadavg()[0];
     const started = process.hrtime.bigint();
     await imports.start(caller, { uploadId, sizeBytes: size, options: {} });
     let view;
@@ -139,6 +167,12 @@ runBench(async () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpu = process.cpuUsage(cpuBefore);
+    const nodeCpu = (cpu.user + cpu.system) / 1e6;
+    let pgCpu = 0;
+    for (const [pid, after] of await backendCpu(dataSource)) {
+      pgCpu += after - (pgBefore.get(pid) ?? 0);
+    }
     const rss = process.resourceUsage().maxRSS / 1024;
     console.log(
       JSON.stringify(
@@ -152,6 +186,11 @@ runBench(async () => {
           rowsPerSecond: Math.round(ROWS / seconds),
           counts: view.counts,
           peakRssMiB: Math.round(rss),
+          // CPU per row: this process (reader, checks, matcher's JS side, polling) and the
+          // database's backends (matcher, writes); load average of the machine at start and end.
+          nodeCpuMicrosPerRow: Math.round((nodeCpu * 1e6) / ROWS),
+          postgresCpuMicrosPerRow: Math.round((pgCpu * 1e6) / ROWS),
+          loadAverage: [+loadBefore.toFixed(1), +loadavg()[0].toFixed(1)],
         },
         null,
         2,
