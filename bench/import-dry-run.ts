@@ -5,7 +5,9 @@
  * planned by the customers module in this process (its job through BullMQ, the real reader,
  * checks and matcher) against a tenant holding BENCH_IMPORT_EXISTING customers (default 10,000,
  * 1 % of the rows repeat one of their phones). Prints rows/s of the dry run (upload excluded), the
- * outcomes, and the process's peak RSS (upload and dry run together).
+ * outcomes, and the process's peak RSS (upload and dry run together); the CPU per row of this
+ * process and of the database's backends; and the raw floor of the writes (the same rows copied
+ * inside the database into import_rows, same indexes).
  */
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -174,6 +176,38 @@ runBench(async () => {
       pgCpu += after - (pgBefore.get(pid) ?? 0);
     }
     const rss = process.resourceUsage().maxRSS / 1024;
+
+    // The raw floor of the writes: the same rows copied inside the database into the same table,
+    // with the same indexes, for another import (one statement, nothing parsed or checked).
+    const floorId = uuidv7();
+    await dataSource.query(
+      `INSERT INTO customers.imports (tenant_id, id, file_name) VALUES ($1, $2, 'floor.csv')`,
+      [tenantId, floorId],
+    );
+    const floorRunner = dataSource.createQueryRunner();
+    await floorRunner.connect();
+    const [{ pid }] = (await floorRunner.query('SELECT pg_backend_pid() AS pid')) as {
+      pid: number;
+    }[];
+    const ticks = async (): Promise<number> => {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    };
+    const floorCpuBefore = await ticks();
+    const floorStarted = process.hrtime.bigint();
+    await floorRunner.query(
+      `INSERT INTO customers.import_rows
+         (tenant_id, import_id, row_number, outcome, customer_id, duplicate_reason, first_row,
+          errors, planned, raw)
+       SELECT tenant_id, $2, row_number, outcome, customer_id, duplicate_reason, first_row,
+              errors, planned, raw
+         FROM customers.import_rows WHERE tenant_id = $1 AND import_id = $3`,
+      [tenantId, floorId, uploadId],
+    );
+    const floorSeconds = Number(process.hrtime.bigint() - floorStarted) / 1e9;
+    const floorCpu = (await ticks()) - floorCpuBefore;
+    await floorRunner.release();
     console.log(
       JSON.stringify(
         {
@@ -191,6 +225,10 @@ runBench(async () => {
           nodeCpuMicrosPerRow: Math.round((nodeCpu * 1e6) / ROWS),
           postgresCpuMicrosPerRow: Math.round((pgCpu * 1e6) / ROWS),
           loadAverage: [+loadBefore.toFixed(1), +loadavg()[0].toFixed(1)],
+          writeFloor: {
+            rowsPerSecond: Math.round(ROWS / floorSeconds),
+            postgresCpuMicrosPerRow: Math.round((floorCpu * 1e6) / ROWS),
+          },
         },
         null,
         2,
