@@ -5,12 +5,15 @@
  * planned by the customers module in this process (its job through BullMQ, the real reader,
  * checks and matcher) against a tenant holding BENCH_IMPORT_EXISTING customers (default 10,000,
  * 1 % of the rows repeat one of their phones). Prints rows/s of the dry run (upload excluded), the
- * outcomes, and the process's peak RSS (upload and dry run together).
+ * outcomes, and the process's peak RSS (upload and dry run together); the CPU per row of this
+ * process and of the database's backends; and the raw floor of the writes (the same rows copied
+ * inside the database into import_rows, same indexes).
  */
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -27,6 +30,30 @@ import { runBench, scratchDatabase } from './support';
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
 const EXISTING = Number(process.env.BENCH_IMPORT_EXISTING ?? 10_000);
 const CHUNK = 1024 * 1024;
+
+/**
+ * CPU seconds of this database's PostgreSQL backends (utime + stime of /proc/<pid>/stat, in
+ * clock ticks of 1/100 s), by pid: the server runs on this machine. On a machine shared with
+ * other work, CPU time says what the dry run costs where wall time only bounds it.
+ */
+async function backendCpu(dataSource: {
+  query(sql: string): Promise<{ pid: number }[]>;
+}): Promise<Map<number, number>> {
+  const pids = await dataSource.query(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`,
+  );
+  const out = new Map<number, number>();
+  for (const { pid } of pids) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // Not on this machine, or gone.
+    }
+  }
+  return out;
+}
 
 const phoneOf = (n: number): string => `+35840${String(1_000_000 + n)}`;
 
@@ -130,6 +157,12 @@ runBench(async () => {
       await file.close();
     }
 
+    // The RSS of the process before the dry run (Nest, its clients, the upload done): what the
+    // dry run's own memory is judged against.
+    const rssBeforeDryRun = process.memoryUsage().rss / 1024 / 1024;
+    const pgBefore = await backendCpu(dataSource);
+    const cpuBefore = process.cpuUsage();
+    const loadBefore = loadavg()[0];
     const started = process.hrtime.bigint();
     await imports.start(caller, { uploadId, sizeBytes: size, options: {} });
     let view;
@@ -140,22 +173,74 @@ runBench(async () => {
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const rss = process.resourceUsage().maxRSS / 1024;
+    const cpu = process.cpuUsage(cpuBefore);
+    const nodeCpu = (cpu.user + cpu.system) / 1e6;
+    let pgCpu = 0;
+    for (const [pid, after] of await backendCpu(dataSource)) {
+      pgCpu += after - (pgBefore.get(pid) ?? 0);
+    }
+    const loadAfter = loadavg()[0];
+    const dryRun = {
+      bench: 'import-dry-run',
+      rows: ROWS,
+      existingCustomers: EXISTING,
+      fileMiB: +(size / CHUNK).toFixed(1),
+      status: view.status,
+      seconds: +seconds.toFixed(1),
+      rowsPerSecond: Math.round(ROWS / seconds),
+      counts: view.counts,
+      peakRssMiB: Math.round(rss),
+      rssBeforeDryRunMiB: Math.round(rssBeforeDryRun),
+      // CPU per row: this process (reader, checks, matcher's JS side, polling) and the
+      // database's backends (matcher, writes); load average of the machine at start and end.
+      nodeCpuMicrosPerRow: Math.round((nodeCpu * 1e6) / ROWS),
+      postgresCpuMicrosPerRow: Math.round((pgCpu * 1e6) / ROWS),
+      loadAverage: [+loadBefore.toFixed(1), +loadAfter.toFixed(1)],
+    };
+    console.log(JSON.stringify(dryRun, null, 2));
+
+    // The raw floor of the writes: the same rows copied inside the database into the same table,
+    // with the same indexes, for another import (one statement, nothing parsed or checked).
+    const floorId = uuidv7();
+    await dataSource.query(
+      `INSERT INTO customers.imports (tenant_id, id, file_name) VALUES ($1, $2, 'floor.csv')`,
+      [tenantId, floorId],
+    );
+    const floorRunner = dataSource.createQueryRunner();
+    await floorRunner.connect();
+    const [{ pid }] = (await floorRunner.query('SELECT pg_backend_pid() AS pid')) as {
+      pid: number;
+    }[];
+    const ticks = async (): Promise<number> => {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    };
+    const floorCpuBefore = await ticks();
+    const floorStarted = process.hrtime.bigint();
+    // In slices of 50,000 rows: one statement for a million would meet the statement timeout.
+    for (let from = 2; from <= ROWS + 1; from += 50_000) {
+      await floorRunner.query(
+        `INSERT INTO customers.import_rows
+           (tenant_id, import_id, row_number, outcome, customer_id, duplicate_reason, first_row,
+            errors, planned, raw)
+         SELECT tenant_id, $2, row_number, outcome, customer_id, duplicate_reason, first_row,
+                errors, planned, raw
+           FROM customers.import_rows
+          WHERE tenant_id = $1 AND import_id = $3 AND row_number >= $4 AND row_number < $4 + 50000`,
+        [tenantId, floorId, uploadId, from],
+      );
+    }
+    const floorSeconds = Number(process.hrtime.bigint() - floorStarted) / 1e9;
+    const floorCpu = (await ticks()) - floorCpuBefore;
+    await floorRunner.release();
     console.log(
-      JSON.stringify(
-        {
-          bench: 'import-dry-run',
-          rows: ROWS,
-          existingCustomers: EXISTING,
-          fileMiB: +(size / CHUNK).toFixed(1),
-          status: view.status,
-          seconds: +seconds.toFixed(1),
-          rowsPerSecond: Math.round(ROWS / seconds),
-          counts: view.counts,
-          peakRssMiB: Math.round(rss),
+      JSON.stringify({
+        writeFloor: {
+          rowsPerSecond: Math.round(ROWS / floorSeconds),
+          postgresCpuMicrosPerRow: Math.round((floorCpu * 1e6) / ROWS),
         },
-        null,
-        2,
-      ),
+      }),
     );
   } finally {
     await app.close();

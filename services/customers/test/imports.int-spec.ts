@@ -419,12 +419,36 @@ describe('import dry run (real Postgres and Redis)', () => {
       lastName: 'Mäki',
       email: 'pekka@example.test',
     });
+    // Two postal codes, a near name in each, and a far one: the set-based postal-code branch
+    // finds them through any shared code, once per pair, and leaves the far name out.
+    await h.customers.create(
+      t.admin,
+      {
+        firstName: 'Anni',
+        lastName: 'Korhonen',
+        addresses: [
+          { type: 'home', postalCode: '00100' },
+          { type: 'work', postalCode: '33100' },
+        ],
+      },
+      undefined,
+      { allowDuplicate: true },
+    );
+    await h.customers.create(t.admin, {
+      firstName: 'Matti',
+      lastName: 'Virtanen',
+      addresses: [{ type: 'home', postalCode: '33100' }],
+    });
     const duplicates = h.app.get(DuplicatesService);
     const probes = [
       { firstName: 'Anne', lastName: 'Korhonen', postalCode: '00100' },
       { firstName: 'X', lastName: 'Y', email: 'pekka@example.test' },
       { firstName: 'Ei', lastName: 'Ketään' },
       { firstName: 'Muu', lastName: 'Nimi', phone: '+358401110001' },
+      { firstName: 'Anni', lastName: 'Korhonen', postalCode: '33100' },
+      { firstName: 'Maija', lastName: 'Virtanen', postalCode: '33100' },
+      { firstName: 'Anne', lastName: 'Korhonen', postalCode: '00100', secondCode: '33100' },
+      { firstName: 'Matti', lastName: 'Virtanen', postalCode: '00100' },
     ].map((p) => ({
       kind: 'person' as const,
       firstName: p.firstName,
@@ -434,7 +458,10 @@ describe('import dry run (real Postgres and Redis)', () => {
       email: p.email ?? null,
       externalIds: [],
       customerNumber: null,
-      addresses: p.postalCode ? [{ type: 'home', postalCode: p.postalCode }] : [],
+      addresses: [
+        ...(p.postalCode ? [{ type: 'home', postalCode: p.postalCode }] : []),
+        ...(p.secondCode ? [{ type: 'work', postalCode: p.secondCode }] : []),
+      ],
       birthdayLookup: null,
     }));
     const batch = await duplicates.bestCandidatesFor(t.tenantId, probes);
@@ -450,5 +477,7 @@ describe('import dry run (real Postgres and Redis)', () => {
       );
     }
     expect(batch.map((c) => c.customerId)).toContain(a.id);
+    // Probes 4, 6 (a shared code each) and 5 (a far name: none by name and postal code).
+    expect(batch.map((c) => c.probe).sort()).toEqual([0, 1, 3, 4, 6]);
   });
 });

@@ -2,7 +2,10 @@ import { ValidationPipe, type ValidationError } from '@nestjs/common';
 import { validate, validateSync, type ValidatorOptions } from 'class-validator';
 import type { FieldError } from '@kanta/contracts';
 import { inputRuleProblems } from './input-rules';
+import { cacheValidationMetadata } from './metadata-cache';
 import { ProblemError } from './problem-error';
+
+cacheValidationMetadata();
 
 /** class-validator constraint names, folded into the reasons our problem documents use. */
 const REASONS: Record<string, string> = {

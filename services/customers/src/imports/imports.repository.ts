@@ -310,16 +310,26 @@ export class ImportsRepository {
     const counts: Record<string, number> = {};
     for (const column of Object.values(COUNT_COLUMN)) counts[column] = 0;
     for (const plan of plans) counts[COUNT_COLUMN[plan.outcome]]++;
-    const rows = plans.map((plan) => ({
-      n: plan.rowNumber,
-      o: plan.outcome,
-      c: plan.customerId,
-      d: plan.duplicateReason,
-      f: plan.firstRow,
-      e: plan.errors,
-      p: plan.planned,
-      r: plan.raw,
-    }));
+    // Column arrays, unnested by the database: no JSON document of the batch to parse and take
+    // apart field by field; only the JSON columns are JSON (and null for most rows but planned).
+    const numbers: number[] = [];
+    const outcomes: string[] = [];
+    const customers: (string | null)[] = [];
+    const reasons: (string | null)[] = [];
+    const firsts: (number | null)[] = [];
+    const errors: (string | null)[] = [];
+    const planned: (string | null)[] = [];
+    const raws: (string | null)[] = [];
+    for (const plan of plans) {
+      numbers.push(plan.rowNumber);
+      outcomes.push(plan.outcome);
+      customers.push(plan.customerId);
+      reasons.push(plan.duplicateReason);
+      firsts.push(plan.firstRow);
+      errors.push(plan.errors && JSON.stringify(plan.errors));
+      planned.push(plan.planned && JSON.stringify(plan.planned));
+      raws.push(plan.raw && JSON.stringify(plan.raw));
+    }
     // An UPDATE answers [rows, count] through TypeORM.
     const [result]: [{ written: boolean }[], number] = await this.dataSource.query(
       `WITH target AS (
@@ -330,23 +340,22 @@ export class ImportsRepository {
            (tenant_id, import_id, row_number, outcome, customer_id, duplicate_reason, first_row,
             errors, planned, raw)
          SELECT $1, $2, r.n, r.o, r.c, r.d, r.f, r.e, r.p, r.r
-           FROM jsonb_to_recordset($3::jsonb)
-                AS r(n int, o text, c uuid, d text, f int, e jsonb, p jsonb, r jsonb)
+           FROM unnest($10::int[], $11::text[], $12::uuid[], $13::text[], $14::int[],
+                       $15::jsonb[], $16::jsonb[], $17::jsonb[]) AS r(n, o, c, d, f, e, p, r)
           WHERE EXISTS (SELECT 1 FROM target)
          RETURNING 1
        )
        UPDATE customers.imports
-          SET rows_read = rows_read + $4, bytes_read = greatest(bytes_read, $5),
-              n_create = n_create + $6, n_update = n_update + $7,
-              n_duplicate = n_duplicate + $8, n_duplicate_in_file = n_duplicate_in_file + $9,
-              n_error = n_error + $10
+          SET rows_read = rows_read + $3, bytes_read = greatest(bytes_read, $4),
+              n_create = n_create + $5, n_update = n_update + $6,
+              n_duplicate = n_duplicate + $7, n_duplicate_in_file = n_duplicate_in_file + $8,
+              n_error = n_error + $9
         WHERE tenant_id = $1 AND id IN (SELECT id FROM target)
           AND (SELECT count(*) FROM written) >= 0
         RETURNING true AS written`,
       [
         tenantId,
         id,
-        JSON.stringify(rows),
         plans.length,
         bytesRead,
         counts.n_create,
@@ -354,6 +363,14 @@ export class ImportsRepository {
         counts.n_duplicate,
         counts.n_duplicate_in_file,
         counts.n_error,
+        numbers,
+        outcomes,
+        customers,
+        reasons,
+        firsts,
+        errors,
+        planned,
+        raws,
       ],
     );
     return result.length > 0;

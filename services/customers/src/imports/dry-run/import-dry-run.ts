@@ -101,13 +101,26 @@ export class ImportDryRun {
     const started = Date.now();
     let rows = 0;
     let errors = 0;
-    for await (const batch of opened.batches(PLAN_BATCH_ROWS)) {
-      const plans = await this.planner.planBatch(tenantId, batch, context, seen, previous);
-      if (!(await this.repository.savePlannedBatch(tenantId, id, plans, 0))) {
-        return 'cancelled';
+    // Two stages overlapped: a batch is written (by PostgreSQL, on its own connection) while the
+    // next one is read, checked and matched. At most one write is in flight; a cancelled import
+    // is seen one batch later, and that batch is not written.
+    let writing: Promise<boolean> | null = null;
+    try {
+      for await (const batch of opened.batches(PLAN_BATCH_ROWS)) {
+        const plans = await this.planner.planBatch(tenantId, batch, context, seen, previous);
+        if (writing && !(await writing)) return 'cancelled';
+        writing = this.repository.savePlannedBatch(tenantId, id, plans, 0);
+        // Awaited below; a failure while the next batch is planned is not unhandled.
+        writing.catch(() => undefined);
+        rows += plans.length;
+        for (const plan of plans) if (plan.outcome === 'error') errors++;
       }
-      rows += plans.length;
-      errors += plans.filter((plan) => plan.outcome === 'error').length;
+      if (writing && !(await writing)) return 'cancelled';
+    } catch (error) {
+      // No write outlives the run: the lease is released after it, and a run taking the import
+      // up again clears its rows first.
+      await writing?.catch(() => undefined);
+      throw error;
     }
     if (errors > 0)
       await this.writeErrorsFile(tenantId, id, opened.headers, locale, tenant.timeZone);
