@@ -1,7 +1,14 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ImportRowPage, ImportView, VehiclePage, VehicleView } from '@kanta/contracts';
+import type {
+  ContactabilityView,
+  CustomerConsentsView,
+  ImportRowPage,
+  ImportView,
+  VehiclePage,
+  VehicleView,
+} from '@kanta/contracts';
 import { eventually } from '@kanta/testing';
 import {
   createTenant,
@@ -17,7 +24,8 @@ jest.setTimeout(180_000);
  * The commit of an import (issue #16) through the whole system: a register with vehicles
  * uploaded to the gateway and planned, committed by the customers service's job, its vehicles
  * made by the vehicles service from the batch's event, the answer counted back: the import
- * ends `committed` with both parts.
+ * ends `committed` with both parts. Its consent column, uploaded without a consent text, lands
+ * in the consents service's ledger as given under an unknown text: outdated.
  */
 describe('import commit (whole system)', () => {
   let e2e: E2eSystem;
@@ -40,10 +48,10 @@ describe('import commit (whole system)', () => {
       registration: 'OLD-101',
     });
     const csv = [
-      'Etunimi;Sukunimi;Sähköposti;Rekisterinumero;Merkki;Malli',
-      'Aino;Tuonti;aino.commit@example.test;ABC-101;Skoda;Octavia',
-      'Eino;Tuonti;eino.commit@example.test;old 101;Volvo;V70',
-      'Toivo;Tuonti;toivo.commit@example.test;;;',
+      'Etunimi;Sukunimi;Sähköposti;Rekisterinumero;Merkki;Malli;Sähköpostimarkkinointi',
+      'Aino;Tuonti;aino.commit@example.test;ABC-101;Skoda;Octavia;kyllä',
+      'Eino;Tuonti;eino.commit@example.test;old 101;Volvo;V70;ei',
+      'Toivo;Tuonti;toivo.commit@example.test;;;;',
     ].join('\n');
     const form = new FormData();
     form.append('file', new Blob([Buffer.from(csv)]), 'rekisteri.csv');
@@ -120,6 +128,43 @@ describe('import commit (whole system)', () => {
     );
     expect(card.origin).toBe('import');
     expect(card.customerNumber).toMatch(/^\d+$/);
+    // No consent text named at upload: the decisions are in the ledger under an unknown text,
+    // outdated, so marketing must ask again first.
+    const consentsOf = (row: number) =>
+      fi.admin.expect<CustomerConsentsView>(
+        200,
+        'GET',
+        `/api/v1/customers/${customerOf(row)}/consents`,
+      );
+    const granted = await eventually(async () => {
+      const c = await consentsOf(2);
+      return c.current.length > 0 ? c : undefined;
+    }, 20_000);
+    expect(granted.current).toEqual([
+      expect.objectContaining({
+        purpose: 'marketing_email',
+        decision: 'granted',
+        source: 'import',
+        textId: null,
+        textVersion: null,
+        outdated: true,
+      }),
+    ]);
+    expect(
+      await fi.admin.expect<ContactabilityView>(
+        200,
+        'GET',
+        `/api/v1/customers/${customerOf(2)}/contactability?purpose=marketing&channel=email`,
+      ),
+    ).toMatchObject({ allowed: false, reasons: ['text_outdated'] });
+    const withdrawn = await eventually(async () => {
+      const c = await consentsOf(3);
+      return c.current.length > 0 ? c : undefined;
+    }, 20_000);
+    expect(withdrawn.current).toEqual([
+      expect.objectContaining({ decision: 'withdrawn', textId: null, outdated: true }),
+    ]);
+    expect((await consentsOf(4)).current).toEqual([]);
     // The batch's plates beside customer ids are not kept once published: an erasure could not
     // find them there.
     await eventually(async () => {

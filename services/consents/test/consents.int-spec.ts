@@ -26,9 +26,11 @@ import {
   deadLetterOf,
   eventuallyPasses,
   inOneHeldBatch,
+  problemOf,
   type TestDatabase,
 } from '@kanta/testing';
 import { AppModule } from '../src/app.module';
+import { Contactability } from '../src/contactability/contactability.service';
 import { ConsentLedger } from '../src/ledger/consent-ledger.service';
 import { CommunicationPreferences } from '../src/preferences/communication-preferences.service';
 import { ConsentTextsRepository } from '../src/texts/consent-texts.repository';
@@ -289,6 +291,159 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
       [customerId],
     );
     expect(outbox.map((r) => r.type)).toEqual(['consents.consent.recorded.v1']);
+  });
+
+  describe("an import's decisions given under an unknown text (issue #16)", () => {
+    const imported = (customerId: string, extra: Partial<CustomerCreatedV1> = {}) =>
+      created(customerId, { origin: 'import', hasPhone: true, ...extra });
+
+    it('records them with no text, outdated, so contactability says text_outdated; a named text as before', async () => {
+      const smsText = await publishConsentText(admin, {
+        purpose: 'marketing_sms',
+        locale: 'fi',
+        body: 'Tekstiviestitarjouksia.',
+      });
+      const customerId = randomUUID();
+      await publish(
+        CUSTOMER_CREATED_V1,
+        imported(customerId, {
+          consents: {
+            source: 'import',
+            recordedBy: admin.userId,
+            decisions: [
+              { purpose: 'marketing_email', decision: 'granted', textId: null },
+              { purpose: 'commercial_info', decision: 'withdrawn', textId: null },
+              { purpose: 'marketing_sms', decision: 'granted', textId: smsText.text.id },
+            ],
+          },
+        }),
+      );
+      await eventuallyPasses(async () => expect(await ledgerRows(customerId)).toHaveLength(3));
+
+      const { current } = await app.get(ConsentLedger).view(admin, customerId);
+      const byPurpose = new Map(current.map((c) => [c.purpose, c]));
+      expect(byPurpose.get('marketing_email')).toMatchObject({
+        decision: 'granted',
+        source: 'import',
+        textId: null,
+        textVersion: null,
+        textLocale: null,
+        recordedBy: { userId: admin.userId, partner: null },
+        outdated: true,
+      });
+      expect(byPurpose.get('commercial_info')).toMatchObject({
+        decision: 'withdrawn',
+        textId: null,
+        outdated: true,
+      });
+      expect(byPurpose.get('marketing_sms')).toMatchObject({
+        decision: 'granted',
+        source: 'import',
+        textId: smsText.text.id,
+        textVersion: smsText.text.version,
+        outdated: false,
+      });
+
+      // Granted under an unknown text: the business must ask again before marketing.
+      const contactability = app.get(Contactability);
+      expect(await contactability.check(admin, customerId, 'marketing', 'email')).toMatchObject({
+        allowed: false,
+        reasons: ['text_outdated'],
+      });
+      expect(await contactability.check(admin, customerId, 'marketing', 'phone')).toMatchObject({
+        allowed: false,
+        reasons: ['consent_withdrawn'],
+      });
+      expect(await contactability.check(admin, customerId, 'marketing', 'sms')).toMatchObject({
+        allowed: true,
+        reasons: [],
+      });
+
+      const recorded = await dataSource.query<{ payload: Record<string, unknown> }[]>(
+        `SELECT envelope->'payload' AS payload FROM consents.outbox
+          WHERE type = 'consents.consent.recorded.v1'
+            AND envelope->'payload'->>'customerId' = $1
+          ORDER BY envelope->'payload'->>'purpose'`,
+        [customerId],
+      );
+      expect(recorded.map((r) => r.payload)).toEqual([
+        expect.objectContaining({ purpose: 'commercial_info', textId: null, textVersion: null }),
+        expect.objectContaining({ purpose: 'marketing_email', textId: null, textVersion: null }),
+        expect.objectContaining({
+          purpose: 'marketing_sms',
+          textId: smsText.text.id,
+          textVersion: smsText.text.version,
+        }),
+      ]);
+
+      // Asked again: a refresh records the decision under the tenant's text now in force...
+      const emailText = await publishConsentText(admin, {
+        purpose: 'marketing_email',
+        locale: 'fi',
+        body: 'Sähköpostitarjouksia, kysytty uudelleen.',
+      });
+      const refresh = { purposes: ['marketing_email'] };
+      await app
+        .get(ConsentLedger)
+        .refresh(
+          admin,
+          customerId,
+          refresh,
+          commandFor(CONSENTS.refresh, admin, { customerId, refresh }),
+        );
+      expect(await contactability.check(admin, customerId, 'marketing', 'email')).toMatchObject({
+        allowed: true,
+        reasons: [],
+      });
+      const after = await app.get(ConsentLedger).view(admin, customerId);
+      expect(after.current.find((c) => c.purpose === 'marketing_email')).toMatchObject({
+        textId: emailText.text.id,
+        outdated: false,
+      });
+      // ...and, without one in the tenant's locale, says so rather than guessing.
+      const noText = { purposes: ['commercial_info'] };
+      expect(
+        await problemOf(
+          app
+            .get(ConsentLedger)
+            .refresh(
+              admin,
+              customerId,
+              noText,
+              commandFor(CONSENTS.refresh, admin, { customerId, refresh: noText }),
+            ),
+        ),
+      ).toMatchObject({
+        status: 422,
+        errors: [expect.objectContaining({ field: 'purposes', reason: 'no_text' })],
+      });
+    });
+
+    it('records no decision without a text from any other source, and the database refuses one', async () => {
+      const customerId = randomUUID();
+      await publish(
+        CUSTOMER_CREATED_V1,
+        created(customerId, {
+          consents: {
+            source: 'reception',
+            recordedBy: admin.userId,
+            decisions: [{ purpose: 'marketing_email', decision: 'granted', textId: null }],
+          },
+        }),
+      );
+      await eventuallyPasses(async () => expect(await known(customerId)).toBeDefined());
+      expect(await ledgerRows(customerId)).toEqual([]);
+
+      const insert = (source: string) =>
+        dataSource.query(
+          `INSERT INTO consents.ledger (tenant_id, id, customer_id, purpose, decision, text_id,
+             source, recorded_by_user)
+           VALUES ($1, $2, $3, 'marketing_email', 'granted', NULL, $4, $5)`,
+          [tenantId, randomUUID(), customerId, source, admin.userId],
+        );
+      await expect(insert('reception')).rejects.toThrow(/ledger_entry_kind/);
+      await expect(insert('import')).resolves.toBeDefined();
+    });
   });
 
   it('never lets an older customer event overwrite a newer one', async () => {

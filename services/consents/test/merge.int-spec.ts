@@ -639,6 +639,55 @@ describe('consents service: customer merge (real Postgres and RabbitMQ)', () => 
     expect(view.history?.map((e) => e.customerId).sort()).toEqual([a, b, c].sort());
   });
 
+  it('merges and restores a decision imported under an unknown text: no text, still outdated', async () => {
+    const importedWith = async (purpose: Purpose): Promise<string> => {
+      const customerId = randomUUID();
+      await publish(
+        CUSTOMER_CREATED_V1,
+        created(customerId, {
+          origin: 'import',
+          consents: {
+            source: 'import',
+            recordedBy: admin.userId,
+            decisions: [{ purpose, decision: 'granted', textId: null }],
+          },
+        }),
+      );
+      await eventuallyPasses(async () =>
+        expect(Object.keys(await current(customerId))).toEqual([purpose]),
+      );
+      return customerId;
+    };
+    const survivorId = await importedWith('marketing_sms');
+    const duplicateId = await importedWith('marketing_email');
+    await record(duplicateId, [decision('marketing_sms', 'withdrawn')]);
+    const merge = { mergeId: randomUUID(), survivorId, duplicateId };
+    await requestMerge(merge);
+    expect((await answerTo<MergeCompletedV1>(MERGE_COMPLETED_V1, merge.mergeId)).counts).toEqual({
+      ledgerEntries: 2,
+      preferences: 0,
+    });
+    const outdatedOf = async () =>
+      Object.fromEntries(
+        (await app.get(ConsentLedger).view(admin, survivorId)).current.map((e) => [
+          e.purpose,
+          [e.decision, e.source, e.textId === null, e.outdated],
+        ]),
+      );
+    expect(await outdatedOf()).toEqual({
+      marketing_email: ['granted', 'merge', true, true],
+      marketing_sms: ['withdrawn', 'merge', false, false],
+    });
+    expect(
+      await app.get(Contactability).check(admin, survivorId, 'marketing', 'email'),
+    ).toMatchObject({ allowed: false, reasons: ['text_outdated'] });
+
+    await requestUndo(merge);
+    await answerTo(MERGE_UNDONE_V1, merge.mergeId);
+    // The survivor's own decision back: granted under an unknown text, outdated.
+    expect(await outdatedOf()).toEqual({ marketing_sms: ['granted', 'merge_undo', true, true] });
+  });
+
   it('compares when decisions were given, not when they were merged (a chain)', async () => {
     const [a, b, c] = [await newCustomer(), await newCustomer(), await newCustomer()];
     await record(a, [decision('marketing_sms', 'granted')]);

@@ -175,6 +175,33 @@ describe('commit of an import (real Postgres, Redis and RabbitMQ)', () => {
     expect(row.status).toBe('committed');
   };
 
+  it('sends the consent columns of an import without a named text as decisions under an unknown text (textId null)', async () => {
+    const id = await seedPlannedImport(h.dataSource, t.tenantId, [
+      personRow(1, { consents: { emailMarketing: true } }),
+      personRow(2, { consents: { emailMarketing: false, smsMarketing: true } }),
+      personRow(3),
+    ]);
+    await commits.start(t.admin, id, 'skip');
+    expect(await settled(id)).toMatchObject({ n_created: 3, n_failed: 0 });
+    const created = await outbox('customers.customer.created.v1');
+    expect(created.map((c) => c.consents)).toEqual([
+      {
+        source: 'import',
+        recordedBy: t.admin.userId,
+        decisions: [{ purpose: 'marketing_email', decision: 'granted', textId: null }],
+      },
+      {
+        source: 'import',
+        recordedBy: t.admin.userId,
+        decisions: [
+          { purpose: 'marketing_email', decision: 'withdrawn', textId: null },
+          { purpose: 'marketing_sms', decision: 'granted', textId: null },
+        ],
+      },
+      undefined,
+    ]);
+  });
+
   it('fails a row whose customer number was taken since the dry run, and commits every other row', async () => {
     const numbered = (rowNumber: number, customerNumber: string) => {
       const row = personRow(rowNumber);

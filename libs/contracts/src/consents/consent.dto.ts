@@ -226,7 +226,14 @@ export class ConsentEntryView {
     description: 'null only for a `merge_undo` entry restoring "no decision"',
   })
   decision: ConsentDecision | null;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String }) textId: string | null;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description:
+      'The text the decision was given on; null for "no decision", and for a decision imported under an unknown text (source `import`, or a merge entry carrying one: always outdated)',
+  })
+  textId: string | null;
   @ApiProperty({ nullable: true, type: Number }) textVersion: number | null;
   @ApiProperty({ enum: LOCALES, nullable: true }) textLocale: Locale | null;
   @ApiProperty({
@@ -257,7 +264,8 @@ export class ConsentEntryView {
 
 export class CurrentConsentView extends ConsentEntryView {
   @ApiProperty({
-    description: 'A newer text of this purpose has been published since the decision',
+    description:
+      'A newer text of this purpose has been published since the decision (in its locale), or the decision was imported under an unknown text (textId null): ask again before marketing',
   })
   outdated: boolean;
 }

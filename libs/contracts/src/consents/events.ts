@@ -36,6 +36,11 @@ export interface ConsentRecordedV1 {
    * survivor had no decision of the purpose before the merge, and has none again.
    */
   decision: ConsentDecision | null;
+  /**
+   * The text the decision was given on. null with a null decision, and with a decision given
+   * under an unknown text: an `import` entry (or a `merge` / `merge_undo` carrying one), which
+   * counts as outdated.
+   */
   textId: string | null;
   textVersion: number | null;
   /** `merge` / `merge_undo`: a merge of customers or its undo wrote the entry (issue #14). */
@@ -65,15 +70,24 @@ const uuid = { type: 'string', format: 'uuid' } as const;
 const purpose = { type: 'string', pattern: '^[a-z][a-z0-9_]{2,39}$' } as const;
 
 /**
+ * A decision an event carries: as the API takes one, except that an import's may name no text
+ * (`textId: null`): a register's consent column imported without a consent text named at upload
+ * is a decision given under an unknown text, recorded as such and outdated from the start.
+ */
+export type GivenConsentDecision = Omit<ConsentDecisionDto, 'textId'> & { textId: string | null };
+
+/**
  * Consent decisions given at reception in the same call as a change of another service (a
- * customer created, a visit recorded): that service's event carries them, atomic with the
- * change, and the consents service records them from it. The gateway has had them checked first.
+ * customer created, a visit recorded), or brought in by an import's created customer: that
+ * service's event carries them, atomic with the change, and the consents service records them
+ * from it. The gateway has had reception's checked first. `textId` is null only with the source
+ * `import`; the consents service refuses (logs and skips) a null text from any other source.
  */
 export interface ConsentsGiven {
   source: ConsentSource;
   /** The user who recorded them. */
   recordedBy: string;
-  decisions: ConsentDecisionDto[];
+  decisions: GivenConsentDecision[];
 }
 
 export const consentsGivenSchema = {
@@ -90,7 +104,8 @@ export const consentsGivenSchema = {
         properties: {
           purpose: { type: 'string' },
           decision: { type: 'string', enum: ['granted', 'withdrawn'] },
-          textId: uuid,
+          // null: given under an unknown text, source `import` only (see GivenConsentDecision)
+          textId: { type: ['string', 'null'], format: 'uuid' },
         },
       },
     },

@@ -9,6 +9,7 @@ import { KnownCustomersShared1766400000000 } from './migrations/1766400000000-kn
 import { LedgerErasure1766600000000 } from './migrations/1766600000000-ledger-erasure';
 import { KnownCustomersMerged1767100000000 } from './migrations/1767100000000-known-customers-merged';
 import { ConsentMerges1767400000000 } from './migrations/1767400000000-consent-merges';
+import { ImportUnknownText1768340000000 } from './migrations/1768340000000-import-unknown-text';
 
 export const CONSENTS_SCHEMA = 'consents';
 
@@ -27,6 +28,7 @@ export const consentsSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     LedgerErasure1766600000000,
     KnownCustomersMerged1767100000000,
     ConsentMerges1767400000000,
+    ImportUnknownText1768340000000,
   ],
   // Triggers refuse changes to both; without the privilege the service's own role cannot even
   // try, nor take the erasure path (`consents.erasure`) the ledger's trigger leaves open: it

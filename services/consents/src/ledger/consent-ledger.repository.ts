@@ -23,16 +23,19 @@ export interface LedgerEntryRow {
   recorded_by_partner: string | null;
   recorded_at: Date;
   evidence: ConsentEvidenceDto | null;
-  /** A newer text of the purpose, in the locale the customer was shown, exists. */
+  /**
+   * A newer text of the purpose, in the locale the customer was shown, exists; or the decision
+   * was given under an unknown text (text_id null: an import's, or a merge entry carrying one).
+   */
   outdated: boolean;
 }
 
-/** A current decision: never a "no decision" entry. */
+/**
+ * A current decision: never a "no decision" entry. Its text is null (and it is `outdated`) when
+ * it was imported under an unknown text.
+ */
 export interface CurrentEntryRow extends LedgerEntryRow {
   decision: ConsentDecision;
-  text_id: string;
-  text_version: number;
-  text_locale: string;
 }
 
 export interface NewLedgerEntry {
@@ -50,13 +53,17 @@ export interface NewLedgerEntry {
   mergedEntryId?: string | null;
 }
 
-// A `merge_undo` entry restoring "no decision" has no text: hence the outer join.
+// A `merge_undo` entry restoring "no decision" has no text, nor has an imported decision given
+// under an unknown text (or a merge entry carrying one): hence the outer join. The one rule of
+// `outdated`, which contactability and the views read: a newer text of the purpose in the
+// decision's locale exists, or the decision's text is unknown (the business must ask again).
 const ENTRY = `SELECT l.id, l.customer_id, l.purpose, l.decision, l.text_id, t.version AS text_version,
          t.locale AS text_locale, l.source, l.recorded_by_user, l.recorded_by_partner,
          l.recorded_at, l.evidence, l.merge_id, l.merged_entry_id,
-         EXISTS (SELECT 1 FROM consents.consent_texts n
-                  WHERE n.tenant_id = t.tenant_id AND n.purpose = t.purpose
-                    AND n.locale = t.locale AND n.version > t.version) AS outdated
+         (l.decision IS NOT NULL AND l.text_id IS NULL)
+         OR EXISTS (SELECT 1 FROM consents.consent_texts n
+                     WHERE n.tenant_id = t.tenant_id AND n.purpose = t.purpose
+                       AND n.locale = t.locale AND n.version > t.version) AS outdated
     FROM consents.ledger l
     LEFT JOIN consents.consent_texts t ON t.tenant_id = l.tenant_id AND t.id = l.text_id`;
 

@@ -8,6 +8,7 @@ import {
   type ConsentSource,
   type CustomerConsentsView,
   type FieldError,
+  type GivenConsentDecision,
   type RecordConsentsDto,
   type RefreshConsentsDto,
 } from '@kanta/contracts';
@@ -168,14 +169,33 @@ export class ConsentLedger {
         ]);
       }
       const decisions: ConsentDecisionDto[] = [];
+      const untexted: string[] = [];
       for (const row of chosen) {
-        const inForce = await this.texts.latest(manager, tenant.id, row.purpose, row.text_locale);
+        // A decision imported under an unknown text was shown no locale: the tenant's.
+        const locale = row.text_locale ?? tenant.locale;
+        const inForce = await this.texts.latest(manager, tenant.id, row.purpose, locale);
+        const textId = inForce?.id ?? row.text_id;
+        if (textId === null) {
+          untexted.push(row.purpose);
+          continue;
+        }
         decisions.push({
           purpose: row.purpose,
           decision: row.decision,
-          textId: inForce?.id ?? row.text_id,
+          textId,
           ...(input.evidence ? { evidence: input.evidence } : {}),
         });
+      }
+      if (untexted.length > 0) {
+        throw RpcProblem.validation([
+          {
+            field: 'purposes',
+            reason: 'no_text',
+            message:
+              `no consent text in ${tenant.locale} to refresh ${untexted.join(', ')} against ` +
+              '(imported under an unknown text): publish one, or record the decision with its text',
+          },
+        ]);
       }
       const texts = await this.texts.identify(
         manager,
@@ -205,9 +225,14 @@ export class ConsentLedger {
     tenantId: string,
     customerId: string,
     correlationId: string | null,
-    given: { source: ConsentSource; recorder: Recorder; decisions: ConsentDecisionDto[] },
+    given: { source: ConsentSource; recorder: Recorder; decisions: GivenConsentDecision[] },
   ): Promise<FieldError[]> {
-    const { errors, valid, texts } = await this.resolve(manager, tenantId, given.decisions);
+    const { errors, valid, texts } = await this.resolve(
+      manager,
+      tenantId,
+      given.decisions,
+      given.source,
+    );
     if (valid.length > 0) {
       await this.append(
         manager,
@@ -226,7 +251,7 @@ export class ConsentLedger {
     correlationId: string | null,
     tenantId: string,
     customerId: string,
-    given: { source: ConsentSource; recorder: Recorder; decisions: ConsentDecisionDto[] },
+    given: { source: ConsentSource; recorder: Recorder; decisions: GivenConsentDecision[] },
     texts: Map<string, TextIdentity>,
   ): Promise<void> {
     const entries: NewLedgerEntry[] = given.decisions.map((d) => ({
@@ -234,8 +259,8 @@ export class ConsentLedger {
       customerId,
       purpose: d.purpose,
       decision: d.decision,
-      // As stored: a partner may send the id in capitals.
-      textId: d.textId.toLowerCase(),
+      // As stored: a partner may send the id in capitals. null: imported under an unknown text.
+      textId: d.textId?.toLowerCase() ?? null,
       source: given.source,
       recordedByUser: 'userId' in given.recorder ? given.recorder.userId : null,
       recordedByPartner: 'partner' in given.recorder ? given.recorder.partner : null,
@@ -247,7 +272,8 @@ export class ConsentLedger {
       tenantId,
       entries.map((entry) => ({
         ...entry,
-        textVersion: (texts.get(entry.textId as string) as TextIdentity).version,
+        textVersion:
+          entry.textId === null ? null : (texts.get(entry.textId) as TextIdentity).version,
       })),
     );
   }
@@ -283,32 +309,45 @@ export class ConsentLedger {
     await this.outbox.enqueue(manager, events);
   }
 
-  /** Each decision must name a text of the tenant for its own purpose, one decision per purpose. */
-  private async resolve(
+  /**
+   * Each decision must name a text of the tenant for its own purpose, one decision per purpose;
+   * only an import's may name none (given under an unknown text: recorded, and outdated).
+   */
+  private async resolve<D extends GivenConsentDecision>(
     runner: EntityManager | DataSource,
     tenantId: string,
-    decisions: ConsentDecisionDto[],
+    decisions: D[],
+    source?: ConsentSource,
   ): Promise<{
     errors: FieldError[];
-    valid: ConsentDecisionDto[];
+    valid: D[];
     texts: Map<string, TextIdentity>;
   }> {
     const texts = await this.texts.identify(
       runner,
       tenantId,
-      decisions.map((d) => d.textId),
+      decisions.flatMap((d) => (d.textId === null ? [] : [d.textId])),
     );
     const errors: FieldError[] = [];
-    const valid: ConsentDecisionDto[] = [];
+    const valid: D[] = [];
     const purposes = new Set<string>();
     decisions.forEach((decision, i) => {
-      const text = texts.get(decision.textId.toLowerCase());
+      const text = decision.textId === null ? null : texts.get(decision.textId.toLowerCase());
       if (purposes.has(decision.purpose)) {
         errors.push({
           field: `decisions.${i}.purpose`,
           reason: 'duplicate',
           message: 'one decision per purpose in a call',
         });
+      } else if (decision.textId === null) {
+        if (source === 'import') valid.push(decision);
+        else {
+          errors.push({
+            field: `decisions.${i}.textId`,
+            reason: 'required',
+            message: 'textId must name the consent text shown (only an import may name none)',
+          });
+        }
       } else if (!text) {
         errors.push({
           field: `decisions.${i}.textId`,

@@ -12,10 +12,12 @@ interface Carrier {
 }
 
 /**
- * Consent decisions reception gave in the same call as a customer create or a visit: they ride
- * on that service's event (atomic with the change) and are recorded here, with the user who
- * recorded them, once per event (the inbox). The gateway had them checked before the call, so a
- * decision refused here (none should be) is logged and skipped: retrying cannot fix it.
+ * Consent decisions reception gave in the same call as a customer create or a visit, or an
+ * import's consent columns on the customers it created: they ride on that service's event
+ * (atomic with the change) and are recorded here, with the user who recorded them, once per
+ * event (the inbox). The gateway had reception's checked before the call, so a decision refused
+ * here (none should be; an import's naming no text is recorded under an unknown text) is logged
+ * and skipped: retrying cannot fix it.
  */
 @Injectable()
 export class ReceptionConsentsConsumer implements OnModuleInit {

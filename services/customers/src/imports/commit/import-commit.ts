@@ -610,15 +610,16 @@ export class ImportCommit implements BeforeApplicationShutdown {
 
 /**
  * The consent columns as a created event's decisions (the consents service records them, source
- * `import`), under the consent text named at upload. Without one, none are sent: see
- * docs/import.md, "Consents".
+ * `import`), under the consent text named at upload; without one, under an unknown text
+ * (`textId: null`), which the ledger shows as outdated: see docs/import.md, "Consents".
  */
 function consentsOf(
   planned: PlannedImportRow,
   context: CommitContext,
-  textId: string | undefined,
+  namedTextId: string | undefined,
 ): ConsentsGiven | undefined {
-  if (!textId || !planned.consents) return undefined;
+  if (!planned.consents) return undefined;
+  const textId = namedTextId ?? null;
   const decisions: ConsentsGiven['decisions'] = [];
   const { emailMarketing, smsMarketing } = planned.consents;
   if (emailMarketing !== undefined) {
