@@ -297,6 +297,41 @@ describe('consents service (real Postgres and RabbitMQ)', () => {
     const imported = (customerId: string, extra: Partial<CustomerCreatedV1> = {}) =>
       created(customerId, { origin: 'import', hasPhone: true, ...extra });
 
+    it('records a column of another purpose than the named text under an unknown text, outdated', async () => {
+      // The upload named one text (SMS) for both consent columns.
+      const smsText = await publishConsentText(admin, {
+        purpose: 'marketing_sms',
+        locale: 'fi',
+        body: 'Tekstiviestitarjouksia tuonnissa.',
+      });
+      const customerId = randomUUID();
+      await publish(
+        CUSTOMER_CREATED_V1,
+        imported(customerId, {
+          consents: {
+            source: 'import',
+            recordedBy: admin.userId,
+            decisions: [
+              { purpose: 'marketing_email', decision: 'granted', textId: smsText.text.id },
+              { purpose: 'marketing_sms', decision: 'granted', textId: smsText.text.id },
+            ],
+          },
+        }),
+      );
+      await eventuallyPasses(async () => expect(await ledgerRows(customerId)).toHaveLength(2));
+      const { current } = await app.get(ConsentLedger).view(admin, customerId);
+      const byPurpose = new Map(current.map((c) => [c.purpose, c]));
+      expect(byPurpose.get('marketing_email')).toMatchObject({
+        decision: 'granted',
+        textId: null,
+        outdated: true,
+      });
+      expect(byPurpose.get('marketing_sms')).toMatchObject({
+        textId: smsText.text.id,
+        outdated: false,
+      });
+    });
+
     it('records them with no text, outdated, so contactability says text_outdated; a named text as before', async () => {
       const smsText = await publishConsentText(admin, {
         purpose: 'marketing_sms',

@@ -354,6 +354,10 @@ export class ConsentLedger {
           reason: 'unknown_text',
           message: 'textId must be a consent text of your tenant',
         });
+      } else if (text.purpose !== decision.purpose && source === 'import') {
+        // An import names one text for all its consent columns; a column of another purpose
+        // was given under a text we do not have: recorded as such, hence outdated.
+        valid.push({ ...decision, textId: null });
       } else if (text.purpose !== decision.purpose) {
         errors.push({
           field: `decisions.${i}.textId`,
