@@ -99,6 +99,9 @@ interface JobRow {
 }
 
 /** Asks for the reports, kills the reporting service while they are written, checks them. */
+/** How long a kill waits for a report half-way through its file before landing anyway. */
+const MID_FILE_WAIT_MS = 3_000;
+
 export async function runReportsUnderKills(
   options: ReportKillsOptions,
 ): Promise<ReportKillsResult> {
@@ -127,6 +130,10 @@ export async function runReportsUnderKills(
   const runsKilled = new Set<string>();
   const killedMidFile = new Set<string>();
   let partFilesAfterKills = 0;
+  // When a report was first seen running without a row written yet: a kill waits a moment for
+  // one half-way through its file (rows recorded, not whole), the case the kills are about, and
+  // lands anyway after MID_FILE_WAIT_MS (a run seen only at its start is killed too).
+  let runningSince: number | null = null;
   while (kills < options.kills) {
     const now = await jobs();
     if (now.every((job) => job.status !== 'queued' && job.status !== 'running')) break;
@@ -135,6 +142,13 @@ export async function runReportsUnderKills(
       await sleep(10);
       continue;
     }
+    runningSince ??= Date.now();
+    const midFile = running.some((job) => job.rows_written > 0);
+    if (!midFile && Date.now() - runningSince < MID_FILE_WAIT_MS) {
+      await sleep(5);
+      continue;
+    }
+    runningSince = null;
     const child = system.processes.reporting;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     // Left down a moment, to see what the killed process left in REPORTS_DIR.
