@@ -18,9 +18,7 @@ import { ErasedCustomers1766300000000 } from './migrations/1766300000000-erased-
 import { DeletionRequested1766300100000 } from './migrations/1766300100000-deletion-requested';
 import { CustomersAnnounced1766300200000 } from './migrations/1766300200000-customers-announced';
 import { ErasedContacts1766300300000 } from './migrations/1766300300000-erased-contacts';
-import { ReportableEventIds1767799000000 } from './migrations/1767799000000-reportable-event-ids';
 import { ReportingStream1767800000000 } from './migrations/1767800000000-reporting-stream';
-import { ReportableIdsPerRow1768080000000 } from './migrations/1768080000000-reportable-ids-per-row';
 import { Imports1768200000000 } from './migrations/1768200000000-imports';
 import { ImportCommit1768300000000 } from './migrations/1768300000000-import-commit';
 import { CustomerMerges1767200000000 } from './migrations/1767200000000-customer-merges';
@@ -52,9 +50,7 @@ export const customersSchema: Omit<ServiceDataSourceOptions, 'settings'> = {
     CustomersAnnounced1766300200000,
     ErasedContacts1766300300000,
     CustomerMerges1767200000000,
-    ReportableEventIds1767799000000,
     ReportingStream1767800000000,
-    ReportableIdsPerRow1768080000000,
     Imports1768200000000,
     ImportCommit1768300000000,
   ],

@@ -44,13 +44,16 @@ function envelope(c: string): string {
       'createdAt', to_jsonb(${c}.created_at), 'mergedInto', ${c}.merged_into))`;
 }
 
-/** One INSERT of the events of the rows `source` yields as `c`. */
+/**
+ * One INSERT of the events of the rows `source` yields as `c`. Each row's event id is made in the
+ * subquery's select list, which PostgreSQL evaluates once per row; a `LATERAL (SELECT
+ * gen_random_uuid())` beside the rows is planned as one Result, evaluated once for all of them.
+ */
 function insertEvents(source: string): string {
   return `INSERT INTO customers.outbox (event_id, type, tenant_id, envelope)
-    SELECT e.event_id, '${TYPE}', c.tenant_id, ${envelope('c')}
-      FROM ${source}
-      CROSS JOIN LATERAL (SELECT gen_random_uuid() AS event_id) e
-     ORDER BY c.tenant_id, c.id`;
+    SELECT e.event_id, '${TYPE}', e.tenant_id, ${envelope('e')}
+      FROM (SELECT c.*, gen_random_uuid() AS event_id FROM ${source}) e
+     ORDER BY e.tenant_id, e.id`;
 }
 
 const UP = [
