@@ -109,3 +109,20 @@ export class SessionLeases {
     this.options.onLost(this.held.size, error);
   }
 }
+
+/**
+ * The `onLost` of a service's leases: it logs and exits the process, since it can no longer tell
+ * whether another run took its jobs (`what`: "report", "import plan", …) over; they run again
+ * elsewhere or at its restart.
+ */
+export function exitWhenLeasesLost(
+  what: string,
+  log: (message: string) => void,
+): SessionLeasesOptions['onLost'] {
+  return (held, error) => {
+    log(
+      `the ${what} leases' connection was lost (${error?.name ?? 'closed'}) with ${held} ${what}(s) running: exiting, they run again`,
+    );
+    process.exit(1);
+  };
+}

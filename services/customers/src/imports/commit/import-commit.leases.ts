@@ -1,5 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { SessionLeases, sessionLeaseHeld, type PostgresSettings } from '@kanta/database';
+import {
+  SessionLeases,
+  exitWhenLeasesLost,
+  sessionLeaseHeld,
+  type PostgresSettings,
+} from '@kanta/database';
 
 export const IMPORT_COMMIT_LEASE_DATABASE = Symbol('IMPORT_COMMIT_LEASE_DATABASE');
 
@@ -16,33 +21,18 @@ export const importLeaseHeld = (id: string, exceptPid?: string): string =>
  * the sweep or the job taken again resumes the commit at once, and never while its run lives.
  */
 @Injectable()
-export class ImportCommitLeases implements OnApplicationShutdown {
-  private readonly logger = new Logger('ImportCommitLeases');
-  private readonly leases: SessionLeases;
-
+export class ImportCommitLeases extends SessionLeases implements OnApplicationShutdown {
   constructor(@Inject(IMPORT_COMMIT_LEASE_DATABASE) settings: PostgresSettings) {
-    this.leases = new SessionLeases(settings, {
+    const logger = new Logger('ImportCommitLeases');
+    super(settings, {
       space: IMPORT_COMMIT_LEASE_SPACE,
-      applicationName: 'kanta-customers-import-leases',
-      onLost: (held, error) => {
-        this.logger.error(
-          `the import leases' connection was lost (${error?.name ?? 'closed'}) with ${held} commit(s) running: exiting, they resume elsewhere`,
-        );
-        process.exit(1);
-      },
+      applicationName: 'kanta-customers-import-commit-leases',
+      onLost: exitWhenLeasesLost('import commit', (message) => logger.error(message)),
     });
-  }
-
-  take(importId: string): Promise<{ pid: number } | null> {
-    return this.leases.take(importId);
-  }
-
-  release(importId: string): Promise<void> {
-    return this.leases.release(importId);
   }
 
   /** After the runs still in a batch (they stop at its end), or 30 s. */
   onApplicationShutdown(): Promise<void> {
-    return this.leases.close(30_000);
+    return this.close(30_000);
   }
 }
