@@ -26,7 +26,6 @@ import {
   ListImportRowsQueryDto,
   ListImportsQueryDto,
   type FieldError,
-  type ImportFileChunk,
 } from '@kanta/contracts';
 import {
   ProblemError,
@@ -38,6 +37,7 @@ import {
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { Rpc } from '../core/rpc';
 import { ApiProblems } from '../http/api-problems';
+import { attachment, chunkedDownload } from '../http/file-download';
 import { HttpResult } from '../http/http-result';
 import { MultipartBody } from '../http/route-edge';
 import { UuidParam } from '../http/uuid-param';
@@ -47,15 +47,6 @@ export const IMPORT_MAX_BYTES = Symbol('IMPORT_MAX_BYTES');
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const OPTION_FIELDS = ['encoding', 'mapping', 'consentTextId', 'externalIdSystem'];
-
-/** `attachment` with the file's name, as ASCII and (RFC 5987) as UTF-8. */
-function attachment(fileName: string): string {
-  const ascii = fileName
-    .normalize('NFKD')
-    .replace(/[^\x20-\x7e]/g, '_')
-    .replace(/"/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
-}
 
 const refused = (errors: FieldError[]): ProblemError => ProblemError.validation(errors);
 
@@ -313,23 +304,9 @@ export class ImportsController {
   ): Promise<HttpResult<Readable>> {
     // The first chunk answers the problems before any header is sent.
     const first = await this.rpc.call(CUSTOMERS.importErrorsFile, caller, { id });
-    const rpc = this.rpc;
-    async function* chunks(): AsyncGenerator<Buffer> {
-      let chunk: ImportFileChunk = first;
-      for (;;) {
-        yield Buffer.from(chunk.chunkBase64, 'base64');
-        if (chunk.nextOffset === null) return;
-        chunk = await rpc.call(CUSTOMERS.importErrorsFile, caller, {
-          id,
-          offset: chunk.nextOffset,
-        });
-      }
-    }
-    return new HttpResult(Readable.from(chunks()), 200, {
-      'Content-Type': first.contentType,
-      'Content-Length': String(first.sizeBytes),
-      'Content-Disposition': attachment(first.fileName),
-    });
+    return chunkedDownload(first, (offset) =>
+      this.rpc.call(CUSTOMERS.importErrorsFile, caller, { id, offset }),
+    );
   }
 
   @Delete(':id')

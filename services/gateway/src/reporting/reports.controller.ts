@@ -15,23 +15,14 @@ import {
   ReportPage,
   ReportView,
   RequestReportDto,
-  type ReportFileChunk,
 } from '@kanta/contracts';
 import { CurrentCaller, Roles, TenantScoped, type Caller } from '../auth/auth.decorators';
 import { Rpc } from '../core/rpc';
 import { ApiProblems } from '../http/api-problems';
+import { chunkedDownload } from '../http/file-download';
 import { HttpResult } from '../http/http-result';
 import { IdempotencyKey } from '../http/idempotency-key';
 import { UuidParam } from '../http/uuid-param';
-
-/** `attachment` with the file's name, as ASCII and (RFC 5987) as UTF-8 for Ukrainian and others. */
-function attachment(fileName: string): string {
-  const ascii = fileName
-    .normalize('NFKD')
-    .replace(/[^\x20-\x7e]/g, '_')
-    .replace(/"/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
-}
 
 /**
  * Report jobs (issue #15): the reporting service records a report, writes its file in a job from
@@ -136,20 +127,9 @@ export class ReportsController {
   ): Promise<HttpResult<Readable>> {
     // The first chunk answers the problems (409, 410) before any header is sent.
     const first = await this.rpc.call(REPORTING.reportFile, caller, { id });
-    const rpc = this.rpc;
-    async function* chunks(): AsyncGenerator<Buffer> {
-      let chunk: ReportFileChunk = first;
-      for (;;) {
-        yield Buffer.from(chunk.chunkBase64, 'base64');
-        if (chunk.nextOffset === null) return;
-        chunk = await rpc.call(REPORTING.reportFile, caller, { id, offset: chunk.nextOffset });
-      }
-    }
-    return new HttpResult(Readable.from(chunks()), 200, {
-      'Content-Type': first.contentType,
-      'Content-Length': String(first.sizeBytes),
-      'Content-Disposition': attachment(first.fileName),
-    });
+    return chunkedDownload(first, (offset) =>
+      this.rpc.call(REPORTING.reportFile, caller, { id, offset }),
+    );
   }
 
   @Delete(':id')
