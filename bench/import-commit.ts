@@ -11,18 +11,15 @@
  */
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
-import type { CallerContext } from '@kanta/contracts';
-import { serviceDatabaseSettingsFromEnv } from '@kanta/database';
 import { deleteRedisKeys } from '@kanta/testing';
-import { AppModule } from '../services/customers/src/app.module';
 import { ImportCommit } from '../services/customers/src/imports/commit/import-commit';
 import { personRow, seedPlannedImport } from '../services/customers/test/import-commit-support';
+import { startImportBenchApp } from './imports/customers-app';
 import { runBench, scratchDatabase } from './support';
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 100_000);
@@ -33,38 +30,18 @@ runBench(async () => {
   const db = await scratchDatabase('import_commit');
   const client = new Client(db.settings);
   await client.connect();
-  const jobsPrefix = `bench:import-commit:${randomBytes(4).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'kanta-bench-import-'));
-  const suffix = randomBytes(4).toString('hex');
-  const app = await NestFactory.createApplicationContext(
-    AppModule.forRoot({
-      postgres: serviceDatabaseSettingsFromEnv('customers', process.env, db.settings).runtime,
-      amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-      dbPoolSize: 8,
-      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      jobsPrefix,
-      reminderSweepIntervalMs: 3_600_000,
-      relay: false,
-      importsDir: dir,
-      importCommit: { batchSize: BATCH },
-      messaging: {
-        eventsExchange: `bench.customers.${suffix}.events`,
-        queuePrefix: `bench.${suffix}.`,
-      },
-    }),
-    { logger: false },
-  );
+  const {
+    app,
+    jobsPrefix,
+    admin: admin,
+  } = await startImportBenchApp('import-commit', db.settings, {
+    importsDir: dir,
+    importCommit: { batchSize: BATCH },
+  });
   try {
     await app.init();
-    const tenantId = randomUUID();
-    const admin: CallerContext = {
-      tenant: { id: tenantId, country: 'FI', locale: 'fi', timeZone: 'Europe/Helsinki' },
-      userId: randomUUID(),
-      role: 'admin',
-      stationIds: [],
-      currentStationId: null,
-      correlationId: 'bench-import-commit',
-    };
+    const tenantId = admin.tenant!.id;
     const rows = Array.from({ length: ROWS }, (_, i) => {
       const row = personRow(i + 1);
       row.planned!.customer.notes = `Tuotu rivi ${i + 1}`;

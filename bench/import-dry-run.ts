@@ -10,21 +10,17 @@
  * inside the database into import_rows, same indexes).
  */
 import 'reflect-metadata';
-import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
-import type { CallerContext } from '@kanta/contracts';
-import { serviceDatabaseSettingsFromEnv } from '@kanta/database';
 import { uuidv7 } from '@kanta/platform';
 import { deleteRedisKeys } from '@kanta/testing';
-import { AppModule } from '../services/customers/src/app.module';
 import { Imports } from '../services/customers/src/imports/imports.service';
+import { startImportBenchApp } from './imports/customers-app';
 import { runBench, scratchDatabase } from './support';
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
@@ -82,38 +78,18 @@ async function writeCsv(path: string): Promise<void> {
 
 runBench(async () => {
   const db = await scratchDatabase('import_dry_run');
-  const jobsPrefix = `bench:import-dry-run:${randomBytes(4).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'kanta-bench-dry-run-'));
-  const suffix = randomBytes(4).toString('hex');
-  const app = await NestFactory.createApplicationContext(
-    AppModule.forRoot({
-      postgres: serviceDatabaseSettingsFromEnv('customers', process.env, db.settings).runtime,
-      amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-      dbPoolSize: 8,
-      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      jobsPrefix,
-      reminderSweepIntervalMs: 3_600_000,
-      relay: false,
-      importsDir: join(dir, 'imports'),
-      importMaxBytes: 2 * 1024 * 1024 * 1024,
-      messaging: {
-        eventsExchange: `bench.customers.${suffix}.events`,
-        queuePrefix: `bench.${suffix}.`,
-      },
-    }),
-    { logger: false },
-  );
+  const {
+    app,
+    jobsPrefix,
+    admin: caller,
+  } = await startImportBenchApp('import-dry-run', db.settings, {
+    importsDir: join(dir, 'imports'),
+    importMaxBytes: 2 * 1024 * 1024 * 1024,
+  });
   try {
     await app.init();
-    const tenantId = randomUUID();
-    const caller: CallerContext = {
-      tenant: { id: tenantId, country: 'FI', locale: 'fi', timeZone: 'Europe/Helsinki' },
-      userId: randomUUID(),
-      role: 'admin',
-      stationIds: [],
-      currentStationId: null,
-      correlationId: 'bench-import-dry-run',
-    };
+    const tenantId = caller.tenant!.id;
     const { DataSource } = await import('typeorm');
     const dataSource = app.get(DataSource);
     await dataSource.query(
