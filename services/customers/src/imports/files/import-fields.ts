@@ -611,25 +611,14 @@ export function templateRequiredFields(vehicles: boolean): ReadonlySet<ImportFie
   );
 }
 
-/** The columns of the template, in order. */
+/**
+ * Fields the template has no column for: the external id and the register's creation date are
+ * other systems' (their exports carry them), and the full name is the first and last name.
+ */
+const NOT_IN_TEMPLATE: ReadonlySet<ImportField> = new Set(['externalId', 'fullName', 'createdAt']);
+
+/** The columns of the template, in order: every field but NOT_IN_TEMPLATE's. */
 export function templateFields(vehicles: boolean): ImportField[] {
-  const customer: ImportField[] = [
-    'customerNumber',
-    'kind',
-    'firstName',
-    'lastName',
-    'companyName',
-    'businessId',
-    'phone',
-    'email',
-    'street',
-    'postalCode',
-    'city',
-    'country',
-    'birthday',
-    'notes',
-    'emailMarketing',
-    'smsMarketing',
-  ];
-  return vehicles ? [...customer, 'plate', 'vin', 'make', 'model', 'year'] : customer;
+  const fields: readonly ImportField[] = vehicles ? IMPORT_FIELDS : CUSTOMER_IMPORT_FIELDS;
+  return fields.filter((field) => !NOT_IN_TEMPLATE.has(field));
 }
