@@ -15,3 +15,4 @@ export * from './idempotency';
 export * from './keyset-cursor';
 export * from './all-pages';
 export * from './reportable-pages';
+export * from './file-chunks';

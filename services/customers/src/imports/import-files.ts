@@ -2,11 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
+import { readFileChunk } from '@kanta/platform';
 
 export const IMPORTS_DIR = Symbol('IMPORTS_DIR');
-
-/** Bytes of a file answered in one RPC chunk. */
-export const FILE_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * The files of imports in IMPORTS_DIR: `<tenant>/<import>.upload` (the uploaded file, deleted
@@ -77,21 +75,6 @@ export class ImportFiles {
     importId: string,
     offset: number,
   ): Promise<{ bytes: Buffer; size: number } | null> {
-    let handle;
-    try {
-      handle = await open(this.errorsPath(tenantId, importId), 'r');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-    try {
-      const { size } = await handle.stat();
-      const length = Math.max(0, Math.min(FILE_CHUNK_BYTES, size - offset));
-      const bytes = Buffer.alloc(length);
-      if (length > 0) await handle.read(bytes, 0, length, offset);
-      return { bytes, size };
-    } finally {
-      await handle.close();
-    }
+    return readFileChunk(this.errorsPath(tenantId, importId), offset);
   }
 }

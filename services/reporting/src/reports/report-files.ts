@@ -1,12 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
+import { readFileChunk } from '@kanta/platform';
 
 export const REPORTS_DIR = Symbol('REPORTS_DIR');
-
-/** Bytes of a file answered in one RPC chunk. */
-export const FILE_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * The report files in REPORTS_DIR: `<tenant>/<report>.<format>`, written first under a
@@ -51,21 +49,6 @@ export class ReportFiles {
     format: string,
     offset: number,
   ): Promise<{ bytes: Buffer; size: number } | null> {
-    let handle;
-    try {
-      handle = await open(this.path(tenantId, reportId, format), 'r');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-    try {
-      const { size } = await handle.stat();
-      const length = Math.max(0, Math.min(FILE_CHUNK_BYTES, size - offset));
-      const bytes = Buffer.alloc(length);
-      if (length > 0) await handle.read(bytes, 0, length, offset);
-      return { bytes, size };
-    } finally {
-      await handle.close();
-    }
+    return readFileChunk(this.path(tenantId, reportId, format), offset);
   }
 }
