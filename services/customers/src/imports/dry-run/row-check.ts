@@ -14,7 +14,7 @@ import {
   type CallerTenant,
 } from '@kanta/platform';
 import type { CustomerWrite } from '../../customers/customer-row';
-import { buildCustomerWrite } from '../../customers/customer-write';
+import { newCustomerWrite } from '../../customers/creation/customer-creation';
 import { fieldRuleViolations } from '../../field-rules/field-rules';
 import { fixedValueOf, isVehicleField, missingRequiredFields } from '../files/import-fields';
 import { isImportMessageCode } from '../files/messages';
@@ -244,33 +244,8 @@ async function checkRowByTheApi(
   for (const error of dtoErrors) errors.push({ ...error, field: columnOf(error.field) });
   if (dtoErrors.length > 0) return { errors, planned: null, write: null };
 
-  const input = instance;
-  const built = buildCustomerWrite(context.tenant, {
-    kind: input.kind ?? 'person',
-    firstName: input.firstName ?? null,
-    lastName: input.lastName ?? null,
-    companyName: input.companyName ?? null,
-    businessId: input.businessId ?? null,
-    phone: input.phone ?? null,
-    email: input.email ?? null,
-    addresses: input.addresses ?? [],
-    notes: input.notes ?? null,
-    status: 'active',
-    customerNumber: input.customerNumber ?? '',
-    stationIds: [],
-    externalIds: input.externalIds ?? [],
-    description: null,
-    groupIds: [],
-    sourceId: null,
-    regularOfUserId: null,
-    discountPercent: null,
-    nameDay: null,
-    birthday: input.birthday ?? null,
-    documents: [],
-    internal: false,
-    leasingCompany: false,
-    leasingCompanyId: null,
-  });
+  // The create's own defaults (a person, active, no groups…): the body sets none of the rest.
+  const built = newCustomerWrite(context.tenant, instance, []);
   // An import sets no stations, groups or source: of CustomerCardRules' checks only the tenant's
   // field rules apply, and they are the same function.
   for (const error of [

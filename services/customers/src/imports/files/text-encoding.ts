@@ -1,15 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
+import { IMPORT_ENCODINGS, type ImportEncoding } from '@kanta/contracts';
 
-/** The encodings an upload may name, and what else people call them. */
-export const IMPORT_ENCODINGS = [
-  'utf-8',
-  'windows-1250',
-  'windows-1252',
-  'iso-8859-2',
-  'iso-8859-15',
-] as const;
-export type ImportEncoding = (typeof IMPORT_ENCODINGS)[number];
+export { IMPORT_ENCODINGS, type ImportEncoding };
+
 /** What a file may be read as: a named encoding, or UTF-16 when its BOM says so. */
 export type TextEncodingName = ImportEncoding | 'utf-16le' | 'utf-16be';
 
