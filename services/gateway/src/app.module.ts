@@ -54,7 +54,6 @@ import { PrivacyController } from './privacy/privacy.controller';
 import { DataExportsController } from './privacy/data-exports.controller';
 import { RetentionController } from './privacy/retention.controller';
 import { ReportsController } from './reporting/reports.controller';
-import { ImportCommitController } from './imports/import-commit.controller';
 import { IMPORT_MAX_BYTES, ImportsController } from './customers/imports.controller';
 import { PartnerEvents } from './partner/partner-events';
 import { PartnerKeys } from './partner/partner-keys';
@@ -117,7 +116,6 @@ export class AppModule {
         DeletionRequestsController,
         RetentionController,
         ReportsController,
-        ImportCommitController,
         ImportsController,
         AuditController,
         CustomerGroupsController,

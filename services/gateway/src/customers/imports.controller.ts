@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { MultipartFile } from '@fastify/multipart';
-import { Controller, Delete, Get, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -15,6 +15,7 @@ import { plainToInstance } from 'class-transformer';
 import type { FastifyRequest } from 'fastify';
 import {
   CUSTOMERS,
+  CommitImportDto,
   IMPORT_CHUNK_MAX_BYTES,
   IMPORT_ENCODINGS,
   IMPORT_OUTCOMES,
@@ -39,6 +40,7 @@ import { Rpc } from '../core/rpc';
 import { ApiProblems } from '../http/api-problems';
 import { attachment, chunkedDownload } from '../http/file-download';
 import { HttpResult } from '../http/http-result';
+import { IdempotencyKey } from '../http/idempotency-key';
 import { MultipartBody } from '../http/route-edge';
 import { UuidParam } from '../http/uuid-param';
 
@@ -307,6 +309,35 @@ export class ImportsController {
     return chunkedDownload(first, (offset) =>
       this.rpc.call(CUSTOMERS.importErrorsFile, caller, { id, offset }),
     );
+  }
+
+  @Post(':id/commit')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Commit a planned import (admin)',
+    description:
+      'Applies the dry run’s plan in batches, in row order: new customers (origin import), ' +
+      'updates of the customers the rows name, and for rows planned as duplicates of existing ' +
+      'customers the `duplicates` policy: skip them, create them, or merge them into the ' +
+      'existing customer (its empty fields filled, the row’s vehicle given to it). Vehicles are ' +
+      'created by the vehicles service from each batch. GET /imports/{id} follows the progress; ' +
+      'the import is `committed` when its customers and vehicles are. DELETE stops it after the ' +
+      'current batch (what is committed stays).',
+  })
+  @ApiAcceptedResponse({ type: ImportView, description: 'The import, committing' })
+  @ApiProblems(
+    [403, 'A worker'],
+    [404, 'Import not found'],
+    [409, 'import-not-planned: still planning, committing, committed, cancelled or failed'],
+    [422, 'duplicates missing or not one of skip, create, merge'],
+  )
+  @IdempotencyKey()
+  commit(
+    @CurrentCaller() caller: Caller,
+    @UuidParam('Import') id: string,
+    @Body() body: CommitImportDto,
+  ): Promise<ImportView> {
+    return this.rpc.call(CUSTOMERS.commitImport, caller, { id, commit: body });
   }
 
   @Delete(':id')
