@@ -214,6 +214,14 @@ describe('import dry run (whole system)', () => {
     expect(bad.body.errors?.map((e) => e.field)).toEqual(['encoding']);
     const mapping = await upload(fi.admin, 'Etunimi;Sukunimi\nA;B', { mapping: '{not json' });
     expect(mapping.body.errors?.map((e) => e.field)).toEqual(['mapping']);
+    // A consent text the tenant does not have: refused before the file, not at every customer.
+    const text = await upload(fi.admin, 'Etunimi;Sukunimi\nA;B', {
+      consentTextId: '00000000-0000-4000-8000-000000000000',
+    });
+    expectProblem(text, 422);
+    expect(text.body.errors).toEqual([
+      expect.objectContaining({ field: 'consentTextId', reason: 'unknown_text' }),
+    ]);
     const form = new FormData();
     form.append('encoding', 'utf-8');
     const none = await post(fi.admin, form);

@@ -14,6 +14,7 @@ import {
 import { plainToInstance } from 'class-transformer';
 import type { FastifyRequest } from 'fastify';
 import {
+  CONSENTS,
   CUSTOMERS,
   CommitImportDto,
   IMPORT_CHUNK_MAX_BYTES,
@@ -146,6 +147,7 @@ export class ImportsController {
     const chunkCaller = { context: caller.context };
     const fields: Record<string, string> = {};
     let upload: { uploadId: string; size: number } | null = null;
+    let options: ImportOptionsDto | null = null;
     const uploadId = uuidv7();
     let sending = false;
     try {
@@ -183,7 +185,7 @@ export class ImportsController {
             },
           ]);
         }
-        await this.options(fields);
+        options = await this.options(caller, fields);
         sending = true;
         upload = await this.streamFile(chunkCaller, uploadId, file);
       }
@@ -202,13 +204,13 @@ export class ImportsController {
       }
       throw error;
     }
-    if (!upload) {
+    if (!upload || !options) {
       throw refused([{ field: 'file', reason: 'required', message: 'file is required' }]);
     }
     return this.rpc.call(CUSTOMERS.startImport, chunkCaller, {
       uploadId: upload.uploadId,
       sizeBytes: upload.size,
-      options: await this.options(fields),
+      options,
     });
   }
 
@@ -353,8 +355,12 @@ export class ImportsController {
     return this.rpc.call(CUSTOMERS.deleteImport, { context: caller.context }, { id });
   }
 
-  /** The upload's options, checked by their DTO before any byte of the file is sent. */
-  private async options(fields: Record<string, string>): Promise<ImportOptionsDto> {
+  /**
+   * The upload's options, checked by their DTO before any byte of the file is sent, and the
+   * consent text they name by the consents service (a text of another tenant or none: 422 on
+   * consentTextId, not every imported customer's consents refused later).
+   */
+  private async options(caller: Caller, fields: Record<string, string>): Promise<ImportOptionsDto> {
     const plain: Record<string, unknown> = { ...fields };
     if (fields.mapping !== undefined) {
       try {
@@ -376,7 +382,25 @@ export class ImportsController {
       validationError: VALIDATION_ERROR_OPTIONS,
     });
     if (errors.length > 0) throw refused(errors);
+    if (options.consentTextId) await this.knownConsentText(caller, options.consentTextId);
     return options;
+  }
+
+  private async knownConsentText(caller: Caller, id: string): Promise<void> {
+    try {
+      await this.rpc.call(CONSENTS.getText, caller, { id });
+    } catch (error) {
+      if (error instanceof ProblemError && error.status === 404) {
+        throw refused([
+          {
+            field: 'consentTextId',
+            reason: 'unknown_text',
+            message: 'consentTextId must be a consent text of your tenant',
+          },
+        ]);
+      }
+      throw error;
+    }
   }
 
   /** Sends the file to the customers service in chunks of IMPORT_CHUNK_MAX_BYTES, in order. */
